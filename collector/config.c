@@ -1,0 +1,397 @@
+/* config.c - option parsing shared by flags and the JSON config file: both
+ * go through set_option(), so a key means the same thing in either. */
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "validate.h"
+#include "version.h"
+
+#define DATA_DIR_ENV "CENTRALLOG_DATA_DIR"
+
+typedef struct option_doc {
+    const char *name;
+    const char *arg;
+    const char *help;
+} option_doc;
+
+static const option_doc docs[] = {
+    {"address", "ADDR", "socket path or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS; default: see below)"},
+    {"data-dir", "DIR", "where the database and text log go (env CENTRALLOG_DATA_DIR; default ./var)"},
+    {"db", "PATH", "SQLite database (default DATA_DIR/centrallog.db)"},
+    {"log-file", "PATH", "text log (default DATA_DIR/centrallog.log)"},
+    {"text-format", "text|json", "text log format: one readable line, or NDJSON (default text)"},
+    {"rotate-size", "SIZE", "rotate the text log at this size (default 16M)"},
+    {"rotate-keep", "N", "rotated text files kept (default 7)"},
+    {"max-entry-bytes", "SIZE", "longest accepted line (default 64K)"},
+    {"socket-mode", "OCTAL", "permissions of the socket file (default 0666, like /dev/log)"},
+    {"socket-group", "GROUP", "group owner of the socket (name or number; default: unchanged)"},
+    {"max-connections", "N", "concurrent producer connections (default 16384)"},
+    {"batch-size", "N", "commit after this many entries (default 4096)"},
+    {"batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)"},
+    {"queue-bytes", "SIZE", "memory for entries awaiting the writer before producers are slowed (default 32M)"},
+    {"fts", "on|off", "maintain the full-text index on msg (default on)"},
+    {"host", "NAME", "host name stored for entries that name none (default: this machine's)"},
+    {"shutdown-timeout", "SECONDS", "on SIGTERM, how long to wait for producers' data (default 30)"},
+    {"config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}"},
+    {"quiet", NULL, "print nothing at start-up"},
+    {"help", NULL, "show this help and exit"},
+    {"version", NULL, "show the version and exit"},
+};
+
+static void usage(void)
+{
+    char dir[512];
+
+    printf("Usage: centrallogd [OPTIONS]\n\n"
+           "CentralLog collector: receives JSON log entries on a local socket and stores them\n"
+           "in an SQLite database and a rotating text file.\n\nOptions:\n");
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        char left[64];
+
+        snprintf(left, sizeof left, "--%s%s%s", docs[i].name, docs[i].arg ? " " : "",
+                 docs[i].arg ? docs[i].arg : "");
+        printf("  %-26s %s\n", left, docs[i].help);
+    }
+    cl_address_default_dir(dir, sizeof dir);
+    printf("\nSIZE accepts K, M, G suffixes (powers of 1024). The default address is\n"
+           "%s/" CL_DEFAULT_PIPE_NAME ".sock for this user.\n\n"
+           "Signals: SIGTERM/SIGINT stop gracefully (everything received is committed);\n"
+           "SIGHUP reopens the text log (for logrotate).\n"
+           "Exit status: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.\n"
+           "Protocol and schema: schema/PROTOCOL.md.\n",
+           dir);
+}
+
+int cl_parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+    uint64_t mul = 1;
+
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0)
+        return -1;
+    switch (toupper((unsigned char)*end)) {
+    case '\0':
+        break;
+    case 'K':
+        mul = 1024;
+        end++;
+        break;
+    case 'M':
+        mul = 1024 * 1024;
+        end++;
+        break;
+    case 'G':
+        mul = 1024ULL * 1024 * 1024;
+        end++;
+        break;
+    default:
+        return -1;
+    }
+    if (*end == 'i' || *end == 'I')
+        end++;
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (*end != '\0' || (v != 0 && v * mul / mul != v))
+        return -1;
+    *out = v * mul;
+    return 0;
+}
+
+static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    if (s == NULL || !isdigit((unsigned char)s[0]))
+        return -1;
+    errno = 0;
+    v = strtoull(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int copy(char *dst, size_t n, const char *src)
+{
+    return snprintf(dst, n, "%s", src) >= (int)n ? -1 : 0;
+}
+
+/* Options that are only known after all others: paths depend on data-dir. */
+typedef struct pending {
+    char address[4096];
+    int has_address, has_db, has_log;
+} pending;
+
+static int bad(char *err, size_t errlen, const char *name, const char *val, const char *accepts)
+{
+    snprintf(err, errlen, "--%s: invalid value '%s'; expected %s", name, val ? val : "", accepts);
+    return -1;
+}
+
+static int set_option(cl_config *c, pending *p, const char *name, const char *v, char *err,
+                      size_t errlen)
+{
+    uint64_t u;
+
+    if (strcmp(name, "address") == 0) {
+        p->has_address = 1;
+        return copy(p->address, sizeof p->address, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+    }
+    if (strcmp(name, "data-dir") == 0)
+        return copy(c->data_dir, sizeof c->data_dir, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+    if (strcmp(name, "db") == 0) {
+        p->has_db = 1;
+        return copy(c->db, sizeof c->db, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+    }
+    if (strcmp(name, "log-file") == 0) {
+        p->has_log = 1;
+        return copy(c->log_file, sizeof c->log_file, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+    }
+    if (strcmp(name, "host") == 0)
+        return copy(c->host, sizeof c->host, v) || !v[0] ? bad(err, errlen, name, v, "1-255 characters") : 0;
+    if (strcmp(name, "text-format") == 0) {
+        if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0)
+            return bad(err, errlen, name, v, "text or json");
+        c->text_json = strcmp(v, "json") == 0;
+        return 0;
+    }
+    if (strcmp(name, "fts") == 0) {
+        if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+            return bad(err, errlen, name, v, "on or off");
+        c->fts = strcmp(v, "on") == 0;
+        return 0;
+    }
+    if (strcmp(name, "rotate-size") == 0)
+        return (cl_parse_size(v, &c->rotate_size) || c->rotate_size < 4096)
+                   ? bad(err, errlen, name, v, "a size of at least 4K, e.g. 16M")
+                   : 0;
+    if (strcmp(name, "queue-bytes") == 0)
+        return (cl_parse_size(v, &c->queue_bytes) || c->queue_bytes < 65536)
+                   ? bad(err, errlen, name, v, "a size of at least 64K, e.g. 32M")
+                   : 0;
+    if (strcmp(name, "max-entry-bytes") == 0)
+        return (cl_parse_size(v, &c->max_entry_bytes) || c->max_entry_bytes < 256 ||
+                c->max_entry_bytes > 128 * 1024)
+                   ? bad(err, errlen, name, v, "a size from 256 to 128K")
+                   : 0;
+    if (strcmp(name, "rotate-keep") == 0) {
+        if (parse_uint(v, 0, 1000, &u))
+            return bad(err, errlen, name, v, "a number from 0 to 1000");
+        c->rotate_keep = (int)u;
+        return 0;
+    }
+    if (strcmp(name, "batch-size") == 0)
+        return parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000") : 0;
+    if (strcmp(name, "max-connections") == 0)
+        return parse_uint(v, 1, 1000000, &c->max_connections) ? bad(err, errlen, name, v, "1 to 1000000") : 0;
+    if (strcmp(name, "batch-ms") == 0) {
+        if (parse_uint(v, 1, 10000, &u))
+            return bad(err, errlen, name, v, "1 to 10000 milliseconds");
+        c->batch_ms = (int)u;
+        return 0;
+    }
+    if (strcmp(name, "shutdown-timeout") == 0) {
+        if (parse_uint(v, 0, 3600, &u))
+            return bad(err, errlen, name, v, "0 to 3600 seconds");
+        c->shutdown_timeout_s = (int)u;
+        return 0;
+    }
+    if (strcmp(name, "socket-mode") == 0) {
+        char *end;
+        unsigned long m = strtoul(v, &end, 8);
+
+        if (!v[0] || *end || m > 0777)
+            return bad(err, errlen, name, v, "an octal mode such as 0666 or 0660");
+        c->socket_mode = (unsigned)m;
+        return 0;
+    }
+    if (strcmp(name, "socket-group") == 0) {
+        struct group *g = getgrnam(v);
+
+        if (g != NULL)
+            c->socket_gid = (long)g->gr_gid;
+        else if (parse_uint(v, 0, 0x7fffffff, &u) == 0)
+            c->socket_gid = (long)u;
+        else
+            return bad(err, errlen, name, v, "an existing group name or a numeric gid");
+        return 0;
+    }
+    if (strcmp(name, "quiet") == 0) {
+        c->quiet = 1;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown option --%s; see centrallogd --help", name);
+    return -1;
+}
+
+static int load_file(cl_config *c, pending *p, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *text = NULL;
+    long n;
+    cJSON *root;
+    int rc = 0;
+
+    if (f == NULL) {
+        snprintf(err, errlen, "--config %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 1024 * 1024 ||
+        fseek(f, 0, SEEK_SET) != 0 || (text = malloc((size_t)n + 1)) == NULL ||
+        fread(text, 1, (size_t)n, f) != (size_t)n) {
+        snprintf(err, errlen, "--config %s: cannot read the file (at most 1 MiB)", path);
+        fclose(f);
+        free(text);
+        return -1;
+    }
+    fclose(f);
+    text[n] = '\0';
+    root = cJSON_Parse(text);
+    free(text);
+    if (!cJSON_IsObject(root)) {
+        snprintf(err, errlen, "--config %s: not a JSON object", path);
+        cJSON_Delete(root);
+        return -1;
+    }
+    for (cJSON *it = root->child; it != NULL && rc == 0; it = it->next) {
+        char num[64];
+        const char *v;
+
+        if (cJSON_IsString(it)) {
+            v = it->valuestring;
+        } else if (cJSON_IsNumber(it)) {
+            snprintf(num, sizeof num, "%.0f", it->valuedouble);
+            v = num;
+        } else if (cJSON_IsBool(it)) {
+            v = cJSON_IsTrue(it) ? "on" : "off";
+        } else {
+            snprintf(err, errlen, "--config %s: \"%s\" must be a string or number", path, it->string);
+            rc = -1;
+            break;
+        }
+        if (strcmp(it->string, "config") == 0 || strcmp(it->string, "help") == 0) {
+            snprintf(err, errlen, "--config %s: \"%s\" cannot be set in a file", path, it->string);
+            rc = -1;
+        } else if (set_option(c, p, it->string, v, err, errlen) != 0) {
+            char inner[512];
+
+            snprintf(inner, sizeof inner, "%s", err);
+            snprintf(err, errlen, "--config %s: %s", path, inner);
+            rc = -1;
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void defaults(cl_config *c)
+{
+    const char *dd = getenv(DATA_DIR_ENV);
+
+    memset(c, 0, sizeof *c);
+    copy(c->data_dir, sizeof c->data_dir, dd && dd[0] ? dd : "./var");
+    c->rotate_size = 16 * 1024 * 1024;
+    c->rotate_keep = 7;
+    c->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
+    c->socket_mode = 0666;
+    c->socket_gid = -1;
+    c->batch_size = 4096;
+    c->batch_ms = 25;
+    c->queue_bytes = 32 * 1024 * 1024;
+    c->fts = 1;
+    c->max_connections = 16384;
+    c->shutdown_timeout_s = 30;
+    if (gethostname(c->host, sizeof c->host - 1) != 0 || c->host[0] == '\0')
+        copy(c->host, sizeof c->host, "localhost");
+}
+
+/* Splits "--name=value" / "--name value"; returns the value or NULL. */
+static const char *option_value(int argc, char **argv, int *i, const char *arg, char *name,
+                                size_t namelen)
+{
+    const char *eq = strchr(arg, '=');
+
+    if (eq != NULL) {
+        snprintf(name, namelen, "%.*s", (int)(eq - arg), arg);
+        return eq + 1;
+    }
+    snprintf(name, namelen, "%s", arg);
+    if (strcmp(name, "quiet") == 0 || strcmp(name, "help") == 0 || strcmp(name, "version") == 0)
+        return "";
+    return (*i + 1 < argc) ? argv[++*i] : NULL;
+}
+
+enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *err,
+                                     size_t errlen)
+{
+    pending p;
+    char name[64];
+
+    defaults(c);
+    memset(&p, 0, sizeof p);
+    /* First pass: --help, --version and --config, which change what follows. */
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+
+        if (strncmp(argv[i], "--", 2) != 0) {
+            snprintf(err, errlen, "unexpected argument '%s'; options start with --, see --help", argv[i]);
+            return CL_CONFIG_ERROR;
+        }
+        v = option_value(argc, argv, &i, argv[i] + 2, name, sizeof name);
+        if (strcmp(name, "help") == 0) {
+            usage();
+            return CL_CONFIG_EXIT;
+        }
+        if (strcmp(name, "version") == 0) {
+            printf("centrallogd %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
+            return CL_CONFIG_EXIT;
+        }
+        if (strcmp(name, "config") == 0) {
+            if (v == NULL || load_file(c, &p, v, err, errlen) != 0) {
+                if (v == NULL)
+                    snprintf(err, errlen, "--config needs a file name");
+                return CL_CONFIG_ERROR;
+            }
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *v = option_value(argc, argv, &i, argv[i] + 2, name, sizeof name);
+
+        if (strcmp(name, "config") == 0)
+            continue;
+        if (v == NULL) {
+            snprintf(err, errlen, "--%s needs a value; see centrallogd --help", name);
+            return CL_CONFIG_ERROR;
+        }
+        if (set_option(c, &p, name, v, err, errlen) != 0)
+            return CL_CONFIG_ERROR;
+    }
+    if (cl_address_resolve(p.has_address ? p.address : NULL, c->address, sizeof c->address) != 0) {
+        snprintf(err, errlen, "--address: cannot use '%s' (empty pipe name or path too long)",
+                 p.has_address ? p.address : getenv(CL_ADDRESS_ENV));
+        return CL_CONFIG_ERROR;
+    }
+    c->address_origin = cl_address_origin(p.has_address ? p.address : NULL);
+    if ((!p.has_db && snprintf(c->db, sizeof c->db, "%s/centrallog.db", c->data_dir) >= (int)sizeof c->db) ||
+        (!p.has_log && snprintf(c->log_file, sizeof c->log_file, "%s/centrallog.log", c->data_dir) >=
+                           (int)sizeof c->log_file)) {
+        snprintf(err, errlen, "--data-dir: path too long");
+        return CL_CONFIG_ERROR;
+    }
+    return CL_CONFIG_OK;
+}

@@ -1,0 +1,41 @@
+/* config.h - centrallogd's options: built-in defaults, then an optional
+ * JSON --config file, then command-line flags, each overriding the last. */
+#ifndef CL_CONFIG_H
+#define CL_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cl_config {
+    char address[4096];   /* resolved socket path */
+    const char *address_origin;
+    char data_dir[4096];
+    char db[4096];
+    char log_file[4096];
+    char host[256];
+    int text_json;
+    uint64_t rotate_size;
+    int rotate_keep;
+    uint64_t max_entry_bytes;
+    unsigned socket_mode;
+    long socket_gid;
+    uint64_t batch_size;
+    int batch_ms;
+    uint64_t queue_bytes;
+    int fts;
+    uint64_t max_connections;
+    int shutdown_timeout_s;
+    int quiet;
+} cl_config;
+
+enum cl_config_result { CL_CONFIG_OK = 0, CL_CONFIG_EXIT = 1, CL_CONFIG_ERROR = -1 };
+
+/* Fills cfg from defaults, --config and argv. On CL_CONFIG_EXIT --help or
+ * --version has been printed; on CL_CONFIG_ERROR err says what to fix. */
+enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char *err,
+                                     size_t errlen);
+
+/* "64K", "16M", "1G", "16MiB", "4096" -> bytes. Returns 0 or -1. */
+int cl_parse_size(const char *s, uint64_t *out);
+
+#endif

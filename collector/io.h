@@ -1,0 +1,86 @@
+/* io.h - the collector's event loop: one thread, many streams.
+ *
+ * The same interface sits over epoll (Linux), poll (other POSIX) and, in the
+ * Windows build, overlapped named pipes on an I/O completion port. It is
+ * completion-shaped like libuv's: the loop asks the owner for a buffer
+ * (on_alloc), fills it, and reports how much arrived (on_read), so the
+ * framer's buffer is read into directly on every platform.
+ */
+#ifndef CL_IO_H
+#define CL_IO_H
+
+#include <stddef.h>
+
+#include "peer.h"
+
+typedef struct cl_io cl_io;
+typedef struct cl_stream cl_stream;
+
+typedef struct cl_io_handlers {
+    /* A producer connected. Attach state with cl_stream_set_data. */
+    void (*on_accept)(cl_io *io, cl_stream *s);
+    /* Where to put the next bytes. Returns 0, or -1 to close the stream. */
+    int (*on_alloc)(cl_stream *s, char **buf, size_t *len);
+    /* n > 0 bytes arrived in the last buffer given by on_alloc; n == 0: the
+     * peer finished sending (it may still read): call cl_stream_close when
+     * everything it asked for is answered. */
+    void (*on_read)(cl_stream *s, size_t n);
+    /* The stream is going away: closed by cl_stream_close (err 0) or failed
+     * (errno). It is freed after this returns; release what is attached. */
+    void (*on_close)(cl_stream *s, int err);
+    /* cl_io_wakeup was called (by another thread or a signal handler). */
+    void (*on_wakeup)(cl_io *io);
+} cl_io_handlers;
+
+typedef struct cl_listen_options {
+    const char *address; /* socket path (POSIX) or pipe name (Windows) */
+    unsigned mode;       /* socket file permissions, e.g. 0666 */
+    long gid;            /* group owner of the socket, -1 to leave it */
+    int backlog;
+    size_t max_streams;  /* further connections are told so and closed */
+} cl_listen_options;
+
+int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data);
+void *cl_io_data(cl_io *io);
+
+/* Creates the listening endpoint. Refuses to take over a live collector's
+ * address; replaces a stale socket left by a crash. */
+int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen);
+
+/* Closes the listening endpoint and removes the socket file. */
+void cl_io_stop_listening(cl_io *io);
+
+/* Waits up to timeout_ms (-1: forever) and dispatches what happened.
+ * Returns the number of events handled, or -1 on a fatal loop error. */
+int cl_io_run(cl_io *io, int timeout_ms);
+
+/* Safe from any thread and from signal handlers. */
+void cl_io_wakeup(cl_io *io);
+
+/* Backpressure: while paused no stream is read (nor accepted). */
+void cl_io_pause(cl_io *io, int paused);
+
+/* Shutdown: peers can no longer send, but everything they sent before this
+ * call is still delivered, followed by on_close. */
+void cl_io_shutdown_reads(cl_io *io);
+
+size_t cl_io_stream_count(cl_io *io);
+void cl_io_free(cl_io *io);
+
+void cl_stream_set_data(cl_stream *s, void *data);
+void *cl_stream_data(cl_stream *s);
+cl_io *cl_stream_io(cl_stream *s);
+const cl_peer *cl_stream_peer(cl_stream *s);
+
+/* Queues bytes for the peer (copied). A peer that does not read its
+ * replies is not read from either once a backlog builds up. Returns 0, or
+ * -1 when the stream is broken or out of memory. */
+int cl_stream_write(cl_stream *s, const char *buf, size_t len);
+
+/* Bytes queued for the peer and not yet accepted by the kernel. */
+size_t cl_stream_pending(const cl_stream *s);
+
+/* Closes now (on_close runs first); unsent replies are dropped. */
+void cl_stream_close(cl_stream *s);
+
+#endif

@@ -1,0 +1,622 @@
+/* io_posix.c - the event loop over Unix domain sockets.
+ *
+ * One thread, level-triggered readiness, one read per ready stream per turn
+ * so a flooding producer cannot starve the others. Streams closed during a
+ * turn are freed at its end, because a later event of the same turn may still
+ * point at them.
+ */
+#include "io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "poller.h"
+
+/* Replies are small; a peer holding more than this unread stops being read
+ * until it catches up, so it cannot make the collector buffer without bound. */
+#define OUT_BACKLOG_MAX (256u * 1024u)
+#define ACCEPT_BURST 64
+#define EMFILE_PAUSE_MS 100
+
+enum { TAG_LISTENER = 1, TAG_WAKE = 2, TAG_STREAM = 3 };
+
+struct cl_stream {
+    int tag; /* TAG_STREAM; first member so event pointers can be told apart */
+    int fd;
+    cl_io *io;
+    void *data;
+    cl_peer peer;
+    char *out;
+    size_t out_len, out_off, out_cap;
+    int events;   /* current poller interest */
+    int closed;   /* on the deferred-free list */
+    int shut_rd;
+    int eof;      /* the peer finished sending */
+    cl_stream *prev, *next; /* all live streams */
+    cl_stream *dead_next;
+};
+
+typedef struct tagged {
+    int tag;
+} tagged;
+
+struct cl_io {
+    cl_io_handlers h;
+    void *data;
+    cl_poller *poller;
+    tagged listener_tag, wake_tag;
+    int listen_fd;
+    int lock_fd;
+    char *path;
+    char *lock_path;
+    size_t max_streams;
+    int wake_rd, wake_wr;
+    int paused;
+    int accepting;        /* listener registered for reads */
+    long long rearm_at_ms; /* after EMFILE: when to listen again */
+    size_t nstreams;
+    cl_stream *streams;
+    cl_stream *dead;
+};
+
+static void accept_some(cl_io *io);
+
+static int set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data)
+{
+    cl_io *io = calloc(1, sizeof *io);
+    int p[2];
+
+    *out = NULL;
+    if (io == NULL)
+        return -1;
+    io->h = *h;
+    io->data = data;
+    io->listen_fd = io->lock_fd = io->wake_rd = io->wake_wr = -1;
+    io->listener_tag.tag = TAG_LISTENER;
+    io->wake_tag.tag = TAG_WAKE;
+    if (cl_poller_new(&io->poller) != 0 || pipe(p) != 0)
+        goto fail;
+    io->wake_rd = p[0];
+    io->wake_wr = p[1];
+    if (set_flags(p[0]) || set_flags(p[1]) ||
+        cl_poller_set(io->poller, io->wake_rd, &io->wake_tag, CL_POLL_IN))
+        goto fail;
+    *out = io;
+    return 0;
+fail:
+    cl_io_free(io);
+    return -1;
+}
+
+void *cl_io_data(cl_io *io)
+{
+    return io->data;
+}
+
+/* "what path: strerror(e)" */
+static int errf(char *err, size_t errlen, const char *what, const char *path, int e)
+{
+    snprintf(err, errlen, "%s%s%s: %s", what, what[0] ? " " : "", path, strerror(e));
+    return -1;
+}
+
+/* Creates the socket's directory, or checks that an existing one is ours:
+ * a directory another user controls could be used to squat the address. */
+static int prepare_dir(const char *path, char *err, size_t errlen)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct stat sb;
+    char *slash;
+
+    snprintf(dir, sizeof dir, "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    if (mkdir(dir, 0755) == 0)
+        return chmod(dir, 0755) == 0 ? 0 : errf(err, errlen, "cannot chmod", dir, errno);
+    if (errno == ENOENT) {
+        /* Create missing parents too, e.g. $XDG_RUNTIME_DIR/centrallog. */
+        for (char *p = dir + 1; *p; p++) {
+            if (*p == '/') {
+                *p = '\0';
+                mkdir(dir, 0755);
+                *p = '/';
+            }
+        }
+        if (mkdir(dir, 0755) == 0)
+            return 0;
+    }
+    if (errno != EEXIST || stat(dir, &sb) != 0)
+        return errf(err, errlen, "cannot create the socket directory", dir, errno);
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a directory", dir);
+        return -1;
+    }
+    if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+        snprintf(err, errlen,
+                 "the socket directory %s belongs to another user (uid %lu); "
+                 "refusing to listen there",
+                 dir, (unsigned long)sb.st_uid);
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes the address's lock for as long as this process lives. The lock, not
+ * the socket file, decides who owns the address: a socket file can be stale. */
+static int take_lock(cl_io *io, char *err, size_t errlen)
+{
+    size_t n = strlen(io->path) + 6;
+
+    io->lock_path = malloc(n);
+    if (io->lock_path == NULL)
+        return errf(err, errlen, "", io->path, ENOMEM);
+    snprintf(io->lock_path, n, "%s.lock", io->path);
+    io->lock_fd = open(io->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (io->lock_fd < 0)
+        return errf(err, errlen, "cannot open the lock file", io->lock_path, errno);
+    if (flock(io->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) {
+            snprintf(err, errlen,
+                     "another centrallogd is already listening on %s; stop it first or "
+                     "choose another --address",
+                     io->path);
+            return -1;
+        }
+        return errf(err, errlen, "cannot lock", io->lock_path, errno);
+    }
+    return 0;
+}
+
+/* With the lock held, a socket file at the path is a leftover of a crash -
+ * unless something still answers on it (a collector of another build that
+ * does not use the lock): never hijack a live address. */
+static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err, size_t errlen)
+{
+    struct stat sb;
+    int fd, live;
+
+    if (lstat(path, &sb) != 0)
+        return errno == ENOENT ? 0 : errf(err, errlen, "cannot inspect", path, errno);
+    if (!S_ISSOCK(sb.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
+        return -1;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    live = fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (live) {
+        snprintf(err, errlen, "another process is already listening on %s; stop it first", path);
+        return -1;
+    }
+    return unlink(path) == 0 ? 0 : errf(err, errlen, "cannot remove stale socket", path, errno);
+}
+
+int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(opt->address) >= sizeof sa.sun_path) {
+        snprintf(err, errlen, "socket path is longer than %zu bytes: %s", sizeof sa.sun_path - 1,
+                 opt->address);
+        return -1;
+    }
+    memcpy(sa.sun_path, opt->address, strlen(opt->address) + 1);
+    io->path = strdup(opt->address);
+    io->max_streams = opt->max_streams;
+    if (io->path == NULL)
+        return errf(err, errlen, "", opt->address, ENOMEM);
+    if (prepare_dir(io->path, err, errlen) || take_lock(io, err, errlen) ||
+        clear_stale(io->path, &sa, err, errlen))
+        return -1;
+    io->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (io->listen_fd < 0 || set_flags(io->listen_fd) != 0)
+        return errf(err, errlen, "cannot create socket", io->path, errno);
+    if (bind(io->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0)
+        return errf(err, errlen, "cannot bind", io->path, errno);
+    /* Set permissions explicitly: the umask must not decide who may log. */
+    if (chmod(io->path, opt->mode) != 0)
+        return errf(err, errlen, "cannot chmod", io->path, errno);
+    if (opt->gid >= 0 && chown(io->path, (uid_t)-1, (gid_t)opt->gid) != 0)
+        return errf(err, errlen, "cannot set the group of", io->path, errno);
+    if (listen(io->listen_fd, opt->backlog > 0 ? opt->backlog : SOMAXCONN) != 0)
+        return errf(err, errlen, "cannot listen on", io->path, errno);
+    if (cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN) != 0)
+        return errf(err, errlen, "cannot watch", io->path, errno);
+    io->accepting = 1;
+    return 0;
+}
+
+void cl_io_stop_listening(cl_io *io)
+{
+    if (io->listen_fd >= 0) {
+        /* Connections waiting in the backlog may already hold a producer's
+         * last words (it may even have hung up): take them in first. */
+        size_t before;
+
+        do {
+            before = io->nstreams;
+            accept_some(io);
+        } while (io->nstreams > before);
+        cl_poller_del(io->poller, io->listen_fd);
+        close(io->listen_fd);
+        io->listen_fd = -1;
+        io->accepting = 0;
+        unlink(io->path);
+    }
+    if (io->lock_fd >= 0) {
+        close(io->lock_fd);
+        io->lock_fd = -1;
+    }
+}
+
+static void get_peer(int fd, cl_peer *p)
+{
+    p->pid = p->uid = p->gid = -1;
+#if defined(SO_PEERCRED)
+    {
+        struct ucred uc;
+        socklen_t len = sizeof uc;
+
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0) {
+            p->pid = uc.pid;
+            p->uid = uc.uid;
+            p->gid = uc.gid;
+        }
+    }
+#else
+    {
+        uid_t uid;
+        gid_t gid;
+
+        if (getpeereid(fd, &uid, &gid) == 0) {
+            p->uid = uid;
+            p->gid = gid;
+        }
+    }
+#endif
+}
+
+static int want_events(const cl_io *io, const cl_stream *s)
+{
+    int ev = 0;
+
+    if (!io->paused && !s->closed && !s->eof && s->out_len - s->out_off < OUT_BACKLOG_MAX)
+        ev |= CL_POLL_IN;
+    if (s->out_len > s->out_off)
+        ev |= CL_POLL_OUT;
+    return ev;
+}
+
+static void update_events(cl_io *io, cl_stream *s)
+{
+    int ev = want_events(io, s);
+
+    if (ev != s->events && !s->closed) {
+        cl_poller_set(io->poller, s->fd, s, ev);
+        s->events = ev;
+    }
+}
+
+/* Unlinks and schedules the free; the owner hears about it through on_close. */
+static void close_stream(cl_io *io, cl_stream *s, int err)
+{
+    if (s->closed)
+        return;
+    if (io->h.on_close)
+        io->h.on_close(s, err);
+    s->closed = 1;
+    cl_poller_del(io->poller, s->fd);
+    close(s->fd);
+    s->fd = -1;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        io->streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    io->nstreams--;
+    s->dead_next = io->dead;
+    io->dead = s;
+}
+
+static void refuse(int fd)
+{
+    static const char msg[] =
+        "{\"op\":\"error\",\"code\":\"too_many_connections\","
+        "\"message\":\"the collector is at its connection limit; retry later\"}\n";
+    ssize_t n = write(fd, msg, sizeof msg - 1);
+
+    (void)n;
+    close(fd);
+}
+
+static void accept_some(cl_io *io)
+{
+    for (int i = 0; i < ACCEPT_BURST; i++) {
+        int fd = accept(io->listen_fd, NULL, NULL);
+        cl_stream *s;
+
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                /* Out of descriptors: stop accepting briefly instead of
+                 * spinning on a listener that stays readable. */
+                cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, 0);
+                io->accepting = 0;
+                io->rearm_at_ms = now_ms() + EMFILE_PAUSE_MS;
+            }
+            return;
+        }
+        if (set_flags(fd) != 0 || (io->max_streams && io->nstreams >= io->max_streams)) {
+            refuse(fd);
+            continue;
+        }
+        s = calloc(1, sizeof *s);
+        if (s == NULL) {
+            close(fd);
+            continue;
+        }
+        s->tag = TAG_STREAM;
+        s->fd = fd;
+        s->io = io;
+        get_peer(fd, &s->peer);
+        s->next = io->streams;
+        if (io->streams)
+            io->streams->prev = s;
+        io->streams = s;
+        io->nstreams++;
+        io->h.on_accept(io, s);
+        update_events(io, s);
+    }
+}
+
+static void read_stream(cl_io *io, cl_stream *s)
+{
+    char *buf;
+    size_t len;
+    ssize_t n;
+
+    if (io->h.on_alloc(s, &buf, &len) != 0 || len == 0) {
+        close_stream(io, s, ENOMEM);
+        return;
+    }
+    n = read(s->fd, buf, len);
+    if (n > 0) {
+        io->h.on_read(s, (size_t)n);
+    } else if (n == 0) {
+        /* The owner closes when it has answered what the peer asked for. */
+        s->eof = 1;
+        update_events(io, s);
+        io->h.on_read(s, 0);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        close_stream(io, s, errno);
+    }
+}
+
+static int flush_out(cl_io *io, cl_stream *s)
+{
+    while (s->out_off < s->out_len) {
+        ssize_t n = send(s->fd, s->out + s->out_off, s->out_len - s->out_off, MSG_NOSIGNAL);
+
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        s->out_off += (size_t)n;
+    }
+    if (s->out_off == s->out_len)
+        s->out_off = s->out_len = 0;
+    update_events(io, s);
+    return 0;
+}
+
+void cl_stream_close(cl_stream *s)
+{
+    close_stream(s->io, s, 0);
+}
+
+size_t cl_stream_pending(const cl_stream *s)
+{
+    return s->out_len - s->out_off;
+}
+
+int cl_stream_write(cl_stream *s, const char *buf, size_t len)
+{
+    if (s->closed)
+        return -1;
+    if (s->out_off > 0 && s->out_off == s->out_len)
+        s->out_off = s->out_len = 0;
+    if (s->out_len + len > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 512;
+        char *nb;
+
+        while (cap < s->out_len + len)
+            cap *= 2;
+        nb = realloc(s->out, cap);
+        if (nb == NULL)
+            return -1;
+        s->out = nb;
+        s->out_cap = cap;
+    }
+    memcpy(s->out + s->out_len, buf, len);
+    s->out_len += len;
+    if (flush_out(s->io, s) != 0) {
+        /* The peer is gone; the next read reports it and the owner closes.
+         * Closing here would pull the stream from under the caller. */
+        s->out_off = s->out_len = 0;
+        update_events(s->io, s);
+        return -1;
+    }
+    return 0;
+}
+
+static void drain_wake(cl_io *io)
+{
+    char buf[256];
+
+    while (read(io->wake_rd, buf, sizeof buf) > 0)
+        ;
+    io->h.on_wakeup(io);
+}
+
+static void free_dead(cl_io *io)
+{
+    while (io->dead) {
+        cl_stream *s = io->dead;
+
+        io->dead = s->dead_next;
+        free(s->out);
+        free(s);
+    }
+}
+
+int cl_io_run(cl_io *io, int timeout_ms)
+{
+    cl_poll_event ev[256];
+    int n;
+
+    if (!io->accepting && io->listen_fd >= 0 && !io->paused && now_ms() >= io->rearm_at_ms) {
+        cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN);
+        io->accepting = 1;
+    }
+    if (!io->accepting && io->listen_fd >= 0 && timeout_ms > EMFILE_PAUSE_MS)
+        timeout_ms = EMFILE_PAUSE_MS;
+    n = cl_poller_wait(io->poller, ev, 256, timeout_ms);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        tagged *t = ev[i].ptr;
+
+        if (t->tag == TAG_WAKE) {
+            drain_wake(io);
+        } else if (t->tag == TAG_LISTENER) {
+            if (!io->paused && io->listen_fd >= 0)
+                accept_some(io);
+        } else {
+            cl_stream *s = (cl_stream *)t;
+
+            if (s->closed)
+                continue;
+            if ((ev[i].events & CL_POLL_OUT) && flush_out(io, s) != 0) {
+                close_stream(io, s, errno);
+                continue;
+            }
+            if ((ev[i].events & (CL_POLL_IN | CL_POLL_ERR)) && !io->paused && !s->eof)
+                read_stream(io, s);
+            else if ((ev[i].events & CL_POLL_ERR) && s->eof)
+                close_stream(io, s, 0);
+        }
+    }
+    free_dead(io);
+    return n;
+}
+
+void cl_io_wakeup(cl_io *io)
+{
+    /* write(2) is async-signal-safe; a full pipe already means "wake up". */
+    ssize_t n = write(io->wake_wr, "", 1);
+
+    (void)n;
+}
+
+void cl_io_pause(cl_io *io, int paused)
+{
+    if (io->paused == paused)
+        return;
+    io->paused = paused;
+    if (io->listen_fd >= 0 && io->accepting)
+        cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, paused ? 0 : CL_POLL_IN);
+    for (cl_stream *s = io->streams; s != NULL; s = s->next)
+        update_events(io, s);
+}
+
+void cl_io_shutdown_reads(cl_io *io)
+{
+    /* After SHUT_RD a Unix stream socket still returns what the peer had
+     * already sent, then end-of-file; the peer's further writes fail. That
+     * is exactly "read what producers already wrote, then stop". */
+    for (cl_stream *s = io->streams; s != NULL; s = s->next) {
+        if (!s->shut_rd) {
+            shutdown(s->fd, SHUT_RD);
+            s->shut_rd = 1;
+        }
+    }
+}
+
+size_t cl_io_stream_count(cl_io *io)
+{
+    return io->nstreams;
+}
+
+void cl_io_free(cl_io *io)
+{
+    if (io == NULL)
+        return;
+    while (io->streams)
+        close_stream(io, io->streams, 0);
+    free_dead(io);
+    cl_io_stop_listening(io);
+    if (io->wake_rd >= 0)
+        close(io->wake_rd);
+    if (io->wake_wr >= 0)
+        close(io->wake_wr);
+    cl_poller_free(io->poller);
+    free(io->path);
+    free(io->lock_path);
+    free(io);
+}
+
+void cl_stream_set_data(cl_stream *s, void *data)
+{
+    s->data = data;
+}
+
+void *cl_stream_data(cl_stream *s)
+{
+    return s->data;
+}
+
+cl_io *cl_stream_io(cl_stream *s)
+{
+    return s->io;
+}
+
+const cl_peer *cl_stream_peer(cl_stream *s)
+{
+    return &s->peer;
+}

@@ -1,0 +1,129 @@
+/* main.c - centrallogd: options, signals, start-up banner. Everything else
+ * lives in the collector library so that tests and fuzzers can link it. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "fsutil.h"
+#include "server.h"
+#include "version.h"
+
+static cl_server *g_server;
+
+static void on_signal(int sig)
+{
+    if (g_server == NULL)
+        return;
+    if (sig == SIGHUP)
+        cl_server_request_reopen(g_server);
+    else
+        cl_server_request_stop(g_server);
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Many producers means many descriptors: use what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static void banner(const cl_config *c)
+{
+    char size[32];
+
+    snprintf(size, sizeof size, "%llu KiB", (unsigned long long)(c->rotate_size / 1024));
+    fprintf(stderr,
+            "centrallogd %s listening on %s (%s)\n"
+            "  database: %s\n"
+            "  text log: %s (%s, rotate at %s, keep %d)\n"
+            "Send a first entry from another shell:\n"
+            "  printf '{\"app\":\"demo\",\"level\":\"info\",\"msg\":\"hello\"}\\n' | nc -NU %s\n"
+            "Stop with Ctrl-C (everything received is committed first).\n",
+            CL_VERSION_STRING, c->address, c->address_origin, c->db, c->log_file,
+            c->text_json ? "NDJSON" : "text", size, c->rotate_keep, c->address);
+}
+
+int main(int argc, char **argv)
+{
+    cl_server_config sc;
+    cl_config cfg;
+    char err[1024];
+    int rc;
+
+    switch (cl_config_load(&cfg, argc, argv, err, sizeof err)) {
+    case CL_CONFIG_EXIT:
+        return 0;
+    case CL_CONFIG_ERROR:
+        fprintf(stderr, "centrallogd: %s\n", err);
+        return 2;
+    case CL_CONFIG_OK:
+        break;
+    }
+    if (cl_mkdir_parents(cfg.db, 0750) != 0) {
+        fprintf(stderr, "centrallogd: cannot create the directory of %s: %s\n", cfg.db,
+                strerror(errno));
+        return 1;
+    }
+    raise_fd_limit();
+    memset(&sc, 0, sizeof sc);
+    sc.listen.address = cfg.address;
+    sc.listen.mode = cfg.socket_mode;
+    sc.listen.gid = cfg.socket_gid;
+    sc.listen.backlog = 4096;
+    sc.listen.max_streams = cfg.max_connections;
+    cl_limits_default(&sc.limits);
+    sc.limits.max_entry_bytes = cfg.max_entry_bytes;
+    sc.writer.db_path = cfg.db;
+    sc.writer.text.path = cfg.log_file;
+    sc.writer.text.rotate_size = cfg.rotate_size;
+    sc.writer.text.rotate_keep = cfg.rotate_keep;
+    sc.writer.text.format = cfg.text_json ? CL_TEXT_JSON : CL_TEXT_PLAIN;
+    sc.writer.batch_size = cfg.batch_size;
+    sc.writer.batch_ms = cfg.batch_ms;
+    sc.writer.queue_bytes = cfg.queue_bytes;
+    sc.writer.fts = cfg.fts;
+    sc.host = cfg.host;
+    sc.shutdown_timeout_ms = cfg.shutdown_timeout_s * 1000;
+
+    if (cl_server_new(&g_server, &sc, err, sizeof err) != 0) {
+        fprintf(stderr, "centrallogd: %s\n", err);
+        return 1;
+    }
+    install_signals();
+    if (!cfg.quiet)
+        banner(&cfg);
+    rc = cl_server_run(g_server);
+    if (rc != 0)
+        fprintf(stderr, "centrallogd: stopped, but not everything could be committed "
+                        "(see the messages above)\n");
+    else if (!cfg.quiet)
+        fprintf(stderr, "centrallogd: stopped cleanly\n");
+    {
+        cl_server *srv = g_server;
+
+        g_server = NULL;
+        cl_server_free(srv);
+    }
+    return rc == 0 ? 0 : 1;
+}

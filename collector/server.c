@@ -1,0 +1,524 @@
+/* server.c - per-connection protocol handling on the I/O thread.
+ *
+ * Each read is framed into lines; each line is validated here (off the
+ * writer's critical path) into a record, and the records of one read are
+ * handed to the writer in one push. Replies (acks, stats) are queued per
+ * connection in request order, each tagged with the sequence number that
+ * must be committed before it may be sent.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "framing.h"
+#include "timefmt.h"
+#include "version.h"
+
+typedef struct reply {
+    struct reply *next;
+    uint64_t wait_seq; /* send once the writer has committed this far */
+    size_t len;
+    char text[];
+} reply;
+
+typedef struct conn {
+    cl_server *srv;
+    cl_stream *s;
+    cl_framer fr;
+    uint64_t accepted, rejected;
+    uint64_t last_seq;      /* last record this connection queued */
+    reply *r_head, *r_tail; /* replies not yet sent, in request order */
+    int eof;
+    struct conn *w_prev, *w_next; /* on the server's waiting list */
+    int waiting;
+} conn;
+
+typedef struct counters {
+    uint64_t accepted, rejected, truncated, connections_total, bytes_in;
+} counters;
+
+struct cl_server {
+    cl_server_config cfg;
+    cl_validator val;
+    cl_io *io;
+    cl_writer *w;
+    char address[4096];
+    char *db_path, *log_path;
+    uint64_t seq; /* last sequence number handed out */
+    cl_record *c_head, *c_tail; /* records of the current read, not yet pushed */
+    size_t c_count, c_bytes;
+    int urgent;
+    int paused;
+    conn *waiting; /* connections with unsent replies */
+    counters n;
+    int64_t started_us;
+    volatile sig_atomic_t stop_req, reopen_req;
+};
+
+static void waiting_add(cl_server *srv, conn *c)
+{
+    if (c->waiting)
+        return;
+    c->waiting = 1;
+    c->w_prev = NULL;
+    c->w_next = srv->waiting;
+    if (srv->waiting)
+        srv->waiting->w_prev = c;
+    srv->waiting = c;
+}
+
+static void waiting_remove(cl_server *srv, conn *c)
+{
+    if (!c->waiting)
+        return;
+    if (c->w_prev)
+        c->w_prev->w_next = c->w_next;
+    else
+        srv->waiting = c->w_next;
+    if (c->w_next)
+        c->w_next->w_prev = c->w_prev;
+    c->waiting = 0;
+}
+
+/* Hands the records of the current read to the writer in one push. */
+static void flush_chain(cl_server *srv)
+{
+    if (srv->c_head == NULL && !srv->urgent)
+        return;
+    cl_writer_push(srv->w, srv->c_head, srv->c_tail, srv->c_count, srv->c_bytes, srv->urgent);
+    srv->c_head = srv->c_tail = NULL;
+    srv->c_count = srv->c_bytes = 0;
+    srv->urgent = 0;
+}
+
+static void queue_record(cl_server *srv, conn *c, cl_record *r)
+{
+    r->seq = ++srv->seq;
+    r->next = NULL;
+    if (srv->c_tail)
+        srv->c_tail->next = r;
+    else
+        srv->c_head = r;
+    srv->c_tail = r;
+    srv->c_count++;
+    srv->c_bytes += r->size;
+    c->last_seq = r->seq;
+    if (r->kind == CL_REC_ENTRY) {
+        c->accepted++;
+        srv->n.accepted++;
+    } else {
+        c->rejected++;
+        srv->n.rejected++;
+        if (r->u.r.reason == CL_R_TRUNCATED)
+            srv->n.truncated++;
+    }
+}
+
+static void reject(cl_server *srv, conn *c, enum cl_reason why, const char *msg, const char *raw,
+                   size_t raw_len)
+{
+    cl_record *r = cl_record_reject(why, msg, raw, raw_len, cl_now_us(), cl_stream_peer(c->s));
+
+    if (r != NULL)
+        queue_record(srv, c, r);
+}
+
+/* Sends every reply at the head of c's queue whose data is committed. */
+static void send_ready(cl_server *srv, conn *c, uint64_t committed)
+{
+    while (c->r_head != NULL && c->r_head->wait_seq <= committed) {
+        reply *r = c->r_head;
+
+        c->r_head = r->next;
+        if (c->r_head == NULL)
+            c->r_tail = NULL;
+        cl_stream_write(c->s, r->text, r->len);
+        free(r);
+    }
+    if (c->r_head == NULL)
+        waiting_remove(srv, c);
+}
+
+static void add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq)
+{
+    size_t len = strlen(json);
+    reply *r = malloc(sizeof *r + len + 2);
+
+    if (r == NULL) {
+        free(json);
+        return;
+    }
+    memcpy(r->text, json, len);
+    r->text[len] = '\n';
+    r->text[len + 1] = '\0';
+    r->len = len + 1;
+    r->wait_seq = wait_seq;
+    r->next = NULL;
+    free(json);
+    if (c->r_tail)
+        c->r_tail->next = r;
+    else
+        c->r_head = r;
+    c->r_tail = r;
+    waiting_add(srv, c);
+    send_ready(srv, c, cl_writer_committed(srv->w));
+}
+
+static char *error_reply(const char *code, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    cJSON_AddStringToObject(o, "op", "error");
+    cJSON_AddStringToObject(o, "code", code);
+    cJSON_AddStringToObject(o, "message", message);
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static char *stats_reply(cl_server *srv)
+{
+    cl_writer_stats ws;
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    cl_writer_get_stats(srv->w, &ws);
+    cJSON_AddStringToObject(o, "op", "stats");
+    cJSON_AddStringToObject(o, "version", CL_VERSION_STRING);
+    cJSON_AddNumberToObject(o, "protocol", CL_PROTOCOL_VERSION);
+    cJSON_AddNumberToObject(o, "pid", (double)getpid());
+    cJSON_AddNumberToObject(o, "uptime_s", (double)(cl_now_us() - srv->started_us) / 1e6);
+    cJSON_AddStringToObject(o, "address", srv->address);
+    cJSON_AddNumberToObject(o, "connections", (double)cl_io_stream_count(srv->io));
+    cJSON_AddNumberToObject(o, "connections_total", (double)srv->n.connections_total);
+    cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
+    cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
+    cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
+    cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
+    cJSON_AddNumberToObject(o, "committed", (double)ws.committed_seq);
+    cJSON_AddNumberToObject(o, "queue_entries", (double)(srv->seq - ws.committed_seq));
+    cJSON_AddNumberToObject(o, "queue_bytes", (double)ws.queue_bytes);
+    cJSON_AddBoolToObject(o, "backpressure", srv->paused);
+    cJSON_AddStringToObject(o, "db_path", srv->db_path);
+    cJSON_AddNumberToObject(o, "db_size", (double)file_size(srv->db_path));
+    cJSON_AddNumberToObject(o, "db_errors", (double)ws.db.errors);
+    cJSON_AddNumberToObject(o, "db_retries", (double)ws.retries);
+    cJSON_AddStringToObject(o, "log_path", srv->log_path);
+    cJSON_AddNumberToObject(o, "log_size", (double)ws.text.file_size);
+    cJSON_AddNumberToObject(o, "rotations", (double)ws.text.rotations);
+    cJSON_AddNumberToObject(o, "log_errors", (double)ws.text.errors);
+    cJSON_AddNumberToObject(o, "log_lost_lines", (double)ws.text.lost_lines);
+    cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
+    cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static char *ack_reply(const conn *c, const cJSON *id)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    cJSON_AddStringToObject(o, "op", "ack");
+    if (id != NULL)
+        cJSON_AddItemToObject(o, "id", cJSON_Duplicate(id, 1));
+    cJSON_AddNumberToObject(o, "accepted", (double)c->accepted);
+    cJSON_AddNumberToObject(o, "rejected", (double)c->rejected);
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static void handle_op(cl_server *srv, conn *c, cJSON *req)
+{
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
+    char *out;
+
+    if (!cJSON_IsString(op)) {
+        add_reply(srv, c, error_reply("bad_request", "\"op\" must be a string"), 0);
+    } else if (strcmp(op->valuestring, "sync") == 0) {
+        /* Everything before the sync must reach the writer now, and be
+         * committed without waiting for the batch timer. */
+        srv->urgent = c->last_seq > cl_writer_committed(srv->w);
+        flush_chain(srv);
+        out = ack_reply(c, cJSON_GetObjectItemCaseSensitive(req, "id"));
+        if (out != NULL)
+            add_reply(srv, c, out, c->last_seq);
+    } else if (strcmp(op->valuestring, "stats") == 0) {
+        out = stats_reply(srv);
+        if (out != NULL)
+            add_reply(srv, c, out, 0);
+    } else if (strcmp(op->valuestring, "ping") == 0) {
+        char buf[128];
+
+        snprintf(buf, sizeof buf, "{\"op\":\"pong\",\"version\":\"%s\",\"protocol\":%d}",
+                 CL_VERSION_STRING, CL_PROTOCOL_VERSION);
+        add_reply(srv, c, strdup(buf), 0);
+    } else {
+        add_reply(srv, c,
+                  error_reply("unknown_op", "unknown op; this collector knows sync, stats, ping"),
+                  0);
+    }
+    cJSON_Delete(req);
+}
+
+static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
+{
+    cl_line_result res;
+
+    cl_validate_line(&srv->val, line, len, cl_now_us(), cl_stream_peer(c->s), &res);
+    switch (res.kind) {
+    case CL_LINE_ENTRY:
+    case CL_LINE_REJECT:
+        queue_record(srv, c, res.rec);
+        break;
+    case CL_LINE_OP:
+        handle_op(srv, c, res.op);
+        break;
+    case CL_LINE_NOMEM:
+        reject(srv, c, CL_R_NO_MEMORY, "the collector ran out of memory", line, len);
+        break;
+    case CL_LINE_BLANK:
+        break;
+    }
+}
+
+static void on_accept(cl_io *io, cl_stream *s)
+{
+    cl_server *srv = cl_io_data(io);
+    conn *c = calloc(1, sizeof *c);
+
+    if (c == NULL)
+        return; /* on_alloc will fail and close the stream */
+    c->srv = srv;
+    c->s = s;
+    cl_framer_init(&c->fr, srv->cfg.limits.max_entry_bytes);
+    cl_stream_set_data(s, c);
+    srv->n.connections_total++;
+}
+
+static int on_alloc(cl_stream *s, char **buf, size_t *len)
+{
+    conn *c = cl_stream_data(s);
+
+    return c != NULL ? cl_framer_space(&c->fr, buf, len) : -1;
+}
+
+static void apply_backpressure(cl_server *srv)
+{
+    if (!srv->paused && cl_writer_full(srv->w)) {
+        srv->paused = 1;
+        cl_io_pause(srv->io, 1);
+    }
+}
+
+static void finish_eof(cl_server *srv, conn *c)
+{
+    const char *p;
+    size_t n = cl_framer_partial(&c->fr, &p);
+    char msg[128];
+
+    /* A producer that hung up mid-line loses that line only - and we say so. */
+    if (n > 0) {
+        snprintf(msg, sizeof msg, "connection closed after %zu bytes of an unterminated line", n);
+        reject(srv, c, CL_R_TRUNCATED, msg, p, n);
+    }
+    c->eof = 1;
+    flush_chain(srv);
+    if (c->r_head == NULL)
+        cl_stream_close(c->s);
+    else
+        srv->urgent = 1, flush_chain(srv); /* close once the acks are out */
+}
+
+static void on_read(cl_stream *s, size_t n)
+{
+    conn *c = cl_stream_data(s);
+    cl_server *srv = c->srv;
+    enum cl_frame_result fr;
+    char *line;
+    size_t len;
+
+    if (n == 0) {
+        finish_eof(srv, c);
+        return;
+    }
+    srv->n.bytes_in += n;
+    cl_framer_commit(&c->fr, n);
+    while ((fr = cl_framer_next(&c->fr, &line, &len)) != CL_FRAME_NONE) {
+        if (fr == CL_FRAME_LINE) {
+            handle_line(srv, c, line, len);
+        } else {
+            char msg[128];
+
+            snprintf(msg, sizeof msg, "line longer than the limit of %zu bytes; skipped to the "
+                     "next newline", srv->cfg.limits.max_entry_bytes);
+            reject(srv, c, CL_R_TOO_LARGE, msg, line, len);
+        }
+    }
+    flush_chain(srv);
+    apply_backpressure(srv);
+}
+
+static void on_close(cl_stream *s, int err)
+{
+    conn *c = cl_stream_data(s);
+
+    (void)err;
+    if (c == NULL)
+        return;
+    waiting_remove(c->srv, c);
+    while (c->r_head) {
+        reply *r = c->r_head;
+
+        c->r_head = r->next;
+        free(r);
+    }
+    cl_framer_free(&c->fr);
+    free(c);
+    cl_stream_set_data(s, NULL);
+}
+
+static void on_wakeup(cl_io *io)
+{
+    cl_server *srv = cl_io_data(io);
+    uint64_t committed = cl_writer_committed(srv->w);
+    conn *c = srv->waiting;
+
+    while (c != NULL) {
+        conn *next = c->w_next;
+
+        send_ready(srv, c, committed);
+        if (c->eof && c->r_head == NULL)
+            cl_stream_close(c->s);
+        c = next;
+    }
+    /* Resume reading once the writer has worked the queue down by half:
+     * hysteresis, so the loop does not flap between paused and running. */
+    if (srv->paused) {
+        cl_writer_stats st;
+
+        cl_writer_get_stats(srv->w, &st);
+        if (st.queue_bytes < srv->cfg.writer.queue_bytes / 2) {
+            srv->paused = 0;
+            cl_io_pause(srv->io, 0);
+        }
+    }
+    if (srv->reopen_req) {
+        srv->reopen_req = 0;
+        cl_writer_request_reopen(srv->w);
+    }
+}
+
+static void writer_notify(void *arg)
+{
+    cl_server *srv = arg;
+
+    cl_io_wakeup(srv->io);
+}
+
+int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_t errlen)
+{
+    static const cl_io_handlers handlers = {on_accept, on_alloc, on_read, on_close, on_wakeup};
+    cl_server *srv = calloc(1, sizeof *srv);
+
+    *out = NULL;
+    if (srv == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    srv->cfg = *cfg;
+    srv->val.limits = cfg->limits;
+    srv->val.default_host.p = cfg->host;
+    srv->val.default_host.n = cfg->host ? strlen(cfg->host) : 0;
+    srv->started_us = cl_now_us();
+    snprintf(srv->address, sizeof srv->address, "%s", cfg->listen.address);
+    srv->db_path = strdup(cfg->writer.db_path);
+    srv->log_path = strdup(cfg->writer.text.path);
+    if (srv->db_path == NULL || srv->log_path == NULL || cl_io_new(&srv->io, &handlers, srv) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    /* Sinks first: a collector that cannot store must not accept producers. */
+    if (cl_writer_start(&srv->w, &cfg->writer, writer_notify, srv, err, errlen) != 0)
+        goto fail;
+    if (cl_io_listen(srv->io, &cfg->listen, err, errlen) != 0)
+        goto fail;
+    *out = srv;
+    return 0;
+fail:
+    cl_server_free(srv);
+    return -1;
+}
+
+static int drain(cl_server *srv)
+{
+    int64_t deadline = cl_now_us() + (int64_t)srv->cfg.shutdown_timeout_ms * 1000;
+
+    cl_io_stop_listening(srv->io);
+    cl_io_shutdown_reads(srv->io);
+    /* Streams close themselves at end-of-file once their acks are sent. */
+    while (cl_io_stream_count(srv->io) > 0 && cl_now_us() < deadline) {
+        if (cl_io_run(srv->io, 50) < 0)
+            return -1;
+    }
+    return cl_io_stream_count(srv->io) > 0 ? -1 : 0;
+}
+
+int cl_server_run(cl_server *srv)
+{
+    int rc = 0;
+    uint64_t lost;
+
+    while (!srv->stop_req) {
+        if (cl_io_run(srv->io, 1000) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    if (drain(srv) != 0)
+        rc = -1;
+    flush_chain(srv);
+    lost = cl_writer_stop(srv->w);
+    srv->w = NULL;
+    return (rc == 0 && lost == 0) ? 0 : -1;
+}
+
+void cl_server_request_stop(cl_server *srv)
+{
+    srv->stop_req = 1;
+    cl_io_wakeup(srv->io);
+}
+
+void cl_server_request_reopen(cl_server *srv)
+{
+    srv->reopen_req = 1;
+    cl_io_wakeup(srv->io);
+}
+
+void cl_server_free(cl_server *srv)
+{
+    if (srv == NULL)
+        return;
+    cl_io_free(srv->io); /* closes streams first: their conns go via on_close */
+    cl_writer_stop(srv->w);
+    free(srv->db_path);
+    free(srv->log_path);
+    free(srv);
+}

@@ -1,0 +1,36 @@
+/* server.h - the collector: connections, protocol, and the path from a
+ * socket to the writer. main.c only parses options and calls this. */
+#ifndef CL_SERVER_H
+#define CL_SERVER_H
+
+#include <stddef.h>
+
+#include "io.h"
+#include "validate.h"
+#include "writer.h"
+
+typedef struct cl_server_config {
+    cl_listen_options listen;
+    cl_limits limits;
+    cl_writer_config writer;
+    const char *host;      /* host name for entries that name none */
+    int shutdown_timeout_ms; /* how long SIGTERM waits for producers' data */
+} cl_server_config;
+
+typedef struct cl_server cl_server;
+
+/* Opens the sinks, starts the writer and listens. */
+int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_t errlen);
+
+/* Serves until cl_server_request_stop, then shuts down gracefully: stops
+ * accepting, reads what producers already sent, commits it to both sinks,
+ * answers pending syncs. Returns 0, or -1 if anything could not be committed. */
+int cl_server_run(cl_server *srv);
+
+/* Async-signal-safe. */
+void cl_server_request_stop(cl_server *srv);
+void cl_server_request_reopen(cl_server *srv);
+
+void cl_server_free(cl_server *srv);
+
+#endif

@@ -1,0 +1,46 @@
+/* sink_sqlite.h - the SQLite database. Used only by the writer thread. */
+#ifndef CL_SINK_SQLITE_H
+#define CL_SINK_SQLITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+
+#define CL_DB_SCHEMA_VERSION 1
+#define CL_DB_APPLICATION_ID 1129074503 /* 'CLOG' */
+
+typedef struct cl_db cl_db;
+
+typedef struct cl_db_stats {
+    uint64_t entries;     /* rows inserted by this process */
+    uint64_t rejects;
+    uint64_t commits;
+    uint64_t errors;      /* failed statements/commits (retried) */
+    int64_t fts_indexed;  /* highest entry id in the full-text index */
+    int64_t last_id;      /* highest entry id written */
+    int last_error;       /* SQLite result code of the last error */
+} cl_db_stats;
+
+/* Opens or creates the database, applies the schema or checks its version,
+ * and prepares every statement. */
+int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen);
+
+int cl_db_begin(cl_db *db);
+/* Inserts an entry or a reject. SQLite result code. */
+int cl_db_insert(cl_db *db, const cl_record *r);
+int cl_db_commit(cl_db *db);
+void cl_db_rollback(cl_db *db);
+
+/* Adds up to max_rows not-yet-indexed entries to the full-text index in a
+ * transaction of its own. Returns rows indexed (0: up to date) or -1. */
+int cl_db_fts_step(cl_db *db, int max_rows);
+
+const char *cl_db_errmsg(cl_db *db);
+void cl_db_get_stats(const cl_db *db, cl_db_stats *st);
+void cl_db_close(cl_db *db);
+
+/* The schema text compiled from schema/centrallog.sql. */
+extern const char cl_schema_sql[];
+
+#endif

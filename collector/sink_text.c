@@ -1,0 +1,216 @@
+/* sink_text.c - buffered, rotating, line-atomic text output.
+ *
+ * Lines are collected in a large buffer and written with one write() per
+ * batch; rotation happens only between lines, after a flush, so every file
+ * holds whole lines only. A write error does not stop the database: the
+ * sink keeps counting and retries opening the file at most once a second.
+ */
+#include "sink_text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "rotate.h"
+#include "timefmt.h"
+
+#define TEXT_BUF_SIZE (1u << 20)
+
+struct cl_text_sink {
+    cl_text_config cfg;
+    char *path;
+    int fd;
+    char *buf;
+    size_t len, cap;
+    uint64_t size; /* bytes in the current file, buffered bytes included */
+    int64_t retry_at_us;
+    cl_text_stats st;
+};
+
+static int open_file(cl_text_sink *t)
+{
+    struct stat sb;
+
+    if (cl_mkdir_parents(t->path, 0750) != 0)
+        return -1;
+    t->fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (t->fd < 0)
+        return -1;
+    t->size = fstat(t->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    return 0;
+}
+
+int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_t errlen)
+{
+    cl_text_sink *t = calloc(1, sizeof *t);
+
+    *out = NULL;
+    if (t == NULL || (t->path = strdup(cfg->path)) == NULL ||
+        (t->buf = malloc(TEXT_BUF_SIZE)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    t->cfg = *cfg;
+    t->cfg.path = t->path;
+    t->cap = TEXT_BUF_SIZE;
+    t->fd = -1;
+    if (open_file(t) != 0) {
+        snprintf(err, errlen, "cannot open text log %s: %s", cfg->path, strerror(errno));
+        goto fail;
+    }
+    *out = t;
+    return 0;
+fail:
+    cl_text_close(t);
+    return -1;
+}
+
+static void note_error(cl_text_sink *t)
+{
+    t->st.errors++;
+    t->st.last_errno = errno;
+}
+
+/* Writes buf[0..n) and moves what follows it to the front of the buffer.
+ * On failure the unwritten lines of that range are counted as lost (never
+ * half a line: rotation and retries start from a line boundary). */
+static int write_out(cl_text_sink *t, size_t n)
+{
+    size_t off = 0;
+    int rc = 0;
+
+    while (off < n) {
+        ssize_t w;
+
+        if (t->fd < 0) {
+            errno = EBADF;
+            break;
+        }
+        w = write(t->fd, t->buf + off, n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    if (off < n) {
+        note_error(t);
+        for (size_t i = off; i < n; i++)
+            t->st.lost_lines += t->buf[i] == '\n';
+        t->size -= n - off;
+        if (t->fd >= 0)
+            close(t->fd);
+        t->fd = -1;
+        t->retry_at_us = cl_now_us() + 1000000;
+        rc = -1;
+    }
+    memmove(t->buf, t->buf + n, t->len - n);
+    t->len -= n;
+    return rc;
+}
+
+int cl_text_flush(cl_text_sink *t)
+{
+    return write_out(t, t->len);
+}
+
+/* Closes the current file and starts a new one under the same name. */
+static int rotate_files(cl_text_sink *t)
+{
+    if (t->fd >= 0)
+        close(t->fd);
+    t->fd = -1;
+    if (cl_rotate_shift(t->path, t->cfg.rotate_keep) != 0)
+        note_error(t);
+    else
+        t->st.rotations++;
+    if (open_file(t) != 0) {
+        note_error(t);
+        t->retry_at_us = cl_now_us() + 1000000;
+        return -1;
+    }
+    return 0;
+}
+
+/* Reopens the file after an error, at most once a second. */
+static int ensure_open(cl_text_sink *t)
+{
+    int64_t now;
+
+    if (t->fd >= 0)
+        return 0;
+    now = cl_now_us();
+    if (now < t->retry_at_us)
+        return -1;
+    if (open_file(t) == 0)
+        return 0;
+    note_error(t);
+    t->retry_at_us = now + 1000000;
+    return -1;
+}
+
+int cl_text_append(cl_text_sink *t, const cl_record *r)
+{
+    size_t bound = cl_text_bound(r);
+    size_t n;
+
+    if (ensure_open(t) != 0 || bound > t->cap ||
+        (t->len + bound > t->cap && cl_text_flush(t) != 0)) {
+        t->st.lost_lines++;
+        return -1;
+    }
+    n = cl_text_format_entry(r, t->cfg.format, t->buf + t->len);
+    t->len += n;
+    if (t->size > 0 && t->size + n > t->cfg.rotate_size) {
+        /* What is buffered before this line belongs to the old file. */
+        write_out(t, t->len - n);
+        if (rotate_files(t) != 0) {
+            t->len -= n;
+            t->st.lost_lines++;
+            return -1;
+        }
+    }
+    t->size += n;
+    t->st.lines++;
+    return 0;
+}
+
+int cl_text_reopen(cl_text_sink *t)
+{
+    if (cl_text_flush(t) != 0)
+        return -1;
+    if (t->fd >= 0)
+        close(t->fd);
+    t->fd = -1;
+    if (open_file(t) != 0) {
+        note_error(t);
+        t->retry_at_us = cl_now_us() + 1000000;
+        return -1;
+    }
+    return 0;
+}
+
+void cl_text_get_stats(const cl_text_sink *t, cl_text_stats *st)
+{
+    *st = t->st;
+    st->file_size = t->size;
+}
+
+void cl_text_close(cl_text_sink *t)
+{
+    if (t == NULL)
+        return;
+    if (t->fd >= 0) {
+        cl_text_flush(t);
+        if (t->fd >= 0)
+            close(t->fd);
+    }
+    free(t->buf);
+    free(t->path);
+    free(t);
+}

@@ -1,0 +1,32 @@
+/* textfmt.h - how an entry looks in the text file.
+ *
+ * One entry is always exactly one line: every control character, DEL, C1
+ * control and U+2028/U+2029 in a value is escaped, so nobody can forge a line
+ * or smuggle terminal escapes to an operator running less or tail. */
+#ifndef CL_TEXTFMT_H
+#define CL_TEXTFMT_H
+
+#include <stddef.h>
+
+#include "record.h"
+
+enum cl_text_format { CL_TEXT_PLAIN = 0, CL_TEXT_JSON = 1 };
+
+/* Upper bound of the bytes cl_text_format_entry writes for r. */
+size_t cl_text_bound(const cl_record *r);
+
+/* Formats an entry record as one line including the trailing '\n'; out must
+ * hold cl_text_bound(r) bytes. Returns the bytes written. */
+size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *out);
+
+/* Escapes s for the plain format: "\\" "\n" "\r" "\t" "\xHH" "\u2028". */
+size_t cl_text_escape(const char *s, size_t n, char *out);
+
+/* Copies JSON text, turning raw DEL, C1 controls and U+2028/9 (legal unescaped
+ * in JSON, dangerous in a terminal or to line-oriented tools) into \u escapes. */
+size_t cl_text_json_safe(const char *s, size_t n, char *out);
+
+/* Writes s as a JSON string literal with quotes. */
+size_t cl_text_json_string(const char *s, size_t n, char *out);
+
+#endif

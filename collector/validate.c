@@ -1,0 +1,461 @@
+/* validate.c - the schema (schema/log-entry.schema.json) in C.
+ *
+ * Order of checks follows schema/PROTOCOL.md: wire rules first (they make
+ * the bytes untrustworthy), then the parse, then whole-document rules, then
+ * each known key. The first failure wins and names the offending key.
+ */
+#include "validate.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "timefmt.h"
+#include "wirecheck.h"
+
+void cl_limits_default(cl_limits *lim)
+{
+    lim->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
+    lim->max_depth = CL_DEFAULT_MAX_DEPTH;
+    lim->max_top_members = CL_DEFAULT_MAX_TOP_MEMBERS;
+    lim->max_members = CL_DEFAULT_MAX_MEMBERS;
+    lim->max_field_key = CL_DEFAULT_MAX_FIELD_KEY;
+}
+
+int cl_level_parse(const char *s, size_t n)
+{
+    static const char *const names[CL_LVL_COUNT] = {
+        "emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace",
+    };
+
+    for (int i = 0; i < CL_LVL_COUNT; i++) {
+        if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
+            return i;
+    }
+    if (n == 1 && s[0] >= '0' && s[0] <= '7')
+        return s[0] - '0';
+    return -1;
+}
+
+/* Where a rule failed, before it becomes a record. */
+typedef struct verdict {
+    enum cl_reason reason;
+    char msg[256];
+} verdict;
+
+static enum cl_reason fail(verdict *v, enum cl_reason r, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(v->msg, sizeof v->msg, fmt, ap);
+    va_end(ap);
+    v->reason = r;
+    return r;
+}
+
+/* A control character is C0, DEL or C1 (U+0080..U+009F, "\xC2\x80".."\xC2\x9F"). */
+static int has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (c < 0x20 || c == 0x7F)
+            return 1;
+        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] <= 0x9F)
+            return 1;
+    }
+    return 0;
+}
+
+/* State gathered by one walk over the parsed tree. */
+typedef struct walk_state {
+    const cl_limits *lim;
+    verdict first; /* first nested violation, in document order */
+} walk_state;
+
+static void walk_note(walk_state *w, enum cl_reason r, const char *fmt, const char *key)
+{
+    if (w->first.reason == CL_R_OK)
+        fail(&w->first, r, fmt, key);
+}
+
+/* Visits every value below the entry object. Inside a member's value
+ * (payload) each container's size and each member name is bounded; "where"
+ * is the top-level key the problem sits under, for the message. */
+static void walk(walk_state *w, const cJSON *item, int is_root, const char *where)
+{
+    size_t n = 0;
+
+    if (cJSON_IsNumber(item) && !isfinite(item->valuedouble))
+        walk_note(w, CL_R_BAD_NUMBER, "%s: number is out of range for a double", where);
+    if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
+        return;
+    for (const cJSON *c = item->child; c != NULL; c = c->next, n++) {
+        if (cJSON_IsObject(item)) {
+            for (const cJSON *d = item->child; d != c; d = d->next) {
+                if (strcmp(d->string, c->string) == 0)
+                    walk_note(w, CL_R_DUPLICATE_KEY, "%s: duplicate member name", c->string);
+            }
+            if (!is_root && cl_utf8_count(c->string, strlen(c->string)) > w->lim->max_field_key)
+                walk_note(w, CL_R_TOO_LONG, "%s: a member name is longer than the limit", where);
+        }
+        walk(w, c, 0, is_root ? c->string : where);
+    }
+    if (!is_root && n > w->lim->max_members)
+        walk_note(w, CL_R_TOO_MANY_MEMBERS, "%s: more members than the limit", where);
+}
+
+/* The typed view of the known keys, pointing into the parsed tree. */
+typedef struct known {
+    const cJSON *msg, *level, *app, *ts, *host, *pid, *tid, *logger, *trace_id, *span_id,
+        *fields;
+} known;
+
+static const cJSON **known_slot(known *k, const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } map[] = {
+        {"msg", offsetof(known, msg)},           {"level", offsetof(known, level)},
+        {"app", offsetof(known, app)},           {"ts", offsetof(known, ts)},
+        {"host", offsetof(known, host)},         {"pid", offsetof(known, pid)},
+        {"tid", offsetof(known, tid)},           {"logger", offsetof(known, logger)},
+        {"trace_id", offsetof(known, trace_id)}, {"span_id", offsetof(known, span_id)},
+        {"fields", offsetof(known, fields)},
+    };
+
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+        if (strcmp(name, map[i].name) == 0)
+            return (const cJSON **)((char *)k + map[i].off);
+    }
+    return NULL;
+}
+
+static int is_known(const char *name)
+{
+    known k;
+
+    return known_slot(&k, name) != NULL;
+}
+
+/* An optional string key with a length range and no control characters. */
+static enum cl_reason check_text(verdict *v, const cJSON *it, const char *key, size_t min,
+                                 size_t max, int allow_control)
+{
+    size_t n, cp;
+
+    if (it == NULL)
+        return CL_R_OK;
+    if (!cJSON_IsString(it))
+        return fail(v, CL_R_BAD_TYPE, "%s: must be a string", key);
+    n = strlen(it->valuestring);
+    cp = cl_utf8_count(it->valuestring, n);
+    if (cp < min)
+        return fail(v, CL_R_BAD_VALUE, "%s: must not be empty", key);
+    if (cp > max)
+        return fail(v, CL_R_TOO_LONG, "%s: %zu characters, the limit is %zu", key, cp, max);
+    if (!allow_control && has_control(it->valuestring, n))
+        return fail(v, CL_R_BAD_VALUE, "%s: must not contain control characters", key);
+    return CL_R_OK;
+}
+
+static enum cl_reason check_uint32(verdict *v, const cJSON *it, const char *key, int64_t *out)
+{
+    double d;
+
+    if (it == NULL)
+        return CL_R_OK;
+    if (!cJSON_IsNumber(it))
+        return fail(v, CL_R_BAD_TYPE, "%s: must be an integer", key);
+    d = it->valuedouble;
+    if (d != floor(d) || d < 0 || d > 4294967295.0)
+        return fail(v, CL_R_BAD_VALUE, "%s: must be an integer from 0 to 4294967295", key);
+    *out = (int64_t)d;
+    return CL_R_OK;
+}
+
+static enum cl_reason check_level(verdict *v, const cJSON *it, int *level)
+{
+    if (cJSON_IsString(it)) {
+        size_t n = strlen(it->valuestring);
+
+        *level = n > 1 ? cl_level_parse(it->valuestring, n) : -1;
+    } else if (cJSON_IsNumber(it)) {
+        double d = it->valuedouble;
+
+        *level = (d == floor(d) && d >= 0 && d <= 7) ? (int)d : -1;
+    } else {
+        return fail(v, CL_R_BAD_TYPE, "level: must be a string or an integer");
+    }
+    if (*level < 0)
+        return fail(v, CL_R_BAD_LEVEL,
+                    "level: must be trace, debug, info, notice, warning, error, critical, "
+                    "alert, emergency or a syslog severity 0-7");
+    return CL_R_OK;
+}
+
+static enum cl_reason check_ts(verdict *v, const cJSON *it, int64_t *ts)
+{
+    if (it == NULL)
+        return CL_R_OK;
+    if (cJSON_IsString(it)) {
+        if (cl_rfc3339_parse(it->valuestring, strlen(it->valuestring), ts) != 0)
+            return fail(v, CL_R_BAD_TIMESTAMP,
+                        "ts: not an RFC 3339 date-time with offset, e.g. "
+                        "2026-11-27T10:15:02.123456Z");
+        return CL_R_OK;
+    }
+    if (cJSON_IsNumber(it)) {
+        double d = it->valuedouble;
+
+        if (!(d >= -62135596800.0 && d <= 253402300799.0))
+            return fail(v, CL_R_BAD_TIMESTAMP, "ts: epoch seconds out of range (years 1-9999)");
+        *ts = llround(d * 1e6);
+        return CL_R_OK;
+    }
+    return fail(v, CL_R_BAD_TYPE, "ts: must be an RFC 3339 string or epoch seconds");
+}
+
+/* Copies a string into the record's data area. */
+static char *put(char *p, cl_str *dst, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    p[n] = '\0';
+    dst->p = p;
+    dst->n = n;
+    return p + n + 1;
+}
+
+static size_t slen(const cJSON *it)
+{
+    return it != NULL ? strlen(it->valuestring) : 0;
+}
+
+static char *put_opt(char *p, cl_str *dst, const cJSON *it)
+{
+    return it != NULL ? put(p, dst, it->valuestring, strlen(it->valuestring)) : p;
+}
+
+static cl_record *build_entry(const cl_validator *val, const char *line, const cl_scan *scan,
+                              const cJSON *root, const known *k, int level, int64_t ts)
+{
+    size_t need = 0, nmem = 0;
+    const cJSON *c;
+    cl_record *r;
+    char *p;
+
+    need += slen(k->msg) + slen(k->app) + slen(k->host) + slen(k->logger) +
+            slen(k->trace_id) + slen(k->span_id) + 6;
+    for (c = root->child; c != NULL; c = c->next, nmem++) {
+        const cl_span *sp = &scan->members[nmem];
+
+        if (c == k->fields)
+            need += sp->val_len + 1;
+        else if (!is_known(c->string))
+            need += sp->key_len + sp->val_len + 2;
+    }
+    need += 3; /* braces and NUL of "extra" */
+    r = malloc(sizeof *r + need);
+    if (r == NULL)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->kind = CL_REC_ENTRY;
+    r->size = sizeof *r + need;
+    r->u.e.level = level;
+    r->u.e.ts_us = ts;
+    p = r->data;
+    p = put(p, &r->u.e.msg, k->msg->valuestring, strlen(k->msg->valuestring));
+    p = put(p, &r->u.e.app, k->app->valuestring, strlen(k->app->valuestring));
+    if (k->host != NULL)
+        p = put_opt(p, &r->u.e.host, k->host);
+    else
+        r->u.e.host = val->default_host;
+    p = put_opt(p, &r->u.e.logger, k->logger);
+    p = put_opt(p, &r->u.e.trace_id, k->trace_id);
+    p = put_opt(p, &r->u.e.span_id, k->span_id);
+
+    /* fields and unknown keys are kept as the producer wrote them, minus
+     * insignificant whitespace: re-printing through cJSON would round big
+     * integers (IDs!) to doubles. */
+    nmem = 0;
+    for (c = root->child; c != NULL; c = c->next, nmem++) {
+        const cl_span *sp = &scan->members[nmem];
+
+        if (c != k->fields)
+            continue;
+        r->u.e.fields.p = p;
+        r->u.e.fields.n = cl_json_compact(line + sp->val_off, sp->val_len, p);
+        p[r->u.e.fields.n] = '\0';
+        p += r->u.e.fields.n + 1;
+    }
+    nmem = 0;
+    for (c = root->child; c != NULL; c = c->next, nmem++) {
+        const cl_span *sp = &scan->members[nmem];
+
+        if (is_known(c->string))
+            continue;
+        if (r->u.e.extra.p == NULL) {
+            r->u.e.extra.p = p;
+            *p++ = '{';
+        } else {
+            *p++ = ',';
+        }
+        memcpy(p, line + sp->key_off, sp->key_len);
+        p += sp->key_len;
+        *p++ = ':';
+        p += cl_json_compact(line + sp->val_off, sp->val_len, p);
+    }
+    if (r->u.e.extra.p != NULL) {
+        *p++ = '}';
+        *p = '\0';
+        r->u.e.extra.n = (size_t)(p - r->u.e.extra.p);
+    }
+    return r;
+}
+
+/* Known keys: presence, type and value. Returns CL_R_OK with *level, *ts set. */
+static enum cl_reason check_known(verdict *v, known *k, int64_t *pid, int64_t *tid,
+                                  int *level, int64_t *ts)
+{
+    if (k->msg == NULL)
+        return fail(v, CL_R_MISSING_FIELD, "msg: required key is missing");
+    if (k->level == NULL)
+        return fail(v, CL_R_MISSING_FIELD, "level: required key is missing");
+    if (k->app == NULL)
+        return fail(v, CL_R_MISSING_FIELD, "app: required key is missing");
+    if (check_level(v, k->level, level) || check_text(v, k->app, "app", 1, 128, 0) ||
+        check_text(v, k->msg, "msg", 0, SIZE_MAX, 1) || check_ts(v, k->ts, ts) ||
+        check_text(v, k->host, "host", 1, 255, 0) || check_uint32(v, k->pid, "pid", pid) ||
+        check_uint32(v, k->tid, "tid", tid) || check_text(v, k->logger, "logger", 1, 256, 0) ||
+        check_text(v, k->trace_id, "trace_id", 1, 64, 0) ||
+        check_text(v, k->span_id, "span_id", 1, 64, 0))
+        return v->reason;
+    if (k->fields != NULL && !cJSON_IsObject(k->fields))
+        return fail(v, CL_R_BAD_TYPE, "fields: must be an object");
+    return CL_R_OK;
+}
+
+static enum cl_reason judge(const cl_validator *val, char *line, size_t len, cl_scan *scan,
+                            cJSON **rootp, verdict *v, verdict *nested)
+{
+    const cl_limits *lim = &val->limits;
+    enum cl_reason r;
+    walk_state w;
+    cJSON *root;
+    size_t n = 0;
+
+    r = cl_wirecheck(line, len, lim->max_depth, scan);
+    if (r == CL_R_INVALID_UTF8)
+        return fail(v, r, "byte %zu: invalid UTF-8", scan->err_off);
+    if (r == CL_R_CONTROL_CHAR)
+        return fail(v, r, "byte %zu: raw control character; escape it (\\n, \\u0001)",
+                    scan->err_off);
+    if (r == CL_R_TOO_DEEP)
+        return fail(v, r, "byte %zu: nesting deeper than %d", scan->err_off, lim->max_depth);
+    if (r == CL_R_NOT_JSON && scan->err_off == 0 && (unsigned char)line[0] == 0xEF)
+        return fail(v, r, "byte-order mark before the JSON text; send plain UTF-8");
+    if (r == CL_R_NOT_JSON)
+        return fail(v, r, "byte %zu: malformed number", scan->err_off);
+
+    /* Passing the terminator as part of the length makes cJSON reject
+     * trailing garbage instead of ignoring it. */
+    root = cJSON_ParseWithLengthOpts(line, len + 1, NULL, 1);
+    if (root == NULL) {
+        const char *e = cJSON_GetErrorPtr();
+        size_t off = (e >= line && e <= line + len) ? (size_t)(e - line) : 0;
+
+        return fail(v, CL_R_NOT_JSON, "byte %zu: not valid JSON", off);
+    }
+    *rootp = root;
+    w.lim = lim;
+    w.first.reason = CL_R_OK;
+    walk(&w, root, 1, "entry");
+    if (w.first.reason == CL_R_BAD_NUMBER)
+        return *v = w.first, v->reason;
+    if (scan->has_nul_escape)
+        return fail(v, CL_R_NUL_CHAR, "a string contains \\u0000");
+    if (!cJSON_IsObject(root))
+        return fail(v, CL_R_NOT_OBJECT, "an entry must be a JSON object");
+    if (w.first.reason == CL_R_DUPLICATE_KEY)
+        return *v = w.first, v->reason;
+    for (const cJSON *c = root->child; c != NULL; c = c->next)
+        n++;
+    if (n > lim->max_top_members || n > CL_SCAN_MAX_MEMBERS)
+        return fail(v, CL_R_TOO_MANY_MEMBERS, "entry: %zu members, the limit is %zu", n,
+                    lim->max_top_members);
+    /* Nested violations are reported after the known keys' own checks so
+     * that the message names the most useful problem first. */
+    *nested = w.first;
+    return CL_R_OK;
+}
+
+void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t received_us,
+                      const cl_peer *peer, cl_line_result *out)
+{
+    cJSON *root = NULL;
+    cl_scan scan;
+    verdict v = {CL_R_OK, ""};
+    verdict nested = {CL_R_OK, ""};
+    known k;
+    int level = 0;
+    int64_t ts = received_us, pid = 0, tid = 0;
+    enum cl_reason r;
+    size_t i = 0;
+    char saved = line[len];
+
+    memset(out, 0, sizeof *out);
+    while (i < len && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == len) {
+        out->kind = CL_LINE_BLANK;
+        return;
+    }
+    line[len] = '\0';
+    r = judge(val, line, len, &scan, &root, &v, &nested);
+    if (r == CL_R_OK && cJSON_GetObjectItemCaseSensitive(root, "op") != NULL) {
+        line[len] = saved;
+        out->kind = CL_LINE_OP;
+        out->op = root;
+        return;
+    }
+    if (r == CL_R_OK) {
+        memset(&k, 0, sizeof k);
+        for (const cJSON *c = root->child; c != NULL; c = c->next) {
+            const cJSON **slot = known_slot(&k, c->string);
+
+            if (slot != NULL)
+                *slot = c;
+        }
+        r = check_known(&v, &k, &pid, &tid, &level, &ts);
+        if (r == CL_R_OK && nested.reason != CL_R_OK) {
+            v = nested;
+            r = v.reason;
+        }
+    }
+    if (r == CL_R_OK) {
+        out->rec = build_entry(val, line, &scan, root, &k, level, ts);
+        if (out->rec != NULL) {
+            out->rec->u.e.has_pid = k.pid != NULL;
+            out->rec->u.e.pid = pid;
+            out->rec->u.e.has_tid = k.tid != NULL;
+            out->rec->u.e.tid = tid;
+        }
+        out->kind = CL_LINE_ENTRY;
+    } else {
+        out->rec = cl_record_reject(r, v.msg, line, len, received_us, peer);
+        out->kind = CL_LINE_REJECT;
+    }
+    cJSON_Delete(root);
+    line[len] = saved;
+    if (out->rec == NULL) {
+        out->kind = CL_LINE_NOMEM;
+        return;
+    }
+    out->rec->received_us = received_us;
+    out->rec->peer = *peer;
+}

@@ -1,0 +1,63 @@
+/* validate.h - turns one line of the wire protocol into a record.
+ *
+ * Every line ends up as exactly one of: a validated entry, a reject with a
+ * reason code and a human message, a control request (op), or nothing (a
+ * blank keep-alive line). Validation never stops at the connection level:
+ * each line is judged alone.
+ */
+#ifndef CL_VALIDATE_H
+#define CL_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "record.h"
+
+typedef struct cl_limits {
+    size_t max_entry_bytes; /* longest line */
+    int max_depth;          /* nesting of the whole entry, entry object = 1 */
+    size_t max_top_members; /* members of the entry object */
+    size_t max_members;     /* members of any nested object or array */
+    size_t max_field_key;   /* code points in a member name inside fields */
+} cl_limits;
+
+#define CL_DEFAULT_MAX_ENTRY_BYTES 65536
+#define CL_DEFAULT_MAX_DEPTH 9
+#define CL_DEFAULT_MAX_TOP_MEMBERS 32
+#define CL_DEFAULT_MAX_MEMBERS 64
+#define CL_DEFAULT_MAX_FIELD_KEY 128
+
+void cl_limits_default(cl_limits *lim);
+
+typedef struct cl_validator {
+    cl_limits limits;
+    cl_str default_host; /* used when an entry names no host; must outlive records */
+} cl_validator;
+
+enum cl_line_kind {
+    CL_LINE_BLANK = 0, /* empty or whitespace only: ignored */
+    CL_LINE_ENTRY,     /* out->rec is an entry record */
+    CL_LINE_REJECT,    /* out->rec is a reject record */
+    CL_LINE_OP,        /* out->op is the parsed request; caller frees it */
+    CL_LINE_NOMEM      /* allocation failed; nothing was produced */
+};
+
+typedef struct cl_line_result {
+    enum cl_line_kind kind;
+    cl_record *rec;
+    cJSON *op;
+} cl_line_result;
+
+/* Judges line[0..len). The line need not be NUL-terminated but line[len]
+ * must be readable and is temporarily used as a terminator when it is not
+ * already '\0' (the framer guarantees this). */
+void cl_validate_line(const cl_validator *v, char *line, size_t len, int64_t received_us,
+                      const cl_peer *peer, cl_line_result *out);
+
+/* Parses a level name (any case) or digit string; -1 when unknown. Shared with
+ * the CLI so that "-p warning" means exactly what the schema means. */
+int cl_level_parse(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,257 @@
+/* wirecheck.c - one linear pass per rule family, no allocation. */
+#include "wirecheck.h"
+
+#include <string.h>
+
+size_t cl_utf8_check(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned c = s[i];
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        /* Ranges from the Unicode standard, table 3-7 (well-formed UTF-8). */
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80)
+                return i;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+
+            if (i + 2 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80)
+                return i;
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+
+            if (i + 3 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80 ||
+                (s[i + 3] & 0xC0) != 0x80)
+                return i;
+            i += 4;
+        } else {
+            return i;
+        }
+    }
+    return len;
+}
+
+size_t cl_utf8_count(const char *s, size_t n)
+{
+    size_t count = 0;
+
+    for (size_t i = 0; i < n; i++)
+        count += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return count;
+}
+
+/* Length of a number token matching RFC 8259's grammar
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at s, or 0. cJSON hands
+ * numbers to strtod, which also takes "01", "1." and "1.e5". */
+static size_t number_len(const unsigned char *s, size_t left)
+{
+    size_t i = 0;
+
+#define DIGIT(k) ((k) < left && s[k] >= '0' && s[k] <= '9')
+    if (i < left && s[i] == '-')
+        i++;
+    if (i < left && s[i] == '0') {
+        i++;
+    } else if (DIGIT(i)) {
+        while (DIGIT(i))
+            i++;
+    } else {
+        return 0;
+    }
+    if (i < left && s[i] == '.') {
+        if (!DIGIT(i + 1))
+            return 0;
+        for (i++; DIGIT(i); i++)
+            ;
+    }
+    if (i < left && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < left && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (!DIGIT(i))
+            return 0;
+        while (DIGIT(i))
+            i++;
+    }
+#undef DIGIT
+    /* The token must end here: "01" stops after "0" and leaves a digit. */
+    if (i < left && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == 'e' || s[i] == 'E' ||
+                     s[i] == '+' || s[i] == '-'))
+        return 0;
+    return i;
+}
+
+static int is_ws(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Tracks the top-level object's members while scanning. */
+typedef struct member_state {
+    int expect_key;   /* next string at depth 1 is a key */
+    int expect_value; /* a ':' was seen; next non-space byte starts the value */
+    int in_value;
+    size_t last_nonspace;
+} member_state;
+
+static void close_value(cl_scan *out, member_state *m)
+{
+    if (m->in_value && out->nmembers > 0 && out->nmembers <= CL_SCAN_MAX_MEMBERS) {
+        cl_span *sp = &out->members[out->nmembers - 1];
+
+        sp->val_len = m->last_nonspace + 1 - sp->val_off;
+    }
+    m->in_value = 0;
+}
+
+enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan *out)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    member_state m = {0, 0, 0, 0};
+    int depth = 0, in_string = 0, too_deep = 0, bad_number = 0;
+    size_t deep_off = 0, str_start = 0, number_off = 0;
+    size_t bad;
+
+    memset(out, 0, offsetof(cl_scan, members));
+    bad = cl_utf8_check(s, len);
+    if (bad < len) {
+        out->err_off = bad;
+        return CL_R_INVALID_UTF8;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+
+        if (in_string) {
+            if (c < 0x20) {
+                out->err_off = i;
+                return CL_R_CONTROL_CHAR;
+            }
+            if (c == '\\') {
+                if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+                    out->has_nul_escape = 1;
+                i++; /* the escaped byte cannot end the string */
+                if (i < len && s[i] < 0x20) {
+                    out->err_off = i;
+                    return CL_R_CONTROL_CHAR;
+                }
+                continue;
+            }
+            if (c == '"') {
+                in_string = 0;
+                m.last_nonspace = i;
+                if (depth == 1 && m.expect_key) {
+                    if (++out->nmembers <= CL_SCAN_MAX_MEMBERS) {
+                        out->members[out->nmembers - 1].key_off = str_start;
+                        out->members[out->nmembers - 1].key_len = i + 1 - str_start;
+                    }
+                    m.expect_key = 0;
+                }
+            }
+            continue;
+        }
+        if (is_ws(c))
+            continue;
+        if (c < 0x20) {
+            out->err_off = i;
+            return CL_R_CONTROL_CHAR;
+        }
+        if (depth == 1 && m.expect_value) {
+            m.expect_value = 0;
+            m.in_value = 1;
+            if (out->nmembers > 0 && out->nmembers <= CL_SCAN_MAX_MEMBERS)
+                out->members[out->nmembers - 1].val_off = i;
+        }
+        switch (c) {
+        case '"':
+            in_string = 1;
+            str_start = i;
+            break;
+        case '{':
+        case '[':
+            if (++depth > max_depth && !too_deep) {
+                too_deep = 1;
+                deep_off = i;
+            }
+            if (depth == 1 && c == '{')
+                m.expect_key = 1;
+            break;
+        case '}':
+        case ']':
+            if (depth == 1)
+                close_value(out, &m);
+            if (depth > 0)
+                depth--;
+            break;
+        case ':':
+            if (depth == 1)
+                m.expect_value = 1;
+            break;
+        case ',':
+            if (depth == 1) {
+                close_value(out, &m);
+                m.expect_key = 1;
+            }
+            break;
+        default:
+            if (c == '-' || (c >= '0' && c <= '9')) {
+                size_t k = number_len(s + i, len - i);
+
+                if (k == 0 && !bad_number) {
+                    bad_number = 1;
+                    number_off = i;
+                }
+                if (k > 1)
+                    i += k - 1; /* last_nonspace below must be the last digit */
+            }
+            break;
+        }
+        m.last_nonspace = i;
+    }
+    if (too_deep) {
+        out->err_off = deep_off;
+        return CL_R_TOO_DEEP;
+    }
+    if (bad_number) {
+        out->err_off = number_off;
+        return CL_R_NOT_JSON;
+    }
+    /* cJSON skips a UTF-8 byte-order mark; RFC 8259 forbids sending one. */
+    if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
+        out->err_off = 0;
+        return CL_R_NOT_JSON;
+    }
+    return CL_R_OK;
+}
+
+size_t cl_json_compact(const char *in, size_t n, char *out)
+{
+    size_t o = 0;
+    int in_string = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char c = in[i];
+
+        if (in_string) {
+            out[o++] = c;
+            if (c == '\\' && i + 1 < n)
+                out[o++] = in[++i];
+            else if (c == '"')
+                in_string = 0;
+            continue;
+        }
+        if (is_ws((unsigned char)c))
+            continue;
+        if (c == '"')
+            in_string = 1;
+        out[o++] = c;
+    }
+    return o;
+}

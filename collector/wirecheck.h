@@ -1,0 +1,47 @@
+/* wirecheck.h - the byte-level rules that a JSON parser alone does not enforce.
+ *
+ * Debian's cJSON 1.7.15 accepts invalid UTF-8, raw control characters inside
+ * strings, a byte-order mark, and silently truncates strings at an escaped or
+ * raw NUL. RFC 8259 / I-JSON forbid all of these, so every line is scanned
+ * here before it is parsed. The same pass bounds nesting depth (so that the
+ * parser never recurses on hostile input) and records where each top-level
+ * member's value lies, so that "fields" can be stored byte-for-byte as sent.
+ */
+#ifndef CL_WIRECHECK_H
+#define CL_WIRECHECK_H
+
+#include <stddef.h>
+
+#include "reason.h"
+
+#define CL_SCAN_MAX_MEMBERS 32
+
+typedef struct cl_span {
+    size_t key_off, key_len; /* the key including its quotes */
+    size_t val_off, val_len; /* the value, surrounding whitespace excluded */
+} cl_span;
+
+typedef struct cl_scan {
+    int has_nul_escape;   /* a "\u0000" escape occurs in some string */
+    size_t nmembers;      /* top-level members seen (may exceed the array) */
+    cl_span members[CL_SCAN_MAX_MEMBERS];
+    size_t err_off;       /* offset of the first offending byte */
+} cl_scan;
+
+/* Returns CL_R_OK, CL_R_INVALID_UTF8, CL_R_CONTROL_CHAR, CL_R_TOO_DEEP or
+ * CL_R_NOT_JSON (byte-order mark) in that order of precedence. The spans are
+ * meaningful only when the line also parses as a JSON object. */
+enum cl_reason cl_wirecheck(const char *s, size_t len, int max_depth, cl_scan *out);
+
+/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
+ * Returns the offset of the first bad byte, or len when all is valid. */
+size_t cl_utf8_check(const unsigned char *s, size_t len);
+
+/* Copies JSON text dropping insignificant whitespace. Returns bytes written
+ * (never more than n). */
+size_t cl_json_compact(const char *in, size_t n, char *out);
+
+/* Unicode code points in a valid UTF-8 string. */
+size_t cl_utf8_count(const char *s, size_t n);
+
+#endif

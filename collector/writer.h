@@ -1,0 +1,64 @@
+/* writer.h - the single writer thread that owns both sinks.
+ *
+ * The I/O thread pushes records (already validated) into a bounded queue;
+ * the writer takes them in order, appends entries to the text file, inserts
+ * everything into SQLite in batched transactions, and after each commit
+ * publishes the highest committed sequence number. The I/O thread uses that
+ * number to answer sync requests, and cl_writer_full() to apply backpressure.
+ */
+#ifndef CL_WRITER_H
+#define CL_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "sink_sqlite.h"
+#include "sink_text.h"
+
+typedef struct cl_writer cl_writer;
+
+typedef struct cl_writer_config {
+    const char *db_path;
+    cl_text_config text;
+    size_t batch_size;  /* commit after this many records ... */
+    int batch_ms;       /* ... or this long after the first, whichever first */
+    size_t queue_bytes; /* backpressure threshold */
+    int fts;            /* maintain the full-text index */
+} cl_writer_config;
+
+typedef struct cl_writer_stats {
+    uint64_t committed_seq;
+    uint64_t queue_entries;
+    uint64_t queue_bytes;
+    uint64_t retries; /* batches retried after a database error */
+    cl_db_stats db;
+    cl_text_stats text;
+} cl_writer_stats;
+
+/* Called from the writer thread after each commit; must be thread-safe. */
+typedef void (*cl_writer_notify)(void *arg);
+
+/* Opens both sinks and starts the thread. */
+int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_notify notify,
+                    void *arg, char *err, size_t errlen);
+
+/* Queues a chain of records (linked by ->next, seq already assigned, in
+ * increasing order). Never blocks on I/O. urgent: someone waits for the last
+ * of these (a sync), so commit as soon as it is written. */
+void cl_writer_push(cl_writer *w, cl_record *head, cl_record *tail, size_t count, size_t bytes,
+                    int urgent);
+
+/* Asks for a commit as soon as everything queued is written. */
+void cl_writer_hurry(cl_writer *w);
+
+int cl_writer_full(cl_writer *w);
+uint64_t cl_writer_committed(cl_writer *w);
+void cl_writer_request_reopen(cl_writer *w);
+void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st);
+
+/* Writes and commits everything queued, stops the thread, closes the sinks.
+ * Returns the number of records that could not be committed (0 normally). */
+uint64_t cl_writer_stop(cl_writer *w);
+
+#endif
