@@ -340,11 +340,15 @@ static void finish_eof(cl_server *srv, conn *c)
         reject(srv, c, CL_R_TRUNCATED, msg, p, n);
     }
     c->eof = 1;
-    flush_chain(srv);
-    if (c->r_head == NULL)
+    if (c->r_head == NULL) {
+        flush_chain(srv);
         cl_stream_close(c->s);
-    else
-        srv->urgent = 1, flush_chain(srv); /* close once the acks are out */
+        return;
+    }
+    /* The peer half-closed and still waits for acks: commit now, and let
+     * on_wakeup close the stream once the last reply is out. */
+    srv->urgent = 1;
+    flush_chain(srv);
 }
 
 static void on_read(cl_stream *s, size_t n)

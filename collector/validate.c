@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_arena.h"
 #include "timefmt.h"
 #include "wirecheck.h"
 
@@ -113,34 +114,57 @@ static void walk(walk_state *w, const cJSON *item, int is_root, const char *wher
 typedef struct known {
     const cJSON *msg, *level, *app, *ts, *host, *pid, *tid, *logger, *trace_id, *span_id,
         *fields;
+    /* Per top-level member, in document order: known key or not. */
+    unsigned char is_known[CL_SCAN_MAX_MEMBERS];
 } known;
 
+/* Finds the slot of a known key by length and first letter before comparing:
+ * this runs for every member of every entry. */
 static const cJSON **known_slot(known *k, const char *name)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-    } map[] = {
-        {"msg", offsetof(known, msg)},           {"level", offsetof(known, level)},
-        {"app", offsetof(known, app)},           {"ts", offsetof(known, ts)},
-        {"host", offsetof(known, host)},         {"pid", offsetof(known, pid)},
-        {"tid", offsetof(known, tid)},           {"logger", offsetof(known, logger)},
-        {"trace_id", offsetof(known, trace_id)}, {"span_id", offsetof(known, span_id)},
-        {"fields", offsetof(known, fields)},
-    };
+    size_t n = strlen(name);
 
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-        if (strcmp(name, map[i].name) == 0)
-            return (const cJSON **)((char *)k + map[i].off);
+    switch (n) {
+    case 2:
+        return strcmp(name, "ts") == 0 ? &k->ts : NULL;
+    case 3:
+        if (strcmp(name, "msg") == 0)
+            return &k->msg;
+        if (strcmp(name, "app") == 0)
+            return &k->app;
+        if (strcmp(name, "pid") == 0)
+            return &k->pid;
+        return strcmp(name, "tid") == 0 ? &k->tid : NULL;
+    case 4:
+        return strcmp(name, "host") == 0 ? &k->host : NULL;
+    case 5:
+        return strcmp(name, "level") == 0 ? &k->level : NULL;
+    case 6:
+        if (strcmp(name, "logger") == 0)
+            return &k->logger;
+        return strcmp(name, "fields") == 0 ? &k->fields : NULL;
+    case 7:
+        return strcmp(name, "span_id") == 0 ? &k->span_id : NULL;
+    case 8:
+        return strcmp(name, "trace_id") == 0 ? &k->trace_id : NULL;
+    default:
+        return NULL;
     }
-    return NULL;
 }
 
-static int is_known(const char *name)
+/* Sorts the entry's members into the known slots, once. */
+static void classify(known *k, const cJSON *root)
 {
-    known k;
+    size_t i = 0;
 
-    return known_slot(&k, name) != NULL;
+    memset(k, 0, sizeof *k);
+    for (const cJSON *c = root->child; c != NULL && i < CL_SCAN_MAX_MEMBERS; c = c->next, i++) {
+        const cJSON **slot = known_slot(k, c->string);
+
+        k->is_known[i] = slot != NULL;
+        if (slot != NULL)
+            *slot = c;
+    }
 }
 
 /* An optional string key with a length range and no control characters. */
@@ -256,7 +280,7 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
 
         if (c == k->fields)
             need += sp->val_len + 1;
-        else if (!is_known(c->string))
+        else if (!k->is_known[nmem])
             need += sp->key_len + sp->val_len + 2;
     }
     need += 3; /* braces and NUL of "extra" */
@@ -297,7 +321,7 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
     for (c = root->child; c != NULL; c = c->next, nmem++) {
         const cl_span *sp = &scan->members[nmem];
 
-        if (is_known(c->string))
+        if (k->is_known[nmem])
             continue;
         if (r->u.e.extra.p == NULL) {
             r->u.e.extra.p = p;
@@ -416,21 +440,19 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
         return;
     }
     line[len] = '\0';
+    cl_json_arena_begin();
     r = judge(val, line, len, &scan, &root, &v, &nested);
     if (r == CL_R_OK && cJSON_GetObjectItemCaseSensitive(root, "op") != NULL) {
+        /* Requests are rare and outlive the arena: give the caller a copy. */
+        cl_json_arena_end();
         line[len] = saved;
-        out->kind = CL_LINE_OP;
-        out->op = root;
+        out->op = cJSON_Duplicate(root, 1);
+        out->kind = out->op != NULL ? CL_LINE_OP : CL_LINE_NOMEM;
+        cJSON_Delete(root);
         return;
     }
     if (r == CL_R_OK) {
-        memset(&k, 0, sizeof k);
-        for (const cJSON *c = root->child; c != NULL; c = c->next) {
-            const cJSON **slot = known_slot(&k, c->string);
-
-            if (slot != NULL)
-                *slot = c;
-        }
+        classify(&k, root);
         r = check_known(&v, &k, &pid, &tid, &level, &ts);
         if (r == CL_R_OK && nested.reason != CL_R_OK) {
             v = nested;
@@ -450,6 +472,7 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
         out->rec = cl_record_reject(r, v.msg, line, len, received_us, peer);
         out->kind = CL_LINE_REJECT;
     }
+    cl_json_arena_end();
     cJSON_Delete(root);
     line[len] = saved;
     if (out->rec == NULL) {

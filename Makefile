@@ -1,0 +1,47 @@
+# Thin wrapper over CMake (as Neovim does): the two commands of the README.
+#   make run   - install what is missing, build, run the collector (./var/)
+#   make test  - install what is missing, build, run every test, then again
+#                under AddressSanitizer + UndefinedBehaviorSanitizer
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all deps build run test test-plain test-asan bench clean help
+
+all: build
+
+help:
+	@echo "make run    install dependencies, build, run centrallogd with data in ./var"
+	@echo "make test   install dependencies, build, run all tests (plain and ASan+UBSan)"
+	@echo "make build  build into $(BUILD)/ (binaries in $(BUILD)/bin)"
+	@echo "make bench  run the ingest benchmark (see bench/README.md)"
+	@echo "make clean  remove build trees"
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCL_WERROR=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	./$(BUILD)/bin/centrallogd --data-dir ./var $(ARGS)
+
+test: test-plain test-asan
+
+test-plain: build
+	cd $(BUILD) && ctest --output-on-failure
+
+test-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCL_WERROR=ON -DCL_SANITIZE=address,undefined \
+	    -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
+
+bench: build
+	/usr/bin/python3 bench/ingest.py --bin $(BUILD)/bin
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,88 @@
+/* json_arena.c - see json_arena.h. */
+#include "json_arena.h"
+
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#define ARENA_MIN (64u * 1024u)
+#define ARENA_MAX (4u * 1024u * 1024u)
+
+typedef struct arena {
+    char *base;
+    size_t used, cap;
+    size_t wanted; /* bytes the last use needed, to size the next */
+    int active;
+} arena;
+
+static _Thread_local arena tl_arena;
+
+static void *arena_malloc(size_t n)
+{
+    arena *a = &tl_arena;
+    size_t need = (n + 15) & ~(size_t)15;
+
+    if (a->active) {
+        a->wanted += need;
+        if (a->used + need <= a->cap) {
+            void *p = a->base + a->used;
+
+            a->used += need;
+            return p;
+        }
+    }
+    return malloc(n);
+}
+
+static void arena_free(void *p)
+{
+    arena *a = &tl_arena;
+
+    if (a->base != NULL && (char *)p >= a->base && (char *)p < a->base + a->cap)
+        return;
+    free(p);
+}
+
+void cl_json_arena_install(void)
+{
+    cJSON_Hooks h = {arena_malloc, arena_free};
+
+    cJSON_InitHooks(&h);
+}
+
+void cl_json_arena_begin(void)
+{
+    static atomic_int installed;
+    arena *a = &tl_arena;
+
+    /* Installing late is safe: the hooks fall back to malloc/free for
+     * anything not in an arena, so earlier objects are freed correctly. */
+    if (!atomic_exchange(&installed, 1))
+        cl_json_arena_install();
+
+    if (a->base == NULL || (a->wanted > a->cap && a->cap < ARENA_MAX)) {
+        /* Grow to what the last parse needed, so a run of large entries
+         * stops falling back to malloc. */
+        size_t cap = a->cap ? a->cap : ARENA_MIN;
+        char *nb;
+
+        while (cap < a->wanted && cap < ARENA_MAX)
+            cap *= 2;
+        nb = malloc(cap);
+        if (nb != NULL) {
+            free(a->base);
+            a->base = nb;
+            a->cap = cap;
+        }
+    }
+    a->used = 0;
+    a->wanted = 0;
+    a->active = a->base != NULL;
+}
+
+void cl_json_arena_end(void)
+{
+    tl_arena.active = 0;
+    tl_arena.used = 0;
+}

@@ -1,0 +1,33 @@
+#!/bin/sh
+# install-deps.sh - installs the Debian packages CentralLog needs to build,
+# run and test, when they are missing. As root it runs apt-get itself;
+# otherwise it prints the exact command and stops, so nothing happens behind
+# the user's back.
+set -eu
+
+# Build: compiler, CMake, the three libraries. Tests: cmocka, Debian's python3
+# with python3-jsonschema (schema conformance) and sqlite3 (inspection).
+# netcat-openbsd gives the one-line "send a first entry" shown at start-up.
+PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev libcmocka-dev \
+python3 python3-jsonschema sqlite3 netcat-openbsd"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "centrallog: installing missing packages:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086 # word splitting of the package list is wanted
+    apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    exit 0
+fi
+echo "centrallog: these Debian packages are missing:$missing" >&2
+echo "Install them, then run the command again:" >&2
+echo "    sudo apt-get install$missing" >&2
+exit 1
