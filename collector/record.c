@@ -83,5 +83,8 @@ cl_record *cl_record_reject(enum cl_reason reason, const char *message, const ch
 
 void cl_record_free(cl_record *r)
 {
+    if (r == NULL)
+        return;
+    free(r->rendered);
     free(r);
 }

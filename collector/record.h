@@ -62,6 +62,11 @@ typedef struct cl_record {
     enum cl_record_kind kind;
     int64_t received_us;
     cl_peer peer;
+    /* The text sink's line for this entry, rendered on the I/O thread so that
+     * formatting stays off the single writer's critical path (NULL: the sink
+     * formats it itself). Owned by the record. */
+    char *rendered;
+    size_t rendered_len;
     union {
         cl_entry_fields e;
         cl_reject_fields r;

@@ -53,6 +53,8 @@ struct cl_server {
     char *db_path, *log_path;
     uint64_t seq; /* last sequence number handed out */
     cl_record *c_head, *c_tail; /* records of the current read, not yet pushed */
+    char *scratch;              /* text rendering buffer */
+    size_t scratch_cap;
     size_t c_count, c_bytes;
     int urgent;
     int paused;
@@ -285,6 +287,10 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
     cl_validate_line(&srv->val, line, len, cl_now_us(), cl_stream_peer(c->s), &res);
     switch (res.kind) {
     case CL_LINE_ENTRY:
+        /* If rendering fails for lack of memory the writer formats it. */
+        cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
+        queue_record(srv, c, res.rec);
+        break;
     case CL_LINE_REJECT:
         queue_record(srv, c, res.rec);
         break;
@@ -524,5 +530,6 @@ void cl_server_free(cl_server *srv)
     cl_writer_stop(srv->w);
     free(srv->db_path);
     free(srv->log_path);
+    free(srv->scratch);
     free(srv);
 }

@@ -17,6 +17,7 @@ struct cl_db {
     sqlite3_stmt *ins_entry, *ins_reject, *begin, *commit, *rollback;
     sqlite3_stmt *fts_upto, *fts_insert, *fts_mark;
     int in_txn;
+    int wal_pages;
     cl_db_stats st;
 };
 
@@ -94,6 +95,14 @@ static int apply_schema(cl_db *db, char *err, size_t errlen)
     return 0;
 }
 
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+    (void)h;
+    (void)name;
+    ((cl_db *)arg)->wal_pages = pages;
+    return SQLITE_OK;
+}
+
 static int prepare(cl_db *db, sqlite3_stmt **st, const char *sql)
 {
     return sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
@@ -133,6 +142,8 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
     }
     if (apply_schema(db, err, errlen) != 0)
         goto fail;
+    /* Replaces SQLite's auto-checkpoint hook: see checkpoint.h. */
+    sqlite3_wal_hook(db->h, wal_hook, db);
     if (prepare(db, &db->ins_entry, SQL_INSERT_ENTRY) || prepare(db, &db->ins_reject, SQL_INSERT_REJECT) ||
         prepare(db, &db->begin, "BEGIN") || prepare(db, &db->commit, "COMMIT") ||
         prepare(db, &db->rollback, "ROLLBACK") || prepare(db, &db->fts_upto, SQL_FTS_UPTO) ||
@@ -249,8 +260,9 @@ int cl_db_insert(cl_db *db, const cl_record *r)
         sqlite3_bind_blob(st, 7, j->raw.p, (int)j->raw.n, SQLITE_STATIC);
         sqlite3_bind_int64(st, 8, (int64_t)j->raw_len);
     }
+    /* Every parameter is bound on every call (NULL included), so there is
+     * no need to clear bindings between rows. */
     rc = run(db, st);
-    sqlite3_clear_bindings(st);
     if (rc != SQLITE_OK)
         return rc;
     if (r->kind == CL_REC_ENTRY) {
@@ -289,6 +301,17 @@ int cl_db_fts_step(cl_db *db, int max_rows)
     rc = (int)(upto - db->st.fts_indexed);
     db->st.fts_indexed = upto;
     return rc;
+}
+
+int cl_db_wal_pages(const cl_db *db)
+{
+    return db->wal_pages;
+}
+
+void cl_db_checkpoint(cl_db *db)
+{
+    sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    db->wal_pages = 0;
 }
 
 const char *cl_db_errmsg(cl_db *db)

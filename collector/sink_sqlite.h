@@ -36,6 +36,14 @@ void cl_db_rollback(cl_db *db);
  * transaction of its own. Returns rows indexed (0: up to date) or -1. */
 int cl_db_fts_step(cl_db *db, int max_rows);
 
+/* Pages in the write-ahead log after the last commit (SQLite's WAL hook).
+ * Automatic checkpoints are off: the writer hands them to checkpoint.c. */
+int cl_db_wal_pages(const cl_db *db);
+
+/* Checkpoints on the writer's own connection: the fallback when the WAL has
+ * grown far beyond what the checkpoint thread keeps up with. */
+void cl_db_checkpoint(cl_db *db);
+
 const char *cl_db_errmsg(cl_db *db);
 void cl_db_get_stats(const cl_db *db, cl_db_stats *st);
 void cl_db_close(cl_db *db);

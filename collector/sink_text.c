@@ -156,7 +156,7 @@ static int ensure_open(cl_text_sink *t)
 
 int cl_text_append(cl_text_sink *t, const cl_record *r)
 {
-    size_t bound = cl_text_bound(r);
+    size_t bound = r->rendered ? r->rendered_len : cl_text_bound(r);
     size_t n;
 
     if (ensure_open(t) != 0 || bound > t->cap ||
@@ -164,7 +164,12 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
         t->st.lost_lines++;
         return -1;
     }
-    n = cl_text_format_entry(r, t->cfg.format, t->buf + t->len);
+    if (r->rendered != NULL) {
+        n = r->rendered_len;
+        memcpy(t->buf + t->len, r->rendered, n);
+    } else {
+        n = cl_text_format_entry(r, t->cfg.format, t->buf + t->len);
+    }
     t->len += n;
     if (t->size > 0 && t->size + n > t->cfg.rotate_size) {
         /* What is buffered before this line belongs to the old file. */

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "timefmt.h"
@@ -236,4 +237,26 @@ size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *o
     }
     *o++ = '\n';
     return (size_t)(o - out);
+}
+
+int cl_text_prerender(cl_record *r, enum cl_text_format fmt, char **scratch, size_t *cap)
+{
+    size_t bound = cl_text_bound(r), n;
+
+    if (bound > *cap) {
+        char *nb = realloc(*scratch, bound);
+
+        if (nb == NULL)
+            return -1;
+        *scratch = nb;
+        *cap = bound;
+    }
+    n = cl_text_format_entry(r, fmt, *scratch);
+    r->rendered = malloc(n);
+    if (r->rendered == NULL)
+        return -1;
+    memcpy(r->rendered, *scratch, n);
+    r->rendered_len = n;
+    r->size += n;
+    return 0;
 }

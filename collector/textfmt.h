@@ -19,6 +19,10 @@ size_t cl_text_bound(const cl_record *r);
  * hold cl_text_bound(r) bytes. Returns the bytes written. */
 size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *out);
 
+/* Renders an entry record's line into r->rendered (exact size) using a
+ * caller-owned scratch buffer that grows as needed. Returns 0 or -1. */
+int cl_text_prerender(cl_record *r, enum cl_text_format fmt, char **scratch, size_t *cap);
+
 /* Escapes s for the plain format: "\\" "\n" "\r" "\t" "\xHH" "\u2028". */
 size_t cl_text_escape(const char *s, size_t n, char *out);
 

@@ -98,7 +98,7 @@ static void walk(walk_state *w, const cJSON *item, int is_root, const char *wher
     for (const cJSON *c = item->child; c != NULL; c = c->next, n++) {
         if (cJSON_IsObject(item)) {
             for (const cJSON *d = item->child; d != c; d = d->next) {
-                if (strcmp(d->string, c->string) == 0)
+                if (d->string[0] == c->string[0] && strcmp(d->string, c->string) == 0)
                     walk_note(w, CL_R_DUPLICATE_KEY, "%s: duplicate member name", c->string);
             }
             if (!is_root && cl_utf8_count(c->string, strlen(c->string)) > w->lim->max_field_key)

@@ -9,9 +9,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "checkpoint.h"
 #include "timefmt.h"
 
 #define FTS_CHUNK 4096
+/* WAL size (pages) at which the checkpoint thread is asked to run, and at
+ * which the writer checkpoints itself because that thread fell behind. */
+#define WAL_POKE_PAGES 4096
+#define WAL_FORCE_PAGES 65536
 /* A failing database is retried with growing pauses; during shutdown only
  * for this long before the remaining records are reported lost. */
 #define RETRY_MAX_MS 1000
@@ -21,6 +26,7 @@ struct cl_writer {
     cl_writer_config cfg;
     cl_db *db;
     cl_text_sink *text;
+    cl_checkpointer *ckpt;
     cl_writer_notify notify;
     void *notify_arg;
     pthread_t thread;
@@ -138,6 +144,10 @@ static void commit_batch(cl_writer *w)
     atomic_fetch_sub(&w->queued_bytes, w->b_bytes);
     w->b_count = w->b_bytes = 0;
     atomic_store(&w->committed, last);
+    if (cl_db_wal_pages(w->db) >= WAL_FORCE_PAGES)
+        cl_db_checkpoint(w->db);
+    else if (cl_db_wal_pages(w->db) >= WAL_POKE_PAGES)
+        cl_checkpointer_poke(w->ckpt);
     take_snapshot(w);
     w->notify(w->notify_arg);
 }
@@ -269,6 +279,7 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (cl_db_open(&w->db, cfg->db_path, err, errlen) != 0 ||
+        cl_checkpointer_start(&w->ckpt, cfg->db_path, err, errlen) != 0 ||
         cl_text_open(&w->text, &cfg->text, err, errlen) != 0)
         goto fail;
     take_snapshot(w);
@@ -280,6 +291,7 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
     *out = w;
     return 0;
 fail:
+    cl_checkpointer_stop(w->ckpt);
     cl_db_close(w->db);
     cl_text_close(w->text);
     pthread_mutex_destroy(&w->mu);
@@ -355,6 +367,9 @@ uint64_t cl_writer_stop(cl_writer *w)
         pthread_join(w->thread, NULL);
     lost = w->lost;
     cl_text_close(w->text);
+    /* The checkpointer's connection goes first, so that closing the
+     * writer's - the last one - checkpoints and removes the WAL. */
+    cl_checkpointer_stop(w->ckpt);
     cl_db_close(w->db);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);

@@ -271,6 +271,7 @@ class Collector:
         self.env = env
         self.pass_address = pass_address
         self.proc = None
+        self._err = None
         self.returncode = None
         self.stderr_path = os.path.join(self.tmp, "stderr.txt")
         self.ready_timeout = ready_timeout
@@ -291,7 +292,9 @@ class Collector:
         full_env = dict(os.environ)
         if self.env:
             full_env.update(self.env)
-        self._err = open(self.stderr_path, "wb")
+        if getattr(self, "_err", None):
+            self._err.close()
+        self._err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=self._err, env=full_env)
         self.wait_ready(self.ready_timeout)
