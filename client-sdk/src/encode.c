@@ -1,0 +1,317 @@
+/* encode.c - JSON encoding for the SDK; see encode.h. */
+#include "encode.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "timefmt.h"
+
+static const char *const level_names[] = {
+    "emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace",
+};
+
+void cl_buf_free(cl_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}
+
+void cl_buf_reset(cl_buf *b)
+{
+    b->len = 0;
+    b->oom = 0;
+}
+
+static int reserve(cl_buf *b, size_t more)
+{
+    size_t cap;
+    char *np;
+
+    if (b->len + more <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < b->len + more)
+        cap *= 2;
+    np = realloc(b->p, cap);
+    if (np == NULL) {
+        b->oom = 1;
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+static void put(cl_buf *b, const char *s, size_t n)
+{
+    if (reserve(b, n) == 0) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static void puts_(cl_buf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t left)
+{
+    unsigned c = s[0];
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return (left >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+
+        return (left >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80) ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+
+        return (left >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
+                (s[3] & 0xC0) == 0x80)
+                   ? 4
+                   : 0;
+    }
+    return 0;
+}
+
+size_t cl_buf_json_string(cl_buf *b, const char *str, size_t n, size_t max_bytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    if (reserve(b, n + 2) != 0)
+        return 0;
+    b->p[b->len++] = '"';
+    while (i < n) {
+        unsigned c = s[i];
+        size_t k = utf8_seq(s + i, n - i);
+        char esc[8];
+
+        if (k == 0) {
+            /* One invalid byte becomes one U+FFFD, as the Unicode standard
+             * recommends ("maximal subpart" replacement is not needed here). */
+            if (i + 1 > max_bytes)
+                break;
+            put(b, "\xEF\xBF\xBD", 3);
+            i++;
+            continue;
+        }
+        if (i + k > max_bytes)
+            break;
+        if (k > 1) {
+            put(b, str + i, k);
+        } else if (c == '"' || c == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            put(b, esc, 2);
+        } else if (c == '\n') {
+            put(b, "\\n", 2);
+        } else if (c == '\r') {
+            put(b, "\\r", 2);
+        } else if (c == '\t') {
+            put(b, "\\t", 2);
+        } else if (c < 0x20 || c == 0x7F) {
+            /* NUL cannot occur (C strings); other controls are escaped. DEL
+             * is legal in JSON but escaped so the wire stays printable. */
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            put(b, esc, 6);
+        } else {
+            if (reserve(b, 1) == 0)
+                b->p[b->len++] = (char)c;
+        }
+        i += k;
+    }
+    put(b, "\"", 1);
+    return i;
+}
+
+static void put_int(cl_buf *b, int64_t v)
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%lld", (long long)v);
+
+    put(b, tmp, (size_t)n);
+}
+
+/* Shortest decimal that reads back as the same double. */
+static void put_double(cl_buf *b, double d)
+{
+    char tmp[40];
+
+    if (isnan(d)) {
+        puts_(b, "\"NaN\"");
+        return;
+    }
+    if (isinf(d)) {
+        puts_(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+        return;
+    }
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(tmp, sizeof tmp, "%.*g", prec, d);
+        if (strtod(tmp, NULL) == d)
+            break;
+    }
+    /* "%g" may print "1e+20" (valid JSON) but never "inf" here; make integral
+     * values read as numbers all the same ("3", not "3."). */
+    puts_(b, tmp);
+}
+
+static size_t utf8_prefix_chars(const char *s, size_t n, size_t max_chars)
+{
+    size_t chars = 0, i = 0;
+
+    while (i < n && chars < max_chars) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+
+        i += k ? k : 1;
+        chars++;
+    }
+    return i;
+}
+
+static int key_seen(const cl_field *f, size_t upto, const char *key)
+{
+    for (size_t j = 0; j < upto; j++) {
+        if (f[j].key != NULL && strcmp(f[j].key, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void put_fields(cl_buf *b, const cl_field *f, size_t n)
+{
+    size_t written = 0, skipped = 0;
+
+    puts_(b, ",\"fields\":{");
+    for (size_t i = 0; i < n; i++) {
+        const char *key = f[i].key ? f[i].key : "";
+        size_t klen = strlen(key);
+
+        /* The collector refuses duplicate names and more than 64 members:
+         * keep the first of each name and leave room for the count. */
+        if (key_seen(f, i, key) || written >= CL_MAX_FIELDS - 1) {
+            skipped++;
+            continue;
+        }
+        if (written++)
+            put(b, ",", 1);
+        cl_buf_json_string(b, key, utf8_prefix_chars(key, klen, CL_MAX_KEY_CHARS), SIZE_MAX);
+        put(b, ":", 1);
+        switch (f[i].type) {
+        case CL_FIELD_STRING:
+            if (f[i].v.s == NULL)
+                puts_(b, "null");
+            else
+                cl_buf_json_string(b, f[i].v.s, strlen(f[i].v.s), SIZE_MAX);
+            break;
+        case CL_FIELD_INT:
+            put_int(b, f[i].v.i);
+            break;
+        case CL_FIELD_DOUBLE:
+            put_double(b, f[i].v.d);
+            break;
+        case CL_FIELD_BOOL:
+            puts_(b, f[i].v.b ? "true" : "false");
+            break;
+        default:
+            puts_(b, "null");
+            break;
+        }
+    }
+    if (skipped) {
+        if (written)
+            put(b, ",", 1);
+        puts_(b, "\"cl_fields_dropped\":");
+        put_int(b, (int64_t)skipped);
+    }
+    put(b, "}", 1);
+}
+
+int cl_encode_entry(const cl_encoder *e, cl_buf *out, int64_t ts_us, int64_t tid, cl_level level,
+                    const char *msg, size_t msg_len, const cl_field *fields, size_t nfields,
+                    cl_encode_info *info)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+    size_t msg_at, budget;
+
+    info->truncated = 0;
+    cl_buf_reset(out);
+    cl_rfc3339_format(ts_us, ts);
+    puts_(out, "{\"ts\":\"");
+    put(out, ts, CL_TS_TEXT_LEN);
+    puts_(out, "\",\"level\":\"");
+    puts_(out, level_names[(unsigned)level <= CL_TRACE ? level : CL_INFO]);
+    puts_(out, "\",\"app\":");
+    cl_buf_json_string(out, e->app, strlen(e->app), SIZE_MAX);
+    puts_(out, ",\"host\":");
+    cl_buf_json_string(out, e->host, strlen(e->host), SIZE_MAX);
+    puts_(out, ",\"pid\":");
+    put_int(out, e->pid);
+    if (tid >= 0) {
+        puts_(out, ",\"tid\":");
+        put_int(out, tid);
+    }
+    if (nfields > 0)
+        put_fields(out, fields, nfields);
+    puts_(out, ",\"msg\":");
+    msg_at = out->len;
+    cl_buf_json_string(out, msg, msg_len, SIZE_MAX);
+    puts_(out, "}\n");
+    if (out->oom)
+        return -1;
+    if (out->len - 1 <= e->max_entry_bytes)
+        return 0;
+
+    /* Too long for the collector: cut the message, never reject silently. The
+     * escaped form can be up to 6x the raw bytes, so cut by output size. */
+    info->truncated = 1;
+    out->len = msg_at;
+    budget = e->max_entry_bytes > msg_at + 64 ? e->max_entry_bytes - msg_at - 64 : 0;
+    {
+        char marker[64];
+        size_t used, start = out->len;
+        size_t lo = 0, hi = msg_len < budget ? msg_len : budget;
+
+        /* Largest raw prefix whose escaped form fits the budget. */
+        while (lo < hi) {
+            size_t mid = (lo + hi + 1) / 2;
+
+            out->len = start;
+            cl_buf_json_string(out, msg, msg_len, mid);
+            if (out->len - start <= budget)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        out->len = start;
+        used = cl_buf_json_string(out, msg, msg_len, lo);
+        out->len--; /* reopen the string to append the marker */
+        snprintf(marker, sizeof marker, " [truncated: %zu of %zu bytes]", used, msg_len);
+        puts_(out, marker);
+        puts_(out, "\"}\n");
+    }
+    if (out->oom)
+        return -1;
+    if (out->len - 1 > e->max_entry_bytes) {
+        /* The fixed part and fields alone are too big: keep only a note. */
+        static const char note[] =
+            "[entry dropped by libcentrallog: fields larger than the collector's limit]";
+
+        cl_encode_entry(e, out, ts_us, tid, level, note, sizeof note - 1, NULL, 0, info);
+        info->truncated = 1;
+    }
+    return out->oom ? -1 : 0;
+}

@@ -1,0 +1,33 @@
+/* platform.h - what the SDK needs from the OS, behind one header:
+ * platform_posix.c (Unix domain sockets) and, later, platform_win32.c
+ * (named pipes). Connections are non-blocking. */
+#ifndef CL_SDK_PLATFORM_H
+#define CL_SDK_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cl_conn cl_conn;
+
+/* Connects to the collector. Returns 0, or -1 with a message in err. */
+int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen);
+
+/* > 0: bytes moved; 0: would block; -1: the connection is gone. */
+long cl_conn_write(cl_conn *c, const char *buf, size_t len);
+long cl_conn_read(cl_conn *c, char *buf, size_t len);
+
+#define CL_WAIT_READ 1
+#define CL_WAIT_WRITE 2
+/* Waits for readiness (a mask of CL_WAIT_*); returns the ready mask, 0 on
+ * timeout. Errors and hang-ups report as readable so that the read sees them. */
+int cl_conn_wait(cl_conn *c, int mask, int timeout_ms);
+
+void cl_conn_close(cl_conn *c);
+
+/* The calling thread's id as the OS numbers it, or -1. */
+int64_t cl_thread_id(void);
+int64_t cl_process_id(void);
+/* This machine's name into out; "localhost" if unknown. */
+void cl_host_name(char *out, size_t outlen);
+
+#endif

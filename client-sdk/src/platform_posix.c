@@ -1,0 +1,164 @@
+/* platform_posix.c - Unix domain socket transport for the SDK. */
+#include "platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
+
+struct cl_conn {
+    int fd;
+};
+
+int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    cl_conn *c;
+    int fd, fl;
+
+    *out = NULL;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    if (strlen(address) >= sizeof sa.sun_path) {
+        snprintf(err, errlen, "socket path too long: %s", address);
+        return -1;
+    }
+    memcpy(sa.sun_path, address, strlen(address) + 1);
+    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+#ifdef SO_NOSIGPIPE
+    {
+        int one = 1;
+
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+    }
+#endif
+    /* A Unix socket connect either succeeds or fails at once (or EAGAIN when
+     * the backlog is full, which we treat as "not reachable, retry"). */
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", address, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    fl = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    c = malloc(sizeof *c);
+    if (c == NULL) {
+        close(fd);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    c->fd = fd;
+    *out = c;
+    return 0;
+}
+
+long cl_conn_write(cl_conn *c, const char *buf, size_t len)
+{
+    int flags = 0;
+    ssize_t n;
+
+#ifdef MSG_NOSIGNAL
+    flags |= MSG_NOSIGNAL; /* a dead collector must not kill the application */
+#endif
+    do {
+        n = send(c->fd, buf, len, flags);
+    } while (n < 0 && errno == EINTR);
+    if (n >= 0)
+        return (long)n;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+}
+
+long cl_conn_read(cl_conn *c, char *buf, size_t len)
+{
+    ssize_t n;
+
+    do {
+        n = recv(c->fd, buf, len, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n > 0)
+        return (long)n;
+    if (n == 0)
+        return -1;
+    return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+}
+
+int cl_conn_wait(cl_conn *c, int mask, int timeout_ms)
+{
+    struct pollfd p = {c->fd, 0, 0};
+    int r = 0;
+
+    if (mask & CL_WAIT_READ)
+        p.events |= POLLIN;
+    if (mask & CL_WAIT_WRITE)
+        p.events |= POLLOUT;
+    if (poll(&p, 1, timeout_ms) <= 0)
+        return 0;
+    if (p.revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL))
+        r |= CL_WAIT_READ;
+    if (p.revents & POLLOUT)
+        r |= CL_WAIT_WRITE;
+    return r;
+}
+
+void cl_conn_close(cl_conn *c)
+{
+    if (c == NULL)
+        return;
+    close(c->fd);
+    free(c);
+}
+
+static _Thread_local int64_t tl_tid;
+
+/* The thread that calls fork() lives on in the child under a new id. */
+static void forget_tid(void)
+{
+    tl_tid = 0;
+}
+
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, forget_tid);
+}
+
+int64_t cl_thread_id(void)
+{
+#if defined(__linux__)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    if (tl_tid == 0) {
+        pthread_once(&once, register_atfork);
+        tl_tid = (int64_t)syscall(SYS_gettid);
+    }
+    return tl_tid;
+#else
+    (void)register_atfork;
+    return -1;
+#endif
+}
+
+int64_t cl_process_id(void)
+{
+    return (int64_t)getpid();
+}
+
+void cl_host_name(char *out, size_t outlen)
+{
+    if (gethostname(out, outlen) != 0 || out[0] == '\0')
+        snprintf(out, outlen, "localhost");
+    out[outlen - 1] = '\0';
+}
