@@ -12,7 +12,7 @@
 #include "checkpoint.h"
 #include "timefmt.h"
 
-#define FTS_CHUNK 4096
+#define FTS_CHUNK 1024
 /* WAL size (pages) at which the checkpoint thread is asked to run, and at
  * which the writer checkpoints itself because that thread fell behind. */
 #define WAL_POKE_PAGES 4096

@@ -45,7 +45,7 @@ struct cl_logger {
     int64_t owner_pid; /* fork detection */
 
     pthread_mutex_t mu;
-    pthread_cond_t cv_work;  /* sender: something to do */
+    cl_waker *waker;         /* sender: something to do */
     pthread_cond_t cv_space; /* loggers waiting for room */
     pthread_cond_t cv_ack;   /* flushers waiting for acks */
     pthread_t thread;
@@ -288,8 +288,11 @@ static int submit(cl_logger *lg, cl_level level, const char *msg, size_t msg_len
         append_pending(lg, q);
         lg->st.queued++;
         lg->st.truncated += (uint64_t)info.truncated;
-        if (lg->sender_idle)
-            pthread_cond_signal(&lg->cv_work);
+        if (lg->sender_idle) {
+            /* Wake the sender once, not on every call while it sleeps. */
+            lg->sender_idle = 0;
+            cl_waker_signal(lg->waker);
+        }
         q = NULL;
     } else if (rc == CL_EDROPPED) {
         count_drop(lg);
@@ -437,7 +440,7 @@ static void try_connect(sender *s)
 {
     cl_logger *lg = s->lg;
     char err[256];
-    struct timespec until;
+    int stop;
 
     if (cl_conn_open(&s->conn, lg->address, err, sizeof err) == 0) {
         pthread_mutex_lock(&lg->mu);
@@ -455,11 +458,10 @@ static void try_connect(sender *s)
     /* Capped exponential backoff; a stop request cuts the wait short. */
     pthread_mutex_lock(&lg->mu);
     set_err(lg, "%s", err);
-    if (!lg->stop) {
-        deadline_in(&until, s->backoff_ms);
-        pthread_cond_timedwait(&lg->cv_work, &lg->mu, &until);
-    }
+    stop = lg->stop;
     pthread_mutex_unlock(&lg->mu);
+    if (!stop)
+        cl_conn_wait(NULL, 0, lg->waker, s->backoff_ms);
     s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
 }
 
@@ -612,7 +614,7 @@ static int write_output(sender *s)
         if (n == 0) {
             /* Collector busy (backpressure): wait, but keep reading acks so
              * neither side can wedge the other. */
-            int r = cl_conn_wait(s->conn, CL_WAIT_READ | CL_WAIT_WRITE, 100);
+            int r = cl_conn_wait(s->conn, CL_WAIT_READ | CL_WAIT_WRITE, NULL, 100);
 
             if ((r & CL_WAIT_READ) && read_replies(s) < 0)
                 return -1;
@@ -624,33 +626,27 @@ static int write_output(sender *s)
     return 0;
 }
 
-/* Nothing to write: sleep until a log call, a flush, a reply or a timer. */
+/* Nothing to write: sleep until a log call, a flush, a reply or a timer.
+ * With entries awaiting acks the timer is the periodic sync interval. */
 static void idle_wait(sender *s)
 {
     cl_logger *lg = s->lg;
-    int have_inflight;
+    int have_inflight, sleep;
 
     pthread_mutex_lock(&lg->mu);
     have_inflight = lg->infl_h != NULL;
-    if (lg->pend_h == NULL && !lg->stop && !(lg->sync_want > s->synced_seq && have_inflight)) {
-        if (have_inflight) {
-            pthread_mutex_unlock(&lg->mu);
-            /* Acks are due: wait on the socket rather than the condition. */
-            if (cl_conn_wait(s->conn, CL_WAIT_READ, SYNC_EVERY_MS) & CL_WAIT_READ) {
-                if (read_replies(s) < 0)
-                    disconnect(s);
-            }
-            return;
-        }
-        lg->sender_idle = 1;
-        {
-            struct timespec until;
-
-            deadline_in(&until, 1000);
-            pthread_cond_timedwait(&lg->cv_work, &lg->mu, &until);
-        }
-        lg->sender_idle = 0;
+    sleep = lg->pend_h == NULL && !lg->stop && !(lg->sync_want > s->synced_seq && have_inflight);
+    lg->sender_idle = sleep;
+    pthread_mutex_unlock(&lg->mu);
+    if (!sleep)
+        return;
+    if (cl_conn_wait(s->conn, CL_WAIT_READ, lg->waker, have_inflight ? SYNC_EVERY_MS : 1000) &
+        CL_WAIT_READ) {
+        if (read_replies(s) < 0)
+            disconnect(s);
     }
+    pthread_mutex_lock(&lg->mu);
+    lg->sender_idle = 0;
     pthread_mutex_unlock(&lg->mu);
 }
 
@@ -758,7 +754,11 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
     lg->enc.pid = lg->owner_pid;
     lg->enc.max_entry_bytes = o.max_entry_bytes;
     pthread_mutex_init(&lg->mu, NULL);
-    pthread_cond_init(&lg->cv_work, NULL);
+    if (cl_waker_new(&lg->waker) != 0) {
+        free(lg->app);
+        free(lg);
+        return CL_ENOMEM;
+    }
     pthread_cond_init(&lg->cv_space, NULL);
     pthread_cond_init(&lg->cv_ack, NULL);
     if (pthread_create(&lg->thread, NULL, sender_main, lg) != 0) {
@@ -783,7 +783,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
     rejected0 = lg->st.rejected;
     if (target > lg->sync_want)
         lg->sync_want = target;
-    pthread_cond_signal(&lg->cv_work);
+    cl_waker_signal(lg->waker);
     if (timeout_ms >= 0)
         deadline_in(&until, timeout_ms);
     while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
@@ -834,6 +834,7 @@ void cl_close(cl_logger *lg)
          * only; the parent's connection is untouched. */
         free_list(lg->pend_h);
         free_list(lg->infl_h);
+        cl_waker_free(lg->waker); /* the child's copies of the descriptors */
         free(lg->app);
         free(lg);
         return;
@@ -842,7 +843,7 @@ void cl_close(cl_logger *lg)
         cl_flush(lg, CLOSE_FLUSH_MS);
         pthread_mutex_lock(&lg->mu);
         lg->stop = 2;
-        pthread_cond_broadcast(&lg->cv_work);
+        cl_waker_signal(lg->waker);
         pthread_cond_broadcast(&lg->cv_space);
         pthread_mutex_unlock(&lg->mu);
         pthread_join(lg->thread, NULL);
@@ -855,7 +856,7 @@ void cl_close(cl_logger *lg)
     free_list(lg->pend_h);
     free_list(lg->infl_h);
     pthread_mutex_destroy(&lg->mu);
-    pthread_cond_destroy(&lg->cv_work);
+    cl_waker_free(lg->waker);
     pthread_cond_destroy(&lg->cv_space);
     pthread_cond_destroy(&lg->cv_ack);
     free(lg->app);

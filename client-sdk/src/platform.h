@@ -16,11 +16,20 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen);
 long cl_conn_write(cl_conn *c, const char *buf, size_t len);
 long cl_conn_read(cl_conn *c, char *buf, size_t len);
 
+/* Wakes the sender thread from another thread (a self-pipe on POSIX). */
+typedef struct cl_waker cl_waker;
+int cl_waker_new(cl_waker **out);
+void cl_waker_signal(cl_waker *w);
+void cl_waker_free(cl_waker *w);
+
 #define CL_WAIT_READ 1
 #define CL_WAIT_WRITE 2
-/* Waits for readiness (a mask of CL_WAIT_*); returns the ready mask, 0 on
- * timeout. Errors and hang-ups report as readable so that the read sees them. */
-int cl_conn_wait(cl_conn *c, int mask, int timeout_ms);
+#define CL_WAIT_WOKEN 4
+/* Waits for readiness of c (a mask of CL_WAIT_*; c may be NULL to wait for
+ * the waker alone) or for the waker; returns the ready mask, 0 on timeout.
+ * Errors and hang-ups report as readable so that the read sees them. A
+ * signal of the waker is consumed. */
+int cl_conn_wait(cl_conn *c, int mask, cl_waker *w, int timeout_ms);
 
 void cl_conn_close(cl_conn *c);
 

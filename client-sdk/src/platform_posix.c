@@ -96,21 +96,76 @@ long cl_conn_read(cl_conn *c, char *buf, size_t len)
     return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 }
 
-int cl_conn_wait(cl_conn *c, int mask, int timeout_ms)
-{
-    struct pollfd p = {c->fd, 0, 0};
-    int r = 0;
+struct cl_waker {
+    int rd, wr;
+};
 
-    if (mask & CL_WAIT_READ)
-        p.events |= POLLIN;
-    if (mask & CL_WAIT_WRITE)
-        p.events |= POLLOUT;
-    if (poll(&p, 1, timeout_ms) <= 0)
+int cl_waker_new(cl_waker **out)
+{
+    cl_waker *w = malloc(sizeof *w);
+    int p[2];
+
+    *out = NULL;
+    if (w == NULL || pipe(p) != 0) {
+        free(w);
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+        fcntl(p[i], F_SETFD, FD_CLOEXEC);
+    }
+    w->rd = p[0];
+    w->wr = p[1];
+    *out = w;
+    return 0;
+}
+
+void cl_waker_signal(cl_waker *w)
+{
+    ssize_t n = write(w->wr, "", 1); /* a full pipe already means "wake up" */
+
+    (void)n;
+}
+
+void cl_waker_free(cl_waker *w)
+{
+    if (w == NULL)
+        return;
+    close(w->rd);
+    close(w->wr);
+    free(w);
+}
+
+int cl_conn_wait(cl_conn *c, int mask, cl_waker *w, int timeout_ms)
+{
+    struct pollfd p[2];
+    int n = 0, r = 0, ci = -1, wi = -1;
+
+    if (c != NULL) {
+        p[n].fd = c->fd;
+        p[n].events = (short)(((mask & CL_WAIT_READ) ? POLLIN : 0) | ((mask & CL_WAIT_WRITE) ? POLLOUT : 0));
+        p[n].revents = 0;
+        ci = n++;
+    }
+    if (w != NULL) {
+        p[n].fd = w->rd;
+        p[n].events = POLLIN;
+        p[n].revents = 0;
+        wi = n++;
+    }
+    if (poll(p, (nfds_t)n, timeout_ms) <= 0)
         return 0;
-    if (p.revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL))
+    if (ci >= 0 && (p[ci].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
         r |= CL_WAIT_READ;
-    if (p.revents & POLLOUT)
+    if (ci >= 0 && (p[ci].revents & POLLOUT))
         r |= CL_WAIT_WRITE;
+    if (wi >= 0 && (p[wi].revents & POLLIN)) {
+        char buf[64];
+
+        while (read(w->rd, buf, sizeof buf) > 0)
+            ;
+        r |= CL_WAIT_WOKEN;
+    }
     return r;
 }
 

@@ -1,0 +1,34 @@
+/* cli.h - shared pieces of the centrallog command-line tool. */
+#ifndef CL_CLI_H
+#define CL_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes, documented in `centrallog --help`. */
+enum {
+    CLI_OK = 0,
+    CLI_FAILED = 1,      /* the operation ran and failed (e.g. entry rejected) */
+    CLI_USAGE = 2,       /* bad option or argument */
+    CLI_UNREACHABLE = 3  /* no collector answered / not acknowledged in time */
+};
+
+/* Options every subcommand accepts, before or after its name. */
+typedef struct cli_global {
+    const char *address; /* --address, else $CENTRALLOG_ADDRESS, else default */
+    const char *db;      /* --db, else $CENTRALLOG_DB, else ./var/centrallog.db */
+    int color;           /* -1 auto, 0 never, 1 always */
+} cli_global;
+
+typedef int (*cli_command_fn)(const cli_global *g, int argc, char **argv);
+
+int cmd_send(const cli_global *g, int argc, char **argv);
+int cmd_bench(const cli_global *g, int argc, char **argv);
+
+/* "centrallog <cmd>: <message>" on stderr; returns code. */
+int cli_fail(int code, const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,256 @@
+/* cmd_bench.c - `centrallog bench`: P producer processes x M entries of S
+ * bytes through the SDK into a running collector. Reports throughput (from a
+ * common start to the last acknowledgement, i.e. committed to both sinks),
+ * the producers' CPU time, and the latency of a log call until the collector
+ * has committed it (a paced phase of single entries, each flushed). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "centrallog.h"
+#include "cli.h"
+
+typedef struct shared {
+    atomic_uint_fast64_t logged; /* progress, summed over producers */
+    atomic_int failed;
+    double start_s, end_s[256];
+    double lat_us[]; /* latency samples, producer-major */
+} shared;
+
+typedef struct bench_opts {
+    int producers, latency_samples, json;
+    long entries, size;
+} bench_opts;
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void bench_usage(FILE *f)
+{
+    fprintf(f, "Usage: centrallog bench [-P PRODUCERS] [-n ENTRIES] [-s BYTES] [--json]\n\n"
+               "Runs PRODUCERS processes (default 4), each logging ENTRIES entries (default\n"
+               "100000) with a message of BYTES bytes (default 200) through libcentrallog into\n"
+               "the running collector, then measures log-to-commit latency with\n"
+               "--latency-samples single flushed entries per producer (default 200).\n"
+               "Entries go to app \"centrallog-bench\"; use a scratch collector if that matters.\n\n"
+               "Exit status: 0 done, 1 entries were lost or rejected, 2 bad usage,\n"
+               "3 no collector reachable.\n");
+}
+
+static void producer(const cli_global *g, const bench_opts *b, int id, shared *sh, int go_fd)
+{
+    cl_options o;
+    cl_logger *lg;
+    cl_stats st;
+    char *msg = malloc((size_t)b->size + 1);
+    char c;
+
+    cl_options_init(&o);
+    o.address = g->address;
+    if (msg == NULL || cl_open(&lg, "centrallog-bench", &o) != CL_OK)
+        _exit(1);
+    memset(msg, 'x', (size_t)b->size);
+    msg[b->size] = '\0';
+    if (read(go_fd, &c, 1) < 0)
+        _exit(1);
+    for (long i = 0; i < b->entries; i++) {
+        char head[32];
+        int n = snprintf(head, sizeof head, "p%d #%ld ", id, i);
+
+        memcpy(msg, head, (size_t)n < (size_t)b->size ? (size_t)n : (size_t)b->size);
+        if (cl_log_kv(lg, CL_INFO, msg, CL_INT("seq", i), CL_INT("producer", id)) != CL_OK)
+            atomic_fetch_add(&sh->failed, 1);
+        if ((i & 1023) == 0)
+            atomic_fetch_add(&sh->logged, 1024);
+    }
+    if (cl_flush(lg, 60000) != CL_OK)
+        atomic_fetch_add(&sh->failed, 1);
+    sh->end_s[id] = now_s();
+    for (int k = 0; k < b->latency_samples; k++) {
+        double t0 = now_s();
+
+        cl_log(lg, CL_INFO, "latency probe %d", k);
+        if (cl_flush(lg, 10000) != CL_OK)
+            atomic_fetch_add(&sh->failed, 1);
+        sh->lat_us[id * b->latency_samples + k] = (now_s() - t0) * 1e6;
+    }
+    cl_get_stats(lg, &st);
+    if (st.rejected || st.dropped)
+        atomic_fetch_add(&sh->failed, 1);
+    cl_close(lg);
+    free(msg);
+    _exit(0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, size_t n, double p)
+{
+    size_t i = (size_t)ceil(p / 100.0 * (double)n);
+
+    return n ? v[i ? i - 1 : 0] : 0;
+}
+
+static void progress(const shared *sh, long total)
+{
+    uint64_t done = atomic_load(&sh->logged);
+    int width = 40, fill = (int)(width * (double)(done > (uint64_t)total ? (uint64_t)total : done) /
+                                 (double)total);
+
+    fprintf(stderr, "\r[%-*.*s] %3d%%", width, fill, "########################################",
+            (int)(100.0 * (double)fill / width));
+}
+
+int cmd_bench(const cli_global *g, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"producers", required_argument, NULL, 'P'}, {"entries", required_argument, NULL, 'n'},
+        {"size", required_argument, NULL, 's'},      {"latency-samples", required_argument, NULL, 'L'},
+        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bench_opts b = {4, 200, 0, 100000, 200};
+    struct rusage ru;
+    int go[2], c, tty = isatty(2);
+    shared *sh;
+    size_t shsize, nlat;
+    double end = 0, cpu, secs;
+    long total;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+P:n:s:L:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'P':
+            b.producers = atoi(optarg);
+            break;
+        case 'n':
+            b.entries = atol(optarg);
+            break;
+        case 's':
+            b.size = atol(optarg);
+            break;
+        case 'L':
+            b.latency_samples = atoi(optarg);
+            break;
+        case 'j':
+            b.json = 1;
+            break;
+        case 'h':
+            bench_usage(stdout);
+            return CLI_OK;
+        default:
+            return cli_fail(CLI_USAGE, "bench", "unknown or incomplete option '%s'; see --help",
+                            argv[optind - 1]);
+        }
+    }
+    if (b.producers < 1 || b.producers > 256 || b.entries < 1 || b.size < 16 ||
+        b.size > 60000 || b.latency_samples < 0 || b.latency_samples > 100000)
+        return cli_fail(CLI_USAGE, "bench",
+                        "expected 1-256 producers, >= 1 entries, 16-60000 bytes, "
+                        "0-100000 latency samples");
+    {
+        cl_logger *probe;
+        int rc;
+        cl_options o;
+
+        cl_options_init(&o);
+        o.address = g->address;
+        if (cl_open(&probe, "centrallog-bench", &o) != CL_OK)
+            return cli_fail(CLI_USAGE, "bench", "cannot create a logger");
+        cl_log(probe, CL_INFO, "centrallog bench: %d producers x %ld entries x %ld bytes",
+               b.producers, b.entries, b.size);
+        rc = cl_flush(probe, 3000);
+        cl_close(probe);
+        if (rc != CL_OK)
+            return cli_fail(CLI_UNREACHABLE, "bench", "no collector answered: %s", cl_strerror(rc));
+    }
+    nlat = (size_t)b.producers * (size_t)b.latency_samples;
+    shsize = sizeof *sh + nlat * sizeof(double);
+    sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (sh == MAP_FAILED || pipe(go) != 0)
+        return cli_fail(CLI_FAILED, "bench", "cannot set up: %s", strerror(errno));
+    for (int p = 0; p < b.producers; p++) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+            close(go[1]);
+            producer(g, &b, p, sh, go[0]);
+        }
+        if (pid < 0)
+            return cli_fail(CLI_FAILED, "bench", "fork: %s", strerror(errno));
+    }
+    close(go[0]);
+    usleep(200000); /* let every producer connect before the clock starts */
+    sh->start_s = now_s();
+    close(go[1]); /* releases every producer at once */
+    total = b.entries * b.producers;
+    for (int left = b.producers; left > 0;) {
+        int st;
+        pid_t w = waitpid(-1, &st, tty ? WNOHANG : 0);
+
+        if (w > 0) {
+            left--;
+            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                atomic_fetch_add(&sh->failed, 1);
+        } else if (tty) {
+            progress(sh, total);
+            usleep(100000);
+        }
+    }
+    if (tty)
+        fprintf(stderr, "\r%60s\r", "");
+    for (int p = 0; p < b.producers; p++)
+        end = sh->end_s[p] > end ? sh->end_s[p] : end;
+    secs = end - sh->start_s;
+    getrusage(RUSAGE_CHILDREN, &ru);
+    cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    qsort(sh->lat_us, nlat, sizeof(double), cmp_double);
+    if (b.json) {
+        printf("{\"producers\":%d,\"entries\":%ld,\"size\":%ld,\"seconds\":%.3f,"
+               "\"entries_per_s\":%.0f,\"mb_per_s\":%.2f,\"producer_cpu_s\":%.3f,"
+               "\"latency_us\":{\"samples\":%zu,\"p50\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f},"
+               "\"failures\":%d}\n",
+               b.producers, total, b.size, secs, (double)total / secs,
+               (double)total * (double)b.size / secs / 1e6, cpu, nlat, pct(sh->lat_us, nlat, 50),
+               pct(sh->lat_us, nlat, 99), pct(sh->lat_us, nlat, 99.9), atomic_load(&sh->failed));
+    } else {
+        printf("%d producers x %ld entries x %ld bytes: %ld entries in %.2f s\n", b.producers,
+               b.entries, b.size, total, secs);
+        printf("  throughput: %.0f entries/s, %.1f MB/s of messages (committed to both sinks)\n",
+               (double)total / secs, (double)total * (double)b.size / secs / 1e6);
+        printf("  producers' CPU: %.2f s (%.2f us per entry)\n", cpu, cpu * 1e6 / (double)total);
+        if (nlat)
+            printf("  log-to-commit latency over %zu single entries: p50 %.0f us, p99 %.0f us, "
+                   "p99.9 %.0f us\n",
+                   nlat, pct(sh->lat_us, nlat, 50), pct(sh->lat_us, nlat, 99),
+                   pct(sh->lat_us, nlat, 99.9));
+        if (atomic_load(&sh->failed))
+            printf("  FAILURES: %d (entries dropped, rejected or not acknowledged)\n",
+                   atomic_load(&sh->failed));
+    }
+    c = atomic_load(&sh->failed) ? CLI_FAILED : CLI_OK;
+    munmap(sh, shsize);
+    return c;
+}
