@@ -23,7 +23,7 @@ typedef struct cl_str {
 enum cl_record_kind { CL_REC_ENTRY = 1, CL_REC_REJECT = 2 };
 
 /* Severity as syslog numbers it, plus trace below debug. */
-enum cl_level {
+enum cl_lvl {
     CL_LVL_EMERGENCY = 0,
     CL_LVL_ALERT,
     CL_LVL_CRITICAL,

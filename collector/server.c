@@ -232,22 +232,21 @@ static char *stats_reply(cl_server *srv)
     return s;
 }
 
-static char *ack_reply(const conn *c, const cJSON *id)
+/* Built by hand: the id is echoed byte-for-byte as the producer sent it. */
+static char *ack_reply(const conn *c, const char *raw_id)
 {
-    cJSON *o = cJSON_CreateObject();
-    char *s;
+    size_t n = (raw_id ? strlen(raw_id) : 0) + 96;
+    char *s = malloc(n);
 
-    cJSON_AddStringToObject(o, "op", "ack");
-    if (id != NULL)
-        cJSON_AddItemToObject(o, "id", cJSON_Duplicate(id, 1));
-    cJSON_AddNumberToObject(o, "accepted", (double)c->accepted);
-    cJSON_AddNumberToObject(o, "rejected", (double)c->rejected);
-    s = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
+    if (s == NULL)
+        return NULL;
+    snprintf(s, n, "{\"op\":\"ack\"%s%s,\"accepted\":%llu,\"rejected\":%llu}",
+             raw_id ? ",\"id\":" : "", raw_id ? raw_id : "", (unsigned long long)c->accepted,
+             (unsigned long long)c->rejected);
     return s;
 }
 
-static void handle_op(cl_server *srv, conn *c, cJSON *req)
+static void handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
 {
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
     char *out;
@@ -259,7 +258,7 @@ static void handle_op(cl_server *srv, conn *c, cJSON *req)
          * committed without waiting for the batch timer. */
         srv->urgent = c->last_seq > cl_writer_committed(srv->w);
         flush_chain(srv);
-        out = ack_reply(c, cJSON_GetObjectItemCaseSensitive(req, "id"));
+        out = ack_reply(c, raw_id);
         if (out != NULL)
             add_reply(srv, c, out, c->last_seq);
     } else if (strcmp(op->valuestring, "stats") == 0) {
@@ -278,6 +277,7 @@ static void handle_op(cl_server *srv, conn *c, cJSON *req)
                   0);
     }
     cJSON_Delete(req);
+    free(raw_id);
 }
 
 static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
@@ -295,7 +295,7 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
         queue_record(srv, c, res.rec);
         break;
     case CL_LINE_OP:
-        handle_op(srv, c, res.op);
+        handle_op(srv, c, res.op, res.op_id);
         break;
     case CL_LINE_NOMEM:
         reject(srv, c, CL_R_NO_MEMORY, "the collector ran out of memory", line, len);

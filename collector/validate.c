@@ -418,6 +418,25 @@ static enum cl_reason judge(const cl_validator *val, char *line, size_t len, cl_
     return CL_R_OK;
 }
 
+/* A top-level member's value as sent, compacted; NULL if absent. */
+static char *raw_member(const char *line, const cl_scan *scan, const cJSON *root, const char *key)
+{
+    size_t i = 0;
+
+    for (const cJSON *c = root->child; c != NULL && i < CL_SCAN_MAX_MEMBERS; c = c->next, i++) {
+        const cl_span *sp = &scan->members[i];
+        char *out;
+
+        if (strcmp(c->string, key) != 0)
+            continue;
+        out = malloc(sp->val_len + 1);
+        if (out != NULL)
+            out[cl_json_compact(line + sp->val_off, sp->val_len, out)] = '\0';
+        return out;
+    }
+    return NULL;
+}
+
 void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t received_us,
                       const cl_peer *peer, cl_line_result *out)
 {
@@ -448,6 +467,7 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
         line[len] = saved;
         out->op = cJSON_Duplicate(root, 1);
         out->kind = out->op != NULL ? CL_LINE_OP : CL_LINE_NOMEM;
+        out->op_id = raw_member(line, &scan, root, "id");
         cJSON_Delete(root);
         return;
     }

@@ -48,6 +48,10 @@ typedef struct cl_line_result {
     enum cl_line_kind kind;
     cl_record *rec;
     cJSON *op;
+    /* For CL_LINE_OP: the request's "id" exactly as sent (compact JSON),
+     * so that acks echo 2^64-1 or 0.30000000000000004 unchanged; NULL if
+     * absent. Caller frees. */
+    char *op_id;
 } cl_line_result;
 
 /* Judges line[0..len). The line need not be NUL-terminated but line[len]

@@ -44,6 +44,7 @@ static int judge(const cl_validator *v, const char *path)
             printf("%s\t%s\n", path, res.kind == CL_LINE_BLANK ? "blank" : "no_memory");
         cl_record_free(res.rec);
         cJSON_Delete(res.op);
+        free(res.op_id);
     }
     free(buf);
     return 0;

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""End-to-end tests of libcentrallog (through tests/tools/sdk_load.c, a real
+multi-threaded application linking the SDK) and of `centrallog send`."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import cltest
+from cltest import check, eq
+
+BIN = os.environ.get("CL_BIN_DIR", os.path.join(cltest.REPO, "build", "bin"))
+
+
+def sdk_load(address, *args, wait=True, timeout=120):
+    p = subprocess.Popen([os.path.join(BIN, "sdk_load")] + [str(a) for a in args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env=dict(os.environ, CENTRALLOG_ADDRESS=address))
+    if not wait:
+        return p
+    return finish(p, timeout)
+
+
+def finish(p, timeout=120):
+    out, err = p.communicate(timeout=timeout)
+    check(p.returncode == 0, "sdk_load exited %d" % p.returncode, err.decode())
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def expected_msgs(threads, entries):
+    return ["t%d #%d" % (t, i) for t in range(threads) for i in range(entries)]
+
+
+def test_threads_flush():
+    """16 threads x 10,000 entries; after cl_flush exactly 160,000 rows."""
+    with cltest.Collector() as c:
+        r = sdk_load(c.sock, "--threads", 16, "--entries", 10000)
+        eq(r["flush"], "success", "cl_flush result")
+        eq((r["ok"], r["acked"], r["dropped"], r["rejected"]), (160000, 160000, 0, 0),
+           "ok, acked, dropped, rejected")
+        eq(c.scalar("SELECT count(*) FROM entries WHERE app = 'sdk-load'"), 160000, "rows")
+        cltest.diff_sets(c.msgs("WHERE app = 'sdk-load'"), expected_msgs(16, 10000), "messages")
+        eq(c.scalar("SELECT count(DISTINCT tid) FROM entries"), 16, "distinct thread ids")
+        c.stop()
+
+
+def test_kill_restart_no_loss():
+    """SIGKILL the collector while 4 threads keep logging, restart it: every
+    entry arrives (at-least-once), nothing is dropped within the buffer."""
+    with cltest.Collector() as c:
+        p = sdk_load(c.sock, "--threads", 4, "--entries", 2000, "--rate", 1000, wait=False)
+        time.sleep(0.7)
+        c.kill()
+        time.sleep(0.5)
+        c.start()
+        r = finish(p)
+        eq(r["flush"], "success", "cl_flush result")
+        eq((r["ok"], r["dropped"]), (8000, 0), "ok, dropped")
+        check(r["reconnects"] >= 1, "the SDK reconnected", r)
+        msgs = c.msgs("WHERE app = 'sdk-load'")
+        cltest.diff_sets(msgs, expected_msgs(4, 2000), "messages after the restart")
+        dups = len(msgs) - len(set(msgs))
+        check(dups <= r["sent"] - r["queued"], "duplicates only from resends", dups, r)
+        eq(c.scalar("PRAGMA integrity_check"), b"ok", "integrity")
+        c.stop()
+
+
+def test_drops_counted_past_capacity():
+    """Collector absent, buffer of 500: 2,000 calls -> exactly 1,500 dropped
+    (CL_EDROPPED at once, not after a wait), the 500 buffered ones delivered
+    once the collector starts, plus one synthetic entry with the count."""
+    with cltest.Collector(start=False) as c:
+        p = sdk_load(c.sock, "--threads", 4, "--entries", 500, "--buffer-entries", 500,
+                     "--flush-ms", 20000, wait=False)
+        time.sleep(1.0)
+        c.start()
+        r = finish(p)
+        eq((r["ok"], r["dropped_calls"], r["dropped"]), (500, 1500, 1500),
+           "ok, dropped calls, dropped counter")
+        eq(r["flush"], "success", "cl_flush result")
+        eq(c.scalar("SELECT count(*) FROM entries WHERE msg LIKE 't%'"), 500, "delivered")
+        rows = c.query("SELECT msg, fields, level FROM entries WHERE msg LIKE 'libcentrallog:%'")
+        eq(len(rows), 1, "synthetic drop reports")
+        eq(json.loads(rows[0][1])["dropped"], 1500, "reported count")
+        eq(rows[0][2], 4, "reported as a warning")
+        c.stop()
+
+
+def test_collector_starts_late():
+    """The application starts 2 s before the collector: everything arrives."""
+    with cltest.Collector(start=False) as c:
+        p = sdk_load(c.sock, "--threads", 2, "--entries", 1000, wait=False)
+        time.sleep(2.0)
+        c.start()
+        r = finish(p)
+        eq((r["ok"], r["dropped"], r["flush"]), (2000, 0, "success"), "ok, dropped, flush")
+        cltest.diff_sets(c.msgs(), expected_msgs(2, 1000), "messages")
+        c.stop()
+
+
+def cli(*args, stdin=None, env=None, timeout=60):
+    p = subprocess.run([os.path.join(BIN, "centrallog")] + list(args), input=stdin,
+                       capture_output=True, env=dict(os.environ, **(env or {})), timeout=timeout)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def test_send_cli():
+    """`centrallog send` from a shell pipeline, with fields, levels and --sync."""
+    with cltest.Collector("--max-entry-bytes", "512") as c:
+        env = {"CENTRALLOG_ADDRESS": c.sock}
+        rc, out, err = cli("send", "-t", "pipe", "--sync", stdin=b"first\n\nsecond\r\nthird", env=env)
+        eq((rc, err), (0, ""), "exit status and stderr of a piped send")
+        eq(c.msgs("WHERE app = 'pipe'"), ["first", "second", "third"], "one entry per line")
+        rc, out, err = cli("send", "-p", "warning", "-t", "backup", "-f", "files=1200", "-f",
+                           "zip=01234", "-f", "ok=true", "-f", "n:s=42", "backup", "took", "2h",
+                           env=env)
+        eq(rc, 0, "exit status")
+        rows = c.query("SELECT msg, level, fields FROM entries WHERE app = 'backup'")
+        eq(rows, [("backup took 2h", 4,
+                   '{"files":1200,"zip":"01234","ok":true,"n":"42"}')], "typed fields")
+        # The SDK truncates to its own limit (64K); this collector allows 512
+        # bytes, so it refuses the entry and --sync must say so.
+        rc, out, err = cli("send", "--sync", "x" * 2000, env=env)
+        eq(rc, 1, "exit status of a rejected entry")
+        check("rejected" in err, "stderr names the rejection", err)
+        rc, out, err = cli("send", "-p", "loud", "x", env=env)
+        eq(rc, 2, "exit status of a bad level")
+        check("--level" in err and "warning" in err, "message names the option", err)
+        c.stop()
+    rc, out, err = cli("send", "--timeout", "300", "hello",
+                       env={"CENTRALLOG_ADDRESS": "/tmp/cl-no-such-dir/none.sock"})
+    eq(rc, 3, "exit status with no collector")
+    check("not delivered" in err and "reachable" in err, "message says why", err)
+
+
+if __name__ == "__main__":
+    cltest.main("test_sdk", [test_threads_flush, test_kill_restart_no_loss,
+                             test_drops_counted_past_capacity, test_collector_starts_late,
+                             test_send_cli])
