@@ -59,6 +59,12 @@ int cl_checkpointer_start(cl_checkpointer **out, const char *db_path, char *err,
         goto fail;
     }
     sqlite3_busy_timeout(c->h, 1000);
+    /* A connection learns that the file is in WAL mode only when it first
+     * reads it; until then a checkpoint call silently does nothing. */
+    if (sqlite3_exec(c->h, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "checkpointer: cannot read %s: %s", db_path, sqlite3_errmsg(c->h));
+        goto fail;
+    }
     if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
         snprintf(err, errlen, "cannot start the checkpoint thread");
         goto fail;

@@ -232,7 +232,13 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "quiet") == 0) {
-        c->quiet = 1;
+        /* "--quiet" alone means on; a file or --quiet=VALUE may say either. */
+        if (v[0] == '\0' || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+            c->quiet = 1;
+        else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+            c->quiet = 0;
+        else
+            return bad(err, errlen, name, v, "on or off");
         return 0;
     }
     snprintf(err, errlen, "unknown option --%s; see centrallogd --help", name);
@@ -275,7 +281,15 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
         if (cJSON_IsString(it)) {
             v = it->valuestring;
         } else if (cJSON_IsNumber(it)) {
-            snprintf(num, sizeof num, "%.0f", it->valuedouble);
+            double d = it->valuedouble;
+
+            if (d != (double)(long long)d || d < 0) {
+                snprintf(err, errlen, "--config %s: \"%s\" must be a whole number >= 0, or a "
+                         "string such as \"16M\"", path, it->string);
+                rc = -1;
+                break;
+            }
+            snprintf(num, sizeof num, "%lld", (long long)d);
             v = num;
         } else if (cJSON_IsBool(it)) {
             v = cJSON_IsTrue(it) ? "on" : "off";

@@ -2,6 +2,7 @@
 #include "json_arena.h"
 
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +18,23 @@ typedef struct arena {
 } arena;
 
 static _Thread_local arena tl_arena;
+static pthread_key_t arena_key;
+static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
+
+/* Frees a thread's arena when the thread exits. */
+static void arena_release(void *p)
+{
+    arena *a = p;
+
+    free(a->base);
+    a->base = NULL;
+    a->cap = 0;
+}
+
+static void make_key(void)
+{
+    pthread_key_create(&arena_key, arena_release);
+}
 
 static void *arena_malloc(size_t n)
 {
@@ -71,6 +89,10 @@ void cl_json_arena_begin(void)
             cap *= 2;
         nb = malloc(cap);
         if (nb != NULL) {
+            if (a->base == NULL) {
+                pthread_once(&arena_once, make_key);
+                pthread_setspecific(arena_key, a);
+            }
             free(a->base);
             a->base = nb;
             a->cap = cap;

@@ -89,13 +89,24 @@ static void walk_note(walk_state *w, enum cl_reason r, const char *fmt, const ch
  * is the top-level key the problem sits under, for the message. */
 static void walk(walk_state *w, const cJSON *item, int is_root, const char *where)
 {
-    size_t n = 0;
+    size_t n = 0, limit = is_root ? w->lim->max_top_members : w->lim->max_members;
 
     if (cJSON_IsNumber(item) && !isfinite(item->valuedouble))
         walk_note(w, CL_R_BAD_NUMBER, "%s: number is out of range for a double", where);
     if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
         return;
-    for (const cJSON *c = item->child; c != NULL; c = c->next, n++) {
+    /* Count first: the duplicate check is quadratic, and a 64 KiB line can
+     * hold thousands of members. An oversized container is refused as such
+     * without looking inside. (The entry object's own count is judged by the
+     * caller, after duplicates.) */
+    for (const cJSON *c = item->child; c != NULL; c = c->next)
+        n++;
+    if (n > limit) {
+        if (!is_root)
+            walk_note(w, CL_R_TOO_MANY_MEMBERS, "%s: more members than the limit", where);
+        return;
+    }
+    for (const cJSON *c = item->child; c != NULL; c = c->next) {
         if (cJSON_IsObject(item)) {
             for (const cJSON *d = item->child; d != c; d = d->next) {
                 if (d->string[0] == c->string[0] && strcmp(d->string, c->string) == 0)
@@ -106,8 +117,6 @@ static void walk(walk_state *w, const cJSON *item, int is_root, const char *wher
         }
         walk(w, c, 0, is_root ? c->string : where);
     }
-    if (!is_root && n > w->lim->max_members)
-        walk_note(w, CL_R_TOO_MANY_MEMBERS, "%s: more members than the limit", where);
 }
 
 /* The typed view of the known keys, pointing into the parsed tree. */
@@ -364,6 +373,22 @@ static enum cl_reason check_known(verdict *v, known *k, int64_t *pid, int64_t *t
     return CL_R_OK;
 }
 
+/* Name of the top-level member whose key or value holds byte off. */
+static const char *member_at(const cl_scan *scan, const cJSON *root, size_t off)
+{
+    size_t i = 0;
+
+    if (!cJSON_IsObject(root))
+        return "entry";
+    for (const cJSON *c = root->child; c != NULL && i < CL_SCAN_MAX_MEMBERS; c = c->next, i++) {
+        const cl_span *sp = &scan->members[i];
+
+        if (off >= sp->key_off && off < sp->val_off + sp->val_len)
+            return c->string;
+    }
+    return "entry";
+}
+
 static enum cl_reason judge(const cl_validator *val, char *line, size_t len, cl_scan *scan,
                             cJSON **rootp, verdict *v, verdict *nested)
 {
@@ -402,7 +427,8 @@ static enum cl_reason judge(const cl_validator *val, char *line, size_t len, cl_
     if (w.first.reason == CL_R_BAD_NUMBER)
         return *v = w.first, v->reason;
     if (scan->has_nul_escape)
-        return fail(v, CL_R_NUL_CHAR, "a string contains \\u0000");
+        return fail(v, CL_R_NUL_CHAR, "%s: a string contains \\u0000",
+                    member_at(scan, root, scan->nul_off));
     if (!cJSON_IsObject(root))
         return fail(v, CL_R_NOT_OBJECT, "an entry must be a JSON object");
     if (w.first.reason == CL_R_DUPLICATE_KEY)

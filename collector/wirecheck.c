@@ -162,8 +162,11 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
                 return CL_R_CONTROL_CHAR;
             }
             if (c == '\\') {
-                if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+                if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0 &&
+                    !out->has_nul_escape) {
                     out->has_nul_escape = 1;
+                    out->nul_off = i;
+                }
                 i++; /* the escaped byte cannot end the string */
                 if (i < len && s[i] < 0x20) {
                     out->err_off = i;

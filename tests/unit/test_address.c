@@ -1,0 +1,284 @@
+/* test_address.c - where producers and the collector meet
+ * (common/address.h): --address, then $CENTRALLOG_ADDRESS, then the
+ * platform default, with Windows pipe names mapped onto socket paths.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "address.h"
+
+/* The environment is process-wide: every test starts from a clean one and
+ * puts back what the runner had. */
+static char *saved_address, *saved_xdg;
+
+static char *dup_env(const char *name)
+{
+    const char *v = getenv(name);
+
+    return v ? strdup(v) : NULL;
+}
+
+static void restore_env(const char *name, const char *value)
+{
+    if (value)
+        setenv(name, value, 1);
+    else
+        unsetenv(name);
+}
+
+static int clean_env(void **state)
+{
+    (void)state;
+    saved_address = dup_env(CL_ADDRESS_ENV);
+    saved_xdg = dup_env("XDG_RUNTIME_DIR");
+    unsetenv(CL_ADDRESS_ENV);
+    return 0;
+}
+
+static int restore(void **state)
+{
+    (void)state;
+    restore_env(CL_ADDRESS_ENV, saved_address);
+    restore_env("XDG_RUNTIME_DIR", saved_xdg);
+    free(saved_address);
+    free(saved_xdg);
+    saved_address = saved_xdg = NULL;
+    return 0;
+}
+
+/* The default directory this process should get, by the documented rule. */
+static void expected_dir(char *out, size_t outlen)
+{
+    const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+    if (geteuid() == 0)
+        snprintf(out, outlen, "/run/centrallog");
+    else if (xdg != NULL && xdg[0] == '/')
+        snprintf(out, outlen, "%s/centrallog", xdg);
+    else
+        snprintf(out, outlen, "/tmp/centrallog-%lu", (unsigned long)geteuid());
+}
+
+static void assert_resolves(const char *explicit_addr, const char *expect)
+{
+    char out[512];
+
+    memset(out, '#', sizeof out);
+    if (cl_address_resolve(explicit_addr, out, sizeof out) != 0)
+        fail_msg("'%s' was refused", explicit_addr ? explicit_addr : "(null)");
+    assert_string_equal(out, expect);
+}
+
+static void assert_refused(const char *explicit_addr)
+{
+    char out[512];
+
+    if (cl_address_resolve(explicit_addr, out, sizeof out) == 0)
+        fail_msg("'%s' resolved to '%s'", explicit_addr, out);
+}
+
+static void test_explicit_wins(void **state)
+{
+    (void)state;
+    setenv(CL_ADDRESS_ENV, "/tmp/from-env.sock", 1);
+    assert_resolves("/tmp/explicit.sock", "/tmp/explicit.sock");
+    assert_string_equal(cl_address_origin("/tmp/explicit.sock"), "--address");
+    /* Any other value is a path, relative ones included. */
+    assert_resolves("relative.sock", "relative.sock");
+}
+
+static void test_env_next(void **state)
+{
+    (void)state;
+    setenv(CL_ADDRESS_ENV, "/tmp/from-env.sock", 1);
+    assert_resolves(NULL, "/tmp/from-env.sock");
+    assert_resolves("", "/tmp/from-env.sock");
+    assert_string_equal(cl_address_origin(NULL), "$CENTRALLOG_ADDRESS");
+    assert_string_equal(cl_address_origin(""), "$CENTRALLOG_ADDRESS");
+}
+
+static void test_default_last(void **state)
+{
+    char dir[512], expect[600];
+
+    (void)state;
+    expected_dir(dir, sizeof dir);
+    snprintf(expect, sizeof expect, "%s/CentralLog.sock", dir);
+    if (geteuid() == 0)
+        assert_string_equal(expect, "/run/centrallog/CentralLog.sock");
+    assert_resolves(NULL, expect);
+    /* An empty variable is the same as none. */
+    setenv(CL_ADDRESS_ENV, "", 1);
+    assert_resolves(NULL, expect);
+    assert_string_equal(cl_address_origin(NULL), "default");
+}
+
+static void test_pipe_names(void **state)
+{
+    char dir[512], expect[600];
+
+    (void)state;
+    expected_dir(dir, sizeof dir);
+    snprintf(expect, sizeof expect, "%s/Foo.sock", dir);
+    assert_resolves("\\\\.\\pipe\\Foo", expect);
+    assert_resolves("//./pipe/Foo", expect);
+    /* From the environment too: one configuration for both platforms. */
+    setenv(CL_ADDRESS_ENV, "\\\\.\\pipe\\Foo", 1);
+    assert_resolves(NULL, expect);
+    snprintf(expect, sizeof expect, "%s/CentralLog.sock", dir);
+    assert_resolves(CL_PIPE_PREFIX CL_DEFAULT_PIPE_NAME, expect);
+    snprintf(expect, sizeof expect, "%s/My App.v2.sock", dir);
+    assert_resolves("\\\\.\\pipe\\My App.v2", expect);
+}
+
+static void test_bad_pipe_names(void **state)
+{
+    (void)state;
+    assert_refused("\\\\.\\pipe\\");
+    assert_refused("//./pipe/");
+    /* A pipe name is one path component: no escaping the directory. */
+    assert_refused("\\\\.\\pipe\\a/b");
+    assert_refused("\\\\.\\pipe\\a\\b");
+    assert_refused("//./pipe/../../etc/x");
+    assert_refused("//./pipe/a\\b");
+    setenv(CL_ADDRESS_ENV, "\\\\.\\pipe\\", 1);
+    assert_refused(NULL);
+}
+
+static void test_output_too_small(void **state)
+{
+    char out[32];
+    char dir[512];
+
+    (void)state;
+    /* "/tmp/abcdef.sock" is 16 characters: 17 bytes fit, 16 do not. */
+    assert_int_equal(cl_address_resolve("/tmp/abcdef.sock", out, 17), 0);
+    assert_string_equal(out, "/tmp/abcdef.sock");
+    assert_int_equal(cl_address_resolve("/tmp/abcdef.sock", out, 16), -1);
+    assert_int_equal(cl_address_resolve("\\\\.\\pipe\\Foo", out, 16), -1);
+    assert_int_equal(cl_address_default_dir(out, 4), -1);
+    assert_int_equal(cl_address_default_dir(dir, sizeof dir), 0);
+}
+
+static void test_default_dir_root(void **state)
+{
+    char dir[512];
+
+    (void)state;
+    if (geteuid() != 0) {
+        skip();
+        return;
+    }
+    /* root always uses /run, whatever XDG_RUNTIME_DIR says. */
+    setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
+    assert_int_equal(cl_address_default_dir(dir, sizeof dir), 0);
+    assert_string_equal(dir, "/run/centrallog");
+    unsetenv("XDG_RUNTIME_DIR");
+    assert_int_equal(cl_address_default_dir(dir, sizeof dir), 0);
+    assert_string_equal(dir, "/run/centrallog");
+}
+
+/* The rules for other users: $XDG_RUNTIME_DIR/centrallog when it is an
+ * absolute path, else /tmp/centrallog-<uid>. Returns a description of the
+ * first mismatch, or NULL. */
+static const char *check_user_rules(char *why, size_t whylen)
+{
+    char dir[512], expect[512];
+    unsigned long uid = (unsigned long)geteuid();
+
+    setenv("XDG_RUNTIME_DIR", "/run/user/4242", 1);
+    if (cl_address_default_dir(dir, sizeof dir) != 0 ||
+        strcmp(dir, "/run/user/4242/centrallog") != 0) {
+        snprintf(why, whylen, "XDG set: got '%s'", dir);
+        return why;
+    }
+    snprintf(expect, sizeof expect, "/tmp/centrallog-%lu", uid);
+    setenv("XDG_RUNTIME_DIR", "relative/dir", 1);
+    if (cl_address_default_dir(dir, sizeof dir) != 0 || strcmp(dir, expect) != 0) {
+        snprintf(why, whylen, "relative XDG: got '%s', expected '%s'", dir, expect);
+        return why;
+    }
+    unsetenv("XDG_RUNTIME_DIR");
+    if (cl_address_default_dir(dir, sizeof dir) != 0 || strcmp(dir, expect) != 0) {
+        snprintf(why, whylen, "no XDG: got '%s', expected '%s'", dir, expect);
+        return why;
+    }
+    setenv("XDG_RUNTIME_DIR", "/run/user/4242", 1);
+    if (cl_address_resolve("//./pipe/Foo", dir, sizeof dir) != 0 ||
+        strcmp(dir, "/run/user/4242/centrallog/Foo.sock") != 0) {
+        snprintf(why, whylen, "pipe name: got '%s'", dir);
+        return why;
+    }
+    return NULL;
+}
+
+static void test_default_dir_user(void **state)
+{
+    char why[1200];
+    const char *problem;
+
+    (void)state;
+    if (geteuid() == 0) {
+        /* As root, check the user rules in a child that gives up root
+         * (nobody's uid), so that they are covered on CI runners too. */
+        struct passwd *pw = getpwnam("nobody");
+        pid_t pid;
+        int status;
+
+        if (pw == NULL) {
+            skip();
+            return;
+        }
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+                _exit(77);
+            problem = check_user_rules(why, sizeof why);
+            if (problem != NULL) {
+                fprintf(stderr, "%s\n", problem);
+                _exit(1);
+            }
+            _exit(0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77) {
+            skip();
+            return;
+        }
+        assert_int_equal(WEXITSTATUS(status), 0);
+        return;
+    }
+    problem = check_user_rules(why, sizeof why);
+    if (problem != NULL)
+        fail_msg("%s", problem);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_explicit_wins, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_env_next, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_default_last, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_pipe_names, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_bad_pipe_names, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_output_too_small, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_default_dir_root, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_default_dir_user, clean_env, restore),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,177 @@
+/* test_checkpoint.c - WAL checkpoints on a thread of their own
+ * (collector/checkpoint.h).
+ *
+ * The writer's connection (cl_db) never checkpoints by itself, so whatever
+ * reaches the database file here was moved there by the checkpoint thread.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "sink_sqlite.h"
+#include "validate.h"
+
+static const cl_peer PEER = {999, 1000, 100};
+
+/* Per-test directory, plus what a test opened, so that the teardown can
+ * close it even when an assertion cut the test short. */
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+    cl_db *h;
+    cl_checkpointer *c;
+} fixture;
+
+static int make_fixture(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cl-test-ckpt-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int remove_fixture(void **state)
+{
+    fixture *f = *state;
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    char path[160];
+
+    cl_checkpointer_stop(f->c);
+    cl_db_close(f->h);
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", f->db, suffixes[i]);
+        unlink(path);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static int64_t file_size(const char *path)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(path, &sb), 0);
+    return (int64_t)sb.st_size;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Commits n entries of about 2 KB through the writer's connection. */
+static void write_entries(cl_db *db, int n)
+{
+    char line[2200], msg[2001];
+    cl_validator v;
+
+    memset(msg, 'c', 2000);
+    msg[2000] = '\0';
+    snprintf(line, sizeof line, "{\"level\":\"info\",\"app\":\"web\",\"msg\":\"%s\"}", msg);
+    cl_limits_default(&v.limits);
+    v.default_host.p = "h";
+    v.default_host.n = 1;
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    for (int i = 0; i < n; i++) {
+        cl_line_result res;
+
+        cl_validate_line(&v, line, strlen(line), 0, &PEER, &res);
+        assert_int_equal(res.kind, CL_LINE_ENTRY);
+        assert_int_equal(cl_db_insert(db, res.rec), SQLITE_OK);
+        cl_record_free(res.rec);
+    }
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+}
+
+static void test_poke_checkpoints(void **state)
+{
+    fixture *f = *state;
+    cl_db *db;
+    cl_checkpointer *c;
+    char err[512] = "";
+    int64_t before;
+    double deadline;
+
+    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
+    db = f->h;
+    write_entries(db, 1000); /* about 2 MB in the WAL */
+    before = file_size(f->db);
+    assert_true(before < 1000000);
+    assert_true(cl_db_wal_pages(db) > 400);
+
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, err, sizeof err), 0);
+    c = f->c;
+    assert_non_null(c);
+    cl_checkpointer_poke(c);
+    /* The checkpoint runs on the other thread: wait for it, generously. */
+    deadline = now_s() + 10;
+    while (file_size(f->db) < 2000000 && now_s() < deadline)
+        usleep(10000);
+    assert_true(file_size(f->db) >= 2000000);
+
+    /* The writer keeps writing while the thread exists. */
+    write_entries(db, 10);
+    cl_checkpointer_stop(c);
+    f->c = NULL;
+}
+
+/* Stopping does not wait for the thread's periodic 5-second wake-up. */
+static void test_stop_is_prompt(void **state)
+{
+    fixture *f = *state;
+    char err[512] = "";
+    double t0;
+
+    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, err, sizeof err), 0);
+    usleep(50000); /* let the thread reach its wait */
+    t0 = now_s();
+    cl_checkpointer_stop(f->c);
+    f->c = NULL;
+    assert_true(now_s() - t0 < 2.0);
+    cl_checkpointer_stop(NULL);
+}
+
+/* The checkpointer opens an existing database; it never creates one. */
+static void test_start_missing_db(void **state)
+{
+    fixture *f = *state;
+    cl_checkpointer *c = NULL;
+    char err[512] = "";
+
+    assert_int_equal(cl_checkpointer_start(&c, f->db, err, sizeof err), -1);
+    assert_null(c);
+    assert_non_null(strstr(err, f->db));
+    assert_int_equal(access(f->db, F_OK), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_poke_checkpoints, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_stop_is_prompt, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_start_missing_db, make_fixture, remove_fixture),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

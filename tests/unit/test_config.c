@@ -1,0 +1,438 @@
+/* test_config.c - centrallogd's options (collector/config.h): defaults, then
+ * a --config JSON file, then flags, each overriding the last.
+ *
+ * cl_config_load prints --help and --version to stdout, so those two are
+ * not exercised here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "validate.h"
+
+#define MAX_ARGS 16
+
+/* The environment variables the defaults depend on, cleared for each test
+ * and restored afterwards. */
+static const char *const env_names[] = {"CENTRALLOG_ADDRESS", "CENTRALLOG_DATA_DIR"};
+static char *saved_env[2];
+static char tmp_dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        const char *v = getenv(env_names[i]);
+
+        saved_env[i] = v ? strdup(v) : NULL;
+        unsetenv(env_names[i]);
+    }
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/cl-test-config-XXXXXX");
+    assert_non_null(mkdtemp(tmp_dir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char path[128];
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        if (saved_env[i])
+            setenv(env_names[i], saved_env[i], 1);
+        else
+            unsetenv(env_names[i]);
+        free(saved_env[i]);
+        saved_env[i] = NULL;
+    }
+    snprintf(path, sizeof path, "%s/config.json", tmp_dir);
+    unlink(path);
+    rmdir(tmp_dir);
+    return 0;
+}
+
+/* Writes text to <tmp>/config.json and returns its path (static buffer). */
+static const char *config_file(const char *text)
+{
+    static char path[128];
+    FILE *f;
+
+    snprintf(path, sizeof path, "%s/config.json", tmp_dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(fputs(text, f) >= 0);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+/* Runs cl_config_load on "centrallogd" followed by the NULL-terminated
+ * arguments; err receives the message. */
+static enum cl_config_result load(cl_config *cfg, char *err, size_t errlen, ...)
+{
+    char *argv[MAX_ARGS + 2];
+    int argc = 0;
+    va_list ap;
+    const char *a;
+
+    argv[argc++] = (char *)"centrallogd";
+    va_start(ap, errlen);
+    while ((a = va_arg(ap, const char *)) != NULL) {
+        assert_true(argc <= MAX_ARGS);
+        argv[argc++] = (char *)a;
+    }
+    va_end(ap);
+    argv[argc] = NULL;
+    err[0] = '\0';
+    return cl_config_load(cfg, argc, argv, err, errlen);
+}
+
+/* Loading must fail with a message that mentions every given word. */
+static void assert_error(const char *what, enum cl_config_result rc, const char *err,
+                         const char *word1, const char *word2)
+{
+    if (rc != CL_CONFIG_ERROR)
+        fail_msg("%s: result %d, expected an error", what, rc);
+    if (word1 != NULL && strstr(err, word1) == NULL)
+        fail_msg("%s: message \"%s\" does not mention \"%s\"", what, err, word1);
+    if (word2 != NULL && strstr(err, word2) == NULL)
+        fail_msg("%s: message \"%s\" does not mention \"%s\"", what, err, word2);
+}
+
+/* ---- cl_parse_size ---- */
+
+static void test_parse_size(void **state)
+{
+    static const struct {
+        const char *s;
+        uint64_t v;
+    } good[] = {
+        {"4096", 4096},
+        {"0", 0},
+        {"64K", 65536},
+        {"64k", 65536},
+        {"16M", 16777216},
+        {"1G", 1073741824},
+        {"16MiB", 16777216},
+        {"16MB", 16777216},
+        {"2KiB", 2048},
+        {"8G", 8589934592ULL},
+        {"18446744073709551615", 18446744073709551615ULL},
+        {"17179869183G", 17179869183ULL << 30}, /* the largest G that fits */
+    };
+    static const char *const bad[] = {
+        "", "K", "M", "12X", "-1", "+1", " 1", "1 ", "1 K", "1KK", "1.5M", "0x10", "1Gi B",
+        "18446744073709551616", /* 2^64 */
+        "17179869184G",         /* 2^64 once multiplied */
+        "18014398509481984K",   /* 2^64 */
+        "99999999999999999999999",
+    };
+    uint64_t v;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        v = 12345;
+        if (cl_parse_size(good[i].s, &v) != 0)
+            fail_msg("\"%s\" was refused", good[i].s);
+        if (v != good[i].v)
+            fail_msg("\"%s\" -> %llu, expected %llu", good[i].s, (unsigned long long)v,
+                     (unsigned long long)good[i].v);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 12345;
+        if (cl_parse_size(bad[i], &v) == 0)
+            fail_msg("\"%s\" was accepted as %llu", bad[i], (unsigned long long)v);
+        assert_int_equal(v, 12345);
+    }
+    assert_int_equal(cl_parse_size(NULL, &v), -1);
+}
+
+/* ---- cl_config_load ---- */
+
+static void test_defaults(void **state)
+{
+    cl_config cfg;
+    char err[512], host[256] = "";
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, NULL), CL_CONFIG_OK);
+    assert_string_equal(cfg.data_dir, "./var");
+    assert_string_equal(cfg.db, "./var/centrallog.db");
+    assert_string_equal(cfg.log_file, "./var/centrallog.log");
+    if (geteuid() == 0)
+        assert_string_equal(cfg.address, "/run/centrallog/CentralLog.sock");
+    assert_non_null(strstr(cfg.address, "/CentralLog.sock"));
+    assert_string_equal(cfg.address_origin, "default");
+    assert_int_equal(cfg.text_json, 0);
+    assert_int_equal(cfg.rotate_size, 16 * 1024 * 1024);
+    assert_int_equal(cfg.rotate_keep, 7);
+    assert_int_equal(cfg.max_entry_bytes, CL_DEFAULT_MAX_ENTRY_BYTES);
+    assert_int_equal(cfg.socket_mode, 0666);
+    assert_int_equal(cfg.socket_gid, -1);
+    assert_int_equal(cfg.batch_size, 4096);
+    assert_int_equal(cfg.batch_ms, 25);
+    assert_int_equal(cfg.queue_bytes, 32 * 1024 * 1024);
+    assert_int_equal(cfg.fts, 1);
+    assert_int_equal(cfg.max_connections, 16384);
+    assert_int_equal(cfg.shutdown_timeout_s, 30);
+    assert_int_equal(cfg.quiet, 0);
+    /* The host defaults to this machine's name. */
+    assert_int_equal(gethostname(host, sizeof host - 1), 0);
+    assert_string_equal(cfg.host, host);
+}
+
+static void test_flags(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-size", "1M", "--rotate-keep", "3",
+                          "--text-format=json", "--fts", "off", "--quiet", "--socket-mode",
+                          "0660", "--batch-ms=100", "--max-entry-bytes", "128K", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.rotate_size, 1048576);
+    assert_int_equal(cfg.rotate_keep, 3);
+    assert_int_equal(cfg.text_json, 1);
+    assert_int_equal(cfg.fts, 0);
+    assert_int_equal(cfg.quiet, 1);
+    assert_int_equal(cfg.socket_mode, 0660);
+    assert_int_equal(cfg.batch_ms, 100);
+    assert_int_equal(cfg.max_entry_bytes, 131072);
+    /* Untouched options keep their defaults. */
+    assert_int_equal(cfg.batch_size, 4096);
+    assert_int_equal(cfg.queue_bytes, 32 * 1024 * 1024);
+}
+
+/* db and log-file follow data-dir unless given themselves, in any order. */
+static void test_paths(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--db", "/srv/x.db", "--data-dir", "/srv/cl", NULL),
+                     CL_CONFIG_OK);
+    assert_string_equal(cfg.data_dir, "/srv/cl");
+    assert_string_equal(cfg.db, "/srv/x.db");
+    assert_string_equal(cfg.log_file, "/srv/cl/centrallog.log");
+    /* $CENTRALLOG_DATA_DIR replaces the built-in ./var. */
+    setenv("CENTRALLOG_DATA_DIR", "/data", 1);
+    assert_int_equal(load(&cfg, err, sizeof err, "--log-file=/logs/c.log", NULL), CL_CONFIG_OK);
+    assert_string_equal(cfg.db, "/data/centrallog.db");
+    assert_string_equal(cfg.log_file, "/logs/c.log");
+}
+
+static void test_address_sources(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    setenv("CENTRALLOG_ADDRESS", "/tmp/env.sock", 1);
+    assert_int_equal(load(&cfg, err, sizeof err, NULL), CL_CONFIG_OK);
+    assert_string_equal(cfg.address, "/tmp/env.sock");
+    assert_string_equal(cfg.address_origin, "$CENTRALLOG_ADDRESS");
+    assert_int_equal(load(&cfg, err, sizeof err, "--address", "/tmp/flag.sock", NULL), CL_CONFIG_OK);
+    assert_string_equal(cfg.address, "/tmp/flag.sock");
+    assert_string_equal(cfg.address_origin, "--address");
+    assert_error("empty pipe name", load(&cfg, err, sizeof err, "--address", "//./pipe/", NULL), err,
+                 "--address", NULL);
+}
+
+static void test_unknown_option(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_error("--bogus", load(&cfg, err, sizeof err, "--bogus", "1", NULL), err, "--bogus", NULL);
+    assert_error("--bogus=1", load(&cfg, err, sizeof err, "--rotate-keep", "2", "--bogus=1", NULL),
+                 err, "--bogus", NULL);
+    /* Arguments that are not options are refused and named. */
+    assert_error("stray argument", load(&cfg, err, sizeof err, "stray", NULL), err, "stray", NULL);
+    assert_error("single dash", load(&cfg, err, sizeof err, "-q", NULL), err, "-q", NULL);
+}
+
+static void test_missing_value(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_error("--rotate-size", load(&cfg, err, sizeof err, "--rotate-size", NULL), err,
+                 "--rotate-size", NULL);
+    assert_error("--config", load(&cfg, err, sizeof err, "--config", NULL), err, "--config", NULL);
+}
+
+/* A bad value is refused with a message naming the option and the value. */
+static void test_bad_values(void **state)
+{
+    static const struct {
+        const char *opt, *val;
+    } bad[] = {
+        {"rotate-size", "12X"},    {"rotate-size", "1K"},       /* below 4K */
+        {"rotate-size", ""},       {"queue-bytes", "1K"},
+        {"max-entry-bytes", "200"}, {"max-entry-bytes", "129K"},
+        {"rotate-keep", "1001"},   {"rotate-keep", "-1"},       {"rotate-keep", "x"},
+        {"batch-size", "0"},       {"batch-ms", "0"},           {"batch-ms", "10001"},
+        {"max-connections", "0"},  {"shutdown-timeout", "3601"},
+        {"text-format", "xml"},    {"fts", "yes"},
+        {"socket-mode", "0999"},   {"socket-mode", "1777"},     {"socket-mode", ""},
+        {"socket-group", "no-such-group-cl"},
+        {"host", ""},
+    };
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char opt[64], what[128];
+
+        snprintf(opt, sizeof opt, "--%s", bad[i].opt);
+        snprintf(what, sizeof what, "%s '%s'", opt, bad[i].val);
+        assert_error(what, load(&cfg, err, sizeof err, opt, bad[i].val, NULL), err, opt,
+                     bad[i].val[0] ? bad[i].val : NULL);
+    }
+}
+
+static void test_limits_accepted(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-size", "4K", "--max-entry-bytes", "256",
+                          "--queue-bytes", "64K", "--rotate-keep", "0", "--socket-group", "0",
+                          "--shutdown-timeout", "0", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.rotate_size, 4096);
+    assert_int_equal(cfg.max_entry_bytes, 256);
+    assert_int_equal(cfg.queue_bytes, 65536);
+    assert_int_equal(cfg.rotate_keep, 0);
+    assert_int_equal(cfg.socket_gid, 0);
+    assert_int_equal(cfg.shutdown_timeout_s, 0);
+    /* Group names work as well as numbers. */
+    assert_int_equal(load(&cfg, err, sizeof err, "--socket-group", "root", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.socket_gid, 0);
+}
+
+static void test_config_file(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    const char *path = config_file("{\"rotate-size\": \"32M\", \"rotate-keep\": 3, \"fts\": false,"
+                                   " \"text-format\": \"json\", \"data-dir\": \"/srv/cl\","
+                                   " \"batch-size\": 100}");
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--config", path, NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.rotate_size, 32 * 1024 * 1024);
+    assert_int_equal(cfg.rotate_keep, 3);
+    assert_int_equal(cfg.fts, 0);
+    assert_int_equal(cfg.text_json, 1);
+    assert_int_equal(cfg.batch_size, 100);
+    assert_string_equal(cfg.db, "/srv/cl/centrallog.db");
+    /* Flags override the file wherever they stand on the command line. */
+    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-keep", "5", "--config", path,
+                          "--fts=on", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.rotate_keep, 5);
+    assert_int_equal(cfg.fts, 1);
+    assert_int_equal(cfg.rotate_size, 32 * 1024 * 1024);
+    assert_int_equal(load(&cfg, err, sizeof err, "--config=", NULL), CL_CONFIG_ERROR);
+}
+
+/* JSON booleans mean what they say for on/off options: "quiet": false must
+ * leave the collector talkative, not turn quiet on. */
+static void test_config_file_booleans(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--config",
+                          config_file("{\"quiet\": true, \"fts\": false}"), NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.quiet, 1);
+    assert_int_equal(cfg.fts, 0);
+    assert_int_equal(load(&cfg, err, sizeof err, "--config",
+                          config_file("{\"quiet\": false, \"fts\": true}"), NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.fts, 1);
+    assert_int_equal(cfg.quiet, 0);
+}
+
+/* A number in the file is taken as written: a fraction where a count is
+ * expected is a bad value, not something to round. */
+static void test_config_file_fraction_refused(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    const char *path = config_file("{\"rotate-keep\": 2.5}");
+
+    (void)state;
+    assert_error("fraction", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 "rotate-keep");
+}
+
+static void test_config_file_errors(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    const char *path;
+
+    (void)state;
+    path = config_file("{\"bogus\": 1}");
+    assert_error("unknown key", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 "bogus");
+    path = config_file("{\"rotate-size\": \"12X\"}");
+    assert_error("bad value", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 "rotate-size");
+    path = config_file("[1, 2]");
+    assert_error("not an object", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 NULL);
+    path = config_file("{\"rotate-size\": ");
+    assert_error("not JSON", load(&cfg, err, sizeof err, "--config", path, NULL), err, path, NULL);
+    path = config_file("{\"batch-size\": {\"n\": 1}}");
+    assert_error("object value", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 "batch-size");
+    path = config_file("{\"help\": true}");
+    assert_error("help in a file", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 "help");
+    path = config_file("{\"config\": \"other.json\"}");
+    assert_error("config in a file", load(&cfg, err, sizeof err, "--config", path, NULL), err, path,
+                 "config");
+    assert_error("missing file",
+                 load(&cfg, err, sizeof err, "--config", "/nonexistent/cl.json", NULL), err,
+                 "/nonexistent/cl.json", NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_size),
+        cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_address_sources, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_option, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_file_booleans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_file_fraction_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_file_errors, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,593 @@
+/* test_rotate.c - rotation naming and renames (collector/rotate.h) and the
+ * rotating text sink built on them (collector/sink_text.h).
+ *
+ * Each test works in its own mkdtemp directory under /tmp and removes it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rotate.h"
+#include "sink_text.h"
+#include "validate.h"
+
+#define RECEIVED 1795774503000000LL
+
+static const cl_peer PEER = {999, 1000, 1000};
+
+/* ---- small file helpers ---- */
+
+typedef struct tmpdir {
+    char path[64];
+} tmpdir;
+
+static int make_dir(void **state)
+{
+    tmpdir *d = malloc(sizeof *d);
+
+    assert_non_null(d);
+    snprintf(d->path, sizeof d->path, "/tmp/cl-test-rotate-XXXXXX");
+    assert_non_null(mkdtemp(d->path));
+    *state = d;
+    return 0;
+}
+
+/* Removes the directory and what the tests put in it (one level of
+ * subdirectories at most). */
+static void remove_tree(const char *path)
+{
+    DIR *dir = opendir(path);
+    struct dirent *de;
+
+    if (dir == NULL) {
+        unlink(path);
+        return;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        char child[512];
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(child, sizeof child, "%s/%s", path, de->d_name);
+        if (unlink(child) != 0)
+            remove_tree(child);
+    }
+    closedir(dir);
+    rmdir(path);
+}
+
+static int remove_dir(void **state)
+{
+    tmpdir *d = *state;
+
+    remove_tree(d->path);
+    free(d);
+    return 0;
+}
+
+static void path_in(void **state, const char *name, char *out, size_t outlen)
+{
+    const tmpdir *d = *state;
+
+    assert_true((size_t)snprintf(out, outlen, "%s/%s", d->path, name) < outlen);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* The whole file as a heap string, or NULL if it does not exist. */
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (f == NULL)
+        return NULL;
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    buf[n] = '\0';
+    fclose(f);
+    if (len != NULL)
+        *len = (size_t)n;
+    return buf;
+}
+
+static void assert_file(const char *path, const char *expect)
+{
+    char *got = read_file(path, NULL);
+
+    if (got == NULL)
+        fail_msg("%s does not exist", path);
+    assert_string_equal(got, expect);
+    free(got);
+}
+
+static void assert_missing(const char *path)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) == 0)
+        fail_msg("%s exists", path);
+    assert_int_equal(errno, ENOENT);
+}
+
+static void rot(const char *base, int i, char *out, size_t outlen)
+{
+    assert_int_equal(cl_rotate_name(base, i, out, outlen), 0);
+}
+
+/* ---- cl_rotate_name ---- */
+
+static void test_rotate_name(void **state)
+{
+    char out[32];
+
+    (void)state;
+    assert_int_equal(cl_rotate_name("app.log", 0, out, sizeof out), 0);
+    assert_string_equal(out, "app.log");
+    assert_int_equal(cl_rotate_name("app.log", 1, out, sizeof out), 0);
+    assert_string_equal(out, "app.log.1");
+    assert_int_equal(cl_rotate_name("/var/log/app.log", 12, out, sizeof out), 0);
+    assert_string_equal(out, "/var/log/app.log.12");
+    /* "app.log.1" is 9 characters: 10 bytes fit, 9 do not. */
+    assert_int_equal(cl_rotate_name("app.log", 1, out, 10), 0);
+    assert_string_equal(out, "app.log.1");
+    assert_int_equal(cl_rotate_name("app.log", 1, out, 9), -1);
+    assert_int_equal(cl_rotate_name("app.log", 0, out, 7), -1);
+}
+
+/* ---- cl_rotate_shift ---- */
+
+static void test_shift_keep3(void **state)
+{
+    char base[256], p[260];
+
+    path_in(state, "c.log", base, sizeof base);
+    write_file(base, "current");
+    for (int i = 1; i <= 3; i++) {
+        char text[8];
+
+        snprintf(text, sizeof text, "old%d", i);
+        rot(base, i, p, sizeof p);
+        write_file(p, text);
+    }
+    assert_int_equal(cl_rotate_shift(base, 3), 0);
+    /* Everything moved one step; the oldest (old3) is gone. */
+    assert_missing(base);
+    rot(base, 1, p, sizeof p);
+    assert_file(p, "current");
+    rot(base, 2, p, sizeof p);
+    assert_file(p, "old1");
+    rot(base, 3, p, sizeof p);
+    assert_file(p, "old2");
+    rot(base, 4, p, sizeof p);
+    assert_missing(p);
+}
+
+/* Gaps in the sequence are skipped, not errors. */
+static void test_shift_with_gaps(void **state)
+{
+    char base[256], p[260];
+
+    path_in(state, "g.log", base, sizeof base);
+    write_file(base, "current");
+    rot(base, 2, p, sizeof p);
+    write_file(p, "old2");
+    assert_int_equal(cl_rotate_shift(base, 3), 0);
+    assert_missing(base);
+    rot(base, 1, p, sizeof p);
+    assert_file(p, "current");
+    rot(base, 2, p, sizeof p);
+    assert_missing(p);
+    rot(base, 3, p, sizeof p);
+    assert_file(p, "old2");
+    /* Nothing to shift at all. */
+    assert_int_equal(cl_rotate_shift(base, 3), 0);
+    rot(base, 1, p, sizeof p);
+    assert_missing(p);
+    rot(base, 2, p, sizeof p);
+    assert_file(p, "current");
+}
+
+static void test_shift_keep0_and_keep1(void **state)
+{
+    char base[256], p[260];
+
+    path_in(state, "z.log", base, sizeof base);
+    write_file(base, "current");
+    assert_int_equal(cl_rotate_shift(base, 0), 0);
+    assert_missing(base);
+    rot(base, 1, p, sizeof p);
+    assert_missing(p);
+    /* Removing a file that is not there is fine. */
+    assert_int_equal(cl_rotate_shift(base, 0), 0);
+
+    write_file(base, "first");
+    assert_int_equal(cl_rotate_shift(base, 1), 0);
+    write_file(base, "second");
+    assert_int_equal(cl_rotate_shift(base, 1), 0);
+    rot(base, 1, p, sizeof p);
+    assert_file(p, "second");
+    rot(base, 2, p, sizeof p);
+    assert_missing(p);
+}
+
+/* A rename that fails for another reason than a missing file is reported,
+ * with its errno. */
+static void test_shift_error(void **state)
+{
+    char base[256], p[260], inner[280];
+
+    path_in(state, "e.log", base, sizeof base);
+    write_file(base, "current");
+    rot(base, 1, p, sizeof p);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(inner, sizeof inner, "%s/x", p);
+    write_file(inner, "x");
+    errno = 0;
+    assert_int_equal(cl_rotate_shift(base, 1), -1);
+    assert_int_equal(errno, EISDIR);
+    assert_file(base, "current");
+    unlink(inner);
+    rmdir(p);
+}
+
+/* ---- the text sink ---- */
+
+/* An entry record whose plain line is "<ts> h app[999] INFO: entry <i> <pad>". */
+static cl_record *numbered_entry(int i, size_t pad)
+{
+    char line[8192], padding[4096];
+    cl_validator v;
+    cl_line_result res;
+
+    assert_true(pad < sizeof padding);
+    memset(padding, 'p', pad);
+    padding[pad] = '\0';
+    snprintf(line, sizeof line,
+             "{\"ts\":0,\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry %d %s\"}", i,
+             padding);
+    cl_limits_default(&v.limits);
+    v.default_host.p = NULL;
+    v.default_host.n = 0;
+    cl_validate_line(&v, line, strlen(line), RECEIVED, &PEER, &res);
+    assert_int_equal(res.kind, CL_LINE_ENTRY);
+    return res.rec;
+}
+
+static cl_text_sink *open_sink(const char *path, uint64_t rotate_size, int keep)
+{
+    cl_text_config cfg = {path, rotate_size, keep, CL_TEXT_PLAIN};
+    cl_text_sink *t = NULL;
+    char err[256] = "";
+
+    if (cl_text_open(&t, &cfg, err, sizeof err) != 0)
+        fail_msg("cl_text_open(%s): %s", path, err);
+    assert_non_null(t);
+    return t;
+}
+
+static void append(cl_text_sink *t, int i, size_t pad)
+{
+    cl_record *r = numbered_entry(i, pad);
+
+    assert_int_equal(cl_text_append(t, r), 0);
+    cl_record_free(r);
+}
+
+/* Checks one file: whole lines only, each "entry <n>" continuing the
+ * sequence from *next; returns the number of lines. */
+static size_t check_file(const char *path, int *next, size_t *size)
+{
+    size_t len, lines = 0;
+    char *text = read_file(path, &len);
+    char *p;
+
+    if (text == NULL)
+        fail_msg("%s does not exist", path);
+    *size = len;
+    if (len > 0 && text[len - 1] != '\n')
+        fail_msg("%s ends in the middle of a line", path);
+    for (p = text; *p != '\0';) {
+        char *nl = strchr(p, '\n');
+        const char *e = strstr(p, " INFO: entry ");
+        int n;
+
+        assert_non_null(nl);
+        if (e == NULL || e > nl || sscanf(e, " INFO: entry %d ", &n) != 1)
+            fail_msg("%s: unexpected line %.*s", path, (int)(nl - p), p);
+        if (n != *next)
+            fail_msg("%s: entry %d where %d was expected", path, n, *next);
+        (*next)++;
+        lines++;
+        p = nl + 1;
+    }
+    free(text);
+    return lines;
+}
+
+static void test_sink_rotates_whole_lines(void **state)
+{
+    const uint64_t rotate_size = 1000;
+    const int n = 200;
+    char base[256], p[260];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int files = 0, next = 0;
+    size_t total = 0;
+
+    path_in(state, "sink.log", base, sizeof base);
+    t = open_sink(base, rotate_size, 100);
+    for (int i = 0; i < n; i++) {
+        /* Lines of 54 to 102 bytes, so they never fill a file exactly. */
+        append(t, i, (size_t)(i * 7) % 49);
+        /* Flush at odd moments: rotation must not depend on it. */
+        if (i % 13 == 0)
+            assert_int_equal(cl_text_flush(t), 0);
+    }
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
+    cl_text_close(t);
+
+    /* Count the files, then read them oldest first. */
+    for (int i = 1;; i++) {
+        struct stat sb;
+
+        rot(base, i, p, sizeof p);
+        if (stat(p, &sb) != 0)
+            break;
+        files = i;
+    }
+    assert_true(files >= 5);
+    assert_int_equal(st.rotations, (uint64_t)files);
+    assert_int_equal(st.lines, (uint64_t)n);
+    assert_int_equal(st.lost_lines, 0);
+    assert_int_equal(st.errors, 0);
+    for (int i = files; i >= 0; i--) {
+        size_t size;
+
+        rot(base, i, p, sizeof p);
+        total += check_file(p, &next, &size);
+        if (size > rotate_size)
+            fail_msg("%s holds %zu bytes, more than %llu", p, size,
+                     (unsigned long long)rotate_size);
+        /* Every rotated file was filled: the next line would not have fit. */
+        if (i > 0)
+            assert_true(size > rotate_size - 110);
+    }
+    assert_int_equal(total, (size_t)n);
+    assert_int_equal(next, n);
+}
+
+/* A line bigger than rotate_size gets a file of its own. */
+static void test_sink_oversized_line(void **state)
+{
+    char base[256], p[260];
+    cl_text_sink *t;
+    int next = 0;
+    size_t size;
+
+    path_in(state, "big.log", base, sizeof base);
+    t = open_sink(base, 300, 10);
+    append(t, 0, 10);
+    append(t, 1, 1000);
+    append(t, 2, 10);
+    cl_text_close(t);
+    rot(base, 2, p, sizeof p);
+    assert_int_equal(check_file(p, &next, &size), 1);
+    rot(base, 1, p, sizeof p);
+    assert_int_equal(check_file(p, &next, &size), 1);
+    assert_true(size > 1000);
+    assert_int_equal(check_file(base, &next, &size), 1);
+    rot(base, 3, p, sizeof p);
+    assert_missing(p);
+}
+
+/* With keep=2 only two old files survive however often it rotates. */
+static void test_sink_keep_limits_files(void **state)
+{
+    char base[256], p[260];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int next;
+    size_t size, lines = 0;
+
+    path_in(state, "keep.log", base, sizeof base);
+    t = open_sink(base, 200, 2);
+    for (int i = 0; i < 60; i++)
+        append(t, i, 20);
+    cl_text_get_stats(t, &st);
+    cl_text_close(t);
+    assert_true(st.rotations > 5);
+    rot(base, 3, p, sizeof p);
+    assert_missing(p);
+    /* The survivors are the newest lines, in order, ending with the last. */
+    rot(base, 2, p, sizeof p);
+    {
+        char *text = read_file(p, NULL);
+        const char *e;
+
+        assert_non_null(text);
+        e = strstr(text, " INFO: entry ");
+        assert_non_null(e);
+        assert_int_equal(sscanf(e, " INFO: entry %d ", &next), 1);
+        free(text);
+    }
+    for (int i = 2; i >= 0; i--) {
+        rot(base, i, p, sizeof p);
+        lines += check_file(p, &next, &size);
+    }
+    assert_int_equal(next, 60);
+    assert_true(lines >= 3);
+}
+
+/* An existing file is appended to, and its size counts towards rotation. */
+static void test_sink_appends_to_existing(void **state)
+{
+    char base[256], p[260];
+    cl_text_sink *t;
+    cl_text_stats st;
+    char *text;
+
+    path_in(state, "existing.log", base, sizeof base);
+    write_file(base, "earlier line\n");
+    t = open_sink(base, 4096, 3);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.file_size, 13);
+    append(t, 0, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_close(t);
+    text = read_file(base, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
+    free(text);
+    rot(base, 1, p, sizeof p);
+    assert_missing(p);
+}
+
+/* logrotate renames the file away and sends SIGHUP: lines written before the
+ * reopen land in the renamed file (the descriptor follows it), lines after
+ * it in a new file under the configured name. */
+static void test_sink_reopen_after_rename(void **state)
+{
+    char base[256], moved[256];
+    cl_text_sink *t;
+    int next = 0;
+    size_t size;
+    struct stat sb;
+
+    path_in(state, "live.log", base, sizeof base);
+    path_in(state, "live.log.logrotate", moved, sizeof moved);
+    t = open_sink(base, 1 << 20, 3);
+    for (int i = 0; i < 3; i++)
+        append(t, i, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    assert_int_equal(rename(base, moved), 0);
+    for (int i = 3; i < 5; i++)
+        append(t, i, 0);
+    assert_int_equal(cl_text_reopen(t), 0);
+    /* The new file exists right away (tail -F can follow it) and is empty. */
+    assert_int_equal(stat(base, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    append(t, 5, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_close(t);
+    assert_int_equal(check_file(moved, &next, &size), 5);
+    assert_int_equal(check_file(base, &next, &size), 1);
+    assert_int_equal(next, 6);
+}
+
+/* A line rendered on the I/O thread is written as it is, and counts towards
+ * rotation like any other. */
+static void test_sink_uses_prerendered_line(void **state)
+{
+    char base[256], p[260];
+    cl_text_sink *t;
+    cl_record *r;
+    char *scratch = NULL;
+    size_t cap = 0;
+    const char *json_line;
+
+    path_in(state, "pre.log", base, sizeof base);
+    t = open_sink(base, 4096, 3); /* a plain-text sink */
+    r = numbered_entry(0, 0);
+    assert_int_equal(cl_text_prerender(r, CL_TEXT_JSON, &scratch, &cap), 0);
+    assert_int_equal(cl_text_append(t, r), 0);
+    cl_record_free(r);
+    free(scratch);
+    append(t, 1, 0);
+    cl_text_close(t);
+    json_line = "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03.000000Z\","
+                "\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry 0 \","
+                "\"peer\":{\"pid\":999,\"uid\":1000,\"gid\":1000}}\n"
+                "1970-01-01T00:00:00.000000Z h app[999] INFO: entry 1 \n";
+    assert_file(base, json_line);
+    rot(base, 1, p, sizeof p);
+    assert_missing(p);
+}
+
+/* The sink creates missing directories for the file. */
+static void test_sink_creates_directories(void **state)
+{
+    char path[256], dir[256];
+    cl_text_sink *t;
+    struct stat sb;
+    /* The modes asserted below are before the umask. */
+    mode_t old_mask = umask(022);
+
+    path_in(state, "sub/deeper/x.log", path, sizeof path);
+    t = open_sink(path, 4096, 1);
+    append(t, 0, 0);
+    cl_text_close(t);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_true(sb.st_size > 0);
+    assert_int_equal(sb.st_mode & 0777, 0640);
+    path_in(state, "sub/deeper", dir, sizeof dir);
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    assert_int_equal(sb.st_mode & 0777, 0750);
+    umask(old_mask);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void test_sink_open_failure(void **state)
+{
+    cl_text_config cfg = {NULL, 4096, 1, CL_TEXT_PLAIN};
+    cl_text_sink *t = NULL;
+    char path[256], err[256] = "";
+
+    /* A regular file where a directory should be. */
+    path_in(state, "plainfile", path, sizeof path);
+    write_file(path, "x");
+    path_in(state, "plainfile/x.log", path, sizeof path);
+    cfg.path = path;
+    assert_int_equal(cl_text_open(&t, &cfg, err, sizeof err), -1);
+    assert_null(t);
+    assert_non_null(strstr(err, path));
+    cl_text_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rotate_name),
+        cmocka_unit_test_setup_teardown(test_shift_keep3, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_shift_with_gaps, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_shift_keep0_and_keep1, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_shift_error, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_rotates_whole_lines, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_oversized_line, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_keep_limits_files, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_appends_to_existing, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_reopen_after_rename, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_uses_prerendered_line, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_creates_directories, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_open_failure, make_dir, remove_dir),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,584 @@
+/* test_sqlite.c - the SQLite sink (collector/sink_sqlite.h).
+ *
+ * What the sink writes is checked with a second, independent sqlite3
+ * connection, the way the CLI and any other reader would see it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sink_sqlite.h"
+#include "validate.h"
+
+#define RECEIVED 1795774503000000LL
+#define T_EXAMPLE 1795774502123456LL
+
+static const cl_peer PEER = {999, 1000, 100};
+static const cl_peer NO_PEER = {-1, -1, -1};
+
+/* Per-test scratch directory and database path. */
+typedef struct fixture {
+    char dir[64];
+    char db[128];
+} fixture;
+
+static int make_fixture(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/cl-test-sqlite-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int remove_fixture(void **state)
+{
+    fixture *f = *state;
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char path[160];
+
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(path, sizeof path, "%s%s", f->db, suffixes[i]);
+        unlink(path);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* A record as the collector would build it from line. */
+static cl_record *record(const char *line, const cl_peer *peer, const char *default_host)
+{
+    cl_validator v;
+    cl_line_result res;
+    size_t n = strlen(line);
+    char *buf = malloc(n + 1);
+
+    assert_non_null(buf);
+    memcpy(buf, line, n + 1);
+    cl_limits_default(&v.limits);
+    v.default_host.p = default_host;
+    v.default_host.n = default_host ? strlen(default_host) : 0;
+    cl_validate_line(&v, buf, n, RECEIVED, peer, &res);
+    free(buf);
+    assert_true(res.kind == CL_LINE_ENTRY || res.kind == CL_LINE_REJECT);
+    return res.rec;
+}
+
+static cl_db *open_db(const char *path)
+{
+    cl_db *db = NULL;
+    char err[512] = "";
+
+    if (cl_db_open(&db, path, err, sizeof err) != 0)
+        fail_msg("cl_db_open(%s): %s", path, err);
+    assert_non_null(db);
+    return db;
+}
+
+static void insert(cl_db *db, cl_record *r)
+{
+    assert_int_equal(cl_db_insert(db, r), SQLITE_OK);
+    cl_record_free(r);
+}
+
+/* ---- reading back with plain sqlite3 ---- */
+
+static sqlite3 *reader(const char *path)
+{
+    sqlite3 *h = NULL;
+
+    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    return h;
+}
+
+static int64_t query_int(sqlite3 *h, const char *sql)
+{
+    sqlite3_stmt *st;
+    int64_t v;
+
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void exec(sqlite3 *h, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg ? msg : "?");
+}
+
+static void col_null(sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_NULL)
+        fail_msg("column %s is not NULL", sqlite3_column_name(st, i));
+}
+
+static void col_int(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
+        fail_msg("column %s is not an integer", sqlite3_column_name(st, i));
+    assert_int_equal(sqlite3_column_int64(st, i), v);
+}
+
+static void col_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+        fail_msg("column %s is not text", sqlite3_column_name(st, i));
+    assert_int_equal(sqlite3_column_bytes(st, i), (int)strlen(v));
+    assert_string_equal((const char *)sqlite3_column_text(st, i), v);
+}
+
+/* The rowids that an FTS query finds, as "1,6,11" (empty when none). */
+static void fts_ids(sqlite3 *h, const char *match, char *out, size_t outlen)
+{
+    sqlite3_stmt *st;
+    size_t n = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?1 "
+                                        "ORDER BY rowid",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    out[0] = '\0';
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n += (size_t)snprintf(out + n, outlen - n, "%s%lld", n ? "," : "",
+                              (long long)sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* ---- tests ---- */
+
+static void test_new_database_schema(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    sqlite3 *h;
+
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.last_id, 0);
+    assert_int_equal(st.fts_indexed, 0);
+    assert_int_equal(st.entries, 0);
+    cl_db_close(db);
+
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), CL_DB_SCHEMA_VERSION);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(h, "PRAGMA application_id"), 1129074503);
+    assert_int_equal(query_int(h, "PRAGMA application_id"), CL_DB_APPLICATION_ID);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                  "name IN ('entries', 'rejects', 'meta', 'entries_fts')"),
+                     4);
+    assert_int_equal(query_int(h, "SELECT value FROM meta WHERE key = 'fts_indexed_upto'"), 0);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM meta WHERE key = 'created'"), 1);
+    /* WAL is a property of the file: readers see it too. */
+    {
+        sqlite3_stmt *q;
+
+        assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(h);
+}
+
+static void test_insert_entries_and_rejects(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    sqlite3 *h;
+    sqlite3_stmt *q;
+    char *big;
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    insert(db, record("{\"ts\":\"2026-11-27T10:15:02.123456Z\",\"level\":\"error\",\"app\":\"billing\","
+                      "\"host\":\"web-01\",\"pid\":4242,\"tid\":7,\"logger\":\"pay\","
+                      "\"trace_id\":\"t1\",\"span_id\":\"s1\",\"msg\":\"payment declined\","
+                      "\"fields\":{ \"order\" : 81723 },\"zone\":\"eu\"}",
+                      &PEER, "collector-host"));
+    /* Minimal: no host anywhere, unknown peer -> NULLs. */
+    insert(db, record("{\"level\":\"trace\",\"app\":\"web\",\"msg\":\"m\"}", &NO_PEER, NULL));
+    insert(db, record("{\"level\":\"info\"}", &PEER, "collector-host"));
+    /* A long reject keeps 4 KiB of raw bytes and the full length. */
+    big = malloc(10001);
+    assert_non_null(big);
+    memset(big, 'x', 10000);
+    big[0] = '{';
+    big[10000] = '\0';
+    insert(db, record(big, &NO_PEER, NULL));
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.entries, 2);
+    assert_int_equal(st.rejects, 2);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.last_id, 2);
+
+    h = reader(f->db);
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT id, ts, received, level, app, host, pid, tid, logger, "
+                                        "trace_id, span_id, msg, fields, extra, peer_pid, peer_uid, "
+                                        "peer_gid FROM entries ORDER BY id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 1);
+    col_int(q, 1, T_EXAMPLE);
+    col_int(q, 2, RECEIVED);
+    col_int(q, 3, 3);
+    col_text(q, 4, "billing");
+    col_text(q, 5, "web-01");
+    col_int(q, 6, 4242);
+    col_int(q, 7, 7);
+    col_text(q, 8, "pay");
+    col_text(q, 9, "t1");
+    col_text(q, 10, "s1");
+    col_text(q, 11, "payment declined");
+    col_text(q, 12, "{\"order\":81723}");
+    col_text(q, 13, "{\"zone\":\"eu\"}");
+    col_int(q, 14, 999);
+    col_int(q, 15, 1000);
+    col_int(q, 16, 100);
+
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 2);
+    col_int(q, 1, RECEIVED); /* no ts: the time of receipt */
+    col_int(q, 2, RECEIVED);
+    col_int(q, 3, 8);
+    col_text(q, 4, "web");
+    for (int i = 5; i <= 10; i++)
+        col_null(q, i); /* host pid tid logger trace_id span_id */
+    col_text(q, 11, "m");
+    for (int i = 12; i <= 16; i++)
+        col_null(q, i); /* fields extra peer_* */
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT received, peer_pid, peer_uid, peer_gid, reason, "
+                                        "message, raw, raw_len, typeof(raw) FROM rejects ORDER BY id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, RECEIVED);
+    col_int(q, 1, 999);
+    col_int(q, 2, 1000);
+    col_int(q, 3, 100);
+    col_text(q, 4, "missing_field");
+    assert_non_null(strstr((const char *)sqlite3_column_text(q, 5), "msg"));
+    assert_int_equal(sqlite3_column_bytes(q, 6), 16);
+    assert_memory_equal(sqlite3_column_blob(q, 6), "{\"level\":\"info\"}", 16);
+    col_int(q, 7, 16);
+    col_text(q, 8, "blob");
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_null(q, 1);
+    col_null(q, 2);
+    col_null(q, 3);
+    col_text(q, 4, "not_json");
+    assert_int_equal(sqlite3_column_bytes(q, 6), CL_REJECT_RAW_MAX);
+    assert_memory_equal(sqlite3_column_blob(q, 6), big, CL_REJECT_RAW_MAX);
+    col_int(q, 7, 10000);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    free(big);
+    cl_db_close(db);
+}
+
+/* Nothing of an unfinished transaction survives: not after a rollback, not
+ * after closing mid-transaction. */
+static void test_uncommitted_is_gone(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    sqlite3 *h;
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"rolled back\"}", &PEER, "h"));
+    cl_db_rollback(db);
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"never committed\"}", &PEER, "h"));
+    cl_db_close(db);
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 0);
+    sqlite3_close(h);
+}
+
+/* A failed insert reports SQLite's code and is counted. */
+static void test_insert_error(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_record *r = record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"m\"}", &PEER, "h");
+    cl_db_stats st;
+
+    /* The schema allows levels 0-8 only. */
+    r->u.e.level = 9;
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    assert_int_equal(cl_db_insert(db, r), SQLITE_CONSTRAINT_CHECK);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.errors, 1);
+    assert_int_equal(st.last_error, SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(st.entries, 0);
+    assert_non_null(strstr(cl_db_errmsg(db), "CHECK"));
+    /* The statement is reusable after the failure. */
+    r->u.e.level = 8;
+    assert_int_equal(cl_db_insert(db, r), SQLITE_OK);
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    cl_record_free(r);
+    cl_db_close(db);
+}
+
+static void test_fts_in_chunks(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    sqlite3 *h;
+    char ids[256];
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    for (int i = 1; i <= 25; i++) {
+        char line[128];
+
+        snprintf(line, sizeof line, "{\"level\":\"info\",\"app\":\"web\",\"msg\":\"%s %d\"}",
+                 i % 5 == 1 ? "found a needle in the haystack" : "just hay", i);
+        insert(db, record(line, &PEER, "h"));
+    }
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+
+    h = reader(f->db);
+    /* Not indexed yet: the index is filled in the background. */
+    fts_ids(h, "needle", ids, sizeof ids);
+    assert_string_equal(ids, "");
+    assert_int_equal(cl_db_fts_step(db, 10), 10);
+    fts_ids(h, "needle", ids, sizeof ids);
+    assert_string_equal(ids, "1,6");
+    assert_int_equal(cl_db_fts_step(db, 10), 10);
+    assert_int_equal(cl_db_fts_step(db, 10), 5);
+    assert_int_equal(cl_db_fts_step(db, 10), 0);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.fts_indexed, 25);
+    assert_int_equal(query_int(h, "SELECT value FROM meta WHERE key = 'fts_indexed_upto'"), 25);
+    fts_ids(h, "needle", ids, sizeof ids);
+    assert_string_equal(ids, "1,6,11,16,21");
+    fts_ids(h, "haystack AND 16", ids, sizeof ids);
+    assert_string_equal(ids, "16");
+    fts_ids(h, "hay", ids, sizeof ids);
+    assert_string_equal(ids, "2,3,4,5,7,8,9,10,12,13,14,15,17,18,19,20,22,23,24,25");
+    sqlite3_close(h);
+    cl_db_close(db);
+}
+
+static void test_reopen_existing(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    sqlite3 *h;
+    char ids[64];
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    for (int i = 0; i < 3; i++)
+        insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"first batch\"}", &PEER, "h"));
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    assert_int_equal(cl_db_fts_step(db, 100), 3);
+    cl_db_close(db);
+
+    /* The state carries over: ids continue and indexing resumes. */
+    db = open_db(f->db);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.last_id, 3);
+    assert_int_equal(st.fts_indexed, 3);
+    assert_int_equal(st.entries, 0); /* counts this process's inserts */
+    assert_int_equal(cl_db_fts_step(db, 100), 0);
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"second batch\"}", &PEER, "h"));
+    insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"second batch\"}", &PEER, "h"));
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.last_id, 5);
+    assert_int_equal(cl_db_fts_step(db, 100), 2);
+    cl_db_close(db);
+
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 5);
+    fts_ids(h, "second", ids, sizeof ids);
+    assert_string_equal(ids, "4,5");
+    fts_ids(h, "first", ids, sizeof ids);
+    assert_string_equal(ids, "1,2,3");
+    sqlite3_close(h);
+}
+
+static int64_t file_size(const char *path)
+{
+    struct stat sb;
+
+    assert_int_equal(stat(path, &sb), 0);
+    return (int64_t)sb.st_size;
+}
+
+/* Checkpoints are the writer's business (see checkpoint.h): SQLite's own
+ * automatic checkpoint is off, the WAL's size is reported after each commit,
+ * and cl_db_checkpoint moves the pages into the database file. */
+static void test_wal_pages_and_checkpoint(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    char *msg = malloc(2100), *line = malloc(2200);
+    int last = 0;
+    int64_t before;
+    sqlite3 *h;
+
+    assert_non_null(msg);
+    assert_non_null(line);
+    memset(msg, 'w', 2000);
+    msg[2000] = '\0';
+    snprintf(line, 2200, "{\"level\":\"info\",\"app\":\"web\",\"msg\":\"%s\"}", msg);
+    assert_int_equal(cl_db_wal_pages(db), 0);
+    /* About 6 MB: far past the 1000 pages at which SQLite would checkpoint
+     * by itself inside a COMMIT. */
+    for (int batch = 0; batch < 6; batch++) {
+        assert_int_equal(cl_db_begin(db), SQLITE_OK);
+        for (int i = 0; i < 500; i++)
+            insert(db, record(line, &PEER, "h"));
+        assert_int_equal(cl_db_commit(db), SQLITE_OK);
+        assert_true(cl_db_wal_pages(db) > last);
+        last = cl_db_wal_pages(db);
+    }
+    assert_true(last > 1000);
+    before = file_size(f->db);
+    assert_true(before < 1000000);
+
+    cl_db_checkpoint(db);
+    assert_int_equal(cl_db_wal_pages(db), 0);
+    assert_true(file_size(f->db) > 6000000);
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 3000);
+    sqlite3_close(h);
+    cl_db_close(db);
+    free(msg);
+    free(line);
+}
+
+/* An empty file (touch) is a new database, not a foreign one. */
+static void test_empty_file_is_new(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen(f->db, "w");
+    cl_db *db;
+
+    assert_non_null(fp);
+    fclose(fp);
+    db = open_db(f->db);
+    cl_db_close(db);
+}
+
+static void test_refuses_foreign_database(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *h;
+    cl_db *db = NULL;
+    char err[512] = "";
+
+    assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+    exec(h, "CREATE TABLE inventory (item TEXT); INSERT INTO inventory VALUES ('widget')");
+    sqlite3_close(h);
+
+    assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+    assert_null(db);
+    assert_non_null(strstr(err, "not a CentralLog"));
+
+    /* The file is left exactly as it was. */
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM inventory"), 1);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM sqlite_master WHERE name = 'entries'"), 0);
+    assert_int_equal(query_int(h, "PRAGMA application_id"), 0);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 0);
+    /* Another application's version 1 is not ours either. */
+    exec(h, "PRAGMA user_version = 1");
+    sqlite3_close(h);
+    err[0] = '\0';
+    assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+    assert_null(db);
+    assert_non_null(strstr(err, "not a CentralLog"));
+}
+
+static void test_refuses_newer_schema(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    sqlite3 *h;
+    char err[512] = "";
+
+    cl_db_close(db);
+    h = reader(f->db);
+    exec(h, "PRAGMA user_version = 99");
+    sqlite3_close(h);
+
+    db = NULL;
+    assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+    assert_null(db);
+    assert_non_null(strstr(err, "99"));
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 99);
+    sqlite3_close(h);
+}
+
+static void test_refuses_non_sqlite_file(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen(f->db, "w");
+    cl_db *db = NULL;
+    char err[512] = "";
+
+    assert_non_null(fp);
+    fputs("this is a text file, not a database, and it is long enough to have a header\n", fp);
+    fclose(fp);
+    assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+    assert_null(db);
+    assert_true(strlen(err) > 0);
+    cl_db_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_database_schema, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_insert_entries_and_rejects, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_uncommitted_is_gone, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_insert_error, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_fts_in_chunks, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_reopen_existing, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_wal_pages_and_checkpoint, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_empty_file_is_new, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_refuses_foreign_database, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_refuses_newer_schema, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_refuses_non_sqlite_file, make_fixture, remove_fixture),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
