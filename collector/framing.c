@@ -59,11 +59,17 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
 
     if (f->discarding) {
         if (nl == NULL) {
+            if (avail)
+                f->last_cr = s[avail - 1] == '\r';
             f->discarded += avail;
             f->start = f->len = 0;
             return CL_FRAME_NONE;
         }
         f->discarding = 0;
+        f->discarded += (size_t)(nl - s);
+        /* The "\r" of a "\r\n" is the terminator's, not the line's. */
+        if (nl > s ? nl[-1] == '\r' : f->last_cr)
+            f->discarded--;
         f->start += (size_t)(nl - s) + 1;
         s = f->buf + f->start;
         avail = f->len - f->start;
@@ -75,6 +81,7 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
         if (avail > f->max_line + 1) {
             f->discarding = 1;
             f->discarded = avail;
+            f->last_cr = s[avail - 1] == '\r';
             *line = s;
             *len = f->max_line;
             f->start = f->len = 0;
@@ -87,6 +94,7 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
     if (*len > 0 && s[*len - 1] == '\r')
         (*len)--;
     if (*len > f->max_line) {
+        f->discarded = *len;
         *line = s;
         *len = f->max_line;
         return CL_FRAME_TOO_LARGE;

@@ -17,7 +17,8 @@ typedef struct cl_framer {
     size_t cap;
     size_t max_line;  /* longest accepted line, terminator excluded */
     int discarding;   /* inside an oversized line: drop bytes up to '\n' */
-    size_t discarded; /* bytes dropped from the current oversized line */
+    size_t discarded; /* bytes of the current oversized line seen so far */
+    int last_cr;      /* the last byte discarded was '\r' */
 } cl_framer;
 
 enum cl_frame_result {
@@ -36,7 +37,9 @@ void cl_framer_commit(cl_framer *f, size_t n);
 
 /* Next complete line (without "\n" or "\r\n"). Pointers stay valid until the
  * next call to cl_framer_space. For CL_FRAME_TOO_LARGE, *len is the size of the
- * head returned (at most max_line bytes) - enough to show in a reject. */
+ * head returned (at most max_line bytes) - enough to show in a reject; the
+ * line's full length is known once f->discarding is 0 again: f->discarded
+ * (terminator excluded). */
 enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len);
 
 /* Bytes of an unterminated line still held (for the "truncated" reject when

@@ -57,8 +57,12 @@ int cl_io_run(cl_io *io, int timeout_ms);
 /* Safe from any thread and from signal handlers. */
 void cl_io_wakeup(cl_io *io);
 
-/* Backpressure: while paused no stream is read (nor accepted). */
+/* Backpressure. While paused, streams are read in small pieces only (so
+ * that control requests such as stats are still answered), and a stream the
+ * owner holds (cl_stream_hold: it sent entries) is not read at all until the
+ * pause ends. */
 void cl_io_pause(cl_io *io, int paused);
+void cl_stream_hold(cl_stream *s);
 
 /* Shutdown: peers can no longer send, but everything they sent before this
  * call is still delivered, followed by on_close. */

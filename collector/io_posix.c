@@ -27,6 +27,7 @@
  * until it catches up, so it cannot make the collector buffer without bound. */
 #define OUT_BACKLOG_MAX (256u * 1024u)
 #define ACCEPT_BURST 64
+#define PAUSED_READ_MAX 4096
 #define EMFILE_PAUSE_MS 100
 
 enum { TAG_LISTENER = 1, TAG_WAKE = 2, TAG_STREAM = 3 };
@@ -43,6 +44,7 @@ struct cl_stream {
     int closed;   /* on the deferred-free list */
     int shut_rd;
     int eof;      /* the peer finished sending */
+    int held;     /* not read until the pause ends (cl_stream_hold) */
     cl_stream *prev, *next; /* all live streams */
     cl_stream *dead_next;
 };
@@ -313,7 +315,10 @@ static int want_events(const cl_io *io, const cl_stream *s)
 {
     int ev = 0;
 
-    if (!io->paused && !s->closed && !s->eof && s->out_len - s->out_off < OUT_BACKLOG_MAX)
+    /* A peer that leaves its replies unread is not read either - except at
+     * shutdown, when it can send nothing new and what it sent must be read. */
+    if (!s->closed && !s->eof && !(io->paused && s->held) &&
+        (s->out_len - s->out_off < OUT_BACKLOG_MAX || s->shut_rd))
         ev |= CL_POLL_IN;
     if (s->out_len > s->out_off)
         ev |= CL_POLL_OUT;
@@ -412,6 +417,11 @@ static void read_stream(cl_io *io, cl_stream *s)
         close_stream(io, s, ENOMEM);
         return;
     }
+    /* While paused, small reads: enough for control requests (stats must
+     * answer under backpressure), too little to grow memory meaningfully
+     * before the owner holds a stream that sent entries. */
+    if (io->paused && len > PAUSED_READ_MAX)
+        len = PAUSED_READ_MAX;
     n = read(s->fd, buf, len);
     if (n > 0) {
         io->h.on_read(s, (size_t)n);
@@ -510,7 +520,7 @@ int cl_io_run(cl_io *io, int timeout_ms)
     cl_poll_event ev[256];
     int n;
 
-    if (!io->accepting && io->listen_fd >= 0 && !io->paused && now_ms() >= io->rearm_at_ms) {
+    if (!io->accepting && io->listen_fd >= 0 && now_ms() >= io->rearm_at_ms) {
         cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN);
         io->accepting = 1;
     }
@@ -525,7 +535,7 @@ int cl_io_run(cl_io *io, int timeout_ms)
         if (t->tag == TAG_WAKE) {
             drain_wake(io);
         } else if (t->tag == TAG_LISTENER) {
-            if (!io->paused && io->listen_fd >= 0)
+            if (io->listen_fd >= 0)
                 accept_some(io);
         } else {
             cl_stream *s = (cl_stream *)t;
@@ -536,7 +546,7 @@ int cl_io_run(cl_io *io, int timeout_ms)
                 close_stream(io, s, errno);
                 continue;
             }
-            if ((ev[i].events & (CL_POLL_IN | CL_POLL_ERR)) && !io->paused && !s->eof)
+            if ((ev[i].events & (CL_POLL_IN | CL_POLL_ERR)) && !(io->paused && s->held) && !s->eof)
                 read_stream(io, s);
             else if ((ev[i].events & CL_POLL_ERR) && s->eof)
                 close_stream(io, s, 0);
@@ -559,10 +569,19 @@ void cl_io_pause(cl_io *io, int paused)
     if (io->paused == paused)
         return;
     io->paused = paused;
-    if (io->listen_fd >= 0 && io->accepting)
-        cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, paused ? 0 : CL_POLL_IN);
-    for (cl_stream *s = io->streams; s != NULL; s = s->next)
+    for (cl_stream *s = io->streams; s != NULL; s = s->next) {
+        if (!paused)
+            s->held = 0;
         update_events(io, s);
+    }
+}
+
+void cl_stream_hold(cl_stream *s)
+{
+    if (!s->held && s->io->paused) {
+        s->held = 1;
+        update_events(s->io, s);
+    }
 }
 
 void cl_io_shutdown_reads(cl_io *io)
@@ -574,6 +593,7 @@ void cl_io_shutdown_reads(cl_io *io)
         if (!s->shut_rd) {
             shutdown(s->fd, SHUT_RD);
             s->shut_rd = 1;
+            update_events(io, s);
         }
     }
 }

@@ -113,10 +113,9 @@ int main(int argc, char **argv)
     install_signals();
     if (!cfg.quiet)
         banner(&cfg);
-    rc = cl_server_run(g_server);
+    rc = cl_server_run(g_server, err, sizeof err);
     if (rc != 0)
-        fprintf(stderr, "centrallogd: stopped, but not everything could be committed "
-                        "(see the messages above)\n");
+        fprintf(stderr, "centrallogd: stopped with an error: %s\n", err);
     else if (!cfg.quiet)
         fprintf(stderr, "centrallogd: stopped cleanly\n");
     {

@@ -35,6 +35,7 @@ typedef struct conn {
     uint64_t accepted, rejected;
     uint64_t last_seq;      /* last record this connection queued */
     reply *r_head, *r_tail; /* replies not yet sent, in request order */
+    cl_record *oversize;    /* too_large reject waiting for its line to end */
     int eof;
     struct conn *w_prev, *w_next; /* on the server's waiting list */
     int waiting;
@@ -334,12 +335,25 @@ static void apply_backpressure(cl_server *srv)
     }
 }
 
+/* An oversized line is reported with its head at once but queued only when
+ * it ends, so that raw_len is the line's full length and rejects stay in
+ * the order the lines arrived. */
+static void finish_oversize(cl_server *srv, conn *c, int at_eof)
+{
+    if (c->oversize == NULL || (c->fr.discarding && !at_eof))
+        return;
+    c->oversize->u.r.raw_len = c->fr.discarded;
+    queue_record(srv, c, c->oversize);
+    c->oversize = NULL;
+}
+
 static void finish_eof(cl_server *srv, conn *c)
 {
     const char *p;
     size_t n = cl_framer_partial(&c->fr, &p);
     char msg[128];
 
+    finish_oversize(srv, c, 1);
     /* A producer that hung up mid-line loses that line only - and we say so. */
     if (n > 0) {
         snprintf(msg, sizeof msg, "connection closed after %zu bytes of an unterminated line", n);
@@ -362,6 +376,7 @@ static void on_read(cl_stream *s, size_t n)
     conn *c = cl_stream_data(s);
     cl_server *srv = c->srv;
     enum cl_frame_result fr;
+    uint64_t seq0 = srv->seq;
     char *line;
     size_t len;
 
@@ -372,6 +387,7 @@ static void on_read(cl_stream *s, size_t n)
     srv->n.bytes_in += n;
     cl_framer_commit(&c->fr, n);
     while ((fr = cl_framer_next(&c->fr, &line, &len)) != CL_FRAME_NONE) {
+        finish_oversize(srv, c, 0);
         if (fr == CL_FRAME_LINE) {
             handle_line(srv, c, line, len);
         } else {
@@ -379,11 +395,18 @@ static void on_read(cl_stream *s, size_t n)
 
             snprintf(msg, sizeof msg, "line longer than the limit of %zu bytes; skipped to the "
                      "next newline", srv->cfg.limits.max_entry_bytes);
-            reject(srv, c, CL_R_TOO_LARGE, msg, line, len);
+            c->oversize = cl_record_reject(CL_R_TOO_LARGE, msg, line, len, cl_now_us(),
+                                           cl_stream_peer(c->s));
+            finish_oversize(srv, c, 0);
         }
     }
+    finish_oversize(srv, c, 0);
     flush_chain(srv);
     apply_backpressure(srv);
+    /* Under backpressure a stream that brought entries waits for the pause
+     * to end; one that only asks for stats keeps being served. */
+    if (srv->paused && srv->seq != seq0)
+        cl_stream_hold(s);
 }
 
 static void on_close(cl_stream *s, int err)
@@ -394,6 +417,7 @@ static void on_close(cl_stream *s, int err)
     if (c == NULL)
         return;
     waiting_remove(c->srv, c);
+    cl_record_free(c->oversize);
     while (c->r_head) {
         reply *r = c->r_head;
 
@@ -477,7 +501,7 @@ fail:
     return -1;
 }
 
-static int drain(cl_server *srv)
+static int drain(cl_server *srv, char *err, size_t errlen)
 {
     int64_t deadline = cl_now_us() + (int64_t)srv->cfg.shutdown_timeout_ms * 1000;
 
@@ -485,29 +509,47 @@ static int drain(cl_server *srv)
     cl_io_shutdown_reads(srv->io);
     /* Streams close themselves at end-of-file once their acks are sent. */
     while (cl_io_stream_count(srv->io) > 0 && cl_now_us() < deadline) {
-        if (cl_io_run(srv->io, 50) < 0)
+        if (cl_io_run(srv->io, 50) < 0) {
+            snprintf(err, errlen, "the event loop failed during shutdown: %s", strerror(errno));
             return -1;
+        }
     }
-    return cl_io_stream_count(srv->io) > 0 ? -1 : 0;
+    if (cl_io_stream_count(srv->io) > 0) {
+        snprintf(err, errlen,
+                 "%zu connection(s) still had unread data or unsent replies after the "
+                 "shutdown timeout (%d ms); what they sent before that is committed",
+                 cl_io_stream_count(srv->io), srv->cfg.shutdown_timeout_ms);
+        return -1;
+    }
+    return 0;
 }
 
-int cl_server_run(cl_server *srv)
+int cl_server_run(cl_server *srv, char *err, size_t errlen)
 {
     int rc = 0;
     uint64_t lost;
 
+    err[0] = '\0';
     while (!srv->stop_req) {
         if (cl_io_run(srv->io, 1000) < 0) {
+            snprintf(err, errlen, "the event loop failed: %s", strerror(errno));
             rc = -1;
             break;
         }
     }
-    if (drain(srv) != 0)
+    if (drain(srv, err[0] ? err + strlen(err) : err, errlen - strlen(err)) != 0)
         rc = -1;
     flush_chain(srv);
     lost = cl_writer_stop(srv->w);
     srv->w = NULL;
-    return (rc == 0 && lost == 0) ? 0 : -1;
+    if (lost > 0) {
+        snprintf(err, errlen,
+                 "%llu record(s) could not be committed to the database (it kept failing; "
+                 "see `db_errors` in stats); they are in the text file only",
+                 (unsigned long long)lost);
+        rc = -1;
+    }
+    return rc;
 }
 
 void cl_server_request_stop(cl_server *srv)

@@ -24,8 +24,9 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
 
 /* Serves until cl_server_request_stop, then shuts down gracefully: stops
  * accepting, reads what producers already sent, commits it to both sinks,
- * answers pending syncs. Returns 0, or -1 if anything could not be committed. */
-int cl_server_run(cl_server *srv);
+ * answers pending syncs. Returns 0, or -1 with err saying what could not be
+ * read or committed. */
+int cl_server_run(cl_server *srv, char *err, size_t errlen);
 
 /* Async-signal-safe. */
 void cl_server_request_stop(cl_server *srv);

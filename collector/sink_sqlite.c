@@ -18,6 +18,7 @@ struct cl_db {
     sqlite3_stmt *fts_upto, *fts_insert, *fts_mark;
     int in_txn;
     int wal_pages;
+    int schema_version; /* as found on open */
     cl_db_stats st;
 };
 
@@ -53,17 +54,18 @@ static int query_int(sqlite3 *h, const char *sql, int64_t *out)
     return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-/* Creates the schema in a new file, or checks that an existing file is a
- * CentralLog database this version understands. */
-static int apply_schema(cl_db *db, char *err, size_t errlen)
+/* Checks that an existing file is a CentralLog database this version
+ * understands (a new, empty file passes). Read-only. */
+static int check_schema(cl_db *db, char *err, size_t errlen)
 {
     int64_t version, appid, tables;
-    char sql[64];
 
     if (query_int(db->h, "PRAGMA user_version", &version) ||
         query_int(db->h, "PRAGMA application_id", &appid) ||
-        query_int(db->h, "SELECT count(*) FROM sqlite_master", &tables))
-        return fail(db, err, errlen, "cannot read the database header");
+        query_int(db->h, "SELECT count(*) FROM sqlite_master", &tables)) {
+        fail(db, err, errlen, "cannot read the database header (is it an SQLite file?)");
+        return -1;
+    }
     if (version > CL_DB_SCHEMA_VERSION) {
         snprintf(err, errlen,
                  "the database has schema version %lld, newer than this collector's %d; "
@@ -77,7 +79,16 @@ static int apply_schema(cl_db *db, char *err, size_t errlen)
                  "point --db at a new or CentralLog file");
         return -1;
     }
-    if (version == CL_DB_SCHEMA_VERSION)
+    db->schema_version = (int)version;
+    return 0;
+}
+
+/* Creates the schema in a new file (migrations from older versions go here). */
+static int create_schema(cl_db *db, char *err, size_t errlen)
+{
+    char sql[64];
+
+    if (db->schema_version == CL_DB_SCHEMA_VERSION)
         return 0;
     if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(db->h, cl_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
@@ -130,6 +141,10 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
     }
     sqlite3_extended_result_codes(db->h, 1);
     sqlite3_busy_timeout(db->h, 5000);
+    /* Look before touching: a file we refuse must be left exactly as it was
+     * (switching to WAL rewrites the header). */
+    if (check_schema(db, err, errlen) != 0)
+        goto fail;
     /* WAL lets readers (the CLI, sqlite3) work while we write; NORMAL sync
      * keeps committed data safe from a collector crash without an fsync per
      * transaction. The cache is bounded so RSS stays predictable. */
@@ -140,7 +155,7 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
         fail(db, err, errlen, "cannot configure the database");
         goto fail;
     }
-    if (apply_schema(db, err, errlen) != 0)
+    if (create_schema(db, err, errlen) != 0)
         goto fail;
     /* Replaces SQLite's auto-checkpoint hook: see checkpoint.h. */
     sqlite3_wal_hook(db->h, wal_hook, db);

@@ -226,12 +226,21 @@ def parse_text_line(ln):
 
 # ---------------------------------------------------------------- processes
 
+def merge_env(env):
+    """os.environ plus env; a value of None removes the variable."""
+    full = dict(os.environ)
+    for k, v in (env or {}).items():
+        if v is None:
+            full.pop(k, None)
+        else:
+            full[k] = v
+    return full
+
+
 def run_daemon(args, env=None, timeout=30.0, cwd=None):
     """Runs centrallogd to completion (for options that make it exit).
     Returns (returncode, stdout, stderr) as text."""
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
+    full_env = merge_env(env)
     p = subprocess.Popen([daemon_path()] + list(args), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=full_env, cwd=cwd)
     try:
@@ -261,7 +270,7 @@ class Collector:
     (set CL_E2E_KEEP=1 to keep it for a post-mortem)."""
 
     def __init__(self, *flags, address=None, env=None, pass_address=True, start=True,
-                 data_dir=None, ready_timeout=15.0):
+                 data_dir=None, pass_data_dir=True, cwd=None, ready_timeout=15.0):
         self.tmp = make_tempdir()
         self.dir = data_dir or os.path.join(self.tmp, "data")
         self.sock = address or os.path.join(self.tmp, "c.sock")
@@ -270,6 +279,8 @@ class Collector:
         self.flags = list(flags)
         self.env = env
         self.pass_address = pass_address
+        self.pass_data_dir = pass_data_dir
+        self.cwd = cwd
         self.proc = None
         self._err = None
         self.returncode = None
@@ -283,20 +294,21 @@ class Collector:
                 raise
 
     def argv(self):
-        a = [daemon_path(), "--data-dir", self.dir]
+        a = [daemon_path()]
+        if self.pass_data_dir:
+            a += ["--data-dir", self.dir]
         if self.pass_address:
             a += ["--address", self.sock]
         return a + self.flags
 
     def start(self):
-        full_env = dict(os.environ)
-        if self.env:
-            full_env.update(self.env)
+        full_env = merge_env(self.env)
         if getattr(self, "_err", None):
             self._err.close()
         self._err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=self._err, env=full_env)
+                                     stdout=subprocess.DEVNULL, stderr=self._err, env=full_env,
+                                     cwd=self.cwd)
         self.wait_ready(self.ready_timeout)
 
     def stderr(self):

@@ -17,11 +17,8 @@ Asserts:
 
 import os
 import shutil
-import signal
 import socket
 import stat
-import sys
-import time
 import uuid
 
 import cltest

@@ -9,7 +9,6 @@ entries keep their order in both sinks; peer_pid is the producer's PID.
 """
 
 import os
-import sys
 import time
 
 import cltest
@@ -52,6 +51,9 @@ def produce(sock_path, p, go_path):
         k.send(b"".join(chunk))
     ack = k.sync(1, timeout=120)
     k.close()
+    if (ack["accepted"], ack["rejected"]) != (PER_PRODUCER, 0):
+        raise SystemExit("producer %d: ack %r, expected accepted %d rejected 0"
+                         % (p, ack, PER_PRODUCER))
     return {"pid": os.getpid(), "ack": ack}
 
 

@@ -14,6 +14,7 @@ Asserts:
   the partial bytes, and its earlier complete lines stored;
 * fire-and-forget producers (never read; one even sends a sync and hangs up):
   everything stored;
+* sync ids are echoed as given (large integers included);
 * a msg with \\n, \\r, ESC, DEL, C1, U+2028/U+2029 is ONE text line with no raw
   control bytes, correctly escaped; the database keeps the exact msg; the NDJSON
   text format round-trips it.
@@ -341,7 +342,29 @@ def test_text_control_chars():
         c.stop()
 
 
+def test_sync_id_echo():
+    """PROTOCOL.md section 4: id "is echoed as given (any JSON number or string;
+    optional)"; without an id the ack has none."""
+    ids = [0, 1, -5, 1.5, "abc", "", "\u00e9\u65e5", 4294967296, 1234567890123456,
+           0.30000000000000004, 2 ** 53 + 1, 2 ** 63 - 1, 2 ** 64 - 1]
+    with cltest.Collector() as c:
+        with c.connect() as k:
+            k.send(b'{"op":"sync"}\n')
+            ack = k.read_reply()
+            eq(ack, {"op": "ack", "accepted": 0, "rejected": 0}, "ack without an id")
+            wrong = []
+            for i in ids:
+                k.send(cltest.line({"op": "sync", "id": i}))
+                ack = k.read_reply()
+                eq(ack.get("op"), "ack", "reply op")
+                if ack.get("id") != i or type(ack.get("id")) is not type(i):
+                    wrong.append((i, ack.get("id")))
+            eq(wrong, [], "ids not echoed as given (sent, got)")
+        c.stop()
+
+
 if __name__ == "__main__":
     cltest.main("test_mixed", [test_mixed_connection, test_max_entry_boundary,
                                test_too_large_raw_len, test_disconnect_mid_line,
-                               test_fire_and_forget, test_text_control_chars])
+                               test_fire_and_forget, test_text_control_chars,
+                               test_sync_id_echo])

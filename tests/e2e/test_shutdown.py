@@ -9,15 +9,17 @@ Asserts:
 (b) producers that write N entries without sync and close right before SIGTERM,
     producers still connected (never synced, never closed), and a burst of
     connections that may still sit in the listen backlog: all their entries are in
-    both sinks after exit 0;
-(c) the socket file is gone after every exit; SIGINT behaves like SIGTERM.
+    both sinks after exit 0; likewise 4 x 25,000 unsynced entries written under
+    backpressure (--queue-bytes 64K), mostly still in socket buffers at SIGTERM;
+(c) the socket file is gone after every exit; SIGINT behaves like SIGTERM;
+(d) a producer that never reads the replies it asked for cannot stall the stop;
+(e) SIGHUP reopens the text log (logrotate); a restart appends to the same data.
 """
 
 import json
 import os
 import signal
 import socket
-import sys
 import time
 
 import cltest
@@ -31,7 +33,7 @@ def sd_msg(p, j):
     return "sd p%d n%07d" % (p, j)
 
 
-def looping_producer(sock_path, p):
+def looping_producer(sock_path, p, flag_path):
     """Child: rounds of ROUND entries + sync until the collector goes away.
     Returns the highest acked count and how many entries it tried to send."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -61,6 +63,8 @@ def looping_producer(sock_path, p):
             assert ack["rejected"] == 0, ack
             assert ack["accepted"] == attempted, (ack, attempted)
             acked = ack["accepted"]
+            if rnd == 1:
+                open(flag_path, "w").close()  # tell the test we are under way
     except (OSError, EOFError) as e:
         err = repr(e)
     return {"acked": acked, "attempted": attempted, "end": err}
@@ -72,13 +76,14 @@ def check_socket_gone(c):
 
 def test_sigterm_under_load():
     with cltest.Collector("--batch-ms", "5") as c:
-        procs = [cltest.spawn(__file__, "looping_producer", c.sock, p)
+        flags = [os.path.join(c.tmp, "acked%d" % p) for p in range(LOAD_PRODUCERS)]
+        procs = [cltest.spawn(__file__, "looping_producer", c.sock, p, flags[p])
                  for p in range(LOAD_PRODUCERS)]
         try:
             deadline = time.monotonic() + 60
-            while c.stats()["accepted"] < LOAD_PRODUCERS * ROUND * 5:
+            while not all(os.path.exists(f) for f in flags):
                 check(time.monotonic() < deadline, "producers did not get going")
-                time.sleep(0.05)
+                time.sleep(0.02)
             time.sleep(0.5)
             c.send_signal(signal.SIGTERM)
             c.stop()
@@ -243,6 +248,28 @@ def test_sigint_and_socket_removed():
         check_socket_gone(c)
 
 
+def test_sighup_reopens_text_log():
+    with cltest.Collector() as c:
+        with c.connect() as k:
+            k.send(cltest.entry("before hup"))
+            k.sync()
+            os.rename(c.log, c.log + ".moved")
+            c.send_signal(signal.SIGHUP)
+            deadline = time.monotonic() + 10
+            while not os.path.exists(c.log):
+                check(time.monotonic() < deadline, "SIGHUP did not reopen the text log")
+                time.sleep(0.02)
+            k.send(cltest.entry("after hup"))
+            k.sync()
+        check(c.running(), "SIGHUP stopped the collector")
+        with open(c.log + ".moved") as f:
+            eq([cltest.parse_text_line(x)["msg"] for x in f.read().splitlines()],
+               ["before hup"], "moved file")
+        eq(c.text_msgs(), ["after hup"], "reopened file")
+        c.stop()
+        eq(c.msgs(), ["before hup", "after hup"], "entries")
+
+
 def test_restart_same_data():
     with cltest.Collector() as c:
         with c.connect() as k:
@@ -264,4 +291,5 @@ if __name__ == "__main__":
     cltest.main("test_shutdown", [test_sigterm_under_load, test_unsynced_then_sigterm,
                                   test_unsynced_under_backpressure_then_sigterm,
                                   test_sigterm_with_unread_replies,
-                                  test_sigint_and_socket_removed, test_restart_same_data])
+                                  test_sigint_and_socket_removed, test_sighup_reopens_text_log,
+                                  test_restart_same_data])
