@@ -101,6 +101,41 @@ def test_collector_starts_late():
         c.stop()
 
 
+def test_overflow_policies():
+    """With the collector absent and a buffer of 500, one thread logging
+    2,000 entries: drop_newest keeps the first 500 (calls say CL_EDROPPED),
+    drop_oldest keeps the last 500 (calls succeed); both count 1,500 and
+    report the count in a synthetic entry once the collector is up."""
+    for policy, kept, dropped_calls in (("drop_newest", range(0, 500), 1500),
+                                        ("drop_oldest", range(1500, 2000), 0)):
+        with cltest.Collector(start=False) as c:
+            p = sdk_load(c.sock, "--threads", 1, "--entries", 2000, "--buffer-entries", 500,
+                         "--overflow", policy, "--flush-ms", 20000, wait=False)
+            time.sleep(0.8)
+            c.start()
+            r = finish(p)
+            eq((r["dropped_calls"], r["dropped"], r["flush"]), (dropped_calls, 1500, "success"),
+               policy + ": dropped calls, dropped, flush")
+            eq(c.msgs("WHERE msg LIKE 't0 #%'"), ["t0 #%d" % i for i in kept], policy + ": kept")
+            rows = c.query("SELECT fields FROM entries WHERE msg LIKE 'libcentrallog:%'")
+            eq([json.loads(f)["dropped"] for (f,) in rows], [1500], policy + ": drop report")
+            c.stop()
+
+
+def test_fork():
+    """A forked child must open its own logger (the inherited one refuses
+    with CL_EINVAL); the parent's keeps working."""
+    with cltest.Collector() as c:
+        r = sdk_load(c.sock, "--threads", 2, "--entries", 100, "--fork", 25)
+        eq((r["ok"], r["flush"]), (200, "success"), "parent ok, flush")
+        eq(c.scalar("SELECT count(*) FROM entries WHERE app = 'sdk-load-child'"), 25, "child rows")
+        eq(c.scalar("SELECT count(*) FROM entries WHERE msg = 'must not be sent'"), 0, "refused")
+        eq(c.scalar("SELECT count(*) FROM entries WHERE msg = 'parent after fork'"), 1, "parent")
+        pids = c.query("SELECT DISTINCT app, pid FROM entries WHERE app LIKE 'sdk-load%'")
+        eq(len({pid for _, pid in pids}), 2, "parent and child pids differ")
+        c.stop()
+
+
 def cli(*args, stdin=None, env=None, timeout=60):
     p = subprocess.run([os.path.join(BIN, "centrallog")] + list(args), input=stdin,
                        capture_output=True, env=dict(os.environ, **(env or {})), timeout=timeout)
@@ -139,4 +174,4 @@ def test_send_cli():
 if __name__ == "__main__":
     cltest.main("test_sdk", [test_threads_flush, test_kill_restart_no_loss,
                              test_drops_counted_past_capacity, test_collector_starts_late,
-                             test_send_cli])
+                             test_overflow_policies, test_fork, test_send_cli])

@@ -4,7 +4,10 @@
  *
  *   sdk_load --threads 16 --entries 10000 [--rate PER_THREAD_PER_S]
  *            [--buffer-entries N] [--overflow wait|drop_newest|drop_oldest|block]
- *            [--flush-ms MS] [--app NAME] [--msg-bytes N]
+ *            [--flush-ms MS] [--app NAME] [--msg-bytes N] [--fork N]
+ *
+ * --fork N: after the threads finish, fork a child that checks it may not
+ * use the parent's logger, opens its own and logs N entries "child #<i>".
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -12,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "centrallog.h"
 
@@ -71,7 +76,7 @@ int main(int argc, char **argv)
     cl_options o;
     cl_stats st;
     const char *app = "sdk-load";
-    int flush_ms = 30000, rc;
+    int flush_ms = 30000, rc, fork_n = 0;
     pthread_t th[256];
 
     cl_options_init(&o);
@@ -94,6 +99,8 @@ int main(int argc, char **argv)
             flush_ms = atoi(v);
         else if (strcmp(k, "--app") == 0)
             app = v;
+        else if (strcmp(k, "--fork") == 0)
+            fork_n = atoi(v);
         else if (strcmp(k, "--overflow") == 0)
             o.overflow = strcmp(v, "drop_newest") == 0   ? CL_OVERFLOW_DROP_NEWEST
                          : strcmp(v, "drop_oldest") == 0 ? CL_OVERFLOW_DROP_OLDEST
@@ -115,6 +122,30 @@ int main(int argc, char **argv)
         pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
     for (int t = 0; t < g_cfg.threads; t++)
         pthread_join(th[t], NULL);
+    if (fork_n > 0) {
+        pid_t pid = fork();
+
+        if (pid == 0) {
+            cl_logger *mine;
+            int bad = cl_log(g_lg, CL_INFO, "must not be sent");
+
+            /* The inherited logger is refused, freeing it is harmless. */
+            cl_close(g_lg);
+            if (bad != CL_EINVAL || cl_open(&mine, "sdk-load-child", &o) != CL_OK)
+                _exit(3);
+            for (int i = 0; i < fork_n; i++)
+                cl_log(mine, CL_INFO, "child #%d", i);
+            rc = cl_flush(mine, flush_ms);
+            cl_close(mine);
+            _exit(rc == CL_OK ? 0 : 4);
+        }
+        if (pid < 0 || waitpid(pid, &rc, 0) != pid || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
+            fprintf(stderr, "sdk_load: forked child failed (status %d)\n", rc);
+            return 1;
+        }
+        /* The parent's logger still works after the child is gone. */
+        cl_log(g_lg, CL_INFO, "parent after fork");
+    }
     rc = cl_flush(g_lg, flush_ms);
     cl_get_stats(g_lg, &st);
     printf("{\"ok\":%ld,\"dropped_calls\":%ld,\"other\":%ld,\"flush\":\"%s\",\"flush_rc\":%d,"
