@@ -178,37 +178,40 @@ void cl_conn_close(cl_conn *c)
 }
 
 static _Thread_local int64_t tl_tid;
+static int64_t g_pid; /* cached: getpid() is a system call on every call */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
-/* The thread that calls fork() lives on in the child under a new id. */
-static void forget_tid(void)
+/* In a forked child the calling thread lives on under a new id, and the
+ * process has a new pid. */
+static void after_fork_child(void)
 {
     tl_tid = 0;
+    g_pid = (int64_t)getpid();
 }
 
 static void register_atfork(void)
 {
-    pthread_atfork(NULL, NULL, forget_tid);
+    g_pid = (int64_t)getpid();
+    pthread_atfork(NULL, NULL, after_fork_child);
 }
 
 int64_t cl_thread_id(void)
 {
 #if defined(__linux__)
-    static pthread_once_t once = PTHREAD_ONCE_INIT;
-
     if (tl_tid == 0) {
-        pthread_once(&once, register_atfork);
+        pthread_once(&fork_once, register_atfork);
         tl_tid = (int64_t)syscall(SYS_gettid);
     }
     return tl_tid;
 #else
-    (void)register_atfork;
     return -1;
 #endif
 }
 
 int64_t cl_process_id(void)
 {
-    return (int64_t)getpid();
+    pthread_once(&fork_once, register_atfork);
+    return g_pid;
 }
 
 void cl_host_name(char *out, size_t outlen)
