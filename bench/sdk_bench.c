@@ -74,8 +74,8 @@ int main(int argc, char **argv)
         double s = now_ns();
 
         for (int i = 0; i < 1000; i++)
-            cl_log_kv(lg, CL_INFO, "request handled", CL_INT("i", i), CL_STR("path", "/api/v1/orders"),
-                      CL_DOUBLE("ms", 12.5));
+            cl_log_kv(lg, CL_INFO, "request handled", CL_INT("i", i),
+                      CL_STR("path", "/api/v1/orders"), CL_DOUBLE("ms", 12.5));
         per[b] = (now_ns() - s) / 1000.0;
     }
     if (cl_flush(lg, 60000) != CL_OK)

@@ -31,8 +31,9 @@ int main(int argc, char **argv)
         return 2;
     }
     if (sqlite3_open(argv[1], &db) != SQLITE_OK ||
-        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
-                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(
+            db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;",
+            NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(db, cl_schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db,
                            "INSERT INTO entries (ts, received, level, app, host, pid, tid, logger, "

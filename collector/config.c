@@ -24,27 +24,31 @@ typedef struct option_doc {
 } option_doc;
 
 static const option_doc docs[] = {
-    {"address", "ADDR", "socket path or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS; default: see below)"},
-    {"data-dir", "DIR", "where the database and text log go (env CENTRALLOG_DATA_DIR; default ./var)"},
-    {"db", "PATH", "SQLite database (default DATA_DIR/centrallog.db)"},
-    {"log-file", "PATH", "text log (default DATA_DIR/centrallog.log)"},
-    {"text-format", "text|json", "text log format: one readable line, or NDJSON (default text)"},
-    {"rotate-size", "SIZE", "rotate the text log at this size (default 16M)"},
-    {"rotate-keep", "N", "rotated text files kept (default 7)"},
-    {"max-entry-bytes", "SIZE", "longest accepted line (default 64K)"},
-    {"socket-mode", "OCTAL", "permissions of the socket file (default 0666, like /dev/log)"},
-    {"socket-group", "GROUP", "group owner of the socket (name or number; default: unchanged)"},
-    {"max-connections", "N", "concurrent producer connections (default 16384)"},
-    {"batch-size", "N", "commit after this many entries (default 4096)"},
-    {"batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)"},
-    {"queue-bytes", "SIZE", "memory for entries awaiting the writer before producers are slowed (default 32M)"},
-    {"fts", "on|off", "maintain the full-text index on msg (default on)"},
-    {"host", "NAME", "host name stored for entries that name none (default: this machine's)"},
-    {"shutdown-timeout", "SECONDS", "on SIGTERM, how long to wait for producers' data (default 30)"},
-    {"config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}"},
-    {"quiet", NULL, "print nothing at start-up"},
-    {"help", NULL, "show this help and exit"},
-    {"version", NULL, "show the version and exit"},
+    { "address", "ADDR",
+      "socket path or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS; default: see below)" },
+    { "data-dir", "DIR",
+      "where the database and text log go (env CENTRALLOG_DATA_DIR; default ./var)" },
+    { "db", "PATH", "SQLite database (default DATA_DIR/centrallog.db)" },
+    { "log-file", "PATH", "text log (default DATA_DIR/centrallog.log)" },
+    { "text-format", "text|json", "text log format: one readable line, or NDJSON (default text)" },
+    { "rotate-size", "SIZE", "rotate the text log at this size (default 16M)" },
+    { "rotate-keep", "N", "rotated text files kept (default 7)" },
+    { "max-entry-bytes", "SIZE", "longest accepted line (default 64K)" },
+    { "socket-mode", "OCTAL", "permissions of the socket file (default 0666, like /dev/log)" },
+    { "socket-group", "GROUP", "group owner of the socket (name or number; default: unchanged)" },
+    { "max-connections", "N", "concurrent producer connections (default 16384)" },
+    { "batch-size", "N", "commit after this many entries (default 4096)" },
+    { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
+    { "queue-bytes", "SIZE",
+      "memory for entries awaiting the writer before producers are slowed (default 32M)" },
+    { "fts", "on|off", "maintain the full-text index on msg (default on)" },
+    { "host", "NAME", "host name stored for entries that name none (default: this machine's)" },
+    { "shutdown-timeout", "SECONDS",
+      "on SIGTERM, how long to wait for producers' data (default 30)" },
+    { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
+    { "quiet", NULL, "print nothing at start-up" },
+    { "help", NULL, "show this help and exit" },
+    { "version", NULL, "show the version and exit" },
 };
 
 static void usage(void)
@@ -150,20 +154,27 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
 
     if (strcmp(name, "address") == 0) {
         p->has_address = 1;
-        return copy(p->address, sizeof p->address, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+        return copy(p->address, sizeof p->address, v) ? bad(err, errlen, name, v, "a shorter path")
+                                                      : 0;
     }
     if (strcmp(name, "data-dir") == 0)
-        return copy(c->data_dir, sizeof c->data_dir, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+        return copy(c->data_dir, sizeof c->data_dir, v)
+                   ? bad(err, errlen, name, v, "a shorter path")
+                   : 0;
     if (strcmp(name, "db") == 0) {
         p->has_db = 1;
         return copy(c->db, sizeof c->db, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
     }
     if (strcmp(name, "log-file") == 0) {
         p->has_log = 1;
-        return copy(c->log_file, sizeof c->log_file, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
+        return copy(c->log_file, sizeof c->log_file, v)
+                   ? bad(err, errlen, name, v, "a shorter path")
+                   : 0;
     }
     if (strcmp(name, "host") == 0)
-        return copy(c->host, sizeof c->host, v) || !v[0] ? bad(err, errlen, name, v, "1-255 characters") : 0;
+        return copy(c->host, sizeof c->host, v) || !v[0]
+                   ? bad(err, errlen, name, v, "1-255 characters")
+                   : 0;
     if (strcmp(name, "text-format") == 0) {
         if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0)
             return bad(err, errlen, name, v, "text or json");
@@ -196,9 +207,12 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "batch-size") == 0)
-        return parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000") : 0;
+        return parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000")
+                                                         : 0;
     if (strcmp(name, "max-connections") == 0)
-        return parse_uint(v, 1, 1000000, &c->max_connections) ? bad(err, errlen, name, v, "1 to 1000000") : 0;
+        return parse_uint(v, 1, 1000000, &c->max_connections)
+                   ? bad(err, errlen, name, v, "1 to 1000000")
+                   : 0;
     if (strcmp(name, "batch-ms") == 0) {
         if (parse_uint(v, 1, 10000, &u))
             return bad(err, errlen, name, v, "1 to 10000 milliseconds");
@@ -284,8 +298,10 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
             double d = it->valuedouble;
 
             if (d != (double)(long long)d || d < 0) {
-                snprintf(err, errlen, "--config %s: \"%s\" must be a whole number >= 0, or a "
-                         "string such as \"16M\"", path, it->string);
+                snprintf(err, errlen,
+                         "--config %s: \"%s\" must be a whole number >= 0, or a "
+                         "string such as \"16M\"",
+                         path, it->string);
                 rc = -1;
                 break;
             }
@@ -294,7 +310,8 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
         } else if (cJSON_IsBool(it)) {
             v = cJSON_IsTrue(it) ? "on" : "off";
         } else {
-            snprintf(err, errlen, "--config %s: \"%s\" must be a string or number", path, it->string);
+            snprintf(err, errlen, "--config %s: \"%s\" must be a string or number", path,
+                     it->string);
             rc = -1;
             break;
         }
@@ -350,8 +367,7 @@ static const char *option_value(int argc, char **argv, int *i, const char *arg, 
     return (*i + 1 < argc) ? argv[++*i] : NULL;
 }
 
-enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *err,
-                                     size_t errlen)
+enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *err, size_t errlen)
 {
     pending p;
     char name[64];
@@ -363,7 +379,8 @@ enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *
         const char *v;
 
         if (strncmp(argv[i], "--", 2) != 0) {
-            snprintf(err, errlen, "unexpected argument '%s'; options start with --, see --help", argv[i]);
+            snprintf(err, errlen, "unexpected argument '%s'; options start with --, see --help",
+                     argv[i]);
             return CL_CONFIG_ERROR;
         }
         v = option_value(argc, argv, &i, argv[i] + 2, name, sizeof name);
@@ -401,9 +418,10 @@ enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *
         return CL_CONFIG_ERROR;
     }
     c->address_origin = cl_address_origin(p.has_address ? p.address : NULL);
-    if ((!p.has_db && snprintf(c->db, sizeof c->db, "%s/centrallog.db", c->data_dir) >= (int)sizeof c->db) ||
-        (!p.has_log && snprintf(c->log_file, sizeof c->log_file, "%s/centrallog.log", c->data_dir) >=
-                           (int)sizeof c->log_file)) {
+    if ((!p.has_db &&
+         snprintf(c->db, sizeof c->db, "%s/centrallog.db", c->data_dir) >= (int)sizeof c->db) ||
+        (!p.has_log && snprintf(c->log_file, sizeof c->log_file, "%s/centrallog.log",
+                                c->data_dir) >= (int)sizeof c->log_file)) {
         snprintf(err, errlen, "--data-dir: path too long");
         return CL_CONFIG_ERROR;
     }

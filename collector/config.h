@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 typedef struct cl_config {
-    char address[4096];   /* resolved socket path */
+    char address[4096]; /* resolved socket path */
     const char *address_origin;
     char data_dir[4096];
     char db[4096];

@@ -12,8 +12,8 @@
 
 typedef struct cl_framer {
     char *buf;
-    size_t len;       /* bytes held */
-    size_t start;     /* first byte not yet returned as part of a line */
+    size_t len;   /* bytes held */
+    size_t start; /* first byte not yet returned as part of a line */
     size_t cap;
     size_t max_line;  /* longest accepted line, terminator excluded */
     int discarding;   /* inside an oversized line: drop bytes up to '\n' */

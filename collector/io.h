@@ -37,7 +37,7 @@ typedef struct cl_listen_options {
     unsigned mode;       /* socket file permissions, e.g. 0666 */
     long gid;            /* group owner of the socket, -1 to leave it */
     int backlog;
-    size_t max_streams;  /* further connections are told so and closed */
+    size_t max_streams; /* further connections are told so and closed */
 } cl_listen_options;
 
 int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data);

@@ -40,11 +40,11 @@ struct cl_stream {
     cl_peer peer;
     char *out;
     size_t out_len, out_off, out_cap;
-    int events;   /* current poller interest */
-    int closed;   /* on the deferred-free list */
+    int events; /* current poller interest */
+    int closed; /* on the deferred-free list */
     int shut_rd;
-    int eof;      /* the peer finished sending */
-    int held;     /* not read until the pause ends (cl_stream_hold) */
+    int eof;                /* the peer finished sending */
+    int held;               /* not read until the pause ends (cl_stream_hold) */
     cl_stream *prev, *next; /* all live streams */
     cl_stream *dead_next;
 };
@@ -65,7 +65,7 @@ struct cl_io {
     size_t max_streams;
     int wake_rd, wake_wr;
     int paused;
-    int accepting;        /* listener registered for reads */
+    int accepting;         /* listener registered for reads */
     long long rearm_at_ms; /* after EMFILE: when to listen again */
     size_t nstreams;
     cl_stream *streams;

@@ -64,7 +64,7 @@ static void arena_free(void *p)
 
 void cl_json_arena_install(void)
 {
-    cJSON_Hooks h = {arena_malloc, arena_free};
+    cJSON_Hooks h = { arena_malloc, arena_free };
 
     cJSON_InitHooks(&h);
 }

@@ -53,7 +53,7 @@ static int mark(cl_poller *p, int fd, unsigned char v)
 
 int cl_poller_set(cl_poller *p, int fd, void *ptr, int events)
 {
-    struct epoll_event ev = {0};
+    struct epoll_event ev = { 0 };
     int op = ((size_t)fd < p->nknown && p->known[fd]) ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
 
     ev.events = ((events & CL_POLL_IN) ? EPOLLIN : 0) | ((events & CL_POLL_OUT) ? EPOLLOUT : 0);

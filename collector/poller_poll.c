@@ -40,7 +40,8 @@ static int grow_slots(cl_poller *p, int fd)
 
 int cl_poller_set(cl_poller *p, int fd, void *ptr, int events)
 {
-    short ev = (short)(((events & CL_POLL_IN) ? POLLIN : 0) | ((events & CL_POLL_OUT) ? POLLOUT : 0));
+    short ev =
+        (short)(((events & CL_POLL_IN) ? POLLIN : 0) | ((events & CL_POLL_OUT) ? POLLOUT : 0));
     int i;
 
     if ((size_t)fd >= p->nslot && grow_slots(p, fd) != 0)

@@ -19,7 +19,6 @@ typedef struct cl_str {
     size_t n;
 } cl_str;
 
-
 enum cl_record_kind { CL_REC_ENTRY = 1, CL_REC_REJECT = 2 };
 
 /* Severity as syslog numbers it, plus trace below debug. */
@@ -57,8 +56,8 @@ typedef struct cl_reject_fields {
 
 typedef struct cl_record {
     struct cl_record *next;
-    uint64_t seq;   /* position in the collector-wide stream, set at queueing */
-    size_t size;    /* bytes accounted against the queue limit */
+    uint64_t seq; /* position in the collector-wide stream, set at queueing */
+    size_t size;  /* bytes accounted against the queue limit */
     enum cl_record_kind kind;
     int64_t received_us;
     cl_peer peer;

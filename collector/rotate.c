@@ -19,7 +19,8 @@ int cl_rotate_shift(const char *base, int keep)
     if (keep <= 0)
         return (unlink(base) == 0 || errno == ENOENT) ? 0 : -1;
     for (int i = keep - 1; i >= 0; i--) {
-        if (cl_rotate_name(base, i, from, sizeof from) || cl_rotate_name(base, i + 1, to, sizeof to)) {
+        if (cl_rotate_name(base, i, from, sizeof from) ||
+            cl_rotate_name(base, i + 1, to, sizeof to)) {
             errno = ENAMETOOLONG;
             return -1;
         }

@@ -52,7 +52,7 @@ struct cl_server {
     cl_writer *w;
     char address[4096];
     char *db_path, *log_path;
-    uint64_t seq; /* last sequence number handed out */
+    uint64_t seq;               /* last sequence number handed out */
     cl_record *c_head, *c_tail; /* records of the current read, not yet pushed */
     char *scratch;              /* text rendering buffer */
     size_t scratch_cap;
@@ -393,10 +393,12 @@ static void on_read(cl_stream *s, size_t n)
         } else {
             char msg[128];
 
-            snprintf(msg, sizeof msg, "line longer than the limit of %zu bytes; skipped to the "
-                     "next newline", srv->cfg.limits.max_entry_bytes);
-            c->oversize = cl_record_reject(CL_R_TOO_LARGE, msg, line, len, cl_now_us(),
-                                           cl_stream_peer(c->s));
+            snprintf(msg, sizeof msg,
+                     "line longer than the limit of %zu bytes; skipped to the "
+                     "next newline",
+                     srv->cfg.limits.max_entry_bytes);
+            c->oversize =
+                cl_record_reject(CL_R_TOO_LARGE, msg, line, len, cl_now_us(), cl_stream_peer(c->s));
             finish_oversize(srv, c, 0);
         }
     }
@@ -469,7 +471,7 @@ static void writer_notify(void *arg)
 
 int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_t errlen)
 {
-    static const cl_io_handlers handlers = {on_accept, on_alloc, on_read, on_close, on_wakeup};
+    static const cl_io_handlers handlers = { on_accept, on_alloc, on_read, on_close, on_wakeup };
     cl_server *srv = calloc(1, sizeof *srv);
 
     *out = NULL;

@@ -13,7 +13,7 @@ typedef struct cl_server_config {
     cl_listen_options listen;
     cl_limits limits;
     cl_writer_config writer;
-    const char *host;      /* host name for entries that name none */
+    const char *host;        /* host name for entries that name none */
     int shutdown_timeout_ms; /* how long SIGTERM waits for producers' data */
 } cl_server_config;
 

@@ -159,10 +159,11 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
         goto fail;
     /* Replaces SQLite's auto-checkpoint hook: see checkpoint.h. */
     sqlite3_wal_hook(db->h, wal_hook, db);
-    if (prepare(db, &db->ins_entry, SQL_INSERT_ENTRY) || prepare(db, &db->ins_reject, SQL_INSERT_REJECT) ||
-        prepare(db, &db->begin, "BEGIN") || prepare(db, &db->commit, "COMMIT") ||
-        prepare(db, &db->rollback, "ROLLBACK") || prepare(db, &db->fts_upto, SQL_FTS_UPTO) ||
-        prepare(db, &db->fts_insert, SQL_FTS_INSERT) || prepare(db, &db->fts_mark, SQL_FTS_MARK)) {
+    if (prepare(db, &db->ins_entry, SQL_INSERT_ENTRY) ||
+        prepare(db, &db->ins_reject, SQL_INSERT_REJECT) || prepare(db, &db->begin, "BEGIN") ||
+        prepare(db, &db->commit, "COMMIT") || prepare(db, &db->rollback, "ROLLBACK") ||
+        prepare(db, &db->fts_upto, SQL_FTS_UPTO) || prepare(db, &db->fts_insert, SQL_FTS_INSERT) ||
+        prepare(db, &db->fts_mark, SQL_FTS_MARK)) {
         fail(db, err, errlen, "cannot prepare statements");
         goto fail;
     }

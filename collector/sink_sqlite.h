@@ -13,13 +13,13 @@
 typedef struct cl_db cl_db;
 
 typedef struct cl_db_stats {
-    uint64_t entries;     /* rows inserted by this process */
+    uint64_t entries; /* rows inserted by this process */
     uint64_t rejects;
     uint64_t commits;
-    uint64_t errors;      /* failed statements/commits (retried) */
-    int64_t fts_indexed;  /* highest entry id in the full-text index */
-    int64_t last_id;      /* highest entry id written */
-    int last_error;       /* SQLite result code of the last error */
+    uint64_t errors;     /* failed statements/commits (retried) */
+    int64_t fts_indexed; /* highest entry id in the full-text index */
+    int64_t last_id;     /* highest entry id written */
+    int last_error;      /* SQLite result code of the last error */
 } cl_db_stats;
 
 /* Opens or creates the database, applies the schema or checks its version,

@@ -20,8 +20,8 @@ typedef struct cl_text_config {
 typedef struct cl_text_stats {
     uint64_t lines;
     uint64_t rotations;
-    uint64_t errors;      /* failed writes/opens */
-    uint64_t lost_lines;  /* lines that could not be written */
+    uint64_t errors;     /* failed writes/opens */
+    uint64_t lost_lines; /* lines that could not be written */
     uint64_t file_size;
     int last_errno;
 } cl_text_stats;

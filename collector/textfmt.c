@@ -148,8 +148,8 @@ size_t cl_text_bound(const cl_record *r)
 
     /* 6 bytes is the widest escape of one input byte ("\u0085" for 2 bytes,
      * "\x1b" for 1, "\u2028" for 3); plus fixed text and numbers. */
-    return 256 + 6 * (e->app.n + e->host.n + e->logger.n + e->trace_id.n + e->span_id.n +
-                      e->msg.n + e->fields.n + e->extra.n);
+    return 256 + 6 * (e->app.n + e->host.n + e->logger.n + e->trace_id.n + e->span_id.n + e->msg.n +
+                      e->fields.n + e->extra.n);
 }
 
 static char *put_str(char *o, const char *s)

@@ -121,8 +121,7 @@ static void walk(walk_state *w, const cJSON *item, int is_root, const char *wher
 
 /* The typed view of the known keys, pointing into the parsed tree. */
 typedef struct known {
-    const cJSON *msg, *level, *app, *ts, *host, *pid, *tid, *logger, *trace_id, *span_id,
-        *fields;
+    const cJSON *msg, *level, *app, *ts, *host, *pid, *tid, *logger, *trace_id, *span_id, *fields;
     /* Per top-level member, in document order: known key or not. */
     unsigned char is_known[CL_SCAN_MAX_MEMBERS];
 } known;
@@ -282,8 +281,8 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
     cl_record *r;
     char *p;
 
-    need += slen(k->msg) + slen(k->app) + slen(k->host) + slen(k->logger) +
-            slen(k->trace_id) + slen(k->span_id) + 6;
+    need += slen(k->msg) + slen(k->app) + slen(k->host) + slen(k->logger) + slen(k->trace_id) +
+            slen(k->span_id) + 6;
     for (c = root->child; c != NULL; c = c->next, nmem++) {
         const cl_span *sp = &scan->members[nmem];
 
@@ -352,8 +351,8 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
 }
 
 /* Known keys: presence, type and value. Returns CL_R_OK with *level, *ts set. */
-static enum cl_reason check_known(verdict *v, known *k, int64_t *pid, int64_t *tid,
-                                  int *level, int64_t *ts)
+static enum cl_reason check_known(verdict *v, known *k, int64_t *pid, int64_t *tid, int *level,
+                                  int64_t *ts)
 {
     if (k->msg == NULL)
         return fail(v, CL_R_MISSING_FIELD, "msg: required key is missing");
@@ -468,8 +467,8 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
 {
     cJSON *root = NULL;
     cl_scan scan;
-    verdict v = {CL_R_OK, ""};
-    verdict nested = {CL_R_OK, ""};
+    verdict v = { CL_R_OK, "" };
+    verdict nested = { CL_R_OK, "" };
     known k;
     int level = 0;
     int64_t ts = received_us, pid = 0, tid = 0;

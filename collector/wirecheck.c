@@ -63,10 +63,9 @@ size_t cl_utf8_count(const char *s, size_t n)
 
 /* Bytes that end a run of plain string content: controls, quote, backslash. */
 static const unsigned char string_stop[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
-    ['"'] = 1,
-    ['\\'] = 1,
+    1,         1,          1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00-0x0f */
+    1,         1,          1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10-0x1f */
+    ['"'] = 1, ['\\'] = 1,
 };
 
 /* Length of a number token matching RFC 8259's grammar
@@ -136,7 +135,7 @@ static void close_value(cl_scan *out, member_state *m)
 enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan *out)
 {
     const unsigned char *s = (const unsigned char *)str;
-    member_state m = {0, 0, 0, 0};
+    member_state m = { 0, 0, 0, 0 };
     int depth = 0, in_string = 0, too_deep = 0, bad_number = 0;
     size_t deep_off = 0, str_start = 0, number_off = 0;
     size_t bad;

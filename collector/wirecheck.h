@@ -22,11 +22,11 @@ typedef struct cl_span {
 } cl_span;
 
 typedef struct cl_scan {
-    int has_nul_escape;   /* a "\u0000" escape occurs in some string */
-    size_t nul_off;       /* where the first one is */
-    size_t nmembers;      /* top-level members seen (may exceed the array) */
+    int has_nul_escape; /* a "\u0000" escape occurs in some string */
+    size_t nul_off;     /* where the first one is */
+    size_t nmembers;    /* top-level members seen (may exceed the array) */
     cl_span members[CL_SCAN_MAX_MEMBERS];
-    size_t err_off;       /* offset of the first offending byte */
+    size_t err_off; /* offset of the first offending byte */
 } cl_scan;
 
 /* Returns CL_R_OK, CL_R_INVALID_UTF8, CL_R_CONTROL_CHAR, CL_R_TOO_DEEP or

@@ -61,7 +61,7 @@ static void take_snapshot(cl_writer *w)
 
 static void sleep_ms(int ms)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
@@ -219,9 +219,9 @@ static void *writer_main(void *arg)
         cl_record *chain;
 
         if (w->b_count > 0) {
-            int64_t left = w->b_start_us < 0 ? 0
-                                             : (w->b_start_us + w->cfg.batch_ms * 1000LL -
-                                                cl_now_us()) / 1000;
+            int64_t left = w->b_start_us < 0
+                               ? 0
+                               : (w->b_start_us + w->cfg.batch_ms * 1000LL - cl_now_us()) / 1000;
             wait_ms = left > 0 ? (int)left : 0;
         } else if (w->cfg.fts) {
             cl_db_stats st;
@@ -248,9 +248,8 @@ static void *writer_main(void *arg)
                 commit_batch(w);
             chain = next;
         }
-        if (w->b_count > 0 &&
-            (urgent || stop || w->b_start_us < 0 ||
-             cl_now_us() >= w->b_start_us + w->cfg.batch_ms * 1000LL))
+        if (w->b_count > 0 && (urgent || stop || w->b_start_us < 0 ||
+                               cl_now_us() >= w->b_start_us + w->cfg.batch_ms * 1000LL))
             commit_batch(w);
         if (stop && w->b_count == 0) {
             pthread_mutex_lock(&w->mu);

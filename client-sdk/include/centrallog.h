@@ -45,7 +45,7 @@ extern "C" {
 #define CL_SDK_VERSION_PATCH 0
 #define CL_SDK_VERSION_STRING "0.1.0"
 /* Encoded as 0xMMmmpp for comparisons in #if. */
-#define CL_SDK_VERSION_NUMBER                                                               \
+#define CL_SDK_VERSION_NUMBER                                                                      \
     ((CL_SDK_VERSION_MAJOR << 16) | (CL_SDK_VERSION_MINOR << 8) | CL_SDK_VERSION_PATCH)
 
 #if defined(_WIN32) && !defined(CL_STATIC)
@@ -107,15 +107,15 @@ typedef enum cl_overflow {
 typedef struct cl_options {
     /* Set by cl_options_init; lets newer SDKs accept older callers' structs. */
     size_t struct_size;
-    const char *address;      /* NULL: $CENTRALLOG_ADDRESS, else the platform default */
-    const char *host;         /* NULL: this machine's name */
-    size_t buffer_entries;    /* default 10000 */
-    size_t buffer_bytes;      /* default 8 MiB */
-    cl_overflow overflow;     /* default CL_OVERFLOW_WAIT */
-    int overflow_wait_ms;     /* default 1000 */
-    int mirror_stderr;        /* also print each entry to stderr; default 0 */
-    size_t max_entry_bytes;   /* collector's limit; longer messages are cut; default 65536 */
-    int connect_timeout_ms;   /* unused on POSIX (connect is immediate); default 1000 */
+    const char *address;    /* NULL: $CENTRALLOG_ADDRESS, else the platform default */
+    const char *host;       /* NULL: this machine's name */
+    size_t buffer_entries;  /* default 10000 */
+    size_t buffer_bytes;    /* default 8 MiB */
+    cl_overflow overflow;   /* default CL_OVERFLOW_WAIT */
+    int overflow_wait_ms;   /* default 1000 */
+    int mirror_stderr;      /* also print each entry to stderr; default 0 */
+    size_t max_entry_bytes; /* collector's limit; longer messages are cut; default 65536 */
+    int connect_timeout_ms; /* unused on POSIX (connect is immediate); default 1000 */
 } cl_options;
 
 /* Fills o with the defaults. Call before setting fields. */
@@ -151,19 +151,19 @@ typedef struct cl_field {
     } v;
 } cl_field;
 
-#define CL_STR(k, val) ((cl_field){(k), CL_FIELD_STRING, {.s = (val)}})
-#define CL_INT(k, val) ((cl_field){(k), CL_FIELD_INT, {.i = (int64_t)(val)}})
-#define CL_DOUBLE(k, val) ((cl_field){(k), CL_FIELD_DOUBLE, {.d = (double)(val)}})
-#define CL_BOOL(k, val) ((cl_field){(k), CL_FIELD_BOOL, {.b = !!(val)}})
+#define CL_STR(k, val) ((cl_field){ (k), CL_FIELD_STRING, { .s = (val) } })
+#define CL_INT(k, val) ((cl_field){ (k), CL_FIELD_INT, { .i = (int64_t)(val) } })
+#define CL_DOUBLE(k, val) ((cl_field){ (k), CL_FIELD_DOUBLE, { .d = (double)(val) } })
+#define CL_BOOL(k, val) ((cl_field){ (k), CL_FIELD_BOOL, { .b = !!(val) } })
 
 /* Logs msg (not a format) with n fields. */
 CL_API int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields,
                          size_t n);
 
 /* cl_log_kv(lg, CL_INFO, "msg", CL_INT("k", 1), CL_STR("s", "v")) */
-#define cl_log_kv(lg, level, msg, ...)                                                        \
-    cl_log_fields((lg), (level), (msg), (const cl_field[]){__VA_ARGS__},                       \
-                  sizeof((const cl_field[]){__VA_ARGS__}) / sizeof(cl_field))
+#define cl_log_kv(lg, level, msg, ...)                                                             \
+    cl_log_fields((lg), (level), (msg), (const cl_field[]){ __VA_ARGS__ },                         \
+                  sizeof((const cl_field[]){ __VA_ARGS__ }) / sizeof(cl_field))
 
 /* Source location as fields "file", "line", "func". */
 CL_API int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const char *func,

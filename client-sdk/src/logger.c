@@ -248,8 +248,8 @@ static cl_buf *thread_buf(void)
 
 static void mirror(const cl_logger *lg, cl_level level, const char *msg, size_t n)
 {
-    static const char *const up[] = {"EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING",
-                                     "NOTICE",    "INFO",  "DEBUG",    "TRACE"};
+    static const char *const up[] = { "EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING",
+                                      "NOTICE",    "INFO",  "DEBUG",    "TRACE" };
 
     fprintf(stderr, "%s[%lld] %s: %.*s\n", lg->app, (long long)lg->enc.pid,
             up[(unsigned)level <= CL_TRACE ? level : CL_INFO], (int)n, msg);
@@ -345,8 +345,7 @@ int cl_log(cl_logger *lg, cl_level level, const char *fmt, ...)
     return rc;
 }
 
-int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields,
-                  size_t n)
+int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields, size_t n)
 {
     if (msg == NULL || (n > 0 && fields == NULL))
         return CL_EINVAL;
@@ -356,7 +355,7 @@ int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field
 int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const char *func,
               const char *fmt, ...)
 {
-    cl_field where[3] = {CL_STR("file", file), CL_INT("line", line), CL_STR("func", func)};
+    cl_field where[3] = { CL_STR("file", file), CL_INT("line", line), CL_STR("func", func) };
     va_list ap;
     int rc;
 
@@ -371,13 +370,13 @@ int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const c
 typedef struct sender {
     cl_logger *lg;
     cl_conn *conn;
-    char *out;             /* bytes being written */
+    char *out; /* bytes being written */
     size_t out_len, out_off;
-    char in[4096];         /* partial reply line */
+    char in[4096]; /* partial reply line */
     size_t in_len;
     uint64_t conn_accepted, conn_rejected; /* last ack's totals on this connection */
-    uint64_t unsynced;     /* entries written since the last sync */
-    uint64_t synced_seq;   /* last id a sync was sent for */
+    uint64_t unsynced;                     /* entries written since the last sync */
+    uint64_t synced_seq;                   /* last id a sync was sent for */
     int64_t last_sync_ms;
     int backoff_ms;
     int ever_connected;
@@ -411,7 +410,7 @@ static void disconnect(sender *s)
 static void report_drops(cl_logger *lg)
 {
     char msg[160];
-    cl_buf b = {0};
+    cl_buf b = { 0 };
     cl_encode_info info;
     cl_field f[1];
     qent *q;
@@ -422,8 +421,8 @@ static void report_drops(cl_logger *lg)
              "buffer was full",
              (unsigned long long)n);
     f[0] = CL_INT("dropped", (int64_t)n);
-    if (cl_encode_entry(&lg->enc, &b, cl_now_us(), -1, CL_WARNING, msg, strlen(msg), f, 1,
-                        &info) != 0 ||
+    if (cl_encode_entry(&lg->enc, &b, cl_now_us(), -1, CL_WARNING, msg, strlen(msg), f, 1, &info) !=
+            0 ||
         (q = malloc(sizeof *q + b.len)) == NULL) {
         cl_buf_free(&b);
         return;
@@ -586,11 +585,11 @@ static int fill_output(sender *s)
     }
     /* Ask for an ack when someone waits, when much is unacknowledged, when
      * the buffer fills up, or now and then - acks are what free memory. */
-    want_sync = lg->infl_t != NULL && lg->infl_t->seq > s->synced_seq &&
-                (lg->sync_want > s->synced_seq || s->unsynced >= SYNC_EVERY_ENTRIES ||
-                 lg->n_entries * 2 >= lg->opt.buffer_entries ||
-                 lg->n_bytes * 2 >= lg->opt.buffer_bytes || now - s->last_sync_ms >= SYNC_EVERY_MS ||
-                 lg->stop);
+    want_sync =
+        lg->infl_t != NULL && lg->infl_t->seq > s->synced_seq &&
+        (lg->sync_want > s->synced_seq || s->unsynced >= SYNC_EVERY_ENTRIES ||
+         lg->n_entries * 2 >= lg->opt.buffer_entries || lg->n_bytes * 2 >= lg->opt.buffer_bytes ||
+         now - s->last_sync_ms >= SYNC_EVERY_MS || lg->stop);
     if (want_sync) {
         s->out_len += (size_t)snprintf(s->out + s->out_len, 64, "{\"op\":\"sync\",\"id\":%llu}\n",
                                        (unsigned long long)lg->infl_t->seq);

@@ -143,7 +143,8 @@ int cl_conn_wait(cl_conn *c, int mask, cl_waker *w, int timeout_ms)
 
     if (c != NULL) {
         p[n].fd = c->fd;
-        p[n].events = (short)(((mask & CL_WAIT_READ) ? POLLIN : 0) | ((mask & CL_WAIT_WRITE) ? POLLOUT : 0));
+        p[n].events =
+            (short)(((mask & CL_WAIT_READ) ? POLLIN : 0) | ((mask & CL_WAIT_WRITE) ? POLLOUT : 0));
         p[n].revents = 0;
         ci = n++;
     }

@@ -13,7 +13,7 @@ static int judge(const cl_validator *v, const char *path)
     char *buf;
     size_t n;
     cl_line_result res;
-    cl_peer peer = {-1, -1, -1};
+    cl_peer peer = { -1, -1, -1 };
 
     if (f == NULL) {
         perror(path);
@@ -56,7 +56,8 @@ int main(int argc, char **argv)
     int rc = 0;
 
     if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        fprintf(stderr, "Usage: cl-validate FILE...\nPrints each file's verdict: ok or a reason code.\n");
+        fprintf(stderr,
+                "Usage: cl-validate FILE...\nPrints each file's verdict: ok or a reason code.\n");
         return argc < 2 ? 2 : 0;
     }
     memset(&v, 0, sizeof v);

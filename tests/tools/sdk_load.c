@@ -149,9 +149,9 @@ int main(int argc, char **argv)
     rc = cl_flush(g_lg, flush_ms);
     cl_get_stats(g_lg, &st);
     printf("{\"ok\":%ld,\"dropped_calls\":%ld,\"other\":%ld,\"flush\":\"%s\",\"flush_rc\":%d,"
-           "\"queued\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64
-           ",\"rejected\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"reconnects\":%" PRIu64
-           ",\"buffered\":%" PRIu64 ",\"truncated\":%" PRIu64 "}\n",
+           "\"queued\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"rejected\":%" PRIu64
+           ",\"dropped\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"buffered\":%" PRIu64
+           ",\"truncated\":%" PRIu64 "}\n",
            atomic_load(&g_ok), atomic_load(&g_dropped), atomic_load(&g_other), cl_strerror(rc), rc,
            st.queued, st.sent, st.acked, st.rejected, st.dropped, st.reconnects, st.buffered,
            st.truncated);

@@ -23,7 +23,7 @@
 #include "sink_sqlite.h"
 #include "validate.h"
 
-static const cl_peer PEER = {999, 1000, 100};
+static const cl_peer PEER = { 999, 1000, 100 };
 
 /* Per-test directory, plus what a test opened, so that the teardown can
  * close it even when an assertion cut the test short. */
@@ -49,7 +49,7 @@ static int make_fixture(void **state)
 static int remove_fixture(void **state)
 {
     fixture *f = *state;
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    static const char *const suffixes[] = { "", "-wal", "-shm" };
     char path[160];
 
     cl_checkpointer_stop(f->c);

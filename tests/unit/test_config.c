@@ -23,7 +23,7 @@
 
 /* The environment variables the defaults depend on, cleared for each test
  * and restored afterwards. */
-static const char *const env_names[] = {"CENTRALLOG_ADDRESS", "CENTRALLOG_DATA_DIR"};
+static const char *const env_names[] = { "CENTRALLOG_ADDRESS", "CENTRALLOG_DATA_DIR" };
 static char *saved_env[2];
 static char tmp_dir[64];
 
@@ -115,21 +115,33 @@ static void test_parse_size(void **state)
         const char *s;
         uint64_t v;
     } good[] = {
-        {"4096", 4096},
-        {"0", 0},
-        {"64K", 65536},
-        {"64k", 65536},
-        {"16M", 16777216},
-        {"1G", 1073741824},
-        {"16MiB", 16777216},
-        {"16MB", 16777216},
-        {"2KiB", 2048},
-        {"8G", 8589934592ULL},
-        {"18446744073709551615", 18446744073709551615ULL},
-        {"17179869183G", 17179869183ULL << 30}, /* the largest G that fits */
+        { "4096", 4096 },
+        { "0", 0 },
+        { "64K", 65536 },
+        { "64k", 65536 },
+        { "16M", 16777216 },
+        { "1G", 1073741824 },
+        { "16MiB", 16777216 },
+        { "16MB", 16777216 },
+        { "2KiB", 2048 },
+        { "8G", 8589934592ULL },
+        { "18446744073709551615", 18446744073709551615ULL },
+        { "17179869183G", 17179869183ULL << 30 }, /* the largest G that fits */
     };
     static const char *const bad[] = {
-        "", "K", "M", "12X", "-1", "+1", " 1", "1 ", "1 K", "1KK", "1.5M", "0x10", "1Gi B",
+        "",
+        "K",
+        "M",
+        "12X",
+        "-1",
+        "+1",
+        " 1",
+        "1 ",
+        "1 K",
+        "1KK",
+        "1.5M",
+        "0x10",
+        "1Gi B",
         "18446744073709551616", /* 2^64 */
         "17179869184G",         /* 2^64 once multiplied */
         "18014398509481984K",   /* 2^64 */
@@ -196,8 +208,8 @@ static void test_flags(void **state)
 
     (void)state;
     assert_int_equal(load(&cfg, err, sizeof err, "--rotate-size", "1M", "--rotate-keep", "3",
-                          "--text-format=json", "--fts", "off", "--quiet", "--socket-mode",
-                          "0660", "--batch-ms=100", "--max-entry-bytes", "128K", NULL),
+                          "--text-format=json", "--fts", "off", "--quiet", "--socket-mode", "0660",
+                          "--batch-ms=100", "--max-entry-bytes", "128K", NULL),
                      CL_CONFIG_OK);
     assert_int_equal(cfg.rotate_size, 1048576);
     assert_int_equal(cfg.rotate_keep, 3);
@@ -219,8 +231,9 @@ static void test_paths(void **state)
     char err[512];
 
     (void)state;
-    assert_int_equal(load(&cfg, err, sizeof err, "--db", "/srv/x.db", "--data-dir", "/srv/cl", NULL),
-                     CL_CONFIG_OK);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--db", "/srv/x.db", "--data-dir", "/srv/cl", NULL),
+        CL_CONFIG_OK);
     assert_string_equal(cfg.data_dir, "/srv/cl");
     assert_string_equal(cfg.db, "/srv/x.db");
     assert_string_equal(cfg.log_file, "/srv/cl/centrallog.log");
@@ -241,11 +254,12 @@ static void test_address_sources(void **state)
     assert_int_equal(load(&cfg, err, sizeof err, NULL), CL_CONFIG_OK);
     assert_string_equal(cfg.address, "/tmp/env.sock");
     assert_string_equal(cfg.address_origin, "$CENTRALLOG_ADDRESS");
-    assert_int_equal(load(&cfg, err, sizeof err, "--address", "/tmp/flag.sock", NULL), CL_CONFIG_OK);
+    assert_int_equal(load(&cfg, err, sizeof err, "--address", "/tmp/flag.sock", NULL),
+                     CL_CONFIG_OK);
     assert_string_equal(cfg.address, "/tmp/flag.sock");
     assert_string_equal(cfg.address_origin, "--address");
-    assert_error("empty pipe name", load(&cfg, err, sizeof err, "--address", "//./pipe/", NULL), err,
-                 "--address", NULL);
+    assert_error("empty pipe name", load(&cfg, err, sizeof err, "--address", "//./pipe/", NULL),
+                 err, "--address", NULL);
 }
 
 static void test_unknown_option(void **state)
@@ -254,7 +268,8 @@ static void test_unknown_option(void **state)
     char err[512];
 
     (void)state;
-    assert_error("--bogus", load(&cfg, err, sizeof err, "--bogus", "1", NULL), err, "--bogus", NULL);
+    assert_error("--bogus", load(&cfg, err, sizeof err, "--bogus", "1", NULL), err, "--bogus",
+                 NULL);
     assert_error("--bogus=1", load(&cfg, err, sizeof err, "--rotate-keep", "2", "--bogus=1", NULL),
                  err, "--bogus", NULL);
     /* Arguments that are not options are refused and named. */
@@ -279,16 +294,27 @@ static void test_bad_values(void **state)
     static const struct {
         const char *opt, *val;
     } bad[] = {
-        {"rotate-size", "12X"},    {"rotate-size", "1K"},       /* below 4K */
-        {"rotate-size", ""},       {"queue-bytes", "1K"},
-        {"max-entry-bytes", "200"}, {"max-entry-bytes", "129K"},
-        {"rotate-keep", "1001"},   {"rotate-keep", "-1"},       {"rotate-keep", "x"},
-        {"batch-size", "0"},       {"batch-ms", "0"},           {"batch-ms", "10001"},
-        {"max-connections", "0"},  {"shutdown-timeout", "3601"},
-        {"text-format", "xml"},    {"fts", "yes"},
-        {"socket-mode", "0999"},   {"socket-mode", "1777"},     {"socket-mode", ""},
-        {"socket-group", "no-such-group-cl"},
-        {"host", ""},
+        { "rotate-size", "12X" },
+        { "rotate-size", "1K" }, /* below 4K */
+        { "rotate-size", "" },
+        { "queue-bytes", "1K" },
+        { "max-entry-bytes", "200" },
+        { "max-entry-bytes", "129K" },
+        { "rotate-keep", "1001" },
+        { "rotate-keep", "-1" },
+        { "rotate-keep", "x" },
+        { "batch-size", "0" },
+        { "batch-ms", "0" },
+        { "batch-ms", "10001" },
+        { "max-connections", "0" },
+        { "shutdown-timeout", "3601" },
+        { "text-format", "xml" },
+        { "fts", "yes" },
+        { "socket-mode", "0999" },
+        { "socket-mode", "1777" },
+        { "socket-mode", "" },
+        { "socket-group", "no-such-group-cl" },
+        { "host", "" },
     };
     cl_config cfg;
     char err[512];
@@ -342,9 +368,9 @@ static void test_config_file(void **state)
     assert_int_equal(cfg.batch_size, 100);
     assert_string_equal(cfg.db, "/srv/cl/centrallog.db");
     /* Flags override the file wherever they stand on the command line. */
-    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-keep", "5", "--config", path,
-                          "--fts=on", NULL),
-                     CL_CONFIG_OK);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--rotate-keep", "5", "--config", path, "--fts=on", NULL),
+        CL_CONFIG_OK);
     assert_int_equal(cfg.rotate_keep, 5);
     assert_int_equal(cfg.fts, 1);
     assert_int_equal(cfg.rotate_size, 32 * 1024 * 1024);

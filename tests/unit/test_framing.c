@@ -114,7 +114,7 @@ static char *repeat(char c, size_t n, const char *tail)
 static void test_one_line(void **state)
 {
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, 64);
@@ -129,7 +129,7 @@ static void test_byte_by_byte(void **state)
 {
     static const char stream[] = "{\"a\":1}\nsecond\r\n\nthird line\n";
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, 64);
@@ -152,7 +152,7 @@ static void test_every_chunk_size(void **state)
     (void)state;
     for (size_t chunk = 1; chunk <= sizeof stream; chunk++) {
         cl_framer f;
-        frames fr = {0};
+        frames fr = { 0 };
 
         cl_framer_init(&f, 32);
         feed_str(&f, stream, chunk, &fr);
@@ -169,7 +169,7 @@ static void test_every_chunk_size(void **state)
 static void test_multiple_lines_one_read(void **state)
 {
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
     const char *p = NULL;
 
     (void)state;
@@ -189,7 +189,7 @@ static void test_multiple_lines_one_read(void **state)
 static void test_crlf_stripped(void **state)
 {
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, 64);
@@ -209,7 +209,7 @@ static void test_crlf_stripped(void **state)
 static void test_crlf_split_across_reads(void **state)
 {
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, 64);
@@ -225,7 +225,7 @@ static void test_crlf_split_across_reads(void **state)
 static void test_empty_lines(void **state)
 {
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, 64);
@@ -250,7 +250,7 @@ static void test_exact_max_line_accepted(void **state)
      * for its "\r\n", the framer must not mistake it for an oversized one. */
     for (size_t chunk = 1; chunk <= 4096; chunk += 4095) {
         cl_framer f;
-        frames fr = {0};
+        frames fr = { 0 };
 
         cl_framer_init(&f, max);
         feed_str(&f, lf, chunk, &fr);
@@ -277,7 +277,7 @@ static void test_max_plus_one_rejected(void **state)
     (void)state;
     for (size_t chunk = 1; chunk <= 4096; chunk += 4095) {
         cl_framer f;
-        frames fr = {0};
+        frames fr = { 0 };
 
         cl_framer_init(&f, max);
         feed_str(&f, lf, chunk, &fr);
@@ -299,7 +299,7 @@ static void test_oversize_same_read(void **state)
 {
     const size_t max = 16;
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
     char *stream = repeat('X', 40, "\nnext\n");
 
     (void)state;
@@ -322,7 +322,7 @@ static void test_oversize_same_read(void **state)
 static void test_oversize_many_reads_later(void **state)
 {
     const size_t max = 16;
-    static const size_t chunks[] = {1, 3, 7, 17, 100};
+    static const size_t chunks[] = { 1, 3, 7, 17, 100 };
     char *stream = repeat('?', 1000, "\nafter\n");
 
     (void)state;
@@ -330,7 +330,7 @@ static void test_oversize_many_reads_later(void **state)
         stream[i] = (char)('a' + i % 26);
     for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
         cl_framer f;
-        frames fr = {0};
+        frames fr = { 0 };
 
         cl_framer_init(&f, max);
         feed_str(&f, stream, chunks[c], &fr);
@@ -349,7 +349,7 @@ static void test_oversize_reported_before_newline(void **state)
 {
     const size_t max = 16;
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
     char *head = repeat('h', 500, "");
     const char *p = NULL;
 
@@ -375,7 +375,7 @@ static void test_cr_not_followed_by_lf(void **state)
 {
     const size_t max = 16;
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
     char *first = repeat('z', max, "\r");
 
     (void)state;
@@ -396,7 +396,7 @@ static void test_two_oversize_in_a_row(void **state)
 {
     const size_t max = 8;
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, max);
@@ -416,7 +416,7 @@ static void test_default_limit_large_lines(void **state)
     char *ok = repeat('a', max, "\n");
     char *big = repeat('b', max + 1, "\n");
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
 
     (void)state;
     cl_framer_init(&f, max);
@@ -436,7 +436,7 @@ static void test_default_limit_large_lines(void **state)
 static void test_partial_at_eof(void **state)
 {
     cl_framer f;
-    frames fr = {0};
+    frames fr = { 0 };
     const char *p = NULL;
 
     (void)state;

@@ -200,8 +200,7 @@ static void *parse_in_thread(void *arg)
     cl_json_arena_begin();
     doc = cJSON_Parse("{\"thread\":\"local\"}");
     res->first = doc;
-    res->ok = doc != NULL &&
-              strcmp(cJSON_GetObjectItem(doc, "thread")->valuestring, "local") == 0;
+    res->ok = doc != NULL && strcmp(cJSON_GetObjectItem(doc, "thread")->valuestring, "local") == 0;
     cJSON_Delete(doc);
     cl_json_arena_end();
     return NULL;
@@ -212,7 +211,7 @@ static void *parse_in_thread(void *arg)
  * exits (LeakSanitizer checks this in the sanitizer build). */
 static void test_per_thread(void **state)
 {
-    thread_result r1 = {NULL, 0}, r2 = {NULL, 0};
+    thread_result r1 = { NULL, 0 }, r2 = { NULL, 0 };
     pthread_t t1, t2;
     cJSON *mine;
 
@@ -234,12 +233,9 @@ static void test_per_thread(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_values_intact),
-        cmocka_unit_test(test_bump_and_reuse),
-        cmocka_unit_test(test_heap_outside_arena),
-        cmocka_unit_test(test_overflow_and_growth),
-        cmocka_unit_test(test_copy_outlives_arena),
-        cmocka_unit_test(test_per_thread),
+        cmocka_unit_test(test_values_intact),       cmocka_unit_test(test_bump_and_reuse),
+        cmocka_unit_test(test_heap_outside_arena),  cmocka_unit_test(test_overflow_and_growth),
+        cmocka_unit_test(test_copy_outlives_arena), cmocka_unit_test(test_per_thread),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -24,7 +24,7 @@
 
 #define RECEIVED 1795774503000000LL
 
-static const cl_peer PEER = {999, 1000, 1000};
+static const cl_peer PEER = { 999, 1000, 1000 };
 
 /* ---- small file helpers ---- */
 
@@ -268,8 +268,8 @@ static cl_record *numbered_entry(int i, size_t pad)
     memset(padding, 'p', pad);
     padding[pad] = '\0';
     snprintf(line, sizeof line,
-             "{\"ts\":0,\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry %d %s\"}", i,
-             padding);
+             "{\"ts\":0,\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry %d %s\"}",
+             i, padding);
     cl_limits_default(&v.limits);
     v.default_host.p = NULL;
     v.default_host.n = 0;
@@ -280,7 +280,7 @@ static cl_record *numbered_entry(int i, size_t pad)
 
 static cl_text_sink *open_sink(const char *path, uint64_t rotate_size, int keep)
 {
-    cl_text_config cfg = {path, rotate_size, keep, CL_TEXT_PLAIN};
+    cl_text_config cfg = { path, rotate_size, keep, CL_TEXT_PLAIN };
     cl_text_sink *t = NULL;
     char err[256] = "";
 
@@ -462,7 +462,8 @@ static void test_sink_appends_to_existing(void **state)
     cl_text_close(t);
     text = read_file(base, NULL);
     assert_non_null(text);
-    assert_string_equal(text, "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
+    assert_string_equal(text,
+                        "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
     free(text);
     rot(base, 1, p, sizeof p);
     assert_missing(p);
@@ -520,10 +521,11 @@ static void test_sink_uses_prerendered_line(void **state)
     free(scratch);
     append(t, 1, 0);
     cl_text_close(t);
-    json_line = "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03.000000Z\","
-                "\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry 0 \","
-                "\"peer\":{\"pid\":999,\"uid\":1000,\"gid\":1000}}\n"
-                "1970-01-01T00:00:00.000000Z h app[999] INFO: entry 1 \n";
+    json_line =
+        "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03.000000Z\","
+        "\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry 0 \","
+        "\"peer\":{\"pid\":999,\"uid\":1000,\"gid\":1000}}\n"
+        "1970-01-01T00:00:00.000000Z h app[999] INFO: entry 1 \n";
     assert_file(base, json_line);
     rot(base, 1, p, sizeof p);
     assert_missing(p);
@@ -556,7 +558,7 @@ static void test_sink_creates_directories(void **state)
 
 static void test_sink_open_failure(void **state)
 {
-    cl_text_config cfg = {NULL, 4096, 1, CL_TEXT_PLAIN};
+    cl_text_config cfg = { NULL, 4096, 1, CL_TEXT_PLAIN };
     cl_text_sink *t = NULL;
     char path[256], err[256] = "";
 

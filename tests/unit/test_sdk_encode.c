@@ -20,7 +20,7 @@
 
 static cl_encoder enc(size_t max)
 {
-    cl_encoder e = {"billing", "web-01", 4242, max};
+    cl_encoder e = { "billing", "web-01", 4242, max };
 
     return e;
 }
@@ -45,7 +45,7 @@ static void assert_accepted(const char *line, size_t max)
 {
     cl_validator v;
     cl_line_result r;
-    cl_peer peer = {1, 2, 3};
+    cl_peer peer = { 1, 2, 3 };
     char *copy = strdup(line);
 
     memset(&v, 0, sizeof v);
@@ -53,8 +53,8 @@ static void assert_accepted(const char *line, size_t max)
     v.limits.max_entry_bytes = max;
     cl_validate_line(&v, copy, strlen(copy), 0, &peer, &r);
     if (r.kind != CL_LINE_ENTRY)
-        fail_msg("collector refused the SDK's line (%s): %s",
-                 r.rec ? r.rec->u.r.message.p : "?", line);
+        fail_msg("collector refused the SDK's line (%s): %s", r.rec ? r.rec->u.r.message.p : "?",
+                 line);
     cl_record_free(r.rec);
     free(copy);
 }
@@ -75,8 +75,8 @@ static void test_basic_entry(void **state)
 
 static void test_every_level_name(void **state)
 {
-    static const char *names[] = {"emergency", "alert", "critical", "error", "warning",
-                                  "notice",    "info",  "debug",    "trace"};
+    static const char *names[] = { "emergency", "alert", "critical", "error", "warning",
+                                   "notice",    "info",  "debug",    "trace" };
     cl_encoder e = enc(65536);
     cl_encode_info info;
 
@@ -93,12 +93,18 @@ static void test_field_types(void **state)
 {
     cl_encoder e = enc(65536);
     cl_encode_info info;
-    cl_field f[] = {CL_STR("s", "a \"q\" \\ b"), CL_INT("i", -9223372036854775807LL - 1),
-                    CL_INT("big", 9223372036854775807LL), CL_DOUBLE("d", 0.1),
-                    CL_DOUBLE("third", 1.0 / 3), CL_DOUBLE("whole", 3.0),
-                    CL_DOUBLE("nan", 0.0 / 0.0), CL_DOUBLE("inf", 1.0 / 0.0),
-                    CL_DOUBLE("ninf", -1.0 / 0.0), CL_BOOL("t", 7), CL_BOOL("f", 0),
-                    CL_STR("null", NULL)};
+    cl_field f[] = { CL_STR("s", "a \"q\" \\ b"),
+                     CL_INT("i", -9223372036854775807LL - 1),
+                     CL_INT("big", 9223372036854775807LL),
+                     CL_DOUBLE("d", 0.1),
+                     CL_DOUBLE("third", 1.0 / 3),
+                     CL_DOUBLE("whole", 3.0),
+                     CL_DOUBLE("nan", 0.0 / 0.0),
+                     CL_DOUBLE("inf", 1.0 / 0.0),
+                     CL_DOUBLE("ninf", -1.0 / 0.0),
+                     CL_BOOL("t", 7),
+                     CL_BOOL("f", 0),
+                     CL_STR("null", NULL) };
     const char *s = encode(&e, CL_INFO, "m", f, sizeof f / sizeof f[0], &info);
 
     (void)state;
@@ -136,13 +142,20 @@ static void test_invalid_utf8_repaired(void **state)
     cl_encoder e = enc(65536);
     cl_encode_info info;
     /* lone continuation, overlong '/', surrogate, truncated 3-byte, valid e-acute */
-    const char *s = encode(&e, CL_INFO, "a\x80" "b\xC0\xAF" "c\xED\xA0\x80" "d\xE2\x82" "e\xC3\xA9",
+    const char *s = encode(&e, CL_INFO,
+                           "a\x80"
+                           "b\xC0\xAF"
+                           "c\xED\xA0\x80"
+                           "d\xE2\x82"
+                           "e\xC3\xA9",
                            NULL, 0, &info);
 
     (void)state;
-    assert_non_null(strstr(s, "\"msg\":\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD"
+    assert_non_null(strstr(s, "\"msg\":\"a\xEF\xBF\xBD"
+                              "b\xEF\xBF\xBD\xEF\xBF\xBD"
                               "c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
-                              "d\xEF\xBF\xBD\xEF\xBF\xBD" "e\xC3\xA9\"}"));
+                              "d\xEF\xBF\xBD\xEF\xBF\xBD"
+                              "e\xC3\xA9\"}"));
     assert_accepted(s, 65536);
 }
 
@@ -229,8 +242,9 @@ static void test_long_key_cut(void **state)
     s = encode(&e, CL_INFO, "m", f, 1, &info);
     key[128] = '\0';
     assert_non_null(strstr(s, key));
-    assert_null(strstr(s, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
-                          "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"));
+    assert_null(
+        strstr(s, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"
+                  "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk"));
     assert_accepted(s, 65536);
 }
 

@@ -23,8 +23,8 @@
 #define RECEIVED 1795774503000000LL
 #define T_EXAMPLE 1795774502123456LL
 
-static const cl_peer PEER = {999, 1000, 100};
-static const cl_peer NO_PEER = {-1, -1, -1};
+static const cl_peer PEER = { 999, 1000, 100 };
+static const cl_peer NO_PEER = { -1, -1, -1 };
 
 /* Per-test scratch directory and database path. */
 typedef struct fixture {
@@ -47,7 +47,7 @@ static int make_fixture(void **state)
 static int remove_fixture(void **state)
 {
     fixture *f = *state;
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
     char path[160];
 
     for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
@@ -213,11 +213,12 @@ static void test_insert_entries_and_rejects(void **state)
     char *big;
 
     assert_int_equal(cl_db_begin(db), SQLITE_OK);
-    insert(db, record("{\"ts\":\"2026-11-27T10:15:02.123456Z\",\"level\":\"error\",\"app\":\"billing\","
-                      "\"host\":\"web-01\",\"pid\":4242,\"tid\":7,\"logger\":\"pay\","
-                      "\"trace_id\":\"t1\",\"span_id\":\"s1\",\"msg\":\"payment declined\","
-                      "\"fields\":{ \"order\" : 81723 },\"zone\":\"eu\"}",
-                      &PEER, "collector-host"));
+    insert(db,
+           record("{\"ts\":\"2026-11-27T10:15:02.123456Z\",\"level\":\"error\",\"app\":\"billing\","
+                  "\"host\":\"web-01\",\"pid\":4242,\"tid\":7,\"logger\":\"pay\","
+                  "\"trace_id\":\"t1\",\"span_id\":\"s1\",\"msg\":\"payment declined\","
+                  "\"fields\":{ \"order\" : 81723 },\"zone\":\"eu\"}",
+                  &PEER, "collector-host"));
     /* Minimal: no host anywhere, unknown peer -> NULLs. */
     insert(db, record("{\"level\":\"trace\",\"app\":\"web\",\"msg\":\"m\"}", &NO_PEER, NULL));
     insert(db, record("{\"level\":\"info\"}", &PEER, "collector-host"));
@@ -237,12 +238,13 @@ static void test_insert_entries_and_rejects(void **state)
     assert_int_equal(st.last_id, 2);
 
     h = reader(f->db);
-    assert_int_equal(sqlite3_prepare_v2(h,
-                                        "SELECT id, ts, received, level, app, host, pid, tid, logger, "
-                                        "trace_id, span_id, msg, fields, extra, peer_pid, peer_uid, "
-                                        "peer_gid FROM entries ORDER BY id",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "SELECT id, ts, received, level, app, host, pid, tid, logger, "
+                           "trace_id, span_id, msg, fields, extra, peer_pid, peer_uid, "
+                           "peer_gid FROM entries ORDER BY id",
+                           -1, &q, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     col_int(q, 0, 1);
     col_int(q, 1, T_EXAMPLE);
@@ -276,11 +278,12 @@ static void test_insert_entries_and_rejects(void **state)
     assert_int_equal(sqlite3_step(q), SQLITE_DONE);
     sqlite3_finalize(q);
 
-    assert_int_equal(sqlite3_prepare_v2(h,
-                                        "SELECT received, peer_pid, peer_uid, peer_gid, reason, "
-                                        "message, raw, raw_len, typeof(raw) FROM rejects ORDER BY id",
-                                        -1, &q, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "SELECT received, peer_pid, peer_uid, peer_gid, reason, "
+                           "message, raw, raw_len, typeof(raw) FROM rejects ORDER BY id",
+                           -1, &q, NULL),
+        SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     col_int(q, 0, RECEIVED);
     col_int(q, 1, 999);
@@ -319,7 +322,8 @@ static void test_uncommitted_is_gone(void **state)
     insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"rolled back\"}", &PEER, "h"));
     cl_db_rollback(db);
     assert_int_equal(cl_db_begin(db), SQLITE_OK);
-    insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"never committed\"}", &PEER, "h"));
+    insert(db,
+           record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"never committed\"}", &PEER, "h"));
     cl_db_close(db);
     h = reader(f->db);
     assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 0);
@@ -402,7 +406,8 @@ static void test_reopen_existing(void **state)
 
     assert_int_equal(cl_db_begin(db), SQLITE_OK);
     for (int i = 0; i < 3; i++)
-        insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"first batch\"}", &PEER, "h"));
+        insert(db,
+               record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"first batch\"}", &PEER, "h"));
     assert_int_equal(cl_db_commit(db), SQLITE_OK);
     assert_int_equal(cl_db_fts_step(db, 100), 3);
     cl_db_close(db);
@@ -568,14 +573,17 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_database_schema, make_fixture, remove_fixture),
-        cmocka_unit_test_setup_teardown(test_insert_entries_and_rejects, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_insert_entries_and_rejects, make_fixture,
+                                        remove_fixture),
         cmocka_unit_test_setup_teardown(test_uncommitted_is_gone, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_insert_error, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_fts_in_chunks, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_reopen_existing, make_fixture, remove_fixture),
-        cmocka_unit_test_setup_teardown(test_wal_pages_and_checkpoint, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_wal_pages_and_checkpoint, make_fixture,
+                                        remove_fixture),
         cmocka_unit_test_setup_teardown(test_empty_file_is_new, make_fixture, remove_fixture),
-        cmocka_unit_test_setup_teardown(test_refuses_foreign_database, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_refuses_foreign_database, make_fixture,
+                                        remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_non_sqlite_file, make_fixture, remove_fixture),
     };

@@ -24,8 +24,8 @@
 /* Receipt time 2026-11-27T10:15:03Z. */
 #define RECEIVED 1795774503000000LL
 
-static const cl_peer PEER = {999, 1000, 1000};
-static const cl_peer NO_PEER = {-1, -1, -1};
+static const cl_peer PEER = { 999, 1000, 1000 };
+static const cl_peer NO_PEER = { -1, -1, -1 };
 
 /* Validates line as received from peer; the caller frees the record. */
 static cl_record *entry_from(const char *line, const cl_peer *peer, const char *default_host)
@@ -43,8 +43,7 @@ static cl_record *entry_from(const char *line, const cl_peer *peer, const char *
     cl_validate_line(&v, buf, n, RECEIVED, peer, &res);
     free(buf);
     if (res.kind != CL_LINE_ENTRY)
-        fail_msg("not an entry: %s (%s)", line,
-                 res.rec ? res.rec->u.r.message.p : "no record");
+        fail_msg("not an entry: %s (%s)", line, res.rec ? res.rec->u.r.message.p : "no record");
     return res.rec;
 }
 
@@ -128,28 +127,29 @@ static void test_escape(void **state)
         size_t n;
         const char *out;
     } cases[] = {
-        {"plain text", 10, "plain text"},
-        {"a\nb", 3, "a\\nb"},
-        {"a\rb", 3, "a\\rb"},
-        {"a\tb", 3, "a\\tb"},
-        {"a\\b", 3, "a\\\\b"},
-        {"\x1b[31mred", 8, "\\x1b[31mred"},
-        {"\x7f", 1, "\\x7f"},
-        {"\0", 1, "\\x00"},
-        {"\x01\x1f", 2, "\\x01\\x1f"},
-        {"\x0b\x0c", 2, "\\x0b\\x0c"},
-        {"\xc2\x85", 2, "\\u0085"},    /* NEL */
-        {"\xc2\x80", 2, "\\u0080"},
-        {"\xc2\x9b", 2, "\\u009b"},    /* CSI */
-        {"\xc2\x9f", 2, "\\u009f"},
-        {"a\xe2\x80\xa8z", 5, "a\\u2028z"},
-        {"\xe2\x80\xa9", 3, "\\u2029"},
+        { "plain text", 10, "plain text" },
+        { "a\nb", 3, "a\\nb" },
+        { "a\rb", 3, "a\\rb" },
+        { "a\tb", 3, "a\\tb" },
+        { "a\\b", 3, "a\\\\b" },
+        { "\x1b[31mred", 8, "\\x1b[31mred" },
+        { "\x7f", 1, "\\x7f" },
+        { "\0", 1, "\\x00" },
+        { "\x01\x1f", 2, "\\x01\\x1f" },
+        { "\x0b\x0c", 2, "\\x0b\\x0c" },
+        { "\xc2\x85", 2, "\\u0085" }, /* NEL */
+        { "\xc2\x80", 2, "\\u0080" },
+        { "\xc2\x9b", 2, "\\u009b" }, /* CSI */
+        { "\xc2\x9f", 2, "\\u009f" },
+        { "a\xe2\x80\xa8z", 5, "a\\u2028z" },
+        { "\xe2\x80\xa9", 3, "\\u2029" },
         /* Neighbours of the dangerous ranges stay as they are. */
-        {"\xc2\xa0", 2, "\xc2\xa0"},   /* NBSP */
-        {"\xe2\x80\xa7\xe2\x80\xaa", 6, "\xe2\x80\xa7\xe2\x80\xaa"},
-        {"h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12, "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
-        {"\"quoted\"", 8, "\"quoted\""},
-        {"", 0, ""},
+        { "\xc2\xa0", 2, "\xc2\xa0" }, /* NBSP */
+        { "\xe2\x80\xa7\xe2\x80\xaa", 6, "\xe2\x80\xa7\xe2\x80\xaa" },
+        { "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12,
+          "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+        { "\"quoted\"", 8, "\"quoted\"" },
+        { "", 0, "" },
     };
 
     (void)state;
@@ -220,14 +220,14 @@ static void test_json_string(void **state)
         size_t n;
         const char *out;
     } cases[] = {
-        {"plain", 5, "\"plain\""},
-        {"say \"hi\"", 8, "\"say \\\"hi\\\"\""},
-        {"a\\b", 3, "\"a\\\\b\""},
-        {"\n\r\t", 3, "\"\\n\\r\\t\""},
-        {"\x01\x1b\x7f", 3, "\"\\u0001\\u001b\\u007f\""},
-        {"\xc2\x85\xe2\x80\xa8\xe2\x80\xa9", 8, "\"\\u0085\\u2028\\u2029\""},
-        {"h\xc3\xa9", 3, "\"h\xc3\xa9\""},
-        {"", 0, "\"\""},
+        { "plain", 5, "\"plain\"" },
+        { "say \"hi\"", 8, "\"say \\\"hi\\\"\"" },
+        { "a\\b", 3, "\"a\\\\b\"" },
+        { "\n\r\t", 3, "\"\\n\\r\\t\"" },
+        { "\x01\x1b\x7f", 3, "\"\\u0001\\u001b\\u007f\"" },
+        { "\xc2\x85\xe2\x80\xa8\xe2\x80\xa9", 8, "\"\\u0085\\u2028\\u2029\"" },
+        { "h\xc3\xa9", 3, "\"h\xc3\xa9\"" },
+        { "", 0, "\"\"" },
     };
 
     (void)state;
@@ -250,7 +250,8 @@ static void test_json_string(void **state)
 
 static void test_json_safe(void **state)
 {
-    const char *in = "{\"s\":\"a\xc2\x85" "b\xe2\x80\xa8\x7f\",\"n\":[1,true]}";
+    const char *in = "{\"s\":\"a\xc2\x85"
+                     "b\xe2\x80\xa8\x7f\",\"n\":[1,true]}";
     const char *expect = "{\"s\":\"a\\u0085b\\u2028\\u007f\",\"n\":[1,true]}";
     const char *plain = "{\"k\":\"v \\n \\u00e9\"}";
     char out[128];
@@ -269,18 +270,19 @@ static void test_json_safe(void **state)
 static void test_plain_known_record(void **state)
 {
     (void)state;
-    assert_formats("{\"ts\":\"2026-11-27T10:15:02.123456Z\",\"level\":\"error\",\"app\":\"billing\","
-                   "\"host\":\"web-01\",\"pid\":4242,\"msg\":\"payment declined\","
-                   "\"fields\":{\"order\":81723}}",
-                   &PEER, CL_TEXT_PLAIN,
-                   "2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: payment declined "
-                   "{\"order\":81723}\n");
+    assert_formats(
+        "{\"ts\":\"2026-11-27T10:15:02.123456Z\",\"level\":\"error\",\"app\":\"billing\","
+        "\"host\":\"web-01\",\"pid\":4242,\"msg\":\"payment declined\","
+        "\"fields\":{\"order\":81723}}",
+        &PEER, CL_TEXT_PLAIN,
+        "2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: payment declined "
+        "{\"order\":81723}\n");
 }
 
 static void test_plain_pid_source(void **state)
 {
     const char *line = "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\"}";
-    const cl_peer pid_zero = {0, 0, 0};
+    const cl_peer pid_zero = { 0, 0, 0 };
 
     (void)state;
     /* No claimed pid: the one the kernel vouches for. */
@@ -289,21 +291,24 @@ static void test_plain_pid_source(void **state)
     assert_formats(line, &NO_PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web INFO: m\n");
     assert_formats(line, &pid_zero, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web INFO: m\n");
     /* A claimed pid wins over the peer's, even 0. */
-    assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\",\"pid\":0}",
-                   &PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web[0] INFO: m\n");
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\",\"pid\":0}",
+        &PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web[0] INFO: m\n");
 }
 
 static void test_plain_fields_and_extra(void **state)
 {
     (void)state;
-    assert_formats("{\"ts\":0,\"level\":\"debug\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
-                   "\"zone\":\"eu\",\"n\":[1, 2]}",
-                   &NO_PEER, CL_TEXT_PLAIN,
-                   "1970-01-01T00:00:00.000000Z h web DEBUG: m extra={\"zone\":\"eu\",\"n\":[1,2]}\n");
-    assert_formats("{\"ts\":0,\"level\":7,\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
-                   "\"fields\":{ \"a\" : 1 },\"zone\":\"eu\"}",
-                   &NO_PEER, CL_TEXT_PLAIN,
-                   "1970-01-01T00:00:00.000000Z h web DEBUG: m {\"a\":1} extra={\"zone\":\"eu\"}\n");
+    assert_formats(
+        "{\"ts\":0,\"level\":\"debug\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
+        "\"zone\":\"eu\",\"n\":[1, 2]}",
+        &NO_PEER, CL_TEXT_PLAIN,
+        "1970-01-01T00:00:00.000000Z h web DEBUG: m extra={\"zone\":\"eu\",\"n\":[1,2]}\n");
+    assert_formats(
+        "{\"ts\":0,\"level\":7,\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
+        "\"fields\":{ \"a\" : 1 },\"zone\":\"eu\"}",
+        &NO_PEER, CL_TEXT_PLAIN,
+        "1970-01-01T00:00:00.000000Z h web DEBUG: m {\"a\":1} extra={\"zone\":\"eu\"}\n");
     /* Empty fields are not worth a column. */
     assert_formats("{\"ts\":0,\"level\":\"trace\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
                    "\"fields\":{ }}",
@@ -421,9 +426,10 @@ static void test_json_known_record(void **state)
 static void test_json_minimal_record(void **state)
 {
     (void)state;
-    assert_formats("{\"ts\":0,\"level\":6,\"app\":\"web\",\"msg\":\"m\"}", &NO_PEER, CL_TEXT_JSON,
-                   "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03.000000Z\","
-                   "\"level\":\"info\",\"app\":\"web\",\"host\":\"collector-host\",\"msg\":\"m\"}\n");
+    assert_formats(
+        "{\"ts\":0,\"level\":6,\"app\":\"web\",\"msg\":\"m\"}", &NO_PEER, CL_TEXT_JSON,
+        "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03.000000Z\","
+        "\"level\":\"info\",\"app\":\"web\",\"host\":\"collector-host\",\"msg\":\"m\"}\n");
 }
 
 /* The bound holds for the worst cases: every byte of every string expanding
@@ -434,7 +440,7 @@ static void test_bound_worst_case(void **state)
         "\\u0001", /* 1 byte -> "\x01" (plain) or "\u0001" (JSON) */
         "\\u007f", "\\u0085", "\\u2028", "\\\\", "\\\"", "\\n", "\xc2\x85",
     };
-    const cl_peer wide_peer = {4294967295LL, 4294967295LL, 4294967295LL};
+    const cl_peer wide_peer = { 4294967295LL, 4294967295LL, 4294967295LL };
 
     (void)state;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -483,7 +489,8 @@ static void test_prerender(void **state)
 {
     static const char *const lines[] = {
         "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"short\"}",
-        "{\"level\":\"error\",\"app\":\"web\",\"msg\":\"tab\\there\",\"fields\":{\"k\":[1,2]},\"z\":1}",
+        "{\"level\":\"error\",\"app\":\"web\",\"msg\":\"tab\\there\",\"fields\":{\"k\":[1,2]},"
+        "\"z\":1}",
     };
     char *scratch = NULL;
     size_t cap = 0;

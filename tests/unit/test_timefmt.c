@@ -84,19 +84,19 @@ static void test_parse_fractions(void **state)
         const char *s;
         int64_t frac;
     } cases[] = {
-        {"2026-11-27T10:15:02.1Z", 100000},
-        {"2026-11-27T10:15:02.12Z", 120000},
-        {"2026-11-27T10:15:02.123Z", 123000},
-        {"2026-11-27T10:15:02.1234Z", 123400},
-        {"2026-11-27T10:15:02.12345Z", 123450},
-        {"2026-11-27T10:15:02.123456Z", 123456},
-        {"2026-11-27T10:15:02.1234567Z", 123456},
-        {"2026-11-27T10:15:02.12345678Z", 123456},
-        {"2026-11-27T10:15:02.123456789Z", 123456},
+        { "2026-11-27T10:15:02.1Z", 100000 },
+        { "2026-11-27T10:15:02.12Z", 120000 },
+        { "2026-11-27T10:15:02.123Z", 123000 },
+        { "2026-11-27T10:15:02.1234Z", 123400 },
+        { "2026-11-27T10:15:02.12345Z", 123450 },
+        { "2026-11-27T10:15:02.123456Z", 123456 },
+        { "2026-11-27T10:15:02.1234567Z", 123456 },
+        { "2026-11-27T10:15:02.12345678Z", 123456 },
+        { "2026-11-27T10:15:02.123456789Z", 123456 },
         /* Truncated, never rounded: rounding would move it to the next second. */
-        {"2026-11-27T10:15:02.999999999Z", 999999},
-        {"2026-11-27T10:15:02.000000001Z", 0},
-        {"2026-11-27T15:45:02.987654321+05:30", 987654},
+        { "2026-11-27T10:15:02.999999999Z", 999999 },
+        { "2026-11-27T10:15:02.000000001Z", 0 },
+        { "2026-11-27T15:45:02.987654321+05:30", 987654 },
     };
 
     (void)state;
@@ -162,15 +162,15 @@ static void test_parse_malformed(void **state)
         "2026-11-27T10:15:02",        /* no offset */
         "2026-11-27T10:15:02.123456", /* no offset */
         "2026-11-27T10:15",
-        "2026-13-01T00:00:00Z",       /* month */
+        "2026-13-01T00:00:00Z", /* month */
         "2026-00-01T00:00:00Z",
-        "2026-11-00T00:00:00Z",       /* day */
-        "2026-11-31T00:00:00Z",       /* November has 30 days */
+        "2026-11-00T00:00:00Z", /* day */
+        "2026-11-31T00:00:00Z", /* November has 30 days */
         "2026-04-31T00:00:00Z",
         "2026-11-32T00:00:00Z",
-        "2026-11-27T24:00:00Z",       /* hour */
-        "2026-11-27T10:60:00Z",       /* minute */
-        "2026-11-27T10:15:02Zjunk",   /* trailing junk */
+        "2026-11-27T24:00:00Z",     /* hour */
+        "2026-11-27T10:60:00Z",     /* minute */
+        "2026-11-27T10:15:02Zjunk", /* trailing junk */
         "2026-11-27T10:15:02Z ",
         "2026-11-27T10:15:02+05:30x",
         "2026-11-27T10:15:02+0530",
@@ -253,7 +253,7 @@ static void test_format_bounds(void **state)
 static void test_round_trip(void **state)
 {
     static const int64_t fixed[] = {
-        CL_TS_MIN_US, CL_TS_MIN_US + 1, -1, 0, 1, 999999, 1000000, T_EXAMPLE,
+        CL_TS_MIN_US,      CL_TS_MIN_US + 1, -1,           0, 1, 999999, 1000000, T_EXAMPLE,
         951782400000000LL, CL_TS_MAX_US - 1, CL_TS_MAX_US,
     };
     uint64_t x = 0x9E3779B97F4A7C15ULL;
@@ -312,7 +312,7 @@ static int is_leap(int64_t y)
  * numbers are consecutive calendar dates, in both directions. */
 static void test_days_round_trip(void **state)
 {
-    static const unsigned dim[13] = {0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    static const unsigned dim[13] = { 0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
     int64_t y = -2000;
     unsigned m = 1, d = 1;
     int64_t first = cl_days_from_civil(y, m, d);
@@ -325,8 +325,8 @@ static void test_days_round_trip(void **state)
 
         cl_civil_from_days(z, &yy, &mm, &dd);
         if (yy != y || mm != m || dd != d)
-            fail_msg("day %lld -> %lld-%u-%u, expected %lld-%u-%u", (long long)z, (long long)yy,
-                     mm, dd, (long long)y, m, d);
+            fail_msg("day %lld -> %lld-%u-%u, expected %lld-%u-%u", (long long)z, (long long)yy, mm,
+                     dd, (long long)y, m, d);
         if (cl_days_from_civil(y, m, d) != z)
             fail_msg("%lld-%u-%u -> %lld, expected %lld", (long long)y, m, d,
                      (long long)cl_days_from_civil(y, m, d), (long long)z);

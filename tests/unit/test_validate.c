@@ -29,7 +29,7 @@
 #define T_EXAMPLE 1795774502123456LL
 #define RECEIVED 1795774503000000LL
 
-static const cl_peer PEER = {31337, 1000, 100};
+static const cl_peer PEER = { 31337, 1000, 100 };
 static cl_validator V;
 
 /* The three required keys; E(...) appends more members to them. */
@@ -126,8 +126,8 @@ static int names(const char *s, const char *word)
 
 /* Asserts that line[0..n) is refused with reason and that the message
  * mentions needle (NULL: not checked); checks the whole reject record. */
-static void check_reject_n(const cl_validator *v, const char *line, size_t n,
-                           enum cl_reason reason, const char *needle)
+static void check_reject_n(const cl_validator *v, const char *line, size_t n, enum cl_reason reason,
+                           const char *needle)
 {
     cl_line_result res = judge_n(v, line, n);
     const cl_record *r = res.rec;
@@ -147,8 +147,7 @@ static void check_reject_n(const cl_validator *v, const char *line, size_t n,
 
         snprintf(msg, sizeof msg, "%s", r->u.r.message.p);
         cl_record_free(res.rec);
-        fail_msg("%.200s: reason %s (\"%s\"), expected %s", line, got, msg,
-                 cl_reason_code(reason));
+        fail_msg("%.200s: reason %s (\"%s\"), expected %s", line, got, msg, cl_reason_code(reason));
     }
     assert_int_equal(r->u.r.message.n, strlen(r->u.r.message.p));
     assert_true(r->u.r.message.n > 0);
@@ -233,18 +232,18 @@ static void test_reject_invalid_utf8(void **state)
         const char *bytes;
         size_t n;
     } bad[] = {
-        {"\xff", 1},             /* never valid */
-        {"\xc0\xaf", 2},         /* overlong "/" */
-        {"\xc1\xbf", 2},         /* overlong */
-        {"\xe0\x9f\xbf", 3},     /* overlong 3-byte */
-        {"\xf0\x8f\xbf\xbf", 4}, /* overlong 4-byte */
-        {"\xed\xa0\x80", 3},     /* encoded surrogate U+D800 */
-        {"\xed\xbf\xbf", 3},     /* encoded surrogate U+DFFF */
-        {"\xf4\x90\x80\x80", 4}, /* above U+10FFFF */
-        {"\xf5\x80\x80\x80", 4},
-        {"\x80", 1},             /* lone continuation byte */
-        {"\xe2\x82", 2},         /* truncated sequence */
-        {"\xc3(", 2},            /* lead byte without continuation */
+        { "\xff", 1 },             /* never valid */
+        { "\xc0\xaf", 2 },         /* overlong "/" */
+        { "\xc1\xbf", 2 },         /* overlong */
+        { "\xe0\x9f\xbf", 3 },     /* overlong 3-byte */
+        { "\xf0\x8f\xbf\xbf", 4 }, /* overlong 4-byte */
+        { "\xed\xa0\x80", 3 },     /* encoded surrogate U+D800 */
+        { "\xed\xbf\xbf", 3 },     /* encoded surrogate U+DFFF */
+        { "\xf4\x90\x80\x80", 4 }, /* above U+10FFFF */
+        { "\xf5\x80\x80\x80", 4 },
+        { "\x80", 1 },     /* lone continuation byte */
+        { "\xe2\x82", 2 }, /* truncated sequence */
+        { "\xc3(", 2 },    /* lead byte without continuation */
     };
     const char *prefix = "{\"app\":\"web\",\"level\":\"info\",\"msg\":\"";
 
@@ -279,11 +278,11 @@ static void test_reject_control_char(void **state)
 static void test_reject_not_json(void **state)
 {
     static const char *const bad[] = {
-        "{" REQ ",}",                      /* trailing comma */
-        "{" REQ "} x",                     /* trailing garbage */
-        "{" REQ "}{\"a\":1}",              /* two documents */
-        E(",\"n\":01"),                    /* leading zero */
-        E(",\"n\":1.}"),                   /* no fraction digits */
+        "{" REQ ",}",         /* trailing comma */
+        "{" REQ "} x",        /* trailing garbage */
+        "{" REQ "}{\"a\":1}", /* two documents */
+        E(",\"n\":01"),       /* leading zero */
+        E(",\"n\":1.}"),      /* no fraction digits */
         E(",\"n\":1.e5"),
         E(",\"n\":-"),
         E(",\"n\":.5"),
@@ -293,10 +292,10 @@ static void test_reject_not_json(void **state)
         E(",\"n\":NaN"),
         E(",\"n\":Infinity"),
         E(",\"n\":tru"),
-        E(",\"s\":\"\\ud800\""),           /* unpaired high surrogate */
-        E(",\"s\":\"\\udc00\""),           /* lone low surrogate */
-        E(",\"s\":\"\\ud800\\u0041\""),    /* high surrogate, then not a low one */
-        E(",\"s\":\"\\x41\""),             /* not a JSON escape */
+        E(",\"s\":\"\\ud800\""),        /* unpaired high surrogate */
+        E(",\"s\":\"\\udc00\""),        /* lone low surrogate */
+        E(",\"s\":\"\\ud800\\u0041\""), /* high surrogate, then not a low one */
+        E(",\"s\":\"\\x41\""),          /* not a JSON escape */
         E(",\"s\":'single'"),
         "{'app':'web'}",
         "{\"app\"}",
@@ -304,7 +303,7 @@ static void test_reject_not_json(void **state)
         "{\"app\":\"web\"",
         "\"unterminated",
         "hello",
-        "\xef\xbb\xbf{" REQ "}",            /* byte-order mark */
+        "\xef\xbb\xbf{" REQ "}", /* byte-order mark */
     };
 
     (void)state;
@@ -385,7 +384,9 @@ static void test_depth_message(void **state)
 
 static void test_reject_not_object(void **state)
 {
-    static const char *const bad[] = {"[1,2]", "[]", "\"msg\"", "42", "null", "true", "[{" REQ "}]"};
+    static const char *const bad[] = {
+        "[1,2]", "[]", "\"msg\"", "42", "null", "true", "[{" REQ "}]"
+    };
 
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -401,81 +402,81 @@ static void test_reject_keyed(void **state)
         const char *key;
     } cases[] = {
         /* duplicate_key */
-        {E(",\"app\":\"other\""), CL_R_DUPLICATE_KEY, "app"},
-        {E(",\"zone\":1,\"zone\":2"), CL_R_DUPLICATE_KEY, "zone"},
-        {E(",\"fields\":{\"k\":1,\"k\":2}"), CL_R_DUPLICATE_KEY, "k"},
-        {E(",\"fields\":{\"a\":{\"deep\":1,\"deep\":1}}"), CL_R_DUPLICATE_KEY, "deep"},
+        { E(",\"app\":\"other\""), CL_R_DUPLICATE_KEY, "app" },
+        { E(",\"zone\":1,\"zone\":2"), CL_R_DUPLICATE_KEY, "zone" },
+        { E(",\"fields\":{\"k\":1,\"k\":2}"), CL_R_DUPLICATE_KEY, "k" },
+        { E(",\"fields\":{\"a\":{\"deep\":1,\"deep\":1}}"), CL_R_DUPLICATE_KEY, "deep" },
         /* missing_field */
-        {"{\"level\":\"info\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "msg"},
-        {"{\"msg\":\"m\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "level"},
-        {"{\"msg\":\"m\",\"level\":\"info\"}", CL_R_MISSING_FIELD, "app"},
-        {"{}", CL_R_MISSING_FIELD, "msg"},
+        { "{\"level\":\"info\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "msg" },
+        { "{\"msg\":\"m\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "level" },
+        { "{\"msg\":\"m\",\"level\":\"info\"}", CL_R_MISSING_FIELD, "app" },
+        { "{}", CL_R_MISSING_FIELD, "msg" },
         /* Keys are case-sensitive: "MSG" is an unknown key, not msg. */
-        {"{\"MSG\":\"m\",\"level\":\"info\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "msg"},
+        { "{\"MSG\":\"m\",\"level\":\"info\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "msg" },
         /* bad_type */
-        {"{\"app\":\"web\",\"level\":\"info\",\"msg\":1}", CL_R_BAD_TYPE, "msg"},
-        {"{\"app\":\"web\",\"level\":\"info\",\"msg\":null}", CL_R_BAD_TYPE, "msg"},
-        {"{\"app\":true,\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_TYPE, "app"},
-        {"{\"app\":[\"web\"],\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_TYPE, "app"},
-        {"{\"app\":\"web\",\"level\":true,\"msg\":\"m\"}", CL_R_BAD_TYPE, "level"},
-        {"{\"app\":\"web\",\"level\":null,\"msg\":\"m\"}", CL_R_BAD_TYPE, "level"},
-        {"{\"app\":\"web\",\"level\":{},\"msg\":\"m\"}", CL_R_BAD_TYPE, "level"},
-        {E(",\"ts\":true"), CL_R_BAD_TYPE, "ts"},
-        {E(",\"ts\":null"), CL_R_BAD_TYPE, "ts"},
-        {E(",\"ts\":[1]"), CL_R_BAD_TYPE, "ts"},
-        {E(",\"host\":1"), CL_R_BAD_TYPE, "host"},
-        {E(",\"pid\":\"12\""), CL_R_BAD_TYPE, "pid"},
-        {E(",\"pid\":true"), CL_R_BAD_TYPE, "pid"},
-        {E(",\"tid\":[1]"), CL_R_BAD_TYPE, "tid"},
-        {E(",\"logger\":{}"), CL_R_BAD_TYPE, "logger"},
-        {E(",\"trace_id\":1"), CL_R_BAD_TYPE, "trace_id"},
-        {E(",\"span_id\":false"), CL_R_BAD_TYPE, "span_id"},
-        {E(",\"fields\":[1]"), CL_R_BAD_TYPE, "fields"},
-        {E(",\"fields\":\"x\""), CL_R_BAD_TYPE, "fields"},
-        {E(",\"fields\":null"), CL_R_BAD_TYPE, "fields"},
+        { "{\"app\":\"web\",\"level\":\"info\",\"msg\":1}", CL_R_BAD_TYPE, "msg" },
+        { "{\"app\":\"web\",\"level\":\"info\",\"msg\":null}", CL_R_BAD_TYPE, "msg" },
+        { "{\"app\":true,\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_TYPE, "app" },
+        { "{\"app\":[\"web\"],\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_TYPE, "app" },
+        { "{\"app\":\"web\",\"level\":true,\"msg\":\"m\"}", CL_R_BAD_TYPE, "level" },
+        { "{\"app\":\"web\",\"level\":null,\"msg\":\"m\"}", CL_R_BAD_TYPE, "level" },
+        { "{\"app\":\"web\",\"level\":{},\"msg\":\"m\"}", CL_R_BAD_TYPE, "level" },
+        { E(",\"ts\":true"), CL_R_BAD_TYPE, "ts" },
+        { E(",\"ts\":null"), CL_R_BAD_TYPE, "ts" },
+        { E(",\"ts\":[1]"), CL_R_BAD_TYPE, "ts" },
+        { E(",\"host\":1"), CL_R_BAD_TYPE, "host" },
+        { E(",\"pid\":\"12\""), CL_R_BAD_TYPE, "pid" },
+        { E(",\"pid\":true"), CL_R_BAD_TYPE, "pid" },
+        { E(",\"tid\":[1]"), CL_R_BAD_TYPE, "tid" },
+        { E(",\"logger\":{}"), CL_R_BAD_TYPE, "logger" },
+        { E(",\"trace_id\":1"), CL_R_BAD_TYPE, "trace_id" },
+        { E(",\"span_id\":false"), CL_R_BAD_TYPE, "span_id" },
+        { E(",\"fields\":[1]"), CL_R_BAD_TYPE, "fields" },
+        { E(",\"fields\":\"x\""), CL_R_BAD_TYPE, "fields" },
+        { E(",\"fields\":null"), CL_R_BAD_TYPE, "fields" },
         /* bad_level */
-        {"{\"app\":\"web\",\"level\":\"warn\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":\"\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":\"5\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":\" info\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":\"informational\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":8,\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":-1,\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
-        {"{\"app\":\"web\",\"level\":4.5,\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level"},
+        { "{\"app\":\"web\",\"level\":\"warn\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":\"\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":\"5\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":\" info\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":\"informational\",\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":8,\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":-1,\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
+        { "{\"app\":\"web\",\"level\":4.5,\"msg\":\"m\"}", CL_R_BAD_LEVEL, "level" },
         /* bad_timestamp */
-        {E(",\"ts\":\"2026-11-27T10:15:02\""), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":\"2026-02-30T00:00:00Z\""), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":\"2026-11-27T10:15:02.1234567890Z\""), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":\"yesterday\""), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":\"\""), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":\"0000-12-31T23:59:59Z\""), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":-62135596801"), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":253402300800"), CL_R_BAD_TIMESTAMP, "ts"},
-        {E(",\"ts\":1e300"), CL_R_BAD_TIMESTAMP, "ts"},
+        { E(",\"ts\":\"2026-11-27T10:15:02\""), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":\"2026-02-30T00:00:00Z\""), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":\"2026-11-27T10:15:02.1234567890Z\""), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":\"yesterday\""), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":\"\""), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":\"0000-12-31T23:59:59Z\""), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":-62135596801"), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":253402300800"), CL_R_BAD_TIMESTAMP, "ts" },
+        { E(",\"ts\":1e300"), CL_R_BAD_TIMESTAMP, "ts" },
         /* bad_value */
-        {"{\"app\":\"\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app"},
-        {"{\"app\":\"a\\u0001b\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app"},
-        {"{\"app\":\"a\\nb\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app"},
-        {"{\"app\":\"a\\u007f\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app"},
-        {"{\"app\":\"a\\u0085\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app"},
-        {"{\"app\":\"a\xc2\x9f\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app"},
-        {E(",\"host\":\"\""), CL_R_BAD_VALUE, "host"},
-        {E(",\"host\":\"a\\tb\""), CL_R_BAD_VALUE, "host"},
-        {E(",\"pid\":-1"), CL_R_BAD_VALUE, "pid"},
-        {E(",\"pid\":1.5"), CL_R_BAD_VALUE, "pid"},
-        {E(",\"pid\":4294967296"), CL_R_BAD_VALUE, "pid"},
-        {E(",\"tid\":-1"), CL_R_BAD_VALUE, "tid"},
-        {E(",\"logger\":\"\""), CL_R_BAD_VALUE, "logger"},
-        {E(",\"logger\":\"a\\u001bb\""), CL_R_BAD_VALUE, "logger"},
-        {E(",\"trace_id\":\"\""), CL_R_BAD_VALUE, "trace_id"},
-        {E(",\"span_id\":\"\""), CL_R_BAD_VALUE, "span_id"},
-        {E(",\"span_id\":\"\\r\""), CL_R_BAD_VALUE, "span_id"},
+        { "{\"app\":\"\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app" },
+        { "{\"app\":\"a\\u0001b\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app" },
+        { "{\"app\":\"a\\nb\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app" },
+        { "{\"app\":\"a\\u007f\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app" },
+        { "{\"app\":\"a\\u0085\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app" },
+        { "{\"app\":\"a\xc2\x9f\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_BAD_VALUE, "app" },
+        { E(",\"host\":\"\""), CL_R_BAD_VALUE, "host" },
+        { E(",\"host\":\"a\\tb\""), CL_R_BAD_VALUE, "host" },
+        { E(",\"pid\":-1"), CL_R_BAD_VALUE, "pid" },
+        { E(",\"pid\":1.5"), CL_R_BAD_VALUE, "pid" },
+        { E(",\"pid\":4294967296"), CL_R_BAD_VALUE, "pid" },
+        { E(",\"tid\":-1"), CL_R_BAD_VALUE, "tid" },
+        { E(",\"logger\":\"\""), CL_R_BAD_VALUE, "logger" },
+        { E(",\"logger\":\"a\\u001bb\""), CL_R_BAD_VALUE, "logger" },
+        { E(",\"trace_id\":\"\""), CL_R_BAD_VALUE, "trace_id" },
+        { E(",\"span_id\":\"\""), CL_R_BAD_VALUE, "span_id" },
+        { E(",\"span_id\":\"\\r\""), CL_R_BAD_VALUE, "span_id" },
         /* bad_number: finite doubles only */
-        {E(",\"fields\":{\"x\":1e400}"), CL_R_BAD_NUMBER, "fields"},
-        {E(",\"fields\":{\"a\":[1,-1e400]}"), CL_R_BAD_NUMBER, "fields"},
-        {E(",\"pid\":1e400"), CL_R_BAD_NUMBER, "pid"},
-        {E(",\"ts\":1e400"), CL_R_BAD_NUMBER, "ts"},
-        {E(",\"weight\":-1e999"), CL_R_BAD_NUMBER, "weight"},
+        { E(",\"fields\":{\"x\":1e400}"), CL_R_BAD_NUMBER, "fields" },
+        { E(",\"fields\":{\"a\":[1,-1e400]}"), CL_R_BAD_NUMBER, "fields" },
+        { E(",\"pid\":1e400"), CL_R_BAD_NUMBER, "pid" },
+        { E(",\"ts\":1e400"), CL_R_BAD_NUMBER, "ts" },
+        { E(",\"weight\":-1e999"), CL_R_BAD_NUMBER, "weight" },
     };
 
     (void)state;
@@ -493,7 +494,8 @@ static void test_reject_nul_char_code(void **state)
     /* An escaped backslash followed by "u0000" is not a NUL... */
     cl_record_free(accept_line("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"a\\\\u0000b\"}"));
     /* ...but an escaped backslash and then a real \u0000 escape is. */
-    check_reject("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"\\\\\\u0000\"}", CL_R_NUL_CHAR, NULL);
+    check_reject("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"\\\\\\u0000\"}", CL_R_NUL_CHAR,
+                 NULL);
 }
 
 /* PROTOCOL.md: every reject's message names the offending key. The NUL check
@@ -502,7 +504,8 @@ static void test_reject_nul_char_code(void **state)
 static void test_reject_nul_char_names_key(void **state)
 {
     (void)state;
-    check_reject("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"a\\u0000b\"}", CL_R_NUL_CHAR, "msg");
+    check_reject("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"a\\u0000b\"}", CL_R_NUL_CHAR,
+                 "msg");
     check_reject(E(",\"fields\":{\"x\":\"\\u0000\"}"), CL_R_NUL_CHAR, "fields");
 }
 
@@ -520,7 +523,9 @@ static void test_string_length_limits(void **state)
     static const struct {
         const char *key;
         size_t max;
-    } keys[] = {{"app", 128}, {"host", 255}, {"logger", 256}, {"trace_id", 64}, {"span_id", 64}};
+    } keys[] = {
+        { "app", 128 }, { "host", 255 }, { "logger", 256 }, { "trace_id", 64 }, { "span_id", 64 }
+    };
 
     (void)state;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -707,8 +712,8 @@ static void test_precedence(void **state)
 /* The reject keeps at most CL_REJECT_RAW_MAX bytes but the full length. */
 static void test_reject_raw_cap(void **state)
 {
-    static const size_t sizes[] = {CL_REJECT_RAW_MAX - 1, CL_REJECT_RAW_MAX, CL_REJECT_RAW_MAX + 1,
-                                   10000, 65536};
+    static const size_t sizes[] = { CL_REJECT_RAW_MAX - 1, CL_REJECT_RAW_MAX, CL_REJECT_RAW_MAX + 1,
+                                    10000, 65536 };
 
     (void)state;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -794,7 +799,8 @@ static void test_valid_msg_content(void **state)
     (void)state;
     /* Escapes are decoded in msg; control characters are allowed there
      * (the text sink escapes them); an empty msg is allowed. */
-    r = accept_line("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"a\\nb\\t\\u00e9\\ud83d\\ude00\\\"\"}");
+    r = accept_line(
+        "{\"app\":\"web\",\"level\":\"info\",\"msg\":\"a\\nb\\t\\u00e9\\ud83d\\ude00\\\"\"}");
     assert_str(&r->u.e.msg, "a\nb\t\xc3\xa9\xf0\x9f\x98\x80\"");
     cl_record_free(r);
     r = accept_line("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"\"}");
@@ -812,11 +818,26 @@ static void test_levels(void **state)
         const char *json;
         int level;
     } cases[] = {
-        {"\"emergency\"", 0}, {"\"alert\"", 1},  {"\"critical\"", 2}, {"\"error\"", 3},
-        {"\"warning\"", 4},   {"\"notice\"", 5}, {"\"info\"", 6},     {"\"debug\"", 7},
-        {"\"trace\"", 8},     {"\"TRACE\"", 8},  {"\"Warning\"", 4},  {"\"eRRoR\"", 3},
-        {"0", 0},             {"1", 1},          {"2", 2},            {"3", 3},
-        {"4", 4},             {"5", 5},          {"6", 6},            {"7", 7},
+        { "\"emergency\"", 0 },
+        { "\"alert\"", 1 },
+        { "\"critical\"", 2 },
+        { "\"error\"", 3 },
+        { "\"warning\"", 4 },
+        { "\"notice\"", 5 },
+        { "\"info\"", 6 },
+        { "\"debug\"", 7 },
+        { "\"trace\"", 8 },
+        { "\"TRACE\"", 8 },
+        { "\"Warning\"", 4 },
+        { "\"eRRoR\"", 3 },
+        { "0", 0 },
+        { "1", 1 },
+        { "2", 2 },
+        { "3", 3 },
+        { "4", 4 },
+        { "5", 5 },
+        { "6", 6 },
+        { "7", 7 },
     };
 
     (void)state;
@@ -837,19 +858,19 @@ static void test_timestamps(void **state)
         const char *json;
         int64_t us;
     } cases[] = {
-        {"\"2026-11-27T10:15:02.123456Z\"", T_EXAMPLE},
-        {"\"2026-11-27T15:45:02.123456+05:30\"", T_EXAMPLE},
-        {"\"2026-11-27T02:15:02.123456-08:00\"", T_EXAMPLE},
-        {"\"2026-11-27 10:15:02.123456789Z\"", T_EXAMPLE},
-        {"\"2016-12-31T23:59:60Z\"", 1483228799999999LL},
-        {"1700000000", 1700000000000000LL},
-        {"1700000000.25", 1700000000250000LL},
-        {"1700000000.123456", 1700000000123456LL},
-        {"1.7e9", 1700000000000000LL},
-        {"0", 0},
-        {"-1.5", -1500000},
-        {"-62135596800", -62135596800000000LL},
-        {"253402300799", 253402300799000000LL},
+        { "\"2026-11-27T10:15:02.123456Z\"", T_EXAMPLE },
+        { "\"2026-11-27T15:45:02.123456+05:30\"", T_EXAMPLE },
+        { "\"2026-11-27T02:15:02.123456-08:00\"", T_EXAMPLE },
+        { "\"2026-11-27 10:15:02.123456789Z\"", T_EXAMPLE },
+        { "\"2016-12-31T23:59:60Z\"", 1483228799999999LL },
+        { "1700000000", 1700000000000000LL },
+        { "1700000000.25", 1700000000250000LL },
+        { "1700000000.123456", 1700000000123456LL },
+        { "1.7e9", 1700000000000000LL },
+        { "0", 0 },
+        { "-1.5", -1500000 },
+        { "-62135596800", -62135596800000000LL },
+        { "253402300799", 253402300799000000LL },
     };
 
     (void)state;
@@ -892,14 +913,15 @@ static void test_fields_byte_for_byte(void **state)
         const char *fields;
         const char *stored;
     } cases[] = {
-        {"{ \"id\" : 12345678901234567890 , \"s\":\"a b\" }",
-         "{\"id\":12345678901234567890,\"s\":\"a b\"}"},
-        {"{\"f\":1.50,\"e\":1E+2,\"z\":-0,\"big\":1e308}", "{\"f\":1.50,\"e\":1E+2,\"z\":-0,\"big\":1e308}"},
-        {"{\"s\":\"q\\\" \\\\ \\u00e9 \\n\"}", "{\"s\":\"q\\\" \\\\ \\u00e9 \\n\"}"},
-        {"{\t\"a\" :\r[ 1 ,\t2 ] ,\"b\": { } , \"c\" : [ ] , \"d\":null,\"t\":true}",
-         "{\"a\":[1,2],\"b\":{},\"c\":[],\"d\":null,\"t\":true}"},
-        {"{}", "{}"},
-        {"{ }", "{}"},
+        { "{ \"id\" : 12345678901234567890 , \"s\":\"a b\" }",
+          "{\"id\":12345678901234567890,\"s\":\"a b\"}" },
+        { "{\"f\":1.50,\"e\":1E+2,\"z\":-0,\"big\":1e308}",
+          "{\"f\":1.50,\"e\":1E+2,\"z\":-0,\"big\":1e308}" },
+        { "{\"s\":\"q\\\" \\\\ \\u00e9 \\n\"}", "{\"s\":\"q\\\" \\\\ \\u00e9 \\n\"}" },
+        { "{\t\"a\" :\r[ 1 ,\t2 ] ,\"b\": { } , \"c\" : [ ] , \"d\":null,\"t\":true}",
+          "{\"a\":[1,2],\"b\":{},\"c\":[],\"d\":null,\"t\":true}" },
+        { "{}", "{}" },
+        { "{ }", "{}" },
     };
 
     (void)state;
@@ -976,14 +998,14 @@ static void test_op_id_verbatim(void **state)
     static const struct {
         const char *line, *id;
     } cases[] = {
-        {"{\"op\":\"sync\",\"id\":18446744073709551615}", "18446744073709551615"},
-        {"{\"op\":\"sync\", \"id\" : 0.30000000000000004 }", "0.30000000000000004"},
-        {"{\"id\":-1E+400x,\"op\":\"sync\"}", NULL}, /* not JSON: a reject */
-        {"{\"id\":\"req \\\"7\\\"\",\"op\":\"sync\"}", "\"req \\\"7\\\"\""},
-        {"{\"op\":\"sync\",\"id\":{ \"a\" : [ 1 , 2 ] }}", "{\"a\":[1,2]}"},
-        {"{\"op\":\"sync\",\"id\":null}", "null"},
-        {"{\"op\":\"sync\"}", NULL},
-        {"{\"op\":\"sync\",\"ID\":5}", NULL},
+        { "{\"op\":\"sync\",\"id\":18446744073709551615}", "18446744073709551615" },
+        { "{\"op\":\"sync\", \"id\" : 0.30000000000000004 }", "0.30000000000000004" },
+        { "{\"id\":-1E+400x,\"op\":\"sync\"}", NULL }, /* not JSON: a reject */
+        { "{\"id\":\"req \\\"7\\\"\",\"op\":\"sync\"}", "\"req \\\"7\\\"\"" },
+        { "{\"op\":\"sync\",\"id\":{ \"a\" : [ 1 , 2 ] }}", "{\"a\":[1,2]}" },
+        { "{\"op\":\"sync\",\"id\":null}", "null" },
+        { "{\"op\":\"sync\"}", NULL },
+        { "{\"op\":\"sync\",\"ID\":5}", NULL },
     };
 
     (void)state;
@@ -1020,7 +1042,8 @@ static void test_op_outlives_later_lines(void **state)
     cl_line_result op = judge("{\"op\":\"sync\",\"id\":\"abc\",\"extra\":[1,2,3]}");
     char *msg = repeat("y", 60000);
     char *line = xprintf("{\"app\":\"web\",\"level\":\"info\",\"msg\":\"%s\","
-                         "\"fields\":{\"a\":\"%s\"}}", msg, msg + 50000);
+                         "\"fields\":{\"a\":\"%s\"}}",
+                         msg, msg + 50000);
 
     (void)state;
     assert_int_equal(op.kind, CL_LINE_OP);
@@ -1040,7 +1063,7 @@ static void test_op_outlives_later_lines(void **state)
 
 static void test_blank_lines(void **state)
 {
-    static const char *const blanks[] = {"", " ", "\t", " \t \t  "};
+    static const char *const blanks[] = { "", " ", "\t", " \t \t  " };
 
     (void)state;
     for (size_t i = 0; i < sizeof blanks / sizeof blanks[0]; i++) {
@@ -1057,8 +1080,8 @@ static void test_blank_lines(void **state)
 
 static void test_level_parse(void **state)
 {
-    static const char *const names_lc[] = {"emergency", "alert", "critical", "error", "warning",
-                                           "notice",    "info",  "debug",    "trace"};
+    static const char *const names_lc[] = { "emergency", "alert", "critical", "error", "warning",
+                                            "notice",    "info",  "debug",    "trace" };
 
     (void)state;
     for (int i = 0; i < CL_LVL_COUNT; i++) {
@@ -1091,17 +1114,17 @@ static void test_level_parse(void **state)
 static void test_reason_codes(void **state)
 {
     static const char *const codes[CL_R_COUNT] = {
-        "ok",          "too_large",    "invalid_utf8",  "control_char",  "not_json",
-        "too_deep",    "not_object",   "duplicate_key", "missing_field", "bad_type",
-        "bad_level",   "bad_timestamp", "bad_value",    "too_long",      "too_many_members",
-        "nul_char",    "bad_number",   "truncated",     "no_memory",
+        "ok",        "too_large",     "invalid_utf8",  "control_char",  "not_json",
+        "too_deep",  "not_object",    "duplicate_key", "missing_field", "bad_type",
+        "bad_level", "bad_timestamp", "bad_value",     "too_long",      "too_many_members",
+        "nul_char",  "bad_number",    "truncated",     "no_memory",
     };
 
     (void)state;
     for (int i = 0; i < CL_R_COUNT; i++)
         assert_string_equal(cl_reason_code((enum cl_reason)i), codes[i]);
     assert_string_equal(cl_reason_code(CL_R_COUNT), "unknown");
-    assert_string_equal(cl_reason_code((enum cl_reason)-1), "unknown");
+    assert_string_equal(cl_reason_code((enum cl_reason) - 1), "unknown");
 }
 
 static void test_record_reject(void **state)
@@ -1135,34 +1158,34 @@ static void test_utf8_check(void **state)
         size_t n;
         size_t bad; /* expected return; n means valid */
     } cases[] = {
-        {"plain ascii", 11, 11},
-        {"\xc2\x80", 2, 2},                 /* U+0080, smallest 2-byte */
-        {"\xdf\xbf", 2, 2},                 /* U+07FF */
-        {"\xe0\xa0\x80", 3, 3},             /* U+0800, smallest 3-byte */
-        {"\xed\x9f\xbf", 3, 3},             /* U+D7FF, just below surrogates */
-        {"\xee\x80\x80", 3, 3},             /* U+E000, just above */
-        {"\xef\xbf\xbf", 3, 3},             /* U+FFFF */
-        {"\xf0\x90\x80\x80", 4, 4},         /* U+10000, smallest 4-byte */
-        {"\xf4\x8f\xbf\xbf", 4, 4},         /* U+10FFFF, largest */
-        {"ab\xc0\x80", 4, 2},               /* overlong NUL */
-        {"ab\xc1\xbf", 4, 2},               /* overlong U+007F */
-        {"a\xe0\x9f\xbf", 4, 1},            /* overlong U+07FF */
-        {"a\xf0\x8f\xbf\xbf", 5, 1},        /* overlong U+FFFF */
-        {"\xed\xa0\x80", 3, 0},             /* U+D800 */
-        {"x\xed\xbf\xbf", 4, 1},            /* U+DFFF */
-        {"\xed\xa0\x80\xed\xb0\x80", 6, 0}, /* CESU-8 pair */
-        {"\xf4\x90\x80\x80", 4, 0},         /* U+110000 */
-        {"\xf5\x80\x80\x80", 4, 0},
-        {"\xf8\x88\x80\x80\x80", 5, 0},     /* old 5-byte form */
-        {"\xfe", 1, 0},
-        {"\xff", 1, 0},
-        {"\x80", 1, 0},                     /* lone continuation */
-        {"\xc2", 1, 0},                     /* truncated at end */
-        {"\xe2\x82", 2, 0},
-        {"ok\xf0\x9f\x98", 5, 2},
-        {"\xc2\x41", 2, 0},                 /* continuation missing */
-        {"\xe2\x28\xa1", 3, 0},
-        {"\xf0\x9f\x98\x28", 4, 0},
+        { "plain ascii", 11, 11 },
+        { "\xc2\x80", 2, 2 },                 /* U+0080, smallest 2-byte */
+        { "\xdf\xbf", 2, 2 },                 /* U+07FF */
+        { "\xe0\xa0\x80", 3, 3 },             /* U+0800, smallest 3-byte */
+        { "\xed\x9f\xbf", 3, 3 },             /* U+D7FF, just below surrogates */
+        { "\xee\x80\x80", 3, 3 },             /* U+E000, just above */
+        { "\xef\xbf\xbf", 3, 3 },             /* U+FFFF */
+        { "\xf0\x90\x80\x80", 4, 4 },         /* U+10000, smallest 4-byte */
+        { "\xf4\x8f\xbf\xbf", 4, 4 },         /* U+10FFFF, largest */
+        { "ab\xc0\x80", 4, 2 },               /* overlong NUL */
+        { "ab\xc1\xbf", 4, 2 },               /* overlong U+007F */
+        { "a\xe0\x9f\xbf", 4, 1 },            /* overlong U+07FF */
+        { "a\xf0\x8f\xbf\xbf", 5, 1 },        /* overlong U+FFFF */
+        { "\xed\xa0\x80", 3, 0 },             /* U+D800 */
+        { "x\xed\xbf\xbf", 4, 1 },            /* U+DFFF */
+        { "\xed\xa0\x80\xed\xb0\x80", 6, 0 }, /* CESU-8 pair */
+        { "\xf4\x90\x80\x80", 4, 0 },         /* U+110000 */
+        { "\xf5\x80\x80\x80", 4, 0 },
+        { "\xf8\x88\x80\x80\x80", 5, 0 }, /* old 5-byte form */
+        { "\xfe", 1, 0 },
+        { "\xff", 1, 0 },
+        { "\x80", 1, 0 }, /* lone continuation */
+        { "\xc2", 1, 0 }, /* truncated at end */
+        { "\xe2\x82", 2, 0 },
+        { "ok\xf0\x9f\x98", 5, 2 },
+        { "\xc2\x41", 2, 0 }, /* continuation missing */
+        { "\xe2\x28\xa1", 3, 0 },
+        { "\xf0\x9f\x98\x28", 4, 0 },
     };
 
     (void)state;
@@ -1191,14 +1214,14 @@ static void test_json_compact(void **state)
     static const struct {
         const char *in, *out;
     } cases[] = {
-        {"{ \"a\" : [ 1 , 2 ] }", "{\"a\":[1,2]}"},
-        {" \t\r\n{}\n", "{}"},
+        { "{ \"a\" : [ 1 , 2 ] }", "{\"a\":[1,2]}" },
+        { " \t\r\n{}\n", "{}" },
         /* Whitespace inside strings is content. */
-        {"{ \"s\" : \"x  y\\\" z \" }", "{\"s\":\"x  y\\\" z \"}"},
+        { "{ \"s\" : \"x  y\\\" z \" }", "{\"s\":\"x  y\\\" z \"}" },
         /* An escaped backslash ends before the closing quote. */
-        {"[ \"a\\\\\" , \"b\" ]", "[\"a\\\\\",\"b\"]"},
-        {"[ 1.5e+3 , -0 , true , null ]", "[1.5e+3,-0,true,null]"},
-        {"\"\\u00e9 \"", "\"\\u00e9 \""},
+        { "[ \"a\\\\\" , \"b\" ]", "[\"a\\\\\",\"b\"]" },
+        { "[ 1.5e+3 , -0 , true , null ]", "[1.5e+3,-0,true,null]" },
+        { "\"\\u00e9 \"", "\"\\u00e9 \"" },
     };
 
     (void)state;
