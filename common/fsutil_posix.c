@@ -2,9 +2,11 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int cl_mkdir_parents(const char *path, unsigned mode)
 {
@@ -28,4 +30,15 @@ int cl_mkdir_parents(const char *path, unsigned mode)
         *p = '/';
     }
     return (mkdir(dir, (mode_t)mode) == 0 || errno == EEXIST) ? 0 : -1;
+}
+
+int cl_rename_replace(const char *from, const char *to)
+{
+    /* POSIX rename replaces the target atomically. */
+    return rename(from, to);
+}
+
+int cl_open_append(const char *path)
+{
+    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 }

@@ -9,7 +9,7 @@ int64_t cl_now_us(void)
 {
     struct timespec ts;
 
-    timespec_get(&ts, TIME_UTC);
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 

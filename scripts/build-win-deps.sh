@@ -1,0 +1,76 @@
+#!/bin/sh
+# build-win-deps.sh - the Windows (x86_64-w64-mingw32) builds of cJSON,
+# SQLite and cmocka, made from Debian's *source* packages: nothing third-party
+# is committed to the repository.
+#
+#   scripts/build-win-deps.sh [OUT]        (default: build-win/deps)
+#
+# apt runs with a deb-src list and state directory of its own under OUT, so
+# the machine's apt configuration is left alone. Results are cached: a second
+# run with everything in place does nothing. Output: OUT/prefix/{include,lib}.
+set -eu
+
+OUT=$(mkdir -p "${1:-build-win/deps}" && cd "${1:-build-win/deps}" && pwd)
+PREFIX=$OUT/prefix
+STAMP=$PREFIX/.complete-v1
+CC=x86_64-w64-mingw32-gcc-posix
+AR=x86_64-w64-mingw32-gcc-ar-posix
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+
+if [ -f "$STAMP" ]; then
+    exit 0
+fi
+for tool in $CC $AR apt-get dpkg-source tclsh make cmake; do
+    command -v "$tool" >/dev/null || {
+        echo "build-win-deps: '$tool' is missing; run scripts/install-deps.sh --windows" >&2
+        exit 1
+    }
+done
+
+APT=$OUT/apt
+mkdir -p "$APT/lists/partial" "$APT/cache/archives/partial" "$OUT/src" "$PREFIX/include/cjson" "$PREFIX/lib"
+KEY=/usr/share/keyrings/debian-archive-keyring.gpg
+cat >"$APT/sources.list" <<EOS
+deb-src [signed-by=$KEY] http://deb.debian.org/debian bookworm main
+deb-src [signed-by=$KEY] http://deb.debian.org/debian bookworm-updates main
+deb-src [signed-by=$KEY] http://deb.debian.org/debian-security bookworm-security main
+EOS
+APTOPT="-o Dir::Etc::SourceList=$APT/sources.list -o Dir::Etc::SourceParts=/nonexistent \
+-o Dir::State::Lists=$APT/lists -o Dir::Cache=$APT/cache -o APT::Sandbox::User=root"
+
+echo "build-win-deps: fetching Debian source packages (cjson sqlite3 cmocka)" >&2
+# shellcheck disable=SC2086 # APTOPT is a list of options
+apt-get -q $APTOPT update >/dev/null
+cd "$OUT/src"
+for pkg in cjson sqlite3 cmocka; do
+    if ! ls -d "$pkg"-*/ >/dev/null 2>&1; then
+        # shellcheck disable=SC2086
+        apt-get -q $APTOPT source "$pkg" >/dev/null
+    fi
+done
+
+echo "build-win-deps: cJSON" >&2
+CJ=$(ls -d cjson-*/ | head -n 1)
+$CC -O2 -c "$CJ/cJSON.c" -o cJSON.o
+$AR rcs "$PREFIX/lib/libcjson.a" cJSON.o
+cp "$CJ/cJSON.h" "$PREFIX/include/cjson/cJSON.h"
+
+echo "build-win-deps: SQLite (amalgamation generated natively, compiled with mingw)" >&2
+SQ=$(cd "$(ls -d sqlite3-*/ | head -n 1)" && pwd)
+mkdir -p "$SQ/bld"
+(cd "$SQ/bld" && { [ -f sqlite3.c ] || { ../configure --disable-tcl >/dev/null && make sqlite3.c >/dev/null; }; })
+$CC -O2 -c "$SQ/bld/sqlite3.c" -o sqlite3.o -DSQLITE_ENABLE_FTS5 -DSQLITE_THREADSAFE=1 \
+    -DSQLITE_ENABLE_COLUMN_METADATA -DSQLITE_OMIT_LOAD_EXTENSION
+$AR rcs "$PREFIX/lib/libsqlite3.a" sqlite3.o
+cp "$SQ/bld/sqlite3.h" "$SQ/bld/sqlite3ext.h" "$PREFIX/include/" 2>/dev/null || cp "$SQ/bld/sqlite3.h" "$PREFIX/include/"
+
+echo "build-win-deps: cmocka" >&2
+CM=$(cd "$(ls -d cmocka-*/ | head -n 1)" && pwd)
+cmake -S "$CM" -B "$OUT/cmocka-build" -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/mingw-w64-x86_64.cmake" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" -DWITH_STATIC_LIB=ON \
+    -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF >/dev/null
+cmake --build "$OUT/cmocka-build" -j2 >/dev/null
+cmake --install "$OUT/cmocka-build" >/dev/null
+
+touch "$STAMP"
+echo "build-win-deps: done: $PREFIX" >&2
