@@ -7,22 +7,28 @@
 /* Exit codes, documented in `centrallog --help`. */
 enum {
     CLI_OK = 0,
-    CLI_FAILED = 1,      /* the operation ran and failed (e.g. entry rejected) */
-    CLI_USAGE = 2,       /* bad option or argument */
-    CLI_UNREACHABLE = 3  /* no collector answered / not acknowledged in time */
+    CLI_FAILED = 1,     /* the operation ran and failed (e.g. entry rejected) */
+    CLI_USAGE = 2,      /* bad option or argument */
+    CLI_UNREACHABLE = 3 /* no collector answered / not acknowledged in time */
 };
 
 /* Options every subcommand accepts, before or after its name. */
 typedef struct cli_global {
-    const char *address; /* --address, else $CENTRALLOG_ADDRESS, else default */
-    const char *db;      /* --db, else $CENTRALLOG_DB, else ./var/centrallog.db */
-    int color;           /* -1 auto, 0 never, 1 always */
+    const char *address;   /* --address, else $CENTRALLOG_ADDRESS, else default */
+    const char *db;        /* --db, else $CENTRALLOG_DB, else the collector's default */
+    const char *db_origin; /* "--db" or "$CENTRALLOG_DB"; NULL when db is NULL */
+    int color;             /* --color: -1 auto, 0 never, 1 always */
 } cli_global;
 
 typedef int (*cli_command_fn)(const cli_global *g, int argc, char **argv);
 
 int cmd_send(const cli_global *g, int argc, char **argv);
 int cmd_bench(const cli_global *g, int argc, char **argv);
+int cmd_query(const cli_global *g, int argc, char **argv);
+int cmd_tail(const cli_global *g, int argc, char **argv);
+int cmd_stats(const cli_global *g, int argc, char **argv);
+int cmd_rejects(const cli_global *g, int argc, char **argv);
+int cmd_status(const cli_global *g, int argc, char **argv);
 
 /* "centrallog <cmd>: <message>" on stderr; returns code. */
 int cli_fail(int code, const char *cmd, const char *fmt, ...)

@@ -2,8 +2,8 @@
  *
  * Global options may stand before or after the subcommand name; each
  * subcommand parses the rest of its arguments itself and has its own --help.
- * Exit codes are the CLI_* values in cli.h. */
-#include <stdarg.h>
+ * With no subcommand name (nothing, or an option first) it runs `query`, as
+ * journalctl shows the journal. Exit codes are the CLI_* values in cli.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,35 +18,45 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-    {"send", cmd_send, "send an entry from the shell (like logger(1))"},
-    {"bench", cmd_bench, "measure throughput and latency through the SDK"},
+    { "query", cmd_query, "show entries, filtered (the default command)" },
+    { "tail", cmd_tail, "show the last entries and follow new ones" },
+    { "stats", cmd_stats, "counts by level, app and host; entries per interval" },
+    { "rejects", cmd_rejects, "lines the collector refused, and why" },
+    { "status", cmd_status, "ask the running collector how it is doing" },
+    { "send", cmd_send, "send an entry from the shell (like logger(1))" },
+    { "bench", cmd_bench, "measure throughput and latency through the SDK" },
 };
-
-int cli_fail(int code, const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "centrallog%s%s: ", cmd ? " " : "", cmd ? cmd : "");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    return code;
-}
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: centrallog [--address ADDR] [--db PATH] COMMAND [ARGS]\n\n"
+    fprintf(f, "Usage: centrallog [--address ADDR] [--db PATH] [COMMAND] [ARGS]\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nGlobal options (before or after COMMAND):\n"
                "  --address ADDR  collector socket or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS)\n"
-               "  --db PATH       database to read (env CENTRALLOG_DB; default ./var/centrallog.db)\n"
+               "  --db PATH       database to read (env CENTRALLOG_DB; default: the collector's,\n"
+               "                  $CENTRALLOG_DATA_DIR/centrallog.db, else ./var/centrallog.db)\n"
+               "  --color WHEN    colour by level: auto (on a terminal), always or never\n"
                "  --help          this help; COMMAND --help for a command's own\n"
                "  --version       print the version\n\n"
-               "Exit status: 0 success, 1 the operation failed (e.g. an entry was rejected),\n"
-               "2 bad usage, 3 the collector could not be reached or did not answer in time.\n");
+               "Without COMMAND, centrallog runs query: `centrallog -p err -S -1h`.\n\n"
+               "Exit status: 0 success; 1 the operation failed (an entry was rejected, the\n"
+               "database cannot be read); 2 bad usage; 3 the collector could not be reached\n"
+               "or did not answer in time.\n");
+}
+
+static int parse_color(cli_global *g, const char *v)
+{
+    if (strcmp(v, "auto") == 0)
+        g->color = -1;
+    else if (strcmp(v, "always") == 0)
+        g->color = 1;
+    else if (strcmp(v, "never") == 0)
+        g->color = 0;
+    else
+        return cli_fail(-1, NULL, "--color: '%s' is not accepted; use auto, always or never", v);
+    return 0;
 }
 
 /* Takes the global options out of argv wherever they are; returns the new
@@ -56,7 +66,7 @@ static int take_globals(cli_global *g, int argc, char **argv)
     int out = 1;
 
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
+        const char *a = argv[i], *v;
         const char **slot = NULL;
         size_t n = 0;
 
@@ -69,17 +79,27 @@ static int take_globals(cli_global *g, int argc, char **argv)
             slot = &g->address, n = 9;
         else if (strncmp(a, "--db", 4) == 0 && (a[4] == '\0' || a[4] == '='))
             slot = &g->db, n = 4;
-        if (slot == NULL) {
+        else if (strncmp(a, "--color", 7) == 0 && (a[7] == '\0' || a[7] == '='))
+            n = 7;
+        if (n == 0) {
             argv[out++] = argv[i];
             continue;
         }
         if (a[n] == '=') {
-            *slot = a + n + 1;
+            v = a + n + 1;
         } else if (i + 1 < argc) {
-            *slot = argv[++i];
+            v = argv[++i];
         } else {
             cli_fail(CLI_USAGE, NULL, "%s needs a value", a);
             return -1;
+        }
+        if (slot == NULL) {
+            if (parse_color(g, v) != 0)
+                return -1;
+        } else {
+            *slot = v;
+            if (slot == &g->db)
+                g->db_origin = "--db";
         }
     }
     argv[out] = NULL;
@@ -88,24 +108,36 @@ static int take_globals(cli_global *g, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    cli_global g = {NULL, NULL, -1};
+    cli_global g = { NULL, NULL, NULL, -1 };
+    static char query_name[] = "query";
+    char *query_argv[] = { query_name, NULL };
 
     g.db = getenv("CENTRALLOG_DB");
+    if (g.db != NULL && g.db[0] != '\0')
+        g.db_origin = "$CENTRALLOG_DB";
     argc = take_globals(&g, argc, argv);
     if (argc < 0)
         return CLI_USAGE;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? CLI_USAGE : CLI_OK;
+    if (argc < 2)
+        return cmd_query(&g, 1, query_argv);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("centrallog %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
         return CLI_OK;
     }
+    /* An option first: the options of the default command. argv[0] stands
+     * in for the command name that getopt skips. */
+    if (argv[1][0] == '-')
+        return cmd_query(&g, argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(&g, argc - 1, argv + 1);
     }
-    return cli_fail(CLI_USAGE, NULL, "unknown command '%s'; commands: send, bench (see --help)",
+    return cli_fail(CLI_USAGE, NULL,
+                    "unknown command '%s'; commands: query, tail, stats, rejects, status, send, "
+                    "bench (see --help)",
                     argv[1]);
 }

@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Query benchmark: how fast `centrallog` answers on a big database.
+
+Builds (or reuses) an N-entry CentralLog database - 200 apps and 20 hosts
+with a skewed share each, levels skewed to info, 30 days ending now, ids in
+time order as a collector writes them, a small `fields` object on half the
+rows, the full-text index complete - by writing SQLite directly with the
+schema of schema/centrallog.sql. Then times, as the median of 5 warm runs of
+the real binary:
+
+  errors   the last 100 errors of one app in the last hour (of the data)
+           centrallog query -t APP -p err -S LAST-1h -n 100
+  fts      a full-text term over one day
+           centrallog query -g TERM -S DAY -U DAY+1
+  stats    stats per hour over one day
+           centrallog stats --by hour -S DAY -U DAY+1
+  first    the first output line of an unfiltered `query -n 50`
+
+and prints SQLite's EXPLAIN QUERY PLAN for each (`--explain`).
+
+    bench/query_bench.py --bin build/bin                   # 10,000,000 entries
+    bench/query_bench.py --bin build/bin --entries 1000000 --db /tmp/q1m.db
+
+The database is kept (default /tmp/centrallog-bench-<N>.db) and reused when it
+already holds N entries; --rebuild forces a new one.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+US = 1000000
+DAYS = 30
+APPS = 200
+HOSTS = 20
+FTS_TERM = "timeout"
+
+# (level, weight): info dominates, as in a normal stream.
+LEVELS = [(0, 2), (1, 3), (2, 40), (3, 250), (4, 500), (5, 400), (6, 8000), (7, 700), (8, 105)]
+
+MSGS = [
+    "request handled path=/api/v1/orders/{n} status=200 duration_ms={d}",
+    "user u{u} logged in from 10.0.{a}.{b}",
+    "cache miss key=session:{n}",
+    "payment accepted for order {n} amount={d}",
+    "job {n} finished in {d} ms",
+    "connection timeout to db-{a} after {d} ms",
+    "retrying request {n} attempt {a}",
+    "payment declined for order {n}: insufficient funds",
+    "slow query took {d} ms on table orders",
+    "health check ok",
+]
+# Weights of the templates: "timeout" is in about 1% of messages.
+MSG_WEIGHTS = [40, 12, 12, 8, 8, 1, 5, 2, 4, 8]
+
+
+def schema_statements():
+    """schema/centrallog.sql split into (tables, indexes): the indexes are
+    built after the bulk load, which is much faster than maintaining them."""
+    with open(os.path.join(REPO, "schema", "centrallog.sql")) as f:
+        sql = re.sub(r"--[^\n]*", "", f.read())
+    stmts = [s.strip() for s in sql.split(";") if s.strip()]
+    idx = [s for s in stmts if s.upper().startswith("CREATE INDEX")]
+    return [s for s in stmts if s not in idx], idx
+
+
+def build(path, n, seed=1):
+    t0 = time.monotonic()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-1000000")
+    tables, indexes = schema_statements()
+    for s in tables:
+        con.execute(s)
+    con.execute("PRAGMA user_version = 1")
+    rnd = random.Random(seed)
+    # Zipf-like shares: a few apps and hosts talk most.
+    app_w = [1.0 / (i + 1) ** 0.9 for i in range(APPS)]
+    host_w = [1.0 / (i + 1) ** 0.5 for i in range(HOSTS)]
+    apps = ["app-%03d" % i for i in range(APPS)]
+    hosts = ["web-%02d" % i for i in range(HOSTS)]
+    lv = [l for l, _ in LEVELS]
+    lw = [w for _, w in LEVELS]
+    now = int(time.time() * US)
+    start = now - DAYS * 86400 * US
+    step = DAYS * 86400 * US / n
+    batch = 200000
+    done = 0
+    while done < n:
+        m = min(batch, n - done)
+        a = rnd.choices(apps, app_w, k=m)
+        h = rnd.choices(hosts, host_w, k=m)
+        l = rnd.choices(lv, lw, k=m)
+        t = rnd.choices(MSGS, MSG_WEIGHTS, k=m)
+        rows = []
+        for i in range(m):
+            k = done + i
+            ts = start + int(k * step) + rnd.randrange(1000)
+            msg = t[i].format(n=k, d=rnd.randrange(1, 5000), u=k % 9973, a=k % 7, b=k % 251)
+            fields = ('{"seq":%d,"region":"eu-%d"}' % (k, k % 3)) if k % 2 else None
+            rows.append((k + 1, ts, ts + 150, l[i], a[i], h[i], 1000 + k % 5000, msg, fields,
+                         4000 + k % 5000, 1000, 1000))
+        con.execute("BEGIN")
+        con.executemany("INSERT INTO entries (id, ts, received, level, app, host, pid, msg, "
+                        "fields, peer_pid, peer_uid, peer_gid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        rows)
+        con.execute("COMMIT")
+        done += m
+        sys.stderr.write("\r  %d / %d rows (%.0fs)" % (done, n, time.monotonic() - t0))
+    sys.stderr.write("\n  indexes ...\n")
+    for s in indexes:
+        con.execute(s)
+    sys.stderr.write("  full-text index ...\n")
+    con.execute("INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries")
+    con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
+    con.execute("UPDATE meta SET value = ? WHERE key = 'fts_indexed_upto'", (n,))
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    sys.stderr.write("  built in %.0fs, %.0f MB\n" % (time.monotonic() - t0,
+                                                       os.path.getsize(path) / 1e6))
+
+
+def count_rows(path):
+    try:
+        con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+        n = con.execute("SELECT max(id) FROM entries").fetchone()[0]
+        con.close()
+        return n
+    except sqlite3.Error:
+        return None
+
+
+def run(cli, db, args, first_line=False):
+    """Seconds until the command finished (or printed its first line)."""
+    env = dict(os.environ, CENTRALLOG_DB=db, TZ="UTC")
+    t0 = time.monotonic()
+    p = subprocess.Popen([cli] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    if first_line:
+        ln = p.stdout.readline()
+        t = time.monotonic() - t0
+        p.kill()
+        p.communicate()
+        if not ln:
+            raise SystemExit("no output from %s" % args)
+        return t, 1
+    out, err = p.communicate()
+    t = time.monotonic() - t0
+    if p.returncode != 0:
+        raise SystemExit("centrallog %s failed: %s" % (" ".join(args), err.decode()))
+    return t, out.count(b"\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", default=os.path.join(REPO, "build", "bin"))
+    ap.add_argument("--entries", type=int, default=10000000)
+    ap.add_argument("--db")
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--json", action="store_true", help="machine-readable results")
+    a = ap.parse_args()
+    db = a.db or "/tmp/centrallog-bench-%d.db" % a.entries
+    cli = os.path.join(a.bin, "centrallog")
+    if a.rebuild or count_rows(db) != a.entries:
+        sys.stderr.write("building %s with %d entries\n" % (db, a.entries))
+        build(db, a.entries)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    last_ts = con.execute("SELECT max(ts) FROM entries").fetchone()[0]
+    # The busiest app's errors, and a full day in the middle of the range.
+    app = con.execute("SELECT app FROM entries WHERE id > (SELECT max(id) - 100000 FROM entries) "
+                      "GROUP BY app ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    con.close()
+    day_us = (last_ts // (86400 * US) - DAYS // 2) * 86400 * US
+    # "The last hour" ends at the newest entry, so that a reused database
+    # (built some time ago) is measured the same way.
+    hour_ago = "@%d" % (last_ts // US - 3600)
+    day = "@%d" % (day_us // US)
+    day_end = "@%d" % (day_us // US + 86400)
+    cases = [
+        ("errors", "last 100 errors of %s in the last hour" % app,
+         ["query", "-t", app, "-p", "err", "-S", hour_ago, "-n", "100"], False),
+        ("fts", "FTS term %r over one day" % FTS_TERM,
+         ["query", "-g", FTS_TERM, "-S", day, "-U", day_end], False),
+        ("stats", "stats per hour over one day",
+         ["stats", "--by", "hour", "-S", day, "-U", day_end], False),
+        ("first", "first output line of query -n 50", ["query", "-n", "50"], True),
+    ]
+    results = {}
+    print("database: %s, %d entries, %.0f MB; %s" % (db, a.entries, os.path.getsize(db) / 1e6,
+                                                      time.strftime("%Y-%m-%d")))
+    for key, what, args, first in cases:
+        run(cli, db, args, first)  # warm the page cache
+        times, lines = [], 0
+        for _ in range(a.runs):
+            t, lines = run(cli, db, args, first)
+            times.append(t)
+        med = statistics.median(times)
+        results[key] = {"median_ms": round(med * 1000, 1), "lines": lines,
+                        "runs_ms": [round(t * 1000, 1) for t in times]}
+        print("\n%-6s %-45s median %6.1f ms  (%s; %d lines)"
+              % (key, what, med * 1000, " ".join("%.1f" % (t * 1000) for t in times), lines))
+        print("  centrallog " + " ".join(args))
+        explain = subprocess.run([cli] + args + ["--explain"], stdout=subprocess.PIPE,
+                                 env=dict(os.environ, CENTRALLOG_DB=db, TZ="UTC"), check=True)
+        for ln in explain.stdout.decode().splitlines():
+            if not ln.startswith("SELECT") and not ln.startswith("  ?"):
+                print("    " + ln)
+    if a.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+/* test_cli_escape.c - what stored values look like on output
+ * (tools/escape.h): nothing a producer stored may reach the terminal as a
+ * control sequence, and the machine formats stay exact and parseable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+
+typedef void (*esc_fn)(cli_buf *, const char *, size_t);
+
+/* Escapes s[0..n) from an exact-size heap copy (ASan catches overreads). */
+static void check(esc_fn fn, const char *s, size_t n, const char *expect)
+{
+    cli_buf b = CLI_BUF_INIT;
+    char *copy = malloc(n ? n : 1);
+
+    assert_non_null(copy);
+    memcpy(copy, s, n);
+    fn(&b, copy, n);
+    assert_false(b.oom);
+    if (strcmp(cli_buf_cstr(&b), expect) != 0)
+        fail_msg("got [%s], expected [%s]", cli_buf_cstr(&b), expect);
+    free(copy);
+    cli_buf_free(&b);
+}
+
+#define TEXT(lit, expect) check(cli_esc_text, lit, sizeof(lit) - 1, expect)
+#define JSTR(lit, expect) check(cli_esc_json_str, lit, sizeof(lit) - 1, expect)
+#define CSV(lit, expect) check(cli_esc_csv, lit, sizeof(lit) - 1, expect)
+
+static void test_utf8_seq(void **state)
+{
+    unsigned cp;
+
+    (void)state;
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"A", 1, &cp), 1);
+    assert_int_equal(cp, 'A');
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
+    assert_int_equal(cp, 0xE9);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe2\x80\xa8", 3, &cp), 3);
+    assert_int_equal(cp, 0x2028);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
+    assert_int_equal(cp, 0x1F600);
+    /* Overlong, surrogate, beyond U+10FFFF, truncated, stray continuation. */
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc0\xaf", 2, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe0\x80\xaf", 3, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc3", 1, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe2\x80", 2, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\x80", 1, &cp), 0);
+    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xff", 1, &cp), 0);
+}
+
+static void test_text(void **state)
+{
+    (void)state;
+    TEXT("plain text", "plain text");
+    TEXT("", "");
+    TEXT("a\\b", "a\\\\b");
+    TEXT("line1\nline2\r\tend", "line1\\nline2\\r\\tend");
+    /* ANSI colour, a cursor move, a window-title OSC, bell, NUL, DEL. */
+    TEXT("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m");
+    TEXT("\x1b[2J\x1b[H", "\\x1b[2J\\x1b[H");
+    TEXT("\x1b]0;owned\x07", "\\x1b]0;owned\\x07");
+    TEXT("a\0b", "a\\x00b");
+    TEXT("del\x7f", "del\\x7f");
+    /* C1 controls (8-bit CSI is U+009B), line/paragraph separators, bidi. */
+    TEXT("\xc2\x9b"
+         "31m",
+         "\\u009b31m");
+    TEXT("\xc2\x85", "\\u0085");
+    TEXT("a\xe2\x80\xa8"
+         "b\xe2\x80\xa9",
+         "a\\u2028b\\u2029");
+    TEXT("\xe2\x80\xae"
+         "evil\xe2\x81\xa6",
+         "\\u202eevil\\u2066");
+    /* Printable non-ASCII passes through. */
+    TEXT("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+    /* Bytes that are not UTF-8: each one as \xHH, the rest kept. */
+    TEXT("a\xff"
+         "b\xc3",
+         "a\\xffb\\xc3");
+    TEXT("\xc0\xaf", "\\xc0\\xaf");
+    TEXT("\xed\xa0\x80", "\\xed\\xa0\\x80");
+}
+
+static void test_json_string(void **state)
+{
+    (void)state;
+    JSTR("hello", "\"hello\"");
+    JSTR("", "\"\"");
+    JSTR("q\"b\\s/", "\"q\\\"b\\\\s/\"");
+    JSTR("\n\r\t\b\f", "\"\\n\\r\\t\\u0008\\u000c\"");
+    JSTR("\x1b[31m", "\"\\u001b[31m\"");
+    JSTR("\x7f\xc2\x9b\xe2\x80\xa8\xe2\x80\xae", "\"\\u007f\\u009b\\u2028\\u202e\"");
+    JSTR("caf\xc3\xa9", "\"caf\xc3\xa9\"");
+    JSTR("a\xff"
+         "b",
+         "\"a\\ufffdb\"");
+    JSTR("a\0b", "\"a\\u0000b\"");
+}
+
+static void test_csv(void **state)
+{
+    (void)state;
+    CSV("plain", "plain");
+    CSV("", "");
+    CSV("a,b", "\"a,b\"");
+    CSV("say \"hi\"", "\"say \"\"hi\"\"\"");
+    CSV("two\nlines", "two\\nlines");
+    CSV("x\x1b[1m,y", "\"x\\x1b[1m,y\"");
+    CSV("{\"k\":1}", "\"{\"\"k\"\":1}\"");
+    CSV("back\\slash", "back\\\\slash");
+}
+
+static void json(const char *s, int indent, const char *expect)
+{
+    cli_buf b = CLI_BUF_INIT;
+
+    cli_json_copy(&b, s, strlen(s), indent);
+    if (strcmp(cli_buf_cstr(&b), expect) != 0)
+        fail_msg("got [%s], expected [%s]", cli_buf_cstr(&b), expect);
+    cli_buf_free(&b);
+}
+
+static void test_json_copy(void **state)
+{
+    (void)state;
+    /* Compact and exact: numbers and escapes are not re-printed. */
+    json("{\"id\":18446744073709551615,\"x\":1.50,\"s\":\"a\\u0041\\n\"}", -1,
+         "{\"id\":18446744073709551615,\"x\":1.50,\"s\":\"a\\u0041\\n\"}");
+    json("{ \"a\" : [ 1 , 2 ] }", -1, "{\"a\":[1,2]}");
+    json("{\"s\":\"a b , : { [\"}", -1, "{\"s\":\"a b , : { [\"}");
+    /* Raw DEL, C1 and separators inside strings (legal JSON) get escaped. */
+    json("{\"s\":\"\x7f\xc2\x9b\xe2\x80\xa8\"}", -1, "{\"s\":\"\\u007f\\u009b\\u2028\"}");
+    json("{\"s\":\"\xff\"}", -1, "{\"s\":\"\\ufffd\"}");
+    json("{\"q\":\"say \\\"hi\\\"\"}", -1, "{\"q\":\"say \\\"hi\\\"\"}");
+    /* Pretty: two spaces per level from the given depth. */
+    json("{\"a\":1,\"b\":[1,{\"c\":null}],\"d\":{},\"e\":[]}", 0,
+         "{\n  \"a\": 1,\n  \"b\": [\n    1,\n    {\n      \"c\": null\n    }\n  ],\n"
+         "  \"d\": {},\n  \"e\": []\n}");
+    json("{\"k\":\"v\"}", 2, "{\n      \"k\": \"v\"\n    }");
+    json("{}", 2, "{}");
+}
+
+static void test_buf(void **state)
+{
+    cli_buf b = CLI_BUF_INIT;
+
+    (void)state;
+    assert_string_equal(cli_buf_cstr(&b), "");
+    for (int i = 0; i < 1000; i++)
+        cli_buf_printf(&b, "%03d,", i);
+    assert_int_equal(b.n, 4000);
+    assert_memory_equal(b.p + 3996, "999,", 4);
+    cli_buf_reset(&b);
+    assert_string_equal(cli_buf_cstr(&b), "");
+    cli_buf_putc(&b, 'x');
+    assert_string_equal(cli_buf_cstr(&b), "x");
+    cli_buf_free(&b);
+    cli_buf_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_utf8_seq),    cmocka_unit_test(test_text),
+        cmocka_unit_test(test_json_string), cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_json_copy),   cmocka_unit_test(test_buf),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,400 @@
+/* test_cli_filter.c - the CLI's filter options and the SQL they build
+ * (tools/filter.h). The SQL text is asserted exactly (it decides which index
+ * SQLite uses: see schema/centrallog.sql), then the same statements run on
+ * an in-memory database with the real schema to check what they select. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_testdb.h"
+#include "filter.h"
+
+static const cli_clock utc_clock = { 1795774502123456LL, 1 };
+
+static void opt(cli_filter *f, int o, const char *arg)
+{
+    char err[512];
+
+    if (cli_filter_option(f, o, arg, &utc_clock, err, sizeof err) != 1)
+        fail_msg("option %d '%s' refused: %s", o, arg, err);
+}
+
+static void opt_error(int o, const char *arg, const char *expect)
+{
+    cli_filter f;
+    char err[512] = "";
+
+    cli_filter_init(&f);
+    assert_int_equal(cli_filter_option(&f, o, arg, &utc_clock, err, sizeof err), -1);
+    assert_string_equal(err, expect);
+    cli_filter_free(&f);
+}
+
+/* The WHERE part the filter builds for "SELECT id FROM entries", and the
+ * parameters as text ("1,'web',..."). */
+static void assert_where(const cli_filter *f, int mode, const char *where, const char *params)
+{
+    cli_sql q = CLI_SQL_INIT;
+    cli_buf p = CLI_BUF_INIT;
+
+    cli_buf_puts(&q.text, "SELECT id FROM entries");
+    cli_filter_where(f, &q, mode);
+    for (size_t i = 0; i < q.nparams; i++) {
+        if (i > 0)
+            cli_buf_putc(&p, ',');
+        cli_sql_describe(&q.params[i], &p);
+    }
+    if (strcmp(cli_buf_cstr(&q.text) + strlen("SELECT id FROM entries"), where) != 0)
+        fail_msg("SQL [%s], expected [%s]", cli_buf_cstr(&q.text), where);
+    if (strcmp(cli_buf_cstr(&p), params) != 0)
+        fail_msg("params [%s], expected [%s]", cli_buf_cstr(&p), params);
+    cli_sql_free(&q);
+    cli_buf_free(&p);
+}
+
+static void test_sql_text(void **state)
+{
+    cli_filter f;
+
+    (void)state;
+    cli_filter_init(&f);
+    assert_where(&f, CLI_WHERE_INDEXED, "", "");
+    opt(&f, CLI_OPT_SINCE, "2026-11-27T10:00:00Z");
+    opt(&f, CLI_OPT_UNTIL, "2026-11-27T11:00:00Z");
+    assert_where(&f, CLI_WHERE_INDEXED, " WHERE ts >= ?1 AND ts < ?2",
+                 "1795773600000000,1795777200000000");
+    assert_where(&f, CLI_WHERE_ROWID, " WHERE +ts >= ?1 AND +ts < ?2",
+                 "1795773600000000,1795777200000000");
+    cli_filter_free(&f);
+
+    /* Warnings and worse: the literal term for the partial index, and the
+     * levels listed so that its ts column can be used too. */
+    opt(&f, CLI_OPT_LEVEL, "err");
+    assert_where(&f, CLI_WHERE_INDEXED, " WHERE level <= 4 AND level IN (?1, ?2, ?3, ?4)",
+                 "0,1,2,3");
+    assert_where(&f, CLI_WHERE_ROWID, " WHERE +level BETWEEN ?1 AND ?2", "0,3");
+    opt(&f, CLI_OPT_LEVEL, "warning..error");
+    assert_where(&f, CLI_WHERE_INDEXED, " WHERE level <= 4 AND level IN (?1, ?2)", "3,4");
+    opt(&f, CLI_OPT_LEVEL, "info");
+    assert_where(&f, CLI_WHERE_INDEXED, " WHERE level BETWEEN ?1 AND ?2", "0,6");
+    opt(&f, CLI_OPT_LEVEL, "trace");
+    assert_where(&f, CLI_WHERE_INDEXED, "", "");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_APP, "billing");
+    assert_where(&f, CLI_WHERE_INDEXED, " WHERE app = ?1", "'billing'");
+    assert_where(&f, CLI_WHERE_ROWID, " WHERE +app = ?1", "'billing'");
+    opt(&f, CLI_OPT_APP, "web*");
+    assert_where(&f, CLI_WHERE_INDEXED,
+                 " WHERE (app = ?1 OR (app >= ?2 AND app < ?3 AND app GLOB ?4))",
+                 "'billing','web','wec','web*'");
+    opt(&f, CLI_OPT_APP, "auth");
+    opt(&f, CLI_OPT_APP, "*-api");
+    assert_where(
+        &f, CLI_WHERE_INDEXED,
+        " WHERE (app IN (?1, ?2) OR (app >= ?3 AND app < ?4 AND app GLOB ?5) OR app GLOB ?6)",
+        "'billing','auth','web','wec','web*','*-api'");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_HOST, "db-?");
+    opt(&f, CLI_OPT_PID, "42");
+    opt(&f, CLI_OPT_PID, "4294967295");
+    assert_where(&f, CLI_WHERE_INDEXED,
+                 " WHERE (host >= ?1 AND host < ?2 AND host GLOB ?3) AND "
+                 "coalesce(pid, peer_pid) IN (?4, ?5)",
+                 "'db-','db.','db-?',42,4294967295");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_FIELD, "http.status=500");
+    assert_where(&f, CLI_WHERE_INDEXED,
+                 " WHERE CASE WHEN json_valid(fields) THEN CASE json_type(fields, ?1) "
+                 "WHEN 'integer' THEN json_extract(fields, ?1) = ?3 "
+                 "WHEN 'real' THEN json_extract(fields, ?1) = ?3 "
+                 "WHEN 'true' THEN ?2 = 'true' WHEN 'false' THEN ?2 = 'false' "
+                 "WHEN 'null' THEN ?2 = 'null' ELSE json_extract(fields, ?1) = ?2 END END",
+                 "'$.\"http\".\"status\"','500',500");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "r=-2.5e3");
+    opt(&f, CLI_OPT_FIELD, "s=abc");
+    opt(&f, CLI_OPT_FIELD, "b=18446744073709551615");
+    {
+        cli_sql q = CLI_SQL_INIT;
+        cli_buf p = CLI_BUF_INIT;
+
+        cli_filter_where(&f, &q, CLI_WHERE_INDEXED);
+        for (size_t i = 0; i < q.nparams; i++) {
+            cli_buf_putc(&p, ',');
+            cli_sql_describe(&q.params[i], &p);
+        }
+        assert_string_equal(cli_buf_cstr(&p), ",'$.\"r\"','-2.5e3',-2500,'$.\"s\"','abc',NULL,"
+                                              "'$.\"b\"','18446744073709551615',"
+                                              "1.8446744073709552e+19");
+        cli_sql_free(&q);
+        cli_buf_free(&p);
+    }
+    cli_filter_free(&f);
+}
+
+static void test_option_errors(void **state)
+{
+    (void)state;
+    opt_error(CLI_OPT_SINCE, "soon",
+              "-S/--since: 'soon' is not a time; use RFC 3339 (2026-11-27T10:00:00Z), "
+              "'2026-11-27 10:00', 10:00, -1h, '30m ago', now, today, yesterday or @EPOCH");
+    opt_error(CLI_OPT_UNTIL, "25:00",
+              "-U/--until: '25:00' is not a time; use RFC 3339 (2026-11-27T10:00:00Z), "
+              "'2026-11-27 10:00', 10:00, -1h, '30m ago', now, today, yesterday or @EPOCH");
+    opt_error(CLI_OPT_LEVEL, "loud",
+              "-p/--level: 'loud' is not a level; use trace, debug, info, notice, warning, error, "
+              "critical, alert, emergency, 0-7, or a range like warning..error");
+    opt_error(CLI_OPT_APP, "web[",
+              "-t/--app: bad pattern 'web[': unterminated '['; use * ? [abc] [a-z] [!abc], and \\ "
+              "before a character to match it literally");
+    opt_error(CLI_OPT_HOST, "",
+              "--host: bad pattern '': empty pattern; use * ? [abc] [a-z] [!abc], and \\ before a "
+              "character to match it literally");
+    opt_error(CLI_OPT_PID, "-1", "--pid: '-1' is not a process id; use an integer 0-4294967295");
+    opt_error(CLI_OPT_PID, "4294967296",
+              "--pid: '4294967296' is not a process id; use an integer 0-4294967295");
+    opt_error(CLI_OPT_PID, "12x", "--pid: '12x' is not a process id; use an integer 0-4294967295");
+    opt_error(CLI_OPT_FIELD, "novalue", "--field: expected KEY=VALUE, got 'novalue'");
+    opt_error(CLI_OPT_FIELD, "=1", "--field: expected KEY=VALUE, got '=1'");
+    opt_error(CLI_OPT_FIELD, "a..b=1",
+              "--field: bad key in 'a..b=1'; use NAME or NAME.NAME (no empty names, no '\"')");
+    opt_error(CLI_OPT_FIELD, "a.=1", "--field: bad key in 'a.=1'; use NAME or NAME.NAME");
+    opt_error(CLI_OPT_FIELD, "a\"b=1",
+              "--field: bad key in 'a\"b=1'; use NAME or NAME.NAME (no empty names, no '\"')");
+    opt_error(CLI_OPT_GREP, "", "-g/--grep: empty pattern; give one or more words");
+}
+
+static void test_field_parse(void **state)
+{
+    char err[256];
+    cli_field_match m;
+
+    (void)state;
+    assert_int_equal(cli_field_parse("order=81723", &m, err, sizeof err), 0);
+    assert_string_equal(m.path, "$.\"order\"");
+    assert_string_equal(m.value, "81723");
+    free(m.path);
+    free(m.value);
+    assert_int_equal(cli_field_parse("a-b.c[0]==x", &m, err, sizeof err), 0);
+    assert_string_equal(m.path, "$.\"a-b\".\"c[0]\"");
+    assert_string_equal(m.value, "=x");
+    free(m.path);
+    free(m.value);
+    assert_int_equal(cli_field_parse("empty=", &m, err, sizeof err), 0);
+    assert_string_equal(m.value, "");
+    free(m.path);
+    free(m.value);
+}
+
+/* ---------------------------------------------------------------- on data */
+
+static sqlite3 *sample_db(void)
+{
+    sqlite3 *db = testdb_open();
+
+    assert_non_null(db);
+    /* ts in seconds for readability: id, ts, level, app, host, pid, peer_pid, msg, fields. */
+    testdb_exec(
+        db, "INSERT INTO entries (id, ts, received, level, app, host, pid, peer_pid, msg, "
+            "fields) VALUES "
+            "(1, 100, 1, 6, 'web-1', 'h1', 10, 99, 'started', '{\"port\":8080}'),"
+            "(2, 200, 1, 3, 'web-2', 'h2', NULL, 20, 'failed', '{\"status\":500,\"ok\":false}'),"
+            "(3, 300, 1, 4, 'billing', 'h1', 30, 30, 'slow', '{\"status\":\"500\"}'),"
+            "(4, 400, 1, 0, 'billing', NULL, 40, 40, 'down', '{\"http\":{\"status\":503}}'),"
+            "(5, 500, 1, 8, 'web*', 'db-1', 50, 50, 'trace', 'not json'),"
+            "(6, 600, 1, 7, 'Web-3', 'db-22', 60, 60, 'debug', NULL)");
+    return db;
+}
+
+/* The ids the filter selects, as "1,2,3". */
+static void assert_ids(sqlite3 *db, const cli_filter *f, const char *expect)
+{
+    cli_sql q = CLI_SQL_INIT;
+    cli_buf got = CLI_BUF_INIT;
+    sqlite3_stmt *st;
+
+    cli_filter_select(f, &q, "id, ts");
+    cli_buf_puts(&q.text, " ORDER BY ts, id");
+    if (sqlite3_prepare_v2(db, q.text.p, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", q.text.p, sqlite3_errmsg(db));
+    assert_int_equal(cli_sql_bind(&q, st), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        cli_buf_printf(&got, "%s%lld", got.n ? "," : "", (long long)sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+    if (strcmp(cli_buf_cstr(&got), expect) != 0)
+        fail_msg("%s: ids [%s], expected [%s]", q.text.p, cli_buf_cstr(&got), expect);
+    cli_buf_free(&got);
+    cli_sql_free(&q);
+}
+
+static void test_on_data(void **state)
+{
+    sqlite3 *db = sample_db();
+    cli_filter f;
+
+    (void)state;
+    cli_filter_init(&f);
+    assert_ids(db, &f, "1,2,3,4,5,6");
+    opt(&f, CLI_OPT_LEVEL, "warning");
+    assert_ids(db, &f, "2,3,4");
+    opt(&f, CLI_OPT_LEVEL, "critical..error");
+    assert_ids(db, &f, "2");
+    opt(&f, CLI_OPT_LEVEL, "debug..trace");
+    assert_ids(db, &f, "5,6");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_APP, "web*");
+    assert_ids(db, &f, "1,2,5");
+    opt(&f, CLI_OPT_APP, "billing");
+    assert_ids(db, &f, "1,2,3,4,5");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_APP, "web\\*");
+    assert_ids(db, &f, "5");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_APP, "[Ww]eb-[13]");
+    assert_ids(db, &f, "1,6");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_HOST, "db-?");
+    assert_ids(db, &f, "5");
+    opt(&f, CLI_OPT_HOST, "h1");
+    assert_ids(db, &f, "1,3,5");
+    cli_filter_free(&f);
+
+    /* The PID shown: the claimed one, else the kernel's. */
+    opt(&f, CLI_OPT_PID, "20");
+    assert_ids(db, &f, "2");
+    opt(&f, CLI_OPT_PID, "99");
+    assert_ids(db, &f, "2");
+    opt(&f, CLI_OPT_PID, "10");
+    assert_ids(db, &f, "1,2");
+    cli_filter_free(&f);
+
+    /* A number matches the number and the string; nested keys; booleans;
+     * a row whose fields are not JSON is simply not matched. */
+    opt(&f, CLI_OPT_FIELD, "status=500");
+    assert_ids(db, &f, "2,3");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "http.status=503");
+    assert_ids(db, &f, "4");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "ok=false");
+    assert_ids(db, &f, "2");
+    opt(&f, CLI_OPT_FIELD, "status=500");
+    assert_ids(db, &f, "2");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "http={\"status\":503}");
+    assert_ids(db, &f, "4");
+    cli_filter_free(&f);
+    /* Numbers compare as numbers; text never matches a number. */
+    opt(&f, CLI_OPT_FIELD, "port=8080.0");
+    assert_ids(db, &f, "1");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "port=08080");
+    assert_ids(db, &f, "1");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "status=500.0");
+    assert_ids(db, &f, "2");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_FIELD, "port=abc");
+    assert_ids(db, &f, "");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_SINCE, "@0.0002");
+    opt(&f, CLI_OPT_UNTIL, "@0.0004");
+    assert_ids(db, &f, "2,3");
+    cli_filter_free(&f);
+    sqlite3_close(db);
+}
+
+/* --grep: the three parts of the union, each proven by a row only it finds. */
+static void test_grep_parts(void **state)
+{
+    sqlite3 *db = testdb_open();
+    char err[256];
+    cli_filter f;
+
+    (void)state;
+    assert_non_null(db);
+    /* ids 1-5 are indexed; 6 is not yet. Id 1 arrived early with a time
+     * inside the range (its id is below the range's first id), id 5 late. */
+    testdb_exec(db,
+                "INSERT INTO entries (id, ts, received, level, app, msg) VALUES "
+                "(1, 250, 1, 6, 'a', 'disk full on sda'),"
+                "(2, 200, 1, 6, 'a', 'disk ok'),"
+                "(3, 300, 1, 6, 'a', 'Disk full again'),"
+                "(4, 400, 1, 6, 'a', 'cpu full'),"
+                "(5, 260, 1, 6, 'a', 'late: disk full'),"
+                "(6, 350, 1, 6, 'a', 'disk FULL, not indexed yet');"
+                "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries WHERE id <= 5;"
+                "UPDATE meta SET value = 5 WHERE key = 'fts_indexed_upto';");
+    cli_filter_init(&f);
+    opt(&f, CLI_OPT_GREP, "disk full");
+    assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+    assert_int_equal(f.has_fts_bounds, 0);
+    assert_ids(db, &f, "1,5,3,6");
+    cli_filter_free(&f);
+
+    opt(&f, CLI_OPT_GREP, "disk full");
+    opt(&f, CLI_OPT_SINCE, "@0.000250");
+    opt(&f, CLI_OPT_UNTIL, "@0.000400");
+    assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+    /* First in time order in [250, 400) is id 1 (ts 250), last is 6 (ts 350). */
+    assert_int_equal(f.has_fts_bounds, 1);
+    assert_int_equal(f.fts_lo, 1);
+    assert_int_equal(f.fts_hi, 6);
+    assert_ids(db, &f, "1,5,3,6");
+    cli_filter_free(&f);
+
+    /* In [255, 400) the first entry by time is id 5 and the last id 6, so
+     * the bracket is [5, 6]: id 3 (ts 300) is found only by the part that
+     * looks outside the bracket. */
+    opt(&f, CLI_OPT_GREP, "disk full");
+    opt(&f, CLI_OPT_SINCE, "@0.000255");
+    opt(&f, CLI_OPT_UNTIL, "@0.000400");
+    assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+    assert_int_equal(f.fts_lo, 5);
+    assert_int_equal(f.fts_hi, 6);
+    assert_ids(db, &f, "5,3,6");
+    cli_filter_free(&f);
+
+    /* Smart case: an upper-case letter asks for that exact spelling. */
+    opt(&f, CLI_OPT_GREP, "Disk");
+    assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+    assert_ids(db, &f, "3");
+    cli_filter_free(&f);
+    opt(&f, CLI_OPT_GREP, "FULL");
+    assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+    assert_ids(db, &f, "6");
+    cli_filter_free(&f);
+
+    /* An empty time range: no bracket, nothing found, no error. */
+    opt(&f, CLI_OPT_GREP, "disk");
+    opt(&f, CLI_OPT_SINCE, "@0.000900");
+    assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+    assert_int_equal(f.fts_lo, 1);
+    assert_int_equal(f.fts_hi, 0);
+    assert_ids(db, &f, "");
+    cli_filter_free(&f);
+    sqlite3_close(db);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sql_text),    cmocka_unit_test(test_option_errors),
+        cmocka_unit_test(test_field_parse), cmocka_unit_test(test_on_data),
+        cmocka_unit_test(test_grep_parts),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,220 @@
+/* test_cli_output.c - the -o formats of query/tail (tools/output.h), each
+ * asserted byte for byte, with hostile values in every string. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+
+#define S(lit) ((cli_str){ lit, sizeof(lit) - 1 })
+#define NONE ((cli_str){ NULL, 0 })
+
+/* 2026-11-27T10:15:02.123456Z, received 1.5 ms later. */
+static cli_entry full_entry(void)
+{
+    cli_entry e;
+
+    memset(&e, 0, sizeof e);
+    e.id = 7;
+    e.ts = 1795774502123456LL;
+    e.received = 1795774502124956LL;
+    e.level = 3;
+    e.app = S("billing");
+    e.host = S("web-01");
+    e.has_pid = 1;
+    e.pid = 4242;
+    e.has_tid = 1;
+    e.tid = 4243;
+    e.logger = S("pay.core");
+    e.trace_id = S("t1");
+    e.span_id = S("s1");
+    e.msg = S("payment declined, \"card\" \x1b[31mX\x1b[0m\nnext");
+    e.fields = S("{\"order\":81723,\"big\":18446744073709551615}");
+    e.fields_json = 1;
+    e.extra = S("{\"v\":2}");
+    e.extra_json = 1;
+    e.has_peer_pid = e.has_peer_uid = e.has_peer_gid = 1;
+    e.peer_pid = 4242;
+    e.peer_uid = 1000;
+    e.peer_gid = 100;
+    return e;
+}
+
+/* The bare minimum: no host, no pid, no optional members. */
+static cli_entry small_entry(void)
+{
+    cli_entry e;
+
+    memset(&e, 0, sizeof e);
+    e.id = 8;
+    e.ts = 1795774502000000LL;
+    e.received = 1795774502000000LL;
+    e.level = 6;
+    e.app = S("a");
+    e.msg = S("hi");
+    e.has_peer_pid = 1;
+    e.peer_pid = 99;
+    return e;
+}
+
+static void render(cli_format fmt, int color, const cli_entry *e, size_t n, const char *expect)
+{
+    cli_output o;
+
+    cli_output_init(&o, stdout, fmt, color, 1);
+    cli_output_begin(&o);
+    for (size_t i = 0; i < n; i++)
+        cli_output_entry(&o, &e[i]);
+    cli_output_end(&o);
+    if (strcmp(cli_buf_cstr(&o.buf), expect) != 0)
+        fail_msg("format %d:\n--- got\n%s--- expected\n%s---", fmt, cli_buf_cstr(&o.buf), expect);
+    assert_int_equal(o.count, n);
+    cli_output_free(&o);
+}
+
+static void test_text_formats(void **state)
+{
+    cli_entry e[2] = { full_entry(), small_entry() };
+
+    (void)state;
+    render(CLI_FMT_SHORT, 0, e, 2,
+           "Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined, \"card\" "
+           "\\x1b[31mX\\x1b[0m\\nnext {\"order\":81723,\"big\":18446744073709551615} "
+           "extra={\"v\":2}\n"
+           "Nov 27 10:15:02 - a[99] INFO: hi\n");
+    render(CLI_FMT_SHORT_ISO, 0, e, 2,
+           "2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: payment declined, \"card\" "
+           "\\x1b[31mX\\x1b[0m\\nnext {\"order\":81723,\"big\":18446744073709551615} "
+           "extra={\"v\":2}\n"
+           "2026-11-27T10:15:02.000000Z - a[99] INFO: hi\n");
+    render(CLI_FMT_CAT, 0, e, 2, "payment declined, \"card\" \\x1b[31mX\\x1b[0m\\nnext\nhi\n");
+}
+
+static void test_color(void **state)
+{
+    cli_entry e[2] = { full_entry(), small_entry() };
+
+    (void)state;
+    e[0].fields = NONE;
+    e[0].extra = NONE;
+    /* The only escape sequences are ours; info stays plain. */
+    render(CLI_FMT_CAT, 1, e, 2,
+           "\033[31mpayment declined, \"card\" \\x1b[31mX\\x1b[0m\\nnext\033[0m\nhi\n");
+    assert_string_equal(cli_level_color(0), "\033[1;31m");
+    assert_string_equal(cli_level_color(4), "\033[33m");
+    assert_string_equal(cli_level_color(6), "");
+    assert_string_equal(cli_level_color(8), "\033[2m");
+    /* Never in machine formats, even when asked. */
+    render(CLI_FMT_NDJSON, 1, &e[1], 1,
+           "{\"id\":8,\"ts\":\"2026-11-27T10:15:02.000000Z\",\"received\":\"2026-11-27T10:15:02."
+           "000000Z\",\"level\":\"info\",\"app\":\"a\",\"msg\":\"hi\",\"peer\":{\"pid\":99}}\n");
+}
+
+static void test_json_formats(void **state)
+{
+    cli_entry e[2] = { full_entry(), small_entry() };
+    const char *obj0 =
+        "{\"id\":7,\"ts\":\"2026-11-27T10:15:02.123456Z\",\"received\":\"2026-11-27T10:15:02."
+        "124956Z\",\"level\":\"error\",\"app\":\"billing\",\"host\":\"web-01\",\"pid\":4242,"
+        "\"tid\":4243,\"logger\":\"pay.core\",\"trace_id\":\"t1\",\"span_id\":\"s1\",\"msg\":"
+        "\"payment declined, \\\"card\\\" \\u001b[31mX\\u001b[0m\\nnext\",\"fields\":{\"order\":"
+        "81723,\"big\":18446744073709551615},\"extra\":{\"v\":2},\"peer\":{\"pid\":4242,\"uid\":"
+        "1000,\"gid\":100}}";
+    const char *obj1 =
+        "{\"id\":8,\"ts\":\"2026-11-27T10:15:02.000000Z\",\"received\":\"2026-11-27T"
+        "10:15:02.000000Z\",\"level\":\"info\",\"app\":\"a\",\"msg\":\"hi\",\"peer\":"
+        "{\"pid\":99}}";
+    char expect[4096];
+
+    (void)state;
+    snprintf(expect, sizeof expect, "%s\n%s\n", obj0, obj1);
+    render(CLI_FMT_NDJSON, 0, e, 2, expect);
+    snprintf(expect, sizeof expect, "[\n%s,\n%s\n]\n", obj0, obj1);
+    render(CLI_FMT_JSON, 0, e, 2, expect);
+    render(CLI_FMT_JSON, 0, e, 0, "[]\n");
+    render(CLI_FMT_JSON_PRETTY, 0, e, 0, "[]\n");
+    render(CLI_FMT_JSON_PRETTY, 0, &e[1], 1,
+           "[\n"
+           "  {\n"
+           "    \"id\": 8,\n"
+           "    \"ts\": \"2026-11-27T10:15:02.000000Z\",\n"
+           "    \"received\": \"2026-11-27T10:15:02.000000Z\",\n"
+           "    \"level\": \"info\",\n"
+           "    \"app\": \"a\",\n"
+           "    \"msg\": \"hi\",\n"
+           "    \"peer\": {\n"
+           "      \"pid\": 99\n"
+           "    }\n"
+           "  }\n"
+           "]\n");
+    /* fields that are not JSON (a foreign file) become a string. */
+    e[1].fields = S("{broken");
+    e[1].fields_json = 0;
+    render(CLI_FMT_NDJSON, 0, &e[1], 1,
+           "{\"id\":8,\"ts\":\"2026-11-27T10:15:02.000000Z\",\"received\":\"2026-11-27T10:15:02."
+           "000000Z\",\"level\":\"info\",\"app\":\"a\",\"msg\":\"hi\",\"fields\":\"{broken\","
+           "\"peer\":{\"pid\":99}}\n");
+}
+
+static void test_csv(void **state)
+{
+    cli_entry e[2] = { full_entry(), small_entry() };
+
+    (void)state;
+    render(CLI_FMT_CSV, 0, e, 2,
+           "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,"
+           "peer_pid,peer_uid,peer_gid\n"
+           "7,2026-11-27T10:15:02.123456Z,2026-11-27T10:15:02.124956Z,error,billing,web-01,4242,"
+           "4243,pay.core,t1,s1,\"payment declined, \"\"card\"\" \\x1b[31mX\\x1b[0m\\nnext\","
+           "\"{\"\"order\"\":81723,\"\"big\"\":18446744073709551615}\",\"{\"\"v\"\":2}\",4242,"
+           "1000,100\n"
+           "8,2026-11-27T10:15:02.000000Z,2026-11-27T10:15:02.000000Z,info,a,,,,,,,hi,,,99,,\n");
+    render(CLI_FMT_CSV, 0, e, 0,
+           "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,"
+           "peer_pid,peer_uid,peer_gid\n");
+}
+
+static void test_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_format_parse("short"), CLI_FMT_SHORT);
+    assert_int_equal(cli_format_parse("short-iso"), CLI_FMT_SHORT_ISO);
+    assert_int_equal(cli_format_parse("json"), CLI_FMT_JSON);
+    assert_int_equal(cli_format_parse("json-pretty"), CLI_FMT_JSON_PRETTY);
+    assert_int_equal(cli_format_parse("ndjson"), CLI_FMT_NDJSON);
+    assert_int_equal(cli_format_parse("csv"), CLI_FMT_CSV);
+    assert_int_equal(cli_format_parse("cat"), CLI_FMT_CAT);
+    assert_int_equal(cli_format_parse("JSON"), -1);
+    assert_int_equal(cli_format_parse(""), -1);
+}
+
+static void test_color_wanted(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_color_wanted(1, stdout), 1);
+    assert_int_equal(cli_color_wanted(0, stdout), 0);
+    setenv("NO_COLOR", "1", 1);
+    assert_int_equal(cli_color_wanted(-1, stdout), 0);
+    assert_int_equal(cli_color_wanted(1, stdout), 1);
+    unsetenv("NO_COLOR");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_text_formats), cmocka_unit_test(test_color),
+        cmocka_unit_test(test_json_formats), cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_parse),        cmocka_unit_test(test_color_wanted),
+    };
+
+    setenv("TZ", "UTC0", 1);
+    tzset();
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,807 @@
+/* cmd_stats.c - `centrallog stats`: counts by level, app and host over a
+ * range, the busiest apps and hosts, and a bar chart of entries per minute,
+ * hour or day.
+ *
+ * One pass over the matching rows (through the ts index when a range is
+ * given) feeds three hash tables - app, host and UTC minute - in C; the
+ * minutes are then summed into local minutes, hours or days. That is one
+ * scan instead of a GROUP BY per question, and it keeps the interval
+ * boundaries in local time, DST included. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aggmap.h"
+#include "cli.h"
+#include "db.h"
+#include "escape.h"
+#include "filter.h"
+#include "level.h"
+#include "output.h"
+#include "query.h"
+#include "timefmt.h"
+
+#define MAX_BARS 2000
+#define US 1000000LL
+
+typedef struct sopts {
+    cli_filter f;
+    int by;        /* enum cli_time_unit, or -1: chosen from the range */
+    long long top; /* 0: all */
+    int json, utc, explain, width;
+} sopts;
+
+typedef struct stats {
+    int64_t total, level[CLI_LEVEL_COUNT];
+    int64_t first_ts, last_ts; /* of the rows seen */
+    cli_aggmap apps, hosts, minutes;
+    int64_t rejected; /* rejects received in the range; -1 unknown */
+} stats;
+
+typedef struct bucket {
+    int64_t start, total, level[CLI_LEVEL_COUNT];
+} bucket;
+
+static const char *const unit_names[] = { "minute", "hour", "day" };
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: centrallog stats [OPTIONS]\n\n"
+               "Counts the entries that match, by level, app and host, lists the busiest apps\n"
+               "and hosts (top talkers) with their errors and warnings, and draws one bar per\n"
+               "minute, hour or day (errors red and warnings yellow on a terminal). Filtered\n"
+               "by time alone, it also counts the lines the collector rejected meanwhile.\n\n"
+               "Options:\n"
+               "  -S, --since TIME, -U, --until TIME, -p, --level LEVEL, -t, --app GLOB,\n"
+               "  --host GLOB, --pid PID, -g, --grep WORDS, --field KEY=VAL\n"
+               "                       filters, as in `centrallog query --help`\n"
+               "      --by UNIT        minute, hour or day (default: by the range's length)\n"
+               "      --top N          how many apps and hosts to list (default 10; 0: all)\n"
+               "  -o, --output FMT     text (default) or json\n"
+               "      --width N        columns for the chart (default: the terminal's, or 80)\n"
+               "      --utc            read and show times in UTC instead of local time\n"
+               "      --color WHEN     auto (default: on a terminal), always, never\n"
+               "      --explain        print the SQL and SQLite's query plan instead\n"
+               "  -h, --help           this help\n\n"
+               "Examples:\n"
+               "  centrallog stats -S today --by hour\n"
+               "  centrallog stats -S -7d --by day -p warning\n"
+               "  centrallog stats -S -1h --top 0 -o json | jq '.apps[0]'\n\n"
+               "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
+}
+
+static int parse_args(sopts *o, int argc, char **argv)
+{
+    enum { OPT_BY = 0x200, OPT_TOP, OPT_WIDTH, OPT_UTC, OPT_EXPLAIN };
+    static const struct option opts[] = {
+        { "since", required_argument, NULL, CLI_OPT_SINCE },
+        { "until", required_argument, NULL, CLI_OPT_UNTIL },
+        { "level", required_argument, NULL, CLI_OPT_LEVEL },
+        { "app", required_argument, NULL, CLI_OPT_APP },
+        { "host", required_argument, NULL, CLI_OPT_HOST },
+        { "pid", required_argument, NULL, CLI_OPT_PID },
+        { "grep", required_argument, NULL, CLI_OPT_GREP },
+        { "field", required_argument, NULL, CLI_OPT_FIELD },
+        { "by", required_argument, NULL, OPT_BY },
+        { "top", required_argument, NULL, OPT_TOP },
+        { "output", required_argument, NULL, 'o' },
+        { "width", required_argument, NULL, OPT_WIDTH },
+        { "utc", no_argument, NULL, OPT_UTC },
+        { "explain", no_argument, NULL, OPT_EXPLAIN },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *since = NULL, *until = NULL;
+    long long v;
+    char err[512];
+    cli_clock clk;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":S:U:p:t:g:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case CLI_OPT_SINCE:
+            since = optarg;
+            break;
+        case CLI_OPT_UNTIL:
+            until = optarg;
+            break;
+        case OPT_BY:
+            for (o->by = 2; o->by >= 0 && strcmp(optarg, unit_names[o->by]) != 0; o->by--)
+                ;
+            if (o->by < 0)
+                return cli_fail(CLI_USAGE, "stats",
+                                "--by: '%s' is not accepted; use minute, hour or day", optarg);
+            break;
+        case OPT_TOP:
+            if (cli_parse_count(optarg, 0, &o->top) != 0)
+                return cli_fail(CLI_USAGE, "stats",
+                                "--top: '%s' is not a count; use a number (0 for all)", optarg);
+            break;
+        case OPT_WIDTH:
+            if (cli_parse_count(optarg, 0, &v) != 0 || v < 40 || v > 1000)
+                return cli_fail(CLI_USAGE, "stats", "--width: '%s' is not accepted; use 40-1000",
+                                optarg);
+            o->width = (int)v;
+            break;
+        case 'o':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
+                return cli_fail(CLI_USAGE, "stats",
+                                "-o/--output: '%s' is not a format; use text or json", optarg);
+            o->json = optarg[0] == 'j';
+            break;
+        case OPT_UTC:
+            o->utc = 1;
+            break;
+        case OPT_EXPLAIN:
+            o->explain = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return -1;
+        case ':':
+            return cli_fail(CLI_USAGE, "stats", "option '%s' needs a value; see --help",
+                            argv[optind - 1]);
+        case '?':
+            return cli_fail(CLI_USAGE, "stats", "unknown option '%s'; see --help",
+                            argv[optind - 1]);
+        default:
+            if (cli_filter_option(&o->f, c, optarg, NULL, err, sizeof err) < 0)
+                return cli_fail(CLI_USAGE, "stats", "%s", err);
+        }
+    }
+    if (optind < argc)
+        return cli_fail(CLI_USAGE, "stats", "unexpected argument '%s'; see --help", argv[optind]);
+    tzset();
+    clk.now_us = cl_now_us();
+    clk.utc = o->utc;
+    if ((since && cli_filter_option(&o->f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
+        (until && cli_filter_option(&o->f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
+        return cli_fail(CLI_USAGE, "stats", "%s", err);
+    if (o->f.has_since && o->f.has_until && o->f.since >= o->f.until)
+        return cli_fail(CLI_USAGE, "stats", "-S/--since '%s' is not before -U/--until '%s'", since,
+                        until);
+    return CLI_OK;
+}
+
+/* ---------------------------------------------------------------- counting */
+
+static void build_sql(const sopts *o, cli_sql *q)
+{
+    cli_filter_select(&o->f, q, "ts, level, app, host");
+}
+
+static int64_t floor_minute(int64_t ts)
+{
+    int64_t m = ts / (60 * US);
+
+    return (ts % (60 * US) != 0 && ts < 0) ? m - 1 : m;
+}
+
+static int count_rows(sqlite3 *h, const cli_sql *q, stats *s)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, q->text.p, -1, &st, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = cli_sql_bind(q, st);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0), minute = floor_minute(ts);
+        int level = sqlite3_column_int(st, 1);
+        const void *app = sqlite3_column_text(st, 2), *host = sqlite3_column_text(st, 3);
+
+        if (level < 0 || level >= CLI_LEVEL_COUNT)
+            level = CLI_LEVEL_TRACE;
+        if (s->total == 0 || ts < s->first_ts)
+            s->first_ts = ts;
+        if (s->total == 0 || ts > s->last_ts)
+            s->last_ts = ts;
+        s->total++;
+        s->level[level]++;
+        cli_agg_add(&s->apps, app, (size_t)sqlite3_column_bytes(st, 2), level);
+        cli_agg_add(&s->hosts, host, (size_t)sqlite3_column_bytes(st, 3), level);
+        cli_agg_add(&s->minutes, &minute, sizeof minute, level);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+        return SQLITE_NOMEM;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* ---------------------------------------------------------------- parallel */
+
+/* A long range is split in time across the cores: one connection and one
+ * thread per part, each with the options' filters and its own slice of
+ * time, merged at the end. Reading the rows dominates stats, and SQLite
+ * reads in parallel on separate connections. Each part reads its own
+ * snapshot, so rows committed meanwhile may count in one part and not
+ * another - as if the stats had been taken a moment later. */
+#define MAX_PARTS 4
+
+typedef struct part {
+    const cli_global *g;
+    cli_filter f; /* shallow copy of the options' filter: shares its arrays */
+    stats s;
+    pthread_t thread;
+    int started, rc;
+    char err[512];
+} part;
+
+static void *scan_part(void *arg)
+{
+    part *p = arg;
+    cli_sql q = CLI_SQL_INIT;
+    cli_db db;
+
+    if (cli_db_open_err(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
+        p->rc = SQLITE_CANTOPEN;
+        return NULL;
+    }
+    cli_filter_select(&p->f, &q, "ts, level, app, host");
+    p->rc = count_rows(db.h, &q, &p->s);
+    if (p->rc != SQLITE_OK)
+        snprintf(p->err, sizeof p->err, "reading the database failed: %s", sqlite3_errmsg(db.h));
+    cli_sql_free(&q);
+    cli_db_close(&db);
+    return NULL;
+}
+
+static int64_t scalar(sqlite3 *h, const char *sql, int *ok)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+
+    *ok = sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (*ok)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* How many parts: one per core, up to MAX_PARTS; 1 when the range is
+ * unknown or tiny, or with --grep (its matcher is not shared between
+ * threads). [*lo, *hi) is the time range to split. */
+static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int ok = 1;
+
+    if (cpus < 2 || f->grep != NULL)
+        return 1;
+    *lo = f->has_since ? f->since : scalar(h, "SELECT min(ts) FROM entries", &ok);
+    if (ok)
+        *hi = f->has_until ? f->until : scalar(h, "SELECT max(ts) FROM entries", &ok) + 1;
+    if (!ok || *hi - *lo < 60 * US)
+        return 1;
+    return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
+}
+
+static void merge(stats *s, const stats *p)
+{
+    if (p->total > 0) {
+        if (s->total == 0 || p->first_ts < s->first_ts)
+            s->first_ts = p->first_ts;
+        if (s->total == 0 || p->last_ts > s->last_ts)
+            s->last_ts = p->last_ts;
+    }
+    s->total += p->total;
+    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+        s->level[l] += p->level[l];
+    cli_agg_merge(&s->apps, &p->apps);
+    cli_agg_merge(&s->hosts, &p->hosts);
+    cli_agg_merge(&s->minutes, &p->minutes);
+}
+
+/* Counts the matching rows into s, in parallel when worth it. Returns
+ * CLI_OK or an exit code (after saying why). */
+static int count_all(const sopts *o, const cli_global *g, sqlite3 *h, stats *s)
+{
+    part parts[MAX_PARTS];
+    cli_sql q = CLI_SQL_INIT;
+    int64_t lo = 0, hi = 0;
+    int n = plan_parts(h, &o->f, &lo, &hi), rc = CLI_OK;
+
+    if (n == 1) {
+        cli_filter_select(&o->f, &q, "ts, level, app, host");
+        if (count_rows(h, &q, s) != SQLITE_OK)
+            rc =
+                cli_fail(CLI_FAILED, "stats", "reading the database failed: %s", sqlite3_errmsg(h));
+        cli_sql_free(&q);
+        return rc;
+    }
+    memset(parts, 0, sizeof parts);
+    for (int i = 0; i < n; i++) {
+        part *p = &parts[i];
+
+        p->g = g;
+        p->f = o->f;
+        p->f.has_since = p->f.has_until = 1;
+        p->f.since = lo + (hi - lo) / n * i;
+        p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
+        p->started = pthread_create(&p->thread, NULL, scan_part, p) == 0;
+        if (!p->started)
+            scan_part(p);
+    }
+    for (int i = 0; i < n; i++) {
+        if (parts[i].started)
+            pthread_join(parts[i].thread, NULL);
+        if (parts[i].rc != SQLITE_OK && rc == CLI_OK)
+            rc = cli_fail(CLI_FAILED, "stats", "%s", parts[i].err);
+        merge(s, &parts[i].s);
+        cli_aggmap_free(&parts[i].s.apps);
+        cli_aggmap_free(&parts[i].s.hosts);
+        cli_aggmap_free(&parts[i].s.minutes);
+    }
+    if (rc == CLI_OK && (s->apps.oom || s->hosts.oom || s->minutes.oom))
+        rc = cli_fail(CLI_FAILED, "stats", "out of memory");
+    return rc;
+}
+
+static int time_only(const cli_filter *f)
+{
+    return f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE && f->napps == 0 && f->nhosts == 0 &&
+           f->npids == 0 && f->nfields == 0 && f->grep_pattern == NULL;
+}
+
+/* Rejected lines in the same period (by the time the collector read them). */
+static int64_t count_rejects(sqlite3 *h, const cli_filter *f)
+{
+    cli_sql q = CLI_SQL_INIT;
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+
+    cli_buf_puts(&q.text, "SELECT count(*) FROM rejects");
+    if (f->has_since) {
+        cli_sql_and(&q);
+        cli_buf_printf(&q.text, "received >= ?%d", cli_sql_int(&q, f->since));
+    }
+    if (f->has_until) {
+        cli_sql_and(&q);
+        cli_buf_printf(&q.text, "received < ?%d", cli_sql_int(&q, f->until));
+    }
+    if (!q.oom && !q.text.oom && sqlite3_prepare_v2(h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
+        cli_sql_bind(&q, st) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    cli_sql_free(&q);
+    return n;
+}
+
+/* ---------------------------------------------------------------- intervals */
+
+/* The unit for a range when --by is not given: about 24-200 bars. */
+static int auto_unit(int64_t lo, int64_t hi)
+{
+    if (hi - lo <= 3 * 3600 * US)
+        return CLI_UNIT_MINUTE;
+    if (hi - lo <= 7 * 86400 * US)
+        return CLI_UNIT_HOUR;
+    return CLI_UNIT_DAY;
+}
+
+/* Fills the buckets covering [lo, hi); returns how many, or -1 when more
+ * than MAX_BARS would be needed. */
+static long make_buckets(int64_t lo, int64_t hi, int unit, int utc, bucket **out)
+{
+    int64_t t = cli_time_floor(lo, (enum cli_time_unit)unit, utc);
+    long n = 0;
+    bucket *b = calloc(MAX_BARS, sizeof *b);
+
+    *out = b;
+    if (b == NULL)
+        return -1;
+    while (t < hi) {
+        if (n == MAX_BARS)
+            return -1;
+        b[n++].start = t;
+        t = cli_time_next(t, (enum cli_time_unit)unit, utc);
+    }
+    return n;
+}
+
+/* Adds each minute's counts to the bucket that holds it. */
+static void fill_buckets(const stats *s, bucket *b, long n)
+{
+    for (size_t i = 0; i < s->minutes.cap; i++) {
+        const cli_agg *a = s->minutes.slots[i];
+        int64_t minute, ts;
+        long lo = 0, hi = n - 1;
+
+        if (a == NULL)
+            continue;
+        memcpy(&minute, a->key, sizeof minute);
+        ts = minute * 60 * US;
+        if (n == 0 || ts < b[0].start)
+            continue;
+        while (lo < hi) { /* the last bucket starting at or before ts */
+            long mid = lo + (hi - lo + 1) / 2;
+
+            if (b[mid].start <= ts)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        b[lo].total += a->total;
+        for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+            b[lo].level[l] += a->level[l];
+    }
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void pct(cli_buf *b, int64_t share, int64_t whole)
+{
+    if (whole > 0 && share > 0)
+        cli_buf_printf(b, " %5.1f%%", 100.0 * (double)share / (double)whole);
+}
+
+static void text_levels(cli_buf *b, const stats *s)
+{
+    cli_buf_puts(b, "\nBy level:\n");
+    for (int l = 0; l < CLI_LEVEL_COUNT; l++) {
+        cli_buf_printf(b, "  %-10s %12" PRId64, cli_level_name(l), s->level[l]);
+        pct(b, s->level[l], s->total);
+        cli_buf_putc(b, '\n');
+    }
+}
+
+static int64_t errors_of(const int64_t *level)
+{
+    return level[0] + level[1] + level[2] + level[3];
+}
+
+static void text_top(cli_buf *b, const char *what, const char *col, const cli_aggmap *m,
+                     long long top, int64_t total)
+{
+    size_t n, shown;
+    cli_agg **v = cli_agg_sorted(m, &n);
+    int64_t rest = 0;
+
+    shown = top > 0 && (size_t)top < n ? (size_t)top : n;
+    cli_buf_printf(b, "\nTop %s (%zu of %zu):\n", what, shown, n);
+    cli_buf_printf(b, "  %-32s %12s %6s %10s %10s\n", col, "entries", "share", "errors",
+                   "warnings");
+    for (size_t i = 0; i < n; i++) {
+        cli_buf name = CLI_BUF_INIT;
+
+        if (i >= shown) {
+            rest += v[i]->total;
+            continue;
+        }
+        if (v[i]->key != NULL)
+            cli_esc_text(&name, v[i]->key, v[i]->len);
+        else
+            cli_buf_putc(&name, '-');
+        cli_buf_printf(b, "  %-32s %12" PRId64, cli_buf_cstr(&name), v[i]->total);
+        cli_buf_printf(b, " %5.1f%% %10" PRId64 " %10" PRId64 "\n",
+                       total ? 100.0 * (double)v[i]->total / (double)total : 0.0,
+                       errors_of(v[i]->level), v[i]->level[4]);
+        b->oom |= name.oom;
+        cli_buf_free(&name);
+    }
+    if (shown < n)
+        cli_buf_printf(b, "  %-32s %12" PRId64 "\n", "(the others)", rest);
+    free(v);
+}
+
+static void bucket_label(int64_t start, int unit, int utc, char *out, size_t len)
+{
+    cli_tm tm;
+
+    cli_time_to_civil(start, utc, &tm);
+    if (unit == CLI_UNIT_DAY)
+        snprintf(out, len, "%04lld-%02d-%02d", (long long)tm.year, tm.month, tm.day);
+    else
+        snprintf(out, len, "%04lld-%02d-%02d %02d:%02d", (long long)tm.year, tm.month, tm.day,
+                 tm.hour, tm.min);
+}
+
+static void zone_name(int64_t at, int utc, char *out, size_t len)
+{
+    cli_tm tm;
+    long a;
+
+    cli_time_to_civil(at, utc, &tm);
+    a = (tm.gmtoff < 0 ? -tm.gmtoff : tm.gmtoff) % 86400;
+    if (tm.gmtoff == 0)
+        snprintf(out, len, "UTC");
+    else
+        snprintf(out, len, "UTC%c%02ld:%02ld", tm.gmtoff < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+}
+
+/* Whether the terminal can show U+2588 FULL BLOCK. */
+static int utf8_locale(void)
+{
+    const char *cs;
+
+    setlocale(LC_CTYPE, "");
+    cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+static void put_blocks(cli_buf *b, long n, const char *block, const char *color)
+{
+    if (n <= 0)
+        return;
+    cli_buf_puts(b, color);
+    for (long i = 0; i < n; i++)
+        cli_buf_puts(b, block);
+    if (color[0] != '\0')
+        cli_buf_puts(b, CLI_COLOR_RESET);
+}
+
+/* One bar: errors (red), warnings (yellow), the rest, in proportion. */
+static void bar(cli_buf *b, const bucket *k, int64_t max, int width, int color, const char *block)
+{
+    long len = max > 0 ? (long)((double)k->total * width / (double)max + 0.5) : 0;
+    long err, warn;
+
+    if (k->total > 0 && len == 0)
+        len = 1;
+    if (!color) {
+        put_blocks(b, len, block, "");
+        return;
+    }
+    err = k->total ? (long)((double)errors_of(k->level) * len / (double)k->total + 0.5) : 0;
+    warn = k->total ? (long)((double)k->level[4] * len / (double)k->total + 0.5) : 0;
+    if (errors_of(k->level) > 0 && err == 0 && len > 1)
+        err = 1;
+    if (warn > len - err)
+        warn = len - err;
+    put_blocks(b, err, block, "\033[31m");
+    put_blocks(b, warn, block, "\033[33m");
+    put_blocks(b, len - err - warn, block, "");
+}
+
+static void text_chart(cli_buf *b, const bucket *k, long n, int unit, const sopts *o, int color)
+{
+    const char *block = utf8_locale() ? "\xe2\x96\x88" : "#";
+    int64_t max = 0;
+    int cw, lw = unit == CLI_UNIT_DAY ? 10 : 16, width;
+    char label[40], zone[48], num[24];
+
+    for (long i = 0; i < n; i++)
+        max = k[i].total > max ? k[i].total : max;
+    cw = snprintf(num, sizeof num, "%" PRId64, max);
+    width = o->width - 2 - lw - 1 - cw - 1;
+    if (width < 10)
+        width = 10;
+    zone_name(n ? k[0].start : 0, o->utc, zone, sizeof zone);
+    cli_buf_printf(b, "\nEntries per %s (%s%s):\n", unit_names[unit], zone,
+                   color ? "; red: errors and worse, yellow: warnings" : "");
+    for (long i = 0; i < n; i++) {
+        bucket_label(k[i].start, unit, o->utc, label, sizeof label);
+        cli_buf_printf(b, "  %-*s %*" PRId64, lw, label, cw, k[i].total);
+        if (k[i].total > 0) {
+            cli_buf_putc(b, ' ');
+            bar(b, &k[i], max, width, color, block);
+        }
+        cli_buf_putc(b, '\n');
+    }
+}
+
+static void text_report(cli_buf *b, const stats *s, const sopts *o, const bucket *k, long n,
+                        int unit, int color)
+{
+    char a[40], z[40];
+
+    cli_buf_printf(b, "%" PRId64 " entries", s->total);
+    if (o->f.has_since || o->f.has_until) {
+        cli_time_format_iso(o->f.since, o->utc, a);
+        cli_time_format_iso(o->f.until, o->utc, z);
+        cli_buf_printf(b, " %s%s%s%s", o->f.has_since ? "since " : "", o->f.has_since ? a : "",
+                       o->f.has_since && o->f.has_until ? ", " : "",
+                       o->f.has_until ? "before " : "");
+        cli_buf_puts(b, o->f.has_until ? z : "");
+    }
+    if (s->total > 0) {
+        cli_time_format_iso(s->first_ts, o->utc, a);
+        cli_time_format_iso(s->last_ts, o->utc, z);
+        cli_buf_printf(b, "; first %s, last %s", a, z);
+    }
+    cli_buf_putc(b, '\n');
+    if (s->rejected >= 0)
+        cli_buf_printf(b, "%" PRId64 " lines rejected%s (see centrallog rejects)\n", s->rejected,
+                       o->f.has_since || o->f.has_until ? " in that time" : "");
+    if (s->total == 0)
+        return;
+    text_levels(b, s);
+    text_top(b, "apps", "app", &s->apps, o->top, s->total);
+    text_top(b, "hosts", "host", &s->hosts, o->top, s->total);
+    if (n > 0)
+        text_chart(b, k, n, unit, o, color);
+    else if (n < 0)
+        cli_buf_printf(b, "\n(no chart: more than %d %ss; narrow -S/-U or use a larger --by)\n",
+                       MAX_BARS, unit_names[unit]);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static void json_levels(cli_buf *b, const int64_t *level)
+{
+    cli_buf_putc(b, '{');
+    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+        cli_buf_printf(b, "%s\"%s\":%" PRId64, l ? "," : "", cli_level_name(l), level[l]);
+    cli_buf_putc(b, '}');
+}
+
+static void json_time(cli_buf *b, const char *name, int has, int64_t us)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    if (!has) {
+        cli_buf_printf(b, ",\"%s\":null", name);
+        return;
+    }
+    cl_rfc3339_format(us, ts);
+    cli_buf_printf(b, ",\"%s\":\"%s\"", name, ts);
+}
+
+static void json_top(cli_buf *b, const char *list, const char *key, const cli_aggmap *m,
+                     long long top)
+{
+    size_t n, shown;
+    cli_agg **v = cli_agg_sorted(m, &n);
+
+    shown = top > 0 && (size_t)top < n ? (size_t)top : n;
+    cli_buf_printf(b, ",\"%s_total\":%zu,\"%s\":[", list, n, list);
+    for (size_t i = 0; i < shown; i++) {
+        cli_buf_printf(b, "%s{\"%s\":", i ? "," : "", key);
+        if (v[i]->key != NULL)
+            cli_esc_json_str(b, v[i]->key, v[i]->len);
+        else
+            cli_buf_puts(b, "null");
+        cli_buf_printf(b, ",\"count\":%" PRId64 ",\"levels\":", v[i]->total);
+        json_levels(b, v[i]->level);
+        cli_buf_putc(b, '}');
+    }
+    cli_buf_putc(b, ']');
+    free(v);
+}
+
+static void json_report(cli_buf *b, const stats *s, const sopts *o, const bucket *k, long n,
+                        int unit)
+{
+    cli_buf_printf(b, "{\"total\":%" PRId64, s->total);
+    json_time(b, "since", o->f.has_since, o->f.since);
+    json_time(b, "until", o->f.has_until, o->f.until);
+    json_time(b, "first", s->total > 0, s->first_ts);
+    json_time(b, "last", s->total > 0, s->last_ts);
+    cli_buf_puts(b, ",\"levels\":");
+    json_levels(b, s->level);
+    json_top(b, "apps", "app", &s->apps, o->top);
+    json_top(b, "hosts", "host", &s->hosts, o->top);
+    if (s->rejected >= 0)
+        cli_buf_printf(b, ",\"rejected\":%" PRId64, s->rejected);
+    cli_buf_printf(b, ",\"interval\":\"%s\",\"intervals\":", unit_names[unit]);
+    if (n < 0) {
+        cli_buf_puts(b, "null");
+    } else {
+        cli_buf_putc(b, '[');
+        for (long i = 0; i < n; i++) {
+            char ts[CL_TS_TEXT_LEN + 1];
+
+            cl_rfc3339_format(k[i].start, ts);
+            cli_buf_printf(b, "%s{\"start\":\"%s\",\"count\":%" PRId64 ",\"levels\":", i ? "," : "",
+                           ts, k[i].total);
+            json_levels(b, k[i].level);
+            cli_buf_putc(b, '}');
+        }
+        cli_buf_putc(b, ']');
+    }
+    cli_buf_puts(b, "}\n");
+}
+
+/* ---------------------------------------------------------------- main */
+
+static int terminal_width(void)
+{
+    struct winsize ws;
+
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+        return ws.ws_col;
+    return 80;
+}
+
+static int report(const sopts *o, stats *s, int color)
+{
+    cli_buf b = CLI_BUF_INIT;
+    bucket *k = NULL;
+    int64_t lo = o->f.has_since ? o->f.since : s->first_ts;
+    int64_t hi = o->f.has_until ? o->f.until : s->last_ts + 1;
+    int unit = o->by >= 0 ? o->by : auto_unit(lo, hi);
+    long n = 0;
+    int rc = CLI_OK;
+
+    if (!o->f.has_until && o->f.has_since && s->total == 0)
+        hi = lo + 1;
+    if (s->total > 0 || o->f.has_since) {
+        n = make_buckets(lo, hi, unit, o->utc, &k);
+        if (n < 0 && o->by >= 0) {
+            rc = cli_fail(CLI_USAGE, "stats",
+                          "--by %s: the range needs more than %d bars; narrow -S/-U or use a "
+                          "larger --by",
+                          unit_names[unit], MAX_BARS);
+            goto out;
+        }
+        if (n > 0)
+            fill_buckets(s, k, n);
+    }
+    if (o->json)
+        json_report(&b, s, o, k, n, unit);
+    else
+        text_report(&b, s, o, k, n, unit, color);
+    if (b.oom || fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
+        rc = cli_fail(CLI_FAILED, "stats", "cannot write the output");
+out:
+    free(k);
+    cli_buf_free(&b);
+    return rc;
+}
+
+static int run(sopts *o, const cli_global *g)
+{
+    cli_db db;
+    cli_sql q = CLI_SQL_INIT;
+    stats s;
+    char err[512];
+    int rc;
+
+    memset(&s, 0, sizeof s);
+    if ((rc = cli_db_open(g, "stats", &db)) != CLI_OK)
+        return rc;
+    if (cli_filter_prepare(&o->f, db.h, err, sizeof err) != 0) {
+        rc = cli_fail(CLI_USAGE, "stats", "%s", err);
+        goto out;
+    }
+    if (o->explain) {
+        build_sql(o, &q);
+        if (cli_sql_explain(db.h, &q, stdout) != SQLITE_OK)
+            rc = cli_fail(CLI_FAILED, "stats", "cannot explain: %s", sqlite3_errmsg(db.h));
+        goto out;
+    }
+    if ((rc = count_all(o, g, db.h, &s)) != CLI_OK)
+        goto out;
+    /* Rejected lines have no app, level or host: their count only belongs
+     * next to a report filtered by time alone. */
+    s.rejected = time_only(&o->f) ? count_rejects(db.h, &o->f) : -1;
+    if (o->width == 0)
+        o->width = terminal_width();
+    rc = report(o, &s, cli_color_wanted(g->color, stdout));
+out:
+    cli_aggmap_free(&s.apps);
+    cli_aggmap_free(&s.hosts);
+    cli_aggmap_free(&s.minutes);
+    cli_sql_free(&q);
+    cli_db_close(&db);
+    return rc;
+}
+
+int cmd_stats(const cli_global *g, int argc, char **argv)
+{
+    sopts o;
+    int rc;
+
+    memset(&o, 0, sizeof o);
+    cli_filter_init(&o.f);
+    o.by = -1;
+    o.top = 10;
+    rc = parse_args(&o, argc, argv);
+    if (rc == CLI_OK)
+        rc = run(&o, g);
+    else if (rc < 0)
+        rc = CLI_OK;
+    cli_filter_free(&o.f);
+    return rc;
+}

@@ -1,0 +1,240 @@
+/* db.c - see db.h. */
+#include "db.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "buf.h"
+
+static char default_path[4096];
+
+const char *cli_db_path(const cli_global *g, const char **origin)
+{
+    const char *dd;
+
+    if (g->db != NULL && g->db[0] != '\0') {
+        *origin = g->db_origin ? g->db_origin : "--db";
+        return g->db;
+    }
+    dd = getenv("CENTRALLOG_DATA_DIR");
+    if (dd != NULL && dd[0] != '\0') {
+        snprintf(default_path, sizeof default_path, "%s/centrallog.db", dd);
+        *origin = "$CENTRALLOG_DATA_DIR";
+        return default_path;
+    }
+    *origin = "default";
+    return "./var/centrallog.db";
+}
+
+/* "file:" URI for path: every byte outside the unreserved set and '/' is
+ * percent-encoded, so '?', '#' and '%' in a file name stay part of it. */
+static void file_uri(cli_buf *b, const char *path, const char *query)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    cli_buf_puts(b, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p) != NULL) {
+            cli_buf_putc(b, (char)*p);
+        } else {
+            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
+            cli_buf_put(b, e, 3);
+        }
+    }
+    cli_buf_puts(b, query);
+}
+
+/* Formats the reason into err; returns CLI_FAILED. */
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return CLI_FAILED;
+}
+
+static int query_int(sqlite3 *h, const char *sql, long long *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Opens path with the given URI query; reads the header. Returns an SQLite
+ * result code; *appid and *version on success. */
+static int try_open(cli_db *db, const char *query, long long *appid, long long *version)
+{
+    cli_buf uri = CLI_BUF_INIT;
+    int rc;
+
+    file_uri(&uri, db->path, query);
+    if (uri.oom) {
+        cli_buf_free(&uri);
+        return SQLITE_NOMEM;
+    }
+    /* One thread uses the connection: no per-call mutex (they cost a tenth
+     * of a large scan), and no allocation statistics (a global mutex on
+     * every malloc; harmless no-op once SQLite is initialised). */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    rc = sqlite3_open_v2(uri.p, &db->h,
+                         SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+    cli_buf_free(&uri);
+    if (rc == SQLITE_OK) {
+        sqlite3_extended_result_codes(db->h, 1);
+        /* The collector commits small transactions; a reader waits briefly
+         * rather than failing while WAL recovery or a checkpoint runs. */
+        sqlite3_busy_timeout(db->h, 2000);
+        rc = query_int(db->h, "PRAGMA application_id", appid);
+    }
+    if (rc == SQLITE_OK)
+        rc = query_int(db->h, "PRAGMA user_version", version);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db->h);
+        db->h = NULL;
+    }
+    return rc;
+}
+
+/* Errors that mean "cannot set up shared reading here", not "bad file". */
+static int needs_immutable(int rc)
+{
+    return (rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_READONLY ||
+           (rc & 0xff) == SQLITE_PERM || (rc & 0xff) == SQLITE_IOERR;
+}
+
+static void warn_unseen_wal(const cli_db *db)
+{
+    char wal[4200];
+    struct stat sb;
+
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+        fprintf(stderr,
+                "centrallog: note: %s is read as a snapshot (no write access to create its "
+                "-shm file); entries still in %s are not shown\n",
+                db->path, wal);
+}
+
+static int check_header(const cli_db *db, char *err, size_t errlen, long long appid,
+                        long long version)
+{
+    if (appid != CLI_DB_APPLICATION_ID)
+        return fail(err, errlen,
+                    "%s is an SQLite database but not a CentralLog one (application_id %lld); "
+                    "point --db at the collector's centrallog.db",
+                    db->path, appid);
+    if (version > CLI_DB_SCHEMA_VERSION)
+        return fail(err, errlen,
+                    "%s has schema version %lld, newer than this centrallog reads (%d); "
+                    "use a newer centrallog",
+                    db->path, version, CLI_DB_SCHEMA_VERSION);
+    if (version < 1)
+        return fail(err, errlen,
+                    "%s is a CentralLog database whose schema was never completed "
+                    "(user_version %lld)",
+                    db->path, version);
+    return CLI_OK;
+}
+
+static int missing(const cli_db *db, char *err, size_t errlen, int e)
+{
+    if (e != ENOENT)
+        return fail(err, errlen, "cannot read %s (from %s): %s", db->path, db->origin, strerror(e));
+    if (strcmp(db->origin, "default") == 0)
+        return fail(err, errlen,
+                    "no database at %s (the collector's default); point at one with "
+                    "--db PATH or CENTRALLOG_DB=PATH",
+                    db->path);
+    return fail(err, errlen,
+                "no database at %s (from %s); point at one with --db PATH or "
+                "CENTRALLOG_DB=PATH",
+                db->path, db->origin);
+}
+
+int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen)
+{
+    long long appid = 0, version = 0;
+    struct stat sb;
+    int rc;
+
+    memset(db, 0, sizeof *db);
+    db->path = cli_db_path(g, &db->origin);
+    if (stat(db->path, &sb) != 0)
+        return missing(db, err, errlen, errno);
+    if (S_ISDIR(sb.st_mode))
+        return fail(err, errlen,
+                    "%s (from %s) is a directory; --db takes the database file, e.g. "
+                    "%s/centrallog.db",
+                    db->path, db->origin, db->path);
+    if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+        return fail(err, errlen, "%s is an empty file, not a CentralLog database", db->path);
+    rc = try_open(db, "?mode=ro", &appid, &version);
+    if (rc != SQLITE_OK && needs_immutable(rc)) {
+        rc = try_open(db, "?mode=ro&immutable=1", &appid, &version);
+        db->immutable = rc == SQLITE_OK;
+    }
+    if ((rc & 0xff) == SQLITE_NOTADB)
+        return fail(err, errlen,
+                    "%s is not an SQLite database, so not a CentralLog one; point --db at "
+                    "the collector's centrallog.db",
+                    db->path);
+    if (rc != SQLITE_OK)
+        return fail(err, errlen, "cannot read %s: %s", db->path, sqlite3_errstr(rc));
+    if ((rc = check_header(db, err, errlen, appid, version)) != CLI_OK) {
+        cli_db_close(db);
+        return rc;
+    }
+    if (db->immutable)
+        warn_unseen_wal(db);
+    /* query_only makes any write an error, whatever a bug might try. A
+     * larger cache and memory-mapped reads make big scans (stats) cheaper. */
+    sqlite3_exec(db->h,
+                 "PRAGMA query_only = 1; PRAGMA cache_size = -65536; "
+                 "PRAGMA mmap_size = 2147418112; PRAGMA temp_store = MEMORY;",
+                 NULL, NULL, NULL);
+    return CLI_OK;
+}
+
+int cli_db_open(const cli_global *g, const char *cmd, cli_db *db)
+{
+    char err[1024];
+    int rc = cli_db_open_err(g, db, err, sizeof err);
+
+    return rc == CLI_OK ? CLI_OK : cli_fail(rc, cmd, "%s", err);
+}
+
+void cli_db_close(cli_db *db)
+{
+    if (db == NULL)
+        return;
+    sqlite3_close(db->h);
+    db->h = NULL;
+}
+
+long long cli_db_max_id(cli_db *db)
+{
+    long long id = 0;
+
+    return query_int(db->h, "SELECT coalesce(max(id), 0) FROM entries", &id) == SQLITE_OK ? id : -1;
+}

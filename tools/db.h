@@ -1,0 +1,44 @@
+/* db.h - opening the collector's database for reading, and only reading.
+ *
+ * The file is opened through a "file:...?mode=ro" URI with query_only on, so
+ * no code path can write it. It works while the collector writes (WAL
+ * readers never block the writer) and on a copied file. A copy in a place
+ * where the reader cannot create the WAL index (-shm), e.g. a read-only
+ * directory, is opened with immutable=1 instead: no locking, and whatever is
+ * still in its -wal file is not seen, which we say. */
+#ifndef CLI_DB_H
+#define CLI_DB_H
+
+#include <sqlite3.h>
+
+#include "cli.h"
+
+#define CLI_DB_APPLICATION_ID 1129074503 /* 'CLOG', set by schema/centrallog.sql */
+#define CLI_DB_SCHEMA_VERSION 1          /* the newest user_version we understand */
+
+typedef struct cli_db {
+    sqlite3 *h;
+    const char *path;   /* borrowed from the options or the environment */
+    const char *origin; /* where path came from: "--db", "$CENTRALLOG_DB", ... */
+    int immutable;      /* opened with immutable=1: no live updates */
+} cli_db;
+
+/* Where the database is: --db, else $CENTRALLOG_DB, else the collector's
+ * default ($CENTRALLOG_DATA_DIR/centrallog.db, else ./var/centrallog.db).
+ * The returned path lives as long as g and the environment. */
+const char *cli_db_path(const cli_global *g, const char **origin);
+
+/* Opens and checks the database. On failure prints one line for cmd and
+ * returns the exit code (CLI_FAILED); on success returns CLI_OK. */
+int cli_db_open(const cli_global *g, const char *cmd, cli_db *db);
+
+/* The same, leaving the one-line reason in err instead of printing it. */
+int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen);
+
+/* NULL-safe, and safe on a half-opened db. */
+void cli_db_close(cli_db *db);
+
+/* The largest id in entries (0 when empty), or -1 on error. */
+long long cli_db_max_id(cli_db *db);
+
+#endif

@@ -1,0 +1,260 @@
+/* escape.c - see escape.h. */
+#include "escape.h"
+
+#include <string.h>
+
+static const char hex[] = "0123456789abcdef";
+
+size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp)
+{
+    unsigned c = s[0], v, min;
+    size_t len;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2, v = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3, v = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4, v = c & 0x07, min = 0x10000;
+    } else {
+        return 0; /* continuation byte, overlong lead C0/C1, or F5-FF */
+    }
+    if (left < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        v = (v << 6) | (s[i] & 0x3F);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+int cli_cp_unsafe(unsigned cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static void put_x(cli_buf *b, unsigned byte)
+{
+    char e[4] = { '\\', 'x', hex[(byte >> 4) & 15], hex[byte & 15] };
+
+    cli_buf_put(b, e, 4);
+}
+
+static void put_u(cli_buf *b, unsigned cp)
+{
+    char e[6] = { '\\',        'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+                  hex[cp & 15] };
+
+    cli_buf_put(b, e, 6);
+}
+
+/* Returns the short escape letter for \n \r \t, else 0. */
+static char short_escape(unsigned c)
+{
+    return c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+}
+
+void cli_esc_text(cli_buf *b, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < n) {
+        size_t run = i, k;
+        unsigned cp;
+        char e;
+
+        /* Copy the longest stretch of plain printable ASCII at once. */
+        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\')
+            run++;
+        cli_buf_put(b, s + i, run - i);
+        if ((i = run) == n)
+            break;
+        k = cli_utf8_seq(s + i, n - i, &cp);
+        if (k == 0) {
+            put_x(b, s[i]);
+            k = 1;
+        } else if (cp == '\\') {
+            cli_buf_put(b, "\\\\", 2);
+        } else if ((e = short_escape(cp)) != 0) {
+            char esc[2] = { '\\', e };
+
+            cli_buf_put(b, esc, 2);
+        } else if (cp < 0x80 && cli_cp_unsafe(cp)) {
+            put_x(b, cp);
+        } else if (cli_cp_unsafe(cp)) {
+            put_u(b, cp);
+        } else {
+            cli_buf_put(b, s + i, k);
+        }
+        i += k;
+    }
+}
+
+/* The inside of a JSON string, without quotes. */
+static void json_chars(cli_buf *b, const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        size_t run = i, k;
+        unsigned cp;
+        char e;
+
+        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' && s[run] != '"')
+            run++;
+        cli_buf_put(b, s + i, run - i);
+        if ((i = run) == n)
+            break;
+        k = cli_utf8_seq(s + i, n - i, &cp);
+        if (k == 0) {
+            cli_buf_put(b, "\\ufffd", 6);
+            k = 1;
+        } else if (cp == '\\' || cp == '"') {
+            char esc[2] = { '\\', (char)cp };
+
+            cli_buf_put(b, esc, 2);
+        } else if ((e = short_escape(cp)) != 0) {
+            char esc[2] = { '\\', e };
+
+            cli_buf_put(b, esc, 2);
+        } else if (cli_cp_unsafe(cp)) {
+            put_u(b, cp);
+        } else {
+            cli_buf_put(b, s + i, k);
+        }
+        i += k;
+    }
+}
+
+void cli_esc_json_str(cli_buf *b, const char *s, size_t n)
+{
+    cli_buf_putc(b, '"');
+    json_chars(b, (const unsigned char *)s, n);
+    cli_buf_putc(b, '"');
+}
+
+void cli_esc_csv(cli_buf *b, const char *s, size_t n)
+{
+    cli_buf tmp = CLI_BUF_INIT;
+
+    cli_esc_text(&tmp, s, n);
+    if (tmp.n > 0 && (memchr(tmp.p, ',', tmp.n) || memchr(tmp.p, '"', tmp.n))) {
+        cli_buf_putc(b, '"');
+        for (size_t i = 0; i < tmp.n; i++) {
+            if (tmp.p[i] == '"')
+                cli_buf_putc(b, '"');
+            cli_buf_putc(b, tmp.p[i]);
+        }
+        cli_buf_putc(b, '"');
+    } else {
+        cli_buf_put(b, tmp.p, tmp.n);
+    }
+    b->oom |= tmp.oom;
+    cli_buf_free(&tmp);
+}
+
+static void newline_indent(cli_buf *b, int depth)
+{
+    cli_buf_putc(b, '\n');
+    for (int i = 0; i < depth; i++)
+        cli_buf_put(b, "  ", 2);
+}
+
+/* Index of the quote that closes the JSON string opened at s[i], or n. */
+static size_t closing_quote(const unsigned char *s, size_t n, size_t i)
+{
+    for (i++; i < n; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i;
+    }
+    return n;
+}
+
+/* Copies the string's raw contents with escapes kept as they are, except
+ * that unsafe characters are escaped: the stored escapes are already JSON. */
+static void copy_string(cli_buf *b, const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        size_t k;
+        unsigned cp;
+
+        if (s[i] == '\\' && i + 1 < n) {
+            cli_buf_put(b, s + i, 2);
+            i += 2;
+            continue;
+        }
+        k = cli_utf8_seq(s + i, n - i, &cp);
+        if (k == 0) {
+            cli_buf_put(b, "\\ufffd", 6);
+            k = 1;
+        } else if (cli_cp_unsafe(cp)) {
+            put_u(b, cp);
+        } else {
+            cli_buf_put(b, s + i, k);
+        }
+        i += k;
+    }
+}
+
+void cli_json_copy(cli_buf *b, const char *str, size_t n, int indent)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    int depth = indent < 0 ? 0 : indent;
+    int pretty = indent >= 0;
+
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = s[i];
+
+        if (c == '"') {
+            size_t q = closing_quote(s, n, i);
+
+            cli_buf_putc(b, '"');
+            copy_string(b, s + i + 1, (q < n ? q : n) - i - 1);
+            cli_buf_putc(b, '"');
+            i = q;
+        } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+            continue;
+        } else if (c < 0x20 || c >= 0x7F) {
+            put_u(b, c); /* cannot occur in valid JSON outside strings */
+        } else if (!pretty) {
+            cli_buf_putc(b, (char)c);
+        } else if (c == '{' || c == '[') {
+            size_t j = i + 1;
+
+            while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
+                j++;
+            cli_buf_putc(b, (char)c);
+            /* An empty object or array stays "{}" / "[]". */
+            if (j < n && (s[j] == '}' || s[j] == ']')) {
+                cli_buf_putc(b, (char)s[j]);
+                i = j;
+            } else {
+                newline_indent(b, ++depth);
+            }
+        } else if (c == '}' || c == ']') {
+            newline_indent(b, --depth);
+            cli_buf_putc(b, (char)c);
+        } else if (c == ',') {
+            cli_buf_putc(b, ',');
+            newline_indent(b, depth);
+        } else if (c == ':') {
+            cli_buf_put(b, ": ", 2);
+        } else {
+            cli_buf_putc(b, (char)c);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/* escape.h - making stored values safe to print.
+ *
+ * Everything in the database came from producers, so a value may hold an
+ * ANSI escape sequence, a carriage return that overwrites the line, a bidi
+ * override that reorders it, or bytes that are not UTF-8 at all (a copied or
+ * foreign file). Every output format goes through one of these functions, so
+ * viewing logs can never drive the operator's terminal or forge a line. */
+#ifndef CLI_ESCAPE_H
+#define CLI_ESCAPE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
+ * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
+ * U+10FFFF, truncated, stray continuation byte). left > 0. */
+size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
+
+/* Whether a code point must never reach a terminal raw: C0 controls, DEL, C1
+ * controls, U+2028/U+2029 and the bidi embedding, override and isolate
+ * controls (U+202A-202E, U+2066-2069). */
+int cli_cp_unsafe(unsigned cp);
+
+/* The text escaping of the collector's text file, so that lines look alike:
+ * "\\" for a backslash, \n \r \t, \xHH for other C0 controls, DEL and bytes
+ * that are not UTF-8, \uHHHH for the other unsafe code points. */
+void cli_esc_text(cli_buf *b, const char *s, size_t n);
+
+/* s as a JSON string literal, quotes included. Unsafe code points become
+ * \u escapes (lossless); bytes that are not UTF-8 become \ufffd. */
+void cli_esc_json_str(cli_buf *b, const char *s, size_t n);
+
+/* One CSV field (RFC 4180): the text escaping above, so that a record is
+ * always one line, then quoted when it holds a comma or a double quote. */
+void cli_esc_csv(cli_buf *b, const char *s, size_t n);
+
+/* Copies JSON text as stored in `fields`/`extra`. Inside strings unsafe code
+ * points become \u escapes and bytes that are not UTF-8 become \ufffd;
+ * whitespace outside strings is dropped. With indent >= 0 the value is
+ * pretty-printed, two spaces per level, as if it started at depth indent.
+ * Numbers and strings are copied byte for byte, never re-printed, so 64-bit
+ * integers survive. The caller checks validity first (json_valid). */
+void cli_json_copy(cli_buf *b, const char *s, size_t n, int indent);
+
+#endif

@@ -1,0 +1,680 @@
+/* filter.c - see filter.h. */
+#include "filter.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "level.h"
+
+/* ---------------------------------------------------------------- SQL text */
+
+static int add_param(cli_sql *q, enum cli_param_type type, int64_t i, double d, const char *s,
+                     size_t n)
+{
+    if (q->nparams == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        cli_param *p = realloc(q->params, cap * sizeof *p);
+
+        if (p == NULL) {
+            q->oom = 1;
+            return 0;
+        }
+        q->params = p;
+        q->cap = cap;
+    }
+    q->params[q->nparams] = (cli_param){ type, i, d, s, n };
+    return (int)++q->nparams;
+}
+
+int cli_sql_int(cli_sql *q, int64_t v)
+{
+    return add_param(q, CLI_PARAM_INT, v, 0, NULL, 0);
+}
+
+int cli_sql_text(cli_sql *q, const char *s, size_t n)
+{
+    return add_param(q, CLI_PARAM_TEXT, 0, 0, s, n);
+}
+
+int cli_sql_real(cli_sql *q, double v)
+{
+    return add_param(q, CLI_PARAM_REAL, 0, v, NULL, 0);
+}
+
+int cli_sql_null(cli_sql *q)
+{
+    return add_param(q, CLI_PARAM_NULL, 0, 0, NULL, 0);
+}
+
+void cli_sql_and(cli_sql *q)
+{
+    cli_buf_puts(&q->text, q->terms++ ? " AND " : " WHERE ");
+}
+
+int cli_sql_bind(const cli_sql *q, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < q->nparams; i++) {
+        const cli_param *p = &q->params[i];
+        int rc;
+
+        switch (p->type) {
+        case CLI_PARAM_TEXT:
+            rc = sqlite3_bind_text(st, (int)i + 1, p->s, (int)p->n, SQLITE_STATIC);
+            break;
+        case CLI_PARAM_REAL:
+            rc = sqlite3_bind_double(st, (int)i + 1, p->d);
+            break;
+        case CLI_PARAM_NULL:
+            rc = sqlite3_bind_null(st, (int)i + 1);
+            break;
+        default:
+            rc = sqlite3_bind_int64(st, (int)i + 1, p->i);
+            break;
+        }
+
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+void cli_sql_free(cli_sql *q)
+{
+    if (q == NULL)
+        return;
+    cli_buf_free(&q->text);
+    free(q->params);
+    q->params = NULL;
+    q->nparams = q->cap = 0;
+    q->terms = 0;
+    q->oom = 0;
+}
+
+/* ---------------------------------------------------------------- options */
+
+void cli_filter_init(cli_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    f->lvl_lo = 0;
+    f->lvl_hi = CLI_LEVEL_TRACE;
+}
+
+void cli_filter_free(cli_filter *f)
+{
+    if (f == NULL)
+        return;
+    for (size_t i = 0; i < f->napps; i++)
+        cli_glob_free(&f->apps[i]);
+    for (size_t i = 0; i < f->nhosts; i++)
+        cli_glob_free(&f->hosts[i]);
+    for (size_t i = 0; i < f->nfields; i++) {
+        free(f->fields[i].path);
+        free(f->fields[i].value);
+    }
+    free(f->apps);
+    free(f->hosts);
+    free(f->pids);
+    free(f->fields);
+    cli_grep_free(f->grep);
+    cli_filter_init(f);
+}
+
+/* Room for one more of n elements of size sz: the reallocated array, or
+ * NULL (arr is then unchanged). */
+static void *grow(void *arr, size_t n, size_t sz)
+{
+    return realloc(arr, (n + 1) * sz);
+}
+
+static int add_glob(cli_glob **arr, size_t *n, const char *opt, const char *arg, char *err,
+                    size_t errlen)
+{
+    char why[64];
+    cli_glob g, *a;
+
+    if (cli_glob_compile(arg, &g, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: bad pattern '%s': %s; %s", opt, arg, why, CLI_GLOB_ACCEPTED);
+        return -1;
+    }
+    if ((a = grow(*arr, *n, sizeof *a)) == NULL) {
+        cli_glob_free(&g);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *arr = a;
+    a[(*n)++] = g;
+    return 1;
+}
+
+static int parse_pid(const char *arg, int64_t *pid)
+{
+    char *end;
+    long long v;
+
+    if (arg[0] < '0' || arg[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (errno != 0 || *end != '\0' || v > 4294967295LL)
+        return -1;
+    *pid = v;
+    return 0;
+}
+
+/* The value as a JSON number would read: an integer when it fits 64 bits,
+ * else a finite double, else none (NULL: matches no number). */
+static void field_number(cli_field_match *m)
+{
+    const char *v = m->value;
+    char *end;
+
+    m->num_type = CLI_PARAM_NULL;
+    if (!((v[0] >= '0' && v[0] <= '9') || (v[0] == '-' && v[1] >= '0' && v[1] <= '9')))
+        return;
+    errno = 0;
+    m->inum = strtoll(v, &end, 10);
+    if (errno == 0 && *end == '\0') {
+        m->num_type = CLI_PARAM_INT;
+        return;
+    }
+    errno = 0;
+    m->dnum = strtod(v, &end);
+    if (*end == '\0' && errno == 0 && m->dnum == m->dnum && m->dnum - m->dnum == 0)
+        m->num_type = CLI_PARAM_REAL;
+}
+
+int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t errlen)
+{
+    const char *eq = strchr(arg, '=');
+    cli_buf path = CLI_BUF_INIT;
+    const char *seg = arg;
+
+    memset(out, 0, sizeof *out);
+    if (eq == NULL || eq == arg) {
+        snprintf(err, errlen, "--field: expected KEY=VALUE, got '%s'", arg);
+        return -1;
+    }
+    /* Each dot-separated name becomes a quoted JSON path step, so that names
+     * with other punctuation ("a-b", "x[0]") are taken literally. */
+    cli_buf_putc(&path, '$');
+    while (seg < eq) {
+        const char *dot = memchr(seg, '.', (size_t)(eq - seg));
+        const char *end = dot ? dot : eq;
+
+        if (end == seg || memchr(seg, '"', (size_t)(end - seg)) != NULL) {
+            snprintf(err, errlen,
+                     "--field: bad key in '%s'; use NAME or NAME.NAME (no empty names, no '\"')",
+                     arg);
+            cli_buf_free(&path);
+            return -1;
+        }
+        cli_buf_puts(&path, ".\"");
+        cli_buf_put(&path, seg, (size_t)(end - seg));
+        cli_buf_putc(&path, '"');
+        seg = dot ? dot + 1 : eq;
+        if (dot && seg == eq) {
+            snprintf(err, errlen, "--field: bad key in '%s'; use NAME or NAME.NAME", arg);
+            cli_buf_free(&path);
+            return -1;
+        }
+    }
+    out->value = strdup(eq + 1);
+    if (path.oom || out->value == NULL) {
+        snprintf(err, errlen, "out of memory");
+        cli_buf_free(&path);
+        free(out->value);
+        out->value = NULL;
+        return -1;
+    }
+    out->path = path.p;
+    field_number(out);
+    return 0;
+}
+
+int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *clk, char *err,
+                      size_t errlen)
+{
+    switch (opt) {
+    case CLI_OPT_SINCE:
+    case CLI_OPT_UNTIL: {
+        int64_t *slot = opt == CLI_OPT_SINCE ? &f->since : &f->until;
+
+        if (cli_time_parse(arg, clk, slot) != 0) {
+            snprintf(err, errlen, "%s: '%s' is not a time; %s",
+                     opt == CLI_OPT_SINCE ? "-S/--since" : "-U/--until", arg, CLI_TIME_ACCEPTED);
+            return -1;
+        }
+        *(opt == CLI_OPT_SINCE ? &f->has_since : &f->has_until) = 1;
+        return 1;
+    }
+    case CLI_OPT_LEVEL:
+        if (cli_level_range_parse(arg, &f->lvl_lo, &f->lvl_hi) != 0) {
+            snprintf(err, errlen, "-p/--level: '%s' is not a level; %s", arg, CLI_LEVEL_ACCEPTED);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_APP:
+        return add_glob(&f->apps, &f->napps, "-t/--app", arg, err, errlen);
+    case CLI_OPT_HOST:
+        return add_glob(&f->hosts, &f->nhosts, "--host", arg, err, errlen);
+    case CLI_OPT_PID: {
+        int64_t pid, *a;
+
+        if (parse_pid(arg, &pid) != 0) {
+            snprintf(err, errlen, "--pid: '%s' is not a process id; use an integer 0-4294967295",
+                     arg);
+            return -1;
+        }
+        if ((a = grow(f->pids, f->npids, sizeof *a)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        f->pids = a;
+        a[f->npids++] = pid;
+        return 1;
+    }
+    case CLI_OPT_FIELD: {
+        cli_field_match m, *a;
+
+        if (cli_field_parse(arg, &m, err, errlen) != 0)
+            return -1;
+        if ((a = grow(f->fields, f->nfields, sizeof *a)) == NULL) {
+            free(m.path);
+            free(m.value);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        f->fields = a;
+        a[f->nfields++] = m;
+        return 1;
+    }
+    case CLI_OPT_GREP:
+        if (arg[0] == '\0') {
+            snprintf(err, errlen, "-g/--grep: empty pattern; give one or more words");
+            return -1;
+        }
+        f->grep_pattern = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* The id of the first (or last) entry in time order within the range; 0 and
+ * *found = 0 when there is none. */
+static int edge_id(sqlite3 *db, const char *sql, int64_t ts, int64_t *id, int *found)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+
+    *found = 0;
+    if (rc == SQLITE_OK && (rc = sqlite3_bind_int64(st, 1, ts)) == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *id = sqlite3_column_int64(st, 0);
+            *found = 1;
+        }
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Entries arrive roughly in time order, so the ids of the first and last
+ * entry of a time range bound almost all of it: the index lookup can skip
+ * every match outside them (two index seeks, instead of checking all the
+ * matches of a common word over months). What the bounds miss is found
+ * separately, so they need not be exact. */
+static int fts_bounds(cli_filter *f, sqlite3 *db)
+{
+    int64_t lo = 0, hi = INT64_MAX;
+    int found = 1, rc = SQLITE_OK;
+
+    if (f->has_since)
+        rc = edge_id(db, "SELECT id FROM entries WHERE ts >= ?1 ORDER BY ts, id LIMIT 1", f->since,
+                     &lo, &found);
+    if (rc == SQLITE_OK && found && f->has_until)
+        rc = edge_id(db, "SELECT id FROM entries WHERE ts < ?1 ORDER BY ts DESC, id DESC LIMIT 1",
+                     f->until, &hi, &found);
+    if (rc != SQLITE_OK)
+        return rc;
+    if (!found || (f->has_since && f->has_until && f->since >= f->until)) {
+        lo = 1; /* an empty bracket: everything goes the exact way */
+        hi = 0;
+    } else if (lo > hi) {
+        int64_t t = lo;
+
+        lo = hi;
+        hi = t;
+    }
+    f->has_fts_bounds = 1;
+    f->fts_lo = lo;
+    f->fts_hi = hi;
+    return SQLITE_OK;
+}
+
+int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (f->grep_pattern == NULL)
+        return 0;
+    if (f->grep == NULL && cli_grep_compile(db, f->grep_pattern, &f->grep, why, sizeof why) != 0) {
+        snprintf(err, errlen, "-g/--grep: %s", why);
+        return -1;
+    }
+    if (cli_grep_register(db, f->grep) != SQLITE_OK) {
+        snprintf(err, errlen, "-g/--grep: cannot register the search function: %s",
+                 sqlite3_errmsg(db));
+        return -1;
+    }
+    if ((f->has_since || f->has_until) && fts_bounds(f, db) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- WHERE */
+
+int cli_filter_uses_level_index(const cli_filter *f)
+{
+    return f->lvl_hi <= 4;
+}
+
+/* One OR group over a column for a list of globs: exact names in one IN
+ * list (an index lookup each), patterns as prefix range plus GLOB. */
+static void globs_where(cli_sql *q, const char *col, const cli_glob *g, size_t n)
+{
+    size_t exact = 0, parts = 0;
+
+    for (size_t i = 0; i < n; i++)
+        exact += g[i].exact;
+    cli_sql_and(q);
+    if (n > 1)
+        cli_buf_putc(&q->text, '(');
+    if (exact == 1) {
+        for (size_t i = 0; i < n; i++) {
+            if (g[i].exact)
+                cli_buf_printf(&q->text, "%s = ?%d", col, cli_sql_text(q, g[i].sql, g[i].sql_len));
+        }
+        parts++;
+    } else if (exact > 1) {
+        cli_buf_printf(&q->text, "%s IN (", col);
+        for (size_t i = 0, k = 0; i < n; i++) {
+            if (g[i].exact)
+                cli_buf_printf(&q->text, "%s?%d", k++ ? ", " : "",
+                               cli_sql_text(q, g[i].sql, g[i].sql_len));
+        }
+        cli_buf_putc(&q->text, ')');
+        parts++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].exact)
+            continue;
+        if (parts++)
+            cli_buf_puts(&q->text, " OR ");
+        if (g[i].upper != NULL) {
+            int lo = cli_sql_text(q, g[i].prefix, g[i].prefix_len);
+            int hi = cli_sql_text(q, g[i].upper, g[i].upper_len);
+
+            cli_buf_printf(&q->text, "(%s >= ?%d AND %s < ?%d AND ", col, lo, col, hi);
+        }
+        cli_buf_printf(&q->text, "%s GLOB ?%d", col, cli_sql_text(q, g[i].sql, g[i].sql_len));
+        if (g[i].upper != NULL)
+            cli_buf_putc(&q->text, ')');
+    }
+    if (n > 1)
+        cli_buf_putc(&q->text, ')');
+}
+
+static void level_where(const cli_filter *f, cli_sql *q, int mode)
+{
+    if (f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE)
+        return;
+    cli_sql_and(q);
+    if (mode == CLI_WHERE_INDEXED && cli_filter_uses_level_index(f)) {
+        /* The literal term lets SQLite prove that entries_level_ts covers the
+         * rows; listing the levels (rather than a range) lets it use the ts
+         * part of that index as well. */
+        cli_buf_puts(&q->text, "level <= 4 AND level IN (");
+        for (int l = f->lvl_lo; l <= f->lvl_hi; l++)
+            cli_buf_printf(&q->text, "%s?%d", l > f->lvl_lo ? ", " : "", cli_sql_int(q, l));
+        cli_buf_putc(&q->text, ')');
+    } else {
+        const char *col = mode == CLI_WHERE_ROWID ? "+level" : "level";
+        int lo = cli_sql_int(q, f->lvl_lo);
+
+        cli_buf_printf(&q->text, "%s BETWEEN ?%d AND ?%d", col, lo, cli_sql_int(q, f->lvl_hi));
+    }
+}
+
+/* The exact-case part of smart case: each word as typed. */
+static void exact_case_where(const cli_filter *f, cli_sql *q)
+{
+    size_t nw = cli_grep_word_count(f->grep);
+
+    if (!cli_grep_case_sensitive(f->grep))
+        return;
+    for (size_t i = 0; i < nw; i++) {
+        const char *w = cli_grep_word(f->grep, i);
+
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "instr(msg, ?%d) > 0", cli_sql_text(q, w, strlen(w)));
+    }
+}
+
+/* One --field: by the member's JSON type, so that 500 finds 500 and "500"
+ * but "abc" never finds 0. CASE keeps json_* away from a malformed column
+ * (a foreign file): no match rather than an error. */
+static void field_where(cli_sql *q, const cli_field_match *m)
+{
+    int p = cli_sql_text(q, m->path, strlen(m->path));
+    int v = cli_sql_text(q, m->value, strlen(m->value));
+    int num = m->num_type == CLI_PARAM_INT    ? cli_sql_int(q, m->inum)
+              : m->num_type == CLI_PARAM_REAL ? cli_sql_real(q, m->dnum)
+                                              : cli_sql_null(q);
+
+    cli_sql_and(q);
+    cli_buf_printf(&q->text,
+                   "CASE WHEN json_valid(fields) THEN CASE json_type(fields, ?%d) "
+                   "WHEN 'integer' THEN json_extract(fields, ?%d) = ?%d "
+                   "WHEN 'real' THEN json_extract(fields, ?%d) = ?%d "
+                   "WHEN 'true' THEN ?%d = 'true' WHEN 'false' THEN ?%d = 'false' "
+                   "WHEN 'null' THEN ?%d = 'null' "
+                   "ELSE json_extract(fields, ?%d) = ?%d END END",
+                   p, p, num, p, num, v, v, v, p, v);
+}
+
+static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
+{
+    const char *plus = mode == CLI_WHERE_ROWID ? "+" : "";
+
+    if (f->has_since) {
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "%sts >= ?%d", plus, cli_sql_int(q, f->since));
+    }
+    if (f->has_until) {
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "%sts < ?%d", plus, cli_sql_int(q, f->until));
+    }
+    level_where(f, q, mode);
+    if (f->napps > 0)
+        globs_where(q, mode == CLI_WHERE_ROWID ? "+app" : "app", f->apps, f->napps);
+    if (f->nhosts > 0)
+        globs_where(q, "host", f->hosts, f->nhosts);
+    if (f->npids > 0) {
+        cli_sql_and(q);
+        /* The PID the text shows: claimed by the producer, else the kernel's. */
+        cli_buf_puts(&q->text, "coalesce(pid, peer_pid) IN (");
+        for (size_t i = 0; i < f->npids; i++)
+            cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, f->pids[i]));
+        cli_buf_putc(&q->text, ')');
+    }
+    for (size_t i = 0; i < f->nfields; i++)
+        field_where(q, &f->fields[i]);
+    if (f->grep != NULL && with_grep) {
+        /* Following: a handful of new rows, cheaper to ask the tokenizer
+         * than to collect every indexed match. */
+        cli_sql_and(q);
+        cli_buf_puts(&q->text, CLI_GREP_FN "(msg)");
+        exact_case_where(f, q);
+    }
+}
+
+void cli_filter_where(const cli_filter *f, cli_sql *q, int mode)
+{
+    where_terms(f, q, mode, 1);
+}
+
+/* One part of the --grep union; see cli_filter_select. */
+enum { PART_INDEXED, PART_OUTSIDE, PART_UNINDEXED };
+
+static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int part, int match,
+                      int lo, int hi)
+{
+    q->terms = 0;
+    cli_buf_printf(&q->text, "SELECT %s FROM entries", cols);
+    cli_sql_and(q);
+    switch (part) {
+    case PART_INDEXED:
+        /* Driven by the index's rowids; "+col" keeps SQLite from scanning
+         * the time index instead. */
+        cli_buf_printf(&q->text, "id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d",
+                       match);
+        if (f->has_fts_bounds)
+            cli_buf_printf(&q->text, " AND rowid BETWEEN ?%d AND ?%d", lo, hi);
+        cli_buf_putc(&q->text, ')');
+        where_terms(f, q, CLI_WHERE_ROWID, 0);
+        break;
+    case PART_OUTSIDE:
+        /* Driven by the time range; the matches are collected only if a row
+         * outside the bounds turns up at all. */
+        cli_buf_printf(&q->text, "(id < ?%d OR id > ?%d)", lo, hi);
+        cli_sql_and(q);
+        cli_buf_printf(&q->text,
+                       "+id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d)", match);
+        where_terms(f, q, CLI_WHERE_INDEXED, 0);
+        break;
+    default:
+        cli_buf_puts(&q->text,
+                     "id > coalesce((SELECT value FROM meta WHERE key = 'fts_indexed_upto'), 0)");
+        where_terms(f, q, CLI_WHERE_ROWID, 0);
+        cli_sql_and(q);
+        cli_buf_puts(&q->text, CLI_GREP_FN "(msg)");
+        break;
+    }
+    exact_case_where(f, q);
+}
+
+void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
+{
+    const char *m;
+    int match, lo = 0, hi = 0;
+
+    if (f->grep == NULL) {
+        q->terms = 0;
+        cli_buf_printf(&q->text, "SELECT %s FROM entries", cols);
+        where_terms(f, q, CLI_WHERE_INDEXED, 0);
+        return;
+    }
+    m = cli_grep_fts_query(f->grep);
+    match = cli_sql_text(q, m, strlen(m));
+    if (f->has_fts_bounds) {
+        lo = cli_sql_int(q, f->fts_lo);
+        hi = cli_sql_int(q, f->fts_hi);
+    }
+    /* MATERIALIZED: otherwise SQLite may push the caller's ORDER BY into
+     * the parts and walk the whole time index to get that order. */
+    cli_buf_puts(&q->text, "WITH grep AS MATERIALIZED (");
+    grep_part(f, q, cols, PART_INDEXED, match, lo, hi);
+    if (f->has_fts_bounds) {
+        cli_buf_puts(&q->text, " UNION ALL ");
+        grep_part(f, q, cols, PART_OUTSIDE, match, lo, hi);
+    }
+    cli_buf_puts(&q->text, " UNION ALL ");
+    grep_part(f, q, cols, PART_UNINDEXED, match, lo, hi);
+    cli_buf_puts(&q->text, ") SELECT * FROM grep");
+    q->terms = 1; /* the caller adds no WHERE to this */
+}
+
+/* ---------------------------------------------------------------- explain */
+
+void cli_sql_describe(const cli_param *p, cli_buf *out)
+{
+    switch (p->type) {
+    case CLI_PARAM_TEXT:
+        cli_buf_putc(out, '\'');
+        cli_esc_text(out, p->s, p->n);
+        cli_buf_putc(out, '\'');
+        break;
+    case CLI_PARAM_REAL:
+        cli_buf_printf(out, "%.17g", p->d);
+        break;
+    case CLI_PARAM_NULL:
+        cli_buf_puts(out, "NULL");
+        break;
+    default:
+        cli_buf_printf(out, "%lld", (long long)p->i);
+        break;
+    }
+}
+
+/* Plan rows come as (id, parent, detail); indent each under its parent. */
+static int plan_depth(const int *ids, const int *parents, int n, int parent)
+{
+    int depth = 0;
+
+    for (int guard = 0; parent != 0 && guard < n; guard++) {
+        int i;
+
+        for (i = 0; i < n && ids[i] != parent; i++)
+            ;
+        if (i == n)
+            break;
+        depth++;
+        parent = parents[i];
+    }
+    return depth;
+}
+
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f)
+{
+    cli_buf sql = CLI_BUF_INIT, line = CLI_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int ids[256], parents[256], n = 0, rc;
+
+    fprintf(f, "%s\n", cli_buf_cstr((cli_buf *)&q->text));
+    for (size_t i = 0; i < q->nparams; i++) {
+        cli_buf_reset(&line);
+        cli_sql_describe(&q->params[i], &line);
+        fprintf(f, "  ?%zu = %s\n", i + 1, cli_buf_cstr(&line));
+    }
+    cli_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    cli_buf_put(&sql, q->text.p, q->text.n);
+    rc = sqlite3_prepare_v2(db, cli_buf_cstr(&sql), -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = cli_sql_bind(q, st);
+    fprintf(f, "QUERY PLAN\n");
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int id = sqlite3_column_int(st, 0), parent = sqlite3_column_int(st, 1);
+        int depth = plan_depth(ids, parents, n, parent);
+
+        if (n < 256) {
+            ids[n] = id;
+            parents[n++] = parent;
+        }
+        fprintf(f, "%*s`--%s\n", 2 * depth, "", (const char *)sqlite3_column_text(st, 3));
+        rc = SQLITE_OK;
+    }
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_finalize(st);
+    cli_buf_free(&sql);
+    cli_buf_free(&line);
+    return rc;
+}

@@ -1,0 +1,154 @@
+/* filter.h - the filters shared by query, tail, stats and rejects, and the
+ * parameterized SQL they become.
+ *
+ * Nothing the user types is ever pasted into SQL text: every value becomes a
+ * numbered parameter (?N) bound with sqlite3_bind_*. The SQL text itself is
+ * built only from constant fragments, chosen so that SQLite can use the
+ * indexes of schema/centrallog.sql: entries_app_ts for --app, the partial
+ * entries_level_ts (which needs the literal term "level <= 4") for warnings
+ * and worse, entries_ts for time ranges. */
+#ifndef CLI_FILTER_H
+#define CLI_FILTER_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "buf.h"
+#include "pattern.h"
+#include "grep.h"
+#include "timearg.h"
+
+/* ---------------------------------------------------------------- SQL text */
+
+enum cli_param_type { CLI_PARAM_INT, CLI_PARAM_TEXT, CLI_PARAM_REAL, CLI_PARAM_NULL };
+
+typedef struct cli_param {
+    enum cli_param_type type;
+    int64_t i;
+    double d;
+    const char *s; /* borrowed: the filter that made it outlives the statement */
+    size_t n;
+} cli_param;
+
+typedef struct cli_sql {
+    cli_buf text;
+    cli_param *params;
+    size_t nparams, cap;
+    int terms; /* WHERE terms written so far; reset to 0 to start a new WHERE */
+    int oom;
+} cli_sql;
+
+#define CLI_SQL_INIT                                                                               \
+    {                                                                                              \
+        CLI_BUF_INIT, NULL, 0, 0, 0, 0                                                             \
+    }
+
+/* Adds a parameter; returns its number N for "?N". */
+int cli_sql_int(cli_sql *q, int64_t v);
+int cli_sql_text(cli_sql *q, const char *s, size_t n);
+int cli_sql_real(cli_sql *q, double v);
+int cli_sql_null(cli_sql *q);
+
+/* Writes " WHERE " before the first term and " AND " before the others. */
+void cli_sql_and(cli_sql *q);
+
+/* Binds every parameter. Returns an SQLite result code. */
+int cli_sql_bind(const cli_sql *q, sqlite3_stmt *st);
+
+void cli_sql_free(cli_sql *q);
+
+/* Appends p readably: 'text' (escaped), a number, or NULL. */
+void cli_sql_describe(const cli_param *p, cli_buf *out);
+
+/* ---------------------------------------------------------------- filters */
+
+typedef struct cli_field_match {
+    char *path;                   /* SQLite JSON path, e.g. $."user"."id" */
+    char *value;                  /* as given: compared with a string member, true, false, null */
+    enum cli_param_type num_type; /* value as a number (INT or REAL), else NULL */
+    int64_t inum;
+    double dnum;
+} cli_field_match;
+
+typedef struct cli_filter {
+    int has_since, has_until;
+    int64_t since, until; /* [since, until) */
+    int lvl_lo, lvl_hi;   /* 0..8, both included */
+    cli_glob *apps, *hosts;
+    size_t napps, nhosts;
+    int64_t *pids;
+    size_t npids;
+    cli_field_match *fields;
+    size_t nfields;
+    const char *grep_pattern; /* compiled by cli_filter_prepare */
+    cli_grep *grep;
+    /* With --grep and a time range: ids [fts_lo, fts_hi] hold the bulk of
+     * the range (see cli_filter_prepare). */
+    int has_fts_bounds;
+    int64_t fts_lo, fts_hi;
+} cli_filter;
+
+void cli_filter_init(cli_filter *f);
+void cli_filter_free(cli_filter *f);
+
+/* getopt codes of the filter options; commands list them in their tables. */
+enum {
+    CLI_OPT_SINCE = 'S',
+    CLI_OPT_UNTIL = 'U',
+    CLI_OPT_LEVEL = 'p',
+    CLI_OPT_APP = 't',
+    CLI_OPT_GREP = 'g',
+    CLI_OPT_HOST = 0x100,
+    CLI_OPT_PID,
+    CLI_OPT_FIELD,
+};
+
+/* Applies one filter option. Returns 1 when it was applied, 0 when opt is not
+ * a filter option, -1 when arg is bad (err then holds one line naming the
+ * option and what it accepts). */
+int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *clk, char *err,
+                      size_t errlen);
+
+/* Parses "KEY=VALUE" for --field: KEY is a member name, dots separate
+ * nested names ("http.status"). VALUE matches a string member with that
+ * text, a number member equal to it (500 matches 500, 500.0 and "500"),
+ * true, false, null, or an object/array written as compact JSON. Returns 0,
+ * or -1 with err. */
+int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t errlen);
+
+/* Whether the filter can only match levels in entries_level_ts. */
+int cli_filter_uses_level_index(const cli_filter *f);
+
+/* Compiles --grep with db's tokenizer and registers its SQL function there;
+ * with a time range also finds the ids of the first and last entries of the
+ * range in time order, which bound the full-text lookup (see
+ * cli_filter_select). Returns 0, or -1 with err. Needed again after
+ * reopening the database. */
+int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
+
+/* How the WHERE terms may use indexes. */
+enum {
+    CLI_WHERE_INDEXED = 0, /* a query over a range: use the indexes */
+    CLI_WHERE_ROWID = 1,   /* follow mode: the caller bounds the rowid range, which is
+                              the only index to use ("+col" keeps SQLite off the others) */
+};
+
+/* Appends the filter's terms on table entries to q. With --grep, mode must
+ * be CLI_WHERE_ROWID (the caller bounds the rows; the tokenizer decides). */
+void cli_filter_where(const cli_filter *f, cli_sql *q, int mode);
+
+/* Appends a statement that selects cols (columns of entries) from the rows
+ * that match, for the caller to order and limit: a plain SELECT, or with
+ * --grep a materialized union of three parts - rows the full-text index
+ * finds within [fts_lo, fts_hi], rows it finds outside those ids (any whose
+ * time is in range though their id is not: late or early arrivals), and the
+ * rows it has not indexed yet, asked of the tokenizer directly. */
+void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols);
+
+/* Prints the SQL, its parameters and SQLite's EXPLAIN QUERY PLAN for q to f
+ * (the --explain option). Returns an SQLite result code. */
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f);
+
+#endif
