@@ -1,19 +1,27 @@
 # Thin wrapper over CMake (as Neovim does): the two commands of the README.
 #   make run   - install what is missing, build, run the collector (./var/)
 #   make test  - install what is missing, build, run every test, then again
-#                under AddressSanitizer + UndefinedBehaviorSanitizer
+#                under AddressSanitizer + UndefinedBehaviorSanitizer, then the
+#                main end-to-end tests with the collector under valgrind
+#                memcheck, then the libFuzzer targets for FUZZ_SECONDS each
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
+FUZZ_SECONDS ?= 20
+# End-to-end tests run with centrallogd under valgrind (a reduced load).
+VALGRIND_TESTS ?= test_ingest test_mixed test_hostile
 
-.PHONY: all deps build run test test-plain test-asan bench clean help
+.PHONY: all deps build run test test-plain test-asan test-fuzz test-valgrind fuzz bench \
+        clean help
 
 all: build
 
 help:
 	@echo "make run    install dependencies, build, run centrallogd with data in ./var"
-	@echo "make test   install dependencies, build, run all tests (plain and ASan+UBSan)"
+	@echo "make test   install dependencies, build, run all tests (plain, ASan+UBSan,"
+	@echo "            libFuzzer for FUZZ_SECONDS each, valgrind over the main e2e tests)"
+	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 20; try 600)"
 	@echo "make build  build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "make bench  run the ingest benchmark (see bench/README.md)"
 	@echo "make clean  remove build trees"
@@ -28,7 +36,7 @@ build: deps
 run: build
 	./$(BUILD)/bin/centrallogd --data-dir ./var $(ARGS)
 
-test: test-plain test-asan
+test: test-plain test-asan test-valgrind test-fuzz
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -40,8 +48,20 @@ test-asan: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
 
+# The fuzz targets need clang; they build in build-fuzz/ (scripts/fuzz.sh).
+test-fuzz fuzz: deps
+	sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+test-valgrind: build
+	@for t in $(VALGRIND_TESTS); do \
+	    echo "== $$t with centrallogd under valgrind"; \
+	    CL_VALGRIND=1 CENTRALLOGD=$(CURDIR)/$(BUILD)/bin/centrallogd \
+	    CL_BIN_DIR=$(CURDIR)/$(BUILD)/bin PYTHONDONTWRITEBYTECODE=1 \
+	    /usr/bin/python3 tests/e2e/$$t.py || exit 1; \
+	done
+
 bench: build
 	/usr/bin/python3 bench/ingest.py --bin $(BUILD)/bin
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "ratelimit.h"
 #include "validate.h"
 #include "version.h"
 
@@ -45,6 +46,16 @@ static const option_doc docs[] = {
     { "host", "NAME", "host name stored for entries that name none (default: this machine's)" },
     { "shutdown-timeout", "SECONDS",
       "on SIGTERM, how long to wait for producers' data (default 30)" },
+    { "idle-timeout", "TIME",
+      "close a connection that sends half a line and then nothing for this long "
+      "(default 30s; 0: never)" },
+    { "rate-limit-interval", "TIME",
+      "rate-limit window per source, i.e. per app and producer PID (default 30s)" },
+    { "rate-limit-burst", "N",
+      "entries a source may send per window; more are counted and reported, not stored "
+      "(default 10000; 0: no limit)" },
+    { "rate-limit-exempt", "LEVEL",
+      "entries at this level or more severe are never limited (default error; none: no level)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },
     { "help", NULL, "show this help and exit" },
@@ -66,7 +77,8 @@ static void usage(void)
         printf("  %-26s %s\n", left, docs[i].help);
     }
     cl_address_default_dir(dir, sizeof dir);
-    printf("\nSIZE accepts K, M, G suffixes (powers of 1024). The default address is\n"
+    printf("\nSIZE accepts K, M, G suffixes (powers of 1024); TIME accepts ms, s, m, h (250ms,\n"
+           "1.5s; a bare number is seconds). The default address is\n"
            "%s/" CL_DEFAULT_PIPE_NAME ".sock for this user.\n\n"
            "Signals: SIGTERM/SIGINT stop gracefully (everything received is committed);\n"
            "SIGHUP reopens the text log (for logrotate).\n"
@@ -112,6 +124,43 @@ int cl_parse_size(const char *s, uint64_t *out)
     if (*end != '\0' || (v != 0 && v * mul / mul != v))
         return -1;
     *out = v * mul;
+    return 0;
+}
+
+int cl_parse_duration_ms(const char *s, uint64_t *out)
+{
+    uint64_t whole = 0, frac = 0, frac_div = 1, mul;
+    const char *p = s;
+
+    if (s == NULL || !isdigit((unsigned char)*p))
+        return -1;
+    for (; isdigit((unsigned char)*p); p++) {
+        if (whole > 1000000000ULL)
+            return -1;
+        whole = whole * 10 + (uint64_t)(*p - '0');
+    }
+    if (*p == '.') {
+        p++;
+        if (!isdigit((unsigned char)*p))
+            return -1;
+        for (; isdigit((unsigned char)*p); p++) {
+            if (frac_div < 1000000) {
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                frac_div *= 10;
+            }
+        }
+    }
+    if (strcmp(p, "ms") == 0)
+        mul = 1;
+    else if (*p == '\0' || strcmp(p, "s") == 0)
+        mul = 1000;
+    else if (strcmp(p, "m") == 0 || strcmp(p, "min") == 0)
+        mul = 60 * 1000;
+    else if (strcmp(p, "h") == 0)
+        mul = 3600 * 1000;
+    else
+        return -1;
+    *out = whole * mul + frac * mul / frac_div;
     return 0;
 }
 
@@ -223,6 +272,28 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         if (parse_uint(v, 0, 3600, &u))
             return bad(err, errlen, name, v, "0 to 3600 seconds");
         c->shutdown_timeout_s = (int)u;
+        return 0;
+    }
+    if (strcmp(name, "idle-timeout") == 0)
+        return (cl_parse_duration_ms(v, &c->idle_timeout_ms) ||
+                c->idle_timeout_ms > 24ULL * 3600 * 1000)
+                   ? bad(err, errlen, name, v, "a duration up to 24h such as 30s, 500ms or 0")
+                   : 0;
+    if (strcmp(name, "rate-limit-interval") == 0)
+        return (cl_parse_duration_ms(v, &c->rate_interval_ms) || c->rate_interval_ms < 1 ||
+                c->rate_interval_ms > 24ULL * 3600 * 1000)
+                   ? bad(err, errlen, name, v, "a duration from 1ms to 24h such as 30s")
+                   : 0;
+    if (strcmp(name, "rate-limit-burst") == 0)
+        return parse_uint(v, 0, 1000000000, &c->rate_burst)
+                   ? bad(err, errlen, name, v, "0 (no limit) to 1000000000")
+                   : 0;
+    if (strcmp(name, "rate-limit-exempt") == 0) {
+        int lv = strcmp(v, "none") == 0 ? -1 : cl_level_parse(v, strlen(v));
+
+        if (lv < -1 || (lv == -1 && strcmp(v, "none") != 0))
+            return bad(err, errlen, name, v, "a level name or 0-7 (e.g. error), or none");
+        c->rate_exempt_level = lv;
         return 0;
     }
     if (strcmp(name, "socket-mode") == 0) {
@@ -347,6 +418,10 @@ static void defaults(cl_config *c)
     c->fts = 1;
     c->max_connections = 16384;
     c->shutdown_timeout_s = 30;
+    c->idle_timeout_ms = 30 * 1000;
+    c->rate_interval_ms = CL_RATELIMIT_DEFAULT_INTERVAL_US / 1000;
+    c->rate_burst = CL_RATELIMIT_DEFAULT_BURST;
+    c->rate_exempt_level = CL_RATELIMIT_DEFAULT_EXEMPT;
     if (gethostname(c->host, sizeof c->host - 1) != 0 || c->host[0] == '\0')
         copy(c->host, sizeof c->host, "localhost");
 }

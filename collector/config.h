@@ -25,6 +25,10 @@ typedef struct cl_config {
     int fts;
     uint64_t max_connections;
     int shutdown_timeout_s;
+    uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */
+    uint64_t rate_interval_ms; /* rate-limit window */
+    uint64_t rate_burst;       /* entries per window and source; 0: off */
+    int rate_exempt_level;     /* this level and more severe pass; -1: none */
     int quiet;
 } cl_config;
 
@@ -37,5 +41,9 @@ enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char
 
 /* "64K", "16M", "1G", "16MiB", "4096" -> bytes. Returns 0 or -1. */
 int cl_parse_size(const char *s, uint64_t *out);
+
+/* "30s", "1.5s", "250ms", "2m", "1h", "30" (seconds) -> milliseconds.
+ * Returns 0 or -1. */
+int cl_parse_duration_ms(const char *s, uint64_t *out);
 
 #endif

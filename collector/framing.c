@@ -55,8 +55,15 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
 {
     char *s = f->buf + f->start;
     size_t avail = f->len - f->start;
-    char *nl = avail ? memchr(s, '\n', avail) : NULL;
+    char *nl;
 
+    if (f->end_pending) {
+        f->end_pending = 0;
+        *line = NULL;
+        *len = f->discarded;
+        return CL_FRAME_TOO_LARGE_END;
+    }
+    nl = avail ? memchr(s, '\n', avail) : NULL;
     if (f->discarding) {
         if (nl == NULL) {
             if (avail)
@@ -71,9 +78,9 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
         if (nl > s ? nl[-1] == '\r' : f->last_cr)
             f->discarded--;
         f->start += (size_t)(nl - s) + 1;
-        s = f->buf + f->start;
-        avail = f->len - f->start;
-        nl = avail ? memchr(s, '\n', avail) : NULL;
+        *line = NULL;
+        *len = f->discarded;
+        return CL_FRAME_TOO_LARGE_END;
     }
     if (nl == NULL) {
         /* No terminator yet. Past max_line (+1 for a possible '\r') this line
@@ -95,6 +102,7 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
         (*len)--;
     if (*len > f->max_line) {
         f->discarded = *len;
+        f->end_pending = 1;
         *line = s;
         *len = f->max_line;
         return CL_FRAME_TOO_LARGE;

@@ -19,12 +19,14 @@ typedef struct cl_framer {
     int discarding;   /* inside an oversized line: drop bytes up to '\n' */
     size_t discarded; /* bytes of the current oversized line seen so far */
     int last_cr;      /* the last byte discarded was '\r' */
+    int end_pending;  /* a complete oversized line's TOO_LARGE_END is due */
 } cl_framer;
 
 enum cl_frame_result {
-    CL_FRAME_NONE = 0,  /* need more bytes */
-    CL_FRAME_LINE,      /* (line, len) is one line, NUL-terminated in place */
-    CL_FRAME_TOO_LARGE, /* (line, len) is the head of an oversized line */
+    CL_FRAME_NONE = 0,      /* need more bytes */
+    CL_FRAME_LINE,          /* (line, len) is one line, NUL-terminated in place */
+    CL_FRAME_TOO_LARGE,     /* (line, len) is the head of an oversized line */
+    CL_FRAME_TOO_LARGE_END, /* that line ended; len is its full length, line NULL */
 };
 
 void cl_framer_init(cl_framer *f, size_t max_line);
@@ -37,9 +39,13 @@ void cl_framer_commit(cl_framer *f, size_t n);
 
 /* Next complete line (without "\n" or "\r\n"). Pointers stay valid until the
  * next call to cl_framer_space. For CL_FRAME_TOO_LARGE, *len is the size of the
- * head returned (at most max_line bytes) - enough to show in a reject; the
- * line's full length is known once f->discarding is 0 again: f->discarded
- * (terminator excluded). */
+ * head returned (max_line bytes) - enough to show in a reject. Every
+ * TOO_LARGE is followed, before any other frame, by one CL_FRAME_TOO_LARGE_END
+ * whose *len is the line's full length (terminator excluded) - at once when
+ * the line was complete, else when its newline arrives. One event per call,
+ * so that an oversized line's end can never be confused with the next one's.
+ * While the end is awaited, f->discarding is set and f->discarded counts the
+ * bytes seen (for a peer that hangs up mid-line). */
 enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len);
 
 /* Bytes of an unterminated line still held (for the "truncated" reject when

@@ -30,6 +30,11 @@ typedef struct cl_io_handlers {
     void (*on_close)(cl_stream *s, int err);
     /* cl_io_wakeup was called (by another thread or a signal handler). */
     void (*on_wakeup)(cl_io *io);
+    /* The stream's idle limit (cl_stream_set_timeout) passed. The owner
+     * usually closes it. May be NULL if no stream is ever armed. */
+    void (*on_timeout)(cl_stream *s);
+    /* Periodic callback, every cl_io_set_tick interval. May be NULL. */
+    void (*on_tick)(cl_io *io);
 } cl_io_handlers;
 
 typedef struct cl_listen_options {
@@ -51,8 +56,26 @@ int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
 void cl_io_stop_listening(cl_io *io);
 
 /* Waits up to timeout_ms (-1: forever) and dispatches what happened.
- * Returns the number of events handled, or -1 on a fatal loop error. */
+ * Returns the number of events handled, or -1 on a fatal loop error. Waits
+ * less when a tick or an idle check falls due sooner. */
 int cl_io_run(cl_io *io, int timeout_ms);
+
+/* Timers. The loop has one clock, checked once per cl_io_run turn: a tick
+ * for periodic work (on_tick every interval_ms; 0 stops it), and idle limits
+ * on streams. That is all the collector needs, and it maps onto any wait
+ * primitive that takes a timeout (epoll_wait, poll,
+ * GetQueuedCompletionStatusEx) without per-timer kernel objects. */
+void cl_io_set_tick(cl_io *io, int interval_ms);
+
+/* Idle limit: while armed, a stream from which no byte arrives for ms
+ * milliseconds gets on_timeout. Only time during which the loop is willing
+ * to read the stream counts: not while it is held under backpressure, nor
+ * while its unread replies pile up. Checked every CL_IO_SWEEP_MS, so it
+ * fires between ms and ms + CL_IO_SWEEP_MS. Re-arming an armed stream keeps
+ * its clock; 0 disarms. Armed streams cost one list walk per sweep, so arm
+ * only those that need it (the collector: streams holding half a line). */
+#define CL_IO_SWEEP_MS 250
+void cl_stream_set_timeout(cl_stream *s, int ms);
 
 /* Safe from any thread and from signal handlers. */
 void cl_io_wakeup(cl_io *io);
@@ -64,17 +87,28 @@ void cl_io_wakeup(cl_io *io);
 void cl_io_pause(cl_io *io, int paused);
 void cl_stream_hold(cl_stream *s);
 
+/* The owner wants no more bytes from this stream for now (on) or again
+ * (off), whatever the pause state: e.g. its replies are piling up. */
+void cl_stream_throttle(cl_stream *s, int on);
+
 /* Shutdown: peers can no longer send, but everything they sent before this
  * call is still delivered, followed by on_close. */
 void cl_io_shutdown_reads(cl_io *io);
 
 size_t cl_io_stream_count(cl_io *io);
+/* Connections refused at --max-connections since the loop started. */
+unsigned long long cl_io_refused_count(cl_io *io);
 void cl_io_free(cl_io *io);
 
 void cl_stream_set_data(cl_stream *s, void *data);
 void *cl_stream_data(cl_stream *s);
 cl_io *cl_stream_io(cl_stream *s);
 const cl_peer *cl_stream_peer(cl_stream *s);
+
+/* This process's own identity in the form peer credentials take (what
+ * cl_stream_peer would report if it connected to itself): the collector's
+ * own entries are stored with it. */
+void cl_io_self(cl_peer *out);
 
 /* Queues bytes for the peer (copied). A peer that does not read its
  * replies is not read from either once a backlog builds up. Returns 0, or

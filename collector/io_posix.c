@@ -45,8 +45,14 @@ struct cl_stream {
     int shut_rd;
     int eof;                /* the peer finished sending */
     int held;               /* not read until the pause ends (cl_stream_hold) */
+    int throttled;          /* not read until the owner says (cl_stream_throttle) */
     cl_stream *prev, *next; /* all live streams */
     cl_stream *dead_next;
+    /* Idle limit (cl_stream_set_timeout): armed streams are on their own
+     * list so that a sweep never walks thousands of quiet connections. */
+    int timeout_ms;             /* 0: not armed */
+    long long progress_ms;      /* last byte, or last time we would not read */
+    cl_stream *t_prev, *t_next; /* armed streams */
 };
 
 typedef struct tagged {
@@ -70,6 +76,12 @@ struct cl_io {
     size_t nstreams;
     cl_stream *streams;
     cl_stream *dead;
+    unsigned long long refused; /* connections turned away at max_streams */
+    long long turn_ms;          /* the clock, read once per turn */
+    int tick_ms;                /* on_tick period, 0: none */
+    long long next_tick_ms;
+    long long next_sweep_ms;
+    cl_stream *armed; /* streams with an idle limit */
 };
 
 static void accept_some(cl_io *io);
@@ -317,7 +329,7 @@ static int want_events(const cl_io *io, const cl_stream *s)
 
     /* A peer that leaves its replies unread is not read either - except at
      * shutdown, when it can send nothing new and what it sent must be read. */
-    if (!s->closed && !s->eof && !(io->paused && s->held) &&
+    if (!s->closed && !s->eof && !(io->paused && s->held) && !(s->throttled && !s->shut_rd) &&
         (s->out_len - s->out_off < OUT_BACKLOG_MAX || s->shut_rd))
         ev |= CL_POLL_IN;
     if (s->out_len > s->out_off)
@@ -335,6 +347,43 @@ static void update_events(cl_io *io, cl_stream *s)
     }
 }
 
+static void disarm(cl_io *io, cl_stream *s)
+{
+    if (s->timeout_ms == 0)
+        return;
+    if (s->t_prev)
+        s->t_prev->t_next = s->t_next;
+    else
+        io->armed = s->t_next;
+    if (s->t_next)
+        s->t_next->t_prev = s->t_prev;
+    s->t_prev = s->t_next = NULL;
+    s->timeout_ms = 0;
+}
+
+void cl_stream_set_timeout(cl_stream *s, int ms)
+{
+    cl_io *io = s->io;
+
+    if (s->closed)
+        return;
+    if (ms <= 0) {
+        disarm(io, s);
+        return;
+    }
+    if (s->timeout_ms == 0) {
+        if (io->armed == NULL)
+            io->next_sweep_ms = now_ms() + CL_IO_SWEEP_MS;
+        s->progress_ms = io->turn_ms ? io->turn_ms : now_ms();
+        s->t_prev = NULL;
+        s->t_next = io->armed;
+        if (io->armed)
+            io->armed->t_prev = s;
+        io->armed = s;
+    }
+    s->timeout_ms = ms;
+}
+
 /* Unlinks and schedules the free; the owner hears about it through on_close. */
 static void close_stream(cl_io *io, cl_stream *s, int err)
 {
@@ -342,6 +391,7 @@ static void close_stream(cl_io *io, cl_stream *s, int err)
         return;
     if (io->h.on_close)
         io->h.on_close(s, err);
+    disarm(io, s);
     s->closed = 1;
     cl_poller_del(io->poller, s->fd);
     close(s->fd);
@@ -386,6 +436,7 @@ static void accept_some(cl_io *io)
         }
         if (set_flags(fd) != 0 || (io->max_streams && io->nstreams >= io->max_streams)) {
             refuse(fd);
+            io->refused++;
             continue;
         }
         s = calloc(1, sizeof *s);
@@ -424,6 +475,7 @@ static void read_stream(cl_io *io, cl_stream *s)
         len = PAUSED_READ_MAX;
     n = read(s->fd, buf, len);
     if (n > 0) {
+        s->progress_ms = io->turn_ms;
         io->h.on_read(s, (size_t)n);
     } else if (n == 0) {
         /* The owner closes when it has answered what the peer asked for. */
@@ -515,20 +567,82 @@ static void free_dead(cl_io *io)
     }
 }
 
+/* Idle limits: a stream we are not reading cannot be blamed for silence,
+ * so its clock restarts; one that stayed silent while readable is over. */
+static void sweep(cl_io *io, long long now)
+{
+    cl_stream *next;
+
+    for (cl_stream *s = io->armed; s != NULL; s = next) {
+        next = s->t_next;
+        if (!(s->events & CL_POLL_IN)) {
+            s->progress_ms = now;
+        } else if (now - s->progress_ms >= s->timeout_ms) {
+            disarm(io, s);
+            if (io->h.on_timeout)
+                io->h.on_timeout(s); /* may close s, never another stream */
+        }
+    }
+}
+
+static void run_timers(cl_io *io, long long now)
+{
+    if (io->armed != NULL && now >= io->next_sweep_ms) {
+        io->next_sweep_ms = now + CL_IO_SWEEP_MS;
+        sweep(io, now);
+    }
+    if (io->tick_ms > 0 && now >= io->next_tick_ms) {
+        io->next_tick_ms = now + io->tick_ms;
+        if (io->h.on_tick)
+            io->h.on_tick(io);
+    }
+}
+
+/* Shortens a wait so that the next timer is not late. */
+static int timer_wait(const cl_io *io, long long now, int timeout_ms)
+{
+    long long due = -1;
+
+    if (io->armed != NULL)
+        due = io->next_sweep_ms;
+    if (io->tick_ms > 0 && (due < 0 || io->next_tick_ms < due))
+        due = io->next_tick_ms;
+    if (due >= 0) {
+        long long left = due > now ? due - now : 0;
+
+        if (timeout_ms < 0 || left < timeout_ms)
+            timeout_ms = (int)left;
+    }
+    return timeout_ms;
+}
+
+void cl_io_set_tick(cl_io *io, int interval_ms)
+{
+    io->tick_ms = interval_ms > 0 ? interval_ms : 0;
+    io->next_tick_ms = now_ms() + io->tick_ms;
+}
+
+unsigned long long cl_io_refused_count(cl_io *io)
+{
+    return io->refused;
+}
+
 int cl_io_run(cl_io *io, int timeout_ms)
 {
     cl_poll_event ev[256];
+    long long now = now_ms();
     int n;
 
-    if (!io->accepting && io->listen_fd >= 0 && now_ms() >= io->rearm_at_ms) {
+    if (!io->accepting && io->listen_fd >= 0 && now >= io->rearm_at_ms) {
         cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN);
         io->accepting = 1;
     }
-    if (!io->accepting && io->listen_fd >= 0 && timeout_ms > EMFILE_PAUSE_MS)
+    if (!io->accepting && io->listen_fd >= 0 && (timeout_ms < 0 || timeout_ms > EMFILE_PAUSE_MS))
         timeout_ms = EMFILE_PAUSE_MS;
-    n = cl_poller_wait(io->poller, ev, 256, timeout_ms);
+    n = cl_poller_wait(io->poller, ev, 256, timer_wait(io, now, timeout_ms));
     if (n < 0)
         return -1;
+    io->turn_ms = now_ms();
     for (int i = 0; i < n; i++) {
         tagged *t = ev[i].ptr;
 
@@ -546,12 +660,14 @@ int cl_io_run(cl_io *io, int timeout_ms)
                 close_stream(io, s, errno);
                 continue;
             }
-            if ((ev[i].events & (CL_POLL_IN | CL_POLL_ERR)) && !(io->paused && s->held) && !s->eof)
+            if ((ev[i].events & (CL_POLL_IN | CL_POLL_ERR)) && !(io->paused && s->held) &&
+                !(s->throttled && !s->shut_rd) && !s->eof)
                 read_stream(io, s);
             else if ((ev[i].events & CL_POLL_ERR) && s->eof)
                 close_stream(io, s, 0);
         }
     }
+    run_timers(io, io->turn_ms);
     free_dead(io);
     return n;
 }
@@ -580,6 +696,14 @@ void cl_stream_hold(cl_stream *s)
 {
     if (!s->held && s->io->paused) {
         s->held = 1;
+        update_events(s->io, s);
+    }
+}
+
+void cl_stream_throttle(cl_stream *s, int on)
+{
+    if (s->throttled != !!on) {
+        s->throttled = !!on;
         update_events(s->io, s);
     }
 }
@@ -639,4 +763,11 @@ cl_io *cl_stream_io(cl_stream *s)
 const cl_peer *cl_stream_peer(cl_stream *s)
 {
     return &s->peer;
+}
+
+void cl_io_self(cl_peer *out)
+{
+    out->pid = getpid();
+    out->uid = getuid();
+    out->gid = getgid();
 }

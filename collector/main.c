@@ -13,6 +13,13 @@
 
 static cl_server *g_server;
 
+/* Operator notices from the collector (a failing sink, a repaired file). */
+static void print_notice(void *arg, const char *msg)
+{
+    (void)arg;
+    fprintf(stderr, "centrallogd: %s\n", msg);
+}
+
 static void on_signal(int sig)
 {
     if (g_server == NULL)
@@ -105,6 +112,12 @@ int main(int argc, char **argv)
     sc.writer.fts = cfg.fts;
     sc.host = cfg.host;
     sc.shutdown_timeout_ms = cfg.shutdown_timeout_s * 1000;
+    sc.idle_timeout_ms = (int)cfg.idle_timeout_ms;
+    cl_ratelimit_default(&sc.rate);
+    sc.rate.interval_us = (int64_t)cfg.rate_interval_ms * 1000;
+    sc.rate.burst = cfg.rate_burst;
+    sc.rate.exempt_level = cfg.rate_exempt_level;
+    sc.notice = print_notice;
 
     if (cl_server_new(&g_server, &sc, err, sizeof err) != 0) {
         fprintf(stderr, "centrallogd: %s\n", err);

@@ -23,6 +23,7 @@ enum cl_reason {
     CL_R_BAD_NUMBER,
     CL_R_TRUNCATED,
     CL_R_NO_MEMORY,
+    CL_R_IDLE_TIMEOUT,
     CL_R_COUNT
 };
 

@@ -25,6 +25,7 @@ static const char *const reason_codes[CL_R_COUNT] = {
     [CL_R_BAD_NUMBER] = "bad_number",
     [CL_R_TRUNCATED] = "truncated",
     [CL_R_NO_MEMORY] = "no_memory",
+    [CL_R_IDLE_TIMEOUT] = "idle_timeout",
 };
 
 const char *cl_reason_code(enum cl_reason r)

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,16 @@
 #include "framing.h"
 #include "timefmt.h"
 #include "version.h"
+
+/* Replies a connection has asked for and not yet taken: past this much the
+ * collector stops reading from it until it catches up, so that a producer
+ * sending syncs it never reads (while the database is down, say) cannot make
+ * the collector buffer without bound. */
+#define REPLY_BACKLOG_MAX (64u * 1024u)
+/* The periodic tick: rate-limit windows, notices. */
+#define TICK_MS 250
+/* A persisting failure is reported again at most this often. */
+#define NOTICE_REPEAT_US (10 * 1000000LL)
 
 typedef struct reply {
     struct reply *next;
@@ -32,7 +43,9 @@ typedef struct conn {
     cl_server *srv;
     cl_stream *s;
     cl_framer fr;
-    uint64_t accepted, rejected;
+    uint64_t accepted, rejected, suppressed;
+    size_t r_bytes;         /* bytes of replies not yet sent */
+    int throttled;          /* not read until its replies drain (REPLY_BACKLOG_MAX) */
     uint64_t last_seq;      /* last record this connection queued */
     reply *r_head, *r_tail; /* replies not yet sent, in request order */
     cl_record *oversize;    /* too_large reject waiting for its line to end */
@@ -43,7 +56,15 @@ typedef struct conn {
 
 typedef struct counters {
     uint64_t accepted, rejected, truncated, connections_total, bytes_in;
+    uint64_t idle_timeouts;
 } counters;
+
+/* What the last notices said, so that each change is reported once. */
+typedef struct notice_state {
+    uint64_t db_errors, log_errors, log_reopens, log_repaired, log_lines;
+    int db_failing, log_failing;
+    int64_t db_said_us, log_said_us;
+} notice_state;
 
 struct cl_server {
     cl_server_config cfg;
@@ -60,7 +81,10 @@ struct cl_server {
     int urgent;
     int paused;
     conn *waiting; /* connections with unsent replies */
+    cl_ratelimit *rl;
+    cl_peer self; /* credentials of the collector's own entries */
     counters n;
+    notice_state ns;
     int64_t started_us;
     volatile sig_atomic_t stop_req, reopen_req;
 };
@@ -112,6 +136,8 @@ static void queue_record(cl_server *srv, conn *c, cl_record *r)
     srv->c_tail = r;
     srv->c_count++;
     srv->c_bytes += r->size;
+    if (c == NULL)
+        return; /* the collector's own entry (rate-limit report) */
     c->last_seq = r->seq;
     if (r->kind == CL_REC_ENTRY) {
         c->accepted++;
@@ -142,11 +168,16 @@ static void send_ready(cl_server *srv, conn *c, uint64_t committed)
         c->r_head = r->next;
         if (c->r_head == NULL)
             c->r_tail = NULL;
+        c->r_bytes -= r->len;
         cl_stream_write(c->s, r->text, r->len);
         free(r);
     }
     if (c->r_head == NULL)
         waiting_remove(srv, c);
+    if (c->throttled && c->r_bytes < REPLY_BACKLOG_MAX / 2) {
+        c->throttled = 0;
+        cl_stream_throttle(c->s, 0);
+    }
 }
 
 static void add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq)
@@ -170,8 +201,13 @@ static void add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq)
     else
         c->r_head = r;
     c->r_tail = r;
+    c->r_bytes += r->len;
     waiting_add(srv, c);
     send_ready(srv, c, cl_writer_committed(srv->w));
+    if (!c->throttled && c->r_bytes > REPLY_BACKLOG_MAX) {
+        c->throttled = 1;
+        cl_stream_throttle(c->s, 1);
+    }
 }
 
 static char *error_reply(const char *code, const char *message)
@@ -197,10 +233,12 @@ static long long file_size(const char *path)
 static char *stats_reply(cl_server *srv)
 {
     cl_writer_stats ws;
+    cl_ratelimit_stats rs;
     cJSON *o = cJSON_CreateObject();
     char *s;
 
     cl_writer_get_stats(srv->w, &ws);
+    cl_ratelimit_get_stats(srv->rl, &rs);
     cJSON_AddStringToObject(o, "op", "stats");
     cJSON_AddStringToObject(o, "version", CL_VERSION_STRING);
     cJSON_AddNumberToObject(o, "protocol", CL_PROTOCOL_VERSION);
@@ -209,10 +247,16 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddStringToObject(o, "address", srv->address);
     cJSON_AddNumberToObject(o, "connections", (double)cl_io_stream_count(srv->io));
     cJSON_AddNumberToObject(o, "connections_total", (double)srv->n.connections_total);
+    cJSON_AddNumberToObject(o, "connections_refused", (double)cl_io_refused_count(srv->io));
+    cJSON_AddNumberToObject(o, "idle_timeouts", (double)srv->n.idle_timeouts);
     cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
     cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
     cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
+    cJSON_AddNumberToObject(o, "rate_limited", (double)rs.suppressed);
+    cJSON_AddNumberToObject(o, "rate_limited_sources", (double)rs.limited);
+    cJSON_AddNumberToObject(o, "rate_limit_sources", (double)rs.sources);
+    cJSON_AddNumberToObject(o, "rate_limit_reports", (double)rs.reports);
     cJSON_AddNumberToObject(o, "committed", (double)ws.committed_seq);
     cJSON_AddNumberToObject(o, "queue_entries", (double)(srv->seq - ws.committed_seq));
     cJSON_AddNumberToObject(o, "queue_bytes", (double)ws.queue_bytes);
@@ -221,11 +265,18 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "db_size", (double)file_size(srv->db_path));
     cJSON_AddNumberToObject(o, "db_errors", (double)ws.db.errors);
     cJSON_AddNumberToObject(o, "db_retries", (double)ws.retries);
+    cJSON_AddNumberToObject(o, "db_held", (double)ws.held);
+    cJSON_AddStringToObject(o, "db_last_error",
+                            ws.db.last_error ? cl_db_errstr(ws.db.last_error) : "");
     cJSON_AddStringToObject(o, "log_path", srv->log_path);
     cJSON_AddNumberToObject(o, "log_size", (double)ws.text.file_size);
     cJSON_AddNumberToObject(o, "rotations", (double)ws.text.rotations);
     cJSON_AddNumberToObject(o, "log_errors", (double)ws.text.errors);
     cJSON_AddNumberToObject(o, "log_lost_lines", (double)ws.text.lost_lines);
+    cJSON_AddStringToObject(o, "log_last_error",
+                            ws.text.last_errno ? strerror(ws.text.last_errno) : "");
+    cJSON_AddNumberToObject(o, "log_reopens", (double)ws.text.reopens);
+    cJSON_AddNumberToObject(o, "log_repaired_bytes", (double)ws.text.repaired_bytes);
     cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
     cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
     s = cJSON_PrintUnformatted(o);
@@ -236,14 +287,19 @@ static char *stats_reply(cl_server *srv)
 /* Built by hand: the id is echoed byte-for-byte as the producer sent it. */
 static char *ack_reply(const conn *c, const char *raw_id)
 {
-    size_t n = (raw_id ? strlen(raw_id) : 0) + 96;
+    size_t n = (raw_id ? strlen(raw_id) : 0) + 128;
     char *s = malloc(n);
+    char sup[48] = "";
 
     if (s == NULL)
         return NULL;
-    snprintf(s, n, "{\"op\":\"ack\"%s%s,\"accepted\":%llu,\"rejected\":%llu}",
+    /* Rate-limited entries are neither stored nor rejected; the member
+     * appears once there are any, so older producers see the same acks. */
+    if (c->suppressed > 0)
+        snprintf(sup, sizeof sup, ",\"suppressed\":%llu", (unsigned long long)c->suppressed);
+    snprintf(s, n, "{\"op\":\"ack\"%s%s,\"accepted\":%llu,\"rejected\":%llu%s}",
              raw_id ? ",\"id\":" : "", raw_id ? raw_id : "", (unsigned long long)c->accepted,
-             (unsigned long long)c->rejected);
+             (unsigned long long)c->rejected, sup);
     return s;
 }
 
@@ -288,6 +344,13 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
     cl_validate_line(&srv->val, line, len, cl_now_us(), cl_stream_peer(c->s), &res);
     switch (res.kind) {
     case CL_LINE_ENTRY:
+        if (!cl_ratelimit_check(srv->rl, res.rec->u.e.app.p, res.rec->u.e.app.n, res.rec->peer.pid,
+                                res.rec->u.e.level, res.rec->received_us)) {
+            /* Counted by the limiter, reported in a synthetic entry. */
+            c->suppressed++;
+            cl_record_free(res.rec);
+            break;
+        }
         /* If rendering fails for lack of memory the writer formats it. */
         cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
         queue_record(srv, c, res.rec);
@@ -336,15 +399,23 @@ static void apply_backpressure(cl_server *srv)
 }
 
 /* An oversized line is reported with its head at once but queued only when
- * it ends, so that raw_len is the line's full length and rejects stay in
- * the order the lines arrived. */
-static void finish_oversize(cl_server *srv, conn *c, int at_eof)
+ * it ends (CL_FRAME_TOO_LARGE_END, or the peer leaving mid-line), so that
+ * raw_len is the line's full length and rejects stay in the order the lines
+ * arrived. */
+static void finish_oversize(cl_server *srv, conn *c, size_t full_len)
 {
-    if (c->oversize == NULL || (c->fr.discarding && !at_eof))
+    if (c->oversize == NULL)
         return;
-    c->oversize->u.r.raw_len = c->fr.discarded;
+    c->oversize->u.r.raw_len = full_len;
     queue_record(srv, c, c->oversize);
     c->oversize = NULL;
+}
+
+static int has_partial(const conn *c)
+{
+    const char *p;
+
+    return c->fr.discarding || cl_framer_partial(&c->fr, &p) > 0;
 }
 
 static void finish_eof(cl_server *srv, conn *c)
@@ -353,7 +424,8 @@ static void finish_eof(cl_server *srv, conn *c)
     size_t n = cl_framer_partial(&c->fr, &p);
     char msg[128];
 
-    finish_oversize(srv, c, 1);
+    if (c->fr.discarding)
+        finish_oversize(srv, c, c->fr.discarded);
     /* A producer that hung up mid-line loses that line only - and we say so. */
     if (n > 0) {
         snprintf(msg, sizeof msg, "connection closed after %zu bytes of an unterminated line", n);
@@ -387,10 +459,9 @@ static void on_read(cl_stream *s, size_t n)
     srv->n.bytes_in += n;
     cl_framer_commit(&c->fr, n);
     while ((fr = cl_framer_next(&c->fr, &line, &len)) != CL_FRAME_NONE) {
-        finish_oversize(srv, c, 0);
         if (fr == CL_FRAME_LINE) {
             handle_line(srv, c, line, len);
-        } else {
+        } else if (fr == CL_FRAME_TOO_LARGE) {
             char msg[128];
 
             snprintf(msg, sizeof msg,
@@ -399,16 +470,51 @@ static void on_read(cl_stream *s, size_t n)
                      srv->cfg.limits.max_entry_bytes);
             c->oversize =
                 cl_record_reject(CL_R_TOO_LARGE, msg, line, len, cl_now_us(), cl_stream_peer(c->s));
-            finish_oversize(srv, c, 0);
+        } else {
+            finish_oversize(srv, c, len);
         }
     }
-    finish_oversize(srv, c, 0);
     flush_chain(srv);
+    /* Half a line held: the peer has idle_timeout to send the rest. */
+    if (srv->cfg.idle_timeout_ms > 0)
+        cl_stream_set_timeout(s, has_partial(c) ? srv->cfg.idle_timeout_ms : 0);
     apply_backpressure(srv);
     /* Under backpressure a stream that brought entries waits for the pause
      * to end; one that only asks for stats keeps being served. */
     if (srv->paused && srv->seq != seq0)
         cl_stream_hold(s);
+}
+
+/* Slowloris: half a line, then silence. The partial line is kept as a
+ * reject (like a hang-up mid-line), the peer is told why, and the
+ * connection is closed; nobody else is affected. */
+static void on_timeout(cl_stream *s)
+{
+    conn *c = cl_stream_data(s);
+    cl_server *srv;
+    const char *p;
+    size_t n;
+    char msg[160];
+
+    if (c == NULL)
+        return;
+    srv = c->srv;
+    srv->n.idle_timeouts++;
+    if (c->fr.discarding)
+        finish_oversize(srv, c, c->fr.discarded);
+    n = cl_framer_partial(&c->fr, &p);
+    if (n > 0) {
+        snprintf(msg, sizeof msg,
+                 "no complete line within the idle timeout of %d ms; connection closed after "
+                 "%zu bytes of an unterminated line",
+                 srv->cfg.idle_timeout_ms, n);
+        reject(srv, c, CL_R_IDLE_TIMEOUT, msg, p, n);
+    }
+    flush_chain(srv);
+    send_ready(srv, c, cl_writer_committed(srv->w));
+    add_reply(srv, c,
+              error_reply("idle_timeout", "no complete line within the idle timeout; closing"), 0);
+    cl_stream_close(s);
 }
 
 static void on_close(cl_stream *s, int err)
@@ -462,6 +568,132 @@ static void on_wakeup(cl_io *io)
     }
 }
 
+/* The rate limiter closed a window in which it suppressed entries: store
+ * an entry of our own that names the source and the count. It goes through
+ * the same validator and sinks as any producer's entry. */
+static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
+                        uint64_t suppressed)
+{
+    cl_server *srv = arg;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *f = cJSON_AddObjectToObject(o, "fields");
+    char name[1024], msg[1400];
+    cl_line_result res;
+    char *line;
+
+    /* app was validated: at most 128 characters, no NUL. */
+    snprintf(name, sizeof name, "%.*s", (int)app_len, app);
+    snprintf(msg, sizeof msg,
+             "rate limit: suppressed %llu entries from %s[%lld] (more than %llu in %g s)",
+             (unsigned long long)suppressed, name, (long long)pid,
+             (unsigned long long)srv->cfg.rate.burst, (double)srv->cfg.rate.interval_us / 1e6);
+    cJSON_AddStringToObject(o, "app", "centrallogd");
+    cJSON_AddStringToObject(o, "level", "warning");
+    cJSON_AddStringToObject(o, "msg", msg);
+    cJSON_AddNumberToObject(o, "pid", (double)srv->self.pid);
+    cJSON_AddNumberToObject(f, "suppressed", (double)suppressed);
+    cJSON_AddStringToObject(f, "source_app", name);
+    cJSON_AddNumberToObject(f, "source_pid", (double)pid);
+    cJSON_AddNumberToObject(f, "burst", (double)srv->cfg.rate.burst);
+    cJSON_AddNumberToObject(f, "interval_s", (double)srv->cfg.rate.interval_us / 1e6);
+    line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (line == NULL)
+        return;
+    cl_validate_line(&srv->val, line, strlen(line), cl_now_us(), &srv->self, &res);
+    if (res.kind == CL_LINE_ENTRY) {
+        cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
+        queue_record(srv, NULL, res.rec);
+    } else {
+        cl_record_free(res.rec);
+        cJSON_Delete(res.op);
+        free(res.op_id);
+    }
+    free(line);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+static void
+say(cl_server *srv, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    srv->cfg.notice(srv->cfg.notice_arg, buf);
+}
+
+/* Turns the sinks' counters into notices for the operator: once when a
+ * failure starts (again every NOTICE_REPEAT_US while it lasts), once when
+ * it ends. None of these can be triggered by a producer. */
+static void check_notices(cl_server *srv)
+{
+    notice_state *ns = &srv->ns;
+    int64_t now = cl_now_us();
+    cl_writer_stats ws;
+
+    if (srv->cfg.notice == NULL)
+        return;
+    cl_writer_get_stats(srv->w, &ws);
+    if (ws.db.errors > ns->db_errors) {
+        if (!ns->db_failing || now - ns->db_said_us >= NOTICE_REPEAT_US) {
+            say(srv,
+                "the database %s refuses writes (%s); %llu record(s) are held in memory and "
+                "retried, the text log keeps going",
+                srv->db_path, cl_db_errstr(ws.db.last_error), (unsigned long long)ws.held);
+            ns->db_said_us = now;
+        }
+        ns->db_failing = 1;
+        ns->db_errors = ws.db.errors;
+    } else if (ns->db_failing && ws.held == 0) {
+        say(srv, "database writes resumed: every held record is committed (%llu attempts)",
+            (unsigned long long)ws.retries);
+        ns->db_failing = 0;
+    }
+    if (ws.text.repaired_bytes > ns->log_repaired) {
+        say(srv,
+            "the text log %s ended in half a line (a crash during a write); cut %llu byte(s) "
+            "that were never acknowledged",
+            srv->log_path, (unsigned long long)(ws.text.repaired_bytes - ns->log_repaired));
+        ns->log_repaired = ws.text.repaired_bytes;
+    }
+    if (ws.text.reopens > ns->log_reopens) {
+        say(srv, "the text log %s was removed or replaced; writing to a new file at that path",
+            srv->log_path);
+        ns->log_reopens = ws.text.reopens;
+    }
+    if (ws.text.errors > ns->log_errors) {
+        if (!ns->log_failing || now - ns->log_said_us >= NOTICE_REPEAT_US) {
+            say(srv,
+                "cannot write the text log %s (%s); %llu line(s) lost so far, retrying every "
+                "second; the database keeps going",
+                srv->log_path, strerror(ws.text.last_errno),
+                (unsigned long long)ws.text.lost_lines);
+            ns->log_said_us = now;
+        }
+        ns->log_failing = 1;
+        ns->log_errors = ws.text.errors;
+        ns->log_lines = ws.text.lines;
+    } else if (ns->log_failing && ws.text.lines > ns->log_lines) {
+        say(srv, "text log writes resumed (%s); %llu line(s) were lost in all", srv->log_path,
+            (unsigned long long)ws.text.lost_lines);
+        ns->log_failing = 0;
+    }
+}
+
+static void on_tick(cl_io *io)
+{
+    cl_server *srv = cl_io_data(io);
+
+    cl_ratelimit_sweep(srv->rl, cl_now_us());
+    flush_chain(srv);
+    check_notices(srv);
+}
+
 static void writer_notify(void *arg)
 {
     cl_server *srv = arg;
@@ -471,7 +703,8 @@ static void writer_notify(void *arg)
 
 int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_t errlen)
 {
-    static const cl_io_handlers handlers = { on_accept, on_alloc, on_read, on_close, on_wakeup };
+    static const cl_io_handlers handlers = { on_accept, on_alloc,   on_read, on_close,
+                                             on_wakeup, on_timeout, on_tick };
     cl_server *srv = calloc(1, sizeof *srv);
 
     *out = NULL;
@@ -484,13 +717,16 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     srv->val.default_host.p = cfg->host;
     srv->val.default_host.n = cfg->host ? strlen(cfg->host) : 0;
     srv->started_us = cl_now_us();
+    cl_io_self(&srv->self);
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen.address);
     srv->db_path = strdup(cfg->writer.db_path);
     srv->log_path = strdup(cfg->writer.text.path);
-    if (srv->db_path == NULL || srv->log_path == NULL || cl_io_new(&srv->io, &handlers, srv) != 0) {
+    if (srv->db_path == NULL || srv->log_path == NULL || cl_io_new(&srv->io, &handlers, srv) != 0 ||
+        cl_ratelimit_new(&srv->rl, &cfg->rate, rate_report, srv) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    cl_io_set_tick(srv->io, TICK_MS);
     /* Sinks first: a collector that cannot store must not accept producers. */
     if (cl_writer_start(&srv->w, &cfg->writer, writer_notify, srv, err, errlen) != 0)
         goto fail;
@@ -541,6 +777,8 @@ int cl_server_run(cl_server *srv, char *err, size_t errlen)
     }
     if (drain(srv, err[0] ? err + strlen(err) : err, errlen - strlen(err)) != 0)
         rc = -1;
+    /* Suppressed entries are reported even if their window is still open. */
+    cl_ratelimit_flush(srv->rl);
     flush_chain(srv);
     lost = cl_writer_stop(srv->w);
     srv->w = NULL;
@@ -572,6 +810,7 @@ void cl_server_free(cl_server *srv)
         return;
     cl_io_free(srv->io); /* closes streams first: their conns go via on_close */
     cl_writer_stop(srv->w);
+    cl_ratelimit_free(srv->rl);
     free(srv->db_path);
     free(srv->log_path);
     free(srv->scratch);

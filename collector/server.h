@@ -6,15 +6,25 @@
 #include <stddef.h>
 
 #include "io.h"
+#include "ratelimit.h"
 #include "validate.h"
 #include "writer.h"
+
+/* Something an operator should know (the database refuses writes, the
+ * text log cannot be written, ...): one line without a newline. The daemon
+ * decides where it goes; the server never prints. */
+typedef void (*cl_server_notice)(void *arg, const char *msg);
 
 typedef struct cl_server_config {
     cl_listen_options listen;
     cl_limits limits;
     cl_writer_config writer;
+    cl_ratelimit_config rate;
     const char *host;        /* host name for entries that name none */
     int shutdown_timeout_ms; /* how long SIGTERM waits for producers' data */
+    int idle_timeout_ms;     /* cut a connection idle this long mid-line; 0: never */
+    cl_server_notice notice; /* may be NULL */
+    void *notice_arg;
 } cl_server_config;
 
 typedef struct cl_server cl_server;

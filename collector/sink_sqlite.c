@@ -335,6 +335,11 @@ const char *cl_db_errmsg(cl_db *db)
     return sqlite3_errmsg(db->h);
 }
 
+const char *cl_db_errstr(int code)
+{
+    return sqlite3_errstr(code);
+}
+
 void cl_db_get_stats(const cl_db *db, cl_db_stats *st)
 {
     *st = db->st;

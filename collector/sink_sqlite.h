@@ -45,6 +45,8 @@ int cl_db_wal_pages(const cl_db *db);
 void cl_db_checkpoint(cl_db *db);
 
 const char *cl_db_errmsg(cl_db *db);
+/* English text of an SQLite result code; safe from any thread. */
+const char *cl_db_errstr(int code);
 void cl_db_get_stats(const cl_db *db, cl_db_stats *st);
 void cl_db_close(cl_db *db);
 

@@ -4,6 +4,14 @@
  * batch; rotation happens only between lines, after a flush, so every file
  * holds whole lines only. A write error does not stop the database: the
  * sink keeps counting and retries opening the file at most once a second.
+ *
+ * Two things can still leave half a line at the end of the file: the kernel
+ * stops a large write() at a page boundary when the process is killed, and a
+ * full disk accepts part of a buffer. Neither half line was ever
+ * acknowledged (acks follow the write and the database commit), so opening
+ * the file cuts such a tail off before appending. And because a file that
+ * was deleted or renamed under us would swallow every later line unseen,
+ * each flush first checks that the path still names the file we hold open.
  */
 #include "sink_text.h"
 
@@ -20,6 +28,9 @@
 #include "timefmt.h"
 
 #define TEXT_BUF_SIZE (1u << 20)
+/* How far back from the end a torn tail is looked for. Our longest line is
+ * far shorter; a file without a newline in its last MiB is not ours to cut. */
+#define REPAIR_WINDOW (1u << 20)
 
 struct cl_text_sink {
     cl_text_config cfg;
@@ -29,20 +40,98 @@ struct cl_text_sink {
     size_t len, cap;
     uint64_t size; /* bytes in the current file, buffered bytes included */
     int64_t retry_at_us;
+    dev_t dev; /* identity of the open file, to notice it was replaced */
+    ino_t ino;
     cl_text_stats st;
 };
+
+/* Cuts a torn last line (no '\n' at the end) off the file open as fd, whose
+ * size is *size. Returns 0, or -1 on an I/O error. */
+static int repair_tail(cl_text_sink *t, int fd, uint64_t *size)
+{
+    char buf[4096];
+    uint64_t end = *size, floor = end > REPAIR_WINDOW ? end - REPAIR_WINDOW : 0;
+    uint64_t pos = end;
+
+    if (end == 0)
+        return 0;
+    if (pread(fd, buf, 1, (off_t)(end - 1)) != 1)
+        return -1;
+    if (buf[0] == '\n')
+        return 0;
+    while (pos > floor) {
+        size_t n = pos - floor < sizeof buf ? (size_t)(pos - floor) : sizeof buf;
+
+        pos -= n;
+        if (pread(fd, buf, n, (off_t)pos) != (ssize_t)n)
+            return -1;
+        for (size_t i = n; i-- > 0;) {
+            if (buf[i] == '\n') {
+                uint64_t keep = pos + i + 1;
+
+                if (ftruncate(fd, (off_t)keep) != 0)
+                    return -1;
+                t->st.repaired_bytes += end - keep;
+                *size = keep;
+                return 0;
+            }
+        }
+    }
+    if (floor == 0) {
+        /* The whole file is one torn line. */
+        if (ftruncate(fd, 0) != 0)
+            return -1;
+        t->st.repaired_bytes += end;
+        *size = 0;
+        return 0;
+    }
+    /* Not a line of ours: end it rather than cut someone's data. */
+    if (write(fd, "\n", 1) != 1)
+        return -1;
+    *size = end + 1;
+    return 0;
+}
 
 static int open_file(cl_text_sink *t)
 {
     struct stat sb;
+    uint64_t size;
 
     if (cl_mkdir_parents(t->path, 0750) != 0)
         return -1;
-    t->fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    t->fd = open(t->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (t->fd < 0)
         return -1;
-    t->size = fstat(t->fd, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+    if (fstat(t->fd, &sb) != 0) {
+        close(t->fd);
+        t->fd = -1;
+        return -1;
+    }
+    size = (uint64_t)sb.st_size;
+    if (repair_tail(t, t->fd, &size) != 0) {
+        int e = errno;
+
+        close(t->fd);
+        t->fd = -1;
+        errno = e;
+        return -1;
+    }
+    t->dev = sb.st_dev;
+    t->ino = sb.st_ino;
+    t->size = size;
     return 0;
+}
+
+/* The file we write was removed or renamed (rm -r of its directory, an
+ * external logrotate without SIGHUP): lines written to it now would be
+ * unreachable. Returns 1 when the path no longer names the open file. */
+static int file_replaced(const cl_text_sink *t)
+{
+    struct stat sb;
+
+    if (stat(t->path, &sb) != 0)
+        return 1;
+    return sb.st_dev != t->dev || sb.st_ino != t->ino;
 }
 
 int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_t errlen)
@@ -78,17 +167,29 @@ static void note_error(cl_text_sink *t)
 
 /* Writes buf[0..n) and moves what follows it to the front of the buffer.
  * On failure the unwritten lines of that range are counted as lost (never
- * half a line: rotation and retries start from a line boundary). */
-static int write_out(cl_text_sink *t, size_t n)
+ * half a line: rotation and retries start from a line boundary). With
+ * follow_path, lines go to whatever file the path names now. */
+static int write_out(cl_text_sink *t, size_t n, int follow_path)
 {
     size_t off = 0;
     int rc = 0;
 
+    if (follow_path && n > 0 && t->fd >= 0 && file_replaced(t)) {
+        /* Start a new file under the path; what is buffered goes there. */
+        close(t->fd);
+        t->fd = -1;
+        t->st.reopens++;
+        if (open_file(t) != 0)
+            t->st.last_errno = errno; /* counted once, by the failure below */
+        else
+            t->size += t->len;
+    }
     while (off < n) {
         ssize_t w;
 
         if (t->fd < 0) {
-            errno = EBADF;
+            /* Reopening just failed: keep the reason it gave. */
+            errno = t->st.last_errno ? t->st.last_errno : EBADF;
             break;
         }
         w = write(t->fd, t->buf + off, n - off);
@@ -116,7 +217,7 @@ static int write_out(cl_text_sink *t, size_t n)
 
 int cl_text_flush(cl_text_sink *t)
 {
-    return write_out(t, t->len);
+    return write_out(t, t->len, 1);
 }
 
 /* Closes the current file and starts a new one under the same name. */
@@ -173,7 +274,7 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
     t->len += n;
     if (t->size > 0 && t->size + n > t->cfg.rotate_size) {
         /* What is buffered before this line belongs to the old file. */
-        write_out(t, t->len - n);
+        write_out(t, t->len - n, 1);
         if (rotate_files(t) != 0) {
             t->len -= n;
             t->st.lost_lines++;
@@ -187,7 +288,9 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
 
 int cl_text_reopen(cl_text_sink *t)
 {
-    if (cl_text_flush(t) != 0)
+    /* An explicit reopen (SIGHUP after logrotate renamed the file): what was
+     * logged before it still belongs to the renamed file. */
+    if (write_out(t, t->len, 0) != 0)
         return -1;
     if (t->fd >= 0)
         close(t->fd);

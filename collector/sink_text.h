@@ -23,10 +23,13 @@ typedef struct cl_text_stats {
     uint64_t errors;     /* failed writes/opens */
     uint64_t lost_lines; /* lines that could not be written */
     uint64_t file_size;
+    uint64_t repaired_bytes; /* torn tail cut off when opening (after a crash) */
+    uint64_t reopens;        /* the file was removed or renamed under us */
     int last_errno;
 } cl_text_stats;
 
-/* Opens (creating with mode 0640, and the directory with 0750) for append. */
+/* Opens (creating with mode 0640, and the directory with 0750) for append.
+ * A torn last line (a crash during a write) is cut off first. */
 int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_t errlen);
 
 /* Formats r into the sink's buffer, rotating first when needed. Returns 0, or

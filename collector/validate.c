@@ -47,7 +47,11 @@ typedef struct verdict {
     char msg[256];
 } verdict;
 
-static enum cl_reason fail(verdict *v, enum cl_reason r, const char *fmt, ...)
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static enum cl_reason
+fail(verdict *v, enum cl_reason r, const char *fmt, ...)
 {
     va_list ap;
 
@@ -78,10 +82,11 @@ typedef struct walk_state {
     verdict first; /* first nested violation, in document order */
 } walk_state;
 
-static void walk_note(walk_state *w, enum cl_reason r, const char *fmt, const char *key)
+/* Records "key: what" unless an earlier violation was noted. */
+static void walk_note(walk_state *w, enum cl_reason r, const char *key, const char *what)
 {
     if (w->first.reason == CL_R_OK)
-        fail(&w->first, r, fmt, key);
+        fail(&w->first, r, "%s: %s", key, what);
 }
 
 /* Visits every value below the entry object. Inside a member's value
@@ -92,7 +97,7 @@ static void walk(walk_state *w, const cJSON *item, int is_root, const char *wher
     size_t n = 0, limit = is_root ? w->lim->max_top_members : w->lim->max_members;
 
     if (cJSON_IsNumber(item) && !isfinite(item->valuedouble))
-        walk_note(w, CL_R_BAD_NUMBER, "%s: number is out of range for a double", where);
+        walk_note(w, CL_R_BAD_NUMBER, where, "number is out of range for a double");
     if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
         return;
     /* Count first: the duplicate check is quadratic, and a 64 KiB line can
@@ -103,17 +108,17 @@ static void walk(walk_state *w, const cJSON *item, int is_root, const char *wher
         n++;
     if (n > limit) {
         if (!is_root)
-            walk_note(w, CL_R_TOO_MANY_MEMBERS, "%s: more members than the limit", where);
+            walk_note(w, CL_R_TOO_MANY_MEMBERS, where, "more members than the limit");
         return;
     }
     for (const cJSON *c = item->child; c != NULL; c = c->next) {
         if (cJSON_IsObject(item)) {
             for (const cJSON *d = item->child; d != c; d = d->next) {
                 if (d->string[0] == c->string[0] && strcmp(d->string, c->string) == 0)
-                    walk_note(w, CL_R_DUPLICATE_KEY, "%s: duplicate member name", c->string);
+                    walk_note(w, CL_R_DUPLICATE_KEY, c->string, "duplicate member name");
             }
             if (!is_root && cl_utf8_count(c->string, strlen(c->string)) > w->lim->max_field_key)
-                walk_note(w, CL_R_TOO_LONG, "%s: a member name is longer than the limit", where);
+                walk_note(w, CL_R_TOO_LONG, where, "a member name is longer than the limit");
         }
         walk(w, c, 0, is_root ? c->string : where);
     }

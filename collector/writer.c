@@ -1,4 +1,14 @@
-/* writer.c - batching, commit, retry and background full-text indexing. */
+/* writer.c - batching, commit, retry and background full-text indexing.
+ *
+ * When the database refuses a batch (disk full, I/O error, locked by another
+ * process), the text file keeps going: the batch's lines are already
+ * written, and its records move to a "held" list that is retried with
+ * growing pauses, in order, a batch at a time. Later records join the list
+ * behind them, so the committed sequence number - what acks wait for -
+ * never passes a record that is not in both sinks. Held records stay counted
+ * against --queue-bytes, so a long outage ends in backpressure rather than
+ * unbounded memory; nothing is dropped while the collector runs.
+ */
 #include "writer.h"
 
 #include <errno.h>
@@ -19,6 +29,7 @@
 #define WAL_FORCE_PAGES 65536
 /* A failing database is retried with growing pauses; during shutdown only
  * for this long before the remaining records are reported lost. */
+#define RETRY_MIN_MS 10
 #define RETRY_MAX_MS 1000
 #define STOP_RETRY_MS 10000
 
@@ -43,10 +54,18 @@ struct cl_writer {
     atomic_uint_fast64_t committed;
     uint64_t lost;
 
-    /* Writer-thread state: the open transaction's records. */
+    /* Writer-thread state: the open batch's records. */
     cl_record *b_head, *b_tail;
     size_t b_count, b_bytes;
     int64_t b_start_us;
+    int b_in_db;  /* the batch's records are inserted in an open transaction */
+    int b_failed; /* the database refused this batch (not just queued behind) */
+    /* Records in the text file but refused by the database, oldest first. */
+    cl_record *h_head, *h_tail;
+    size_t h_count, h_bytes;
+    int64_t retry_at_us; /* next attempt at the held records */
+    int attempt;
+    int64_t give_up_us; /* while stopping: when held records count as lost */
     uint64_t retries;
 };
 
@@ -56,94 +75,28 @@ static void take_snapshot(cl_writer *w)
     cl_db_get_stats(w->db, &w->snap.db);
     cl_text_get_stats(w->text, &w->snap.text);
     w->snap.retries = w->retries;
+    w->snap.held = w->h_count;
+    w->snap.lost = w->lost;
     pthread_mutex_unlock(&w->mu);
 }
 
-static void sleep_ms(int ms)
+/* Frees the first n records of a chain, returning what follows them. */
+static cl_record *release(cl_writer *w, cl_record *r, size_t n, size_t bytes)
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    while (n-- > 0) {
+        cl_record *next = r->next;
 
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-/* Inserts every record of the batch in one transaction. */
-static int insert_batch(cl_writer *w)
-{
-    if (cl_db_begin(w->db) != 0)
-        return -1;
-    for (cl_record *r = w->b_head; r != NULL; r = r->next) {
-        if (cl_db_insert(w->db, r) != 0) {
-            cl_db_rollback(w->db);
-            return -1;
-        }
-    }
-    if (cl_db_commit(w->db) != 0) {
-        cl_db_rollback(w->db);
-        return -1;
-    }
-    return 0;
-}
-
-static int stopping(cl_writer *w)
-{
-    int s;
-
-    pthread_mutex_lock(&w->mu);
-    s = w->stop;
-    pthread_mutex_unlock(&w->mu);
-    return s;
-}
-
-/* The database refused the batch (disk full, I/O error, locked by someone
- * else): keep the records and try again. Meanwhile the queue fills and the
- * I/O thread stops reading, so producers are slowed rather than dropped. */
-static int retry_batch(cl_writer *w)
-{
-    int64_t give_up = 0;
-
-    for (int attempt = 0;; attempt++) {
-        int ms = 10 << (attempt < 7 ? attempt : 7);
-
-        w->retries++;
-        take_snapshot(w);
-        sleep_ms(ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms);
-        if (insert_batch(w) == 0)
-            return 0;
-        if (stopping(w)) {
-            if (give_up == 0)
-                give_up = cl_now_us() + STOP_RETRY_MS * 1000LL;
-            else if (cl_now_us() > give_up)
-                return -1;
-        }
-    }
-}
-
-/* Ends the open transaction: text first (so an acked entry is in both),
- * then COMMIT; then the records are released and waiters told. */
-static void commit_batch(cl_writer *w)
-{
-    uint64_t last;
-
-    if (w->b_count == 0)
-        return;
-    cl_text_flush(w->text);
-    if (w->b_start_us < 0 || cl_db_commit(w->db) != 0) {
-        cl_db_rollback(w->db);
-        if (retry_batch(w) != 0)
-            w->lost += w->b_count;
-    }
-    last = w->b_tail->seq;
-    while (w->b_head != NULL) {
-        cl_record *r = w->b_head;
-
-        w->b_head = r->next;
         cl_record_free(r);
+        r = next;
     }
-    w->b_tail = NULL;
-    atomic_fetch_sub(&w->queued_bytes, w->b_bytes);
-    w->b_count = w->b_bytes = 0;
-    atomic_store(&w->committed, last);
+    atomic_fetch_sub(&w->queued_bytes, bytes);
+    return r;
+}
+
+/* Everything up to seq is now in both sinks: acks may go out. */
+static void publish(cl_writer *w, uint64_t seq)
+{
+    atomic_store(&w->committed, seq);
     if (cl_db_wal_pages(w->db) >= WAL_FORCE_PAGES)
         cl_db_checkpoint(w->db);
     else if (cl_db_wal_pages(w->db) >= WAL_POKE_PAGES)
@@ -152,13 +105,104 @@ static void commit_batch(cl_writer *w)
     w->notify(w->notify_arg);
 }
 
-/* Appends one record to the open transaction, opening one if needed. */
+static void schedule_retry(cl_writer *w)
+{
+    int ms = RETRY_MIN_MS << (w->attempt < 7 ? w->attempt : 7);
+
+    w->attempt++;
+    w->retry_at_us = cl_now_us() + (int64_t)(ms > RETRY_MAX_MS ? RETRY_MAX_MS : ms) * 1000;
+}
+
+/* Inserts held records, oldest first, one batch per transaction, so that
+ * whatever fits is committed even when space is short. Stops at the first
+ * failure and schedules the next attempt. Returns 0 when none is left. */
+static int retry_held(cl_writer *w)
+{
+    w->retries++;
+    while (w->h_head != NULL) {
+        size_t n = 0, bytes = 0;
+        cl_record *r = w->h_head;
+        uint64_t last = 0;
+        int ok = cl_db_begin(w->db) == 0;
+
+        for (; ok && r != NULL && n < w->cfg.batch_size; r = r->next) {
+            ok = cl_db_insert(w->db, r) == 0;
+            last = r->seq;
+            n++;
+            bytes += r->size;
+        }
+        if (!ok || cl_db_commit(w->db) != 0) {
+            cl_db_rollback(w->db);
+            schedule_retry(w);
+            take_snapshot(w);
+            w->notify(w->notify_arg); /* the I/O thread reports the error */
+            return -1;
+        }
+        w->h_head = release(w, w->h_head, n, bytes);
+        w->h_count -= n;
+        w->h_bytes -= bytes;
+        if (w->h_head == NULL)
+            w->h_tail = NULL;
+        publish(w, last);
+    }
+    w->attempt = 0;
+    w->retry_at_us = 0;
+    return 0;
+}
+
+/* Ends the open batch: text first (so an acked entry is in both), then
+ * COMMIT; then the records are released and waiters told. A batch the
+ * database refused joins the held records instead. */
+static void commit_batch(cl_writer *w)
+{
+    if (w->b_count == 0)
+        return;
+    cl_text_flush(w->text);
+    if (w->b_in_db && cl_db_commit(w->db) == 0) {
+        uint64_t last = w->b_tail->seq;
+
+        release(w, w->b_head, w->b_count, w->b_bytes);
+        w->b_head = w->b_tail = NULL;
+        w->b_count = w->b_bytes = 0;
+        publish(w, last);
+        return;
+    }
+    if (w->b_in_db) {
+        cl_db_rollback(w->db);
+        w->b_failed = 1;
+    }
+    if (w->h_tail != NULL)
+        w->h_tail->next = w->b_head;
+    else
+        w->h_head = w->b_head;
+    w->h_tail = w->b_tail;
+    w->h_count += w->b_count;
+    w->h_bytes += w->b_bytes;
+    w->b_head = w->b_tail = NULL;
+    w->b_count = w->b_bytes = 0;
+    w->b_in_db = 0;
+    /* A failure is retried after a pause. A batch that only queued behind
+     * held records that have gone through since is tried at once. */
+    if (w->retry_at_us == 0) {
+        if (w->b_failed)
+            schedule_retry(w);
+        else
+            w->retry_at_us = cl_now_us();
+    }
+    w->b_failed = 0;
+    take_snapshot(w);
+    w->notify(w->notify_arg);
+}
+
+/* Appends one record to the open batch: its text line now, its row in the
+ * open transaction unless the database is failing. */
 static void write_record(cl_writer *w, cl_record *r)
 {
     if (w->b_count == 0) {
         w->b_start_us = cl_now_us();
-        if (cl_db_begin(w->db) != 0)
-            w->b_start_us = -1; /* remember: the transaction is not open */
+        /* Behind held records nothing may reach the database first. */
+        w->b_in_db = w->h_head == NULL && cl_db_begin(w->db) == 0;
+        w->b_failed = w->h_head == NULL && !w->b_in_db;
     }
     r->next = NULL;
     if (w->b_tail != NULL)
@@ -170,12 +214,11 @@ static void write_record(cl_writer *w, cl_record *r)
     w->b_bytes += r->size;
     if (r->kind == CL_REC_ENTRY)
         cl_text_append(w->text, r);
-    if (w->b_start_us < 0)
-        return;
-    if (cl_db_insert(w->db, r) != 0) {
-        /* Roll back now; commit_batch's retry re-inserts the whole batch. */
+    if (w->b_in_db && cl_db_insert(w->db, r) != 0) {
+        /* Roll back now; the batch will be retried as held records. */
         cl_db_rollback(w->db);
-        w->b_start_us = -1;
+        w->b_in_db = 0;
+        w->b_failed = 1;
     }
 }
 
@@ -209,6 +252,40 @@ static cl_record *take_queue(cl_writer *w, int wait_ms, int *stop, int *urgent, 
     return chain;
 }
 
+static void sleep_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Stopping with held records: retry for STOP_RETRY_MS, then count them as
+ * lost (they are in the text file only) so that the process can exit.
+ * Returns 1 while there is still something to wait for. */
+static int stop_pending(cl_writer *w)
+{
+    int64_t now = cl_now_us();
+
+    if (w->h_head == NULL)
+        return 0;
+    if (w->give_up_us == 0)
+        w->give_up_us = now + STOP_RETRY_MS * 1000LL;
+    if (now < w->give_up_us) {
+        int64_t left = (w->retry_at_us - now) / 1000;
+
+        if (left > 0)
+            sleep_ms(left > 100 ? 100 : (int)left);
+        return 1;
+    }
+    w->lost += w->h_count;
+    release(w, w->h_head, w->h_count, w->h_bytes);
+    w->h_head = w->h_tail = NULL;
+    w->h_count = w->h_bytes = 0;
+    take_snapshot(w);
+    return 0;
+}
+
 static void *writer_main(void *arg)
 {
     cl_writer *w = arg;
@@ -219,11 +296,10 @@ static void *writer_main(void *arg)
         cl_record *chain;
 
         if (w->b_count > 0) {
-            int64_t left = w->b_start_us < 0
-                               ? 0
-                               : (w->b_start_us + w->cfg.batch_ms * 1000LL - cl_now_us()) / 1000;
+            int64_t left = (w->b_start_us + w->cfg.batch_ms * 1000LL - cl_now_us()) / 1000;
+
             wait_ms = left > 0 ? (int)left : 0;
-        } else if (w->cfg.fts) {
+        } else if (w->cfg.fts && w->h_head == NULL) {
             cl_db_stats st;
 
             cl_db_get_stats(w->db, &st);
@@ -235,8 +311,16 @@ static void *writer_main(void *arg)
                 wait_ms = 0;
             }
         }
-        if (wait_ms < 0 && w->b_count == 0)
-            wait_ms = 1000; /* wake now and then to retry a broken text file */
+        if (w->h_head != NULL) {
+            int64_t left = (w->retry_at_us - cl_now_us()) / 1000;
+
+            if (left < 0)
+                left = 0;
+            if (wait_ms < 0 || left < wait_ms)
+                wait_ms = (int)left;
+        }
+        if (wait_ms < 0)
+            wait_ms = 1000;
         chain = take_queue(w, wait_ms, &stop, &urgent, &reopen);
         if (reopen)
             cl_text_reopen(w->text);
@@ -248,10 +332,12 @@ static void *writer_main(void *arg)
                 commit_batch(w);
             chain = next;
         }
-        if (w->b_count > 0 && (urgent || stop || w->b_start_us < 0 ||
-                               cl_now_us() >= w->b_start_us + w->cfg.batch_ms * 1000LL))
+        if (w->b_count > 0 &&
+            (urgent || stop || cl_now_us() >= w->b_start_us + w->cfg.batch_ms * 1000LL))
             commit_batch(w);
-        if (stop && w->b_count == 0) {
+        if (w->h_head != NULL && cl_now_us() >= w->retry_at_us)
+            retry_held(w);
+        if (stop && w->b_count == 0 && !stop_pending(w)) {
             pthread_mutex_lock(&w->mu);
             stop = w->q_head == NULL;
             pthread_mutex_unlock(&w->mu);

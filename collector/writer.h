@@ -31,7 +31,9 @@ typedef struct cl_writer_stats {
     uint64_t committed_seq;
     uint64_t queue_entries;
     uint64_t queue_bytes;
-    uint64_t retries; /* batches retried after a database error */
+    uint64_t retries; /* attempts at records the database had refused */
+    uint64_t held;    /* records in the text file, waiting for the database */
+    uint64_t lost;    /* records given up on at shutdown (text file only) */
     cl_db_stats db;
     cl_text_stats text;
 } cl_writer_stats;

@@ -6,10 +6,12 @@
 set -eu
 
 # Build: compiler, CMake, the three libraries. Tests: cmocka, Debian's python3
-# with python3-jsonschema (schema conformance) and sqlite3 (inspection).
+# with python3-jsonschema (schema conformance) and sqlite3 (inspection);
+# clang with its runtime libraries (libFuzzer, ASan, UBSan) for the fuzz
+# targets and valgrind for the memcheck run (make test-fuzz, test-valgrind).
 # netcat-openbsd gives the one-line "send a first entry" shown at start-up.
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev libcmocka-dev \
-python3 python3-jsonschema sqlite3 netcat-openbsd"
+python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev valgrind"
 
 missing=""
 for p in $PKGS; do

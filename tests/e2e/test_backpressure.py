@@ -58,7 +58,7 @@ def run_flood(c):
 
 
 def test_flood_no_loss():
-    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64") as c:
+    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64", *cltest.NO_RATE_LIMIT) as c:
         results, samples = run_flood(c)
         for p, r in enumerate(results):
             eq((r["ack"]["accepted"], r["ack"]["rejected"]), (PER, 0),
@@ -96,7 +96,7 @@ def test_flood_no_loss():
 
 
 def test_backpressure_visible_in_stats():
-    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64") as c:
+    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64", *cltest.NO_RATE_LIMIT) as c:
         results, samples = run_flood(c)
         for p, r in enumerate(results):
             eq(r["ack"]["accepted"], PER, "producer %d accepted" % p)

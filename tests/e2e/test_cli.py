@@ -47,6 +47,10 @@ OPTIONS = {
     "fts": "default on",
     "host": "default: this machine's",
     "shutdown-timeout": "default 30",
+    "idle-timeout": "default 30s",
+    "rate-limit-interval": "default 30s",
+    "rate-limit-burst": "default 10000",
+    "rate-limit-exempt": "default error",
     "config": None,
     "quiet": None,
     "help": None,
@@ -58,7 +62,8 @@ VALID = {
     "text-format": "json", "rotate-size": "1M", "rotate-keep": "3", "max-entry-bytes": "1K",
     "socket-mode": "0660", "socket-group": "0", "max-connections": "10", "batch-size": "10",
     "batch-ms": "10", "queue-bytes": "1M", "fts": "off", "host": "h",
-    "shutdown-timeout": "5",
+    "shutdown-timeout": "5", "idle-timeout": "1.5s", "rate-limit-interval": "500ms",
+    "rate-limit-burst": "0", "rate-limit-exempt": "none",
 }
 
 

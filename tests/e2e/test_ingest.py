@@ -1,4 +1,5 @@
-"""End-to-end: 50 concurrent producer processes x 2,000 entries each.
+"""End-to-end: 50 concurrent producer processes x 2,000 entries each (10 x 500
+under valgrind).
 
 Asserts: every producer's ack says accepted 2000 rejected 0; the database holds
 exactly 100,000 entries and the text files exactly 100,000 lines; the text log
@@ -14,9 +15,11 @@ import time
 import cltest
 from cltest import check, eq
 
-PRODUCERS = 50
-PER_PRODUCER = 2000
-ROTATE_SIZE = 1024 * 1024
+# Under valgrind (CL_VALGRIND=1, make test-valgrind) a tenth of the load, and
+# a smaller rotation size so that it still rotates.
+PRODUCERS = cltest.scale(50, 10)
+PER_PRODUCER = cltest.scale(2000, 500)
+ROTATE_SIZE = cltest.scale(1024 * 1024, 64 * 1024)
 HOST = "e2e-host"
 
 
@@ -58,7 +61,8 @@ def produce(sock_path, p, go_path):
 
 
 def test_50_producers():
-    with cltest.Collector("--rotate-size", "1M", "--rotate-keep", "50", "--host", HOST) as c:
+    with cltest.Collector("--rotate-size", str(ROTATE_SIZE), "--rotate-keep", "50",
+                          "--host", HOST) as c:
         go = os.path.join(c.tmp, "go")
         procs = [cltest.spawn(__file__, "produce", c.sock, p, go) for p in range(PRODUCERS)]
         try:

@@ -220,6 +220,25 @@ def test_too_large_raw_len():
         c.stop()
 
 
+def test_oversized_lines_back_to_back():
+    """Regression: a too_large line whose newline arrives in the same read as
+    more than the limit of the next line. Both rejects must be recorded, each
+    with its own full length (the first one used to be lost, and the second's
+    length recorded in its place)."""
+    a = big_line(2000)
+    b = big_line(3000)
+    with cltest.Collector("--max-entry-bytes", "1K") as c:
+        with c.connect() as k:
+            k.send(a)                      # reported early, still discarding
+            time.sleep(0.3)                # read before the rest arrives
+            k.send(b"\n" + b + b"\n" + E("after"))
+            ack = k.sync()
+        eq((ack["accepted"], ack["rejected"]), (1, 2), "ack")
+        eq([(r[0], r[2]) for r in c.rejects()], [("too_large", 2000), ("too_large", 3000)],
+           "(reason, raw_len) of both rejects")
+        c.stop()
+
+
 def test_disconnect_mid_line():
     partial = b'{"app":"mix","level":"info","msg":"never final'
     with cltest.Collector() as c:
@@ -255,7 +274,7 @@ def test_disconnect_mid_line():
 
 def test_fire_and_forget():
     n = 5000
-    with cltest.Collector() as c:
+    with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
         # Never reads, never asks anything, hangs up.
         k = c.connect()
         k.send(b"".join(E("faf %d" % i) for i in range(n)))
@@ -365,6 +384,7 @@ def test_sync_id_echo():
 
 if __name__ == "__main__":
     cltest.main("test_mixed", [test_mixed_connection, test_max_entry_boundary,
-                               test_too_large_raw_len, test_disconnect_mid_line,
+                               test_too_large_raw_len, test_oversized_lines_back_to_back,
+                               test_disconnect_mid_line,
                                test_fire_and_forget, test_text_control_chars,
                                test_sync_id_echo])

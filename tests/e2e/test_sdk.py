@@ -36,7 +36,7 @@ def test_threads_flush():
     """16 threads x 10,000 entries; after cl_flush exactly 160,000 rows. The
     block policy makes the count exact on a slow machine too (the default
     policy drops after waiting 1 s for room, by design)."""
-    with cltest.Collector() as c:
+    with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
         r = sdk_load(c.sock, "--threads", 16, "--entries", 10000, "--overflow", "block")
         eq(r["flush"], "success", "cl_flush result")
         eq((r["ok"], r["acked"], r["dropped"], r["rejected"]), (160000, 160000, 0, 0),

@@ -75,7 +75,7 @@ def check_socket_gone(c):
 
 
 def test_sigterm_under_load():
-    with cltest.Collector("--batch-ms", "5") as c:
+    with cltest.Collector("--batch-ms", "5", *cltest.NO_RATE_LIMIT) as c:
         flags = [os.path.join(c.tmp, "acked%d" % p) for p in range(LOAD_PRODUCERS)]
         procs = [cltest.spawn(__file__, "looping_producer", c.sock, p, flags[p])
                  for p in range(LOAD_PRODUCERS)]
@@ -118,7 +118,7 @@ def test_sigterm_under_load():
 
 def test_unsynced_then_sigterm():
     n_conns, per_conn = 8, 4000
-    with cltest.Collector() as c:
+    with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
         want = []
         # 1. Write N without sync and close just before the signal.
         conns = []
@@ -175,7 +175,7 @@ def unsynced_producer(sock_path, p, n):
 
 def test_unsynced_under_backpressure_then_sigterm():
     producers, per = 4, 25000
-    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64") as c:
+    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64", *cltest.NO_RATE_LIMIT) as c:
         procs = [cltest.spawn(__file__, "unsynced_producer", c.sock, p, per)
                  for p in range(producers)]
         try:

@@ -167,6 +167,43 @@ static void test_parse_size(void **state)
     assert_int_equal(cl_parse_size(NULL, &v), -1);
 }
 
+/* ---- cl_parse_duration_ms ---- */
+
+static void test_parse_duration(void **state)
+{
+    static const struct {
+        const char *s;
+        uint64_t ms;
+    } good[] = {
+        { "30", 30000 },     { "30s", 30000 },   { "0", 0 },        { "0s", 0 },
+        { "250ms", 250 },    { "1.5s", 1500 },   { "1.5", 1500 },   { "0.25", 250 },
+        { "2m", 120000 },    { "2min", 120000 }, { "1h", 3600000 }, { "0.001s", 1 },
+        { "1.0001s", 1000 }, /* below a millisecond is dropped */
+    };
+    static const char *const bad[] = {
+        "",    "s",  "ms", "-1",   "+1",   " 1",  "1 ",   "1 s",
+        "1.s", ".5", "1x", "1sec", "1,5s", "1e3", "0x10", "99999999999999999999",
+    };
+    uint64_t v;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        v = 12345;
+        if (cl_parse_duration_ms(good[i].s, &v) != 0)
+            fail_msg("\"%s\" was refused", good[i].s);
+        if (v != good[i].ms)
+            fail_msg("\"%s\" -> %llu ms, expected %llu", good[i].s, (unsigned long long)v,
+                     (unsigned long long)good[i].ms);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 12345;
+        if (cl_parse_duration_ms(bad[i], &v) == 0)
+            fail_msg("\"%s\" was accepted as %llu ms", bad[i], (unsigned long long)v);
+        assert_int_equal(v, 12345);
+    }
+    assert_int_equal(cl_parse_duration_ms(NULL, &v), -1);
+}
+
 /* ---- cl_config_load ---- */
 
 static void test_defaults(void **state)
@@ -195,6 +232,10 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.fts, 1);
     assert_int_equal(cfg.max_connections, 16384);
     assert_int_equal(cfg.shutdown_timeout_s, 30);
+    assert_int_equal(cfg.idle_timeout_ms, 30000);
+    assert_int_equal(cfg.rate_interval_ms, 30000);
+    assert_int_equal(cfg.rate_burst, 10000);
+    assert_int_equal(cfg.rate_exempt_level, 3);
     assert_int_equal(cfg.quiet, 0);
     /* The host defaults to this machine's name. */
     assert_int_equal(gethostname(host, sizeof host - 1), 0);
@@ -442,10 +483,59 @@ static void test_config_file_errors(void **state)
                  "/nonexistent/cl.json", NULL);
 }
 
+/* Limits and rate limiting, from flags and from a file. */
+static void test_hardening_options(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    enum cl_config_result rc;
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--idle-timeout", "1.5s", "--rate-limit-interval",
+                          "500ms", "--rate-limit-burst", "0", "--rate-limit-exempt", "warning",
+                          NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.idle_timeout_ms, 1500);
+    assert_int_equal(cfg.rate_interval_ms, 500);
+    assert_int_equal(cfg.rate_burst, 0);
+    assert_int_equal(cfg.rate_exempt_level, 4);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--idle-timeout", "0", "--rate-limit-exempt", "none", NULL),
+        CL_CONFIG_OK);
+    assert_int_equal(cfg.idle_timeout_ms, 0);
+    assert_int_equal(cfg.rate_exempt_level, -1);
+    assert_int_equal(load(&cfg, err, sizeof err, "--rate-limit-exempt", "7", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.rate_exempt_level, 7);
+    assert_int_equal(load(&cfg, err, sizeof err, "--config",
+                          config_file("{\"idle-timeout\": \"2s\", \"rate-limit-burst\": 50, "
+                                      "\"rate-limit-interval\": 10, "
+                                      "\"rate-limit-exempt\": \"critical\"}"),
+                          NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.idle_timeout_ms, 2000);
+    assert_int_equal(cfg.rate_burst, 50);
+    assert_int_equal(cfg.rate_interval_ms, 10000);
+    assert_int_equal(cfg.rate_exempt_level, 2);
+    rc = load(&cfg, err, sizeof err, "--idle-timeout", "soon", NULL);
+    assert_error("--idle-timeout soon", rc, err, "--idle-timeout", "soon");
+    rc = load(&cfg, err, sizeof err, "--idle-timeout", "25h", NULL);
+    assert_error("--idle-timeout 25h", rc, err, "--idle-timeout", NULL);
+    rc = load(&cfg, err, sizeof err, "--rate-limit-interval", "0", NULL);
+    assert_error("--rate-limit-interval 0", rc, err, "--rate-limit-interval", NULL);
+    rc = load(&cfg, err, sizeof err, "--rate-limit-burst", "-1", NULL);
+    assert_error("--rate-limit-burst -1", rc, err, "--rate-limit-burst", NULL);
+    rc = load(&cfg, err, sizeof err, "--rate-limit-exempt", "loud", NULL);
+    assert_error("--rate-limit-exempt loud", rc, err, "--rate-limit-exempt", "loud");
+    rc = load(&cfg, err, sizeof err, "--rate-limit-exempt", "8", NULL);
+    assert_error("--rate-limit-exempt 8", rc, err, "--rate-limit-exempt", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_parse_duration),
+        cmocka_unit_test_setup_teardown(test_hardening_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paths, setup, teardown),

@@ -25,6 +25,11 @@ typedef struct frames {
     enum cl_frame_result kind[MAX_FRAMES];
     size_t len[MAX_FRAMES];
     char *text[MAX_FRAMES];
+    /* CL_FRAME_TOO_LARGE_END events, kept apart so that frame indexes
+     * count lines: the full length of each oversized line, in order. */
+    size_t nends;
+    size_t end_len[MAX_FRAMES];
+    int open; /* a TOO_LARGE awaits its END */
 } frames;
 
 static void frames_free(frames *fr)
@@ -42,6 +47,17 @@ static void drain(cl_framer *f, frames *fr)
     size_t len;
 
     while ((k = cl_framer_next(f, &line, &len)) != CL_FRAME_NONE) {
+        /* Every TOO_LARGE is followed by its END before anything else. */
+        if (k == CL_FRAME_TOO_LARGE_END) {
+            assert_true(fr->open);
+            assert_null(line);
+            assert_true(fr->nends < MAX_FRAMES);
+            fr->end_len[fr->nends++] = len;
+            fr->open = 0;
+            continue;
+        }
+        assert_false(fr->open);
+        fr->open = k == CL_FRAME_TOO_LARGE;
         assert_true(fr->count < MAX_FRAMES);
         /* The header promises a line NUL-terminated in place. */
         if (k == CL_FRAME_LINE)
@@ -287,6 +303,10 @@ static void test_max_plus_one_rejected(void **state)
         assert_line(&fr, 1, "ok");
         assert_frame(&fr, 2, CL_FRAME_TOO_LARGE, crlf, max);
         assert_line(&fr, 3, "ok");
+        /* Full lengths, terminators excluded. */
+        assert_int_equal(fr.nends, 2);
+        assert_int_equal(fr.end_len[0], max + 1);
+        assert_int_equal(fr.end_len[1], max + 1);
         frames_free(&fr);
         cl_framer_free(&f);
     }
@@ -311,6 +331,8 @@ static void test_oversize_same_read(void **state)
     assert_int_equal(fr.count, 2);
     assert_frame(&fr, 0, CL_FRAME_TOO_LARGE, stream, max);
     assert_line(&fr, 1, "next");
+    assert_int_equal(fr.nends, 1);
+    assert_int_equal(fr.end_len[0], 40);
     frames_free(&fr);
     cl_framer_free(&f);
     free(stream);
@@ -337,6 +359,8 @@ static void test_oversize_many_reads_later(void **state)
         assert_int_equal(fr.count, 2);
         assert_frame(&fr, 0, CL_FRAME_TOO_LARGE, stream, max);
         assert_line(&fr, 1, "after");
+        assert_int_equal(fr.nends, 1);
+        assert_int_equal(fr.end_len[0], 1000);
         frames_free(&fr);
         cl_framer_free(&f);
     }
@@ -361,9 +385,14 @@ static void test_oversize_reported_before_newline(void **state)
     /* A line already reported as too large is not reported again as
      * truncated when the peer hangs up inside it. */
     assert_int_equal(cl_framer_partial(&f, &p), 0);
+    assert_int_equal(fr.nends, 0);
+    assert_true(f.discarding);
+    assert_int_equal(f.discarded, 500);
     feed_str(&f, "more bytes\r\n{\"k\":1}\n", 5, &fr);
     assert_int_equal(fr.count, 2);
     assert_line(&fr, 1, "{\"k\":1}");
+    assert_int_equal(fr.nends, 1);
+    assert_int_equal(fr.end_len[0], 510); /* "\r\n" excluded */
     frames_free(&fr);
     cl_framer_free(&f);
     free(head);
@@ -405,8 +434,65 @@ static void test_two_oversize_in_a_row(void **state)
     assert_frame(&fr, 0, CL_FRAME_TOO_LARGE, "01234567", max);
     assert_frame(&fr, 1, CL_FRAME_TOO_LARGE, "abcdefgh", max);
     assert_line(&fr, 2, "fine");
+    assert_int_equal(fr.nends, 2);
+    assert_int_equal(fr.end_len[0], 16);
+    assert_int_equal(fr.end_len[1], 16);
     frames_free(&fr);
     cl_framer_free(&f);
+}
+
+/* Regression: an oversized line whose newline opens a read that also
+ * passes the limit of the next line. Each line's end is its own event, so
+ * the first line's length is never taken for the second's (the collector
+ * used to lose the first reject and record the second length for it). */
+static void test_oversize_end_then_next_oversize(void **state)
+{
+    const size_t max = 16;
+    cl_framer f;
+    frames fr = { 0 };
+    char *a = repeat('a', 40, "");
+    char *b = repeat('b', 50, "\nok\n");
+
+    (void)state;
+    for (size_t chunk = 1; chunk <= 4096; chunk *= 2) {
+        cl_framer_init(&f, max);
+        feed_str(&f, a, 4096, &fr); /* reported early, still discarding */
+        feed_str(&f, "\n", 4096, &fr);
+        feed_str(&f, b, chunk, &fr);
+        assert_int_equal(fr.count, 3);
+        assert_frame(&fr, 0, CL_FRAME_TOO_LARGE, a, max);
+        assert_frame(&fr, 1, CL_FRAME_TOO_LARGE, b, max);
+        assert_line(&fr, 2, "ok");
+        assert_int_equal(fr.nends, 2);
+        assert_int_equal(fr.end_len[0], 40);
+        assert_int_equal(fr.end_len[1], 50);
+        frames_free(&fr);
+        cl_framer_free(&f);
+    }
+    /* The same bytes in one read, and with the newline leading a read. */
+    for (int split = 0; split < 2; split++) {
+        char *all = repeat('a', 40, "\n");
+        char *tail = repeat('b', 50, "\nok\n");
+
+        cl_framer_init(&f, max);
+        if (split) {
+            feed(&f, all, 40, 4096, &fr);
+            feed(&f, "\n", 1, 4096, &fr);
+        } else {
+            feed_str(&f, all, 4096, &fr);
+        }
+        feed_str(&f, tail, 4096, &fr);
+        assert_int_equal(fr.count, 3);
+        assert_int_equal(fr.nends, 2);
+        assert_int_equal(fr.end_len[0], 40);
+        assert_int_equal(fr.end_len[1], 50);
+        frames_free(&fr);
+        cl_framer_free(&f);
+        free(all);
+        free(tail);
+    }
+    free(a);
+    free(b);
 }
 
 /* The default limit, with the buffer growing past its initial size. */
@@ -487,6 +573,7 @@ int main(void)
         cmocka_unit_test(test_oversize_reported_before_newline),
         cmocka_unit_test(test_cr_not_followed_by_lf),
         cmocka_unit_test(test_two_oversize_in_a_row),
+        cmocka_unit_test(test_oversize_end_then_next_oversize),
         cmocka_unit_test(test_default_limit_large_lines),
         cmocka_unit_test(test_partial_at_eof),
         cmocka_unit_test(test_free_is_idempotent),

@@ -573,6 +573,159 @@ static void test_sink_open_failure(void **state)
     cl_text_close(NULL);
 }
 
+/* A crash in the middle of write() can leave half a line at the end of the
+ * file; it was never acknowledged, and opening cuts it off so that the next
+ * line starts on a line of its own. */
+static void test_sink_repairs_torn_tail(void **state)
+{
+    static const char whole[] = "2026-01-01T00:00:00.000000Z h app[1] INFO: entry 0 \n";
+    static const char torn[] = "2026-01-01T00:00:01.000000Z h app[1] INFO: ent";
+    char base[256], text[512];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int next = 0;
+    size_t size;
+
+    path_in(state, "torn.log", base, sizeof base);
+    snprintf(text, sizeof text, "%s%s", whole, torn);
+    write_file(base, text);
+    t = open_sink(base, 1 << 20, 3);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.repaired_bytes, strlen(torn));
+    assert_int_equal(st.file_size, strlen(whole));
+    append(t, 1, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_close(t);
+    assert_int_equal(check_file(base, &next, &size), 2); /* entry 0, entry 1 */
+
+    /* A file that is nothing but a torn line is emptied. */
+    write_file(base, torn);
+    t = open_sink(base, 1 << 20, 3);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.repaired_bytes, strlen(torn));
+    cl_text_close(t);
+    assert_file(base, "");
+
+    /* A complete file is left alone. */
+    write_file(base, whole);
+    t = open_sink(base, 1 << 20, 3);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.repaired_bytes, 0);
+    cl_text_close(t);
+    assert_file(base, whole);
+}
+
+/* Without a newline in its last MiB the file is not one of ours: nothing is
+ * cut, the junk is ended with a newline so our lines stay whole. */
+static void test_sink_never_cuts_foreign_data(void **state)
+{
+    const size_t n = (3u << 20) / 2;
+    char base[256];
+    char *junk = malloc(n + 1), *got;
+    cl_text_sink *t;
+    cl_text_stats st;
+    size_t len;
+
+    assert_non_null(junk);
+    memset(junk, 'j', n);
+    junk[n] = '\0';
+    path_in(state, "foreign.log", base, sizeof base);
+    write_file(base, junk);
+    t = open_sink(base, 1 << 30, 3);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.repaired_bytes, 0);
+    append(t, 0, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_close(t);
+    got = read_file(base, &len);
+    assert_non_null(got);
+    assert_true(len > n + 1);
+    assert_memory_equal(got, junk, n);
+    assert_int_equal(got[n], '\n');
+    assert_non_null(strstr(got + n + 1, " INFO: entry 0 "));
+    free(got);
+    free(junk);
+}
+
+/* Removing the file (or its directory) under the sink: the next flush
+ * notices that the path no longer names the open file and starts a new one,
+ * directory included, so nothing is written into the void. */
+static void test_sink_follows_removed_file(void **state)
+{
+    char dir[256], base[256];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int next = 0;
+    size_t size;
+
+    path_in(state, "logs", dir, sizeof dir);
+    path_in(state, "logs/x.log", base, sizeof base);
+    t = open_sink(base, 1 << 20, 3);
+    append(t, 0, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    unlink(base);
+    rmdir(dir);
+    append(t, 1, 0);
+    append(t, 2, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.reopens, 1);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.lost_lines, 0);
+    next = 1;
+    assert_int_equal(check_file(base, &next, &size), 2);
+    assert_int_equal(st.file_size, size);
+    cl_text_close(t);
+}
+
+/* The path cannot be created again (a file where the directory was): the
+ * lines are counted as lost, exactly, and writing resumes once it can. */
+static void test_sink_counts_lines_it_cannot_write(void **state)
+{
+    char dir[256], base[256];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int next = 5;
+    size_t size;
+
+    path_in(state, "gone", dir, sizeof dir);
+    path_in(state, "gone/x.log", base, sizeof base);
+    t = open_sink(base, 1 << 20, 3);
+    unlink(base);
+    rmdir(dir);
+    write_file(dir, "in the way");
+    for (int i = 0; i < 3; i++) {
+        cl_record *r = numbered_entry(i, 0);
+
+        cl_text_append(t, r); /* buffered: the failure shows at the flush */
+        cl_record_free(r);
+    }
+    assert_int_equal(cl_text_flush(t), -1);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.lost_lines, 3);
+    assert_true(st.errors >= 1);
+    assert_int_equal(st.last_errno, ENOTDIR);
+    /* While it stays broken, appends are refused and counted at once. */
+    {
+        cl_record *r = numbered_entry(3, 0);
+
+        assert_int_equal(cl_text_append(t, r), -1);
+        cl_record_free(r);
+    }
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.lost_lines, 4);
+    /* Fixed: the sink retries opening at most once a second. */
+    unlink(dir);
+    sleep(1);
+    usleep(100 * 1000);
+    append(t, 5, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.lost_lines, 4);
+    assert_int_equal(check_file(base, &next, &size), 1);
+    cl_text_close(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +742,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sink_uses_prerendered_line, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_creates_directories, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_open_failure, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_repairs_torn_tail, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_never_cuts_foreign_data, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_follows_removed_file, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_counts_lines_it_cannot_write, make_dir,
+                                        remove_dir),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
