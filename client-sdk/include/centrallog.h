@@ -123,10 +123,15 @@ CL_API void cl_options_init(cl_options *o);
 
 typedef struct cl_logger cl_logger;
 
-/* Creates a logger for application name app (1-128 characters). opts may be
- * NULL. Succeeds even when no collector is running yet: entries are buffered
- * and delivered once it is. On error *out is NULL. */
+/* Creates a logger for application name app (1-128 characters of UTF-8, no
+ * control characters). opts may be NULL. Succeeds even when no collector is
+ * running yet: entries are buffered and delivered once it is. On error *out
+ * is NULL; CL_EINVAL means cl_check_options() explains why. */
 CL_API int cl_open(cl_logger **out, const char *app, const cl_options *opts);
+
+/* Checks what cl_open would check. Returns CL_OK, or CL_EINVAL with a
+ * message naming the offending argument in why (may be NULL). */
+CL_API int cl_check_options(const char *app, const cl_options *opts, char *why, size_t whylen);
 
 /* printf-style message. Returns CL_OK (queued), CL_EDROPPED or CL_EINVAL. */
 CL_API int cl_log(cl_logger *lg, cl_level level, const char *fmt, ...) CL_PRINTF(3, 4);
@@ -189,6 +194,7 @@ typedef struct cl_stats {
     uint64_t reconnects; /* connections made after the first */
     uint64_t buffered;   /* entries held now (queued or awaiting ack) */
     int connected;       /* the collector is reachable right now */
+    uint64_t suppressed; /* accepted but held back by the collector's rate limit */
 } cl_stats;
 
 CL_API void cl_get_stats(cl_logger *lg, cl_stats *out);

@@ -59,8 +59,7 @@ static void puts_(cl_buf *b, const char *s)
     put(b, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t left)
+size_t cl_utf8_seq_len(const unsigned char *s, size_t left)
 {
     unsigned c = s[0];
 
@@ -112,7 +111,7 @@ size_t cl_buf_json_string(cl_buf *b, const char *str, size_t n, size_t max_bytes
             continue;
         }
         if (c >= 0x80) {
-            k = utf8_seq(s + i, n - i);
+            k = cl_utf8_seq_len(s + i, n - i);
             if (k == 0) {
                 /* One invalid byte becomes one U+FFFD. */
                 memcpy(o, "\xEF\xBF\xBD", 3);
@@ -202,7 +201,7 @@ static size_t utf8_prefix_chars(const char *s, size_t n, size_t max_chars)
     size_t chars = 0, i = 0;
 
     while (i < n && chars < max_chars) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        size_t k = cl_utf8_seq_len((const unsigned char *)s + i, n - i);
 
         i += k ? k : 1;
         chars++;
@@ -210,33 +209,42 @@ static size_t utf8_prefix_chars(const char *s, size_t n, size_t max_chars)
     return i;
 }
 
-static int key_seen(const cl_field *f, size_t upto, const char *key)
-{
-    for (size_t j = 0; j < upto; j++) {
-        if (f[j].key != NULL && strcmp(f[j].key, key) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static void put_fields(cl_buf *b, const cl_field *f, size_t n)
 {
+    static const char reserved[] = "\"cl_fields_dropped\"";
+    size_t key_at[CL_MAX_FIELDS], key_len[CL_MAX_FIELDS];
     size_t written = 0, skipped = 0;
 
     puts_(b, ",\"fields\":{");
     for (size_t i = 0; i < n; i++) {
         const char *key = f[i].key ? f[i].key : "";
-        size_t klen = strlen(key);
+        size_t klen = strlen(key), mark = b->len, at;
+        int dup = 0;
 
-        /* The collector refuses duplicate names and more than 64 members:
-         * keep the first of each name and leave room for the count. */
-        if (key_seen(f, i, key) || written >= CL_MAX_FIELDS - 1) {
+        /* The collector refuses more than 64 members: leave room for the
+         * count of those dropped. */
+        if (written >= CL_MAX_FIELDS - 1) {
             skipped++;
             continue;
         }
-        if (written++)
+        if (written)
             put(b, ",", 1);
+        at = b->len;
         cl_buf_json_string(b, key, utf8_prefix_chars(key, klen, CL_MAX_KEY_CHARS), SIZE_MAX);
+        /* Duplicates are judged on the key as sent: two keys repaired to the
+         * same U+FFFD, or equal in their first 128 characters, are the same
+         * name to the collector, which would refuse the whole entry. */
+        for (size_t j = 0; j < written && !dup; j++)
+            dup = key_len[j] == b->len - at && memcmp(b->p + key_at[j], b->p + at, key_len[j]) == 0;
+        if (dup ||
+            (b->len - at == sizeof reserved - 1 && memcmp(b->p + at, reserved, b->len - at) == 0)) {
+            b->len = mark;
+            skipped++;
+            continue;
+        }
+        key_at[written] = at;
+        key_len[written] = b->len - at;
+        written++;
         put(b, ":", 1);
         switch (f[i].type) {
         case CL_FIELD_STRING:

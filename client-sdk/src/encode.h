@@ -21,6 +21,9 @@ typedef struct cl_buf {
 void cl_buf_free(cl_buf *b);
 void cl_buf_reset(cl_buf *b);
 
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+size_t cl_utf8_seq_len(const unsigned char *s, size_t left);
+
 /* Appends s as a JSON string literal (with quotes), repairing invalid UTF-8.
  * At most max_bytes of s are used, cut at a character boundary (SIZE_MAX: all).
  * Returns the number of bytes of s consumed. */

@@ -304,6 +304,8 @@ static int submit(cl_logger *lg, cl_level level, const char *msg, size_t msg_len
 
 /* Formats into a thread-local buffer; long messages get a heap buffer. */
 static int vlog(cl_logger *lg, cl_level level, const cl_field *fields, size_t nfields,
+                const char *fmt, va_list ap) CL_PRINTF(5, 0);
+static int vlog(cl_logger *lg, cl_level level, const cl_field *fields, size_t nfields,
                 const char *fmt, va_list ap)
 {
     static _Thread_local char small[1024];
@@ -375,8 +377,9 @@ typedef struct sender {
     char in[4096]; /* partial reply line */
     size_t in_len;
     uint64_t conn_accepted, conn_rejected; /* last ack's totals on this connection */
-    uint64_t unsynced;                     /* entries written since the last sync */
-    uint64_t synced_seq;                   /* last id a sync was sent for */
+    uint64_t conn_suppressed;
+    uint64_t unsynced;   /* entries written since the last sync */
+    uint64_t synced_seq; /* last id a sync was sent for */
     int64_t last_sync_ms;
     int backoff_ms;
     int ever_connected;
@@ -451,7 +454,7 @@ static void try_connect(sender *s)
         pthread_mutex_unlock(&lg->mu);
         s->ever_connected = 1;
         s->backoff_ms = BACKOFF_MIN_MS;
-        s->conn_accepted = s->conn_rejected = 0;
+        s->conn_accepted = s->conn_rejected = s->conn_suppressed = 0;
         return;
     }
     /* Capped exponential backoff; a stop request cuts the wait short. */
@@ -489,11 +492,13 @@ static int reply_uint(const char *line, const char *key, uint64_t *out)
 static void handle_ack(sender *s, const char *line)
 {
     cl_logger *lg = s->lg;
-    uint64_t upto, acc, rej;
+    uint64_t upto, acc, rej, sup = 0;
 
     if (strstr(line, "\"op\":\"ack\"") == NULL || reply_uint(line, "id", &upto) != 0 ||
         reply_uint(line, "accepted", &acc) != 0 || reply_uint(line, "rejected", &rej) != 0)
         return;
+    /* Present once the collector's rate limiter has held some back. */
+    reply_uint(line, "suppressed", &sup);
     pthread_mutex_lock(&lg->mu);
     while (lg->infl_h != NULL && lg->infl_h->seq <= upto) {
         qent *q = lg->infl_h;
@@ -509,8 +514,11 @@ static void handle_ack(sender *s, const char *line)
         lg->st.acked += acc - s->conn_accepted;
     if (rej >= s->conn_rejected)
         lg->st.rejected += rej - s->conn_rejected;
+    if (sup >= s->conn_suppressed)
+        lg->st.suppressed += sup - s->conn_suppressed;
     s->conn_accepted = acc;
     s->conn_rejected = rej;
+    s->conn_suppressed = sup;
     pthread_cond_broadcast(&lg->cv_space);
     pthread_cond_broadcast(&lg->cv_ack);
     pthread_mutex_unlock(&lg->mu);
@@ -693,17 +701,74 @@ static void *sender_main(void *arg)
 
 /* ---- lifecycle ---------------------------------------------------------------- */
 
-static int valid_app(const char *app)
+/* The collector's rules for "app" (schema/PROTOCOL.md): 1-128 characters of
+ * valid UTF-8, no control characters (C0, DEL, C1). A logger whose every
+ * entry would be refused is better refused at cl_open. */
+static int check_app(const char *app, char *why, size_t whylen)
 {
-    size_t n = app ? strlen(app) : 0;
+    const unsigned char *s = (const unsigned char *)app;
+    size_t chars = 0, n;
 
-    if (n == 0 || n > 512)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if ((unsigned char)app[i] < 0x20 || app[i] == 0x7F)
-            return 0;
+    if (app == NULL || app[0] == '\0') {
+        snprintf(why, whylen, "app: must be a non-empty string");
+        return CL_EINVAL;
     }
-    return 1;
+    n = strlen(app);
+    for (size_t i = 0; i < n; chars++) {
+        size_t k = cl_utf8_seq_len(s + i, n - i);
+
+        if (k == 0) {
+            snprintf(why, whylen, "app: byte %zu is not valid UTF-8", i);
+            return CL_EINVAL;
+        }
+        if (s[i] < 0x20 || s[i] == 0x7F || (s[i] == 0xC2 && s[i + 1] <= 0x9F)) {
+            snprintf(why, whylen, "app: control character at byte %zu", i);
+            return CL_EINVAL;
+        }
+        i += k;
+    }
+    if (chars > 128) {
+        snprintf(why, whylen, "app: %zu characters, the collector's limit is 128", chars);
+        return CL_EINVAL;
+    }
+    return CL_OK;
+}
+
+int cl_check_options(const char *app, const cl_options *opts, char *why, size_t whylen)
+{
+    cl_options o;
+
+    if (why != NULL && whylen > 0)
+        why[0] = '\0';
+    else
+        why = NULL;
+    {
+        char tmp[160];
+        int rc = check_app(app, why ? why : tmp, why ? whylen : sizeof tmp);
+
+        if (rc != CL_OK)
+            return rc;
+    }
+    if (opts == NULL)
+        return CL_OK;
+    cl_options_init(&o);
+    memcpy(&o, opts,
+           opts->struct_size && opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+#define BAD(...) ((why ? snprintf(why, whylen, __VA_ARGS__) : 0), CL_EINVAL)
+    if (o.buffer_entries == 0)
+        return BAD("buffer_entries: must be at least 1");
+    if (o.buffer_bytes < 1024)
+        return BAD("buffer_bytes: %zu is too small; at least 1024", o.buffer_bytes);
+    if (o.max_entry_bytes < 256)
+        return BAD("max_entry_bytes: %zu is too small; at least 256", o.max_entry_bytes);
+    if (o.overflow_wait_ms < 0)
+        return BAD("overflow_wait_ms: must be >= 0");
+    if ((unsigned)o.overflow > CL_OVERFLOW_BLOCK)
+        return BAD("overflow: %d is not a cl_overflow value", (int)o.overflow);
+    if (o.host != NULL && (strlen(o.host) > 255 || strpbrk(o.host, "\n\r\t") != NULL))
+        return BAD("host: at most 255 characters, no control characters");
+#undef BAD
+    return CL_OK;
 }
 
 int cl_open(cl_logger **out, const char *app, const cl_options *opts)
@@ -714,7 +779,7 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
     if (out == NULL)
         return CL_EINVAL;
     *out = NULL;
-    if (!valid_app(app))
+    if (cl_check_options(app, opts, NULL, 0) != CL_OK)
         return CL_EINVAL;
     cl_options_init(&o);
     if (opts != NULL) {
@@ -724,9 +789,6 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
         memcpy(&o, opts, n);
         o.struct_size = sizeof o;
     }
-    if (o.buffer_entries == 0 || o.buffer_bytes < 1024 || o.max_entry_bytes < 256 ||
-        o.overflow_wait_ms < 0 || (unsigned)o.overflow > CL_OVERFLOW_BLOCK)
-        return CL_EINVAL;
     lg = calloc(1, sizeof *lg);
     if (lg == NULL)
         return CL_ENOMEM;

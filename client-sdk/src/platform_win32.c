@@ -27,11 +27,11 @@ struct cl_conn {
     HANDLE pipe;
     OVERLAPPED rd, wr;
     char rbuf[READ_BUF];
-    DWORD rlen;     /* bytes of a completed read not yet handed out */
+    DWORD rlen; /* bytes of a completed read not yet handed out */
     DWORD roff;
-    int reading;    /* a ReadFile is outstanding */
+    int reading; /* a ReadFile is outstanding */
     int broken;
-    char *wbuf;     /* the outstanding write's copy */
+    char *wbuf; /* the outstanding write's copy */
     size_t wcap;
     DWORD wlen;
     int writing;
@@ -256,7 +256,8 @@ int cl_conn_wait(cl_conn *c, int mask, cl_waker *w, int timeout_ms)
         Sleep(timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
         return 0;
     }
-    got = WaitForMultipleObjects((DWORD)n, hs, FALSE, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
+    got =
+        WaitForMultipleObjects((DWORD)n, hs, FALSE, timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms);
     if (got - WAIT_OBJECT_0 < (DWORD)n) /* WAIT_OBJECT_0 is 0 */
         return what[got - WAIT_OBJECT_0];
     return 0;

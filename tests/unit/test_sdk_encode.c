@@ -267,6 +267,74 @@ static void test_fields_too_big_replaced_by_note(void **state)
     assert_accepted(s, 512);
 }
 
+/* Found by fuzz_sdk_encode: keys that differ as given but are equal as
+ * sent must not both be written (the collector refuses duplicate names). */
+static void test_keys_equal_after_encoding(void **state)
+{
+    cl_encoder e = enc(65536);
+    cl_encode_info info;
+    char a[200], b2[200];
+    cl_field f[5];
+    const char *s;
+
+    (void)state;
+    memset(a, 'k', 150);
+    a[150] = '\0';
+    memset(b2, 'k', 150);
+    b2[149] = 'x'; /* differs after the 128th character only */
+    b2[150] = '\0';
+    f[0] = CL_INT("\xff", 1);
+    f[1] = CL_INT("\xfe", 2); /* both repair to U+FFFD */
+    f[2] = CL_INT(a, 3);
+    f[3] = CL_INT(b2, 4);
+    f[4] = CL_INT("cl_fields_dropped", 5); /* reserved for the SDK's count */
+    s = encode(&e, CL_INFO, "m", f, 5, &info);
+    assert_non_null(strstr(s, "\"fields\":{\"\xEF\xBF\xBD\":1,\""));
+    assert_null(strstr(s, "\":2,"));
+    assert_null(strstr(s, "kx\":4"));
+    assert_non_null(strstr(s, ":3,\"cl_fields_dropped\":3}"));
+    assert_accepted(s, 65536);
+}
+
+static void test_check_options_explains(void **state)
+{
+    char why[200], app[200];
+    cl_options o;
+
+    (void)state;
+    assert_int_equal(cl_check_options("billing", NULL, why, sizeof why), CL_OK);
+    assert_string_equal(why, "");
+    assert_int_equal(cl_check_options("", NULL, why, sizeof why), CL_EINVAL);
+    assert_string_equal(why, "app: must be a non-empty string");
+    assert_int_equal(cl_check_options("a\xc2\x85"
+                                      "b",
+                                      NULL, why, sizeof why),
+                     CL_EINVAL);
+    assert_string_equal(why, "app: control character at byte 1");
+    assert_int_equal(cl_check_options("a\xff"
+                                      "b",
+                                      NULL, why, sizeof why),
+                     CL_EINVAL);
+    assert_string_equal(why, "app: byte 1 is not valid UTF-8");
+    memset(app, 'a', 129);
+    app[129] = '\0';
+    assert_int_equal(cl_check_options(app, NULL, why, sizeof why), CL_EINVAL);
+    assert_string_equal(why, "app: 129 characters, the collector's limit is 128");
+    app[128] = '\0';
+    assert_int_equal(cl_check_options(app, NULL, why, sizeof why), CL_OK);
+    cl_options_init(&o);
+    o.buffer_bytes = 10;
+    assert_int_equal(cl_check_options("x", &o, why, sizeof why), CL_EINVAL);
+    assert_string_equal(why, "buffer_bytes: 10 is too small; at least 1024");
+    cl_options_init(&o);
+    o.overflow = (cl_overflow)9;
+    assert_int_equal(cl_check_options("x", &o, why, sizeof why), CL_EINVAL);
+    assert_string_equal(why, "overflow: 9 is not a cl_overflow value");
+    cl_options_init(&o);
+    o.max_entry_bytes = 100;
+    assert_int_equal(cl_check_options("x", &o, NULL, 0), CL_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +348,8 @@ int main(void)
         cmocka_unit_test(test_duplicate_and_excess_fields),
         cmocka_unit_test(test_long_key_cut),
         cmocka_unit_test(test_fields_too_big_replaced_by_note),
+        cmocka_unit_test(test_keys_equal_after_encoding),
+        cmocka_unit_test(test_check_options_explains),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
