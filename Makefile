@@ -12,8 +12,8 @@ FUZZ_SECONDS ?= 20
 # End-to-end tests run with centrallogd under valgrind (a reduced load).
 VALGRIND_TESTS ?= test_ingest test_mixed test_hostile
 
-.PHONY: all deps build run test test-plain test-asan test-fuzz test-valgrind fuzz bench \
-        clean help
+.PHONY: all deps build run test test-plain test-asan test-fuzz test-valgrind test-win fuzz \
+        bench clean help
 
 all: build
 
@@ -21,6 +21,7 @@ help:
 	@echo "make run    install dependencies, build, run centrallogd with data in ./var"
 	@echo "make test   install dependencies, build, run all tests (plain, ASan+UBSan,"
 	@echo "            libFuzzer for FUZZ_SECONDS each, valgrind over the main e2e tests)"
+	@echo "make test-win  cross-build for Windows and run its tests under Wine"
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 20; try 600)"
 	@echo "make build  build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "make bench  run the ingest benchmark (see bench/README.md)"
@@ -36,7 +37,7 @@ build: deps
 run: build
 	./$(BUILD)/bin/centrallogd --data-dir ./var $(ARGS)
 
-test: test-plain test-asan test-valgrind test-fuzz
+test: test-plain test-asan test-valgrind test-fuzz test-win
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure
@@ -60,8 +61,26 @@ test-valgrind: build
 	    /usr/bin/python3 tests/e2e/$$t.py || exit 1; \
 	done
 
+# The Windows build (mingw-w64) and its tests under Wine: cmocka unit tests
+# through ctest's emulator, then the end-to-end tests in tests/win/.
+WIN_BUILD ?= build-win
+WINE_ENV = WINEPREFIX=$(CURDIR)/$(WIN_BUILD)/wineprefix WINEDEBUG=-all \
+	WINEDLLOVERRIDES="mscoree,mshtml="
+test-win:
+	@sh scripts/install-deps.sh --windows
+	@sh scripts/build-win-deps.sh $(WIN_BUILD)/deps
+	@cmake -S . -B $(WIN_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake \
+	    -DCL_WIN_DEPS=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCL_WERROR=ON >/dev/null
+	@cmake --build $(WIN_BUILD) -j$(JOBS)
+	@$(WINE_ENV) wineboot -u >/dev/null 2>&1 || true
+	@$(WINE_ENV) wineserver -p 2>/dev/null || true
+	cd $(WIN_BUILD) && $(WINE_ENV) ctest --output-on-failure; rc=$$?; \
+	    cd .. && $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin \
+	    /usr/bin/python3 tests/win/test_wine.py || rc=1; \
+	    $(WINE_ENV) wineserver -k; exit $$rc
+
 bench: build
 	/usr/bin/python3 bench/ingest.py --bin $(BUILD)/bin
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz $(WIN_BUILD)

@@ -8,6 +8,7 @@
  *  - sync_us: log one entry + cl_flush(), p50/p99 over 2,000 round trips.
  * Usage: cl-bench-sdk [CALLS] */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -40,7 +41,7 @@ static cl_logger *g_lg;
 
 static void *thread_main(void *arg)
 {
-    long id = (long)arg;
+    long id = (long)(intptr_t)arg;
 
     for (long i = 0; i < 100000; i++)
         cl_log_kv(g_lg, CL_INFO, "request handled", CL_INT("thread", id), CL_INT("i", i),
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
         return 1;
     t0 = now_ns();
     for (long t = 0; t < 8; t++)
-        pthread_create(&th[t], NULL, thread_main, (void *)t);
+        pthread_create(&th[t], NULL, thread_main, (void *)(intptr_t)t);
     for (int t = 0; t < 8; t++)
         pthread_join(th[t], NULL);
     if (cl_flush(g_lg, 120000) != CL_OK)

@@ -5,13 +5,13 @@
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "address.h"
+#include "sysinfo.h"
 #include "ratelimit.h"
 #include "validate.h"
 #include "version.h"
@@ -23,6 +23,13 @@ typedef struct option_doc {
     const char *arg;
     const char *help;
 } option_doc;
+
+/* Options of the Windows named pipe exist only where there are such pipes. */
+#ifdef _WIN32
+#define PIPE_OPTIONS 1
+#else
+#define PIPE_OPTIONS 0
+#endif
 
 static const option_doc docs[] = {
     { "address", "ADDR",
@@ -37,6 +44,10 @@ static const option_doc docs[] = {
     { "max-entry-bytes", "SIZE", "longest accepted line (default 64K)" },
     { "socket-mode", "OCTAL", "permissions of the socket file (default 0666, like /dev/log)" },
     { "socket-group", "GROUP", "group owner of the socket (name or number; default: unchanged)" },
+#if PIPE_OPTIONS
+    { "pipe-sddl", "SDDL", "security descriptor of the pipe (default: see README, Windows)" },
+    { "accept-remote", NULL, "accept producers on other machines (\\\\server\\pipe\\...)" },
+#endif
     { "max-connections", "N", "concurrent producer connections (default 16384)" },
     { "batch-size", "N", "commit after this many entries (default 4096)" },
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
@@ -306,14 +317,22 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "socket-group") == 0) {
-        struct group *g = getgrnam(v);
-
-        if (g != NULL)
-            c->socket_gid = (long)g->gr_gid;
-        else if (parse_uint(v, 0, 0x7fffffff, &u) == 0)
-            c->socket_gid = (long)u;
-        else
+        c->socket_gid = cl_sys_group_id(v);
+        if (c->socket_gid < 0)
             return bad(err, errlen, name, v, "an existing group name or a numeric gid");
+        return 0;
+    }
+    if (PIPE_OPTIONS && strcmp(name, "pipe-sddl") == 0)
+        return copy(c->pipe_sddl, sizeof c->pipe_sddl, v)
+                   ? bad(err, errlen, name, v, "a shorter SDDL string")
+                   : 0;
+    if (PIPE_OPTIONS && strcmp(name, "accept-remote") == 0) {
+        if (v[0] == '\0' || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+            c->accept_remote = 1;
+        else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+            c->accept_remote = 0;
+        else
+            return bad(err, errlen, name, v, "on or off");
         return 0;
     }
     if (strcmp(name, "quiet") == 0) {
@@ -422,8 +441,7 @@ static void defaults(cl_config *c)
     c->rate_interval_ms = CL_RATELIMIT_DEFAULT_INTERVAL_US / 1000;
     c->rate_burst = CL_RATELIMIT_DEFAULT_BURST;
     c->rate_exempt_level = CL_RATELIMIT_DEFAULT_EXEMPT;
-    if (gethostname(c->host, sizeof c->host - 1) != 0 || c->host[0] == '\0')
-        copy(c->host, sizeof c->host, "localhost");
+    cl_sys_hostname(c->host, sizeof c->host);
 }
 
 /* Splits "--name=value" / "--name value"; returns the value or NULL. */
@@ -437,7 +455,8 @@ static const char *option_value(int argc, char **argv, int *i, const char *arg, 
         return eq + 1;
     }
     snprintf(name, namelen, "%s", arg);
-    if (strcmp(name, "quiet") == 0 || strcmp(name, "help") == 0 || strcmp(name, "version") == 0)
+    if (strcmp(name, "quiet") == 0 || strcmp(name, "accept-remote") == 0 ||
+        strcmp(name, "help") == 0 || strcmp(name, "version") == 0)
         return "";
     return (*i + 1 < argc) ? argv[++*i] : NULL;
 }

@@ -19,6 +19,8 @@ typedef struct cl_config {
     uint64_t max_entry_bytes;
     unsigned socket_mode;
     long socket_gid;
+    char pipe_sddl[1024]; /* Windows: "" means the built-in default */
+    int accept_remote;    /* Windows: allow \\server\pipe\... producers */
     uint64_t batch_size;
     int batch_ms;
     uint64_t queue_bytes;

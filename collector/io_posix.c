@@ -5,7 +5,7 @@
  * turn are freed at its end, because a later event of the same turn may still
  * point at them.
  */
-#include "io.h"
+#include "ioloop.h"
 
 #include <errno.h>
 #include <fcntl.h>

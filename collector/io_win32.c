@@ -11,7 +11,7 @@
  * per WriteFile without a trailing newline (as the classic Win32 examples
  * do) is understood: the end of a pipe message ends a line, as '\n' does.
  */
-#include "io.h"
+#include "ioloop.h"
 
 #include <windows.h>
 
@@ -41,7 +41,7 @@ typedef struct io_op {
     OVERLAPPED ov; /* first: the completion gives us &ov */
     enum op_kind kind;
     cl_stream *s;
-    char *buf;  /* OP_READ: the owner's buffer being filled */
+    char *buf; /* OP_READ: the owner's buffer being filled */
     size_t len;
     char data[]; /* OP_WRITE: the bytes */
 } io_op;
@@ -51,16 +51,20 @@ struct cl_stream {
     HANDLE pipe;
     void *data;
     cl_peer peer;
-    int refs;       /* outstanding operations + 1 while open */
-    int connected;  /* past ConnectNamedPipe */
-    int closed;     /* on_close has run, handle closed */
+    int refs;      /* outstanding operations + 1 while open */
+    int connected; /* past ConnectNamedPipe */
+    int closed;    /* on_close has run, handle closed */
     int eof;
     int held;
-    int reading;    /* a ReadFile is outstanding */
-    int shut_rd;    /* shutdown: read what is there, then end */
+    int reading; /* a ReadFile is outstanding */
+    int shut_rd; /* shutdown: read what is there, then end */
     io_op connect_op, read_op;
-    size_t out_pending; /* bytes in outstanding writes */
+    size_t out_pending;    /* bytes in outstanding writes */
+    int throttled;         /* not read until the owner says (cl_stream_throttle) */
+    int timeout_ms;        /* idle limit, 0: not armed */
+    long long progress_ms; /* last byte, or last time we would not read */
     cl_stream *prev, *next;
+    cl_stream *t_prev, *t_next; /* armed streams */
 };
 
 struct cl_io {
@@ -77,7 +81,16 @@ struct cl_io {
     size_t nstreams;
     cl_stream *streams;
     int paused;
+    unsigned long long refused;
+    int tick_ms;
+    long long next_tick_ms, next_sweep_ms;
+    cl_stream *armed;
 };
+
+static long long now_ms(void)
+{
+    return (long long)GetTickCount64();
+}
 
 static wchar_t *to_wide(const char *s)
 {
@@ -147,8 +160,8 @@ static cl_stream *new_instance(cl_io *io, int first, DWORD *error)
      * if that fails, another server already owns the name. */
     if (first)
         open |= FILE_FLAG_FIRST_PIPE_INSTANCE;
-    s->pipe = CreateNamedPipeW(io->name, open, io->pipe_mode, PIPE_UNLIMITED_INSTANCES,
-                               PIPE_BUFFER, PIPE_BUFFER, 0, &io->sa);
+    s->pipe = CreateNamedPipeW(io->name, open, io->pipe_mode, PIPE_UNLIMITED_INSTANCES, PIPE_BUFFER,
+                               PIPE_BUFFER, 0, &io->sa);
     if (s->pipe == INVALID_HANDLE_VALUE) {
         *error = GetLastError();
         free(s);
@@ -249,8 +262,8 @@ int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
         custom = to_wide(opt->sddl);
         sddl = custom;
     }
-    if (sddl == NULL || !ConvertStringSecurityDescriptorToSecurityDescriptorW(
-                            sddl, SDDL_REVISION_1, &io->sd, NULL)) {
+    if (sddl == NULL || !ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1,
+                                                                              &io->sd, NULL)) {
         win_error(err, errlen, "--pipe-sddl is not a valid security descriptor",
                   sddl ? GetLastError() : ERROR_INVALID_PARAMETER);
         free(custom);
@@ -296,10 +309,25 @@ static void link_stream(cl_io *io, cl_stream *s)
     io->nstreams++;
 }
 
+static void disarm(cl_io *io, cl_stream *s)
+{
+    if (s->timeout_ms == 0)
+        return;
+    if (s->t_prev)
+        s->t_prev->t_next = s->t_next;
+    else
+        io->armed = s->t_next;
+    if (s->t_next)
+        s->t_next->t_prev = s->t_prev;
+    s->t_prev = s->t_next = NULL;
+    s->timeout_ms = 0;
+}
+
 static void close_stream(cl_io *io, cl_stream *s, int err)
 {
     if (s->closed)
         return;
+    disarm(io, s);
     if (s->connected && io->h.on_close)
         io->h.on_close(s, err);
     s->closed = 1;
@@ -322,7 +350,7 @@ static void close_stream(cl_io *io, cl_stream *s, int err)
 static int may_read(const cl_io *io, const cl_stream *s)
 {
     return !s->closed && !s->eof && !s->reading && !(io->paused && s->held) &&
-           (s->out_pending < OUT_BACKLOG_MAX || s->shut_rd);
+           !(s->throttled && !s->shut_rd) && (s->out_pending < OUT_BACKLOG_MAX || s->shut_rd);
 }
 
 /* Posts the next ReadFile, keeping one byte of the buffer for the newline
@@ -366,6 +394,7 @@ static void on_connected(cl_io *io, cl_stream *s)
     if (io->max_streams && io->nstreams >= io->max_streams) {
         DWORD n;
 
+        io->refused++;
         WriteFile(s->pipe, refuse, sizeof refuse - 1, &n, NULL);
         CloseHandle(s->pipe);
         unref(s);
@@ -390,8 +419,10 @@ static void complete_read(cl_io *io, cl_stream *s, DWORD n, DWORD error)
         /* ERROR_SUCCESS: the message ended here; ERROR_MORE_DATA: it goes on. */
         if (error == ERROR_SUCCESS && n > 0 && buf[n - 1] != '\n')
             buf[n++] = '\n';
-        if (n > 0)
+        if (n > 0) {
+            s->progress_ms = now_ms();
             io->h.on_read(s, n);
+        }
         post_read(io, s);
         return;
     }
@@ -475,12 +506,107 @@ static void check_drained(cl_io *io)
     }
 }
 
+/* Idle limits, as in io_posix.c: a stream we are not reading (no ReadFile
+ * outstanding) cannot be blamed for silence, so its clock restarts. */
+static void run_timers(cl_io *io, long long now)
+{
+    if (io->armed != NULL && now >= io->next_sweep_ms) {
+        cl_stream *next;
+
+        io->next_sweep_ms = now + CL_IO_SWEEP_MS;
+        for (cl_stream *s = io->armed; s != NULL; s = next) {
+            next = s->t_next;
+            if (!s->reading) {
+                s->progress_ms = now;
+            } else if (now - s->progress_ms >= s->timeout_ms) {
+                disarm(io, s);
+                if (io->h.on_timeout)
+                    io->h.on_timeout(s);
+            }
+        }
+    }
+    if (io->tick_ms > 0 && now >= io->next_tick_ms) {
+        io->next_tick_ms = now + io->tick_ms;
+        if (io->h.on_tick)
+            io->h.on_tick(io);
+    }
+}
+
+static int timer_wait(const cl_io *io, long long now, int timeout_ms)
+{
+    long long due = -1;
+
+    if (io->armed != NULL)
+        due = io->next_sweep_ms;
+    if (io->tick_ms > 0 && (due < 0 || io->next_tick_ms < due))
+        due = io->next_tick_ms;
+    if (due >= 0) {
+        long long left = due > now ? due - now : 0;
+
+        if (timeout_ms < 0 || left < timeout_ms)
+            timeout_ms = (int)left;
+    }
+    return timeout_ms;
+}
+
+void cl_io_set_tick(cl_io *io, int interval_ms)
+{
+    io->tick_ms = interval_ms > 0 ? interval_ms : 0;
+    io->next_tick_ms = now_ms() + io->tick_ms;
+}
+
+void cl_stream_set_timeout(cl_stream *s, int ms)
+{
+    cl_io *io = s->io;
+
+    if (s->closed)
+        return;
+    if (ms <= 0) {
+        disarm(io, s);
+        return;
+    }
+    if (s->timeout_ms == 0) {
+        if (io->armed == NULL)
+            io->next_sweep_ms = now_ms() + CL_IO_SWEEP_MS;
+        s->progress_ms = now_ms();
+        s->t_prev = NULL;
+        s->t_next = io->armed;
+        if (io->armed)
+            io->armed->t_prev = s;
+        io->armed = s;
+    }
+    s->timeout_ms = ms;
+}
+
+void cl_stream_throttle(cl_stream *s, int on)
+{
+    if (s->throttled != !!on) {
+        s->throttled = !!on;
+        if (!on)
+            post_read(s->io, s);
+    }
+}
+
+unsigned long long cl_io_refused_count(cl_io *io)
+{
+    return io->refused;
+}
+
+void cl_io_self(cl_peer *out)
+{
+    out->pid = (int64_t)GetCurrentProcessId();
+    out->uid = out->gid = -1;
+}
+
 int cl_io_run(cl_io *io, int timeout_ms)
 {
     OVERLAPPED_ENTRY ev[MAX_EVENTS];
     ULONG n = 0;
+    long long now = now_ms();
 
+    run_timers(io, now);
     check_drained(io);
+    timeout_ms = timer_wait(io, now, timeout_ms);
     if (!GetQueuedCompletionStatusEx(io->iocp, ev, MAX_EVENTS, &n,
                                      timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms, FALSE))
         return GetLastError() == WAIT_TIMEOUT ? 0 : -1;

@@ -17,7 +17,10 @@ typedef struct arena {
     int active;
 } arena;
 
-static _Thread_local arena tl_arena;
+/* The arena itself is on the heap and the thread-local slot holds only a
+ * pointer: the destructor must not touch thread-local storage, which some
+ * runtimes (mingw's emulated TLS) free before other key destructors run. */
+static _Thread_local arena *tl_arena;
 static pthread_key_t arena_key;
 static pthread_once_t arena_once = PTHREAD_ONCE_INIT;
 
@@ -27,8 +30,7 @@ static void arena_release(void *p)
     arena *a = p;
 
     free(a->base);
-    a->base = NULL;
-    a->cap = 0;
+    free(a);
 }
 
 static void make_key(void)
@@ -38,10 +40,10 @@ static void make_key(void)
 
 static void *arena_malloc(size_t n)
 {
-    arena *a = &tl_arena;
+    arena *a = tl_arena;
     size_t need = (n + 15) & ~(size_t)15;
 
-    if (a->active) {
+    if (a != NULL && a->active) {
         a->wanted += need;
         if (a->used + need <= a->cap) {
             void *p = a->base + a->used;
@@ -55,9 +57,9 @@ static void *arena_malloc(size_t n)
 
 static void arena_free(void *p)
 {
-    arena *a = &tl_arena;
+    arena *a = tl_arena;
 
-    if (a->base != NULL && (char *)p >= a->base && (char *)p < a->base + a->cap)
+    if (a != NULL && a->base != NULL && (char *)p >= a->base && (char *)p < a->base + a->cap)
         return;
     free(p);
 }
@@ -72,12 +74,20 @@ void cl_json_arena_install(void)
 void cl_json_arena_begin(void)
 {
     static atomic_int installed;
-    arena *a = &tl_arena;
+    arena *a = tl_arena;
 
     /* Installing late is safe: the hooks fall back to malloc/free for
      * anything not in an arena, so earlier objects are freed correctly. */
     if (!atomic_exchange(&installed, 1))
         cl_json_arena_install();
+    if (a == NULL) {
+        a = calloc(1, sizeof *a);
+        if (a == NULL)
+            return; /* no arena: cJSON uses malloc as usual */
+        pthread_once(&arena_once, make_key);
+        pthread_setspecific(arena_key, a);
+        tl_arena = a;
+    }
 
     if (a->base == NULL || (a->wanted > a->cap && a->cap < ARENA_MAX)) {
         /* Grow to what the last parse needed, so a run of large entries
@@ -89,10 +99,6 @@ void cl_json_arena_begin(void)
             cap *= 2;
         nb = malloc(cap);
         if (nb != NULL) {
-            if (a->base == NULL) {
-                pthread_once(&arena_once, make_key);
-                pthread_setspecific(arena_key, a);
-            }
             free(a->base);
             a->base = nb;
             a->cap = cap;
@@ -105,6 +111,10 @@ void cl_json_arena_begin(void)
 
 void cl_json_arena_end(void)
 {
-    tl_arena.active = 0;
-    tl_arena.used = 0;
+    arena *a = tl_arena;
+
+    if (a != NULL) {
+        a->active = 0;
+        a->used = 0;
+    }
 }

@@ -1,17 +1,14 @@
 /* main.c - centrallogd: options, signals, start-up banner. Everything else
  * lives in the collector library so that tests and fuzzers can link it. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "config.h"
+#include "daemon.h"
 #include "fsutil.h"
 #include "server.h"
 #include "version.h"
-
-static cl_server *g_server;
 
 /* Operator notices from the collector (a failing sink, a repaired file). */
 static void print_notice(void *arg, const char *msg)
@@ -20,40 +17,12 @@ static void print_notice(void *arg, const char *msg)
     fprintf(stderr, "centrallogd: %s\n", msg);
 }
 
-static void on_signal(int sig)
-{
-    if (g_server == NULL)
-        return;
-    if (sig == SIGHUP)
-        cl_server_request_reopen(g_server);
-    else
-        cl_server_request_stop(g_server);
-}
-
-static void install_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
-}
-
-/* Many producers means many descriptors: use what the hard limit allows. */
-static void raise_fd_limit(void)
-{
-    struct rlimit rl;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
+#ifdef _WIN32
+#define CL_SEND_HINT "centrallog send --address %s hello"
+#else
+#define CL_SEND_HINT                                                                               \
+    "printf '{\"app\":\"demo\",\"level\":\"info\",\"msg\":\"hello\"}\\n' | nc -NU %s"
+#endif
 
 static void banner(const cl_config *c)
 {
@@ -65,7 +34,7 @@ static void banner(const cl_config *c)
             "  database: %s\n"
             "  text log: %s (%s, rotate at %s, keep %d)\n"
             "Send a first entry from another shell:\n"
-            "  printf '{\"app\":\"demo\",\"level\":\"info\",\"msg\":\"hello\"}\\n' | nc -NU %s\n"
+            "  " CL_SEND_HINT "\n"
             "Stop with Ctrl-C (everything received is committed first).\n",
             CL_VERSION_STRING, c->address, c->address_origin, c->db, c->log_file,
             c->text_json ? "NDJSON" : "text", size, c->rotate_keep, c->address);
@@ -74,6 +43,7 @@ static void banner(const cl_config *c)
 int main(int argc, char **argv)
 {
     cl_server_config sc;
+    cl_server *srv;
     cl_config cfg;
     char err[1024];
     int rc;
@@ -92,13 +62,15 @@ int main(int argc, char **argv)
                 strerror(errno));
         return 1;
     }
-    raise_fd_limit();
+    cl_daemon_prepare();
     memset(&sc, 0, sizeof sc);
     sc.listen.address = cfg.address;
     sc.listen.mode = cfg.socket_mode;
     sc.listen.gid = cfg.socket_gid;
     sc.listen.backlog = 4096;
     sc.listen.max_streams = cfg.max_connections;
+    sc.listen.sddl = cfg.pipe_sddl[0] ? cfg.pipe_sddl : NULL;
+    sc.listen.accept_remote = cfg.accept_remote;
     cl_limits_default(&sc.limits);
     sc.limits.max_entry_bytes = cfg.max_entry_bytes;
     sc.writer.db_path = cfg.db;
@@ -119,23 +91,19 @@ int main(int argc, char **argv)
     sc.rate.exempt_level = cfg.rate_exempt_level;
     sc.notice = print_notice;
 
-    if (cl_server_new(&g_server, &sc, err, sizeof err) != 0) {
+    if (cl_server_new(&srv, &sc, err, sizeof err) != 0) {
         fprintf(stderr, "centrallogd: %s\n", err);
         return 1;
     }
-    install_signals();
+    cl_daemon_handle_signals(srv);
     if (!cfg.quiet)
         banner(&cfg);
-    rc = cl_server_run(g_server, err, sizeof err);
+    rc = cl_server_run(srv, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "centrallogd: stopped with an error: %s\n", err);
     else if (!cfg.quiet)
         fprintf(stderr, "centrallogd: stopped cleanly\n");
-    {
-        cl_server *srv = g_server;
-
-        g_server = NULL;
-        cl_server_free(srv);
-    }
+    cl_daemon_handle_signals(NULL);
+    cl_server_free(srv);
     return rc == 0 ? 0 : 1;
 }

@@ -6,6 +6,7 @@
  * connection in request order, each tagged with the sequence number that
  * must be committed before it may be sent.
  */
+#include "attr.h"
 #include "server.h"
 
 #include <errno.h>
@@ -613,7 +614,7 @@ static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
 }
 
 #if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
+CL_PRINTF_LIKE(2, 3)
 #endif
 static void
 say(cl_server *srv, const char *fmt, ...)

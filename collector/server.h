@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "io.h"
+#include "ioloop.h"
 #include "ratelimit.h"
 #include "validate.h"
 #include "writer.h"

@@ -16,11 +16,9 @@
 #include "sink_text.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -40,8 +38,7 @@ struct cl_text_sink {
     size_t len, cap;
     uint64_t size; /* bytes in the current file, buffered bytes included */
     int64_t retry_at_us;
-    dev_t dev; /* identity of the open file, to notice it was replaced */
-    ino_t ino;
+    cl_file_id id; /* identity of the open file, to notice it was replaced */
     cl_text_stats st;
 };
 
@@ -55,7 +52,7 @@ static int repair_tail(cl_text_sink *t, int fd, uint64_t *size)
 
     if (end == 0)
         return 0;
-    if (pread(fd, buf, 1, (off_t)(end - 1)) != 1)
+    if (cl_pread(fd, buf, 1, end - 1) != 1)
         return -1;
     if (buf[0] == '\n')
         return 0;
@@ -63,13 +60,13 @@ static int repair_tail(cl_text_sink *t, int fd, uint64_t *size)
         size_t n = pos - floor < sizeof buf ? (size_t)(pos - floor) : sizeof buf;
 
         pos -= n;
-        if (pread(fd, buf, n, (off_t)pos) != (ssize_t)n)
+        if (cl_pread(fd, buf, n, pos) != (long)n)
             return -1;
         for (size_t i = n; i-- > 0;) {
             if (buf[i] == '\n') {
                 uint64_t keep = pos + i + 1;
 
-                if (ftruncate(fd, (off_t)keep) != 0)
+                if (cl_truncate_fd(fd, keep) != 0)
                     return -1;
                 t->st.repaired_bytes += end - keep;
                 *size = keep;
@@ -79,7 +76,7 @@ static int repair_tail(cl_text_sink *t, int fd, uint64_t *size)
     }
     if (floor == 0) {
         /* The whole file is one torn line. */
-        if (ftruncate(fd, 0) != 0)
+        if (cl_truncate_fd(fd, 0) != 0)
             return -1;
         t->st.repaired_bytes += end;
         *size = 0;
@@ -94,20 +91,19 @@ static int repair_tail(cl_text_sink *t, int fd, uint64_t *size)
 
 static int open_file(cl_text_sink *t)
 {
-    struct stat sb;
     uint64_t size;
 
     if (cl_mkdir_parents(t->path, 0750) != 0)
         return -1;
-    t->fd = open(t->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    t->fd = cl_open_append(t->path);
     if (t->fd < 0)
         return -1;
-    if (fstat(t->fd, &sb) != 0) {
+    if (cl_file_id_fd(t->fd, &t->id) != 0) {
         close(t->fd);
         t->fd = -1;
         return -1;
     }
-    size = (uint64_t)sb.st_size;
+    size = t->id.size;
     if (repair_tail(t, t->fd, &size) != 0) {
         int e = errno;
 
@@ -116,8 +112,6 @@ static int open_file(cl_text_sink *t)
         errno = e;
         return -1;
     }
-    t->dev = sb.st_dev;
-    t->ino = sb.st_ino;
     t->size = size;
     return 0;
 }
@@ -127,11 +121,11 @@ static int open_file(cl_text_sink *t)
  * unreachable. Returns 1 when the path no longer names the open file. */
 static int file_replaced(const cl_text_sink *t)
 {
-    struct stat sb;
+    cl_file_id now;
 
-    if (stat(t->path, &sb) != 0)
+    if (cl_file_id_path(t->path, &now) != 0)
         return 1;
-    return sb.st_dev != t->dev || sb.st_ino != t->ino;
+    return now.dev != t->id.dev || now.ino != t->id.ino;
 }
 
 int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_t errlen)

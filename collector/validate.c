@@ -4,6 +4,7 @@
  * the bytes untrustworthy), then the parse, then whole-document rules, then
  * each known key. The first failure wins and names the offending key.
  */
+#include "attr.h"
 #include "validate.h"
 
 #include <math.h>
@@ -48,7 +49,7 @@ typedef struct verdict {
 } verdict;
 
 #if defined(__GNUC__)
-__attribute__((format(printf, 3, 4)))
+CL_PRINTF_LIKE(3, 4)
 #endif
 static enum cl_reason
 fail(verdict *v, enum cl_reason r, const char *fmt, ...)

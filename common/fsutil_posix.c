@@ -40,5 +40,42 @@ int cl_rename_replace(const char *from, const char *to)
 
 int cl_open_append(const char *path)
 {
-    return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    return open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+}
+
+long cl_pread(int fd, void *buf, size_t n, uint64_t off)
+{
+    return (long)pread(fd, buf, n, (off_t)off);
+}
+
+int cl_truncate_fd(int fd, uint64_t len)
+{
+    return ftruncate(fd, (off_t)len);
+}
+
+static void fill_id(const struct stat *sb, cl_file_id *id)
+{
+    id->dev = (uint64_t)sb->st_dev;
+    id->ino = (uint64_t)sb->st_ino;
+    id->size = (uint64_t)sb->st_size;
+}
+
+int cl_file_id_fd(int fd, cl_file_id *id)
+{
+    struct stat sb;
+
+    if (fstat(fd, &sb) != 0)
+        return -1;
+    fill_id(&sb, id);
+    return 0;
+}
+
+int cl_file_id_path(const char *path, cl_file_id *id)
+{
+    struct stat sb;
+
+    if (stat(path, &sb) != 0)
+        return -1;
+    fill_id(&sb, id);
+    return 0;
 }

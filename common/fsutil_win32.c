@@ -5,6 +5,7 @@
 #include <windows.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <io.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,15 +93,78 @@ int cl_open_append(const char *path)
     }
     /* FILE_SHARE_DELETE lets the file be renamed (rotated) while readers
      * such as a tail have it open. */
-    h = CreateFileW(w, FILE_APPEND_DATA | SYNCHRONIZE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                    NULL, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
+                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
     free(w);
     if (h == INVALID_HANDLE_VALUE) {
         errno = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : ENOENT;
         return -1;
     }
-    fd = _open_osfhandle((intptr_t)h, 0);
+    /* _O_APPEND: the C runtime moves to the end before every write. */
+    fd = _open_osfhandle((intptr_t)h, _O_APPEND | _O_BINARY);
     if (fd < 0)
         CloseHandle(h);
     return fd;
+}
+
+long cl_pread(int fd, void *buf, size_t n, uint64_t off)
+{
+    OVERLAPPED ov;
+    DWORD got;
+
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = (DWORD)off;
+    ov.OffsetHigh = (DWORD)(off >> 32);
+    if (!ReadFile((HANDLE)_get_osfhandle(fd), buf, (DWORD)n, &got, &ov))
+        return -1;
+    return (long)got;
+}
+
+int cl_truncate_fd(int fd, uint64_t len)
+{
+    HANDLE h = (HANDLE)_get_osfhandle(fd);
+    LARGE_INTEGER at;
+
+    at.QuadPart = (LONGLONG)len;
+    return (SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h)) ? 0 : -1;
+}
+
+static void fill_id(const BY_HANDLE_FILE_INFORMATION *fi, cl_file_id *id)
+{
+    id->dev = fi->dwVolumeSerialNumber;
+    id->ino = ((uint64_t)fi->nFileIndexHigh << 32) | fi->nFileIndexLow;
+    id->size = ((uint64_t)fi->nFileSizeHigh << 32) | fi->nFileSizeLow;
+}
+
+int cl_file_id_fd(int fd, cl_file_id *id)
+{
+    BY_HANDLE_FILE_INFORMATION fi;
+
+    if (!GetFileInformationByHandle((HANDLE)_get_osfhandle(fd), &fi))
+        return -1;
+    fill_id(&fi, id);
+    return 0;
+}
+
+int cl_file_id_path(const char *path, cl_file_id *id)
+{
+    wchar_t *w = to_wide(path);
+    BY_HANDLE_FILE_INFORMATION fi;
+    HANDLE h;
+    int rc = -1;
+
+    if (w == NULL)
+        return -1;
+    h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE)
+        return -1;
+    if (GetFileInformationByHandle(h, &fi)) {
+        fill_id(&fi, id);
+        rc = 0;
+    }
+    CloseHandle(h);
+    return rc;
 }

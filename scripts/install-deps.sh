@@ -12,6 +12,12 @@ set -eu
 # netcat-openbsd gives the one-line "send a first entry" shown at start-up.
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev libcmocka-dev \
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev valgrind"
+# --windows: the cross toolchain and Wine for the Windows build and its tests
+# (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
+# SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).
+if [ "${1:-}" = "--windows" ]; then
+    PKGS="$PKGS mingw-w64 wine wine64 dpkg-dev tcl debian-archive-keyring"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -60,7 +60,9 @@ extern "C" {
 #define CL_API
 #endif
 
-#if defined(__GNUC__)
+#if defined(__MINGW32__)
+#define CL_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#elif defined(__GNUC__)
 #define CL_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define CL_PRINTF(f, a)

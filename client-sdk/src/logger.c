@@ -222,7 +222,10 @@ static int make_room(cl_logger *lg, size_t len)
 
 /* ---- log calls ------------------------------------------------------------ */
 
-static _Thread_local cl_buf tl_enc;
+/* Each thread encodes into a buffer of its own, on the heap: the thread-
+ * local slot holds only the pointer, because the destructor must not touch
+ * thread-local storage (mingw's emulated TLS may be gone by then). */
+static _Thread_local cl_buf *tl_enc;
 static pthread_key_t enc_key;
 static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
 
@@ -230,6 +233,7 @@ static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
 static void free_enc(void *p)
 {
     cl_buf_free(p);
+    free(p);
 }
 
 static void make_enc_key(void)
@@ -239,11 +243,14 @@ static void make_enc_key(void)
 
 static cl_buf *thread_buf(void)
 {
-    if (tl_enc.cap == 0) {
+    if (tl_enc == NULL) {
+        tl_enc = calloc(1, sizeof *tl_enc);
+        if (tl_enc == NULL)
+            return NULL;
         pthread_once(&enc_once, make_enc_key);
-        pthread_setspecific(enc_key, &tl_enc);
+        pthread_setspecific(enc_key, tl_enc);
     }
-    return &tl_enc;
+    return tl_enc;
 }
 
 static void mirror(const cl_logger *lg, cl_level level, const char *msg, size_t n)
@@ -270,6 +277,8 @@ static int submit(cl_logger *lg, cl_level level, const char *msg, size_t msg_len
         return CL_EINVAL;
     }
     enc = thread_buf();
+    if (enc == NULL)
+        return CL_ENOMEM;
     if (cl_encode_entry(&lg->enc, enc, cl_now_us(), cl_thread_id(), level, msg, msg_len, fields,
                         nfields, &info) != 0)
         return CL_ENOMEM;

@@ -1,4 +1,4 @@
-/* io.h - the collector's event loop: one thread, many streams.
+/* ioloop.h - the collector's event loop: one thread, many streams.
  *
  * The same interface sits over epoll (Linux), poll (other POSIX) and, in the
  * Windows build, overlapped named pipes on an I/O completion port. It is
@@ -43,6 +43,8 @@ typedef struct cl_listen_options {
     long gid;            /* group owner of the socket, -1 to leave it */
     int backlog;
     size_t max_streams; /* further connections are told so and closed */
+    const char *sddl;   /* Windows: the pipe's security descriptor; NULL: default */
+    int accept_remote;  /* Windows: let other machines' producers connect */
 } cl_listen_options;
 
 int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data);
