@@ -49,7 +49,7 @@ static const option_doc docs[] = {
     { "accept-remote", NULL, "accept producers on other machines (\\\\server\\pipe\\...)" },
 #endif
     { "max-connections", "N", "concurrent producer connections (default 16384)" },
-    { "batch-size", "N", "commit after this many entries (default 4096)" },
+    { "batch-size", "N", "commit after this many entries (default 16384)" },
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
     { "queue-bytes", "SIZE",
       "memory for entries awaiting the writer before producers are slowed (default 32M)" },
@@ -431,7 +431,7 @@ static void defaults(cl_config *c)
     c->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
     c->socket_mode = 0666;
     c->socket_gid = -1;
-    c->batch_size = 4096;
+    c->batch_size = 16384;
     c->batch_ms = 25;
     c->queue_bytes = 32 * 1024 * 1024;
     c->fts = 1;

@@ -544,6 +544,7 @@ static void on_wakeup(cl_io *io)
     uint64_t committed = cl_writer_committed(srv->w);
     conn *c = srv->waiting;
 
+    cl_writer_reclaim(srv->w);
     while (c != NULL) {
         conn *next = c->w_next;
 
@@ -616,8 +617,7 @@ static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
 #if defined(__GNUC__)
 CL_PRINTF_LIKE(2, 3)
 #endif
-static void
-say(cl_server *srv, const char *fmt, ...)
+static void say(cl_server *srv, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;

@@ -56,6 +56,10 @@ struct cl_writer {
 
     /* Writer-thread state: the open batch's records. */
     cl_record *b_head, *b_tail;
+    /* Committed records waiting to be freed by the I/O thread (guarded by
+     * mu): freeing a million records a second is not the writer's job. */
+    cl_record *d_head, *d_tail;
+    size_t d_bytes;
     size_t b_count, b_bytes;
     int64_t b_start_us;
     int b_in_db;  /* the batch's records are inserted in an open transaction */
@@ -161,7 +165,15 @@ static void commit_batch(cl_writer *w)
     if (w->b_in_db && cl_db_commit(w->db) == 0) {
         uint64_t last = w->b_tail->seq;
 
-        release(w, w->b_head, w->b_count, w->b_bytes);
+        pthread_mutex_lock(&w->mu);
+        w->b_tail->next = NULL;
+        if (w->d_tail != NULL)
+            w->d_tail->next = w->b_head;
+        else
+            w->d_head = w->b_head;
+        w->d_tail = w->b_tail;
+        w->d_bytes += w->b_bytes;
+        pthread_mutex_unlock(&w->mu);
         w->b_head = w->b_tail = NULL;
         w->b_count = w->b_bytes = 0;
         publish(w, last);
@@ -415,6 +427,26 @@ int cl_writer_full(cl_writer *w)
     return atomic_load(&w->queued_bytes) >= w->cfg.queue_bytes;
 }
 
+void cl_writer_reclaim(cl_writer *w)
+{
+    cl_record *r;
+    size_t bytes;
+
+    pthread_mutex_lock(&w->mu);
+    r = w->d_head;
+    bytes = w->d_bytes;
+    w->d_head = w->d_tail = NULL;
+    w->d_bytes = 0;
+    pthread_mutex_unlock(&w->mu);
+    while (r != NULL) {
+        cl_record *next = r->next;
+
+        cl_record_free(r);
+        r = next;
+    }
+    atomic_fetch_sub(&w->queued_bytes, bytes);
+}
+
 uint64_t cl_writer_committed(cl_writer *w)
 {
     return atomic_load(&w->committed);
@@ -450,6 +482,7 @@ uint64_t cl_writer_stop(cl_writer *w)
     pthread_mutex_unlock(&w->mu);
     if (w->started)
         pthread_join(w->thread, NULL);
+    cl_writer_reclaim(w);
     lost = w->lost;
     cl_text_close(w->text);
     /* The checkpointer's connection goes first, so that closing the

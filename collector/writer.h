@@ -55,6 +55,10 @@ void cl_writer_push(cl_writer *w, cl_record *head, cl_record *tail, size_t count
 void cl_writer_hurry(cl_writer *w);
 
 int cl_writer_full(cl_writer *w);
+/* Frees records the writer has committed; call from the I/O thread after a
+ * notify (the memory they hold counts against the queue until then). */
+void cl_writer_reclaim(cl_writer *w);
+
 uint64_t cl_writer_committed(cl_writer *w);
 void cl_writer_request_reopen(cl_writer *w);
 void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st);

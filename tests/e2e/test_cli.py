@@ -41,7 +41,7 @@ OPTIONS = {
     "socket-mode": "default 0666",
     "socket-group": "default: unchanged",
     "max-connections": "default 16384",
-    "batch-size": "default 4096",
+    "batch-size": "default 16384",
     "batch-ms": "default 25",
     "queue-bytes": "default 32M",
     "fts": "default on",

@@ -226,7 +226,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.max_entry_bytes, CL_DEFAULT_MAX_ENTRY_BYTES);
     assert_int_equal(cfg.socket_mode, 0666);
     assert_int_equal(cfg.socket_gid, -1);
-    assert_int_equal(cfg.batch_size, 4096);
+    assert_int_equal(cfg.batch_size, 16384);
     assert_int_equal(cfg.batch_ms, 25);
     assert_int_equal(cfg.queue_bytes, 32 * 1024 * 1024);
     assert_int_equal(cfg.fts, 1);
@@ -261,7 +261,7 @@ static void test_flags(void **state)
     assert_int_equal(cfg.batch_ms, 100);
     assert_int_equal(cfg.max_entry_bytes, 131072);
     /* Untouched options keep their defaults. */
-    assert_int_equal(cfg.batch_size, 4096);
+    assert_int_equal(cfg.batch_size, 16384);
     assert_int_equal(cfg.queue_bytes, 32 * 1024 * 1024);
 }
 
