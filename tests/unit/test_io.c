@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "ioloop.h"
 
 typedef struct state {
     cl_io *io;
