@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io_timer.h"
 #include "poller.h"
 
 /* Replies are small; a peer holding more than this unread stops being read
@@ -48,11 +49,7 @@ struct cl_stream {
     int throttled;          /* not read until the owner says (cl_stream_throttle) */
     cl_stream *prev, *next; /* all live streams */
     cl_stream *dead_next;
-    /* Idle limit (cl_stream_set_timeout): armed streams are on their own
-     * list so that a sweep never walks thousands of quiet connections. */
-    int timeout_ms;             /* 0: not armed */
-    long long progress_ms;      /* last byte, or last time we would not read */
-    cl_stream *t_prev, *t_next; /* armed streams */
+    cl_timer_node tn; /* idle limit (cl_stream_set_timeout), see io_timer.h */
 };
 
 typedef struct tagged {
@@ -78,10 +75,7 @@ struct cl_io {
     cl_stream *dead;
     unsigned long long refused; /* connections turned away at max_streams */
     long long turn_ms;          /* the clock, read once per turn */
-    int tick_ms;                /* on_tick period, 0: none */
-    long long next_tick_ms;
-    long long next_sweep_ms;
-    cl_stream *armed; /* streams with an idle limit */
+    cl_timers timers;           /* the tick and idle limits */
 };
 
 static void accept_some(cl_io *io);
@@ -347,41 +341,12 @@ static void update_events(cl_io *io, cl_stream *s)
     }
 }
 
-static void disarm(cl_io *io, cl_stream *s)
-{
-    if (s->timeout_ms == 0)
-        return;
-    if (s->t_prev)
-        s->t_prev->t_next = s->t_next;
-    else
-        io->armed = s->t_next;
-    if (s->t_next)
-        s->t_next->t_prev = s->t_prev;
-    s->t_prev = s->t_next = NULL;
-    s->timeout_ms = 0;
-}
-
 void cl_stream_set_timeout(cl_stream *s, int ms)
 {
     cl_io *io = s->io;
 
-    if (s->closed)
-        return;
-    if (ms <= 0) {
-        disarm(io, s);
-        return;
-    }
-    if (s->timeout_ms == 0) {
-        if (io->armed == NULL)
-            io->next_sweep_ms = now_ms() + CL_IO_SWEEP_MS;
-        s->progress_ms = io->turn_ms ? io->turn_ms : now_ms();
-        s->t_prev = NULL;
-        s->t_next = io->armed;
-        if (io->armed)
-            io->armed->t_prev = s;
-        io->armed = s;
-    }
-    s->timeout_ms = ms;
+    if (!s->closed)
+        cl_timers_arm(&io->timers, &s->tn, ms, io->turn_ms ? io->turn_ms : now_ms());
 }
 
 /* Unlinks and schedules the free; the owner hears about it through on_close. */
@@ -391,7 +356,7 @@ static void close_stream(cl_io *io, cl_stream *s, int err)
         return;
     if (io->h.on_close)
         io->h.on_close(s, err);
-    disarm(io, s);
+    cl_timers_disarm(&io->timers, &s->tn);
     s->closed = 1;
     cl_poller_del(io->poller, s->fd);
     close(s->fd);
@@ -475,7 +440,7 @@ static void read_stream(cl_io *io, cl_stream *s)
         len = PAUSED_READ_MAX;
     n = read(s->fd, buf, len);
     if (n > 0) {
-        s->progress_ms = io->turn_ms;
+        s->tn.progress_ms = io->turn_ms;
         io->h.on_read(s, (size_t)n);
     } else if (n == 0) {
         /* The owner closes when it has answered what the peer asked for. */
@@ -567,59 +532,35 @@ static void free_dead(cl_io *io)
     }
 }
 
-/* Idle limits: a stream we are not reading cannot be blamed for silence,
- * so its clock restarts; one that stayed silent while readable is over. */
-static void sweep(cl_io *io, long long now)
+static cl_stream *node_stream(cl_timer_node *n)
 {
-    cl_stream *next;
+    return (cl_stream *)((char *)n - offsetof(cl_stream, tn));
+}
 
-    for (cl_stream *s = io->armed; s != NULL; s = next) {
-        next = s->t_next;
-        if (!(s->events & CL_POLL_IN)) {
-            s->progress_ms = now;
-        } else if (now - s->progress_ms >= s->timeout_ms) {
-            disarm(io, s);
-            if (io->h.on_timeout)
-                io->h.on_timeout(s); /* may close s, never another stream */
-        }
-    }
+/* A stream we are not polling for input cannot be blamed for silence. */
+static int node_reading(cl_timer_node *n, void *ctx)
+{
+    (void)ctx;
+    return (node_stream(n)->events & CL_POLL_IN) != 0;
+}
+
+static void node_expired(cl_timer_node *n, void *ctx)
+{
+    cl_io *io = ctx;
+
+    if (io->h.on_timeout)
+        io->h.on_timeout(node_stream(n));
 }
 
 static void run_timers(cl_io *io, long long now)
 {
-    if (io->armed != NULL && now >= io->next_sweep_ms) {
-        io->next_sweep_ms = now + CL_IO_SWEEP_MS;
-        sweep(io, now);
-    }
-    if (io->tick_ms > 0 && now >= io->next_tick_ms) {
-        io->next_tick_ms = now + io->tick_ms;
-        if (io->h.on_tick)
-            io->h.on_tick(io);
-    }
-}
-
-/* Shortens a wait so that the next timer is not late. */
-static int timer_wait(const cl_io *io, long long now, int timeout_ms)
-{
-    long long due = -1;
-
-    if (io->armed != NULL)
-        due = io->next_sweep_ms;
-    if (io->tick_ms > 0 && (due < 0 || io->next_tick_ms < due))
-        due = io->next_tick_ms;
-    if (due >= 0) {
-        long long left = due > now ? due - now : 0;
-
-        if (timeout_ms < 0 || left < timeout_ms)
-            timeout_ms = (int)left;
-    }
-    return timeout_ms;
+    if (cl_timers_run(&io->timers, now, node_reading, node_expired, io) && io->h.on_tick)
+        io->h.on_tick(io);
 }
 
 void cl_io_set_tick(cl_io *io, int interval_ms)
 {
-    io->tick_ms = interval_ms > 0 ? interval_ms : 0;
-    io->next_tick_ms = now_ms() + io->tick_ms;
+    cl_timers_set_tick(&io->timers, interval_ms, now_ms());
 }
 
 unsigned long long cl_io_refused_count(cl_io *io)
@@ -639,7 +580,7 @@ int cl_io_run(cl_io *io, int timeout_ms)
     }
     if (!io->accepting && io->listen_fd >= 0 && (timeout_ms < 0 || timeout_ms > EMFILE_PAUSE_MS))
         timeout_ms = EMFILE_PAUSE_MS;
-    n = cl_poller_wait(io->poller, ev, 256, timer_wait(io, now, timeout_ms));
+    n = cl_poller_wait(io->poller, ev, 256, cl_timers_wait(&io->timers, now, timeout_ms));
     if (n < 0)
         return -1;
     io->turn_ms = now_ms();

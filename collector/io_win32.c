@@ -12,10 +12,12 @@
  * do) is understood: the end of a pipe message ends a line, as '\n' does.
  */
 #include "ioloop.h"
+#include "io_timer.h"
 
 #include <windows.h>
 
 #include <sddl.h>
+#include <stddef.h>
 #include <winternl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,12 +61,10 @@ struct cl_stream {
     int reading; /* a ReadFile is outstanding */
     int shut_rd; /* shutdown: read what is there, then end */
     io_op connect_op, read_op;
-    size_t out_pending;    /* bytes in outstanding writes */
-    int throttled;         /* not read until the owner says (cl_stream_throttle) */
-    int timeout_ms;        /* idle limit, 0: not armed */
-    long long progress_ms; /* last byte, or last time we would not read */
+    size_t out_pending; /* bytes in outstanding writes */
+    int throttled;      /* not read until the owner says (cl_stream_throttle) */
+    cl_timer_node tn;   /* idle limit (cl_stream_set_timeout), see io_timer.h */
     cl_stream *prev, *next;
-    cl_stream *t_prev, *t_next; /* armed streams */
 };
 
 struct cl_io {
@@ -82,9 +82,7 @@ struct cl_io {
     cl_stream *streams;
     int paused;
     unsigned long long refused;
-    int tick_ms;
-    long long next_tick_ms, next_sweep_ms;
-    cl_stream *armed;
+    cl_timers timers; /* the tick and idle limits */
 };
 
 static long long now_ms(void)
@@ -309,25 +307,11 @@ static void link_stream(cl_io *io, cl_stream *s)
     io->nstreams++;
 }
 
-static void disarm(cl_io *io, cl_stream *s)
-{
-    if (s->timeout_ms == 0)
-        return;
-    if (s->t_prev)
-        s->t_prev->t_next = s->t_next;
-    else
-        io->armed = s->t_next;
-    if (s->t_next)
-        s->t_next->t_prev = s->t_prev;
-    s->t_prev = s->t_next = NULL;
-    s->timeout_ms = 0;
-}
-
 static void close_stream(cl_io *io, cl_stream *s, int err)
 {
     if (s->closed)
         return;
-    disarm(io, s);
+    cl_timers_disarm(&io->timers, &s->tn);
     if (s->connected && io->h.on_close)
         io->h.on_close(s, err);
     s->closed = 1;
@@ -420,7 +404,7 @@ static void complete_read(cl_io *io, cl_stream *s, DWORD n, DWORD error)
         if (error == ERROR_SUCCESS && n > 0 && buf[n - 1] != '\n')
             buf[n++] = '\n';
         if (n > 0) {
-            s->progress_ms = now_ms();
+            s->tn.progress_ms = now_ms();
             io->h.on_read(s, n);
         }
         post_read(io, s);
@@ -506,76 +490,35 @@ static void check_drained(cl_io *io)
     }
 }
 
-/* Idle limits, as in io_posix.c: a stream we are not reading (no ReadFile
- * outstanding) cannot be blamed for silence, so its clock restarts. */
-static void run_timers(cl_io *io, long long now)
+static cl_stream *node_stream(cl_timer_node *n)
 {
-    if (io->armed != NULL && now >= io->next_sweep_ms) {
-        cl_stream *next;
-
-        io->next_sweep_ms = now + CL_IO_SWEEP_MS;
-        for (cl_stream *s = io->armed; s != NULL; s = next) {
-            next = s->t_next;
-            if (!s->reading) {
-                s->progress_ms = now;
-            } else if (now - s->progress_ms >= s->timeout_ms) {
-                disarm(io, s);
-                if (io->h.on_timeout)
-                    io->h.on_timeout(s);
-            }
-        }
-    }
-    if (io->tick_ms > 0 && now >= io->next_tick_ms) {
-        io->next_tick_ms = now + io->tick_ms;
-        if (io->h.on_tick)
-            io->h.on_tick(io);
-    }
+    return (cl_stream *)((char *)n - offsetof(cl_stream, tn));
 }
 
-static int timer_wait(const cl_io *io, long long now, int timeout_ms)
+/* A stream with no ReadFile outstanding cannot be blamed for silence. */
+static int node_reading(cl_timer_node *n, void *ctx)
 {
-    long long due = -1;
+    (void)ctx;
+    return node_stream(n)->reading;
+}
 
-    if (io->armed != NULL)
-        due = io->next_sweep_ms;
-    if (io->tick_ms > 0 && (due < 0 || io->next_tick_ms < due))
-        due = io->next_tick_ms;
-    if (due >= 0) {
-        long long left = due > now ? due - now : 0;
+static void node_expired(cl_timer_node *n, void *ctx)
+{
+    cl_io *io = ctx;
 
-        if (timeout_ms < 0 || left < timeout_ms)
-            timeout_ms = (int)left;
-    }
-    return timeout_ms;
+    if (io->h.on_timeout)
+        io->h.on_timeout(node_stream(n));
 }
 
 void cl_io_set_tick(cl_io *io, int interval_ms)
 {
-    io->tick_ms = interval_ms > 0 ? interval_ms : 0;
-    io->next_tick_ms = now_ms() + io->tick_ms;
+    cl_timers_set_tick(&io->timers, interval_ms, now_ms());
 }
 
 void cl_stream_set_timeout(cl_stream *s, int ms)
 {
-    cl_io *io = s->io;
-
-    if (s->closed)
-        return;
-    if (ms <= 0) {
-        disarm(io, s);
-        return;
-    }
-    if (s->timeout_ms == 0) {
-        if (io->armed == NULL)
-            io->next_sweep_ms = now_ms() + CL_IO_SWEEP_MS;
-        s->progress_ms = now_ms();
-        s->t_prev = NULL;
-        s->t_next = io->armed;
-        if (io->armed)
-            io->armed->t_prev = s;
-        io->armed = s;
-    }
-    s->timeout_ms = ms;
+    if (!s->closed)
+        cl_timers_arm(&s->io->timers, &s->tn, ms, now_ms());
 }
 
 void cl_stream_throttle(cl_stream *s, int on)
@@ -604,9 +547,10 @@ int cl_io_run(cl_io *io, int timeout_ms)
     ULONG n = 0;
     long long now = now_ms();
 
-    run_timers(io, now);
+    if (cl_timers_run(&io->timers, now, node_reading, node_expired, io) && io->h.on_tick)
+        io->h.on_tick(io);
     check_drained(io);
-    timeout_ms = timer_wait(io, now, timeout_ms);
+    timeout_ms = cl_timers_wait(&io->timers, now, timeout_ms);
     if (!GetQueuedCompletionStatusEx(io->iocp, ev, MAX_EVENTS, &n,
                                      timeout_ms < 0 ? INFINITE : (DWORD)timeout_ms, FALSE))
         return GetLastError() == WAIT_TIMEOUT ? 0 : -1;

@@ -51,15 +51,3 @@ int cl_address_resolve(const char *explicit_addr, char *out, size_t outlen)
     n = snprintf(out, outlen, "%s/%s.sock", dir, a);
     return (n < 0 || (size_t)n >= outlen) ? -1 : 0;
 }
-
-const char *cl_address_origin(const char *explicit_addr)
-{
-    const char *env;
-
-    if (explicit_addr != NULL && explicit_addr[0] != '\0')
-        return "--address";
-    env = getenv(CL_ADDRESS_ENV);
-    if (env != NULL && env[0] != '\0')
-        return "$" CL_ADDRESS_ENV;
-    return "default";
-}
