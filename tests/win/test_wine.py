@@ -135,6 +135,22 @@ def test_second_collector_refused():
         c.cleanup()
 
 
+def test_sdk_dll():
+    """The example application linked against libcentrallog.dll."""
+    pipe = r"\\.\pipe\cl-wine-3-%d" % os.getpid()
+    c = Collector(pipe)
+    try:
+        rc, out, err = run("hello_dll.exe", env={"CENTRALLOG_ADDRESS": pipe})
+        check(rc == 0 and "flush: success; acked 3, rejected 0, dropped 0" in out,
+              "hello_dll.exe", rc, out, err)
+        rows = c.rows("SELECT msg, fields FROM entries WHERE app = 'hello' ORDER BY id")
+        check(len(rows) == 3 and rows[1] == ("disk almost full",
+              '{"mount":"/var","used":0.93,"free_mb":512,"alert":true}'), "rows", rows)
+        check(c.stop() == 0, "graceful stop", c.stderr())
+    finally:
+        c.cleanup()
+
+
 def test_dacl_denies_generic_write():
     """The default SDDL refuses a client asking for GENERIC_WRITE (which
     includes FILE_CREATE_PIPE_INSTANCE). Wine does not enforce pipe DACLs."""
@@ -143,7 +159,7 @@ def test_dacl_denies_generic_write():
 
 
 def main():
-    tests = [test_producers_and_raw_client, test_second_collector_refused,
+    tests = [test_producers_and_raw_client, test_second_collector_refused, test_sdk_dll,
              test_dacl_denies_generic_write]
     subprocess.run(["wineserver", "-p"], env=ENV)  # one persistent server for the run
     passed = failed = 0
