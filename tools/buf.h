@@ -5,6 +5,7 @@
 #ifndef CLI_BUF_H
 #define CLI_BUF_H
 
+#include "attr.h"
 #include <stddef.h>
 
 typedef struct cli_buf {
@@ -24,9 +25,9 @@ void cli_buf_puts(cli_buf *b, const char *s);
 void cli_buf_putc(cli_buf *b, char c);
 void cli_buf_printf(cli_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
+    CL_PRINTF_LIKE(2, 3)
 #endif
-    ;
+        ;
 
 /* The contents as a C string ("" for an empty buffer). Owned by b. */
 const char *cli_buf_cstr(cli_buf *b);

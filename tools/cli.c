@@ -1,8 +1,12 @@
 /* cli.c - helpers every subcommand shares (see cli.h). */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
+#include "query.h"
 
 int cli_fail(int code, const char *cmd, const char *fmt, ...)
 {
@@ -15,4 +19,23 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return code;
+}
+
+int cli_parse_count(const char *s, int allow_all, long long *out)
+{
+    char *end;
+    long long v;
+
+    if (allow_all && strcmp(s, "all") == 0) {
+        *out = -1;
+        return 0;
+    }
+    if (s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
 }

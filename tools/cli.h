@@ -2,6 +2,7 @@
 #ifndef CL_CLI_H
 #define CL_CLI_H
 
+#include "attr.h"
 #include <stdio.h>
 
 /* Exit codes, documented in `centrallog --help`. */
@@ -29,12 +30,13 @@ int cmd_tail(const cli_global *g, int argc, char **argv);
 int cmd_stats(const cli_global *g, int argc, char **argv);
 int cmd_rejects(const cli_global *g, int argc, char **argv);
 int cmd_status(const cli_global *g, int argc, char **argv);
+int cmd_pipes(const cli_global *g, int argc, char **argv); /* Windows */
 
 /* "centrallog <cmd>: <message>" on stderr; returns code. */
 int cli_fail(int code, const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    CL_PRINTF_LIKE(3, 4)
 #endif
-    ;
+        ;
 
 #endif

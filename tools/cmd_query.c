@@ -90,25 +90,6 @@ static void usage(FILE *f, int tail)
                "1 the database cannot be read, 2 bad usage.\n");
 }
 
-int cli_parse_count(const char *s, int allow_all, long long *out)
-{
-    char *end;
-    long long v;
-
-    if (allow_all && strcmp(s, "all") == 0) {
-        *out = -1;
-        return 0;
-    }
-    if (s[0] < '0' || s[0] > '9')
-        return -1;
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (errno != 0 || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int cli_output_write(cli_output *out, size_t min, const char *cmd)
 {
     if (cli_output_flush(out, min) == 0)

@@ -15,32 +15,31 @@
 
 static void send_usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: centrallog send [OPTIONS] [MESSAGE...]\n\n"
-            "Sends one entry with MESSAGE (the arguments joined by spaces), or with no\n"
-            "MESSAGE one entry per line of standard input.\n\n"
-            "Options:\n"
-            "  -p, --level LEVEL    trace debug info notice warning error critical alert\n"
-            "                       emergency, or 0-7 (default info)\n"
-            "  -t, --app NAME       application name (default: shell)\n"
-            "  -f, --field KEY=VAL  add a field; VAL is an integer, true/false, or a string\n"
-            "                       (repeatable; KEY:s=VAL forces a string)\n"
-            "      --host NAME      host name to record (default: this machine)\n"
-            "  -s, --sync           wait for the collector's acknowledgement and fail if the\n"
-            "                       entry was rejected\n"
-            "      --timeout MS     how long to wait for delivery (default 5000)\n"
-            "  -h, --help           this help\n\n"
-            "Examples:\n"
-            "  centrallog send -p warning -t backup --field files=1200 \"backup took 2h\"\n"
-            "  journalctl -f -o cat | centrallog send -t journal\n\n"
-            "Exit status: 0 delivered, 1 rejected by the collector, 2 bad usage,\n"
-            "3 the collector could not be reached or did not acknowledge in time.\n");
+    fprintf(f, "Usage: centrallog send [OPTIONS] [MESSAGE...]\n\n"
+               "Sends one entry with MESSAGE (the arguments joined by spaces), or with no\n"
+               "MESSAGE one entry per line of standard input.\n\n"
+               "Options:\n"
+               "  -p, --level LEVEL    trace debug info notice warning error critical alert\n"
+               "                       emergency, or 0-7 (default info)\n"
+               "  -t, --app NAME       application name (default: shell)\n"
+               "  -f, --field KEY=VAL  add a field; VAL is an integer, true/false, or a string\n"
+               "                       (repeatable; KEY:s=VAL forces a string)\n"
+               "      --host NAME      host name to record (default: this machine)\n"
+               "  -s, --sync           wait for the collector's acknowledgement and fail if the\n"
+               "                       entry was rejected\n"
+               "      --timeout MS     how long to wait for delivery (default 5000)\n"
+               "  -h, --help           this help\n\n"
+               "Examples:\n"
+               "  centrallog send -p warning -t backup --field files=1200 \"backup took 2h\"\n"
+               "  journalctl -f -o cat | centrallog send -t journal\n\n"
+               "Exit status: 0 delivered, 1 rejected by the collector, 2 bad usage,\n"
+               "3 the collector could not be reached or did not acknowledge in time.\n");
 }
 
 static int parse_level(const char *s)
 {
-    static const char *const names[] = {"emergency", "alert", "critical", "error", "warning",
-                                        "notice",    "info",  "debug",    "trace"};
+    static const char *const names[] = { "emergency", "alert", "critical", "error", "warning",
+                                         "notice",    "info",  "debug",    "trace" };
 
     for (int i = 0; i < 9; i++) {
         if (strcasecmp(s, names[i]) == 0)
@@ -89,18 +88,43 @@ static int parse_field(char *arg, cl_field *f)
     return 0;
 }
 
+/* getline(3) is POSIX; this reads one line of any length portably. Returns
+ * its length without the newline, or -1 at end of input. */
+static long read_line(FILE *f, char **buf, size_t *cap)
+{
+    size_t n = 0;
+
+    for (;;) {
+        if (*cap - n < 2) {
+            size_t nc = *cap ? *cap * 2 : 256;
+            char *nb = realloc(*buf, nc);
+
+            if (nb == NULL)
+                return -1;
+            *buf = nb;
+            *cap = nc;
+        }
+        if (fgets(*buf + n, (int)(*cap - n), f) == NULL)
+            return n > 0 ? (long)n : -1;
+        n += strlen(*buf + n);
+        if (n > 0 && (*buf)[n - 1] == '\n')
+            return (long)n;
+    }
+}
+
 static int send_one(cl_logger *lg, int level, const char *msg, const cl_field *f, size_t n)
 {
-    return n ? cl_log_fields(lg, (cl_level)level, msg, f, n) : cl_log(lg, (cl_level)level, "%s", msg);
+    return n ? cl_log_fields(lg, (cl_level)level, msg, f, n)
+             : cl_log(lg, (cl_level)level, "%s", msg);
 }
 
 int cmd_send(const cli_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"level", required_argument, NULL, 'p'}, {"app", required_argument, NULL, 't'},
-        {"field", required_argument, NULL, 'f'}, {"host", required_argument, NULL, 'H'},
-        {"sync", no_argument, NULL, 's'},        {"timeout", required_argument, NULL, 'T'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+        { "level", required_argument, NULL, 'p' }, { "app", required_argument, NULL, 't' },
+        { "field", required_argument, NULL, 'f' }, { "host", required_argument, NULL, 'H' },
+        { "sync", no_argument, NULL, 's' },        { "timeout", required_argument, NULL, 'T' },
+        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
     };
     cl_field fields[MAX_FIELDS];
     size_t nfields = 0, sent = 0;
@@ -179,9 +203,9 @@ int cmd_send(const cli_global *g, int argc, char **argv)
     } else {
         char *line = NULL;
         size_t cap = 0;
-        ssize_t n;
+        long n;
 
-        while ((n = getline(&line, &cap, stdin)) >= 0) {
+        while ((n = read_line(stdin, &line, &cap)) >= 0) {
             while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
                 line[--n] = '\0';
             if (n == 0)
@@ -200,7 +224,8 @@ int cmd_send(const cli_global *g, int argc, char **argv)
                         sent, sent == 1 ? "y" : "ies", cl_strerror(rc));
     if (sync && rc == CL_EREJECTED)
         return cli_fail(CLI_FAILED, "send",
-                        "the collector rejected %" PRIu64 " of %zu entr%s; see `centrallog rejects`",
+                        "the collector rejected %" PRIu64
+                        " of %zu entr%s; see `centrallog rejects`",
                         st.rejected, sent, sent == 1 ? "y" : "ies");
     return CLI_OK;
 }

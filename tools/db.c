@@ -1,4 +1,5 @@
 /* db.c - see db.h. */
+#include "attr.h"
 #include "db.h"
 
 #include <errno.h>
@@ -53,9 +54,9 @@ static void file_uri(cli_buf *b, const char *path, const char *query)
 /* Formats the reason into err; returns CLI_FAILED. */
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
+    CL_PRINTF_LIKE(3, 4)
 #endif
-    ;
+        ;
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -17,15 +17,29 @@ typedef struct command {
     const char *summary;
 } command;
 
+/* The Windows build has, for now, the commands that talk to the collector
+ * (the reading ones use POSIX terminals and time functions). */
 static const command commands[] = {
+#ifndef _WIN32
     { "query", cmd_query, "show entries, filtered (the default command)" },
     { "tail", cmd_tail, "show the last entries and follow new ones" },
     { "stats", cmd_stats, "counts by level, app and host; entries per interval" },
     { "rejects", cmd_rejects, "lines the collector refused, and why" },
+#endif
     { "status", cmd_status, "ask the running collector how it is doing" },
     { "send", cmd_send, "send an entry from the shell (like logger(1))" },
+#ifndef _WIN32
     { "bench", cmd_bench, "measure throughput and latency through the SDK" },
+#else
+    { "pipes", cmd_pipes, "list named pipes and describe the collector's" },
+#endif
 };
+
+#ifndef _WIN32
+static const cli_command_fn default_command = cmd_query;
+#else
+static const cli_command_fn default_command = NULL;
+#endif
 
 static void usage(FILE *f)
 {
@@ -118,8 +132,12 @@ int main(int argc, char **argv)
     argc = take_globals(&g, argc, argv);
     if (argc < 0)
         return CLI_USAGE;
+    if (argc < 2 && default_command == NULL) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
     if (argc < 2)
-        return cmd_query(&g, 1, query_argv);
+        return default_command(&g, 1, query_argv);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return CLI_OK;
@@ -130,14 +148,19 @@ int main(int argc, char **argv)
     }
     /* An option first: the options of the default command. argv[0] stands
      * in for the command name that getopt skips. */
-    if (argv[1][0] == '-')
-        return cmd_query(&g, argc, argv);
+    if (argv[1][0] == '-' && default_command != NULL)
+        return default_command(&g, argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(&g, argc - 1, argv + 1);
     }
-    return cli_fail(CLI_USAGE, NULL,
-                    "unknown command '%s'; commands: query, tail, stats, rejects, status, send, "
-                    "bench (see --help)",
-                    argv[1]);
+    {
+        char names[256] = "";
+
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     commands[i].name);
+        return cli_fail(CLI_USAGE, NULL, "unknown command '%s'; commands: %s (see --help)", argv[1],
+                        names);
+    }
 }

@@ -51,9 +51,15 @@ class Collector:
                                           self.tmp, *flags),
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self.err, env=ENV)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while True:
-            rc, out, err = run("pipe_client.exe", pipe, 0, timeout=60)
+            try:
+                rc, out, err = run("pipe_client.exe", pipe, 0, timeout=10)
+            except subprocess.TimeoutExpired:
+                # Seen now and then on a freshly started wineserver: the probe
+                # process itself never gets going. Say so and probe again.
+                print("note: a readiness probe hung under Wine; retrying", flush=True)
+                rc, out, err = -1, "", "probe timed out"
             if rc == 0:
                 return
             check(self.proc.poll() is None, "centrallogd.exe exited during start-up",
@@ -151,6 +157,35 @@ def test_sdk_dll():
         c.cleanup()
 
 
+def test_cli():
+    """centrallog.exe send (arguments and a pipeline), status, pipes; exit
+    codes when no collector answers."""
+    pipe = r"\\.\pipe\cl-wine-4-%d" % os.getpid()
+    c = Collector(pipe)
+    try:
+        rc, out, err = run("centrallog.exe", "--address", pipe, "send", "--sync", "-t", "wine-cli",
+                           "-f", "n=3", "hello", "from", "wine")
+        check(rc == 0, "send --sync", rc, out, err)
+        p = subprocess.run(wine("centrallog.exe", "--address", pipe, "send", "-t", "wine-pipe"),
+                           input=b"l1\nl2\n", capture_output=True, env=ENV, timeout=60)
+        check(p.returncode == 0, "send from a pipeline", p.stdout, p.stderr)
+        rows = c.rows("SELECT app, msg, fields FROM entries WHERE app LIKE 'wine-%' ORDER BY id")
+        check(rows == [("wine-cli", "hello from wine", '{"n":3}'), ("wine-pipe", "l1", None),
+                       ("wine-pipe", "l2", None)], "rows", rows)
+        rc, out, err = run("centrallog.exe", "--address", pipe, "status")
+        check(rc == 0 and "accepted     3" in out, "status", rc, out, err)
+        rc, out, err = run("centrallog.exe", "--address", pipe, "pipes")
+        check(rc == 0 and "type       message" in out, "pipes", rc, out, err)
+        rc, out, err = run("centrallog.exe", "--address", pipe + "-none", "status")
+        check(rc == 3 and "no collector" in err, "status without a collector", rc, err)
+        rc, out, err = run("centrallog.exe", "--address", pipe + "-none", "send", "--timeout",
+                           "300", "x")
+        check(rc == 3 and "not delivered" in err, "send without a collector", rc, err)
+        check(c.stop() == 0, "graceful stop", c.stderr())
+    finally:
+        c.cleanup()
+
+
 def test_dacl_denies_generic_write():
     """The default SDDL refuses a client asking for GENERIC_WRITE (which
     includes FILE_CREATE_PIPE_INSTANCE). Wine does not enforce pipe DACLs."""
@@ -160,7 +195,7 @@ def test_dacl_denies_generic_write():
 
 def main():
     tests = [test_producers_and_raw_client, test_second_collector_refused, test_sdk_dll,
-             test_dacl_denies_generic_write]
+             test_cli, test_dacl_denies_generic_write]
     subprocess.run(["wineserver", "-p"], env=ENV)  # one persistent server for the run
     passed = failed = 0
     try:
