@@ -21,10 +21,11 @@ import resource
 import selectors
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import ask, start_collector
 
 LINE = ('{"app":"flood-%d","level":"info","host":"web-01","msg":"flood entry %%d from socket '
         '%d with some text to make it a typical size","fields":{"n":%%d,"region":"eu-west-1"}}\n')
@@ -89,27 +90,12 @@ def rss_of(pid):
     return cur, hwm
 
 
-def ask(addr, req):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(addr)
-    s.sendall((json.dumps(req) + "\n").encode())
-    r = json.loads(s.makefile("rb").readline())
-    s.close()
-    return r
-
-
 def one_run(args, cap):
     tmp = tempfile.mkdtemp(prefix="cl-flood-", dir="/tmp")
     addr = os.path.join(tmp, "c.sock")
-    d = subprocess.Popen([os.path.join(args.bin, "centrallogd"), "--address", addr,
-                          "--data-dir", tmp, "--quiet", "--queue-bytes", cap,
-                          "--rate-limit-burst", "0", "--max-connections", str(args.sockets + 16)]
-                         + args.collector_args)
+    d = start_collector(args.bin, tmp, addr, "--queue-bytes", cap, "--max-connections",
+                        str(args.sockets + 16), *args.collector_args)
     try:
-        for _ in range(500):
-            if os.path.exists(addr):
-                break
-            time.sleep(0.01)
         time.sleep(0.1)
         base, _ = rss_of(d.pid)
         ready, go, out = mp.Semaphore(0), mp.Event(), mp.Queue()

@@ -21,10 +21,11 @@ import resource
 import shutil
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import ask, start_collector
 
 MSG = '{"app":"idle-bench-%d","level":"info","host":"web-01","msg":"request %d handled in 12 ms",' \
       '"fields":{"order":%d,"status":200}}\n'
@@ -64,26 +65,11 @@ def idler(addr, n, ready, done):
         s.close()
 
 
-def ask(addr, req):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(addr)
-    s.sendall((json.dumps(req) + "\n").encode())
-    r = json.loads(s.makefile("rb").readline())
-    s.close()
-    return r
-
-
 def one_round(args, idle):
     tmp = tempfile.mkdtemp(prefix="cl-idle-", dir="/tmp")
     addr = os.path.join(tmp, "c.sock")
-    d = subprocess.Popen([os.path.join(args.bin, "centrallogd"), "--address", addr,
-                          "--data-dir", tmp, "--quiet", "--rate-limit-burst", "0"]
-                         + args.collector_args)
+    d = start_collector(args.bin, tmp, addr, *args.collector_args)
     try:
-        for _ in range(500):
-            if os.path.exists(addr):
-                break
-            time.sleep(0.01)
         time.sleep(0.1)
         idle_ready, idle_done = mp.Semaphore(0), mp.Event()
         h = None

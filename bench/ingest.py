@@ -13,7 +13,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -22,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+from benchlib import ask, cpu_model, start_collector
 
 MSG = ("request handled path=/api/v1/orders/{i} status=200 duration_ms=12.5 "
        "user=u{u} producer={p}")
@@ -66,24 +67,9 @@ def proc_stats(pid):
     return cpu, hwm
 
 
-def ask(addr, req):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(addr)
-    s.sendall((json.dumps(req) + "\n").encode())
-    r = json.loads(s.makefile("rb").readline())
-    s.close()
-    return r
-
-
 def one_round(args, tmp):
     addr = os.path.join(tmp, "bench.sock")
-    cmd = [os.path.join(args.bin, "centrallogd"), "--address", addr, "--data-dir", tmp,
-           "--quiet", "--rate-limit-burst", "0"] + args.collector_args  # measure ingest, not limits
-    d = subprocess.Popen(cmd)
-    for _ in range(200):
-        if os.path.exists(addr):
-            break
-        time.sleep(0.02)
+    d = start_collector(args.bin, tmp, addr, *args.collector_args)
     per = args.entries // args.producers
     ready, go, results = mp.Semaphore(0), mp.Event(), mp.Queue()
     procs = [mp.Process(target=producer, args=(addr, p, per, ready, go, results))
@@ -122,17 +108,6 @@ def baseline(args, tmp):
     out = subprocess.run([os.path.join(args.bin, "cl-bench-sqlite"), db, str(args.entries)],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main():

@@ -1,5 +1,6 @@
 /* cli.c - helpers every subcommand shares (see cli.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,4 +39,11 @@ int cli_parse_count(const char *s, int allow_all, long long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+int cli_option_error(const char *cmd, int c, char **argv)
+{
+    if (c == ':')
+        return cli_fail(CLI_USAGE, cmd, "option '%s' needs a value; see --help", argv[optind - 1]);
+    return cli_fail(CLI_USAGE, cmd, "unknown option '%s'; see --help", argv[optind - 1]);
 }

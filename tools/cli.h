@@ -23,6 +23,10 @@ typedef struct cli_global {
 
 typedef int (*cli_command_fn)(const cli_global *g, int argc, char **argv);
 
+/* The getopt error of a subcommand: c is ':' (a missing value) or anything
+ * else (an unknown option, argv[optind - 1]). Returns CLI_USAGE. */
+int cli_option_error(const char *cmd, int c, char **argv);
+
 int cmd_send(const cli_global *g, int argc, char **argv);
 int cmd_bench(const cli_global *g, int argc, char **argv);
 int cmd_query(const cli_global *g, int argc, char **argv);

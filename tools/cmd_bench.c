@@ -42,14 +42,15 @@ static double now_s(void)
 
 static void bench_usage(FILE *f)
 {
-    fprintf(f, "Usage: centrallog bench [-P PRODUCERS] [-n ENTRIES] [-s BYTES] [--json]\n\n"
-               "Runs PRODUCERS processes (default 4), each logging ENTRIES entries (default\n"
-               "100000) with a message of BYTES bytes (default 200) through libcentrallog into\n"
-               "the running collector, then measures log-to-commit latency with\n"
-               "--latency-samples single flushed entries per producer (default 200).\n"
-               "Entries go to app \"centrallog-bench\"; use a scratch collector if that matters.\n\n"
-               "Exit status: 0 done, 1 entries were lost or rejected, 2 bad usage,\n"
-               "3 no collector reachable.\n");
+    fprintf(f,
+            "Usage: centrallog bench [-P PRODUCERS] [-n ENTRIES] [-s BYTES] [--json]\n\n"
+            "Runs PRODUCERS processes (default 4), each logging ENTRIES entries (default\n"
+            "100000) with a message of BYTES bytes (default 200) through libcentrallog into\n"
+            "the running collector, then measures log-to-commit latency with\n"
+            "--latency-samples single flushed entries per producer (default 200).\n"
+            "Entries go to app \"centrallog-bench\"; use a scratch collector if that matters.\n\n"
+            "Exit status: 0 done, 1 entries were lost or rejected, 2 bad usage,\n"
+            "3 no collector reachable.\n");
 }
 
 static void producer(const cli_global *g, const bench_opts *b, int id, shared *sh, int go_fd)
@@ -124,12 +125,15 @@ static void progress(const shared *sh, long total)
 int cmd_bench(const cli_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"producers", required_argument, NULL, 'P'}, {"entries", required_argument, NULL, 'n'},
-        {"size", required_argument, NULL, 's'},      {"latency-samples", required_argument, NULL, 'L'},
-        {"json", no_argument, NULL, 'j'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        { "producers", required_argument, NULL, 'P' },
+        { "entries", required_argument, NULL, 'n' },
+        { "size", required_argument, NULL, 's' },
+        { "latency-samples", required_argument, NULL, 'L' },
+        { "json", no_argument, NULL, 'j' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
     };
-    bench_opts b = {4, 200, 0, 100000, 200};
+    bench_opts b = { 4, 200, 0, 100000, 200 };
     struct rusage ru;
     int go[2], c, tty = isatty(2);
     shared *sh;
@@ -164,8 +168,8 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
                             argv[optind - 1]);
         }
     }
-    if (b.producers < 1 || b.producers > 256 || b.entries < 1 || b.size < 16 ||
-        b.size > 60000 || b.latency_samples < 0 || b.latency_samples > 100000)
+    if (b.producers < 1 || b.producers > 256 || b.entries < 1 || b.size < 16 || b.size > 60000 ||
+        b.latency_samples < 0 || b.latency_samples > 100000)
         return cli_fail(CLI_USAGE, "bench",
                         "expected 1-256 producers, >= 1 entries, 16-60000 bytes, "
                         "0-100000 latency samples");

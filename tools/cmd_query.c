@@ -150,14 +150,7 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
 {
     enum { OPT_LIMIT = 0x200, OPT_UTC, OPT_EXPLAIN };
     static const struct option opts[] = {
-        { "since", required_argument, NULL, CLI_OPT_SINCE },
-        { "until", required_argument, NULL, CLI_OPT_UNTIL },
-        { "level", required_argument, NULL, CLI_OPT_LEVEL },
-        { "app", required_argument, NULL, CLI_OPT_APP },
-        { "host", required_argument, NULL, CLI_OPT_HOST },
-        { "pid", required_argument, NULL, CLI_OPT_PID },
-        { "grep", required_argument, NULL, CLI_OPT_GREP },
-        { "field", required_argument, NULL, CLI_OPT_FIELD },
+        CLI_FILTER_LONG_OPTIONS,
         { "lines", required_argument, NULL, 'n' },
         { "reverse", no_argument, NULL, 'r' },
         { "limit", required_argument, NULL, OPT_LIMIT },
@@ -220,10 +213,8 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
             usage(stdout, o->tail);
             return -1;
         case ':':
-            return cli_fail(CLI_USAGE, cmd, "option '%s' needs a value; see --help",
-                            argv[optind - 1]);
         case '?':
-            return cli_fail(CLI_USAGE, cmd, "unknown option '%s'; see --help", argv[optind - 1]);
+            return cli_option_error(cmd, c, argv);
         default:
             if (cli_filter_option(&o->f, c, optarg, NULL, err, sizeof err) < 0)
                 return cli_fail(CLI_USAGE, cmd, "%s", err);

@@ -176,12 +176,8 @@ static int parse_args(ropts *o, int argc, char **argv)
         case 'h':
             usage(stdout);
             return -1;
-        case ':':
-            return cli_fail(CLI_USAGE, "rejects", "option '%s' needs a value; see --help",
-                            argv[optind - 1]);
         default:
-            return cli_fail(CLI_USAGE, "rejects", "unknown option '%s'; see --help",
-                            argv[optind - 1]);
+            return cli_option_error("rejects", c, argv);
         }
     }
     if (optind < argc)

@@ -82,14 +82,7 @@ static int parse_args(sopts *o, int argc, char **argv)
 {
     enum { OPT_BY = 0x200, OPT_TOP, OPT_WIDTH, OPT_UTC, OPT_EXPLAIN };
     static const struct option opts[] = {
-        { "since", required_argument, NULL, CLI_OPT_SINCE },
-        { "until", required_argument, NULL, CLI_OPT_UNTIL },
-        { "level", required_argument, NULL, CLI_OPT_LEVEL },
-        { "app", required_argument, NULL, CLI_OPT_APP },
-        { "host", required_argument, NULL, CLI_OPT_HOST },
-        { "pid", required_argument, NULL, CLI_OPT_PID },
-        { "grep", required_argument, NULL, CLI_OPT_GREP },
-        { "field", required_argument, NULL, CLI_OPT_FIELD },
+        CLI_FILTER_LONG_OPTIONS,
         { "by", required_argument, NULL, OPT_BY },
         { "top", required_argument, NULL, OPT_TOP },
         { "output", required_argument, NULL, 'o' },
@@ -149,11 +142,8 @@ static int parse_args(sopts *o, int argc, char **argv)
             usage(stdout);
             return -1;
         case ':':
-            return cli_fail(CLI_USAGE, "stats", "option '%s' needs a value; see --help",
-                            argv[optind - 1]);
         case '?':
-            return cli_fail(CLI_USAGE, "stats", "unknown option '%s'; see --help",
-                            argv[optind - 1]);
+            return cli_option_error("stats", c, argv);
         default:
             if (cli_filter_option(&o->f, c, optarg, NULL, err, sizeof err) < 0)
                 return cli_fail(CLI_USAGE, "stats", "%s", err);

@@ -85,12 +85,8 @@ static int parse_args(stopts *o, int argc, char **argv)
         case 'h':
             usage(stdout);
             return -1;
-        case ':':
-            return cli_fail(CLI_USAGE, "status", "option '%s' needs a value; see --help",
-                            argv[optind - 1]);
         default:
-            return cli_fail(CLI_USAGE, "status", "unknown option '%s'; see --help",
-                            argv[optind - 1]);
+            return cli_option_error("status", c, argv);
         }
     }
     if (optind < argc)

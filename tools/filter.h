@@ -105,6 +105,20 @@ enum {
     CLI_OPT_FIELD,
 };
 
+/* The getopt_long entries of the filters above, shared by query/tail and
+ * stats so that both spell every filter the same way. */
+#define CLI_FILTER_LONG_OPTIONS                                                                    \
+    { "since", required_argument, NULL, CLI_OPT_SINCE },                                           \
+        { "until", required_argument, NULL, CLI_OPT_UNTIL },                                       \
+        { "level", required_argument, NULL, CLI_OPT_LEVEL },                                       \
+        { "app", required_argument, NULL, CLI_OPT_APP },                                           \
+        { "host", required_argument, NULL, CLI_OPT_HOST },                                         \
+        { "pid", required_argument, NULL, CLI_OPT_PID },                                           \
+        { "grep", required_argument, NULL, CLI_OPT_GREP },                                         \
+    {                                                                                              \
+        "field", required_argument, NULL, CLI_OPT_FIELD                                            \
+    }
+
 /* Applies one filter option. Returns 1 when it was applied, 0 when opt is not
  * a filter option, -1 when arg is bad (err then holds one line naming the
  * option and what it accepts). */
