@@ -427,7 +427,7 @@ def test_database_problems():
         p = files["newer"] = os.path.join(d, "newer.db")
         shutil.copy(KNOWN, p)
         con = sqlite3.connect(p)
-        con.execute("PRAGMA user_version = 2")
+        con.execute("PRAGMA user_version = 3")
         con.commit()
         con.close()
         before = {k: sha256(v) for k, v in files.items()}
@@ -437,7 +437,7 @@ def test_database_problems():
             "empty": "%s is an empty file, not a CentralLog database",
             "foreign": "%s is an SQLite database but not a CentralLog one (application_id 0); "
                        "point --db at the collector's centrallog.db",
-            "newer": "%s has schema version 2, newer than this centrallog reads (1); use a newer "
+            "newer": "%s has schema version 3, newer than this centrallog reads (2); use a newer "
                      "centrallog",
         }
         for k, msg in expect.items():
