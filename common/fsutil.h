@@ -39,8 +39,11 @@ int cl_truncate_fd(int fd, uint64_t len);
  * another file (rotated or removed behind our back). */
 typedef struct cl_file_id {
     uint64_t dev, ino;
-    uint64_t size; /* of the descriptor's file, for cl_file_id_fd */
+    uint64_t size;
+    int is_dir;
 } cl_file_id;
+/* Both return 0, or -1 with errno (ENOENT: no such file). Paths are UTF-8 on
+ * every platform. */
 int cl_file_id_fd(int fd, cl_file_id *id);
 int cl_file_id_path(const char *path, cl_file_id *id);
 

@@ -58,6 +58,7 @@ static void fill_id(const struct stat *sb, cl_file_id *id)
     id->dev = (uint64_t)sb->st_dev;
     id->ino = (uint64_t)sb->st_ino;
     id->size = (uint64_t)sb->st_size;
+    id->is_dir = S_ISDIR(sb->st_mode);
 }
 
 int cl_file_id_fd(int fd, cl_file_id *id)

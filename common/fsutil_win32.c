@@ -135,6 +135,7 @@ static void fill_id(const BY_HANDLE_FILE_INFORMATION *fi, cl_file_id *id)
     id->dev = fi->dwVolumeSerialNumber;
     id->ino = ((uint64_t)fi->nFileIndexHigh << 32) | fi->nFileIndexLow;
     id->size = ((uint64_t)fi->nFileSizeHigh << 32) | fi->nFileSizeLow;
+    id->is_dir = (fi->dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
 }
 
 int cl_file_id_fd(int fd, cl_file_id *id)
@@ -159,8 +160,14 @@ int cl_file_id_path(const char *path, cl_file_id *id)
     h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                     OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
     free(w);
-    if (h == INVALID_HANDLE_VALUE)
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+
+        errno = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? ENOENT
+                : e == ERROR_ACCESS_DENIED                             ? EACCES
+                                                                       : EIO;
         return -1;
+    }
     if (GetFileInformationByHandle(h, &fi)) {
         fill_id(&fi, id);
         rc = 0;

@@ -1,8 +1,9 @@
-/* cmd_bench.c - `centrallog bench`: P producer processes x M entries of S
+/* cmd_bench.c - `centrallog bench`: P producers x M entries of S
  * bytes through the SDK into a running collector. Reports throughput (from a
  * common start to the last acknowledgement, i.e. committed to both sinks),
  * the producers' CPU time, and the latency of a log call until the collector
- * has committed it (a paced phase of single entries, each flushed). */
+ * has committed it (a paced phase of single entries, each flushed). The
+ * producers are processes on POSIX and threads on Windows (bench.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -11,25 +12,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "bench.h"
 #include "centrallog.h"
 #include "cli.h"
+#include "platform.h"
 
-typedef struct shared {
+typedef struct shared_state {
     atomic_uint_fast64_t logged; /* progress, summed over producers */
     atomic_int failed;
     double start_s, end_s[256];
     double lat_us[]; /* latency samples, producer-major */
-} shared;
+} shared_state;
 
 typedef struct bench_opts {
     int producers, latency_samples, json;
     long entries, size;
+    const char *address;
 } bench_opts;
 
 static double now_s(void)
@@ -44,7 +44,8 @@ static void bench_usage(FILE *f)
 {
     fprintf(f,
             "Usage: centrallog bench [-P PRODUCERS] [-n ENTRIES] [-s BYTES] [--json]\n\n"
-            "Runs PRODUCERS processes (default 4), each logging ENTRIES entries (default\n"
+            "Runs PRODUCERS processes (threads on Windows; default 4), each logging ENTRIES\n"
+            "entries (default"
             "100000) with a message of BYTES bytes (default 200) through libcentrallog into\n"
             "the running collector, then measures log-to-commit latency with\n"
             "--latency-samples single flushed entries per producer (default 200).\n"
@@ -53,22 +54,25 @@ static void bench_usage(FILE *f)
             "3 no collector reachable.\n");
 }
 
-static void producer(const cli_global *g, const bench_opts *b, int id, shared *sh, int go_fd)
+/* One producer: its own logger, hence its own connection. Returns 0, or 1
+ * when it could not start; lost entries are counted in sh->failed. */
+static int producer(void *shared, int id, const void *arg)
 {
+    const bench_opts *b = arg;
+    shared_state *sh = shared;
     cl_options o;
     cl_logger *lg;
     cl_stats st;
     char *msg = malloc((size_t)b->size + 1);
-    char c;
 
     cl_options_init(&o);
-    o.address = g->address;
-    if (msg == NULL || cl_open(&lg, "centrallog-bench", &o) != CL_OK)
-        _exit(1);
+    o.address = b->address;
+    if (msg == NULL || cl_open(&lg, "centrallog-bench", &o) != CL_OK) {
+        free(msg);
+        return 1;
+    }
     memset(msg, 'x', (size_t)b->size);
     msg[b->size] = '\0';
-    if (read(go_fd, &c, 1) < 0)
-        _exit(1);
     for (long i = 0; i < b->entries; i++) {
         char head[32];
         int n = snprintf(head, sizeof head, "p%d #%ld ", id, i);
@@ -95,7 +99,7 @@ static void producer(const cli_global *g, const bench_opts *b, int id, shared *s
         atomic_fetch_add(&sh->failed, 1);
     cl_close(lg);
     free(msg);
-    _exit(0);
+    return 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -112,7 +116,7 @@ static double pct(const double *v, size_t n, double p)
     return n ? v[i ? i - 1 : 0] : 0;
 }
 
-static void progress(const shared *sh, long total)
+static void progress(const shared_state *sh, long total)
 {
     uint64_t done = atomic_load(&sh->logged);
     int width = 40, fill = (int)(width * (double)(done > (uint64_t)total ? (uint64_t)total : done) /
@@ -133,11 +137,13 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    bench_opts b = { 4, 200, 0, 100000, 200 };
-    struct rusage ru;
-    int go[2], c, tty = isatty(2);
-    shared *sh;
-    size_t shsize, nlat;
+    bench_opts b = { 4, 200, 0, 100000, 200, NULL };
+    int c, tty = cli_is_terminal(stderr);
+    char err[256];
+    bench_team *team;
+    shared_state *sh;
+    void *mem;
+    size_t nlat;
     double end = 0, cpu, secs;
     long total;
 
@@ -189,47 +195,31 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
         if (rc != CL_OK)
             return cli_fail(CLI_UNREACHABLE, "bench", "no collector answered: %s", cl_strerror(rc));
     }
+    b.address = g->address;
     nlat = (size_t)b.producers * (size_t)b.latency_samples;
-    shsize = sizeof *sh + nlat * sizeof(double);
-    sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (sh == MAP_FAILED || pipe(go) != 0)
-        return cli_fail(CLI_FAILED, "bench", "cannot set up: %s", strerror(errno));
-    for (int p = 0; p < b.producers; p++) {
-        pid_t pid = fork();
-
-        if (pid == 0) {
-            close(go[1]);
-            producer(g, &b, p, sh, go[0]);
-        }
-        if (pid < 0)
-            return cli_fail(CLI_FAILED, "bench", "fork: %s", strerror(errno));
-    }
-    close(go[0]);
-    usleep(200000); /* let every producer connect before the clock starts */
+    team = bench_team_start(b.producers, producer, &b, sizeof *sh + nlat * sizeof(double), &mem,
+                            err, sizeof err);
+    if (team == NULL)
+        return cli_fail(CLI_FAILED, "bench", "%s", err);
+    sh = mem;
+    cli_sleep_ms(200); /* let every producer connect before the clock starts */
     sh->start_s = now_s();
-    close(go[1]); /* releases every producer at once */
+    bench_team_release(team);
     total = b.entries * b.producers;
-    for (int left = b.producers; left > 0;) {
-        int st;
-        pid_t w = waitpid(-1, &st, tty ? WNOHANG : 0);
-
-        if (w > 0) {
-            left--;
-            if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-                atomic_fetch_add(&sh->failed, 1);
-        } else if (tty) {
+    while (bench_team_reap(team, !tty) > 0) {
+        if (tty) {
             progress(sh, total);
-            usleep(100000);
+            cli_sleep_ms(100);
         }
     }
     if (tty)
         fprintf(stderr, "\r%60s\r", "");
+    if (bench_team_failures(team))
+        atomic_fetch_add(&sh->failed, bench_team_failures(team));
     for (int p = 0; p < b.producers; p++)
         end = sh->end_s[p] > end ? sh->end_s[p] : end;
     secs = end - sh->start_s;
-    getrusage(RUSAGE_CHILDREN, &ru);
-    cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    cpu = bench_team_cpu(team);
     qsort(sh->lat_us, nlat, sizeof(double), cmp_double);
     if (b.json) {
         printf("{\"producers\":%d,\"entries\":%ld,\"size\":%ld,\"seconds\":%.3f,"
@@ -255,6 +245,6 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
                    atomic_load(&sh->failed));
     }
     c = atomic_load(&sh->failed) ? CLI_FAILED : CLI_OK;
-    munmap(sh, shsize);
+    bench_team_free(team);
     return c;
 }

@@ -8,17 +8,17 @@
 #include <errno.h>
 #include <stdint.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
 #include "db.h"
 #include "filter.h"
+#include "fsutil.h"
 #include "output.h"
+#include "platform.h"
 #include "query.h"
 #include "timefmt.h"
 
@@ -34,13 +34,6 @@ typedef struct qopts {
     int lines_set, reverse, follow, utc, explain, tail;
     cli_format fmt;
 } qopts;
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
 
 static void usage(FILE *f, int tail)
 {
@@ -438,21 +431,15 @@ typedef struct follower {
     qopts *o;
     sqlite3_stmt *poll;
     cli_sql q;
-    long long last; /* highest id seen */
-    dev_t dev;      /* the file we have open, to notice a replaced one */
-    ino_t ino;
+    long long last;  /* highest id seen */
+    cl_file_id file; /* the file we have open, to notice a replaced one */
     int failures;
     const char *cmd;
 } follower;
 
 static void remember_file(follower *fw)
 {
-    struct stat sb;
-
-    if (stat(fw->db.path, &sb) == 0) {
-        fw->dev = sb.st_dev;
-        fw->ino = sb.st_ino;
-    }
+    cl_file_id_path(fw->db.path, &fw->file);
 }
 
 /* The poll statement: rows in (last, max] that match, in arrival order.
@@ -541,19 +528,12 @@ static int poll_once(follower *fw, cli_output *out)
     return limit_reached(fw->o, out) ? CLI_OK : POLL_AGAIN;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-    /* A signal ends the sleep early (no SA_RESTART): Ctrl-C is prompt. */
-    nanosleep(&ts, NULL);
-}
-
 static int file_replaced(follower *fw)
 {
-    struct stat sb;
+    cl_file_id now;
 
-    return stat(fw->db.path, &sb) == 0 && (sb.st_dev != fw->dev || sb.st_ino != fw->ino);
+    return cl_file_id_path(fw->db.path, &now) == 0 &&
+           (now.dev != fw->file.dev || now.ino != fw->file.ino);
 }
 
 /* Polls until a signal, the --limit, or a failure to write. The database may
@@ -562,12 +542,12 @@ static int follow(follower *fw, cli_output *out)
 {
     int warned = 0;
 
-    while (!stop_signal) {
+    while (!cli_stop_requested()) {
         int rc;
 
         if (fw->db.h == NULL || file_replaced(fw)) {
             if (reopen(fw, fw->db.h != NULL, &warned) != 0) {
-                sleep_ms(1000);
+                cli_sleep_ms(1000);
                 continue;
             }
         }
@@ -583,20 +563,9 @@ static int follow(follower *fw, cli_output *out)
             fw->poll = NULL;
             cli_db_close(&fw->db);
         }
-        sleep_ms(POLL_MS);
+        cli_sleep_ms(POLL_MS);
     }
     return CLI_OK;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* ---------------------------------------------------------------- main */
@@ -650,7 +619,7 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
         goto done;
     }
     if (o->follow) {
-        catch_signals();
+        cli_catch_stop();
         /* The first rows and the id to follow from come from one snapshot. */
         sqlite3_exec(fw.db.h, "BEGIN", NULL, NULL, NULL);
         fw.last = cli_db_max_id(&fw.db);
@@ -700,7 +669,7 @@ int cli_query_main(const cli_global *g, int argc, char **argv, int tail)
     o.fmt = CLI_FMT_SHORT;
     /* A reader that goes away (head, less quitting) is the normal end of a
      * stream: see EPIPE in cli_output_write. */
-    signal(SIGPIPE, SIG_IGN);
+    cli_ignore_broken_pipe();
     rc = parse_args(&o, argc, argv, cmd);
     if (rc == CLI_OK)
         rc = run(&o, g, cmd);

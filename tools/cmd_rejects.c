@@ -3,7 +3,6 @@
  * definition whatever a producer sent). */
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "escape.h"
 #include "filter.h"
 #include "output.h"
+#include "platform.h"
 #include "query.h"
 #include "timefmt.h"
 
@@ -505,7 +505,7 @@ int cmd_rejects(const cli_global *g, int argc, char **argv)
     cli_filter_init(&o.f);
     o.lines = o.limit = -1;
     o.fmt = CLI_FMT_SHORT;
-    signal(SIGPIPE, SIG_IGN);
+    cli_ignore_broken_pipe();
     rc = parse_args(&o, argc, argv);
     if (rc != CLI_OK) {
         rc = rc < 0 ? CLI_OK : rc;

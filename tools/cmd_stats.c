@@ -9,15 +9,11 @@
  * boundaries in local time, DST included. */
 #include <getopt.h>
 #include <inttypes.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "aggmap.h"
 #include "cli.h"
@@ -26,6 +22,7 @@
 #include "filter.h"
 #include "level.h"
 #include "output.h"
+#include "platform.h"
 #include "query.h"
 #include "timefmt.h"
 
@@ -264,7 +261,7 @@ static int64_t scalar(sqlite3 *h, const char *sql, int *ok)
  * threads). [*lo, *hi) is the time range to split. */
 static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
 {
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    long cpus = cli_cpu_count();
     int ok = 1;
 
     if (cpus < 2 || f->grep != NULL)
@@ -510,16 +507,6 @@ static void zone_name(int64_t at, int utc, char *out, size_t len)
         snprintf(out, len, "UTC%c%02ld:%02ld", tm.gmtoff < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }
 
-/* Whether the terminal can show U+2588 FULL BLOCK. */
-static int utf8_locale(void)
-{
-    const char *cs;
-
-    setlocale(LC_CTYPE, "");
-    cs = nl_langinfo(CODESET);
-    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
-}
-
 static void put_blocks(cli_buf *b, long n, const char *block, const char *color)
 {
     if (n <= 0)
@@ -556,7 +543,7 @@ static void bar(cli_buf *b, const bucket *k, int64_t max, int width, int color, 
 
 static void text_chart(cli_buf *b, const bucket *k, long n, int unit, const sopts *o, int color)
 {
-    const char *block = utf8_locale() ? "\xe2\x96\x88" : "#";
+    const char *block = cli_terminal_utf8() ? "\xe2\x96\x88" : "#";
     int64_t max = 0;
     int cw, lw = unit == CLI_UNIT_DAY ? 10 : 16, width;
     char label[40], zone[48], num[24];
@@ -697,11 +684,9 @@ static void json_report(cli_buf *b, const stats *s, const sopts *o, const bucket
 
 static int terminal_width(void)
 {
-    struct winsize ws;
+    int cols = cli_terminal_columns(stdout);
 
-    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
-        return ws.ws_col;
-    return 80;
+    return cols >= 40 ? cols : 80;
 }
 
 static int report(const sopts *o, stats *s, int color)

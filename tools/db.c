@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "buf.h"
+#include "fsutil.h"
 
 static char default_path[4096];
 
@@ -127,10 +127,10 @@ static int needs_immutable(int rc)
 static void warn_unseen_wal(const cli_db *db)
 {
     char wal[4200];
-    struct stat sb;
+    cl_file_id sb;
 
     snprintf(wal, sizeof wal, "%s-wal", db->path);
-    if (stat(wal, &sb) == 0 && sb.st_size > 0)
+    if (cl_file_id_path(wal, &sb) == 0 && sb.size > 0)
         fprintf(stderr,
                 "centrallog: note: %s is read as a snapshot (no write access to create its "
                 "-shm file); entries still in %s are not shown\n",
@@ -176,19 +176,19 @@ static int missing(const cli_db *db, char *err, size_t errlen, int e)
 int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen)
 {
     long long appid = 0, version = 0;
-    struct stat sb;
+    cl_file_id sb;
     int rc;
 
     memset(db, 0, sizeof *db);
     db->path = cli_db_path(g, &db->origin);
-    if (stat(db->path, &sb) != 0)
+    if (cl_file_id_path(db->path, &sb) != 0)
         return missing(db, err, errlen, errno);
-    if (S_ISDIR(sb.st_mode))
+    if (sb.is_dir)
         return fail(err, errlen,
                     "%s (from %s) is a directory; --db takes the database file, e.g. "
                     "%s/centrallog.db",
                     db->path, db->origin, db->path);
-    if (S_ISREG(sb.st_mode) && sb.st_size == 0)
+    if (sb.size == 0)
         return fail(err, errlen, "%s is an empty file, not a CentralLog database", db->path);
     rc = try_open(db, "?mode=ro", &appid, &version);
     if (rc != SQLITE_OK && needs_immutable(rc)) {

@@ -14,7 +14,8 @@
 #include "cli.h"
 
 #define CLI_DB_APPLICATION_ID 1129074503 /* 'CLOG', set by schema/centrallog.sql */
-#define CLI_DB_SCHEMA_VERSION 2          /* the newest user_version we understand; v2
+#define CLI_DB_SCHEMA_VERSION                                                                      \
+    2 /* the newest user_version we understand; v2
                                           * only added peer_sid, so v1 reads alike */
 
 typedef struct cli_db {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "platform.h"
 
 /* A phrase: consecutive tokens; the last may be a prefix. Tokens are stored
  * NUL-separated in `text`, their lengths in `len`. */
@@ -101,7 +102,7 @@ static int add_word(cli_grep *g, const char *w, size_t n, char *err, size_t errl
     ph->prefix = n > 1 && w[n - 1] == '*';
     if (ph->prefix)
         n--;
-    copy = strndup(w, n);
+    copy = cli_strndup(w, n);
     if (copy == NULL)
         goto oom;
     g->words[g->nwords++] = copy;

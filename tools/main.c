@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "platform.h"
 #include "version.h"
 
 typedef struct command {
@@ -17,29 +18,20 @@ typedef struct command {
     const char *summary;
 } command;
 
-/* The Windows build has, for now, the commands that talk to the collector
- * (the reading ones use POSIX terminals and time functions). */
 static const command commands[] = {
-#ifndef _WIN32
     { "query", cmd_query, "show entries, filtered (the default command)" },
     { "tail", cmd_tail, "show the last entries and follow new ones" },
     { "stats", cmd_stats, "counts by level, app and host; entries per interval" },
     { "rejects", cmd_rejects, "lines the collector refused, and why" },
-#endif
     { "status", cmd_status, "ask the running collector how it is doing" },
     { "send", cmd_send, "send an entry from the shell (like logger(1))" },
-#ifndef _WIN32
     { "bench", cmd_bench, "measure throughput and latency through the SDK" },
-#else
+#ifdef _WIN32
     { "pipes", cmd_pipes, "list named pipes and describe the collector's" },
 #endif
 };
 
-#ifndef _WIN32
 static const cli_command_fn default_command = cmd_query;
-#else
-static const cli_command_fn default_command = NULL;
-#endif
 
 static void usage(FILE *f)
 {
@@ -126,6 +118,7 @@ int main(int argc, char **argv)
     static char query_name[] = "query";
     char *query_argv[] = { query_name, NULL };
 
+    cli_platform_init(&argc, &argv);
     g.db = getenv("CENTRALLOG_DB");
     if (g.db != NULL && g.db[0] != '\0')
         g.db_origin = "$CENTRALLOG_DB";

@@ -5,10 +5,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "escape.h"
 #include "level.h"
+#include "platform.h"
 #include "timearg.h"
 #include "timefmt.h"
 
@@ -41,13 +41,11 @@ const char *cli_level_color(int level)
 
 int cli_color_wanted(int setting, FILE *f)
 {
-    const char *term = getenv("TERM");
-
     if (setting >= 0)
         return setting;
     if (getenv("NO_COLOR") != NULL && getenv("NO_COLOR")[0] != '\0')
         return 0;
-    return isatty(fileno(f)) && term != NULL && strcmp(term, "dumb") != 0;
+    return cli_terminal_colors(f);
 }
 
 void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)

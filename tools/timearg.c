@@ -1,7 +1,9 @@
 /* timearg.c - see timearg.h.
  *
- * Local time goes through the C library (localtime_r, mktime and the TZ
- * variable); UTC through common/timefmt's calendar arithmetic. */
+ * Local time goes through the C library (localtime_r or Windows'
+ * localtime_s, mktime and the TZ variable); UTC through common/timefmt's
+ * calendar arithmetic. The UTC offset is computed from the broken-down time,
+ * as struct tm has no tm_gmtoff on Windows. */
 #include "timearg.h"
 
 #include <ctype.h>
@@ -82,14 +84,20 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
         time_t t = (time_t)secs;
         struct tm tm;
 
+#ifdef _WIN32
+        localtime_s(&tm, &t);
+#else
         localtime_r(&t, &tm);
+#endif
         out->year = (int64_t)tm.tm_year + 1900;
         out->month = tm.tm_mon + 1;
         out->day = tm.tm_mday;
         out->hour = tm.tm_hour;
         out->min = tm.tm_min;
         out->sec = tm.tm_sec;
-        out->gmtoff = tm.tm_gmtoff;
+        out->gmtoff =
+            (long)(cl_days_from_civil(out->year, (unsigned)out->month, (unsigned)out->day) * 86400 +
+                   out->hour * 3600 + out->min * 60 + out->sec - secs);
     }
 }
 

@@ -7,6 +7,8 @@ commands (test_query.py, test_cli_follow.py, test_cli_stats.py, test_cli_status.
   CL_UPDATE_GOLDEN=1 rewrites the file instead (inspect the diff before
   committing it).
 * build_known_db(): a database of known content made by a real centrallogd.
+* use_windows_cli(): the same tests with centrallog.exe under Wine
+  (tests/win/test_wine_cli.py), on the same databases.
 
 The collector stamps every row with the time it read it and the sender's
 kernel credentials, which differ on every run. build_known_db() therefore
@@ -33,17 +35,30 @@ NO_RATE_LIMIT = getattr(cltest, "NO_RATE_LIMIT", ())
 
 US = 1000000
 
+# Set by use_windows_cli(): what runs the CLI, and TZ values as the Windows C
+# runtime spells them (it reads "IST-5:30" but not the quoted "<+0530>-5:30").
+WRAPPER = []
+TZ_MAP = {}
+WINDOWS = False
+
+
+def use_windows_cli(exe, wine):
+    global CLI, WRAPPER, TZ_MAP, WINDOWS
+    CLI, WRAPPER, WINDOWS = exe, [wine], True
+    TZ_MAP = {"<+0530>-5:30": "IST-5:30"}
+
 
 def cli_env(db=None, env=None):
     full = {"TZ": "UTC", "LC_ALL": "C.UTF-8", "NO_COLOR": None, "CENTRALLOG_DB": db,
             "CENTRALLOG_ADDRESS": None, "CENTRALLOG_DATA_DIR": None, "TERM": "dumb"}
     full.update(env or {})
+    full["TZ"] = TZ_MAP.get(full["TZ"], full["TZ"])
     return cltest.merge_env(full)
 
 
 def run(args, db=None, env=None, timeout=60, cwd=None, **kw):
     """Runs centrallog; returns (returncode, stdout bytes, stderr str)."""
-    p = subprocess.run([CLI] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    p = subprocess.run(WRAPPER + [CLI] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        env=cli_env(db, env), timeout=timeout, cwd=cwd, **kw)
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
 

@@ -176,9 +176,10 @@ def test_goldens():
     golden("stats/minutes-color", ["stats", "--by", "minute", "-S", "2026-11-27T09:55:00Z", "-U",
                                    "2026-11-27T10:12:00Z", "--width", "60", "--color=always"],
            KNOWN)
-    golden("stats/minutes-ascii", ["stats", "--by", "minute", "-S", "2026-11-27T09:55:00Z",
-                                   "-U", "2026-11-27T10:12:00Z", "--width", "60"], KNOWN,
-           {"LC_ALL": "C"})
+    if not cli_data.WINDOWS:  # no locale codeset there: output is always UTF-8
+        golden("stats/minutes-ascii", ["stats", "--by", "minute", "-S", "2026-11-27T09:55:00Z",
+                                       "-U", "2026-11-27T10:12:00Z", "--width", "60"], KNOWN,
+               {"LC_ALL": "C"})
     golden("stats/all-auto", ["stats", "--top", "3"], KNOWN)
     golden("stats/filtered", ["stats", "-p", "warning", "-t", "web*", "--by", "day"], KNOWN)
     golden("stats/local-day", ["stats", "--by", "hour", "-S", "2026-11-27 15:00", "-U",

@@ -1,0 +1,51 @@
+/* platform.h - what the CLI needs from the operating system beyond C11 and
+ * SQLite: terminals, Ctrl-C, sleeping, and on Windows UTF-8 arguments and
+ * byte-exact output. POSIX in platform_posix.c, Win32 in platform_win32.c;
+ * the commands themselves stay portable. */
+#ifndef CLI_PLATFORM_H
+#define CLI_PLATFORM_H
+
+#include <stdio.h>
+
+/* Called first by main. On Windows: replaces argv by the command line in
+ * UTF-8 (the C runtime's argv is in the ANSI code page, which cannot hold
+ * every name a filter may need), puts stdout and stderr in binary mode so
+ * output is byte for byte what it is on POSIX (LF line ends, as git and
+ * ripgrep write), and makes a console show UTF-8. */
+void cli_platform_init(int *argc, char ***argv);
+
+/* Whether f is a terminal. */
+int cli_is_terminal(FILE *f);
+
+/* Whether f is a terminal that understands ANSI colour sequences (on
+ * Windows: a console where virtual-terminal processing could be enabled). */
+int cli_terminal_colors(FILE *f);
+
+/* Columns of the terminal f is, or 0 when f is not one. */
+int cli_terminal_columns(FILE *f);
+
+/* Whether output may use UTF-8 beyond what the data holds (stats' bars): the
+ * locale's codeset on POSIX; on Windows yes, unless a console refused the
+ * UTF-8 code page - files and pipes get UTF-8 as everything else we write. */
+int cli_terminal_utf8(void);
+
+/* From now on Ctrl-C (and SIGTERM on POSIX, Ctrl-Break/close on Windows)
+ * only sets a flag that cli_stop_requested reads: followers end cleanly,
+ * closing a JSON array. */
+void cli_catch_stop(void);
+int cli_stop_requested(void);
+
+/* A reader that goes away (head, less quitting) must surface as a write
+ * error (EPIPE), not kill the process: see cli_output_write. */
+void cli_ignore_broken_pipe(void);
+
+/* Sleeps ms milliseconds, or less when a stop is requested. */
+void cli_sleep_ms(int ms);
+
+/* Processors online, at least 1. */
+long cli_cpu_count(void);
+
+/* strndup(3), which the Windows C runtime lacks. */
+char *cli_strndup(const char *s, size_t n);
+
+#endif

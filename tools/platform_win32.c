@@ -1,0 +1,148 @@
+/* platform_win32.c - platform.h on Windows. */
+#include "platform.h"
+
+#include <windows.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <shellapi.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef ENABLE_VIRTUAL_TERMINAL_PROCESSING
+#define ENABLE_VIRTUAL_TERMINAL_PROCESSING 0x0004
+#endif
+
+static volatile LONG stop_flag;
+static int console_utf8 = 1; /* everything we write is UTF-8 */
+
+/* The arguments in UTF-8, from the wide command line. They live as long as
+ * the process, like the C runtime's own argv. */
+static void utf8_argv(int *argc, char ***argv)
+{
+    int n;
+    wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
+    char **out;
+
+    if (w == NULL)
+        return;
+    out = calloc((size_t)n + 1, sizeof *out);
+    for (int i = 0; out != NULL && i < n; i++) {
+        int len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
+
+        if (len <= 0 || (out[i] = malloc((size_t)len)) == NULL) {
+            out = NULL; /* keep the runtime's argv rather than half of one */
+            break;
+        }
+        WideCharToMultiByte(CP_UTF8, 0, w[i], -1, out[i], len, NULL, NULL);
+    }
+    LocalFree(w);
+    if (out != NULL) {
+        *argc = n;
+        *argv = out;
+    }
+}
+
+static HANDLE handle_of(FILE *f)
+{
+    return (HANDLE)_get_osfhandle(_fileno(f));
+}
+
+void cli_platform_init(int *argc, char ***argv)
+{
+    DWORD mode;
+
+    utf8_argv(argc, argv);
+    _setmode(_fileno(stdout), _O_BINARY);
+    _setmode(_fileno(stderr), _O_BINARY);
+    if (GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) ||
+        GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode))
+        console_utf8 = SetConsoleOutputCP(CP_UTF8) != 0; /* else: ASCII bars */
+}
+
+int cli_is_terminal(FILE *f)
+{
+    DWORD mode;
+
+    /* _isatty is true for NUL too; a console handle is what we mean. */
+    return GetConsoleMode(handle_of(f), &mode) != 0;
+}
+
+int cli_terminal_colors(FILE *f)
+{
+    HANDLE h = handle_of(f);
+    DWORD mode;
+
+    if (!GetConsoleMode(h, &mode))
+        return 0;
+    /* Windows 10 and later interpret ANSI sequences once asked to. */
+    return (mode & ENABLE_VIRTUAL_TERMINAL_PROCESSING) ||
+           SetConsoleMode(h, mode | ENABLE_VIRTUAL_TERMINAL_PROCESSING);
+}
+
+int cli_terminal_columns(FILE *f)
+{
+    CONSOLE_SCREEN_BUFFER_INFO info;
+
+    if (!GetConsoleScreenBufferInfo(handle_of(f), &info))
+        return 0;
+    return info.srWindow.Right - info.srWindow.Left + 1;
+}
+
+int cli_terminal_utf8(void)
+{
+    return console_utf8;
+}
+
+static BOOL WINAPI on_ctrl(DWORD type)
+{
+    (void)type; /* Ctrl-C, Ctrl-Break, the console closing: all mean stop */
+    InterlockedExchange(&stop_flag, 1);
+    return TRUE;
+}
+
+void cli_catch_stop(void)
+{
+    SetConsoleCtrlHandler(on_ctrl, TRUE);
+}
+
+int cli_stop_requested(void)
+{
+    return InterlockedCompareExchange(&stop_flag, 0, 0) != 0;
+}
+
+void cli_ignore_broken_pipe(void)
+{
+    /* Nothing to do: Windows reports a closed reader as a write error. */
+}
+
+void cli_sleep_ms(int ms)
+{
+    /* Sleep cannot be interrupted by the control handler: nap in slices. */
+    while (ms > 0 && !cli_stop_requested()) {
+        int nap = ms < 50 ? ms : 50;
+
+        Sleep((DWORD)nap);
+        ms -= nap;
+    }
+}
+
+long cli_cpu_count(void)
+{
+    SYSTEM_INFO si;
+
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors > 0 ? (long)si.dwNumberOfProcessors : 1;
+}
+
+char *cli_strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *p = malloc(len + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
+    return p;
+}
