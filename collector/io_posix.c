@@ -293,6 +293,7 @@ void cl_io_stop_listening(cl_io *io)
 static void get_peer(int fd, cl_peer *p)
 {
     p->pid = p->uid = p->gid = -1;
+    p->sid = NULL; /* a Windows notion */
 #if defined(SO_PEERCRED)
     {
         struct ucred uc;
@@ -711,4 +712,5 @@ void cl_io_self(cl_peer *out)
     out->pid = getpid();
     out->uid = getuid();
     out->gid = getgid();
+    out->sid = NULL;
 }

@@ -63,6 +63,7 @@ typedef struct counters {
 /* What the last notices said, so that each change is reported once. */
 typedef struct notice_state {
     uint64_t db_errors, log_errors, log_reopens, log_repaired, log_lines;
+    int migration_said;
     int db_failing, log_failing;
     int64_t db_said_us, log_said_us;
 } notice_state;
@@ -640,6 +641,11 @@ static void check_notices(cl_server *srv)
     if (srv->cfg.notice == NULL)
         return;
     cl_writer_get_stats(srv->w, &ws);
+    if (ws.db.migrated_from > 0 && !ns->migration_said) {
+        say(srv, "the database %s was migrated from schema version %d to %d", srv->db_path,
+            ws.db.migrated_from, CL_DB_SCHEMA_VERSION);
+        ns->migration_said = 1;
+    }
     if (ws.db.errors > ns->db_errors) {
         if (!ns->db_failing || now - ns->db_said_us >= NOTICE_REPEAT_US) {
             say(srv,

@@ -18,17 +18,27 @@ struct cl_db {
     sqlite3_stmt *fts_upto, *fts_insert, *fts_mark;
     int in_txn;
     int wal_pages;
-    int schema_version; /* as found on open */
+    int schema_version; /* as found on open, then as written */
     cl_db_stats st;
 };
 
 static const char SQL_INSERT_ENTRY[] =
     "INSERT INTO entries (ts, received, level, app, host, pid, tid, logger, trace_id, "
-    "span_id, msg, fields, extra, peer_pid, peer_uid, peer_gid) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    "span_id, msg, fields, extra, peer_pid, peer_uid, peer_gid, peer_sid) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 static const char SQL_INSERT_REJECT[] =
-    "INSERT INTO rejects (received, peer_pid, peer_uid, peer_gid, reason, message, raw, raw_len) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT INTO rejects (received, peer_pid, peer_uid, peer_gid, peer_sid, reason, message, raw, "
+    "raw_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+/* Migrations: MIGRATIONS[v] takes a database from user_version v to v + 1.
+ * Each only adds (columns, tables, indexes), so that readers built for an
+ * older version keep working on the columns they know. New databases get
+ * schema/centrallog.sql instead, which must end up identical: ALTER TABLE
+ * appends columns, hence peer_sid is the last column of rejects there too. */
+static const char *const MIGRATIONS[CL_DB_SCHEMA_VERSION] = {
+    [1] = "ALTER TABLE entries ADD COLUMN peer_sid TEXT; "
+          "ALTER TABLE rejects ADD COLUMN peer_sid TEXT;",
+};
 static const char SQL_FTS_UPTO[] =
     "SELECT max(id) FROM (SELECT id FROM entries WHERE id > ?1 ORDER BY id LIMIT ?2)";
 static const char SQL_FTS_INSERT[] =
@@ -83,27 +93,66 @@ static int check_schema(cl_db *db, char *err, size_t errlen)
     return 0;
 }
 
-/* Creates the schema in a new file (migrations from older versions go here). */
-static int create_schema(cl_db *db, char *err, size_t errlen)
+/* Brings the file to CL_DB_SCHEMA_VERSION: the whole schema for a new file
+ * (version 0), else each migration from the version found. All in one
+ * transaction with the new user_version, so a crash or a failure leaves the
+ * file at its old version, never half-migrated. */
+static int apply_schema(cl_db *db, char *err, size_t errlen)
 {
-    char sql[64];
+    char sql[64], what[96];
+    int64_t found;
+    int v;
 
     if (db->schema_version == CL_DB_SCHEMA_VERSION)
         return 0;
-    if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(db->h, cl_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-        fail(db, err, errlen, "cannot create the schema");
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+    if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "cannot start the schema transaction");
+    /* Again, under the write lock: another collector opening the same file
+     * at the same moment may have done the work already. */
+    if (query_int(db->h, "PRAGMA user_version", &found) != SQLITE_OK) {
+        fail(db, err, errlen, "cannot read the schema version");
+        goto rollback;
+    }
+    if (found == CL_DB_SCHEMA_VERSION) {
+        db->schema_version = CL_DB_SCHEMA_VERSION;
+        return sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+                   ? 0
+                   : fail(db, err, errlen, "cannot read the schema version");
+    }
+    if (found != db->schema_version) {
+        snprintf(err, errlen,
+                 "the database's schema version changed to %lld while opening it; try again",
+                 (long long)found);
+        goto rollback;
+    }
+    v = db->schema_version;
+    if (v == 0) {
+        if (sqlite3_exec(db->h, cl_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+            fail(db, err, errlen, "cannot create the schema");
+            goto rollback;
+        }
+    } else {
+        for (; v < CL_DB_SCHEMA_VERSION; v++) {
+            if (sqlite3_exec(db->h, MIGRATIONS[v], NULL, NULL, NULL) != SQLITE_OK) {
+                snprintf(what, sizeof what, "cannot migrate the schema from version %d to %d", v,
+                         v + 1);
+                fail(db, err, errlen, what);
+                goto rollback;
+            }
+        }
     }
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CL_DB_SCHEMA_VERSION);
     if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        fail(db, err, errlen, "cannot create the schema");
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+        fail(db, err, errlen, "cannot record the schema version");
+        goto rollback;
     }
+    db->st.migrated_from = db->schema_version; /* 0: a new file */
+    db->schema_version = CL_DB_SCHEMA_VERSION;
     return 0;
+rollback:
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
 }
 
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
@@ -155,7 +204,7 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
         fail(db, err, errlen, "cannot configure the database");
         goto fail;
     }
-    if (create_schema(db, err, errlen) != 0)
+    if (apply_schema(db, err, errlen) != 0)
         goto fail;
     /* Replaces SQLite's auto-checkpoint hook: see checkpoint.h. */
     sqlite3_wal_hook(db->h, wal_hook, db);
@@ -235,11 +284,17 @@ static void bind_opt_int(sqlite3_stmt *st, int i, int present, int64_t v)
         sqlite3_bind_null(st, i);
 }
 
+/* peer_pid, peer_uid, peer_gid, peer_sid from parameter first on. */
 static void bind_peer(sqlite3_stmt *st, int first, const cl_peer *p)
 {
     bind_opt_int(st, first, p->pid >= 0, p->pid);
     bind_opt_int(st, first + 1, p->uid >= 0, p->uid);
     bind_opt_int(st, first + 2, p->gid >= 0, p->gid);
+    /* Interned: lives as long as the process, no copy needed. */
+    if (p->sid != NULL)
+        sqlite3_bind_text(st, first + 3, p->sid, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, first + 3);
 }
 
 int cl_db_insert(cl_db *db, const cl_record *r)
@@ -271,10 +326,10 @@ int cl_db_insert(cl_db *db, const cl_record *r)
         st = db->ins_reject;
         sqlite3_bind_int64(st, 1, r->received_us);
         bind_peer(st, 2, &r->peer);
-        sqlite3_bind_text(st, 5, cl_reason_code(j->reason), -1, SQLITE_STATIC);
-        bind_str(st, 6, &j->message);
-        sqlite3_bind_blob(st, 7, j->raw.p, (int)j->raw.n, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 8, (int64_t)j->raw_len);
+        sqlite3_bind_text(st, 6, cl_reason_code(j->reason), -1, SQLITE_STATIC);
+        bind_str(st, 7, &j->message);
+        sqlite3_bind_blob(st, 8, j->raw.p, (int)j->raw.n, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 9, (int64_t)j->raw_len);
     }
     /* Every parameter is bound on every call (NULL included), so there is
      * no need to clear bindings between rows. */

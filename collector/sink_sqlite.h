@@ -7,7 +7,9 @@
 
 #include "record.h"
 
-#define CL_DB_SCHEMA_VERSION 1
+/* user_version of the schema this collector writes; older versions are
+ * migrated on open (sink_sqlite.c), newer ones refused. */
+#define CL_DB_SCHEMA_VERSION 2
 #define CL_DB_APPLICATION_ID 1129074503 /* 'CLOG' */
 
 typedef struct cl_db cl_db;
@@ -20,10 +22,13 @@ typedef struct cl_db_stats {
     int64_t fts_indexed; /* highest entry id in the full-text index */
     int64_t last_id;     /* highest entry id written */
     int last_error;      /* SQLite result code of the last error */
+    int migrated_from;   /* schema version migrated from on open; 0: none */
 } cl_db_stats;
 
-/* Opens or creates the database, applies the schema or checks its version,
- * and prepares every statement. */
+/* Opens or creates the database, applies the schema (a new file), migrates an
+ * older schema to CL_DB_SCHEMA_VERSION in one transaction, or refuses a newer
+ * one or a foreign file (leaving it untouched); then prepares every
+ * statement. */
 int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen);
 
 int cl_db_begin(cl_db *db);

@@ -147,9 +147,12 @@ size_t cl_text_bound(const cl_record *r)
     const cl_entry_fields *e = &r->u.e;
 
     /* 6 bytes is the widest escape of one input byte ("\u0085" for 2 bytes,
-     * "\x1b" for 1, "\u2028" for 3); plus fixed text and numbers. */
-    return 256 + 6 * (e->app.n + e->host.n + e->logger.n + e->trace_id.n + e->span_id.n + e->msg.n +
-                      e->fields.n + e->extra.n);
+     * "\x1b" for 1, "\u2028" for 3); plus fixed text and numbers, and the
+     * SID, which needs no escaping (sidcache.h) but up to 190 bytes. */
+    return 256 +
+           6 * (e->app.n + e->host.n + e->logger.n + e->trace_id.n + e->span_id.n + e->msg.n +
+                e->fields.n + e->extra.n) +
+           (r->peer.sid != NULL ? 16 + strlen(r->peer.sid) : 0);
 }
 
 static char *put_str(char *o, const char *s)
@@ -196,9 +199,15 @@ static size_t format_json(const cl_record *r, char *out)
         o = put_str(o, ",\"extra\":");
         o += cl_text_json_safe(e->extra.p, e->extra.n, o);
     }
-    if (r->peer.pid >= 0)
-        o += sprintf(o, ",\"peer\":{\"pid\":%" PRId64 ",\"uid\":%" PRId64 ",\"gid\":%" PRId64 "}",
+    if (r->peer.pid >= 0) {
+        o += sprintf(o, ",\"peer\":{\"pid\":%" PRId64 ",\"uid\":%" PRId64 ",\"gid\":%" PRId64,
                      r->peer.pid, r->peer.uid, r->peer.gid);
+        /* Only when known (Windows), so that POSIX lines stay as they were.
+         * Interned SIDs are letters, digits and '-': nothing to escape. */
+        if (r->peer.sid != NULL)
+            o += sprintf(o, ",\"sid\":\"%s\"", r->peer.sid);
+        *o++ = '}';
+    }
     *o++ = '}';
     *o++ = '\n';
     return (size_t)(o - out);

@@ -1,7 +1,12 @@
--- CentralLog database schema, version 1 (PRAGMA user_version = 1).
+-- CentralLog database schema, version 2 (PRAGMA user_version = 2).
 --
 -- The collector applies this file to a new database (it is compiled into the
--- binary); later versions add numbered migrations and bump user_version. The
+-- binary) and sets user_version. An older database is migrated when the
+-- collector opens it, in one transaction (collector/sink_sqlite.c):
+--   1 -> 2: ALTER TABLE entries ADD COLUMN peer_sid TEXT;
+--           ALTER TABLE rejects ADD COLUMN peer_sid TEXT;
+-- A migrated database and a new one are the same: ALTER TABLE appends a
+-- column, so a column added by a migration is last in this file too. The
 -- CLI and any other reader only ever read. Timestamps are microseconds since
 -- the Unix epoch, UTC. Levels are syslog severities: 0 emergency .. 7 debug,
 -- plus 8 for trace.
@@ -24,8 +29,9 @@ CREATE TABLE IF NOT EXISTS entries (
     fields    TEXT,                     -- JSON object, as sent minus whitespace
     extra     TEXT,                     -- JSON object of unknown top-level keys
     peer_pid  INTEGER,                  -- as the kernel reports the sender
-    peer_uid  INTEGER,
-    peer_gid  INTEGER
+    peer_uid  INTEGER,                  -- NULL on Windows
+    peer_gid  INTEGER,                  -- NULL on Windows
+    peer_sid  TEXT                      -- Windows: the sender's user SID; NULL on POSIX
 );
 
 CREATE INDEX IF NOT EXISTS entries_ts       ON entries (ts);
@@ -55,7 +61,8 @@ CREATE TABLE IF NOT EXISTS rejects (
     reason    TEXT    NOT NULL,         -- stable code, see schema/PROTOCOL.md
     message   TEXT    NOT NULL,         -- human explanation naming the key
     raw       BLOB,                     -- the line's bytes, up to 4 KiB
-    raw_len   INTEGER NOT NULL          -- the line's full length
+    raw_len   INTEGER NOT NULL,         -- the line's full length
+    peer_sid  TEXT                      -- as in entries (last: added by version 2)
 );
 
 CREATE INDEX IF NOT EXISTS rejects_received ON rejects (received);

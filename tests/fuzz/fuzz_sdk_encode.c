@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cl_buf out = { 0 };
     cl_validator v;
     cl_line_result res;
-    cl_peer peer = { 1, 2, 3 };
+    cl_peer peer = { 1, 2, 3, NULL };
     char app[129], *msg, *line;
     int level;
 

@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char host[] = "fuzz-host";
     cl_validator v;
     cl_line_result res;
-    cl_peer peer = { 4242, 1000, 1000 };
+    cl_peer peer = { 4242, 1000, 1000, NULL };
     char *line;
 
     /* The framer never hands over more than the largest --max-entry-bytes. */

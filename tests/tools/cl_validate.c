@@ -13,7 +13,7 @@ static int judge(const cl_validator *v, const char *path)
     char *buf;
     size_t n;
     cl_line_result res;
-    cl_peer peer = { -1, -1, -1 };
+    cl_peer peer = { -1, -1, -1, NULL };
 
     if (f == NULL) {
         perror(path);

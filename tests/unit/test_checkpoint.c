@@ -23,7 +23,7 @@
 #include "sink_sqlite.h"
 #include "validate.h"
 
-static const cl_peer PEER = { 999, 1000, 100 };
+static const cl_peer PEER = { 999, 1000, 100, NULL };
 
 /* Per-test directory, plus what a test opened, so that the teardown can
  * close it even when an assertion cut the test short. */

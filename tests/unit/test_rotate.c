@@ -24,7 +24,7 @@
 
 #define RECEIVED 1795774503000000LL
 
-static const cl_peer PEER = { 999, 1000, 1000 };
+static const cl_peer PEER = { 999, 1000, 1000, NULL };
 
 /* ---- small file helpers ---- */
 

@@ -45,7 +45,7 @@ static void assert_accepted(const char *line, size_t max)
 {
     cl_validator v;
     cl_line_result r;
-    cl_peer peer = { 1, 2, 3 };
+    cl_peer peer = { 1, 2, 3, NULL };
     char *copy = strdup(line);
 
     memset(&v, 0, sizeof v);

@@ -1,7 +1,9 @@
 /* test_sqlite.c - the SQLite sink (collector/sink_sqlite.h).
  *
  * What the sink writes is checked with a second, independent sqlite3
- * connection, the way the CLI and any other reader would see it.
+ * connection, the way the CLI and any other reader would see it. Databases
+ * of an older schema are made from the historic DDL the way the collector of
+ * that time made them (tests/schema/centrallog-v<N>.sql).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,8 +25,10 @@
 #define RECEIVED 1795774503000000LL
 #define T_EXAMPLE 1795774502123456LL
 
-static const cl_peer PEER = { 999, 1000, 100 };
-static const cl_peer NO_PEER = { -1, -1, -1 };
+static const cl_peer PEER = { 999, 1000, 100, NULL };
+static const cl_peer NO_PEER = { -1, -1, -1, NULL };
+/* As io_win32.c fills it: no uid/gid, the user's SID. */
+static const cl_peer WIN_PEER = { 4711, -1, -1, "S-1-5-21-3623811015-3361044348-30300820-1013" };
 
 /* Per-test scratch directory and database path. */
 typedef struct fixture {
@@ -183,7 +187,7 @@ static void test_new_database_schema(void **state)
 
     h = reader(f->db);
     assert_int_equal(query_int(h, "PRAGMA user_version"), CL_DB_SCHEMA_VERSION);
-    assert_int_equal(query_int(h, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 2);
     assert_int_equal(query_int(h, "PRAGMA application_id"), 1129074503);
     assert_int_equal(query_int(h, "PRAGMA application_id"), CL_DB_APPLICATION_ID);
     assert_int_equal(query_int(h, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
@@ -242,7 +246,7 @@ static void test_insert_entries_and_rejects(void **state)
         sqlite3_prepare_v2(h,
                            "SELECT id, ts, received, level, app, host, pid, tid, logger, "
                            "trace_id, span_id, msg, fields, extra, peer_pid, peer_uid, "
-                           "peer_gid FROM entries ORDER BY id",
+                           "peer_gid, peer_sid FROM entries ORDER BY id",
                            -1, &q, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -263,6 +267,7 @@ static void test_insert_entries_and_rejects(void **state)
     col_int(q, 14, 999);
     col_int(q, 15, 1000);
     col_int(q, 16, 100);
+    col_null(q, 17); /* POSIX: no SID */
 
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     col_int(q, 0, 2);
@@ -273,7 +278,7 @@ static void test_insert_entries_and_rejects(void **state)
     for (int i = 5; i <= 10; i++)
         col_null(q, i); /* host pid tid logger trace_id span_id */
     col_text(q, 11, "m");
-    for (int i = 12; i <= 16; i++)
+    for (int i = 12; i <= 17; i++)
         col_null(q, i); /* fields extra peer_* */
     assert_int_equal(sqlite3_step(q), SQLITE_DONE);
     sqlite3_finalize(q);
@@ -281,7 +286,7 @@ static void test_insert_entries_and_rejects(void **state)
     assert_int_equal(
         sqlite3_prepare_v2(h,
                            "SELECT received, peer_pid, peer_uid, peer_gid, reason, "
-                           "message, raw, raw_len, typeof(raw) FROM rejects ORDER BY id",
+                           "message, raw, raw_len, typeof(raw), peer_sid FROM rejects ORDER BY id",
                            -1, &q, NULL),
         SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -295,6 +300,7 @@ static void test_insert_entries_and_rejects(void **state)
     assert_memory_equal(sqlite3_column_blob(q, 6), "{\"level\":\"info\"}", 16);
     col_int(q, 7, 16);
     col_text(q, 8, "blob");
+    col_null(q, 9);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     col_null(q, 1);
     col_null(q, 2);
@@ -303,6 +309,7 @@ static void test_insert_entries_and_rejects(void **state)
     assert_int_equal(sqlite3_column_bytes(q, 6), CL_REJECT_RAW_MAX);
     assert_memory_equal(sqlite3_column_blob(q, 6), big, CL_REJECT_RAW_MAX);
     col_int(q, 7, 10000);
+    col_null(q, 9);
     assert_int_equal(sqlite3_step(q), SQLITE_DONE);
     sqlite3_finalize(q);
     sqlite3_close(h);
@@ -429,7 +436,7 @@ static void test_reopen_existing(void **state)
     cl_db_close(db);
 
     h = reader(f->db);
-    assert_int_equal(query_int(h, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 2);
     assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 5);
     fts_ids(h, "second", ids, sizeof ids);
     assert_string_equal(ids, "4,5");
@@ -547,9 +554,276 @@ static void test_refuses_newer_schema(void **state)
     db = NULL;
     assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
     assert_null(db);
-    assert_non_null(strstr(err, "99"));
+    assert_string_equal(err, "the database has schema version 99, newer than this collector's 2; "
+                             "use a newer centrallogd or another --db");
     h = reader(f->db);
     assert_int_equal(query_int(h, "PRAGMA user_version"), 99);
+    sqlite3_close(h);
+}
+
+/* Windows peers: uid and gid unknown, the SID stored in both tables. */
+static void test_peer_sid_stored(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    sqlite3 *h;
+    sqlite3_stmt *q;
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    insert(db, record("{\"level\":\"info\",\"app\":\"win\",\"msg\":\"m\"}", &WIN_PEER, "h"));
+    insert(db, record("{\"level\":\"info\"}", &WIN_PEER, "h"));
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    cl_db_close(db);
+
+    h = reader(f->db);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "SELECT peer_pid, peer_uid, peer_gid, peer_sid FROM entries "
+                           "UNION ALL SELECT peer_pid, peer_uid, peer_gid, peer_sid "
+                           "FROM rejects",
+                           -1, &q, NULL),
+        SQLITE_OK);
+    for (int row = 0; row < 2; row++) {
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        col_int(q, 0, 4711);
+        col_null(q, 1);
+        col_null(q, 2);
+        col_text(q, 3, "S-1-5-21-3623811015-3361044348-30300820-1013");
+    }
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+}
+
+/* ---- older schemas ---- */
+
+static char *read_file(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (fp == NULL)
+        fail_msg("cannot open %s", path);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    n = ftell(fp);
+    assert_true(n > 0);
+    assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* A database as the version-1 collector left it: its DDL, user_version 1,
+ * one entry, one reject, the full-text index caught up. */
+static void make_v1_database(const char *path)
+{
+    char *ddl = read_file(CL_SCHEMA_V1_SQL_PATH);
+    sqlite3 *h;
+
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    exec(h, "PRAGMA journal_mode=WAL");
+    exec(h, "BEGIN");
+    exec(h, ddl);
+    exec(h, "PRAGMA user_version = 1");
+    exec(h, "INSERT INTO entries (ts, received, level, app, host, pid, tid, logger, trace_id, "
+            "span_id, msg, fields, extra, peer_pid, peer_uid, peer_gid) VALUES (1000, 2000, 3, "
+            "'old-app', 'old-host', 11, 12, 'lg', 'tr', 'sp', 'written by version 1', "
+            "'{\"k\":1}', '{\"x\":true}', 21, 22, 23)");
+    exec(h, "INSERT INTO rejects (received, peer_pid, peer_uid, peer_gid, reason, message, raw, "
+            "raw_len) VALUES (3000, 31, 32, 33, 'not_json', 'old reject', x'7b7b', 2)");
+    exec(h, "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries");
+    exec(h, "UPDATE meta SET value = 1 WHERE key = 'fts_indexed_upto'");
+    exec(h, "COMMIT");
+    sqlite3_close(h);
+    free(ddl);
+}
+
+/* "name type notnull, ..." of a table, to compare shapes. */
+static void table_shape(sqlite3 *h, const char *table, char *out, size_t outlen)
+{
+    char sql[256];
+    sqlite3_stmt *st;
+
+    snprintf(sql, sizeof sql,
+             "SELECT group_concat(name || ' ' || type || ' ' || \"notnull\", ', ') "
+             "FROM (SELECT * FROM pragma_table_info('%s') ORDER BY cid)",
+             table);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+}
+
+/* Version 1 -> 2: peer_sid added to both tables, old rows intact, new rows
+ * written with the new statements; the result has the shape of a database
+ * created at version 2. */
+static void test_migrates_v1(void **state)
+{
+    fixture *f = *state;
+    cl_db *db;
+    cl_db_stats st;
+    sqlite3 *h;
+    sqlite3_stmt *q;
+    char migrated[1024], fresh[1024], fresh_db[160];
+
+    make_v1_database(f->db);
+    db = open_db(f->db);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.migrated_from, 1);
+    assert_int_equal(st.last_id, 1);
+    assert_int_equal(st.fts_indexed, 1);
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    insert(db, record("{\"level\":\"info\",\"app\":\"new-app\",\"msg\":\"after migration\"}", &PEER,
+                      "h"));
+    insert(db, record("{\"level\":\"info\",\"app\":\"new-app\",\"msg\":\"from windows\"}",
+                      &WIN_PEER, "h"));
+    insert(db, record("not json", &PEER, "h"));
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    assert_int_equal(cl_db_fts_step(db, 100), 2);
+    cl_db_close(db);
+
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 2);
+    assert_int_equal(query_int(h, "PRAGMA application_id"), CL_DB_APPLICATION_ID);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM pragma_table_info('entries') "
+                                  "WHERE name = 'peer_sid' AND type = 'TEXT'"),
+                     1);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM pragma_table_info('rejects') "
+                                  "WHERE name = 'peer_sid' AND type = 'TEXT'"),
+                     1);
+    /* The old row, column by column. */
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT id, ts, received, level, app, host, pid, tid, "
+                                        "logger, trace_id, span_id, msg, fields, extra, peer_pid, "
+                                        "peer_uid, peer_gid, peer_sid FROM entries ORDER BY id",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 1);
+    col_int(q, 1, 1000);
+    col_int(q, 2, 2000);
+    col_int(q, 3, 3);
+    col_text(q, 4, "old-app");
+    col_text(q, 5, "old-host");
+    col_int(q, 6, 11);
+    col_int(q, 7, 12);
+    col_text(q, 8, "lg");
+    col_text(q, 9, "tr");
+    col_text(q, 10, "sp");
+    col_text(q, 11, "written by version 1");
+    col_text(q, 12, "{\"k\":1}");
+    col_text(q, 13, "{\"x\":true}");
+    col_int(q, 14, 21);
+    col_int(q, 15, 22);
+    col_int(q, 16, 23);
+    col_null(q, 17);
+    /* The new ones: POSIX credentials without a SID, then a Windows peer. */
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 2);
+    col_text(q, 11, "after migration");
+    col_int(q, 14, 999);
+    col_int(q, 15, 1000);
+    col_int(q, 16, 100);
+    col_null(q, 17);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 3);
+    col_text(q, 11, "from windows");
+    col_int(q, 14, 4711);
+    col_null(q, 15);
+    col_null(q, 16);
+    col_text(q, 17, "S-1-5-21-3623811015-3361044348-30300820-1013");
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "SELECT id, received, peer_pid, peer_uid, peer_gid, reason, "
+                           "message, hex(raw), raw_len, peer_sid FROM rejects "
+                           "ORDER BY id",
+                           -1, &q, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 1);
+    col_int(q, 1, 3000);
+    col_int(q, 2, 31);
+    col_int(q, 3, 32);
+    col_int(q, 4, 33);
+    col_text(q, 5, "not_json");
+    col_text(q, 6, "old reject");
+    col_text(q, 7, "7B7B");
+    col_int(q, 8, 2);
+    col_null(q, 9);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    col_int(q, 0, 2);
+    col_int(q, 2, 999);
+    col_text(q, 5, "not_json");
+    col_null(q, 9);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    assert_int_equal(query_int(h, "SELECT value FROM meta WHERE key = 'fts_indexed_upto'"), 3);
+    assert_int_equal(query_int(h, "SELECT rowid FROM entries_fts WHERE entries_fts MATCH "
+                                  "'written'"),
+                     1);
+
+    /* Migrated and new databases are alike, column for column. */
+    snprintf(fresh_db, sizeof fresh_db, "%s/fresh.db", f->dir);
+    cl_db_close(open_db(fresh_db));
+    {
+        sqlite3 *g = reader(fresh_db);
+
+        table_shape(h, "entries", migrated, sizeof migrated);
+        table_shape(g, "entries", fresh, sizeof fresh);
+        assert_string_equal(migrated, fresh);
+        assert_non_null(strstr(fresh, "peer_gid INTEGER 0, peer_sid TEXT 0"));
+        table_shape(h, "rejects", migrated, sizeof migrated);
+        table_shape(g, "rejects", fresh, sizeof fresh);
+        assert_string_equal(migrated, fresh);
+        assert_non_null(strstr(fresh, "raw_len INTEGER 1, peer_sid TEXT 0"));
+        sqlite3_close(g);
+    }
+    sqlite3_close(h);
+    unlink(fresh_db);
+    snprintf(migrated, sizeof migrated, "%s-wal", fresh_db);
+    unlink(migrated);
+    snprintf(migrated, sizeof migrated, "%s-shm", fresh_db);
+    unlink(migrated);
+
+    /* Opening again is not another migration. */
+    db = open_db(f->db);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.migrated_from, 0);
+    cl_db_close(db);
+}
+
+/* A migration that fails half-way leaves the file at version 1 with neither
+ * column: one transaction. (Here rejects already has a peer_sid column, so
+ * the second ALTER fails after the first succeeded.) */
+static void test_failed_migration_rolls_back(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = NULL;
+    sqlite3 *h;
+    char err[512] = "";
+
+    make_v1_database(f->db);
+    h = reader(f->db);
+    exec(h, "ALTER TABLE rejects ADD COLUMN peer_sid TEXT");
+    sqlite3_close(h);
+
+    assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+    assert_null(db);
+    assert_string_equal(err, "cannot migrate the schema from version 1 to 2: "
+                             "duplicate column name: peer_sid");
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "PRAGMA user_version"), 1);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM pragma_table_info('entries') "
+                                  "WHERE name = 'peer_sid'"),
+                     0);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 1);
     sqlite3_close(h);
 }
 
@@ -586,6 +860,10 @@ int main(void)
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_non_sqlite_file, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_peer_sid_stored, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_migrates_v1, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_failed_migration_rolls_back, make_fixture,
+                                        remove_fixture),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,14 +18,15 @@
 
 #include <cjson/cJSON.h>
 
+#include "sidcache.h"
 #include "textfmt.h"
 #include "validate.h"
 
 /* Receipt time 2026-11-27T10:15:03Z. */
 #define RECEIVED 1795774503000000LL
 
-static const cl_peer PEER = { 999, 1000, 1000 };
-static const cl_peer NO_PEER = { -1, -1, -1 };
+static const cl_peer PEER = { 999, 1000, 1000, NULL };
+static const cl_peer NO_PEER = { -1, -1, -1, NULL };
 
 /* Validates line as received from peer; the caller frees the record. */
 static cl_record *entry_from(const char *line, const cl_peer *peer, const char *default_host)
@@ -282,7 +283,7 @@ static void test_plain_known_record(void **state)
 static void test_plain_pid_source(void **state)
 {
     const char *line = "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\"}";
-    const cl_peer pid_zero = { 0, 0, 0 };
+    const cl_peer pid_zero = { 0, 0, 0, NULL };
 
     (void)state;
     /* No claimed pid: the one the kernel vouches for. */
@@ -432,6 +433,28 @@ static void test_json_minimal_record(void **state)
         "\"level\":\"info\",\"app\":\"web\",\"host\":\"collector-host\",\"msg\":\"m\"}\n");
 }
 
+/* A Windows producer: the JSON line's peer carries the user SID (and only
+ * then has a "sid"); the plain line does not show it. */
+static void test_json_peer_sid(void **state)
+{
+    const cl_peer win = { 4711, -1, -1, "S-1-5-21-3623811015-3361044348-30300820-1013" };
+    const char *line = "{\"ts\":0,\"level\":6,\"app\":\"web\",\"msg\":\"m\"}";
+
+    (void)state;
+    assert_formats(line, &win, CL_TEXT_JSON,
+                   "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03."
+                   "000000Z\",\"level\":\"info\",\"app\":\"web\",\"host\":\"collector-host\","
+                   "\"msg\":\"m\",\"peer\":{\"pid\":4711,\"uid\":-1,\"gid\":-1,"
+                   "\"sid\":\"S-1-5-21-3623811015-3361044348-30300820-1013\"}}\n");
+    assert_formats(line, &win, CL_TEXT_PLAIN,
+                   "1970-01-01T00:00:00.000000Z collector-host web[4711] INFO: m\n");
+    /* POSIX peers (no SID) keep the line they always had. */
+    assert_formats(line, &PEER, CL_TEXT_JSON,
+                   "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"received\":\"2026-11-27T10:15:03."
+                   "000000Z\",\"level\":\"info\",\"app\":\"web\",\"host\":\"collector-host\","
+                   "\"msg\":\"m\",\"peer\":{\"pid\":999,\"uid\":1000,\"gid\":1000}}\n");
+}
+
 /* The bound holds for the worst cases: every byte of every string expanding
  * as much as it can, and the shortest strings with the widest numbers. */
 static void test_bound_worst_case(void **state)
@@ -440,7 +463,7 @@ static void test_bound_worst_case(void **state)
         "\\u0001", /* 1 byte -> "\x01" (plain) or "\u0001" (JSON) */
         "\\u007f", "\\u0085", "\\u2028", "\\\\", "\\\"", "\\n", "\xc2\x85",
     };
-    const cl_peer wide_peer = { 4294967295LL, 4294967295LL, 4294967295LL };
+    const cl_peer wide_peer = { 4294967295LL, 4294967295LL, 4294967295LL, NULL };
 
     (void)state;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -479,6 +502,26 @@ static void test_bound_worst_case(void **state)
 
         free(format(r, CL_TEXT_PLAIN, NULL));
         free(format(r, CL_TEXT_JSON, NULL));
+        cl_record_free(r);
+    }
+    {
+        /* The longest SID sidcache.h lets through, on the shortest entry. */
+        char sid[CL_SID_TEXT_MAX + 1];
+        cl_peer win = wide_peer;
+        cl_record *r;
+        char *got;
+
+        memset(sid, '9', CL_SID_TEXT_MAX);
+        memcpy(sid, "S-1-5-21-", 9);
+        sid[CL_SID_TEXT_MAX] = '\0';
+        win.sid = sid;
+        r = entry_from("{\"ts\":0,\"level\":\"emergency\",\"app\":\"a\",\"pid\":4294967295,"
+                       "\"tid\":4294967295,\"msg\":\"\"}",
+                       &win, NULL);
+        free(format(r, CL_TEXT_PLAIN, NULL));
+        got = format(r, CL_TEXT_JSON, NULL);
+        assert_non_null(strstr(got, sid));
+        free(got);
         cl_record_free(r);
     }
 }
@@ -533,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_plain_escapes_message),
         cmocka_unit_test(test_json_known_record),
         cmocka_unit_test(test_json_minimal_record),
+        cmocka_unit_test(test_json_peer_sid),
         cmocka_unit_test(test_bound_worst_case),
         cmocka_unit_test(test_prerender),
     };

@@ -29,7 +29,7 @@
 #define T_EXAMPLE 1795774502123456LL
 #define RECEIVED 1795774503000000LL
 
-static const cl_peer PEER = { 31337, 1000, 100 };
+static const cl_peer PEER = { 31337, 1000, 100, NULL };
 static cl_validator V;
 
 /* The three required keys; E(...) appends more members to them. */
