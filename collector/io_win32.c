@@ -13,6 +13,7 @@
  */
 #include "ioloop.h"
 #include "io_timer.h"
+#include "sidcache.h"
 
 #include <windows.h>
 
@@ -58,8 +59,9 @@ struct cl_stream {
     int closed;    /* on_close has run, handle closed */
     int eof;
     int held;
-    int reading; /* a ReadFile is outstanding */
-    int shut_rd; /* shutdown: read what is there, then end */
+    int reading;  /* a ReadFile is outstanding */
+    int sid_read; /* the producer's SID was looked up (see read_client_sid) */
+    int shut_rd;  /* shutdown: read what is there, then end */
     io_op connect_op, read_op;
     size_t out_pending; /* bytes in outstanding writes */
     int throttled;      /* not read until the owner says (cl_stream_throttle) */
@@ -114,6 +116,53 @@ static void win_error(char *err, size_t errlen, const char *what, DWORD code)
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r' || msg[n - 1] == '.'))
         msg[--n] = '\0';
     snprintf(err, errlen, "%s: %s (error %lu)", what, msg, (unsigned long)code);
+}
+
+/* The user SID of a token as interned text ("S-1-5-21-..."), or NULL. */
+static const char *token_user_sid(HANDLE token)
+{
+    union {
+        TOKEN_USER tu;
+        char buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    } info;
+    DWORD len = 0;
+    char *text = NULL;
+    const char *sid;
+
+    if (!GetTokenInformation(token, TokenUser, &info, sizeof info, &len) ||
+        !ConvertSidToStringSidA(info.tu.User.Sid, &text))
+        return NULL;
+    sid = cl_sid_intern(text);
+    LocalFree(text);
+    return sid;
+}
+
+/* The producer's user SID, from its token. The only way to see a pipe
+ * client's token is to impersonate it; the SDK grants identification level
+ * only (SECURITY_IDENTIFICATION), which is enough to query the token and not
+ * enough to act as the producer. OpenAsSelf: with an identification-level
+ * token on the thread, opening the token as the client would fail
+ * (ERROR_BAD_IMPERSONATION_LEVEL), so the access check uses our own identity.
+ * Must be called after data has been read from the pipe: before that,
+ * ImpersonateNamedPipeClient fails with ERROR_CANNOT_IMPERSONATE. */
+static const char *read_client_sid(HANDLE pipe)
+{
+    HANDLE token = NULL;
+    const char *sid = NULL;
+    BOOL opened = ImpersonateNamedPipeClient(pipe) &&
+                  OpenThreadToken(GetCurrentThread(), TOKEN_QUERY, TRUE, &token);
+
+    /* Revert at once, and whatever happened above (reverting when not
+     * impersonating is harmless). An I/O thread left running as a producer
+     * would serve every other producer with that producer's identity: if we
+     * cannot get our own back, stopping is the only safe thing to do. */
+    if (!RevertToSelf())
+        abort();
+    if (opened) {
+        sid = token_user_sid(token);
+        CloseHandle(token);
+    }
+    return sid;
 }
 
 int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data)
@@ -174,6 +223,7 @@ static cl_stream *new_instance(cl_io *io, int first, DWORD *error)
     s->io = io;
     s->refs = 1;
     s->peer.pid = s->peer.uid = s->peer.gid = -1;
+    s->peer.sid = NULL;
     s->connect_op.kind = OP_CONNECT;
     s->connect_op.s = s;
     s->read_op.kind = OP_READ;
@@ -405,6 +455,13 @@ static void complete_read(cl_io *io, cl_stream *s, DWORD n, DWORD error)
             buf[n++] = '\n';
         if (n > 0) {
             s->tn.progress_ms = now_ms();
+            /* Now that the producer has written something its token can be
+             * read; before on_read, so that every entry and reject of the
+             * connection, the first included, carries the SID. */
+            if (!s->sid_read) {
+                s->sid_read = 1;
+                s->peer.sid = read_client_sid(s->pipe);
+            }
             io->h.on_read(s, n);
         }
         post_read(io, s);
@@ -537,8 +594,15 @@ unsigned long long cl_io_refused_count(cl_io *io)
 
 void cl_io_self(cl_peer *out)
 {
+    HANDLE token;
+
     out->pid = (int64_t)GetCurrentProcessId();
     out->uid = out->gid = -1;
+    out->sid = NULL;
+    if (OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) {
+        out->sid = token_user_sid(token);
+        CloseHandle(token);
+    }
 }
 
 int cl_io_run(cl_io *io, int timeout_ms)

@@ -3,12 +3,42 @@
  * pipe in message mode. Then a sync request, and the ack printed.
  *
  *   pipe_client PIPENAME COUNT [APP]     e.g. pipe_client \\.\pipe\CentralLog 1000
- * Exit status: 0 if the ack says COUNT accepted, 1 otherwise. */
+ * Exit status: 0 if the ack says COUNT accepted, 1 otherwise.
+ *
+ *   pipe_client --sid
+ * prints the user SID of this process's own token ("S-1-5-21-...") - what the
+ * collector should store as peer_sid for this client's entries. */
 #include <windows.h>
 
+#include <sddl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Found independently of the collector's code: the process token, not an
+ * impersonated one. */
+static int print_own_sid(void)
+{
+    union {
+        TOKEN_USER tu;
+        char buf[sizeof(TOKEN_USER) + SECURITY_MAX_SID_SIZE];
+    } info;
+    HANDLE token;
+    DWORD len = 0;
+    char *text = NULL;
+
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token) ||
+        !GetTokenInformation(token, TokenUser, &info, sizeof info, &len) ||
+        !ConvertSidToStringSidA(info.tu.User.Sid, &text)) {
+        fprintf(stderr, "pipe_client: cannot read the process token's SID (error %lu)\n",
+                GetLastError());
+        return 1;
+    }
+    printf("%s\n", text);
+    LocalFree(text);
+    CloseHandle(token);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -18,8 +48,10 @@ int main(int argc, char **argv)
     long count;
     const char *app = argc > 3 ? argv[3] : "raw-pipe";
 
+    if (argc == 2 && strcmp(argv[1], "--sid") == 0)
+        return print_own_sid();
     if (argc < 3 || (count = atol(argv[2])) < 0) {
-        fprintf(stderr, "usage: pipe_client PIPENAME COUNT [APP]\n");
+        fprintf(stderr, "usage: pipe_client PIPENAME COUNT [APP] | pipe_client --sid\n");
         return 2;
     }
     for (int i = 0; i < 50; i++) {
