@@ -33,6 +33,7 @@ typedef struct qopts {
     long long limit; /* --limit; -1 none */
     int lines_set, reverse, follow, utc, explain, tail;
     cli_format fmt;
+    const char *columns; /* cli_entry_columns of the database open */
 } qopts;
 
 static void usage(FILE *f, int tail)
@@ -113,6 +114,23 @@ static int col_int(sqlite3_stmt *st, int i, int64_t *v)
     return 1;
 }
 
+#define ENTRY_COLUMNS                                                                              \
+    "id, ts, received, level, app, host, pid, tid, logger, trace_id, span_id, msg, "               \
+    "fields, extra, peer_pid, peer_uid, peer_gid, json_valid(fields), json_valid(extra)"
+
+const char *cli_entry_columns(const cli_db *db)
+{
+    return cli_db_has_peer_sid(db) ? ENTRY_COLUMNS ", peer_sid" : ENTRY_COLUMNS ", NULL";
+}
+
+void cli_peer_read(sqlite3_stmt *st, int first, int sid, cli_peer *p)
+{
+    p->has_pid = col_int(st, first, &p->pid);
+    p->has_uid = col_int(st, first + 1, &p->uid);
+    p->has_gid = col_int(st, first + 2, &p->gid);
+    p->sid = col_str(st, sid);
+}
+
 void cli_entry_read(sqlite3_stmt *st, cli_entry *e)
 {
     memset(e, 0, sizeof *e);
@@ -130,11 +148,9 @@ void cli_entry_read(sqlite3_stmt *st, cli_entry *e)
     e->msg = col_str(st, 11);
     e->fields = col_str(st, 12);
     e->extra = col_str(st, 13);
-    e->has_peer_pid = col_int(st, 14, &e->peer_pid);
-    e->has_peer_uid = col_int(st, 15, &e->peer_uid);
-    e->has_peer_gid = col_int(st, 16, &e->peer_gid);
     e->fields_json = sqlite3_column_int(st, 17) == 1;
     e->extra_json = sqlite3_column_int(st, 18) == 1;
+    cli_peer_read(st, 14, 19, &e->peer);
 }
 
 /* ---------------------------------------------------------------- options */
@@ -244,11 +260,11 @@ static void build_query(const qopts *o, cli_sql *q)
     if (o->lines >= 0 && !o->reverse) {
         /* The last N, newest first through the index, then put in order. */
         cli_buf_puts(&q->text, "SELECT * FROM (");
-        cli_filter_select(&o->f, q, CLI_ENTRY_COLUMNS);
+        cli_filter_select(&o->f, q, o->columns);
         cli_buf_printf(&q->text, " ORDER BY ts DESC, id DESC LIMIT ?%d) ORDER BY ts, id",
                        cli_sql_int(q, o->lines));
     } else {
-        cli_filter_select(&o->f, q, CLI_ENTRY_COLUMNS);
+        cli_filter_select(&o->f, q, o->columns);
         cli_buf_puts(&q->text, o->reverse ? " ORDER BY ts DESC, id DESC" : " ORDER BY ts, id");
         if (o->lines >= 0 && (limit < 0 || o->lines < limit))
             limit = o->lines;
@@ -325,7 +341,7 @@ static void build_page(const qopts *o, cli_sql *q, int *k1)
         f.has_until = 0;
     else
         f.has_since = 0;
-    cli_filter_select(&f, q, CLI_ENTRY_COLUMNS);
+    cli_filter_select(&f, q, o->columns);
     cli_sql_and(q);
     *k1 = cli_sql_int(q, 0);
     cli_buf_printf(&q->text, o->reverse ? "(ts, id) < (?%d, ?%d)" : "(ts, id) > (?%d, ?%d)", *k1,
@@ -449,7 +465,8 @@ static int prepare_poll(follower *fw)
     char err[512];
 
     cli_sql_free(&fw->q);
-    cli_buf_puts(&fw->q.text, "SELECT " CLI_ENTRY_COLUMNS " FROM entries");
+    fw->o->columns = cli_entry_columns(&fw->db);
+    cli_buf_printf(&fw->q.text, "SELECT %s FROM entries", fw->o->columns);
     cli_sql_and(&fw->q);
     cli_buf_printf(&fw->q.text, "id > ?%d", cli_sql_int(&fw->q, 0));
     cli_sql_and(&fw->q);
@@ -587,6 +604,7 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
     cli_output_init(&out, stdout, o->fmt, cli_color_wanted(g->color, stdout), o->utc);
     if ((rc = cli_db_open(g, cmd, &fw.db)) != CLI_OK)
         goto done;
+    o->columns = cli_entry_columns(&fw.db);
     if (o->follow && fw.db.immutable) {
         rc = cli_fail(CLI_FAILED, cmd,
                       "cannot follow %s: it can only be read as a snapshot "

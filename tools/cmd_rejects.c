@@ -27,12 +27,12 @@ typedef struct ropts {
     long long lines, limit;
     int reverse, utc, explain;
     cli_format fmt;
+    const char *columns; /* reject_columns of the database open */
 } ropts;
 
 typedef struct reject {
     int64_t id, received, raw_len;
-    int has_pid, has_uid, has_gid;
-    int64_t pid, uid, gid;
+    cli_peer peer;
     cli_str reason, message, raw;
 } reject;
 
@@ -41,7 +41,7 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: centrallog rejects [OPTIONS]\n\n"
             "Shows the lines the collector refused, oldest first: when it read them, the\n"
-            "sender's PID and UID (from the kernel), the reason code (see\n"
+            "sender's PID and UID (SID on Windows) from the OS, the reason code (see\n"
             "schema/PROTOCOL.md), the explanation, and the line's bytes, escaped (at most\n"
             "the first 4 KiB are kept).\n\n"
             "Options:\n"
@@ -198,6 +198,13 @@ static int parse_args(ropts *o, int argc, char **argv)
 
 #define REJECT_COLUMNS "id, received, peer_pid, peer_uid, peer_gid, reason, message, raw, raw_len"
 
+/* The columns read_row expects: the last is peer_sid, or NULL in a version
+ * 1 database. */
+static const char *reject_columns(const cli_db *db)
+{
+    return cli_db_has_peer_sid(db) ? REJECT_COLUMNS ", peer_sid" : REJECT_COLUMNS ", NULL";
+}
+
 static int has_upper(const char *s)
 {
     for (; *s; s++) {
@@ -252,14 +259,14 @@ static void build_query(const ropts *o, cli_sql *q)
     long long limit = o->limit;
 
     if (o->lines >= 0 && !o->reverse) {
-        cli_buf_puts(&q->text, "SELECT * FROM (SELECT " REJECT_COLUMNS " FROM rejects");
+        cli_buf_printf(&q->text, "SELECT * FROM (SELECT %s FROM rejects", o->columns);
         where(o, q);
         cli_buf_printf(&q->text,
                        " ORDER BY received DESC, id DESC LIMIT ?%d) "
                        "ORDER BY received, id",
                        cli_sql_int(q, o->lines));
     } else {
-        cli_buf_puts(&q->text, "SELECT " REJECT_COLUMNS " FROM rejects");
+        cli_buf_printf(&q->text, "SELECT %s FROM rejects", o->columns);
         where(o, q);
         cli_buf_puts(&q->text,
                      o->reverse ? " ORDER BY received DESC, id DESC" : " ORDER BY received, id");
@@ -286,22 +293,12 @@ static cli_str col_str(sqlite3_stmt *st, int i)
     return s;
 }
 
-static int col_int(sqlite3_stmt *st, int i, int64_t *v)
-{
-    if (sqlite3_column_type(st, i) == SQLITE_NULL)
-        return 0;
-    *v = sqlite3_column_int64(st, i);
-    return 1;
-}
-
 static void read_row(sqlite3_stmt *st, reject *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
     r->received = sqlite3_column_int64(st, 1);
-    r->has_pid = col_int(st, 2, &r->pid);
-    r->has_uid = col_int(st, 3, &r->uid);
-    r->has_gid = col_int(st, 4, &r->gid);
+    cli_peer_read(st, 2, 9, &r->peer);
     r->reason = col_str(st, 5);
     r->message = col_str(st, 6);
     r->raw = col_str(st, 7);
@@ -333,6 +330,24 @@ static void base64(cli_buf *b, const unsigned char *p, size_t n)
     }
 }
 
+/* " [pid 42 uid 1000]" on POSIX, " [pid 42 sid S-1-5-21-...]" on Windows:
+ * what the OS said about the sender, nothing it did not say. */
+static void peer_text(cli_buf *b, const cli_peer *p)
+{
+    int n = 0;
+
+    if (p->has_pid)
+        cli_buf_printf(b, "%spid %" PRId64, n++ ? " " : " [", p->pid);
+    if (p->has_uid)
+        cli_buf_printf(b, "%suid %" PRId64, n++ ? " " : " [", p->uid);
+    if (p->sid.p != NULL) {
+        cli_buf_puts(b, n++ ? " sid " : " [sid ");
+        cli_esc_text(b, p->sid.p, p->sid.n);
+    }
+    if (n)
+        cli_buf_putc(b, ']');
+}
+
 static void text_line(cli_output *o, const reject *r)
 {
     cli_buf *b = &o->buf;
@@ -344,8 +359,7 @@ static void text_line(cli_output *o, const reject *r)
         cli_time_format_iso(r->received, o->utc, ts);
     if (o->fmt != CLI_FMT_CAT) {
         cli_buf_puts(b, ts);
-        if (r->has_pid || r->has_uid)
-            cli_buf_printf(b, " [pid %" PRId64 " uid %" PRId64 "]", r->pid, r->uid);
+        peer_text(b, &r->peer);
         cli_buf_putc(b, ' ');
         if (o->color)
             cli_buf_puts(b, cli_level_color(3));
@@ -380,14 +394,15 @@ static void json_object(cli_output *o, const reject *r, int pretty)
     json_member(b, pretty, &n, "received");
     cl_rfc3339_format(r->received, ts);
     cli_buf_printf(b, "\"%s\"", ts);
-    if (r->has_pid || r->has_uid || r->has_gid) {
-        json_member(b, pretty, &n, "peer");
-        cli_buf_puts(b, pretty ? "{\n      " : "{");
-        cli_buf_printf(b,
-                       pretty ? "\"pid\": %" PRId64 ",\n      \"uid\": %" PRId64
-                                ",\n      \"gid\": %" PRId64 "\n    }"
-                              : "\"pid\":%" PRId64 ",\"uid\":%" PRId64 ",\"gid\":%" PRId64 "}",
-                       r->pid, r->uid, r->gid);
+    {
+        cli_buf peer = CLI_BUF_INIT;
+
+        if (cli_json_peer(&peer, &r->peer, pretty)) {
+            json_member(b, pretty, &n, "peer");
+            cli_buf_put(b, peer.p, peer.n);
+        }
+        b->oom |= peer.oom;
+        cli_buf_free(&peer);
     }
     json_member(b, pretty, &n, "reason");
     cli_esc_json_str(b, r->reason.p, r->reason.n);
@@ -417,14 +432,14 @@ static void csv_row(cli_output *o, const reject *r)
 
     cl_rfc3339_format(r->received, ts);
     cli_buf_printf(b, "%" PRId64 ",%s,", r->id, ts);
-    if (r->has_pid)
-        cli_buf_printf(b, "%" PRId64, r->pid);
+    if (r->peer.has_pid)
+        cli_buf_printf(b, "%" PRId64, r->peer.pid);
     cli_buf_putc(b, ',');
-    if (r->has_uid)
-        cli_buf_printf(b, "%" PRId64, r->uid);
+    if (r->peer.has_uid)
+        cli_buf_printf(b, "%" PRId64, r->peer.uid);
     cli_buf_putc(b, ',');
-    if (r->has_gid)
-        cli_buf_printf(b, "%" PRId64, r->gid);
+    if (r->peer.has_gid)
+        cli_buf_printf(b, "%" PRId64, r->peer.gid);
     cli_buf_putc(b, ',');
     cli_esc_csv(b, r->reason.p, r->reason.n);
     cli_buf_putc(b, ',');
@@ -432,7 +447,10 @@ static void csv_row(cli_output *o, const reject *r)
     cli_buf_putc(b, ',');
     if (r->raw.p != NULL)
         cli_esc_csv(b, r->raw.p, r->raw.n);
-    cli_buf_printf(b, ",%" PRId64 "\n", r->raw_len);
+    cli_buf_printf(b, ",%" PRId64 ",", r->raw_len);
+    if (r->peer.sid.p != NULL)
+        cli_esc_csv(b, r->peer.sid.p, r->peer.sid.n);
+    cli_buf_putc(b, '\n');
 }
 
 static void put_reject(cli_output *o, const reject *r)
@@ -471,8 +489,9 @@ static int stream(cli_db *db, const cli_sql *q, cli_output *out)
     if (rc == SQLITE_OK)
         rc = cli_sql_bind(q, st);
     if (out->fmt == CLI_FMT_CSV)
-        cli_buf_puts(&out->buf,
-                     "id,received,peer_pid,peer_uid,peer_gid,reason,message,raw,raw_len\n");
+        cli_buf_puts(
+            &out->buf,
+            "id,received,peer_pid,peer_uid,peer_gid,reason,message,raw,raw_len,peer_sid\n");
     else
         cli_output_begin(out);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -513,6 +532,7 @@ int cmd_rejects(const cli_global *g, int argc, char **argv)
     }
     if ((rc = cli_db_open(g, "rejects", &db)) != CLI_OK)
         goto out;
+    o.columns = reject_columns(&db);
     build_query(&o, &q);
     if (q.oom || q.text.oom) {
         rc = cli_fail(CLI_FAILED, "rejects", "out of memory");

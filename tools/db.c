@@ -202,6 +202,7 @@ int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen)
                     db->path);
     if (rc != SQLITE_OK)
         return fail(err, errlen, "cannot read %s: %s", db->path, sqlite3_errstr(rc));
+    db->version = (int)version;
     if ((rc = check_header(db, err, errlen, appid, version)) != CLI_OK) {
         cli_db_close(db);
         return rc;
@@ -231,6 +232,11 @@ void cli_db_close(cli_db *db)
         return;
     sqlite3_close(db->h);
     db->h = NULL;
+}
+
+int cli_db_has_peer_sid(const cli_db *db)
+{
+    return db->version >= 2;
 }
 
 long long cli_db_max_id(cli_db *db)

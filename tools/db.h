@@ -23,6 +23,7 @@ typedef struct cli_db {
     const char *path;   /* borrowed from the options or the environment */
     const char *origin; /* where path came from: "--db", "$CENTRALLOG_DB", ... */
     int immutable;      /* opened with immutable=1: no live updates */
+    int version;        /* PRAGMA user_version: the schema's version */
 } cli_db;
 
 /* Where the database is: --db, else $CENTRALLOG_DB, else the collector's
@@ -39,6 +40,9 @@ int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen);
 
 /* NULL-safe, and safe on a half-opened db. */
 void cli_db_close(cli_db *db);
+
+/* Whether the database has the peer_sid columns (schema version 2 on). */
+int cli_db_has_peer_sid(const cli_db *db);
 
 /* The largest id in entries (0 when empty), or -1 on error. */
 long long cli_db_max_id(cli_db *db);

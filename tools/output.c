@@ -59,7 +59,7 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
 }
 
 static const char csv_header[] = "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,"
-                                 "msg,fields,extra,peer_pid,peer_uid,peer_gid\n";
+                                 "msg,fields,extra,peer_pid,peer_uid,peer_gid,peer_sid\n";
 
 void cli_output_begin(cli_output *o)
 {
@@ -101,8 +101,8 @@ static void text_line(cli_output *o, const cli_entry *e)
          * for, as in the collector's text file. */
         if (e->has_pid)
             cli_buf_printf(b, "[%" PRId64 "]", e->pid);
-        else if (e->has_peer_pid && e->peer_pid > 0)
-            cli_buf_printf(b, "[%" PRId64 "]", e->peer_pid);
+        else if (e->peer.has_pid && e->peer.pid > 0)
+            cli_buf_printf(b, "[%" PRId64 "]", e->peer.pid);
         cli_buf_printf(b, " %s: ", cli_level_upper(e->level));
     }
     cli_esc_text(b, e->msg.p, e->msg.n);
@@ -182,21 +182,34 @@ static void jraw(jobj *j, const char *name, const cli_str *v, int valid)
         cli_esc_json_str(j->b, v->p, v->n);
 }
 
+int cli_json_peer(cli_buf *b, const cli_peer *p, int pretty)
+{
+    cli_buf tmp = CLI_BUF_INIT;
+    jobj j = { &tmp, 0, 0 };
+
+    if (!p->has_pid && !p->has_uid && !p->has_gid && p->sid.p == NULL)
+        return 0;
+    /* Built compact, then laid out like the other nested objects. */
+    cli_buf_putc(&tmp, '{');
+    jint(&j, "pid", p->has_pid, p->pid);
+    jint(&j, "uid", p->has_uid, p->uid);
+    jint(&j, "gid", p->has_gid, p->gid);
+    jstr(&j, "sid", &p->sid);
+    cli_buf_putc(&tmp, '}');
+    cli_json_copy(b, tmp.p, tmp.n, pretty ? 2 : -1);
+    b->oom |= tmp.oom;
+    cli_buf_free(&tmp);
+    return 1;
+}
+
 static void jpeer(jobj *j, const cli_entry *e)
 {
     cli_buf tmp = CLI_BUF_INIT;
-    jobj p = { &tmp, 0, 0 };
 
-    if (!e->has_peer_pid && !e->has_peer_uid && !e->has_peer_gid)
-        return;
-    /* Built compact, then laid out like the other nested objects. */
-    cli_buf_putc(&tmp, '{');
-    jint(&p, "pid", e->has_peer_pid, e->peer_pid);
-    jint(&p, "uid", e->has_peer_uid, e->peer_uid);
-    jint(&p, "gid", e->has_peer_gid, e->peer_gid);
-    cli_buf_putc(&tmp, '}');
-    jkey(j, "peer");
-    cli_json_copy(j->b, tmp.p, tmp.n, j->pretty ? 2 : -1);
+    if (cli_json_peer(&tmp, &e->peer, j->pretty)) {
+        jkey(j, "peer");
+        cli_buf_put(j->b, tmp.p, tmp.n);
+    }
     j->b->oom |= tmp.oom;
     cli_buf_free(&tmp);
 }
@@ -280,9 +293,10 @@ static void csv_row(cli_output *o, const cli_entry *e)
     csv_str(b, &e->msg, 1);
     csv_json(b, &e->fields, e->fields_json);
     csv_json(b, &e->extra, e->extra_json);
-    csv_int(b, e->has_peer_pid, e->peer_pid, 1);
-    csv_int(b, e->has_peer_uid, e->peer_uid, 1);
-    csv_int(b, e->has_peer_gid, e->peer_gid, 0);
+    csv_int(b, e->peer.has_pid, e->peer.pid, 1);
+    csv_int(b, e->peer.has_uid, e->peer.uid, 1);
+    csv_int(b, e->peer.has_gid, e->peer.gid, 1);
+    csv_str(b, &e->peer.sid, 0);
     cli_buf_putc(b, '\n');
 }
 

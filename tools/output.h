@@ -40,15 +40,29 @@ typedef struct cli_str {
     size_t n;
 } cli_str;
 
+/* Who sent a row, as the operating system said (the peer_* columns): PID,
+ * UID and GID on POSIX; PID and user SID on Windows. */
+typedef struct cli_peer {
+    int has_pid, has_uid, has_gid;
+    int64_t pid, uid, gid;
+    cli_str sid;
+} cli_peer;
+
 /* One row of entries, as read from the database. */
 typedef struct cli_entry {
     int64_t id, ts, received;
     int level;
     cli_str app, host, logger, trace_id, span_id, msg, fields, extra;
-    int has_pid, has_tid, has_peer_pid, has_peer_uid, has_peer_gid;
-    int64_t pid, tid, peer_pid, peer_uid, peer_gid;
+    int has_pid, has_tid;
+    int64_t pid, tid;
+    cli_peer peer;
     int fields_json, extra_json; /* the column holds valid JSON */
 } cli_entry;
+
+/* Appends the JSON object of what is known of p (pretty: laid out as a
+ * member of a top-level object); appends nothing and returns 0 when nothing
+ * is known, so that the caller leaves the member out. */
+int cli_json_peer(cli_buf *b, const cli_peer *p, int pretty);
 
 typedef struct cli_output {
     cli_format fmt;

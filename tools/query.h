@@ -5,16 +5,20 @@
 #include <sqlite3.h>
 
 #include "cli.h"
+#include "db.h"
 #include "output.h"
 
-/* The columns cli_entry_read expects, in order. */
-#define CLI_ENTRY_COLUMNS                                                                          \
-    "id, ts, received, level, app, host, pid, tid, logger, trace_id, span_id, msg, "               \
-    "fields, extra, peer_pid, peer_uid, peer_gid, json_valid(fields), json_valid(extra)"
+/* The columns cli_entry_read expects, in order, for db: the last is
+ * peer_sid, or NULL in a version 1 database. */
+const char *cli_entry_columns(const cli_db *db);
 
-/* Fills e from the current row of st (CLI_ENTRY_COLUMNS). The strings point
+/* Fills e from the current row of st (cli_entry_columns). The strings point
  * into st and are valid until the next step or reset. */
 void cli_entry_read(sqlite3_stmt *st, cli_entry *e);
+
+/* Fills p from the columns peer_pid, peer_uid, peer_gid at first and on,
+ * and peer_sid at sid (in st's row, like cli_entry_read). */
+void cli_peer_read(sqlite3_stmt *st, int first, int sid, cli_peer *p);
 
 /* query and tail share everything; tail only changes the defaults. */
 int cli_query_main(const cli_global *g, int argc, char **argv, int tail);

@@ -210,7 +210,8 @@ def rfc3339_us(s):
 
 
 COLUMNS = ["id", "ts", "received", "level", "app", "host", "pid", "tid", "logger", "trace_id",
-           "span_id", "msg", "fields", "extra", "peer_pid", "peer_uid", "peer_gid"]
+           "span_id", "msg", "fields", "extra", "peer_pid", "peer_uid", "peer_gid", "peer_sid"]
+PEER = ("peer_pid", "peer_uid", "peer_gid", "peer_sid")
 
 
 def db_rows(db, order="ts, id"):
@@ -230,9 +231,9 @@ def compare_object(obj, row):
     for k in ("fields", "extra"):
         eq(obj.get(k), json.loads(row[k]) if row[k] is not None else None, "%s %s" % (what, k))
     peer = obj.get("peer", {})
-    eq((peer.get("pid"), peer.get("uid"), peer.get("gid")),
-       (row["peer_pid"], row["peer_uid"], row["peer_gid"]), what + " peer")
-    allowed = set(COLUMNS) - {"peer_pid", "peer_uid", "peer_gid"} | {"peer"}
+    eq((peer.get("pid"), peer.get("uid"), peer.get("gid"), peer.get("sid")),
+       tuple(row[k] for k in PEER), what + " peer")
+    allowed = set(COLUMNS) - set(PEER) | {"peer"}
     check(set(obj) <= allowed, what + ": unexpected members", sorted(set(obj) - allowed))
 
 
@@ -273,7 +274,7 @@ def test_csv_parse_back():
         eq(d["level"], LEVELS[row["level"]], what + " level")
         for k in ("pid", "tid", "peer_pid", "peer_uid", "peer_gid"):
             eq(int(d[k]) if d[k] != "" else None, row[k], "%s %s" % (what, k))
-        for k in ("app", "host", "logger", "trace_id", "span_id", "msg"):
+        for k in ("app", "host", "logger", "trace_id", "span_id", "msg", "peer_sid"):
             # Values carry the text log's escaping; unescaped, they are exact.
             eq(cltest.unescape_text(d[k]) if d[k] != "" else None, row[k], "%s %s" % (what, k))
         for k in ("fields", "extra"):
@@ -379,7 +380,8 @@ def test_bad_arguments():
         (["query", "stray"], "centrallog query: unexpected argument 'stray'; filters are "
          "options, e.g. -g WORDS (see --help)"),
         (["frobnicate"], "centrallog: unknown command 'frobnicate'; commands: query, tail, "
-         "stats, rejects, status, send, bench (see --help)"),
+         "stats, rejects, status, send, bench%s (see --help)"
+         % (", pipes" if cli_data.WINDOWS else "")),
         (["-f", "-r"], "centrallog query: -r/--reverse cannot be combined with following"),
         (["tail", "-p", "nope"], "centrallog tail: -p/--level: 'nope' is not a level; use "
          "trace, debug, info, notice, warning, error, critical, alert, emergency, 0-7, or a "
@@ -611,6 +613,33 @@ def test_closed_pipe():
         eq(err, "", "stderr after the pipe closed")
 
 
+def test_reads_v1_database():
+    """A version 1 database (no peer_sid columns; an older collector's) reads
+    as before: the SID is simply absent."""
+    db = os.path.join(TMP, "v1.db")
+    con = sqlite3.connect(db)
+    with open(os.path.join(cltest.REPO, "tests", "schema", "centrallog-v1.sql")) as f:
+        con.executescript(f.read())
+    con.execute("PRAGMA user_version = 1")  # the collector sets it after the DDL
+    con.execute("INSERT INTO entries (ts, received, level, app, msg, peer_pid, peer_uid, peer_gid)"
+                " VALUES (1795774502000000, 1795774502000001, 3, 'old', 'from v1', 7, 8, 9)")
+    con.execute("INSERT INTO rejects (received, peer_pid, peer_uid, peer_gid, reason, message, "
+                "raw, raw_len) VALUES (1795774502000000, 7, 8, 9, 'not_json', 'm', X'41', 1)")
+    con.commit()
+    con.close()
+    eq(run_ok(["-o", "ndjson"], db),
+       b'{"id":1,"ts":"2026-11-27T10:15:02.000000Z","received":"2026-11-27T10:15:02.000001Z",'
+       b'"level":"error","app":"old","msg":"from v1","peer":{"pid":7,"uid":8,"gid":9}}\n',
+       "v1 entry as ndjson")
+    eq(run_ok(["-o", "csv"], db).split(b"\n")[1],
+       b"1,2026-11-27T10:15:02.000000Z,2026-11-27T10:15:02.000001Z,error,old,,,,,,,from v1,,,"
+       b"7,8,9,", "v1 entry as csv: empty peer_sid")
+    eq(run_ok(["rejects", "-o", "csv"], db).split(b"\n")[1],
+       b"1,2026-11-27T10:15:02.000000Z,7,8,9,not_json,m,A,1,", "v1 reject as csv")
+    eq(run_ok(["rejects", "--utc"], db), b"Nov 27 10:15:02 [pid 7 uid 8] not_json: m | A\n",
+       "v1 reject as text")
+
+
 def test_help():
     for cmd in ("query", "tail", "stats", "rejects", "status"):
         rc, out, err = run([cmd, "--help"])
@@ -633,7 +662,7 @@ TESTS = [test_formats, test_filters, test_local_time_and_color, test_grep_index_
          test_rejects_goldens, test_json_parse_back, test_csv_parse_back, test_text_matches_rows,
          test_relative_times, test_bad_arguments, test_database_problems, test_never_writes,
          test_live_and_copied, test_paging, test_explain_uses_indexes, test_closed_pipe,
-         test_help]
+         test_reads_v1_database, test_help]
 
 if __name__ == "__main__":
     setup()

@@ -40,10 +40,10 @@ static cli_entry full_entry(void)
     e.fields_json = 1;
     e.extra = S("{\"v\":2}");
     e.extra_json = 1;
-    e.has_peer_pid = e.has_peer_uid = e.has_peer_gid = 1;
-    e.peer_pid = 4242;
-    e.peer_uid = 1000;
-    e.peer_gid = 100;
+    e.peer.has_pid = e.peer.has_uid = e.peer.has_gid = 1;
+    e.peer.pid = 4242;
+    e.peer.uid = 1000;
+    e.peer.gid = 100;
     return e;
 }
 
@@ -59,8 +59,8 @@ static cli_entry small_entry(void)
     e.level = 6;
     e.app = S("a");
     e.msg = S("hi");
-    e.has_peer_pid = 1;
-    e.peer_pid = 99;
+    e.peer.has_pid = 1;
+    e.peer.pid = 99;
     return e;
 }
 
@@ -170,15 +170,39 @@ static void test_csv(void **state)
     (void)state;
     render(CLI_FMT_CSV, 0, e, 2,
            "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,"
-           "peer_pid,peer_uid,peer_gid\n"
+           "peer_pid,peer_uid,peer_gid,peer_sid\n"
            "7,2026-11-27T10:15:02.123456Z,2026-11-27T10:15:02.124956Z,error,billing,web-01,4242,"
            "4243,pay.core,t1,s1,\"payment declined, \"\"card\"\" \\x1b[31mX\\x1b[0m\\nnext\","
            "\"{\"\"order\"\":81723,\"\"big\"\":18446744073709551615}\",\"{\"\"v\"\":2}\",4242,"
-           "1000,100\n"
-           "8,2026-11-27T10:15:02.000000Z,2026-11-27T10:15:02.000000Z,info,a,,,,,,,hi,,,99,,\n");
+           "1000,100,\n"
+           "8,2026-11-27T10:15:02.000000Z,2026-11-27T10:15:02.000000Z,info,a,,,,,,,hi,,,99,,,\n");
     render(CLI_FMT_CSV, 0, e, 0,
            "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,"
-           "peer_pid,peer_uid,peer_gid\n");
+           "peer_pid,peer_uid,peer_gid,peer_sid\n");
+}
+
+/* A Windows producer: PID and user SID, no UID or GID - and none made up. */
+static void test_windows_peer(void **state)
+{
+    cli_entry e = small_entry();
+
+    (void)state;
+    e.peer.sid = S("S-1-5-21-1-2-3-1001");
+    render(CLI_FMT_NDJSON, 0, &e, 1,
+           "{\"id\":8,\"ts\":\"2026-11-27T10:15:02.000000Z\",\"received\":\"2026-11-27T10:15:02."
+           "000000Z\",\"level\":\"info\",\"app\":\"a\",\"msg\":\"hi\",\"peer\":{\"pid\":99,"
+           "\"sid\":\"S-1-5-21-1-2-3-1001\"}}\n");
+    render(CLI_FMT_CSV, 0, &e, 1,
+           "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,"
+           "peer_pid,peer_uid,peer_gid,peer_sid\n"
+           "8,2026-11-27T10:15:02.000000Z,2026-11-27T10:15:02.000000Z,info,a,,,,,,,hi,,,99,,,"
+           "S-1-5-21-1-2-3-1001\n");
+    /* Only a SID known: still a peer object. */
+    e.peer.has_pid = 0;
+    render(CLI_FMT_NDJSON, 0, &e, 1,
+           "{\"id\":8,\"ts\":\"2026-11-27T10:15:02.000000Z\",\"received\":\"2026-11-27T10:15:02."
+           "000000Z\",\"level\":\"info\",\"app\":\"a\",\"msg\":\"hi\",\"peer\":{"
+           "\"sid\":\"S-1-5-21-1-2-3-1001\"}}\n");
 }
 
 static void test_parse(void **state)
@@ -211,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_formats), cmocka_unit_test(test_color),
         cmocka_unit_test(test_json_formats), cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_windows_peer),
         cmocka_unit_test(test_parse),        cmocka_unit_test(test_color_wanted),
     };
 

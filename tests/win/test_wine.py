@@ -67,13 +67,7 @@ class Collector:
                                      stderr=self.err, env=ENV)
         deadline = time.monotonic() + 90
         while True:
-            try:
-                rc, out, err = run("pipe_client.exe", pipe, 0, timeout=10)
-            except subprocess.TimeoutExpired:
-                # Seen now and then on a freshly started wineserver: the probe
-                # process itself never gets going. Say so and probe again.
-                print("note: a readiness probe hung under Wine; retrying", flush=True)
-                rc, out, err = -1, "", "probe timed out"
+            rc, out, err = run("pipe_client.exe", pipe, 0, timeout=30)
             if rc == 0:
                 return
             check(self.proc.poll() is None, "centrallogd.exe exited during start-up",
@@ -255,10 +249,22 @@ def test_sid_of_another_user():
                    "the server's token (needs real Windows and a second account; not automated)")
 
 
-def main():
-    tests = [test_producers_and_raw_client, test_peer_sid, test_second_collector_refused,
-             test_sdk_dll, test_cli, test_dacl_denies_generic_write, test_sid_of_another_user]
-    subprocess.run(["wineserver", "-p"], env=ENV)  # one persistent server for the run
+def start_wineserver():
+    """One persistent wineserver for the run, and Wine's background services
+    (services.exe, winedevice, rpcss) started now by a process of our own
+    whose output goes nowhere. Whatever wine process comes first starts
+    them, and they inherit its standard handles: were that a test's captured
+    stdout, the pipe would never reach end-of-file and the test would wait
+    for a process that has long exited (the "hung probe" once seen here)."""
+    subprocess.run(["wineserver", "-p"], env=ENV)
+    subprocess.run(wine("centrallog.exe", "--version"), stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, timeout=300)
+
+
+def run_suite(name, tests):
+    """Runs the tests; prints `NAME: N passed, M failed, K skipped`; exits 1
+    on any failure."""
+    start_wineserver()
     passed = failed = 0
     try:
         for t in tests:
@@ -278,8 +284,14 @@ def main():
     for s in SKIPPED:
         print("SKIP " + s)
     passed -= skipped
-    print("wine: %d passed, %d failed, %d skipped" % (passed, failed, skipped), flush=True)
+    print("%s: %d passed, %d failed, %d skipped" % (name, passed, failed, skipped), flush=True)
     sys.exit(1 if failed or passed <= 0 else 0)
+
+
+def main():
+    run_suite("wine", [test_producers_and_raw_client, test_peer_sid, test_second_collector_refused,
+                       test_sdk_dll, test_cli, test_dacl_denies_generic_write,
+                       test_sid_of_another_user])
 
 
 if __name__ == "__main__":
