@@ -13,6 +13,7 @@
  */
 #include "ioloop.h"
 #include "io_timer.h"
+#include "pipesec.h"
 #include "sidcache.h"
 
 #include <windows.h>
@@ -30,13 +31,6 @@
 #define PIPE_BUFFER 65536
 #define WAKE_KEY ((ULONG_PTR)1)
 #define MAX_EVENTS 64
-
-/* Default access: full control for SYSTEM, Administrators and the owner
- * (the collector's account); for other authenticated local users only what
- * a producer needs - read and write data and attributes, synchronize
- * (0x0012019b minus FILE_CREATE_PIPE_INSTANCE = FILE_APPEND_DATA 0x4, and
- * minus the EA rights). Anonymous and network logons get nothing. */
-#define DEFAULT_SDDL L"D:P(A;;GA;;;SY)(A;;GA;;;BA)(A;;GA;;;OW)(A;;0x00120183;;;AU)"
 
 enum op_kind { OP_CONNECT = 1, OP_READ, OP_WRITE };
 
@@ -295,7 +289,7 @@ static int name_is_live(const wchar_t *name)
 
 int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen)
 {
-    const wchar_t *sddl = DEFAULT_SDDL;
+    const wchar_t *sddl = CL_PIPE_DEFAULT_SDDL; /* see pipesec.h */
     wchar_t *custom = NULL;
     cl_stream *first;
     DWORD error;

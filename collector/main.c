@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmdline.h"
 #include "config.h"
 #include "daemon.h"
 #include "fsutil.h"
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
     char err[1024];
     int rc;
 
+    cl_args_utf8(&argc, &argv); /* paths in UTF-8 on Windows too */
+    cl_console_utf8();
     switch (cl_config_load(&cfg, argc, argv, err, sizeof err)) {
     case CL_CONFIG_EXIT:
         return 0;

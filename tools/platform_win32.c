@@ -1,11 +1,12 @@
 /* platform_win32.c - platform.h on Windows. */
 #include "platform.h"
 
+#include "cmdline.h"
+
 #include <windows.h>
 
 #include <fcntl.h>
 #include <io.h>
-#include <shellapi.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,33 +17,6 @@
 static volatile LONG stop_flag;
 static int console_utf8 = 1; /* everything we write is UTF-8 */
 
-/* The arguments in UTF-8, from the wide command line. They live as long as
- * the process, like the C runtime's own argv. */
-static void utf8_argv(int *argc, char ***argv)
-{
-    int n;
-    wchar_t **w = CommandLineToArgvW(GetCommandLineW(), &n);
-    char **out;
-
-    if (w == NULL)
-        return;
-    out = calloc((size_t)n + 1, sizeof *out);
-    for (int i = 0; out != NULL && i < n; i++) {
-        int len = WideCharToMultiByte(CP_UTF8, 0, w[i], -1, NULL, 0, NULL, NULL);
-
-        if (len <= 0 || (out[i] = malloc((size_t)len)) == NULL) {
-            out = NULL; /* keep the runtime's argv rather than half of one */
-            break;
-        }
-        WideCharToMultiByte(CP_UTF8, 0, w[i], -1, out[i], len, NULL, NULL);
-    }
-    LocalFree(w);
-    if (out != NULL) {
-        *argc = n;
-        *argv = out;
-    }
-}
-
 static HANDLE handle_of(FILE *f)
 {
     return (HANDLE)_get_osfhandle(_fileno(f));
@@ -52,12 +26,12 @@ void cli_platform_init(int *argc, char ***argv)
 {
     DWORD mode;
 
-    utf8_argv(argc, argv);
+    cl_args_utf8(argc, argv);
     _setmode(_fileno(stdout), _O_BINARY);
     _setmode(_fileno(stderr), _O_BINARY);
     if (GetConsoleMode(GetStdHandle(STD_OUTPUT_HANDLE), &mode) ||
         GetConsoleMode(GetStdHandle(STD_ERROR_HANDLE), &mode))
-        console_utf8 = SetConsoleOutputCP(CP_UTF8) != 0; /* else: ASCII bars */
+        console_utf8 = cl_console_utf8(); /* else: ASCII bars */
 }
 
 int cli_is_terminal(FILE *f)

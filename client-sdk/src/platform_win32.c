@@ -16,6 +16,8 @@
 
 #include <windows.h>
 
+#include "pipesec.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +83,7 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
         return -1;
     }
     for (int attempt = 0; attempt < 2; attempt++) {
-        h = CreateFileW(name, FILE_READ_DATA | FILE_WRITE_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-                        0, NULL, OPEN_EXISTING,
+        h = CreateFileW(name, CL_PIPE_CLIENT_ACCESS, 0, NULL, OPEN_EXISTING,
                         FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
                         NULL);
         if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_PIPE_BUSY)

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "portable_env.h"
 #include "output.h"
 
 #define S(lit) ((cli_str){ lit, sizeof(lit) - 1 })
@@ -235,8 +236,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_formats), cmocka_unit_test(test_color),
         cmocka_unit_test(test_json_formats), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_windows_peer),
-        cmocka_unit_test(test_parse),        cmocka_unit_test(test_color_wanted),
+        cmocka_unit_test(test_windows_peer), cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_color_wanted),
     };
 
     setenv("TZ", "UTC0", 1);

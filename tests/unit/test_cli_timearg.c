@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "portable_env.h"
 #include "timearg.h"
 
 #define US 1000000LL
@@ -24,6 +25,17 @@
 
 static void set_tz(const char *tz)
 {
+#ifdef _WIN32
+    /* The Windows C runtime reads "NAME[+-]h[:mm][DST]" only: the same zones
+     * in its spelling (a DST name means the US rules, as EST5EDT's are). */
+    static const char *const win[][2] = { { "<+0530>-5:30", "IST-5:30" },
+                                          { "<-0930>9:30", "MIT9:30" },
+                                          { "EST5EDT,M3.2.0,M11.1.0", "EST5EDT" } };
+
+    for (size_t i = 0; i < sizeof win / sizeof win[0]; i++)
+        if (strcmp(tz, win[i][0]) == 0)
+            tz = win[i][1];
+#endif
     setenv("TZ", tz, 1);
     tzset();
 }
