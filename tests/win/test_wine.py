@@ -221,7 +221,7 @@ def test_second_collector_refused():
 
 
 def test_sdk_dll():
-    """The example application linked against libcentrallog.dll."""
+    """The example application linked against centrallog.dll."""
     pipe = r"\\.\pipe\cl-wine-3-%d" % os.getpid()
     c = Collector(pipe)
     try:
