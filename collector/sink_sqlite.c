@@ -83,6 +83,15 @@ static int check_schema(cl_db *db, char *err, size_t errlen)
                  (long long)version, CL_DB_SCHEMA_VERSION);
         return -1;
     }
+    /* A negative or a stray version (a file with user_version set and no
+     * CentralLog tables) is not ours to migrate. */
+    if (version < 0 || (version > 0 && tables == 0)) {
+        snprintf(err, errlen,
+                 "the database has schema version %lld but is not a CentralLog database; "
+                 "point --db at a new or CentralLog file",
+                 (long long)version);
+        return -1;
+    }
     if (tables > 0 && appid != CL_DB_APPLICATION_ID) {
         snprintf(err, errlen,
                  "the file is an SQLite database but not a CentralLog one; "
@@ -117,7 +126,7 @@ static int apply_schema(cl_db *db, char *err, size_t errlen)
         db->schema_version = CL_DB_SCHEMA_VERSION;
         return sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
                    ? 0
-                   : fail(db, err, errlen, "cannot read the schema version");
+                   : fail(db, err, errlen, "cannot commit the schema transaction");
     }
     if (found != db->schema_version) {
         snprintf(err, errlen,
@@ -133,7 +142,8 @@ static int apply_schema(cl_db *db, char *err, size_t errlen)
         }
     } else {
         for (; v < CL_DB_SCHEMA_VERSION; v++) {
-            if (sqlite3_exec(db->h, MIGRATIONS[v], NULL, NULL, NULL) != SQLITE_OK) {
+            if (MIGRATIONS[v] == NULL ||
+                sqlite3_exec(db->h, MIGRATIONS[v], NULL, NULL, NULL) != SQLITE_OK) {
                 snprintf(what, sizeof what, "cannot migrate the schema from version %d to %d", v,
                          v + 1);
                 fail(db, err, errlen, what);

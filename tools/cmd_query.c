@@ -88,7 +88,7 @@ int cli_output_write(cli_output *out, size_t min, const char *cmd)
 {
     if (cli_output_flush(out, min) == 0)
         return -1;
-    if (errno == EPIPE)
+    if (cli_reader_gone(out->f, errno))
         return CLI_OK;
     return cli_fail(CLI_FAILED, cmd, "cannot write the output: %s", strerror(errno));
 }
@@ -686,7 +686,7 @@ int cli_query_main(const cli_global *g, int argc, char **argv, int tail)
     o.follow = tail;
     o.fmt = CLI_FMT_SHORT;
     /* A reader that goes away (head, less quitting) is the normal end of a
-     * stream: see EPIPE in cli_output_write. */
+     * stream: see cli_reader_gone in cli_output_write. */
     cli_ignore_broken_pipe();
     rc = parse_args(&o, argc, argv, cmd);
     if (rc == CLI_OK)

@@ -36,8 +36,13 @@ void cli_catch_stop(void);
 int cli_stop_requested(void);
 
 /* A reader that goes away (head, less quitting) must surface as a write
- * error (EPIPE), not kill the process: see cli_output_write. */
+ * error, not kill the process: see cli_output_write. */
 void cli_ignore_broken_pipe(void);
+
+/* Whether a failed write to f with errno err means the reader went away:
+ * EPIPE, or on Windows the EINVAL its C runtime makes of ERROR_NO_DATA on a
+ * pipe. */
+int cli_reader_gone(FILE *f, int err);
 
 /* Sleeps ms milliseconds, or less when a stop is requested. */
 void cli_sleep_ms(int ms);

@@ -1,6 +1,7 @@
 /* platform_posix.c - platform.h on POSIX. */
 #include "platform.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -73,6 +74,12 @@ int cli_stop_requested(void)
 void cli_ignore_broken_pipe(void)
 {
     signal(SIGPIPE, SIG_IGN);
+}
+
+int cli_reader_gone(FILE *f, int err)
+{
+    (void)f;
+    return err == EPIPE;
 }
 
 void cli_sleep_ms(int ms)

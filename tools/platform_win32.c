@@ -5,6 +5,7 @@
 
 #include <windows.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <io.h>
 #include <stdlib.h>
@@ -87,7 +88,18 @@ int cli_stop_requested(void)
 
 void cli_ignore_broken_pipe(void)
 {
-    /* Nothing to do: Windows reports a closed reader as a write error. */
+    /* Nothing to do: Windows has no SIGPIPE; see cli_reader_gone. */
+}
+
+int cli_reader_gone(FILE *f, int err)
+{
+    unsigned long os = (unsigned long)_doserrno;
+
+    /* A pipe whose reader has gone fails with ERROR_NO_DATA, which the C
+     * runtime maps to EINVAL, not EPIPE (and Wine's leaves _doserrno 0):
+     * EINVAL from a write to a pipe means the same. */
+    return err == EPIPE || (err == EINVAL && (os == ERROR_NO_DATA || os == ERROR_BROKEN_PIPE ||
+                                              GetFileType(handle_of(f)) == FILE_TYPE_PIPE));
 }
 
 void cli_sleep_ms(int ms)

@@ -41,9 +41,8 @@ int cli_time_from_civil(int64_t y, int mo, int d, int h, int mi, int s, int utc,
 
     if (y < 1 || y > 9999)
         return -1;
-    if (utc) {
-        secs = cl_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
-    } else {
+    secs = cl_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+    if (!utc) {
         struct tm tm;
         time_t t;
 
@@ -56,7 +55,14 @@ int cli_time_from_civil(int64_t y, int mo, int d, int h, int mi, int s, int utc,
         tm.tm_sec = s;
         tm.tm_isdst = -1; /* let the zone rules decide */
         t = mktime(&tm);
+#ifdef _WIN32
+        /* Windows' mktime covers 1970-3000 only: outside it, read as UTC
+         * (what cli_time_to_civil shows there too). */
+        if (t != (time_t)-1)
+            secs = (int64_t)t;
+#else
         secs = (int64_t)t;
+#endif
     }
     if (secs < CL_TS_MIN_US / US || secs > CL_TS_MAX_US / US)
         return -1;
@@ -64,13 +70,28 @@ int cli_time_from_civil(int64_t y, int mo, int d, int h, int mi, int s, int utc,
     return 0;
 }
 
+/* Local broken-down time of secs; 0 where the C library has none (Windows:
+ * before 1970 or after 3000). */
+static int local_tm(int64_t secs, struct tm *tm)
+{
+    time_t t = (time_t)secs;
+
+#ifdef _WIN32
+    return secs >= 0 && localtime_s(tm, &t) == 0;
+#else
+    return localtime_r(&t, tm) != NULL;
+#endif
+}
+
 void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
 {
     int64_t secs = floor_div(us, US);
+    struct tm tm;
 
     memset(out, 0, sizeof *out);
     out->usec = (int)(us - secs * US);
-    if (utc) {
+    /* Outside what local time covers: UTC, honestly marked (offset 0). */
+    if (utc || !local_tm(secs, &tm)) {
         int64_t days = floor_div(secs, 86400), rem = secs - days * 86400;
         unsigned m, d;
 
@@ -81,14 +102,6 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
         out->min = (int)(rem / 60 % 60);
         out->sec = (int)(rem % 60);
     } else {
-        time_t t = (time_t)secs;
-        struct tm tm;
-
-#ifdef _WIN32
-        localtime_s(&tm, &t);
-#else
-        localtime_r(&t, &tm);
-#endif
         out->year = (int64_t)tm.tm_year + 1900;
         out->month = tm.tm_mon + 1;
         out->day = tm.tm_mday;

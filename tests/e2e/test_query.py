@@ -603,8 +603,8 @@ def test_closed_pipe():
         with c.connect() as k:
             k.send([cltest.entry("line %d %s" % (i, "x" * 200)) for i in range(5000)])
             k.sync()
-        p1 = subprocess.Popen([CLI, "-o", "cat"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              env=cli_data.cli_env(c.db))
+        p1 = subprocess.Popen(cli_data.WRAPPER + [CLI, "-o", "cat"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, env=cli_data.cli_env(c.db))
         first = p1.stdout.readline()
         p1.stdout.close()
         err = p1.stderr.read().decode()

@@ -207,6 +207,22 @@ static void test_formats_before_epoch(void **state)
     assert_string_equal(out, "1969-12-31T23:59:59.999999Z");
     cli_time_format_iso(-62135596800000000LL, 1, out);
     assert_string_equal(out, "0001-01-01T00:00:00.000000Z");
+    /* Local time in 1960: the zone's offset where the C library knows it,
+     * else (Windows' localtime covers 1970-3000) UTC, marked as such -
+     * never a garbled date. */
+    set_tz("<+0530>-5:30");
+    cli_time_format_iso(-315619200000000LL, 0, out);
+#ifdef _WIN32
+    assert_string_equal(out, "1960-01-01T00:00:00.000000Z");
+#else
+    assert_string_equal(out, "1960-01-01T05:30:00.000000+05:30");
+#endif
+    cli_time_format_short(-315619200000000LL, 0, out);
+#ifdef _WIN32
+    assert_string_equal(out, "Jan 01 00:00:00");
+#else
+    assert_string_equal(out, "Jan 01 05:30:00");
+#endif
 }
 
 static void test_floor_and_next(void **state)

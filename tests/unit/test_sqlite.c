@@ -561,6 +561,37 @@ static void test_refuses_newer_schema(void **state)
     sqlite3_close(h);
 }
 
+/* A negative user_version (never ours), and a version with no tables: both
+ * refused, not "migrated" from a version that does not exist. */
+static void test_refuses_stray_versions(void **state)
+{
+    fixture *f = *state;
+    static const char *const set[] = { "PRAGMA user_version = -1", "PRAGMA user_version = 1" };
+    static const char *const want[] = {
+        "the database has schema version -1 but is not a CentralLog database; point --db at a "
+        "new or CentralLog file",
+        "the database has schema version 1 but is not a CentralLog database; point --db at a "
+        "new or CentralLog file",
+    };
+
+    for (int i = 0; i < 2; i++) {
+        cl_db *db = NULL;
+        char err[512] = "";
+        sqlite3 *h;
+
+        remove(f->db);
+        assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+        exec(h, set[i]);
+        sqlite3_close(h);
+        assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+        assert_null(db);
+        assert_string_equal(err, want[i]);
+        h = reader(f->db);
+        assert_int_equal(query_int(h, "SELECT count(*) FROM sqlite_master"), 0);
+        sqlite3_close(h);
+    }
+}
+
 /* Windows peers: uid and gid unknown, the SID stored in both tables. */
 static void test_peer_sid_stored(void **state)
 {
@@ -859,6 +890,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refuses_foreign_database, make_fixture,
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_newer_schema, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_refuses_stray_versions, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_non_sqlite_file, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_peer_sid_stored, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_migrates_v1, make_fixture, remove_fixture),

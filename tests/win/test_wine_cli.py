@@ -53,7 +53,8 @@ def test_query_goldens():
         test_query.KNOWN = test_query.KNOWN[2:].replace("\\", "/")
         # The unindexed tail of the full-text index, the parsed-back formats.
         for t in (test_query.test_grep_index_states, test_query.test_json_parse_back,
-                  test_query.test_csv_parse_back, test_query.test_bad_arguments):
+                  test_query.test_csv_parse_back, test_query.test_bad_arguments,
+                  test_query.test_reads_v1_database, test_query.test_closed_pipe):
             t()
     finally:
         shutil.rmtree(test_query.TMP, ignore_errors=True)
