@@ -8,10 +8,16 @@
 #include <stddef.h>
 
 typedef struct bench_team bench_team;
+typedef struct bench_gate bench_gate;
 
-/* A producer: runs once released, returns 0 on success. shared is the
- * memory every producer and the parent see. */
-typedef int (*bench_fn)(void *shared, int id, const void *arg);
+/* A producer: sets itself up (connects), then waits at the gate so that all
+ * start together; returns 0 on success. shared is the memory every producer
+ * and the parent see. */
+typedef int (*bench_fn)(void *shared, int id, const void *arg, bench_gate *gate);
+
+/* Returns 0 once the team is released, -1 when the run was called off (a
+ * producer could not be started): then return without producing. */
+int bench_gate_wait(bench_gate *gate);
 
 /* Starts n producers of fn, held until bench_team_release, and size bytes of
  * zeroed shared memory (*shared). Returns NULL with a reason in err. */
@@ -31,8 +37,8 @@ int bench_team_failures(const bench_team *t);
 /* CPU seconds (user + system) the producers used. */
 double bench_team_cpu(const bench_team *t);
 
-/* Waits for the remaining producers, then frees the team and the shared
- * memory. */
+/* Calls the run off if it was never released, waits for the producers,
+ * then frees the team and the shared memory. */
 void bench_team_free(bench_team *t);
 
 #endif

@@ -14,10 +14,21 @@
 
 struct bench_team {
     int n, running, failures;
-    int go[2];
+    int go[2]; /* one byte per producer: go; end-of-file without one: off */
     void *shared;
     size_t size;
 };
+
+struct bench_gate {
+    int fd;
+};
+
+int bench_gate_wait(bench_gate *gate)
+{
+    char c;
+
+    return read(gate->fd, &c, 1) == 1 ? 0 : -1;
+}
 
 bench_team *bench_team_start(int n, bench_fn fn, const void *arg, size_t size, void **shared,
                              char *err, size_t errlen)
@@ -42,13 +53,10 @@ bench_team *bench_team_start(int n, bench_fn fn, const void *arg, size_t size, v
         pid_t pid = fork();
 
         if (pid == 0) {
-            char c;
+            bench_gate gate = { t->go[0] };
 
             close(t->go[1]);
-            /* End-of-file on the pipe is the starting gun. */
-            if (read(t->go[0], &c, 1) < 0)
-                _exit(1);
-            _exit(fn(t->shared, id, arg) != 0);
+            _exit(fn(t->shared, id, arg, &gate) != 0);
         }
         if (pid < 0) {
             snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -63,11 +71,29 @@ bench_team *bench_team_start(int n, bench_fn fn, const void *arg, size_t size, v
     return t;
 }
 
+/* go: one byte for each producer (each reads one), then end-of-file;
+ * called off: end-of-file only. */
+static void open_gate(bench_team *t, int go)
+{
+    char buf[256];
+
+    if (t->go[1] < 0)
+        return;
+    memset(buf, 'g', sizeof buf);
+    for (int left = go ? t->n : 0; left > 0;) {
+        ssize_t w = write(t->go[1], buf, (size_t)(left < 256 ? left : 256));
+
+        if (w <= 0 && errno != EINTR)
+            break;
+        left -= w > 0 ? (int)w : 0;
+    }
+    close(t->go[1]);
+    t->go[1] = -1;
+}
+
 void bench_team_release(bench_team *t)
 {
-    if (t->go[1] >= 0)
-        close(t->go[1]);
-    t->go[1] = -1;
+    open_gate(t, 1);
 }
 
 int bench_team_reap(bench_team *t, int block)
@@ -110,7 +136,7 @@ void bench_team_free(bench_team *t)
 {
     if (t == NULL)
         return;
-    bench_team_release(t);
+    open_gate(t, 0); /* never released: the run is off */
     while (bench_team_reap(t, 1) > 0)
         ;
     if (t->go[0] >= 0)

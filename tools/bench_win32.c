@@ -18,15 +18,26 @@ typedef struct producer {
     int done;
 } producer;
 
+struct bench_gate {
+    HANDLE go;         /* manual-reset event: the starting gun */
+    volatile LONG off; /* set before go when the run is called off */
+};
+
 struct bench_team {
     int n, running, failures;
     bench_fn fn;
     const void *arg;
     void *shared;
-    HANDLE go; /* manual-reset event: the starting gun */
+    bench_gate gate;
     double cpu0;
     producer p[];
 };
+
+int bench_gate_wait(bench_gate *gate)
+{
+    WaitForSingleObject(gate->go, INFINITE);
+    return InterlockedCompareExchange(&gate->off, 0, 0) ? -1 : 0;
+}
 
 static double process_cpu(void)
 {
@@ -46,8 +57,7 @@ static DWORD WINAPI run(void *arg)
 {
     producer *p = arg;
 
-    WaitForSingleObject(p->t->go, INFINITE);
-    p->rc = p->t->fn(p->t->shared, p->id, p->t->arg);
+    p->rc = p->t->fn(p->t->shared, p->id, p->t->arg, &p->t->gate);
     return 0;
 }
 
@@ -63,9 +73,9 @@ bench_team *bench_team_start(int n, bench_fn fn, const void *arg, size_t size, v
     }
     t->fn = fn;
     t->arg = arg;
-    t->go = CreateEventW(NULL, TRUE, FALSE, NULL);
+    t->gate.go = CreateEventW(NULL, TRUE, FALSE, NULL);
     t->cpu0 = process_cpu();
-    for (int id = 0; t->go != NULL && id < n; id++) {
+    for (int id = 0; t->gate.go != NULL && id < n; id++) {
         producer *p = &t->p[id];
 
         p->t = t;
@@ -88,8 +98,8 @@ bench_team *bench_team_start(int n, bench_fn fn, const void *arg, size_t size, v
 
 void bench_team_release(bench_team *t)
 {
-    if (t->go != NULL)
-        SetEvent(t->go);
+    if (t->gate.go != NULL)
+        SetEvent(t->gate.go);
 }
 
 int bench_team_reap(bench_team *t, int block)
@@ -125,13 +135,15 @@ void bench_team_free(bench_team *t)
 {
     if (t == NULL)
         return;
+    if (t->gate.go != NULL && WaitForSingleObject(t->gate.go, 0) != WAIT_OBJECT_0)
+        InterlockedExchange(&t->gate.off, 1); /* never released: the run is off */
     bench_team_release(t);
     while (bench_team_reap(t, 1) > 0)
         ;
     for (int i = 0; i < t->n; i++)
         CloseHandle(t->p[i].thread);
-    if (t->go != NULL)
-        CloseHandle(t->go);
+    if (t->gate.go != NULL)
+        CloseHandle(t->gate.go);
     free(t->shared);
     free(t);
 }

@@ -22,6 +22,7 @@
 typedef struct shared_state {
     atomic_uint_fast64_t logged; /* progress, summed over producers */
     atomic_int failed;
+    atomic_int ready; /* producers set up and waiting at the gate */
     double start_s, end_s[256];
     double lat_us[]; /* latency samples, producer-major */
 } shared_state;
@@ -45,10 +46,10 @@ static void bench_usage(FILE *f)
     fprintf(f,
             "Usage: centrallog bench [-P PRODUCERS] [-n ENTRIES] [-s BYTES] [--json]\n\n"
             "Runs PRODUCERS processes (threads on Windows; default 4), each logging ENTRIES\n"
-            "entries (default"
-            "100000) with a message of BYTES bytes (default 200) through libcentrallog into\n"
-            "the running collector, then measures log-to-commit latency with\n"
-            "--latency-samples single flushed entries per producer (default 200).\n"
+            "entries (default 100000) with a message of BYTES bytes (default 200) through\n"
+            "libcentrallog into the running collector, then measures log-to-commit latency\n"
+            "with --latency-samples single flushed entries per producer (default 200).\n"
+            "Producers connect (one \"ready\" entry each) before the clock starts.\n"
             "Entries go to app \"centrallog-bench\"; use a scratch collector if that matters.\n\n"
             "Exit status: 0 done, 1 entries were lost or rejected, 2 bad usage,\n"
             "3 no collector reachable.\n");
@@ -56,7 +57,7 @@ static void bench_usage(FILE *f)
 
 /* One producer: its own logger, hence its own connection. Returns 0, or 1
  * when it could not start; lost entries are counted in sh->failed. */
-static int producer(void *shared, int id, const void *arg)
+static int producer(void *shared, int id, const void *arg, bench_gate *gate)
 {
     const bench_opts *b = arg;
     shared_state *sh = shared;
@@ -73,6 +74,17 @@ static int producer(void *shared, int id, const void *arg)
     }
     memset(msg, 'x', (size_t)b->size);
     msg[b->size] = '\0';
+    /* Connected before the clock starts: the first entry does it, and a
+     * sync makes sure the collector has it. */
+    cl_log(lg, CL_INFO, "bench producer %d ready", id);
+    if (cl_flush(lg, 10000) != CL_OK)
+        atomic_fetch_add(&sh->failed, 1);
+    atomic_fetch_add(&sh->ready, 1);
+    if (bench_gate_wait(gate) != 0) {
+        cl_close(lg);
+        free(msg);
+        return 1;
+    }
     for (long i = 0; i < b->entries; i++) {
         char head[32];
         int n = snprintf(head, sizeof head, "p%d #%ld ", id, i);
@@ -202,7 +214,10 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     if (team == NULL)
         return cli_fail(CLI_FAILED, "bench", "%s", err);
     sh = mem;
-    cli_sleep_ms(200); /* let every producer connect before the clock starts */
+    /* Every producer connected, or 30 s passed (one that cannot connect
+     * counts as a failure anyway). */
+    for (int waited = 0; atomic_load(&sh->ready) < b.producers && waited < 30000; waited += 20)
+        cli_sleep_ms(20);
     sh->start_s = now_s();
     bench_team_release(team);
     total = b.entries * b.producers;

@@ -152,9 +152,10 @@ def test_bench():
         r = json.loads(out)
         tw.check((r["producers"], r["entries"], r["failures"], r["latency_us"]["samples"]) ==
                  (2, 600, 0, 6), "bench report", out)
-        # One announcement, 600 entries, 6 latency probes.
+        # One announcement, a "ready" entry per producer, 600 entries, 6
+        # latency probes.
         n = c.rows("SELECT count(*) FROM entries WHERE app = 'centrallog-bench'")[0][0]
-        tw.check(n == 607, "bench rows: expected 607, got %d" % n)
+        tw.check(n == 609, "bench rows: expected 609, got %d" % n)
         n = c.rows("SELECT count(DISTINCT json_extract(fields, '$.producer') || ':' || "
                    "json_extract(fields, '$.seq')) FROM entries WHERE fields IS NOT NULL "
                    "AND app = 'centrallog-bench'")[0][0]
