@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "cmdline.h"
 #include "sysinfo.h"
 #include "ratelimit.h"
 #include "validate.h"
@@ -422,7 +423,7 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
 
 static void defaults(cl_config *c)
 {
-    const char *dd = getenv(DATA_DIR_ENV);
+    const char *dd = cl_getenv(DATA_DIR_ENV);
 
     memset(c, 0, sizeof *c);
     copy(c->data_dir, sizeof c->data_dir, dd && dd[0] ? dd : "./var");

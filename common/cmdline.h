@@ -8,10 +8,17 @@
 #ifndef CL_CMDLINE_H
 #define CL_CMDLINE_H
 
+#include <stdlib.h>
+
 #ifdef _WIN32
 /* Replaces *argc and *argv by the command line in UTF-8 (kept for the life of
  * the process); leaves them as they are if that fails. */
 void cl_args_utf8(int *argc, char ***argv);
+
+/* getenv(name) in UTF-8 (the C runtime's is in the ANSI code page). The
+ * string lives as long as the process. For the main thread at start-up
+ * (paths from CENTRALLOG_DB, CENTRALLOG_DATA_DIR): not thread-safe. */
+const char *cl_getenv(const char *name);
 
 /* Sets the console's output code page to UTF-8 when stdout or stderr is a
  * console. Returns 1 if so, 0 if there is no console or it refused. */
@@ -21,6 +28,11 @@ static inline void cl_args_utf8(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+}
+
+static inline const char *cl_getenv(const char *name)
+{
+    return getenv(name);
 }
 
 static inline int cl_console_utf8(void)

@@ -5,6 +5,7 @@
 
 #include <shellapi.h>
 #include <stdlib.h>
+#include <string.h>
 
 void cl_args_utf8(int *argc, char ***argv)
 {
@@ -32,6 +33,49 @@ void cl_args_utf8(int *argc, char ***argv)
         *argc = n;
         *argv = out;
     }
+}
+
+/* Values already converted, so that each keeps its address (as getenv's
+ * do) and repeated calls cost nothing. */
+typedef struct env_value {
+    struct env_value *next;
+    char *name, *value;
+} env_value;
+
+static env_value *env_cache;
+
+static char *utf8_of(const wchar_t *w)
+{
+    int len = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+    char *s = len > 0 ? malloc((size_t)len) : NULL;
+
+    if (s != NULL)
+        WideCharToMultiByte(CP_UTF8, 0, w, -1, s, len, NULL, NULL);
+    return s;
+}
+
+const char *cl_getenv(const char *name)
+{
+    wchar_t wname[256];
+    const wchar_t *w;
+    env_value *e;
+
+    for (e = env_cache; e != NULL; e = e->next) {
+        if (strcmp(e->name, name) == 0)
+            return e->value;
+    }
+    if (!MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256) || (w = _wgetenv(wname)) == NULL)
+        return NULL;
+    if ((e = calloc(1, sizeof *e)) == NULL || (e->name = _strdup(name)) == NULL ||
+        (e->value = utf8_of(w)) == NULL) {
+        if (e != NULL)
+            free(e->name);
+        free(e);
+        return getenv(name); /* out of memory: the ANSI value is better than none */
+    }
+    e->next = env_cache;
+    env_cache = e;
+    return e->value;
 }
 
 int cl_console_utf8(void)

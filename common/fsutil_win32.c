@@ -130,6 +130,27 @@ int cl_truncate_fd(int fd, uint64_t len)
     return (SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h)) ? 0 : -1;
 }
 
+/* The errno a caller can explain: "no such file" for every way a path can
+ * name nothing. */
+static int errno_of(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME:
+    case ERROR_BAD_NETPATH:
+    case ERROR_BAD_NET_NAME:
+    case ERROR_INVALID_DRIVE:
+    case ERROR_NOT_READY:
+        return ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+        return EACCES;
+    default:
+        return EIO;
+    }
+}
+
 static void fill_id(const BY_HANDLE_FILE_INFORMATION *fi, cl_file_id *id)
 {
     id->dev = fi->dwVolumeSerialNumber;
@@ -155,22 +176,22 @@ int cl_file_id_path(const char *path, cl_file_id *id)
     HANDLE h;
     int rc = -1;
 
-    if (w == NULL)
+    if (w == NULL) {
+        errno = ENOMEM;
         return -1;
+    }
     h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
                     OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
     free(w);
     if (h == INVALID_HANDLE_VALUE) {
-        DWORD e = GetLastError();
-
-        errno = e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND ? ENOENT
-                : e == ERROR_ACCESS_DENIED                             ? EACCES
-                                                                       : EIO;
+        errno = errno_of(GetLastError());
         return -1;
     }
     if (GetFileInformationByHandle(h, &fi)) {
         fill_id(&fi, id);
         rc = 0;
+    } else {
+        errno = errno_of(GetLastError());
     }
     CloseHandle(h);
     return rc;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cmdline.h"
 #include "fsutil.h"
 
 static char default_path[4096];
@@ -21,7 +22,7 @@ const char *cli_db_path(const cli_global *g, const char **origin)
         *origin = g->db_origin ? g->db_origin : "--db";
         return g->db;
     }
-    dd = getenv("CENTRALLOG_DATA_DIR");
+    dd = cl_getenv("CENTRALLOG_DATA_DIR");
     if (dd != NULL && dd[0] != '\0') {
         snprintf(default_path, sizeof default_path, "%s/centrallog.db", dd);
         *origin = "$CENTRALLOG_DATA_DIR";

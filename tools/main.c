@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmdline.h"
 #include "platform.h"
 #include "version.h"
 
@@ -119,7 +120,7 @@ int main(int argc, char **argv)
     char *query_argv[] = { query_name, NULL };
 
     cli_platform_init(&argc, &argv);
-    g.db = getenv("CENTRALLOG_DB");
+    g.db = cl_getenv("CENTRALLOG_DB");
     if (g.db != NULL && g.db[0] != '\0')
         g.db_origin = "$CENTRALLOG_DB";
     argc = take_globals(&g, argc, argv);

@@ -189,6 +189,10 @@ def test_unicode_paths_and_rotation():
         rc, out, err = run("centrallog.exe", "query", "--db", "Z:" + c.db.replace("/", "\\"),
                            "-o", "ndjson", "-t", "wine-rot")
         check(rc == 0 and len(out.splitlines()) == 200, "centrallog.exe reads it", rc, err)
+        # The same path from the environment (read as UTF-8 too).
+        rc, out, err = run("centrallog.exe", "stats", "-o", "json", "-t", "wine-rot",
+                           env={"CENTRALLOG_DB": "Z:" + c.db.replace("/", "\\")})
+        check(rc == 0 and json.loads(out)["total"] == 200, "CENTRALLOG_DB in UTF-8", rc, out, err)
         check(c.stop() == 0, "graceful stop", c.stderr())
         files = sorted(f for f in os.listdir(c.tmp) if f.startswith("centrallog.log"))
         lines = []
