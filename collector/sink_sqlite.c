@@ -31,8 +31,9 @@ static const char SQL_INSERT_REJECT[] =
     "raw_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 /* Migrations: MIGRATIONS[v] takes a database from user_version v to v + 1.
- * Each only adds (columns, tables, indexes), so that readers built for an
- * older version keep working on the columns they know. New databases get
+ * Each only adds (columns, tables, indexes), so that readers selecting the
+ * columns they know keep working (the CLI checks user_version itself and
+ * needs upgrading with the collector). New databases get
  * schema/centrallog.sql instead, which must end up identical: ALTER TABLE
  * appends columns, hence peer_sid is the last column of rejects there too. */
 static const char *const MIGRATIONS[CL_DB_SCHEMA_VERSION] = {
