@@ -64,7 +64,9 @@ test-valgrind: build
 # The Windows build (mingw-w64) and its tests under Wine: cmocka unit tests
 # through ctest's emulator, then the end-to-end tests in tests/win/. The
 # native build makes the databases that centrallog.exe must read exactly as
-# the native CLI does (tests/win/test_wine_cli.py).
+# the native CLI does (tests/win/test_wine_cli.py). test_wine_service.py
+# installs centrallogd.exe as a service in the build's Wine prefix and
+# removes it again.
 WIN_BUILD ?= build-win
 WINE_ENV = WINEPREFIX=$(CURDIR)/$(WIN_BUILD)/wineprefix WINEDEBUG=-all \
 	WINEDLLOVERRIDES="mscoree,mshtml="
@@ -84,6 +86,8 @@ test-win: build
 	    /usr/bin/python3 tests/win/test_wine.py || rc=1; \
 	    $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin CL_BIN_DIR=$(CURDIR)/$(BUILD)/bin \
 	    /usr/bin/python3 tests/win/test_wine_cli.py || rc=1; \
+	    $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin \
+	    /usr/bin/python3 tests/win/test_wine_service.py || rc=1; \
 	    $(WINE_ENV) wineserver -k; exit $$rc
 
 bench: build

@@ -32,6 +32,14 @@ typedef struct option_doc {
 #define PIPE_OPTIONS 0
 #endif
 
+/* A daemon is a service on Windows (service_win32.c); elsewhere the system's
+ * service manager starts centrallogd as it is, so the options are refused. */
+#ifdef _WIN32
+#define SERVICE_OPTIONS 1
+#else
+#define SERVICE_OPTIONS 0
+#endif
+
 static const option_doc docs[] = {
     { "address", "ADDR",
       "socket path or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS; default: see below)" },
@@ -70,6 +78,16 @@ static const option_doc docs[] = {
       "entries at this level or more severe are never limited (default error; none: no level)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },
+#if SERVICE_OPTIONS
+    { "install-service", NULL,
+      "register the Windows service CentralLog (automatic start, LocalService) that runs "
+      "centrallogd with the other options given; needs an elevated prompt" },
+    { "service-account", "NAME",
+      "with --install-service: the account (default NT AUTHORITY\\LocalService; built-in or "
+      "virtual accounts, no password)" },
+    { "uninstall-service", NULL, "stop the service CentralLog and remove it" },
+    { "service", NULL, "run under the Service Control Manager (--install-service puts it there)" },
+#endif
     { "help", NULL, "show this help and exit" },
     { "version", NULL, "show the version and exit" },
 };
@@ -218,10 +236,12 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return copy(p->address, sizeof p->address, v) ? bad(err, errlen, name, v, "a shorter path")
                                                       : 0;
     }
-    if (strcmp(name, "data-dir") == 0)
+    if (strcmp(name, "data-dir") == 0) {
+        c->data_dir_given = 1;
         return copy(c->data_dir, sizeof c->data_dir, v)
                    ? bad(err, errlen, name, v, "a shorter path")
                    : 0;
+    }
     if (strcmp(name, "db") == 0) {
         p->has_db = 1;
         return copy(c->db, sizeof c->db, v) ? bad(err, errlen, name, v, "a shorter path") : 0;
@@ -350,6 +370,50 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     return -1;
 }
 
+static int service_mode(const char *name)
+{
+    if (strcmp(name, "install-service") == 0)
+        return CL_SERVICE_INSTALL;
+    if (strcmp(name, "uninstall-service") == 0)
+        return CL_SERVICE_UNINSTALL;
+    if (strcmp(name, "service") == 0)
+        return CL_SERVICE_RUN;
+    return CL_SERVICE_NONE;
+}
+
+static int is_service_option(const char *name)
+{
+    return service_mode(name) != CL_SERVICE_NONE || strcmp(name, "service-account") == 0;
+}
+
+/* The service options are read in the first pass, with --config, so that a
+ * service whose other options turn out wrong still knows it is one and can
+ * report the error where an operator looks (see cl_config_load). */
+static int set_service_option(cl_config *c, const char *name, const char *v, char *err,
+                              size_t errlen)
+{
+    int mode = service_mode(name);
+
+    if (!SERVICE_OPTIONS) {
+        snprintf(err, errlen,
+                 "--%s is Windows-only (it concerns the Windows Service Control Manager)", name);
+        return -1;
+    }
+    if (mode == CL_SERVICE_NONE) {
+        if (v == NULL || !v[0] || copy(c->service_account, sizeof c->service_account, v))
+            return bad(err, errlen, name, v, "an account name such as NT AUTHORITY\\LocalService");
+        return 0;
+    }
+    if (v[0] != '\0')
+        return bad(err, errlen, name, v, "no value");
+    if (c->service != CL_SERVICE_NONE && c->service != mode) {
+        snprintf(err, errlen, "--%s cannot be combined with another service option", name);
+        return -1;
+    }
+    c->service = mode;
+    return 0;
+}
+
 static int load_file(cl_config *c, pending *p, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -406,7 +470,8 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
             rc = -1;
             break;
         }
-        if (strcmp(it->string, "config") == 0 || strcmp(it->string, "help") == 0) {
+        if (strcmp(it->string, "config") == 0 || strcmp(it->string, "help") == 0 ||
+            is_service_option(it->string)) {
             snprintf(err, errlen, "--config %s: \"%s\" cannot be set in a file", path, it->string);
             rc = -1;
         } else if (set_option(c, p, it->string, v, err, errlen) != 0) {
@@ -457,12 +522,13 @@ static const char *option_value(int argc, char **argv, int *i, const char *arg, 
     }
     snprintf(name, namelen, "%s", arg);
     if (strcmp(name, "quiet") == 0 || strcmp(name, "accept-remote") == 0 ||
-        strcmp(name, "help") == 0 || strcmp(name, "version") == 0)
+        strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
+        service_mode(name) != CL_SERVICE_NONE)
         return "";
     return (*i + 1 < argc) ? argv[++*i] : NULL;
 }
 
-enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *err, size_t errlen)
+static enum cl_config_result load_all(cl_config *c, int argc, char **argv, char *err, size_t errlen)
 {
     pending p;
     char name[64];
@@ -494,11 +560,17 @@ enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *
                 return CL_CONFIG_ERROR;
             }
         }
+        if (is_service_option(name) && set_service_option(c, name, v, err, errlen) != 0)
+            return CL_CONFIG_ERROR;
+    }
+    if (c->service_account[0] && c->service != CL_SERVICE_INSTALL) {
+        snprintf(err, errlen, "--service-account goes with --install-service");
+        return CL_CONFIG_ERROR;
     }
     for (int i = 1; i < argc; i++) {
         const char *v = option_value(argc, argv, &i, argv[i] + 2, name, sizeof name);
 
-        if (strcmp(name, "config") == 0)
+        if (strcmp(name, "config") == 0 || is_service_option(name))
             continue;
         if (v == NULL) {
             snprintf(err, errlen, "--%s needs a value; see centrallogd --help", name);
@@ -521,4 +593,33 @@ enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *
         return CL_CONFIG_ERROR;
     }
     return CL_CONFIG_OK;
+}
+
+/* The last --data-dir of the command line, if any, into c. */
+static void command_line_data_dir(cl_config *c, int argc, char **argv)
+{
+    char name[64];
+
+    for (int i = 1; i < argc; i++) {
+        const char *v;
+
+        if (strncmp(argv[i], "--", 2) != 0)
+            continue;
+        v = option_value(argc, argv, &i, argv[i] + 2, name, sizeof name);
+        if (v != NULL && strcmp(name, "data-dir") == 0 &&
+            copy(c->data_dir, sizeof c->data_dir, v) == 0)
+            c->data_dir_given = 1;
+    }
+}
+
+enum cl_config_result cl_config_load(cl_config *c, int argc, char **argv, char *err, size_t errlen)
+{
+    enum cl_config_result r = load_all(c, argc, argv, err, errlen);
+
+    /* A service reports even a broken --config file in its data directory,
+     * so after an error the command line's --data-dir is the one that holds,
+     * whatever the file had set before it failed. */
+    if (r == CL_CONFIG_ERROR)
+        command_line_data_dir(c, argc, argv);
+    return r;
 }

@@ -32,12 +32,25 @@ typedef struct cl_config {
     uint64_t rate_burst;       /* entries per window and source; 0: off */
     int rate_exempt_level;     /* this level and more severe pass; -1: none */
     int quiet;
+    int data_dir_given;        /* --data-dir on the command line or in --config */
+    int service;               /* enum cl_service_mode (Windows; POSIX refuses the options) */
+    char service_account[256]; /* --service-account; "" means the default */
 } cl_config;
+
+/* What the command line asks of the Windows Service Control Manager. */
+enum cl_service_mode {
+    CL_SERVICE_NONE = 0,  /* run in the console */
+    CL_SERVICE_INSTALL,   /* --install-service */
+    CL_SERVICE_UNINSTALL, /* --uninstall-service */
+    CL_SERVICE_RUN        /* --service: started by the SCM */
+};
 
 enum cl_config_result { CL_CONFIG_OK = 0, CL_CONFIG_EXIT = 1, CL_CONFIG_ERROR = -1 };
 
 /* Fills cfg from defaults, --config and argv. On CL_CONFIG_EXIT --help or
- * --version has been printed; on CL_CONFIG_ERROR err says what to fix. */
+ * --version has been printed; on CL_CONFIG_ERROR err says what to fix, and
+ * cfg->service and cfg->data_dir (the command line's --data-dir, if any) are
+ * still set, so that a service can say where it failed. */
 enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char *err,
                                      size_t errlen);
 

@@ -1,10 +1,32 @@
-/* daemon.h - process-level set-up that differs per OS (daemon_posix.c,
- * daemon_win32.c): resource limits and how a stop or reopen request arrives
+/* daemon.h - centrallogd as a process. cl_daemon_run (daemon.c) turns the
+ * options into a running collector, the same way for a console and for a
+ * Windows service; what differs per OS (daemon_posix.c, daemon_win32.c) is
+ * the set-up of resource limits and how a stop or reopen request arrives
  * (signals on POSIX, console control events on Windows). */
 #ifndef CL_DAEMON_H
 #define CL_DAEMON_H
 
+#include <stdio.h>
+
+#include "config.h"
 #include "server.h"
+
+/* Where the collector runs: a console, or a service (service_win32.c). */
+typedef struct cl_daemon_host {
+    /* Called with the server once it listens, and with NULL once it has
+     * stopped, before it is freed: routes stop requests to it. */
+    void (*attach)(void *arg, cl_server *srv);
+    void *arg;
+    const char *stop_hint; /* the banner's last line: how to stop it */
+    /* Where the banner, the collector's notices and errors go: stderr, or
+     * for a service, which has no console, a file. */
+    FILE *err;
+} cl_daemon_host;
+
+/* Builds the server from cfg, prints the banner (unless cfg->quiet), serves
+ * until a stop request and says on host->err how it ended. Returns the exit
+ * status: 0 clean stop, 1 failure. */
+int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host);
 
 /* Before the server starts: raise descriptor limits, ignore SIGPIPE. */
 void cl_daemon_prepare(void);

@@ -1,0 +1,104 @@
+/* daemon.c - from options to a running collector: the one mapping of
+ * cl_config onto cl_server_config, the banner, and the report of how the
+ * collector stopped. A console (main.c) and a Windows service
+ * (service_win32.c) both run the collector through here. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "version.h"
+
+/* Operator notices from the collector (a failing sink, a repaired file). */
+static void print_notice(void *arg, const char *msg)
+{
+    fprintf((FILE *)arg, "centrallogd: %s\n", msg);
+}
+
+#ifdef _WIN32
+#define CL_SEND_HINT "centrallog send --address %s hello"
+#else
+#define CL_SEND_HINT                                                                               \
+    "printf '{\"app\":\"demo\",\"level\":\"info\",\"msg\":\"hello\"}\\n' | nc -NU %s"
+#endif
+
+static void banner(FILE *out, const cl_config *c, const char *stop_hint)
+{
+    char size[32];
+
+    snprintf(size, sizeof size, "%llu KiB", (unsigned long long)(c->rotate_size / 1024));
+    fprintf(out,
+            "centrallogd %s listening on %s (%s)\n"
+            "  database: %s\n"
+            "  text log: %s (%s, rotate at %s, keep %d)\n"
+            "Send a first entry from another shell:\n"
+            "  " CL_SEND_HINT "\n"
+            "%s\n",
+            CL_VERSION_STRING, c->address, c->address_origin, c->db, c->log_file,
+            c->text_json ? "NDJSON" : "text", size, c->rotate_keep, c->address, stop_hint);
+}
+
+static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->listen.address = cfg->address;
+    sc->listen.mode = cfg->socket_mode;
+    sc->listen.gid = cfg->socket_gid;
+    sc->listen.backlog = 4096;
+    sc->listen.max_streams = cfg->max_connections;
+    sc->listen.sddl = cfg->pipe_sddl[0] ? cfg->pipe_sddl : NULL;
+    sc->listen.accept_remote = cfg->accept_remote;
+    cl_limits_default(&sc->limits);
+    sc->limits.max_entry_bytes = cfg->max_entry_bytes;
+    sc->writer.db_path = cfg->db;
+    sc->writer.text.path = cfg->log_file;
+    sc->writer.text.rotate_size = cfg->rotate_size;
+    sc->writer.text.rotate_keep = cfg->rotate_keep;
+    sc->writer.text.format = cfg->text_json ? CL_TEXT_JSON : CL_TEXT_PLAIN;
+    sc->writer.batch_size = cfg->batch_size;
+    sc->writer.batch_ms = cfg->batch_ms;
+    sc->writer.queue_bytes = cfg->queue_bytes;
+    sc->writer.fts = cfg->fts;
+    sc->host = cfg->host;
+    sc->shutdown_timeout_ms = cfg->shutdown_timeout_s * 1000;
+    sc->idle_timeout_ms = (int)cfg->idle_timeout_ms;
+    cl_ratelimit_default(&sc->rate);
+    sc->rate.interval_us = (int64_t)cfg->rate_interval_ms * 1000;
+    sc->rate.burst = cfg->rate_burst;
+    sc->rate.exempt_level = cfg->rate_exempt_level;
+    sc->notice = print_notice;
+    sc->notice_arg = err;
+}
+
+int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
+{
+    cl_server_config sc;
+    cl_server *srv;
+    char err[1024];
+    int rc;
+
+    if (cl_mkdir_parents(cfg->db, 0750) != 0) {
+        fprintf(host->err, "centrallogd: cannot create the directory of %s: %s\n", cfg->db,
+                strerror(errno));
+        return 1;
+    }
+    cl_daemon_prepare();
+    server_config(cfg, host->err, &sc);
+    if (cl_server_new(&srv, &sc, err, sizeof err) != 0) {
+        fprintf(host->err, "centrallogd: %s\n", err);
+        return 1;
+    }
+    host->attach(host->arg, srv);
+    if (!cfg->quiet)
+        banner(host->err, cfg, host->stop_hint);
+    rc = cl_server_run(srv, err, sizeof err);
+    if (rc != 0)
+        fprintf(host->err, "centrallogd: stopped with an error: %s\n", err);
+    else if (!cfg->quiet)
+        fprintf(host->err, "centrallogd: stopped cleanly\n");
+    host->attach(host->arg, NULL);
+    cl_server_free(srv);
+    return rc == 0 ? 0 : 1;
+}
