@@ -11,6 +11,7 @@
 * A service whose options fail only when it starts (its --config file
   broken after the install) says why in centrallogd.err and stops with the
   service-specific exit code 2.
+* --service in a console and --service-account alone are refused (exit 2).
 
 What Wine cannot do (recovery actions: its ChangeServiceConfig2W accepts
 SERVICE_CONFIG_FAILURE_ACTIONS without storing them and refuses
@@ -228,8 +229,22 @@ def test_start_failure_reported():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_misuse():
+    """--service typed in a console, and --service-account alone: exit 2
+    with what to do instead; no service is created."""
+    rc, out, err = centrallogd("--service")
+    check(rc == 2 and err == "centrallogd: --service is for the Service Control Manager, which "
+          "starts the installed service (sc start CentralLog); to run in this console, leave "
+          "--service out\n", "--service in a console", rc, out, err)
+    rc, out, err = centrallogd("--service-account", "x")
+    check(rc == 2 and err == "centrallogd: --service-account goes with --install-service\n",
+          "--service-account alone", rc, out, err)
+    check(query() is None, "no service was created", query())
+
+
 def main():
-    tw.run_suite("wine-service", [test_install_start_stop_uninstall, test_start_failure_reported])
+    tw.run_suite("wine-service", [test_install_start_stop_uninstall, test_start_failure_reported,
+                                  test_misuse])
 
 
 if __name__ == "__main__":
