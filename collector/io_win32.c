@@ -15,6 +15,7 @@
 #include "io_timer.h"
 #include "pipesec.h"
 #include "sidcache.h"
+#include "wstr.h"
 
 #include <windows.h>
 
@@ -84,21 +85,6 @@ struct cl_io {
 static long long now_ms(void)
 {
     return (long long)GetTickCount64();
-}
-
-static wchar_t *to_wide(const char *s)
-{
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
-    wchar_t *w;
-
-    if (n <= 0)
-        return NULL;
-    w = malloc((size_t)n * sizeof *w);
-    if (w != NULL && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) != n) {
-        free(w);
-        return NULL;
-    }
-    return w;
 }
 
 static void win_error(char *err, size_t errlen, const char *what, DWORD code)
@@ -294,14 +280,14 @@ int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
     cl_stream *first;
     DWORD error;
 
-    io->name = to_wide(opt->address);
+    io->name = cl_wide(opt->address);
     if (io->name == NULL || wcsncmp(io->name, L"\\\\", 2) != 0) {
         snprintf(err, errlen, "'%s' is not a pipe name such as \\\\.\\pipe\\CentralLog",
                  opt->address);
         return -1;
     }
     if (opt->sddl != NULL && opt->sddl[0] != '\0') {
-        custom = to_wide(opt->sddl);
+        custom = cl_wide(opt->sddl);
         sddl = custom;
     }
     if (sddl == NULL || !ConvertStringSecurityDescriptorToSecurityDescriptorW(sddl, SDDL_REVISION_1,

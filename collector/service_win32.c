@@ -21,6 +21,7 @@
 #include "cmdline.h"
 #include "daemon.h"
 #include "fsutil.h"
+#include "wstr.h"
 
 #define SERVICE_NAME_W L"CentralLog"
 #define SERVICE_DISPLAY_W L"CentralLog collector"
@@ -32,27 +33,7 @@
 #define PENDING_WAIT_HINT_MS 5000
 #define UNINSTALL_STOP_WAIT_MS 60000
 
-/* ---- strings: UTF-8 inside, wide for Win32 ---- */
-
-static wchar_t *wide_of(const char *s)
-{
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
-
-    if (w != NULL)
-        MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
-}
-
-static char *utf8_of(const wchar_t *w)
-{
-    int n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-    char *s = n > 0 ? malloc((size_t)n) : NULL;
-
-    if (s != NULL)
-        WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL);
-    return s;
-}
+/* ---- strings: UTF-8 inside, wide for Win32 (wstr.h) ---- */
 
 /* Windows' text for error e, in UTF-8, with its number. */
 static const char *win_error(DWORD e, char *buf, size_t n)
@@ -65,7 +46,7 @@ static const char *win_error(DWORD e, char *buf, size_t n)
     while (len > 0 &&
            (w[len - 1] == L'\r' || w[len - 1] == L'\n' || w[len - 1] == L'.' || w[len - 1] == L' '))
         w[--len] = L'\0';
-    text = len > 0 ? utf8_of(w) : NULL;
+    text = len > 0 ? cl_utf8(w) : NULL;
     snprintf(buf, n, "%s (error %lu)", text ? text : "Windows error", (unsigned long)e);
     free(text);
     return buf;
@@ -140,11 +121,11 @@ static int append_arg(strbuf *b, const char *arg)
  * gave relative to the current directory is made absolute now. */
 static char *absolute_path(const char *path)
 {
-    wchar_t *w = wide_of(path), full[MAX_PATH * 8];
+    wchar_t *w = cl_wide(path), full[MAX_PATH * 8];
     DWORD n = w ? GetFullPathNameW(w, MAX_PATH * 8, full, NULL) : 0;
 
     free(w);
-    return n > 0 && n < MAX_PATH * 8 ? utf8_of(full) : NULL;
+    return n > 0 && n < MAX_PATH * 8 ? cl_utf8(full) : NULL;
 }
 
 static int is_path_option(const char *name, size_t len)
@@ -170,7 +151,7 @@ static char *service_data_dir(const cl_config *cfg)
     if (cfg->data_dir_given)
         return absolute_path(cfg->data_dir);
     if (SHGetKnownFolderPath(&FOLDERID_ProgramData, 0, NULL, &known) == S_OK)
-        base = utf8_of(known);
+        base = cl_utf8(known);
     CoTaskMemFree(known);
     if (base == NULL && cl_getenv("PROGRAMDATA") != NULL)
         base = _strdup(cl_getenv("PROGRAMDATA"));
@@ -191,7 +172,7 @@ static int service_command_line(const cl_config *cfg, int argc, char **argv, con
 {
     wchar_t exe[MAX_PATH * 8];
     DWORD n = GetModuleFileNameW(NULL, exe, MAX_PATH * 8);
-    char *exe8 = n > 0 && n < MAX_PATH * 8 ? utf8_of(exe) : NULL;
+    char *exe8 = n > 0 && n < MAX_PATH * 8 ? cl_utf8(exe) : NULL;
     int rc;
 
     if (exe8 == NULL)
@@ -236,7 +217,7 @@ static DWORD grant_data_dir(const char *dir, const char *account)
     EXPLICIT_ACCESSW ea;
     PSECURITY_DESCRIPTOR sd = NULL;
     PACL old = NULL, acl = NULL;
-    wchar_t *wdir = wide_of(dir), *wacct = wide_of(account);
+    wchar_t *wdir = cl_wide(dir), *wacct = cl_wide(account);
 
     memset(&ea, 0, sizeof ea);
     ea.grfAccessPermissions =
@@ -287,7 +268,7 @@ static void configure_service(SC_HANDLE svc, const cl_config *cfg)
              "Receives structured log entries from local applications on %s and stores them "
              "in an SQLite database and a rotating text log.",
              cfg->address);
-    wtext = wide_of(text);
+    wtext = cl_wide(text);
     desc.lpDescription = wtext;
     if (wtext == NULL || !ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc))
         fprintf(stderr, "centrallogd: warning: cannot set the description: %s\n",
@@ -317,7 +298,7 @@ static int scm_failed(const char *what, DWORD e)
 
 static int create_service(const cl_config *cfg, const char *account, const char *cmdline)
 {
-    wchar_t *wcmd = wide_of(cmdline), *wacct = wide_of(account);
+    wchar_t *wcmd = cl_wide(cmdline), *wacct = cl_wide(account);
     SC_HANDLE scm = NULL, svc = NULL;
     DWORD e = ERROR_NOT_ENOUGH_MEMORY;
 
@@ -560,7 +541,7 @@ static FILE *open_err_file(const char *data_dir)
 
     snprintf(path, sizeof path, "%s\\" CL_SERVICE_ERR_FILE, data_dir);
     cl_mkdir_parents(path, 0750);
-    w = wide_of(path);
+    w = cl_wide(path);
     f = w ? _wfsopen(w, L"ab", _SH_DENYNO) : NULL;
     free(w);
     if (f == NULL)

@@ -1,5 +1,6 @@
 /* cmdline_win32.c - cmdline.h on Windows. */
 #include "cmdline.h"
+#include "wstr.h"
 
 #include <windows.h>
 
@@ -44,16 +45,6 @@ typedef struct env_value {
 
 static env_value *env_cache;
 
-static char *utf8_of(const wchar_t *w)
-{
-    int len = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
-    char *s = len > 0 ? malloc((size_t)len) : NULL;
-
-    if (s != NULL)
-        WideCharToMultiByte(CP_UTF8, 0, w, -1, s, len, NULL, NULL);
-    return s;
-}
-
 const char *cl_getenv(const char *name)
 {
     wchar_t wname[256];
@@ -67,7 +58,7 @@ const char *cl_getenv(const char *name)
     if (!MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256) || (w = _wgetenv(wname)) == NULL)
         return NULL;
     if ((e = calloc(1, sizeof *e)) == NULL || (e->name = _strdup(name)) == NULL ||
-        (e->value = utf8_of(w)) == NULL) {
+        (e->value = cl_utf8(w)) == NULL) {
         if (e != NULL)
             free(e->name);
         free(e);

@@ -1,6 +1,7 @@
 /* fsutil_win32.c - file system helpers with UTF-8 paths converted to wide
  * strings for the Win32 calls. */
 #include "fsutil.h"
+#include "wstr.h"
 
 #include <windows.h>
 
@@ -10,19 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static wchar_t *to_wide(const char *s)
-{
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
-
-    if (w != NULL)
-        MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
-}
-
 int cl_mkdir_parents(const char *path, unsigned mode)
 {
-    wchar_t *w = to_wide(path);
+    wchar_t *w = cl_wide(path);
     wchar_t *last = NULL;
 
     (void)mode; /* ACLs are inherited from the parent directory */
@@ -57,7 +48,7 @@ int cl_mkdir_parents(const char *path, unsigned mode)
 
 int cl_rename_replace(const char *from, const char *to)
 {
-    wchar_t *wf = to_wide(from), *wt = to_wide(to);
+    wchar_t *wf = cl_wide(from), *wt = cl_wide(to);
     int rc = -1;
 
     if (wf != NULL && wt != NULL) {
@@ -83,7 +74,7 @@ int cl_rename_replace(const char *from, const char *to)
 
 int cl_open_append(const char *path)
 {
-    wchar_t *w = to_wide(path);
+    wchar_t *w = cl_wide(path);
     HANDLE h;
     int fd;
 
@@ -171,7 +162,7 @@ int cl_file_id_fd(int fd, cl_file_id *id)
 
 int cl_file_id_path(const char *path, cl_file_id *id)
 {
-    wchar_t *w = to_wide(path);
+    wchar_t *w = cl_wide(path);
     BY_HANDLE_FILE_INFORMATION fi;
     HANDLE h;
     int rc = -1;

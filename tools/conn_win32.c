@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wstr.h"
+
 #define MAX_REPLY (1 << 20)
 
 struct cli_conn {
@@ -40,19 +42,9 @@ static int from_win32(DWORD e, char *detail, size_t len)
     }
 }
 
-static wchar_t *to_wide(const char *s)
-{
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
-
-    if (w != NULL)
-        MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
-}
-
 int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail, size_t len)
 {
-    wchar_t *name = to_wide(path);
+    wchar_t *name = cl_wide(path);
     ULONGLONG deadline = GetTickCount64() + (ULONGLONG)timeout_ms;
     HANDLE h = INVALID_HANDLE_VALUE;
     cli_conn *c;

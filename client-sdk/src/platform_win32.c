@@ -17,6 +17,7 @@
 #include <windows.h>
 
 #include "pipesec.h"
+#include "wstr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,16 +44,6 @@ struct cl_waker {
     HANDLE ev;
 };
 
-static wchar_t *to_wide(const char *s)
-{
-    int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
-    wchar_t *w = n > 0 ? malloc((size_t)n * sizeof *w) : NULL;
-
-    if (w != NULL)
-        MultiByteToWideChar(CP_UTF8, 0, s, -1, w, n);
-    return w;
-}
-
 static void start_read(cl_conn *c)
 {
     DWORD n;
@@ -73,7 +64,7 @@ static void start_read(cl_conn *c)
 
 int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
 {
-    wchar_t *name = to_wide(address);
+    wchar_t *name = cl_wide(address);
     HANDLE h = INVALID_HANDLE_VALUE;
     cl_conn *c;
 
