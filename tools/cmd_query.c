@@ -553,6 +553,21 @@ static int file_replaced(follower *fw)
            (now.dev != fw->file.dev || now.ino != fw->file.ino);
 }
 
+/* The collector migrated the file in place (a newer schema in the same
+ * file): the poll statement must select the new columns (peer_sid). */
+static int schema_changed(follower *fw)
+{
+    sqlite3_stmt *st;
+    int v = fw->db.version;
+
+    if (sqlite3_prepare_v2(fw->db.h, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v != fw->db.version;
+}
+
 /* Polls until a signal, the --limit, or a failure to write. The database may
  * go away and come back meanwhile: errors are retried, not fatal. */
 static int follow(follower *fw, cli_output *out)
@@ -567,6 +582,9 @@ static int follow(follower *fw, cli_output *out)
                 cli_sleep_ms(1000);
                 continue;
             }
+        } else if (schema_changed(fw) && reopen(fw, 0, &warned) != 0) {
+            cli_sleep_ms(1000);
+            continue;
         }
         rc = poll_once(fw, out);
         if (rc >= 0)

@@ -7,6 +7,7 @@
  * minutes are then summed into local minutes, hours or days. That is one
  * scan instead of a GROUP BY per question, and it keeps the interval
  * boundaries in local time, DST included. */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -717,8 +718,11 @@ static int report(const sopts *o, stats *s, int color)
         json_report(&b, s, o, k, n, unit);
     else
         text_report(&b, s, o, k, n, unit, color);
-    if (b.oom || fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
-        rc = cli_fail(CLI_FAILED, "stats", "cannot write the output");
+    if (b.oom)
+        rc = cli_fail(CLI_FAILED, "stats", "out of memory");
+    else if ((fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0) &&
+             !cli_reader_gone(stdout, errno))
+        rc = cli_fail(CLI_FAILED, "stats", "cannot write the output: %s", strerror(errno));
 out:
     free(k);
     cli_buf_free(&b);

@@ -6,6 +6,7 @@
  * measured, not averaged since start: a second request after a short window
  * gives the accepted/rejected per second right now. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "cli.h"
 #include "conn.h"
 #include "escape.h"
+#include "platform.h"
 #include "query.h"
 
 typedef struct stopts {
@@ -346,8 +348,11 @@ int cmd_status(const cli_global *g, int argc, char **argv)
         print_json(&b, last ? last : first, &r);
     else
         print_text(&b, last ? last : first, &r);
-    if (b.oom || fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0)
-        rc = cli_fail(CLI_FAILED, "status", "cannot write the output");
+    if (b.oom)
+        rc = cli_fail(CLI_FAILED, "status", "out of memory");
+    else if ((fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0) &&
+             !cli_reader_gone(stdout, errno))
+        rc = cli_fail(CLI_FAILED, "status", "cannot write the output: %s", strerror(errno));
 out:
     cJSON_Delete(first);
     cJSON_Delete(last);

@@ -12,6 +12,8 @@ Asserts:
   meanwhile, arrive exactly once each and in order;
 * the follower survives a collector restart, and a database replaced by a
   new file at the same path (it starts over with the new file's entries);
+* a version 1 database migrated in place while followed: new rows show
+  their peer_sid (the poll statement is rebuilt for the new columns);
 * Ctrl-C (SIGINT) and SIGTERM end it promptly with exit 0 and nothing on
   stderr; -o json is a complete JSON array then; --limit N exits after N.
 """
@@ -170,8 +172,40 @@ def test_json_and_limit():
             eq(f.p.returncode, 0, "exit after --limit")
 
 
+def test_migrated_while_followed():
+    tmp = cltest.make_tempdir("cl-follow-v1-")
+    db = os.path.join(tmp, "v1.db")
+    try:
+        con = sqlite3.connect(db, isolation_level=None)
+        with open(os.path.join(cltest.REPO, "tests", "schema", "centrallog-v1.sql")) as f:
+            con.executescript(f.read())
+        con.execute("PRAGMA user_version = 1")
+        con.execute("PRAGMA journal_mode = WAL")
+        ins = ("INSERT INTO entries (ts, received, level, app, msg, peer_pid%s) "
+               "VALUES (1795774502000000, 1795774502000000, 6, 'a', ?, 7%s)")
+        con.execute(ins % ("", ""), ("before",))
+        with Follower(["tail", "-o", "ndjson"], db) as f:
+            eq(json.loads(f.line())["peer"], {"pid": 7}, "v1 row: no SID")
+            # What the collector's migration does, in one transaction.
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("ALTER TABLE entries ADD COLUMN peer_sid TEXT")
+            con.execute("ALTER TABLE rejects ADD COLUMN peer_sid TEXT")
+            con.execute("PRAGMA user_version = 2")
+            con.execute("COMMIT")
+            con.execute(ins % (", peer_sid", ", 'S-1-5-21-1-2-3-1001'"), ("after",))
+            row = json.loads(f.line())
+            eq((row["msg"], row["peer"]), ("after", {"pid": 7, "sid": "S-1-5-21-1-2-3-1001"}),
+               "a row added after the migration, with its SID")
+            stop_clean(f)
+        con.close()
+    finally:
+        import shutil
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 TESTS = [test_tail_then_follow, test_follow_filters, test_many_and_checkpoints,
-         test_collector_restart, test_database_replaced, test_json_and_limit]
+         test_collector_restart, test_database_replaced, test_json_and_limit,
+         test_migrated_while_followed]
 
 if __name__ == "__main__":
     cltest.main("cli_follow", TESTS)

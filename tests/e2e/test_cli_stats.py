@@ -18,6 +18,7 @@ import os
 import random
 import shutil
 import sqlite3
+import subprocess
 
 import cltest
 from cltest import check, eq
@@ -210,7 +211,18 @@ def test_bad_arguments():
         usage_error(args, msg, KNOWN)
 
 
-TESTS = [test_counts_match_sql, test_empty_range, test_goldens, test_bad_arguments]
+def test_full_output():
+    """stdout on a full disk: a clear error and exit 1, not silence."""
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([cli_data.CLI, "stats"], stdout=full, stderr=subprocess.PIPE,
+                           env=cli_data.cli_env(KNOWN), timeout=60)
+    eq((p.returncode, p.stderr.decode()),
+       (1, "centrallog stats: cannot write the output: No space left on device\n"),
+       "stats > /dev/full")
+
+
+TESTS = [test_counts_match_sql, test_empty_range, test_goldens, test_bad_arguments,
+         test_full_output]
 
 if __name__ == "__main__":
     setup()
