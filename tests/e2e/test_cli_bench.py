@@ -7,6 +7,8 @@ Asserts:
   announcement, one "ready" entry per producer (each connects before the
   clock starts), every (producer, seq) pair once, and the latency probes;
 * the text report names the counts;
+* a collector whose rate limit holds entries back: bench says so (the rate
+  would be the limiter's), reports how many, and exits 1;
 * no collector: exit 3 and a message; bad arguments: exit 2.
 """
 
@@ -49,6 +51,18 @@ def test_exact_rows():
         c.stop()
 
 
+def test_rate_limited():
+    with cltest.Collector("--rate-limit-burst", "100") as c:
+        rc, out, err = bench(c, "-P", "1", "-n", "500", "-s", "32", "-L", "0", "--json")
+        r = json.loads(out)
+        # One producer process: its "ready" entry and 99 more pass, 401 do not.
+        eq((rc, r["suppressed"], r["failures"]), (1, 401, 0), "rate-limited bench")
+        eq(err, "centrallog bench: the collector's rate limit held back 401 entries, so this "
+                "measured the limiter; start a collector with --rate-limit-burst 0 to "
+                "benchmark\n", "the explanation")
+        c.stop()
+
+
 def test_errors():
     with cltest.Collector() as c:
         rc, out, err = bench(c, "-P", "0")
@@ -59,4 +73,4 @@ def test_errors():
 
 
 if __name__ == "__main__":
-    cltest.main("cli_bench", [test_exact_rows, test_errors])
+    cltest.main("cli_bench", [test_exact_rows, test_rate_limited, test_errors])
