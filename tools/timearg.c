@@ -2,8 +2,8 @@
  *
  * Local time goes through the C library (localtime_r or Windows'
  * localtime_s, mktime and the TZ variable); UTC through common/timefmt's
- * calendar arithmetic. The UTC offset is computed from the broken-down time,
- * as struct tm has no tm_gmtoff on Windows. */
+ * calendar arithmetic. On Windows, whose struct tm has no tm_gmtoff, the UTC
+ * offset is computed from the broken-down time. */
 #include "timearg.h"
 
 #include <ctype.h>
@@ -108,9 +108,17 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
         out->hour = tm.tm_hour;
         out->min = tm.tm_min;
         out->sec = tm.tm_sec;
+#ifdef _WIN32
+        /* No tm_gmtoff: the offset is what separates the local civil time
+         * from UTC. */
         out->gmtoff =
             (long)(cl_days_from_civil(out->year, (unsigned)out->month, (unsigned)out->day) * 86400 +
                    out->hour * 3600 + out->min * 60 + out->sec - secs);
+#else
+        /* The zone's own offset: in right/ zones (leap seconds counted in
+         * time_t) the civil difference would be off by the leap seconds. */
+        out->gmtoff = tm.tm_gmtoff;
+#endif
     }
 }
 
