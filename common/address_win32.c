@@ -33,3 +33,15 @@ int cl_address_resolve(const char *explicit_addr, char *out, size_t outlen)
     n = snprintf(out, outlen, "%s", a);
     return (n < 0 || (size_t)n >= outlen) ? -1 : 0;
 }
+
+int cl_address_resolve_connect_in(const char *explicit_addr, const char *system_dir, char *out,
+                                  size_t outlen)
+{
+    (void)system_dir; /* pipe names are machine-wide: nothing to fall back to */
+    return cl_address_resolve(explicit_addr, out, outlen);
+}
+
+int cl_address_resolve_connect(const char *explicit_addr, char *out, size_t outlen)
+{
+    return cl_address_resolve(explicit_addr, out, outlen);
+}

@@ -52,7 +52,7 @@ int cmd_pipes(const cli_global *g, int argc, char **argv)
         }
         return cli_fail(CLI_USAGE, "pipes", "unexpected argument '%s'; see --help", argv[i]);
     }
-    if (cl_address_resolve(g->address, addr, sizeof addr) != 0)
+    if (cl_address_resolve_connect(g->address, addr, sizeof addr) != 0)
         return cli_fail(CLI_USAGE, "pipes",
                         "--address: not a pipe name such as \\\\.\\pipe\\CentralLog");
     list_pipes();

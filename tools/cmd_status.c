@@ -315,7 +315,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
 
     if ((rc = parse_args(&o, argc, argv)) != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
-    if (cl_address_resolve(g->address, addr, sizeof addr) != 0)
+    if (cl_address_resolve_connect(g->address, addr, sizeof addr) != 0)
         return cli_fail(CLI_USAGE, "status", "--address: cannot use '%s' (%s)",
                         g->address ? g->address : "", origin);
     deadline = now_ms() + o.timeout_ms;

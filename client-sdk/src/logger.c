@@ -813,7 +813,7 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
         cl_host_name(lg->host, sizeof lg->host);
     lg->opt.address = NULL;
     lg->opt.host = NULL;
-    if (cl_address_resolve(o.address, lg->address, sizeof lg->address) != 0) {
+    if (cl_address_resolve_connect(o.address, lg->address, sizeof lg->address) != 0) {
         free(lg->app);
         free(lg);
         return CL_EADDRESS;

@@ -12,13 +12,18 @@ Asserts:
 * CENTRALLOG_ADDRESS is honoured, and --address beats it;
 * \\\\.\\pipe\\Name (and //./pipe/Name, and via the environment) maps to
   <default dir>/Name.sock (root: /run/centrallog/Name.sock);
-* an empty pipe name and an over-long socket path are refused with a message.
+* an empty pipe name and an over-long socket path are refused with a message;
+* a user with no collector of their own and no address set reaches the system
+  collector (root's, at /run/centrallog/CentralLog.sock): `centrallog send`
+  and `status` as nobody, the entry stored with nobody's uid (root only).
 """
 
+import json
 import os
 import shutil
 import socket
 import stat
+import subprocess
 import uuid
 
 import cltest
@@ -249,6 +254,40 @@ def test_pipe_name():
                 shutil.rmtree(xdg, ignore_errors=True)
 
 
+def test_system_collector_fallback():
+    if os.geteuid() != 0:
+        print("note: test_system_collector_fallback needs root (a system collector)")
+        return
+    sysock = "/run/centrallog/CentralLog.sock"
+    check(not os.path.exists(sysock), "a system collector is already running at " + sysock)
+    cli = os.path.join(os.path.dirname(cltest.daemon_path()), "centrallog")
+    xdg = cltest.make_tempdir()  # nobody's runtime dir: no collector in it
+    env = cltest.merge_env({"CENTRALLOG_ADDRESS": None, "XDG_RUNTIME_DIR": xdg})
+
+    def as_nobody(*args):
+        return subprocess.run([cli] + list(args), capture_output=True, env=env, timeout=60,
+                              preexec_fn=lambda: (os.setgid(65534), os.setuid(65534)))
+    try:
+        with cltest.Collector("--address", sysock, address=sysock, pass_address=False) as c:
+            p = as_nobody("send", "--sync", "-t", "fallback", "to the system collector")
+            eq((p.returncode, p.stderr), (0, b""), "send as nobody")
+            p = as_nobody("status", "-o", "json")
+            eq(p.returncode, 0, "status as nobody")
+            eq(json.loads(p.stdout)["address"], sysock, "status found the system collector")
+            eq(c.query("SELECT msg, peer_uid FROM entries WHERE app = 'fallback'"),
+               [("to the system collector", 65534)], "the entry, from nobody")
+            c.stop()
+        # With an address of one's own, no fallback: it is kept, answering or not.
+        with cltest.Collector("--address", sysock, address=sysock, pass_address=False) as c:
+            env["CENTRALLOG_ADDRESS"] = os.path.join(xdg, "mine.sock")
+            p = as_nobody("send", "--sync", "--timeout", "300", "x")
+            eq(p.returncode, 3, "an explicit address that nobody answers")
+            eq(c.query("SELECT count(*) FROM entries WHERE msg = 'x'"), [(0,)], "nothing sent")
+            c.stop()
+    finally:
+        shutil.rmtree(xdg, ignore_errors=True)
+
+
 def test_path_too_long():
     tmp = cltest.make_tempdir()
     try:
@@ -265,4 +304,5 @@ if __name__ == "__main__":
                                  test_live_foreign_listener_not_hijacked,
                                  test_after_sigkill, test_regular_file_and_directory_refused,
                                  test_socket_mode, test_socket_parent_created, test_env_address,
-                                 test_pipe_name, test_path_too_long])
+                                 test_pipe_name, test_system_collector_fallback,
+                                 test_path_too_long])

@@ -13,7 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -267,6 +271,115 @@ static void test_default_dir_user(void **state)
         fail_msg("%s", problem);
 }
 
+/* A Unix socket bound at path (the kind of file the fallback looks for). */
+static void make_socket(const char *path)
+{
+    struct sockaddr_un sa;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    assert_true(fd >= 0);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    close(fd);
+}
+
+/* The connecting side's fallback, as a user other than root (the system
+ * collector's socket in sys, the user's runtime dir in user). Returns a
+ * description of the first mismatch, or NULL. */
+static const char *check_connect_rules(const char *user, const char *sys, char *why, size_t whylen)
+{
+    char out[512], mine[512], theirs[512];
+
+    snprintf(mine, sizeof mine, "%s/centrallog/CentralLog.sock", user);
+    snprintf(theirs, sizeof theirs, "%s/CentralLog.sock", sys);
+    setenv("XDG_RUNTIME_DIR", user, 1);
+    /* No collector of one's own: the system one. */
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out) != 0 || strcmp(out, theirs)) {
+        snprintf(why, whylen, "fallback: got '%s', expected '%s'", out, theirs);
+        return why;
+    }
+    /* Chosen addresses are kept, answering or not. */
+    setenv("CENTRALLOG_ADDRESS", "/nowhere/x.sock", 1);
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out) != 0 ||
+        strcmp(out, "/nowhere/x.sock")) {
+        snprintf(why, whylen, "environment: got '%s'", out);
+        return why;
+    }
+    unsetenv("CENTRALLOG_ADDRESS");
+    if (cl_address_resolve_connect_in("/nowhere/y.sock", sys, out, sizeof out) != 0 ||
+        strcmp(out, "/nowhere/y.sock")) {
+        snprintf(why, whylen, "explicit: got '%s'", out);
+        return why;
+    }
+    /* The user's own collector wins once its socket exists. */
+    snprintf(out, sizeof out, "%s/centrallog", user);
+    if (mkdir(out, 0700) != 0) {
+        snprintf(why, whylen, "cannot create %s", out);
+        return why;
+    }
+    make_socket(mine);
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out) != 0 || strcmp(out, mine)) {
+        snprintf(why, whylen, "own collector: got '%s', expected '%s'", out, mine);
+        return why;
+    }
+    return NULL;
+}
+
+static void test_connect_fallback(void **state)
+{
+    char user[] = "/tmp/cl-addr-user-XXXXXX", sys[] = "/tmp/cl-addr-sys-XXXXXX";
+    char why[1200], path[512], out[512];
+    struct passwd *pw = getpwnam("nobody");
+    const char *problem = NULL;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    assert_non_null(mkdtemp(user));
+    assert_non_null(mkdtemp(sys));
+    assert_int_equal(chmod(sys, 0755), 0);
+    snprintf(path, sizeof path, "%s/CentralLog.sock", sys);
+    /* A regular file is not a collector: no fallback to it. */
+    close(open(path, O_CREAT | O_WRONLY, 0644));
+    setenv("XDG_RUNTIME_DIR", user, 1);
+    if (geteuid() != 0) {
+        assert_int_equal(cl_address_resolve_connect_in(NULL, sys, out, sizeof out), 0);
+        snprintf(why, sizeof why, "%s/centrallog/CentralLog.sock", user);
+        assert_string_equal(out, why);
+    }
+    unlink(path);
+    make_socket(path);
+    if (geteuid() == 0) {
+        /* Root's own default is the system directory: nothing to fall back
+         * from. Then the user rules, as nobody, in a child. */
+        assert_int_equal(cl_address_resolve_connect_in(NULL, sys, out, sizeof out), 0);
+        assert_string_equal(out, "/run/centrallog/CentralLog.sock");
+        assert_non_null(pw);
+        assert_int_equal(chown(user, pw->pw_uid, pw->pw_gid), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            if (setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+                _exit(2);
+            problem = check_connect_rules(user, sys, why, sizeof why);
+            if (problem != NULL)
+                fprintf(stderr, "%s\n", problem);
+            _exit(problem != NULL);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    } else {
+        problem = check_connect_rules(user, sys, why, sizeof why);
+    }
+    snprintf(path, sizeof path, "rm -rf '%s' '%s'", user, sys);
+    assert_int_equal(system(path), 0);
+    if (problem != NULL)
+        fail_msg("%s", problem);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_too_small, clean_env, restore),
         cmocka_unit_test_setup_teardown(test_default_dir_root, clean_env, restore),
         cmocka_unit_test_setup_teardown(test_default_dir_user, clean_env, restore),
+        cmocka_unit_test_setup_teardown(test_connect_fallback, clean_env, restore),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
