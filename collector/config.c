@@ -396,7 +396,9 @@ static int set_service_option(cl_config *c, const char *name, const char *v, cha
 
     if (!SERVICE_OPTIONS) {
         snprintf(err, errlen,
-                 "--%s is Windows-only (it concerns the Windows Service Control Manager)", name);
+                 "--%s is Windows-only (it concerns the Windows Service Control Manager); "
+                 "on Linux, run the systemd unit (packaging/systemd, see the README)",
+                 name);
         return -1;
     }
     if (mode == CL_SERVICE_NONE) {

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """The Windows service options on POSIX: refused with a clear message and
-exit status 2, before anything is created, and absent from --help. (There
-is no systemd unit in this repository to point to; under Wine they are
-tested by tests/win/test_wine_service.py.)"""
+exit status 2, before anything is created, and absent from --help; the
+message points to the systemd unit instead. (Under Wine they are tested by
+tests/win/test_wine_service.py.)"""
 import os
 import shutil
 import sys
@@ -31,7 +31,8 @@ def test_refused_on_posix():
             rc, out, err = cltest.run_daemon(base + args)
             eq(rc, 2, "exit status for %r" % args)
             eq(err, "centrallogd: --%s is Windows-only (it concerns the Windows Service "
-               "Control Manager)\n" % name, "message for %r" % args)
+               "Control Manager); on Linux, run the systemd unit (packaging/systemd, see the "
+               "README)\n" % name, "message for %r" % args)
             eq(out, "", "stdout for %r" % args)
             eq(sorted(os.listdir(t)), [], "nothing created for %r" % (args,))
     finally:
