@@ -29,6 +29,20 @@ const char *cli_db_path(const cli_global *g, const char **origin)
         return default_path;
     }
     *origin = "default";
+#ifndef _WIN32
+    {
+        cl_file_id id;
+
+        /* No collector data here, but the system collector's (the systemd
+         * unit's): read that, as producers without a collector of their own
+         * log to it (address.h). */
+        if (cl_file_id_path("./var/centrallog.db", &id) != 0 &&
+            (cl_file_id_path(CLI_SYSTEM_DB, &id) == 0 || errno == EACCES)) {
+            *origin = CLI_SYSTEM_ORIGIN;
+            return CLI_SYSTEM_DB;
+        }
+    }
+#endif
     return "./var/centrallog.db";
 }
 
@@ -161,6 +175,11 @@ static int check_header(const cli_db *db, char *err, size_t errlen, long long ap
 
 static int missing(const cli_db *db, char *err, size_t errlen, int e)
 {
+    if (e == EACCES && strcmp(db->origin, CLI_SYSTEM_ORIGIN) == 0)
+        return fail(err, errlen,
+                    "cannot read %s (%s): %s; its readers are the group centrallog "
+                    "(sudo usermod -aG centrallog $USER, then log in again)",
+                    db->path, db->origin, strerror(e));
     if (e != ENOENT)
         return fail(err, errlen, "cannot read %s (from %s): %s", db->path, db->origin, strerror(e));
     if (strcmp(db->origin, "default") == 0)

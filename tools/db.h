@@ -13,6 +13,8 @@
 
 #include "cli.h"
 
+#define CLI_SYSTEM_DB "/var/lib/centrallog/centrallog.db" /* packaging/systemd's unit */
+#define CLI_SYSTEM_ORIGIN "the system collector's default"
 #define CLI_DB_APPLICATION_ID 1129074503 /* 'CLOG', set by schema/centrallog.sql */
 #define CLI_DB_SCHEMA_VERSION                                                                      \
     2 /* the newest user_version we understand; v2

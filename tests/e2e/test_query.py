@@ -640,6 +640,37 @@ def test_reads_v1_database():
        "v1 reject as text")
 
 
+def test_system_collector_database():
+    """No ./var here: the default is the system collector's database (the
+    systemd unit's); a user outside its group is told how to join. Root only
+    (it creates /var/lib/centrallog for the duration)."""
+    if os.geteuid() != 0:
+        print("note: test_system_collector_database needs root")
+        return
+    d = "/var/lib/centrallog"
+    check(not os.path.exists(d), "%s exists: a system collector is installed here" % d)
+    cwd = cltest.make_tempdir("cl-query-cwd-")
+    try:
+        os.chmod(cwd, 0o755)
+        os.makedirs(d, 0o750)
+        os.chmod(d, 0o750)
+        shutil.copy(KNOWN, os.path.join(d, "centrallog.db"))
+        with open(os.path.join(cltest.REPO, "tests", "golden", "query", "format-csv.out"),
+                  "rb") as f:
+            eq(run_ok(["-o", "csv"], None, cwd=cwd), f.read(), "the system collector's rows")
+        p = subprocess.run([CLI, "-o", "csv"], capture_output=True, cwd=cwd,
+                           env=cli_data.cli_env(), timeout=60,
+                           preexec_fn=lambda: (os.setgid(65534), os.setuid(65534)))
+        eq((p.returncode, p.stdout, p.stderr.decode()),
+           (1, b"", "centrallog query: cannot read /var/lib/centrallog/centrallog.db (the "
+                    "system collector's default): Permission denied; its readers are the group "
+                    "centrallog (sudo usermod -aG centrallog $USER, then log in again)\n"),
+           "a user outside the group")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(cwd, ignore_errors=True)
+
+
 def test_help():
     for cmd in ("query", "tail", "stats", "rejects", "status"):
         rc, out, err = run([cmd, "--help"])
@@ -662,7 +693,7 @@ TESTS = [test_formats, test_filters, test_local_time_and_color, test_grep_index_
          test_rejects_goldens, test_json_parse_back, test_csv_parse_back, test_text_matches_rows,
          test_relative_times, test_bad_arguments, test_database_problems, test_never_writes,
          test_live_and_copied, test_paging, test_explain_uses_indexes, test_closed_pipe,
-         test_reads_v1_database, test_help]
+         test_reads_v1_database, test_system_collector_database, test_help]
 
 if __name__ == "__main__":
     setup()
