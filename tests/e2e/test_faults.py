@@ -178,9 +178,7 @@ def stats_of(c, *keys):
 
 
 def test_database_disk_full():
-    if os.geteuid() != 0:
-        print("  skipped: needs root to mount a small tmpfs")
-        return
+    cltest.need_root("mount a small tmpfs")
     with cltest.Collector(start=False) as c:
         mnt = os.path.join(c.tmp, "dbfs")
         os.makedirs(mnt)

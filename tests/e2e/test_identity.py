@@ -82,9 +82,7 @@ def test_claims_cannot_forge_credentials():
 
 
 def test_other_user():
-    if os.geteuid() != 0:
-        print("  skipped: needs root to run a producer as another user")
-        return
+    cltest.need_root("run a producer as another user")
     with cltest.Collector() as c:
         os.chmod(c.tmp, 0o711)  # let the other user reach the socket
         who = run_forger(c.sock, user=NOBODY, group=NOBODY, extra_groups=[])
@@ -113,9 +111,7 @@ def test_inherited_connection():
 
 
 def test_socket_group():
-    if os.geteuid() != 0:
-        print("  skipped: needs root to run producers as other users")
-        return
+    cltest.need_root("run producers as other users")
     with cltest.Collector("--socket-mode", "0660", "--socket-group", str(GROUP)) as c:
         os.chmod(c.tmp, 0o711)
         st = os.stat(c.sock)

@@ -460,6 +460,7 @@ def test_never_writes():
         run_ok(args, KNOWN)
     eq(sha256(KNOWN), before, "the database after reading")
     if os.geteuid() != 0:
+        print("note: the snapshot-as-another-user part of test_never_writes needs root")
         return
     # As nobody, on a copy (main file and -wal, no -shm) in a directory
     # nobody cannot write, so no -shm can be made: read as a snapshot of the
@@ -644,9 +645,7 @@ def test_system_collector_database():
     """No ./var here: the default is the system collector's database (the
     systemd unit's); a user outside its group is told how to join. Root only
     (it creates /var/lib/centrallog for the duration)."""
-    if os.geteuid() != 0:
-        print("note: test_system_collector_database needs root")
-        return
+    cltest.need_root("create /var/lib/centrallog for the duration")
     d = "/var/lib/centrallog"
     check(not os.path.exists(d), "%s exists: a system collector is installed here" % d)
     cwd = cltest.make_tempdir("cl-query-cwd-")
