@@ -11,6 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The errno a caller can explain: "no such file" for every way a path can
+ * name nothing. */
+static int errno_of(DWORD e)
+{
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME:
+    case ERROR_BAD_NETPATH:
+    case ERROR_BAD_NET_NAME:
+    case ERROR_INVALID_DRIVE:
+    case ERROR_NOT_READY:
+        return ENOENT;
+    case ERROR_ACCESS_DENIED:
+    case ERROR_SHARING_VIOLATION:
+        return EACCES;
+    default:
+        return EIO;
+    }
+}
+
 int cl_mkdir_parents(const char *path, unsigned mode)
 {
     wchar_t *w = cl_wide(path);
@@ -89,7 +110,7 @@ int cl_open_append(const char *path)
                     FILE_ATTRIBUTE_NORMAL, NULL);
     free(w);
     if (h == INVALID_HANDLE_VALUE) {
-        errno = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : ENOENT;
+        errno = errno_of(GetLastError());
         return -1;
     }
     /* _O_APPEND: the C runtime moves to the end before every write. */
@@ -119,27 +140,6 @@ int cl_truncate_fd(int fd, uint64_t len)
 
     at.QuadPart = (LONGLONG)len;
     return (SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h)) ? 0 : -1;
-}
-
-/* The errno a caller can explain: "no such file" for every way a path can
- * name nothing. */
-static int errno_of(DWORD e)
-{
-    switch (e) {
-    case ERROR_FILE_NOT_FOUND:
-    case ERROR_PATH_NOT_FOUND:
-    case ERROR_INVALID_NAME:
-    case ERROR_BAD_NETPATH:
-    case ERROR_BAD_NET_NAME:
-    case ERROR_INVALID_DRIVE:
-    case ERROR_NOT_READY:
-        return ENOENT;
-    case ERROR_ACCESS_DENIED:
-    case ERROR_SHARING_VIOLATION:
-        return EACCES;
-    default:
-        return EIO;
-    }
 }
 
 static void fill_id(const BY_HANDLE_FILE_INFORMATION *fi, cl_file_id *id)

@@ -172,7 +172,6 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
     };
     const char *since = NULL, *until = NULL;
     char err[512];
-    cli_clock clk;
     int c, rc;
 
     optind = 1;
@@ -235,15 +234,8 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
                         "unexpected argument '%s'; filters are options, e.g. -g WORDS (see "
                         "--help)",
                         argv[optind]);
-    tzset();
-    clk.now_us = cl_now_us();
-    clk.utc = o->utc;
-    if ((since && cli_filter_option(&o->f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
-        (until && cli_filter_option(&o->f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
-        return cli_fail(CLI_USAGE, cmd, "%s", err);
-    if (o->f.has_since && o->f.has_until && o->f.since >= o->f.until)
-        return cli_fail(CLI_USAGE, cmd, "-S/--since '%s' is not before -U/--until '%s'", since,
-                        until);
+    if ((rc = cli_filter_times(&o->f, since, until, o->utc, cmd)) != CLI_OK)
+        return rc;
     if (o->follow && o->reverse)
         return cli_fail(CLI_USAGE, cmd, "-r/--reverse cannot be combined with following");
     if (o->follow && !o->lines_set)

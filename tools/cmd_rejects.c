@@ -113,7 +113,6 @@ static int parse_args(ropts *o, int argc, char **argv)
     };
     const char *since = NULL, *until = NULL;
     char err[512];
-    cli_clock clk;
     int c, fmt;
 
     optind = 1;
@@ -182,16 +181,7 @@ static int parse_args(ropts *o, int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(CLI_USAGE, "rejects", "unexpected argument '%s'; see --help", argv[optind]);
-    tzset();
-    clk.now_us = cl_now_us();
-    clk.utc = o->utc;
-    if ((since && cli_filter_option(&o->f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
-        (until && cli_filter_option(&o->f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
-        return cli_fail(CLI_USAGE, "rejects", "%s", err);
-    if (o->f.has_since && o->f.has_until && o->f.since >= o->f.until)
-        return cli_fail(CLI_USAGE, "rejects", "-S/--since '%s' is not before -U/--until '%s'",
-                        since, until);
-    return CLI_OK;
+    return cli_filter_times(&o->f, since, until, o->utc, "rejects");
 }
 
 /* ---------------------------------------------------------------- SQL */

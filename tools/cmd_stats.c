@@ -93,7 +93,6 @@ static int parse_args(sopts *o, int argc, char **argv)
     const char *since = NULL, *until = NULL;
     long long v;
     char err[512];
-    cli_clock clk;
     int c;
 
     optind = 1;
@@ -149,16 +148,7 @@ static int parse_args(sopts *o, int argc, char **argv)
     }
     if (optind < argc)
         return cli_fail(CLI_USAGE, "stats", "unexpected argument '%s'; see --help", argv[optind]);
-    tzset();
-    clk.now_us = cl_now_us();
-    clk.utc = o->utc;
-    if ((since && cli_filter_option(&o->f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
-        (until && cli_filter_option(&o->f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
-        return cli_fail(CLI_USAGE, "stats", "%s", err);
-    if (o->f.has_since && o->f.has_until && o->f.since >= o->f.until)
-        return cli_fail(CLI_USAGE, "stats", "-S/--since '%s' is not before -U/--until '%s'", since,
-                        until);
-    return CLI_OK;
+    return cli_filter_times(&o->f, since, until, o->utc, "stats");
 }
 
 /* ---------------------------------------------------------------- counting */

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cli.h"
 #include "escape.h"
 #include "level.h"
+#include "timefmt.h"
 
 /* ---------------------------------------------------------------- SQL text */
 
@@ -677,4 +680,21 @@ int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f)
     cli_buf_free(&sql);
     cli_buf_free(&line);
     return rc;
+}
+
+int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, const char *cmd)
+{
+    char err[512];
+    cli_clock clk;
+
+    tzset();
+    clk.now_us = cl_now_us();
+    clk.utc = utc;
+    if ((since && cli_filter_option(f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
+        (until && cli_filter_option(f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
+        return cli_fail(CLI_USAGE, cmd, "%s", err);
+    if (f->has_since && f->has_until && f->since >= f->until)
+        return cli_fail(CLI_USAGE, cmd, "-S/--since '%s' is not before -U/--until '%s'", since,
+                        until);
+    return CLI_OK;
 }

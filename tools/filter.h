@@ -119,6 +119,12 @@ enum {
         "field", required_argument, NULL, CLI_OPT_FIELD                                            \
     }
 
+/* Parses the -S/-U values given (NULL: none) against the clock of now, in
+ * local time or UTC, and checks that since is before until. Done after the
+ * option loop, because --utc may follow them. Returns CLI_OK, or prints one
+ * line for cmd and returns CLI_USAGE. */
+int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, const char *cmd);
+
 /* Applies one filter option. Returns 1 when it was applied, 0 when opt is not
  * a filter option, -1 when arg is bad (err then holds one line naming the
  * option and what it accepts). */

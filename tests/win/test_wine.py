@@ -37,6 +37,11 @@ def run(exe, *args, timeout=120, env=None):
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
+def winpath(p):
+    """A Linux path as a Windows program names it (Wine maps Z: to /)."""
+    return "Z:" + p.replace("/", "\\")
+
+
 def check(cond, what, *details):
     if not cond:
         raise AssertionError(what + "".join("\n  " + str(d)[:3000] for d in details))
@@ -186,12 +191,12 @@ def test_unicode_paths_and_rotation():
         check(rc == 0 and '"accepted":200,' in out, "entries", rc, out, err)
         n = c.rows("SELECT count(*) FROM entries WHERE app = 'wine-rot'")[0][0]
         check(n == 200, "rows in the database under %s: %d" % (c.tmp, n))
-        rc, out, err = run("centrallog.exe", "query", "--db", "Z:" + c.db.replace("/", "\\"),
+        rc, out, err = run("centrallog.exe", "query", "--db", winpath(c.db),
                            "-o", "ndjson", "-t", "wine-rot")
         check(rc == 0 and len(out.splitlines()) == 200, "centrallog.exe reads it", rc, err)
         # The same path from the environment (read as UTF-8 too).
         rc, out, err = run("centrallog.exe", "stats", "-o", "json", "-t", "wine-rot",
-                           env={"CENTRALLOG_DB": "Z:" + c.db.replace("/", "\\")})
+                           env={"CENTRALLOG_DB": winpath(c.db)})
         check(rc == 0 and json.loads(out)["total"] == 200, "CENTRALLOG_DB in UTF-8", rc, out, err)
         check(c.stop() == 0, "graceful stop", c.stderr())
         files = sorted(f for f in os.listdir(c.tmp) if f.startswith("centrallog.log"))

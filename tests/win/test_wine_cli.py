@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 
 import cli_data  # noqa: E402
 import test_wine as tw  # noqa: E402
+from test_wine import winpath  # noqa: E402
 
 WINE = shutil.which("wine") or "wine"
 os.environ.update({k: tw.ENV[k] for k in ("WINEPREFIX", "WINEDEBUG", "WINEDLLOVERRIDES")})
@@ -35,10 +36,6 @@ cli_data.use_windows_cli(os.path.join(tw.BIN, "centrallog.exe"), WINE)
 
 import test_cli_stats  # noqa: E402
 import test_query  # noqa: E402
-
-
-def winpath(p):
-    return "Z:" + p.replace("/", "\\")
 
 
 def test_query_goldens():

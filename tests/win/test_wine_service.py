@@ -30,14 +30,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_wine as tw  # noqa: E402
-from test_wine import ENV, SKIPPED, check, run  # noqa: E402
+from test_wine import ENV, SKIPPED, check, run, winpath  # noqa: E402
 
 WINE = shutil.which("wine") or "wine"
 SERVICE_KEY = r"HKLM\System\CurrentControlSet\Services\CentralLog"
-
-
-def winpath(p):
-    return "Z:" + p.replace("/", "\\")
 
 
 def builtin(*args, timeout=120, env=None):
