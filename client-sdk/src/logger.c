@@ -82,7 +82,9 @@ struct cl_logger {
     uint64_t dropped_unreported;
     int connected, stop, sender_idle;
     cl_stats st;
-    char errmsg[256];
+    char errmsg[512];   /* the last failed call's detail (cl_errmsg) */
+    char conn_err[256]; /* why the sender has no connection: part of the
+                           detail of a cl_flush that finds none */
 };
 
 static const char *const result_text[] = {
@@ -253,6 +255,21 @@ static void set_err(cl_logger *lg, const char *fmt, ...)
     pthread_mutex_lock(&lg->mu);
     va_start(ap, fmt);
     vsnprintf(lg->errmsg, sizeof lg->errmsg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&lg->mu);
+}
+
+/* The sender's view of the connection; only reported through a call that
+ * fails because of it (cl_flush), so that it cannot overwrite the detail of
+ * an unrelated failed call. */
+static void set_conn_err(cl_logger *lg, const char *fmt, ...) CL_PRINTF(2, 3);
+static void set_conn_err(cl_logger *lg, const char *fmt, ...)
+{
+    va_list ap;
+
+    pthread_mutex_lock(&lg->mu);
+    va_start(ap, fmt);
+    vsnprintf(lg->conn_err, sizeof lg->conn_err, fmt, ap);
     va_end(ap);
     pthread_mutex_unlock(&lg->mu);
 }
@@ -711,7 +728,7 @@ static void try_connect(sender *s)
             return;
     }
     if (s->out == NULL && (s->out = malloc(SEND_CHUNK + 64)) == NULL) {
-        set_err(lg, "out of memory for the send buffer");
+        set_conn_err(lg, "out of memory for the send buffer");
         backoff(s);
         return;
     }
@@ -724,7 +741,7 @@ static void try_connect(sender *s)
         return;
     }
     /* Capped exponential backoff; a stop request cuts the wait short. */
-    set_err(lg, "%s", err);
+    set_conn_err(lg, "%s", err);
     backoff(s);
 }
 
@@ -783,8 +800,8 @@ static void handle_error(sender *s, const char *line)
     code += 8;
     while (n < 64 && code[n] != '\0' && code[n] != '"')
         n++;
-    set_err(s->lg, "the collector at %s replied with error %.*s%s", s->lg->address, (int)n, code,
-            s->proven ? "" : "; retrying with backoff");
+    set_conn_err(s->lg, "the collector at %s replied with error %.*s%s", s->lg->address, (int)n,
+                 code, s->proven ? "" : "; retrying with backoff");
 }
 
 static void handle_ack(sender *s, const char *line)
@@ -1169,9 +1186,12 @@ int cl_flush(cl_logger *lg, int timeout_ms)
     }
     if (rc == CL_OK && lg->st.rejected > rejected0)
         rc = CL_EREJECTED;
-    pthread_mutex_unlock(&lg->mu);
     if (rc == CL_ETIMEDOUT || rc == CL_EUNREACHABLE)
-        set_err(lg, "cl_flush: %s after %d ms", cl_strerror(rc), timeout_ms);
+        snprintf(lg->errmsg, sizeof lg->errmsg, "cl_flush: %s after %d ms%s%s%s", cl_strerror(rc),
+                 timeout_ms, rc == CL_EUNREACHABLE && lg->conn_err[0] ? " (" : "",
+                 rc == CL_EUNREACHABLE ? lg->conn_err : "",
+                 rc == CL_EUNREACHABLE && lg->conn_err[0] ? ")" : "");
+    pthread_mutex_unlock(&lg->mu);
     return rc;
 }
 
