@@ -3,6 +3,7 @@
 multi-threaded application linking the SDK) and of `centrallog send`."""
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -287,6 +288,30 @@ def test_no_fd_leak_to_exec():
         c.stop()
 
 
+def test_collector_fds_cloexec():
+    """Every descriptor of a running collector with a producer connected (the
+    listener, the accepted connection, its wake pipe, lock, database and text
+    file) is close-on-exec: /proc/PID/fdinfo shows O_CLOEXEC in its flags.
+    (The collector now creates them so, with accept4/pipe2/SOCK_CLOEXEC.)"""
+    with cltest.Collector() as c:
+        pid = c.proc.pid
+        if not os.path.isdir("/proc/%d/fdinfo" % pid) or cltest.valgrind_prefix():
+            raise cltest.Skip("needs /proc/PID/fdinfo of a collector not run under valgrind")
+        with c.connect() as k:
+            k.send(cltest.entry("fd check"))
+            k.sync()
+            bare = []
+            for fd in os.listdir("/proc/%d/fdinfo" % pid):
+                if int(fd) <= 2:
+                    continue
+                with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                    flags = int(re.search(r"^flags:\s*([0-7]+)", f.read(), re.M).group(1), 8)
+                if not flags & 0o2000000:  # O_CLOEXEC
+                    bare.append((fd, os.readlink("/proc/%d/fd/%s" % (pid, fd))))
+            eq(bare, [], "descriptors of the collector without O_CLOEXEC")
+        c.stop()
+
+
 def cli(*args, stdin=None, env=None, timeout=60):
     p = subprocess.run([os.path.join(BIN, "centrallog")] + list(args), input=stdin,
                        capture_output=True, env=dict(os.environ, **(env or {})), timeout=timeout)
@@ -327,4 +352,5 @@ if __name__ == "__main__":
                              test_drops_counted_past_capacity, test_collector_starts_late,
                              test_overflow_policies, test_fork, test_send_cli,
                              test_exit_without_collector, test_backoff_when_refused,
-                             test_backoff_real_collector, test_no_fd_leak_to_exec])
+                             test_backoff_real_collector, test_no_fd_leak_to_exec,
+                             test_collector_fds_cloexec])
