@@ -614,9 +614,9 @@ typedef struct sender {
     uint64_t synced_seq; /* last id a sync was sent for */
     int64_t last_sync_ms;
     int backoff_ms;
-    int proven;        /* the collector answered on this connection */
-    int ever_proven;   /* ... on some connection before */
-    int backoff_owed;  /* the last connection ended before it was proven */
+    int proven;       /* the collector answered on this connection */
+    int ever_proven;  /* ... on some connection before */
+    int backoff_owed; /* the last connection ended before it was proven */
 } sender;
 
 /* The first line on every connection. A collector at its connection limit

@@ -119,8 +119,8 @@ static int forkexec(const char *self, int children)
     atomic_store(&g_stop, 1);
     for (int t = 0; t < CHURN_THREADS; t++)
         pthread_join(th[t], NULL);
-    printf("{\"mode\":\"forkexec\",\"flush\":%d,\"children\":%d,\"failed\":%d,\"leaked\":%d}\n",
-           rc, children, failed, leaked);
+    printf("{\"mode\":\"forkexec\",\"flush\":%d,\"children\":%d,\"failed\":%d,\"leaked\":%d}\n", rc,
+           children, failed, leaked);
     fflush(stdout);
     cl_close(lg);
     return 0;
