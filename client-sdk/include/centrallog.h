@@ -221,7 +221,9 @@ typedef struct cl_stats {
     uint64_t truncated;  /* messages cut to fit the collector's limit */
     uint64_t reconnects; /* connections made after the first */
     uint64_t buffered;   /* entries held now (queued or awaiting ack) */
-    int connected;       /* the collector is reachable right now */
+    int connected;       /* the collector is reachable right now: it answered on the
+                            current connection (a connection it accepted only to
+                            refuse, too_many_connections, does not count) */
     uint64_t suppressed; /* accepted but held back by the collector's rate limit */
 } cl_stats;
 

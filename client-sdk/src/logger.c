@@ -28,6 +28,7 @@
 #define SYNC_EVERY_MS 50
 #define BACKOFF_MIN_MS 10
 #define BACKOFF_MAX_MS 1000
+#define SEND_CHUNK (256u * 1024u)
 /* A live logger carries LIVE_MAGIC; cl_close overwrites it before freeing,
  * so that a log call on a closed logger is refused rather than run on freed
  * state (as long as the memory has not been reused). */
@@ -47,7 +48,6 @@ typedef struct options_v1 {
     size_t max_entry_bytes;
     int connect_timeout_ms;
 } options_v1;
-#define SEND_CHUNK (256u * 1024u)
 
 typedef struct qent {
     struct qent *next;
