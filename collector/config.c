@@ -418,7 +418,7 @@ static int set_service_option(cl_config *c, const char *name, const char *v, cha
 
 static int load_file(cl_config *c, pending *p, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe"); /* e: O_CLOEXEC */
     char *text = NULL;
     long n;
     cJSON *root;

@@ -110,7 +110,7 @@ int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data)
     io->listen_fd = io->lock_fd = io->wake_rd = io->wake_wr = -1;
     io->listener_tag.tag = TAG_LISTENER;
     io->wake_tag.tag = TAG_WAKE;
-    if (cl_poller_new(&io->poller) != 0 || pipe(p) != 0)
+    if (cl_poller_new(&io->poller) != 0 || pipe2(p, O_CLOEXEC) != 0)
         goto fail;
     io->wake_rd = p[0];
     io->wake_wr = p[1];
@@ -249,7 +249,7 @@ int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
     if (prepare_dir(io->path, err, errlen) || take_lock(io, err, errlen) ||
         clear_stale(io->path, &sa, err, errlen))
         return -1;
-    io->listen_fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    io->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (io->listen_fd < 0 || set_flags(io->listen_fd) != 0)
         return errf(err, errlen, "cannot create socket", io->path, errno);
     if (bind(io->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0)
@@ -387,7 +387,8 @@ static void refuse(int fd)
 static void accept_some(cl_io *io)
 {
     for (int i = 0; i < ACCEPT_BURST; i++) {
-        int fd = accept(io->listen_fd, NULL, NULL);
+        /* Close-on-exec from birth, as every descriptor the collector opens. */
+        int fd = accept4(io->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         cl_stream *s;
 
         if (fd < 0) {

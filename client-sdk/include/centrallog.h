@@ -118,10 +118,29 @@ typedef struct cl_options {
     int mirror_stderr;      /* also print each entry to stderr; default 0 */
     size_t max_entry_bytes; /* collector's limit; longer messages are cut; default 65536 */
     int connect_timeout_ms; /* unused on POSIX (connect is immediate); default 1000 */
+    /* Added after 0.1.0: read only when struct_size covers them. */
+    int close_timeout_ms;     /* cl_close: longest wait for the collector to acknowledge
+                                 what is buffered while it is reachable; default 2000 */
+    int close_unreachable_ms; /* cl_close: longest wait while the collector is NOT
+                                 reachable (not running, or refusing connections);
+                                 default 100 */
+    int report_stderr;        /* print the SDK's own problems (entries still undelivered
+                                 at cl_close) to stderr; default 0: the library prints
+                                 nothing unasked (see cl_stats.dropped instead) */
 } cl_options;
 
-/* Fills o with the defaults. Call before setting fields. */
+/* Fills o (of size bytes, normally sizeof(cl_options)) with the defaults and
+ * sets o->struct_size = size. Call before setting fields. A program built
+ * against an older header passes its older, smaller struct, and the fields it
+ * does not know keep their defaults. */
+CL_API void cl_options_init_size(cl_options *o, size_t size);
+
+/* Fills o with the defaults. Call before setting fields. This is now a
+ * macro over cl_options_init_size() with the size of the struct this header
+ * declares; the exported function of the same name (used by programs built
+ * against the 0.1.0 header) fills only the fields 0.1.0 had. */
 CL_API void cl_options_init(cl_options *o);
+#define cl_options_init(o) cl_options_init_size((o), sizeof *(o))
 
 typedef struct cl_logger cl_logger;
 
@@ -163,7 +182,13 @@ typedef struct cl_field {
 #define CL_DOUBLE(k, val) ((cl_field){ (k), CL_FIELD_DOUBLE, { .d = (double)(val) } })
 #define CL_BOOL(k, val) ((cl_field){ (k), CL_FIELD_BOOL, { .b = !!(val) } })
 
-/* Logs msg (not a format) with n fields. */
+/* Logs msg (not a format) with n fields. Every field must have a key and a
+ * known type, and a CL_FIELD_STRING field a non-NULL value: otherwise the
+ * call is refused with CL_EINVAL (nothing is queued) and cl_errmsg() names
+ * the field, since a NULL there is a bug in the caller that a silently
+ * altered entry would hide. Keys longer than 128 characters are cut;
+ * duplicate keys and fields beyond 63 are dropped and counted in the
+ * entry's "cl_fields_dropped" field. */
 CL_API int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields,
                          size_t n);
 
@@ -172,7 +197,8 @@ CL_API int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const c
     cl_log_fields((lg), (level), (msg), (const cl_field[]){ __VA_ARGS__ },                         \
                   sizeof((const cl_field[]){ __VA_ARGS__ }) / sizeof(cl_field))
 
-/* Source location as fields "file", "line", "func". */
+/* Source location as fields "file", "line", "func" (file or func NULL: that
+ * field is left out). */
 CL_API int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const char *func,
                      const char *fmt, ...) CL_PRINTF(6, 7);
 
@@ -195,20 +221,34 @@ typedef struct cl_stats {
     uint64_t truncated;  /* messages cut to fit the collector's limit */
     uint64_t reconnects; /* connections made after the first */
     uint64_t buffered;   /* entries held now (queued or awaiting ack) */
-    int connected;       /* the collector is reachable right now */
+    int connected;       /* the collector is reachable right now: it answered on the
+                            current connection (a connection it accepted only to
+                            refuse, too_many_connections, does not count) */
     uint64_t suppressed; /* accepted but held back by the collector's rate limit */
 } cl_stats;
 
+/* Copies the logger's counters into out. With lg NULL, or a logger already
+ * closed, *out is zeroed. */
 CL_API void cl_get_stats(cl_logger *lg, cl_stats *out);
 
-/* Flushes with a bounded wait (2 s), stops the thread, frees. NULL-safe. */
+/* Waits for the collector to acknowledge what is buffered - at most
+ * close_timeout_ms (default 2 s) while it is reachable, at most
+ * close_unreachable_ms (default 100 ms) while it is not - then stops the
+ * background thread and FREES the logger: lg must not be used afterwards. What
+ * could not be delivered is lost (printed to stderr only with report_stderr).
+ * NULL-safe. A second cl_close of the same pointer is a use after free by
+ * contract, but it is detected and does nothing: the SDK keeps a registry of
+ * live loggers and only touches a pointer it finds there. The other calls
+ * detect a closed logger too (cl_flush, cl_log... return CL_EINVAL) as long
+ * as its memory has not been reused. */
 CL_API void cl_close(cl_logger *lg);
 
 /* Description of a result code; never NULL. */
 CL_API const char *cl_strerror(int rc);
 
 /* Detail of the last error on this logger (thread-local per logger is not
- * promised: the last error of any thread). Never NULL. */
+ * promised: the last error of any thread). Every CL_EINVAL of a call on a
+ * live logger leaves a message here. Never NULL. */
 CL_API const char *cl_errmsg(const cl_logger *lg);
 
 /* "0.1.0" - the library actually loaded. */

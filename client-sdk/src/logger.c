@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +28,26 @@
 #define SYNC_EVERY_MS 50
 #define BACKOFF_MIN_MS 10
 #define BACKOFF_MAX_MS 1000
-#define CLOSE_FLUSH_MS 2000
 #define SEND_CHUNK (256u * 1024u)
+/* A live logger carries LIVE_MAGIC; cl_close overwrites it before freeing,
+ * so that a log call on a closed logger is refused rather than run on freed
+ * state (as long as the memory has not been reused). */
+#define LIVE_MAGIC 0x434c4c47u /* "CLLG" */
+#define DEAD_MAGIC 0xdeadc105u
+
+/* cl_options as the 0.1.0 header declared it: what a program built against
+ * that header allocates, and all that the exported cl_options_init() may
+ * write. Its trailing padding is where the first newer field now lives, so a
+ * struct_size of this size must not be read past connect_timeout_ms. */
+typedef struct options_v1 {
+    size_t struct_size;
+    const char *address, *host;
+    size_t buffer_entries, buffer_bytes;
+    cl_overflow overflow;
+    int overflow_wait_ms, mirror_stderr;
+    size_t max_entry_bytes;
+    int connect_timeout_ms;
+} options_v1;
 
 typedef struct qent {
     struct qent *next;
@@ -38,6 +58,7 @@ typedef struct qent {
 
 struct cl_logger {
     cl_options opt;
+    uint32_t magic; /* LIVE_MAGIC until cl_close */
     cl_encoder enc;
     char *app;
     char host[256];
@@ -61,7 +82,9 @@ struct cl_logger {
     uint64_t dropped_unreported;
     int connected, stop, sender_idle;
     cl_stats st;
-    char errmsg[256];
+    char errmsg[512];   /* the last failed call's detail (cl_errmsg) */
+    char conn_err[256]; /* why the sender has no connection: part of the
+                           detail of a cl_flush that finds none */
 };
 
 static const char *const result_text[] = {
@@ -89,31 +112,180 @@ const char *cl_version(void)
     return CL_SDK_VERSION_STRING;
 }
 
+/* ---- the registry of live loggers ------------------------------------------
+ *
+ * cl_close must recognise a pointer it has already freed without reading the
+ * freed memory, so live loggers are listed here. Lock-free (compare-and-swap
+ * on slots), because a forked child may inherit it mid-update from a thread
+ * that does not exist in the child. Chunks are never freed; a process holds
+ * as many as it ever had loggers at once, divided by REG_SLOTS. */
+#define REG_SLOTS 64
+
+typedef struct reg_chunk {
+    _Atomic(cl_logger *) slot[REG_SLOTS];
+    _Atomic(struct reg_chunk *) next;
+} reg_chunk;
+
+static reg_chunk reg_head;
+
+static int reg_add(cl_logger *lg)
+{
+    reg_chunk *c = &reg_head;
+
+    for (;;) {
+        reg_chunk *next;
+
+        for (int i = 0; i < REG_SLOTS; i++) {
+            cl_logger *empty = NULL;
+
+            if (atomic_compare_exchange_strong(&c->slot[i], &empty, lg))
+                return 0;
+        }
+        next = atomic_load(&c->next);
+        if (next == NULL) {
+            reg_chunk *fresh = calloc(1, sizeof *fresh);
+
+            if (fresh == NULL)
+                return -1;
+            if (atomic_compare_exchange_strong(&c->next, &next, fresh))
+                next = fresh;
+            else
+                free(fresh); /* another thread appended one first: use that */
+        }
+        c = next;
+    }
+}
+
+/* Removes lg; returns 1 if it was there. Of two racing callers, one wins. */
+static int reg_take(const cl_logger *lg)
+{
+    for (reg_chunk *c = &reg_head; c != NULL; c = atomic_load(&c->next)) {
+        for (int i = 0; i < REG_SLOTS; i++) {
+            cl_logger *want = (cl_logger *)lg;
+
+            if (atomic_load(&c->slot[i]) == lg &&
+                atomic_compare_exchange_strong(&c->slot[i], &want, NULL))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int reg_has(const cl_logger *lg)
+{
+    for (reg_chunk *c = &reg_head; c != NULL; c = atomic_load(&c->next)) {
+        for (int i = 0; i < REG_SLOTS; i++) {
+            if (atomic_load(&c->slot[i]) == lg)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 const char *cl_errmsg(const cl_logger *lg)
 {
-    return lg != NULL ? lg->errmsg : "no logger";
+    if (lg == NULL)
+        return "no logger (NULL)";
+    if (!reg_has(lg))
+        return "not a live logger: closed already, or never opened";
+    return lg->errmsg;
 }
 
-void cl_options_init(cl_options *o)
+void cl_options_init_size(cl_options *o, size_t size)
 {
-    memset(o, 0, sizeof *o);
-    o->struct_size = sizeof *o;
-    o->buffer_entries = 10000;
-    o->buffer_bytes = 8u * 1024u * 1024u;
-    o->overflow = CL_OVERFLOW_WAIT;
-    o->overflow_wait_ms = 1000;
-    o->max_entry_bytes = 65536;
-    o->connect_timeout_ms = 1000;
+    cl_options d;
+
+    if (o == NULL || size == 0)
+        return;
+    memset(&d, 0, sizeof d);
+    d.buffer_entries = 10000;
+    d.buffer_bytes = 8u * 1024u * 1024u;
+    d.overflow = CL_OVERFLOW_WAIT;
+    d.overflow_wait_ms = 1000;
+    d.max_entry_bytes = 65536;
+    d.connect_timeout_ms = 1000;
+    d.close_timeout_ms = 2000;
+    d.close_unreachable_ms = 100;
+    d.report_stderr = 0;
+    /* A caller's struct from an older header is smaller: fill what it has,
+     * and from a newer header larger: zero what we do not know. */
+    if (size > sizeof d) {
+        memset(o, 0, size);
+        size = sizeof d;
+    }
+    memcpy(o, &d, size);
+    o->struct_size = size;
 }
 
+/* The exported symbol of the 0.1.0 API, called by programs built against
+ * that header (newer ones reach cl_options_init_size through the macro). */
+void(cl_options_init)(cl_options *o)
+{
+    cl_options_init_size(o, sizeof(options_v1));
+}
+
+/* The caller's options as this version understands them: what its struct
+ * holds, defaults for the rest. */
+static void load_options(cl_options *o, const cl_options *src)
+{
+    size_t n = src->struct_size;
+
+    cl_options_init_size(o, sizeof *o);
+    if (n == 0)
+        n = sizeof(options_v1); /* no cl_options_init: the 0.1.0 layout at most */
+    if (n > sizeof *o)
+        n = sizeof *o;
+    memcpy(o, src, n);
+    /* The fields added after 0.1.0 come as a block, all or none; a 0.1.0
+     * struct's trailing padding overlaps the first of them. */
+    if (n < offsetof(cl_options, report_stderr) + sizeof o->report_stderr) {
+        o->close_timeout_ms = 2000;
+        o->close_unreachable_ms = 100;
+        o->report_stderr = 0;
+    }
+    o->struct_size = sizeof *o;
+}
+
+/* Records the detail of an error; takes mu (the caller must not hold it). */
 static void set_err(cl_logger *lg, const char *fmt, ...) CL_PRINTF(2, 3);
 static void set_err(cl_logger *lg, const char *fmt, ...)
 {
     va_list ap;
 
+    pthread_mutex_lock(&lg->mu);
     va_start(ap, fmt);
     vsnprintf(lg->errmsg, sizeof lg->errmsg, fmt, ap);
     va_end(ap);
+    pthread_mutex_unlock(&lg->mu);
+}
+
+/* The sender's view of the connection; only reported through a call that
+ * fails because of it (cl_flush), so that it cannot overwrite the detail of
+ * an unrelated failed call. */
+static void set_conn_err(cl_logger *lg, const char *fmt, ...) CL_PRINTF(2, 3);
+static void set_conn_err(cl_logger *lg, const char *fmt, ...)
+{
+    va_list ap;
+
+    pthread_mutex_lock(&lg->mu);
+    va_start(ap, fmt);
+    vsnprintf(lg->conn_err, sizeof lg->conn_err, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&lg->mu);
+}
+
+/* Is lg a logger a log call may use? Log calls are the hot path: they check
+ * the magic number (one load) rather than the registry. */
+static int usable(cl_logger *lg, const char *fn)
+{
+    if (lg == NULL || lg->magic != LIVE_MAGIC)
+        return 0;
+    if (cl_process_id() != lg->owner_pid) {
+        set_err(lg, "%s: this logger belongs to the parent process; call cl_open() in the child",
+                fn);
+        return 0;
+    }
+    return 1;
 }
 
 static void deadline_in(struct timespec *ts, int ms)
@@ -270,23 +442,27 @@ static int submit(cl_logger *lg, cl_level level, const char *msg, size_t msg_len
     qent *q;
     int rc;
 
-    if (lg == NULL || msg == NULL || (unsigned)level > CL_TRACE)
-        return CL_EINVAL;
-    if (cl_process_id() != lg->owner_pid) {
-        set_err(lg, "this logger belongs to the parent process; call cl_open() in the child");
+    if ((unsigned)level > CL_TRACE) {
+        set_err(lg, "level: %d is not a cl_level (0-8)", (int)level);
         return CL_EINVAL;
     }
     enc = thread_buf();
-    if (enc == NULL)
+    if (enc == NULL) {
+        set_err(lg, "out of memory for the encoding buffer");
         return CL_ENOMEM;
+    }
     if (cl_encode_entry(&lg->enc, enc, cl_now_us(), cl_thread_id(), level, msg, msg_len, fields,
-                        nfields, &info) != 0)
+                        nfields, &info) != 0) {
+        set_err(lg, "out of memory encoding the entry");
         return CL_ENOMEM;
+    }
     if (lg->opt.mirror_stderr)
         mirror(lg, level, msg, msg_len);
     q = malloc(sizeof *q + enc->len);
-    if (q == NULL)
+    if (q == NULL) {
+        set_err(lg, "out of memory queueing the entry");
         return CL_ENOMEM;
+    }
     memcpy(q->data, enc->p, enc->len);
     q->len = enc->len;
 
@@ -322,18 +498,22 @@ static int vlog(cl_logger *lg, cl_level level, const cl_field *fields, size_t nf
     va_list ap2;
     int n, rc;
 
-    if (fmt == NULL)
+    if (fmt == NULL) {
+        set_err(lg, "fmt: must not be NULL");
         return CL_EINVAL;
+    }
     va_copy(ap2, ap);
     n = vsnprintf(small, sizeof small, fmt, ap);
     if (n < 0) {
         va_end(ap2);
+        set_err(lg, "fmt: vsnprintf could not expand \"%.64s\"", fmt);
         return CL_EINVAL;
     }
     if ((size_t)n >= sizeof small) {
         msg = malloc((size_t)n + 1);
         if (msg == NULL) {
             va_end(ap2);
+            set_err(lg, "out of memory formatting a %d-byte message", n);
             return CL_ENOMEM;
         }
         vsnprintf(msg, (size_t)n + 1, fmt, ap2);
@@ -350,15 +530,50 @@ int cl_log(cl_logger *lg, cl_level level, const char *fmt, ...)
     va_list ap;
     int rc;
 
+    if (!usable(lg, "cl_log"))
+        return CL_EINVAL;
     va_start(ap, fmt);
     rc = vlog(lg, level, NULL, 0, fmt, ap);
     va_end(ap);
     return rc;
 }
 
+/* A NULL key or string value is refused, not encoded: the encoder would
+ * have to invent a key ("") or a value, and the entry would not say what the
+ * program meant. */
+static int check_fields(cl_logger *lg, const cl_field *f, size_t n)
+{
+    if (n > 0 && f == NULL) {
+        set_err(lg, "fields: NULL with n = %zu", n);
+        return CL_EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].key == NULL) {
+            set_err(lg, "fields[%zu]: the key is NULL", i);
+            return CL_EINVAL;
+        }
+        if (f[i].type < CL_FIELD_STRING || f[i].type > CL_FIELD_BOOL) {
+            set_err(lg, "fields[%zu] \"%.64s\": %d is not a cl_field_type", i, f[i].key,
+                    (int)f[i].type);
+            return CL_EINVAL;
+        }
+        if (f[i].type == CL_FIELD_STRING && f[i].v.s == NULL) {
+            set_err(lg, "fields[%zu] \"%.64s\": the string value is NULL", i, f[i].key);
+            return CL_EINVAL;
+        }
+    }
+    return CL_OK;
+}
+
 int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields, size_t n)
 {
-    if (msg == NULL || (n > 0 && fields == NULL))
+    if (!usable(lg, "cl_log_fields"))
+        return CL_EINVAL;
+    if (msg == NULL) {
+        set_err(lg, "msg: must not be NULL");
+        return CL_EINVAL;
+    }
+    if (check_fields(lg, fields, n) != CL_OK)
         return CL_EINVAL;
     return submit(lg, level, msg, strlen(msg), fields, n);
 }
@@ -366,12 +581,20 @@ int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field
 int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const char *func,
               const char *fmt, ...)
 {
-    cl_field where[3] = { CL_STR("file", file), CL_INT("line", line), CL_STR("func", func) };
+    cl_field where[3];
+    size_t n = 0;
     va_list ap;
     int rc;
 
+    if (!usable(lg, "cl_log_at"))
+        return CL_EINVAL;
+    if (file != NULL)
+        where[n++] = CL_STR("file", file);
+    where[n++] = CL_INT("line", line);
+    if (func != NULL)
+        where[n++] = CL_STR("func", func);
     va_start(ap, fmt);
-    rc = vlog(lg, level, where, 3, fmt, ap);
+    rc = vlog(lg, level, where, n, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -391,8 +614,16 @@ typedef struct sender {
     uint64_t synced_seq; /* last id a sync was sent for */
     int64_t last_sync_ms;
     int backoff_ms;
-    int ever_connected;
+    int proven;       /* the collector answered on this connection */
+    int ever_proven;  /* ... on some connection before */
+    int backoff_owed; /* the last connection ended before it was proven */
 } sender;
+
+/* The first line on every connection. A collector at its connection limit
+ * accepts and closes at once (too_many_connections); only its pong or an ack
+ * proves that it took the connection, and until then the reconnect backoff is
+ * not reset - or a full collector would be hammered in a hot loop. */
+static const char hello_line[] = "{\"op\":\"ping\"}\n";
 
 /* Connection lost: everything unacknowledged will be sent again. */
 static void disconnect(sender *s)
@@ -404,6 +635,8 @@ static void disconnect(sender *s)
     s->out_len = s->out_off = s->in_len = 0;
     s->unsynced = 0;
     s->synced_seq = 0;
+    s->backoff_owed = !s->proven;
+    s->proven = 0;
     pthread_mutex_lock(&lg->mu);
     if (lg->infl_h != NULL) {
         lg->infl_t->next = lg->pend_h;
@@ -413,8 +646,10 @@ static void disconnect(sender *s)
         lg->infl_h = lg->infl_t = NULL;
     }
     lg->connected = 0;
-    /* Loggers waiting for room must now see "unreachable" and drop. */
+    /* Loggers waiting for room must now see "unreachable" and drop; cl_close
+     * bounds its wait differently now. */
     pthread_cond_broadcast(&lg->cv_space);
+    pthread_cond_broadcast(&lg->cv_ack);
     pthread_mutex_unlock(&lg->mu);
 }
 
@@ -447,33 +682,88 @@ static void report_drops(cl_logger *lg)
     cl_buf_free(&b);
 }
 
+/* Sleeps the current backoff, then doubles it (capped). Only a stop request
+ * cuts the sleep short: log calls and flushes also wake the sender, and must
+ * not turn the backoff into a busy loop. */
+static void backoff(sender *s)
+{
+    cl_logger *lg = s->lg;
+    int64_t until = mono_ms() + s->backoff_ms;
+
+    for (;;) {
+        int64_t left = until - mono_ms();
+        int stop;
+
+        pthread_mutex_lock(&lg->mu);
+        stop = lg->stop;
+        pthread_mutex_unlock(&lg->mu);
+        if (stop || left <= 0)
+            break;
+        cl_conn_wait(NULL, 0, lg->waker, (int)left);
+    }
+    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+}
+
+static int stopping(cl_logger *lg)
+{
+    int stop;
+
+    pthread_mutex_lock(&lg->mu);
+    stop = lg->stop;
+    pthread_mutex_unlock(&lg->mu);
+    return stop;
+}
+
 static void try_connect(sender *s)
 {
     cl_logger *lg = s->lg;
     char err[256];
-    int stop;
 
+    if (s->backoff_owed) {
+        /* The collector took the last connection and dropped it unanswered
+         * (e.g. too_many_connections): wait before the next one. */
+        s->backoff_owed = 0;
+        backoff(s);
+        if (stopping(lg))
+            return;
+    }
+    if (s->out == NULL && (s->out = malloc(SEND_CHUNK + 64)) == NULL) {
+        set_conn_err(lg, "out of memory for the send buffer");
+        backoff(s);
+        return;
+    }
     if (cl_conn_open(&s->conn, lg->address, err, sizeof err) == 0) {
-        pthread_mutex_lock(&lg->mu);
-        lg->connected = 1;
-        if (s->ever_connected)
-            lg->st.reconnects++;
-        if (lg->dropped_unreported > 0)
-            report_drops(lg);
-        pthread_mutex_unlock(&lg->mu);
-        s->ever_connected = 1;
-        s->backoff_ms = BACKOFF_MIN_MS;
+        s->proven = 0;
         s->conn_accepted = s->conn_rejected = s->conn_suppressed = 0;
+        memcpy(s->out, hello_line, sizeof hello_line - 1);
+        s->out_len = sizeof hello_line - 1;
+        s->out_off = 0;
         return;
     }
     /* Capped exponential backoff; a stop request cuts the wait short. */
+    set_conn_err(lg, "%s", err);
+    backoff(s);
+}
+
+/* The collector answered on this connection: it is reachable, and the
+ * backoff starts from the bottom again. */
+static void proven(sender *s)
+{
+    cl_logger *lg = s->lg;
+
+    if (s->proven)
+        return;
+    s->proven = 1;
+    s->backoff_ms = BACKOFF_MIN_MS;
     pthread_mutex_lock(&lg->mu);
-    set_err(lg, "%s", err);
-    stop = lg->stop;
+    lg->connected = 1;
+    if (s->ever_proven)
+        lg->st.reconnects++;
+    if (lg->dropped_unreported > 0)
+        report_drops(lg);
+    pthread_cond_broadcast(&lg->cv_ack);
     pthread_mutex_unlock(&lg->mu);
-    if (!stop)
-        cl_conn_wait(NULL, 0, lg->waker, s->backoff_ms);
-    s->backoff_ms = s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
+    s->ever_proven = 1;
 }
 
 /* Finds "key": followed by an unsigned integer in a reply line. The
@@ -498,14 +788,39 @@ static int reply_uint(const char *line, const char *key, uint64_t *out)
     return 0;
 }
 
+/* An error line from the collector (too_many_connections before it closes
+ * the connection, idle_timeout, ...): kept as the logger's last error. */
+static void handle_error(sender *s, const char *line)
+{
+    const char *code = strstr(line, "\"code\":\"");
+    size_t n = 0;
+
+    if (code == NULL)
+        return;
+    code += 8;
+    while (n < 64 && code[n] != '\0' && code[n] != '"')
+        n++;
+    set_conn_err(s->lg, "the collector at %s replied with error %.*s%s", s->lg->address, (int)n,
+                 code, s->proven ? "" : "; retrying with backoff");
+}
+
 static void handle_ack(sender *s, const char *line)
 {
     cl_logger *lg = s->lg;
     uint64_t upto, acc, rej, sup = 0;
 
+    if (strstr(line, "\"op\":\"pong\"") != NULL) {
+        proven(s);
+        return;
+    }
+    if (strstr(line, "\"op\":\"error\"") != NULL) {
+        handle_error(s, line);
+        return;
+    }
     if (strstr(line, "\"op\":\"ack\"") == NULL || reply_uint(line, "id", &upto) != 0 ||
         reply_uint(line, "accepted", &acc) != 0 || reply_uint(line, "rejected", &rej) != 0)
         return;
+    proven(s);
     /* Present once the collector's rate limiter has held some back. */
     reply_uint(line, "suppressed", &sup);
     pthread_mutex_lock(&lg->mu);
@@ -566,13 +881,8 @@ static int fill_output(sender *s)
     int want_sync;
 
     pthread_mutex_lock(&lg->mu);
-    if (s->out == NULL)
-        s->out = malloc(cap + 64);
-    if (s->out == NULL) {
-        pthread_mutex_unlock(&lg->mu);
-        return 0;
-    }
-    room = cap;
+    /* The buffer may already hold the hello (try_connect allocated it). */
+    room = s->out_len < cap ? cap - s->out_len : 0;
     while (lg->pend_h != NULL && (lg->pend_h->len <= room || s->out_len == 0)) {
         qent *q = lg->pend_h;
 
@@ -629,9 +939,12 @@ static int write_output(sender *s)
             return -1;
         if (n == 0) {
             /* Collector busy (backpressure): wait, but keep reading acks so
-             * neither side can wedge the other. */
+             * neither side can wedge the other - and let cl_close, which
+             * has given up waiting, end it. */
             int r = cl_conn_wait(s->conn, CL_WAIT_READ | CL_WAIT_WRITE, NULL, 100);
 
+            if (stopping(s->lg) == 2)
+                return -1;
             if ((r & CL_WAIT_READ) && read_replies(s) < 0)
                 return -1;
             continue;
@@ -760,9 +1073,7 @@ int cl_check_options(const char *app, const cl_options *opts, char *why, size_t 
     }
     if (opts == NULL)
         return CL_OK;
-    cl_options_init(&o);
-    memcpy(&o, opts,
-           opts->struct_size && opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
+    load_options(&o, opts);
 #define BAD(...) ((why ? snprintf(why, whylen, __VA_ARGS__) : 0), CL_EINVAL)
     if (o.buffer_entries == 0)
         return BAD("buffer_entries: must be at least 1");
@@ -776,9 +1087,15 @@ int cl_check_options(const char *app, const cl_options *opts, char *why, size_t 
         return BAD("overflow: %d is not a cl_overflow value", (int)o.overflow);
     if (o.host != NULL && (strlen(o.host) > 255 || strpbrk(o.host, "\n\r\t") != NULL))
         return BAD("host: at most 255 characters, no control characters");
+    if (o.close_timeout_ms < 0)
+        return BAD("close_timeout_ms: must be >= 0");
+    if (o.close_unreachable_ms < 0)
+        return BAD("close_unreachable_ms: must be >= 0");
 #undef BAD
     return CL_OK;
 }
+
+static void destroy(cl_logger *lg);
 
 int cl_open(cl_logger **out, const char *app, const cl_options *opts)
 {
@@ -790,14 +1107,10 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
     *out = NULL;
     if (cl_check_options(app, opts, NULL, 0) != CL_OK)
         return CL_EINVAL;
-    cl_options_init(&o);
-    if (opts != NULL) {
-        /* Copy what the caller's (possibly older, smaller) struct holds. */
-        size_t n = opts->struct_size && opts->struct_size < sizeof o ? opts->struct_size : sizeof o;
-
-        memcpy(&o, opts, n);
-        o.struct_size = sizeof o;
-    }
+    if (opts != NULL)
+        load_options(&o, opts); /* what the caller's (maybe older) struct holds */
+    else
+        cl_options_init_size(&o, sizeof o);
     lg = calloc(1, sizeof *lg);
     if (lg == NULL)
         return CL_ENOMEM;
@@ -823,6 +1136,7 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
     lg->enc.host = lg->host;
     lg->enc.pid = lg->owner_pid;
     lg->enc.max_entry_bytes = o.max_entry_bytes;
+    lg->magic = LIVE_MAGIC;
     pthread_mutex_init(&lg->mu, NULL);
     if (cl_waker_new(&lg->waker) != 0) {
         free(lg->app);
@@ -831,8 +1145,13 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
     }
     pthread_cond_init(&lg->cv_space, NULL);
     pthread_cond_init(&lg->cv_ack, NULL);
+    if (reg_add(lg) != 0) {
+        destroy(lg);
+        return CL_ENOMEM;
+    }
     if (pthread_create(&lg->thread, NULL, sender_main, lg) != 0) {
-        cl_close(lg);
+        reg_take(lg);
+        destroy(lg);
         return CL_ETHREAD;
     }
     lg->thread_started = 1;
@@ -846,7 +1165,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
     uint64_t target, rejected0;
     int rc = CL_OK;
 
-    if (lg == NULL || cl_process_id() != lg->owner_pid)
+    if (lg == NULL || !reg_has(lg) || !usable(lg, "cl_flush"))
         return CL_EINVAL;
     pthread_mutex_lock(&lg->mu);
     target = lg->pend_t ? lg->pend_t->seq : (lg->infl_t ? lg->infl_t->seq : lg->acked_seq);
@@ -867,16 +1186,22 @@ int cl_flush(cl_logger *lg, int timeout_ms)
     }
     if (rc == CL_OK && lg->st.rejected > rejected0)
         rc = CL_EREJECTED;
-    pthread_mutex_unlock(&lg->mu);
     if (rc == CL_ETIMEDOUT || rc == CL_EUNREACHABLE)
-        set_err(lg, "cl_flush: %s after %d ms", cl_strerror(rc), timeout_ms);
+        snprintf(lg->errmsg, sizeof lg->errmsg, "cl_flush: %s after %d ms%s%s%s", cl_strerror(rc),
+                 timeout_ms, rc == CL_EUNREACHABLE && lg->conn_err[0] ? " (" : "",
+                 rc == CL_EUNREACHABLE ? lg->conn_err : "",
+                 rc == CL_EUNREACHABLE && lg->conn_err[0] ? ")" : "");
+    pthread_mutex_unlock(&lg->mu);
     return rc;
 }
 
 void cl_get_stats(cl_logger *lg, cl_stats *out)
 {
-    if (lg == NULL || out == NULL)
+    if (out == NULL)
         return;
+    memset(out, 0, sizeof *out);
+    if (lg == NULL || !reg_has(lg))
+        return; /* no message can be kept: there is no live logger to keep it */
     pthread_mutex_lock(&lg->mu);
     *out = lg->st;
     out->buffered = lg->n_entries;
@@ -894,9 +1219,52 @@ static void free_list(qent *q)
     }
 }
 
+/* Frees a logger whose thread is not running (any more). */
+static void destroy(cl_logger *lg)
+{
+    free_list(lg->pend_h);
+    free_list(lg->infl_h);
+    pthread_mutex_destroy(&lg->mu);
+    cl_waker_free(lg->waker);
+    pthread_cond_destroy(&lg->cv_space);
+    pthread_cond_destroy(&lg->cv_ack);
+    free(lg->app);
+    lg->magic = DEAD_MAGIC;
+    free(lg);
+}
+
+/* cl_close's wait: like cl_flush, but while the collector is not reachable
+ * (not running, or refusing the connection) only close_unreachable_ms - an
+ * application must not hang on its way out for a collector that is absent. */
+static void close_wait(cl_logger *lg)
+{
+    int64_t t0 = mono_ms();
+    uint64_t target;
+
+    pthread_mutex_lock(&lg->mu);
+    target = lg->pend_t ? lg->pend_t->seq : (lg->infl_t ? lg->infl_t->seq : lg->acked_seq);
+    if (target > lg->sync_want)
+        lg->sync_want = target;
+    cl_waker_signal(lg->waker);
+    while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
+        int64_t spent = mono_ms() - t0;
+        int64_t limit = lg->connected ? lg->opt.close_timeout_ms : lg->opt.close_unreachable_ms;
+        struct timespec until;
+
+        if (spent >= limit)
+            break;
+        /* Re-judged when the connection comes or goes (both broadcast). */
+        deadline_in(&until, (int)(limit - spent));
+        pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
+    }
+    pthread_mutex_unlock(&lg->mu);
+}
+
 void cl_close(cl_logger *lg)
 {
-    if (lg == NULL)
+    /* Only a pointer in the registry is touched: a second cl_close of the
+     * same logger finds nothing and returns, without reading freed memory. */
+    if (lg == NULL || !reg_take(lg))
         return;
     if (cl_process_id() != lg->owner_pid) {
         /* An inherited copy in a forked child: there is no thread to stop and
@@ -906,11 +1274,15 @@ void cl_close(cl_logger *lg)
         free_list(lg->infl_h);
         cl_waker_free(lg->waker); /* the child's copies of the descriptors */
         free(lg->app);
+        lg->magic = DEAD_MAGIC;
         free(lg);
         return;
     }
+    /* From here on log calls are refused (best effort: a call that already
+     * passed the check finishes normally, its entry is waited for or lost). */
+    lg->magic = DEAD_MAGIC;
     if (lg->thread_started) {
-        cl_flush(lg, CLOSE_FLUSH_MS);
+        close_wait(lg);
         pthread_mutex_lock(&lg->mu);
         lg->stop = 2;
         cl_waker_signal(lg->waker);
@@ -918,17 +1290,10 @@ void cl_close(cl_logger *lg)
         pthread_mutex_unlock(&lg->mu);
         pthread_join(lg->thread, NULL);
     }
-    if (lg->n_entries > 0)
+    if (lg->n_entries > 0 && lg->opt.report_stderr)
         fprintf(stderr,
                 "libcentrallog: %s: %zu entries could not be delivered before cl_close "
                 "(collector at %s not reachable or too slow)\n",
                 lg->app, lg->n_entries, lg->address);
-    free_list(lg->pend_h);
-    free_list(lg->infl_h);
-    pthread_mutex_destroy(&lg->mu);
-    cl_waker_free(lg->waker);
-    pthread_cond_destroy(&lg->cv_space);
-    pthread_cond_destroy(&lg->cv_ack);
-    free(lg->app);
-    free(lg);
+    destroy(lg);
 }

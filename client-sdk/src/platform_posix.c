@@ -33,12 +33,14 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
         return -1;
     }
     memcpy(sa.sun_path, address, strlen(address) + 1);
-    fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    /* Close-on-exec from birth: set later with fcntl, a child fork+exec'd by
+     * another thread in between would inherit the connection and could log
+     * under this process's identity. */
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
     }
-    fcntl(fd, F_SETFD, FD_CLOEXEC);
 #ifdef SO_NOSIGPIPE
     {
         int one = 1;
@@ -100,19 +102,32 @@ struct cl_waker {
     int rd, wr;
 };
 
+/* A non-blocking pipe, close-on-exec from birth where the OS can (see
+ * cl_conn_open on why). */
+static int cloexec_pipe(int p[2])
+{
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__NetBSD__) || defined(__OpenBSD__)
+    return pipe2(p, O_CLOEXEC | O_NONBLOCK);
+#else
+    if (pipe(p) != 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(p[i], F_SETFD, FD_CLOEXEC);
+        fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
+    }
+    return 0;
+#endif
+}
+
 int cl_waker_new(cl_waker **out)
 {
     cl_waker *w = malloc(sizeof *w);
     int p[2];
 
     *out = NULL;
-    if (w == NULL || pipe(p) != 0) {
+    if (w == NULL || cloexec_pipe(p) != 0) {
         free(w);
         return -1;
-    }
-    for (int i = 0; i < 2; i++) {
-        fcntl(p[i], F_SETFL, fcntl(p[i], F_GETFL) | O_NONBLOCK);
-        fcntl(p[i], F_SETFD, FD_CLOEXEC);
     }
     w->rd = p[0];
     w->wr = p[1];

@@ -3,8 +3,12 @@
 multi-threaded application linking the SDK) and of `centrallog send`."""
 import json
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 import cltest
@@ -136,6 +140,189 @@ def test_fork():
         c.stop()
 
 
+def probe(address, *args, timeout=120):
+    """Runs tests/tools/sdk_probe.c; returns (exit status, seconds it ran,
+    last stdout line as JSON or None, stderr)."""
+    t0 = time.monotonic()
+    p = subprocess.run([os.path.join(BIN, "sdk_probe")] + [str(a) for a in args],
+                       capture_output=True, timeout=timeout,
+                       env=dict(os.environ, CENTRALLOG_ADDRESS=address))
+    took = time.monotonic() - t0
+    out = p.stdout.decode().strip().splitlines()
+    return p.returncode, took, json.loads(out[-1]) if out else None, p.stderr.decode()
+
+
+def test_exit_without_collector():
+    """An application that logs one line with no collector running leaves at
+    once (cl_close waits close_unreachable_ms, 100 ms by default; it used to
+    wait 2 s) and the SDK prints nothing unasked; with report_stderr it says
+    what was not delivered."""
+    tmp = cltest.make_tempdir()
+    try:
+        sock = os.path.join(tmp, "none.sock")
+        rc, took, _, err = probe(sock, "once")
+        eq((rc, err), (0, ""), "exit status and stderr")
+        # A generous bound (the option's default is 100 ms): what matters is
+        # that the wait is the option's, not the 2 s flush of before.
+        check(took < 1.0, "exit within 1 s without a collector", took)
+        rc, took, _, err = probe(sock, "once", "--report-stderr")
+        eq(rc, 0, "exit status with report_stderr")
+        check("1 entries could not be delivered" in err, "report_stderr says what was lost", err)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def backoff_bound(seconds, lo=10, hi=1000):
+    """The most connections an SDK may make in `seconds` against a collector
+    that refuses every one: the first at once, then one after each wait of
+    the backoff schedule (10 ms doubling to 1 s), which a refused connection
+    must not reset."""
+    n, t, w = 1, 0, lo
+    while t + w <= seconds * 1000:
+        t += w
+        n += 1
+        w = min(w * 2, hi)
+    return n
+
+
+class RefusingListener:
+    """A fake collector at its connection limit: accepts, sends the
+    collector's too_many_connections line and closes - counting accepts."""
+
+    def __init__(self, path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(128)
+        self.accepts = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        self.sock.settimeout(0.1)
+        while not self.stop:
+            try:
+                c, _ = self.sock.accept()
+            except socket.timeout:
+                continue
+            self.accepts += 1
+            try:
+                c.sendall(b'{"op":"error","code":"too_many_connections",'
+                          b'"message":"the collector is at its connection limit; retry later"}\n')
+            except OSError:
+                pass
+            c.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
+
+
+def test_backoff_when_refused():
+    """A collector that accepts and refuses every connection
+    (too_many_connections) must see the SDK back off: it used to reset its
+    backoff on every successful connect() and reconnect in a hot loop (128k
+    connections in 7 s). The bound is exact for the schedule, computed from
+    how long the program really ran (a slow machine only lowers the count)."""
+    tmp = cltest.make_tempdir()
+    try:
+        sock = os.path.join(tmp, "full.sock")
+        fake = RefusingListener(sock)
+        try:
+            rc, took, r, err = probe(sock, "hold", 3)
+        finally:
+            fake.close()
+        eq((rc, err), (0, ""), "exit status and stderr")
+        bound = backoff_bound(took)
+        check(2 <= fake.accepts <= bound,
+              "connections in %.2f s: at least 2, at most %d" % (took, bound), fake.accepts)
+        eq((r["connected"], r["reconnects"], r["buffered"]), (0, 0, 1),
+           "never connected, no reconnects counted, the line still buffered")
+        check("too_many_connections" in r["errmsg"], "cl_errmsg names the refusal", r)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_backoff_real_collector():
+    """The same against a real collector with --max-connections 1 whose one
+    slot is held: its connections_refused counter stays within the bound."""
+    with cltest.Collector("--max-connections", "1") as c:
+        def take_slot():
+            # The collector's readiness probe may still hold the one slot for
+            # a moment: a refused holder (an error reply) tries again.
+            k = c.connect()
+            try:
+                if k.request({"op": "ping"}).get("op") == "pong":
+                    return k
+            except (AssertionError, OSError):
+                pass
+            k.close()
+            return None
+
+        holder = cltest.wait_for(take_slot, "the one connection slot", timeout=30)
+        refused0 = holder.stats()["connections_refused"]
+        rc, took, r, err = probe(c.sock, "hold", 3)
+        eq((rc, err), (0, ""), "exit status and stderr")
+        try:
+            st = holder.stats()
+            held = True
+        except (AssertionError, OSError):
+            # A collector may close an idle connection when slots are short;
+            # then the SDK got in, and only the bound is asserted.
+            holder.close()
+            holder = c.connect()
+            st = holder.stats()
+            held = False
+        refused = st["connections_refused"] - refused0
+        bound = backoff_bound(took)
+        check(1 <= refused <= bound, "refused in %.2f s: at most %d" % (took, bound), refused)
+        if held:
+            eq(r["connected"], 0, "the SDK never counted itself connected")
+        holder.close()
+        c.stop()
+
+
+def test_no_fd_leak_to_exec():
+    """Children fork+exec'd by another thread while the SDK creates sockets and
+    pipes (a thread opening and closing loggers) inherit none of them: every
+    descriptor is close-on-exec from birth (SOCK_CLOEXEC, pipe2), not set
+    afterwards with fcntl, which left a window."""
+    if not os.path.isdir("/proc/self/fd"):
+        raise cltest.Skip("needs /proc/self/fd")
+    with cltest.Collector() as c:
+        churn = os.path.join(c.tmp, "absent.sock")  # each try: socket(), connect fails
+        rc, took, r, err = probe(c.sock, "forkexec", 1000, churn)
+        check(rc == 0, "exit status %d" % rc, err)
+        eq((r["flush"], r["failed"], r["leaked"]), (0, 0, 0),
+           "flush, failed children, descriptors leaked to children")
+        c.stop()
+
+
+def test_collector_fds_cloexec():
+    """Every descriptor of a running collector with a producer connected (the
+    listener, the accepted connection, its wake pipe, lock, database and text
+    file) is close-on-exec: /proc/PID/fdinfo shows O_CLOEXEC in its flags.
+    (The collector now creates them so, with accept4/pipe2/SOCK_CLOEXEC.)"""
+    with cltest.Collector() as c:
+        pid = c.proc.pid
+        if not os.path.isdir("/proc/%d/fdinfo" % pid) or cltest.valgrind_prefix():
+            raise cltest.Skip("needs /proc/PID/fdinfo of a collector not run under valgrind")
+        with c.connect() as k:
+            k.send(cltest.entry("fd check"))
+            k.sync()
+            bare = []
+            for fd in os.listdir("/proc/%d/fdinfo" % pid):
+                if int(fd) <= 2:
+                    continue
+                with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                    flags = int(re.search(r"^flags:\s*([0-7]+)", f.read(), re.M).group(1), 8)
+                if not flags & 0o2000000:  # O_CLOEXEC
+                    bare.append((fd, os.readlink("/proc/%d/fd/%s" % (pid, fd))))
+            eq(bare, [], "descriptors of the collector without O_CLOEXEC")
+        c.stop()
+
+
 def cli(*args, stdin=None, env=None, timeout=60):
     p = subprocess.run([os.path.join(BIN, "centrallog")] + list(args), input=stdin,
                        capture_output=True, env=dict(os.environ, **(env or {})), timeout=timeout)
@@ -174,4 +361,7 @@ def test_send_cli():
 if __name__ == "__main__":
     cltest.main("test_sdk", [test_threads_flush, test_kill_restart_no_loss,
                              test_drops_counted_past_capacity, test_collector_starts_late,
-                             test_overflow_policies, test_fork, test_send_cli])
+                             test_overflow_policies, test_fork, test_send_cli,
+                             test_exit_without_collector, test_backoff_when_refused,
+                             test_backoff_real_collector, test_no_fd_leak_to_exec,
+                             test_collector_fds_cloexec])
