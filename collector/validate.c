@@ -412,9 +412,9 @@ static enum cl_reason judge(const cl_validator *val, char *line, size_t len, cl_
     if (r == CL_R_TOO_DEEP)
         return fail(v, r, "byte %zu: nesting deeper than %d", scan->err_off, lim->max_depth);
     if (r == CL_R_NOT_JSON && scan->err_off == 0 && (unsigned char)line[0] == 0xEF)
-        return fail(v, r, "byte-order mark before the JSON text; send plain UTF-8");
+        return fail(v, r, "%s", scan->err_what);
     if (r == CL_R_NOT_JSON)
-        return fail(v, r, "byte %zu: malformed number", scan->err_off);
+        return fail(v, r, "byte %zu: %s", scan->err_off, scan->err_what);
 
     /* Passing the terminator as part of the length makes cJSON reject
      * trailing garbage instead of ignoring it. */
