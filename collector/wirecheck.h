@@ -25,8 +25,8 @@ typedef struct cl_span {
 typedef struct cl_scan {
     int has_nul_escape;   /* a "\u0000" escape occurs in some string */
     const char *err_what; /* CL_R_NOT_JSON: what is wrong at err_off (static text) */
-    size_t nul_off;     /* where the first one is */
-    size_t nmembers;    /* top-level members seen (may exceed the array) */
+    size_t nul_off;       /* where the first one is */
+    size_t nmembers;      /* top-level members seen (may exceed the array) */
     cl_span members[CL_SCAN_MAX_MEMBERS];
     size_t err_off; /* offset of the first offending byte */
 } cl_scan;

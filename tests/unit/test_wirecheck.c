@@ -76,12 +76,12 @@ static const esc_case cases[] = {
     { P "\\udc00\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },
     { P "ok \\uDFFF\"}", CL_R_NOT_JSON, AT(3), W_SURROGATE },
     { P "\\ud800\\u0041\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },
-    { P "\\ud800\\ud800\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },                    /* high, high */
-    { P "\\ud800\\ud800\\udc00\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },             /* first unpaired */
-    { P "\\udc00\\ud800\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },                    /* reversed */
-    { P "\\ud83dx\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },                          /* then text */
-    { P "\\ud83d\\n\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },                        /* then \n */
-    { P "\\ud83d\\uqqqq\"}", CL_R_NOT_JSON, AT(6), W_HEX },                          /* then bad */
+    { P "\\ud800\\ud800\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },        /* high, high */
+    { P "\\ud800\\ud800\\udc00\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE }, /* first unpaired */
+    { P "\\udc00\\ud800\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },        /* reversed */
+    { P "\\ud83dx\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },              /* then text */
+    { P "\\ud83d\\n\"}", CL_R_NOT_JSON, AT(0), W_SURROGATE },            /* then \n */
+    { P "\\ud83d\\uqqqq\"}", CL_R_NOT_JSON, AT(6), W_HEX },              /* then bad */
     /* Elsewhere than msg: in a key, in fields, in an unknown key, in app. */
     { "{\"app\":\"t\\uZZZZ\",\"level\":\"info\",\"msg\":\"m\"}", CL_R_NOT_JSON, 9, W_HEX },
     { "{\"app\":\"t\",\"level\":\"info\",\"msg\":\"m\",\"fields\":{\"k\\q\":1}}", CL_R_NOT_JSON, 48,
@@ -101,8 +101,8 @@ static const esc_case cases[] = {
 
 /* Escapes that are valid, with the code points they stand for. */
 static const struct {
-    const char *json;  /* msg's content as sent */
-    const char *utf8;  /* msg as stored */
+    const char *json; /* msg's content as sent */
+    const char *utf8; /* msg as stored */
 } valid[] = {
     { "\\\" \\\\ \\/ \\b \\f \\n \\r \\t", "\" \\ / \b \f \n \r \t" },
     { "\\u0041\\u00e9\\u00E9", "A\xc3\xa9\xc3\xa9" },
@@ -112,9 +112,9 @@ static const struct {
     { "\\uD83D\\uDE00", "\xf0\x9f\x98\x80" },
     { "\\udbff\\udfff", "\xf4\x8f\xbf\xbf" },
     { "\\ud800\\udc00", "\xf0\x90\x80\x80" },
-    { "a\\\\u0000b", "a\\u0000b" },  /* an escaped backslash, then text */
-    { "\\\\uqqqq", "\\uqqqq" },      /* the same: not an escape at all */
-    { "\\u0001", "\x01" },           /* a control, escaped: fine in msg */
+    { "a\\\\u0000b", "a\\u0000b" }, /* an escaped backslash, then text */
+    { "\\\\uqqqq", "\\uqqqq" },     /* the same: not an escape at all */
+    { "\\u0001", "\x01" },          /* a control, escaped: fine in msg */
 };
 
 /* The reject record: reason, message, raw bytes and length, who and when. */
@@ -132,8 +132,8 @@ static void check_record(const esc_case *c, const cl_record *r)
         snprintf(at, sizeof at, "byte %zu: ", c->at);
         if (strncmp(r->u.r.message.p, at, strlen(at)) != 0 ||
             strstr(r->u.r.message.p, c->word) == NULL)
-            fail_msg("%s: message \"%s\", expected \"%s...%s...\"", c->line, r->u.r.message.p,
-                     at, c->word);
+            fail_msg("%s: message \"%s\", expected \"%s...%s...\"", c->line, r->u.r.message.p, at,
+                     c->word);
     }
     assert_int_equal(r->u.r.raw_len, n);
     assert_int_equal(r->u.r.raw.n, n);
@@ -190,8 +190,8 @@ static void test_wirecheck_reasons(void **state)
             continue;
         }
         if (r != c->reason || scan.err_off != c->at)
-            fail_msg("%s: %s at %zu, expected %s at %zu", c->line, cl_reason_code(r),
-                     scan.err_off, cl_reason_code(c->reason), c->at);
+            fail_msg("%s: %s at %zu, expected %s at %zu", c->line, cl_reason_code(r), scan.err_off,
+                     cl_reason_code(c->reason), c->at);
         if (r == CL_R_NOT_JSON && strstr(scan.err_what, c->word) == NULL)
             fail_msg("%s: \"%s\" lacks \"%s\"", c->line, scan.err_what, c->word);
     }
@@ -209,8 +209,7 @@ static void test_issue_example(void **state)
     assert_int_equal(res.kind, CL_LINE_REJECT);
     assert_int_equal(res.rec->u.r.reason, CL_R_NOT_JSON);
     assert_string_equal(cl_reason_code(res.rec->u.r.reason), "not_json");
-    assert_string_equal(res.rec->u.r.message.p,
-                        "byte 37: \\u must be followed by four hex digits");
+    assert_string_equal(res.rec->u.r.message.p, "byte 37: \\u must be followed by four hex digits");
     assert_int_equal(res.rec->u.r.raw_len, sizeof line - 1);
     assert_memory_equal(res.rec->u.r.raw.p, line, sizeof line - 1);
     cl_record_free(res.rec);
@@ -238,9 +237,10 @@ static void test_valid_escapes_kept(void **state)
  * that end exactly at the end of the buffer: nothing is read past len. */
 static void test_escape_at_buffer_end(void **state)
 {
-    static const char *const tails[] = { "\\", "\\u", "\\u1", "\\u12", "\\u123", "\\u1234",
-                                         "\\ud800", "\\ud800\\", "\\ud800\\u", "\\ud800\\udc0",
-                                         "\\ud800\\udc00" };
+    static const char *const tails[] = {
+        "\\",      "\\u",       "\\u1",       "\\u12",         "\\u123",        "\\u1234",
+        "\\ud800", "\\ud800\\", "\\ud800\\u", "\\ud800\\udc0", "\\ud800\\udc00"
+    };
 
     (void)state;
     for (size_t i = 0; i < sizeof tails / sizeof tails[0]; i++) {
@@ -266,10 +266,8 @@ static void test_escape_at_buffer_end(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_issue_example),
-        cmocka_unit_test(test_bad_escapes_rejected),
-        cmocka_unit_test(test_wirecheck_reasons),
-        cmocka_unit_test(test_valid_escapes_kept),
+        cmocka_unit_test(test_issue_example),        cmocka_unit_test(test_bad_escapes_rejected),
+        cmocka_unit_test(test_wirecheck_reasons),    cmocka_unit_test(test_valid_escapes_kept),
         cmocka_unit_test(test_escape_at_buffer_end),
     };
 
