@@ -16,6 +16,7 @@
 #include "ratelimit.h"
 #include "validate.h"
 #include "version.h"
+#include "wirecheck.h"
 
 #define DATA_DIR_ENV "CENTRALLOG_DATA_DIR"
 
@@ -431,6 +432,28 @@ static int set_service_option(cl_config *c, const char *name, const char *v, cha
     return 0;
 }
 
+/* cJSON reads an invalid \u escape ("\uqqqq") as U+0000 and so would cut a
+ * path or a name short without a word: the file's bytes are judged first by
+ * the rules entries follow (schema/PROTOCOL.md), but for a byte-order mark,
+ * which Windows editors write and cJSON skips. */
+static int check_file_text(const char *path, const char *text, size_t n, char *err, size_t errlen)
+{
+    size_t bom = n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    cl_scan scan;
+    enum cl_reason r = cl_wirecheck(text + bom, n - bom, 64, &scan);
+    const char *what = r == CL_R_INVALID_UTF8   ? "invalid UTF-8"
+                       : r == CL_R_CONTROL_CHAR ? "a raw control character; escape it"
+                       : r == CL_R_TOO_DEEP     ? "nesting too deep"
+                       : r == CL_R_NOT_JSON     ? scan.err_what
+                                                : "\\u0000 in a string";
+
+    if (r == CL_R_OK && !scan.has_nul_escape)
+        return 0;
+    snprintf(err, errlen, "--config %s: byte %zu: %s", path,
+             bom + (r == CL_R_OK ? scan.nul_off : scan.err_off), what);
+    return -1;
+}
+
 static int load_file(cl_config *c, pending *p, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
@@ -453,6 +476,10 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
     }
     fclose(f);
     text[n] = '\0';
+    if (check_file_text(path, text, (size_t)n, err, errlen) != 0) {
+        free(text);
+        return -1;
+    }
     root = cJSON_Parse(text);
     free(text);
     if (!cJSON_IsObject(root)) {
