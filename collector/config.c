@@ -16,6 +16,7 @@
 #include "ratelimit.h"
 #include "validate.h"
 #include "version.h"
+#include "wirecheck.h"
 
 #define DATA_DIR_ENV "CENTRALLOG_DATA_DIR"
 
@@ -64,6 +65,10 @@ static const option_doc docs[] = {
       "memory for entries awaiting the writer before producers are slowed (default 32M)" },
     { "fts", "on|off", "maintain the full-text index on msg (default on)" },
     { "host", "NAME", "host name stored for entries that name none (default: this machine's)" },
+    { "max-ts-ahead", "TIME",
+      "a claimed ts later than arrival by more is not believed: ts is the arrival, the claim "
+      "goes to extra (default 10m; off: no bound)" },
+    { "max-ts-age", "TIME", "... or earlier than arrival by more (default 7d; off: no bound)" },
     { "shutdown-timeout", "SECONDS",
       "on SIGTERM, how long to wait for producers' data (default 30)" },
     { "idle-timeout", "TIME",
@@ -107,7 +112,7 @@ static void usage(void)
         printf("  %-26s %s\n", left, docs[i].help);
     }
     cl_address_default_dir(dir, sizeof dir);
-    printf("\nSIZE accepts K, M, G suffixes (powers of 1024); TIME accepts ms, s, m, h (250ms,\n"
+    printf("\nSIZE accepts K, M, G suffixes (powers of 1024); TIME accepts ms, s, m, h, d (250ms,\n"
            "1.5s; a bare number is seconds). The default address is\n"
            "%s/" CL_DEFAULT_PIPE_NAME ".sock for this user.\n\n"
            "Signals: SIGTERM/SIGINT stop gracefully (everything received is committed);\n"
@@ -188,6 +193,8 @@ int cl_parse_duration_ms(const char *s, uint64_t *out)
         mul = 60 * 1000;
     else if (strcmp(p, "h") == 0)
         mul = 3600 * 1000;
+    else if (strcmp(p, "d") == 0)
+        mul = 24ULL * 3600 * 1000;
     else
         return -1;
     *out = whole * mul + frac * mul / frac_div;
@@ -316,6 +323,15 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
                 c->rate_interval_ms > 24ULL * 3600 * 1000)
                    ? bad(err, errlen, name, v, "a duration from 1ms to 24h such as 30s")
                    : 0;
+    if (strcmp(name, "max-ts-ahead") == 0 || strcmp(name, "max-ts-age") == 0) {
+        uint64_t *dst = strcmp(name, "max-ts-ahead") == 0 ? &c->max_ts_ahead_ms : &c->max_ts_age_ms;
+
+        if (strcmp(v, "off") == 0)
+            *dst = UINT64_MAX;
+        else if (cl_parse_duration_ms(v, dst) || *dst > 36500ULL * 86400 * 1000)
+            return bad(err, errlen, name, v, "a duration up to 36500d such as 10m or 7d, or off");
+        return 0;
+    }
     if (strcmp(name, "rate-limit-burst") == 0)
         return parse_uint(v, 0, 1000000000, &c->rate_burst)
                    ? bad(err, errlen, name, v, "0 (no limit) to 1000000000")
@@ -416,6 +432,28 @@ static int set_service_option(cl_config *c, const char *name, const char *v, cha
     return 0;
 }
 
+/* cJSON reads an invalid \u escape ("\uqqqq") as U+0000 and so would cut a
+ * path or a name short without a word: the file's bytes are judged first by
+ * the rules entries follow (schema/PROTOCOL.md), but for a byte-order mark,
+ * which Windows editors write and cJSON skips. */
+static int check_file_text(const char *path, const char *text, size_t n, char *err, size_t errlen)
+{
+    size_t bom = n >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    cl_scan scan;
+    enum cl_reason r = cl_wirecheck(text + bom, n - bom, 64, &scan);
+    const char *what = r == CL_R_INVALID_UTF8   ? "invalid UTF-8"
+                       : r == CL_R_CONTROL_CHAR ? "a raw control character; escape it"
+                       : r == CL_R_TOO_DEEP     ? "nesting too deep"
+                       : r == CL_R_NOT_JSON     ? scan.err_what
+                                                : "\\u0000 in a string";
+
+    if (r == CL_R_OK && !scan.has_nul_escape)
+        return 0;
+    snprintf(err, errlen, "--config %s: byte %zu: %s", path,
+             bom + (r == CL_R_OK ? scan.nul_off : scan.err_off), what);
+    return -1;
+}
+
 static int load_file(cl_config *c, pending *p, const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rbe"); /* e: O_CLOEXEC */
@@ -438,6 +476,10 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
     }
     fclose(f);
     text[n] = '\0';
+    if (check_file_text(path, text, (size_t)n, err, errlen) != 0) {
+        free(text);
+        return -1;
+    }
     root = cJSON_Parse(text);
     free(text);
     if (!cJSON_IsObject(root)) {
@@ -506,6 +548,8 @@ static void defaults(cl_config *c)
     c->max_connections = 16384;
     c->shutdown_timeout_s = 30;
     c->idle_timeout_ms = 30 * 1000;
+    c->max_ts_ahead_ms = CL_DEFAULT_MAX_TS_AHEAD_US / 1000;
+    c->max_ts_age_ms = CL_DEFAULT_MAX_TS_AGE_US / 1000;
     c->rate_interval_ms = CL_RATELIMIT_DEFAULT_INTERVAL_US / 1000;
     c->rate_burst = CL_RATELIMIT_DEFAULT_BURST;
     c->rate_exempt_level = CL_RATELIMIT_DEFAULT_EXEMPT;

@@ -28,6 +28,8 @@ typedef struct cl_config {
     uint64_t max_connections;
     int shutdown_timeout_s;
     uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */
+    uint64_t max_ts_ahead_ms;  /* plausible claimed ts; UINT64_MAX: no bound */
+    uint64_t max_ts_age_ms;
     uint64_t rate_interval_ms; /* rate-limit window */
     uint64_t rate_burst;       /* entries per window and source; 0: off */
     int rate_exempt_level;     /* this level and more severe pass; -1: none */
@@ -57,7 +59,7 @@ enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char
 /* "64K", "16M", "1G", "16MiB", "4096" -> bytes. Returns 0 or -1. */
 int cl_parse_size(const char *s, uint64_t *out);
 
-/* "30s", "1.5s", "250ms", "2m", "1h", "30" (seconds) -> milliseconds.
+/* "30s", "1.5s", "250ms", "2m", "1h", "7d", "30" (seconds) -> milliseconds.
  * Returns 0 or -1. */
 int cl_parse_duration_ms(const char *s, uint64_t *out);
 

@@ -52,6 +52,10 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->listen.accept_remote = cfg->accept_remote;
     cl_limits_default(&sc->limits);
     sc->limits.max_entry_bytes = cfg->max_entry_bytes;
+    sc->limits.max_ts_ahead_us =
+        cfg->max_ts_ahead_ms == UINT64_MAX ? CL_TS_ANY : (int64_t)cfg->max_ts_ahead_ms * 1000;
+    sc->limits.max_ts_age_us =
+        cfg->max_ts_age_ms == UINT64_MAX ? CL_TS_ANY : (int64_t)cfg->max_ts_age_ms * 1000;
     sc->writer.db_path = cfg->db;
     sc->writer.text.path = cfg->log_file;
     sc->writer.text.rotate_size = cfg->rotate_size;

@@ -25,6 +25,8 @@ void cl_limits_default(cl_limits *lim)
     lim->max_top_members = CL_DEFAULT_MAX_TOP_MEMBERS;
     lim->max_members = CL_DEFAULT_MAX_MEMBERS;
     lim->max_field_key = CL_DEFAULT_MAX_FIELD_KEY;
+    lim->max_ts_ahead_us = CL_DEFAULT_MAX_TS_AHEAD_US;
+    lim->max_ts_age_us = CL_DEFAULT_MAX_TS_AGE_US;
 }
 
 int cl_level_parse(const char *s, size_t n)
@@ -259,6 +261,18 @@ static enum cl_reason check_ts(verdict *v, const cJSON *it, int64_t *ts)
     return fail(v, CL_R_BAD_TYPE, "ts: must be an RFC 3339 string or epoch seconds");
 }
 
+/* Whether a claimed time may stand as the event time. Listings are in ts
+ * order and -S/-U select on ts, so a claim far from the arrival would keep
+ * an entry on top of every listing (9999-12-31) or hide it from every recent
+ * one (0001-01-01). Both times are within years 1-9999, so the differences
+ * cannot overflow. */
+static int ts_plausible(const cl_limits *lim, int64_t ts, int64_t received)
+{
+    if (ts > received)
+        return ts - received <= lim->max_ts_ahead_us;
+    return received - ts <= lim->max_ts_age_us;
+}
+
 /* Copies a string into the record's data area. */
 static char *put(char *p, cl_str *dst, const char *s, size_t n)
 {
@@ -279,8 +293,16 @@ static char *put_opt(char *p, cl_str *dst, const cJSON *it)
     return it != NULL ? put(p, dst, it->valuestring, strlen(it->valuestring)) : p;
 }
 
+/* Whether member c (number nmem) goes into "extra": an unknown key, or a ts
+ * that was not taken as the event time (claimed: kept as sent). */
+static int to_extra(const known *k, const cJSON *c, size_t nmem, int ts_claimed)
+{
+    return !k->is_known[nmem] || (ts_claimed && c == k->ts);
+}
+
 static cl_record *build_entry(const cl_validator *val, const char *line, const cl_scan *scan,
-                              const cJSON *root, const known *k, int level, int64_t ts)
+                              const cJSON *root, const known *k, int level, int64_t ts,
+                              int ts_claimed)
 {
     size_t need = 0, nmem = 0;
     const cJSON *c;
@@ -294,7 +316,7 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
 
         if (c == k->fields)
             need += sp->val_len + 1;
-        else if (!k->is_known[nmem])
+        else if (to_extra(k, c, nmem, ts_claimed))
             need += sp->key_len + sp->val_len + 2;
     }
     need += 3; /* braces and NUL of "extra" */
@@ -335,7 +357,7 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
     for (c = root->child; c != NULL; c = c->next, nmem++) {
         const cl_span *sp = &scan->members[nmem];
 
-        if (k->is_known[nmem])
+        if (!to_extra(k, c, nmem, ts_claimed))
             continue;
         if (r->u.e.extra.p == NULL) {
             r->u.e.extra.p = p;
@@ -412,9 +434,9 @@ static enum cl_reason judge(const cl_validator *val, char *line, size_t len, cl_
     if (r == CL_R_TOO_DEEP)
         return fail(v, r, "byte %zu: nesting deeper than %d", scan->err_off, lim->max_depth);
     if (r == CL_R_NOT_JSON && scan->err_off == 0 && (unsigned char)line[0] == 0xEF)
-        return fail(v, r, "byte-order mark before the JSON text; send plain UTF-8");
+        return fail(v, r, "%s", scan->err_what);
     if (r == CL_R_NOT_JSON)
-        return fail(v, r, "byte %zu: malformed number", scan->err_off);
+        return fail(v, r, "byte %zu: %s", scan->err_off, scan->err_what);
 
     /* Passing the terminator as part of the length makes cJSON reject
      * trailing garbage instead of ignoring it. */
@@ -511,7 +533,10 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
         }
     }
     if (r == CL_R_OK) {
-        out->rec = build_entry(val, line, &scan, root, &k, level, ts);
+        int claimed = k.ts != NULL && !ts_plausible(&val->limits, ts, received_us);
+
+        out->rec =
+            build_entry(val, line, &scan, root, &k, level, claimed ? received_us : ts, claimed);
         if (out->rec != NULL) {
             out->rec->u.e.has_pid = k.pid != NULL;
             out->rec->u.e.pid = pid;

@@ -21,6 +21,12 @@ typedef struct cl_limits {
     size_t max_top_members; /* members of the entry object */
     size_t max_members;     /* members of any nested object or array */
     size_t max_field_key;   /* code points in a member name inside fields */
+    /* How far a claimed ts may lie after (ahead) or before (age) the time the
+     * line was received and still be taken as the event time; CL_TS_ANY: no
+     * bound. Beyond them ts is the time of receipt and the claim is kept in
+     * extra (schema/PROTOCOL.md, "Claimed timestamps"). */
+    int64_t max_ts_ahead_us;
+    int64_t max_ts_age_us;
 } cl_limits;
 
 #define CL_DEFAULT_MAX_ENTRY_BYTES 65536
@@ -28,6 +34,9 @@ typedef struct cl_limits {
 #define CL_DEFAULT_MAX_TOP_MEMBERS 32
 #define CL_DEFAULT_MAX_MEMBERS 64
 #define CL_DEFAULT_MAX_FIELD_KEY 128
+#define CL_DEFAULT_MAX_TS_AHEAD_US (10 * 60 * 1000000LL)     /* 10 minutes */
+#define CL_DEFAULT_MAX_TS_AGE_US (7 * 24 * 3600 * 1000000LL) /* 7 days */
+#define CL_TS_ANY INT64_MAX
 
 void cl_limits_default(cl_limits *lim);
 

@@ -109,6 +109,84 @@ static size_t number_len(const unsigned char *s, size_t left)
     return i;
 }
 
+/* Value of four hex digits at s, or -1. */
+static long hex4(const unsigned char *s, size_t left)
+{
+    long v = 0;
+
+    if (left < 4)
+        return -1;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = s[k];
+
+        if (c >= '0' && c <= '9')
+            v = v * 16 + (c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v = v * 16 + ((c | 0x20) - 'a' + 10);
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* Judges the escape sequence at s (s[0] is the backslash) as RFC 8259
+ * section 7 and I-JSON (RFC 7493, no unpaired surrogates) define it. Returns
+ * its length; 0 when it is invalid, with *err_at (relative to s) and *why
+ * set. *cp is the code point written (only U+0000 matters to the caller).
+ * cJSON cannot be trusted here: it reads "\uqqqq" as U+0000 and so cuts the
+ * string short, and it does not say which escape was wrong. */
+static const char lone_high[] =
+    "unpaired surrogate: a high surrogate (\\ud800-\\udbff) must be followed by a low one "
+    "(\\udc00-\\udfff); alone it is not a character and has no UTF-8 form";
+
+static size_t escape_len(const unsigned char *s, size_t left, long *cp, size_t *err_at,
+                         const char **why)
+{
+    long hi, lo;
+
+    *cp = -1;
+    *err_at = 0;
+    if (left < 2) {
+        *why = "a backslash ends the line";
+        return 0;
+    }
+    if (strchr("\"\\/bfnrt", s[1]) != NULL && s[1] != '\0')
+        return 2;
+    if (s[1] != 'u') {
+        *why = "invalid escape; JSON has only \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+               "and \\u with four hex digits";
+        return 0;
+    }
+    if ((hi = hex4(s + 2, left - 2)) < 0) {
+        *why = "\\u must be followed by four hex digits";
+        return 0;
+    }
+    if (hi >= 0xDC00 && hi <= 0xDFFF) {
+        *why = "unpaired surrogate: a low surrogate (\\udc00-\\udfff) without a high one "
+               "before it is not a character and has no UTF-8 form";
+        return 0;
+    }
+    if (hi < 0xD800 || hi > 0xDBFF) {
+        *cp = hi;
+        return 6;
+    }
+    if (left < 8 || s[6] != '\\' || s[7] != 'u') {
+        *why = lone_high;
+        return 0;
+    }
+    if ((lo = hex4(s + 8, left - 8)) < 0) {
+        *err_at = 6;
+        *why = "\\u must be followed by four hex digits";
+        return 0;
+    }
+    if (lo < 0xDC00 || lo > 0xDFFF) {
+        *why = lone_high;
+        return 0;
+    }
+    *cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+    return 12;
+}
+
 static int is_ws(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -136,8 +214,9 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
 {
     const unsigned char *s = (const unsigned char *)str;
     member_state m = { 0, 0, 0, 0 };
-    int depth = 0, in_string = 0, too_deep = 0, bad_number = 0;
-    size_t deep_off = 0, str_start = 0, number_off = 0;
+    int depth = 0, in_string = 0, too_deep = 0;
+    size_t deep_off = 0, str_start = 0, syntax_off = 0;
+    const char *syntax_what = NULL; /* the first syntax error found here */
     size_t bad;
 
     memset(out, 0, offsetof(cl_scan, members));
@@ -161,16 +240,28 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
                 return CL_R_CONTROL_CHAR;
             }
             if (c == '\\') {
-                if (i + 5 < len && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0 &&
-                    !out->has_nul_escape) {
+                size_t k, at;
+                long cp;
+                const char *why;
+
+                if (i + 1 < len && s[i + 1] < 0x20) {
+                    out->err_off = i + 1;
+                    return CL_R_CONTROL_CHAR;
+                }
+                k = escape_len(s + i, len - i, &cp, &at, &why);
+                if (k == 0) {
+                    if (syntax_what == NULL) {
+                        syntax_what = why;
+                        syntax_off = i + at;
+                    }
+                    i++; /* the escaped byte cannot end the string */
+                    continue;
+                }
+                if (cp == 0 && !out->has_nul_escape) {
                     out->has_nul_escape = 1;
                     out->nul_off = i;
                 }
-                i++; /* the escaped byte cannot end the string */
-                if (i < len && s[i] < 0x20) {
-                    out->err_off = i;
-                    return CL_R_CONTROL_CHAR;
-                }
+                i += k - 1; /* no byte of a valid escape is a quote or a control */
                 continue;
             }
             if (c == '"') {
@@ -233,9 +324,9 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
             if (c == '-' || (c >= '0' && c <= '9')) {
                 size_t k = number_len(s + i, len - i);
 
-                if (k == 0 && !bad_number) {
-                    bad_number = 1;
-                    number_off = i;
+                if (k == 0 && syntax_what == NULL) {
+                    syntax_what = "malformed number";
+                    syntax_off = i;
                 }
                 if (k > 1)
                     i += k - 1; /* last_nonspace below must be the last digit */
@@ -248,13 +339,15 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
         out->err_off = deep_off;
         return CL_R_TOO_DEEP;
     }
-    if (bad_number) {
-        out->err_off = number_off;
+    if (syntax_what != NULL) {
+        out->err_off = syntax_off;
+        out->err_what = syntax_what;
         return CL_R_NOT_JSON;
     }
     /* cJSON skips a UTF-8 byte-order mark; RFC 8259 forbids sending one. */
     if (len >= 3 && s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) {
         out->err_off = 0;
+        out->err_what = "byte-order mark before the JSON text; send plain UTF-8";
         return CL_R_NOT_JSON;
     }
     return CL_R_OK;

@@ -2,8 +2,9 @@
  *
  * Debian's cJSON 1.7.15 accepts invalid UTF-8, raw control characters inside
  * strings, a byte-order mark, and silently truncates strings at an escaped or
- * raw NUL. RFC 8259 / I-JSON forbid all of these, so every line is scanned
- * here before it is parsed. The same pass bounds nesting depth (so that the
+ * raw NUL - and it reads an invalid \u escape ("\uqqqq") as U+0000, so the
+ * string ends there without an error. RFC 8259 / I-JSON forbid all of these,
+ * so every line is scanned here before it is parsed, every escape included. The same pass bounds nesting depth (so that the
  * parser never recurses on hostile input) and records where each top-level
  * member's value lies, so that "fields" can be stored byte-for-byte as sent.
  */
@@ -22,16 +23,20 @@ typedef struct cl_span {
 } cl_span;
 
 typedef struct cl_scan {
-    int has_nul_escape; /* a "\u0000" escape occurs in some string */
-    size_t nul_off;     /* where the first one is */
-    size_t nmembers;    /* top-level members seen (may exceed the array) */
+    int has_nul_escape;   /* a "\u0000" escape occurs in some string */
+    const char *err_what; /* CL_R_NOT_JSON: what is wrong at err_off (static text) */
+    size_t nul_off;       /* where the first one is */
+    size_t nmembers;      /* top-level members seen (may exceed the array) */
     cl_span members[CL_SCAN_MAX_MEMBERS];
     size_t err_off; /* offset of the first offending byte */
 } cl_scan;
 
 /* Returns CL_R_OK, CL_R_INVALID_UTF8, CL_R_CONTROL_CHAR, CL_R_TOO_DEEP or
- * CL_R_NOT_JSON (byte-order mark) in that order of precedence. The spans are
- * meaningful only when the line also parses as a JSON object. */
+ * CL_R_NOT_JSON in that order of precedence. CL_R_NOT_JSON is a malformed
+ * number, an invalid escape (a letter JSON does not define, \u without four
+ * hex digits, an unpaired surrogate) or a byte-order mark; err_what says
+ * which. The spans are meaningful only when the line also parses as a JSON
+ * object. */
 enum cl_reason cl_wirecheck(const char *s, size_t len, int max_depth, cl_scan *out);
 
 /* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).

@@ -4,6 +4,8 @@
 # Inputs that find new code paths accumulate in build-fuzz/tests/fuzz/corpus/,
 # so later runs start where earlier ones stopped; the committed seeds in
 # tests/fuzz/corpus/ (and tests/hostile/ for the validator) are only read.
+# The validator also gets a dictionary (tests/fuzz/fuzz_validate.dict: keys,
+# levels, every valid and invalid string escape).
 # A crash leaves crash-*/leak-*/timeout-* files in
 # build-fuzz/tests/fuzz/artifacts/ (replay one with build-fuzz/bin/<target>
 # <file>) and makes the script exit 1. Environment: BUILD_FUZZ (default build-fuzz),

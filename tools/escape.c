@@ -182,8 +182,28 @@ static size_t closing_quote(const unsigned char *s, size_t n, size_t i)
     return n;
 }
 
+/* Length of the JSON escape at s (s[0] is a backslash), or 0 if it is none. */
+static size_t escape_len(const unsigned char *s, size_t n)
+{
+    if (n >= 2 && s[1] != '\0' && strchr("\"\\/bfnrt", s[1]) != NULL)
+        return 2;
+    if (n < 6 || s[1] != 'u')
+        return 0;
+    for (size_t k = 2; k < 6; k++) {
+        unsigned c = s[k], lower = c | 0x20u;
+
+        if (!((c >= '0' && c <= '9') || (lower >= 'a' && lower <= 'f')))
+            return 0;
+    }
+    return 6;
+}
+
 /* Copies the string's raw contents with escapes kept as they are, except
- * that unsafe characters are escaped: the stored escapes are already JSON. */
+ * that unsafe characters are escaped. The collector stores only valid
+ * escapes, but the file may come from elsewhere (or from a collector before
+ * issue 13, which kept "\uqqqq" in fields): a backslash that starts no JSON
+ * escape is printed as an escaped backslash, so the output stays JSON and the
+ * byte after it (a raw newline, say) goes through the checks below. */
 static void copy_string(cli_buf *b, const unsigned char *s, size_t n)
 {
     size_t i = 0;
@@ -192,9 +212,15 @@ static void copy_string(cli_buf *b, const unsigned char *s, size_t n)
         size_t k;
         unsigned cp;
 
-        if (s[i] == '\\' && i + 1 < n) {
-            cli_buf_put(b, s + i, 2);
-            i += 2;
+        if (s[i] == '\\') {
+            k = escape_len(s + i, n - i);
+            if (k > 0) {
+                cli_buf_put(b, s + i, k);
+                i += k;
+            } else {
+                cli_buf_put(b, "\\\\", 2);
+                i++;
+            }
             continue;
         }
         k = cli_utf8_seq(s + i, n - i, &cp);

@@ -269,6 +269,12 @@ def run_daemon(args, env=None, timeout=30.0, cwd=None):
 # accounting. Rate limiting itself is tested in test_ratelimit.py.
 NO_RATE_LIMIT = ("--rate-limit-burst", "0")
 
+# Flags for tests whose entries claim fixed times (2026-11-27, 2024-02-29) on
+# purpose, to be stored as those times whatever today's date: the collector
+# otherwise takes a claim older than --max-ts-age (7 days) as arrival time.
+# The window itself is tested in test_timestamps.py.
+ANY_TS = ("--max-ts-age", "off", "--max-ts-ahead", "off")
+
 
 def valgrind_prefix():
     """With CL_VALGRIND=1 in the environment, every collector a test starts runs

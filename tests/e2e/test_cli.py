@@ -48,6 +48,8 @@ OPTIONS = {
     "host": "default: this machine's",
     "shutdown-timeout": "default 30",
     "idle-timeout": "default 30s",
+    "max-ts-ahead": "default 10m",
+    "max-ts-age": "default 7d",
     "rate-limit-interval": "default 30s",
     "rate-limit-burst": "default 10000",
     "rate-limit-exempt": "default error",
@@ -64,6 +66,7 @@ VALID = {
     "batch-ms": "10", "queue-bytes": "1M", "fts": "off", "host": "h",
     "shutdown-timeout": "5", "idle-timeout": "1.5s", "rate-limit-interval": "500ms",
     "rate-limit-burst": "0", "rate-limit-exempt": "none",
+    "max-ts-ahead": "1m", "max-ts-age": "off",
 }
 
 

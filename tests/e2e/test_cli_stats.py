@@ -49,7 +49,7 @@ def setup():
         if i % 3 == 0:
             e["fields"] = {"shard": i % 4}
         entries.append(e)
-    with cltest.Collector(*cli_data.NO_RATE_LIMIT) as c:
+    with cltest.Collector(*cli_data.NO_RATE_LIMIT, *cltest.ANY_TS) as c:
         with c.connect() as k:
             k.send(entries + [b"garbage\n"] * 7)
             ack = k.sync()

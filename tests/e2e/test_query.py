@@ -314,7 +314,7 @@ def test_relative_times():
     marks = {"2h": now - 2 * 3600 * US, "30m": now - 30 * 60 * US, "10s": now - 10 * US,
              "yesterday-noon": local_midnight(1) + 12 * 3600 * US,
              "future": now + 3600 * US}
-    with cltest.Collector() as c:
+    with cltest.Collector(*cltest.ANY_TS) as c:
         with c.connect() as k:
             for name, ts in marks.items():
                 k.send(cltest.entry(name, ts=ts / US))
@@ -535,7 +535,7 @@ def test_paging():
     transaction: equal times across page boundaries keep their order, and a
     reader stalled on a full pipe lets a TRUNCATE checkpoint through."""
     n = 5000
-    with cltest.Collector(*cli_data.NO_RATE_LIMIT) as c:
+    with cltest.Collector(*cli_data.NO_RATE_LIMIT, *cltest.ANY_TS) as c:
         with c.connect() as k:
             # Groups of 700 entries share one time; sent newest group first.
             k.send([cltest.entry("m%04d" % i, ts=1795773600 + 3600 - (i // 700))

@@ -4,7 +4,8 @@
  *
  * Besides "no crash, no leak, no undefined behaviour", it checks what the
  * rest of the collector relies on: an accepted entry's strings are valid
- * UTF-8 without NUL, its level is in range, fields and extra are JSON
+ * UTF-8 without NUL, its level is in range, its ts within the plausibility
+ * window around its arrival, fields and extra are JSON
  * objects; a reject names a known reason and the line's full length; and
  * an entry's text line is one line - no raw control bytes, C1 controls or
  * U+2028/9 - that fits the bound the sink allocates for it, and whose NDJSON
@@ -89,6 +90,9 @@ static void check_entry(cl_record *r)
     check_object(&e->fields);
     check_object(&e->extra);
     CHECK(!e->has_pid || (e->pid >= 0 && e->pid <= 4294967295LL));
+    /* A claim far from the arrival is never the entry's time (default window). */
+    CHECK(e->ts_us - r->received_us <= CL_DEFAULT_MAX_TS_AHEAD_US);
+    CHECK(r->received_us - e->ts_us <= CL_DEFAULT_MAX_TS_AGE_US);
 
     n = cl_text_format_entry(r, CL_TEXT_PLAIN, out);
     CHECK(n <= bound);

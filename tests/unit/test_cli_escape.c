@@ -144,6 +144,16 @@ static void test_json_copy(void **state)
     json("{\"s\":\"\x7f\xc2\x9b\xe2\x80\xa8\"}", -1, "{\"s\":\"\\u007f\\u009b\\u2028\"}");
     json("{\"s\":\"\xff\"}", -1, "{\"s\":\"\\ufffd\"}");
     json("{\"q\":\"say \\\"hi\\\"\"}", -1, "{\"q\":\"say \\\"hi\\\"\"}");
+    /* Escapes JSON does not have (a database not written by the collector, or
+     * by one before issue 13): the backslash is printed as text, so the output
+     * stays JSON and a raw control after it is escaped like any other. */
+    json("{\"s\":\"\\uqqqq \\u12\\x41 \\'\"}", -1, "{\"s\":\"\\\\uqqqq \\\\u12\\\\x41 \\\\'\"}");
+    json("{\"s\":\"a\\\nb\"}", -1, "{\"s\":\"a\\\\\\u000ab\"}");
+    json("{\"s\":\"\\u00e9\\/\\b\\f\\r\\t\\ud83d\\uDE00\"}", -1,
+         "{\"s\":\"\\u00e9\\/\\b\\f\\r\\t\\ud83d\\uDE00\"}");
+    json("{\"s\":\"\\u\x10\x19\x10\x10\"}", -1, "{\"s\":\"\\\\u\\u0010\\u0019\\u0010\\u0010\"}");
+    /* A backslash as the last byte of a string that never closes. */
+    json("{\"s\":\"a\\", -1, "{\"s\":\"a\\\\\"");
     /* Pretty: two spaces per level from the given depth. */
     json("{\"a\":1,\"b\":[1,{\"c\":null}],\"d\":{},\"e\":[]}", 0,
          "{\n  \"a\": 1,\n  \"b\": [\n    1,\n    {\n      \"c\": null\n    }\n  ],\n"

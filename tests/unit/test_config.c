@@ -483,6 +483,38 @@ static void test_config_file_errors(void **state)
                  "/nonexistent/cl.json", NULL);
 }
 
+/* cJSON alone would read "\uqqqq" as U+0000 and take "/srv/a" as the path. */
+static void test_config_file_escapes(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    const char *path;
+
+    (void)state;
+    path = config_file("{\"log-file\": \"/srv/a\\uqqqq.log\"}");
+    assert_error("bad \\u", load(&cfg, err, sizeof err, "--config", path, NULL), err,
+                 "byte 20: \\u must be followed by four hex digits", path);
+    path = config_file("{\"host\": \"h\\u0000x\"}");
+    assert_error("\\u0000", load(&cfg, err, sizeof err, "--config", path, NULL), err,
+                 "byte 11: \\u0000", path);
+    path = config_file("{\"host\": \"h\\ud800\"}");
+    assert_error("lone surrogate", load(&cfg, err, sizeof err, "--config", path, NULL), err,
+                 "unpaired surrogate", path);
+    path = config_file("{\"host\": \"h\\x41\"}");
+    assert_error("\\x", load(&cfg, err, sizeof err, "--config", path, NULL), err, "invalid escape",
+                 path);
+    path = config_file("{\"host\": \"\xff\"}");
+    assert_error("invalid UTF-8", load(&cfg, err, sizeof err, "--config", path, NULL), err,
+                 "byte 10: invalid UTF-8", path);
+    /* Valid escapes, and a byte-order mark before the object, are fine. */
+    path = config_file("\xEF\xBB\xBF{\"host\": \"caf\\u00e9\\ud83d\\ude00\\/x\"}");
+    assert_int_equal(load(&cfg, err, sizeof err, "--config", path, NULL), CL_CONFIG_OK);
+    assert_string_equal(cfg.host, "caf\xc3\xa9\xf0\x9f\x98\x80/x");
+    path = config_file("\xEF\xBB\xBF{\"host\": \"\\q\"}");
+    assert_error("bad escape after a BOM", load(&cfg, err, sizeof err, "--config", path, NULL), err,
+                 "byte 13: invalid escape", path);
+}
+
 /* Limits and rate limiting, from flags and from a file. */
 static void test_hardening_options(void **state)
 {
@@ -548,6 +580,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_file_booleans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_fraction_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_file_escapes, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -874,6 +874,9 @@ static void test_timestamps(void **state)
     };
 
     (void)state;
+    /* The parse alone: far claims are judged by test_claimed_ts_window. */
+    V.limits.max_ts_ahead_us = CL_TS_ANY;
+    V.limits.max_ts_age_us = CL_TS_ANY;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *line = xprintf(E(",\"ts\":%s"), cases[i].json);
         cl_record *r = accept_line(line);
@@ -886,6 +889,78 @@ static void test_timestamps(void **state)
         cl_record_free(r);
         free(line);
     }
+    setup(NULL);
+}
+
+/* A claimed ts is the event time only within --max-ts-ahead/--max-ts-age of
+ * the receipt (RECEIVED, 2026-11-27T10:15:03Z); beyond, ts is the receipt
+ * and the claim is kept in extra exactly as sent, under its own name (an
+ * entry cannot put "ts" there itself: a second ts is a duplicate key). */
+static void test_claimed_ts_window(void **state)
+{
+    static const struct {
+        const char *json;
+        int64_t us;        /* stored ts */
+        const char *extra; /* stored extra */
+    } cases[] = {
+        /* Plausible: kept, to the microsecond. */
+        { "\"2026-11-27T09:15:03Z\"", RECEIVED - 3600000000LL, NULL },
+        { "\"2026-11-20T10:15:03Z\"", RECEIVED - 7 * 86400000000LL, NULL }, /* age 7 d */
+        { "\"2026-11-27T10:25:03Z\"", RECEIVED + 600000000LL, NULL },       /* 10 min ahead */
+        { "1795774503", RECEIVED, NULL },
+        /* Implausible: the receipt time, the claim in extra. */
+        { "\"9999-12-31T23:59:59.999999Z\"", RECEIVED, "{\"ts\":\"9999-12-31T23:59:59.999999Z\"}" },
+        { "\"0001-01-01T00:00:00Z\"", RECEIVED, "{\"ts\":\"0001-01-01T00:00:00Z\"}" },
+        { "253402300799", RECEIVED, "{\"ts\":253402300799}" },
+        { "-62135596800", RECEIVED, "{\"ts\":-62135596800}" },
+        { "\"2026-11-27T10:25:03.000001Z\"", RECEIVED, "{\"ts\":\"2026-11-27T10:25:03.000001Z\"}" },
+        { "\"2026-11-20T10:15:02.999999Z\"", RECEIVED, "{\"ts\":\"2026-11-20T10:15:02.999999Z\"}" },
+        { "1.7e9", RECEIVED, "{\"ts\":1.7e9}" },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *line = xprintf(E(",\"ts\":%s"), cases[i].json);
+        cl_record *r = accept_line(line);
+
+        if (r->u.e.ts_us != cases[i].us)
+            fail_msg("ts %s -> %lld, expected %lld", cases[i].json, (long long)r->u.e.ts_us,
+                     (long long)cases[i].us);
+        assert_int_equal(r->received_us, RECEIVED);
+        assert_str(&r->u.e.extra, cases[i].extra);
+        cl_record_free(r);
+        free(line);
+    }
+
+    /* The claim keeps its place among unknown keys, its spelling and its
+     * spacing inside the value is compacted like any extra value. */
+    {
+        cl_record *r =
+            accept_line("{\"a\":1, \"ts\" : \"0001-01-01T00:00:00Z\" ,\"b\":[2]," REQ "}");
+
+        assert_int_equal(r->u.e.ts_us, RECEIVED);
+        assert_str(&r->u.e.extra, "{\"a\":1,\"ts\":\"0001-01-01T00:00:00Z\",\"b\":[2]}");
+        cl_record_free(r);
+    }
+
+    /* A malformed ts is still refused, whatever the window. */
+    check_reject(E(",\"ts\":\"9999-12-31\""), CL_R_BAD_TIMESTAMP, "ts");
+
+    /* Windows of 0 and no bound. */
+    V.limits.max_ts_ahead_us = 0;
+    V.limits.max_ts_age_us = CL_TS_ANY;
+    {
+        cl_record *r = accept_line(E(",\"ts\":\"0001-01-01T00:00:00Z\""));
+
+        assert_int_equal(r->u.e.ts_us, -62135596800000000LL);
+        assert_null(r->u.e.extra.p);
+        cl_record_free(r);
+        r = accept_line(E(",\"ts\":\"2026-11-27T10:15:03.000001Z\""));
+        assert_int_equal(r->u.e.ts_us, RECEIVED);
+        assert_str(&r->u.e.extra, "{\"ts\":\"2026-11-27T10:15:03.000001Z\"}");
+        cl_record_free(r);
+    }
+    setup(NULL);
 }
 
 static void test_pid_tid_range(void **state)
@@ -1289,6 +1364,7 @@ int main(void)
         cmocka_unit_test(test_valid_msg_content),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_claimed_ts_window),
         cmocka_unit_test(test_pid_tid_range),
         cmocka_unit_test(test_fields_byte_for_byte),
         cmocka_unit_test(test_unknown_keys_to_extra),
