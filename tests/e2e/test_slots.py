@@ -2,8 +2,8 @@
 connection slots, rejects, control requests; and entries with an "op" key.
 
 Asserts:
-* per-UID share (root only; a visible SKIP otherwise): --max-connections 20
-  --max-connections-per-uid 3: a child process that setuid()s to nobody gets 3
+* per-UID share (root only; a visible SKIP otherwise): --max-connections 12
+  (the default share is a quarter: 3): a child process that setuid()s to nobody gets 3
   connections (each answers ping), its 4th and 5th receive exactly
   {"op":"error","code":"too_many_connections",...} and are closed; root (exempt)
   opens 6 more that all work; stats: connections_refused_uid 2 and
@@ -103,7 +103,8 @@ def _child_as_nobody(path, to_parent, from_parent):
 
 def test_per_uid_share():
     cltest.need_root("open connections as another user (nobody) against root's own")
-    with cltest.Collector("--max-connections", "20", "--max-connections-per-uid", "3") as c:
+    # The default share, a quarter of --max-connections: 3 of 12.
+    with cltest.Collector("--max-connections", "12") as c:
         os.chmod(c.tmp, 0o711)  # let nobody reach the socket
         a = c.connect()
         wait_for(lambda: a.stats()["connections"] == 1, "the start-up probe to go")
