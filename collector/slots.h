@@ -49,10 +49,10 @@ typedef struct cl_slots_config {
 #define CL_SLOTS_SCAN_MAX 64
 
 typedef struct cl_slots_stats {
-    size_t in_use;           /* connections admitted and not yet left */
-    size_t uids;             /* distinct non-exempt UIDs holding slots */
-    uint64_t refused_uid;    /* admissions refused: the UID held its share */
-    uint64_t reclaimed;      /* idle connections closed to make room */
+    size_t in_use;        /* connections admitted and not yet left */
+    size_t uids;          /* distinct non-exempt UIDs holding slots */
+    uint64_t refused_uid; /* admissions refused: the UID held its share */
+    uint64_t reclaimed;   /* idle connections closed to make room */
 } cl_slots_stats;
 
 typedef struct cl_slots cl_slots;

@@ -401,9 +401,9 @@ static void test_slot_and_reject_options(void **state)
     assert_int_equal(cfg.max_conn_per_uid, 0);
     assert_int_equal(cfg.idle_reclaim_ms, 0);
     assert_int_equal(cfg.reject_burst, 0);
-    assert_int_equal(load(&cfg, err, sizeof err, "--idle-reclaim", "1.5s", "--reject-limit-burst",
-                          "5", NULL),
-                     CL_CONFIG_OK);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--idle-reclaim", "1.5s", "--reject-limit-burst", "5", NULL),
+        CL_CONFIG_OK);
     assert_int_equal(cfg.idle_reclaim_ms, 1500);
     assert_int_equal(cfg.reject_burst, 5);
 }

@@ -1015,8 +1015,7 @@ static void test_op_key_in_entry(void **state)
     check_reject("{\"op\":\"upload\",\"msg\":\"m\"}", CL_R_MISSING_FIELD, "level");
     check_reject("{\"op\":\"upload\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "msg");
     check_reject("{\"op\":\"upload\",\"level\":\"info\"}", CL_R_MISSING_FIELD, "msg");
-    check_reject("{\"op\":1,\"level\":\"info\",\"app\":\"w\",\"msg\":5}", CL_R_BAD_TYPE,
-                 "msg");
+    check_reject("{\"op\":1,\"level\":\"info\",\"app\":\"w\",\"msg\":5}", CL_R_BAD_TYPE, "msg");
     /* Keys are compared case-sensitively, as everywhere: "MSG" is not msg. */
     res = judge("{\"op\":\"ping\",\"MSG\":\"x\"}");
     assert_int_equal(res.kind, CL_LINE_OP);
