@@ -14,6 +14,7 @@
 #include "cmdline.h"
 #include "sysinfo.h"
 #include "ratelimit.h"
+#include "slots.h"
 #include "validate.h"
 #include "version.h"
 #include "wirecheck.h"
@@ -59,6 +60,12 @@ static const option_doc docs[] = {
     { "accept-remote", NULL, "accept producers on other machines (\\\\server\\pipe\\...)" },
 #endif
     { "max-connections", "N", "concurrent producer connections (default 16384)" },
+    { "max-connections-per-uid", "N",
+      "connections one user may hold; root and the collector's own user are exempt "
+      "(default: a quarter of --max-connections; 0: no limit; POSIX only)" },
+    { "idle-reclaim", "TIME",
+      "when 90% of --max-connections are in use, close connections silent this long, "
+      "longest silent first (default 60s; 0: never; POSIX only)" },
     { "batch-size", "N", "commit after this many entries (default 16384)" },
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
     { "queue-bytes", "SIZE",
@@ -81,6 +88,9 @@ static const option_doc docs[] = {
       "(default 10000; 0: no limit)" },
     { "rate-limit-exempt", "LEVEL",
       "entries at this level or more severe are never limited (default error; none: no level)" },
+    { "reject-limit-burst", "N",
+      "rejected lines stored per producer process and rate-limit window; more are counted "
+      "and reported, not stored (default 1000; 0: no limit)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },
 #if SERVICE_OPTIONS
@@ -300,6 +310,21 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     if (strcmp(name, "max-connections") == 0)
         return parse_uint(v, 1, 1000000, &c->max_connections)
                    ? bad(err, errlen, name, v, "1 to 1000000")
+                   : 0;
+    if (strcmp(name, "max-connections-per-uid") == 0) {
+        c->max_conn_per_uid_given = 1;
+        return parse_uint(v, 0, 1000000, &c->max_conn_per_uid)
+                   ? bad(err, errlen, name, v, "0 (no limit) to 1000000")
+                   : 0;
+    }
+    if (strcmp(name, "idle-reclaim") == 0)
+        return (cl_parse_duration_ms(v, &c->idle_reclaim_ms) ||
+                c->idle_reclaim_ms > 24ULL * 3600 * 1000)
+                   ? bad(err, errlen, name, v, "a duration up to 24h such as 60s, or 0")
+                   : 0;
+    if (strcmp(name, "reject-limit-burst") == 0)
+        return parse_uint(v, 0, 1000000000, &c->reject_burst)
+                   ? bad(err, errlen, name, v, "0 (no limit) to 1000000000")
                    : 0;
     if (strcmp(name, "batch-ms") == 0) {
         if (parse_uint(v, 1, 10000, &u))
@@ -553,6 +578,8 @@ static void defaults(cl_config *c)
     c->rate_interval_ms = CL_RATELIMIT_DEFAULT_INTERVAL_US / 1000;
     c->rate_burst = CL_RATELIMIT_DEFAULT_BURST;
     c->rate_exempt_level = CL_RATELIMIT_DEFAULT_EXEMPT;
+    c->idle_reclaim_ms = 60 * 1000;
+    c->reject_burst = CL_REJECT_LIMIT_DEFAULT_BURST;
     cl_sys_hostname(c->host, sizeof c->host);
 }
 
@@ -631,6 +658,12 @@ static enum cl_config_result load_all(cl_config *c, int argc, char **argv, char 
         return CL_CONFIG_ERROR;
     }
     c->address_origin = cl_address_origin(p.has_address ? p.address : NULL);
+    /* The per-UID share follows --max-connections unless it was given. */
+    if (!c->max_conn_per_uid_given) {
+        c->max_conn_per_uid = c->max_connections / CL_SLOTS_DEFAULT_UID_DIVISOR;
+        if (c->max_conn_per_uid == 0)
+            c->max_conn_per_uid = 1;
+    }
     if ((!p.has_db &&
          snprintf(c->db, sizeof c->db, "%s/centrallog.db", c->data_dir) >= (int)sizeof c->db) ||
         (!p.has_log && snprintf(c->log_file, sizeof c->log_file, "%s/centrallog.log",

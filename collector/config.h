@@ -33,6 +33,10 @@ typedef struct cl_config {
     uint64_t rate_interval_ms; /* rate-limit window */
     uint64_t rate_burst;       /* entries per window and source; 0: off */
     int rate_exempt_level;     /* this level and more severe pass; -1: none */
+    uint64_t max_conn_per_uid; /* connections per UID; 0: no limit */
+    int max_conn_per_uid_given;
+    uint64_t idle_reclaim_ms; /* close idle connections when slots are short; 0: never */
+    uint64_t reject_burst;    /* rejects stored per peer PID and window; 0: off */
     int quiet;
     int data_dir_given;        /* --data-dir on the command line or in --config */
     int service;               /* enum cl_service_mode (Windows; POSIX refuses the options) */

@@ -68,6 +68,9 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->host = cfg->host;
     sc->shutdown_timeout_ms = cfg->shutdown_timeout_s * 1000;
     sc->idle_timeout_ms = (int)cfg->idle_timeout_ms;
+    sc->max_connections_per_uid = (size_t)cfg->max_conn_per_uid;
+    sc->idle_reclaim_ms = (int)cfg->idle_reclaim_ms;
+    sc->reject_burst = cfg->reject_burst;
     cl_ratelimit_default(&sc->rate);
     sc->rate.interval_us = (int64_t)cfg->rate_interval_ms * 1000;
     sc->rate.burst = cfg->rate_burst;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -482,6 +483,16 @@ void cl_stream_close(cl_stream *s)
 size_t cl_stream_pending(const cl_stream *s)
 {
     return s->out_len - s->out_off;
+}
+
+int cl_stream_busy(cl_stream *s)
+{
+    int unread = 0;
+
+    if (s->closed || s->out_len > s->out_off)
+        return 1;
+    /* FIONREAD on a stream socket: bytes the kernel holds for us. */
+    return ioctl(s->fd, FIONREAD, &unread) != 0 || unread > 0;
 }
 
 int cl_stream_write(cl_stream *s, const char *buf, size_t len)

@@ -120,6 +120,12 @@ int cl_stream_write(cl_stream *s, const char *buf, size_t len);
 /* Bytes queued for the peer and not yet accepted by the kernel. */
 size_t cl_stream_pending(const cl_stream *s);
 
+/* Whether closing the stream now could lose bytes the peer has sent: 0 when
+ * nothing is waiting to be read and nothing queued for the peer, 1 when
+ * something is or the platform cannot tell (Windows: an overlapped read may
+ * have completed unseen). Idle reclaim closes only streams that say 0. */
+int cl_stream_busy(cl_stream *s);
+
 /* Closes now (on_close runs first); unsent replies are dropped. */
 void cl_stream_close(cl_stream *s);
 

@@ -35,6 +35,10 @@ typedef struct cl_ratelimit_config {
 #define CL_RATELIMIT_DEFAULT_BURST 10000
 #define CL_RATELIMIT_DEFAULT_EXEMPT 3
 #define CL_RATELIMIT_DEFAULT_SOURCES 4096
+/* Rejects have their own limiter (per peer PID, same window): a reject
+ * stores up to 4 KiB of raw bytes, and one is needed only to see what a
+ * producer got wrong, not every copy of the same mistake. */
+#define CL_REJECT_LIMIT_DEFAULT_BURST 1000
 
 void cl_ratelimit_default(cl_ratelimit_config *cfg);
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "framing.h"
+#include "slots.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -32,6 +33,10 @@
 #define TICK_MS 250
 /* A persisting failure is reported again at most this often. */
 #define NOTICE_REPEAT_US (10 * 1000000LL)
+/* A stats reply is rendered at most this often while nothing it counts has
+ * changed (see stats_cached): a client looping stats must not take the
+ * I/O thread from producers. */
+#define STATS_CACHE_US (250 * 1000LL)
 
 typedef struct reply {
     struct reply *next;
@@ -53,12 +58,26 @@ typedef struct conn {
     int eof;
     struct conn *w_prev, *w_next; /* on the server's waiting list */
     int waiting;
+    uint64_t rejects_suppressed; /* rejected lines not stored (reject limit) */
+    cl_slot slot;                /* its connection slot (slots.h) */
 } conn;
 
 typedef struct counters {
     uint64_t accepted, rejected, truncated, connections_total, bytes_in;
     uint64_t idle_timeouts;
+    uint64_t rejects_suppressed, stats_computed;
 } counters;
+
+/* What a stats reply counts that can change without the clock: while none
+ * of it has changed, a recent reply is still true (see stats_cached). */
+typedef struct stats_key {
+    uint64_t seq, committed, refused;
+    size_t connections;
+    counters n;
+    cl_ratelimit_stats rs, rj;
+    cl_slots_stats ss;
+    int paused;
+} stats_key;
 
 /* What the last notices said, so that each change is reported once. */
 typedef struct notice_state {
@@ -84,6 +103,11 @@ struct cl_server {
     int paused;
     conn *waiting; /* connections with unsent replies */
     cl_ratelimit *rl;
+    cl_ratelimit *reject_rl; /* rejects stored per peer PID (cfg.reject_burst) */
+    cl_slots *slots;
+    char *stats_text; /* the last stats reply, and what it was made of */
+    stats_key stats_key;
+    int64_t stats_us;
     cl_peer self; /* credentials of the collector's own entries */
     counters n;
     notice_state ns;
@@ -127,8 +151,30 @@ static void flush_chain(cl_server *srv)
     srv->urgent = 0;
 }
 
+/* Rejects have a limit of their own, per peer PID: a producer sending
+ * invalid lines must not be able to store more than a valid one (issue 13:
+ * 30,000 invalid 4 KiB lines were all stored). Beyond the limit a line is
+ * still rejected and counted - in the acks, in stats, and in a report entry
+ * when the window closes - but not stored. Returns 1 to store r; otherwise
+ * r is freed. */
+static int admit_reject(cl_server *srv, conn *c, cl_record *r)
+{
+    if (cl_ratelimit_check(srv->reject_rl, "", 0, r->peer.pid, 0, r->received_us))
+        return 1;
+    c->rejected++;
+    c->rejects_suppressed++;
+    srv->n.rejected++;
+    srv->n.rejects_suppressed++;
+    if (r->u.r.reason == CL_R_TRUNCATED)
+        srv->n.truncated++;
+    cl_record_free(r);
+    return 0;
+}
+
 static void queue_record(cl_server *srv, conn *c, cl_record *r)
 {
+    if (c != NULL && r->kind != CL_REC_ENTRY && !admit_reject(srv, c, r))
+        return;
     r->seq = ++srv->seq;
     r->next = NULL;
     if (srv->c_tail)
@@ -235,12 +281,16 @@ static long long file_size(const char *path)
 static char *stats_reply(cl_server *srv)
 {
     cl_writer_stats ws;
-    cl_ratelimit_stats rs;
+    cl_ratelimit_stats rs, rj;
+    cl_slots_stats ss;
     cJSON *o = cJSON_CreateObject();
     char *s;
 
+    srv->n.stats_computed++;
     cl_writer_get_stats(srv->w, &ws);
     cl_ratelimit_get_stats(srv->rl, &rs);
+    cl_ratelimit_get_stats(srv->reject_rl, &rj);
+    cl_slots_get_stats(srv->slots, &ss);
     cJSON_AddStringToObject(o, "op", "stats");
     cJSON_AddStringToObject(o, "version", CL_VERSION_STRING);
     cJSON_AddNumberToObject(o, "protocol", CL_PROTOCOL_VERSION);
@@ -249,7 +299,10 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddStringToObject(o, "address", srv->address);
     cJSON_AddNumberToObject(o, "connections", (double)cl_io_stream_count(srv->io));
     cJSON_AddNumberToObject(o, "connections_total", (double)srv->n.connections_total);
-    cJSON_AddNumberToObject(o, "connections_refused", (double)cl_io_refused_count(srv->io));
+    cJSON_AddNumberToObject(o, "connections_refused",
+                            (double)(cl_io_refused_count(srv->io) + ss.refused_uid));
+    cJSON_AddNumberToObject(o, "connections_refused_uid", (double)ss.refused_uid);
+    cJSON_AddNumberToObject(o, "idle_reclaimed", (double)ss.reclaimed);
     cJSON_AddNumberToObject(o, "idle_timeouts", (double)srv->n.idle_timeouts);
     cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
@@ -259,6 +312,9 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "rate_limited_sources", (double)rs.limited);
     cJSON_AddNumberToObject(o, "rate_limit_sources", (double)rs.sources);
     cJSON_AddNumberToObject(o, "rate_limit_reports", (double)rs.reports);
+    cJSON_AddNumberToObject(o, "rejects_suppressed", (double)srv->n.rejects_suppressed);
+    cJSON_AddNumberToObject(o, "reject_limit_reports", (double)rj.reports);
+    cJSON_AddNumberToObject(o, "stats_computed", (double)srv->n.stats_computed);
     cJSON_AddNumberToObject(o, "committed", (double)ws.committed_seq);
     cJSON_AddNumberToObject(o, "queue_entries", (double)(srv->seq - ws.committed_seq));
     cJSON_AddNumberToObject(o, "queue_bytes", (double)ws.queue_bytes);
@@ -286,12 +342,57 @@ static char *stats_reply(cl_server *srv)
     return s;
 }
 
+static void get_stats_key(cl_server *srv, stats_key *k)
+{
+    memset(k, 0, sizeof *k); /* padding too: keys are compared with memcmp */
+    k->seq = srv->seq;
+    k->committed = cl_writer_committed(srv->w);
+    k->refused = cl_io_refused_count(srv->io);
+    k->connections = cl_io_stream_count(srv->io);
+    k->n = srv->n;
+    k->n.stats_computed = 0;
+    k->n.bytes_in = 0; /* the stats request itself adds to it */
+    cl_ratelimit_get_stats(srv->rl, &k->rs);
+    cl_ratelimit_get_stats(srv->reject_rl, &k->rj);
+    cl_slots_get_stats(srv->slots, &k->ss);
+    k->paused = srv->paused;
+}
+
+/* The stats reply, rendered again only when something it counts has changed
+ * or it is STATS_CACHE_US old. Rendering costs tens of microseconds on the
+ * I/O thread; two clients looping stats once made another producer's acks
+ * a hundred times slower. Every count a connection can have caused or been
+ * told about (its entries, rejects and acks, its own connection) changes the
+ * key, so a reply is never older than what the asker has seen; only values
+ * that move by themselves (uptime, sizes, the writer's retries and the
+ * full-text index) and bytes_in may be up to STATS_CACHE_US old. Returns a
+ * copy. */
+static char *stats_cached(cl_server *srv)
+{
+    int64_t now = cl_now_us();
+    stats_key k;
+
+    get_stats_key(srv, &k);
+    if (srv->stats_text == NULL || now - srv->stats_us >= STATS_CACHE_US || now < srv->stats_us ||
+        memcmp(&k, &srv->stats_key, sizeof k) != 0) {
+        char *fresh = stats_reply(srv);
+
+        if (fresh == NULL)
+            return NULL;
+        free(srv->stats_text);
+        srv->stats_text = fresh;
+        srv->stats_key = k;
+        srv->stats_us = now;
+    }
+    return strdup(srv->stats_text);
+}
+
 /* Built by hand: the id is echoed byte-for-byte as the producer sent it. */
 static char *ack_reply(const conn *c, const char *raw_id)
 {
-    size_t n = (raw_id ? strlen(raw_id) : 0) + 128;
+    size_t n = (raw_id ? strlen(raw_id) : 0) + 192;
     char *s = malloc(n);
-    char sup[48] = "";
+    char sup[48] = "", rsup[48] = "";
 
     if (s == NULL)
         return NULL;
@@ -299,9 +400,15 @@ static char *ack_reply(const conn *c, const char *raw_id)
      * appears once there are any, so older producers see the same acks. */
     if (c->suppressed > 0)
         snprintf(sup, sizeof sup, ",\"suppressed\":%llu", (unsigned long long)c->suppressed);
-    snprintf(s, n, "{\"op\":\"ack\"%s%s,\"accepted\":%llu,\"rejected\":%llu%s}",
+    /* Rejected lines the reject limit kept out of the database: still
+     * counted in "rejected" (they were refused), and this says how many of
+     * those have no row. */
+    if (c->rejects_suppressed > 0)
+        snprintf(rsup, sizeof rsup, ",\"rejects_suppressed\":%llu",
+                 (unsigned long long)c->rejects_suppressed);
+    snprintf(s, n, "{\"op\":\"ack\"%s%s,\"accepted\":%llu,\"rejected\":%llu%s%s}",
              raw_id ? ",\"id\":" : "", raw_id ? raw_id : "", (unsigned long long)c->accepted,
-             (unsigned long long)c->rejected, sup);
+             (unsigned long long)c->rejected, sup, rsup);
     return s;
 }
 
@@ -321,7 +428,7 @@ static void handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
         if (out != NULL)
             add_reply(srv, c, out, c->last_seq);
     } else if (strcmp(op->valuestring, "stats") == 0) {
-        out = stats_reply(srv);
+        out = stats_cached(srv);
         if (out != NULL)
             add_reply(srv, c, out, 0);
     } else if (strcmp(op->valuestring, "ping") == 0) {
@@ -371,6 +478,9 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
     }
 }
 
+static void refuse_uid(cl_stream *s);
+static void reclaim_idle(cl_server *srv, int most);
+
 static void on_accept(cl_io *io, cl_stream *s)
 {
     cl_server *srv = cl_io_data(io);
@@ -378,11 +488,17 @@ static void on_accept(cl_io *io, cl_stream *s)
 
     if (c == NULL)
         return; /* on_alloc will fail and close the stream */
+    if (cl_slots_admit(srv->slots, &c->slot, cl_stream_peer(s)->uid, cl_now_us()) != 0) {
+        free(c);
+        refuse_uid(s);
+        return;
+    }
     c->srv = srv;
     c->s = s;
     cl_framer_init(&c->fr, srv->cfg.limits.max_entry_bytes);
     cl_stream_set_data(s, c);
     srv->n.connections_total++;
+    reclaim_idle(srv, 1);
 }
 
 static int on_alloc(cl_stream *s, char **buf, size_t *len)
@@ -418,6 +534,54 @@ static int has_partial(const conn *c)
     const char *p;
 
     return c->fr.discarding || cl_framer_partial(&c->fr, &p) > 0;
+}
+
+/* Connection slots (slots.h). A UID over its share is told so with the
+ * reply of a full collector, and the connection is closed. */
+static void refuse_uid(cl_stream *s)
+{
+    char *msg = error_reply("too_many_connections",
+                            "this user holds its share of the collector's connections "
+                            "(--max-connections-per-uid); retry later");
+
+    if (msg != NULL) {
+        size_t n = strlen(msg);
+
+        msg[n] = '\n'; /* error_reply's NUL: the line needs its newline */
+        cl_stream_write(s, msg, n + 1);
+        free(msg);
+    }
+    cl_stream_close(s);
+}
+
+/* Closing loses nothing: no partial line, no reply owed, no byte unread. */
+static int can_reclaim(cl_slot *slot, void *arg)
+{
+    conn *c = (conn *)((char *)slot - offsetof(conn, slot));
+
+    (void)arg;
+    return !c->eof && c->r_head == NULL && c->oversize == NULL && !has_partial(c) &&
+           !cl_stream_busy(c->s);
+}
+
+/* Slots are short: close the connections silent longest (beyond
+ * --idle-reclaim) until they are not, at most `most` of them. */
+static void reclaim_idle(cl_server *srv, int most)
+{
+    static const char msg[] =
+        "{\"op\":\"error\",\"code\":\"idle_reclaimed\",\"message\":\"closed after "
+        "--idle-reclaim without a byte, because the collector is short of connection slots; "
+        "connect again to log\"}\n";
+    int64_t now = cl_now_us();
+    cl_slot *slot;
+
+    while (most-- > 0 && cl_slots_short(srv->slots) &&
+           (slot = cl_slots_reclaim(srv->slots, now, can_reclaim, NULL)) != NULL) {
+        conn *c = (conn *)((char *)slot - offsetof(conn, slot));
+
+        cl_stream_write(c->s, msg, sizeof msg - 1);
+        cl_stream_close(c->s);
+    }
 }
 
 static void finish_eof(cl_server *srv, conn *c)
@@ -459,6 +623,7 @@ static void on_read(cl_stream *s, size_t n)
         return;
     }
     srv->n.bytes_in += n;
+    cl_slots_touch(srv->slots, &c->slot, cl_now_us());
     cl_framer_commit(&c->fr, n);
     while ((fr = cl_framer_next(&c->fr, &line, &len)) != CL_FRAME_NONE) {
         if (fr == CL_FRAME_LINE) {
@@ -527,6 +692,7 @@ static void on_close(cl_stream *s, int err)
     if (c == NULL)
         return;
     waiting_remove(c->srv, c);
+    cl_slots_leave(c->srv->slots, &c->slot);
     cl_record_free(c->oversize);
     while (c->r_head) {
         reply *r = c->r_head;
@@ -571,6 +737,37 @@ static void on_wakeup(cl_io *io)
     }
 }
 
+static void store_own(cl_server *srv, cJSON *o);
+
+/* The reject limiter closed a window in which it kept rejects of a peer out
+ * of the database: an entry of our own says how many, like rate_report.
+ * Its key is the peer PID alone (app is empty). */
+static void reject_report(void *arg, const char *app, size_t app_len, int64_t pid,
+                          uint64_t suppressed)
+{
+    cl_server *srv = arg;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *f = cJSON_AddObjectToObject(o, "fields");
+    char msg[512];
+
+    (void)app;
+    (void)app_len;
+    snprintf(msg, sizeof msg,
+             "reject limit: %llu rejected lines from peer pid %lld were counted, not stored "
+             "(more than %llu in %g s)",
+             (unsigned long long)suppressed, (long long)pid,
+             (unsigned long long)srv->cfg.reject_burst, (double)srv->cfg.rate.interval_us / 1e6);
+    cJSON_AddStringToObject(o, "app", "centrallogd");
+    cJSON_AddStringToObject(o, "level", "warning");
+    cJSON_AddStringToObject(o, "msg", msg);
+    cJSON_AddNumberToObject(o, "pid", (double)srv->self.pid);
+    cJSON_AddNumberToObject(f, "rejects_suppressed", (double)suppressed);
+    cJSON_AddNumberToObject(f, "source_pid", (double)pid);
+    cJSON_AddNumberToObject(f, "burst", (double)srv->cfg.reject_burst);
+    cJSON_AddNumberToObject(f, "interval_s", (double)srv->cfg.rate.interval_us / 1e6);
+    store_own(srv, o);
+}
+
 /* The rate limiter closed a window in which it suppressed entries: store
  * an entry of our own that names the source and the count. It goes through
  * the same validator and sinks as any producer's entry. */
@@ -581,8 +778,6 @@ static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
     cJSON *o = cJSON_CreateObject();
     cJSON *f = cJSON_AddObjectToObject(o, "fields");
     char name[1024], msg[1400];
-    cl_line_result res;
-    char *line;
 
     /* app was validated: at most 128 characters, no NUL. */
     snprintf(name, sizeof name, "%.*s", (int)app_len, app);
@@ -599,7 +794,16 @@ static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
     cJSON_AddNumberToObject(f, "source_pid", (double)pid);
     cJSON_AddNumberToObject(f, "burst", (double)srv->cfg.rate.burst);
     cJSON_AddNumberToObject(f, "interval_s", (double)srv->cfg.rate.interval_us / 1e6);
-    line = cJSON_PrintUnformatted(o);
+    store_own(srv, o);
+}
+
+/* Stores an entry of the collector's own, built as a producer's would be
+ * (takes o). */
+static void store_own(cl_server *srv, cJSON *o)
+{
+    cl_line_result res;
+    char *line = cJSON_PrintUnformatted(o);
+
     cJSON_Delete(o);
     if (line == NULL)
         return;
@@ -697,6 +901,9 @@ static void on_tick(cl_io *io)
     cl_server *srv = cl_io_data(io);
 
     cl_ratelimit_sweep(srv->rl, cl_now_us());
+    cl_ratelimit_sweep(srv->reject_rl, cl_now_us());
+    /* Slots can fill before anyone is idle long enough: check again. */
+    reclaim_idle(srv, CL_SLOTS_SCAN_MAX);
     flush_chain(srv);
     check_notices(srv);
 }
@@ -713,6 +920,8 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     static const cl_io_handlers handlers = { on_accept, on_alloc,   on_read, on_close,
                                              on_wakeup, on_timeout, on_tick };
     cl_server *srv = calloc(1, sizeof *srv);
+    cl_ratelimit_config rj;
+    cl_slots_config sc;
 
     *out = NULL;
     if (srv == NULL) {
@@ -725,11 +934,21 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     srv->val.default_host.n = cfg->host ? strlen(cfg->host) : 0;
     srv->started_us = cl_now_us();
     cl_io_self(&srv->self);
+    /* Rejects: the entries' window, their own burst, no level exempt. */
+    rj = cfg->rate;
+    rj.burst = cfg->reject_burst;
+    rj.exempt_level = -1;
+    sc.max_total = cfg->listen.max_streams;
+    sc.max_per_uid = cfg->max_connections_per_uid;
+    sc.self_uid = srv->self.uid;
+    sc.idle_reclaim_us = (int64_t)cfg->idle_reclaim_ms * 1000;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen.address);
     srv->db_path = strdup(cfg->writer.db_path);
     srv->log_path = strdup(cfg->writer.text.path);
     if (srv->db_path == NULL || srv->log_path == NULL || cl_io_new(&srv->io, &handlers, srv) != 0 ||
-        cl_ratelimit_new(&srv->rl, &cfg->rate, rate_report, srv) != 0) {
+        cl_ratelimit_new(&srv->rl, &cfg->rate, rate_report, srv) != 0 ||
+        cl_ratelimit_new(&srv->reject_rl, &rj, reject_report, srv) != 0 ||
+        cl_slots_new(&srv->slots, &sc) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -786,6 +1005,7 @@ int cl_server_run(cl_server *srv, char *err, size_t errlen)
         rc = -1;
     /* Suppressed entries are reported even if their window is still open. */
     cl_ratelimit_flush(srv->rl);
+    cl_ratelimit_flush(srv->reject_rl);
     flush_chain(srv);
     lost = cl_writer_stop(srv->w);
     srv->w = NULL;
@@ -818,6 +1038,9 @@ void cl_server_free(cl_server *srv)
     cl_io_free(srv->io); /* closes streams first: their conns go via on_close */
     cl_writer_stop(srv->w);
     cl_ratelimit_free(srv->rl);
+    cl_ratelimit_free(srv->reject_rl);
+    cl_slots_free(srv->slots);
+    free(srv->stats_text);
     free(srv->db_path);
     free(srv->log_path);
     free(srv->scratch);

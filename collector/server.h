@@ -23,6 +23,14 @@ typedef struct cl_server_config {
     const char *host;        /* host name for entries that name none */
     int shutdown_timeout_ms; /* how long SIGTERM waits for producers' data */
     int idle_timeout_ms;     /* cut a connection idle this long mid-line; 0: never */
+    /* Connection slots (slots.h): connections one UID may hold (0: no
+     * limit), and how long a connection must be silent before it may be
+     * closed to make room when slots are short (0: never). */
+    size_t max_connections_per_uid;
+    int idle_reclaim_ms;
+    /* Rejects stored per source (peer PID) and rate-limit window; more are
+     * counted and reported, not stored. 0: no limit. */
+    uint64_t reject_burst;
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
 } cl_server_config;

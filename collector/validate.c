@@ -490,6 +490,25 @@ static char *raw_member(const char *line, const cl_scan *scan, const cJSON *root
     return NULL;
 }
 
+/* The rule of PROTOCOL.md section 3: an object with an "op" key is a control
+ * request unless it has any of the entry's required keys. A producer's own
+ * "op" (the operation it logs about) must not turn its entry into an
+ * unknown request that is neither stored nor rejected: with msg, level or
+ * app present the line is judged as an entry, and "op" is kept in extra
+ * like any other unknown key. No request of the protocol uses those keys. */
+static int is_request(const cJSON *root)
+{
+    static const char *const entry_keys[] = { "msg", "level", "app" };
+
+    if (cJSON_GetObjectItemCaseSensitive(root, "op") == NULL)
+        return 0;
+    for (size_t i = 0; i < sizeof entry_keys / sizeof entry_keys[0]; i++) {
+        if (cJSON_GetObjectItemCaseSensitive(root, entry_keys[i]) != NULL)
+            return 0;
+    }
+    return 1;
+}
+
 void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t received_us,
                       const cl_peer *peer, cl_line_result *out)
 {
@@ -514,7 +533,7 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
     line[len] = '\0';
     cl_json_arena_begin();
     r = judge(val, line, len, &scan, &root, &v, &nested);
-    if (r == CL_R_OK && cJSON_GetObjectItemCaseSensitive(root, "op") != NULL) {
+    if (r == CL_R_OK && is_request(root)) {
         /* Requests are rare and outlive the arena: give the caller a copy. */
         cl_json_arena_end();
         line[len] = saved;

@@ -41,6 +41,9 @@ OPTIONS = {
     "socket-mode": "default 0666",
     "socket-group": "default: unchanged",
     "max-connections": "default 16384",
+    "max-connections-per-uid": "default: a quarter of --max-connections",
+    "idle-reclaim": "default 60s",
+    "reject-limit-burst": "default 1000",
     "batch-size": "default 16384",
     "batch-ms": "default 25",
     "queue-bytes": "default 32M",
@@ -67,6 +70,7 @@ VALID = {
     "shutdown-timeout": "5", "idle-timeout": "1.5s", "rate-limit-interval": "500ms",
     "rate-limit-burst": "0", "rate-limit-exempt": "none",
     "max-ts-ahead": "1m", "max-ts-age": "off",
+    "max-connections-per-uid": "2", "idle-reclaim": "2m", "reject-limit-burst": "5",
 }
 
 
@@ -92,7 +96,7 @@ def test_help():
     listed = set(re.findall(r"^\s+--([a-z-]+)", out, re.M))
     eq(sorted(listed), sorted(OPTIONS), "options listed by --help")
     for opt, default in OPTIONS.items():
-        ln = [x for x in lines if re.match(r"^\s+--%s\b" % re.escape(opt), x)]
+        ln = [x for x in lines if re.match(r"^\s+--%s(\s|$)" % re.escape(opt), x)]
         eq(len(ln), 1, "--help lines for --%s" % opt)
         if default is not None:
             check(default in ln[0], "--help line of --%s lacks %r" % (opt, default), ln[0])

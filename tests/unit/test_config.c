@@ -236,6 +236,9 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.rate_interval_ms, 30000);
     assert_int_equal(cfg.rate_burst, 10000);
     assert_int_equal(cfg.rate_exempt_level, 3);
+    assert_int_equal(cfg.max_conn_per_uid, 16384 / 4);
+    assert_int_equal(cfg.idle_reclaim_ms, 60000);
+    assert_int_equal(cfg.reject_burst, 1000);
     assert_int_equal(cfg.quiet, 0);
     /* The host defaults to this machine's name. */
     assert_int_equal(gethostname(host, sizeof host - 1), 0);
@@ -356,6 +359,11 @@ static void test_bad_values(void **state)
         { "socket-mode", "" },
         { "socket-group", "no-such-group-cl" },
         { "host", "" },
+        { "max-connections-per-uid", "x" },
+        { "max-connections-per-uid", "-1" },
+        { "idle-reclaim", "25h" },
+        { "idle-reclaim", "soon" },
+        { "reject-limit-burst", "1000000001" },
     };
     cl_config cfg;
     char err[512];
@@ -369,6 +377,35 @@ static void test_bad_values(void **state)
         assert_error(what, load(&cfg, err, sizeof err, opt, bad[i].val, NULL), err, opt,
                      bad[i].val[0] ? bad[i].val : NULL);
     }
+}
+
+/* The per-UID share follows --max-connections, wherever that is given,
+ * unless it is given itself; 0 turns each limit off. */
+static void test_slot_and_reject_options(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--max-connections", "10", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.max_conn_per_uid, 2);
+    assert_int_equal(load(&cfg, err, sizeof err, "--max-connections", "3", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.max_conn_per_uid, 1);
+    assert_int_equal(load(&cfg, err, sizeof err, "--max-connections-per-uid", "7",
+                          "--max-connections", "10", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.max_conn_per_uid, 7);
+    assert_int_equal(load(&cfg, err, sizeof err, "--max-connections-per-uid=0", "--idle-reclaim",
+                          "0", "--reject-limit-burst", "0", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.max_conn_per_uid, 0);
+    assert_int_equal(cfg.idle_reclaim_ms, 0);
+    assert_int_equal(cfg.reject_burst, 0);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--idle-reclaim", "1.5s", "--reject-limit-burst", "5", NULL),
+        CL_CONFIG_OK);
+    assert_int_equal(cfg.idle_reclaim_ms, 1500);
+    assert_int_equal(cfg.reject_burst, 5);
 }
 
 static void test_limits_accepted(void **state)
@@ -576,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_value, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limits_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_slot_and_reject_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_booleans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_fraction_refused, setup, teardown),

@@ -104,6 +104,30 @@ static void test_burst_then_suppressed(void **state)
     cl_ratelimit_free(rl);
 }
 
+/* The reject limit's use of the limiter (server.c): the key is the peer
+ * PID alone (an empty app name), nothing exempt (exempt -1, level 0), and a
+ * limit of its own that leaves the entry limiter untouched. */
+static void test_rejects_by_pid(void **state)
+{
+    report_log log, elog;
+    cl_ratelimit *rj = make(CL_REJECT_LIMIT_DEFAULT_BURST, 30 * SEC, -1, 16, &log);
+    cl_ratelimit *rl = make(10, 30 * SEC, ERROR, 16, &elog);
+
+    (void)state;
+    assert_int_equal(CL_REJECT_LIMIT_DEFAULT_BURST, 1000);
+    assert_int_equal(send_n(rj, "", 100, 0, 30000, 1 * SEC), 1000);
+    assert_int_equal(send_n(rj, "", 101, 0, 5, 1 * SEC), 5);
+    assert_int_equal(send_n(rl, "web", 100, INFO, 10, 1 * SEC), 10);
+    cl_ratelimit_flush(rj);
+    assert_int_equal(log.n, 1);
+    assert_string_equal(log.app[0], "");
+    assert_int_equal(log.pid[0], 100);
+    assert_int_equal(log.suppressed[0], 29000);
+    assert_int_equal(elog.total, 0);
+    cl_ratelimit_free(rj);
+    cl_ratelimit_free(rl);
+}
+
 static void test_report_when_window_closes(void **state)
 {
     report_log log;
@@ -348,6 +372,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_are_journald_like),
         cmocka_unit_test(test_burst_then_suppressed),
+        cmocka_unit_test(test_rejects_by_pid),
         cmocka_unit_test(test_report_when_window_closes),
         cmocka_unit_test(test_refill_after_window),
         cmocka_unit_test(test_window_starts_with_first_entry),

@@ -1038,7 +1038,7 @@ static void test_op_lines(void **state)
         " {\"op\":\"ping\"} ",
         "{\"op\":\"bogus\"}",
         "{\"op\":5}", /* malformed requests are the server's to answer */
-        "{\"op\":\"sync\",\"app\":\"web\",\"level\":\"info\",\"msg\":\"m\"}",
+        "{\"op\":\"sync\",\"id\":2,\"host\":\"h\",\"fields\":{\"app\":1}}",
     };
 
     (void)state;
@@ -1064,6 +1064,37 @@ static void test_op_lines(void **state)
     /* The wire rules still apply to control requests. */
     check_reject("{\"op\":\"ping\",\"op\":\"ping\"}", CL_R_DUPLICATE_KEY, "op");
     check_reject_n(&V, "{\"op\":\"\xff\"}", 10, CL_R_INVALID_UTF8, "7");
+}
+
+/* Issue 13: an entry that logs an operation under "op" is an entry, not an
+ * unknown request that nobody stores. Any of msg, level or app makes the
+ * object an entry; "op" then lands in extra like any unknown key, and an
+ * entry missing the rest is rejected (stored), never lost. */
+static void test_op_key_in_entry(void **state)
+{
+    cl_line_result res;
+    cl_record *r;
+
+    (void)state;
+    r = accept_line("{\"app\":\"web\",\"level\":\"error\",\"msg\":\"upload failed\","
+                    "\"op\":\"upload\"}");
+    assert_str(&r->u.e.msg, "upload failed");
+    assert_str(&r->u.e.extra, "{\"op\":\"upload\"}");
+    cl_record_free(r);
+    /* Even the name of a real request is data inside an entry. */
+    r = accept_line("{\"op\":\"sync\",\"app\":\"web\",\"level\":\"info\",\"msg\":\"m\","
+                    "\"id\":7}");
+    assert_str(&r->u.e.extra, "{\"op\":\"sync\",\"id\":7}");
+    cl_record_free(r);
+    /* One of the three keys is enough to be judged as an entry. */
+    check_reject("{\"op\":\"upload\",\"msg\":\"m\"}", CL_R_MISSING_FIELD, "level");
+    check_reject("{\"op\":\"upload\",\"app\":\"web\"}", CL_R_MISSING_FIELD, "msg");
+    check_reject("{\"op\":\"upload\",\"level\":\"info\"}", CL_R_MISSING_FIELD, "msg");
+    check_reject("{\"op\":1,\"level\":\"info\",\"app\":\"w\",\"msg\":5}", CL_R_BAD_TYPE, "msg");
+    /* Keys are compared case-sensitively, as everywhere: "MSG" is not msg. */
+    res = judge("{\"op\":\"ping\",\"MSG\":\"x\"}");
+    assert_int_equal(res.kind, CL_LINE_OP);
+    result_free(&res);
 }
 
 /* A request's id is echoed in the ack exactly as sent (compact JSON), so
@@ -1369,6 +1400,7 @@ int main(void)
         cmocka_unit_test(test_fields_byte_for_byte),
         cmocka_unit_test(test_unknown_keys_to_extra),
         cmocka_unit_test(test_op_lines),
+        cmocka_unit_test(test_op_key_in_entry),
         cmocka_unit_test(test_op_id_verbatim),
         cmocka_unit_test(test_op_outlives_later_lines),
         cmocka_unit_test(test_blank_lines),
