@@ -119,7 +119,7 @@ static void test_poke_checkpoints(void **state)
     assert_true(before < 1000000);
     assert_true(cl_db_wal_pages(db) > 400);
 
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
     c = f->c;
     assert_non_null(c);
     cl_checkpointer_poke(c);
@@ -143,7 +143,7 @@ static void test_stop_is_prompt(void **state)
     double t0;
 
     assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
     usleep(50000); /* let the thread reach its wait */
     t0 = now_s();
     cl_checkpointer_stop(f->c);
@@ -159,7 +159,7 @@ static void test_start_missing_db(void **state)
     cl_checkpointer *c = NULL;
     char err[512] = "";
 
-    assert_int_equal(cl_checkpointer_start(&c, f->db, err, sizeof err), -1);
+    assert_int_equal(cl_checkpointer_start(&c, f->db, NULL, err, sizeof err), -1);
     assert_null(c);
     assert_non_null(strstr(err, f->db));
     assert_int_equal(access(f->db, F_OK), -1);
