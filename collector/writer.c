@@ -80,6 +80,11 @@ struct cl_writer {
     uint64_t retries;
     enum cl_db_fault fault; /* the database was found damaged: replace it */
     int64_t check_at_us;    /* next idle look at the database file */
+    /* Commits when the database was last replaced for damage: a new file
+     * that is "damaged" before its first commit points at the disk, not at
+     * the file, and is not renamed aside again and again. */
+    uint64_t damage_commits;
+    int damage_replaced;
 };
 
 static void take_snapshot(cl_writer *w)
@@ -143,13 +148,20 @@ static void heal(cl_writer *w)
     enum cl_db_fault f = db_fault(w);
     char err[512];
 
+    cl_db_stats st;
+
     w->fault = CL_DB_FINE;
     w->check_at_us = cl_now_us() + IDLE_CHECK_US;
     if (f == CL_DB_FINE)
         return;
+    cl_db_get_stats(w->db, &st);
+    if (f == CL_DB_DAMAGED && w->damage_replaced && st.commits == w->damage_commits)
+        return; /* retried as any failing write */
     cl_checkpointer_suspend(w->ckpt);
     if (cl_db_replace(w->db, f, err, sizeof err) == 0)
         cl_checkpointer_resume(w->ckpt, err, sizeof err);
+    w->damage_replaced = f == CL_DB_DAMAGED;
+    w->damage_commits = st.commits;
     take_snapshot(w);
     w->notify(w->notify_arg);
 }
@@ -384,7 +396,16 @@ static void *writer_main(void *arg)
             if (st.fts_indexed < st.last_id) {
                 /* Idle: catch up the full-text index a chunk at a time, then
                  * look at the queue again so ingest keeps priority. */
-                cl_db_fts_step(w->db, FTS_CHUNK);
+                if (cl_db_fts_step(w->db, FTS_CHUNK) < 0) {
+                    cl_db_stats now;
+
+                    /* Only an error of this step, not an older one. */
+                    cl_db_get_stats(w->db, &now);
+                    if (now.errors > st.errors)
+                        note_rc(w, now.last_error);
+                    if (w->fault != CL_DB_FINE)
+                        heal(w);
+                }
                 take_snapshot(w);
                 wait_ms = 0;
             }
