@@ -51,6 +51,7 @@ OPTIONS = {
     "rate-limit-interval": "default 30s",
     "rate-limit-burst": "default 10000",
     "rate-limit-exempt": "default error",
+    "wal-warn-size": "default 256M",
     "config": None,
     "quiet": None,
     "help": None,
@@ -64,6 +65,7 @@ VALID = {
     "batch-ms": "10", "queue-bytes": "1M", "fts": "off", "host": "h",
     "shutdown-timeout": "5", "idle-timeout": "1.5s", "rate-limit-interval": "500ms",
     "rate-limit-burst": "0", "rate-limit-exempt": "none",
+    "wal-warn-size": "8M",
 }
 
 

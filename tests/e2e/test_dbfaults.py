@@ -22,9 +22,10 @@ Asserts:
 (4) WAL growth: a reader (Python's sqlite3) holds a read transaction while
     50,000 entries are ingested: the WAL grows past --wal-warn-size, stats
     wal_over_warn_size is true and wal_warnings 1, stderr warns exactly once.
-    Once the reader lets go, the WAL is truncated (stats wal_truncations >= 1,
-    the file at most the keep size, a quarter of --wal-warn-size), and stderr
-    says it is back.
+    Once the reader lets go, the WAL is cut back to at most the keep size (a
+    quarter of --wal-warn-size), and stderr says it is back. (That the
+    checkpoint thread truncates it to zero is shown without a competing
+    writer in tests/unit/test_checkpoint.c.)
 """
 
 import hashlib
@@ -208,12 +209,14 @@ def test_wal_growth_bounded():
             wait_for(lambda: "has grown to" in c.stderr(), "the warning on stderr", timeout=10)
         finally:
             reader.close()
-        st = wait_for(lambda: (lambda s: s if s["wal_truncations"] >= 1 and not
-                               s["wal_over_warn_size"] else None)(c.stats()),
-                      "the WAL to be truncated once the reader let go", timeout=60)
-        size = os.path.getsize(c.db + "-wal")
-        check(size <= KEEP, "WAL size after the reader left", size)
+        # Cut back either by the checkpoint thread (TRUNCATE, once idle) or,
+        # if the writer restarts the WAL first, by journal_size_limit; the
+        # thread truncates whatever is still above KEEP once idle.
+        st = wait_for(lambda: (lambda s: s if not s["wal_over_warn_size"] and
+                               os.path.getsize(c.db + "-wal") <= KEEP else None)(c.stats()),
+                      "the WAL to be cut back once the reader let go", timeout=60)
         eq(st["wal_warnings"], 1, "wal_warnings")
+        check(st["wal_peak"] > WARN, "stats wal_peak", st["wal_peak"])
         wait_for(lambda: "is back to" in c.stderr(), "the all-clear on stderr", timeout=10)
         eq(c.scalar("SELECT count(*) FROM entries"), 50010, "every entry stored")
         c.stop()
