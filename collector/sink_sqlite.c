@@ -409,8 +409,8 @@ static int attach(cl_db *db, int known_ours, char *err, size_t errlen)
     if (!known_ours && !file_is_ours(db->path)) {
         snprintf(why, sizeof why, "%s", err);
         snprintf(err, errlen,
-                 "%s is damaged (%s) and is not recognisable as a CentralLog database; move it "
-                 "away or point --db elsewhere",
+                 "%s cannot be used (%s) and is not recognisably a CentralLog database, so it "
+                 "is left untouched; move it away or point --db elsewhere",
                  db->path, why);
         return -1;
     }

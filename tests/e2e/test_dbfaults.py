@@ -147,7 +147,7 @@ def test_damaged_foreign_file_refused():
             f.write(junk)
         rc, _, err = cltest.run_daemon(["--data-dir", c.dir, "--address", c.sock, "--quiet"])
         eq(rc, 1, "exit status; stderr: " + err)
-        check("not recognisable as a CentralLog database" in err, "stderr says why", err)
+        check("not recognisably a CentralLog database" in err, "stderr says why", err)
         with open(c.db, "rb") as f:
             eq(f.read() == junk, True, "the file is untouched")
         eq(asides(c), [], "nothing renamed")
