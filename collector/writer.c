@@ -146,9 +146,8 @@ static enum cl_db_fault db_fault(cl_writer *w)
 static void heal(cl_writer *w)
 {
     enum cl_db_fault f = db_fault(w);
-    char err[512];
-
     cl_db_stats st;
+    char err[512];
 
     w->fault = CL_DB_FINE;
     w->check_at_us = cl_now_us() + IDLE_CHECK_US;
