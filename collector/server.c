@@ -765,8 +765,9 @@ static void check_db_file(cl_server *srv)
                      "the database %s was %s while in use; started a new one at that path. "
                      "Entries with id up to %lld and rejects with id up to %lld were only in "
                      "the removed file%s (the text log has the entries)",
-                     srv->db_path, ws.db.gone_wal_only ? "left without its write-ahead log"
-                                                       : "deleted or replaced",
+                     srv->db_path,
+                     ws.db.gone_wal_only ? "left without its write-ahead log"
+                                         : "deleted or replaced",
                      (long long)ws.db.gone_entries, (long long)ws.db.gone_rejects,
                      ws.db.gone_wal_only ? " and may be missing" : " and are not in this one");
         db_notice(srv, msg);
@@ -786,8 +787,8 @@ static void check_db_file(cl_server *srv)
         cJSON_AddStringToObject(f, "damage", ws.db.damage);
         snprintf(msg, sizeof msg, "%s.%s", srv->db_path, ws.db.aside);
         cJSON_AddStringToObject(f, "renamed_to", msg);
-        snprintf(msg, sizeof msg, "the database was damaged (%s) and renamed to %s.%s", ws.db.damage,
-                 srv->db_path, ws.db.aside);
+        snprintf(msg, sizeof msg, "the database was damaged (%s) and renamed to %s.%s",
+                 ws.db.damage, srv->db_path, ws.db.aside);
         db_event_entry(srv, "db_corrupt", msg, f);
     }
     if (ws.wal.warnings > ns->wal_warnings) {

@@ -240,9 +240,8 @@ static void remember_identity(cl_db *db)
 
 static void finalize_all(cl_db *db)
 {
-    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin,
-                             &db->commit,    &db->rollback,   &db->fts_upto,
-                             &db->fts_insert, &db->fts_mark };
+    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin,      &db->commit,
+                             &db->rollback,  &db->fts_upto,   &db->fts_insert, &db->fts_mark };
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
@@ -381,8 +380,7 @@ static int move_aside(cl_db *db, char *err, size_t errlen)
         if (cl_file_id_path(to, &id) != 0)
             break;
         if (n == 1000) {
-            snprintf(err, errlen, "cannot find a free name to rename the damaged %s to",
-                     db->path);
+            snprintf(err, errlen, "cannot find a free name to rename the damaged %s to", db->path);
             return -1;
         }
     }
@@ -490,8 +488,7 @@ static void note_gone(cl_db *db)
     if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     db->in_txn = 0;
-    db->st.gone_wal_only =
-        cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db);
+    db->st.gone_wal_only = cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db);
     if (db->st.gone_wal_only) {
         int log = -1, done = -1;
 
@@ -517,9 +514,9 @@ int cl_db_replace(cl_db *db, enum cl_db_fault why, char *err, size_t errlen)
     }
     disconnect(db, 1);
     if (why == CL_DB_DAMAGED) {
-        snprintf(db->st.damage, sizeof db->st.damage, "%s",
-                 cl_db_errstr(cl_db_is_damage(db->st.last_error) ? db->st.last_error
-                                                                 : SQLITE_CORRUPT));
+        snprintf(
+            db->st.damage, sizeof db->st.damage, "%s",
+            cl_db_errstr(cl_db_is_damage(db->st.last_error) ? db->st.last_error : SQLITE_CORRUPT));
         if (move_aside(db, err, errlen) != 0)
             return -1;
         db->st.corrupt++;

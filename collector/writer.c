@@ -465,8 +465,8 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     lim.warn_bytes = cfg->wal_warn_bytes;
-    lim.keep_bytes = lim.warn_bytes > 0 && lim.warn_bytes / 4 < WAL_KEEP_MAX ? lim.warn_bytes / 4
-                                                                            : WAL_KEEP_MAX;
+    lim.keep_bytes =
+        lim.warn_bytes > 0 && lim.warn_bytes / 4 < WAL_KEEP_MAX ? lim.warn_bytes / 4 : WAL_KEEP_MAX;
     if (cl_db_open(&w->db, cfg->db_path, err, errlen) != 0)
         goto fail;
     cl_db_set_journal_limit(w->db, (int64_t)lim.keep_bytes);
