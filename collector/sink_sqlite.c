@@ -4,6 +4,14 @@
  * transactions the writer opens and commits (N entries or T ms); full-text
  * indexing runs in separate small transactions when the writer has spare
  * time, so that FTS5 never caps ingest (see docs/DESIGN.md).
+ *
+ * The file can go wrong under us in two ways SQLite does not report. Deleted
+ * (rm centrallog.db*), it keeps taking commits into unlinked inodes that
+ * vanish at close; so cl_db_check compares what the path names with what we
+ * opened, and the writer calls it before every commit. Damaged (pages
+ * overwritten), it fails with SQLITE_CORRUPT or SQLITE_NOTADB; like
+ * journald with a corrupt journal, we rename it aside untouched - no
+ * checkpoint on close, so not even its WAL is folded in - and start anew.
  */
 #include "sink_sqlite.h"
 
