@@ -71,6 +71,9 @@ static const option_doc docs[] = {
     { "queue-bytes", "SIZE",
       "memory for entries awaiting the writer before producers are slowed (default 32M)" },
     { "fts", "on|off", "maintain the full-text index on msg (default on)" },
+    { "wal-warn-size", "SIZE",
+      "warn when the database's write-ahead log grows past this because a reader holds it "
+      "(default 256M; 0: never)" },
     { "host", "NAME", "host name stored for entries that name none (default: this machine's)" },
     { "max-ts-ahead", "TIME",
       "a claimed ts later than arrival by more is not believed: ts is the arrival, the claim "
@@ -292,6 +295,10 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     if (strcmp(name, "queue-bytes") == 0)
         return (cl_parse_size(v, &c->queue_bytes) || c->queue_bytes < 65536)
                    ? bad(err, errlen, name, v, "a size of at least 64K, e.g. 32M")
+                   : 0;
+    if (strcmp(name, "wal-warn-size") == 0)
+        return cl_parse_size(v, &c->wal_warn_size)
+                   ? bad(err, errlen, name, v, "a size such as 256M, or 0 for never")
                    : 0;
     if (strcmp(name, "max-entry-bytes") == 0)
         return (cl_parse_size(v, &c->max_entry_bytes) || c->max_entry_bytes < 256 ||
@@ -570,6 +577,7 @@ static void defaults(cl_config *c)
     c->batch_ms = 25;
     c->queue_bytes = 32 * 1024 * 1024;
     c->fts = 1;
+    c->wal_warn_size = 256ULL * 1024 * 1024;
     c->max_connections = 16384;
     c->shutdown_timeout_s = 30;
     c->idle_timeout_ms = 30 * 1000;

@@ -25,6 +25,7 @@ typedef struct cl_config {
     int batch_ms;
     uint64_t queue_bytes;
     int fts;
+    uint64_t wal_warn_size; /* warn when the WAL grows past this; 0: never */
     uint64_t max_connections;
     int shutdown_timeout_s;
     uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */

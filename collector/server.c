@@ -85,6 +85,8 @@ typedef struct notice_state {
     int migration_said;
     int db_failing, log_failing;
     int64_t db_said_us, log_said_us;
+    uint64_t db_reopens, db_corrupt, wal_warnings; /* events already reported */
+    int wal_over;
 } notice_state;
 
 struct cl_server {
@@ -335,6 +337,15 @@ static char *stats_reply(cl_server *srv)
                             ws.text.last_errno ? strerror(ws.text.last_errno) : "");
     cJSON_AddNumberToObject(o, "log_reopens", (double)ws.text.reopens);
     cJSON_AddNumberToObject(o, "log_repaired_bytes", (double)ws.text.repaired_bytes);
+    cJSON_AddNumberToObject(o, "db_reopens", (double)ws.db.reopens);
+    cJSON_AddNumberToObject(o, "db_corrupt", (double)ws.db.corrupt);
+    cJSON_AddStringToObject(o, "db_corrupt_aside", ws.db.aside);
+    cJSON_AddNumberToObject(o, "wal_size", (double)ws.wal.wal_bytes);
+    cJSON_AddNumberToObject(o, "wal_peak", (double)ws.wal.wal_peak);
+    cJSON_AddNumberToObject(o, "wal_warn_size", (double)srv->cfg.writer.wal_warn_bytes);
+    cJSON_AddBoolToObject(o, "wal_over_warn_size", ws.wal.over);
+    cJSON_AddNumberToObject(o, "wal_warnings", (double)ws.wal.warnings);
+    cJSON_AddNumberToObject(o, "wal_truncations", (double)ws.wal.truncations);
     cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
     cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
     s = cJSON_PrintUnformatted(o);
@@ -896,6 +907,112 @@ static void check_notices(cl_server *srv)
     }
 }
 
+/* An entry of the collector's own about its database file. It is stored
+ * like a producer's, so it is the first entry of a new database file and is
+ * in the text log too. */
+static void db_event_entry(cl_server *srv, const char *event, const char *msg, cJSON *fields)
+{
+    cJSON *o = cJSON_CreateObject();
+    cl_line_result res;
+    char *line;
+
+    cJSON_AddStringToObject(o, "app", "centrallogd");
+    cJSON_AddStringToObject(o, "level", "error");
+    cJSON_AddStringToObject(o, "msg", msg);
+    cJSON_AddNumberToObject(o, "pid", (double)srv->self.pid);
+    cJSON_AddStringToObject(fields, "event", event);
+    cJSON_AddStringToObject(fields, "db_path", srv->db_path);
+    cJSON_AddItemToObject(o, "fields", fields);
+    line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (line == NULL)
+        return;
+    cl_validate_line(&srv->val, line, strlen(line), cl_now_us(), &srv->self, &res);
+    if (res.kind == CL_LINE_ENTRY) {
+        cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
+        queue_record(srv, NULL, res.rec);
+        flush_chain(srv);
+    } else {
+        cl_record_free(res.rec);
+        cJSON_Delete(res.op);
+        free(res.op_id);
+    }
+    free(line);
+}
+
+static void db_notice(cl_server *srv, const char *msg)
+{
+    if (srv->cfg.notice != NULL)
+        srv->cfg.notice(srv->cfg.notice_arg, msg);
+}
+
+/* The database file deleted, replaced or damaged (the writer has started a
+ * new one: sink_sqlite.h), and the WAL past its warning size: each event
+ * said once on stderr, the file events also as an entry in the new file. */
+static void check_db_file(cl_server *srv)
+{
+    notice_state *ns = &srv->ns;
+    cl_writer_stats ws;
+    char msg[1024];
+    cJSON *f;
+
+    cl_writer_get_stats(srv->w, &ws);
+    if (ws.db.reopens > ns->db_reopens && (f = cJSON_CreateObject()) != NULL) {
+        ns->db_reopens = ws.db.reopens;
+        if (ws.db.gone_wal_only && ws.db.gone_entries == 0 && ws.db.gone_rejects == 0)
+            snprintf(msg, sizeof msg,
+                     "the write-ahead log %s-wal was deleted while in use; its pages were copied "
+                     "back into the database and a new log started: nothing was lost",
+                     srv->db_path);
+        else
+            snprintf(msg, sizeof msg,
+                     "the database %s was %s while in use; started a new one at that path. "
+                     "Entries with id up to %lld and rejects with id up to %lld were only in "
+                     "the removed file%s (the text log has the entries)",
+                     srv->db_path,
+                     ws.db.gone_wal_only ? "left without its write-ahead log"
+                                         : "deleted or replaced",
+                     (long long)ws.db.gone_entries, (long long)ws.db.gone_rejects,
+                     ws.db.gone_wal_only ? " and may be missing" : " and are not in this one");
+        db_notice(srv, msg);
+        cJSON_AddNumberToObject(f, "lost_entries_upto_id", (double)ws.db.gone_entries);
+        cJSON_AddNumberToObject(f, "lost_rejects_upto_id", (double)ws.db.gone_rejects);
+        cJSON_AddBoolToObject(f, "wal_only", ws.db.gone_wal_only);
+        db_event_entry(srv, "db_reopened", msg, f);
+    }
+    if (ws.db.corrupt > ns->db_corrupt && (f = cJSON_CreateObject()) != NULL) {
+        ns->db_corrupt = ws.db.corrupt;
+        snprintf(msg, sizeof msg,
+                 "the database %s is damaged (%s); renamed it to %s.%s (with its -wal and -shm "
+                 "files) for inspection and started a new database at the path; what was "
+                 "committed before is in the renamed file",
+                 srv->db_path, ws.db.damage, srv->db_path, ws.db.aside);
+        db_notice(srv, msg);
+        cJSON_AddStringToObject(f, "damage", ws.db.damage);
+        snprintf(msg, sizeof msg, "%s.%s", srv->db_path, ws.db.aside);
+        cJSON_AddStringToObject(f, "renamed_to", msg);
+        snprintf(msg, sizeof msg, "the database was damaged (%s) and renamed to %s.%s",
+                 ws.db.damage, srv->db_path, ws.db.aside);
+        db_event_entry(srv, "db_corrupt", msg, f);
+    }
+    if (ws.wal.warnings > ns->wal_warnings) {
+        ns->wal_warnings = ws.wal.warnings;
+        ns->wal_over = 1;
+        snprintf(msg, sizeof msg,
+                 "the write-ahead log %s-wal has grown to %llu MiB, past --wal-warn-size (%llu "
+                 "MiB): a reader keeps an old snapshot open (sqlite3 or centrallog in a long "
+                 "transaction?); it is truncated once no reader holds it",
+                 srv->db_path, (unsigned long long)(ws.wal.wal_bytes >> 20),
+                 (unsigned long long)(srv->cfg.writer.wal_warn_bytes >> 20));
+        db_notice(srv, msg);
+    } else if (ns->wal_over && !ws.wal.over) {
+        ns->wal_over = 0;
+        snprintf(msg, sizeof msg, "the write-ahead log %s-wal is back to %llu MiB", srv->db_path,
+                 (unsigned long long)(ws.wal.wal_bytes >> 20));
+        db_notice(srv, msg);
+    }
+}
+
 static void on_tick(cl_io *io)
 {
     cl_server *srv = cl_io_data(io);
@@ -906,6 +1023,7 @@ static void on_tick(cl_io *io)
     reclaim_idle(srv, CL_SLOTS_SCAN_MAX);
     flush_chain(srv);
     check_notices(srv);
+    check_db_file(srv);
 }
 
 static void writer_notify(void *arg)

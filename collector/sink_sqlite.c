@@ -4,21 +4,39 @@
  * transactions the writer opens and commits (N entries or T ms); full-text
  * indexing runs in separate small transactions when the writer has spare
  * time, so that FTS5 never caps ingest (see docs/DESIGN.md).
+ *
+ * The file can go wrong under us in two ways SQLite does not report. Deleted
+ * (rm centrallog.db*), it keeps taking commits into unlinked inodes that
+ * vanish at close; so cl_db_check compares what the path names with what we
+ * opened, and the writer calls it before every commit. Damaged (pages
+ * overwritten), it fails with SQLITE_CORRUPT or SQLITE_NOTADB; like
+ * journald with a corrupt journal, we rename it aside untouched - no
+ * checkpoint on close, so not even its WAL is folded in - and start anew.
  */
 #include "sink_sqlite.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsutil.h"
+#include "timefmt.h"
+
 struct cl_db {
-    sqlite3 *h;
+    sqlite3 *h; /* NULL after a failed cl_db_replace */
     sqlite3_stmt *ins_entry, *ins_reject, *begin, *commit, *rollback;
     sqlite3_stmt *fts_upto, *fts_insert, *fts_mark;
     int in_txn;
     int wal_pages;
     int schema_version; /* as found on open, then as written */
+    int open_rc;        /* SQLite code of the failure that ended the last connect */
+    char *path;
+    int64_t journal_limit; /* -1: SQLite's default (no limit) */
+    /* Identity of the files open, to notice that the path names others. */
+    cl_file_id id_db, id_wal;
+    int have_wal_id;
     cl_db_stats st;
 };
 
@@ -48,8 +66,14 @@ static const char SQL_FTS_MARK[] = "UPDATE meta SET value = ?1 WHERE key = 'fts_
 
 static int fail(cl_db *db, char *err, size_t errlen, const char *what)
 {
+    db->open_rc = db->h ? sqlite3_errcode(db->h) : SQLITE_NOMEM;
     snprintf(err, errlen, "%s: %s", what, db->h ? sqlite3_errmsg(db->h) : "out of memory");
     return -1;
+}
+
+int cl_db_is_damage(int rc)
+{
+    return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
 }
 
 static int query_int(sqlite3 *h, const char *sql, int64_t *out)
@@ -179,21 +203,95 @@ static int prepare(cl_db *db, sqlite3_stmt **st, const char *sql)
     return sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
-int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
+static int64_t path_size(const char *path, const char *suffix)
 {
-    cl_db *db = calloc(1, sizeof *db);
-    int64_t upto = 0, last = 0;
+    char p[4200];
+    cl_file_id id;
 
-    *out = NULL;
-    if (db == NULL) {
-        snprintf(err, errlen, "out of memory");
+    snprintf(p, sizeof p, "%s%s", path, suffix);
+    return cl_file_id_path(p, &id) == 0 ? (int64_t)id.size : 0;
+}
+
+/* PRAGMA quick_check over a file small enough to read at every start (see
+ * CL_DB_QUICK_CHECK_MAX); a larger one is left to the error codes. */
+static int quick_check(cl_db *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if ((uint64_t)(path_size(db->path, "") + path_size(db->path, "-wal")) > CL_DB_QUICK_CHECK_MAX)
+        return 0;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return fail(db, err, errlen, "cannot check the database");
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
+        db->open_rc = SQLITE_CORRUPT;
+        snprintf(err, errlen, "PRAGMA quick_check: %s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
         return -1;
     }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : fail(db, err, errlen, "cannot check the database");
+}
+
+/* Records which files the path and its WAL name now (the connection has
+ * both open once it has read the database). */
+static void remember_identity(cl_db *db)
+{
+    char wal[4200];
+
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    if (cl_file_id_path(db->path, &db->id_db) != 0)
+        memset(&db->id_db, 0, sizeof db->id_db);
+    db->have_wal_id = cl_file_id_path(wal, &db->id_wal) == 0;
+}
+
+static void finalize_all(cl_db *db)
+{
+    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin,      &db->commit,
+                             &db->rollback,  &db->fts_upto,   &db->fts_insert, &db->fts_mark };
+
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        sqlite3_finalize(*all[i]);
+        *all[i] = NULL;
+    }
+}
+
+/* Closes the connection. keep_files: without the checkpoint (and WAL
+ * removal) SQLite does on the last close, so that a damaged or vanished
+ * file's WAL is left exactly as it was. */
+static void disconnect(cl_db *db, int keep_files)
+{
+    if (db->h == NULL)
+        return;
+    if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    db->in_txn = 0;
+    finalize_all(db);
+    if (keep_files)
+        sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    sqlite3_close(db->h);
+    db->h = NULL;
+}
+
+enum { CONNECT_FAILED = -1, CONNECT_OK = 0, CONNECT_DAMAGED = 1 };
+
+/* Opens the file at db->path as described at cl_db_open, without the
+ * damage handling. Returns CONNECT_OK, CONNECT_FAILED, or CONNECT_DAMAGED
+ * when SQLite found the file corrupt (err says how); closed on failure. */
+static int connect_db(cl_db *db, char *err, size_t errlen)
+{
+    int64_t upto = 0, last = 0;
+    char pragmas[96];
+
+    db->open_rc = SQLITE_OK;
+    db->schema_version = 0;
+    db->wal_pages = 0;
     /* Allocation statistics take a global mutex on every malloc; we never
      * read them. Fails harmlessly if SQLite is already initialised. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     /* One thread owns this connection: no need for per-call locking. */
-    if (sqlite3_open_v2(path, &db->h,
+    if (sqlite3_open_v2(db->path, &db->h,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         fail(db, err, errlen, "cannot open the database");
@@ -205,6 +303,8 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
      * (switching to WAL rewrites the header). */
     if (check_schema(db, err, errlen) != 0)
         goto fail;
+    if (db->schema_version > 0 && quick_check(db, err, errlen) != 0)
+        goto fail;
     /* WAL lets readers (the CLI, sqlite3) work while we write; NORMAL sync
      * keeps committed data safe from a collector crash without an fsync per
      * transaction. The cache is bounded so RSS stays predictable. */
@@ -215,6 +315,9 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
         fail(db, err, errlen, "cannot configure the database");
         goto fail;
     }
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_size_limit=%lld",
+             (long long)db->journal_limit);
+    sqlite3_exec(db->h, pragmas, NULL, NULL, NULL);
     if (apply_schema(db, err, errlen) != 0)
         goto fail;
     /* Replaces SQLite's auto-checkpoint hook: see checkpoint.h. */
@@ -234,6 +337,108 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
     }
     db->st.fts_indexed = upto;
     db->st.last_id = last;
+    remember_identity(db);
+    return CONNECT_OK;
+fail:
+    disconnect(db, 1);
+    return cl_db_is_damage(db->open_rc) ? CONNECT_DAMAGED : CONNECT_FAILED;
+}
+
+/* Whether the file at path carries CentralLog's application_id in an intact
+ * SQLite header: only such a file is ours to move aside when damaged. */
+static int file_is_ours(const char *path)
+{
+    static const char magic[16] = "SQLite format 3";
+    unsigned char h[100];
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(h, 1, sizeof h, f) : 0;
+    uint32_t appid;
+
+    if (f != NULL)
+        fclose(f);
+    if (n < sizeof h || memcmp(h, magic, sizeof magic) != 0)
+        return 0;
+    appid = (uint32_t)h[68] << 24 | (uint32_t)h[69] << 16 | (uint32_t)h[70] << 8 | h[71];
+    return appid == (uint32_t)CL_DB_APPLICATION_ID;
+}
+
+/* Renames the database and its WAL and shared-memory files to
+ * PATH.corrupt-<UTC time>[-N] (and -wal, -shm after it, so that sqlite3
+ * opens the renamed copy with its WAL). Never replaces an existing file. */
+static int move_aside(cl_db *db, char *err, size_t errlen)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm" };
+    char ts[CL_TS_TEXT_LEN + 1], stamp[24], from[4200], to[4300];
+    cl_file_id id;
+    size_t k = 0;
+
+    cl_rfc3339_format(cl_now_us(), ts);
+    /* 2026-12-04T13:47:09.123456Z -> 20261204T134709Z */
+    for (const char *p = ts; *p && *p != '.' && k + 2 < sizeof stamp; p++)
+        if (*p != '-' && *p != ':')
+            stamp[k++] = *p;
+    stamp[k++] = 'Z';
+    stamp[k] = '\0';
+    for (int n = 1;; n++) {
+        if (n == 1)
+            snprintf(db->st.aside, sizeof db->st.aside, "corrupt-%s", stamp);
+        else
+            snprintf(db->st.aside, sizeof db->st.aside, "corrupt-%s-%d", stamp, n);
+        snprintf(to, sizeof to, "%s.%s", db->path, db->st.aside);
+        if (cl_file_id_path(to, &id) != 0)
+            break;
+        if (n == 1000) {
+            snprintf(err, errlen, "cannot find a free name to rename the damaged %s to", db->path);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        snprintf(from, sizeof from, "%s%s", db->path, sfx[i]);
+        snprintf(to, sizeof to, "%s.%s%s", db->path, db->st.aside, sfx[i]);
+        if (cl_rename_replace(from, to) != 0 && (i == 0 || cl_file_id_path(from, &id) == 0)) {
+            snprintf(err, errlen, "cannot rename the damaged %s to %s: %s", from, to,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Connects; a damaged CentralLog file is renamed aside and a new database
+ * started in its place. */
+static int attach(cl_db *db, int known_ours, char *err, size_t errlen)
+{
+    char why[512];
+
+    if (connect_db(db, err, errlen) != CONNECT_DAMAGED)
+        return db->h != NULL ? 0 : -1;
+    if (!known_ours && !file_is_ours(db->path)) {
+        snprintf(why, sizeof why, "%s", err);
+        snprintf(err, errlen,
+                 "%s cannot be used (%s) and is not recognisably a CentralLog database, so it "
+                 "is left untouched; move it away or point --db elsewhere",
+                 db->path, why);
+        return -1;
+    }
+    snprintf(db->st.damage, sizeof db->st.damage, "%s", err);
+    if (move_aside(db, err, errlen) != 0)
+        return -1;
+    db->st.corrupt++;
+    return connect_db(db, err, errlen) == CONNECT_OK ? 0 : -1;
+}
+
+int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
+{
+    cl_db *db = calloc(1, sizeof *db);
+
+    *out = NULL;
+    if (db == NULL || (db->path = strdup(path)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    db->journal_limit = -1;
+    if (attach(db, 0, err, errlen) != 0)
+        goto fail;
     *out = db;
     return 0;
 fail:
@@ -241,9 +446,109 @@ fail:
     return -1;
 }
 
+void cl_db_set_journal_limit(cl_db *db, int64_t bytes)
+{
+    char sql[96];
+
+    db->journal_limit = bytes;
+    snprintf(sql, sizeof sql, "PRAGMA journal_size_limit=%lld", (long long)bytes);
+    if (db->h != NULL)
+        sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+}
+
+int cl_db_is_open(const cl_db *db)
+{
+    return db->h != NULL;
+}
+
+static int same_file(const cl_file_id *a, const cl_file_id *b)
+{
+    return a->dev == b->dev && a->ino == b->ino;
+}
+
+enum cl_db_fault cl_db_check(cl_db *db)
+{
+    char wal[4200];
+    cl_file_id now;
+
+    if (db->h == NULL)
+        return CL_DB_GONE;
+    if (cl_file_id_path(db->path, &now) != 0 || !same_file(&now, &db->id_db))
+        return CL_DB_GONE;
+    if (!db->have_wal_id)
+        return CL_DB_FINE;
+    snprintf(wal, sizeof wal, "%s-wal", db->path);
+    if (cl_file_id_path(wal, &now) != 0 || !same_file(&now, &db->id_wal))
+        return CL_DB_GONE;
+    return CL_DB_FINE;
+}
+
+/* The vanished files are still open: note what only they hold. When only
+ * the WAL was removed, its pages are first copied into the database file,
+ * which is still at the path. */
+static void note_gone(cl_db *db)
+{
+    cl_file_id now;
+    int64_t e = 0, r = 0;
+
+    if (db->h == NULL)
+        return;
+    if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    db->in_txn = 0;
+    db->st.gone_wal_only = cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db);
+    if (db->st.gone_wal_only) {
+        int log = -1, done = -1;
+
+        /* Copied back in full, nothing is lost. */
+        if (sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+                SQLITE_OK &&
+            log == done) {
+            db->st.gone_entries = db->st.gone_rejects = 0;
+            return;
+        }
+    }
+    query_int(db->h, "SELECT coalesce(max(id), 0) FROM entries", &e);
+    query_int(db->h, "SELECT coalesce(max(id), 0) FROM rejects", &r);
+    db->st.gone_entries = e;
+    db->st.gone_rejects = r;
+}
+
+int cl_db_replace(cl_db *db, enum cl_db_fault why, char *err, size_t errlen)
+{
+    if (why == CL_DB_GONE && db->h != NULL) {
+        note_gone(db);
+        db->st.reopens++;
+    }
+    disconnect(db, 1);
+    if (why == CL_DB_DAMAGED) {
+        snprintf(
+            db->st.damage, sizeof db->st.damage, "%s",
+            cl_db_errstr(cl_db_is_damage(db->st.last_error) ? db->st.last_error : SQLITE_CORRUPT));
+        if (move_aside(db, err, errlen) != 0)
+            return -1;
+        db->st.corrupt++;
+    }
+    /* rm -r of the data directory removes the directory as well. */
+    cl_mkdir_parents(db->path, 0750);
+    return attach(db, 0, err, errlen);
+}
+
+/* A database closed by a failed cl_db_replace refuses every statement. */
+static int closed(cl_db *db)
+{
+    db->st.errors++;
+    db->st.last_error = SQLITE_CANTOPEN;
+    return SQLITE_CANTOPEN;
+}
+
 static int run(cl_db *db, sqlite3_stmt *st)
 {
-    int rc = sqlite3_step(st);
+    int rc;
+
+    if (db->h == NULL)
+        return closed(db);
+    rc = sqlite3_step(st);
 
     sqlite3_reset(st);
     if (rc == SQLITE_DONE || rc == SQLITE_ROW)
@@ -274,7 +579,7 @@ int cl_db_commit(cl_db *db)
 
 void cl_db_rollback(cl_db *db)
 {
-    if (sqlite3_get_autocommit(db->h) == 0)
+    if (db->h != NULL && sqlite3_get_autocommit(db->h) == 0)
         run(db, db->rollback);
     db->in_txn = 0;
 }
@@ -313,6 +618,8 @@ int cl_db_insert(cl_db *db, const cl_record *r)
     sqlite3_stmt *st;
     int rc;
 
+    if (db->h == NULL)
+        return closed(db);
     if (r->kind == CL_REC_ENTRY) {
         const cl_entry_fields *e = &r->u.e;
 
@@ -361,7 +668,7 @@ int cl_db_fts_step(cl_db *db, int max_rows)
     int64_t upto;
     int rc;
 
-    if (db->st.fts_indexed >= db->st.last_id)
+    if (db->h == NULL || db->st.fts_indexed >= db->st.last_id)
         return 0;
     sqlite3_bind_int64(db->fts_upto, 1, db->st.fts_indexed);
     sqlite3_bind_int(db->fts_upto, 2, max_rows);
@@ -392,13 +699,14 @@ int cl_db_wal_pages(const cl_db *db)
 
 void cl_db_checkpoint(cl_db *db)
 {
-    sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (db->h != NULL)
+        sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     db->wal_pages = 0;
 }
 
 const char *cl_db_errmsg(cl_db *db)
 {
-    return sqlite3_errmsg(db->h);
+    return db->h != NULL ? sqlite3_errmsg(db->h) : "the database is not open";
 }
 
 const char *cl_db_errstr(int code)
@@ -417,14 +725,8 @@ void cl_db_close(cl_db *db)
         return;
     if (db->in_txn)
         cl_db_rollback(db);
-    sqlite3_finalize(db->ins_entry);
-    sqlite3_finalize(db->ins_reject);
-    sqlite3_finalize(db->begin);
-    sqlite3_finalize(db->commit);
-    sqlite3_finalize(db->rollback);
-    sqlite3_finalize(db->fts_upto);
-    sqlite3_finalize(db->fts_insert);
-    sqlite3_finalize(db->fts_mark);
+    finalize_all(db);
     sqlite3_close(db->h);
+    free(db->path);
     free(db);
 }

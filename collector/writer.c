@@ -27,6 +27,13 @@
  * which the writer checkpoints itself because that thread fell behind. */
 #define WAL_POKE_PAGES 4096
 #define WAL_FORCE_PAGES 65536
+/* A WAL past this (or a quarter of the warning size, if smaller) is cut back
+ * once no reader needs it: four times what a checkpoint cycle at
+ * WAL_POKE_PAGES leaves in normal operation, so truncation never competes
+ * with ingest unless a reader has held the WAL. Also journal_size_limit. */
+#define WAL_KEEP_MAX (64ULL * 1024 * 1024)
+/* A quiet writer still looks for a vanished database this often. */
+#define IDLE_CHECK_US 1000000LL
 /* A failing database is retried with growing pauses; during shutdown only
  * for this long before the remaining records are reported lost. */
 #define RETRY_MIN_MS 10
@@ -71,6 +78,13 @@ struct cl_writer {
     int attempt;
     int64_t give_up_us; /* while stopping: when held records count as lost */
     uint64_t retries;
+    enum cl_db_fault fault; /* the database was found damaged: replace it */
+    int64_t check_at_us;    /* next idle look at the database file */
+    /* Commits when the database was last replaced for damage: a new file
+     * that is "damaged" before its first commit points at the disk, not at
+     * the file, and is not renamed aside again and again. */
+    uint64_t damage_commits;
+    int damage_replaced;
 };
 
 static void take_snapshot(cl_writer *w)
@@ -109,6 +123,48 @@ static void publish(cl_writer *w, uint64_t seq)
     w->notify(w->notify_arg);
 }
 
+/* Remembers that SQLite called the file damaged. */
+static void note_rc(cl_writer *w, int rc)
+{
+    if (cl_db_is_damage(rc))
+        w->fault = CL_DB_DAMAGED;
+}
+
+/* What is wrong with the database file, if anything: found damaged, or
+ * deleted or replaced under us (a stat of the file and its WAL). */
+static enum cl_db_fault db_fault(cl_writer *w)
+{
+    if (w->fault == CL_DB_FINE)
+        w->fault = cl_db_check(w->db);
+    return w->fault;
+}
+
+/* Starts a new database at the path after a fault (sink_sqlite.h says what
+ * becomes of the old files). The open transaction dies with the old
+ * connection; its records are held and go to the new file. The I/O thread
+ * learns of it from the stats and reports it. */
+static void heal(cl_writer *w)
+{
+    enum cl_db_fault f = db_fault(w);
+    cl_db_stats st;
+    char err[512];
+
+    w->fault = CL_DB_FINE;
+    w->check_at_us = cl_now_us() + IDLE_CHECK_US;
+    if (f == CL_DB_FINE)
+        return;
+    cl_db_get_stats(w->db, &st);
+    if (f == CL_DB_DAMAGED && w->damage_replaced && st.commits == w->damage_commits)
+        return; /* retried as any failing write */
+    cl_checkpointer_suspend(w->ckpt);
+    if (cl_db_replace(w->db, f, err, sizeof err) == 0)
+        cl_checkpointer_resume(w->ckpt, err, sizeof err);
+    w->damage_replaced = f == CL_DB_DAMAGED;
+    w->damage_commits = st.commits;
+    take_snapshot(w);
+    w->notify(w->notify_arg);
+}
+
 static void schedule_retry(cl_writer *w)
 {
     int ms = RETRY_MIN_MS << (w->attempt < 7 ? w->attempt : 7);
@@ -123,19 +179,25 @@ static void schedule_retry(cl_writer *w)
 static int retry_held(cl_writer *w)
 {
     w->retries++;
+    heal(w);
     while (w->h_head != NULL) {
         size_t n = 0, bytes = 0;
         cl_record *r = w->h_head;
         uint64_t last = 0;
-        int ok = cl_db_begin(w->db) == 0;
+        int rc = cl_db_begin(w->db);
 
-        for (; ok && r != NULL && n < w->cfg.batch_size; r = r->next) {
-            ok = cl_db_insert(w->db, r) == 0;
+        for (; rc == 0 && r != NULL && n < w->cfg.batch_size; r = r->next) {
+            rc = cl_db_insert(w->db, r);
             last = r->seq;
             n++;
             bytes += r->size;
         }
-        if (!ok || cl_db_commit(w->db) != 0) {
+        if (rc == 0 && db_fault(w) != CL_DB_FINE)
+            rc = -1; /* the file vanished meanwhile: not into it */
+        if (rc == 0)
+            rc = cl_db_commit(w->db);
+        if (rc != 0) {
+            note_rc(w, rc);
             cl_db_rollback(w->db);
             schedule_retry(w);
             take_snapshot(w);
@@ -159,10 +221,19 @@ static int retry_held(cl_writer *w)
  * database refused joins the held records instead. */
 static void commit_batch(cl_writer *w)
 {
+    int rc = -1;
+
     if (w->b_count == 0)
         return;
     cl_text_flush(w->text);
-    if (w->b_in_db && cl_db_commit(w->db) == 0) {
+    /* A batch committed into a file that was deleted under us would be
+     * acknowledged and lost: look first (two stat calls, like the text
+     * sink's check of its own file at every flush). */
+    if (w->b_in_db && db_fault(w) != CL_DB_FINE) {
+        cl_db_rollback(w->db);
+        w->b_in_db = 0;
+    }
+    if (w->b_in_db && (rc = cl_db_commit(w->db)) == 0) {
         uint64_t last = w->b_tail->seq;
 
         pthread_mutex_lock(&w->mu);
@@ -180,6 +251,7 @@ static void commit_batch(cl_writer *w)
         return;
     }
     if (w->b_in_db) {
+        note_rc(w, rc);
         cl_db_rollback(w->db);
         w->b_failed = 1;
     }
@@ -196,7 +268,7 @@ static void commit_batch(cl_writer *w)
     /* A failure is retried after a pause. A batch that only queued behind
      * held records that have gone through since is tried at once. */
     if (w->retry_at_us == 0) {
-        if (w->b_failed)
+        if (w->b_failed && w->fault == CL_DB_FINE)
             schedule_retry(w);
         else
             w->retry_at_us = cl_now_us();
@@ -210,10 +282,14 @@ static void commit_batch(cl_writer *w)
  * open transaction unless the database is failing. */
 static void write_record(cl_writer *w, cl_record *r)
 {
+    int rc;
+
     if (w->b_count == 0) {
         w->b_start_us = cl_now_us();
         /* Behind held records nothing may reach the database first. */
-        w->b_in_db = w->h_head == NULL && cl_db_begin(w->db) == 0;
+        rc = w->h_head == NULL ? cl_db_begin(w->db) : -1;
+        note_rc(w, rc);
+        w->b_in_db = rc == 0;
         w->b_failed = w->h_head == NULL && !w->b_in_db;
     }
     r->next = NULL;
@@ -226,8 +302,9 @@ static void write_record(cl_writer *w, cl_record *r)
     w->b_bytes += r->size;
     if (r->kind == CL_REC_ENTRY)
         cl_text_append(w->text, r);
-    if (w->b_in_db && cl_db_insert(w->db, r) != 0) {
+    if (w->b_in_db && (rc = cl_db_insert(w->db, r)) != 0) {
         /* Roll back now; the batch will be retried as held records. */
+        note_rc(w, rc);
         cl_db_rollback(w->db);
         w->b_in_db = 0;
         w->b_failed = 1;
@@ -318,7 +395,16 @@ static void *writer_main(void *arg)
             if (st.fts_indexed < st.last_id) {
                 /* Idle: catch up the full-text index a chunk at a time, then
                  * look at the queue again so ingest keeps priority. */
-                cl_db_fts_step(w->db, FTS_CHUNK);
+                if (cl_db_fts_step(w->db, FTS_CHUNK) < 0) {
+                    cl_db_stats now;
+
+                    /* Only an error of this step, not an older one. */
+                    cl_db_get_stats(w->db, &now);
+                    if (now.errors > st.errors)
+                        note_rc(w, now.last_error);
+                    if (w->fault != CL_DB_FINE)
+                        heal(w);
+                }
                 take_snapshot(w);
                 wait_ms = 0;
             }
@@ -349,6 +435,8 @@ static void *writer_main(void *arg)
             commit_batch(w);
         if (w->h_head != NULL && cl_now_us() >= w->retry_at_us)
             retry_held(w);
+        else if (w->b_count == 0 && w->h_head == NULL && cl_now_us() >= w->check_at_us)
+            heal(w);
         if (stop && w->b_count == 0 && !stop_pending(w)) {
             pthread_mutex_lock(&w->mu);
             stop = w->q_head == NULL;
@@ -364,6 +452,7 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
                     void *arg, char *err, size_t errlen)
 {
     cl_writer *w = calloc(1, sizeof *w);
+    cl_wal_limits lim;
 
     *out = NULL;
     if (w == NULL) {
@@ -375,10 +464,16 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
     w->notify_arg = arg;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
-    if (cl_db_open(&w->db, cfg->db_path, err, errlen) != 0 ||
-        cl_checkpointer_start(&w->ckpt, cfg->db_path, err, errlen) != 0 ||
+    lim.warn_bytes = cfg->wal_warn_bytes;
+    lim.keep_bytes =
+        lim.warn_bytes > 0 && lim.warn_bytes / 4 < WAL_KEEP_MAX ? lim.warn_bytes / 4 : WAL_KEEP_MAX;
+    if (cl_db_open(&w->db, cfg->db_path, err, errlen) != 0)
+        goto fail;
+    cl_db_set_journal_limit(w->db, (int64_t)lim.keep_bytes);
+    if (cl_checkpointer_start(&w->ckpt, cfg->db_path, &lim, err, errlen) != 0 ||
         cl_text_open(&w->text, &cfg->text, err, errlen) != 0)
         goto fail;
+    w->check_at_us = cl_now_us() + IDLE_CHECK_US;
     take_snapshot(w);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, errlen, "cannot start the writer thread");
@@ -468,6 +563,7 @@ void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st)
     pthread_mutex_unlock(&w->mu);
     st->queue_bytes = atomic_load(&w->queued_bytes);
     st->committed_seq = atomic_load(&w->committed);
+    cl_checkpointer_get_stats(w->ckpt, &st->wal);
 }
 
 uint64_t cl_writer_stop(cl_writer *w)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "checkpoint.h"
 #include "record.h"
 #include "sink_sqlite.h"
 #include "sink_text.h"
@@ -25,6 +26,7 @@ typedef struct cl_writer_config {
     int batch_ms;       /* ... or this long after the first, whichever first */
     size_t queue_bytes; /* backpressure threshold */
     int fts;            /* maintain the full-text index */
+    uint64_t wal_warn_bytes; /* warn past this WAL size; 0: never (see checkpoint.h) */
 } cl_writer_config;
 
 typedef struct cl_writer_stats {
@@ -36,6 +38,7 @@ typedef struct cl_writer_stats {
     uint64_t lost;    /* records given up on at shutdown (text file only) */
     cl_db_stats db;
     cl_text_stats text;
+    cl_checkpointer_stats wal; /* as of the call */
 } cl_writer_stats;
 
 /* Called from the writer thread after each commit; must be thread-safe. */

@@ -56,6 +56,7 @@ OPTIONS = {
     "rate-limit-interval": "default 30s",
     "rate-limit-burst": "default 10000",
     "rate-limit-exempt": "default error",
+    "wal-warn-size": "default 256M",
     "config": None,
     "quiet": None,
     "help": None,
@@ -71,6 +72,7 @@ VALID = {
     "rate-limit-burst": "0", "rate-limit-exempt": "none",
     "max-ts-ahead": "1m", "max-ts-age": "off",
     "max-connections-per-uid": "2", "idle-reclaim": "2m", "reject-limit-burst": "5",
+    "wal-warn-size": "8M",
 }
 
 

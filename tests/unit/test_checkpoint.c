@@ -119,7 +119,7 @@ static void test_poke_checkpoints(void **state)
     assert_true(before < 1000000);
     assert_true(cl_db_wal_pages(db) > 400);
 
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
     c = f->c;
     assert_non_null(c);
     cl_checkpointer_poke(c);
@@ -143,7 +143,7 @@ static void test_stop_is_prompt(void **state)
     double t0;
 
     assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
     usleep(50000); /* let the thread reach its wait */
     t0 = now_s();
     cl_checkpointer_stop(f->c);
@@ -159,10 +159,93 @@ static void test_start_missing_db(void **state)
     cl_checkpointer *c = NULL;
     char err[512] = "";
 
-    assert_int_equal(cl_checkpointer_start(&c, f->db, err, sizeof err), -1);
+    assert_int_equal(cl_checkpointer_start(&c, f->db, NULL, err, sizeof err), -1);
     assert_null(c);
     assert_non_null(strstr(err, f->db));
     assert_int_equal(access(f->db, F_OK), -1);
+}
+
+static void wait_stats(cl_checkpointer *c, cl_checkpointer_stats *st, int want_over,
+                       uint64_t want_truncations)
+{
+    double deadline = now_s() + 30;
+
+    for (;;) {
+        cl_checkpointer_poke(c);
+        cl_checkpointer_get_stats(c, st);
+        if (st->over == want_over && st->truncations >= want_truncations)
+            return;
+        if (now_s() > deadline)
+            fail_msg("waited 30 s for over=%d truncations>=%llu (over=%d truncations=%llu, WAL "
+                     "%llu bytes)",
+                     want_over, (unsigned long long)want_truncations, st->over,
+                     (unsigned long long)st->truncations, (unsigned long long)st->wal_bytes);
+        usleep(10000);
+    }
+}
+
+/* A reader holding a read transaction makes the WAL grow: one warning per
+ * crossing; once it lets go, the WAL is truncated to nothing. */
+static void test_wal_growth_warned_and_truncated(void **state)
+{
+    fixture *f = *state;
+    cl_wal_limits lim = { 1024 * 1024, 256 * 1024 };
+    cl_checkpointer_stats st;
+    char err[512] = "", wal[160];
+    sqlite3 *rd;
+
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
+    write_entries(f->h, 10);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, &lim, err, sizeof err), 0);
+    assert_int_equal(sqlite3_open_v2(f->db, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM entries;", NULL, NULL, NULL),
+                     SQLITE_OK);
+    write_entries(f->h, 1000); /* about 2 MB that the reader keeps in the WAL */
+    wait_stats(f->c, &st, 1, 0);
+    assert_int_equal(st.warnings, 1);
+    assert_int_equal(st.truncations, 0);
+    assert_true(st.wal_bytes > lim.warn_bytes);
+    write_entries(f->h, 500); /* still over: no second warning */
+    wait_stats(f->c, &st, 1, 0);
+    assert_int_equal(st.warnings, 1);
+    assert_true(file_size(wal) > 2000000);
+
+    assert_int_equal(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(rd);
+    wait_stats(f->c, &st, 0, 1);
+    assert_int_equal(st.wal_bytes, 0);
+    assert_int_equal(file_size(wal), 0);
+    assert_int_equal(st.warnings, 1);
+    assert_true(st.wal_peak > 2000000);
+    /* The writer goes on in the truncated WAL. */
+    write_entries(f->h, 10);
+}
+
+/* Suspended, the thread holds no connection (the file can go aside);
+ * resumed, it checkpoints again. */
+static void test_suspend_resume(void **state)
+{
+    fixture *f = *state;
+    char err[512] = "";
+    int64_t before;
+    double deadline;
+
+    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
+    cl_checkpointer_suspend(f->c);
+    cl_checkpointer_suspend(f->c); /* twice is harmless */
+    write_entries(f->h, 1000);
+    before = file_size(f->db);
+    cl_checkpointer_poke(f->c);
+    usleep(200000);
+    assert_int_equal(file_size(f->db), before);
+    assert_int_equal(cl_checkpointer_resume(f->c, err, sizeof err), 0);
+    cl_checkpointer_poke(f->c);
+    deadline = now_s() + 10;
+    while (file_size(f->db) < 2000000 && now_s() < deadline)
+        usleep(10000);
+    assert_true(file_size(f->db) >= 2000000);
 }
 
 int main(void)
@@ -171,6 +254,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_poke_checkpoints, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_stop_is_prompt, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_start_missing_db, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_wal_growth_warned_and_truncated, make_fixture,
+                                        remove_fixture),
+        cmocka_unit_test_setup_teardown(test_suspend_resume, make_fixture, remove_fixture),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -599,9 +599,32 @@ static void test_hardening_options(void **state)
     assert_error("--rate-limit-exempt 8", rc, err, "--rate-limit-exempt", NULL);
 }
 
+/* --wal-warn-size: a size, 0 for never; 256M unless given. */
+static void test_wal_warn_size(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    enum cl_config_result rc;
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.wal_warn_size, 256ULL * 1024 * 1024);
+    assert_int_equal(load(&cfg, err, sizeof err, "--wal-warn-size", "8M", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.wal_warn_size, 8ULL * 1024 * 1024);
+    assert_int_equal(load(&cfg, err, sizeof err, "--wal-warn-size", "0", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.wal_warn_size, 0);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--config", config_file("{\"wal-warn-size\": \"1G\"}"), NULL),
+        CL_CONFIG_OK);
+    assert_int_equal(cfg.wal_warn_size, 1024ULL * 1024 * 1024);
+    rc = load(&cfg, err, sizeof err, "--wal-warn-size", "big", NULL);
+    assert_error("--wal-warn-size big", rc, err, "--wal-warn-size", "big");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_wal_warn_size, setup, teardown),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test_setup_teardown(test_hardening_options, setup, teardown),

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,13 +52,19 @@ static int make_fixture(void **state)
 static int remove_fixture(void **state)
 {
     fixture *f = *state;
-    static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-    char path[160];
+    DIR *d = opendir(f->dir);
+    struct dirent *e;
+    char path[384];
 
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", f->db, suffixes[i]);
+    /* The database, its WAL and shared memory, and files renamed aside. */
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", f->dir, e->d_name);
         unlink(path);
     }
+    if (d != NULL)
+        closedir(d);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -874,10 +881,214 @@ static void test_refuses_non_sqlite_file(void **state)
     cl_db_close(NULL);
 }
 
+/* ---- the file deleted or damaged under the collector ---- */
+
+static void insert_entries(cl_db *db, int n)
+{
+    char line[160];
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    for (int i = 0; i < n; i++) {
+        snprintf(line, sizeof line,
+                 "{\"app\":\"web\",\"level\":\"info\",\"msg\":\"entry %d with some padding "
+                 "to fill pages .................................\"}",
+                 i);
+        insert(db, record(line, &PEER, "h"));
+    }
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+}
+
+static char *read_bytes(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+    n = ftell(fp);
+    assert_true(n >= 0);
+    rewind(fp);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+    fclose(fp);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* Overwrites every page but the first (the header) with a byte pattern. */
+static void damage_pages(const char *path)
+{
+    size_t len;
+    char *buf = read_bytes(path, &len);
+    FILE *fp = fopen(path, "r+b");
+
+    assert_true(len >= 4 * 4096);
+    for (size_t i = 4096; i < len; i++)
+        buf[i] = (char)(i * 131 + 7);
+    assert_non_null(fp);
+    assert_int_equal(fwrite(buf, 1, len, fp), len);
+    fclose(fp);
+    free(buf);
+}
+
+static void test_deleted_database_replaced(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    char err[512] = "", path[200];
+    sqlite3 *h;
+
+    insert_entries(db, 5);
+    assert_int_equal(cl_db_check(db), CL_DB_FINE);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s%s", f->db, i == 0 ? "" : i == 1 ? "-wal" : "-shm");
+        assert_int_equal(unlink(path), 0);
+    }
+    assert_int_equal(cl_db_check(db), CL_DB_GONE);
+    assert_int_equal(cl_db_replace(db, CL_DB_GONE, err, sizeof err), 0);
+    assert_int_equal(cl_db_check(db), CL_DB_FINE);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.reopens, 1);
+    assert_int_equal(st.gone_entries, 5);
+    assert_int_equal(st.gone_wal_only, 0);
+    assert_int_equal(st.last_id, 0);
+    insert_entries(db, 2);
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 2);
+    assert_int_equal(query_int(h, "PRAGMA application_id"), CL_DB_APPLICATION_ID);
+    sqlite3_close(h);
+    cl_db_close(db);
+}
+
+/* Only the WAL removed: what it holds is copied back, nothing is lost. */
+static void test_deleted_wal_copied_back(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    char err[512] = "", path[200];
+    sqlite3 *h;
+
+    insert_entries(db, 7);
+    snprintf(path, sizeof path, "%s-wal", f->db);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(cl_db_check(db), CL_DB_GONE);
+    assert_int_equal(cl_db_replace(db, CL_DB_GONE, err, sizeof err), 0);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.reopens, 1);
+    assert_int_equal(st.gone_wal_only, 1);
+    assert_int_equal(st.gone_entries, 0);
+    assert_int_equal(st.last_id, 7);
+    insert_entries(db, 1);
+    cl_db_close(db);
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 8);
+    sqlite3_close(h);
+}
+
+/* A damaged CentralLog file is renamed aside untouched; a new one starts. */
+static void test_damaged_database_moved_aside(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    char aside[256];
+    size_t bad_len, kept_len;
+    char *bad, *kept;
+
+    insert_entries(db, 400);
+    cl_db_close(db);
+    damage_pages(f->db);
+    bad = read_bytes(f->db, &bad_len);
+    db = open_db(f->db);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.corrupt, 1);
+    assert_int_equal(strncmp(st.aside, "corrupt-", 8), 0);
+    assert_true(strlen(st.damage) > 0);
+    assert_int_equal(st.last_id, 0);
+    snprintf(aside, sizeof aside, "%s.%s", f->db, st.aside);
+    kept = read_bytes(aside, &kept_len);
+    assert_int_equal(kept_len, bad_len);
+    assert_memory_equal(kept, bad, bad_len);
+    insert_entries(db, 1);
+    cl_db_close(db);
+    free(bad);
+    free(kept);
+}
+
+/* Found damaged while running (SQLITE_CORRUPT from an insert): the same. */
+static void test_replace_damaged(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    char err[512] = "", aside[256];
+    sqlite3 *h;
+
+    insert_entries(db, 3);
+    assert_true(cl_db_is_damage(SQLITE_CORRUPT));
+    assert_true(cl_db_is_damage(SQLITE_CORRUPT_INDEX));
+    assert_true(cl_db_is_damage(SQLITE_NOTADB));
+    assert_false(cl_db_is_damage(SQLITE_FULL));
+    assert_false(cl_db_is_damage(SQLITE_BUSY));
+    assert_int_equal(cl_db_replace(db, CL_DB_DAMAGED, err, sizeof err), 0);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.corrupt, 1);
+    assert_int_equal(st.last_id, 0);
+    insert_entries(db, 1);
+    cl_db_close(db);
+    snprintf(aside, sizeof aside, "%s.%s", f->db, st.aside);
+    h = reader(aside);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 3);
+    sqlite3_close(h);
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 1);
+    sqlite3_close(h);
+}
+
+/* Damaged and without CentralLog's header: not ours to move. */
+static void test_damaged_foreign_file_untouched(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = NULL;
+    sqlite3 *h = NULL;
+    char err[512] = "";
+    size_t before_len, after_len;
+    char *before, *after;
+
+    assert_int_equal(sqlite3_open(f->db, &h), SQLITE_OK);
+
+    /* An SQLite file of someone else's (no application_id), then damaged. */
+    exec(h, "CREATE TABLE t (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < 2000) INSERT INTO t SELECT randomblob(100) FROM n;");
+    sqlite3_close(h);
+    damage_pages(f->db);
+    before = read_bytes(f->db, &before_len);
+    assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+    assert_null(db);
+    assert_true(strlen(err) > 0);
+    after = read_bytes(f->db, &after_len);
+    assert_int_equal(after_len, before_len);
+    assert_memory_equal(after, before, before_len);
+    free(before);
+    free(after);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_database_schema, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_deleted_database_replaced, make_fixture,
+                                        remove_fixture),
+        cmocka_unit_test_setup_teardown(test_deleted_wal_copied_back, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_damaged_database_moved_aside, make_fixture,
+                                        remove_fixture),
+        cmocka_unit_test_setup_teardown(test_replace_damaged, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_damaged_foreign_file_untouched, make_fixture,
+                                        remove_fixture),
         cmocka_unit_test_setup_teardown(test_insert_entries_and_rejects, make_fixture,
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_uncommitted_is_gone, make_fixture, remove_fixture),

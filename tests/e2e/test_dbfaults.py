@@ -1,0 +1,229 @@
+"""End-to-end: the database file deleted, damaged or bloated under the collector.
+
+Asserts:
+(1) Deleted: `rm centrallog.db centrallog.db-wal centrallog.db-shm` under a
+    running collector. The next entries are acknowledged and are in a new
+    database at the same path (exactly those, plus one entry of the
+    collector's own that says what happened and up to which id rows were
+    only in the removed file); stats db_reopens is 1 and db_errors 0; stderr
+    says so exactly once; a restart finds the same rows; the text log has
+    every entry, before and after.
+(2) Damaged at start: a database whose pages 2..N were overwritten with
+    garbage does not stop the collector: the file is renamed to
+    centrallog.db.corrupt-<UTC time> byte for byte as it was, a new database
+    holds the collector's notice plus the new entries (exact counts); stats
+    db_corrupt is 1 and db_corrupt_aside names the file; stderr says so once.
+    A damaged file that is not a CentralLog database is refused (exit 1) and
+    left untouched.
+(3) Damaged while running: the same garbage written over the database file
+    between two batches; the next insert meets SQLITE_CORRUPT, the file goes
+    aside untouched, and the batch that met it is acknowledged from the new
+    database (nothing queued is lost).
+(4) WAL growth: a reader (Python's sqlite3) holds a read transaction while
+    50,000 entries are ingested: the WAL grows past --wal-warn-size, stats
+    wal_over_warn_size is true and wal_warnings 1, stderr warns exactly once.
+    Once the reader lets go, the WAL is cut back to at most the keep size (a
+    quarter of --wal-warn-size), and stderr says it is back. (That the
+    checkpoint thread truncates it to zero is shown without a competing
+    writer in tests/unit/test_checkpoint.c.)
+"""
+
+import hashlib
+import os
+import random
+import sqlite3
+
+import cltest
+from cltest import check, eq, wait_for
+
+SUFFIXES = ("", "-wal", "-shm")
+
+
+def sha256_file(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def send_batch(c, prefix, n):
+    with c.connect() as k:
+        k.send([cltest.entry("%s %05d" % (prefix, i)) for i in range(n)])
+        ack = k.sync()
+    eq(ack["accepted"], n, "entries acknowledged (%s)" % prefix)
+
+
+def own_entries(c):
+    return c.query("SELECT msg, fields FROM entries WHERE app = 'centrallogd' ORDER BY id")
+
+
+def wait_own_entry(c, what):
+    return wait_for(lambda: own_entries(c), "the collector's entry about " + what, timeout=60)
+
+
+def damage_pages(path, seed):
+    """Overwrites pages 2..N with garbage, keeping page 1 (the header)."""
+    with open(path, "r+b") as f:
+        head = f.read(100)
+        page = int.from_bytes(head[16:18], "big")
+        page = 65536 if page == 1 else page
+        size = os.path.getsize(path)
+        check(size >= 4 * page, "a database of several pages to damage", size)
+        rnd = random.Random(seed)
+        f.seek(page)
+        f.write(bytes(rnd.getrandbits(8) for _ in range(size - page)))
+
+
+def asides(c):
+    d = os.path.dirname(c.db)
+    return sorted(n for n in os.listdir(d) if n.startswith("centrallog.db.corrupt-")
+                  and not n.endswith(("-wal", "-shm")))
+
+
+# ---------------------------------------------------------------- (1) deleted
+
+def test_db_deleted_under_collector():
+    with cltest.Collector() as c:
+        send_batch(c, "before", 100)
+        eq(c.stats()["db_reopens"], 0, "db_reopens before")
+        for s in SUFFIXES:
+            os.unlink(c.db + s)
+        send_batch(c, "after", 50)
+        # Acknowledged means committed: to the new file, not the removed one.
+        eq(c.msgs("WHERE app = 'e2e'"), ["after %05d" % i for i in range(50)],
+           "the new database holds exactly the entries sent after the deletion")
+        st = wait_for(lambda: (lambda s: s if s["db_reopens"] == 1 else None)(c.stats()),
+                      "stats db_reopens 1")
+        eq(st["db_errors"], 0, "db_errors")
+        own = wait_own_entry(c, "the deleted database")
+        eq(len(own), 1, "entries of the collector's own")
+        check("deleted or replaced" in own[0][0] and "up to 100" in own[0][0],
+              "the entry says what happened and what was lost", own[0][0])
+        send_batch(c, "later", 10)
+        c.stop()
+        eq(c.stderr().count("was deleted or replaced while in use"), 1,
+           "stderr says it once:\n" + c.stderr())
+        c.start()
+        eq(c.scalar("SELECT count(*) FROM entries WHERE app = 'e2e'"), 60, "rows after a restart")
+        eq(c.scalar("SELECT count(*) FROM entries"), 61, "all rows after a restart")
+        text = [m for m in c.text_msgs() if not m.startswith("the database")]
+        eq(text, ["before %05d" % i for i in range(100)] + ["after %05d" % i for i in range(50)]
+           + ["later %05d" % i for i in range(10)], "the text log has every entry")
+        eq(c.stats()["db_reopens"], 0, "a fresh process starts counting at 0")
+        c.stop()
+
+
+# ---------------------------------------------------------------- (2) damaged at start
+
+def test_db_damaged_at_start():
+    with cltest.Collector() as c:
+        send_batch(c, "old", 3000)
+        c.stop()
+        check(not os.path.exists(c.db + "-wal"), "a clean stop leaves no WAL")
+        damage_pages(c.db, 1)
+        bad = sha256_file(c.db)
+        c.start()
+        st = c.stats()
+        eq(st["db_corrupt"], 1, "stats db_corrupt")
+        names = asides(c)
+        eq(len(names), 1, "one renamed file (%s)" % names)
+        eq(st["db_corrupt_aside"], names[0][len("centrallog.db."):], "stats db_corrupt_aside")
+        eq(sha256_file(os.path.join(c.dir, names[0])), bad, "the damaged file is kept as it was")
+        own = wait_own_entry(c, "the damaged database")
+        check("damaged" in own[0][0] and names[0] in own[0][0], "the entry names the file",
+              own[0][0])
+        send_batch(c, "new", 30)
+        eq(c.scalar("SELECT count(*) FROM entries"), 31, "the notice plus the new entries")
+        eq(c.msgs("WHERE app = 'e2e'"), ["new %05d" % i for i in range(30)], "the new entries")
+        eq(c.query("PRAGMA integrity_check"), [("ok",)], "the new database is sound")
+        c.stop()
+        eq(c.stderr().count("is damaged"), 1, "stderr says it once:\n" + c.stderr())
+        eq(sha256_file(os.path.join(c.dir, names[0])), bad, "still as it was after the stop")
+
+
+def test_damaged_foreign_file_refused():
+    with cltest.Collector(start=False) as c:
+        os.makedirs(c.dir)
+        junk = bytes(random.Random(2).getrandbits(8) for _ in range(64 * 1024))
+        with open(c.db, "wb") as f:
+            f.write(junk)
+        rc, _, err = cltest.run_daemon(["--data-dir", c.dir, "--address", c.sock, "--quiet"])
+        eq(rc, 1, "exit status; stderr: " + err)
+        check("not recognisably a CentralLog database" in err, "stderr says why", err)
+        with open(c.db, "rb") as f:
+            eq(f.read() == junk, True, "the file is untouched")
+        eq(asides(c), [], "nothing renamed")
+
+
+# ---------------------------------------------------------------- (3) damaged while running
+
+def test_db_damaged_while_running():
+    # A tiny WAL limit makes the collector truncate its WAL as soon as it is
+    # idle, so every page is in the database file (and SQLite rereads them
+    # from there) before the garbage is written.
+    with cltest.Collector("--wal-warn-size", "64K", "--fts", "off") as c:
+        send_batch(c, "old", 3000)
+        wait_for(lambda: (lambda s: s["wal_truncations"] >= 1 and s["wal_size"] == 0)(c.stats()),
+                 "the WAL to be checkpointed and truncated", timeout=60)
+        damage_pages(c.db, 3)
+        bad = sha256_file(c.db)
+        send_batch(c, "new", 50)
+        st = wait_for(lambda: (lambda s: s if s["db_corrupt"] == 1 else None)(c.stats()),
+                      "stats db_corrupt 1")
+        names = asides(c)
+        eq(len(names), 1, "one renamed file (%s)" % names)
+        eq(st["db_corrupt_aside"], names[0][len("centrallog.db."):], "stats db_corrupt_aside")
+        eq(sha256_file(os.path.join(c.dir, names[0])), bad, "the damaged file is kept as it was")
+        wait_own_entry(c, "the damaged database")
+        eq(c.msgs("WHERE app = 'e2e'"), ["new %05d" % i for i in range(50)],
+           "the batch that met the damage is in the new database")
+        eq(c.scalar("SELECT count(*) FROM entries"), 51, "plus the notice")
+        c.stop()
+        eq(c.stderr().count("is damaged"), 1, "stderr says it once:\n" + c.stderr())
+
+
+# ---------------------------------------------------------------- (4) WAL growth
+
+WARN = 8 * 1024 * 1024
+KEEP = WARN // 4
+
+
+def test_wal_growth_bounded():
+    with cltest.Collector("--wal-warn-size", "8M", *cltest.NO_RATE_LIMIT) as c:
+        send_batch(c, "first", 10)
+        reader = sqlite3.connect("file:%s?mode=ro" % c.db, uri=True, isolation_level=None)
+        try:
+            reader.execute("BEGIN")
+            eq(reader.execute("SELECT count(*) FROM entries").fetchone()[0], 10, "reader's view")
+            pad = "x" * 200
+            with c.connect() as k:
+                for r in range(10):
+                    k.send([cltest.entry("bulk %05d %s" % (r * 5000 + i, pad))
+                            for i in range(5000)])
+                    k.sync()
+            st = wait_for(lambda: (lambda s: s if s["wal_over_warn_size"] else None)(c.stats()),
+                          "stats wal_over_warn_size", timeout=60)
+            eq(st["wal_warnings"], 1, "wal_warnings")
+            check(os.path.getsize(c.db + "-wal") > WARN, "the WAL is past the warning size",
+                  os.path.getsize(c.db + "-wal"))
+            eq(reader.execute("SELECT count(*) FROM entries").fetchone()[0], 10,
+               "the reader still sees its snapshot")
+            wait_for(lambda: "has grown to" in c.stderr(), "the warning on stderr", timeout=10)
+        finally:
+            reader.close()
+        # Cut back either by the checkpoint thread (TRUNCATE, once idle) or,
+        # if the writer restarts the WAL first, by journal_size_limit; the
+        # thread truncates whatever is still above KEEP once idle.
+        st = wait_for(lambda: (lambda s: s if not s["wal_over_warn_size"] and
+                               os.path.getsize(c.db + "-wal") <= KEEP else None)(c.stats()),
+                      "the WAL to be cut back once the reader let go", timeout=60)
+        eq(st["wal_warnings"], 1, "wal_warnings")
+        check(st["wal_peak"] > WARN, "stats wal_peak", st["wal_peak"])
+        wait_for(lambda: "is back to" in c.stderr(), "the all-clear on stderr", timeout=10)
+        eq(c.scalar("SELECT count(*) FROM entries"), 50010, "every entry stored")
+        c.stop()
+        eq(c.stderr().count("has grown to"), 1, "warned once:\n" + c.stderr())
+
+
+if __name__ == "__main__":
+    cltest.main("test_dbfaults", [test_db_deleted_under_collector, test_db_damaged_at_start,
+                                  test_damaged_foreign_file_refused,
+                                  test_db_damaged_while_running, test_wal_growth_bounded])
