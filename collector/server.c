@@ -605,6 +605,7 @@ static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
         return;
     cl_validate_line(&srv->val, line, strlen(line), cl_now_us(), &srv->self, &res);
     if (res.kind == CL_LINE_ENTRY) {
+        res.rec->own = 1;
         cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
         queue_record(srv, NULL, res.rec);
     } else {
