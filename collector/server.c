@@ -63,7 +63,8 @@ typedef struct counters {
 /* What the last notices said, so that each change is reported once. */
 typedef struct notice_state {
     uint64_t db_errors, log_errors, log_reopens, log_repaired, log_lines;
-    int migration_said;
+    uint64_t log_rotate_errors;
+    int migration_said, rotate_fallback_said;
     int db_failing, log_failing;
     int64_t db_said_us, log_said_us;
 } notice_state;
@@ -276,9 +277,13 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "log_errors", (double)ws.text.errors);
     cJSON_AddNumberToObject(o, "log_lost_lines", (double)ws.text.lost_lines);
     cJSON_AddStringToObject(o, "log_last_error",
-                            ws.text.last_errno ? strerror(ws.text.last_errno) : "");
+                            ws.text.last_error[0]  ? ws.text.last_error
+                            : ws.text.last_errno ? strerror(ws.text.last_errno)
+                                                 : "");
     cJSON_AddNumberToObject(o, "log_reopens", (double)ws.text.reopens);
     cJSON_AddNumberToObject(o, "log_repaired_bytes", (double)ws.text.repaired_bytes);
+    cJSON_AddNumberToObject(o, "log_rotate_fallbacks", (double)ws.text.rotate_fallbacks);
+    cJSON_AddNumberToObject(o, "log_rotate_errors", (double)ws.text.rotate_errors);
     cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
     cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
     s = cJSON_PrintUnformatted(o);
@@ -674,12 +679,26 @@ static void check_notices(cl_server *srv)
             srv->log_path);
         ns->log_reopens = ws.text.reopens;
     }
+    if (ws.text.rotate_fallbacks > 0 && !ns->rotate_fallback_said) {
+        say(srv, "rotating the text log: %s", ws.text.rotate_note);
+        ns->rotate_fallback_said = 1;
+    }
+    if (ws.text.rotate_errors > ns->log_rotate_errors) {
+        /* At most once a minute: a failed rotation is retried that seldom. */
+        say(srv,
+            "cannot rotate the text log %s (%s); no line is lost: lines go on into the same "
+            "file, and rotation is tried again in a minute",
+            srv->log_path,
+            ws.text.rotate_errno == EEXIST ? ws.text.rotate_note : strerror(ws.text.rotate_errno));
+        ns->log_rotate_errors = ws.text.rotate_errors;
+    }
     if (ws.text.errors > ns->log_errors) {
         if (!ns->log_failing || now - ns->log_said_us >= NOTICE_REPEAT_US) {
             say(srv,
                 "cannot write the text log %s (%s); %llu line(s) lost so far, retrying every "
                 "second; the database keeps going",
-                srv->log_path, strerror(ws.text.last_errno),
+                srv->log_path,
+                ws.text.last_error[0] ? ws.text.last_error : strerror(ws.text.last_errno),
                 (unsigned long long)ws.text.lost_lines);
             ns->log_said_us = now;
         }

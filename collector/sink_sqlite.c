@@ -7,6 +7,8 @@
  */
 #include "sink_sqlite.h"
 
+#include "fsutil.h"
+
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,6 +189,12 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
     *out = NULL;
     if (db == NULL) {
         snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    /* Before SQLite opens anything: no planted link, FIFO or device in place
+     * of the database or its -wal/-shm/-journal (fsutil.h). */
+    if (cl_db_path_check(path, err, errlen) != 0) {
+        free(db);
         return -1;
     }
     /* Allocation statistics take a global mutex on every malloc; we never
