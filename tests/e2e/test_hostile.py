@@ -104,8 +104,7 @@ def test_corpus():
                 rows = c.query_raw("SELECT fields FROM entries WHERE msg = ?",
                                    (json.loads(data.decode())["msg"],))
                 eq(rows, [(m.group(1),)], "fields of %s stored byte-for-byte" % name)
-        with open(c.log, "rb") as f:
-            raw_lines = f.read().split(b"\n")
+        raw_lines = cltest.read_text_file(c.log).split(b"\n")
         eq(raw_lines[-1], b"", "text file ends with a newline")
         eq(len(raw_lines) - 1, len(want_msgs), "one text line per stored entry")
         for i, rl in enumerate(raw_lines[:-1]):
@@ -150,8 +149,7 @@ def test_forging_every_text_field():
             eq((ack["accepted"], ack["rejected"]), (len(entries), len(refused)), fmt + " ack")
             eq([r[0] for r in c.rejects()], ["bad_value"] * len(refused),
                "control characters where the schema forbids them")
-            with open(c.log, "rb") as f:
-                raw = f.read().split(b"\n")
+            raw = cltest.read_text_file(c.log).split(b"\n")
             eq(raw[-1], b"", "ends with a newline")
             eq(len(raw) - 1, len(entries), "%s: one line per entry" % fmt)
             for i, rl in enumerate(raw[:-1]):
