@@ -52,14 +52,21 @@ def good(tag):
     return cltest.line({"app": "hostile", "level": "info", "msg": "good " + tag})
 
 
+def unsafe_cp(cp):
+    """common/unsafe.h: what never reaches a text line raw (controls, line
+    separators, bidi controls, zero-width characters, U+FEFF)."""
+    return (cp < 0x20 or 0x7F <= cp <= 0x9F or cp == 0x061C or 0x200B <= cp <= 0x200F
+            or 0x2028 <= cp <= 0x202E or 0x2060 <= cp <= 0x2064 or 0x2066 <= cp <= 0x2069
+            or cp == 0xFEFF)
+
+
 def assert_clean(raw_line, what):
     for i, b in enumerate(raw_line):
         check(b >= 0x20 and b != 0x7F, "%s: raw control byte 0x%02x at %d" % (what, b, i),
               raw_line[:200])
     s = raw_line.decode("utf-8")
     for ch in s:
-        check(not (0x80 <= ord(ch) <= 0x9F) and ch not in "\u2028\u2029",
-              "%s: raw U+%04X" % (what, ord(ch)), raw_line[:200])
+        check(not unsafe_cp(ord(ch)), "%s: raw U+%04X" % (what, ord(ch)), raw_line[:200])
     eq(len(s.splitlines()), 1, what + ": str.splitlines() count")
 
 
