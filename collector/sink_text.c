@@ -190,7 +190,8 @@ static int open_file(cl_text_sink *t)
         if (ours == 0)
             errno = EEXIST;
         goto fail;
-    } else if (repair_tail(t, fd, &size) != 0) {
+    } else if (repair_tail(t, fd, &size) != 0 || (size == 0 && write_marker(t, fd, &size) != 0)) {
+        /* (Emptied by the repair: only a torn marker was there.) */
         goto fail;
     }
     t->fd = fd;

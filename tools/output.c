@@ -54,6 +54,7 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
     o->f = f;
     o->fmt = fmt;
     o->utc = utc;
+    o->collector_uid = -1;
     /* Colour only means something in the text formats. */
     o->color = color && (fmt == CLI_FMT_SHORT || fmt == CLI_FMT_SHORT_ISO || fmt == CLI_FMT_CAT);
 }
@@ -92,6 +93,14 @@ static void text_pid(cli_buf *b, const cli_entry *e)
         cli_buf_printf(b, "[%" PRId64 "]", kernel);
 }
 
+/* Whether e is one of the collector's own entries (see collector_uid). */
+static int own_entry(const cli_output *o, const cli_entry *e)
+{
+    return o->collector_uid >= 0 && e->app.n == 11 && memcmp(e->app.p, "centrallogd", 11) == 0 &&
+           e->has_pid && e->peer.has_pid && e->pid == e->peer.pid && e->peer.has_uid &&
+           e->peer.uid == o->collector_uid;
+}
+
 static void text_line(cli_output *o, const cli_entry *e)
 {
     cli_buf *b = &o->buf;
@@ -111,8 +120,12 @@ static void text_line(cli_output *o, const cli_entry *e)
         else
             cli_buf_putc(b, '-');
         cli_buf_putc(b, ' ');
-        cli_esc_name(b, e->app.p, e->app.n);
-        text_pid(b, e);
+        if (own_entry(o, e)) {
+            cli_buf_puts(b, "[centrallogd]");
+        } else {
+            cli_esc_name(b, e->app.p, e->app.n);
+            text_pid(b, e);
+        }
         cli_buf_printf(b, " %s: ", cli_level_upper(e->level));
     }
     cli_esc_text(b, e->msg.p, e->msg.n);

@@ -239,6 +239,11 @@ def test_forged_lines():
         for i in (0, 1, 2):
             eq(cli_lines[i].split(" ", 1)[1][:120], lines[i].split(" ", 1)[1][:120],
                "CLI line %d after the timestamp" % i)
+        # ... and marks the collector's own report as the text file does.
+        real = [x for x in cli_lines if "rate limit: suppressed 3 entries from flood" in x]
+        eq(len(real), 1, "the report in the CLI")
+        check(" [centrallogd] WARNING: " in real[0], "the CLI marks it as the collector's", real)
+        check(" [centrallogd]" not in cli_lines[2], "but not the forgery", cli_lines[2])
 
 
 if __name__ == "__main__":
