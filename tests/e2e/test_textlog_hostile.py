@@ -11,7 +11,8 @@ Asserts:
   they were: notes.txt (whose last line has no newline), an SQLite database,
   a symbolic link to a victim's file planted in a sticky world-writable log
   directory; a world-writable directory without the sticky bit is refused.
-  The database path is checked the same way (a FIFO as --db is refused).
+  The database path is checked the same way: a FIFO as --db is refused, and so
+  is a link planted in a shared directory as the database or its -wal.
 - Rotation in a sticky log directory where another user owns centrallog.log.1
   (root only: the collector runs as nobody, the squatter is uid 65533):
   rotation goes on under centrallog.log.1~1, log_rotate_fallbacks counts it,
@@ -148,6 +149,28 @@ def test_planted_link_and_open_directory():
         os.makedirs(c.dir)
         os.mkfifo(c.db)
         start_fails(c, "FIFO", "not a database file")
+
+    # The database path: a link planted in a shared directory is not followed.
+    with cltest.Collector(start=False) as c:
+        os.makedirs(c.dir)
+        victim = os.path.join(c.tmp, "victim.db")
+        con = sqlite3.connect(victim)
+        con.execute("CREATE TABLE precious (x)")
+        con.commit()
+        con.close()
+        before = digest(victim)
+        shared = os.path.join(c.tmp, "shared")
+        os.mkdir(shared)
+        os.chmod(shared, 0o1777)
+        c.db = os.path.join(shared, "centrallog.db")
+        os.symlink(victim, c.db + "-wal")
+        c.flags = ["--db", c.db]
+        start_fails(c, "symbolic link")
+        eq(digest(victim), before, "the victim's database byte for byte")
+        os.unlink(c.db + "-wal")
+        os.symlink(victim, c.db)
+        start_fails(c, "symbolic link")
+        eq(digest(victim), before, "the victim's database byte for byte")
 
 
 # ---------------------------------------------------------------- rotation
