@@ -277,9 +277,9 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "log_errors", (double)ws.text.errors);
     cJSON_AddNumberToObject(o, "log_lost_lines", (double)ws.text.lost_lines);
     cJSON_AddStringToObject(o, "log_last_error",
-                            ws.text.last_error[0]  ? ws.text.last_error
-                            : ws.text.last_errno ? strerror(ws.text.last_errno)
-                                                 : "");
+                            ws.text.last_error[0] ? ws.text.last_error
+                            : ws.text.last_errno  ? strerror(ws.text.last_errno)
+                                                  : "");
     cJSON_AddNumberToObject(o, "log_reopens", (double)ws.text.reopens);
     cJSON_AddNumberToObject(o, "log_repaired_bytes", (double)ws.text.repaired_bytes);
     cJSON_AddNumberToObject(o, "log_rotate_fallbacks", (double)ws.text.rotate_fallbacks);

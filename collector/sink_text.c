@@ -104,8 +104,8 @@ static int is_ours(cl_text_sink *t, int fd)
                  t->path);
     else
         snprintf(why, sizeof why,
-                 "%s exists and was not created by centrallogd (its first line is not \""
-                 MARK_TEXT "\"): refusing to append to or repair another file; move it aside or "
+                 "%s exists and was not created by centrallogd (its first line is not \"" MARK_TEXT
+                 "\"): refusing to append to or repair another file; move it aside or "
                  "choose another --log-file",
                  t->path);
     refuse(t, why);
@@ -197,7 +197,7 @@ static int open_file(cl_text_sink *t)
     t->fd = fd;
     t->size = size;
     return 0;
-fail: {
+fail : {
     int e = errno;
 
     close(fd);

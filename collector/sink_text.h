@@ -23,14 +23,14 @@ typedef struct cl_text_stats {
     uint64_t errors;     /* failed writes/opens */
     uint64_t lost_lines; /* lines that could not be written */
     uint64_t file_size;
-    uint64_t repaired_bytes; /* torn tail cut off when opening (after a crash) */
-    uint64_t reopens;        /* the file was removed or renamed under us */
+    uint64_t repaired_bytes;   /* torn tail cut off when opening (after a crash) */
+    uint64_t reopens;          /* the file was removed or renamed under us */
     uint64_t rotate_fallbacks; /* rotations that used a fallback name (squatted .N) */
     uint64_t rotate_errors;    /* rotations that could not be done (lines kept) */
     int last_errno;
-    int rotate_errno;        /* why the last rotation failed */
-    char last_error[1024];   /* a refusal explained (foreign file, FIFO, link); "" otherwise */
-    char rotate_note[1024];  /* the first squatted name and its fallback, or why rotation failed */
+    int rotate_errno;       /* why the last rotation failed */
+    char last_error[1024];  /* a refusal explained (foreign file, FIFO, link); "" otherwise */
+    char rotate_note[1024]; /* the first squatted name and its fallback, or why rotation failed */
 } cl_text_stats;
 
 /* Opens (creating with mode 0640, and the directory with 0750) for append.

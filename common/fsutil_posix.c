@@ -125,13 +125,13 @@ int cl_dir_check(const char *path, int *shared, char *why, size_t whylen)
 
 static const char *kind_of(mode_t m)
 {
-    return S_ISFIFO(m)  ? "a FIFO (named pipe)"
-           : S_ISCHR(m) ? "a character device"
-           : S_ISBLK(m) ? "a block device"
-           : S_ISDIR(m) ? "a directory"
+    return S_ISFIFO(m)   ? "a FIFO (named pipe)"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISDIR(m)  ? "a directory"
            : S_ISSOCK(m) ? "a socket"
-           : S_ISLNK(m) ? "a symbolic link"
-                        : "not a regular file";
+           : S_ISLNK(m)  ? "a symbolic link"
+                         : "not a regular file";
 }
 
 int cl_open_log(const char *path, int nofollow, char *why, size_t whylen)

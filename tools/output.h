@@ -75,7 +75,7 @@ typedef struct cli_output {
      * text file. Nobody else can log as that user and PID - except that user,
      * who could as well write the database directly. */
     long long collector_uid;
-    cli_buf buf;  /* pending output */
+    cli_buf buf; /* pending output */
     FILE *f;
 } cli_output;
 

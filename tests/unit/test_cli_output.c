@@ -111,9 +111,10 @@ static void test_text_trust_marks(void **state)
     e.host = S("h 1");
     e.has_pid = 1;
     e.pid = 7;
-    render(CLI_FMT_SHORT_ISO, 0, &e, 1,
-           "2026-11-27T10:15:02.000000Z h\\x201 sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20root[7,peer=99] "
-           "INFO: hi\n");
+    render(
+        CLI_FMT_SHORT_ISO, 0, &e, 1,
+        "2026-11-27T10:15:02.000000Z h\\x201 sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20root[7,peer=99] "
+        "INFO: hi\n");
     /* The collector's own: app centrallogd, its PID claimed and vouched for,
      * from the database owner's user. */
     e.app = S("centrallogd");
@@ -126,8 +127,9 @@ static void test_text_trust_marks(void **state)
     cli_output_entry(&o, &e);
     e.peer.uid = 1001; /* another user claiming the name and PID */
     cli_output_entry(&o, &e);
-    assert_string_equal(cli_buf_cstr(&o.buf), "2026-11-27T10:15:02.000000Z h [centrallogd] INFO: hi\n"
-                                              "2026-11-27T10:15:02.000000Z h centrallogd[99] INFO: hi\n");
+    assert_string_equal(cli_buf_cstr(&o.buf),
+                        "2026-11-27T10:15:02.000000Z h [centrallogd] INFO: hi\n"
+                        "2026-11-27T10:15:02.000000Z h centrallogd[99] INFO: hi\n");
     cli_output_free(&o);
 }
 
@@ -267,11 +269,10 @@ static void test_color_wanted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_formats),
-        cmocka_unit_test(test_text_trust_marks), cmocka_unit_test(test_color),
-        cmocka_unit_test(test_json_formats), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_windows_peer), cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_color_wanted),
+        cmocka_unit_test(test_text_formats), cmocka_unit_test(test_text_trust_marks),
+        cmocka_unit_test(test_color),        cmocka_unit_test(test_json_formats),
+        cmocka_unit_test(test_csv),          cmocka_unit_test(test_windows_peer),
+        cmocka_unit_test(test_parse),        cmocka_unit_test(test_color_wanted),
     };
 
     setenv("TZ", "UTC0", 1);

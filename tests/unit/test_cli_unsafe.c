@@ -111,19 +111,18 @@ static void test_classes(void **state)
     static const unsigned unsafe[] = { 0x00,   0x1F,   0x7F,   0x80,   0x9F,   0x061C, 0x200B,
                                        0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029, 0x202A,
                                        0x202E, 0x2060, 0x2064, 0x2066, 0x2069, 0xFEFF };
-    static const unsigned safe[] = { 0x20,   0x7E,   0xA0,   0x061B, 0x061D, 0x200A, 0x2010,
-                                     0x2027, 0x202F, 0x205F, 0x2065, 0x206A, 0xFEFE, 0xFF00,
-                                     0x1F600 };
+    static const unsigned safe[] = { 0x20,   0x7E,   0xA0,   0x061B, 0x061D, 0x200A, 0x2010, 0x2027,
+                                     0x202F, 0x205F, 0x2065, 0x206A, 0xFEFE, 0xFF00, 0x1F600 };
 
     (void)state;
     for (size_t i = 0; i < sizeof unsafe / sizeof unsafe[0]; i++)
         assert_true(cl_cp_unsafe(unsafe[i]));
     for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
         assert_false(cl_cp_unsafe(safe[i]));
-    assert_true(cl_name_byte_unsafe(' ') && cl_name_byte_unsafe('[') &&
-                cl_name_byte_unsafe(']') && cl_name_byte_unsafe(':'));
-    assert_false(cl_name_byte_unsafe('-') || cl_name_byte_unsafe('.') ||
-                 cl_name_byte_unsafe('_') || cl_name_byte_unsafe('/'));
+    assert_true(cl_name_byte_unsafe(' ') && cl_name_byte_unsafe('[') && cl_name_byte_unsafe(']') &&
+                cl_name_byte_unsafe(':'));
+    assert_false(cl_name_byte_unsafe('-') || cl_name_byte_unsafe('.') || cl_name_byte_unsafe('_') ||
+                 cl_name_byte_unsafe('/'));
 }
 
 int main(void)

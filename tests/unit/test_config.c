@@ -286,14 +286,14 @@ static void test_paths(void **state)
     /* The text log is a regular file: devices and pipes are refused at once,
      * with the way to watch entries instead; nor may it be the database. */
     assert_error("--log-file /dev/stdout",
-                 load(&cfg, err, sizeof err, "--log-file", "/dev/stdout", NULL), err,
-                 "/dev/stdout", "centrallog tail");
+                 load(&cfg, err, sizeof err, "--log-file", "/dev/stdout", NULL), err, "/dev/stdout",
+                 "centrallog tail");
     assert_error("--log-file /proc/self/fd/1",
                  load(&cfg, err, sizeof err, "--log-file", "/proc/self/fd/1", NULL), err,
                  "not a device or pipe", NULL);
     assert_error("--log-file = --db",
-                 load(&cfg, err, sizeof err, "--db", "/x/c.db", "--log-file", "/x/c.db", NULL),
-                 err, "same file", NULL);
+                 load(&cfg, err, sizeof err, "--db", "/x/c.db", "--log-file", "/x/c.db", NULL), err,
+                 "same file", NULL);
 }
 
 static void test_address_sources(void **state)

@@ -522,7 +522,8 @@ static void test_sink_appends_to_existing(void **state)
     append(t, 0, 0);
     assert_int_equal(cl_text_flush(t), 0);
     cl_text_close(t);
-    assert_marked_file(base, "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
+    assert_marked_file(base,
+                       "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
     rot(base, 1, p, sizeof p);
     assert_missing(p);
 }

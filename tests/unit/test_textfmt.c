@@ -150,7 +150,9 @@ static void test_escape(void **state)
         { "\xe2\x81\xa5\xef\xbb\xbe", 6, "\xe2\x81\xa5\xef\xbb\xbe" },
         /* Bidi controls, zero-width characters and the BOM (unsafe.h). */
         { "\xe2\x80\xaa\xe2\x80\xae", 6, "\\u202a\\u202e" },
-        { "a\xe2\x81\xa6" "b\xe2\x81\xa9", 8, "a\\u2066b\\u2069" },
+        { "a\xe2\x81\xa6"
+          "b\xe2\x81\xa9",
+          8, "a\\u2066b\\u2069" },
         { "\xe2\x80\x8b\xe2\x80\x8f", 6, "\\u200b\\u200f" },
         { "\xe2\x81\xa0\xe2\x81\xa4", 6, "\\u2060\\u2064" },
         { "\xef\xbb\xbfx", 4, "\\ufeffx" },
@@ -318,11 +320,12 @@ static void test_plain_pid_source(void **state)
 static void test_plain_forged_names(void **state)
 {
     (void)state;
-    assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"sshd[1] CRITICAL: root login\","
-                   "\"host\":\"h\",\"msg\":\"m\"}",
-                   &NO_PEER, CL_TEXT_PLAIN,
-                   "1970-01-01T00:00:00.000000Z h sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20root\\x20login "
-                   "INFO: m\n");
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"sshd[1] CRITICAL: root login\","
+        "\"host\":\"h\",\"msg\":\"m\"}",
+        &NO_PEER, CL_TEXT_PLAIN,
+        "1970-01-01T00:00:00.000000Z h sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20root\\x20login "
+        "INFO: m\n");
     assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"a\",\"host\":\"web-01 b[2]:\","
                    "\"msg\":\"m\"}",
                    &NO_PEER, CL_TEXT_PLAIN,
