@@ -609,6 +609,27 @@ static const char *option_value(int argc, char **argv, int *i, const char *arg, 
     return (*i + 1 < argc) ? argv[++*i] : NULL;
 }
 
+/* The text log is a file the collector creates, marks and rotates; a device
+ * (/dev/stdout into a pipe whose reader stops) could stall the writer. The
+ * sinks check again at every open; this says it at once, and why. */
+static enum cl_config_result check_paths(const cl_config *c, char *err, size_t errlen)
+{
+    if (strncmp(c->log_file, "/dev/", 5) == 0 || strncmp(c->log_file, "/proc/", 6) == 0) {
+        snprintf(err, errlen,
+                 "--log-file %s: the text log must be a regular file that centrallogd creates "
+                 "and rotates, not a device or pipe (a stalled reader would stop the "
+                 "collector); to watch entries as they arrive use `centrallog tail` or "
+                 "`tail -F` on the log file",
+                 c->log_file);
+        return CL_CONFIG_ERROR;
+    }
+    if (strcmp(c->log_file, c->db) == 0) {
+        snprintf(err, errlen, "--log-file and --db name the same file (%s)", c->db);
+        return CL_CONFIG_ERROR;
+    }
+    return CL_CONFIG_OK;
+}
+
 static enum cl_config_result load_all(cl_config *c, int argc, char **argv, char *err, size_t errlen)
 {
     pending p;
@@ -679,7 +700,7 @@ static enum cl_config_result load_all(cl_config *c, int argc, char **argv, char 
         snprintf(err, errlen, "--data-dir: path too long");
         return CL_CONFIG_ERROR;
     }
-    return CL_CONFIG_OK;
+    return check_paths(c, err, errlen);
 }
 
 /* The last --data-dir of the command line, if any, into c. */

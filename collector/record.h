@@ -66,6 +66,9 @@ typedef struct cl_record {
      * formats it itself). Owned by the record. */
     char *rendered;
     size_t rendered_len;
+    /* The collector's own entry (a rate-limit report), marked as such in the
+     * text file so that no producer's line can pass for one. */
+    int own;
     union {
         cl_entry_fields e;
         cl_reject_fields r;

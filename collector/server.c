@@ -82,7 +82,8 @@ typedef struct stats_key {
 /* What the last notices said, so that each change is reported once. */
 typedef struct notice_state {
     uint64_t db_errors, log_errors, log_reopens, log_repaired, log_lines;
-    int migration_said;
+    uint64_t log_rotate_errors;
+    int migration_said, rotate_fallback_said;
     int db_failing, log_failing;
     int64_t db_said_us, log_said_us;
     uint64_t db_reopens, db_corrupt, wal_warnings; /* events already reported */
@@ -334,7 +335,9 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "log_errors", (double)ws.text.errors);
     cJSON_AddNumberToObject(o, "log_lost_lines", (double)ws.text.lost_lines);
     cJSON_AddStringToObject(o, "log_last_error",
-                            ws.text.last_errno ? strerror(ws.text.last_errno) : "");
+                            ws.text.last_error[0] ? ws.text.last_error
+                            : ws.text.last_errno  ? strerror(ws.text.last_errno)
+                                                  : "");
     cJSON_AddNumberToObject(o, "log_reopens", (double)ws.text.reopens);
     cJSON_AddNumberToObject(o, "log_repaired_bytes", (double)ws.text.repaired_bytes);
     cJSON_AddNumberToObject(o, "db_reopens", (double)ws.db.reopens);
@@ -346,6 +349,8 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddBoolToObject(o, "wal_over_warn_size", ws.wal.over);
     cJSON_AddNumberToObject(o, "wal_warnings", (double)ws.wal.warnings);
     cJSON_AddNumberToObject(o, "wal_truncations", (double)ws.wal.truncations);
+    cJSON_AddNumberToObject(o, "log_rotate_fallbacks", (double)ws.text.rotate_fallbacks);
+    cJSON_AddNumberToObject(o, "log_rotate_errors", (double)ws.text.rotate_errors);
     cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
     cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
     s = cJSON_PrintUnformatted(o);
@@ -820,6 +825,7 @@ static void store_own(cl_server *srv, cJSON *o)
         return;
     cl_validate_line(&srv->val, line, strlen(line), cl_now_us(), &srv->self, &res);
     if (res.kind == CL_LINE_ENTRY) {
+        res.rec->own = 1;
         cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
         queue_record(srv, NULL, res.rec);
     } else {
@@ -888,12 +894,26 @@ static void check_notices(cl_server *srv)
             srv->log_path);
         ns->log_reopens = ws.text.reopens;
     }
+    if (ws.text.rotate_fallbacks > 0 && !ns->rotate_fallback_said) {
+        say(srv, "rotating the text log: %s", ws.text.rotate_note);
+        ns->rotate_fallback_said = 1;
+    }
+    if (ws.text.rotate_errors > ns->log_rotate_errors) {
+        /* At most once a minute: a failed rotation is retried that seldom. */
+        say(srv,
+            "cannot rotate the text log %s (%s); no line is lost: lines go on into the same "
+            "file, and rotation is tried again in a minute",
+            srv->log_path,
+            ws.text.rotate_errno == EEXIST ? ws.text.rotate_note : strerror(ws.text.rotate_errno));
+        ns->log_rotate_errors = ws.text.rotate_errors;
+    }
     if (ws.text.errors > ns->log_errors) {
         if (!ns->log_failing || now - ns->log_said_us >= NOTICE_REPEAT_US) {
             say(srv,
                 "cannot write the text log %s (%s); %llu line(s) lost so far, retrying every "
                 "second; the database keeps going",
-                srv->log_path, strerror(ws.text.last_errno),
+                srv->log_path,
+                ws.text.last_error[0] ? ws.text.last_error : strerror(ws.text.last_errno),
                 (unsigned long long)ws.text.lost_lines);
             ns->log_said_us = now;
         }
@@ -913,8 +933,6 @@ static void check_notices(cl_server *srv)
 static void db_event_entry(cl_server *srv, const char *event, const char *msg, cJSON *fields)
 {
     cJSON *o = cJSON_CreateObject();
-    cl_line_result res;
-    char *line;
 
     cJSON_AddStringToObject(o, "app", "centrallogd");
     cJSON_AddStringToObject(o, "level", "error");
@@ -923,21 +941,8 @@ static void db_event_entry(cl_server *srv, const char *event, const char *msg, c
     cJSON_AddStringToObject(fields, "event", event);
     cJSON_AddStringToObject(fields, "db_path", srv->db_path);
     cJSON_AddItemToObject(o, "fields", fields);
-    line = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (line == NULL)
-        return;
-    cl_validate_line(&srv->val, line, strlen(line), cl_now_us(), &srv->self, &res);
-    if (res.kind == CL_LINE_ENTRY) {
-        cl_text_prerender(res.rec, srv->cfg.writer.text.format, &srv->scratch, &srv->scratch_cap);
-        queue_record(srv, NULL, res.rec);
-        flush_chain(srv);
-    } else {
-        cl_record_free(res.rec);
-        cJSON_Delete(res.op);
-        free(res.op_id);
-    }
-    free(line);
+    store_own(srv, o);
+    flush_chain(srv);
 }
 
 static void db_notice(cl_server *srv, const char *msg)

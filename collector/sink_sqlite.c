@@ -287,6 +287,11 @@ static int connect_db(cl_db *db, char *err, size_t errlen)
     db->open_rc = SQLITE_OK;
     db->schema_version = 0;
     db->wal_pages = 0;
+    /* Before SQLite opens anything (at start and at every reopen): no
+     * planted link, FIFO or device in place of the database or its
+     * -wal/-shm/-journal (fsutil.h). */
+    if (cl_db_path_check(db->path, err, errlen) != 0)
+        return CONNECT_FAILED;
     /* Allocation statistics take a global mutex on every malloc; we never
      * read them. Fails harmlessly if SQLite is already initialised. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);

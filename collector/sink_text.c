@@ -12,6 +12,15 @@
  * the file cuts such a tail off before appending. And because a file that
  * was deleted or renamed under us would swallow every later line unseen,
  * each flush first checks that the path still names the file we hold open.
+ *
+ * Cutting is only ever done to a file of ours. The collector starts every
+ * file it creates with a marker line ("# centrallogd text log ..." or, in
+ * NDJSON, {"centrallogd":"text log",...}); an existing non-empty file
+ * without it - notes, an SQLite database, someone's ~/.bashrc behind a
+ * planted link - is refused, never cut or appended to. Only regular files
+ * are opened (fsutil.h: cl_open_log), so a FIFO or a stalled pipe swapped in
+ * for the log can never block the writer thread, and with it the database,
+ * the acknowledgements and shutdown.
  */
 #include "sink_text.h"
 
@@ -29,6 +38,12 @@
 /* How far back from the end a torn tail is looked for. Our longest line is
  * far shorter; a file without a newline in its last MiB is not ours to cut. */
 #define REPAIR_WINDOW (1u << 20)
+/* The first line of every file the collector creates, and how it knows one
+ * of its own files again. */
+#define MARK_TEXT "# centrallogd text log"
+#define MARK_JSON "{\"centrallogd\":\"text log\""
+/* A rotation that failed is tried again after this long, not on every line. */
+#define ROTATE_RETRY_US (60 * 1000000LL)
 
 struct cl_text_sink {
     cl_text_config cfg;
@@ -39,8 +54,63 @@ struct cl_text_sink {
     uint64_t size; /* bytes in the current file, buffered bytes included */
     int64_t retry_at_us;
     cl_file_id id; /* identity of the open file, to notice it was replaced */
+    int64_t rotate_retry_at_us;
     cl_text_stats st;
 };
+
+/* A refusal (not a plain I/O error) explains itself in st.last_error. */
+static void refuse(cl_text_sink *t, const char *why)
+{
+    snprintf(t->st.last_error, sizeof t->st.last_error, "%s", why);
+}
+
+/* Writes the marker line that makes a new file recognisably ours. */
+static int write_marker(cl_text_sink *t, int fd, uint64_t *size)
+{
+    char ts[CL_TS_TEXT_LEN + 1], line[256];
+    int n;
+
+    cl_rfc3339_format(cl_now_us(), ts);
+    if (t->cfg.format == CL_TEXT_JSON)
+        n = snprintf(line, sizeof line, MARK_JSON ",\"format\":\"ndjson\",\"created\":\"%s\"}\n",
+                     ts);
+    else
+        n = snprintf(line, sizeof line,
+                     MARK_TEXT " (format: text; one entry per line, see PROTOCOL.md), created %s\n",
+                     ts);
+    if (write(fd, line, (size_t)n) != n)
+        return -1;
+    *size = (uint64_t)n;
+    return 0;
+}
+
+/* Whether the non-empty file open as fd starts with our marker. Returns 1,
+ * 0 (with the refusal explained), or -1 on an I/O error. */
+static int is_ours(cl_text_sink *t, int fd)
+{
+    char head[64] = "", why[1024];
+    long n = cl_pread(fd, head, sizeof head - 1, 0);
+
+    if (n < 0)
+        return -1;
+    head[n] = '\0';
+    if (strncmp(head, MARK_TEXT, strlen(MARK_TEXT)) == 0 ||
+        strncmp(head, MARK_JSON, strlen(MARK_JSON)) == 0)
+        return 1;
+    if (n >= 16 && memcmp(head, "SQLite format 3", 16) == 0)
+        snprintf(why, sizeof why,
+                 "%s is an SQLite database, not a text log: refusing to write to it (is --log-file "
+                 "meant to be --db?)",
+                 t->path);
+    else
+        snprintf(why, sizeof why,
+                 "%s exists and was not created by centrallogd (its first line is not \"" MARK_TEXT
+                 "\"): refusing to append to or repair another file; move it aside or "
+                 "choose another --log-file",
+                 t->path);
+    refuse(t, why);
+    return 0;
+}
 
 /* Cuts a torn last line (no '\n' at the end) off the file open as fd, whose
  * size is *size. Returns 0, or -1 on an I/O error. */
@@ -91,29 +161,49 @@ static int repair_tail(cl_text_sink *t, int fd, uint64_t *size)
 
 static int open_file(cl_text_sink *t)
 {
+    char why[1024];
     uint64_t size;
+    int shared, fd, ours;
 
+    t->st.last_error[0] = '\0';
     if (cl_mkdir_parents(t->path, 0750) != 0)
         return -1;
-    t->fd = cl_open_append(t->path);
-    if (t->fd < 0)
-        return -1;
-    if (cl_file_id_fd(t->fd, &t->id) != 0) {
-        close(t->fd);
-        t->fd = -1;
+    if (cl_dir_check(t->path, &shared, why, sizeof why) != 0) {
+        if (errno == EPERM)
+            refuse(t, why);
         return -1;
     }
+    fd = cl_open_log(t->path, shared, why, sizeof why);
+    if (fd < 0) {
+        if (errno == EINVAL || errno == ELOOP || errno == EISDIR)
+            refuse(t, why);
+        return -1;
+    }
+    if (cl_file_id_fd(fd, &t->id) != 0)
+        goto fail;
     size = t->id.size;
-    if (repair_tail(t, t->fd, &size) != 0) {
-        int e = errno;
-
-        close(t->fd);
-        t->fd = -1;
-        errno = e;
-        return -1;
+    if (size == 0) {
+        /* New (or emptied by logrotate's "create"): nothing to lose, ours now. */
+        if (write_marker(t, fd, &size) != 0)
+            goto fail;
+    } else if ((ours = is_ours(t, fd)) != 1) {
+        if (ours == 0)
+            errno = EEXIST;
+        goto fail;
+    } else if (repair_tail(t, fd, &size) != 0 || (size == 0 && write_marker(t, fd, &size) != 0)) {
+        /* (Emptied by the repair: only a torn marker was there.) */
+        goto fail;
     }
+    t->fd = fd;
     t->size = size;
     return 0;
+fail : {
+    int e = errno;
+
+    close(fd);
+    errno = e;
+    return -1;
+}
 }
 
 /* The file we write was removed or renamed (rm -r of its directory, an
@@ -143,7 +233,10 @@ int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_
     t->cap = TEXT_BUF_SIZE;
     t->fd = -1;
     if (open_file(t) != 0) {
-        snprintf(err, errlen, "cannot open text log %s: %s", cfg->path, strerror(errno));
+        if (t->st.last_error[0] != '\0')
+            snprintf(err, errlen, "cannot use the text log: %s", t->st.last_error);
+        else
+            snprintf(err, errlen, "cannot open text log %s: %s", cfg->path, strerror(errno));
         goto fail;
     }
     *out = t;
@@ -214,16 +307,35 @@ int cl_text_flush(cl_text_sink *t)
     return write_out(t, t->len, 1);
 }
 
-/* Closes the current file and starts a new one under the same name. */
+/* Closes the current file and starts a new one under the same name. A
+ * rotation that cannot be done loses nothing: lines go on into the current
+ * file, and rotation is tried again a minute later. */
 static int rotate_files(cl_text_sink *t)
 {
+    cl_rotate_result res;
+    int rc;
+
     if (t->fd >= 0)
         close(t->fd);
     t->fd = -1;
-    if (cl_rotate_shift(t->path, t->cfg.rotate_keep) != 0)
-        note_error(t);
-    else
+    rc = cl_rotate_shift(t->path, t->cfg.rotate_keep, &res);
+    if (res.fallbacks > 0) {
+        if (t->st.rotate_fallbacks++ == 0)
+            snprintf(t->st.rotate_note, sizeof t->st.rotate_note,
+                     "%.450s belongs to another user (or is not a regular file) and cannot be "
+                     "replaced; rotating to %.450s instead",
+                     res.squatted, res.fallback);
+    }
+    if (rc != 0) {
+        t->st.rotate_errors++;
+        t->st.rotate_errno = errno;
+        if (errno == EEXIST)
+            snprintf(t->st.rotate_note, sizeof t->st.rotate_note,
+                     "every name for %.900s (and ~1 to ~9) belongs to another user", res.squatted);
+        t->rotate_retry_at_us = cl_now_us() + ROTATE_RETRY_US;
+    } else {
         t->st.rotations++;
+    }
     if (open_file(t) != 0) {
         note_error(t);
         t->retry_at_us = cl_now_us() + 1000000;
@@ -266,7 +378,7 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
         n = cl_text_format_entry(r, t->cfg.format, t->buf + t->len);
     }
     t->len += n;
-    if (t->size > 0 && t->size + n > t->cfg.rotate_size) {
+    if (t->size > 0 && t->size + n > t->cfg.rotate_size && cl_now_us() >= t->rotate_retry_at_us) {
         /* What is buffered before this line belongs to the old file. */
         write_out(t, t->len - n, 1);
         if (rotate_files(t) != 0) {

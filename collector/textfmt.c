@@ -7,22 +7,24 @@
 #include <string.h>
 
 #include "timefmt.h"
+#include "unsafe.h"
 
 static const char hex[] = "0123456789abcdef";
 
-/* Length of a dangerous multi-byte sequence at s (C1 control or U+2028/9),
- * else 0. Input is valid UTF-8 (checked on the wire). */
-static size_t unsafe_seq(const unsigned char *s, size_t left, unsigned *cp)
+/* Length of the UTF-8 sequence at s (valid UTF-8: checked on the wire) and
+ * whether it is unsafe (unsafe.h), for the byte >= 0x80 at s. Bytes that are
+ * not UTF-8 (never on the wire) count as one unsafe byte, as in the CLI. */
+static size_t seq_at(const unsigned char *s, size_t left, unsigned *cp, int *unsafe)
 {
-    if (left >= 2 && s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F) {
-        *cp = s[1];
-        return 2;
+    size_t k = cl_utf8_seq(s, left, cp);
+
+    if (k == 0) {
+        *cp = 0xFFFD;
+        *unsafe = -1;
+        return 1;
     }
-    if (left >= 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9)) {
-        *cp = 0x2000u | (0x28u + (s[2] - 0xA8u));
-        return 3;
-    }
-    return 0;
+    *unsafe = cl_cp_unsafe(*cp);
+    return k;
 }
 
 static char *put_u(char *o, unsigned cp)
@@ -36,7 +38,17 @@ static char *put_u(char *o, unsigned cp)
     return o;
 }
 
-size_t cl_text_escape(const char *str, size_t n, char *out)
+static char *put_x(char *o, unsigned byte)
+{
+    *o++ = '\\';
+    *o++ = 'x';
+    *o++ = hex[(byte >> 4) & 15];
+    *o++ = hex[byte & 15];
+    return o;
+}
+
+/* The plain escaping; in a name, space, brackets and colons as well. */
+static size_t escape_text(const char *str, size_t n, char *out, int name)
 {
     const unsigned char *s = (const unsigned char *)str;
     char *o = out;
@@ -44,6 +56,7 @@ size_t cl_text_escape(const char *str, size_t n, char *out)
     for (size_t i = 0; i < n; i++) {
         unsigned c = s[i], cp;
         size_t k;
+        int bad;
 
         if (c == '\\') {
             *o++ = '\\';
@@ -57,19 +70,49 @@ size_t cl_text_escape(const char *str, size_t n, char *out)
         } else if (c == '\t') {
             *o++ = '\\';
             *o++ = 't';
-        } else if (c < 0x20 || c == 0x7F) {
-            *o++ = '\\';
-            *o++ = 'x';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-        } else if (c >= 0x80 && (k = unsafe_seq(s + i, n - i, &cp)) != 0) {
+        } else if (c < 0x20 || c == 0x7F || (name && cl_name_byte_unsafe((unsigned char)c))) {
+            o = put_x(o, c);
+        } else if (c < 0x80) {
+            *o++ = (char)c;
+        } else if ((k = seq_at(s + i, n - i, &cp, &bad)), bad < 0) {
+            o = put_x(o, c);
+        } else if (bad) {
             o = put_u(o, cp);
             i += k - 1;
         } else {
-            *o++ = (char)c;
+            memcpy(o, s + i, k);
+            o += k;
+            i += k - 1;
         }
     }
     return (size_t)(o - out);
+}
+
+size_t cl_text_escape(const char *str, size_t n, char *out)
+{
+    return escape_text(str, n, out, 0);
+}
+
+size_t cl_text_escape_name(const char *str, size_t n, char *out)
+{
+    return escape_text(str, n, out, 1);
+}
+
+/* One byte >= 0x80 of a JSON string or text: its sequence copied, or \u
+ * escaped when unsafe. Returns the bytes of s consumed. */
+static size_t json_high(const unsigned char *s, size_t left, char **o)
+{
+    unsigned cp;
+    int bad;
+    size_t k = seq_at(s, left, &cp, &bad);
+
+    if (bad) {
+        *o = put_u(*o, cp);
+    } else {
+        memcpy(*o, s, k);
+        *o += k;
+    }
+    return k;
 }
 
 size_t cl_text_json_safe(const char *str, size_t n, char *out)
@@ -78,16 +121,14 @@ size_t cl_text_json_safe(const char *str, size_t n, char *out)
     char *o = out;
 
     for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i], cp;
-        size_t k;
+        unsigned c = s[i];
 
         /* Raw control bytes cannot occur (the wire check refuses them), but a
          * JSON string may legally hold DEL, C1 controls and U+2028/9 raw. */
         if (c == 0x7F || c < 0x20) {
             o = put_u(o, c);
-        } else if (c >= 0x80 && (k = unsafe_seq(s + i, n - i, &cp)) != 0) {
-            o = put_u(o, cp);
-            i += k - 1;
+        } else if (c >= 0x80) {
+            i += json_high(s + i, n - i, &o) - 1;
         } else {
             *o++ = (char)c;
         }
@@ -102,8 +143,7 @@ size_t cl_text_json_string(const char *str, size_t n, char *out)
 
     *o++ = '"';
     for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i], cp;
-        size_t k;
+        unsigned c = s[i];
 
         switch (c) {
         case '"':
@@ -131,9 +171,8 @@ size_t cl_text_json_string(const char *str, size_t n, char *out)
         }
         if (c < 0x20 || c == 0x7F) {
             o = put_u(o, c);
-        } else if (c >= 0x80 && (k = unsafe_seq(s + i, n - i, &cp)) != 0) {
-            o = put_u(o, cp);
-            i += k - 1;
+        } else if (c >= 0x80) {
+            i += json_high(s + i, n - i, &o) - 1;
         } else {
             *o++ = (char)c;
         }
@@ -147,7 +186,8 @@ size_t cl_text_bound(const cl_record *r)
     const cl_entry_fields *e = &r->u.e;
 
     /* 6 bytes is the widest escape of one input byte ("\u0085" for 2 bytes,
-     * "\x1b" for 1, "\u2028" for 3); plus fixed text and numbers, and the
+     * "\x1b" for 1, "\u2028" for 3); plus fixed text and numbers (two PIDs
+     * at most 50 bytes), and the
      * SID, which needs no escaping (sidcache.h) but up to 190 bytes. */
     return 256 +
            6 * (e->app.n + e->host.n + e->logger.n + e->trace_id.n + e->span_id.n + e->msg.n +
@@ -179,6 +219,9 @@ static size_t format_json(const cl_record *r, char *out)
 
     cl_rfc3339_format(e->ts_us, ts);
     o += sprintf(o, "{\"ts\":\"%s\"", ts);
+    /* A producer's unknown top-level keys go under "extra": this one is ours. */
+    if (r->own)
+        o = put_str(o, ",\"collector\":true");
     cl_rfc3339_format(r->received_us, ts);
     o += sprintf(o, ",\"received\":\"%s\",\"level\":\"%s\"", ts, cl_level_name(e->level));
     o = json_key_str(o, ",\"app\":", &e->app);
@@ -213,6 +256,19 @@ static size_t format_json(const cl_record *r, char *out)
     return (size_t)(o - out);
 }
 
+size_t cl_text_format_pid(int has_pid, int64_t pid, int64_t peer_pid, char *out)
+{
+    /* The claimed PID if there is one, else the one the kernel vouches for;
+     * both when they differ, so that a claim never passes for the truth. */
+    if (has_pid && peer_pid > 0 && pid != peer_pid)
+        return (size_t)sprintf(out, "[%" PRId64 ",peer=%" PRId64 "]", pid, peer_pid);
+    if (has_pid)
+        return (size_t)sprintf(out, "[%" PRId64 "]", pid);
+    if (peer_pid > 0)
+        return (size_t)sprintf(out, "[%" PRId64 "]", peer_pid);
+    return 0;
+}
+
 size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *out)
 {
     const cl_entry_fields *e = &r->u.e;
@@ -223,14 +279,18 @@ size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *o
     /* 2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: msg {"k":1} */
     o += cl_rfc3339_format(e->ts_us, o);
     *o++ = ' ';
-    o += cl_text_escape(e->host.p ? e->host.p : "-", e->host.p ? e->host.n : 1, o);
+    o += cl_text_escape_name(e->host.p ? e->host.p : "-", e->host.p ? e->host.n : 1, o);
     *o++ = ' ';
-    o += cl_text_escape(e->app.p, e->app.n, o);
-    /* The claimed PID if there is one, else the one the kernel vouches for. */
-    if (e->has_pid)
-        o += sprintf(o, "[%" PRId64 "]", e->pid);
-    else if (r->peer.pid > 0)
-        o += sprintf(o, "[%" PRId64 "]", r->peer.pid);
+    if (r->own) {
+        /* The collector's own entry: a bracket opens no producer's name,
+         * since theirs are escaped, so nobody can pose as the collector. */
+        *o++ = '[';
+        o += cl_text_escape_name(e->app.p, e->app.n, o);
+        *o++ = ']';
+    } else {
+        o += cl_text_escape_name(e->app.p, e->app.n, o);
+        o += cl_text_format_pid(e->has_pid, e->pid, r->peer.pid, o);
+    }
     *o++ = ' ';
     o = put_str(o, cl_level_upper(e->level));
     *o++ = ':';

@@ -1,12 +1,18 @@
 /* textfmt.h - how an entry looks in the text file.
  *
- * One entry is always exactly one line: every control character, DEL, C1
- * control and U+2028/U+2029 in a value is escaped, so nobody can forge a line
- * or smuggle terminal escapes to an operator running less or tail. */
+ * One entry is always exactly one line: every code point common/unsafe.h
+ * names (controls, line separators, bidi controls, invisible characters) is
+ * escaped exactly as the CLI escapes it, so nobody can forge a line or
+ * smuggle terminal escapes to an operator running less or tail. Within a
+ * line, names (app, host) escape space, '[', ']' and ':' too, a claimed PID
+ * that differs from the kernel's is shown with it ("[4242,peer=999]"), and
+ * the collector's own entries show their app in brackets ("[centrallogd]"),
+ * which no producer's escaped name can. */
 #ifndef CL_TEXTFMT_H
 #define CL_TEXTFMT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "record.h"
 
@@ -23,8 +29,17 @@ size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *o
  * caller-owned scratch buffer that grows as needed. Returns 0 or -1. */
 int cl_text_prerender(cl_record *r, enum cl_text_format fmt, char **scratch, size_t *cap);
 
-/* Escapes s for the plain format: "\\" "\n" "\r" "\t" "\xHH" "\u2028". */
+/* Escapes s for the plain format: "\\" "\n" "\r" "\t" "\xHH" for other
+ * C0 controls and DEL, "\uHHHH" for the other unsafe code points. */
 size_t cl_text_escape(const char *s, size_t n, char *out);
+
+/* The same for a name (app, host): space, '[', ']', ':' become "\xHH" too. */
+size_t cl_text_escape_name(const char *s, size_t n, char *out);
+
+/* "[pid]", "[pid,peer=kpid]" when the claim differs from the kernel's PID,
+ * "[kpid]" without a claim, "" when neither is known (peer_pid <= 0). out
+ * holds 64 bytes. Returns the bytes written. */
+size_t cl_text_format_pid(int has_pid, int64_t pid, int64_t peer_pid, char *out);
 
 /* Copies JSON text, turning raw DEL, C1 controls and U+2028/9 (legal unescaped
  * in JSON, dangerous in a terminal or to line-oriented tools) into \u escapes. */

@@ -28,6 +28,36 @@ int cl_rename_replace(const char *from, const char *to);
  * write/close and the helpers below, or -1 with errno. */
 int cl_open_append(const char *path);
 
+/* Checks the directory that holds (or will hold) path before the collector
+ * writes there: one that everybody may write without the sticky bit is
+ * refused, since anyone could replace the collector's files in it. *shared is
+ * set when others than its owner may create names in it (group or world
+ * writable, or owned by another user than us and root): names in such a
+ * directory are opened without following symbolic links. Returns 0, or -1
+ * with why filled (errno EPERM, or that of the failed stat). Windows: 0,
+ * never shared (ACLs are inherited and checked by the system). */
+int cl_dir_check(const char *path, int *shared, char *why, size_t whylen);
+
+/* Opens the collector's text log for reading and appending, creating it
+ * (mode 0640) if it is missing. It must be a regular file: a FIFO, device,
+ * socket or directory is refused (a stalled reader of a pipe would stop the
+ * writer), and it is opened O_NONBLOCK|O_NOCTTY so that even trying cannot
+ * block or take a terminal. With nofollow a symbolic link is refused too.
+ * Returns a descriptor, or -1 with errno and why filled. */
+int cl_open_log(const char *path, int nofollow, char *why, size_t whylen);
+
+/* The checks above for a database about to be opened: its directory, and
+ * the database, -wal, -shm and -journal files, where they exist, must be
+ * regular files (not links when the directory is shared). Returns 0, or -1
+ * with why filled. */
+int cl_db_path_check(const char *db, char *why, size_t whylen);
+
+/* Whether a rotation may rename a file onto path: 1 when nothing is there
+ * or a regular file of ours (our user's; any for root) that rename replaces,
+ * 0 when another user's file or a non-regular file squats the name (in a
+ * sticky directory rename could not replace it). */
+int cl_rotate_target_ok(const char *path);
+
 /* Reads n bytes at offset off without moving the write position. Returns
  * the bytes read or -1. */
 long cl_pread(int fd, void *buf, size_t n, uint64_t off);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <io.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,4 +187,62 @@ int cl_file_id_path(const char *path, cl_file_id *id)
     }
     CloseHandle(h);
     return rc;
+}
+
+/* On Windows the directory's ACL (inherited from the data directory) is what
+ * protects the files, and reparse points need privileges to create: the
+ * POSIX mode checks have no counterpart. */
+int cl_dir_check(const char *path, int *shared, char *why, size_t whylen)
+{
+    (void)path;
+    (void)why;
+    (void)whylen;
+    *shared = 0;
+    return 0;
+}
+
+int cl_open_log(const char *path, int nofollow, char *why, size_t whylen)
+{
+    cl_file_id id;
+    int fd;
+
+    (void)nofollow;
+    if (cl_file_id_path(path, &id) == 0 && id.is_dir) {
+        snprintf(why, whylen, "%s is a directory, not a regular file", path);
+        errno = EISDIR;
+        return -1;
+    }
+    fd = cl_open_append(path);
+    if (fd < 0) {
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (GetFileType((HANDLE)_get_osfhandle(fd)) != FILE_TYPE_DISK) {
+        snprintf(why, whylen, "%s is not a regular file: the text log must be one", path);
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+int cl_db_path_check(const char *db, char *why, size_t whylen)
+{
+    cl_file_id id;
+
+    if (cl_file_id_path(db, &id) == 0 && id.is_dir) {
+        snprintf(why, whylen, "%s is a directory, not a database file", db);
+        errno = EISDIR;
+        return -1;
+    }
+    return 0;
+}
+
+int cl_rotate_target_ok(const char *path)
+{
+    cl_file_id id;
+
+    if (cl_file_id_path(path, &id) != 0)
+        return errno == ENOENT;
+    return !id.is_dir;
 }

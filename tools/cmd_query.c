@@ -614,6 +614,7 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
     cli_output_init(&out, stdout, o->fmt, cli_color_wanted(g->color, stdout), o->utc);
     if ((rc = cli_db_open(g, cmd, &fw.db)) != CLI_OK)
         goto done;
+    out.collector_uid = cli_file_owner(fw.db.path);
     o->columns = cli_entry_columns(&fw.db);
     if (o->follow && fw.db.immutable) {
         rc = cli_fail(CLI_FAILED, cmd,

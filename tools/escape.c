@@ -3,43 +3,18 @@
 
 #include <string.h>
 
+#include "unsafe.h"
+
 static const char hex[] = "0123456789abcdef";
 
 size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp)
 {
-    unsigned c = s[0], v, min;
-    size_t len;
-
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, v = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, v = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, v = c & 0x07, min = 0x10000;
-    } else {
-        return 0; /* continuation byte, overlong lead C0/C1, or F5-FF */
-    }
-    if (left < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
-    *cp = v;
-    return len;
+    return cl_utf8_seq(s, left, cp);
 }
 
 int cli_cp_unsafe(unsigned cp)
 {
-    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029 ||
-           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    return cl_cp_unsafe(cp);
 }
 
 static void put_x(cli_buf *b, unsigned byte)
@@ -63,7 +38,8 @@ static char short_escape(unsigned c)
     return c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
 }
 
-void cli_esc_text(cli_buf *b, const char *str, size_t n)
+/* The text escaping; in a name (app, host) space, brackets and colons too. */
+static void esc_text(cli_buf *b, const char *str, size_t n, int name)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -74,7 +50,8 @@ void cli_esc_text(cli_buf *b, const char *str, size_t n)
         char e;
 
         /* Copy the longest stretch of plain printable ASCII at once. */
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\')
+        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' &&
+               !(name && cl_name_byte_unsafe(s[run])))
             run++;
         cli_buf_put(b, s + i, run - i);
         if ((i = run) == n)
@@ -89,7 +66,7 @@ void cli_esc_text(cli_buf *b, const char *str, size_t n)
             char esc[2] = { '\\', e };
 
             cli_buf_put(b, esc, 2);
-        } else if (cp < 0x80 && cli_cp_unsafe(cp)) {
+        } else if (cp < 0x80 && (cli_cp_unsafe(cp) || (name && cl_name_byte_unsafe(s[i])))) {
             put_x(b, cp);
         } else if (cli_cp_unsafe(cp)) {
             put_u(b, cp);
@@ -98,6 +75,16 @@ void cli_esc_text(cli_buf *b, const char *str, size_t n)
         }
         i += k;
     }
+}
+
+void cli_esc_text(cli_buf *b, const char *s, size_t n)
+{
+    esc_text(b, s, n, 0);
+}
+
+void cli_esc_name(cli_buf *b, const char *s, size_t n)
+{
+    esc_text(b, s, n, 1);
 }
 
 /* The inside of a JSON string, without quotes. */

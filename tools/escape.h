@@ -17,15 +17,19 @@
  * U+10FFFF, truncated, stray continuation byte). left > 0. */
 size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
 
-/* Whether a code point must never reach a terminal raw: C0 controls, DEL, C1
- * controls, U+2028/U+2029 and the bidi embedding, override and isolate
- * controls (U+202A-202E, U+2066-2069). */
+/* Whether a code point must never reach a terminal raw: cl_cp_unsafe() of
+ * common/unsafe.h, the one policy the collector's text file follows too. */
 int cli_cp_unsafe(unsigned cp);
 
 /* The text escaping of the collector's text file, so that lines look alike:
  * "\\" for a backslash, \n \r \t, \xHH for other C0 controls, DEL and bytes
  * that are not UTF-8, \uHHHH for the other unsafe code points. */
 void cli_esc_text(cli_buf *b, const char *s, size_t n);
+
+/* The same for a name (app, host) in a text line: space, '[', ']' and ':'
+ * become \x20 \x5b \x5d \x3a as well, as in the collector's text file, so
+ * that no name can pose as another producer's "host app[pid] LEVEL:". */
+void cli_esc_name(cli_buf *b, const char *s, size_t n);
 
 /* s as a JSON string literal, quotes included. Unsafe code points become
  * \u escapes (lossless); bytes that are not UTF-8 become \ufffd. */

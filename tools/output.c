@@ -54,6 +54,7 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
     o->f = f;
     o->fmt = fmt;
     o->utc = utc;
+    o->collector_uid = -1;
     /* Colour only means something in the text formats. */
     o->color = color && (fmt == CLI_FMT_SHORT || fmt == CLI_FMT_SHORT_ISO || fmt == CLI_FMT_CAT);
 }
@@ -77,6 +78,29 @@ void cli_output_end(cli_output *o)
 
 /* ---------------------------------------------------------------- text */
 
+/* The claimed PID if there is one, else the one the kernel vouches for;
+ * both when they differ ("[4242,peer=999]"), as in the collector's text
+ * file (cl_text_format_pid), so that a claim never passes for the truth. */
+static void text_pid(cli_buf *b, const cli_entry *e)
+{
+    int64_t kernel = e->peer.has_pid ? e->peer.pid : -1;
+
+    if (e->has_pid && kernel > 0 && e->pid != kernel)
+        cli_buf_printf(b, "[%" PRId64 ",peer=%" PRId64 "]", e->pid, kernel);
+    else if (e->has_pid)
+        cli_buf_printf(b, "[%" PRId64 "]", e->pid);
+    else if (kernel > 0)
+        cli_buf_printf(b, "[%" PRId64 "]", kernel);
+}
+
+/* Whether e is one of the collector's own entries (see collector_uid). */
+static int own_entry(const cli_output *o, const cli_entry *e)
+{
+    return o->collector_uid >= 0 && e->app.n == 11 && memcmp(e->app.p, "centrallogd", 11) == 0 &&
+           e->has_pid && e->peer.has_pid && e->pid == e->peer.pid && e->peer.has_uid &&
+           e->peer.uid == o->collector_uid;
+}
+
 static void text_line(cli_output *o, const cli_entry *e)
 {
     cli_buf *b = &o->buf;
@@ -92,17 +116,16 @@ static void text_line(cli_output *o, const cli_entry *e)
         cli_buf_puts(b, ts);
         cli_buf_putc(b, ' ');
         if (e->host.p != NULL)
-            cli_esc_text(b, e->host.p, e->host.n);
+            cli_esc_name(b, e->host.p, e->host.n);
         else
             cli_buf_putc(b, '-');
         cli_buf_putc(b, ' ');
-        cli_esc_text(b, e->app.p, e->app.n);
-        /* The claimed PID if there is one, else the one the kernel vouches
-         * for, as in the collector's text file. */
-        if (e->has_pid)
-            cli_buf_printf(b, "[%" PRId64 "]", e->pid);
-        else if (e->peer.has_pid && e->peer.pid > 0)
-            cli_buf_printf(b, "[%" PRId64 "]", e->peer.pid);
+        if (own_entry(o, e)) {
+            cli_buf_puts(b, "[centrallogd]");
+        } else {
+            cli_esc_name(b, e->app.p, e->app.n);
+            text_pid(b, e);
+        }
         cli_buf_printf(b, " %s: ", cli_level_upper(e->level));
     }
     cli_esc_text(b, e->msg.p, e->msg.n);

@@ -69,7 +69,13 @@ typedef struct cli_output {
     int color;    /* 1: ANSI colours by level */
     int utc;      /* text formats in UTC instead of local time */
     size_t count; /* entries written so far */
-    cli_buf buf;  /* pending output */
+    /* The collector's user (the database's owner), -1 if unknown: an entry
+     * with app centrallogd whose claimed PID is the kernel's and whose peer
+     * is that user is the collector's own, shown "[centrallogd]" as in its
+     * text file. Nobody else can log as that user and PID - except that user,
+     * who could as well write the database directly. */
+    long long collector_uid;
+    cli_buf buf; /* pending output */
     FILE *f;
 } cli_output;
 

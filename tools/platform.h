@@ -50,6 +50,10 @@ void cli_sleep_ms(int ms);
 /* Processors online, at least 1. */
 long cli_cpu_count(void);
 
+/* The user ID that owns path (the collector's, for its database), or -1
+ * when unknown (always on Windows, where files have SIDs). */
+long long cli_file_owner(const char *path);
+
 /* strndup(3), which the Windows C runtime lacks. */
 char *cli_strndup(const char *s, size_t n);
 

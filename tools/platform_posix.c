@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,4 +101,11 @@ long cli_cpu_count(void)
 char *cli_strndup(const char *s, size_t n)
 {
     return strndup(s, n);
+}
+
+long long cli_file_owner(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 ? (long long)sb.st_uid : -1;
 }

@@ -184,7 +184,11 @@ class Conn:
 
 # ---------------------------------------------------------------- text file
 
-_TEXT_RE = re.compile(r"^(\S+) (\S+) ([^\s\[]+)(?:\[(\d+)\])? ([A-Z]+): (.*)$", re.S)
+_TEXT_RE = re.compile(
+    r"^(\S+) (\S+) (\[[^\s\[\]]+\]|[^\s\[\]]+)(?:\[(\d+)(?:,peer=(\d+))?\])? ([A-Z]+): (.*)$", re.S)
+
+# The first line of every text file the collector creates (PROTOCOL.md).
+TEXT_MARKS = (b"# centrallogd text log", b'{"centrallogd":"text log"')
 
 
 def unescape_text(s):
@@ -222,6 +226,22 @@ def unescape_text(s):
     return "".join(out)
 
 
+def strip_text_mark(data, what="text file"):
+    """The bytes of a collector-written text file after its marker line
+    (asserted to be there: the collector starts every file it creates so)."""
+    if not data:
+        return data
+    check(data.startswith(TEXT_MARKS), "%s does not start with the marker line: %r"
+          % (what, data[:80]))
+    return data[data.index(b"\n") + 1:]
+
+
+def read_text_file(path):
+    """A text log file's entry lines as bytes, marker line left out."""
+    with open(path, "rb") as f:
+        return strip_text_mark(f.read(), path)
+
+
 def parse_text_line(ln):
     """Splits `TS HOST APP[PID] LEVEL: REST` (REST = msg [ {fields}] [ extra={..}]).
     Returns a dict; 'msg' is the unescaped REST, valid when the entry had no
@@ -230,8 +250,11 @@ def parse_text_line(ln):
     if m is None:
         raise AssertionError("text line does not have the format TS HOST APP[PID] LEVEL: MSG: %r"
                              % ln)
-    ts, host, app, pid, level, rest = m.groups()
-    return {"ts": ts, "host": host, "app": app, "pid": int(pid) if pid else None,
+    ts, host, app, pid, peer, level, rest = m.groups()
+    own = app.startswith("[")
+    return {"ts": ts, "host": host, "app": app.strip("[]") if own else unescape_text(app),
+            "own": own, "pid": int(pid) if pid else None,
+            "peer_pid": int(peer) if peer else None,
             "level": level, "rest": rest, "msg": unescape_text(rest)}
 
 
@@ -469,8 +492,9 @@ class Collector:
         return files
 
     def text_lines(self):
-        """All lines (str, without '\\n') across the rotated files, in order.
-        Asserts every file holds only complete UTF-8 lines."""
+        """All entry lines (str, without '\\n') across the rotated files, in
+        order. Asserts every file starts with the collector's marker line
+        (left out here) and holds only complete UTF-8 lines."""
         out = []
         for path in self.text_files():
             with open(path, "rb") as f:
@@ -478,6 +502,7 @@ class Collector:
             if data:
                 check(data.endswith(b"\n"), "%s does not end with a complete line; tail: %r"
                       % (path, data[-200:]))
+                data = strip_text_mark(data, path)
             for raw in data.split(b"\n")[:-1] if data else []:
                 try:
                     out.append(raw.decode("utf-8"))

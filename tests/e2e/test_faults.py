@@ -152,10 +152,12 @@ def test_sigkill_under_load():
 def test_torn_text_tail_repaired():
     with cltest.Collector(start=False) as c:
         os.makedirs(c.dir)
+        # A file of the collector's own (marker line first), as a crash left it.
+        mark = b"# centrallogd text log (format: text), created 2026-01-01T00:00:00.000000Z\n"
         whole = b"2026-01-01T00:00:00.000000Z h app[1] INFO: before the crash\n"
         frag = b"2026-01-01T00:00:01.000000Z h app[1] INFO: half a li"
         with open(c.log, "wb") as f:
-            f.write(whole + frag)
+            f.write(mark + whole + frag)
         c.start()
         with c.connect() as k:
             k.send(cltest.entry("after the restart"))

@@ -52,14 +52,21 @@ def good(tag):
     return cltest.line({"app": "hostile", "level": "info", "msg": "good " + tag})
 
 
+def unsafe_cp(cp):
+    """common/unsafe.h: what never reaches a text line raw (controls, line
+    separators, bidi controls, zero-width characters, U+FEFF)."""
+    return (cp < 0x20 or 0x7F <= cp <= 0x9F or cp == 0x061C or 0x200B <= cp <= 0x200F
+            or 0x2028 <= cp <= 0x202E or 0x2060 <= cp <= 0x2064 or 0x2066 <= cp <= 0x2069
+            or cp == 0xFEFF)
+
+
 def assert_clean(raw_line, what):
     for i, b in enumerate(raw_line):
         check(b >= 0x20 and b != 0x7F, "%s: raw control byte 0x%02x at %d" % (what, b, i),
               raw_line[:200])
     s = raw_line.decode("utf-8")
     for ch in s:
-        check(not (0x80 <= ord(ch) <= 0x9F) and ch not in "\u2028\u2029",
-              "%s: raw U+%04X" % (what, ord(ch)), raw_line[:200])
+        check(not unsafe_cp(ord(ch)), "%s: raw U+%04X" % (what, ord(ch)), raw_line[:200])
     eq(len(s.splitlines()), 1, what + ": str.splitlines() count")
 
 
@@ -104,8 +111,7 @@ def test_corpus():
                 rows = c.query_raw("SELECT fields FROM entries WHERE msg = ?",
                                    (json.loads(data.decode())["msg"],))
                 eq(rows, [(m.group(1),)], "fields of %s stored byte-for-byte" % name)
-        with open(c.log, "rb") as f:
-            raw_lines = f.read().split(b"\n")
+        raw_lines = cltest.read_text_file(c.log).split(b"\n")
         eq(raw_lines[-1], b"", "text file ends with a newline")
         eq(len(raw_lines) - 1, len(want_msgs), "one text line per stored entry")
         for i, rl in enumerate(raw_lines[:-1]):
@@ -150,8 +156,7 @@ def test_forging_every_text_field():
             eq((ack["accepted"], ack["rejected"]), (len(entries), len(refused)), fmt + " ack")
             eq([r[0] for r in c.rejects()], ["bad_value"] * len(refused),
                "control characters where the schema forbids them")
-            with open(c.log, "rb") as f:
-                raw = f.read().split(b"\n")
+            raw = cltest.read_text_file(c.log).split(b"\n")
             eq(raw[-1], b"", "ends with a newline")
             eq(len(raw) - 1, len(entries), "%s: one line per entry" % fmt)
             for i, rl in enumerate(raw[:-1]):

@@ -329,8 +329,7 @@ def test_text_control_chars():
             ack = k.sync()
         eq((ack["accepted"], ack["rejected"]), (3, 0), "ack")
         eq(c.msgs(), [NASTY, "with fields", "plain after"], "msgs in the DB (exact)")
-        with open(c.log, "rb") as f:
-            data = f.read()
+        data = cltest.read_text_file(c.log)
         raw_lines = data.split(b"\n")
         eq(raw_lines[-1], b"", "text file ends with a newline")
         raw_lines = raw_lines[:-1]
@@ -351,8 +350,7 @@ def test_text_control_chars():
         with c.connect() as k:
             k.send(cltest.line({"app": "mix", "level": "info", "msg": NASTY, "fields": fields}))
             k.sync()
-        with open(c.log, "rb") as f:
-            raw_lines = f.read().split(b"\n")
+        raw_lines = cltest.read_text_file(c.log).split(b"\n")
         eq(len(raw_lines), 2, "one NDJSON line")
         _assert_clean(raw_lines[0], "NDJSON line")
         obj = json.loads(raw_lines[0])

@@ -76,6 +76,8 @@ def test_burst_suppress_report():
         rep = [t for t in text if t["app"] == "centrallogd"]
         eq(len(rep), 2, "reports in the text file")
         eq(rep[0]["level"], "WARNING", "report level in the text file")
+        eq([t["own"] for t in rep], [True, True],
+           "reports marked as the collector's own ([centrallogd])")
         eq(len(text), 23 + 2, "text lines")
 
 

@@ -262,9 +262,9 @@ def test_sighup_reopens_text_log():
             k.send(cltest.entry("after hup"))
             k.sync()
         check(c.running(), "SIGHUP stopped the collector")
-        with open(c.log + ".moved") as f:
-            eq([cltest.parse_text_line(x)["msg"] for x in f.read().splitlines()],
-               ["before hup"], "moved file")
+        moved = cltest.read_text_file(c.log + ".moved").decode()
+        eq([cltest.parse_text_line(x)["msg"] for x in moved.splitlines()],
+           ["before hup"], "moved file")
         eq(c.text_msgs(), ["after hup"], "reopened file")
         c.stop()
         eq(c.msgs(), ["before hup", "after hup"], "entries")

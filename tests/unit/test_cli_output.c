@@ -98,6 +98,41 @@ static void test_text_formats(void **state)
     render(CLI_FMT_CAT, 0, e, 2, "payment declined, \"card\" \\x1b[31mX\\x1b[0m\\nnext\nhi\n");
 }
 
+/* Names cannot pose as another producer's line, a claimed PID that is not
+ * the kernel's says so, and only the collector's own entries get its mark:
+ * as in the collector's text file (collector/textfmt.h). */
+static void test_text_trust_marks(void **state)
+{
+    cli_entry e = small_entry();
+    cli_output o;
+
+    (void)state;
+    e.app = S("sshd[1] CRITICAL: root");
+    e.host = S("h 1");
+    e.has_pid = 1;
+    e.pid = 7;
+    render(
+        CLI_FMT_SHORT_ISO, 0, &e, 1,
+        "2026-11-27T10:15:02.000000Z h\\x201 sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20root[7,peer=99] "
+        "INFO: hi\n");
+    /* The collector's own: app centrallogd, its PID claimed and vouched for,
+     * from the database owner's user. */
+    e.app = S("centrallogd");
+    e.host = S("h");
+    e.pid = 99;
+    e.peer.has_uid = 1;
+    e.peer.uid = 1000;
+    cli_output_init(&o, stdout, CLI_FMT_SHORT_ISO, 0, 1);
+    o.collector_uid = 1000;
+    cli_output_entry(&o, &e);
+    e.peer.uid = 1001; /* another user claiming the name and PID */
+    cli_output_entry(&o, &e);
+    assert_string_equal(cli_buf_cstr(&o.buf),
+                        "2026-11-27T10:15:02.000000Z h [centrallogd] INFO: hi\n"
+                        "2026-11-27T10:15:02.000000Z h centrallogd[99] INFO: hi\n");
+    cli_output_free(&o);
+}
+
 static void test_color(void **state)
 {
     cli_entry e[2] = { full_entry(), small_entry() };
@@ -234,10 +269,10 @@ static void test_color_wanted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_formats), cmocka_unit_test(test_color),
-        cmocka_unit_test(test_json_formats), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_windows_peer), cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_color_wanted),
+        cmocka_unit_test(test_text_formats), cmocka_unit_test(test_text_trust_marks),
+        cmocka_unit_test(test_color),        cmocka_unit_test(test_json_formats),
+        cmocka_unit_test(test_csv),          cmocka_unit_test(test_windows_peer),
+        cmocka_unit_test(test_parse),        cmocka_unit_test(test_color_wanted),
     };
 
     setenv("TZ", "UTC0", 1);

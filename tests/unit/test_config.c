@@ -286,6 +286,17 @@ static void test_paths(void **state)
     assert_int_equal(load(&cfg, err, sizeof err, "--log-file=/logs/c.log", NULL), CL_CONFIG_OK);
     assert_string_equal(cfg.db, "/data/centrallog.db");
     assert_string_equal(cfg.log_file, "/logs/c.log");
+    /* The text log is a regular file: devices and pipes are refused at once,
+     * with the way to watch entries instead; nor may it be the database. */
+    assert_error("--log-file /dev/stdout",
+                 load(&cfg, err, sizeof err, "--log-file", "/dev/stdout", NULL), err, "/dev/stdout",
+                 "centrallog tail");
+    assert_error("--log-file /proc/self/fd/1",
+                 load(&cfg, err, sizeof err, "--log-file", "/proc/self/fd/1", NULL), err,
+                 "not a device or pipe", NULL);
+    assert_error("--log-file = --db",
+                 load(&cfg, err, sizeof err, "--db", "/x/c.db", "--log-file", "/x/c.db", NULL), err,
+                 "same file", NULL);
 }
 
 static void test_address_sources(void **state)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "rotate.h"
 #include "sink_text.h"
 #include "validate.h"
@@ -25,6 +26,11 @@
 #define RECEIVED 1795774503000000LL
 
 static const cl_peer PEER = { 999, 1000, 1000, NULL };
+
+/* Every file the sink creates starts with its marker line; a file the sink
+ * is to append to must start with it. */
+#define MARK "# centrallogd text log"
+#define MARKLINE MARK " (written by the test)\n"
 
 /* ---- small file helpers ---- */
 
@@ -125,6 +131,27 @@ static void assert_file(const char *path, const char *expect)
     free(got);
 }
 
+/* The text after the marker line that must open text (read from path). */
+static const char *after_marker(const char *path, const char *text)
+{
+    const char *nl;
+
+    if (strncmp(text, MARK, strlen(MARK)) != 0 || (nl = strchr(text, '\n')) == NULL)
+        fail_msg("%s does not start with the marker line: %.80s", path, text);
+    return nl + 1;
+}
+
+/* The file holds the marker line and then exactly expect. */
+static void assert_marked_file(const char *path, const char *expect)
+{
+    char *got = read_file(path, NULL);
+
+    if (got == NULL)
+        fail_msg("%s does not exist", path);
+    assert_string_equal(after_marker(path, got), expect);
+    free(got);
+}
+
 static void assert_missing(const char *path)
 {
     struct stat sb;
@@ -174,7 +201,7 @@ static void test_shift_keep3(void **state)
         rot(base, i, p, sizeof p);
         write_file(p, text);
     }
-    assert_int_equal(cl_rotate_shift(base, 3), 0);
+    assert_int_equal(cl_rotate_shift(base, 3, NULL), 0);
     /* Everything moved one step; the oldest (old3) is gone. */
     assert_missing(base);
     rot(base, 1, p, sizeof p);
@@ -196,7 +223,7 @@ static void test_shift_with_gaps(void **state)
     write_file(base, "current");
     rot(base, 2, p, sizeof p);
     write_file(p, "old2");
-    assert_int_equal(cl_rotate_shift(base, 3), 0);
+    assert_int_equal(cl_rotate_shift(base, 3, NULL), 0);
     assert_missing(base);
     rot(base, 1, p, sizeof p);
     assert_file(p, "current");
@@ -205,7 +232,7 @@ static void test_shift_with_gaps(void **state)
     rot(base, 3, p, sizeof p);
     assert_file(p, "old2");
     /* Nothing to shift at all. */
-    assert_int_equal(cl_rotate_shift(base, 3), 0);
+    assert_int_equal(cl_rotate_shift(base, 3, NULL), 0);
     rot(base, 1, p, sizeof p);
     assert_missing(p);
     rot(base, 2, p, sizeof p);
@@ -218,28 +245,30 @@ static void test_shift_keep0_and_keep1(void **state)
 
     path_in(state, "z.log", base, sizeof base);
     write_file(base, "current");
-    assert_int_equal(cl_rotate_shift(base, 0), 0);
+    assert_int_equal(cl_rotate_shift(base, 0, NULL), 0);
     assert_missing(base);
     rot(base, 1, p, sizeof p);
     assert_missing(p);
     /* Removing a file that is not there is fine. */
-    assert_int_equal(cl_rotate_shift(base, 0), 0);
+    assert_int_equal(cl_rotate_shift(base, 0, NULL), 0);
 
     write_file(base, "first");
-    assert_int_equal(cl_rotate_shift(base, 1), 0);
+    assert_int_equal(cl_rotate_shift(base, 1, NULL), 0);
     write_file(base, "second");
-    assert_int_equal(cl_rotate_shift(base, 1), 0);
+    assert_int_equal(cl_rotate_shift(base, 1, NULL), 0);
     rot(base, 1, p, sizeof p);
     assert_file(p, "second");
     rot(base, 2, p, sizeof p);
     assert_missing(p);
 }
 
-/* A rename that fails for another reason than a missing file is reported,
- * with its errno. */
-static void test_shift_error(void **state)
+/* A slot squatted by something rename cannot (or must not) replace - here
+ * a directory, as root cannot create another user's file for us - moves to
+ * the fallback name "<name>~1", and the shift says so. */
+static void test_shift_fallback_name(void **state)
 {
-    char base[256], p[260], inner[280];
+    char base[256], p[260], alt[280], inner[300];
+    cl_rotate_result res;
 
     path_in(state, "e.log", base, sizeof base);
     write_file(base, "current");
@@ -247,12 +276,45 @@ static void test_shift_error(void **state)
     assert_int_equal(mkdir(p, 0700), 0);
     snprintf(inner, sizeof inner, "%s/x", p);
     write_file(inner, "x");
-    errno = 0;
-    assert_int_equal(cl_rotate_shift(base, 1), -1);
-    assert_int_equal(errno, EISDIR);
-    assert_file(base, "current");
+    assert_int_equal(cl_rotate_target_ok(p), 0);
+    assert_int_equal(cl_rotate_shift(base, 2, &res), 0);
+    assert_int_equal(res.fallbacks, 1);
+    assert_string_equal(res.squatted, p);
+    snprintf(alt, sizeof alt, "%s~1", p);
+    assert_string_equal(res.fallback, alt);
+    assert_file(alt, "current");
+    assert_file(inner, "x"); /* the squatter's file is left alone */
+    assert_missing(base);
+    /* The next rotation shifts the fallback on like any slot. */
+    write_file(base, "newer");
+    assert_int_equal(cl_rotate_shift(base, 2, &res), 0);
+    assert_file(alt, "newer");
+    rot(base, 2, p, sizeof p);
+    assert_file(p, "current");
+    rot(base, 1, p, sizeof p);
     unlink(inner);
     rmdir(p);
+}
+
+/* Every name of a slot squatted: an error (EEXIST), the current file kept. */
+static void test_shift_all_names_squatted(void **state)
+{
+    char base[256], p[260], alt[280];
+    cl_rotate_result res;
+
+    path_in(state, "s.log", base, sizeof base);
+    write_file(base, "current");
+    rot(base, 1, p, sizeof p);
+    assert_int_equal(mkdir(p, 0700), 0);
+    for (int i = 1; i <= 9; i++) {
+        snprintf(alt, sizeof alt, "%s~%d", p, i);
+        assert_int_equal(mkdir(alt, 0700), 0);
+    }
+    errno = 0;
+    assert_int_equal(cl_rotate_shift(base, 1, &res), -1);
+    assert_int_equal(errno, EEXIST);
+    assert_string_equal(res.squatted, p);
+    assert_file(base, "current");
 }
 
 /* ---- the text sink ---- */
@@ -312,7 +374,7 @@ static size_t check_file(const char *path, int *next, size_t *size)
     *size = len;
     if (len > 0 && text[len - 1] != '\n')
         fail_msg("%s ends in the middle of a line", path);
-    for (p = text; *p != '\0';) {
+    for (p = (char *)after_marker(path, text); *p != '\0';) {
         char *nl = strchr(p, '\n');
         const char *e = strstr(p, " INFO: entry ");
         int n;
@@ -445,27 +507,24 @@ static void test_sink_keep_limits_files(void **state)
     assert_true(lines >= 3);
 }
 
-/* An existing file is appended to, and its size counts towards rotation. */
+/* An existing file of ours is appended to, and its size counts towards
+ * rotation. */
 static void test_sink_appends_to_existing(void **state)
 {
     char base[256], p[260];
     cl_text_sink *t;
     cl_text_stats st;
-    char *text;
 
     path_in(state, "existing.log", base, sizeof base);
-    write_file(base, "earlier line\n");
+    write_file(base, MARKLINE "earlier line\n");
     t = open_sink(base, 4096, 3);
     cl_text_get_stats(t, &st);
-    assert_int_equal(st.file_size, 13);
+    assert_int_equal(st.file_size, strlen(MARKLINE) + 13);
     append(t, 0, 0);
     assert_int_equal(cl_text_flush(t), 0);
     cl_text_close(t);
-    text = read_file(base, NULL);
-    assert_non_null(text);
-    assert_string_equal(text,
-                        "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
-    free(text);
+    assert_marked_file(base,
+                       "earlier line\n1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
     rot(base, 1, p, sizeof p);
     assert_missing(p);
 }
@@ -491,9 +550,10 @@ static void test_sink_reopen_after_rename(void **state)
     for (int i = 3; i < 5; i++)
         append(t, i, 0);
     assert_int_equal(cl_text_reopen(t), 0);
-    /* The new file exists right away (tail -F can follow it) and is empty. */
+    /* The new file exists right away (tail -F can follow it), with only the
+     * marker line in it. */
     assert_int_equal(stat(base, &sb), 0);
-    assert_int_equal(sb.st_size, 0);
+    assert_marked_file(base, "");
     append(t, 5, 0);
     assert_int_equal(cl_text_flush(t), 0);
     cl_text_close(t);
@@ -527,7 +587,7 @@ static void test_sink_uses_prerendered_line(void **state)
         "\"level\":\"info\",\"app\":\"app\",\"host\":\"h\",\"msg\":\"entry 0 \","
         "\"peer\":{\"pid\":999,\"uid\":1000,\"gid\":1000}}\n"
         "1970-01-01T00:00:00.000000Z h app[999] INFO: entry 1 \n";
-    assert_file(base, json_line);
+    assert_marked_file(base, json_line);
     rot(base, 1, p, sizeof p);
     assert_missing(p);
 }
@@ -588,36 +648,37 @@ static void test_sink_repairs_torn_tail(void **state)
     size_t size;
 
     path_in(state, "torn.log", base, sizeof base);
-    snprintf(text, sizeof text, "%s%s", whole, torn);
+    snprintf(text, sizeof text, "%s%s%s", MARKLINE, whole, torn);
     write_file(base, text);
     t = open_sink(base, 1 << 20, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, strlen(torn));
-    assert_int_equal(st.file_size, strlen(whole));
+    assert_int_equal(st.file_size, strlen(MARKLINE) + strlen(whole));
     append(t, 1, 0);
     assert_int_equal(cl_text_flush(t), 0);
     cl_text_close(t);
     assert_int_equal(check_file(base, &next, &size), 2); /* entry 0, entry 1 */
 
-    /* A file that is nothing but a torn line is emptied. */
-    write_file(base, torn);
+    /* A file that is nothing but a torn line after the marker keeps the marker. */
+    write_file(base, MARKLINE "2026-01-01T00:00:01.000000Z h app[1] INFO: ent");
     t = open_sink(base, 1 << 20, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, strlen(torn));
     cl_text_close(t);
-    assert_file(base, "");
+    assert_file(base, MARKLINE);
 
     /* A complete file is left alone. */
-    write_file(base, whole);
+    snprintf(text, sizeof text, "%s%s", MARKLINE, whole);
+    write_file(base, text);
     t = open_sink(base, 1 << 20, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, 0);
     cl_text_close(t);
-    assert_file(base, whole);
+    assert_file(base, text);
 }
 
-/* Without a newline in its last MiB the file is not one of ours: nothing is
- * cut, the junk is ended with a newline so our lines stay whole. */
+/* Without a newline in its last MiB the tail is not a line of ours: nothing
+ * is cut, the junk is ended with a newline so our lines stay whole. */
 static void test_sink_never_cuts_foreign_data(void **state)
 {
     const size_t n = (3u << 20) / 2;
@@ -629,6 +690,7 @@ static void test_sink_never_cuts_foreign_data(void **state)
 
     assert_non_null(junk);
     memset(junk, 'j', n);
+    memcpy(junk, MARKLINE, strlen(MARKLINE));
     junk[n] = '\0';
     path_in(state, "foreign.log", base, sizeof base);
     write_file(base, junk);
@@ -727,6 +789,161 @@ static void test_sink_counts_lines_it_cannot_write(void **state)
     cl_text_close(t);
 }
 
+/* Opening must fail with err naming what it refused; returns nothing. */
+static void assert_refused(const char *path, const char *needle)
+{
+    cl_text_config cfg = { path, 1 << 20, 3, CL_TEXT_PLAIN };
+    cl_text_sink *t = NULL;
+    char err[2048] = "";
+
+    assert_int_equal(cl_text_open(&t, &cfg, err, sizeof err), -1);
+    assert_null(t);
+    if (strstr(err, needle) == NULL)
+        fail_msg("error \"%s\" does not say \"%s\"", err, needle);
+}
+
+/* A file the collector did not create - notes, a database - is refused,
+ * never cut or appended to: its bytes stay exactly as they were. */
+static void test_sink_refuses_foreign_files(void **state)
+{
+    static const char notes[] = "first line\nlast line without newline";
+    static const char sqlite[] = "SQLite format 3\0\x10\0\x01\x01\0\x40\x20\x20 and pages";
+    char path[256];
+    FILE *f;
+
+    path_in(state, "notes.txt", path, sizeof path);
+    write_file(path, notes);
+    assert_refused(path, "was not created by centrallogd");
+    assert_file(path, notes);
+
+    path_in(state, "data.db", path, sizeof path);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(sqlite, 1, sizeof sqlite, f), sizeof sqlite);
+    fclose(f);
+    assert_refused(path, "is an SQLite database");
+    {
+        size_t len;
+        char *got = read_file(path, &len);
+
+        assert_int_equal(len, sizeof sqlite);
+        assert_memory_equal(got, sqlite, len);
+        free(got);
+    }
+    path_in(state, "", path, sizeof path);
+    assert_refused(path, "is a directory");
+}
+
+/* An empty file (logrotate's "create") has nothing to lose: it is ours. */
+static void test_sink_adopts_empty_file(void **state)
+{
+    char base[256];
+    cl_text_sink *t;
+
+    path_in(state, "empty.log", base, sizeof base);
+    write_file(base, "");
+    t = open_sink(base, 1 << 20, 3);
+    append(t, 0, 0);
+    cl_text_close(t);
+    assert_marked_file(base, "1970-01-01T00:00:00.000000Z h app[999] INFO: entry 0 \n");
+}
+
+/* A FIFO as the text log is refused at once (opening does not block
+ * waiting for a reader either). */
+static void test_sink_refuses_fifo(void **state)
+{
+    char path[256];
+
+    path_in(state, "fifo.log", path, sizeof path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_refused(path, "FIFO");
+}
+
+/* The file replaced by a FIFO while the sink runs: the next flush notices,
+ * refuses the FIFO and counts the lines as lost instead of blocking once the
+ * pipe is full (with nobody reading, 64 KiB fill it). */
+static void test_sink_fifo_swapped_in(void **state)
+{
+    char base[256];
+    cl_text_sink *t;
+    cl_text_stats st;
+
+    path_in(state, "swap.log", base, sizeof base);
+    t = open_sink(base, 1 << 30, 3);
+    append(t, 0, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    assert_int_equal(unlink(base), 0);
+    assert_int_equal(mkfifo(base, 0600), 0);
+    for (int i = 1; i <= 2000; i++)
+        append(t, i, 100);
+    assert_int_equal(cl_text_flush(t), -1);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.lost_lines, 2000);
+    assert_non_null(strstr(st.last_error, "FIFO"));
+    cl_text_close(t);
+}
+
+/* In a directory others may write, a planted link is not followed: the
+ * victim's file is neither cut nor appended to. A world-writable directory
+ * without the sticky bit is refused outright. */
+static void test_sink_link_in_shared_dir(void **state)
+{
+    static const char victim_text[] = "export PATH=/usr/bin\nalias x=y";
+    char shared[256], victim[256], link_path[256], open_dir[256], in_open[256];
+
+    path_in(state, "victim.rc", victim, sizeof victim);
+    write_file(victim, victim_text);
+    path_in(state, "shared", shared, sizeof shared);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    path_in(state, "shared/centrallog.log", link_path, sizeof link_path);
+    assert_int_equal(symlink(victim, link_path), 0);
+    assert_refused(link_path, "symbolic link");
+    assert_file(victim, victim_text);
+
+    path_in(state, "open", open_dir, sizeof open_dir);
+    assert_int_equal(mkdir(open_dir, 0700), 0);
+    assert_int_equal(chmod(open_dir, 0777), 0);
+    path_in(state, "open/centrallog.log", in_open, sizeof in_open);
+    assert_refused(in_open, "not sticky");
+    assert_missing(in_open);
+}
+
+/* A squatted rotation target: rotation goes on under the fallback name,
+ * counted once per rotation, with no error and no line lost. */
+static void test_sink_rotation_fallback(void **state)
+{
+    char base[256], p[260], inner[300], alt[280];
+    cl_text_sink *t;
+    cl_text_stats st;
+
+    path_in(state, "fb.log", base, sizeof base);
+    rot(base, 1, p, sizeof p);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(inner, sizeof inner, "%s/squat", p);
+    write_file(inner, "mine");
+    t = open_sink(base, 300, 3);
+    for (int i = 0; i < 20; i++)
+        append(t, i, 20);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
+    cl_text_close(t);
+    assert_true(st.rotations >= 3);
+    assert_int_equal(st.rotate_fallbacks, st.rotations);
+    assert_int_equal(st.rotate_errors, 0);
+    assert_int_equal(st.errors, 0);
+    assert_int_equal(st.lost_lines, 0);
+    snprintf(alt, sizeof alt, "%s~1", p);
+    assert_non_null(strstr(st.rotate_note, alt));
+    assert_file(inner, "mine");
+    {
+        struct stat sb;
+
+        assert_int_equal(stat(alt, &sb), 0);
+        assert_true(sb.st_size <= 300);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -734,7 +951,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shift_keep3, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_shift_with_gaps, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_shift_keep0_and_keep1, make_dir, remove_dir),
-        cmocka_unit_test_setup_teardown(test_shift_error, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_shift_fallback_name, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_shift_all_names_squatted, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_refuses_foreign_files, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_adopts_empty_file, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_refuses_fifo, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_fifo_swapped_in, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_link_in_shared_dir, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_rotation_fallback, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_rotates_whole_lines, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_oversized_line, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_keep_limits_files, make_dir, remove_dir),

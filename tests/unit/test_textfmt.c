@@ -150,7 +150,19 @@ static void test_escape(void **state)
         { "\xe2\x80\xa9", 3, "\\u2029" },
         /* Neighbours of the dangerous ranges stay as they are. */
         { "\xc2\xa0", 2, "\xc2\xa0" }, /* NBSP */
-        { "\xe2\x80\xa7\xe2\x80\xaa", 6, "\xe2\x80\xa7\xe2\x80\xaa" },
+        { "\xe2\x80\xa7\xe2\x80\xb0", 6, "\xe2\x80\xa7\xe2\x80\xb0" },
+        { "\xe2\x81\xa5\xef\xbb\xbe", 6, "\xe2\x81\xa5\xef\xbb\xbe" },
+        /* Bidi controls, zero-width characters and the BOM (unsafe.h). */
+        { "\xe2\x80\xaa\xe2\x80\xae", 6, "\\u202a\\u202e" },
+        { "a\xe2\x81\xa6"
+          "b\xe2\x81\xa9",
+          8, "a\\u2066b\\u2069" },
+        { "\xe2\x80\x8b\xe2\x80\x8f", 6, "\\u200b\\u200f" },
+        { "\xe2\x81\xa0\xe2\x81\xa4", 6, "\\u2060\\u2064" },
+        { "\xef\xbb\xbfx", 4, "\\ufeffx" },
+        { "\xd8\x9c", 2, "\\u061c" },
+        /* Brackets and colons are only escaped in names. */
+        { "sshd[1] CRITICAL: x", 19, "sshd[1] CRITICAL: x" },
         { "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12,
           "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
         { "\"quoted\"", 8, "\"quoted\"" },
@@ -280,7 +292,7 @@ static void test_plain_known_record(void **state)
         "\"host\":\"web-01\",\"pid\":4242,\"msg\":\"payment declined\","
         "\"fields\":{\"order\":81723}}",
         &PEER, CL_TEXT_PLAIN,
-        "2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: payment declined "
+        "2026-11-27T10:15:02.123456Z web-01 billing[4242,peer=999] ERROR: payment declined "
         "{\"order\":81723}\n");
 }
 
@@ -295,10 +307,70 @@ static void test_plain_pid_source(void **state)
     /* Neither: no brackets at all. */
     assert_formats(line, &NO_PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web INFO: m\n");
     assert_formats(line, &pid_zero, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web INFO: m\n");
-    /* A claimed pid wins over the peer's, even 0. */
+    /* A claimed pid that differs from the kernel's is shown with it. */
     assert_formats(
         "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\",\"pid\":0}",
-        &PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web[0] INFO: m\n");
+        &PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web[0,peer=999] INFO: m\n");
+    /* The same claim: shown once. Without a kernel PID: the claim alone. */
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\",\"pid\":999}",
+        &PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web[999] INFO: m\n");
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\",\"pid\":7}",
+        &NO_PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h web[7] INFO: m\n");
+}
+
+/* A name cannot pose as the structure of another producer's line. */
+static void test_plain_forged_names(void **state)
+{
+    (void)state;
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"sshd[1] CRITICAL: root login\","
+        "\"host\":\"h\",\"msg\":\"m\"}",
+        &NO_PEER, CL_TEXT_PLAIN,
+        "1970-01-01T00:00:00.000000Z h sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20root\\x20login "
+        "INFO: m\n");
+    assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"a\",\"host\":\"web-01 b[2]:\","
+                   "\"msg\":\"m\"}",
+                   &NO_PEER, CL_TEXT_PLAIN,
+                   "1970-01-01T00:00:00.000000Z web-01\\x20b\\x5b2\\x5d\\x3a a INFO: m\n");
+    /* Invisible characters in a name are escaped like anywhere else. */
+    assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"ss\\u200bhd\",\"host\":\"h\","
+                   "\"msg\":\"m\"}",
+                   &NO_PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h ss\\u200bhd INFO: m\n");
+}
+
+/* The collector's own entries (rate-limit reports) carry a mark that no
+ * producer's line can: a bracketed app, in NDJSON "collector":true. */
+static void test_own_entry_marked(void **state)
+{
+    const char *line = "{\"ts\":0,\"level\":\"warning\",\"app\":\"centrallogd\","
+                       "\"host\":\"h\",\"msg\":\"rate limit\",\"pid\":999}";
+    cl_record *r = entry(line);
+    char *s;
+
+    (void)state;
+    r->own = 1;
+    s = format(r, CL_TEXT_PLAIN, NULL);
+    assert_string_equal(s, "1970-01-01T00:00:00.000000Z h [centrallogd] WARNING: rate limit\n");
+    free(s);
+    s = format(r, CL_TEXT_JSON, NULL);
+    assert_non_null(strstr(s, "{\"ts\":\"1970-01-01T00:00:00.000000Z\",\"collector\":true,"));
+    free(s);
+    /* A producer copying it byte for byte is plainly not the collector. */
+    r->own = 0;
+    s = format(r, CL_TEXT_PLAIN, NULL);
+    assert_string_equal(s, "1970-01-01T00:00:00.000000Z h centrallogd[999] WARNING: rate limit\n");
+    free(s);
+    s = format(r, CL_TEXT_JSON, NULL);
+    assert_null(strstr(s, "\"collector\""));
+    free(s);
+    cl_record_free(r);
+    /* Claiming the collector's name and PID from another process. */
+    assert_formats("{\"ts\":0,\"level\":\"warning\",\"app\":\"centrallogd\",\"host\":\"h\","
+                   "\"msg\":\"rate limit\",\"pid\":1}",
+                   &PEER, CL_TEXT_PLAIN,
+                   "1970-01-01T00:00:00.000000Z h centrallogd[1,peer=999] WARNING: rate limit\n");
 }
 
 static void test_plain_fields_and_extra(void **state)
@@ -574,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_json_safe),
         cmocka_unit_test(test_plain_known_record),
         cmocka_unit_test(test_plain_pid_source),
+        cmocka_unit_test(test_plain_forged_names),
+        cmocka_unit_test(test_own_entry_marked),
         cmocka_unit_test(test_plain_fields_and_extra),
         cmocka_unit_test(test_plain_default_host),
         cmocka_unit_test(test_message_never_two_lines),

@@ -143,6 +143,9 @@ def test_producers_and_raw_client():
         check(ids == 0, "no uid/gid on Windows: %d rows have one" % ids)
         with open(c.log, "rb") as f:
             lines = f.read().split(b"\n")
+        # The collector's marker line comes first (schema/PROTOCOL.md, "Text file").
+        check(lines[0].startswith(b"# centrallogd text log"), "marker line", lines[0])
+        lines = lines[1:]
         check(lines[-1] == b"" and len(lines) - 1 == 10500, "text lines: %d" % (len(lines) - 1))
         rc = c.stop()
         check(rc == 0, "graceful stop on Ctrl-C: exit %r" % rc, c.stderr())
@@ -171,6 +174,8 @@ def test_peer_sid():
         check(c.stop() == 0, "graceful stop", c.stderr())
         with open(c.log, "rb") as f:
             lines = [json.loads(x) for x in f.read().decode().splitlines()]
+        check(lines[0].get("centrallogd") == "text log", "marker line first", lines[0])
+        lines = lines[1:]
         peers = [x["peer"] for x in lines if x["app"] == "wine-sid"]
         check(len(peers) == 5 and all(p["sid"] == sid and p["pid"] > 0 for p in peers),
               "the JSON text lines carry the SID %s" % sid, peers)

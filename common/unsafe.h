@@ -1,0 +1,34 @@
+/* unsafe.h - the one policy for code points that must never reach an
+ * operator's terminal or a line-oriented tool raw.
+ *
+ * The collector's text file (collector/textfmt.c) and every output of the
+ * CLI (tools/escape.c) escape exactly the code points this classifier names,
+ * so a line looks the same in both and neither can be forged by a producer:
+ * no control character ends or rewrites a line, no bidi control reorders it,
+ * no invisible character makes two different names look alike.
+ */
+#ifndef CL_UNSAFE_H
+#define CL_UNSAFE_H
+
+#include <stddef.h>
+
+/* Whether a code point is escaped wherever a value is shown:
+ *  - C0 controls, DEL and C1 controls (terminal escapes, CR, newlines);
+ *  - U+2028/U+2029 (line and paragraph separators: new lines to some tools);
+ *  - bidi controls: U+061C, U+200E/U+200F, U+202A-U+202E, U+2066-U+2069;
+ *  - zero-width and invisible characters: U+200B-U+200D, U+2060-U+2064,
+ *    and U+FEFF (byte order mark / zero-width no-break space).
+ * Every unsafe code point is below U+10000, so "\uHHHH" writes any of them. */
+int cl_cp_unsafe(unsigned cp);
+
+/* Whether an ASCII byte must also be escaped inside a name (app, host) in a
+ * text line: space, '[', ']' and ':' would let a name pose as the
+ * "host app[pid] LEVEL:" structure of another producer's line. */
+int cl_name_byte_unsafe(unsigned char c);
+
+/* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
+ * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
+ * U+10FFFF, truncated, stray continuation byte). left > 0. */
+size_t cl_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
+
+#endif
