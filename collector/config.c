@@ -58,6 +58,9 @@ static const option_doc docs[] = {
     { "accept-remote", NULL, "accept producers on other machines (\\\\server\\pipe\\...)" },
 #endif
     { "max-connections", "N", "concurrent producer connections (default 16384)" },
+    { "partial-bytes", "SIZE",
+      "memory for half-received lines, all connections together; beyond it the longest-"
+      "waiting is cut and stored as a truncated reject (default 64M; 0: no limit)" },
     { "batch-size", "N", "commit after this many entries (default 16384)" },
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
     { "queue-bytes", "SIZE",
@@ -275,6 +278,11 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     if (strcmp(name, "queue-bytes") == 0)
         return (cl_parse_size(v, &c->queue_bytes) || c->queue_bytes < 65536)
                    ? bad(err, errlen, name, v, "a size of at least 64K, e.g. 32M")
+                   : 0;
+    if (strcmp(name, "partial-bytes") == 0)
+        return (cl_parse_size(v, &c->partial_bytes) ||
+                (c->partial_bytes != 0 && c->partial_bytes < 1024 * 1024))
+                   ? bad(err, errlen, name, v, "0 (no limit) or a size of at least 1M, e.g. 64M")
                    : 0;
     if (strcmp(name, "max-entry-bytes") == 0)
         return (cl_parse_size(v, &c->max_entry_bytes) || c->max_entry_bytes < 256 ||
@@ -504,6 +512,7 @@ static void defaults(cl_config *c)
     c->queue_bytes = 32 * 1024 * 1024;
     c->fts = 1;
     c->max_connections = 16384;
+    c->partial_bytes = 64 * 1024 * 1024;
     c->shutdown_timeout_s = 30;
     c->idle_timeout_ms = 30 * 1000;
     c->rate_interval_ms = CL_RATELIMIT_DEFAULT_INTERVAL_US / 1000;

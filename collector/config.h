@@ -26,6 +26,7 @@ typedef struct cl_config {
     uint64_t queue_bytes;
     int fts;
     uint64_t max_connections;
+    uint64_t partial_bytes; /* half lines held, all connections together; 0: no limit */
     int shutdown_timeout_s;
     uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */
     uint64_t rate_interval_ms; /* rate-limit window */

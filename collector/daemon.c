@@ -64,6 +64,7 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->host = cfg->host;
     sc->shutdown_timeout_ms = cfg->shutdown_timeout_s * 1000;
     sc->idle_timeout_ms = (int)cfg->idle_timeout_ms;
+    sc->partial_bytes = (size_t)cfg->partial_bytes;
     cl_ratelimit_default(&sc->rate);
     sc->rate.interval_us = (int64_t)cfg->rate_interval_ms * 1000;
     sc->rate.burst = cfg->rate_burst;

@@ -120,6 +120,12 @@ int cl_stream_write(cl_stream *s, const char *buf, size_t len);
 /* Bytes queued for the peer and not yet accepted by the kernel. */
 size_t cl_stream_pending(const cl_stream *s);
 
+/* The loop is reading into the buffer on_alloc last gave for this stream
+ * (Windows: an overlapped ReadFile is pending on it), so the owner must
+ * neither move nor free that buffer before on_read or on_close. Always 0 on
+ * POSIX, whose reads happen inside cl_io_run. */
+int cl_stream_reading(const cl_stream *s);
+
 /* Closes now (on_close runs first); unsent replies are dropped. */
 void cl_stream_close(cl_stream *s);
 

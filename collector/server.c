@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "framing.h"
+#include "heap.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -32,6 +34,14 @@
 #define TICK_MS 250
 /* A persisting failure is reported again at most this often. */
 #define NOTICE_REPEAT_US (10 * 1000000LL)
+/* Returning freed memory to the system (cl_heap_release): after partial
+ * lines of at least TRIM_BYTES or TRIM_CLOSES connections are let go, once a
+ * second TRIM_ROUNDS times - the writer frees the rejects and entries of such
+ * a burst a little later than the I/O thread lets go of the buffers. */
+#define TRIM_BYTES (1024u * 1024u)
+#define TRIM_CLOSES 64u
+#define TRIM_ROUNDS 3
+#define TRIM_EVERY_US 1000000LL
 
 typedef struct reply {
     struct reply *next;
@@ -58,7 +68,16 @@ typedef struct conn {
 typedef struct counters {
     uint64_t accepted, rejected, truncated, connections_total, bytes_in;
     uint64_t idle_timeouts;
+    uint64_t partial_cuts; /* partial lines cut for the budget (--partial-bytes) */
 } counters;
+
+/* When to give memory back (see TRIM_*). */
+typedef struct trim_state {
+    size_t peak;     /* most partial-line bytes held since the last decision */
+    unsigned closes; /* connections closed since then */
+    int rounds;      /* releases still due, one per TRIM_EVERY_US */
+    int64_t last_us;
+} trim_state;
 
 /* What the last notices said, so that each change is reported once. */
 typedef struct notice_state {
@@ -84,6 +103,8 @@ struct cl_server {
     int paused;
     conn *waiting; /* connections with unsent replies */
     cl_ratelimit *rl;
+    cl_partials partials; /* half lines held by all connections, and their budget */
+    trim_state trim;
     cl_peer self; /* credentials of the collector's own entries */
     counters n;
     notice_state ns;
@@ -254,6 +275,8 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
     cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
+    cJSON_AddNumberToObject(o, "partial_bytes", (double)srv->partials.held);
+    cJSON_AddNumberToObject(o, "partial_cuts", (double)srv->n.partial_cuts);
     cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
     cJSON_AddNumberToObject(o, "rate_limited", (double)rs.suppressed);
     cJSON_AddNumberToObject(o, "rate_limited_sources", (double)rs.limited);
@@ -381,6 +404,7 @@ static void on_accept(cl_io *io, cl_stream *s)
     c->srv = srv;
     c->s = s;
     cl_framer_init(&c->fr, srv->cfg.limits.max_entry_bytes);
+    cl_framer_attach(&c->fr, &srv->partials);
     cl_stream_set_data(s, c);
     srv->n.connections_total++;
 }
@@ -445,6 +469,46 @@ static void finish_eof(cl_server *srv, conn *c)
     flush_chain(srv);
 }
 
+static conn *framer_conn(cl_framer *f)
+{
+    return (conn *)(void *)((char *)f - offsetof(conn, fr));
+}
+
+/* The partial lines of all connections together exceed --partial-bytes:
+ * the one that has waited longest is kept as a truncated reject and the rest
+ * of it is skipped up to its newline, like an oversized line. Its connection
+ * stays open; a producer that is merely slow loses that one line. */
+static void cut_partial(cl_server *srv, conn *c)
+{
+    const char *p;
+    size_t n = cl_framer_partial(&c->fr, &p);
+    char msg[200];
+
+    if (n > 0) {
+        snprintf(msg, sizeof msg,
+                 "cut after %zu bytes: partial lines held for all connections exceeded "
+                 "--partial-bytes (%zu); the rest of this line is skipped to its newline",
+                 n, srv->cfg.partial_bytes);
+        reject(srv, c, CL_R_TRUNCATED, msg, p, n);
+        srv->n.partial_cuts++;
+    }
+    cl_framer_cut(&c->fr);
+    /* On Windows a read may be posted into the buffer: it goes at the next
+     * read's end instead (cl_framer_next trims). */
+    if (!cl_stream_reading(c->s))
+        cl_framer_trim(&c->fr);
+}
+
+static void enforce_budget(cl_server *srv)
+{
+    cl_framer *f;
+
+    while ((f = cl_partials_victim(&srv->partials)) != NULL)
+        cut_partial(srv, framer_conn(f));
+    if (srv->partials.held > srv->trim.peak)
+        srv->trim.peak = srv->partials.held;
+}
+
 static void on_read(cl_stream *s, size_t n)
 {
     conn *c = cl_stream_data(s);
@@ -476,6 +540,7 @@ static void on_read(cl_stream *s, size_t n)
             finish_oversize(srv, c, len);
         }
     }
+    enforce_budget(srv);
     flush_chain(srv);
     /* Half a line held: the peer has idle_timeout to send the rest. */
     if (srv->cfg.idle_timeout_ms > 0)
@@ -535,6 +600,7 @@ static void on_close(cl_stream *s, int err)
         free(r);
     }
     cl_framer_free(&c->fr);
+    c->srv->trim.closes++;
     free(c);
     cl_stream_set_data(s, NULL);
 }
@@ -692,11 +758,31 @@ static void check_notices(cl_server *srv)
     }
 }
 
+/* After a flood of half lines or connections has gone, the allocator keeps
+ * the pages it got for them unless asked (glibc): ask, a few times, at most
+ * once a second. */
+static void maybe_release_memory(cl_server *srv, int64_t now)
+{
+    trim_state *t = &srv->trim;
+
+    if (t->peak - srv->partials.held >= TRIM_BYTES || t->closes >= TRIM_CLOSES) {
+        t->rounds = TRIM_ROUNDS;
+        t->peak = srv->partials.held;
+        t->closes = 0;
+    }
+    if (t->rounds > 0 && now - t->last_us >= TRIM_EVERY_US) {
+        cl_heap_release();
+        t->rounds--;
+        t->last_us = now;
+    }
+}
+
 static void on_tick(cl_io *io)
 {
     cl_server *srv = cl_io_data(io);
 
     cl_ratelimit_sweep(srv->rl, cl_now_us());
+    maybe_release_memory(srv, cl_now_us());
     flush_chain(srv);
     check_notices(srv);
 }
@@ -724,6 +810,7 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     srv->val.default_host.p = cfg->host;
     srv->val.default_host.n = cfg->host ? strlen(cfg->host) : 0;
     srv->started_us = cl_now_us();
+    cl_partials_init(&srv->partials, cfg->partial_bytes);
     cl_io_self(&srv->self);
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen.address);
     srv->db_path = strdup(cfg->writer.db_path);

@@ -23,6 +23,7 @@ typedef struct cl_server_config {
     const char *host;        /* host name for entries that name none */
     int shutdown_timeout_ms; /* how long SIGTERM waits for producers' data */
     int idle_timeout_ms;     /* cut a connection idle this long mid-line; 0: never */
+    size_t partial_bytes;    /* half lines held, all connections together; 0: no limit */
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
 } cl_server_config;
