@@ -56,6 +56,13 @@ def half_line(i):
     return head + b"x" * (HALF - len(head))
 
 
+def sanitized():
+    """A collector built with AddressSanitizer keeps freed memory in quarantine
+    and maps shadow memory: its resident size says nothing about ours."""
+    with open(cltest.daemon_path(), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def raise_fd_limit(need):
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < need:
@@ -69,6 +76,9 @@ def test_half_line_flood():
         raise cltest.Skip("resident size under valgrind says nothing about the collector")
     # The collector inherits the limit (and raises its own to the hard one).
     raise_fd_limit(N + 200)
+    measure = not sanitized()
+    if not measure:
+        print("note: sanitizer build: resident sizes not checked, everything else is")
     with cltest.Collector("--partial-bytes", "16M", "--idle-timeout", "0",
                           *cltest.NO_RATE_LIMIT) as c:
         pid = c.proc.pid
@@ -101,7 +111,7 @@ def test_half_line_flood():
            (K * HALF, N - K, N - K), "stats (partial_bytes, partial_cuts, truncated) after the flood")
         eq(st["connections"], N + 2, "every flood connection is still open")
         hwm = status_kib(pid, "VmHWM") * 1024
-        check(hwm - rss0 < BUDGET + SLACK,
+        check(not measure or hwm - rss0 < BUDGET + SLACK,
               "peak resident size grew by %.1f MiB over the flood; the budget is %.1f MiB "
               "(+ %.1f MiB slack); without it %d x %d bytes stay resident"
               % ((hwm - rss0) / 2**20, BUDGET / 2**20, SLACK / 2**20, N, HALF),
@@ -149,15 +159,16 @@ def test_half_line_flood():
             last[:] = [status_kib(pid, "VmRSS") * 1024]
             return last[0] < rss0 + RETURN_SLACK
 
-        try:
-            wait_for(returned, "resident size back near its level before the flood", timeout=30)
-        except AssertionError:
-            raise AssertionError("resident size stays at %.1f MiB after the flood; it was %.1f "
-                                 "MiB before (peak %.1f MiB)"
-                                 % (last[0] / 2**20, rss0 / 2**20, hwm / 2**20))
-
-        print("resident: %.1f MiB before, peak %.1f MiB, %.1f MiB after"
-              % (rss0 / 2**20, hwm / 2**20, last[0] / 2**20))
+        if measure:
+            try:
+                wait_for(returned, "resident size back near its level before the flood",
+                         timeout=30)
+            except AssertionError:
+                raise AssertionError("resident size stays at %.1f MiB after the flood; it was "
+                                     "%.1f MiB before (peak %.1f MiB)"
+                                     % (last[0] / 2**20, rss0 / 2**20, hwm / 2**20))
+            print("resident: %.1f MiB before, peak %.1f MiB, %.1f MiB after"
+                  % (rss0 / 2**20, hwm / 2**20, last[0] / 2**20))
         msgs = c.msgs("WHERE app = 'good'")
         eq(len(msgs), sent_good, "good entries stored")
         eq(msgs, ["warm-up %d" % i for i in range(100)] +
