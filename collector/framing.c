@@ -37,17 +37,20 @@ static void p_append(cl_partials *ps, cl_framer *f)
     f->p_listed = 1;
 }
 
-/* Declares what f holds now. A framer whose line just ended and that holds
- * the start of another (fresh) goes to the back: that line's wait starts now. */
+/* Declares what f's partial line costs now: its whole buffer, the memory
+ * it really takes (a 1-byte line in a 4 KiB buffer costs 4 KiB); nothing
+ * once no line is held. A framer whose line just ended and that holds the
+ * start of another (fresh) goes to the back: that line's wait starts now. */
 static void account(cl_framer *f, int fresh)
 {
     cl_partials *ps = f->ps;
     size_t held = f->len - f->start;
+    size_t cost = held > 0 ? f->cap : 0;
 
     if (ps == NULL)
         return;
-    ps->held = ps->held - f->p_held + held;
-    f->p_held = held;
+    ps->bytes = ps->bytes - f->p_bytes + cost;
+    f->p_bytes = cost;
     if (held == 0) {
         p_unlink(ps, f);
     } else if (!f->p_listed) {
@@ -72,7 +75,7 @@ void cl_framer_attach(cl_framer *f, cl_partials *ps)
 
 cl_framer *cl_partials_victim(const cl_partials *ps)
 {
-    return ps->limit > 0 && ps->held > ps->limit ? ps->head : NULL;
+    return ps->limit > 0 && ps->bytes > ps->limit ? ps->head : NULL;
 }
 
 /* ---- the framer */
@@ -113,20 +116,21 @@ void cl_framer_trim(cl_framer *f)
         free(f->buf);
         f->buf = NULL;
         f->len = f->start = f->cap = 0;
-        return;
+    } else {
+        /* Halve while the bytes held would fit in a quarter: growth happens
+         * when the buffer is full, so the two never chase each other. */
+        while (cap / 2 >= CL_FRAMER_MIN_CAP && held <= cap / 4)
+            cap /= 2;
+        if (cap != f->cap) {
+            compact(f);
+            nb = realloc(f->buf, cap);
+            if (nb != NULL) { /* else keeping the larger buffer is harmless */
+                f->buf = nb;
+                f->cap = cap;
+            }
+        }
     }
-    /* Halve while the bytes held would fit in a quarter: growth happens when
-     * the buffer is full, so the two thresholds never chase each other. */
-    while (cap / 2 >= CL_FRAMER_MIN_CAP && held <= cap / 4)
-        cap /= 2;
-    if (cap == f->cap)
-        return;
-    compact(f);
-    nb = realloc(f->buf, cap);
-    if (nb == NULL)
-        return; /* keeping the larger buffer is harmless */
-    f->buf = nb;
-    f->cap = cap;
+    account(f, 0);
 }
 
 int cl_framer_space(cl_framer *f, char **p, size_t *n)
@@ -146,6 +150,7 @@ int cl_framer_space(cl_framer *f, char **p, size_t *n)
             return -1;
         f->buf = nb;
         f->cap = cap;
+        account(f, 0);
     }
     *p = f->buf + f->len;
     *n = f->cap - f->len;
@@ -246,9 +251,10 @@ enum cl_frame_result cl_framer_next(cl_framer *f, char **line, size_t *len)
 
     /* Whatever is held after a line ended belongs to a line that starts now.
      * (TOO_LARGE of an unterminated line holds nothing afterwards.) */
-    account(f, r != CL_FRAME_NONE);
     if (r == CL_FRAME_NONE)
         cl_framer_trim(f);
+    else
+        account(f, 1);
     return r;
 }
 

@@ -34,15 +34,17 @@ typedef struct cl_framer {
     /* Budget bookkeeping (cl_partials): what this framer has declared as
      * held, and its place in the list of framers holding a partial line. */
     struct cl_partials *ps;
-    size_t p_held;
+    size_t p_bytes;
     int p_listed;
     struct cl_framer *p_prev, *p_next;
 } cl_framer;
 
-/* Partial lines held by all the framers attached to it: their total, and
- * the framers holding one, the one whose line started earliest first. */
+/* Partial lines held by all the framers attached to it: the memory they
+ * take, and the framers holding one, the one whose line started earliest
+ * first. A framer holding part of a line costs its whole buffer - the
+ * memory it really takes; one holding nothing costs nothing (it has none). */
 typedef struct cl_partials {
-    size_t held;  /* bytes not yet returned as lines, all framers together */
+    size_t bytes; /* buffers of framers holding a partial line, all together */
     size_t limit; /* cl_partials_victim's threshold; 0: no limit */
     cl_framer *head, *tail;
 } cl_partials;

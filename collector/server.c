@@ -275,7 +275,7 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
     cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
-    cJSON_AddNumberToObject(o, "partial_bytes", (double)srv->partials.held);
+    cJSON_AddNumberToObject(o, "partial_bytes", (double)srv->partials.bytes);
     cJSON_AddNumberToObject(o, "partial_cuts", (double)srv->n.partial_cuts);
     cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
     cJSON_AddNumberToObject(o, "rate_limited", (double)rs.suppressed);
@@ -505,8 +505,8 @@ static void enforce_budget(cl_server *srv)
 
     while ((f = cl_partials_victim(&srv->partials)) != NULL)
         cut_partial(srv, framer_conn(f));
-    if (srv->partials.held > srv->trim.peak)
-        srv->trim.peak = srv->partials.held;
+    if (srv->partials.bytes > srv->trim.peak)
+        srv->trim.peak = srv->partials.bytes;
 }
 
 static void on_read(cl_stream *s, size_t n)
@@ -765,9 +765,9 @@ static void maybe_release_memory(cl_server *srv, int64_t now)
 {
     trim_state *t = &srv->trim;
 
-    if (t->peak - srv->partials.held >= TRIM_BYTES || t->closes >= TRIM_CLOSES) {
+    if (t->peak - srv->partials.bytes >= TRIM_BYTES || t->closes >= TRIM_CLOSES) {
         t->rounds = TRIM_ROUNDS;
-        t->peak = srv->partials.held;
+        t->peak = srv->partials.bytes;
         t->closes = 0;
     }
     if (t->rounds > 0 && now - t->last_us >= TRIM_EVERY_US) {

@@ -695,6 +695,10 @@ static void test_discarding_holds_no_buffer(void **state)
 
 /* ---- the budget for partial lines across connections */
 
+/* A framer holding part of a line costs its whole buffer; one holding
+ * nothing costs nothing. Lines of at most 1000 bytes: buffers of 1003. */
+enum { SMALL_MAX = 1000, SMALL_CAP = SMALL_MAX + 3 };
+
 static void test_budget_counts_partial_lines(void **state)
 {
     cl_partials ps;
@@ -703,27 +707,52 @@ static void test_budget_counts_partial_lines(void **state)
 
     (void)state;
     cl_partials_init(&ps, 0);
-    cl_framer_init(&a, 1000);
-    cl_framer_init(&b, 1000);
+    cl_framer_init(&a, SMALL_MAX);
+    cl_framer_init(&b, SMALL_MAX);
     cl_framer_attach(&a, &ps);
     cl_framer_attach(&b, &ps);
     feed_str(&a, "{\"half", 2, &fr);
     feed_str(&b, "x\ny\nzz", 3, &fr);
-    assert_int_equal(ps.held, 6 + 2);
+    assert_int_equal(a.cap, SMALL_CAP);
+    assert_int_equal(ps.bytes, 2 * SMALL_CAP);
     assert_ptr_equal(ps.head, &a);
     assert_ptr_equal(ps.tail, &b);
     /* No limit: nobody is ever a victim. */
     assert_null(cl_partials_victim(&ps));
     feed_str(&a, "\"}\n", 1, &fr);
-    assert_int_equal(ps.held, 2);
+    assert_int_equal(ps.bytes, SMALL_CAP);
     assert_ptr_equal(ps.head, &b);
     cl_framer_free(&b);
-    assert_int_equal(ps.held, 0);
+    assert_int_equal(ps.bytes, 0);
     assert_null(ps.head);
     assert_null(ps.tail);
     cl_framer_free(&a);
     cl_framer_free(&a);
-    assert_int_equal(ps.held, 0);
+    assert_int_equal(ps.bytes, 0);
+    frames_free(&fr);
+}
+
+/* The cost follows the buffer as it grows and shrinks. */
+static void test_budget_follows_the_buffer(void **state)
+{
+    cl_partials ps;
+    cl_framer f;
+    frames fr = { 0 };
+
+    (void)state;
+    cl_partials_init(&ps, 0);
+    cl_framer_init(&f, 65536);
+    cl_framer_attach(&f, &ps);
+    feed_fill(&f, 'a', 10, 10, &fr);
+    assert_int_equal(ps.bytes, 4096);
+    feed_fill(&f, 'a', 40000, 4096, &fr);
+    assert_int_equal(ps.bytes, 65536);
+    feed_str(&f, "\nabc", 64, &fr);
+    assert_int_equal(ps.bytes, 4096);
+    feed_str(&f, "\n", 64, &fr);
+    assert_int_equal(ps.bytes, 0);
+    assert_int_equal(fr.count, 2);
+    cl_framer_free(&f);
     frames_free(&fr);
 }
 
@@ -737,26 +766,28 @@ static void test_budget_victim_is_longest_waiting(void **state)
     frames fr = { 0 };
 
     (void)state;
-    cl_partials_init(&ps, 50);
+    cl_partials_init(&ps, 2 * SMALL_CAP);
     for (int i = 0; i < 3; i++) {
-        cl_framer_init(&f[i], 1000);
+        cl_framer_init(&f[i], SMALL_MAX);
         cl_framer_attach(&f[i], &ps);
     }
     feed_fill(&f[0], 'a', 20, 20, &fr);
     feed_fill(&f[1], 'b', 20, 20, &fr);
-    assert_null(cl_partials_victim(&ps));
+    assert_int_equal(ps.bytes, 2 * SMALL_CAP);
+    assert_null(cl_partials_victim(&ps)); /* at the limit is within it */
     feed_fill(&f[2], 'c', 20, 20, &fr);
-    assert_int_equal(ps.held, 60);
+    assert_int_equal(ps.bytes, 3 * SMALL_CAP);
     assert_ptr_equal(cl_partials_victim(&ps), &f[0]);
     feed_fill(&f[0], 'a', 5, 1, &fr); /* dripping: still the oldest line */
     assert_ptr_equal(cl_partials_victim(&ps), &f[0]);
     feed_str(&f[0], "\nnew", 64, &fr); /* done; a new line starts now */
     assert_int_equal(fr.count, 1);
-    assert_int_equal(ps.held, 43);
-    assert_null(cl_partials_victim(&ps));
-    feed_fill(&f[2], 'c', 10, 10, &fr);
-    assert_int_equal(ps.held, 53);
     assert_ptr_equal(cl_partials_victim(&ps), &f[1]);
+    assert_ptr_equal(ps.tail, &f[0]);
+    feed_str(&f[1], "\n", 64, &fr); /* done, nothing after it */
+    assert_int_equal(ps.bytes, 2 * SMALL_CAP);
+    assert_null(cl_partials_victim(&ps));
+    assert_ptr_equal(ps.head, &f[2]);
     for (int i = 0; i < 3; i++)
         cl_framer_free(&f[i]);
     frames_free(&fr);
@@ -774,9 +805,9 @@ static void test_cut_resyncs_quietly(void **state)
         frames fr = { 0 };
         const char *p;
 
-        cl_partials_init(&ps, 30);
-        cl_framer_init(&f, 1000);
-        cl_framer_init(&g, 1000);
+        cl_partials_init(&ps, SMALL_CAP);
+        cl_framer_init(&f, SMALL_MAX);
+        cl_framer_init(&g, SMALL_MAX);
         cl_framer_attach(&f, &ps);
         cl_framer_attach(&g, &ps);
         feed_str(&f, "{\"msg\":\"cut me ", chunk, &fr);
@@ -787,7 +818,7 @@ static void test_cut_resyncs_quietly(void **state)
         assert_int_equal(cl_framer_cut(&f), 15);
         cl_framer_trim(&f);
         assert_null(f.buf);
-        assert_int_equal(ps.held, 16);
+        assert_int_equal(ps.bytes, SMALL_CAP);
         assert_null(cl_partials_victim(&ps));
         assert_int_equal(cl_framer_partial(&f, &p), 0);
         /* Nothing more to cut. */
@@ -799,7 +830,7 @@ static void test_cut_resyncs_quietly(void **state)
         assert_line(&fr, 0, "{\"next\":1}");
         feed_str(&g, "\"}\n", chunk, &fr);
         assert_line(&fr, 1, "{\"msg\":\"keep me \"}");
-        assert_int_equal(ps.held, 0);
+        assert_int_equal(ps.bytes, 0);
         cl_framer_free(&f);
         cl_framer_free(&g);
         frames_free(&fr);
@@ -818,7 +849,7 @@ static void test_cut_with_read_posted(void **state)
 
     (void)state;
     cl_partials_init(&ps, 1);
-    cl_framer_init(&f, 1000);
+    cl_framer_init(&f, SMALL_MAX);
     cl_framer_attach(&f, &ps);
     feed_str(&f, "{\"half\":", 64, &fr);
     assert_int_equal(cl_framer_space(&f, &p, &room), 0); /* the posted read */
@@ -826,7 +857,7 @@ static void test_cut_with_read_posted(void **state)
     assert_ptr_equal(cl_partials_victim(&ps), &f);
     assert_int_equal(cl_framer_cut(&f), 8);
     assert_ptr_equal(f.buf, before);
-    assert_int_equal(ps.held, 0);
+    assert_int_equal(ps.bytes, 0);
     assert_true(room >= 15);
     memcpy(p, "1}\n{\"ok\":true}\n", 15); /* the read completes */
     cl_framer_commit(&f, 15);
@@ -840,10 +871,10 @@ static void test_cut_with_read_posted(void **state)
 }
 
 /* What the collector does: cut the longest-waiting lines until the total
- * is within the limit - exactly as many as needed. */
+ * is within the limit - exactly as many as needed, oldest first. */
 static void test_budget_cut_until_within(void **state)
 {
-    enum { N = 10, HALF = 1000 };
+    enum { N = 10, KEEP = 3, HALF = 900 };
     cl_partials ps;
     cl_framer f[N];
     frames fr = { 0 };
@@ -851,28 +882,29 @@ static void test_budget_cut_until_within(void **state)
     int cuts = 0;
 
     (void)state;
-    cl_partials_init(&ps, 3500);
+    cl_partials_init(&ps, KEEP * SMALL_CAP);
     for (int i = 0; i < N; i++) {
-        cl_framer_init(&f[i], 2000);
+        cl_framer_init(&f[i], SMALL_MAX);
         cl_framer_attach(&f[i], &ps);
         feed_fill(&f[i], 'h', HALF, 300, &fr);
         while ((v = cl_partials_victim(&ps)) != NULL) {
-            assert_true(cl_framer_cut(v) > 0);
+            assert_ptr_equal(v, &f[cuts]);
+            assert_int_equal(cl_framer_cut(v), HALF);
             cl_framer_trim(v);
             cuts++;
         }
-        assert_true(ps.held <= 3500);
+        assert_true(ps.bytes <= KEEP * SMALL_CAP);
     }
-    assert_int_equal(cuts, N - 3);
-    assert_int_equal(ps.held, 3 * HALF);
+    assert_int_equal(cuts, N - KEEP);
+    assert_int_equal(ps.bytes, KEEP * SMALL_CAP);
     for (int i = 0; i < N; i++) {
         const char *p;
 
-        assert_int_equal(cl_framer_partial(&f[i], &p), i < N - 3 ? 0 : HALF);
-        assert_true(i >= N - 3 || f[i].buf == NULL);
+        assert_int_equal(cl_framer_partial(&f[i], &p), i < N - KEEP ? 0 : HALF);
+        assert_true(i >= N - KEEP || f[i].buf == NULL);
         cl_framer_free(&f[i]);
     }
-    assert_int_equal(ps.held, 0);
+    assert_int_equal(ps.bytes, 0);
     frames_free(&fr);
 }
 
@@ -902,6 +934,7 @@ int main(void)
         cmocka_unit_test(test_buffer_shrinks_by_halves),
         cmocka_unit_test(test_discarding_holds_no_buffer),
         cmocka_unit_test(test_budget_counts_partial_lines),
+        cmocka_unit_test(test_budget_follows_the_buffer),
         cmocka_unit_test(test_budget_victim_is_longest_waiting),
         cmocka_unit_test(test_cut_resyncs_quietly),
         cmocka_unit_test(test_cut_with_read_posted),
