@@ -493,8 +493,8 @@ static void cut_partial(cl_server *srv, conn *c)
         srv->n.partial_cuts++;
     }
     cl_framer_cut(&c->fr);
-    /* On Windows a read may be posted into the buffer: it goes at the next
-     * read's end instead (cl_framer_next trims). */
+    /* On Windows a read may be posted into the buffer: the buffer is then
+     * released when that read completes (cl_framer_next trims). */
     if (!cl_stream_reading(c->s))
         cl_framer_trim(&c->fr);
 }
@@ -765,7 +765,8 @@ static void maybe_release_memory(cl_server *srv, int64_t now)
 {
     trim_state *t = &srv->trim;
 
-    if (t->peak - srv->partials.bytes >= TRIM_BYTES || t->closes >= TRIM_CLOSES) {
+    if ((t->peak > srv->partials.bytes && t->peak - srv->partials.bytes >= TRIM_BYTES) ||
+        t->closes >= TRIM_CLOSES) {
         t->rounds = TRIM_ROUNDS;
         t->peak = srv->partials.bytes;
         t->closes = 0;
