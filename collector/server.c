@@ -444,6 +444,15 @@ static int has_partial(const conn *c)
     return c->fr.discarding || cl_framer_partial(&c->fr, &p) > 0;
 }
 
+/* Forgets c's partial line and, unless a read is posted into it (Windows),
+ * its buffer. */
+static void drop_partial(conn *c)
+{
+    cl_framer_cut(&c->fr);
+    if (!cl_stream_reading(c->s))
+        cl_framer_trim(&c->fr);
+}
+
 static void finish_eof(cl_server *srv, conn *c)
 {
     const char *p;
@@ -456,6 +465,9 @@ static void finish_eof(cl_server *srv, conn *c)
     if (n > 0) {
         snprintf(msg, sizeof msg, "connection closed after %zu bytes of an unterminated line", n);
         reject(srv, c, CL_R_TRUNCATED, msg, p, n);
+        /* Recorded: it must neither count against the budget while the
+         * peer waits for its acks nor be cut (and recorded) a second time. */
+        drop_partial(c);
     }
     c->eof = 1;
     if (c->r_head == NULL) {
@@ -492,11 +504,9 @@ static void cut_partial(cl_server *srv, conn *c)
         reject(srv, c, CL_R_TRUNCATED, msg, p, n);
         srv->n.partial_cuts++;
     }
-    cl_framer_cut(&c->fr);
     /* On Windows a read may be posted into the buffer: the buffer is then
      * released when that read completes (cl_framer_next trims). */
-    if (!cl_stream_reading(c->s))
-        cl_framer_trim(&c->fr);
+    drop_partial(c);
 }
 
 static void enforce_budget(cl_server *srv)
