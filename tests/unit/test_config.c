@@ -497,9 +497,9 @@ static void test_partial_bytes(void **state)
     assert_int_equal(cfg.partial_bytes, 16 * 1024 * 1024);
     assert_int_equal(load(&cfg, err, sizeof err, "--partial-bytes", "0", NULL), CL_CONFIG_OK);
     assert_int_equal(cfg.partial_bytes, 0);
-    assert_int_equal(load(&cfg, err, sizeof err, "--config",
-                          config_file("{\"partial-bytes\": \"1G\"}"), NULL),
-                     CL_CONFIG_OK);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--config", config_file("{\"partial-bytes\": \"1G\"}"), NULL),
+        CL_CONFIG_OK);
     assert_int_equal(cfg.partial_bytes, 1024ULL * 1024 * 1024);
     rc = load(&cfg, err, sizeof err, "--partial-bytes", "512K", NULL);
     assert_error("--partial-bytes 512K", rc, err, "--partial-bytes", "512K");

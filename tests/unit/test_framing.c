@@ -572,9 +572,8 @@ static void test_buffer_grows_with_what_it_holds(void **state)
     static const struct {
         size_t held, cap;
     } steps[] = {
-        { 1, 4096 },      { 4096, 4096 },   { 4097, 8192 },   { 8192, 8192 },
-        { 8193, 16384 },  { 30000, 32768 }, { 40000, 65536 }, { 65000, 65536 },
-        { 65537, 65539 }, /* one maximal line + "\r\n" + NUL, never more */
+        { 1, 4096 },      { 4096, 4096 },   { 4097, 8192 },   { 8192, 8192 },   { 8193, 16384 },
+        { 30000, 32768 }, { 40000, 65536 }, { 65000, 65536 }, { 65537, 65539 }, /* one maximal line + "\r\n" + NUL, never more */
     };
     cl_framer f;
     frames fr = { 0 };
