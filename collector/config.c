@@ -66,6 +66,9 @@ static const option_doc docs[] = {
     { "idle-reclaim", "TIME",
       "when 90% of --max-connections are in use, close connections silent this long, "
       "longest silent first (default 60s; 0: never; POSIX only)" },
+    { "partial-bytes", "SIZE",
+      "memory for half-received lines, all connections together; beyond it the longest-"
+      "waiting is cut and stored as a truncated reject (default 64M; 0: no limit)" },
     { "batch-size", "N", "commit after this many entries (default 16384)" },
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
     { "queue-bytes", "SIZE",
@@ -299,6 +302,11 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     if (strcmp(name, "wal-warn-size") == 0)
         return cl_parse_size(v, &c->wal_warn_size)
                    ? bad(err, errlen, name, v, "a size such as 256M, or 0 for never")
+                   : 0;
+    if (strcmp(name, "partial-bytes") == 0)
+        return (cl_parse_size(v, &c->partial_bytes) ||
+                (c->partial_bytes != 0 && c->partial_bytes < 1024 * 1024))
+                   ? bad(err, errlen, name, v, "0 (no limit) or a size of at least 1M, e.g. 64M")
                    : 0;
     if (strcmp(name, "max-entry-bytes") == 0)
         return (cl_parse_size(v, &c->max_entry_bytes) || c->max_entry_bytes < 256 ||
@@ -579,6 +587,7 @@ static void defaults(cl_config *c)
     c->fts = 1;
     c->wal_warn_size = 256ULL * 1024 * 1024;
     c->max_connections = 16384;
+    c->partial_bytes = 64 * 1024 * 1024;
     c->shutdown_timeout_s = 30;
     c->idle_timeout_ms = 30 * 1000;
     c->max_ts_ahead_ms = CL_DEFAULT_MAX_TS_AHEAD_US / 1000;

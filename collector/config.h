@@ -27,6 +27,7 @@ typedef struct cl_config {
     int fts;
     uint64_t wal_warn_size; /* warn when the WAL grows past this; 0: never */
     uint64_t max_connections;
+    uint64_t partial_bytes; /* half lines held, all connections together; 0: no limit */
     int shutdown_timeout_s;
     uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */
     uint64_t max_ts_ahead_ms;  /* plausible claimed ts; UINT64_MAX: no bound */

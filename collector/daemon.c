@@ -72,6 +72,7 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->max_connections_per_uid = (size_t)cfg->max_conn_per_uid;
     sc->idle_reclaim_ms = (int)cfg->idle_reclaim_ms;
     sc->reject_burst = cfg->reject_burst;
+    sc->partial_bytes = (size_t)cfg->partial_bytes;
     cl_ratelimit_default(&sc->rate);
     sc->rate.interval_us = (int64_t)cfg->rate_interval_ms * 1000;
     sc->rate.burst = cfg->rate_burst;

@@ -740,6 +740,13 @@ size_t cl_stream_pending(const cl_stream *s)
     return s->out_pending;
 }
 
+int cl_stream_reading(const cl_stream *s)
+{
+    /* The overlapped ReadFile posted by post_read writes into the owner's
+     * buffer until its completion is dequeued. */
+    return s->reading;
+}
+
 void cl_stream_close(cl_stream *s)
 {
     close_stream(s->io, s, 0);

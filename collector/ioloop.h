@@ -126,6 +126,12 @@ size_t cl_stream_pending(const cl_stream *s);
  * have completed unseen). Idle reclaim closes only streams that say 0. */
 int cl_stream_busy(cl_stream *s);
 
+/* The loop is reading into the buffer on_alloc last gave for this stream
+ * (Windows: an overlapped ReadFile is pending on it), so the owner must
+ * neither move nor free that buffer before on_read or on_close. Always 0 on
+ * POSIX, whose reads happen inside cl_io_run. */
+int cl_stream_reading(const cl_stream *s);
+
 /* Closes now (on_close runs first); unsent replies are dropped. */
 void cl_stream_close(cl_stream *s);
 

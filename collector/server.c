@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 #include "framing.h"
 #include "slots.h"
+#include "heap.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -37,6 +39,14 @@
  * changed (see stats_cached): a client looping stats must not take the
  * I/O thread from producers. */
 #define STATS_CACHE_US (250 * 1000LL)
+/* Returning freed memory to the system (cl_heap_release): after partial
+ * lines of at least TRIM_BYTES or TRIM_CLOSES connections are let go, once a
+ * second TRIM_ROUNDS times - the writer frees the rejects and entries of such
+ * a burst a little later than the I/O thread lets go of the buffers. */
+#define TRIM_BYTES (1024u * 1024u)
+#define TRIM_CLOSES 64u
+#define TRIM_ROUNDS 3
+#define TRIM_EVERY_US 1000000LL
 
 typedef struct reply {
     struct reply *next;
@@ -66,18 +76,27 @@ typedef struct counters {
     uint64_t accepted, rejected, truncated, connections_total, bytes_in;
     uint64_t idle_timeouts;
     uint64_t rejects_suppressed, stats_computed;
+    uint64_t partial_cuts; /* partial lines cut for the budget (--partial-bytes) */
 } counters;
 
 /* What a stats reply counts that can change without the clock: while none
  * of it has changed, a recent reply is still true (see stats_cached). */
 typedef struct stats_key {
     uint64_t seq, committed, refused;
-    size_t connections;
+    size_t connections, partial_bytes;
     counters n;
     cl_ratelimit_stats rs, rj;
     cl_slots_stats ss;
     int paused;
 } stats_key;
+
+/* When to give memory back (see TRIM_*). */
+typedef struct trim_state {
+    size_t peak;     /* most partial-line bytes held since the last decision */
+    unsigned closes; /* connections closed since then */
+    int rounds;      /* releases still due, one per TRIM_EVERY_US */
+    int64_t last_us;
+} trim_state;
 
 /* What the last notices said, so that each change is reported once. */
 typedef struct notice_state {
@@ -111,6 +130,8 @@ struct cl_server {
     char *stats_text; /* the last stats reply, and what it was made of */
     stats_key stats_key;
     int64_t stats_us;
+    cl_partials partials; /* half lines held by all connections, and their budget */
+    trim_state trim;
     cl_peer self; /* credentials of the collector's own entries */
     counters n;
     notice_state ns;
@@ -310,6 +331,8 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
     cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
     cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
+    cJSON_AddNumberToObject(o, "partial_bytes", (double)srv->partials.bytes);
+    cJSON_AddNumberToObject(o, "partial_cuts", (double)srv->n.partial_cuts);
     cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
     cJSON_AddNumberToObject(o, "rate_limited", (double)rs.suppressed);
     cJSON_AddNumberToObject(o, "rate_limited_sources", (double)rs.limited);
@@ -365,6 +388,7 @@ static void get_stats_key(cl_server *srv, stats_key *k)
     k->committed = cl_writer_committed(srv->w);
     k->refused = cl_io_refused_count(srv->io);
     k->connections = cl_io_stream_count(srv->io);
+    k->partial_bytes = srv->partials.bytes; /* a connection's half line counts */
     k->n = srv->n;
     k->n.stats_computed = 0;
     k->n.bytes_in = 0; /* the stats request itself adds to it */
@@ -512,6 +536,7 @@ static void on_accept(cl_io *io, cl_stream *s)
     c->srv = srv;
     c->s = s;
     cl_framer_init(&c->fr, srv->cfg.limits.max_entry_bytes);
+    cl_framer_attach(&c->fr, &srv->partials);
     cl_stream_set_data(s, c);
     srv->n.connections_total++;
     reclaim_idle(srv, 1);
@@ -600,6 +625,15 @@ static void reclaim_idle(cl_server *srv, int most)
     }
 }
 
+/* Forgets c's partial line and, unless a read is posted into it (Windows),
+ * its buffer. */
+static void drop_partial(conn *c)
+{
+    cl_framer_cut(&c->fr);
+    if (!cl_stream_reading(c->s))
+        cl_framer_trim(&c->fr);
+}
+
 static void finish_eof(cl_server *srv, conn *c)
 {
     const char *p;
@@ -612,6 +646,9 @@ static void finish_eof(cl_server *srv, conn *c)
     if (n > 0) {
         snprintf(msg, sizeof msg, "connection closed after %zu bytes of an unterminated line", n);
         reject(srv, c, CL_R_TRUNCATED, msg, p, n);
+        /* Recorded: it must neither count against the budget while the
+         * peer waits for its acks nor be cut (and recorded) a second time. */
+        drop_partial(c);
     }
     c->eof = 1;
     if (c->r_head == NULL) {
@@ -623,6 +660,44 @@ static void finish_eof(cl_server *srv, conn *c)
      * on_wakeup close the stream once the last reply is out. */
     srv->urgent = 1;
     flush_chain(srv);
+}
+
+static conn *framer_conn(cl_framer *f)
+{
+    return (conn *)(void *)((char *)f - offsetof(conn, fr));
+}
+
+/* The partial lines of all connections together exceed --partial-bytes:
+ * the one that has waited longest is kept as a truncated reject and the rest
+ * of it is skipped up to its newline, like an oversized line. Its connection
+ * stays open; a producer that is merely slow loses that one line. */
+static void cut_partial(cl_server *srv, conn *c)
+{
+    const char *p;
+    size_t n = cl_framer_partial(&c->fr, &p);
+    char msg[200];
+
+    if (n > 0) {
+        snprintf(msg, sizeof msg,
+                 "cut after %zu bytes: partial lines held for all connections exceeded "
+                 "--partial-bytes (%zu); the rest of this line is skipped to its newline",
+                 n, srv->cfg.partial_bytes);
+        reject(srv, c, CL_R_TRUNCATED, msg, p, n);
+        srv->n.partial_cuts++;
+    }
+    /* On Windows a read may be posted into the buffer: the buffer is then
+     * released when that read completes (cl_framer_next trims). */
+    drop_partial(c);
+}
+
+static void enforce_budget(cl_server *srv)
+{
+    cl_framer *f;
+
+    while ((f = cl_partials_victim(&srv->partials)) != NULL)
+        cut_partial(srv, framer_conn(f));
+    if (srv->partials.bytes > srv->trim.peak)
+        srv->trim.peak = srv->partials.bytes;
 }
 
 static void on_read(cl_stream *s, size_t n)
@@ -657,6 +732,7 @@ static void on_read(cl_stream *s, size_t n)
             finish_oversize(srv, c, len);
         }
     }
+    enforce_budget(srv);
     flush_chain(srv);
     /* Half a line held: the peer has idle_timeout to send the rest. */
     if (srv->cfg.idle_timeout_ms > 0)
@@ -717,6 +793,7 @@ static void on_close(cl_stream *s, int err)
         free(r);
     }
     cl_framer_free(&c->fr);
+    c->srv->trim.closes++;
     free(c);
     cl_stream_set_data(s, NULL);
 }
@@ -1018,6 +1095,26 @@ static void check_db_file(cl_server *srv)
     }
 }
 
+/* After a flood of half lines or connections has gone, the allocator keeps
+ * the pages it got for them unless asked (glibc): ask, a few times, at most
+ * once a second. */
+static void maybe_release_memory(cl_server *srv, int64_t now)
+{
+    trim_state *t = &srv->trim;
+
+    if ((t->peak > srv->partials.bytes && t->peak - srv->partials.bytes >= TRIM_BYTES) ||
+        t->closes >= TRIM_CLOSES) {
+        t->rounds = TRIM_ROUNDS;
+        t->peak = srv->partials.bytes;
+        t->closes = 0;
+    }
+    if (t->rounds > 0 && now - t->last_us >= TRIM_EVERY_US) {
+        cl_heap_release();
+        t->rounds--;
+        t->last_us = now;
+    }
+}
+
 static void on_tick(cl_io *io)
 {
     cl_server *srv = cl_io_data(io);
@@ -1026,6 +1123,7 @@ static void on_tick(cl_io *io)
     cl_ratelimit_sweep(srv->reject_rl, cl_now_us());
     /* Slots can fill before anyone is idle long enough: check again. */
     reclaim_idle(srv, CL_SLOTS_SCAN_MAX);
+    maybe_release_memory(srv, cl_now_us());
     flush_chain(srv);
     check_notices(srv);
     check_db_file(srv);
@@ -1056,6 +1154,7 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     srv->val.default_host.p = cfg->host;
     srv->val.default_host.n = cfg->host ? strlen(cfg->host) : 0;
     srv->started_us = cl_now_us();
+    cl_partials_init(&srv->partials, cfg->partial_bytes);
     cl_io_self(&srv->self);
     /* Rejects: the entries' window, their own burst, no level exempt. */
     rj = cfg->rate;

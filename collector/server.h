@@ -31,6 +31,7 @@ typedef struct cl_server_config {
     /* Rejects stored per source (peer PID) and rate-limit window; more are
      * counted and reported, not stored. 0: no limit. */
     uint64_t reject_burst;
+    size_t partial_bytes;    /* half lines held, all connections together; 0: no limit */
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
 } cl_server_config;

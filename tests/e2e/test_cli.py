@@ -44,6 +44,7 @@ OPTIONS = {
     "max-connections-per-uid": "default: a quarter of --max-connections",
     "idle-reclaim": "default 60s",
     "reject-limit-burst": "default 1000",
+    "partial-bytes": "default 64M",
     "batch-size": "default 16384",
     "batch-ms": "default 25",
     "queue-bytes": "default 32M",
@@ -66,7 +67,7 @@ OPTIONS = {
 VALID = {
     "address": "/tmp/x.sock", "data-dir": "/tmp/x", "db": "/tmp/x.db", "log-file": "/tmp/x.log",
     "text-format": "json", "rotate-size": "1M", "rotate-keep": "3", "max-entry-bytes": "1K",
-    "socket-mode": "0660", "socket-group": "0", "max-connections": "10", "batch-size": "10",
+    "socket-mode": "0660", "socket-group": "0", "max-connections": "10", "partial-bytes": "2M", "batch-size": "10",
     "batch-ms": "10", "queue-bytes": "1M", "fts": "off", "host": "h",
     "shutdown-timeout": "5", "idle-timeout": "1.5s", "rate-limit-interval": "500ms",
     "rate-limit-burst": "0", "rate-limit-exempt": "none",

@@ -110,6 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += take;
         while ((r = cl_framer_next(&f, &line, &len)) != CL_FRAME_NONE)
             expect(&m, &f, r, line, len);
+        /* Memory follows what is held: none at all between lines. */
+        CHECK(f.len > f.start || (f.buf == NULL && f.cap == 0));
     }
     CHECK(!m.end_due);
     if (m.pos < m.size) {

@@ -231,6 +231,7 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.queue_bytes, 32 * 1024 * 1024);
     assert_int_equal(cfg.fts, 1);
     assert_int_equal(cfg.max_connections, 16384);
+    assert_int_equal(cfg.partial_bytes, 64 * 1024 * 1024);
     assert_int_equal(cfg.shutdown_timeout_s, 30);
     assert_int_equal(cfg.idle_timeout_ms, 30000);
     assert_int_equal(cfg.rate_interval_ms, 30000);
@@ -563,6 +564,29 @@ static void test_config_file_escapes(void **state)
                  "byte 13: invalid escape", path);
 }
 
+/* The budget for partial lines: a size, 0 for none, never so small that one
+ * long line would be cut for being alone. */
+static void test_partial_bytes(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    enum cl_config_result rc;
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--partial-bytes", "16M", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.partial_bytes, 16 * 1024 * 1024);
+    assert_int_equal(load(&cfg, err, sizeof err, "--partial-bytes", "0", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.partial_bytes, 0);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--config", config_file("{\"partial-bytes\": \"1G\"}"), NULL),
+        CL_CONFIG_OK);
+    assert_int_equal(cfg.partial_bytes, 1024ULL * 1024 * 1024);
+    rc = load(&cfg, err, sizeof err, "--partial-bytes", "512K", NULL);
+    assert_error("--partial-bytes 512K", rc, err, "--partial-bytes", "512K");
+    rc = load(&cfg, err, sizeof err, "--partial-bytes", "lots", NULL);
+    assert_error("--partial-bytes lots", rc, err, "--partial-bytes", "lots");
+}
+
 /* Limits and rate limiting, from flags and from a file. */
 static void test_hardening_options(void **state)
 {
@@ -639,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test_setup_teardown(test_hardening_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paths, setup, teardown),

@@ -556,6 +556,357 @@ static void test_free_is_idempotent(void **state)
     assert_int_equal(f.len, 0);
 }
 
+/* ---- memory: the buffer follows what the connection holds */
+
+/* Feeds n bytes of c (no newline) in reads of chunk bytes. */
+static void feed_fill(cl_framer *f, char c, size_t n, size_t chunk, frames *fr)
+{
+    char *s = repeat(c, n, "");
+
+    feed(f, s, n, chunk, fr);
+    free(s);
+}
+
+static void test_buffer_grows_with_what_it_holds(void **state)
+{
+    static const struct {
+        size_t held, cap;
+    } steps[] = {
+        { 1, 4096 },      { 4096, 4096 },   { 4097, 8192 },   { 8192, 8192 },   { 8193, 16384 },
+        { 30000, 32768 }, { 40000, 65536 }, { 65000, 65536 }, { 65537, 65539 }, /* one maximal line + "\r\n" + NUL, never more */
+    };
+    cl_framer f;
+    frames fr = { 0 };
+    size_t held = 0;
+
+    (void)state;
+    cl_framer_init(&f, 65536);
+    assert_int_equal(f.cap, 0); /* nothing allocated before the first read */
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        feed_fill(&f, 'g', steps[i].held - held, 1000, &fr);
+        held = steps[i].held;
+        assert_int_equal(f.len - f.start, held);
+        assert_int_equal(f.cap, steps[i].cap);
+    }
+    assert_int_equal(fr.count, 0);
+    frames_free(&fr);
+    cl_framer_free(&f);
+}
+
+/* A completed line gives its memory back: all of it when nothing follows,
+ * down to what the next line's start needs when something does. */
+static void test_buffer_released_when_line_completes(void **state)
+{
+    char *next = repeat('n', 100, "");
+    cl_framer f;
+    frames fr = { 0 };
+    const char *p;
+
+    (void)state;
+    cl_framer_init(&f, 65536);
+    feed_fill(&f, 'a', 60000, 4096, &fr);
+    assert_int_equal(f.cap, 65536);
+    feed_str(&f, "\n", 1, &fr);
+    assert_int_equal(fr.count, 1);
+    assert_int_equal(fr.len[0], 60000);
+    assert_null(f.buf);
+    assert_int_equal(f.cap, 0);
+
+    feed_fill(&f, 'b', 60000, 65536, &fr);
+    assert_int_equal(f.cap, 65536);
+    feed_str(&f, "\n", 1, &fr);
+    feed_str(&f, next, 100, &fr);
+    assert_int_equal(fr.count, 2);
+    assert_int_equal(f.cap, CL_FRAMER_MIN_CAP);
+    assert_int_equal(cl_framer_partial(&f, &p), 100);
+    assert_memory_equal(p, next, 100);
+    /* The shrunk buffer still frames correctly. */
+    feed_str(&f, "\n", 1, &fr);
+    assert_int_equal(fr.count, 3);
+    assert_frame(&fr, 2, CL_FRAME_LINE, next, 100);
+    assert_null(f.buf);
+    frames_free(&fr);
+    cl_framer_free(&f);
+    free(next);
+}
+
+/* Shrinking halves only while what is held fits in a quarter, and keeps the
+ * bytes held intact. */
+static void test_buffer_shrinks_by_halves(void **state)
+{
+    static const struct {
+        size_t next, cap;
+    } cases[] = {
+        { 20000, 65536 }, /* more than a quarter of 64 KiB: kept */
+        { 16384, 32768 }, /* a quarter: halved once */
+        { 5000, 16384 },  /* fits a quarter of 32 KiB, not of 16 KiB */
+        { 1024, 4096 },   /* never below CL_FRAMER_MIN_CAP */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = cases[i].next;
+        char *read = malloc(n + 1);
+        cl_framer f;
+        frames fr = { 0 };
+        const char *p;
+
+        assert_non_null(read);
+        read[0] = '\n';
+        for (size_t k = 1; k <= n; k++)
+            read[k] = (char)('A' + k % 26);
+        cl_framer_init(&f, 65536);
+        feed_fill(&f, 'l', 40000, 4096, &fr);
+        assert_int_equal(f.cap, 65536);
+        feed(&f, read, n + 1, n + 1, &fr); /* one read: the end, then the next line */
+        assert_int_equal(fr.count, 1);
+        assert_int_equal(fr.len[0], 40000);
+        assert_int_equal(f.cap, cases[i].cap);
+        assert_int_equal(cl_framer_partial(&f, &p), n);
+        assert_memory_equal(p, read + 1, n);
+        frames_free(&fr);
+        cl_framer_free(&f);
+        free(read);
+    }
+}
+
+/* While an oversized line is skipped, nothing of it is kept. */
+static void test_discarding_holds_no_buffer(void **state)
+{
+    cl_framer f;
+    frames fr = { 0 };
+
+    (void)state;
+    cl_framer_init(&f, 1000);
+    feed_fill(&f, 'z', 50000, 4096, &fr);
+    assert_int_equal(fr.count, 1);
+    assert_int_equal(fr.kind[0], CL_FRAME_TOO_LARGE);
+    assert_true(f.discarding);
+    assert_null(f.buf);
+    feed_str(&f, "\nok\n", 4096, &fr);
+    assert_int_equal(fr.nends, 1);
+    assert_int_equal(fr.end_len[0], 50000);
+    assert_line(&fr, 1, "ok");
+    assert_null(f.buf);
+    frames_free(&fr);
+    cl_framer_free(&f);
+}
+
+/* ---- the budget for partial lines across connections */
+
+/* A framer holding part of a line costs its whole buffer; one holding
+ * nothing costs nothing. Lines of at most 1000 bytes: buffers of 1003. */
+enum { SMALL_MAX = 1000, SMALL_CAP = SMALL_MAX + 3 };
+
+static void test_budget_counts_partial_lines(void **state)
+{
+    cl_partials ps;
+    cl_framer a, b;
+    frames fr = { 0 };
+
+    (void)state;
+    cl_partials_init(&ps, 0);
+    cl_framer_init(&a, SMALL_MAX);
+    cl_framer_init(&b, SMALL_MAX);
+    cl_framer_attach(&a, &ps);
+    cl_framer_attach(&b, &ps);
+    feed_str(&a, "{\"half", 2, &fr);
+    feed_str(&b, "x\ny\nzz", 3, &fr);
+    assert_int_equal(a.cap, SMALL_CAP);
+    assert_int_equal(ps.bytes, 2 * SMALL_CAP);
+    assert_ptr_equal(ps.head, &a);
+    assert_ptr_equal(ps.tail, &b);
+    /* No limit: nobody is ever a victim. */
+    assert_null(cl_partials_victim(&ps));
+    feed_str(&a, "\"}\n", 1, &fr);
+    assert_int_equal(ps.bytes, SMALL_CAP);
+    assert_ptr_equal(ps.head, &b);
+    cl_framer_free(&b);
+    assert_int_equal(ps.bytes, 0);
+    assert_null(ps.head);
+    assert_null(ps.tail);
+    cl_framer_free(&a);
+    cl_framer_free(&a);
+    assert_int_equal(ps.bytes, 0);
+    frames_free(&fr);
+}
+
+/* The cost follows the buffer as it grows and shrinks. */
+static void test_budget_follows_the_buffer(void **state)
+{
+    cl_partials ps;
+    cl_framer f;
+    frames fr = { 0 };
+
+    (void)state;
+    cl_partials_init(&ps, 0);
+    cl_framer_init(&f, 65536);
+    cl_framer_attach(&f, &ps);
+    feed_fill(&f, 'a', 10, 10, &fr);
+    assert_int_equal(ps.bytes, 4096);
+    feed_fill(&f, 'a', 40000, 4096, &fr);
+    assert_int_equal(ps.bytes, 65536);
+    feed_str(&f, "\nabc", 64, &fr);
+    assert_int_equal(ps.bytes, 4096);
+    feed_str(&f, "\n", 64, &fr);
+    assert_int_equal(ps.bytes, 0);
+    assert_int_equal(fr.count, 2);
+    cl_framer_free(&f);
+    frames_free(&fr);
+}
+
+/* The victim is the line that has waited longest: its start, not its last
+ * byte, counts - a slow drip does not make a line young again - and a
+ * connection whose line completed goes to the back with its next one. */
+static void test_budget_victim_is_longest_waiting(void **state)
+{
+    cl_partials ps;
+    cl_framer f[3];
+    frames fr = { 0 };
+
+    (void)state;
+    cl_partials_init(&ps, 2 * SMALL_CAP);
+    for (int i = 0; i < 3; i++) {
+        cl_framer_init(&f[i], SMALL_MAX);
+        cl_framer_attach(&f[i], &ps);
+    }
+    feed_fill(&f[0], 'a', 20, 20, &fr);
+    feed_fill(&f[1], 'b', 20, 20, &fr);
+    assert_int_equal(ps.bytes, 2 * SMALL_CAP);
+    assert_null(cl_partials_victim(&ps)); /* at the limit is within it */
+    feed_fill(&f[2], 'c', 20, 20, &fr);
+    assert_int_equal(ps.bytes, 3 * SMALL_CAP);
+    assert_ptr_equal(cl_partials_victim(&ps), &f[0]);
+    feed_fill(&f[0], 'a', 5, 1, &fr); /* dripping: still the oldest line */
+    assert_ptr_equal(cl_partials_victim(&ps), &f[0]);
+    feed_str(&f[0], "\nnew", 64, &fr); /* done; a new line starts now */
+    assert_int_equal(fr.count, 1);
+    assert_ptr_equal(cl_partials_victim(&ps), &f[1]);
+    assert_ptr_equal(ps.tail, &f[0]);
+    feed_str(&f[1], "\n", 64, &fr); /* done, nothing after it */
+    assert_int_equal(ps.bytes, 2 * SMALL_CAP);
+    assert_null(cl_partials_victim(&ps));
+    assert_ptr_equal(ps.head, &f[2]);
+    for (int i = 0; i < 3; i++)
+        cl_framer_free(&f[i]);
+    frames_free(&fr);
+}
+
+/* Cutting drops the held bytes at once (and the memory once trimmed), then
+ * skips the rest of the line silently: no frame of the cut line, the next
+ * line intact - byte by byte as well as in one read. */
+static void test_cut_resyncs_quietly(void **state)
+{
+    (void)state;
+    for (size_t chunk = 1; chunk <= 32; chunk += 31) {
+        cl_partials ps;
+        cl_framer f, g;
+        frames fr = { 0 };
+        const char *p;
+
+        cl_partials_init(&ps, SMALL_CAP);
+        cl_framer_init(&f, SMALL_MAX);
+        cl_framer_init(&g, SMALL_MAX);
+        cl_framer_attach(&f, &ps);
+        cl_framer_attach(&g, &ps);
+        feed_str(&f, "{\"msg\":\"cut me ", chunk, &fr);
+        feed_str(&g, "{\"msg\":\"keep me ", chunk, &fr);
+        assert_ptr_equal(cl_partials_victim(&ps), &f);
+        assert_int_equal(cl_framer_partial(&f, &p), 15);
+        assert_memory_equal(p, "{\"msg\":\"cut me ", 15);
+        assert_int_equal(cl_framer_cut(&f), 15);
+        cl_framer_trim(&f);
+        assert_null(f.buf);
+        assert_int_equal(ps.bytes, SMALL_CAP);
+        assert_null(cl_partials_victim(&ps));
+        assert_int_equal(cl_framer_partial(&f, &p), 0);
+        /* Nothing more to cut. */
+        assert_int_equal(cl_framer_cut(&f), 0);
+        feed_str(&f, "rest of it\"}\r", chunk, &fr);
+        feed_str(&f, "\n{\"next\":1}\n", chunk, &fr);
+        assert_int_equal(fr.count, 1);
+        assert_int_equal(fr.nends, 0);
+        assert_line(&fr, 0, "{\"next\":1}");
+        feed_str(&g, "\"}\n", chunk, &fr);
+        assert_line(&fr, 1, "{\"msg\":\"keep me \"}");
+        assert_int_equal(ps.bytes, 0);
+        cl_framer_free(&f);
+        cl_framer_free(&g);
+        frames_free(&fr);
+    }
+}
+
+/* Windows posts a read into the buffer before the bytes arrive; a line cut
+ * meanwhile must neither move the buffer nor misplace what lands in it. */
+static void test_cut_with_read_posted(void **state)
+{
+    cl_partials ps;
+    cl_framer f;
+    frames fr = { 0 };
+    char *p, *before;
+    size_t room;
+
+    (void)state;
+    cl_partials_init(&ps, 1);
+    cl_framer_init(&f, SMALL_MAX);
+    cl_framer_attach(&f, &ps);
+    feed_str(&f, "{\"half\":", 64, &fr);
+    assert_int_equal(cl_framer_space(&f, &p, &room), 0); /* the posted read */
+    before = f.buf;
+    assert_ptr_equal(cl_partials_victim(&ps), &f);
+    assert_int_equal(cl_framer_cut(&f), 8);
+    assert_ptr_equal(f.buf, before);
+    assert_int_equal(ps.bytes, 0);
+    assert_true(room >= 15);
+    memcpy(p, "1}\n{\"ok\":true}\n", 15); /* the read completes */
+    cl_framer_commit(&f, 15);
+    drain(&f, &fr);
+    assert_int_equal(fr.count, 1);
+    assert_line(&fr, 0, "{\"ok\":true}");
+    assert_int_equal(fr.nends, 0);
+    assert_null(f.buf);
+    cl_framer_free(&f);
+    frames_free(&fr);
+}
+
+/* What the collector does: cut the longest-waiting lines until the total
+ * is within the limit - exactly as many as needed, oldest first. */
+static void test_budget_cut_until_within(void **state)
+{
+    enum { N = 10, KEEP = 3, HALF = 900 };
+    cl_partials ps;
+    cl_framer f[N];
+    frames fr = { 0 };
+    cl_framer *v;
+    int cuts = 0;
+
+    (void)state;
+    cl_partials_init(&ps, KEEP * SMALL_CAP);
+    for (int i = 0; i < N; i++) {
+        cl_framer_init(&f[i], SMALL_MAX);
+        cl_framer_attach(&f[i], &ps);
+        feed_fill(&f[i], 'h', HALF, 300, &fr);
+        while ((v = cl_partials_victim(&ps)) != NULL) {
+            assert_ptr_equal(v, &f[cuts]);
+            assert_int_equal(cl_framer_cut(v), HALF);
+            cl_framer_trim(v);
+            cuts++;
+        }
+        assert_true(ps.bytes <= KEEP * SMALL_CAP);
+    }
+    assert_int_equal(cuts, N - KEEP);
+    assert_int_equal(ps.bytes, KEEP * SMALL_CAP);
+    for (int i = 0; i < N; i++) {
+        const char *p;
+
+        assert_int_equal(cl_framer_partial(&f[i], &p), i < N - KEEP ? 0 : HALF);
+        assert_true(i >= N - KEEP || f[i].buf == NULL);
+        cl_framer_free(&f[i]);
+    }
+    assert_int_equal(ps.bytes, 0);
+    frames_free(&fr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -577,6 +928,16 @@ int main(void)
         cmocka_unit_test(test_default_limit_large_lines),
         cmocka_unit_test(test_partial_at_eof),
         cmocka_unit_test(test_free_is_idempotent),
+        cmocka_unit_test(test_buffer_grows_with_what_it_holds),
+        cmocka_unit_test(test_buffer_released_when_line_completes),
+        cmocka_unit_test(test_buffer_shrinks_by_halves),
+        cmocka_unit_test(test_discarding_holds_no_buffer),
+        cmocka_unit_test(test_budget_counts_partial_lines),
+        cmocka_unit_test(test_budget_follows_the_buffer),
+        cmocka_unit_test(test_budget_victim_is_longest_waiting),
+        cmocka_unit_test(test_cut_resyncs_quietly),
+        cmocka_unit_test(test_cut_with_read_posted),
+        cmocka_unit_test(test_budget_cut_until_within),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
