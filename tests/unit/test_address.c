@@ -296,19 +296,19 @@ static const char *check_connect_rules(const char *user, const char *sys, char *
     snprintf(theirs, sizeof theirs, "%s/CentralLog.sock", sys);
     setenv("XDG_RUNTIME_DIR", user, 1);
     /* No collector of one's own: the system one. */
-    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out) != 0 || strcmp(out, theirs)) {
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 || strcmp(out, theirs)) {
         snprintf(why, whylen, "fallback: got '%s', expected '%s'", out, theirs);
         return why;
     }
     /* Chosen addresses are kept, answering or not. */
     setenv("CENTRALLOG_ADDRESS", "/nowhere/x.sock", 1);
-    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out) != 0 ||
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 ||
         strcmp(out, "/nowhere/x.sock")) {
         snprintf(why, whylen, "environment: got '%s'", out);
         return why;
     }
     unsetenv("CENTRALLOG_ADDRESS");
-    if (cl_address_resolve_connect_in("/nowhere/y.sock", sys, out, sizeof out) != 0 ||
+    if (cl_address_resolve_connect_in("/nowhere/y.sock", sys, out, sizeof out, NULL, 0) != 0 ||
         strcmp(out, "/nowhere/y.sock")) {
         snprintf(why, whylen, "explicit: got '%s'", out);
         return why;
@@ -320,7 +320,7 @@ static const char *check_connect_rules(const char *user, const char *sys, char *
         return why;
     }
     make_socket(mine);
-    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out) != 0 || strcmp(out, mine)) {
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 || strcmp(out, mine)) {
         snprintf(why, whylen, "own collector: got '%s', expected '%s'", out, mine);
         return why;
     }
@@ -345,7 +345,7 @@ static void test_connect_fallback(void **state)
     close(open(path, O_CREAT | O_WRONLY, 0644));
     setenv("XDG_RUNTIME_DIR", user, 1);
     if (geteuid() != 0) {
-        assert_int_equal(cl_address_resolve_connect_in(NULL, sys, out, sizeof out), 0);
+        assert_int_equal(cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0), 0);
         snprintf(why, sizeof why, "%s/centrallog/CentralLog.sock", user);
         assert_string_equal(out, why);
     }
@@ -354,7 +354,7 @@ static void test_connect_fallback(void **state)
     if (geteuid() == 0) {
         /* Root's own default is the system directory: nothing to fall back
          * from. Then the user rules, as nobody, in a child. */
-        assert_int_equal(cl_address_resolve_connect_in(NULL, sys, out, sizeof out), 0);
+        assert_int_equal(cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0), 0);
         assert_string_equal(out, "/run/centrallog/CentralLog.sock");
         assert_non_null(pw);
         assert_int_equal(chown(user, pw->pw_uid, pw->pw_gid), 0);
