@@ -64,7 +64,7 @@ struct cl_io {
     tagged listener_tag, wake_tag;
     int listen_fd;
     int lock_fd;
-    int dir_fd;       /* the socket's directory, checked once and used by descriptor */
+    int dir_fd; /* the socket's directory, checked once and used by descriptor */
     char *path;
     const char *name; /* the socket's name in dir_fd (points into path) */
     char *lock_path;
@@ -242,8 +242,8 @@ static int check_bound(cl_io *io, char *err, size_t errlen)
 
     split_path(io->path, dir, sizeof dir, &name);
     if (fstat(io->dir_fd, &held) != 0 || lstat(dir, &now) != 0 || held.st_dev != now.st_dev ||
-        held.st_ino != now.st_ino || fstatat(io->dir_fd, io->name, &sock, AT_SYMLINK_NOFOLLOW) != 0 ||
-        !S_ISSOCK(sock.st_mode)) {
+        held.st_ino != now.st_ino ||
+        fstatat(io->dir_fd, io->name, &sock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(sock.st_mode)) {
         snprintf(err, errlen, "the socket directory %s was replaced while the collector started",
                  dir);
         return -1;

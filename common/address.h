@@ -43,8 +43,8 @@ int cl_address_resolve(const char *explicit_addr, char *out, size_t outlen);
  * code checks it and refuses it when it fails. Windows pipe names are
  * machine-wide already: there it is cl_address_resolve. */
 int cl_address_resolve_connect(const char *explicit_addr, char *out, size_t outlen);
-int cl_address_resolve_connect_note(const char *explicit_addr, char *out, size_t outlen,
-                                    char *note, size_t notelen);
+int cl_address_resolve_connect_note(const char *explicit_addr, char *out, size_t outlen, char *note,
+                                    size_t notelen);
 
 /* The same with another system directory (for tests). */
 int cl_address_resolve_connect_in(const char *explicit_addr, const char *system_dir, char *out,

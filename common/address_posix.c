@@ -267,11 +267,10 @@ int cl_address_resolve_connect_in(const char *explicit_addr, const char *system_
     return 0; /* out is still the user's own default: the error will name it */
 }
 
-int cl_address_resolve_connect_note(const char *explicit_addr, char *out, size_t outlen,
-                                    char *note, size_t notelen)
+int cl_address_resolve_connect_note(const char *explicit_addr, char *out, size_t outlen, char *note,
+                                    size_t notelen)
 {
-    return cl_address_resolve_connect_in(explicit_addr, CL_SYSTEM_DIR, out, outlen, note,
-                                         notelen);
+    return cl_address_resolve_connect_in(explicit_addr, CL_SYSTEM_DIR, out, outlen, note, notelen);
 }
 
 int cl_address_resolve_connect(const char *explicit_addr, char *out, size_t outlen)

@@ -43,8 +43,8 @@ int cl_address_resolve_connect_in(const char *explicit_addr, const char *system_
     return cl_address_resolve(explicit_addr, out, outlen);
 }
 
-int cl_address_resolve_connect_note(const char *explicit_addr, char *out, size_t outlen,
-                                    char *note, size_t notelen)
+int cl_address_resolve_connect_note(const char *explicit_addr, char *out, size_t outlen, char *note,
+                                    size_t notelen)
 {
     return cl_address_resolve_connect_in(explicit_addr, NULL, out, outlen, note, notelen);
 }

@@ -298,7 +298,8 @@ static const char *check_connect_rules(const char *user, const char *sys, char *
     snprintf(theirs, sizeof theirs, "%s/CentralLog.sock", sys);
     setenv("XDG_RUNTIME_DIR", user, 1);
     /* No collector of one's own: the system one. */
-    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 || strcmp(out, theirs)) {
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 ||
+        strcmp(out, theirs)) {
         snprintf(why, whylen, "fallback: got '%s', expected '%s'", out, theirs);
         return why;
     }
@@ -322,7 +323,8 @@ static const char *check_connect_rules(const char *user, const char *sys, char *
         return why;
     }
     make_socket(mine);
-    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 || strcmp(out, mine)) {
+    if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, NULL, 0) != 0 ||
+        strcmp(out, mine)) {
         snprintf(why, whylen, "own collector: got '%s', expected '%s'", out, mine);
         return why;
     }
@@ -594,8 +596,7 @@ static void test_check_peer(void **state)
  * /tmp/centrallog-<uid>, and a squatted /tmp directory is skipped and
  * named in the note. Runs as the (non-root) caller; tmpdir is that user's
  * /tmp/centrallog-<uid>, which must not exist yet. Returns NULL or why not. */
-static const char *check_tmp_fallback(const char *sys, const char *tmpdir, char *why,
-                                      size_t whylen)
+static const char *check_tmp_fallback(const char *sys, const char *tmpdir, char *why, size_t whylen)
 {
     char out[512], note[1024], mine[512], theirs[512];
 
@@ -611,12 +612,13 @@ static const char *check_tmp_fallback(const char *sys, const char *tmpdir, char 
     /* Both answer: the system collector wins (it used to be the /tmp one). */
     if (cl_address_resolve_connect_in(NULL, sys, out, sizeof out, note, sizeof note) != 0 ||
         strcmp(out, theirs) != 0 || note[0] != '\0') {
-        snprintf(why, whylen, "both: got '%.200s' (note '%.200s'), expected '%.200s'", out, note, theirs);
+        snprintf(why, whylen, "both: got '%.200s' (note '%.200s'), expected '%.200s'", out, note,
+                 theirs);
         return why;
     }
     /* No system collector: the user's own /tmp one, which is safe. */
-    if (cl_address_resolve_connect_in(NULL, "/nonexistent", out, sizeof out, note,
-                                      sizeof note) != 0 ||
+    if (cl_address_resolve_connect_in(NULL, "/nonexistent", out, sizeof out, note, sizeof note) !=
+            0 ||
         strcmp(out, mine) != 0) {
         snprintf(why, whylen, "own only: got '%s', expected '%s'", out, mine);
         return why;
@@ -630,10 +632,9 @@ static const char *check_tmp_fallback(const char *sys, const char *tmpdir, char 
         snprintf(why, whylen, "writable, with sys: got '%s' note '%.200s'", out, note);
         return why;
     }
-    if (cl_address_resolve_connect_in(NULL, "/nonexistent", out, sizeof out, note,
-                                      sizeof note) != 0 ||
-        strcmp(out, mine) != 0 || strstr(note, "skipped") == NULL ||
-        strstr(note, tmpdir) == NULL) {
+    if (cl_address_resolve_connect_in(NULL, "/nonexistent", out, sizeof out, note, sizeof note) !=
+            0 ||
+        strcmp(out, mine) != 0 || strstr(note, "skipped") == NULL || strstr(note, tmpdir) == NULL) {
         snprintf(why, whylen, "writable, alone: got '%s' note '%.200s'", out, note);
         return why;
     }
