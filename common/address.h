@@ -58,10 +58,10 @@ int cl_address_resolve_connect_in(const char *explicit_addr, const char *system_
  * root let own the socket's directory can have put it there:
  * - the directory (lstat: a symbolic link is refused, since whoever owns the
  *   link could re-point it) belongs to this user, to root, or to a user that
- *   root handed it to (its parent belongs to root and only root can write
- *   there, as with /run/centrallog); and nobody else may write to it, except
- *   in a sticky directory such as /tmp, where nobody can replace another's
- *   file;
+ *   root or this user handed it to (its parent belongs to root or this user
+ *   and nobody else can write there, as with /run/centrallog); and nobody
+ *   else may write to it, except in a sticky directory such as /tmp, where
+ *   nobody can replace another's file;
  * - the socket (lstat) is a socket owned by one of those users;
  * - after connecting, the listening process runs as one of them
  *   (SO_PEERCRED / getpeereid), which also closes the window between the

@@ -109,17 +109,19 @@ static int dir_of(const char *path, char *dir, size_t dirlen)
     return (n < 0 || (size_t)n >= dirlen) ? -1 : 0;
 }
 
-/* Whether root handed dir to its owner: its parent belongs to root and
- * nobody else may write there (so only root could have made dir), as with
- * systemd's /run/centrallog owned by the collector's own user. */
-static int delegated_by_root(const char *dir)
+/* Whether root (or this user) handed dir to its owner: its parent belongs
+ * to one of them and nobody else may write there, so only they could have
+ * made dir - as with systemd's /run/centrallog, owned by the collector's
+ * user. In a place anyone may write to, such as /tmp, the owner of a
+ * directory is merely whoever came first. */
+static int delegated(const char *dir)
 {
     char parent[4200];
     struct stat sb;
     int n = snprintf(parent, sizeof parent, "%s/..", dir);
 
-    return n > 0 && (size_t)n < sizeof parent && stat(parent, &sb) == 0 && sb.st_uid == 0 &&
-           (sb.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+    return n > 0 && (size_t)n < sizeof parent && stat(parent, &sb) == 0 &&
+           (sb.st_uid == 0 || sb.st_uid == geteuid()) && (sb.st_mode & (S_IWGRP | S_IWOTH)) == 0;
 }
 
 /* lstat() failed: nothing this user could connect to is there (it does not
@@ -139,7 +141,8 @@ int cl_sock_check(const char *path, cl_sock_trust *trust, char *why, size_t whyl
     char dir[4096];
     struct stat d, s;
 
-    why[0] = '\0';
+    if (whylen > 0)
+        why[0] = '\0';
     trust->dir_uid = 0;
     if (dir_of(path, dir, sizeof dir) != 0) {
         snprintf(why, whylen, "the path is too long");
@@ -159,8 +162,8 @@ int cl_sock_check(const char *path, cl_sock_trust *trust, char *why, size_t whyl
         return CL_SOCK_UNSAFE;
     }
     owner = (unsigned long)d.st_uid;
-    if (cl_sock_dir_ok(dir, owner, (unsigned)d.st_mode,
-                       owner != me && owner != 0 && delegated_by_root(dir), why, whylen) != 0)
+    if (cl_sock_dir_ok(dir, owner, (unsigned)d.st_mode, owner != me && owner != 0 && delegated(dir),
+                       why, whylen) != 0)
         return CL_SOCK_UNSAFE;
     if (lstat(path, &s) != 0)
         return unreachable(why, whylen, path);

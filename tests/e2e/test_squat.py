@@ -8,10 +8,10 @@ can take.
 
 Asserts:
 * the attacker pre-creates /tmp/centrallog-<victim uid>/ and listens on
-  CentralLog.sock there: the victim's `centrallog send` and an SDK producer
-  (sdk_load) never connect to it - send exits 3, warns that it skipped the
-  directory and says why; the SDK delivers nothing and the attacker sees no
-  connection at all;
+  CentralLog.sock there: the victim's `centrallog send`, `centrallog status`
+  and an SDK producer (sdk_load) never connect to it - send exits 3, warns
+  that it skipped the directory and says why; the SDK delivers nothing and
+  the attacker sees no connection at all;
 * the same with --address naming the squatted socket: refused with a clear
   error, no connection;
 * with a system collector running (/run/centrallog/CentralLog.sock), the
@@ -195,6 +195,9 @@ def test_squatted_fallback_not_used():
             check("refusing to use " + path in err, "and refuses it", err)
             st = sdk(u.victim, "squat-sdk", 5)
             eq((st["acked"], st["sent"]), (0, 0), "SDK: nothing sent, nothing acknowledged")
+            rc, out, err = send(u.victim, "status", "--timeout", "500")
+            eq(rc, 3, "status exit status (stderr: %s)" % err)
+            check("refusing to use " + path in err, "status refuses it too", err)
             # Named explicitly: refused all the same, with the reason.
             rc, out, err = send(u.victim, "--address", path, "send", "--timeout", "500",
                                 "secret two")
