@@ -27,8 +27,10 @@
  *
  * fork(): a child process must not use its parent's logger (its background
  * thread does not exist in the child). Call cl_open() again in the child; the
- * parent's logger is not affected. cl_close() on the inherited copy in the child
- * is safe: it frees memory without touching the parent's connection.
+ * parent's logger is not affected. In the child, calls on the inherited logger
+ * return CL_EINVAL (cl_errmsg says why, cl_get_stats gives zeroes) without
+ * waiting for anything, whatever the parent's threads were doing at the fork;
+ * cl_close() on it frees memory without touching the parent's connection.
  */
 #ifndef CENTRALLOG_H
 #define CENTRALLOG_H

@@ -182,12 +182,28 @@ static int reg_has(const cl_logger *lg)
     return 0;
 }
 
+/* In a forked child the logger's mutex may be held for ever: fork() copies
+ * it in whatever state it had, and the thread holding it (the sender, or a
+ * logging thread) does not exist in the child. Nothing may lock it there, so
+ * the calls on an inherited logger refuse it without recording a message and
+ * cl_errmsg gives this fixed one. */
+static const char inherited_msg[] =
+    "this logger belongs to the parent process (inherited through fork); call cl_open() in "
+    "the child";
+
+static int inherited(const cl_logger *lg)
+{
+    return cl_process_id() != lg->owner_pid;
+}
+
 const char *cl_errmsg(const cl_logger *lg)
 {
     if (lg == NULL)
         return "no logger (NULL)";
     if (!reg_has(lg))
         return "not a live logger: closed already, or never opened";
+    if (inherited(lg))
+        return inherited_msg;
     return lg->errmsg;
 }
 
@@ -276,16 +292,12 @@ static void set_conn_err(cl_logger *lg, const char *fmt, ...)
 
 /* Is lg a logger a log call may use? Log calls are the hot path: they check
  * the magic number (one load) rather than the registry. */
-static int usable(cl_logger *lg, const char *fn)
+static int usable(cl_logger *lg)
 {
     if (lg == NULL || lg->magic != LIVE_MAGIC)
         return 0;
-    if (cl_process_id() != lg->owner_pid) {
-        set_err(lg, "%s: this logger belongs to the parent process; call cl_open() in the child",
-                fn);
-        return 0;
-    }
-    return 1;
+    /* No set_err here: it would lock the mutex (see inherited_msg). */
+    return !inherited(lg);
 }
 
 static void deadline_in(struct timespec *ts, int ms)
@@ -530,7 +542,7 @@ int cl_log(cl_logger *lg, cl_level level, const char *fmt, ...)
     va_list ap;
     int rc;
 
-    if (!usable(lg, "cl_log"))
+    if (!usable(lg))
         return CL_EINVAL;
     va_start(ap, fmt);
     rc = vlog(lg, level, NULL, 0, fmt, ap);
@@ -567,7 +579,7 @@ static int check_fields(cl_logger *lg, const cl_field *f, size_t n)
 
 int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields, size_t n)
 {
-    if (!usable(lg, "cl_log_fields"))
+    if (!usable(lg))
         return CL_EINVAL;
     if (msg == NULL) {
         set_err(lg, "msg: must not be NULL");
@@ -586,7 +598,7 @@ int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const c
     va_list ap;
     int rc;
 
-    if (!usable(lg, "cl_log_at"))
+    if (!usable(lg))
         return CL_EINVAL;
     if (file != NULL)
         where[n++] = CL_STR("file", file);
@@ -1165,7 +1177,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
     uint64_t target, rejected0;
     int rc = CL_OK;
 
-    if (lg == NULL || !reg_has(lg) || !usable(lg, "cl_flush"))
+    if (lg == NULL || !reg_has(lg) || !usable(lg))
         return CL_EINVAL;
     pthread_mutex_lock(&lg->mu);
     target = lg->pend_t ? lg->pend_t->seq : (lg->infl_t ? lg->infl_t->seq : lg->acked_seq);
@@ -1202,6 +1214,8 @@ void cl_get_stats(cl_logger *lg, cl_stats *out)
     memset(out, 0, sizeof *out);
     if (lg == NULL || !reg_has(lg))
         return; /* no message can be kept: there is no live logger to keep it */
+    if (inherited(lg))
+        return; /* its mutex may be held for ever (see inherited_msg) */
     pthread_mutex_lock(&lg->mu);
     *out = lg->st;
     out->buffered = lg->n_entries;
@@ -1266,7 +1280,7 @@ void cl_close(cl_logger *lg)
      * same logger finds nothing and returns, without reading freed memory. */
     if (lg == NULL || !reg_take(lg))
         return;
-    if (cl_process_id() != lg->owner_pid) {
+    if (inherited(lg)) {
         /* An inherited copy in a forked child: there is no thread to stop and
          * the mutex may be held by a thread that does not exist here. Free
          * only; the parent's connection is untouched. */
