@@ -95,7 +95,10 @@ struct cl_logger {
     flush_waiter *waiters;
     int connected, stop, sender_idle;
     cl_stats st;
-    char errmsg[512];   /* the last failed call's detail (cl_errmsg) */
+    char errmsg[768];   /* the last failed call's detail (cl_errmsg) */
+    char addr_note[256]; /* default addresses skipped as unsafe at cl_open
+                          * (a squatted /tmp directory): said with
+                          * unreachable errors, never printed */
     char conn_err[256]; /* why the sender has no connection: part of the
                            detail of a cl_flush that finds none */
 };
@@ -1177,7 +1180,8 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
         cl_host_name(lg->host, sizeof lg->host);
     lg->opt.address = NULL;
     lg->opt.host = NULL;
-    if (cl_address_resolve_connect(o.address, lg->address, sizeof lg->address) != 0) {
+    if (cl_address_resolve_connect_note(o.address, lg->address, sizeof lg->address, lg->addr_note,
+                                        sizeof lg->addr_note) != 0) {
         free(lg->app);
         free(lg);
         return CL_EADDRESS;
@@ -1262,10 +1266,12 @@ int cl_flush(cl_logger *lg, int timeout_ms)
             rc = CL_EREJECTED;
     }
     if (rc == CL_ETIMEDOUT || rc == CL_EUNREACHABLE)
-        snprintf(lg->errmsg, sizeof lg->errmsg, "cl_flush: %s after %d ms%s%s%s", cl_strerror(rc),
-                 timeout_ms, rc == CL_EUNREACHABLE && lg->conn_err[0] ? " (" : "",
+        snprintf(lg->errmsg, sizeof lg->errmsg, "cl_flush: %s after %d ms%s%s%s%s%s",
+                 cl_strerror(rc), timeout_ms, rc == CL_EUNREACHABLE && lg->conn_err[0] ? " (" : "",
                  rc == CL_EUNREACHABLE ? lg->conn_err : "",
-                 rc == CL_EUNREACHABLE && lg->conn_err[0] ? ")" : "");
+                 rc == CL_EUNREACHABLE && lg->conn_err[0] ? ")" : "",
+                 rc == CL_EUNREACHABLE && lg->addr_note[0] ? "; " : "",
+                 rc == CL_EUNREACHABLE ? lg->addr_note : "");
     pthread_mutex_unlock(&lg->mu);
     return rc;
 }
