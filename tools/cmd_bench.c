@@ -5,8 +5,8 @@
  * has committed it (a paced phase of single entries, each flushed). The
  * producers are processes on POSIX and threads on Windows (bench.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,10 +15,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "bench.h"
 #include "centrallog.h"
 #include "cli.h"
 #include "platform.h"
+#include "report.h"
 
 typedef struct shared_state {
     atomic_uint_fast64_t logged; /* progress, summed over producers */
@@ -34,6 +36,10 @@ typedef struct bench_opts {
     long entries, size;
     const char *address;
 } bench_opts;
+
+/* Each producer's entries times the producers must fit a long (32 bits on
+ * Windows). */
+#define MAX_ENTRIES (LONG_MAX / 256)
 
 static double now_s(void)
 {
@@ -141,19 +147,77 @@ static void progress(const shared_state *sh, long total)
             (int)(100.0 * (double)fill / width));
 }
 
+/* A number option: a whole number in [lo, hi], else a usage error that
+ * names the option and says what it takes. */
+static int number(const char *arg, long long lo, long long hi, long long *v, const char *opt,
+                  const char *what, char *err, size_t errlen)
+{
+    if (cli_parse_long(arg, lo, hi, v) == 0)
+        return CLI_OK;
+    snprintf(err, errlen, "%s: expected %s, got '%s'", opt, what, arg);
+    return CLI_USAGE;
+}
+
+static int opt_producers(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    long long v;
+    int rc = number(arg, 1, 256, &v, "-P/--producers", "1-256 producers", err, errlen);
+
+    ((bench_opts *)ctx)->producers = (int)v;
+    return rc;
+}
+
+static int opt_entries(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    long long v;
+    int rc = number(arg, 1, MAX_ENTRIES, &v, "-n/--entries", ">= 1 entries (per producer)", err,
+                    errlen);
+
+    ((bench_opts *)ctx)->entries = (long)v;
+    return rc;
+}
+
+static int opt_size(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    long long v;
+    int rc = number(arg, 16, 60000, &v, "-s/--size", "16-60000 bytes", err, errlen);
+
+    ((bench_opts *)ctx)->size = (long)v;
+    return rc;
+}
+
+static int opt_samples(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    long long v;
+    int rc = number(arg, 0, 100000, &v, "-L/--latency-samples", "0-100000 latency samples", err,
+                    errlen);
+
+    ((bench_opts *)ctx)->latency_samples = (int)v;
+    return rc;
+}
+
+static int opt_json(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    (void)arg, (void)err, (void)errlen;
+    ((bench_opts *)ctx)->json = 1;
+    return CLI_OK;
+}
+
+static const cli_opt bench_options[] = {
+    { "producers", 'P', 1, opt_producers, CLI_ALL_CMDS },
+    { "entries", 'n', 1, opt_entries, CLI_ALL_CMDS },
+    { "size", 's', 1, opt_size, CLI_ALL_CMDS },
+    { "latency-samples", 'L', 1, opt_samples, CLI_ALL_CMDS },
+    { "json", 0, 0, opt_json, CLI_ALL_CMDS },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS },
+};
+
 int cmd_bench(const cli_global *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "producers", required_argument, NULL, 'P' },
-        { "entries", required_argument, NULL, 'n' },
-        { "size", required_argument, NULL, 's' },
-        { "latency-samples", required_argument, NULL, 'L' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
     bench_opts b = { 4, 200, 0, 100000, 200, NULL };
-    int c, tty = cli_is_terminal(stderr);
+    cli_opt_group group = { bench_options, sizeof bench_options / sizeof bench_options[0], &b,
+                            CLI_ALL_CMDS };
+    int c, first, tty = cli_is_terminal(stderr);
     char err[256];
     bench_team *team;
     shared_state *sh;
@@ -162,38 +226,15 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     double end = 0, cpu, secs;
     long total;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+P:n:s:L:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'P':
-            b.producers = atoi(optarg);
-            break;
-        case 'n':
-            b.entries = atol(optarg);
-            break;
-        case 's':
-            b.size = atol(optarg);
-            break;
-        case 'L':
-            b.latency_samples = atoi(optarg);
-            break;
-        case 'j':
-            b.json = 1;
-            break;
-        case 'h':
-            bench_usage(stdout);
-            return CLI_OK;
-        default:
-            return cli_fail(CLI_USAGE, "bench", "unknown or incomplete option '%s'; see --help",
-                            argv[optind - 1]);
-        }
+    c = cli_args_parse(&group, 1, CLI_ARGS_IN_ORDER, argc, argv, &first, err, sizeof err);
+    if (c == CLI_ARGS_HELP) {
+        bench_usage(stdout);
+        return CLI_OK;
     }
-    if (b.producers < 1 || b.producers > 256 || b.entries < 1 || b.size < 16 || b.size > 60000 ||
-        b.latency_samples < 0 || b.latency_samples > 100000)
-        return cli_fail(CLI_USAGE, "bench",
-                        "expected 1-256 producers, >= 1 entries, 16-60000 bytes, "
-                        "0-100000 latency samples");
+    if (c != CLI_OK)
+        return cli_fail(c, "bench", "%s", err);
+    if (first < argc)
+        return cli_fail(CLI_USAGE, "bench", "unexpected argument '%s'; see --help", argv[first]);
     {
         cl_logger *probe;
         int rc;

@@ -7,8 +7,6 @@
  * minutes are then summed into local minutes, hours or days. That is one
  * scan instead of a GROUP BY per question, and it keeps the interval
  * boundaries in local time, DST included. */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,17 +22,18 @@
 #include "level.h"
 #include "output.h"
 #include "platform.h"
-#include "query.h"
+#include "readargs.h"
+#include "report.h"
 #include "timefmt.h"
 
 #define MAX_BARS 2000
 #define US 1000000LL
 
 typedef struct sopts {
-    cli_filter f;
-    int by;        /* enum cli_time_unit, or -1: chosen from the range */
-    long long top; /* 0: all */
-    int json, utc, explain, width;
+    cli_readargs a; /* a.fmt: 0 text, 1 json */
+    int by;         /* enum cli_time_unit, or -1: chosen from the range */
+    long long top;  /* 0: all */
+    int width;
 } sopts;
 
 typedef struct stats {
@@ -76,86 +75,67 @@ static void usage(FILE *f)
                "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
 }
 
+static int opt_by(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    sopts *o = ctx;
+
+    if ((o->by = cli_parse_choice(arg, unit_names, 3)) < 0) {
+        snprintf(err, errlen, "--by: '%s' is not accepted; use minute, hour or day", arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int opt_top(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    if (cli_parse_count(arg, 0, &((sopts *)ctx)->top) != 0) {
+        snprintf(err, errlen, "--top: '%s' is not a count; use a number (0 for all)", arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int opt_width(void *ctx, const char *arg, char *err, size_t errlen)
+{
+    long long v;
+
+    if (cli_parse_count(arg, 0, &v) != 0 || v < 40 || v > 1000) {
+        snprintf(err, errlen, "--width: '%s' is not accepted; use 40-1000", arg);
+        return CLI_USAGE;
+    }
+    ((sopts *)ctx)->width = (int)v;
+    return CLI_OK;
+}
+
+static const cli_opt stats_opts[] = {
+    { "by", 0, 1, opt_by, CLI_ALL_CMDS },
+    { "top", 0, 1, opt_top, CLI_ALL_CMDS },
+    { "width", 0, 1, opt_width, CLI_ALL_CMDS },
+};
+
+/* Returns CLI_OK, -1 after --help, or an exit code. */
 static int parse_args(sopts *o, int argc, char **argv)
 {
-    enum { OPT_BY = 0x200, OPT_TOP, OPT_WIDTH, OPT_UTC, OPT_EXPLAIN };
-    static const struct option opts[] = {
-        CLI_FILTER_LONG_OPTIONS,
-        { "by", required_argument, NULL, OPT_BY },
-        { "top", required_argument, NULL, OPT_TOP },
-        { "output", required_argument, NULL, 'o' },
-        { "width", required_argument, NULL, OPT_WIDTH },
-        { "utc", no_argument, NULL, OPT_UTC },
-        { "explain", no_argument, NULL, OPT_EXPLAIN },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *since = NULL, *until = NULL;
-    long long v;
+    cli_opt_group own = { stats_opts, sizeof stats_opts / sizeof stats_opts[0], o, CLI_ALL_CMDS };
     char err[512];
-    int c;
+    int rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":S:U:p:t:g:o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case CLI_OPT_SINCE:
-            since = optarg;
-            break;
-        case CLI_OPT_UNTIL:
-            until = optarg;
-            break;
-        case OPT_BY:
-            for (o->by = 2; o->by >= 0 && strcmp(optarg, unit_names[o->by]) != 0; o->by--)
-                ;
-            if (o->by < 0)
-                return cli_fail(CLI_USAGE, "stats",
-                                "--by: '%s' is not accepted; use minute, hour or day", optarg);
-            break;
-        case OPT_TOP:
-            if (cli_parse_count(optarg, 0, &o->top) != 0)
-                return cli_fail(CLI_USAGE, "stats",
-                                "--top: '%s' is not a count; use a number (0 for all)", optarg);
-            break;
-        case OPT_WIDTH:
-            if (cli_parse_count(optarg, 0, &v) != 0 || v < 40 || v > 1000)
-                return cli_fail(CLI_USAGE, "stats", "--width: '%s' is not accepted; use 40-1000",
-                                optarg);
-            o->width = (int)v;
-            break;
-        case 'o':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-                return cli_fail(CLI_USAGE, "stats",
-                                "-o/--output: '%s' is not a format; use text or json", optarg);
-            o->json = optarg[0] == 'j';
-            break;
-        case OPT_UTC:
-            o->utc = 1;
-            break;
-        case OPT_EXPLAIN:
-            o->explain = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        case ':':
-        case '?':
-            return cli_option_error("stats", c, argv);
-        default:
-            if (cli_filter_option(&o->f, c, optarg, NULL, err, sizeof err) < 0)
-                return cli_fail(CLI_USAGE, "stats", "%s", err);
-        }
+    o->a.formats = cli_text_json_formats;
+    o->a.nformats = 2;
+    o->a.formats_accepted = "use text or json";
+    rc = cli_readargs_parse(&o->a, &own, argc, argv, err, sizeof err);
+    if (rc == CLI_ARGS_HELP) {
+        usage(stdout);
+        return -1;
     }
-    if (optind < argc)
-        return cli_fail(CLI_USAGE, "stats", "unexpected argument '%s'; see --help", argv[optind]);
-    return cli_filter_times(&o->f, since, until, o->utc, "stats");
+    return rc == CLI_OK ? CLI_OK : cli_fail(rc, "stats", "%s", err);
 }
 
 /* ---------------------------------------------------------------- counting */
 
 static void build_sql(const sopts *o, cli_sql *q)
 {
-    cli_filter_select(&o->f, q, "ts, level, app, host");
+    cli_filter_select(&o->a.f, q, "ts, level, app, host");
 }
 
 static int64_t floor_minute(int64_t ts)
@@ -221,7 +201,7 @@ static void *scan_part(void *arg)
     cli_sql q = CLI_SQL_INIT;
     cli_db db;
 
-    if (cli_db_open_err(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
+    if (cli_db_open(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
         p->rc = SQLITE_CANTOPEN;
         return NULL;
     }
@@ -288,10 +268,10 @@ static int count_all(const sopts *o, const cli_global *g, sqlite3 *h, stats *s)
     part parts[MAX_PARTS];
     cli_sql q = CLI_SQL_INIT;
     int64_t lo = 0, hi = 0;
-    int n = plan_parts(h, &o->f, &lo, &hi), rc = CLI_OK;
+    int n = plan_parts(h, &o->a.f, &lo, &hi), rc = CLI_OK;
 
     if (n == 1) {
-        cli_filter_select(&o->f, &q, "ts, level, app, host");
+        cli_filter_select(&o->a.f, &q, "ts, level, app, host");
         if (count_rows(h, &q, s) != SQLITE_OK)
             rc =
                 cli_fail(CLI_FAILED, "stats", "reading the database failed: %s", sqlite3_errmsg(h));
@@ -303,7 +283,7 @@ static int count_all(const sopts *o, const cli_global *g, sqlite3 *h, stats *s)
         part *p = &parts[i];
 
         p->g = g;
-        p->f = o->f;
+        p->f = o->a.f;
         p->f.has_since = p->f.has_until = 1;
         p->f.since = lo + (hi - lo) / n * i;
         p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
@@ -545,11 +525,11 @@ static void text_chart(cli_buf *b, const bucket *k, long n, int unit, const sopt
     width = o->width - 2 - lw - 1 - cw - 1;
     if (width < 10)
         width = 10;
-    zone_name(n ? k[0].start : 0, o->utc, zone, sizeof zone);
+    zone_name(n ? k[0].start : 0, o->a.utc, zone, sizeof zone);
     cli_buf_printf(b, "\nEntries per %s (%s%s):\n", unit_names[unit], zone,
                    color ? "; red: errors and worse, yellow: warnings" : "");
     for (long i = 0; i < n; i++) {
-        bucket_label(k[i].start, unit, o->utc, label, sizeof label);
+        bucket_label(k[i].start, unit, o->a.utc, label, sizeof label);
         cli_buf_printf(b, "  %-*s %*" PRId64, lw, label, cw, k[i].total);
         if (k[i].total > 0) {
             cli_buf_putc(b, ' ');
@@ -565,23 +545,23 @@ static void text_report(cli_buf *b, const stats *s, const sopts *o, const bucket
     char a[40], z[40];
 
     cli_buf_printf(b, "%" PRId64 " entries", s->total);
-    if (o->f.has_since || o->f.has_until) {
-        cli_time_format_iso(o->f.since, o->utc, a);
-        cli_time_format_iso(o->f.until, o->utc, z);
-        cli_buf_printf(b, " %s%s%s%s", o->f.has_since ? "since " : "", o->f.has_since ? a : "",
-                       o->f.has_since && o->f.has_until ? ", " : "",
-                       o->f.has_until ? "before " : "");
-        cli_buf_puts(b, o->f.has_until ? z : "");
+    if (o->a.f.has_since || o->a.f.has_until) {
+        cli_time_format_iso(o->a.f.since, o->a.utc, a);
+        cli_time_format_iso(o->a.f.until, o->a.utc, z);
+        cli_buf_printf(b, " %s%s%s%s", o->a.f.has_since ? "since " : "", o->a.f.has_since ? a : "",
+                       o->a.f.has_since && o->a.f.has_until ? ", " : "",
+                       o->a.f.has_until ? "before " : "");
+        cli_buf_puts(b, o->a.f.has_until ? z : "");
     }
     if (s->total > 0) {
-        cli_time_format_iso(s->first_ts, o->utc, a);
-        cli_time_format_iso(s->last_ts, o->utc, z);
+        cli_time_format_iso(s->first_ts, o->a.utc, a);
+        cli_time_format_iso(s->last_ts, o->a.utc, z);
         cli_buf_printf(b, "; first %s, last %s", a, z);
     }
     cli_buf_putc(b, '\n');
     if (s->rejected >= 0)
         cli_buf_printf(b, "%" PRId64 " lines rejected%s (see centrallog rejects)\n", s->rejected,
-                       o->f.has_since || o->f.has_until ? " in that time" : "");
+                       o->a.f.has_since || o->a.f.has_until ? " in that time" : "");
     if (s->total == 0)
         return;
     text_levels(b, s);
@@ -642,8 +622,8 @@ static void json_report(cli_buf *b, const stats *s, const sopts *o, const bucket
                         int unit)
 {
     cli_buf_printf(b, "{\"total\":%" PRId64, s->total);
-    json_time(b, "since", o->f.has_since, o->f.since);
-    json_time(b, "until", o->f.has_until, o->f.until);
+    json_time(b, "since", o->a.f.has_since, o->a.f.since);
+    json_time(b, "until", o->a.f.has_until, o->a.f.until);
     json_time(b, "first", s->total > 0, s->first_ts);
     json_time(b, "last", s->total > 0, s->last_ts);
     cli_buf_puts(b, ",\"levels\":");
@@ -684,16 +664,16 @@ static int report(const sopts *o, stats *s, int color)
 {
     cli_buf b = CLI_BUF_INIT;
     bucket *k = NULL;
-    int64_t lo = o->f.has_since ? o->f.since : s->first_ts;
-    int64_t hi = o->f.has_until ? o->f.until : s->last_ts + 1;
+    int64_t lo = o->a.f.has_since ? o->a.f.since : s->first_ts;
+    int64_t hi = o->a.f.has_until ? o->a.f.until : s->last_ts + 1;
     int unit = o->by >= 0 ? o->by : auto_unit(lo, hi);
     long n = 0;
     int rc = CLI_OK;
 
-    if (!o->f.has_until && o->f.has_since && s->total == 0)
+    if (!o->a.f.has_until && o->a.f.has_since && s->total == 0)
         hi = lo + 1;
-    if (s->total > 0 || o->f.has_since) {
-        n = make_buckets(lo, hi, unit, o->utc, &k);
+    if (s->total > 0 || o->a.f.has_since) {
+        n = make_buckets(lo, hi, unit, o->a.utc, &k);
         if (n < 0 && o->by >= 0) {
             rc = cli_fail(CLI_USAGE, "stats",
                           "--by %s: the range needs more than %d bars; narrow -S/-U or use a "
@@ -704,15 +684,11 @@ static int report(const sopts *o, stats *s, int color)
         if (n > 0)
             fill_buckets(s, k, n);
     }
-    if (o->json)
+    if (o->a.fmt == 1)
         json_report(&b, s, o, k, n, unit);
     else
         text_report(&b, s, o, k, n, unit, color);
-    if (b.oom)
-        rc = cli_fail(CLI_FAILED, "stats", "out of memory");
-    else if ((fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0) &&
-             !cli_reader_gone(stdout, errno))
-        rc = cli_fail(CLI_FAILED, "stats", "cannot write the output: %s", strerror(errno));
+    rc = cli_write_buf(&b, "stats");
 out:
     free(k);
     cli_buf_free(&b);
@@ -728,23 +704,22 @@ static int run(sopts *o, const cli_global *g)
     int rc;
 
     memset(&s, 0, sizeof s);
-    if ((rc = cli_db_open(g, "stats", &db)) != CLI_OK)
+    if ((rc = cli_open_db(g, "stats", &db)) != CLI_OK)
         return rc;
-    if (cli_filter_prepare(&o->f, db.h, err, sizeof err) != 0) {
+    if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
         rc = cli_fail(CLI_USAGE, "stats", "%s", err);
         goto out;
     }
-    if (o->explain) {
+    if (o->a.explain) {
         build_sql(o, &q);
-        if (cli_sql_explain(db.h, &q, stdout) != SQLITE_OK)
-            rc = cli_fail(CLI_FAILED, "stats", "cannot explain: %s", sqlite3_errmsg(db.h));
+        rc = cli_explain(db.h, &q, "stats");
         goto out;
     }
     if ((rc = count_all(o, g, db.h, &s)) != CLI_OK)
         goto out;
     /* Rejected lines have no app, level or host: their count only belongs
      * next to a report filtered by time alone. */
-    s.rejected = time_only(&o->f) ? count_rejects(db.h, &o->f) : -1;
+    s.rejected = time_only(&o->a.f) ? count_rejects(db.h, &o->a.f) : -1;
     if (o->width == 0)
         o->width = terminal_width();
     rc = report(o, &s, cli_color_wanted(g->color, stdout));
@@ -763,7 +738,7 @@ int cmd_stats(const cli_global *g, int argc, char **argv)
     int rc;
 
     memset(&o, 0, sizeof o);
-    cli_filter_init(&o.f);
+    cli_readargs_init(&o.a, CLI_READ_STATS);
     o.by = -1;
     o.top = 10;
     rc = parse_args(&o, argc, argv);
@@ -771,6 +746,6 @@ int cmd_stats(const cli_global *g, int argc, char **argv)
         rc = run(&o, g);
     else if (rc < 0)
         rc = CLI_OK;
-    cli_filter_free(&o.f);
+    cli_readargs_free(&o.a);
     return rc;
 }

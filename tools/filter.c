@@ -645,24 +645,25 @@ static int plan_depth(const int *ids, const int *parents, int n, int parent)
     return depth;
 }
 
-int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f)
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, cli_buf *out)
 {
-    cli_buf sql = CLI_BUF_INIT, line = CLI_BUF_INIT;
+    cli_buf sql = CLI_BUF_INIT;
     sqlite3_stmt *st = NULL;
     int ids[256], parents[256], n = 0, rc;
 
-    fprintf(f, "%s\n", cli_buf_cstr((cli_buf *)&q->text));
+    cli_buf_put(out, q->text.p, q->text.n);
+    cli_buf_putc(out, '\n');
     for (size_t i = 0; i < q->nparams; i++) {
-        cli_buf_reset(&line);
-        cli_sql_describe(&q->params[i], &line);
-        fprintf(f, "  ?%zu = %s\n", i + 1, cli_buf_cstr(&line));
+        cli_buf_printf(out, "  ?%zu = ", i + 1);
+        cli_sql_describe(&q->params[i], out);
+        cli_buf_putc(out, '\n');
     }
     cli_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
     cli_buf_put(&sql, q->text.p, q->text.n);
     rc = sqlite3_prepare_v2(db, cli_buf_cstr(&sql), -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = cli_sql_bind(q, st);
-    fprintf(f, "QUERY PLAN\n");
+    cli_buf_puts(out, "QUERY PLAN\n");
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int id = sqlite3_column_int(st, 0), parent = sqlite3_column_int(st, 1);
         int depth = plan_depth(ids, parents, n, parent);
@@ -671,30 +672,30 @@ int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f)
             ids[n] = id;
             parents[n++] = parent;
         }
-        fprintf(f, "%*s`--%s\n", 2 * depth, "", (const char *)sqlite3_column_text(st, 3));
+        cli_buf_printf(out, "%*s`--%s\n", 2 * depth, "", (const char *)sqlite3_column_text(st, 3));
         rc = SQLITE_OK;
     }
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_finalize(st);
     cli_buf_free(&sql);
-    cli_buf_free(&line);
     return rc;
 }
 
-int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, const char *cmd)
+int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, char *err,
+                     size_t errlen)
 {
-    char err[512];
     cli_clock clk;
 
     tzset();
     clk.now_us = cl_now_us();
     clk.utc = utc;
-    if ((since && cli_filter_option(f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
-        (until && cli_filter_option(f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
-        return cli_fail(CLI_USAGE, cmd, "%s", err);
-    if (f->has_since && f->has_until && f->since >= f->until)
-        return cli_fail(CLI_USAGE, cmd, "-S/--since '%s' is not before -U/--until '%s'", since,
-                        until);
+    if ((since && cli_filter_option(f, CLI_OPT_SINCE, since, &clk, err, errlen) < 0) ||
+        (until && cli_filter_option(f, CLI_OPT_UNTIL, until, &clk, err, errlen) < 0))
+        return CLI_USAGE;
+    if (f->has_since && f->has_until && f->since >= f->until) {
+        snprintf(err, errlen, "-S/--since '%s' is not before -U/--until '%s'", since, until);
+        return CLI_USAGE;
+    }
     return CLI_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
 #include "cmdline.h"
 #include "platform.h"
 #include "version.h"
