@@ -98,18 +98,37 @@ int cli_args_parse(const cli_opt_group *groups, size_t ngroups, int flags, int a
             snprintf(err, errlen, "unknown option '%s'; see --help", argv[optind - 1]);
             return CLI_USAGE;
         }
-        rc = f[i].opt->apply(f[i].ctx, f[i].opt->has_arg ? optarg : NULL, err, errlen);
+        rc = f[i].opt->apply(f[i].ctx, f[i].opt, f[i].opt->has_arg ? optarg : NULL, err, errlen);
         if (rc != CLI_OK)
             return rc;
     }
-    *first_operand = optind;
+    if ((flags & CLI_ARGS_NO_OPERANDS) && optind < argc) {
+        snprintf(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+        return CLI_USAGE;
+    }
+    if (first_operand != NULL)
+        *first_operand = optind;
     return CLI_OK;
 }
 
-int cli_opt_help(void *ctx, const char *arg, char *err, size_t errlen)
+int cli_opt_help(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
-    (void)ctx, (void)arg, (void)err, (void)errlen;
+    (void)ctx, (void)opt, (void)arg, (void)err, (void)errlen;
     return CLI_ARGS_HELP;
+}
+
+int cli_opt_flag(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)arg, (void)err, (void)errlen;
+    *(int *)(void *)((char *)ctx + opt->data) = 1;
+    return CLI_OK;
+}
+
+int cli_opt_string(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)err, (void)errlen;
+    *(const char **)(void *)((char *)ctx + opt->data) = arg;
+    return CLI_OK;
 }
 
 int cli_parse_choice(const char *s, const char *const *names, size_t n)

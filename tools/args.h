@@ -16,15 +16,20 @@
  * CLI_FAILED (err filled, e.g. out of memory): --help was asked for. */
 #define CLI_ARGS_HELP (-1)
 
-typedef int (*cli_opt_fn)(void *ctx, const char *arg, char *err, size_t errlen);
+typedef struct cli_opt cli_opt;
 
-typedef struct cli_opt {
+/* Applies option opt with its value arg (NULL for a flag) to ctx. */
+typedef int (*cli_opt_fn)(void *ctx, const cli_opt *opt, const char *arg, char *err,
+                          size_t errlen);
+
+struct cli_opt {
     const char *name; /* --name */
     char letter;      /* -x, or 0 for none */
     int has_arg;      /* 1: takes a value (arg), 0: a flag (arg NULL) */
     cli_opt_fn apply;
     unsigned cmds; /* the commands (bits of cli_opt_group.cmd) that accept it */
-} cli_opt;
+    size_t data;   /* for apply: the offsetof() of the field it sets, or a code */
+};
 
 typedef struct cli_opt_group {
     const cli_opt *opts;
@@ -40,17 +45,23 @@ enum {
     CLI_ARGS_PERMUTE = 0,   /* options anywhere, as getopt_long does */
     CLI_ARGS_IN_ORDER = 1,  /* options stop at the first operand ('+'), so that a
                                message such as "-1 is odd" stays the message */
+    CLI_ARGS_NO_OPERANDS = 2, /* an operand is a usage error */
 };
 
-/* Parses argv[1..argc) (argv[0] is the command's name). Returns CLI_OK with
- * *first_operand the index of the first argument that is not an option,
+/* Parses argv[1..argc) (argv[0] is the command's name), flags from the enum
+ * above. Returns CLI_OK with *first_operand (may be NULL with
+ * CLI_ARGS_NO_OPERANDS) the index of the first argument that is not an option,
  * CLI_ARGS_HELP, or CLI_USAGE / CLI_FAILED with err (e.g. "unknown option
  * '--frobnicate'; see --help" or what an option function said). */
 int cli_args_parse(const cli_opt_group *groups, size_t ngroups, int flags, int argc, char **argv,
                    int *first_operand, char *err, size_t errlen);
 
-/* The option function of -h/--help: returns CLI_ARGS_HELP. */
-int cli_opt_help(void *ctx, const char *arg, char *err, size_t errlen);
+/* Stock option functions: -h/--help (returns CLI_ARGS_HELP); a flag that
+ * sets the int at offset data in ctx to 1; a value kept as the const char *
+ * at offset data (pointing into argv). */
+int cli_opt_help(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
+int cli_opt_flag(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
+int cli_opt_string(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
 
 /* The index of s in names[0..n), or -1: for options that take one of a
  * few words (-o text|json, --by minute|hour|day). */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -32,8 +33,8 @@ typedef struct shared_state {
 } shared_state;
 
 typedef struct bench_opts {
-    int producers, latency_samples, json;
-    long entries, size;
+    long producers, latency_samples, entries, size;
+    int json;
     const char *address;
 } bench_opts;
 
@@ -147,77 +148,49 @@ static void progress(const shared_state *sh, long total)
             (int)(100.0 * (double)fill / width));
 }
 
-/* A number option: a whole number in [lo, hi], else a usage error that
- * names the option and says what it takes. */
-static int number(const char *arg, long long lo, long long hi, long long *v, const char *opt,
-                  const char *what, char *err, size_t errlen)
-{
-    if (cli_parse_long(arg, lo, hi, v) == 0)
-        return CLI_OK;
-    snprintf(err, errlen, "%s: expected %s, got '%s'", opt, what, arg);
-    return CLI_USAGE;
-}
+/* The number options: what each takes, and where it goes. */
+static const struct bench_limit {
+    const char *opt, *what;
+    long lo, hi;
+    size_t off; /* of a long in bench_opts */
+} limits[] = {
+    { "-P/--producers", "1-256 producers", 1, 256, offsetof(bench_opts, producers) },
+    { "-n/--entries", ">= 1 entries (per producer)", 1, MAX_ENTRIES,
+      offsetof(bench_opts, entries) },
+    { "-s/--size", "16-60000 bytes", 16, 60000, offsetof(bench_opts, size) },
+    { "-L/--latency-samples", "0-100000 latency samples", 0, 100000,
+      offsetof(bench_opts, latency_samples) },
+};
 
-static int opt_producers(void *ctx, const char *arg, char *err, size_t errlen)
+/* opt->data is the index in limits. */
+static int opt_number(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
+    const struct bench_limit *l = &limits[opt->data];
     long long v;
-    int rc = number(arg, 1, 256, &v, "-P/--producers", "1-256 producers", err, errlen);
 
-    ((bench_opts *)ctx)->producers = (int)v;
-    return rc;
-}
-
-static int opt_entries(void *ctx, const char *arg, char *err, size_t errlen)
-{
-    long long v;
-    int rc = number(arg, 1, MAX_ENTRIES, &v, "-n/--entries", ">= 1 entries (per producer)", err,
-                    errlen);
-
-    ((bench_opts *)ctx)->entries = (long)v;
-    return rc;
-}
-
-static int opt_size(void *ctx, const char *arg, char *err, size_t errlen)
-{
-    long long v;
-    int rc = number(arg, 16, 60000, &v, "-s/--size", "16-60000 bytes", err, errlen);
-
-    ((bench_opts *)ctx)->size = (long)v;
-    return rc;
-}
-
-static int opt_samples(void *ctx, const char *arg, char *err, size_t errlen)
-{
-    long long v;
-    int rc = number(arg, 0, 100000, &v, "-L/--latency-samples", "0-100000 latency samples", err,
-                    errlen);
-
-    ((bench_opts *)ctx)->latency_samples = (int)v;
-    return rc;
-}
-
-static int opt_json(void *ctx, const char *arg, char *err, size_t errlen)
-{
-    (void)arg, (void)err, (void)errlen;
-    ((bench_opts *)ctx)->json = 1;
+    if (cli_parse_long(arg, l->lo, l->hi, &v) != 0) {
+        snprintf(err, errlen, "%s: expected %s, got '%s'", l->opt, l->what, arg);
+        return CLI_USAGE;
+    }
+    *(long *)(void *)((char *)ctx + l->off) = (long)v;
     return CLI_OK;
 }
 
 static const cli_opt bench_options[] = {
-    { "producers", 'P', 1, opt_producers, CLI_ALL_CMDS },
-    { "entries", 'n', 1, opt_entries, CLI_ALL_CMDS },
-    { "size", 's', 1, opt_size, CLI_ALL_CMDS },
-    { "latency-samples", 'L', 1, opt_samples, CLI_ALL_CMDS },
-    { "json", 0, 0, opt_json, CLI_ALL_CMDS },
-    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS },
+    { "producers", 'P', 1, opt_number, CLI_ALL_CMDS, 0 },
+    { "entries", 'n', 1, opt_number, CLI_ALL_CMDS, 1 },
+    { "size", 's', 1, opt_number, CLI_ALL_CMDS, 2 },
+    { "latency-samples", 'L', 1, opt_number, CLI_ALL_CMDS, 3 },
+    { "json", 0, 0, cli_opt_flag, CLI_ALL_CMDS, offsetof(bench_opts, json) },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };
 
 int cmd_bench(const cli_global *g, int argc, char **argv)
 {
-    bench_opts b = { 4, 200, 0, 100000, 200, NULL };
+    bench_opts b = { 4, 200, 100000, 200, 0, NULL };
     cli_opt_group group = { bench_options, sizeof bench_options / sizeof bench_options[0], &b,
                             CLI_ALL_CMDS };
-    int c, first, tty = cli_is_terminal(stderr);
+    int c, tty = cli_is_terminal(stderr);
     char err[256];
     bench_team *team;
     shared_state *sh;
@@ -226,15 +199,9 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     double end = 0, cpu, secs;
     long total;
 
-    c = cli_args_parse(&group, 1, CLI_ARGS_IN_ORDER, argc, argv, &first, err, sizeof err);
-    if (c == CLI_ARGS_HELP) {
-        bench_usage(stdout);
-        return CLI_OK;
-    }
-    if (c != CLI_OK)
-        return cli_fail(c, "bench", "%s", err);
-    if (first < argc)
-        return cli_fail(CLI_USAGE, "bench", "unexpected argument '%s'; see --help", argv[first]);
+    c = cli_args_parse(&group, 1, CLI_ARGS_NO_OPERANDS, argc, argv, NULL, err, sizeof err);
+    if (cli_args_report(c, "bench", err, bench_usage) != CLI_OK)
+        return c == CLI_ARGS_HELP ? CLI_OK : c;
     {
         cl_logger *probe;
         int rc;
@@ -244,7 +211,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
         o.address = g->address;
         if (cl_open(&probe, "centrallog-bench", &o) != CL_OK)
             return cli_fail(CLI_USAGE, "bench", "cannot create a logger");
-        cl_log(probe, CL_INFO, "centrallog bench: %d producers x %ld entries x %ld bytes",
+        cl_log(probe, CL_INFO, "centrallog bench: %ld producers x %ld entries x %ld bytes",
                b.producers, b.entries, b.size);
         rc = cl_flush(probe, 3000);
         cl_close(probe);
@@ -253,7 +220,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     }
     b.address = g->address;
     nlat = (size_t)b.producers * (size_t)b.latency_samples;
-    team = bench_team_start(b.producers, producer, &b, sizeof *sh + nlat * sizeof(double), &mem,
+    team = bench_team_start((int)b.producers, producer, &b, sizeof *sh + nlat * sizeof(double), &mem,
                             err, sizeof err);
     if (team == NULL)
         return cli_fail(CLI_FAILED, "bench", "%s", err);
@@ -281,7 +248,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     cpu = bench_team_cpu(team);
     qsort(sh->lat_us, nlat, sizeof(double), cmp_double);
     if (b.json) {
-        printf("{\"producers\":%d,\"entries\":%ld,\"size\":%ld,\"seconds\":%.3f,"
+        printf("{\"producers\":%ld,\"entries\":%ld,\"size\":%ld,\"seconds\":%.3f,"
                "\"entries_per_s\":%.0f,\"mb_per_s\":%.2f,\"producer_cpu_s\":%.3f,"
                "\"latency_us\":{\"samples\":%zu,\"p50\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f},"
                "\"suppressed\":%" PRIuFAST64 ",\"failures\":%d}\n",
@@ -290,7 +257,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
                pct(sh->lat_us, nlat, 99), pct(sh->lat_us, nlat, 99.9),
                (uint_fast64_t)atomic_load(&sh->suppressed), atomic_load(&sh->failed));
     } else {
-        printf("%d producers x %ld entries x %ld bytes: %ld entries in %.2f s\n", b.producers,
+        printf("%ld producers x %ld entries x %ld bytes: %ld entries in %.2f s\n", b.producers,
                b.entries, b.size, total, secs);
         printf("  throughput: %.0f entries/s, %.1f MB/s of messages (committed to both sinks)\n",
                (double)total / secs, (double)total * (double)b.size / secs / 1e6);

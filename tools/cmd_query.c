@@ -81,6 +81,16 @@ static void usage(FILE *f, int tail)
                "1 the database cannot be read, 2 bad usage.\n");
 }
 
+static void usage_query(FILE *f)
+{
+    usage(f, 0);
+}
+
+static void usage_tail(FILE *f)
+{
+    usage(f, 1);
+}
+
 /* ---------------------------------------------------------------- options */
 
 static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
@@ -88,12 +98,8 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
     char err[512];
     int rc = cli_readargs_parse(&o->a, NULL, argc, argv, err, sizeof err);
 
-    if (rc == CLI_ARGS_HELP) {
-        usage(stdout, o->tail);
-        return -1;
-    }
-    if (rc != CLI_OK)
-        return cli_fail(rc, cmd, "%s", err);
+    if (cli_args_report(rc, cmd, err, o->tail ? usage_tail : usage_query) != CLI_OK)
+        return rc;
     if (o->a.follow && o->a.reverse)
         return cli_fail(CLI_USAGE, cmd, "-r/--reverse cannot be combined with following");
     if (o->a.follow && !o->a.lines_set)

@@ -3,6 +3,7 @@
  * definition whatever a producer sent). The listing is listing.h's, the
  * formats output.h's, as for entries; this file adds --reason and rejects'
  * own -g. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +72,12 @@ static int valid_code(const char *s)
     return 1;
 }
 
-static int opt_reason(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_reason(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     ropts *o = ctx;
     const char **r;
 
+    (void)opt;
     if (!valid_code(arg)) {
         snprintf(err, errlen,
                  "--reason: '%s' is not a reason code; use one like not_json, bad_level, "
@@ -92,19 +94,18 @@ static int opt_reason(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_grep(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_grep(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     if (arg[0] == '\0') {
         snprintf(err, errlen, "-g/--grep: empty text");
         return CLI_USAGE;
     }
-    ((ropts *)ctx)->grep = arg;
-    return CLI_OK;
+    return cli_opt_string(ctx, opt, arg, err, errlen);
 }
 
 static const cli_opt rejects_opts[] = {
-    { "reason", 0, 1, opt_reason, CLI_ALL_CMDS },
-    { "grep", 'g', 1, opt_grep, CLI_ALL_CMDS },
+    { "reason", 0, 1, opt_reason, CLI_ALL_CMDS, 0 },
+    { "grep", 'g', 1, opt_grep, CLI_ALL_CMDS, offsetof(ropts, grep) },
 };
 
 /* Returns CLI_OK, -1 after --help, or an exit code. */
@@ -115,11 +116,7 @@ static int parse_args(ropts *o, int argc, char **argv)
     char err[512];
     int rc = cli_readargs_parse(&o->a, &own, argc, argv, err, sizeof err);
 
-    if (rc == CLI_ARGS_HELP) {
-        usage(stdout);
-        return -1;
-    }
-    return rc == CLI_OK ? CLI_OK : cli_fail(rc, "rejects", "%s", err);
+    return cli_args_report(rc, "rejects", err, usage);
 }
 
 /* ---------------------------------------------------------------- main */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,8 +117,9 @@ static int send_one(cl_logger *lg, int level, const char *msg, const cl_field *f
              : cl_log(lg, (cl_level)level, "%s", msg);
 }
 
-static int opt_level(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_level(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
+    (void)opt;
     if ((((send_opts *)ctx)->level = cli_level_parse(arg)) < 0) {
         snprintf(err, errlen,
                  "--level: '%s' is not a level; use trace, debug, info, notice, warning, error, "
@@ -128,18 +130,12 @@ static int opt_level(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_app(void *ctx, const char *arg, char *err, size_t errlen)
-{
-    (void)err, (void)errlen;
-    ((send_opts *)ctx)->app = arg;
-    return CLI_OK;
-}
-
 /* The field keeps pointers into arg (argv), split in place. */
-static int opt_field(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_field(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     send_opts *s = ctx;
 
+    (void)opt;
     if (s->nfields == MAX_FIELDS) {
         snprintf(err, errlen, "--field: at most %d fields", MAX_FIELDS);
         return CLI_USAGE;
@@ -152,22 +148,9 @@ static int opt_field(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_host(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_timeout(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
-    (void)err, (void)errlen;
-    ((send_opts *)ctx)->o.host = arg;
-    return CLI_OK;
-}
-
-static int opt_sync(void *ctx, const char *arg, char *err, size_t errlen)
-{
-    (void)arg, (void)err, (void)errlen;
-    ((send_opts *)ctx)->sync = 1;
-    return CLI_OK;
-}
-
-static int opt_timeout(void *ctx, const char *arg, char *err, size_t errlen)
-{
+    (void)opt;
     if (cli_parse_long(arg, 1, INT_MAX, &((send_opts *)ctx)->timeout) != 0) {
         snprintf(err, errlen, "--timeout: expected milliseconds > 0, got '%s'",
                  arg);
@@ -177,10 +160,13 @@ static int opt_timeout(void *ctx, const char *arg, char *err, size_t errlen)
 }
 
 static const cli_opt send_options[] = {
-    { "level", 'p', 1, opt_level, CLI_ALL_CMDS },  { "app", 't', 1, opt_app, CLI_ALL_CMDS },
-    { "field", 'f', 1, opt_field, CLI_ALL_CMDS },  { "host", 0, 1, opt_host, CLI_ALL_CMDS },
-    { "sync", 's', 0, opt_sync, CLI_ALL_CMDS },    { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS },
-    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS },
+    { "level", 'p', 1, opt_level, CLI_ALL_CMDS, 0 },
+    { "app", 't', 1, cli_opt_string, CLI_ALL_CMDS, offsetof(send_opts, app) },
+    { "field", 'f', 1, opt_field, CLI_ALL_CMDS, 0 },
+    { "host", 0, 1, cli_opt_string, CLI_ALL_CMDS, offsetof(send_opts, o.host) },
+    { "sync", 's', 0, cli_opt_flag, CLI_ALL_CMDS, offsetof(send_opts, sync) },
+    { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };
 
 /* The message is the arguments joined by spaces. */
@@ -221,12 +207,8 @@ int cmd_send(const cli_global *g, int argc, char **argv)
     s.timeout = 5000;
     /* In order: options end at the message, which may hold "-1" or "-x". */
     rc = cli_args_parse(&group, 1, CLI_ARGS_IN_ORDER, argc, argv, &first, err, sizeof err);
-    if (rc == CLI_ARGS_HELP) {
-        send_usage(stdout);
-        return CLI_OK;
-    }
-    if (rc != CLI_OK)
-        return cli_fail(rc, "send", "%s", err);
+    if (cli_args_report(rc, "send", err, send_usage) != CLI_OK)
+        return rc == CLI_ARGS_HELP ? CLI_OK : rc;
     /* A shell user would rather wait than lose a line typed or piped in. */
     s.o.overflow = CL_OVERFLOW_BLOCK;
     rc = cl_open(&lg, s.app, &s.o);

@@ -75,10 +75,11 @@ static void usage(FILE *f)
                "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
 }
 
-static int opt_by(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_by(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     sopts *o = ctx;
 
+    (void)opt;
     if ((o->by = cli_parse_choice(arg, unit_names, 3)) < 0) {
         snprintf(err, errlen, "--by: '%s' is not accepted; use minute, hour or day", arg);
         return CLI_USAGE;
@@ -86,8 +87,9 @@ static int opt_by(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_top(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_top(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
+    (void)opt;
     if (cli_parse_count(arg, 0, &((sopts *)ctx)->top) != 0) {
         snprintf(err, errlen, "--top: '%s' is not a count; use a number (0 for all)", arg);
         return CLI_USAGE;
@@ -95,10 +97,11 @@ static int opt_top(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_width(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_width(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     long long v;
 
+    (void)opt;
     if (cli_parse_count(arg, 0, &v) != 0 || v < 40 || v > 1000) {
         snprintf(err, errlen, "--width: '%s' is not accepted; use 40-1000", arg);
         return CLI_USAGE;
@@ -108,9 +111,9 @@ static int opt_width(void *ctx, const char *arg, char *err, size_t errlen)
 }
 
 static const cli_opt stats_opts[] = {
-    { "by", 0, 1, opt_by, CLI_ALL_CMDS },
-    { "top", 0, 1, opt_top, CLI_ALL_CMDS },
-    { "width", 0, 1, opt_width, CLI_ALL_CMDS },
+    { "by", 0, 1, opt_by, CLI_ALL_CMDS, 0 },
+    { "top", 0, 1, opt_top, CLI_ALL_CMDS, 0 },
+    { "width", 0, 1, opt_width, CLI_ALL_CMDS, 0 },
 };
 
 /* Returns CLI_OK, -1 after --help, or an exit code. */
@@ -124,11 +127,7 @@ static int parse_args(sopts *o, int argc, char **argv)
     o->a.nformats = 2;
     o->a.formats_accepted = "use text or json";
     rc = cli_readargs_parse(&o->a, &own, argc, argv, err, sizeof err);
-    if (rc == CLI_ARGS_HELP) {
-        usage(stdout);
-        return -1;
-    }
-    return rc == CLI_OK ? CLI_OK : cli_fail(rc, "stats", "%s", err);
+    return cli_args_report(rc, "stats", err, usage);
 }
 
 /* ---------------------------------------------------------------- counting */

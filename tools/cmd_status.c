@@ -50,8 +50,9 @@ static void usage(FILE *f)
                "time (the reason is printed on one line).\n");
 }
 
-static int opt_timeout(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_timeout(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
+    (void)opt;
     if (cli_parse_count(arg, 0, &((stopts *)ctx)->timeout_ms) != 0 ||
         ((stopts *)ctx)->timeout_ms < 1 || ((stopts *)ctx)->timeout_ms > 600000) {
         snprintf(err, errlen, "--timeout: '%s' is not accepted; use milliseconds, 1-600000", arg);
@@ -60,8 +61,9 @@ static int opt_timeout(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_window(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_window(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
+    (void)opt;
     if (cli_parse_count(arg, 0, &((stopts *)ctx)->window_ms) != 0 ||
         ((stopts *)ctx)->window_ms > 60000) {
         snprintf(err, errlen, "--rate-window: '%s' is not accepted; use milliseconds, 0-60000",
@@ -71,10 +73,11 @@ static int opt_window(void *ctx, const char *arg, char *err, size_t errlen)
     return CLI_OK;
 }
 
-static int opt_output(void *ctx, const char *arg, char *err, size_t errlen)
+static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     int i = cli_parse_choice(arg, cli_text_json_formats, 2);
 
+    (void)opt;
     if (i < 0) {
         snprintf(err, errlen, "-o/--output: '%s' is not a format; use text or json", arg);
         return CLI_USAGE;
@@ -84,10 +87,10 @@ static int opt_output(void *ctx, const char *arg, char *err, size_t errlen)
 }
 
 static const cli_opt status_opts[] = {
-    { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS },
-    { "rate-window", 0, 1, opt_window, CLI_ALL_CMDS },
-    { "output", 'o', 1, opt_output, CLI_ALL_CMDS },
-    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS },
+    { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
+    { "rate-window", 0, 1, opt_window, CLI_ALL_CMDS, 0 },
+    { "output", 'o', 1, opt_output, CLI_ALL_CMDS, 0 },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };
 
 /* Returns CLI_OK, -1 after --help, or an exit code. */
@@ -95,17 +98,9 @@ static int parse_args(stopts *o, int argc, char **argv)
 {
     cli_opt_group g = { status_opts, sizeof status_opts / sizeof status_opts[0], o, CLI_ALL_CMDS };
     char err[512];
-    int first, rc = cli_args_parse(&g, 1, CLI_ARGS_PERMUTE, argc, argv, &first, err, sizeof err);
+    int rc = cli_args_parse(&g, 1, CLI_ARGS_NO_OPERANDS, argc, argv, NULL, err, sizeof err);
 
-    if (rc == CLI_ARGS_HELP) {
-        usage(stdout);
-        return -1;
-    }
-    if (rc != CLI_OK)
-        return cli_fail(rc, "status", "%s", err);
-    if (first < argc)
-        return cli_fail(CLI_USAGE, "status", "unexpected argument '%s'; see --help", argv[first]);
-    return CLI_OK;
+    return cli_args_report(rc, "status", err, usage);
 }
 
 /* ---------------------------------------------------------------- asking */

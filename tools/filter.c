@@ -53,6 +53,15 @@ int cli_sql_null(cli_sql *q)
     return add_param(q, CLI_PARAM_NULL, 0, 0, NULL, 0);
 }
 
+void cli_sql_in_ints(cli_sql *q, const char *expr, const int64_t *v, size_t n)
+{
+    cli_sql_and(q);
+    cli_buf_printf(&q->text, "%s IN (", expr);
+    for (size_t i = 0; i < n; i++)
+        cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, v[i]));
+    cli_buf_putc(&q->text, ')');
+}
+
 void cli_sql_and(cli_sql *q)
 {
     cli_buf_puts(&q->text, q->terms++ ? " AND " : " WHERE ");
@@ -510,14 +519,9 @@ static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep
         globs_where(q, mode == CLI_WHERE_ROWID ? "+app" : "app", f->apps, f->napps);
     if (f->nhosts > 0)
         globs_where(q, "host", f->hosts, f->nhosts);
-    if (f->npids > 0) {
-        cli_sql_and(q);
-        /* The PID the text shows: claimed by the producer, else the kernel's. */
-        cli_buf_puts(&q->text, "coalesce(pid, peer_pid) IN (");
-        for (size_t i = 0; i < f->npids; i++)
-            cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, f->pids[i]));
-        cli_buf_putc(&q->text, ')');
-    }
+    /* The PID the text shows: claimed by the producer, else the kernel's. */
+    if (f->npids > 0)
+        cli_sql_in_ints(q, "coalesce(pid, peer_pid)", f->pids, f->npids);
     for (size_t i = 0; i < f->nfields; i++)
         field_where(q, &f->fields[i]);
     if (f->grep != NULL && with_grep) {

@@ -54,6 +54,9 @@ int cli_sql_null(cli_sql *q);
 /* Writes " WHERE " before the first term and " AND " before the others. */
 void cli_sql_and(cli_sql *q);
 
+/* Writes the term "expr IN (?N, ...)", v bound as parameters (n > 0). */
+void cli_sql_in_ints(cli_sql *q, const char *expr, const int64_t *v, size_t n);
+
 /* Binds every parameter. Returns an SQLite result code. */
 int cli_sql_bind(const cli_sql *q, sqlite3_stmt *st);
 

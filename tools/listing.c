@@ -94,13 +94,8 @@ static void select_rejects(const cli_listing *l, cli_sql *q)
     }
     if (l->nreasons > 0)
         in_texts(q, "reason", l->reasons, l->nreasons);
-    if (f->npids > 0) {
-        cli_sql_and(q);
-        cli_buf_puts(&q->text, "peer_pid IN (");
-        for (size_t i = 0; i < f->npids; i++)
-            cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, f->pids[i]));
-        cli_buf_putc(&q->text, ')');
-    }
+    if (f->npids > 0)
+        cli_sql_in_ints(q, "peer_pid", f->pids, f->npids);
     if (l->grep != NULL)
         rejects_grep(l, q);
 }

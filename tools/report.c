@@ -21,6 +21,15 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
     return code;
 }
 
+int cli_args_report(int rc, const char *cmd, const char *err, void (*usage)(FILE *f))
+{
+    if (rc == CLI_ARGS_HELP)
+        usage(stdout);
+    else if (rc != CLI_OK)
+        cli_fail(rc, cmd, "%s", err);
+    return rc;
+}
+
 int cli_open_db(const cli_global *g, const char *cmd, cli_db *db)
 {
     char err[1024], wal[4200];

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "attr.h"
+#include "args.h"
 #include "buf.h"
 #include "cli.h"
 #include "db.h"
@@ -23,6 +24,11 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
     CL_PRINTF_LIKE(3, 4)
 #endif
         ;
+
+/* What a command does with the result of its option parser (args.h):
+ * CLI_OK stays; CLI_ARGS_HELP prints usage on stdout and stays; anything
+ * else is said, with err, for cmd and returned. */
+int cli_args_report(int rc, const char *cmd, const char *err, void (*usage)(FILE *f));
 
 /* Opens the database (cli_db_open), saying why not for cmd and returning
  * the exit code; notes a snapshot that misses entries in its -wal file. */
