@@ -87,7 +87,9 @@ int cli_args_parse(const cli_opt_group *groups, size_t ngroups, int flags, int a
         return CLI_FAILED;
     }
     tables(f, n, flags, shorts, longs);
-    optind = 1;
+    /* 0, not 1: glibc then starts afresh, reading the ordering ('+') of
+     * this parse's string rather than keeping that of an earlier one. */
+    optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
         if (c == ':') {

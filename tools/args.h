@@ -43,8 +43,8 @@ typedef struct cli_opt_group {
 
 enum {
     CLI_ARGS_PERMUTE = 0,   /* options anywhere, as getopt_long does */
-    CLI_ARGS_IN_ORDER = 1,  /* options stop at the first operand ('+'), so that a
-                               message such as "-1 is odd" stays the message */
+    CLI_ARGS_IN_ORDER = 1,  /* options stop at the first operand ('+'), so that in
+                               `send took -p 2h` the -p is part of the message */
     CLI_ARGS_NO_OPERANDS = 2, /* an operand is a usage error */
 };
 

@@ -205,7 +205,8 @@ int cmd_send(const cli_global *g, int argc, char **argv)
     s.app = "shell";
     s.level = CL_INFO;
     s.timeout = 5000;
-    /* In order: options end at the message, which may hold "-1" or "-x". */
+    /* In order: options end at the first word of the message (or at --),
+     * so that `send took -p 2h` sends "took -p 2h". */
     rc = cli_args_parse(&group, 1, CLI_ARGS_IN_ORDER, argc, argv, &first, err, sizeof err);
     if (cli_args_report(rc, "send", err, send_usage) != CLI_OK)
         return rc == CLI_ARGS_HELP ? CLI_OK : rc;
