@@ -19,8 +19,7 @@
 typedef struct cli_opt cli_opt;
 
 /* Applies option opt with its value arg (NULL for a flag) to ctx. */
-typedef int (*cli_opt_fn)(void *ctx, const cli_opt *opt, const char *arg, char *err,
-                          size_t errlen);
+typedef int (*cli_opt_fn)(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
 
 struct cli_opt {
     const char *name; /* --name */
@@ -42,8 +41,8 @@ typedef struct cli_opt_group {
 #define CLI_ARGS_MAX 64 /* options in all groups of one command together */
 
 enum {
-    CLI_ARGS_PERMUTE = 0,   /* options anywhere, as getopt_long does */
-    CLI_ARGS_IN_ORDER = 1,  /* options stop at the first operand ('+'), so that in
+    CLI_ARGS_PERMUTE = 0,     /* options anywhere, as getopt_long does */
+    CLI_ARGS_IN_ORDER = 1,    /* options stop at the first operand ('+'), so that in
                                `send took -p 2h` the -p is part of the message */
     CLI_ARGS_NO_OPERANDS = 2, /* an operand is a usage error */
 };

@@ -220,8 +220,8 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     }
     b.address = g->address;
     nlat = (size_t)b.producers * (size_t)b.latency_samples;
-    team = bench_team_start((int)b.producers, producer, &b, sizeof *sh + nlat * sizeof(double), &mem,
-                            err, sizeof err);
+    team = bench_team_start((int)b.producers, producer, &b, sizeof *sh + nlat * sizeof(double),
+                            &mem, err, sizeof err);
     if (team == NULL)
         return cli_fail(CLI_FAILED, "bench", "%s", err);
     sh = mem;

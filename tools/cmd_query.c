@@ -284,10 +284,10 @@ static int try_paged(qopts *o, sqlite3 *h, cli_output *out, const char *cmd, int
         *done = 1;
         if ((rc = prepare(h, &q, &st, cmd)) == CLI_OK) {
             cli_output_begin(out);
-            rc = o->l.lines == 0 ? -1
-                                 : cli_report_listing(cli_listing_stream_paged(h, st, k1, &o->l,
-                                                                               out),
-                                                      h, out, cmd);
+            rc = o->l.lines == 0
+                     ? -1
+                     : cli_report_listing(cli_listing_stream_paged(h, st, k1, &o->l, out), h, out,
+                                          cmd);
         }
     }
     sqlite3_finalize(st);

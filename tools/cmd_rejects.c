@@ -130,8 +130,8 @@ static int stream(cli_db *db, const cli_sql *q, cli_output *out)
         rc = cli_sql_bind(q, st);
     cli_output_begin(out);
     if (rc == SQLITE_OK)
-        rc = cli_report_listing(cli_listing_stream(st, out, -1, FLUSH_BYTES), db->h, out,
-                                "rejects");
+        rc =
+            cli_report_listing(cli_listing_stream(st, out, -1, FLUSH_BYTES), db->h, out, "rejects");
     else
         rc = cli_report_listing(CLI_LIST_EREAD, db->h, out, "rejects");
     sqlite3_finalize(st);
@@ -143,8 +143,8 @@ static int stream(cli_db *db, const cli_sql *q, cli_output *out)
 
 static int run(ropts *o, const cli_global *g)
 {
-    cli_listing l = { &o->a.f, o->a.lines, o->a.limit, o->a.reverse, NULL, o->reasons,
-                      o->nreasons, o->grep };
+    cli_listing l = { &o->a.f, o->a.lines, o->a.limit,  o->a.reverse,
+                      NULL,    o->reasons, o->nreasons, o->grep };
     cli_db db;
     cli_output out;
     cli_sql q = CLI_SQL_INIT;

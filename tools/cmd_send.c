@@ -152,8 +152,7 @@ static int opt_timeout(void *ctx, const cli_opt *opt, const char *arg, char *err
 {
     (void)opt;
     if (cli_parse_long(arg, 1, INT_MAX, &((send_opts *)ctx)->timeout) != 0) {
-        snprintf(err, errlen, "--timeout: expected milliseconds > 0, got '%s'",
-                 arg);
+        snprintf(err, errlen, "--timeout: expected milliseconds > 0, got '%s'", arg);
         return CLI_USAGE;
     }
     return CLI_OK;

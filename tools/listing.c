@@ -222,8 +222,8 @@ static int last_n_key(sqlite3 *h, const cli_listing *l, int64_t *ts, int64_t *id
     return rc;
 }
 
-cli_list_status cli_listing_stream_paged(sqlite3 *h, sqlite3_stmt *st, int k1,
-                                         const cli_listing *l, cli_output *out)
+cli_list_status cli_listing_stream_paged(sqlite3 *h, sqlite3_stmt *st, int k1, const cli_listing *l,
+                                         cli_output *out)
 {
     int64_t key_ts, key_id;
     long long cap = l->limit;
@@ -273,8 +273,8 @@ void cli_listing_poll_sql(const cli_filter *f, const char *columns, cli_sql *q)
     cli_buf_puts(&q->text, " ORDER BY id");
 }
 
-cli_list_status cli_listing_poll(cli_db *db, sqlite3_stmt *poll, long long *last,
-                                 cli_output *out, long long limit)
+cli_list_status cli_listing_poll(cli_db *db, sqlite3_stmt *poll, long long *last, cli_output *out,
+                                 long long limit)
 {
     long long hi;
     int64_t ts, id;

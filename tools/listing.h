@@ -27,10 +27,10 @@ typedef enum cli_list_status {
  * received) and PIDs (on peer_pid), and reasons and grep. */
 typedef struct cli_listing {
     const cli_filter *f;
-    long long lines;     /* -n: only the last N; -1 all */
-    long long limit;     /* --limit: stop after N; -1 none */
-    int reverse;         /* newest first */
-    const char *columns; /* cli_entry_columns or cli_reject_columns of the database */
+    long long lines;            /* -n: only the last N; -1 all */
+    long long limit;            /* --limit: stop after N; -1 none */
+    int reverse;                /* newest first */
+    const char *columns;        /* cli_entry_columns or cli_reject_columns of the database */
     const char *const *reasons; /* rejects: any of these reason codes; nreasons 0: any */
     size_t nreasons;
     const char *grep; /* rejects: text in raw or message (smart case) */
@@ -66,8 +66,8 @@ int cli_listing_page_sql(sqlite3 *h, const cli_listing *l, cli_sql *q, int *k1);
 
 /* Streams the listing page by page through st, the prepared page statement,
  * writing each page to out as it is read. */
-cli_list_status cli_listing_stream_paged(sqlite3 *h, sqlite3_stmt *st, int k1,
-                                         const cli_listing *l, cli_output *out);
+cli_list_status cli_listing_stream_paged(sqlite3 *h, sqlite3_stmt *st, int k1, const cli_listing *l,
+                                         cli_output *out);
 
 /* ---------------------------------------------------------------- following */
 
@@ -78,7 +78,7 @@ void cli_listing_poll_sql(const cli_filter *f, const char *columns, cli_sql *q);
 /* One poll, inside one read transaction: the matching rows among those
  * added since *last (at most limit - out->count when limit >= 0) into out's
  * buffer; *last becomes the highest id now stored. */
-cli_list_status cli_listing_poll(cli_db *db, sqlite3_stmt *poll, long long *last,
-                                 cli_output *out, long long limit);
+cli_list_status cli_listing_poll(cli_db *db, sqlite3_stmt *poll, long long *last, cli_output *out,
+                                 long long limit);
 
 #endif

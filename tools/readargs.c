@@ -15,7 +15,7 @@ static int opt_filter(void *ctx, const cli_opt *opt, const char *arg, char *err,
     cli_readargs *a = ctx;
 
     return cli_filter_option(&a->f, (int)opt->data, arg, NULL, err, errlen) < 0 ? CLI_USAGE
-                                                                                 : CLI_OK;
+                                                                                : CLI_OK;
 }
 
 static int opt_lines(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
@@ -109,8 +109,8 @@ void cli_readargs_free(cli_readargs *a)
     cli_filter_free(&a->f);
 }
 
-int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char **argv,
-                       char *err, size_t errlen)
+int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char **argv, char *err,
+                       size_t errlen)
 {
     cli_opt_group groups[2] = {
         { reading_opts, sizeof reading_opts / sizeof reading_opts[0], a, a->cmd },

@@ -41,7 +41,7 @@ void cli_readargs_free(cli_readargs *a);
  * own is not NULL; refuses operands; then parses -S and -U against the
  * clock, in UTC with --utc. Returns CLI_OK, CLI_ARGS_HELP, or CLI_USAGE /
  * CLI_FAILED with err. */
-int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char **argv,
-                       char *err, size_t errlen);
+int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char **argv, char *err,
+                       size_t errlen);
 
 #endif

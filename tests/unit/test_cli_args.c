@@ -91,6 +91,16 @@ static const cli_opt table[] = {
     { "help", 'h', 0, cli_opt_help, 3, 0 },
 };
 
+/* argv of "cmd" and argc words; returns argc + 1. */
+static int make_argv(char **argv, int argc, va_list ap)
+{
+    argv[0] = "cmd";
+    for (int i = 1; i <= argc; i++)
+        argv[i] = va_arg(ap, char *);
+    argv[argc + 1] = NULL;
+    return argc + 1;
+}
+
 /* Parses the words for command cmd; returns the result, err in err. */
 static int parse(ctx *c, unsigned cmd, int flags, char *err, int *first, int argc, ...)
 {
@@ -99,14 +109,11 @@ static int parse(ctx *c, unsigned cmd, int flags, char *err, int *first, int arg
     va_list ap;
 
     memset(c, 0, sizeof *c);
-    argv[0] = "cmd";
     va_start(ap, argc);
-    for (int i = 1; i <= argc; i++)
-        argv[i] = va_arg(ap, char *);
+    argc = make_argv(argv, argc, ap);
     va_end(ap);
-    argv[argc + 1] = NULL;
     err[0] = '\0';
-    return cli_args_parse(&g, 1, flags, argc + 1, argv, first, err, 256);
+    return cli_args_parse(&g, 1, flags, argc, argv, first, err, 256);
 }
 
 static void test_engine(void **state)
@@ -156,14 +163,11 @@ static int readargs(cli_readargs *a, unsigned cmd, char *err, int argc, ...)
     va_list ap;
 
     cli_readargs_init(a, cmd);
-    argv[0] = "cmd";
     va_start(ap, argc);
-    for (int i = 1; i <= argc; i++)
-        argv[i] = va_arg(ap, char *);
+    argc = make_argv(argv, argc, ap);
     va_end(ap);
-    argv[argc + 1] = NULL;
     err[0] = '\0';
-    return cli_readargs_parse(a, NULL, argc + 1, argv, err, 256);
+    return cli_readargs_parse(a, NULL, argc, argv, err, 256);
 }
 
 static void test_readargs(void **state)
@@ -200,9 +204,8 @@ static void test_readargs(void **state)
     assert_string_equal(err, "unexpected argument 'stray'; see --help");
     cli_readargs_free(&a);
     assert_int_equal(readargs(&a, CLI_READ_QUERY, err, 1, "stray"), CLI_USAGE);
-    assert_string_equal(err,
-                        "unexpected argument 'stray'; filters are options, e.g. -g WORDS (see "
-                        "--help)");
+    assert_string_equal(err, "unexpected argument 'stray'; filters are options, e.g. -g WORDS (see "
+                             "--help)");
     cli_readargs_free(&a);
     assert_int_equal(readargs(&a, CLI_READ_QUERY, err, 2, "--limit", "0"), CLI_USAGE);
     assert_string_equal(err, "--limit: '0' is not a count; use a number 1 or more");

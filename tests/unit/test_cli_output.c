@@ -269,7 +269,8 @@ static void rejects(cli_reject r[2])
     r[0].peer.gid = 100;
     r[0].reason = S("not_json");
     r[0].message = S("byte 0: x");
-    r[0].raw = S("\xff\xfe" "A");
+    r[0].raw = S("\xff\xfe"
+                 "A");
     r[0].raw_len = 5000;
     r[1].id = 4;
     r[1].received = 1795774502000000LL;
