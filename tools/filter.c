@@ -62,6 +62,18 @@ void cli_sql_in_ints(cli_sql *q, const char *expr, const int64_t *v, size_t n)
     cli_buf_putc(&q->text, ')');
 }
 
+void cli_sql_time_range(cli_sql *q, const char *col, const cli_filter *f)
+{
+    if (f->has_since) {
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "%s >= ?%d", col, cli_sql_int(q, f->since));
+    }
+    if (f->has_until) {
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "%s < ?%d", col, cli_sql_int(q, f->until));
+    }
+}
+
 void cli_sql_and(cli_sql *q)
 {
     cli_buf_puts(&q->text, q->terms++ ? " AND " : " WHERE ");
@@ -504,16 +516,7 @@ static void field_where(cli_sql *q, const cli_field_match *m)
 
 static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
 {
-    const char *plus = mode == CLI_WHERE_ROWID ? "+" : "";
-
-    if (f->has_since) {
-        cli_sql_and(q);
-        cli_buf_printf(&q->text, "%sts >= ?%d", plus, cli_sql_int(q, f->since));
-    }
-    if (f->has_until) {
-        cli_sql_and(q);
-        cli_buf_printf(&q->text, "%sts < ?%d", plus, cli_sql_int(q, f->until));
-    }
+    cli_sql_time_range(q, mode == CLI_WHERE_ROWID ? "+ts" : "ts", f);
     level_where(f, q, mode);
     if (f->napps > 0)
         globs_where(q, mode == CLI_WHERE_ROWID ? "+app" : "app", f->apps, f->napps);

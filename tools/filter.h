@@ -67,6 +67,8 @@ void cli_sql_describe(const cli_param *p, cli_buf *out);
 
 /* ---------------------------------------------------------------- filters */
 
+typedef struct cli_filter cli_filter;
+
 typedef struct cli_field_match {
     char *path;                   /* SQLite JSON path, e.g. $."user"."id" */
     char *value;                  /* as given: compared with a string member, true, false, null */
@@ -75,7 +77,7 @@ typedef struct cli_field_match {
     double dnum;
 } cli_field_match;
 
-typedef struct cli_filter {
+struct cli_filter {
     int has_since, has_until;
     int64_t since, until; /* [since, until) */
     int lvl_lo, lvl_hi;   /* 0..8, both included */
@@ -91,7 +93,11 @@ typedef struct cli_filter {
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
     int64_t fts_lo, fts_hi;
-} cli_filter;
+};
+
+/* Writes the terms "col >= ?N" and "col < ?M" of f's time range [since,
+ * until), those that are set. */
+void cli_sql_time_range(cli_sql *q, const char *col, const cli_filter *f);
 
 void cli_filter_init(cli_filter *f);
 void cli_filter_free(cli_filter *f);

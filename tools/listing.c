@@ -84,14 +84,7 @@ static void select_rejects(const cli_listing *l, cli_sql *q)
     const cli_filter *f = l->f;
 
     cli_buf_printf(&q->text, "SELECT %s FROM rejects", l->columns);
-    if (f->has_since) {
-        cli_sql_and(q);
-        cli_buf_printf(&q->text, "received >= ?%d", cli_sql_int(q, f->since));
-    }
-    if (f->has_until) {
-        cli_sql_and(q);
-        cli_buf_printf(&q->text, "received < ?%d", cli_sql_int(q, f->until));
-    }
+    cli_sql_time_range(q, "received", f);
     if (l->nreasons > 0)
         in_texts(q, "reason", l->reasons, l->nreasons);
     if (f->npids > 0)
