@@ -60,7 +60,7 @@ typedef struct cli_output {
     cli_record_kind kind; /* CLI_REC_ENTRY unless set after cli_output_init */
     int color;            /* 1: ANSI colours by level */
     int utc;              /* text formats in UTC instead of local time */
-    size_t count;         /* entries written so far */
+    size_t count;         /* records written so far */
     /* The collector's user (the database's owner), -1 if unknown: an entry
      * with app centrallogd whose claimed PID is the kernel's and whose peer
      * is that user is the collector's own, shown "[centrallogd]" as in its
