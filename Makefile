@@ -1,6 +1,7 @@
 # Thin wrapper over CMake (as Neovim does): the two commands of the README.
 #   make run   - install what is missing, build, run the collector (./var/)
-#   make test  - install what is missing, build, run every test, then again
+#   make test  - install what is missing, check the C sources' format
+#                (.clang-format), build, run every test, then again
 #                under AddressSanitizer + UndefinedBehaviorSanitizer, then the
 #                main end-to-end tests with the collector under valgrind
 #                memcheck, then the libFuzzer targets for FUZZ_SECONDS each
@@ -13,7 +14,7 @@ FUZZ_SECONDS ?= 20
 VALGRIND_TESTS ?= test_ingest test_mixed test_hostile
 
 .PHONY: all deps build run test test-plain test-asan test-fuzz test-valgrind test-win fuzz \
-        bench clean help
+        bench clean help format test-format
 
 all: build
 
@@ -25,6 +26,7 @@ help:
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 20; try 600)"
 	@echo "make build  build into $(BUILD)/ (binaries in $(BUILD)/bin)"
 	@echo "make bench  run the ingest benchmark (see bench/README.md)"
+	@echo "make format reformat every C source with clang-format (.clang-format)"
 	@echo "make clean  remove build trees"
 
 deps:
@@ -37,7 +39,25 @@ build: deps
 run: build
 	./$(BUILD)/bin/centrallogd --data-dir ./var $(ARGS)
 
-test: test-plain test-asan test-valgrind test-fuzz test-win
+test: test-format test-plain test-asan test-valgrind test-fuzz test-win
+
+# Every C source and header of the project (none is third-party: nothing is
+# vendored), formatted by .clang-format. `make format` rewrites them;
+# test-format lists the ones that differ and fails.
+FORMAT_SOURCES = $(shell find collector client-sdk common tools tests bench \
+	-name '*.[ch]' -type f | LC_ALL=C sort)
+
+format: deps
+	@clang-format -i $(FORMAT_SOURCES)
+
+test-format: deps
+	@bad=""; for f in $(FORMAT_SOURCES); do \
+	    clang-format "$$f" | cmp -s - "$$f" || bad="$$bad $$f"; \
+	done; \
+	if [ -n "$$bad" ]; then \
+	    echo "not formatted as .clang-format says (run make format):"; \
+	    for f in $$bad; do echo "    $$f"; done; exit 1; \
+	fi
 
 test-plain: build
 	cd $(BUILD) && ctest --output-on-failure
