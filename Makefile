@@ -81,12 +81,12 @@ test-valgrind: build
 	    /usr/bin/python3 tests/e2e/$$t.py || exit 1; \
 	done
 
-# The Windows build (mingw-w64) and its tests under Wine: cmocka unit tests
-# through ctest's emulator, then the end-to-end tests in tests/win/. The
-# native build makes the databases that centrallog.exe must read exactly as
-# the native CLI does (tests/win/test_wine_cli.py). test_wine_service.py
-# installs centrallogd.exe as a service in the build's Wine prefix and
-# removes it again.
+# The Windows build (mingw-w64) and its tests under Wine, all through ctest:
+# cmocka unit tests through ctest's emulator, then the end-to-end tests in
+# tests/win/ (wine.<file>.<function>). The native build makes the databases
+# that centrallog.exe must read exactly as the native CLI does
+# (tests/win/test_wine_cli.py). test_wine_service.py installs centrallogd.exe
+# as a service in the build's Wine prefix and removes it again.
 WIN_BUILD ?= build-win
 WINE_ENV = WINEPREFIX=$(CURDIR)/$(WIN_BUILD)/wineprefix WINEDEBUG=-all \
 	WINEDLLOVERRIDES="mscoree,mshtml="
@@ -94,7 +94,8 @@ test-win: build
 	@sh scripts/install-deps.sh --windows
 	@sh scripts/build-win-deps.sh $(WIN_BUILD)/deps
 	@cmake -S . -B $(WIN_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake \
-	    -DCL_WIN_DEPS=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCL_WERROR=ON >/dev/null
+	    -DCL_WIN_DEPS=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCL_WERROR=ON \
+	    -DCL_NATIVE_BIN_DIR=$(CURDIR)/$(BUILD)/bin >/dev/null
 	@cmake --build $(WIN_BUILD) -j$(JOBS)
 	@$(WINE_ENV) wineboot -u >/dev/null 2>&1 || true
 	@$(WINE_ENV) wineserver -p 2>/dev/null || true
@@ -102,12 +103,6 @@ test-win: build
 	@# its standard handles: let that be one whose output nobody waits for.
 	@$(WINE_ENV) wine $(WIN_BUILD)/bin/centrallog.exe --version </dev/null >/dev/null 2>&1 || true
 	cd $(WIN_BUILD) && $(WINE_ENV) ctest --output-on-failure; rc=$$?; \
-	    cd .. && $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin \
-	    /usr/bin/python3 tests/win/test_wine.py || rc=1; \
-	    $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin CL_BIN_DIR=$(CURDIR)/$(BUILD)/bin \
-	    /usr/bin/python3 tests/win/test_wine_cli.py || rc=1; \
-	    $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin \
-	    /usr/bin/python3 tests/win/test_wine_service.py || rc=1; \
 	    $(WINE_ENV) wineserver -k; exit $$rc
 
 bench: build

@@ -115,18 +115,24 @@ def start_wineserver():
     them, and they inherit its standard handles: were that a test's captured
     stdout, the pipe would never reach end-of-file and the test would wait
     for a process that has long exited (the "hung probe" once seen here)."""
-    subprocess.run(["wineserver", "-p"], env=ENV)
-    subprocess.run(wine("centrallog.exe", "--version"), stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, timeout=300)
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.DEVNULL}
+    # The server outlives this process: it must not hold our output open
+    # either (ctest waits for the end of each test's output).
+    subprocess.run(["wineserver", "-p"], env=ENV, **quiet)
+    subprocess.run(wine("centrallog.exe", "--version"), env=ENV, timeout=300, **quiet)
 
 
 def run_suite(name, tests):
     """Runs the tests (all, or those named in sys.argv) with one wineserver
-    for the run, shut down at the end; prints `NAME: N passed, M failed, K
-    skipped`; exits 1 on any failure."""
+    for the run, shut down at the end unless CL_WINE_KEEP_SERVER is set (as
+    ctest sets it: one process per test, make test-win stops the server
+    once); prints `NAME: N passed, M failed, K skipped`; exits 1 on any
+    failure."""
     start_wineserver()
     try:
         rc = run_tests(name, tests)
     finally:
-        subprocess.run(["wineserver", "-k"], env=ENV)
+        if not os.environ.get("CL_WINE_KEEP_SERVER"):
+            subprocess.run(["wineserver", "-k"], env=ENV)
     sys.exit(rc)
