@@ -29,8 +29,8 @@ typedef struct cl_config {
     uint64_t max_connections;
     uint64_t partial_bytes; /* half lines held, all connections together; 0: no limit */
     int shutdown_timeout_s;
-    uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */
-    uint64_t max_ts_ahead_ms;  /* plausible claimed ts; UINT64_MAX: no bound */
+    uint64_t idle_timeout_ms; /* 0: never cut a connection mid-line */
+    uint64_t max_ts_ahead_ms; /* plausible claimed ts; UINT64_MAX: no bound */
     uint64_t max_ts_age_ms;
     uint64_t rate_interval_ms; /* rate-limit window */
     uint64_t rate_burst;       /* entries per window and source; 0: off */

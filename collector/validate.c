@@ -53,8 +53,7 @@ typedef struct verdict {
 #if defined(__GNUC__)
 CL_PRINTF_LIKE(3, 4)
 #endif
-static enum cl_reason
-fail(verdict *v, enum cl_reason r, const char *fmt, ...)
+static enum cl_reason fail(verdict *v, enum cl_reason r, const char *fmt, ...)
 {
     va_list ap;
 
