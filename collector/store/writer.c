@@ -590,3 +590,18 @@ uint64_t cl_writer_stop(cl_writer *w)
     free(w);
     return lost;
 }
+
+int cl_writer_prerender(const cl_writer_config *cfg, cl_record *r, char **scratch, size_t *cap)
+{
+    return cl_text_prerender(r, cfg->text.format, scratch, cap);
+}
+
+const char *cl_writer_db_errstr(int code)
+{
+    return cl_db_errstr(code);
+}
+
+int cl_writer_db_schema(void)
+{
+    return CL_DB_SCHEMA_VERSION;
+}
