@@ -21,7 +21,6 @@
 #include "server.h"
 #include "slots.h"
 
-
 /* Replies a connection has asked for and not yet taken: past this much the
  * collector stops reading from it until it catches up, so that a producer
  * sending syncs it never reads (while the database is down, say) cannot make
