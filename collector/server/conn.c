@@ -114,8 +114,8 @@ static int has_partial(const conn *c)
 static void refuse_uid(cl_stream *s)
 {
     char *msg = cl_srv_error_reply("too_many_connections",
-                            "this user holds its share of the collector's connections "
-                            "(--max-connections-per-uid); retry later");
+                                   "this user holds its share of the collector's connections "
+                                   "(--max-connections-per-uid); retry later");
 
     if (msg != NULL) {
         size_t n = strlen(msg);
@@ -303,8 +303,9 @@ void cl_srv_on_timeout(cl_stream *s)
     }
     cl_srv_flush(srv);
     cl_srv_send_ready(srv, c, cl_writer_committed(srv->w));
-    cl_srv_add_reply(srv, c,
-              cl_srv_error_reply("idle_timeout", "no complete line within the idle timeout; closing"), 0);
+    cl_srv_add_reply(
+        srv, c,
+        cl_srv_error_reply("idle_timeout", "no complete line within the idle timeout; closing"), 0);
     cl_stream_close(s);
 }
 

@@ -284,9 +284,10 @@ void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
                  CL_VERSION_STRING, CL_PROTOCOL_VERSION);
         cl_srv_add_reply(srv, c, strdup(buf), 0);
     } else {
-        cl_srv_add_reply(srv, c,
-                  cl_srv_error_reply("unknown_op", "unknown op; this collector knows sync, stats, ping"),
-                  0);
+        cl_srv_add_reply(
+            srv, c,
+            cl_srv_error_reply("unknown_op", "unknown op; this collector knows sync, stats, ping"),
+            0);
     }
     cJSON_Delete(req);
     free(raw_id);
