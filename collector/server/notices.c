@@ -95,80 +95,76 @@ static void say(cl_server *srv, const char *fmt, ...)
     srv->cfg.notice(srv->cfg.notice_arg, buf);
 }
 
-/* Turns the sinks' counters into notices for the operator: once when a
- * failure starts (again every NOTICE_REPEAT_US while it lasts), once when
- * it ends. None of these can be triggered by a producer. */
-static void check_notices(cl_server *srv)
+/* Sink events that only the operator hears of: once when a failure starts
+ * (again every NOTICE_REPEAT_US while it lasts), once when it ends. None of
+ * these can be triggered by a producer. */
+static void log_event(cl_server *srv, const cl_writer_event *ev)
 {
     notice_state *ns = &srv->ns;
+    const cl_writer_stats *ws = &ev->st;
     int64_t now = cl_now_us();
-    cl_writer_stats ws;
 
-    if (srv->cfg.notice == NULL)
-        return;
-    cl_writer_get_stats(srv->w, &ws);
-    if (ws.db.migrated_from > 0 && !ns->migration_said) {
+    switch (ev->kind) {
+    case CL_WEV_DB_MIGRATED:
         say(srv, "the database %s was migrated from schema version %d to %d", srv->db_path,
-            ws.db.migrated_from, cl_writer_db_schema());
-        ns->migration_said = 1;
-    }
-    if (ws.db.errors > ns->db_errors) {
+            ws->db.migrated_from, cl_writer_db_schema());
+        break;
+    case CL_WEV_DB_FAILING:
         if (!ns->db_failing || now - ns->db_said_us >= NOTICE_REPEAT_US) {
             say(srv,
                 "the database %s refuses writes (%s); %llu record(s) are held in memory and "
                 "retried, the text log keeps going",
-                srv->db_path, cl_writer_db_errstr(ws.db.last_error), (unsigned long long)ws.held);
+                srv->db_path, cl_writer_db_errstr(ws->db.last_error), (unsigned long long)ws->held);
             ns->db_said_us = now;
         }
         ns->db_failing = 1;
-        ns->db_errors = ws.db.errors;
-    } else if (ns->db_failing && ws.held == 0) {
+        break;
+    case CL_WEV_DB_RESUMED:
         say(srv, "database writes resumed: every held record is committed (%llu attempts)",
-            (unsigned long long)ws.retries);
+            (unsigned long long)ws->retries);
         ns->db_failing = 0;
-    }
-    if (ws.text.repaired_bytes > ns->log_repaired) {
+        break;
+    case CL_WEV_LOG_REPAIRED:
         say(srv,
             "the text log %s ended in half a line (a crash during a write); cut %llu byte(s) "
             "that were never acknowledged",
-            srv->log_path, (unsigned long long)(ws.text.repaired_bytes - ns->log_repaired));
-        ns->log_repaired = ws.text.repaired_bytes;
-    }
-    if (ws.text.reopens > ns->log_reopens) {
+            srv->log_path, (unsigned long long)ev->n);
+        break;
+    case CL_WEV_LOG_REOPENED:
         say(srv, "the text log %s was removed or replaced; writing to a new file at that path",
             srv->log_path);
-        ns->log_reopens = ws.text.reopens;
-    }
-    if (ws.text.rotate_fallbacks > 0 && !ns->rotate_fallback_said) {
-        say(srv, "rotating the text log: %s", ws.text.rotate_note);
-        ns->rotate_fallback_said = 1;
-    }
-    if (ws.text.rotate_errors > ns->log_rotate_errors) {
+        break;
+    case CL_WEV_LOG_ROTATE_FALLBACK:
+        say(srv, "rotating the text log: %s", ws->text.rotate_note);
+        break;
+    case CL_WEV_LOG_ROTATE_ERROR:
         /* At most once a minute: a failed rotation is retried that seldom. */
         say(srv,
             "cannot rotate the text log %s (%s); no line is lost: lines go on into the same "
             "file, and rotation is tried again in a minute",
             srv->log_path,
-            ws.text.rotate_errno == EEXIST ? ws.text.rotate_note : strerror(ws.text.rotate_errno));
-        ns->log_rotate_errors = ws.text.rotate_errors;
-    }
-    if (ws.text.errors > ns->log_errors) {
+            ws->text.rotate_errno == EEXIST ? ws->text.rotate_note
+                                            : strerror(ws->text.rotate_errno));
+        break;
+    case CL_WEV_LOG_FAILING:
         if (!ns->log_failing || now - ns->log_said_us >= NOTICE_REPEAT_US) {
             say(srv,
                 "cannot write the text log %s (%s); %llu line(s) lost so far, retrying every "
                 "second; the database keeps going",
                 srv->log_path,
-                ws.text.last_error[0] ? ws.text.last_error : strerror(ws.text.last_errno),
-                (unsigned long long)ws.text.lost_lines);
+                ws->text.last_error[0] ? ws->text.last_error : strerror(ws->text.last_errno),
+                (unsigned long long)ws->text.lost_lines);
             ns->log_said_us = now;
         }
         ns->log_failing = 1;
-        ns->log_errors = ws.text.errors;
-        ns->log_lines = ws.text.lines;
-    } else if (ns->log_failing && ws.text.lines > ns->log_lines) {
+        break;
+    case CL_WEV_LOG_RESUMED:
         say(srv, "text log writes resumed (%s); %llu line(s) were lost in all", srv->log_path,
-            (unsigned long long)ws.text.lost_lines);
+            (unsigned long long)ws->text.lost_lines);
         ns->log_failing = 0;
+        break;
+    default:
+        break;
     }
 }
 
@@ -190,19 +186,16 @@ static void db_notice(cl_server *srv, const char *msg)
 }
 
 /* The database file deleted, replaced or damaged (the writer has started a
- * new one: store/sink_sqlite.h), and the WAL past its warning size: each event
- * said once on stderr, the file events also as an entry in the new file. */
-static void check_db_file(cl_server *srv)
+ * new one: store/sink_sqlite.h): said once to the operator, and as an entry
+ * in the new file. */
+static void db_file_event(cl_server *srv, const cl_writer_event *ev)
 {
-    notice_state *ns = &srv->ns;
-    cl_writer_stats ws;
+    const cl_writer_stats *ws = &ev->st;
     char msg[1024];
     cJSON *f;
 
-    cl_writer_get_stats(srv->w, &ws);
-    if (ws.db.reopens > ns->db_reopens && (f = cJSON_CreateObject()) != NULL) {
-        ns->db_reopens = ws.db.reopens;
-        if (ws.db.gone_wal_only && ws.db.gone_entries == 0 && ws.db.gone_rejects == 0)
+    if (ev->kind == CL_WEV_DB_REOPENED && (f = cJSON_CreateObject()) != NULL) {
+        if (ws->db.gone_wal_only && ws->db.gone_entries == 0 && ws->db.gone_rejects == 0)
             snprintf(msg, sizeof msg,
                      "the write-ahead log %s-wal was deleted while in use; its pages were copied "
                      "back into the database and a new log started: nothing was lost",
@@ -213,31 +206,41 @@ static void check_db_file(cl_server *srv)
                      "Entries with id up to %lld and rejects with id up to %lld were only in "
                      "the removed file%s (the text log has the entries)",
                      srv->db_path,
-                     ws.db.gone_wal_only ? "left without its write-ahead log"
-                                         : "deleted or replaced",
-                     (long long)ws.db.gone_entries, (long long)ws.db.gone_rejects,
-                     ws.db.gone_wal_only ? " and may be missing" : " and are not in this one");
+                     ws->db.gone_wal_only ? "left without its write-ahead log"
+                                          : "deleted or replaced",
+                     (long long)ws->db.gone_entries, (long long)ws->db.gone_rejects,
+                     ws->db.gone_wal_only ? " and may be missing" : " and are not in this one");
         db_notice(srv, msg);
-        cJSON_AddNumberToObject(f, "lost_entries_upto_id", (double)ws.db.gone_entries);
-        cJSON_AddNumberToObject(f, "lost_rejects_upto_id", (double)ws.db.gone_rejects);
-        cJSON_AddBoolToObject(f, "wal_only", ws.db.gone_wal_only);
+        cJSON_AddNumberToObject(f, "lost_entries_upto_id", (double)ws->db.gone_entries);
+        cJSON_AddNumberToObject(f, "lost_rejects_upto_id", (double)ws->db.gone_rejects);
+        cJSON_AddBoolToObject(f, "wal_only", ws->db.gone_wal_only);
         db_event_entry(srv, "db_reopened", msg, f);
     }
-    if (ws.db.corrupt > ns->db_corrupt && (f = cJSON_CreateObject()) != NULL) {
-        ns->db_corrupt = ws.db.corrupt;
+    if (ev->kind == CL_WEV_DB_CORRUPT && (f = cJSON_CreateObject()) != NULL) {
         snprintf(msg, sizeof msg,
                  "the database %s is damaged (%s); renamed it to %s.%s (with its -wal and -shm "
                  "files) for inspection and started a new database at the path; what was "
                  "committed before is in the renamed file",
-                 srv->db_path, ws.db.damage, srv->db_path, ws.db.aside);
+                 srv->db_path, ws->db.damage, srv->db_path, ws->db.aside);
         db_notice(srv, msg);
-        cJSON_AddStringToObject(f, "damage", ws.db.damage);
-        snprintf(msg, sizeof msg, "%s.%s", srv->db_path, ws.db.aside);
+        cJSON_AddStringToObject(f, "damage", ws->db.damage);
+        snprintf(msg, sizeof msg, "%s.%s", srv->db_path, ws->db.aside);
         cJSON_AddStringToObject(f, "renamed_to", msg);
         snprintf(msg, sizeof msg, "the database was damaged (%s) and renamed to %s.%s",
-                 ws.db.damage, srv->db_path, ws.db.aside);
+                 ws->db.damage, srv->db_path, ws->db.aside);
         db_event_entry(srv, "db_corrupt", msg, f);
     }
+}
+
+/* The WAL past its warning size, and back: the checkpoint thread's state,
+ * read as of the tick (it moves without the writer), said once each. */
+static void check_wal(cl_server *srv)
+{
+    notice_state *ns = &srv->ns;
+    cl_writer_stats ws;
+    char msg[1024];
+
+    cl_writer_get_stats(srv->w, &ws);
     if (ws.wal.warnings > ns->wal_warnings) {
         ns->wal_warnings = ws.wal.warnings;
         ns->wal_over = 1;
@@ -256,8 +259,22 @@ static void check_db_file(cl_server *srv)
     }
 }
 
+/* The writer's sink events, in the order they happened: on every wake-up
+ * (the writer wakes the I/O thread for them) and tick. */
+void cl_srv_notices_drain(cl_server *srv)
+{
+    cl_writer_event ev;
+
+    while (srv->w != NULL && cl_writer_next_event(srv->w, &ev)) {
+        if (ev.kind == CL_WEV_DB_REOPENED || ev.kind == CL_WEV_DB_CORRUPT)
+            db_file_event(srv, &ev);
+        else if (srv->cfg.notice != NULL)
+            log_event(srv, &ev);
+    }
+}
+
 void cl_srv_notices_tick(cl_server *srv)
 {
-    check_notices(srv);
-    check_db_file(srv);
+    cl_srv_notices_drain(srv);
+    check_wal(srv);
 }

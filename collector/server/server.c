@@ -105,6 +105,7 @@ static void on_wakeup(cl_io *io)
         srv->reopen_req = 0;
         cl_writer_request_reopen(srv->w);
     }
+    cl_srv_notices_drain(srv);
 }
 
 /* After a flood of half lines or connections has gone, the allocator keeps

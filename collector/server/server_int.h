@@ -6,7 +6,7 @@
  * conn.c: connections - accept, read, close, slots, the partial-line budget.
  * ops.c: protocol ops - sync, stats, ping; replies in request order, acks,
  *        the stats cache.
- * notices.c: what the sinks report becomes operator notices, and the
+ * notices.c: the writer's sink events become operator notices, and the
  *        collector's own entries (rate-limit, reject-limit and database
  *        reports, built by own_entry.h).
  */
@@ -93,14 +93,12 @@ typedef struct trim_state {
     int64_t last_us;
 } trim_state;
 
-/* What the last notices said, so that each change is reported once. */
+/* What the last notices said: a failure is said again only every
+ * NOTICE_REPEAT_US while it lasts; the WAL's state is read on the tick. */
 typedef struct notice_state {
-    uint64_t db_errors, log_errors, log_reopens, log_repaired, log_lines;
-    uint64_t log_rotate_errors;
-    int migration_said, rotate_fallback_said;
     int db_failing, log_failing;
     int64_t db_said_us, log_said_us;
-    uint64_t db_reopens, db_corrupt, wal_warnings; /* events already reported */
+    uint64_t wal_warnings; /* WAL warnings already reported */
     int wal_over;
 } notice_state;
 
@@ -153,12 +151,13 @@ void cl_srv_send_ready(cl_server *srv, conn *c, uint64_t committed);
 void cl_srv_waiting_remove(cl_server *srv, conn *c);
 char *cl_srv_error_reply(const char *code, const char *message);
 
-/* notices.c: the limiters' reports (cl_ratelimit_report), and on the tick
- * what the writer's sinks report. */
+/* notices.c: the limiters' reports (cl_ratelimit_report), and the writer's
+ * sink events (writer.h: cl_writer_next_event), taken on wake-up and tick. */
 void cl_srv_rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
                         uint64_t suppressed);
 void cl_srv_reject_report(void *arg, const char *app, size_t app_len, int64_t pid,
                           uint64_t suppressed);
+void cl_srv_notices_drain(cl_server *srv); /* on wake-up */
 void cl_srv_notices_tick(cl_server *srv);
 
 #endif
