@@ -12,6 +12,7 @@
 
 #include "own_entry.h"
 #include "timefmt.h"
+#include "writer_event.h"
 
 /* Stores an entry of the collector's own (own_entry.h) with these fields
  * (taken), built directly into the record a producer's would become. */

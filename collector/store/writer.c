@@ -10,6 +10,7 @@
  * unbounded memory; nothing is dropped while the collector runs.
  */
 #include "writer.h"
+#include "writer_event.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,7 +1,7 @@
 /* test_writer_events.c - sink events travel from the writer to the I/O
- * thread as events (collector/store/writer.h: cl_writer_next_event): each
- * change of a sink once, in order, with its data, the I/O thread woken for
- * it; a full ring folds events of one kind together (issue 14).
+ * thread as events (collector/store/writer_event.h): each change of a sink
+ * once, in order, with its data, the I/O thread woken for it; a full ring
+ * folds events of one kind together (issue 14).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "own_entry.h"
-#include "writer.h"
+#include "writer_event.h"
 
 static const cl_peer PEER = { 999, 1000, 100, NULL };
 
