@@ -1,8 +1,8 @@
 /* test_config.c - centrallogd's options (collector/config.h): defaults, then
  * a --config JSON file, then flags, each overriding the last.
  *
- * cl_config_load prints --help and --version to stdout, so those two are
- * not exercised here.
+ * cl_config_load prints nothing: --help and --version are results, and
+ * main prints cl_config_usage or cl_config_version (test_help_version).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "testutil.h"
+#include "version.h"
 #include "validate.h"
 
 #define MAX_ARGS 16
@@ -197,6 +198,30 @@ static void test_parse_duration(void **state)
 }
 
 /* ---- cl_config_load ---- */
+
+/* The library only answers; the daemon's main prints (one error convention:
+ * only the top level prints). */
+static void test_help_version(void **state)
+{
+    cl_config cfg;
+    char err[512], text[4096];
+    FILE *f = tmpfile();
+    size_t n;
+
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(load(&cfg, err, sizeof err, "--help", NULL), CL_CONFIG_HELP);
+    assert_int_equal(load(&cfg, err, sizeof err, "--version", NULL), CL_CONFIG_VERSION);
+    cl_config_usage(f);
+    cl_config_version(f);
+    rewind(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "Usage: centrallogd [OPTIONS]"));
+    assert_non_null(strstr(text, "--rotate-size SIZE"));
+    assert_non_null(strstr(text, "\ncentrallogd " CL_VERSION_STRING " (protocol "));
+}
 
 static void test_defaults(void **state)
 {
@@ -670,6 +695,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_file_fraction_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_escapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_help_version, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
@@ -53,14 +54,23 @@ enum cl_service_mode {
     CL_SERVICE_RUN        /* --service: started by the SCM */
 };
 
-enum cl_config_result { CL_CONFIG_OK = 0, CL_CONFIG_EXIT = 1, CL_CONFIG_ERROR = -1 };
+enum cl_config_result {
+    CL_CONFIG_OK = 0,
+    CL_CONFIG_HELP = 1,    /* --help: print cl_config_usage and exit 0 */
+    CL_CONFIG_VERSION = 2, /* --version: print cl_config_version and exit 0 */
+    CL_CONFIG_ERROR = -1
+};
 
-/* Fills cfg from defaults, --config and argv. On CL_CONFIG_EXIT --help or
- * --version has been printed; on CL_CONFIG_ERROR err says what to fix, and
- * cfg->service and cfg->data_dir (the command line's --data-dir, if any) are
- * still set, so that a service can say where it failed. */
+/* Fills cfg from defaults, --config and argv; prints nothing (main does). On
+ * CL_CONFIG_ERROR err says what to fix, and cfg->service and cfg->data_dir
+ * (the command line's --data-dir, if any) are still set, so that a service
+ * can say where it failed. */
 enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char *err,
                                      size_t errlen);
+
+/* The text of --help and of --version, written to out. */
+void cl_config_usage(FILE *out);
+void cl_config_version(FILE *out);
 
 /* "64K", "16M", "1G", "16MiB", "4096" -> bytes. Returns 0 or -1. */
 int cl_parse_size(const char *s, uint64_t *out);

@@ -26,8 +26,10 @@ int main(int argc, char **argv)
     cl_args_utf8(&argc, &argv); /* paths in UTF-8 on Windows too */
     cl_console_utf8();
     r = cl_config_load(&cfg, argc, argv, err, sizeof err);
-    if (r == CL_CONFIG_EXIT)
+    if (r == CL_CONFIG_HELP || r == CL_CONFIG_VERSION) {
+        (r == CL_CONFIG_HELP ? cl_config_usage : cl_config_version)(stdout);
         return 0;
+    }
     /* A service has no console: even a bad option is reported in its data
      * directory and as its exit code, not here. */
     if (cfg.service == CL_SERVICE_RUN)
