@@ -24,6 +24,7 @@ enum cl_reason {
     CL_R_TRUNCATED,
     CL_R_NO_MEMORY,
     CL_R_IDLE_TIMEOUT,
+    CL_R_UNKNOWN_OP,
     CL_R_COUNT
 };
 

@@ -26,6 +26,7 @@ static const char *const reason_codes[CL_R_COUNT] = {
     [CL_R_TRUNCATED] = "truncated",
     [CL_R_NO_MEMORY] = "no_memory",
     [CL_R_IDLE_TIMEOUT] = "idle_timeout",
+    [CL_R_UNKNOWN_OP] = "unknown_op",
 };
 
 const char *cl_reason_code(enum cl_reason r)

@@ -41,6 +41,14 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
         cl_srv_queue(srv, c, res.rec);
         break;
     case CL_LINE_OP:
+        /* A request nobody knows may be a producer's entry in a shape we do
+         * not take: kept for inspection like any refused line (and counted
+         * in the ack's "rejected"), besides the error reply. */
+        if (!cl_srv_op_known(res.op))
+            reject(srv, c, CL_R_UNKNOWN_OP,
+                   "an object with \"op\" and none of msg, level, app is a request, "
+                   "and this collector knows sync, stats and ping",
+                   line, len);
         cl_srv_handle_op(srv, c, res.op, res.op_id);
         break;
     case CL_LINE_NOMEM:
@@ -232,23 +240,57 @@ static void enforce_budget(cl_server *srv)
         srv->trim.peak = srv->partials.bytes;
 }
 
-void cl_srv_on_read(cl_stream *s, size_t n)
+/* Replies c has not read: in the socket layer, and waiting for commits. */
+static size_t out_backlog(conn *c)
 {
-    conn *c = cl_stream_data(s);
-    cl_server *srv = c->srv;
+    return cl_stream_pending(c->s) + c->r_bytes;
+}
+
+static void stall(cl_server *srv, conn *c)
+{
+    c->stalled = 1;
+    c->st_prev = NULL;
+    c->st_next = srv->stalled;
+    if (srv->stalled)
+        srv->stalled->st_prev = c;
+    srv->stalled = c;
+    srv->n.stalls++;
+    cl_stream_throttle(c->s, 1);
+}
+
+static void unstall(cl_server *srv, conn *c)
+{
+    if (!c->stalled)
+        return;
+    if (c->st_prev)
+        c->st_prev->st_next = c->st_next;
+    else
+        srv->stalled = c->st_next;
+    if (c->st_next)
+        c->st_next->st_prev = c->st_prev;
+    c->stalled = 0;
+    cl_stream_throttle(c->s, c->throttled);
+}
+
+/* Judges the lines c's framer holds, until none is left or c's unread
+ * replies pass OUT_STALL_MAX: then the rest waits, unread, until the peer
+ * reads its replies (cl_srv_resume_stalled). A peer that pipelines requests
+ * without reading their replies cannot make the collector hold more than
+ * that for it; one that reads loses nothing, only waits. */
+static void take_lines(cl_server *srv, conn *c)
+{
     enum cl_frame_result fr;
-    uint64_t seq0 = srv->seq;
     char *line;
     size_t len;
 
-    if (n == 0) {
-        finish_eof(srv, c);
-        return;
-    }
-    srv->n.bytes_in += n;
-    cl_slots_touch(srv->slots, &c->slot, cl_now_us());
-    cl_framer_commit(&c->fr, n);
-    while ((fr = cl_framer_next(&c->fr, &line, &len)) != CL_FRAME_NONE) {
+    while (!c->stalled) {
+        if (!srv->draining && out_backlog(c) > OUT_STALL_MAX) {
+            stall(srv, c);
+            break;
+        }
+        fr = cl_framer_next(&c->fr, &line, &len);
+        if (fr == CL_FRAME_NONE)
+            break;
         if (fr == CL_FRAME_LINE) {
             handle_line(srv, c, line, len);
         } else if (fr == CL_FRAME_TOO_LARGE) {
@@ -264,6 +306,50 @@ void cl_srv_on_read(cl_stream *s, size_t n)
             finish_oversize(srv, c, len);
         }
     }
+}
+
+void cl_srv_resume_stalled(cl_server *srv)
+{
+    conn *c = srv->stalled, *next;
+
+    for (; c != NULL; c = next) {
+        next = c->st_next;
+        if (!srv->draining && out_backlog(c) > OUT_STALL_MAX / 2)
+            continue;
+        unstall(srv, c);
+        take_lines(srv, c);
+    }
+}
+
+/* The peer has read its replies: serve the lines it sent behind them. */
+void cl_srv_on_drained(cl_stream *s)
+{
+    conn *c = cl_stream_data(s);
+    cl_server *srv;
+
+    if (c == NULL || !c->stalled || out_backlog(c) > OUT_STALL_MAX / 2)
+        return;
+    srv = c->srv;
+    unstall(srv, c);
+    take_lines(srv, c);
+    cl_srv_flush(srv);
+    apply_backpressure(srv);
+}
+
+void cl_srv_on_read(cl_stream *s, size_t n)
+{
+    conn *c = cl_stream_data(s);
+    cl_server *srv = c->srv;
+    uint64_t seq0 = srv->seq;
+
+    if (n == 0) {
+        finish_eof(srv, c);
+        return;
+    }
+    srv->n.bytes_in += n;
+    cl_slots_touch(srv->slots, &c->slot, cl_now_us());
+    cl_framer_commit(&c->fr, n);
+    take_lines(srv, c);
     enforce_budget(srv);
     cl_srv_flush(srv);
     /* Half a line held: the peer has idle_timeout to send the rest. */
@@ -317,6 +403,7 @@ void cl_srv_on_close(cl_stream *s, int err)
     if (c == NULL)
         return;
     cl_srv_waiting_remove(c->srv, c);
+    unstall(c->srv, c);
     cl_slots_leave(c->srv->slots, &c->slot);
     cl_record_free(c->oversize);
     while (c->r_head) {

@@ -147,6 +147,8 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "rejects_suppressed", (double)srv->n.rejects_suppressed);
     cJSON_AddNumberToObject(o, "reject_limit_reports", (double)rj.reports);
     cJSON_AddNumberToObject(o, "stats_computed", (double)srv->n.stats_computed);
+    cJSON_AddNumberToObject(o, "stats_stale", (double)srv->n.stats_stale);
+    cJSON_AddNumberToObject(o, "stalls", (double)srv->n.stalls);
     cJSON_AddNumberToObject(o, "committed", (double)ws.committed_seq);
     cJSON_AddNumberToObject(o, "queue_entries", (double)(srv->seq - ws.committed_seq));
     cJSON_AddNumberToObject(o, "queue_bytes", (double)ws.queue_bytes);
@@ -197,6 +199,7 @@ static void get_stats_key(cl_server *srv, stats_key *k)
     k->partial_bytes = srv->partials.bytes; /* a connection's half line counts */
     k->n = srv->n;
     k->n.stats_computed = 0;
+    k->n.stats_stale = 0;
     k->n.bytes_in = 0; /* the stats request itself adds to it */
     cl_ratelimit_get_stats(srv->rl, &k->rs);
     cl_ratelimit_get_stats(srv->reject_rl, &k->rj);
@@ -213,6 +216,22 @@ static void get_stats_key(cl_server *srv, stats_key *k)
  * that move by themselves (uptime, sizes, the writer's retries and the
  * full-text index) and bytes_in may be up to STATS_CACHE_US old. Returns a
  * copy. */
+/* Takes one rendering from the budget (STATS_RENDERS_PER_S, refilled with
+ * the clock, a second's worth at most). */
+static int stats_token(cl_server *srv, int64_t now)
+{
+    if (now > srv->stats_tokens_us) {
+        srv->stats_tokens += (double)(now - srv->stats_tokens_us) * STATS_RENDERS_PER_S / 1000000.0;
+        if (srv->stats_tokens > STATS_RENDERS_PER_S)
+            srv->stats_tokens = STATS_RENDERS_PER_S;
+    }
+    srv->stats_tokens_us = now;
+    if (srv->stats_tokens < 1.0)
+        return 0;
+    srv->stats_tokens -= 1.0;
+    return 1;
+}
+
 static char *stats_cached(cl_server *srv)
 {
     int64_t now = cl_now_us();
@@ -221,7 +240,17 @@ static char *stats_cached(cl_server *srv)
     get_stats_key(srv, &k);
     if (srv->stats_text == NULL || now - srv->stats_us >= STATS_CACHE_US || now < srv->stats_us ||
         memcmp(&k, &srv->stats_key, sizeof k) != 0) {
-        char *fresh = stats_reply(srv);
+        char *fresh;
+
+        /* Anyone can change the key (one junk line before each request), so
+         * renderings also have a budget: past it the last reply is served,
+         * counted as stale - at most 1/STATS_RENDERS_PER_S s old while
+         * someone keeps asking. */
+        if (srv->stats_text != NULL && !stats_token(srv, now)) {
+            srv->n.stats_stale++;
+            return strdup(srv->stats_text);
+        }
+        fresh = stats_reply(srv);
 
         if (fresh == NULL)
             return NULL;
@@ -256,6 +285,15 @@ static char *ack_reply(const conn *c, const char *raw_id)
              raw_id ? ",\"id\":" : "", raw_id ? raw_id : "", (unsigned long long)c->accepted,
              (unsigned long long)c->rejected, sup, rsup);
     return s;
+}
+
+int cl_srv_op_known(const cJSON *req)
+{
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
+
+    return cJSON_IsString(op) &&
+           (strcmp(op->valuestring, "sync") == 0 || strcmp(op->valuestring, "stats") == 0 ||
+            strcmp(op->valuestring, "ping") == 0);
 }
 
 void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)

@@ -82,6 +82,7 @@ static void on_wakeup(cl_io *io)
     conn *c = srv->waiting;
 
     cl_writer_reclaim(srv->w);
+    cl_srv_resume_stalled(srv); /* acks it waited for may have gone out */
     while (c != NULL) {
         conn *next = c->w_next;
 
@@ -137,6 +138,8 @@ static void on_tick(cl_io *io)
     /* Slots can fill before anyone is idle long enough: check again. */
     cl_srv_reclaim_idle(srv, CL_SLOTS_SCAN_MAX);
     maybe_release_memory(srv, cl_now_us());
+    /* Replies drain as peers read them; nothing else says when. */
+    cl_srv_resume_stalled(srv);
     cl_srv_flush(srv);
     cl_srv_notices_tick(srv);
 }
@@ -150,9 +153,9 @@ static void writer_notify(void *arg)
 
 int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_t errlen)
 {
-    static const cl_io_handlers handlers = { cl_srv_on_accept, cl_srv_on_alloc, cl_srv_on_read,
-                                             cl_srv_on_close,  on_wakeup,       cl_srv_on_timeout,
-                                             on_tick };
+    static const cl_io_handlers handlers = { cl_srv_on_accept, cl_srv_on_alloc,  cl_srv_on_read,
+                                             cl_srv_on_close,  on_wakeup,        cl_srv_on_timeout,
+                                             on_tick,          cl_srv_on_drained };
     cl_server *srv = calloc(1, sizeof *srv);
     cl_ratelimit_config rj;
     cl_slots_config sc;
@@ -167,6 +170,8 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     srv->val.default_host.p = cfg->host;
     srv->val.default_host.n = cfg->host ? strlen(cfg->host) : 0;
     srv->started_us = cl_now_us();
+    srv->stats_tokens = STATS_RENDERS_PER_S; /* a full budget to start with */
+    srv->stats_tokens_us = srv->started_us;
     cl_partials_init(&srv->partials, cfg->partial_bytes);
     cl_io_self(&srv->self);
     /* Rejects: the entries' window, their own burst, no level exempt. */
@@ -206,6 +211,11 @@ static int drain(cl_server *srv, char *err, size_t errlen)
 
     cl_io_stop_listening(srv->io);
     cl_io_shutdown_reads(srv->io);
+    /* What producers wrote before the stop is committed, even behind
+     * replies they never read (PROTOCOL.md section 5). */
+    srv->draining = 1;
+    cl_srv_resume_stalled(srv);
+    cl_srv_flush(srv);
     /* Streams close themselves at end-of-file once their acks are sent. */
     while (cl_io_stream_count(srv->io) > 0 && cl_now_us() < deadline) {
         if (cl_io_run(srv->io, 50) < 0) {

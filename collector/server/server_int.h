@@ -26,6 +26,14 @@
  * sending syncs it never reads (while the database is down, say) cannot make
  * the collector buffer without bound. */
 #define REPLY_BACKLOG_MAX (64u * 1024u)
+/* A connection whose replies wait unread (queued in the socket layer or
+ * for commits) past this is not served further lines until they drain:
+ * each request already read could otherwise add a reply of its own (a
+ * stats reply is kilobytes), and one read holds thousands of requests. */
+#define OUT_STALL_MAX (64u * 1024u)
+/* Stats renderings: at most this many a second beyond a burst of as many;
+ * past that a changed key is answered from the cache (see stats_cached). */
+#define STATS_RENDERS_PER_S 100
 /* The periodic tick: rate-limit windows, notices. */
 #define TICK_MS 250
 /* A persisting failure is reported again at most this often. */
@@ -63,8 +71,10 @@ typedef struct conn {
     int eof;
     struct conn *w_prev, *w_next; /* on the server's waiting list */
     int waiting;
-    uint64_t rejects_suppressed; /* rejected lines not stored (reject limit) */
-    cl_slot slot;                /* its connection slot (slots.h) */
+    uint64_t rejects_suppressed;    /* rejected lines not stored (reject limit) */
+    cl_slot slot;                   /* its connection slot (slots.h) */
+    int stalled;                    /* lines held back until replies drain (OUT_STALL_MAX) */
+    struct conn *st_prev, *st_next; /* on the server's stalled list */
 } conn;
 
 typedef struct counters {
@@ -72,6 +82,8 @@ typedef struct counters {
     uint64_t idle_timeouts;
     uint64_t rejects_suppressed, stats_computed;
     uint64_t partial_cuts; /* partial lines cut for the budget (--partial-bytes) */
+    uint64_t stalls;       /* connections held back for unread replies */
+    uint64_t stats_stale;  /* stats replies served from the cache past the render budget */
 } counters;
 
 /* What a stats reply counts that can change without the clock: while none
@@ -116,7 +128,11 @@ struct cl_server {
     size_t c_count, c_bytes;
     int urgent;
     int paused;
-    conn *waiting; /* connections with unsent replies */
+    conn *waiting;       /* connections with unsent replies */
+    conn *stalled;       /* connections not served until their replies drain */
+    int draining;        /* shutting down: every line read is served, stalled or not */
+    double stats_tokens; /* renderings allowed now (STATS_RENDERS_PER_S) */
+    int64_t stats_tokens_us;
     cl_ratelimit *rl;
     cl_ratelimit *reject_rl; /* rejects stored per peer PID (cfg.reject_burst) */
     cl_slots *slots;
@@ -143,9 +159,12 @@ void cl_srv_on_read(cl_stream *s, size_t n);
 void cl_srv_on_timeout(cl_stream *s);
 void cl_srv_on_close(cl_stream *s, int err);
 void cl_srv_reclaim_idle(cl_server *srv, int most);
+void cl_srv_resume_stalled(cl_server *srv); /* on wake-up and tick */
+void cl_srv_on_drained(cl_stream *s);
 
 /* ops.c: requests and replies. */
 void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id);
+int cl_srv_op_known(const cJSON *req); /* sync, stats or ping */
 void cl_srv_add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq);
 void cl_srv_send_ready(cl_server *srv, conn *c, uint64_t committed);
 void cl_srv_waiting_remove(cl_server *srv, conn *c);

@@ -700,6 +700,11 @@ int cl_io_run(cl_io *io, int timeout_ms)
                 close_stream(io, s, errno);
                 continue;
             }
+            if ((ev[i].events & CL_POLL_OUT) && s->out_off == s->out_len && io->h.on_drained) {
+                io->h.on_drained(s);
+                if (s->closed)
+                    continue;
+            }
             if ((ev[i].events & (CL_POLL_IN | CL_POLL_ERR)) && !(io->paused && s->held) &&
                 !(s->throttled && !s->shut_rd) && !s->eof)
                 read_stream(io, s);

@@ -463,6 +463,8 @@ static void complete_write(cl_io *io, io_op *op, DWORD error)
         post_read(io, s);
     } else if (!s->closed) {
         post_read(io, s); /* the backlog may have dropped below the limit */
+        if (!s->closed && s->out_pending == 0 && io->h.on_drained)
+            io->h.on_drained(s);
     }
 }
 

@@ -35,6 +35,9 @@ typedef struct cl_io_handlers {
     void (*on_timeout)(cl_stream *s);
     /* Periodic callback, every cl_io_set_tick interval. May be NULL. */
     void (*on_tick)(cl_io *io);
+    /* Everything queued for the peer has been handed to the system after
+     * some of it had to wait (the peer was slow to read). May be NULL. */
+    void (*on_drained)(cl_stream *s);
 } cl_io_handlers;
 
 typedef struct cl_listen_options {

@@ -102,7 +102,7 @@ static void on_tick(cl_io *io)
 }
 
 static const cl_io_handlers handlers = { on_accept, on_alloc,   on_read, on_close,
-                                         on_wakeup, on_timeout, on_tick };
+                                         on_wakeup, on_timeout, on_tick, NULL };
 
 static int setup(void **ctx)
 {
