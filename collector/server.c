@@ -1041,7 +1041,13 @@ static void check_db_file(cl_server *srv)
     cl_writer_get_stats(srv->w, &ws);
     if (ws.db.reopens > ns->db_reopens && (f = cJSON_CreateObject()) != NULL) {
         ns->db_reopens = ws.db.reopens;
-        if (ws.db.gone_wal_only && ws.db.gone_entries == 0 && ws.db.gone_rejects == 0)
+        if (ws.db.gone_shm_only)
+            snprintf(msg, sizeof msg,
+                     "the shared-memory index %s-shm was deleted or replaced while in use, so "
+                     "readers no longer saw new entries; reopened the database so that they "
+                     "share one again: nothing was lost",
+                     srv->db_path);
+        else if (ws.db.gone_wal_only && ws.db.gone_entries == 0 && ws.db.gone_rejects == 0)
             snprintf(msg, sizeof msg,
                      "the write-ahead log %s-wal was deleted while in use; its pages were copied "
                      "back into the database and a new log started: nothing was lost",
@@ -1060,6 +1066,7 @@ static void check_db_file(cl_server *srv)
         cJSON_AddNumberToObject(f, "lost_entries_upto_id", (double)ws.db.gone_entries);
         cJSON_AddNumberToObject(f, "lost_rejects_upto_id", (double)ws.db.gone_rejects);
         cJSON_AddBoolToObject(f, "wal_only", ws.db.gone_wal_only);
+        cJSON_AddBoolToObject(f, "shm_only", ws.db.gone_shm_only);
         db_event_entry(srv, "db_reopened", msg, f);
     }
     if (ws.db.corrupt > ns->db_corrupt && (f = cJSON_CreateObject()) != NULL) {
