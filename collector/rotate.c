@@ -61,7 +61,8 @@ static int slot_name(const char *base, int i, char *out, size_t outlen, cl_rotat
 /* Renames from to "<base>.<i>~<UTC time>[-N]", a name that did not exist:
  * nobody can squat every one in advance, and the rename never replaces what
  * someone creates in the meantime. */
-static int rename_unique(const char *base, int i, const char *from, cl_rotate_result *res)
+static int rename_unique(const char *base, int i, const char *from, cl_rotate_result *res,
+                         char *made, size_t madelen)
 {
     char ts[CL_TS_TEXT_LEN + 1], stamp[24], to[4200];
     size_t k = 0;
@@ -82,6 +83,9 @@ static int rename_unique(const char *base, int i, const char *from, cl_rotate_re
             return -1;
         }
         if (cl_rename_noreplace(from, to) == 0) {
+            const char *slash = strrchr(to, '/');
+
+            snprintf(made, madelen, "%s", slash != NULL ? slash + 1 : to);
             if (res != NULL) {
                 res->unique++;
                 if (res->fallbacks++ == 0)
@@ -123,7 +127,7 @@ static int is_unique_name(const char *file, const char *name)
 
 typedef struct uniq_file {
     char name[4400];
-    long long mtime;
+    long long mtime; /* ns: several rotations can happen in one second */
 } uniq_file;
 
 static int older_first(const void *a, const void *b)
@@ -136,8 +140,9 @@ static int older_first(const void *a, const void *b)
 }
 
 /* Removes the collector's oldest uniquely named rotated files while, with
- * the chain's files of ours, more than keep remain. */
-static void prune_unique(const char *base, int keep)
+ * the chain's files of ours, more than keep remain; never newest, the one
+ * this rotation just made (it may reuse a freed name that sorts first). */
+static void prune_unique(const char *base, int keep, const char *newest)
 {
     char dir[4096], path[4400];
     const char *file = strrchr(base, '/');
@@ -159,6 +164,10 @@ static void prune_unique(const char *base, int keep)
 
         if (!is_unique_name(file, de->d_name))
             continue;
+        if (strcmp(de->d_name, newest) == 0) {
+            chain++; /* counted, never removed */
+            continue;
+        }
         if (snprintf(path, sizeof path, "%s/%s", dir, de->d_name) >= (int)sizeof path)
             continue;
         /* Ours only: a regular file of our user (cl_rotate_target_ok). */
@@ -174,7 +183,11 @@ static void prune_unique(const char *base, int keep)
             cap = ncap;
         }
         snprintf(list[count].name, sizeof list[count].name, "%s", path);
-        list[count++].mtime = (long long)sb.st_mtime;
+#ifdef _WIN32
+        list[count++].mtime = (long long)sb.st_mtime * 1000000000LL;
+#else
+        list[count++].mtime = (long long)sb.st_mtim.tv_sec * 1000000000LL + sb.st_mtim.tv_nsec;
+#endif
     }
     closedir(d);
     for (int i = 1; i <= keep; i++) {
@@ -192,7 +205,7 @@ static void prune_unique(const char *base, int keep)
 
 int cl_rotate_shift(const char *base, int keep, cl_rotate_result *res)
 {
-    char from[4096], to[4096];
+    char from[4096], to[4096], made[4200] = "";
 
     if (res != NULL)
         memset(res, 0, sizeof *res);
@@ -207,7 +220,7 @@ int cl_rotate_shift(const char *base, int keep, cl_rotate_result *res)
         if (rc != 0)
             continue; /* every name of slot i is someone else's: nothing of ours */
         if (slot_name(base, i + 1, to, sizeof to, res) != 0) {
-            if (errno != EEXIST || rename_unique(base, i + 1, from, res) != 0)
+            if (errno != EEXIST || rename_unique(base, i + 1, from, res, made, sizeof made) != 0)
                 return -1;
             continue;
         }
@@ -215,6 +228,6 @@ int cl_rotate_shift(const char *base, int keep, cl_rotate_result *res)
         if (cl_rename_replace(from, to) != 0 && errno != ENOENT)
             return -1;
     }
-    prune_unique(base, keep);
+    prune_unique(base, keep, made);
     return 0;
 }
