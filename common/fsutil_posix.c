@@ -91,6 +91,13 @@ int cl_file_id_path(const char *path, cl_file_id *id)
  * and we can change (/var/run -> /run) are followed. */
 
 #define WALK_MAX_LINKS 40
+/* Only looked at and walked through, never read: O_PATH needs no read
+ * permission (a 0711 home directory), where the system has it. */
+#ifdef O_PATH
+#define WALK_OPEN (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#else
+#define WALK_OPEN (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
 
 /* root and the collector's own user: the only owners trusted to have put a
  * name (or a directory's contents) in place. */
@@ -188,7 +195,7 @@ static int walk_link(walk *w, const char *name, const struct stat *ls, char *res
     }
     memcpy(rest, joined, strlen(joined) + 1);
     if (target[0] == '/') {
-        int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = open("/", WALK_OPEN);
 
         if (fd < 0 || fstat(fd, &w->sb) != 0) {
             snprintf(why, whylen, "/: %s", strerror(errno));
@@ -227,7 +234,7 @@ static int walk_dir(walk *w, const char *dir, int create, unsigned mode, char *w
         if (snprintf(rest, sizeof rest, "%s/%s", cwd, dir) >= (int)sizeof rest)
             goto too_long;
     }
-    w->fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    w->fd = open("/", WALK_OPEN);
     if (w->fd < 0 || fstat(w->fd, &w->sb) != 0) {
         snprintf(why, whylen, "/: %s", strerror(errno));
         goto fail;
@@ -298,7 +305,7 @@ static int walk_dir(walk *w, const char *dir, int create, unsigned mode, char *w
             errno = EPERM;
             goto fail;
         }
-        fd = openat(w->fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(w->fd, name, WALK_OPEN | O_NOFOLLOW);
         if (fd < 0 || walk_enter(w, fd, name) != 0) {
             snprintf(why, whylen, "%s/%s: %s", w->done, name, strerror(errno));
             goto fail;
@@ -440,6 +447,11 @@ int cl_open_log(const char *path, int nofollow, char *why, size_t whylen)
     if (fd < 0) {
         int e = errno;
 
+        /* The kernel may refuse another user's file itself (EACCES with
+         * fs.protected_regular): still say whose it is. */
+        if (e == EACCES && lstat(path, &sb) == 0 &&
+            check_owner(path, &sb, "text log", why, whylen) != 0)
+            return -1;
         if (nofollow && e == ELOOP)
             snprintf(why, whylen,
                      "%s is a symbolic link in a directory others may write; links are not "
