@@ -517,8 +517,7 @@ static void note_gone(cl_db *db)
     db->in_txn = 0;
     /* Only the -shm gone: the database and WAL are intact and still at the
      * path, and reopening (without a checkpoint on close) loses nothing. */
-    db->st.gone_shm_only = cl_file_id_path(db->path, &now) == 0 &&
-                           same_file(&now, &db->id_db) &&
+    db->st.gone_shm_only = cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db) &&
                            still_there(db, "-wal", db->have_wal_id, &db->id_wal);
     if (db->st.gone_shm_only) {
         db->st.gone_wal_only = 0;

@@ -227,8 +227,7 @@ static int walk_dir(walk *w, const char *dir, int create, unsigned mode, char *w
         char cwd[4096];
 
         if (getcwd(cwd, sizeof cwd) == NULL) {
-            snprintf(why, whylen, "%s: cannot get the current directory: %s", dir,
-                     strerror(errno));
+            snprintf(why, whylen, "%s: cannot get the current directory: %s", dir, strerror(errno));
             return -1;
         }
         if (snprintf(rest, sizeof rest, "%s/%s", cwd, dir) >= (int)sizeof rest)
@@ -325,7 +324,7 @@ too_long:
     snprintf(why, whylen, "%s: path too long", dir);
     errno = ENAMETOOLONG;
     return -1;
-fail: {
+fail : {
     int e = errno;
 
     if (w->fd >= 0)

@@ -305,7 +305,8 @@ static int count_prefixed(const char *dir, const char *prefix)
 
     assert_non_null(d);
     while ((de = readdir(d)) != NULL)
-        n += strncmp(de->d_name, prefix, strlen(prefix)) == 0 && strlen(de->d_name) > strlen(prefix);
+        n +=
+            strncmp(de->d_name, prefix, strlen(prefix)) == 0 && strlen(de->d_name) > strlen(prefix);
     closedir(d);
     return n;
 }
