@@ -994,6 +994,36 @@ static void test_sink_link_in_path(void **state)
     rmdir(elsewhere);
 }
 
+/* The walk handles relative paths, "." and "..", and follows links only
+ * root could have placed (/var/run -> /run where the system has it). */
+static void test_dir_walk_paths(void **state)
+{
+    char dir[256], sub[256], cwd[4096], why[1024] = "";
+    struct stat sb;
+    int shared = -1;
+
+    path_in(state, "", dir, sizeof dir);
+    path_in(state, "sub", sub, sizeof sub);
+    assert_int_equal(mkdir(sub, 0750), 0);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    if (cl_dir_check("sub/../sub/./centrallog.log", &shared, why, sizeof why) != 0)
+        fail_msg("relative path refused: %s", why);
+    assert_int_equal(shared, 0);
+    assert_int_equal(cl_dir_check("centrallog.log", &shared, why, sizeof why), 0);
+    assert_int_equal(cl_mkdir_parents("made/deeper/centrallog.log", 0750), 0);
+    assert_int_equal(stat("made/deeper", &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    rmdir("made/deeper");
+    rmdir("made");
+    assert_int_equal(chdir(cwd), 0);
+    rmdir(sub);
+    if (lstat("/var/run", &sb) == 0 && S_ISLNK(sb.st_mode) && sb.st_uid == 0 &&
+        stat("/var/run", &sb) == 0 && (sb.st_mode & 022) == 0 &&
+        cl_dir_check("/var/run/x", &shared, why, sizeof why) != 0)
+        fail_msg("root's /var/run link refused: %s", why);
+}
+
 /* Another user's directory in a directory others may write (pre-created
  * data directory), or a data directory owned by another user, is refused,
  * at start and when the sink re-creates a missing directory. Root only. */
@@ -1094,6 +1124,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sink_rotation_fallback, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_refuses_others_empty_file, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_link_in_path, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_dir_walk_paths, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_others_directory, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_rotates_whole_lines, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_oversized_line, make_dir, remove_dir),
