@@ -15,12 +15,19 @@
 #endif
 
 /* Creates the directory that will hold path (and its parents) with mode.
- * Returns 0, or -1 with errno set. */
+ * On POSIX the path is walked as cl_dir_check does, so a missing directory is
+ * never created under (or through) something another user put in place.
+ * Returns 0, or -1 with errno set (EPERM: refused; cl_dir_check says why). */
 int cl_mkdir_parents(const char *path, unsigned mode);
 
 /* Renames from to to, replacing to if it exists. Returns 0, or -1 with errno
  * (ENOENT when from does not exist). */
 int cl_rename_replace(const char *from, const char *to);
+
+/* Renames from to to only if nothing is at to (atomically where the system
+ * can: renameat2 RENAME_NOREPLACE, else link+unlink). Returns 0, or -1 with
+ * errno (EEXIST: the name is taken). */
+int cl_rename_noreplace(const char *from, const char *to);
 
 /* Opens for reading and appending, creating it (mode 0640 on POSIX; on
  * Windows shared for reading, writing and deletion, so that the file can be
@@ -29,13 +36,17 @@ int cl_rename_replace(const char *from, const char *to);
 int cl_open_append(const char *path);
 
 /* Checks the directory that holds (or will hold) path before the collector
- * writes there: one that everybody may write without the sticky bit is
- * refused, since anyone could replace the collector's files in it. *shared is
- * set when others than its owner may create names in it (group or world
- * writable, or owned by another user than us and root): names in such a
- * directory are opened without following symbolic links. Returns 0, or -1
- * with why filled (errno EPERM, or that of the failed stat). Windows: 0,
- * never shared (ACLs are inherited and checked by the system). */
+ * writes there. It is reached component by component from "/" without
+ * following a link another user could have placed (a link in a directory
+ * others may write or not owned by root or us, or owned by another user),
+ * nor entering another user's directory inside a directory others may
+ * write, nor passing a world-writable directory without the sticky bit.
+ * The directory itself must be ours or root's and not writable by everybody
+ * without the sticky bit. *shared is set when others than its owner may
+ * create names in it (group or world writable): names there are opened
+ * without following symbolic links. Returns 0, or -1 with why filled (errno
+ * EPERM, or that of the failed lookup). Windows: 0, never shared (ACLs are
+ * inherited and checked by the system). */
 int cl_dir_check(const char *path, int *shared, char *why, size_t whylen);
 
 /* Opens the collector's text log for reading and appending, creating it
@@ -43,17 +54,18 @@ int cl_dir_check(const char *path, int *shared, char *why, size_t whylen);
  * socket or directory is refused (a stalled reader of a pipe would stop the
  * writer), and it is opened O_NONBLOCK|O_NOCTTY so that even trying cannot
  * block or take a terminal. With nofollow a symbolic link is refused too.
+ * An existing file must be the collector's user's own (EPERM otherwise).
  * Returns a descriptor, or -1 with errno and why filled. */
 int cl_open_log(const char *path, int nofollow, char *why, size_t whylen);
 
 /* The checks above for a database about to be opened: its directory, and
  * the database, -wal, -shm and -journal files, where they exist, must be
- * regular files (not links when the directory is shared). Returns 0, or -1
- * with why filled. */
+ * regular files owned by the collector's user (not links when the directory
+ * is shared). Returns 0, or -1 with why filled. */
 int cl_db_path_check(const char *db, char *why, size_t whylen);
 
 /* Whether a rotation may rename a file onto path: 1 when nothing is there
- * or a regular file of ours (our user's; any for root) that rename replaces,
+ * or a regular file of ours (our user's, for root too) that rename replaces,
  * 0 when another user's file or a non-regular file squats the name (in a
  * sticky directory rename could not replace it). */
 int cl_rotate_target_ok(const char *path);

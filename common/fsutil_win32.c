@@ -68,6 +68,26 @@ int cl_mkdir_parents(const char *path, unsigned mode)
     return 0;
 }
 
+int cl_rename_noreplace(const char *from, const char *to)
+{
+    wchar_t *wf = cl_wide(from), *wt = cl_wide(to);
+    int rc = -1;
+
+    errno = ENOMEM;
+    /* Without MOVEFILE_REPLACE_EXISTING the move fails if to exists. */
+    if (wf != NULL && wt != NULL) {
+        if (MoveFileExW(wf, wt, 0))
+            rc = 0;
+        else
+            errno = GetLastError() == ERROR_ALREADY_EXISTS || GetLastError() == ERROR_FILE_EXISTS
+                        ? EEXIST
+                        : errno_of(GetLastError());
+    }
+    free(wf);
+    free(wt);
+    return rc;
+}
+
 int cl_rename_replace(const char *from, const char *to)
 {
     wchar_t *wf = cl_wide(from), *wt = cl_wide(to);

@@ -89,8 +89,13 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     int rc;
 
     if (cl_mkdir_parents(cfg->db, 0750) != 0) {
-        fprintf(host->err, "centrallogd: cannot create the directory of %s: %s\n", cfg->db,
-                strerror(errno));
+        int shared;
+
+        /* Refused (EPERM): the check says whose directory or link it is. */
+        if (errno != EPERM || cl_dir_check(cfg->db, &shared, err, sizeof err) == 0)
+            snprintf(err, sizeof err, "cannot create the directory of %.900s: %s", cfg->db,
+                     strerror(errno));
+        fprintf(host->err, "centrallogd: %s\n", err);
         return 1;
     }
     cl_daemon_prepare();

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 static cl_server *volatile g_server;
 
@@ -24,6 +25,10 @@ void cl_daemon_prepare(void)
     struct sigaction sa;
     struct rlimit rl;
 
+    /* Every file the collector creates (the database with its -wal and
+     * -shm, which SQLite makes 0644 less the umask, rotated names) is for its
+     * user and the log group only; the socket's mode is set explicitly. */
+    umask(027);
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);

@@ -196,7 +196,13 @@ static void db_file_event(cl_server *srv, const cl_writer_event *ev)
     cJSON *f;
 
     if (ev->kind == CL_WEV_DB_REOPENED && (f = cJSON_CreateObject()) != NULL) {
-        if (ws->db.gone_wal_only && ws->db.gone_entries == 0 && ws->db.gone_rejects == 0)
+        if (ws->db.gone_shm_only)
+            snprintf(msg, sizeof msg,
+                     "the shared-memory index %s-shm was deleted or replaced while in use, so "
+                     "readers no longer saw new entries; reopened the database so that they "
+                     "share one again: nothing was lost",
+                     srv->db_path);
+        else if (ws->db.gone_wal_only && ws->db.gone_entries == 0 && ws->db.gone_rejects == 0)
             snprintf(msg, sizeof msg,
                      "the write-ahead log %s-wal was deleted while in use; its pages were copied "
                      "back into the database and a new log started: nothing was lost",
@@ -215,6 +221,7 @@ static void db_file_event(cl_server *srv, const cl_writer_event *ev)
         cJSON_AddNumberToObject(f, "lost_entries_upto_id", (double)ws->db.gone_entries);
         cJSON_AddNumberToObject(f, "lost_rejects_upto_id", (double)ws->db.gone_rejects);
         cJSON_AddBoolToObject(f, "wal_only", ws->db.gone_wal_only);
+        cJSON_AddBoolToObject(f, "shm_only", ws->db.gone_shm_only);
         db_event_entry(srv, "db_reopened", msg, f);
     }
     if (ev->kind == CL_WEV_DB_CORRUPT && (f = cJSON_CreateObject()) != NULL) {

@@ -200,6 +200,7 @@ static void get_stats_key(cl_server *srv, stats_key *k)
     k->n = srv->n;
     k->n.stats_computed = 0;
     k->n.stats_stale = 0;
+    k->n.stalls = 0;   /* a pause of the asker's own reading changes nothing it counts */
     k->n.bytes_in = 0; /* the stats request itself adds to it */
     cl_ratelimit_get_stats(srv->rl, &k->rs);
     cl_ratelimit_get_stats(srv->reject_rl, &k->rj);

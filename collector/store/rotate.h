@@ -13,6 +13,7 @@ int cl_rotate_name(const char *base, int i, char *out, size_t outlen);
 /* What a shift had to work around. */
 typedef struct cl_rotate_result {
     int fallbacks;       /* slots that used a fallback name */
+    int unique;          /* ... of which a unique "<name>~<UTC time>" one */
     char squatted[4200]; /* the first name held by someone else */
     char fallback[4200]; /* ... and the name used instead */
 } cl_rotate_result;
@@ -20,8 +21,10 @@ typedef struct cl_rotate_result {
 /* Shifts base.(keep-1) -> base.keep ... base -> base.1. With keep == 0 the
  * current file is removed. Missing files are skipped. A slot whose name is
  * another user's file (or not a regular file) uses "<name>~1" .. "~9"
- * instead, reported in res (may be NULL). Returns 0, or -1 with errno set
- * by the rename that failed (EEXIST: every name of a slot is squatted). */
+ * instead, and when all ten are taken a unique "<name>~<UTC time>[-N]",
+ * reported in res (may be NULL); the collector's own uniquely named files
+ * beyond keep (counting the chain) are removed, oldest first. Returns 0, or
+ * -1 with errno set by the rename that failed. */
 int cl_rotate_shift(const char *base, int keep, cl_rotate_result *res);
 
 #endif

@@ -35,8 +35,8 @@ struct cl_db {
     char *path;
     int64_t journal_limit; /* -1: SQLite's default (no limit) */
     /* Identity of the files open, to notice that the path names others. */
-    cl_file_id id_db, id_wal;
-    int have_wal_id;
+    cl_file_id id_db, id_wal, id_shm;
+    int have_wal_id, have_shm_id;
     cl_db_stats st;
 };
 
@@ -234,16 +234,21 @@ static int quick_check(cl_db *db, char *err, size_t errlen)
     return rc == SQLITE_ROW ? 0 : fail(db, err, errlen, "cannot check the database");
 }
 
-/* Records which files the path and its WAL name now (the connection has
- * both open once it has read the database). */
+/* Records which files the path, its WAL and its shared-memory index name
+ * now (the connection has all three open once it has read the database).
+ * Readers find each other's commits through the -shm: if it is deleted or
+ * replaced, readers opening the path share a new one the writer never
+ * updates, and stop seeing new rows. */
 static void remember_identity(cl_db *db)
 {
-    char wal[4200];
+    char wal[4200], shm[4200];
 
     snprintf(wal, sizeof wal, "%s-wal", db->path);
+    snprintf(shm, sizeof shm, "%s-shm", db->path);
     if (cl_file_id_path(db->path, &db->id_db) != 0)
         memset(&db->id_db, 0, sizeof db->id_db);
     db->have_wal_id = cl_file_id_path(wal, &db->id_wal) == 0;
+    db->have_shm_id = cl_file_id_path(shm, &db->id_shm) == 0;
 }
 
 static void finalize_all(cl_db *db)
@@ -471,19 +476,28 @@ static int same_file(const cl_file_id *a, const cl_file_id *b)
     return a->dev == b->dev && a->ino == b->ino;
 }
 
+/* Whether path+suffix still names the file id (have: it did when opened). */
+static int still_there(const cl_db *db, const char *suffix, int have, const cl_file_id *id)
+{
+    char p[4200];
+    cl_file_id now;
+
+    if (!have)
+        return 1;
+    snprintf(p, sizeof p, "%s%s", db->path, suffix);
+    return cl_file_id_path(p, &now) == 0 && same_file(&now, id);
+}
+
 enum cl_db_fault cl_db_check(cl_db *db)
 {
-    char wal[4200];
     cl_file_id now;
 
     if (db->h == NULL)
         return CL_DB_GONE;
     if (cl_file_id_path(db->path, &now) != 0 || !same_file(&now, &db->id_db))
         return CL_DB_GONE;
-    if (!db->have_wal_id)
-        return CL_DB_FINE;
-    snprintf(wal, sizeof wal, "%s-wal", db->path);
-    if (cl_file_id_path(wal, &now) != 0 || !same_file(&now, &db->id_wal))
+    if (!still_there(db, "-wal", db->have_wal_id, &db->id_wal) ||
+        !still_there(db, "-shm", db->have_shm_id, &db->id_shm))
         return CL_DB_GONE;
     return CL_DB_FINE;
 }
@@ -501,6 +515,15 @@ static void note_gone(cl_db *db)
     if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     db->in_txn = 0;
+    /* Only the -shm gone: the database and WAL are intact and still at the
+     * path, and reopening (without a checkpoint on close) loses nothing. */
+    db->st.gone_shm_only = cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db) &&
+                           still_there(db, "-wal", db->have_wal_id, &db->id_wal);
+    if (db->st.gone_shm_only) {
+        db->st.gone_wal_only = 0;
+        db->st.gone_entries = db->st.gone_rejects = 0;
+        return;
+    }
     db->st.gone_wal_only = cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db);
     if (db->st.gone_wal_only) {
         int log = -1, done = -1;

@@ -30,6 +30,7 @@ typedef struct cl_db_stats {
     int64_t gone_entries; /* reopen: highest entry id in the vanished file */
     int64_t gone_rejects; /* reopen: highest reject id in the vanished file */
     int gone_wal_only;    /* reopen: only the WAL had vanished (its pages were copied back) */
+    int gone_shm_only;    /* reopen: only the -shm index had vanished or been replaced */
     char aside[48];       /* corrupt: suffix of the renamed file, "corrupt-<UTC time>" */
     char damage[160];     /* corrupt: what SQLite said about the file */
 } cl_db_stats;
@@ -37,7 +38,7 @@ typedef struct cl_db_stats {
 /* What cl_db_check finds at the path. */
 enum cl_db_fault {
     CL_DB_FINE = 0,
-    CL_DB_GONE,   /* the path no longer names the open database or its WAL */
+    CL_DB_GONE,   /* the path no longer names the open database, its WAL or -shm */
     CL_DB_DAMAGED /* SQLite reported the file corrupt or not a database */
 };
 
@@ -61,7 +62,7 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen);
  * (PRAGMA journal_size_limit); kept across cl_db_replace. */
 void cl_db_set_journal_limit(cl_db *db, int64_t bytes);
 
-/* Whether the path still names the files open: two stat() calls, cheap
+/* Whether the path still names the files open: three stat() calls, cheap
  * enough for every commit. CL_DB_FINE or CL_DB_GONE. A closed database (a
  * failed cl_db_replace) is CL_DB_GONE. */
 enum cl_db_fault cl_db_check(cl_db *db);

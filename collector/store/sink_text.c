@@ -17,7 +17,8 @@
  * file it creates with a marker line ("# centrallogd text log ..." or, in
  * NDJSON, {"centrallogd":"text log",...}); an existing non-empty file
  * without it - notes, an SQLite database, someone's ~/.bashrc behind a
- * planted link - is refused, never cut or appended to. Only regular files
+ * planted link - is refused, never cut or appended to; so is any existing
+ * file (even empty) that is not our user's own, which its owner could read. Only regular files
  * are opened (fsutil.h: cl_open_log), so a FIFO or a stalled pipe swapped in
  * for the log can never block the writer thread, and with it the database,
  * the acknowledgements and shutdown.
@@ -166,7 +167,10 @@ static int open_file(cl_text_sink *t)
     int shared, fd, ours;
 
     t->st.last_error[0] = '\0';
-    if (cl_mkdir_parents(t->path, 0750) != 0)
+    /* Re-created while running too (rm -r, a tmp cleaner): walked and
+     * checked like at start, so another user's directory put in its place
+     * is refused (cl_dir_check below says why). */
+    if (cl_mkdir_parents(t->path, 0750) != 0 && errno != EPERM)
         return -1;
     if (cl_dir_check(t->path, &shared, why, sizeof why) != 0) {
         if (errno == EPERM)
@@ -175,7 +179,7 @@ static int open_file(cl_text_sink *t)
     }
     fd = cl_open_log(t->path, shared, why, sizeof why);
     if (fd < 0) {
-        if (errno == EINVAL || errno == ELOOP || errno == EISDIR)
+        if (errno == EINVAL || errno == ELOOP || errno == EISDIR || errno == EPERM)
             refuse(t, why);
         return -1;
     }
@@ -320,7 +324,12 @@ static int rotate_files(cl_text_sink *t)
     t->fd = -1;
     rc = cl_rotate_shift(t->path, t->cfg.rotate_keep, &res);
     if (res.fallbacks > 0) {
-        if (t->st.rotate_fallbacks++ == 0)
+        if (t->st.rotate_fallbacks++ == 0 && res.unique > 0)
+            snprintf(t->st.rotate_note, sizeof t->st.rotate_note,
+                     "%.450s and its fallback names ~1 to ~9 belong to another user (or are not "
+                     "regular files); rotated to %.450s instead",
+                     res.squatted, res.fallback);
+        else if (t->st.rotate_fallbacks == 1)
             snprintf(t->st.rotate_note, sizeof t->st.rotate_note,
                      "%.450s belongs to another user (or is not a regular file) and cannot be "
                      "replaced; rotating to %.450s instead",

@@ -8,6 +8,14 @@ Asserts:
     only in the removed file); stats db_reopens is 1 and db_errors 0; stderr
     says so exactly once; a restart finds the same rows; the text log has
     every entry, before and after.
+(1b) Only centrallog.db-shm deleted under a running collector while a
+    reader stays open (as `centrallog query -f` would): noticed before the
+    next commit, the database reopened so that readers and writer share a
+    -shm again; the open reader sees exactly the 100 entries sent after the
+    deletion; db_reopens 1, stderr says so once (nothing lost), no row lost
+    after a restart.
+(1c) Modes: the database, -wal, -shm and the text log are created 0640 (the
+    collector sets umask 027; the test's own umask is 022).
 (2) Damaged at start: a database whose pages 2..N were overwritten with
     garbage does not stop the collector: the file is renamed to
     centrallog.db.corrupt-<UTC time> byte for byte as it was, a new database
@@ -109,6 +117,41 @@ def test_db_deleted_under_collector():
            + ["later %05d" % i for i in range(10)], "the text log has every entry")
         eq(c.stats()["db_reopens"], 0, "a fresh process starts counting at 0")
         c.stop()
+
+
+def test_shm_deleted_under_collector():
+    with cltest.Collector() as c:
+        send_batch(c, "before", 100)
+        os.unlink(c.db + "-shm")
+        reader = sqlite3.connect("file:%s?mode=ro" % c.db, uri=True)
+        try:
+            count = "SELECT count(*) FROM entries WHERE app = 'e2e'"
+            eq(reader.execute(count).fetchone()[0], 100, "the reader sees the first batch")
+            send_batch(c, "after", 100)
+            eq(reader.execute(count).fetchone()[0], 200, "the same reader sees the second batch")
+        finally:
+            reader.close()
+        st = c.stats()
+        eq((st["db_reopens"], st["db_errors"]), (1, 0), "(db_reopens, db_errors)")
+        wait_for(lambda: "shared-memory index" in c.stderr(), "the notice", timeout=10)
+        c.stop()
+        eq(c.stderr().count("shared-memory index"), 1, "said once:\n" + c.stderr())
+        check("nothing was lost" in c.stderr(), "says nothing was lost", c.stderr())
+        c.start()
+        eq(c.scalar("SELECT count(*) FROM entries WHERE app = 'e2e'"), 200, "rows after a restart")
+        c.stop()
+
+
+def test_created_files_0640():
+    old = os.umask(0o022)
+    try:
+        with cltest.Collector() as c:
+            send_batch(c, "modes", 10)
+            for f in (c.db, c.db + "-wal", c.db + "-shm", c.log):
+                eq(oct(os.stat(f).st_mode & 0o777), oct(0o640), "mode of %s" % f)
+            c.stop()
+    finally:
+        os.umask(old)
 
 
 # ---------------------------------------------------------------- (2) damaged at start
@@ -224,6 +267,8 @@ def test_wal_growth_bounded():
 
 
 if __name__ == "__main__":
-    cltest.main("test_dbfaults", [test_db_deleted_under_collector, test_db_damaged_at_start,
+    cltest.main("test_dbfaults", [test_db_deleted_under_collector,
+                                  test_shm_deleted_under_collector, test_created_files_0640,
+                                  test_db_damaged_at_start,
                                   test_damaged_foreign_file_refused,
                                   test_db_damaged_while_running, test_wal_growth_bounded])

@@ -22,6 +22,16 @@ Asserts:
   re-point it later), when it belongs to the attacker, and when others may
   write to it - each with a message that says what to do, and no socket is
   created anywhere.
+* data paths (issue 13, second round): the attacker pre-creates the
+  victim's data directory in a sticky shared directory, or (the data
+  directory being the victim's own, sticky) an empty centrallog.log, .db,
+  -wal or -shm, mode 0666: the victim's collector refuses to start, saying
+  whose the file is, and the attacker's files stay empty; a symbolic link
+  the attacker planted in a sticky directory as the data directory is not
+  followed (a root collector refuses it, nothing is created in its target);
+  a member of a group-writable log directory's group who swaps the log for
+  an empty file of theirs never receives a line (the collector refuses the
+  file and counts the lines as lost), and nothing is left for them to read.
 """
 
 import json
@@ -298,6 +308,149 @@ def test_collector_refuses_squatted_dir():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+class VictimCollector(cltest.Collector):
+    """A collector run as the victim on a socket in a private directory of
+    theirs, with --data-dir data (not started)."""
+
+    def __init__(self, u, data, *flags):
+        super().__init__(*flags, start=False, data_dir=data,
+                         user={"user": u.victim[0], "group": u.victim[1]})
+        os.chmod(self.tmp, 0o755)
+        vsock = os.path.join(self.tmp, "vsock")
+        os.mkdir(vsock, 0o700)
+        os.chown(vsock, *u.victim)
+        self.sock = os.path.join(vsock, "c.sock")
+        self.cwd = "/"
+
+    def refused(self, *needles):
+        """Starts it expecting exit 1 at once; checks stderr says needles."""
+        try:
+            self.start()
+        except AssertionError:
+            pass
+        else:
+            raise AssertionError("the victim's collector started with %s" % self.dir)
+        eq(self.wait(), 1, "exit status (stderr: %s)" % self.stderr())
+        err = self.stderr()
+        for n in needles:
+            check(n in err, "stderr says %r" % n, err)
+        return err
+
+
+def attacker_files(u, where, names):
+    """The attacker creates empty files, mode 0666, in where."""
+    code = ("import os, sys\n"
+            "for n in sys.argv[2:]:\n"
+            "    p = os.path.join(sys.argv[1], n)\n"
+            "    open(p, 'w').close()\n"
+            "    os.chmod(p, 0o666)\n")
+    subprocess.run([PYTHON, "-c", code, where] + list(names), check=True, cwd="/",
+                   **as_user(u.attacker))
+
+
+FILES = ["centrallog.log", "centrallog.db", "centrallog.db-wal", "centrallog.db-shm"]
+
+
+def test_precreated_data_files_refused():
+    cltest.need_root("create two local users")
+    with Users() as u:
+        # The data directory itself, pre-created by the attacker in a
+        # sticky shared directory, with empty files in it.
+        with VictimCollector(u, "/nonexistent") as c:
+            shared = os.path.join(c.tmp, "shared")
+            os.mkdir(shared)
+            os.chmod(shared, 0o1777)
+            c.dir = os.path.join(shared, "vicdata")
+            c.db = os.path.join(c.dir, "centrallog.db")
+            subprocess.run(["mkdir", "-m", "1777", c.dir], check=True, **as_user(u.attacker))
+            attacker_files(u, c.dir, FILES)
+            c.flags = []
+            c.refused(c.dir, "belongs to user %s" % u.names["attacker"])
+            eq([os.path.getsize(os.path.join(c.dir, f)) for f in FILES], [0, 0, 0, 0],
+               "the attacker's files stay empty")
+            # The victim's own sticky data directory; one file of the
+            # attacker's at a time (the base log squatted, t6_base; the
+            # -shm that could be truncated under the collector, t3_shm_sigbus).
+            own = os.path.join(shared, "own")
+            os.mkdir(own)
+            os.chmod(own, 0o1777)
+            os.chown(own, *u.victim)
+            c.dir = own
+            for f in FILES:
+                attacker_files(u, own, [f])
+                err = c.refused(os.path.join(own, f), "belongs to user %s" % u.names["attacker"])
+                check("remove it" in err, "says what to do", err)
+                eq(os.path.getsize(os.path.join(own, f)), 0, "%s stays empty" % f)
+                os.unlink(os.path.join(own, f))
+                for g in FILES:  # what a refused start may have made
+                    if os.path.exists(os.path.join(own, g)):
+                        os.unlink(os.path.join(own, g))
+            # With no squatter, the victim's collector starts there.
+            c.start()
+            c.stop()
+
+
+def test_symlink_in_data_path_refused():
+    cltest.need_root("create two local users")
+    with Users() as u:
+        with cltest.Collector(start=False) as c:
+            os.chmod(c.tmp, 0o755)
+            shared = os.path.join(c.tmp, "shared")
+            target = os.path.join(c.tmp, "etc_logrotate_d")
+            os.mkdir(shared)
+            os.chmod(shared, 0o1777)
+            os.mkdir(target)
+            subprocess.run(["ln", "-s", target, os.path.join(shared, "logs")], check=True,
+                           **as_user(u.attacker))
+            c.dir = os.path.join(shared, "logs")
+            c.db = os.path.join(c.dir, "centrallog.db")
+            try:
+                c.start()
+            except AssertionError:
+                pass
+            else:
+                raise AssertionError("the root collector followed the attacker's link")
+            eq(c.wait(), 1, "exit status")
+            check("symbolic link" in c.stderr() and c.dir in c.stderr(),
+                  "stderr names the link", c.stderr())
+            eq(os.listdir(target), [], "nothing created in the link's target")
+
+
+def test_group_member_swaps_log():
+    cltest.need_root("create two local users")
+    with Users() as u:
+        with VictimCollector(u, "/nonexistent") as c:
+            logs = os.path.join(c.tmp, "logs")
+            os.mkdir(logs)
+            os.chown(logs, u.victim[0], u.attacker[1])
+            os.chmod(logs, 0o2770)
+            c.dir = logs
+            c.db = os.path.join(logs, "centrallog.db")
+            c.log = os.path.join(logs, "centrallog.log")
+            c.start()
+            with c.connect() as k:
+                k.send([cltest.entry("before")])
+                k.sync(1)
+            code = ("import os\n"
+                    "open('g', 'w').close(); os.chmod('g', 0o666)\n"
+                    "os.rename('g', 'centrallog.log')\n")
+            subprocess.run([PYTHON, "-c", code], check=True, cwd=logs, **as_user(u.attacker))
+            with c.connect() as k:
+                k.send([cltest.entry("secret after swap %d" % i) for i in range(5)])
+                k.sync(2)
+                st = k.stats()
+            eq(os.path.getsize(c.log), 0, "the attacker's file stays empty")
+            eq(os.stat(c.log).st_uid, u.attacker[0], "and is still theirs")
+            eq(st["log_lost_lines"], 5, "the lines are counted as lost")
+            check("belongs to user %s" % u.names["attacker"] in st["log_last_error"],
+                  "log_last_error says whose the file is", st["log_last_error"])
+            eq(c.scalar("SELECT count(*) FROM entries WHERE msg LIKE 'secret%'"), 5,
+               "the database has them")
+            c.stop()
+
+
 if __name__ == "__main__":
     cltest.main("test_squat", [test_squatted_fallback_not_used, test_system_collector_preferred,
-                               test_collector_refuses_squatted_dir])
+                               test_collector_refuses_squatted_dir,
+                               test_precreated_data_files_refused,
+                               test_symlink_in_data_path_refused, test_group_member_swaps_log])

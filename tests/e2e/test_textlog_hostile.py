@@ -19,6 +19,11 @@ Asserts:
   log_errors and log_lost_lines stay 0, stderr says so exactly once and never
   claims lost lines, the squatter's file is untouched, every entry is in the
   files.
+- Every rotation name squatted (centrallog.log.1 and .1~1 to ~9, another
+  user's, root only): rotation goes on under unique names
+  centrallog.log.1~<UTC time>[-N], the collector's own rotated files stay
+  within --rotate-keep, nothing is lost, stderr says so once, the squatters'
+  files are untouched.
 - Forged lines: an app "sshd[1] CRITICAL: root login" is escaped in the text
   file and in `centrallog query` alike; a producer claiming the collector's
   name and PID is shown with its kernel PID; the collector's own rate-limit
@@ -226,6 +231,59 @@ def test_rotation_target_squatted():
         check(len(got) > 100, "several files' worth", len(got))
 
 
+def test_all_rotation_names_squatted():
+    cltest.need_root("create another user's files in a sticky directory")
+    nobody = 65534
+    with cltest.Collector(start=False, user={"user": nobody, "group": nobody}) as c:
+        os.chmod(c.tmp, 0o755)
+        own = os.path.join(c.tmp, "own")
+        os.makedirs(own)
+        os.chown(own, nobody, nobody)
+        c.dir = os.path.join(own, "data")
+        c.db = os.path.join(c.dir, "centrallog.db")
+        c.sock = os.path.join(own, "c.sock")
+        logs = os.path.join(c.tmp, "logs")
+        os.mkdir(logs)
+        os.chmod(logs, 0o1777)
+        c.log = os.path.join(logs, "centrallog.log")
+        squats = [c.log + ".1"] + [c.log + ".1~%d" % i for i in range(1, 10)]
+        for p in squats:
+            with open(p, "wb") as f:
+                f.write(b"mine, not yours\n")
+            os.chown(p, 65533, 65533)
+            os.chmod(p, 0o644)
+        before = [digest(p) for p in squats]
+        c.flags = ["--log-file", c.log, "--rotate-size", "4K", "--rotate-keep", "3"]
+        c.start()
+        msgs = ["entry %04d %s" % (i, "p" * 80) for i in range(300)]
+        with c.connect() as k:
+            for i in range(0, len(msgs), 50):
+                k.send([cltest.entry(m) for m in msgs[i:i + 50]])
+                k.sync(i)
+            st = k.stats()
+        check(st["rotations"] >= 4, "rotations go on", st)
+        eq(st["log_rotate_fallbacks"], st["rotations"], "every rotation used a fallback")
+        eq((st["log_errors"], st["log_lost_lines"], st["log_rotate_errors"]), (0, 0, 0),
+           "(log_errors, log_lost_lines, log_rotate_errors)")
+        wait_for(lambda: "rotating the text log" in c.stderr(), "the notice", timeout=5)
+        c.stop()
+        err = c.stderr()
+        eq(err.count("rotating the text log"), 1, "one notice")
+        check("centrallog.log.1~20" in err and "lost" not in err, "says what happened", err)
+        eq([digest(p) for p in squats], before, "the squatters' files are untouched")
+        mine = sorted(f for f in os.listdir(logs)
+                      if os.stat(os.path.join(logs, f)).st_uid == nobody and f != "centrallog.log")
+        eq(len(mine), 3, "the collector's rotated files: --rotate-keep (%s)" % mine)
+        check(all(f.startswith("centrallog.log.1~20") for f in mine), "unique names", mine)
+        files = sorted((os.path.join(logs, f) for f in mine), key=os.path.getmtime) + [c.log]
+        lines = []
+        for p in files:
+            lines += cltest.read_text_file(p).decode().splitlines()
+        got = [cltest.parse_text_line(x)["msg"] for x in lines]
+        eq(got, msgs[-len(got):], "the newest entries, in order, across the files")
+        check(len(got) > 100, "several files' worth", len(got))
+
+
 # ---------------------------------------------------------------- forging
 
 def test_forged_lines():
@@ -275,6 +333,6 @@ if __name__ == "__main__":
         test_fifo_swapped_in_does_not_block,
         test_foreign_files_refused_untouched,
         test_planted_link_and_open_directory,
-        test_rotation_target_squatted,
+        test_rotation_target_squatted, test_all_rotation_names_squatted,
         test_forged_lines,
     ])

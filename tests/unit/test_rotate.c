@@ -227,25 +227,60 @@ static void test_shift_fallback_name(void **state)
     rmdir(p);
 }
 
-/* Every name of a slot squatted: an error (EEXIST), the current file kept. */
+/* Counts the files in dir whose names start with prefix (and are longer). */
+static int count_prefixed(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL)
+        n +=
+            strncmp(de->d_name, prefix, strlen(prefix)) == 0 && strlen(de->d_name) > strlen(prefix);
+    closedir(d);
+    return n;
+}
+
+/* Every name of a slot squatted (".1" and "~1".."~9"): the file still
+ * rotates, to a unique "<name>~<UTC time>[-N]" nobody could take in
+ * advance, and the collector's own such files stay bounded by keep while
+ * the squatters' are left alone. */
 static void test_shift_all_names_squatted(void **state)
 {
-    char base[256], p[260], alt[280];
+    char base[256], p[260], alt[280], dir[256];
     cl_rotate_result res;
 
     path_in(state, "s.log", base, sizeof base);
-    tu_write_file(base, "current");
+    path_in(state, "", dir, sizeof dir);
     rot(base, 1, p, sizeof p);
     assert_int_equal(mkdir(p, 0700), 0);
     for (int i = 1; i <= 9; i++) {
         snprintf(alt, sizeof alt, "%s~%d", p, i);
         assert_int_equal(mkdir(alt, 0700), 0);
     }
-    errno = 0;
-    assert_int_equal(cl_rotate_shift(base, 1, &res), -1);
-    assert_int_equal(errno, EEXIST);
-    assert_string_equal(res.squatted, p);
-    assert_file(base, "current");
+    for (int round = 0; round < 5; round++) {
+        char text[32];
+
+        snprintf(text, sizeof text, "current %d", round);
+        tu_write_file(base, text);
+        errno = 0;
+        assert_int_equal(cl_rotate_shift(base, 2, &res), 0);
+        assert_int_equal(res.unique, 1);
+        assert_int_equal(res.fallbacks, 1);
+        assert_string_equal(res.squatted, p);
+        assert_true(strncmp(res.fallback, p, strlen(p)) == 0 && res.fallback[strlen(p)] == '~');
+        assert_true(strlen(res.fallback) > strlen(p) + 3); /* not one of ~1..~9 */
+        assert_file(res.fallback, text);
+        assert_missing(base);
+    }
+    /* The nine squatted "~N" names, plus keep = 2 of ours. */
+    assert_int_equal(count_prefixed(dir, "s.log.1~"), 9 + 2);
+    for (int i = 1; i <= 9; i++) {
+        snprintf(alt, sizeof alt, "%s~%d", p, i);
+        rmdir(alt);
+    }
+    rmdir(p);
 }
 
 /* ---- the text sink ---- */
@@ -840,6 +875,134 @@ static void test_sink_link_in_shared_dir(void **state)
     assert_missing(in_open);
 }
 
+/* An existing file of another user is never adopted, even empty: its owner
+ * could read every entry (or, squatting the base name in a sticky
+ * directory, make it unrotatable). Root only (chown). */
+static void test_sink_refuses_others_empty_file(void **state)
+{
+    char base[256];
+
+    if (geteuid() != 0)
+        skip();
+    path_in(state, "theirs.log", base, sizeof base);
+    tu_write_file(base, "");
+    assert_int_equal(chown(base, 65534, 65534), 0);
+    assert_refused(base, "belongs to");
+    assert_file(base, "");
+}
+
+/* The directory is reached from / without following a link another user
+ * could have placed: a link in a sticky shared directory is refused (the
+ * red team's <sticky>/logs -> elsewhere), a link in a directory only we may
+ * write is followed. */
+static void test_sink_link_in_path(void **state)
+{
+    char shared[256], elsewhere[256], link_path[256], via[256], mine[256], ok[256];
+    cl_text_sink *t;
+
+    path_in(state, "shared", shared, sizeof shared);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    path_in(state, "elsewhere", elsewhere, sizeof elsewhere);
+    assert_int_equal(mkdir(elsewhere, 0755), 0);
+    path_in(state, "shared/logs", link_path, sizeof link_path);
+    assert_int_equal(symlink(elsewhere, link_path), 0);
+    path_in(state, "shared/logs/centrallog.log", via, sizeof via);
+    assert_refused(via, "symbolic link");
+    path_in(state, "elsewhere/centrallog.log", ok, sizeof ok);
+    assert_missing(ok);
+
+    /* The same link where only we may change it: followed. */
+    path_in(state, "mine", mine, sizeof mine);
+    assert_int_equal(symlink(elsewhere, mine), 0);
+    path_in(state, "mine/centrallog.log", via, sizeof via);
+    t = open_sink(via, 1 << 20, 3);
+    cl_text_close(t);
+    assert_marked_file(ok, "");
+    unlink(ok);
+    unlink(mine);
+    unlink(link_path);
+    rmdir(elsewhere);
+}
+
+/* The walk handles relative paths, "." and "..", and follows links only
+ * root could have placed (/var/run -> /run where the system has it). */
+static void test_dir_walk_paths(void **state)
+{
+    char dir[256], sub[256], cwd[4096], why[1024] = "";
+    struct stat sb;
+    int shared = -1;
+
+    path_in(state, "", dir, sizeof dir);
+    path_in(state, "sub", sub, sizeof sub);
+    assert_int_equal(mkdir(sub, 0750), 0);
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    if (cl_dir_check("sub/../sub/./centrallog.log", &shared, why, sizeof why) != 0)
+        fail_msg("relative path refused: %s", why);
+    assert_int_equal(shared, 0);
+    assert_int_equal(cl_dir_check("centrallog.log", &shared, why, sizeof why), 0);
+    assert_int_equal(cl_mkdir_parents("made/deeper/centrallog.log", 0750), 0);
+    assert_int_equal(stat("made/deeper", &sb), 0);
+    assert_true(S_ISDIR(sb.st_mode));
+    rmdir("made/deeper");
+    rmdir("made");
+    assert_int_equal(chdir(cwd), 0);
+    rmdir(sub);
+    if (lstat("/var/run", &sb) == 0 && S_ISLNK(sb.st_mode) && sb.st_uid == 0 &&
+        stat("/var/run", &sb) == 0 && (sb.st_mode & 022) == 0 &&
+        cl_dir_check("/var/run/x", &shared, why, sizeof why) != 0)
+        fail_msg("root's /var/run link refused: %s", why);
+}
+
+/* Another user's directory in a directory others may write (pre-created
+ * data directory), or a data directory owned by another user, is refused,
+ * at start and when the sink re-creates a missing directory. Root only. */
+static void test_sink_others_directory(void **state)
+{
+    char shared[256], theirs[256], path[256], own[256];
+    cl_text_sink *t;
+
+    if (geteuid() != 0)
+        skip();
+    path_in(state, "shared", shared, sizeof shared);
+    assert_int_equal(mkdir(shared, 0700), 0);
+    assert_int_equal(chmod(shared, 01777), 0);
+    path_in(state, "shared/vicdata", theirs, sizeof theirs);
+    assert_int_equal(mkdir(theirs, 01777), 0);
+    assert_int_equal(chown(theirs, 65534, 65534), 0);
+    path_in(state, "shared/vicdata/centrallog.log", path, sizeof path);
+    assert_refused(path, "belongs to");
+    assert_missing(path);
+
+    /* Made by the sink, removed while it runs, re-created by another user:
+     * the next flush refuses it and counts the lines as lost. */
+    path_in(state, "shared/own", own, sizeof own);
+    path_in(state, "shared/own/centrallog.log", path, sizeof path);
+    t = open_sink(path, 1 << 30, 3);
+    append(t, 0, 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(own), 0);
+    assert_int_equal(mkdir(own, 0777), 0);
+    assert_int_equal(chmod(own, 0777), 0);
+    assert_int_equal(chown(own, 65534, 65534), 0);
+    append(t, 1, 0);
+    assert_int_equal(cl_text_flush(t), -1);
+    assert_missing(path);
+    {
+        cl_text_stats st;
+
+        cl_text_get_stats(t, &st);
+        assert_int_equal(st.lost_lines, 1);
+        if (strstr(st.last_error, "belongs to") == NULL)
+            fail_msg("last_error \"%s\" does not say whose the directory is", st.last_error);
+    }
+    cl_text_close(t);
+    rmdir(own);
+    rmdir(theirs);
+}
+
 /* A squatted rotation target: rotation goes on under the fallback name,
  * counted once per rotation, with no error and no line lost. */
 static void test_sink_rotation_fallback(void **state)
@@ -890,6 +1053,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sink_fifo_swapped_in, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_link_in_shared_dir, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_rotation_fallback, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_refuses_others_empty_file, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_link_in_path, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_dir_walk_paths, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_others_directory, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_rotates_whole_lines, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_oversized_line, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_sink_keep_limits_files, make_dir, remove_dir),

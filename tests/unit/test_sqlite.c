@@ -937,6 +937,63 @@ static void test_deleted_wal_copied_back(void **state)
     sqlite3_close(h);
 }
 
+/* Only the -shm removed (readers opening the path now share a new one the
+ * writer never updates): noticed, reopened, nothing lost, and a reader
+ * opened after the reopen sees what is committed afterwards. */
+static void test_deleted_shm_reopened(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    cl_db_stats st;
+    char err[512] = "", path[200];
+    sqlite3 *h;
+
+    insert_entries(db, 5);
+    snprintf(path, sizeof path, "%s-shm", f->db);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(cl_db_check(db), CL_DB_GONE);
+    assert_int_equal(cl_db_replace(db, CL_DB_GONE, err, sizeof err), 0);
+    assert_int_equal(cl_db_check(db), CL_DB_FINE);
+    cl_db_get_stats(db, &st);
+    assert_int_equal(st.reopens, 1);
+    assert_int_equal(st.gone_shm_only, 1);
+    assert_int_equal(st.gone_entries, 0);
+    assert_int_equal(st.last_id, 5);
+    h = reader(f->db);
+    insert_entries(db, 3);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 8);
+    sqlite3_close(h);
+    cl_db_close(db);
+}
+
+/* Another user's (empty) -wal or -shm in the data directory is refused
+ * before SQLite maps or writes it: its owner could read every entry or
+ * truncate the mapping under the collector (SIGBUS). Root only (chown). */
+static void test_refuses_foreign_shm(void **state)
+{
+    static const char *const sfx[] = { "-shm", "-wal", "" };
+    fixture *f = *state;
+
+    if (geteuid() != 0)
+        skip();
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        char path[200], err[1024] = "";
+        cl_db *db = NULL;
+        FILE *fp;
+
+        snprintf(path, sizeof path, "%s%s", f->db, sfx[i]);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fclose(fp);
+        assert_int_equal(chown(path, 65534, 65534), 0);
+        assert_int_equal(cl_db_open(&db, f->db, err, sizeof err), -1);
+        assert_null(db);
+        if (strstr(err, "belongs to") == NULL)
+            fail_msg("error \"%s\" does not say whose the file is", err);
+        assert_int_equal(unlink(path), 0);
+    }
+}
+
 /* A damaged CentralLog file is renamed aside untouched; a new one starts. */
 static void test_damaged_database_moved_aside(void **state)
 {
@@ -1032,6 +1089,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_database_replaced, make_fixture,
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_deleted_wal_copied_back, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_deleted_shm_reopened, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_refuses_foreign_shm, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_damaged_database_moved_aside, make_fixture,
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_replace_damaged, make_fixture, remove_fixture),
