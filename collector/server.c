@@ -23,6 +23,7 @@
 #include "framing.h"
 #include "slots.h"
 #include "heap.h"
+#include "textfmt.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -870,13 +871,20 @@ static void rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
     cl_server *srv = arg;
     cJSON *o = cJSON_CreateObject();
     cJSON *f = cJSON_AddObjectToObject(o, "fields");
-    char name[1024], msg[1400];
+    char name[1024], shown[6 * 512 + 1], msg[3400];
 
-    /* app was validated: at most 128 characters, no NUL. */
+    /* app was validated: at most 128 characters (512 bytes), no NUL. The
+     * message names it as a text line names an app (textfmt.h), so that a
+     * producer's app cannot write words of its own into the collector's
+     * report ("web[1] (more than 9 in 1 s); all clear"); the field keeps it
+     * as sent. */
+    if (app_len > 512)
+        app_len = 512;
     snprintf(name, sizeof name, "%.*s", (int)app_len, app);
+    shown[cl_text_escape_name(app, app_len, shown)] = '\0';
     snprintf(msg, sizeof msg,
              "rate limit: suppressed %llu entries from %s[%lld] (more than %llu in %g s)",
-             (unsigned long long)suppressed, name, (long long)pid,
+             (unsigned long long)suppressed, shown, (long long)pid,
              (unsigned long long)srv->cfg.rate.burst, (double)srv->cfg.rate.interval_us / 1e6);
     cJSON_AddStringToObject(o, "app", "centrallogd");
     cJSON_AddStringToObject(o, "level", "warning");
