@@ -13,9 +13,11 @@ set -eu
 # netcat-openbsd gives the one-line "send a first entry" shown at start-up.
 # systemd provides systemd-analyze and systemd-sysusers, which check the units
 # in packaging/systemd (tests/e2e/test_systemd_units.py); nothing is started.
+# unicode-data (Unicode's DerivedCoreProperties.txt, ~1 MB) is the oracle that
+# tests/unit/test_cli_unsafe.c checks common/unsafe.c's table against.
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev libcmocka-dev \
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
-systemd"
+systemd unicode-data"
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

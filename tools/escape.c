@@ -24,12 +24,13 @@ static void put_x(cli_buf *b, unsigned byte)
     cli_buf_put(b, e, 4);
 }
 
-static void put_u(cli_buf *b, unsigned cp)
+/* The escape of cp, spelled as the collector's text file spells it
+ * (cl_cp_escape): \uHHHH, above U+FFFF \UHHHHHHHH in text, a pair in JSON. */
+static void put_u(cli_buf *b, unsigned cp, int json)
 {
-    char e[6] = { '\\',        'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
-                  hex[cp & 15] };
+    char e[CL_CP_ESCAPE_MAX];
 
-    cli_buf_put(b, e, 6);
+    cli_buf_put(b, e, cl_cp_escape(cp, json, e));
 }
 
 /* Returns the short escape letter for \n \r \t, else 0. */
@@ -38,7 +39,8 @@ static char short_escape(unsigned c)
     return c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
 }
 
-/* The text escaping; in a name (app, host) space, brackets and colons too. */
+/* The text escaping; in a name (app, host) every byte outside
+ * [A-Za-z0-9._/@+=,-] and every non-ASCII code point too (unsafe.h). */
 static void esc_text(cli_buf *b, const char *str, size_t n, int name)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -68,8 +70,8 @@ static void esc_text(cli_buf *b, const char *str, size_t n, int name)
             cli_buf_put(b, esc, 2);
         } else if (cp < 0x80 && (cli_cp_unsafe(cp) || (name && cl_name_byte_unsafe(s[i])))) {
             put_x(b, cp);
-        } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp);
+        } else if (cli_cp_unsafe(cp) || name) {
+            put_u(b, cp, 0);
         } else {
             cli_buf_put(b, s + i, k);
         }
@@ -115,7 +117,7 @@ static void json_chars(cli_buf *b, const unsigned char *s, size_t n)
 
             cli_buf_put(b, esc, 2);
         } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp);
+            put_u(b, cp, 1);
         } else {
             cli_buf_put(b, s + i, k);
         }
@@ -215,7 +217,7 @@ static void copy_string(cli_buf *b, const unsigned char *s, size_t n)
             cli_buf_put(b, "\\ufffd", 6);
             k = 1;
         } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp);
+            put_u(b, cp, 1);
         } else {
             cli_buf_put(b, s + i, k);
         }
@@ -242,7 +244,7 @@ void cli_json_copy(cli_buf *b, const char *str, size_t n, int indent)
         } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
             continue;
         } else if (c < 0x20 || c >= 0x7F) {
-            put_u(b, c); /* cannot occur in valid JSON outside strings */
+            put_u(b, c, 1); /* cannot occur in valid JSON outside strings */
         } else if (!pretty) {
             cli_buf_putc(b, (char)c);
         } else if (c == '{' || c == '[') {

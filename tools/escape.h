@@ -23,16 +23,18 @@ int cli_cp_unsafe(unsigned cp);
 
 /* The text escaping of the collector's text file, so that lines look alike:
  * "\\" for a backslash, \n \r \t, \xHH for other C0 controls, DEL and bytes
- * that are not UTF-8, \uHHHH for the other unsafe code points. */
+ * that are not UTF-8, \uHHHH (\UHHHHHHHH above U+FFFF) for the other unsafe
+ * code points. */
 void cli_esc_text(cli_buf *b, const char *s, size_t n);
 
-/* The same for a name (app, host) in a text line: space, '[', ']' and ':'
- * become \x20 \x5b \x5d \x3a as well, as in the collector's text file, so
- * that no name can pose as another producer's "host app[pid] LEVEL:". */
+/* The same for a name (app, host) in a text line: every ASCII byte outside
+ * [A-Za-z0-9._/@+=,-] becomes \xHH and every non-ASCII code point \uHHHH
+ * as well, as in the collector's text file, so that no name can pose as
+ * another producer's "host app[pid] LEVEL:", not even with look-alikes. */
 void cli_esc_name(cli_buf *b, const char *s, size_t n);
 
 /* s as a JSON string literal, quotes included. Unsafe code points become
- * \u escapes (lossless); bytes that are not UTF-8 become \ufffd. */
+ * \u escapes (lossless; a surrogate pair above U+FFFF); bytes that are not UTF-8 become \ufffd. */
 void cli_esc_json_str(cli_buf *b, const char *s, size_t n);
 
 /* One CSV field (RFC 4180): the text escaping above, so that a record is

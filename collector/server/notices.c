@@ -3,6 +3,7 @@
  * limiters' reports and database events become entries (own_entry.h). */
 #include "attr.h"
 #include "server_int.h"
+#include "textfmt.h" /* a producer's app named in our reports as a text line names it */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -66,13 +67,20 @@ void cl_srv_rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
 {
     cl_server *srv = arg;
     cJSON *f = cJSON_CreateObject();
-    char name[1024], msg[1400];
+    char name[1024], shown[6 * 512 + 1], msg[3400];
 
-    /* app was validated: at most 128 characters, no NUL. */
+    /* app was validated: at most 128 characters (512 bytes), no NUL. The
+     * message names it as a text line names an app (textfmt.h), so that a
+     * producer's app cannot write words of its own into the collector's
+     * report ("web[1] (more than 9 in 1 s); all clear"); the field keeps it
+     * as sent. */
+    if (app_len > 512)
+        app_len = 512;
     snprintf(name, sizeof name, "%.*s", (int)app_len, app);
+    shown[cl_text_escape_name(app, app_len, shown)] = '\0';
     snprintf(msg, sizeof msg,
              "rate limit: suppressed %llu entries from %s[%lld] (more than %llu in %g s)",
-             (unsigned long long)suppressed, name, (long long)pid,
+             (unsigned long long)suppressed, shown, (long long)pid,
              (unsigned long long)srv->cfg.rate.burst, (double)srv->cfg.rate.interval_us / 1e6);
     cJSON_AddNumberToObject(f, "suppressed", (double)suppressed);
     cJSON_AddStringToObject(f, "source_app", name);

@@ -33,7 +33,7 @@
 #define OUT_STALL_MAX (64u * 1024u)
 /* Stats renderings: at most this many a second beyond a burst of as many;
  * past that a changed key is answered from the cache (see stats_cached). */
-#define STATS_RENDERS_PER_S 100
+#define STATS_RENDERS_PER_S 1000
 /* The periodic tick: rate-limit windows, notices. */
 #define TICK_MS 250
 /* A persisting failure is reported again at most this often. */

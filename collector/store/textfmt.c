@@ -27,15 +27,11 @@ static size_t seq_at(const unsigned char *s, size_t left, unsigned *cp, int *uns
     return k;
 }
 
-static char *put_u(char *o, unsigned cp)
+/* The escape of cp (unsafe.h): "\\uHHHH" or, above U+FFFF, "\\UHHHHHHHH" in
+ * text and a surrogate pair in JSON, spelled exactly as the CLI spells it. */
+static char *put_u(char *o, unsigned cp, int json)
 {
-    *o++ = '\\';
-    *o++ = 'u';
-    *o++ = hex[(cp >> 12) & 15];
-    *o++ = hex[(cp >> 8) & 15];
-    *o++ = hex[(cp >> 4) & 15];
-    *o++ = hex[cp & 15];
-    return o;
+    return o + cl_cp_escape(cp, json, o);
 }
 
 static char *put_x(char *o, unsigned byte)
@@ -47,7 +43,8 @@ static char *put_x(char *o, unsigned byte)
     return o;
 }
 
-/* The plain escaping; in a name, space, brackets and colons as well. */
+/* The plain escaping; in a name, every byte outside [A-Za-z0-9._/@+=,-] and
+ * every non-ASCII code point as well (unsafe.h: cl_name_byte_unsafe). */
 static size_t escape_text(const char *str, size_t n, char *out, int name)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -70,14 +67,15 @@ static size_t escape_text(const char *str, size_t n, char *out, int name)
         } else if (c == '\t') {
             *o++ = '\\';
             *o++ = 't';
-        } else if (c < 0x20 || c == 0x7F || (name && cl_name_byte_unsafe((unsigned char)c))) {
+        } else if (c < 0x20 || c == 0x7F ||
+                   (name && c < 0x80 && cl_name_byte_unsafe((unsigned char)c))) {
             o = put_x(o, c);
         } else if (c < 0x80) {
             *o++ = (char)c;
         } else if ((k = seq_at(s + i, n - i, &cp, &bad)), bad < 0) {
             o = put_x(o, c);
-        } else if (bad) {
-            o = put_u(o, cp);
+        } else if (bad || name) {
+            o = put_u(o, cp, 0);
             i += k - 1;
         } else {
             memcpy(o, s + i, k);
@@ -107,7 +105,7 @@ static size_t json_high(const unsigned char *s, size_t left, char **o)
     size_t k = seq_at(s, left, &cp, &bad);
 
     if (bad) {
-        *o = put_u(*o, cp);
+        *o = put_u(*o, cp, 1);
     } else {
         memcpy(*o, s, k);
         *o += k;
@@ -126,7 +124,7 @@ size_t cl_text_json_safe(const char *str, size_t n, char *out)
         /* Raw control bytes cannot occur (the wire check refuses them), but a
          * JSON string may legally hold DEL, C1 controls and U+2028/9 raw. */
         if (c == 0x7F || c < 0x20) {
-            o = put_u(o, c);
+            o = put_u(o, c, 1);
         } else if (c >= 0x80) {
             i += json_high(s + i, n - i, &o) - 1;
         } else {
@@ -170,7 +168,7 @@ size_t cl_text_json_string(const char *str, size_t n, char *out)
             break;
         }
         if (c < 0x20 || c == 0x7F) {
-            o = put_u(o, c);
+            o = put_u(o, c, 1);
         } else if (c >= 0x80) {
             i += json_high(s + i, n - i, &o) - 1;
         } else {
@@ -185,8 +183,9 @@ size_t cl_text_bound(const cl_record *r)
 {
     const cl_entry_fields *e = &r->u.e;
 
-    /* 6 bytes is the widest escape of one input byte ("\u0085" for 2 bytes,
-     * "\x1b" for 1, "\u2028" for 3); plus fixed text and numbers (two PIDs
+    /* 6 bytes is the widest escape of one input byte ("\u001b" for 1 in
+     * JSON, "\u0085" for 2, "\u2028" for 3, "\U000e0020" or a surrogate pair
+     * of 12 for 4); plus fixed text and numbers (two PIDs
      * at most 50 bytes), and the
      * SID, which needs no escaping (sidcache.h) but up to 190 bytes. */
     return 256 +

@@ -12,7 +12,7 @@ TEXT_MARKS = (b"# centrallogd text log", b'{"centrallogd":"text log"')
 
 
 def unescape_text(s):
-    """Inverse of the plain text sink's escaping (\\\\ \\n \\r \\t \\xHH \\uHHHH)."""
+    """Inverse of the plain text sink's escaping (\\\\ \\n \\r \\t \\xHH \\uHHHH \\UHHHHHHHH)."""
     out = []
     i = 0
     n = len(s)
@@ -41,6 +41,9 @@ def unescape_text(s):
         elif d == "u":
             out.append(chr(int(s[i + 2:i + 6], 16)))
             i += 6
+        elif d == "U":
+            out.append(chr(int(s[i + 2:i + 10], 16)))
+            i += 10
         else:
             raise ValueError("unknown escape \\%s in %r" % (d, s))
     return "".join(out)
@@ -75,4 +78,4 @@ def parse_text_line(ln):
     return {"ts": ts, "host": host, "app": app.strip("[]") if own else unescape_text(app),
             "own": own, "pid": int(pid) if pid else None,
             "peer_pid": int(peer) if peer else None,
-            "level": level, "rest": rest, "msg": unescape_text(rest)}
+            "level": level, "rest": rest, "msg": unescape_text(rest), "raw_app": app}

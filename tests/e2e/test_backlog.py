@@ -12,9 +12,9 @@ red-team round 2):
   10 entries it sent after them are stored - nothing lost, only delayed.
 * test_stats_render_budget: a junk line before each stats request changes
   what the cache keys on, so each request used to render anew (~90 us on the
-  I/O thread). Asserted: renderings stay within the budget (100 a second
-  beyond a burst of 100), the rest are served from the cache and counted as
-  stats_stale, and every request is answered.
+  I/O thread). Asserted: renderings stay within the budget (1,000 a second
+  beyond a burst of 1,000), the rest are served from the cache and counted
+  as stats_stale, and every request is answered.
 * test_unknown_op_kept: a request nobody knows is answered with unknown_op
   and kept as an unknown_op reject with its bytes."""
 
@@ -87,7 +87,7 @@ def test_unread_replies_bounded():
 
 
 def test_stats_render_budget():
-    n = 3000
+    n = 6000
     with cltest.Collector() as c:
         with c.connect() as k:
             before = k.stats()
@@ -108,18 +108,23 @@ def test_stats_render_budget():
             elapsed = time.monotonic() - t0
             eq(got[0], n, "stats replies")
             # Past the budget a reply may be stale: let the budget refill
-            # (100 a second) so that this one is rendered afresh.
+            # (1,000 a second) so that this one is rendered afresh.
             time.sleep(0.1)
             after = k.stats()
         rendered = after["stats_computed"] - before["stats_computed"]
         stale = after["stats_stale"] - before["stats_stale"]
-        bound = 100 + int(100 * elapsed) + 2
+        bound = 1000 + int(1000 * elapsed) + 2
         check(rendered <= bound, "%d renderings in %.2f s; at most %d allowed"
               % (rendered, elapsed, bound))
         # The rest came from the cache: stale ones past the budget (the key
         # had changed), the others while nothing they count had.
-        check(stale > 0 and rendered + stale <= n + 2,
-              "%d stale, %d rendered of %d requests" % (stale, rendered, n))
+        check(rendered + stale <= n + 2, "%d stale, %d rendered of %d requests"
+              % (stale, rendered, n))
+        # Unless this machine answered slower than the budget allows (a
+        # sanitizer build), some replies came past it.
+        if bound < n:
+            check(stale > 0, "no reply served past the budget (%d rendered in %.2f s)"
+                  % (rendered, elapsed))
         eq(after["rejected"] - before["rejected"], n, "every junk line rejected")
 
 

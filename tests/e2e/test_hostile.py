@@ -54,10 +54,18 @@ def good(tag):
 
 def unsafe_cp(cp):
     """common/unsafe.h: what never reaches a text line raw (controls, line
-    separators, bidi controls, zero-width characters, U+FEFF)."""
-    return (cp < 0x20 or 0x7F <= cp <= 0x9F or cp == 0x061C or 0x200B <= cp <= 0x200F
-            or 0x2028 <= cp <= 0x202E or 0x2060 <= cp <= 0x2064 or 0x2066 <= cp <= 0x2069
-            or cp == 0xFEFF)
+    separators, every Unicode 15.0 default-ignorable code point, interlinear
+    annotation, noncharacters)."""
+    return (cp < 0x20 or 0x7F <= cp <= 0x9F or cp in (0x00AD, 0x034F, 0x061C, 0x3164, 0xFEFF, 0xFFA0)
+            or 0x115F <= cp <= 0x1160 or 0x17B4 <= cp <= 0x17B5 or 0x180B <= cp <= 0x180F
+            or 0x200B <= cp <= 0x200F or 0x2028 <= cp <= 0x202E or 0x2060 <= cp <= 0x206F
+            or 0xFDD0 <= cp <= 0xFDEF or 0xFE00 <= cp <= 0xFE0F or 0xFFF0 <= cp <= 0xFFFB
+            or 0x1BCA0 <= cp <= 0x1BCA3 or 0x1D173 <= cp <= 0x1D17A or 0xE0000 <= cp <= 0xE0FFF
+            or cp & 0xFFFE == 0xFFFE)
+
+
+# A name (app, host) in a text line: [A-Za-z0-9._/@+=,-] raw, all else escaped.
+NAME_RE = re.compile(r"^(?:[A-Za-z0-9._/@+=,-]|\\(?:\\|[nrt]|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8}))+$")
 
 
 def assert_clean(raw_line, what):
@@ -74,20 +82,24 @@ def test_corpus():
     cases = corpus()
     big = (b'{"app":"hostile","level":"info","msg":"' + b"B" * 10000000 + b'"}')
     cases.append(("generated 10 MB line", big, "reject", "too_large"))
-    want_msgs, want_rej, accepted = [], [], []
+    want_msgs, want_rej, accepted, want_names = [], [], [], []
     with cltest.Collector("--max-entry-bytes", "128K") as c:
         with c.connect(timeout=120) as k:
             for i, (name, data, verdict, code) in enumerate(cases):
                 k.send(good("before %s" % name) + data + b"\n" + good("after %s" % name))
                 want_msgs.append("good before %s" % name)
+                want_names.append(("hostile", None))
                 if verdict == "accept":
-                    want_msgs.append(json.loads(data.decode("utf-8"))["msg"])
+                    obj = json.loads(data.decode("utf-8"))
+                    want_msgs.append(obj["msg"])
+                    want_names.append((obj["app"], obj.get("host")))
                     accepted.append((name, data))
                 elif verdict == "reject":
                     want_rej.append((name, code, data))
                 else:
                     eq(verdict, "ignore", "verdict of %s" % name)
                 want_msgs.append("good after %s" % name)
+                want_names.append(("hostile", None))
             ack = k.sync(timeout=120)
             eq((ack["accepted"], ack["rejected"]), (len(want_msgs), len(want_rej)),
                "ack (accepted, rejected)")
@@ -120,6 +132,15 @@ def test_corpus():
         for t, m in zip(text, want_msgs):
             # msg comes first; fields and extra keys may follow it.
             check(t["msg"] == m or t["msg"].startswith(m + " "), "text line of %r" % m, t["rest"])
+        eq(len(want_names), len(want_msgs), "one name pair per stored entry")
+        for t, m, (app, host) in zip(text, want_msgs, want_names):
+            # Names are plainly one word of [A-Za-z0-9._/@+=,-] and escapes:
+            # no space, bracket, colon or look-alike of them, nothing non-ASCII.
+            check(NAME_RE.match(t["raw_app"]), "app of %r in the text file" % m, t["raw_app"])
+            eq(t["app"], app, "app of %r round trip" % m)
+            if host is not None:
+                check(NAME_RE.match(t["host"]), "host of %r in the text file" % m, t["host"])
+                eq(cltest.unescape_text(t["host"]), host, "host of %r round trip" % m)
         c.stop()
 
 

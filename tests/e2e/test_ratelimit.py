@@ -12,6 +12,9 @@ Asserts:
 * sources are (app, peer PID): two processes with the same app, and one process
   with two apps, each get their own 10; the reports name each source with its
   own count;
+* the report's message shows the source app escaped as in a text line (a name
+  like "web[1] (more than 9 in 1 s); all clear" adds no words of its own),
+  while source_app keeps it as sent;
 * --rate-limit-exempt none limits errors too;
 * at shutdown, counts of windows still open are reported (interval 1h), so
   nothing is suppressed without a record;
@@ -111,6 +114,25 @@ def test_sources_are_app_and_pid():
         eq(got, want, "reports at shutdown (source_app, source_pid, suppressed)")
 
 
+def test_report_names_app_escaped():
+    """A producer's app cannot write words of its own into the collector's
+    report: the message names it as a text line does (only [A-Za-z0-9._/@+=,-]
+    raw), the field keeps it as sent."""
+    app = "web[1] (more than 9 in 1 s); all clear\u3164\uff3b"
+    with cltest.Collector("--rate-limit-burst", "2", "--rate-limit-interval", "1h") as c:
+        with c.connect() as k:
+            k.send([E("m %d" % i, app=app) for i in range(3)])
+            eq(k.sync()["suppressed"], 1, "suppressed")
+        c.stop()
+        rows = synthetic(c)
+        eq(len(rows), 1, "one report")
+        shown = ("web\\x5b1\\x5d\\x20\\x28more\\x20than\\x209\\x20in\\x201\\x20s\\x29\\x3b"
+                 "\\x20all\\x20clear\\u3164\\uff3b")
+        eq(rows[0][2], "rate limit: suppressed 1 entries from %s[%d] (more than 2 in 3600 s)"
+           % (shown, os.getpid()), "the report's message")
+        eq(json.loads(rows[0][3])["source_app"], app, "source_app as sent")
+
+
 def test_exempt_none():
     with cltest.Collector("--rate-limit-burst", "2", "--rate-limit-exempt", "none") as c:
         with c.connect() as k:
@@ -137,4 +159,5 @@ def test_defaults():
 
 if __name__ == "__main__":
     cltest.main("test_ratelimit", [test_burst_suppress_report, test_sources_are_app_and_pid,
+                                   test_report_names_app_escaped,
                                    test_exempt_none, test_defaults])

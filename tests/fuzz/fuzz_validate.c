@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "textfmt.h"
+#include "unsafe.h"
 #include "validate.h"
 #include "wirecheck.h"
 
@@ -68,6 +69,13 @@ static void check_line(const char *out, size_t n)
             CHECK(!(u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)));
     }
     CHECK(cl_utf8_check((const unsigned char *)out, n) == n);
+    /* No code point of the unsafe policy (unsafe.h) is written raw. */
+    for (size_t i = 0, k; i < body; i += k) {
+        unsigned cp;
+
+        k = cl_utf8_seq(u + i, body - i, &cp);
+        CHECK(k > 0 && !cl_cp_unsafe(cp));
+    }
 }
 
 static void check_entry(cl_record *r)

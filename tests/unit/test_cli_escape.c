@@ -34,6 +34,7 @@ static void check(esc_fn fn, const char *s, size_t n, const char *expect)
 #define TEXT(lit, expect) check(cli_esc_text, lit, sizeof(lit) - 1, expect)
 #define JSTR(lit, expect) check(cli_esc_json_str, lit, sizeof(lit) - 1, expect)
 #define CSV(lit, expect) check(cli_esc_csv, lit, sizeof(lit) - 1, expect)
+#define NAME(lit, expect) check(cli_esc_name, lit, sizeof(lit) - 1, expect)
 
 static void test_utf8_seq(void **state)
 {
@@ -91,6 +92,41 @@ static void test_text(void **state)
          "a\\xffb\\xc3");
     TEXT("\xc0\xaf", "\\xc0\\xaf");
     TEXT("\xed\xa0\x80", "\\xed\\xa0\\x80");
+    /* Invisible characters (issue 13, red team): the soft hyphen, the
+     * combining grapheme joiner, the Hangul fillers, a variation selector. */
+    TEXT("soft\xc2\xad"
+         "cgj\xcd\x8f"
+         "h\xe3\x85\xa4\xef\xbe\xa0"
+         "vs\xef\xb8\x8f",
+         "soft\\u00adcgj\\u034fh\\u3164\\uffa0vs\\ufe0f");
+    /* "backup ok" with " ;rm" hidden in tag characters: shown, as \U. */
+    TEXT("backup ok\xf3\xa0\x80\xa0\xf3\xa0\x80\xbb\xf3\xa0\x81\xb2\xf3\xa0\x81\xad",
+         "backup ok\\U000e0020\\U000e003b\\U000e0072\\U000e006d");
+    /* Noncharacters; private use stays (a renderer draws it). */
+    TEXT("\xef\xb7\x90\xef\xbf\xbe\xf4\x8f\xbf\xbf", "\\ufdd0\\ufffe\\U0010ffff");
+    TEXT("\xee\x80\x80\xf3\xb0\x80\x80", "\xee\x80\x80\xf3\xb0\x80\x80");
+}
+
+/* Names keep [A-Za-z0-9._/@+=,-] and escape everything else, look-alikes
+ * of the line's structure included (issue 13, red team). */
+static void test_name(void **state)
+{
+    (void)state;
+    NAME("web-01.example.com", "web-01.example.com");
+    NAME("billing_v2/worker@eu+1=a,b", "billing_v2/worker@eu+1=a,b");
+    NAME("sshd[1] CRITICAL: x", "sshd\\x5b1\\x5d\\x20CRITICAL\\x3a\\x20x");
+    NAME("a\\b\nc\x1b", "a\\\\b\\nc\\x1b");
+    NAME("#%&*()!?'\"`~$;<>|{}^", "\\x23\\x25\\x26\\x2a\\x28\\x29\\x21\\x3f\\x27\\x22\\x60\\x7e"
+                                  "\\x24\\x3b\\x3c\\x3e\\x7c\\x7b\\x7d\\x5e");
+    /* Fullwidth brackets, no-break space, U+2236 RATIO, Hangul filler. */
+    NAME("sshd\xef\xbc\xbb"
+         "812\xef\xbc\xbd\xc2\xa0"
+         "CRITICAL\xe2\x88\xb6\xe3\x85\xa4",
+         "sshd\\uff3b812\\uff3d\\u00a0CRITICAL\\u2236\\u3164");
+    /* A host with a no-break space and a thin space; Cyrillic and emoji. */
+    NAME("vm\xc2\xa0sshd\xe2\x80\x89", "vm\\u00a0sshd\\u2009");
+    NAME("\xd0\xb0pp\xf0\x9f\x98\x80", "\\u0430pp\\U0001f600");
+    NAME("a\xff", "a\\xff");
 }
 
 static void test_json_string(void **state)
@@ -107,6 +143,9 @@ static void test_json_string(void **state)
          "b",
          "\"a\\ufffdb\"");
     JSTR("a\0b", "\"a\\u0000b\"");
+    /* Above U+FFFF an unsafe code point is a surrogate pair. */
+    JSTR("ok\xf3\xa0\x80\xa0\xf4\x8f\xbf\xbf", "\"ok\\udb40\\udc20\\udbff\\udfff\"");
+    JSTR("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");
 }
 
 static void test_csv(void **state)
@@ -135,6 +174,8 @@ static void json(const char *s, int indent, const char *expect)
 static void test_json_copy(void **state)
 {
     (void)state;
+    /* A tag character in a stored string becomes a surrogate pair. */
+    json("{\"k\":\"ok\xf3\xa0\x80\xa0\"}", -1, "{\"k\":\"ok\\udb40\\udc20\"}");
     /* Compact and exact: numbers and escapes are not re-printed. */
     json("{\"id\":18446744073709551615,\"x\":1.50,\"s\":\"a\\u0041\\n\"}", -1,
          "{\"id\":18446744073709551615,\"x\":1.50,\"s\":\"a\\u0041\\n\"}");
@@ -183,9 +224,10 @@ static void test_buf(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_seq),    cmocka_unit_test(test_text),
-        cmocka_unit_test(test_json_string), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_json_copy),   cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_utf8_seq), cmocka_unit_test(test_text),
+        cmocka_unit_test(test_name),     cmocka_unit_test(test_json_string),
+        cmocka_unit_test(test_csv),      cmocka_unit_test(test_json_copy),
+        cmocka_unit_test(test_buf),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,7 +151,7 @@ static void test_escape(void **state)
         /* Neighbours of the dangerous ranges stay as they are. */
         { "\xc2\xa0", 2, "\xc2\xa0" }, /* NBSP */
         { "\xe2\x80\xa7\xe2\x80\xb0", 6, "\xe2\x80\xa7\xe2\x80\xb0" },
-        { "\xe2\x81\xa5\xef\xbb\xbe", 6, "\xe2\x81\xa5\xef\xbb\xbe" },
+        { "\xe2\x81\xb0\xef\xbb\xbe", 6, "\xe2\x81\xb0\xef\xbb\xbe" },
         /* Bidi controls, zero-width characters and the BOM (unsafe.h). */
         { "\xe2\x80\xaa\xe2\x80\xae", 6, "\\u202a\\u202e" },
         { "a\xe2\x81\xa6"
@@ -161,6 +161,18 @@ static void test_escape(void **state)
         { "\xe2\x81\xa0\xe2\x81\xa4", 6, "\\u2060\\u2064" },
         { "\xef\xbb\xbfx", 4, "\\ufeffx" },
         { "\xd8\x9c", 2, "\\u061c" },
+        /* Every default-ignorable code point (unsafe.h; issue 13 red team). */
+        { "\xc2\xad\xcd\x8f", 4, "\\u00ad\\u034f" },
+        { "\xe1\x85\x9f\xe1\x85\xa0\xe3\x85\xa4\xef\xbe\xa0", 12, "\\u115f\\u1160\\u3164\\uffa0" },
+        { "\xe1\x9e\xb4\xe1\xa0\x8e\xef\xb8\x8f", 9, "\\u17b4\\u180e\\ufe0f" },
+        { "\xe2\x81\xaa\xe2\x81\xaf\xe2\x81\xa5", 9, "\\u206a\\u206f\\u2065" },
+        { "a\xef\xbf\xb9hidden\xef\xbf\xbb", 13, "a\\ufff9hidden\\ufffb" },
+        { "\xf0\x9b\xb2\xa0", 4, "\\U0001bca0" },
+        /* Tag characters: "ok" with a hidden " ;" (ASCII smuggling). */
+        { "ok\xf3\xa0\x80\xa0\xf3\xa0\x80\xbb", 10, "ok\\U000e0020\\U000e003b" },
+        /* Noncharacters are escaped; private use is drawn and kept. */
+        { "\xef\xb7\x90\xef\xbf\xbf\xf0\x9f\xbf\xbe", 10, "\\ufdd0\\uffff\\U0001fffe" },
+        { "\xee\x80\x80\xf4\x8f\xbf\xbd", 7, "\xee\x80\x80\xf4\x8f\xbf\xbd" },
         /* Brackets and colons are only escaped in names. */
         { "sshd[1] CRITICAL: x", 19, "sshd[1] CRITICAL: x" },
         { "h\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 12,
@@ -338,6 +350,30 @@ static void test_plain_forged_names(void **state)
     assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"ss\\u200bhd\",\"host\":\"h\","
                    "\"msg\":\"m\"}",
                    &NO_PEER, CL_TEXT_PLAIN, "1970-01-01T00:00:00.000000Z h ss\\u200bhd INFO: m\n");
+    /* Look-alikes of the structure (issue 13 red team): fullwidth brackets,
+     * no-break spaces, U+2236 RATIO and Hangul fillers that push the real
+     * "[pid] INFO:" out of sight; every non-ASCII code point of a name is
+     * escaped, so the name is plainly one word. */
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"sshd\xef\xbc\xbb"
+        "812\xef\xbc\xbd\xc2\xa0"
+        "CRITICAL\xe2\x88\xb6\xc2\xa0root\xe3\x85\xa4\xe3\x85\xa4\",\"host\":\"h\","
+        "\"pid\":7,\"msg\":\"x\"}",
+        &NO_PEER, CL_TEXT_PLAIN,
+        "1970-01-01T00:00:00.000000Z h sshd\\uff3b812\\uff3d\\u00a0CRITICAL\\u2236\\u00a0"
+        "root\\u3164\\u3164[7] INFO: x\n");
+    assert_formats("{\"ts\":0,\"level\":\"critical\",\"app\":\"web\","
+                   "\"host\":\"vm\xc2\xa0sshd\xe2\x80\x89\",\"msg\":\"root login\"}",
+                   &NO_PEER, CL_TEXT_PLAIN,
+                   "1970-01-01T00:00:00.000000Z vm\\u00a0sshd\\u2009 web CRITICAL: root login\n");
+    /* Only [A-Za-z0-9._/@+=,-] is raw in a name; non-ASCII letters too are
+     * escaped there (a Cyrillic "a" is not an "a"), while a message keeps them. */
+    assert_formats(
+        "{\"ts\":0,\"level\":\"info\",\"app\":\"c\xd0\xb0t;|#x\","
+        "\"host\":\"db-1.eu/x@y+z=w,v_u\",\"msg\":\"c\xd0\xb0t\"}",
+        &NO_PEER, CL_TEXT_PLAIN,
+        "1970-01-01T00:00:00.000000Z db-1.eu/x@y+z=w,v_u c\\u0430t\\x3b\\x7c\\x23x INFO: "
+        "c\xd0\xb0t\n");
 }
 
 /* The collector's own entries (rate-limit reports) carry a mark that no
@@ -386,6 +422,14 @@ static void test_plain_fields_and_extra(void **state)
         "\"fields\":{ \"a\" : 1 },\"zone\":\"eu\"}",
         &NO_PEER, CL_TEXT_PLAIN,
         "1970-01-01T00:00:00.000000Z h web DEBUG: m {\"a\":1} extra={\"zone\":\"eu\"}\n");
+    /* Fields and extra go through the same policy: a tag character inside a
+     * string becomes a JSON surrogate pair (a \uHHHH of its low 16 bits would
+     * read as a plain space). */
+    assert_formats("{\"ts\":0,\"level\":\"info\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
+                   "\"fields\":{\"k\":\"ok\xf3\xa0\x80\xa0\xc2\xad\"},\"z\":\"\xe2\x81\xaa\"}",
+                   &NO_PEER, CL_TEXT_PLAIN,
+                   "1970-01-01T00:00:00.000000Z h web INFO: m {\"k\":\"ok\\udb40\\udc20\\u00ad\"} "
+                   "extra={\"z\":\"\\u206a\"}\n");
     /* Empty fields are not worth a column. */
     assert_formats("{\"ts\":0,\"level\":\"trace\",\"app\":\"web\",\"host\":\"h\",\"msg\":\"m\","
                    "\"fields\":{ }}",
