@@ -262,8 +262,9 @@ static void check_wal(cl_server *srv)
         ns->wal_over = 1;
         snprintf(msg, sizeof msg,
                  "the write-ahead log %s-wal has grown to %llu MiB, past --wal-warn-size (%llu "
-                 "MiB): a reader keeps an old snapshot open (sqlite3 or centrallog in a long "
-                 "transaction?); it is truncated once no reader holds it",
+                 "MiB): checkpoints have not caught up - a reader may keep an old snapshot "
+                 "open (sqlite3 or centrallog in a long transaction?), or writes outpace "
+                 "checkpoints; it is truncated once they catch up and no reader holds it",
                  srv->db_path, (unsigned long long)(ws.wal.wal_bytes >> 20),
                  (unsigned long long)(srv->cfg.writer.wal_warn_bytes >> 20));
         db_notice(srv, msg);
