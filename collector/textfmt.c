@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonesc.h"
 #include "timefmt.h"
 #include "unsafe.h"
 
@@ -138,47 +139,7 @@ size_t cl_text_json_safe(const char *str, size_t n, char *out)
 
 size_t cl_text_json_string(const char *str, size_t n, char *out)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    char *o = out;
-
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-
-        switch (c) {
-        case '"':
-            *o++ = '\\';
-            *o++ = '"';
-            continue;
-        case '\\':
-            *o++ = '\\';
-            *o++ = '\\';
-            continue;
-        case '\n':
-            *o++ = '\\';
-            *o++ = 'n';
-            continue;
-        case '\r':
-            *o++ = '\\';
-            *o++ = 'r';
-            continue;
-        case '\t':
-            *o++ = '\\';
-            *o++ = 't';
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            o = put_u(o, c);
-        } else if (c >= 0x80) {
-            i += json_high(s + i, n - i, &o) - 1;
-        } else {
-            *o++ = (char)c;
-        }
-    }
-    *o++ = '"';
-    return (size_t)(o - out);
+    return cl_json_escape(out, str, n, SIZE_MAX, CL_JSONESC_DISPLAY, NULL);
 }
 
 size_t cl_text_bound(const cl_record *r)

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "utf8.h" /* cl_utf8_seq, which every user of this policy decodes with */
+
 /* Whether a code point is escaped wherever a value is shown:
  *  - C0 controls, DEL and C1 controls (terminal escapes, CR, newlines);
  *  - U+2028/U+2029 (line and paragraph separators: new lines to some tools);
@@ -25,10 +27,5 @@ int cl_cp_unsafe(unsigned cp);
  * text line: space, '[', ']' and ':' would let a name pose as the
  * "host app[pid] LEVEL:" structure of another producer's line. */
 int cl_name_byte_unsafe(unsigned char c);
-
-/* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
- * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
- * U+10FFFF, truncated, stray continuation byte). left > 0. */
-size_t cl_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
 
 #endif

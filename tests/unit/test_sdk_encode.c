@@ -29,7 +29,7 @@ static cl_encoder enc(size_t max)
 static const char *encode(const cl_encoder *e, cl_level lvl, const char *msg, const cl_field *f,
                           size_t n, cl_encode_info *info)
 {
-    static cl_buf b;
+    static cl_strbuf b;
     static char out[200000];
 
     assert_int_equal(cl_encode_entry(e, &b, TS, 77, lvl, msg, strlen(msg), f, n, info), 0);

@@ -1,0 +1,104 @@
+/* jsonesc.c - see jsonesc.h. */
+#include "jsonesc.h"
+
+#include <string.h>
+
+#include "unsafe.h"
+#include "utf8.h"
+
+static const char hex[] = "0123456789abcdef";
+
+static char *put_u(char *o, unsigned cp)
+{
+    *o++ = '\\';
+    *o++ = 'u';
+    *o++ = hex[(cp >> 12) & 15];
+    *o++ = hex[(cp >> 8) & 15];
+    *o++ = hex[(cp >> 4) & 15];
+    *o++ = hex[cp & 15];
+    return o;
+}
+
+static int plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+}
+
+/* One ASCII byte that is not plain. */
+static char *put_ascii(char *o, unsigned c)
+{
+    char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+
+    if (e == 0)
+        return put_u(o, c); /* the other C0 controls, and DEL */
+    *o++ = '\\';
+    *o++ = e;
+    return o;
+}
+
+size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, unsigned flags,
+                      size_t *used)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, lim = n < max_bytes ? n : max_bytes;
+    char *o = out;
+
+    *o++ = '"';
+    while (i < lim) {
+        unsigned c = s[i], cp;
+        size_t k;
+
+        /* Plain printable ASCII is most of every message: copy runs of it. */
+        if (plain((unsigned char)c)) {
+            size_t j = i + 1;
+
+            while (j < lim && plain(s[j]))
+                j++;
+            memcpy(o, s + i, j - i);
+            o += j - i;
+            i = j;
+            continue;
+        }
+        if (c < 0x80) {
+            o = put_ascii(o, c);
+            i++;
+            continue;
+        }
+        k = cl_utf8_seq(s + i, n - i, &cp);
+        if (k == 0) {
+            /* One byte that is not UTF-8 becomes one U+FFFD. */
+            if (flags & CL_JSONESC_BAD_ESCAPED) {
+                o = put_u(o, 0xFFFD);
+            } else {
+                memcpy(o, "\xEF\xBF\xBD", 3);
+                o += 3;
+            }
+            i++;
+            continue;
+        }
+        if (i + k > lim)
+            break; /* never cut a character in two */
+        if ((flags & CL_JSONESC_UNSAFE) && cl_cp_unsafe(cp)) {
+            o = put_u(o, cp);
+        } else {
+            memcpy(o, s + i, k);
+            o += k;
+        }
+        i += k;
+    }
+    *o++ = '"';
+    if (used != NULL)
+        *used = i;
+    return (size_t)(o - out);
+}
+
+size_t cl_strbuf_json(cl_strbuf *b, const char *s, size_t n, size_t max_bytes, unsigned flags)
+{
+    size_t lim = n < max_bytes ? n : max_bytes, used;
+
+    if (cl_strbuf_reserve(b, CL_JSONESC_BOUND(lim)) != 0)
+        return 0;
+    b->len += cl_json_escape(b->p + b->len, s, n, max_bytes, flags, &used);
+    b->p[b->len] = '\0';
+    return used;
+}
