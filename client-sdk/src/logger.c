@@ -25,6 +25,12 @@
 #include "level.h"
 #include "limits.h"
 #include "utf8.h"
+#include "version.h"
+
+/* The installed header repeats common/version.h; they must never differ. */
+_Static_assert(CL_SDK_VERSION_NUMBER ==
+                   ((CL_VERSION_MAJOR << 16) | (CL_VERSION_MINOR << 8) | CL_VERSION_PATCH),
+               "centrallog.h and common/version.h disagree on the version");
 #include "platform.h"
 #include "timefmt.h"
 
@@ -113,7 +119,7 @@ const char *cl_strerror(int rc)
 
 const char *cl_version(void)
 {
-    return CL_SDK_VERSION_STRING;
+    return CL_VERSION_STRING;
 }
 
 /* ---- the registry of live loggers ------------------------------------------
