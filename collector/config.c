@@ -116,29 +116,37 @@ static const option_doc docs[] = {
     { "version", NULL, "show the version and exit" },
 };
 
-static void usage(void)
+void cl_config_usage(cl_strbuf *out)
 {
     char dir[512];
 
-    printf("Usage: centrallogd [OPTIONS]\n\n"
-           "CentralLog collector: receives JSON log entries on a local socket and stores them\n"
-           "in an SQLite database and a rotating text file.\n\nOptions:\n");
+    cl_strbuf_printf(
+        out, "Usage: centrallogd [OPTIONS]\n\n"
+             "CentralLog collector: receives JSON log entries on a local socket and stores them\n"
+             "in an SQLite database and a rotating text file.\n\nOptions:\n");
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         char left[64];
 
         snprintf(left, sizeof left, "--%s%s%s", docs[i].name, docs[i].arg ? " " : "",
                  docs[i].arg ? docs[i].arg : "");
-        printf("  %-26s %s\n", left, docs[i].help);
+        cl_strbuf_printf(out, "  %-26s %s\n", left, docs[i].help);
     }
     cl_address_default_dir(dir, sizeof dir);
-    printf("\nSIZE accepts K, M, G suffixes (powers of 1024); TIME accepts ms, s, m, h, d (250ms,\n"
-           "1.5s; a bare number is seconds). The default address is\n"
-           "%s/" CL_DEFAULT_PIPE_NAME ".sock for this user.\n\n"
-           "Signals: SIGTERM/SIGINT stop gracefully (everything received is committed);\n"
-           "SIGHUP reopens the text log (for logrotate).\n"
-           "Exit status: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.\n"
-           "Protocol and schema: schema/PROTOCOL.md.\n",
-           dir);
+    cl_strbuf_printf(
+        out,
+        "\nSIZE accepts K, M, G suffixes (powers of 1024); TIME accepts ms, s, m, h, d (250ms,\n"
+        "1.5s; a bare number is seconds). The default address is\n"
+        "%s/" CL_DEFAULT_PIPE_NAME ".sock for this user.\n\n"
+        "Signals: SIGTERM/SIGINT stop gracefully (everything received is committed);\n"
+        "SIGHUP reopens the text log (for logrotate).\n"
+        "Exit status: 0 clean stop, 1 runtime failure, 2 bad usage or configuration.\n"
+        "Protocol and schema: schema/PROTOCOL.md.\n",
+        dir);
+}
+
+void cl_config_version(cl_strbuf *out)
+{
+    cl_strbuf_printf(out, "centrallogd %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
 }
 
 static int copy(char *dst, size_t n, const char *src)
@@ -230,8 +238,9 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "batch-size") == 0)
-        return cl_parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000")
-                                                         : 0;
+        return cl_parse_uint(v, 1, 1000000, &c->batch_size)
+                   ? bad(err, errlen, name, v, "1 to 1000000")
+                   : 0;
     if (strcmp(name, "max-connections") == 0)
         return cl_parse_uint(v, 1, 1000000, &c->max_connections)
                    ? bad(err, errlen, name, v, "1 to 1000000")
@@ -566,14 +575,10 @@ static enum cl_config_result load_all(cl_config *c, int argc, char **argv, char 
             return CL_CONFIG_ERROR;
         }
         v = option_value(argc, argv, &i, argv[i] + 2, name, sizeof name);
-        if (strcmp(name, "help") == 0) {
-            usage();
-            return CL_CONFIG_EXIT;
-        }
-        if (strcmp(name, "version") == 0) {
-            printf("centrallogd %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
-            return CL_CONFIG_EXIT;
-        }
+        if (strcmp(name, "help") == 0)
+            return CL_CONFIG_HELP;
+        if (strcmp(name, "version") == 0)
+            return CL_CONFIG_VERSION;
         if (strcmp(name, "config") == 0) {
             if (v == NULL || load_file(c, &p, v, err, errlen) != 0) {
                 if (v == NULL)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "parse.h" /* cl_parse_size, cl_parse_duration_ms: how options are read */
+#include "strbuf.h"
 
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
@@ -31,8 +32,8 @@ typedef struct cl_config {
     uint64_t max_connections;
     uint64_t partial_bytes; /* half lines held, all connections together; 0: no limit */
     int shutdown_timeout_s;
-    uint64_t idle_timeout_ms;  /* 0: never cut a connection mid-line */
-    uint64_t max_ts_ahead_ms;  /* plausible claimed ts; UINT64_MAX: no bound */
+    uint64_t idle_timeout_ms; /* 0: never cut a connection mid-line */
+    uint64_t max_ts_ahead_ms; /* plausible claimed ts; UINT64_MAX: no bound */
     uint64_t max_ts_age_ms;
     uint64_t rate_interval_ms; /* rate-limit window */
     uint64_t rate_burst;       /* entries per window and source; 0: off */
@@ -55,13 +56,23 @@ enum cl_service_mode {
     CL_SERVICE_RUN        /* --service: started by the SCM */
 };
 
-enum cl_config_result { CL_CONFIG_OK = 0, CL_CONFIG_EXIT = 1, CL_CONFIG_ERROR = -1 };
+enum cl_config_result {
+    CL_CONFIG_OK = 0,
+    CL_CONFIG_HELP = 1,    /* --help: show cl_config_usage() and exit */
+    CL_CONFIG_VERSION = 2, /* --version: show cl_config_version() and exit */
+    CL_CONFIG_ERROR = -1
+};
 
-/* Fills cfg from defaults, --config and argv. On CL_CONFIG_EXIT --help or
- * --version has been printed; on CL_CONFIG_ERROR err says what to fix, and
+/* Fills cfg from defaults, --config and argv. It prints nothing: on
+ * CL_CONFIG_HELP or CL_CONFIG_VERSION the caller shows the text below; on
+ * CL_CONFIG_ERROR err says what to fix, and
  * cfg->service and cfg->data_dir (the command line's --data-dir, if any) are
  * still set, so that a service can say where it failed. */
 enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char *err,
                                      size_t errlen);
+
+/* The text of --help and of --version, appended to out. */
+void cl_config_usage(cl_strbuf *out);
+void cl_config_version(cl_strbuf *out);
 
 #endif

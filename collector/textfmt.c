@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "jsonesc.h"
+#include "textesc.h"
 #include "timefmt.h"
 #include "unsafe.h"
 
@@ -37,66 +38,6 @@ static char *put_u(char *o, unsigned cp)
     *o++ = hex[(cp >> 4) & 15];
     *o++ = hex[cp & 15];
     return o;
-}
-
-static char *put_x(char *o, unsigned byte)
-{
-    *o++ = '\\';
-    *o++ = 'x';
-    *o++ = hex[(byte >> 4) & 15];
-    *o++ = hex[byte & 15];
-    return o;
-}
-
-/* The plain escaping; in a name, space, brackets and colons as well. */
-static size_t escape_text(const char *str, size_t n, char *out, int name)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    char *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i], cp;
-        size_t k;
-        int bad;
-
-        if (c == '\\') {
-            *o++ = '\\';
-            *o++ = '\\';
-        } else if (c == '\n') {
-            *o++ = '\\';
-            *o++ = 'n';
-        } else if (c == '\r') {
-            *o++ = '\\';
-            *o++ = 'r';
-        } else if (c == '\t') {
-            *o++ = '\\';
-            *o++ = 't';
-        } else if (c < 0x20 || c == 0x7F || (name && cl_name_byte_unsafe((unsigned char)c))) {
-            o = put_x(o, c);
-        } else if (c < 0x80) {
-            *o++ = (char)c;
-        } else if ((k = seq_at(s + i, n - i, &cp, &bad)), bad < 0) {
-            o = put_x(o, c);
-        } else if (bad) {
-            o = put_u(o, cp);
-            i += k - 1;
-        } else {
-            memcpy(o, s + i, k);
-            o += k;
-            i += k - 1;
-        }
-    }
-    return (size_t)(o - out);
-}
-
-size_t cl_text_escape(const char *str, size_t n, char *out)
-{
-    return escape_text(str, n, out, 0);
-}
-
-size_t cl_text_escape_name(const char *str, size_t n, char *out)
-{
-    return escape_text(str, n, out, 1);
 }
 
 /* One byte >= 0x80 of a JSON string or text: its sequence copied, or \u

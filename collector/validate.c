@@ -38,8 +38,7 @@ typedef struct verdict {
 #if defined(__GNUC__)
 CL_PRINTF_LIKE(3, 4)
 #endif
-static enum cl_reason
-fail(verdict *v, enum cl_reason r, const char *fmt, ...)
+static enum cl_reason fail(verdict *v, enum cl_reason r, const char *fmt, ...)
 {
     va_list ap;
 
@@ -359,8 +358,7 @@ static enum cl_reason check_known(verdict *v, known *k, int64_t *pid, int64_t *t
         return fail(v, CL_R_MISSING_FIELD, "level: required key is missing");
     if (k->app == NULL)
         return fail(v, CL_R_MISSING_FIELD, "app: required key is missing");
-    if (check_level(v, k->level, level) ||
-        check_text(v, k->app, "app", 1, CL_LIMIT_APP_CHARS, 0) ||
+    if (check_level(v, k->level, level) || check_text(v, k->app, "app", 1, CL_LIMIT_APP_CHARS, 0) ||
         check_text(v, k->msg, "msg", 0, SIZE_MAX, 1) || check_ts(v, k->ts, ts) ||
         check_text(v, k->host, "host", 1, CL_LIMIT_HOST_CHARS, 0) ||
         check_uint32(v, k->pid, "pid", pid) || check_uint32(v, k->tid, "tid", tid) ||

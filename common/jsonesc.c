@@ -27,7 +27,12 @@ static int plain(unsigned char c)
 /* One ASCII byte that is not plain. */
 static char *put_ascii(char *o, unsigned c)
 {
-    char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+    char e = c == '"'    ? '"'
+             : c == '\\' ? '\\'
+             : c == '\n' ? 'n'
+             : c == '\r' ? 'r'
+             : c == '\t' ? 't'
+                         : 0;
 
     if (e == 0)
         return put_u(o, c); /* the other C0 controls, and DEL */

@@ -26,7 +26,7 @@
 
 /* The most bytes cl_json_escape writes for m bytes of input: a 6-byte escape
  * per byte, and the quotes. */
-#define CL_JSONESC_BOUND(m) ((m) * 6 + 2)
+#define CL_JSONESC_BOUND(m) ((m)*6 + 2)
 
 /* Writes s[0..n) as a JSON string literal, quotes included, into out, which
  * has room for CL_JSONESC_BOUND(min(n, max_bytes)) bytes. Uses at most

@@ -16,7 +16,10 @@ typedef struct cl_strbuf {
     int oom; /* an append failed; the content is incomplete */
 } cl_strbuf;
 
-#define CL_STRBUF_INIT {NULL, 0, 0, 0}
+#define CL_STRBUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /* Makes room for n more bytes plus a NUL at p[len..]. Returns 0, or -1 (and
  * sets oom) when memory runs out or the buffer already overflowed. For

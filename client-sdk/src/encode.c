@@ -12,8 +12,8 @@
 #include "utf8.h"
 
 /* The public cl_level is the protocol's numbering (level.h). */
-_Static_assert((int)CL_EMERGENCY == (int)CL_LVL_EMERGENCY && (int)CL_WARNING == (int)CL_LVL_WARNING &&
-                   (int)CL_TRACE == (int)CL_LVL_TRACE,
+_Static_assert((int)CL_EMERGENCY == (int)CL_LVL_EMERGENCY &&
+                   (int)CL_WARNING == (int)CL_LVL_WARNING && (int)CL_TRACE == (int)CL_LVL_TRACE,
                "cl_level and level.h disagree");
 
 /* Entries are JSON on the wire: the escaping the collector needs, no more. */

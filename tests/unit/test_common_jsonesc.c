@@ -88,8 +88,13 @@ static void test_bad_bytes_repaired(void **state)
     size_t used;
 
     (void)state;
-    assert_string_equal(WIRE("a\xFF" "b\xC3"), "\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\"");
-    assert_string_equal(SHOW("a\xFF" "b\xC3"), "\"a\\ufffdb\\ufffd\"");
+    assert_string_equal(WIRE("a\xFF"
+                             "b\xC3"),
+                        "\"a\xEF\xBF\xBD"
+                        "b\xEF\xBF\xBD\"");
+    assert_string_equal(SHOW("a\xFF"
+                             "b\xC3"),
+                        "\"a\\ufffdb\\ufffd\"");
     /* Each bad byte is one U+FFFD: an overlong "/" is two. */
     assert_string_equal(SHOW("\xC0\xAF"), "\"\\ufffd\\ufffd\"");
     esc("\xED\xA0\x80", 3, SIZE_MAX, CL_JSONESC_WIRE, &used);
@@ -128,12 +133,9 @@ static void test_strbuf_json(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_json_needs),
-        cmocka_unit_test(test_unsafe_only_for_display),
-        cmocka_unit_test(test_every_code_point),
-        cmocka_unit_test(test_bad_bytes_repaired),
-        cmocka_unit_test(test_cut_at_character),
-        cmocka_unit_test(test_strbuf_json),
+        cmocka_unit_test(test_json_needs),       cmocka_unit_test(test_unsafe_only_for_display),
+        cmocka_unit_test(test_every_code_point), cmocka_unit_test(test_bad_bytes_repaired),
+        cmocka_unit_test(test_cut_at_character), cmocka_unit_test(test_strbuf_json),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -94,7 +94,7 @@ static void test_sums(void **state)
     assert_int_equal(dur("250ms"), 250000);
     assert_int_equal(dur(""), -1);
     assert_int_equal(dur("   "), -1);
-    assert_int_equal(dur("5"), -1);   /* an amount needs its unit */
+    assert_int_equal(dur("5"), -1); /* an amount needs its unit */
     assert_int_equal(dur("h"), -1);
     assert_int_equal(dur("1.5h"), -1); /* whole amounts only */
     assert_int_equal(dur("-1h"), -1);

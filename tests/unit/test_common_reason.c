@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "reason.h"
 
 /* The reason codes (common/reason.h) read back to themselves. */

@@ -74,7 +74,9 @@ static void test_every_short_sequence(void **state)
 
 static void test_four_byte_edges(void **state)
 {
-    static const unsigned char edge[] = { 0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF };
+    static const unsigned char edge[] = {
+        0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF
+    };
     unsigned char s[4];
 
     (void)state;
@@ -108,8 +110,8 @@ static void test_control_at(void **state)
     assert_int_equal(cl_utf8_control_at("abc", 3), 3);
     assert_int_equal(cl_utf8_control_at("ab\tc", 4), 2);
     assert_int_equal(cl_utf8_control_at("ab\x7F", 3), 2);
-    assert_int_equal(cl_utf8_control_at("a\xC2\x85", 3), 1);  /* NEL, a C1 control */
-    assert_int_equal(cl_utf8_control_at("a\xC2\xA0", 3), 3);  /* no-break space */
+    assert_int_equal(cl_utf8_control_at("a\xC2\x85", 3), 1);     /* NEL, a C1 control */
+    assert_int_equal(cl_utf8_control_at("a\xC2\xA0", 3), 3);     /* no-break space */
     assert_int_equal(cl_utf8_control_at("a\xE2\x80\xAE", 4), 4); /* bidi: unsafe.h's business */
 }
 

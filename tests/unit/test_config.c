@@ -1,8 +1,8 @@
 /* test_config.c - centrallogd's options (collector/config.h): defaults, then
  * a --config JSON file, then flags, each overriding the last.
  *
- * cl_config_load prints --help and --version to stdout, so those two are
- * not exercised here.
+ * cl_config_load prints nothing: --help and --version come back as results
+ * whose text cl_config_usage and cl_config_version build.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "validate.h"
+#include "version.h"
 
 #define MAX_ARGS 16
 
@@ -205,6 +206,28 @@ static void test_parse_duration(void **state)
 }
 
 /* ---- cl_config_load ---- */
+
+static void test_help_and_version_print_nothing(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    cl_strbuf b = CL_STRBUF_INIT;
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--help", NULL), CL_CONFIG_HELP);
+    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-keep", "3", "--version", NULL),
+                     CL_CONFIG_VERSION);
+    /* The first of them wins, as before: the rest is not read. */
+    assert_int_equal(load(&cfg, err, sizeof err, "--version", "--bogus", NULL), CL_CONFIG_VERSION);
+    cl_config_usage(&b);
+    assert_non_null(strstr(cl_strbuf_cstr(&b), "Usage: centrallogd [OPTIONS]\n"));
+    assert_non_null(strstr(b.p, "  --max-entry-bytes SIZE"));
+    cl_strbuf_reset(&b);
+    cl_config_version(&b);
+    assert_string_equal(cl_strbuf_cstr(&b), "centrallogd " CL_VERSION_STRING " (protocol 1)\n");
+    assert_false(b.oom);
+    cl_strbuf_free(&b);
+}
 
 static void test_defaults(void **state)
 {
@@ -661,6 +684,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_wal_warn_size, setup, teardown),
         cmocka_unit_test(test_parse_size),
+        cmocka_unit_test_setup_teardown(test_help_and_version_print_nothing, setup, teardown),
         cmocka_unit_test(test_parse_duration),
         cmocka_unit_test_setup_teardown(test_hardening_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partial_bytes, setup, teardown),
