@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "clock.h"
 #include "io_timer.h"
 #include "poller.h"
@@ -65,7 +66,9 @@ struct cl_io {
     tagged listener_tag, wake_tag;
     int listen_fd;
     int lock_fd;
+    int dir_fd; /* the socket's directory, checked once and used by descriptor */
     char *path;
+    const char *name; /* the socket's name in dir_fd (points into path) */
     char *lock_path;
     size_t max_streams;
     int wake_rd, wake_wr;
@@ -101,7 +104,7 @@ int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data)
         return -1;
     io->h = *h;
     io->data = data;
-    io->listen_fd = io->lock_fd = io->wake_rd = io->wake_wr = -1;
+    io->listen_fd = io->lock_fd = io->dir_fd = io->wake_rd = io->wake_wr = -1;
     io->listener_tag.tag = TAG_LISTENER;
     io->wake_tag.tag = TAG_WAKE;
     if (cl_poller_new(&io->poller) != 0 || pipe2(p, O_CLOEXEC) != 0)
@@ -130,23 +133,28 @@ static int errf(char *err, size_t errlen, const char *what, const char *path, in
     return -1;
 }
 
-/* Creates the socket's directory, or checks that an existing one is ours:
- * a directory another user controls could be used to squat the address. */
-static int prepare_dir(const char *path, char *err, size_t errlen)
+/* The directory part of path into dir ("." for a bare name); *name points
+ * at the rest. */
+static void split_path(const char *path, char *dir, size_t dirlen, const char **name)
 {
-    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    struct stat sb;
-    char *slash;
+    const char *slash = strrchr(path, '/');
 
-    snprintf(dir, sizeof dir, "%s", path);
-    slash = strrchr(dir, '/');
-    if (slash == NULL || slash == dir)
-        return 0;
-    *slash = '\0';
+    if (slash == NULL)
+        snprintf(dir, dirlen, ".");
+    else if (slash == path)
+        snprintf(dir, dirlen, "/");
+    else
+        snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
+    *name = slash ? slash + 1 : path;
+}
+
+/* Creates dir (and missing parents, e.g. $XDG_RUNTIME_DIR/centrallog).
+ * Returns 1 when dir was made here, 0 when it existed, -1 on error. */
+static int make_dir(char *dir)
+{
     if (mkdir(dir, 0755) == 0)
-        return chmod(dir, 0755) == 0 ? 0 : errf(err, errlen, "cannot chmod", dir, errno);
+        return 1;
     if (errno == ENOENT) {
-        /* Create missing parents too, e.g. $XDG_RUNTIME_DIR/centrallog. */
         for (char *p = dir + 1; *p; p++) {
             if (*p == '/') {
                 *p = '\0';
@@ -155,19 +163,83 @@ static int prepare_dir(const char *path, char *err, size_t errlen)
             }
         }
         if (mkdir(dir, 0755) == 0)
-            return 0;
+            return 1;
     }
-    if (errno != EEXIST || stat(dir, &sb) != 0)
+    return errno == EEXIST ? 0 : -1;
+}
+
+/* Creates the socket's directory, or checks that an existing one is ours,
+ * and keeps it open: every later step (lock, stale socket, permissions,
+ * removal at exit) goes through that descriptor, so a path re-pointed
+ * afterwards cannot redirect them. A directory another user controls - or
+ * a symbolic link, which its owner could re-point at any time - could be
+ * used to squat the address or to divert producers, so it is refused. */
+static int prepare_dir(cl_io *io, char *err, size_t errlen)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], why[512];
+    struct stat sb, up;
+    int made, fd;
+
+    split_path(io->path, dir, sizeof dir, &io->name);
+    made = make_dir(dir);
+    if (made < 0)
         return errf(err, errlen, "cannot create the socket directory", dir, errno);
-    if (!S_ISDIR(sb.st_mode)) {
-        snprintf(err, errlen, "%s exists and is not a directory", dir);
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+
+        if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+            snprintf(err, errlen,
+                     "the socket directory %s is a symbolic link, which whoever owns it could "
+                     "re-point later; refusing to follow it: remove it (the collector creates "
+                     "the directory) or give --address a path in a directory you own",
+                     dir);
+            return -1;
+        }
+        if (e == ENOTDIR) {
+            snprintf(err, errlen, "%s exists and is not a directory", dir);
+            return -1;
+        }
+        return errf(err, errlen, "cannot open the socket directory", dir, e);
+    }
+    io->dir_fd = fd;
+    /* The umask must not decide who may reach the socket. */
+    if (made && fchmod(fd, 0755) != 0)
+        return errf(err, errlen, "cannot chmod", dir, errno);
+    if (fstat(fd, &sb) != 0)
+        return errf(err, errlen, "cannot inspect", dir, errno);
+    if (cl_sock_dir_ok(dir, (unsigned long)sb.st_uid, (unsigned)sb.st_mode, 0, why, sizeof why) !=
+        0) {
+        snprintf(err, errlen, "refusing to listen there: %s", why);
         return -1;
     }
-    if (sb.st_uid != geteuid() && sb.st_uid != 0) {
+    /* Whoever may write to the directory above could rename this one away
+     * and put their own in its place, under producers' feet. */
+    if (fstatat(fd, "..", &up, 0) == 0 && (up.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+        (up.st_mode & S_ISVTX) == 0) {
         snprintf(err, errlen,
-                 "the socket directory %s belongs to another user (uid %lu); "
-                 "refusing to listen there",
-                 dir, (unsigned long)sb.st_uid);
+                 "refusing to listen there: the directory above %s can be written by others "
+                 "(mode %04o), who could replace the socket directory; use another directory",
+                 dir, (unsigned)up.st_mode & 07777u);
+        return -1;
+    }
+    return 0;
+}
+
+/* After bind(), which takes a path: the path must still lead to the
+ * directory that was checked (nobody swapped it in between). */
+static int check_bound(cl_io *io, char *err, size_t errlen)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    const char *name;
+    struct stat held, now, sock;
+
+    split_path(io->path, dir, sizeof dir, &name);
+    if (fstat(io->dir_fd, &held) != 0 || lstat(dir, &now) != 0 || held.st_dev != now.st_dev ||
+        held.st_ino != now.st_ino ||
+        fstatat(io->dir_fd, io->name, &sock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(sock.st_mode)) {
+        snprintf(err, errlen, "the socket directory %s was replaced while the collector started",
+                 dir);
         return -1;
     }
     return 0;
@@ -183,7 +255,8 @@ static int take_lock(cl_io *io, char *err, size_t errlen)
     if (io->lock_path == NULL)
         return errf(err, errlen, "", io->path, ENOMEM);
     snprintf(io->lock_path, n, "%s.lock", io->path);
-    io->lock_fd = open(io->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    io->lock_fd = openat(io->dir_fd, io->lock_path + (io->name - io->path),
+                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (io->lock_fd < 0)
         return errf(err, errlen, "cannot open the lock file", io->lock_path, errno);
     if (flock(io->lock_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -202,12 +275,13 @@ static int take_lock(cl_io *io, char *err, size_t errlen)
 /* With the lock held, a socket file at the path is a leftover of a crash -
  * unless something still answers on it (a collector of another build that
  * does not use the lock): never hijack a live address. */
-static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err, size_t errlen)
+static int clear_stale(cl_io *io, const struct sockaddr_un *sa, char *err, size_t errlen)
 {
+    const char *path = io->path;
     struct stat sb;
     int fd, live;
 
-    if (lstat(path, &sb) != 0)
+    if (fstatat(io->dir_fd, io->name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
         return errno == ENOENT ? 0 : errf(err, errlen, "cannot inspect", path, errno);
     if (!S_ISSOCK(sb.st_mode)) {
         snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
@@ -221,7 +295,9 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err
         snprintf(err, errlen, "another process is already listening on %s; stop it first", path);
         return -1;
     }
-    return unlink(path) == 0 ? 0 : errf(err, errlen, "cannot remove stale socket", path, errno);
+    return unlinkat(io->dir_fd, io->name, 0) == 0
+               ? 0
+               : errf(err, errlen, "cannot remove stale socket", path, errno);
 }
 
 int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen)
@@ -240,18 +316,21 @@ int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
     io->max_streams = opt->max_streams;
     if (io->path == NULL)
         return errf(err, errlen, "", opt->address, ENOMEM);
-    if (prepare_dir(io->path, err, errlen) || take_lock(io, err, errlen) ||
-        clear_stale(io->path, &sa, err, errlen))
+    if (prepare_dir(io, err, errlen) || take_lock(io, err, errlen) ||
+        clear_stale(io, &sa, err, errlen))
         return -1;
     io->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (io->listen_fd < 0 || set_flags(io->listen_fd) != 0)
         return errf(err, errlen, "cannot create socket", io->path, errno);
     if (bind(io->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0)
         return errf(err, errlen, "cannot bind", io->path, errno);
+    if (check_bound(io, err, errlen) != 0)
+        return -1;
     /* Set permissions explicitly: the umask must not decide who may log. */
-    if (chmod(io->path, opt->mode) != 0)
+    if (fchmodat(io->dir_fd, io->name, opt->mode, 0) != 0)
         return errf(err, errlen, "cannot chmod", io->path, errno);
-    if (opt->gid >= 0 && chown(io->path, (uid_t)-1, (gid_t)opt->gid) != 0)
+    if (opt->gid >= 0 &&
+        fchownat(io->dir_fd, io->name, (uid_t)-1, (gid_t)opt->gid, AT_SYMLINK_NOFOLLOW) != 0)
         return errf(err, errlen, "cannot set the group of", io->path, errno);
     if (listen(io->listen_fd, opt->backlog > 0 ? opt->backlog : SOMAXCONN) != 0)
         return errf(err, errlen, "cannot listen on", io->path, errno);
@@ -276,7 +355,7 @@ void cl_io_stop_listening(cl_io *io)
         close(io->listen_fd);
         io->listen_fd = -1;
         io->accepting = 0;
-        unlink(io->path);
+        unlinkat(io->dir_fd, io->name, 0);
     }
     if (io->lock_fd >= 0) {
         close(io->lock_fd);
@@ -694,6 +773,8 @@ void cl_io_free(cl_io *io)
     if (io->wake_wr >= 0)
         close(io->wake_wr);
     cl_poller_free(io->poller);
+    if (io->dir_fd >= 0)
+        close(io->dir_fd);
     free(io->path);
     free(io->lock_path);
     free(io);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
 #include "centrallog.h"
 #include "cli.h"
 
@@ -130,6 +131,8 @@ int cmd_send(const cli_global *g, int argc, char **argv)
     size_t nfields = 0, sent = 0;
     const char *app = "shell";
     int level = CL_INFO, sync = 0, timeout = 5000, c, rc;
+    char addr[4096], note[1024];
+    cl_sock_trust trust;
     cl_options o;
     cl_logger *lg;
     cl_stats st;
@@ -178,6 +181,18 @@ int cmd_send(const cli_global *g, int argc, char **argv)
     }
     /* A shell user would rather wait than lose a line typed or piped in. */
     o.overflow = CL_OVERFLOW_BLOCK;
+    /* Resolved here, not in the SDK, to warn about a default socket skipped
+     * because another user could have put it there. */
+    if (cl_address_resolve_connect_note(g->address, addr, sizeof addr, note, sizeof note) == 0) {
+        o.address = addr;
+        if (note[0] != '\0')
+            fprintf(stderr, "centrallog send: warning: %s\n", note);
+        /* An address that fails the check is refused at once, with the
+         * reason (the SDK would only keep retrying it). */
+        if (cl_sock_check(addr, &trust, note, sizeof note) == CL_SOCK_UNSAFE)
+            return cli_fail(CLI_UNREACHABLE, "send", "refusing to use %s (%s): %s", addr,
+                            cl_address_origin(g->address), note);
+    }
     rc = cl_open(&lg, app, &o);
     if (rc != CL_OK)
         return cli_fail(CLI_USAGE, "send", "%s: %s", rc == CL_EINVAL ? "--app" : "--address",

@@ -123,6 +123,9 @@ static int unreachable(const char *addr, const char *origin, int err, const char
         return cli_fail(CLI_UNREACHABLE, "status",
                         "no answer from a collector at %s (%s) within %.1f s", addr, origin,
                         (double)timeout_ms / 1000.0);
+    if (err == CLI_CONN_UNSAFE)
+        return cli_fail(CLI_UNREACHABLE, "status", "refusing to use %s (%s): %s", addr, origin,
+                        detail);
     if (err == CLI_CONN_FAILED)
         return cli_fail(CLI_UNREACHABLE, "status", "no collector at %s (%s): %s", addr, origin,
                         detail);
@@ -304,7 +307,7 @@ static void print_json(cli_buf *b, cJSON *j, const rates *r)
 int cmd_status(const cli_global *g, int argc, char **argv)
 {
     stopts o = { 2000, 500, 0 };
-    char addr[4096], detail[256];
+    char addr[4096], detail[512], note[1024];
     const char *origin = cl_address_origin(g->address);
     long long deadline;
     cli_conn *c = NULL;
@@ -315,9 +318,11 @@ int cmd_status(const cli_global *g, int argc, char **argv)
 
     if ((rc = parse_args(&o, argc, argv)) != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
-    if (cl_address_resolve_connect(g->address, addr, sizeof addr) != 0)
+    if (cl_address_resolve_connect_note(g->address, addr, sizeof addr, note, sizeof note) != 0)
         return cli_fail(CLI_USAGE, "status", "--address: cannot use '%s' (%s)",
                         g->address ? g->address : "", origin);
+    if (note[0] != '\0')
+        fprintf(stderr, "centrallog status: warning: %s\n", note);
     deadline = now_ms() + o.timeout_ms;
     err = cli_conn_open(addr, (int)o.timeout_ms, &c, detail, sizeof detail);
     if (err == CLI_CONN_OK)

@@ -20,10 +20,13 @@ enum cli_conn_error {
     CLI_CONN_TIMEOUT,   /* no connection or no reply before the deadline */
     CLI_CONN_CLOSED,    /* the collector closed the connection */
     CLI_CONN_FAILED,    /* anything else; see the detail text */
+    CLI_CONN_UNSAFE,    /* another user could have put the socket there (detail: why) */
 };
 
 /* Connects to the socket at path within timeout_ms. Returns CLI_CONN_OK and
- * *out, or an error (detail: strerror text). */
+ * *out, or an error (detail: strerror text). On POSIX the socket is checked
+ * first (cl_sock_check): one that another user could have put there is never
+ * connected to (CLI_CONN_UNSAFE). */
 int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail, size_t len);
 
 /* Sends line (with its '\n') and reads one reply line (without '\n', NUL

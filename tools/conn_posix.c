@@ -1,6 +1,8 @@
 /* conn_posix.c - conn.h over a Unix domain socket. */
 #include "conn.h"
 
+#include "address.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -75,6 +77,7 @@ int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail
 {
     struct sockaddr_un sa;
     long long deadline = now_ms() + timeout_ms;
+    cl_sock_trust trust;
     cli_conn *c;
     socklen_t sl = sizeof sa;
     int err = 0, rc;
@@ -87,6 +90,11 @@ int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail
         return CLI_CONN_FAILED;
     }
     memcpy(sa.sun_path, path, strlen(path) + 1);
+    rc = cl_sock_check(path, &trust, detail, len);
+    if (rc == CL_SOCK_MISSING)
+        return from_errno(errno, detail, len);
+    if (rc != CL_SOCK_OK)
+        return CLI_CONN_UNSAFE;
     if ((c = calloc(1, sizeof *c)) == NULL) {
         snprintf(detail, len, "out of memory");
         return CLI_CONN_FAILED;
@@ -108,6 +116,10 @@ int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail
             rc = from_errno(err ? err : errno, detail, len);
             goto fail;
         }
+    }
+    if (cl_sock_check_peer(c->fd, path, &trust, detail, len) != 0) {
+        rc = CLI_CONN_UNSAFE;
+        goto fail;
     }
     *out = c;
     return CLI_CONN_OK;

@@ -1,6 +1,8 @@
 /* platform_posix.c - Unix domain socket transport for the SDK. */
 #include "platform.h"
 
+#include "address.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,8 +24,10 @@ struct cl_conn {
 int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
+    cl_sock_trust trust;
+    char why[512];
     cl_conn *c;
-    int fd, fl;
+    int fd, fl, r;
 
     *out = NULL;
     memset(&sa, 0, sizeof sa);
@@ -33,6 +37,16 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
         return -1;
     }
     memcpy(sa.sun_path, address, strlen(address) + 1);
+    /* Never hand entries to a socket another user could have put there (a
+     * squatted /tmp directory): the reason goes to cl_errmsg, not stderr. */
+    r = cl_sock_check(address, &trust, why, sizeof why);
+    if (r != CL_SOCK_OK) {
+        if (r == CL_SOCK_MISSING)
+            snprintf(err, errlen, "cannot connect to %s: %s", address, strerror(errno));
+        else
+            snprintf(err, errlen, "refusing to connect to %s: %s", address, why);
+        return -1;
+    }
     /* Close-on-exec from birth: set later with fcntl, a child fork+exec'd by
      * another thread in between would inherit the connection and could log
      * under this process's identity. */
@@ -52,6 +66,11 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
      * the backlog is full, which we treat as "not reachable, retry"). */
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         snprintf(err, errlen, "cannot connect to %s: %s", address, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (cl_sock_check_peer(fd, address, &trust, why, sizeof why) != 0) {
+        snprintf(err, errlen, "refusing to send to %s: %s", address, why);
         close(fd);
         return -1;
     }

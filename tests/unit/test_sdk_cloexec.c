@@ -15,7 +15,10 @@
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -52,15 +55,38 @@ int __wrap_pipe2(int p[2], int flags)
     return __real_pipe2(p, flags);
 }
 
+/* A listening socket in a private directory of ours, made with the real
+ * socket() so it is not counted: the SDK checks the socket's directory and
+ * owner before it creates a socket of its own, so the address must pass. */
+static int listen_private(char *dir, char *path, size_t pathlen)
+{
+    struct sockaddr_un sa;
+    int fd = __real_socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    assert_true(fd >= 0);
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, pathlen, "%s/c.sock", dir);
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    assert_true(strlen(path) < sizeof sa.sun_path);
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    assert_int_equal(listen(fd, 8), 0);
+    return fd;
+}
+
 static void test_sdk_descriptors_cloexec(void **state)
 {
     cl_options o;
     cl_logger *lg;
     struct timespec pause = { 0, 1000000 };
+    char dir[] = "/tmp/cl-cloexec-XXXXXX", path[128];
+    int lfd;
 
     (void)state;
+    lfd = listen_private(dir, path, sizeof path);
     cl_options_init(&o);
-    o.address = "/nonexistent-centrallog-test/none.sock";
+    o.address = path;
     assert_int_equal(cl_open(&lg, "cloexec", &o), CL_OK); /* the waker's pipe */
     assert_int_equal(cl_log(lg, CL_INFO, "x"), CL_OK);
     /* The sender thread creates a socket for its first connection attempt
@@ -69,6 +95,9 @@ static void test_sdk_descriptors_cloexec(void **state)
     for (int i = 0; i < 30000 && atomic_load(&n_socket) == 0; i++)
         nanosleep(&pause, NULL);
     cl_close(lg);
+    close(lfd);
+    unlink(path);
+    rmdir(dir);
     assert_true(atomic_load(&n_socket) >= 1);
     assert_int_equal(atomic_load(&n_socket_bare), 0);
     assert_int_equal(atomic_load(&n_pipe), 0);
