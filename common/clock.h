@@ -8,6 +8,7 @@
 #define CL_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 /* Microseconds since the Unix epoch, UTC. */
 int64_t cl_now_us(void);
@@ -19,6 +20,16 @@ int64_t cl_mono_us(void);
 static inline int64_t cl_mono_ms(void)
 {
     return cl_mono_us() / 1000;
+}
+
+/* The wall-clock time ms milliseconds from now, as pthread_cond_timedwait
+ * takes its deadline. */
+static inline void cl_abstime_in(struct timespec *ts, int64_t ms)
+{
+    int64_t us = cl_now_us() + ms * 1000;
+
+    ts->tv_sec = (time_t)(us / 1000000);
+    ts->tv_nsec = (long)(us % 1000000) * 1000;
 }
 
 #endif

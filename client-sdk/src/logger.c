@@ -298,17 +298,6 @@ static int usable(cl_logger *lg, const char *fn)
     return 1;
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
 /* ---- the buffer (caller holds mu) ---------------------------------------- */
 
 static void append_pending(cl_logger *lg, qent *q)
@@ -382,7 +371,7 @@ static int make_room(cl_logger *lg, size_t len)
             if (!lg->connected)
                 return CL_EDROPPED;
             if (!waited) {
-                deadline_in(&until, lg->opt.overflow_wait_ms);
+                cl_abstime_in(&until, lg->opt.overflow_wait_ms);
                 waited = 1;
             }
             if (pthread_cond_timedwait(&lg->cv_space, &lg->mu, &until) == ETIMEDOUT &&
@@ -1172,7 +1161,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
         lg->sync_want = target;
     cl_waker_signal(lg->waker);
     if (timeout_ms >= 0)
-        deadline_in(&until, timeout_ms);
+        cl_abstime_in(&until, timeout_ms);
     while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
         int w = timeout_ms < 0 ? pthread_cond_wait(&lg->cv_ack, &lg->mu)
                                : pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
@@ -1252,7 +1241,7 @@ static void close_wait(cl_logger *lg)
         if (spent >= limit)
             break;
         /* Re-judged when the connection comes or goes (both broadcast). */
-        deadline_in(&until, (int)(limit - spent));
+        cl_abstime_in(&until, (int)(limit - spent));
         pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
     }
     pthread_mutex_unlock(&lg->mu);
