@@ -15,6 +15,10 @@ size_t cl_utf8_len(const unsigned char *s, size_t left);
 /* The same, also storing the sequence's code point in *cp (when valid). */
 size_t cl_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
 
+/* Writes the UTF-8 form of the scalar value cp into out (room for 4 bytes).
+ * Returns its length (1-4), or 0 for a surrogate or a value above U+10FFFF. */
+size_t cl_utf8_encode(unsigned cp, char *out);
+
 /* Returns the offset of the first byte of s[0..len) that does not begin a
  * well-formed sequence, or len when all of it is valid. */
 size_t cl_utf8_check(const unsigned char *s, size_t len);

@@ -90,6 +90,25 @@ static void test_four_byte_edges(void **state)
                 }
 }
 
+static void test_encode_round_trip(void **state)
+{
+    char s[4];
+
+    (void)state;
+    for (unsigned cp = 0; cp <= 0x10FFFF + 1; cp++) {
+        size_t n = cl_utf8_encode(cp, s);
+        unsigned back = ~0u;
+
+        if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
+            assert_int_equal(n, 0);
+            continue;
+        }
+        assert_int_equal(n, cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4);
+        assert_int_equal(ref_seq((const unsigned char *)s, n, &back), n);
+        assert_int_equal(back, cp);
+    }
+}
+
 static void test_check_and_count(void **state)
 {
     const char *ok = "plain ascii text, then caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 end";
@@ -118,9 +137,8 @@ static void test_control_at(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_short_sequence),
-        cmocka_unit_test(test_four_byte_edges),
-        cmocka_unit_test(test_check_and_count),
+        cmocka_unit_test(test_every_short_sequence), cmocka_unit_test(test_four_byte_edges),
+        cmocka_unit_test(test_encode_round_trip),    cmocka_unit_test(test_check_and_count),
         cmocka_unit_test(test_control_at),
     };
 
