@@ -27,8 +27,10 @@
  *
  * fork(): a child process must not use its parent's logger (its background
  * thread does not exist in the child). Call cl_open() again in the child; the
- * parent's logger is not affected. cl_close() on the inherited copy in the child
- * is safe: it frees memory without touching the parent's connection.
+ * parent's logger is not affected. In the child, calls on the inherited logger
+ * return CL_EINVAL (cl_errmsg says why, cl_get_stats gives zeroes) without
+ * waiting for anything, whatever the parent's threads were doing at the fork;
+ * cl_close() on it frees memory without touching the parent's connection.
  */
 #ifndef CENTRALLOG_H
 #define CENTRALLOG_H
@@ -209,7 +211,12 @@ CL_API int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, 
 
 /* Waits until every entry logged before the call is committed by the
  * collector, at most timeout_ms (-1: no limit). Returns CL_OK, CL_EREJECTED
- * (all acknowledged, some refused), CL_ETIMEDOUT or CL_EUNREACHABLE. */
+ * (all acknowledged, some refused), CL_ETIMEDOUT or CL_EUNREACHABLE.
+ * CL_EREJECTED reports the refusals among the entries logged since the last
+ * cl_flush that did not time out, however early the collector acknowledged
+ * them. The collector counts refusals per acknowledgement, not per entry: an
+ * acknowledgement that also covers entries logged by other threads after the
+ * call began may report theirs too (never fewer than the flush's own). */
 CL_API int cl_flush(cl_logger *lg, int timeout_ms);
 
 typedef struct cl_stats {

@@ -59,6 +59,16 @@ typedef struct options_v1 {
     int connect_timeout_ms;
 } options_v1;
 
+/* A cl_flush waiting for acks: which refusals are its to report. The
+ * collector counts refusals per acknowledgement, not per entry, so an ack
+ * with new rejects marks the range of sequence numbers it covers; a flush
+ * reports those that overlap the entries it flushed, (base, target]. */
+typedef struct flush_waiter {
+    struct flush_waiter *next;
+    uint64_t base, target;
+    int rejected;
+} flush_waiter;
+
 typedef struct qent {
     struct qent *next;
     uint64_t seq;
@@ -90,9 +100,15 @@ struct cl_logger {
     uint64_t acked_seq;        /* every inflight entry up to here is released */
     uint64_t sync_want;        /* a flusher wants an ack covering this seq */
     uint64_t dropped_unreported;
+    uint64_t flushed_seq; /* the highest target a cl_flush saw acknowledged */
+    uint64_t rejected_hi; /* the end of the last acked range with rejects */
+    flush_waiter *waiters;
     int connected, stop, sender_idle;
     cl_stats st;
-    char errmsg[512];   /* the last failed call's detail (cl_errmsg) */
+    char errmsg[768];   /* the last failed call's detail (cl_errmsg) */
+    char addr_note[256]; /* default addresses skipped as unsafe at cl_open
+                          * (a squatted /tmp directory): said with
+                          * unreachable errors, never printed */
     char conn_err[256]; /* why the sender has no connection: part of the
                            detail of a cl_flush that finds none */
 };
@@ -192,12 +208,28 @@ static int reg_has(const cl_logger *lg)
     return 0;
 }
 
+/* In a forked child the logger's mutex may be held for ever: fork() copies
+ * it in whatever state it had, and the thread holding it (the sender, or a
+ * logging thread) does not exist in the child. Nothing may lock it there, so
+ * the calls on an inherited logger refuse it without recording a message and
+ * cl_errmsg gives this fixed one. */
+static const char inherited_msg[] =
+    "this logger belongs to the parent process (inherited through fork); call cl_open() in "
+    "the child";
+
+static int inherited(const cl_logger *lg)
+{
+    return cl_process_id() != lg->owner_pid;
+}
+
 const char *cl_errmsg(const cl_logger *lg)
 {
     if (lg == NULL)
         return "no logger (NULL)";
     if (!reg_has(lg))
         return "not a live logger: closed already, or never opened";
+    if (inherited(lg))
+        return inherited_msg;
     return lg->errmsg;
 }
 
@@ -286,16 +318,12 @@ static void set_conn_err(cl_logger *lg, const char *fmt, ...)
 
 /* Is lg a logger a log call may use? Log calls are the hot path: they check
  * the magic number (one load) rather than the registry. */
-static int usable(cl_logger *lg, const char *fn)
+static int usable(cl_logger *lg)
 {
     if (lg == NULL || lg->magic != LIVE_MAGIC)
         return 0;
-    if (cl_process_id() != lg->owner_pid) {
-        set_err(lg, "%s: this logger belongs to the parent process; call cl_open() in the child",
-                fn);
-        return 0;
-    }
-    return 1;
+    /* No set_err here: it would lock the mutex (see inherited_msg). */
+    return !inherited(lg);
 }
 
 /* ---- the buffer (caller holds mu) ---------------------------------------- */
@@ -518,7 +546,7 @@ int cl_log(cl_logger *lg, cl_level level, const char *fmt, ...)
     va_list ap;
     int rc;
 
-    if (!usable(lg, "cl_log"))
+    if (!usable(lg))
         return CL_EINVAL;
     va_start(ap, fmt);
     rc = vlog(lg, level, NULL, 0, fmt, ap);
@@ -555,7 +583,7 @@ static int check_fields(cl_logger *lg, const cl_field *f, size_t n)
 
 int cl_log_fields(cl_logger *lg, cl_level level, const char *msg, const cl_field *fields, size_t n)
 {
-    if (!usable(lg, "cl_log_fields"))
+    if (!usable(lg))
         return CL_EINVAL;
     if (msg == NULL) {
         set_err(lg, "msg: must not be NULL");
@@ -574,7 +602,7 @@ int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, const c
     va_list ap;
     int rc;
 
-    if (!usable(lg, "cl_log_at"))
+    if (!usable(lg))
         return CL_EINVAL;
     if (file != NULL)
         where[n++] = CL_STR("file", file);
@@ -792,6 +820,25 @@ static void handle_error(sender *s, const char *line)
                  code, s->proven ? "" : "; retrying with backoff");
 }
 
+/* The ack up to upto reports new rejects (caller holds mu). They belong to
+ * the entries it covers: those after the previous ack, (acked_seq, upto] -
+ * the collector counts in line order, and acks on a connection follow that
+ * order; after a reconnect the first ack covers what was resent, which also
+ * starts after acked_seq. */
+static void mark_rejects(cl_logger *lg, uint64_t upto)
+{
+    /* An ack for nothing new is not expected; if one comes, its rejects may
+     * belong to any entry acknowledged before. */
+    uint64_t from = upto > lg->acked_seq ? lg->acked_seq : 0;
+
+    if (upto > lg->rejected_hi)
+        lg->rejected_hi = upto;
+    for (flush_waiter *w = lg->waiters; w != NULL; w = w->next) {
+        if (from < w->target && upto > w->base)
+            w->rejected = 1;
+    }
+}
+
 static void handle_ack(sender *s, const char *line)
 {
     cl_logger *lg = s->lg;
@@ -812,6 +859,8 @@ static void handle_ack(sender *s, const char *line)
     /* Present once the collector's rate limiter has held some back. */
     reply_uint(line, "suppressed", &sup);
     pthread_mutex_lock(&lg->mu);
+    if (rej > s->conn_rejected)
+        mark_rejects(lg, upto);
     while (lg->infl_h != NULL && lg->infl_h->seq <= upto) {
         qent *q = lg->infl_h;
 
@@ -897,6 +946,11 @@ static int fill_output(sender *s)
         lg->infl_t = q;
         lg->st.sent++;
         s->unsynced++;
+        /* A flusher's last entry ends the burst, so that its sync and ack
+         * cover exactly up to it: the rejects the ack reports are then the
+         * flusher's, not shared with entries logged after it began. */
+        if (q->seq == lg->sync_want)
+            break;
     }
     /* Ask for an ack when someone waits, when much is unacknowledged, when
      * the buffer fills up, or now and then - acks are what free memory. */
@@ -1113,7 +1167,8 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
         cl_host_name(lg->host, sizeof lg->host);
     lg->opt.address = NULL;
     lg->opt.host = NULL;
-    if (cl_address_resolve_connect(o.address, lg->address, sizeof lg->address) != 0) {
+    if (cl_address_resolve_connect_note(o.address, lg->address, sizeof lg->address, lg->addr_note,
+                                        sizeof lg->addr_note) != 0) {
         free(lg->app);
         free(lg);
         return CL_EADDRESS;
@@ -1146,17 +1201,36 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
     return CL_OK;
 }
 
+static void unlink_waiter(cl_logger *lg, const flush_waiter *w)
+{
+    flush_waiter **pp = &lg->waiters;
+
+    while (*pp != w)
+        pp = &(*pp)->next;
+    *pp = w->next;
+}
+
 int cl_flush(cl_logger *lg, int timeout_ms)
 {
     struct timespec until;
-    uint64_t target, rejected0;
+    flush_waiter me;
+    uint64_t target;
     int rc = CL_OK;
 
-    if (lg == NULL || !reg_has(lg) || !usable(lg, "cl_flush"))
+    if (lg == NULL || !reg_has(lg) || !usable(lg))
         return CL_EINVAL;
     pthread_mutex_lock(&lg->mu);
     target = lg->pend_t ? lg->pend_t->seq : (lg->infl_t ? lg->infl_t->seq : lg->acked_seq);
-    rejected0 = lg->st.rejected;
+    /* This flush reports the refusals among the entries logged since the
+     * last flush that completed - also those an ack (a periodic sync)
+     * reported before this call: their range ends after base, and began
+     * before target. Comparing the rejected counter before and after the
+     * wait missed exactly those. */
+    me.base = lg->flushed_seq;
+    me.target = target;
+    me.rejected = lg->rejected_hi > me.base;
+    me.next = lg->waiters;
+    lg->waiters = &me;
     if (target > lg->sync_want)
         lg->sync_want = target;
     cl_waker_signal(lg->waker);
@@ -1171,13 +1245,20 @@ int cl_flush(cl_logger *lg, int timeout_ms)
             break;
         }
     }
-    if (rc == CL_OK && lg->st.rejected > rejected0)
-        rc = CL_EREJECTED;
+    unlink_waiter(lg, &me);
+    if (rc == CL_OK) {
+        if (target > lg->flushed_seq)
+            lg->flushed_seq = target;
+        if (me.rejected)
+            rc = CL_EREJECTED;
+    }
     if (rc == CL_ETIMEDOUT || rc == CL_EUNREACHABLE)
-        snprintf(lg->errmsg, sizeof lg->errmsg, "cl_flush: %s after %d ms%s%s%s", cl_strerror(rc),
-                 timeout_ms, rc == CL_EUNREACHABLE && lg->conn_err[0] ? " (" : "",
+        snprintf(lg->errmsg, sizeof lg->errmsg, "cl_flush: %s after %d ms%s%s%s%s%s",
+                 cl_strerror(rc), timeout_ms, rc == CL_EUNREACHABLE && lg->conn_err[0] ? " (" : "",
                  rc == CL_EUNREACHABLE ? lg->conn_err : "",
-                 rc == CL_EUNREACHABLE && lg->conn_err[0] ? ")" : "");
+                 rc == CL_EUNREACHABLE && lg->conn_err[0] ? ")" : "",
+                 rc == CL_EUNREACHABLE && lg->addr_note[0] ? "; " : "",
+                 rc == CL_EUNREACHABLE ? lg->addr_note : "");
     pthread_mutex_unlock(&lg->mu);
     return rc;
 }
@@ -1189,6 +1270,8 @@ void cl_get_stats(cl_logger *lg, cl_stats *out)
     memset(out, 0, sizeof *out);
     if (lg == NULL || !reg_has(lg))
         return; /* no message can be kept: there is no live logger to keep it */
+    if (inherited(lg))
+        return; /* its mutex may be held for ever (see inherited_msg) */
     pthread_mutex_lock(&lg->mu);
     *out = lg->st;
     out->buffered = lg->n_entries;
@@ -1253,7 +1336,7 @@ void cl_close(cl_logger *lg)
      * same logger finds nothing and returns, without reading freed memory. */
     if (lg == NULL || !reg_take(lg))
         return;
-    if (cl_process_id() != lg->owner_pid) {
+    if (inherited(lg)) {
         /* An inherited copy in a forked child: there is no thread to stop and
          * the mutex may be held by a thread that does not exist here. Free
          * only; the parent's connection is untouched. */

@@ -135,9 +135,11 @@ int main(int argc, char **argv)
             cl_logger *mine;
             int bad = cl_log(g_lg, CL_INFO, "must not be sent");
 
+            int told = strstr(cl_errmsg(g_lg), "cl_open() in the child") != NULL;
+
             /* The inherited logger is refused, freeing it is harmless. */
             cl_close(g_lg);
-            if (bad != CL_EINVAL || cl_open(&mine, "sdk-load-child", &o) != CL_OK)
+            if (bad != CL_EINVAL || !told || cl_open(&mine, "sdk-load-child", &o) != CL_OK)
                 _exit(3);
             for (int i = 0; i < fork_n; i++)
                 cl_log(mine, CL_INFO, "child #%d", i);
