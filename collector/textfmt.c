@@ -9,73 +9,12 @@
 #include "jsonesc.h"
 #include "textesc.h"
 #include "timefmt.h"
-#include "unsafe.h"
-
-static const char hex[] = "0123456789abcdef";
-
-/* Length of the UTF-8 sequence at s (valid UTF-8: checked on the wire) and
- * whether it is unsafe (unsafe.h), for the byte >= 0x80 at s. Bytes that are
- * not UTF-8 (never on the wire) count as one unsafe byte, as in the CLI. */
-static size_t seq_at(const unsigned char *s, size_t left, unsigned *cp, int *unsafe)
-{
-    size_t k = cl_utf8_seq(s, left, cp);
-
-    if (k == 0) {
-        *cp = 0xFFFD;
-        *unsafe = -1;
-        return 1;
-    }
-    *unsafe = cl_cp_unsafe(*cp);
-    return k;
-}
-
-static char *put_u(char *o, unsigned cp)
-{
-    *o++ = '\\';
-    *o++ = 'u';
-    *o++ = hex[(cp >> 12) & 15];
-    *o++ = hex[(cp >> 8) & 15];
-    *o++ = hex[(cp >> 4) & 15];
-    *o++ = hex[cp & 15];
-    return o;
-}
-
-/* One byte >= 0x80 of a JSON string or text: its sequence copied, or \u
- * escaped when unsafe. Returns the bytes of s consumed. */
-static size_t json_high(const unsigned char *s, size_t left, char **o)
-{
-    unsigned cp;
-    int bad;
-    size_t k = seq_at(s, left, &cp, &bad);
-
-    if (bad) {
-        *o = put_u(*o, cp);
-    } else {
-        memcpy(*o, s, k);
-        *o += k;
-    }
-    return k;
-}
 
 size_t cl_text_json_safe(const char *str, size_t n, char *out)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    char *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-
-        /* Raw control bytes cannot occur (the wire check refuses them), but a
-         * JSON string may legally hold DEL, C1 controls and U+2028/9 raw. */
-        if (c == 0x7F || c < 0x20) {
-            o = put_u(o, c);
-        } else if (c >= 0x80) {
-            i += json_high(s + i, n - i, &o) - 1;
-        } else {
-            *o++ = (char)c;
-        }
-    }
-    return (size_t)(o - out);
+    /* Raw control bytes cannot occur (the wire check refuses them), but a
+     * JSON string may legally hold DEL, C1 controls and U+2028/9 raw. */
+    return cl_json_escape(out, str, n, SIZE_MAX, CL_JSONESC_DISPLAY | CL_JSONESC_JSON_TEXT, NULL);
 }
 
 size_t cl_text_json_string(const char *str, size_t n, char *out)

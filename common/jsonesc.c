@@ -19,14 +19,17 @@ static char *put_u(char *o, unsigned cp)
     return o;
 }
 
-static int plain(unsigned char c)
+static int plain(unsigned char c, unsigned flags)
 {
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+    return c >= 0x20 && c < 0x7F && ((flags & CL_JSONESC_JSON_TEXT) || (c != '"' && c != '\\'));
 }
 
 /* One ASCII byte that is not plain. */
-static char *put_ascii(char *o, unsigned c)
+static char *put_ascii(char *o, unsigned c, unsigned flags)
 {
+    if (flags & CL_JSONESC_JSON_TEXT)
+        return put_u(o, c);
+
     char e = c == '"'    ? '"'
              : c == '\\' ? '\\'
              : c == '\n' ? 'n'
@@ -48,16 +51,17 @@ size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, un
     size_t i = 0, lim = n < max_bytes ? n : max_bytes;
     char *o = out;
 
-    *o++ = '"';
+    if (!(flags & CL_JSONESC_JSON_TEXT))
+        *o++ = '"';
     while (i < lim) {
         unsigned c = s[i], cp;
         size_t k;
 
         /* Plain printable ASCII is most of every message: copy runs of it. */
-        if (plain((unsigned char)c)) {
+        if (plain((unsigned char)c, flags)) {
             size_t j = i + 1;
 
-            while (j < lim && plain(s[j]))
+            while (j < lim && plain(s[j], flags))
                 j++;
             memcpy(o, s + i, j - i);
             o += j - i;
@@ -65,7 +69,7 @@ size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, un
             continue;
         }
         if (c < 0x80) {
-            o = put_ascii(o, c);
+            o = put_ascii(o, c, flags);
             i++;
             continue;
         }
@@ -91,7 +95,8 @@ size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, un
         }
         i += k;
     }
-    *o++ = '"';
+    if (!(flags & CL_JSONESC_JSON_TEXT))
+        *o++ = '"';
     if (used != NULL)
         *used = i;
     return (size_t)(o - out);

@@ -19,6 +19,12 @@
  * bytes of U+FFFD. Either way it becomes one U+FFFD. */
 #define CL_JSONESC_BAD_ESCAPED 2u
 
+/* s is JSON text already (a stored "fields" object): quotes and backslashes
+ * are its own and stay, nothing is put around it, and only what unsafe.h
+ * names (with CL_JSONESC_UNSAFE) and bytes that are not UTF-8 change. Raw
+ * controls cannot be in valid JSON text; any there become \u00hh. */
+#define CL_JSONESC_JSON_TEXT 4u
+
 /* Entries on the wire: nothing beyond JSON's needs (and DEL). */
 #define CL_JSONESC_WIRE 0u
 /* Stored values shown to people. */
@@ -28,7 +34,8 @@
  * per byte, and the quotes. */
 #define CL_JSONESC_BOUND(m) ((m)*6 + 2)
 
-/* Writes s[0..n) as a JSON string literal, quotes included, into out, which
+/* Writes s[0..n) as a JSON string literal, quotes included (none with
+ * CL_JSONESC_JSON_TEXT), into out, which
  * has room for CL_JSONESC_BOUND(min(n, max_bytes)) bytes. Uses at most
  * max_bytes of s (SIZE_MAX: all), never cutting a character in two; stores
  * the bytes of s used in *used unless used is NULL. Returns bytes written. */

@@ -92,6 +92,17 @@ static void test_cut_at_character(void **state)
     assert_int_equal(used, 0);
 }
 
+static void test_json_text(void **state)
+{
+    static const char in[] = "{\"k\":\"a\xE2\x80\xA8\\\"b\x7f\xC2\x85\xFF\",\"n\":[1,2]}";
+
+    (void)state;
+    /* Stored JSON keeps its quotes and escapes; only the unsafe changes. */
+    assert_string_equal(
+        jesc(in, sizeof in - 1, SIZE_MAX, CL_JSONESC_DISPLAY | CL_JSONESC_JSON_TEXT, NULL),
+        "{\"k\":\"a\\u2028\\\"b\\u007f\\u0085\\ufffd\",\"n\":[1,2]}");
+}
+
 static void test_strbuf_json(void **state)
 {
     cl_strbuf b = CL_STRBUF_INIT;
@@ -202,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_unsafe_only_for_display),
         cmocka_unit_test(test_bad_bytes_repaired),
         cmocka_unit_test(test_cut_at_character),
+        cmocka_unit_test(test_json_text),
         cmocka_unit_test(test_strbuf_json),
         cmocka_unit_test(test_text_ascii),
         cmocka_unit_test(test_text_not_utf8),
