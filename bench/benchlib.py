@@ -1,33 +1,34 @@
 """benchlib.py - what the benchmark scripts share: starting a collector and
-waiting for its socket, one request/reply on the protocol, machine facts."""
-import json
+waiting until it accepts, one request/reply on the protocol (both from the
+test toolkit, tests/cltest), machine facts."""
 import os
 import platform
-import socket
 import subprocess
-import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+
+from cltest import UnixSocket, wait_accepting  # noqa: E402
 
 
 def start_collector(bin_dir, tmp, addr, *flags):
-    """Starts centrallogd with its data in tmp and waits (up to 5 s) until its
-    socket exists. Rate limiting is off: these measure ingest, not limits."""
+    """Starts centrallogd with its data in tmp and waits (up to 5 s) until it
+    accepts on its socket. Rate limiting is off: these measure ingest, not
+    limits."""
     d = subprocess.Popen([os.path.join(bin_dir, "centrallogd"), "--address", addr,
                           "--data-dir", tmp, "--quiet", "--rate-limit-burst", "0"] + list(flags))
-    for _ in range(500):
-        if os.path.exists(addr):
-            break
-        time.sleep(0.01)
+    try:
+        wait_accepting(d, UnixSocket(addr), 5.0)
+    except BaseException:
+        d.kill()
+        d.wait()
+        raise
     return d
 
 
 def ask(addr, req):
     """Sends one control request and returns the reply."""
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(addr)
-    s.sendall((json.dumps(req) + "\n").encode())
-    r = json.loads(s.makefile("rb").readline())
-    s.close()
-    return r
+    return UnixSocket(addr).request(req)
 
 
 def cpu_model():

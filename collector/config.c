@@ -13,7 +13,7 @@
 #include "address.h"
 #include "cmdline.h"
 #include "level.h"
-#include "limits.h"
+#include "protolimits.h"
 #include "parse.h"
 #include "sysinfo.h"
 #include "ratelimit.h"

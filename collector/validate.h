@@ -13,7 +13,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "limits.h"
+#include "protolimits.h"
 #include "record.h"
 
 typedef struct cl_limits {

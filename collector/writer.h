@@ -22,10 +22,10 @@ typedef struct cl_writer cl_writer;
 typedef struct cl_writer_config {
     const char *db_path;
     cl_text_config text;
-    size_t batch_size;  /* commit after this many records ... */
-    int batch_ms;       /* ... or this long after the first, whichever first */
-    size_t queue_bytes; /* backpressure threshold */
-    int fts;            /* maintain the full-text index */
+    size_t batch_size;       /* commit after this many records ... */
+    int batch_ms;            /* ... or this long after the first, whichever first */
+    size_t queue_bytes;      /* backpressure threshold */
+    int fts;                 /* maintain the full-text index */
     uint64_t wal_warn_bytes; /* warn past this WAL size; 0: never (see checkpoint.h) */
 } cl_writer_config;
 

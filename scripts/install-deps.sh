@@ -8,12 +8,14 @@ set -eu
 # Build: compiler, CMake, the three libraries. Tests: cmocka, Debian's python3
 # with python3-jsonschema (schema conformance) and sqlite3 (inspection);
 # clang with its runtime libraries (libFuzzer, ASan, UBSan) for the fuzz
-# targets and valgrind for the memcheck run (make test-fuzz, test-valgrind).
+# targets and valgrind for the memcheck run (make test-fuzz, test-valgrind);
+# clang-format checks the C sources against .clang-format (make test-format).
 # netcat-openbsd gives the one-line "send a first entry" shown at start-up.
 # systemd provides systemd-analyze and systemd-sysusers, which check the units
 # in packaging/systemd (tests/e2e/test_systemd_units.py); nothing is started.
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev libcmocka-dev \
-python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev valgrind systemd"
+python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
+systemd"
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

@@ -1,8 +1,8 @@
-/* cli.h - shared pieces of the centrallog command-line tool. */
+/* cli.h - shared pieces of the centrallog command-line tool: exit codes,
+ * global options, the subcommands. Reporting to the user is report.h's. */
 #ifndef CL_CLI_H
 #define CL_CLI_H
 
-#include "attr.h"
 #include <stdio.h>
 
 /* Exit codes, documented in `centrallog --help`. */
@@ -23,10 +23,6 @@ typedef struct cli_global {
 
 typedef int (*cli_command_fn)(const cli_global *g, int argc, char **argv);
 
-/* The getopt error of a subcommand: c is ':' (a missing value) or anything
- * else (an unknown option, argv[optind - 1]). Returns CLI_USAGE. */
-int cli_option_error(const char *cmd, int c, char **argv);
-
 int cmd_send(const cli_global *g, int argc, char **argv);
 int cmd_bench(const cli_global *g, int argc, char **argv);
 int cmd_query(const cli_global *g, int argc, char **argv);
@@ -35,12 +31,5 @@ int cmd_stats(const cli_global *g, int argc, char **argv);
 int cmd_rejects(const cli_global *g, int argc, char **argv);
 int cmd_status(const cli_global *g, int argc, char **argv);
 int cmd_pipes(const cli_global *g, int argc, char **argv); /* Windows */
-
-/* "centrallog <cmd>: <message>" on stderr; returns code. */
-int cli_fail(int code, const char *cmd, const char *fmt, ...)
-#if defined(__GNUC__)
-    CL_PRINTF_LIKE(3, 4)
-#endif
-        ;
 
 #endif

@@ -5,8 +5,9 @@
  * has committed it (a paced phase of single entries, each flushed). The
  * producers are processes on POSIX and threads on Windows (bench.h). */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,10 +16,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "bench.h"
 #include "centrallog.h"
 #include "cli.h"
 #include "platform.h"
+#include "report.h"
 
 typedef struct shared_state {
     atomic_uint_fast64_t logged; /* progress, summed over producers */
@@ -30,10 +33,14 @@ typedef struct shared_state {
 } shared_state;
 
 typedef struct bench_opts {
-    int producers, latency_samples, json;
-    long entries, size;
+    long producers, latency_samples, entries, size;
+    int json;
     const char *address;
 } bench_opts;
+
+/* Each producer's entries times the producers must fit a long (32 bits on
+ * Windows). */
+#define MAX_ENTRIES (LONG_MAX / 256)
 
 static double now_s(void)
 {
@@ -141,18 +148,48 @@ static void progress(const shared_state *sh, long total)
             (int)(100.0 * (double)fill / width));
 }
 
+/* The number options: what each takes, and where it goes. */
+static const struct bench_limit {
+    const char *opt, *what;
+    long lo, hi;
+    size_t off; /* of a long in bench_opts */
+} limits[] = {
+    { "-P/--producers", "1-256 producers", 1, 256, offsetof(bench_opts, producers) },
+    { "-n/--entries", ">= 1 entries (per producer)", 1, MAX_ENTRIES,
+      offsetof(bench_opts, entries) },
+    { "-s/--size", "16-60000 bytes", 16, 60000, offsetof(bench_opts, size) },
+    { "-L/--latency-samples", "0-100000 latency samples", 0, 100000,
+      offsetof(bench_opts, latency_samples) },
+};
+
+/* opt->data is the index in limits. */
+static int opt_number(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    const struct bench_limit *l = &limits[opt->data];
+    long long v;
+
+    if (cli_parse_long(arg, l->lo, l->hi, &v) != 0) {
+        snprintf(err, errlen, "%s: expected %s, got '%s'", l->opt, l->what, arg);
+        return CLI_USAGE;
+    }
+    *(long *)(void *)((char *)ctx + l->off) = (long)v;
+    return CLI_OK;
+}
+
+static const cli_opt bench_options[] = {
+    { "producers", 'P', 1, opt_number, CLI_ALL_CMDS, 0 },
+    { "entries", 'n', 1, opt_number, CLI_ALL_CMDS, 1 },
+    { "size", 's', 1, opt_number, CLI_ALL_CMDS, 2 },
+    { "latency-samples", 'L', 1, opt_number, CLI_ALL_CMDS, 3 },
+    { "json", 0, 0, cli_opt_flag, CLI_ALL_CMDS, offsetof(bench_opts, json) },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
+};
+
 int cmd_bench(const cli_global *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "producers", required_argument, NULL, 'P' },
-        { "entries", required_argument, NULL, 'n' },
-        { "size", required_argument, NULL, 's' },
-        { "latency-samples", required_argument, NULL, 'L' },
-        { "json", no_argument, NULL, 'j' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    bench_opts b = { 4, 200, 0, 100000, 200, NULL };
+    bench_opts b = { 4, 200, 100000, 200, 0, NULL };
+    cli_opt_group group = { bench_options, sizeof bench_options / sizeof bench_options[0], &b,
+                            CLI_ALL_CMDS };
     int c, tty = cli_is_terminal(stderr);
     char err[256];
     bench_team *team;
@@ -162,38 +199,9 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     double end = 0, cpu, secs;
     long total;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+P:n:s:L:h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'P':
-            b.producers = atoi(optarg);
-            break;
-        case 'n':
-            b.entries = atol(optarg);
-            break;
-        case 's':
-            b.size = atol(optarg);
-            break;
-        case 'L':
-            b.latency_samples = atoi(optarg);
-            break;
-        case 'j':
-            b.json = 1;
-            break;
-        case 'h':
-            bench_usage(stdout);
-            return CLI_OK;
-        default:
-            return cli_fail(CLI_USAGE, "bench", "unknown or incomplete option '%s'; see --help",
-                            argv[optind - 1]);
-        }
-    }
-    if (b.producers < 1 || b.producers > 256 || b.entries < 1 || b.size < 16 || b.size > 60000 ||
-        b.latency_samples < 0 || b.latency_samples > 100000)
-        return cli_fail(CLI_USAGE, "bench",
-                        "expected 1-256 producers, >= 1 entries, 16-60000 bytes, "
-                        "0-100000 latency samples");
+    c = cli_args_parse(&group, 1, CLI_ARGS_NO_OPERANDS, argc, argv, NULL, err, sizeof err);
+    if (cli_args_report(c, "bench", err, bench_usage) != CLI_OK)
+        return c == CLI_ARGS_HELP ? CLI_OK : c;
     {
         cl_logger *probe;
         int rc;
@@ -203,7 +211,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
         o.address = g->address;
         if (cl_open(&probe, "centrallog-bench", &o) != CL_OK)
             return cli_fail(CLI_USAGE, "bench", "cannot create a logger");
-        cl_log(probe, CL_INFO, "centrallog bench: %d producers x %ld entries x %ld bytes",
+        cl_log(probe, CL_INFO, "centrallog bench: %ld producers x %ld entries x %ld bytes",
                b.producers, b.entries, b.size);
         rc = cl_flush(probe, 3000);
         cl_close(probe);
@@ -212,8 +220,8 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     }
     b.address = g->address;
     nlat = (size_t)b.producers * (size_t)b.latency_samples;
-    team = bench_team_start(b.producers, producer, &b, sizeof *sh + nlat * sizeof(double), &mem,
-                            err, sizeof err);
+    team = bench_team_start((int)b.producers, producer, &b, sizeof *sh + nlat * sizeof(double),
+                            &mem, err, sizeof err);
     if (team == NULL)
         return cli_fail(CLI_FAILED, "bench", "%s", err);
     sh = mem;
@@ -240,7 +248,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
     cpu = bench_team_cpu(team);
     qsort(sh->lat_us, nlat, sizeof(double), cmp_double);
     if (b.json) {
-        printf("{\"producers\":%d,\"entries\":%ld,\"size\":%ld,\"seconds\":%.3f,"
+        printf("{\"producers\":%ld,\"entries\":%ld,\"size\":%ld,\"seconds\":%.3f,"
                "\"entries_per_s\":%.0f,\"mb_per_s\":%.2f,\"producer_cpu_s\":%.3f,"
                "\"latency_us\":{\"samples\":%zu,\"p50\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f},"
                "\"suppressed\":%" PRIuFAST64 ",\"failures\":%d}\n",
@@ -249,7 +257,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
                pct(sh->lat_us, nlat, 99), pct(sh->lat_us, nlat, 99.9),
                (uint_fast64_t)atomic_load(&sh->suppressed), atomic_load(&sh->failed));
     } else {
-        printf("%d producers x %ld entries x %ld bytes: %ld entries in %.2f s\n", b.producers,
+        printf("%ld producers x %ld entries x %ld bytes: %ld entries in %.2f s\n", b.producers,
                b.entries, b.size, total, secs);
         printf("  throughput: %.0f entries/s, %.1f MB/s of messages (committed to both sinks)\n",
                (double)total / secs, (double)total * (double)b.size / secs / 1e6);

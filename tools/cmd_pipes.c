@@ -8,6 +8,7 @@
 
 #include "address.h"
 #include "cli.h"
+#include "report.h"
 
 static void pipes_usage(FILE *f)
 {

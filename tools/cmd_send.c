@@ -1,18 +1,30 @@
 /* cmd_send.c - `centrallog send`: one entry per argument list or per stdin
  * line, through the SDK, like logger(1) with structured fields. */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "address.h"
+#include "args.h"
 #include "centrallog.h"
 #include "cli.h"
+#include "level.h"
+#include "report.h"
 
 #define MAX_FIELDS 64
+
+typedef struct send_opts {
+    cl_options o;
+    cl_field fields[MAX_FIELDS];
+    size_t nfields;
+    const char *app;
+    int level, sync;
+    long long timeout;
+} send_opts;
 
 static void send_usage(FILE *f)
 {
@@ -21,7 +33,8 @@ static void send_usage(FILE *f)
                "MESSAGE one entry per line of standard input.\n\n"
                "Options:\n"
                "  -p, --level LEVEL    trace debug info notice warning error critical alert\n"
-               "                       emergency, or 0-7 (default info)\n"
+               "                       emergency (or emerg crit err warn), or 0-7 (default\n"
+               "                       info)\n"
                "  -t, --app NAME       application name (default: shell)\n"
                "  -f, --field KEY=VAL  add a field; VAL is an integer, true/false, or a string\n"
                "                       (repeatable; KEY:s=VAL forces a string)\n"
@@ -35,20 +48,6 @@ static void send_usage(FILE *f)
                "  journalctl -f -o cat | centrallog send -t journal\n\n"
                "Exit status: 0 delivered, 1 rejected by the collector, 2 bad usage,\n"
                "3 the collector could not be reached or did not acknowledge in time.\n");
-}
-
-static int parse_level(const char *s)
-{
-    static const char *const names[] = { "emergency", "alert", "critical", "error", "warning",
-                                         "notice",    "info",  "debug",    "trace" };
-
-    for (int i = 0; i < 9; i++) {
-        if (strcasecmp(s, names[i]) == 0)
-            return i;
-    }
-    if (s[0] >= '0' && s[0] <= '7' && s[1] == '\0')
-        return s[0] - '0';
-    return -1;
 }
 
 /* "k=v": integers and booleans in canonical form are typed, anything else is
@@ -119,72 +118,106 @@ static int send_one(cl_logger *lg, int level, const char *msg, const cl_field *f
              : cl_log(lg, (cl_level)level, "%s", msg);
 }
 
+static int opt_level(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)opt;
+    if ((((send_opts *)ctx)->level = cli_level_parse(arg)) < 0) {
+        snprintf(err, errlen,
+                 "--level: '%s' is not a level; use trace, debug, info, notice, warning, error, "
+                 "critical, alert, emergency or 0-7",
+                 arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* The field keeps pointers into arg (argv), split in place. */
+static int opt_field(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    send_opts *s = ctx;
+
+    (void)opt;
+    if (s->nfields == MAX_FIELDS) {
+        snprintf(err, errlen, "--field: at most %d fields", MAX_FIELDS);
+        return CLI_USAGE;
+    }
+    if (parse_field((char *)arg, &s->fields[s->nfields]) != 0) {
+        snprintf(err, errlen, "--field: expected KEY=VALUE, got '%s'", arg);
+        return CLI_USAGE;
+    }
+    s->nfields++;
+    return CLI_OK;
+}
+
+static int opt_timeout(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)opt;
+    if (cli_parse_long(arg, 1, INT_MAX, &((send_opts *)ctx)->timeout) != 0) {
+        snprintf(err, errlen, "--timeout: expected milliseconds > 0, got '%s'", arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static const cli_opt send_options[] = {
+    { "level", 'p', 1, opt_level, CLI_ALL_CMDS, 0 },
+    { "app", 't', 1, cli_opt_string, CLI_ALL_CMDS, offsetof(send_opts, app) },
+    { "field", 'f', 1, opt_field, CLI_ALL_CMDS, 0 },
+    { "host", 0, 1, cli_opt_string, CLI_ALL_CMDS, offsetof(send_opts, o.host) },
+    { "sync", 's', 0, cli_opt_flag, CLI_ALL_CMDS, offsetof(send_opts, sync) },
+    { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
+};
+
+/* The message is the arguments joined by spaces. */
+static char *join(int argc, char **argv)
+{
+    size_t len = 0;
+    char *msg;
+
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    if ((msg = malloc(len + 1)) == NULL)
+        return NULL;
+    msg[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i > 0)
+            strcat(msg, " ");
+        strcat(msg, argv[i]);
+    }
+    return msg;
+}
+
 int cmd_send(const cli_global *g, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "level", required_argument, NULL, 'p' }, { "app", required_argument, NULL, 't' },
-        { "field", required_argument, NULL, 'f' }, { "host", required_argument, NULL, 'H' },
-        { "sync", no_argument, NULL, 's' },        { "timeout", required_argument, NULL, 'T' },
-        { "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
-    };
-    cl_field fields[MAX_FIELDS];
-    size_t nfields = 0, sent = 0;
-    const char *app = "shell";
-    int level = CL_INFO, sync = 0, timeout = 5000, c, rc;
+    send_opts s;
+    cli_opt_group group = { send_options, sizeof send_options / sizeof send_options[0], &s,
+                            CLI_ALL_CMDS };
+    size_t sent = 0;
+    char err[512];
+    int first, rc;
     char addr[4096], note[1024];
     cl_sock_trust trust;
-    cl_options o;
     cl_logger *lg;
     cl_stats st;
 
-    cl_options_init(&o);
-    o.address = g->address;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+p:t:f:sh", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            if ((level = parse_level(optarg)) < 0)
-                return cli_fail(CLI_USAGE, "send",
-                                "--level: '%s' is not a level; use trace, debug, info, notice, "
-                                "warning, error, critical, alert, emergency or 0-7",
-                                optarg);
-            break;
-        case 't':
-            app = optarg;
-            break;
-        case 'f':
-            if (nfields == MAX_FIELDS)
-                return cli_fail(CLI_USAGE, "send", "--field: at most %d fields", MAX_FIELDS);
-            if (parse_field(optarg, &fields[nfields]) != 0)
-                return cli_fail(CLI_USAGE, "send", "--field: expected KEY=VALUE, got '%s'", optarg);
-            nfields++;
-            break;
-        case 'H':
-            o.host = optarg;
-            break;
-        case 's':
-            sync = 1;
-            break;
-        case 'T':
-            timeout = atoi(optarg);
-            if (timeout <= 0)
-                return cli_fail(CLI_USAGE, "send", "--timeout: expected milliseconds > 0");
-            break;
-        case 'h':
-            send_usage(stdout);
-            return CLI_OK;
-        default:
-            return cli_fail(CLI_USAGE, "send", "unknown or incomplete option '%s'; see --help",
-                            argv[optind - 1]);
-        }
-    }
+    memset(&s, 0, sizeof s);
+    cl_options_init(&s.o);
+    s.o.address = g->address;
+    s.app = "shell";
+    s.level = CL_INFO;
+    s.timeout = 5000;
+    /* In order: options end at the first word of the message (or at --),
+     * so that `send took -p 2h` sends "took -p 2h". */
+    rc = cli_args_parse(&group, 1, CLI_ARGS_IN_ORDER, argc, argv, &first, err, sizeof err);
+    if (cli_args_report(rc, "send", err, send_usage) != CLI_OK)
+        return rc == CLI_ARGS_HELP ? CLI_OK : rc;
     /* A shell user would rather wait than lose a line typed or piped in. */
-    o.overflow = CL_OVERFLOW_BLOCK;
+    s.o.overflow = CL_OVERFLOW_BLOCK;
     /* Resolved here, not in the SDK, to warn about a default socket skipped
      * because another user could have put it there. */
     if (cl_address_resolve_connect_note(g->address, addr, sizeof addr, note, sizeof note) == 0) {
-        o.address = addr;
+        s.o.address = addr;
         if (note[0] != '\0')
             fprintf(stderr, "centrallog send: warning: %s\n", note);
         /* An address that fails the check is refused at once, with the
@@ -193,26 +226,18 @@ int cmd_send(const cli_global *g, int argc, char **argv)
             return cli_fail(CLI_UNREACHABLE, "send", "refusing to use %s (%s): %s", addr,
                             cl_address_origin(g->address), note);
     }
-    rc = cl_open(&lg, app, &o);
+    rc = cl_open(&lg, s.app, &s.o);
     if (rc != CL_OK)
         return cli_fail(CLI_USAGE, "send", "%s: %s", rc == CL_EINVAL ? "--app" : "--address",
                         cl_strerror(rc));
-    if (optind < argc) {
-        size_t len = 0;
-        char *msg;
+    if (first < argc) {
+        char *msg = join(argc - first, argv + first);
 
-        for (int i = optind; i < argc; i++)
-            len += strlen(argv[i]) + 1;
-        msg = malloc(len + 1);
-        if (msg == NULL)
+        if (msg == NULL) {
+            cl_close(lg);
             return cli_fail(CLI_FAILED, "send", "out of memory");
-        msg[0] = '\0';
-        for (int i = optind; i < argc; i++) {
-            if (i > optind)
-                strcat(msg, " ");
-            strcat(msg, argv[i]);
         }
-        rc = send_one(lg, level, msg, fields, nfields);
+        rc = send_one(lg, s.level, msg, s.fields, s.nfields);
         sent += rc == CL_OK;
         free(msg);
     } else {
@@ -225,19 +250,19 @@ int cmd_send(const cli_global *g, int argc, char **argv)
                 line[--n] = '\0';
             if (n == 0)
                 continue;
-            if (send_one(lg, level, line, fields, nfields) == CL_OK)
+            if (send_one(lg, s.level, line, s.fields, s.nfields) == CL_OK)
                 sent++;
         }
         free(line);
     }
-    rc = cl_flush(lg, timeout);
+    rc = cl_flush(lg, (int)s.timeout);
     cl_get_stats(lg, &st);
     cl_close(lg);
     if (rc == CL_EUNREACHABLE || rc == CL_ETIMEDOUT)
         return cli_fail(CLI_UNREACHABLE, "send",
                         "%zu entr%s not delivered: %s; is centrallogd running (centrallog status)?",
                         sent, sent == 1 ? "y" : "ies", cl_strerror(rc));
-    if (sync && rc == CL_EREJECTED)
+    if (s.sync && rc == CL_EREJECTED)
         return cli_fail(CLI_FAILED, "send",
                         "the collector rejected %" PRIu64
                         " of %zu entr%s; see `centrallog rejects`",

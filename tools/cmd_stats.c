@@ -1,20 +1,11 @@
 /* cmd_stats.c - `centrallog stats`: counts by level, app and host over a
  * range, the busiest apps and hosts, and a bar chart of entries per minute,
- * hour or day.
- *
- * One pass over the matching rows (through the ts index when a range is
- * given) feeds three hash tables - app, host and UTC minute - in C; the
- * minutes are then summed into local minutes, hours or days. That is one
- * scan instead of a GROUP BY per question, and it keeps the interval
- * boundaries in local time, DST included. */
-#include <errno.h>
-#include <getopt.h>
+ * hour or day. The counting is tally.h's; this file holds the options and
+ * the text and JSON reports. */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "aggmap.h"
 #include "cli.h"
@@ -24,29 +15,17 @@
 #include "level.h"
 #include "output.h"
 #include "platform.h"
-#include "query.h"
+#include "readargs.h"
+#include "report.h"
+#include "tally.h"
 #include "timefmt.h"
 
-#define MAX_BARS 2000
-#define US 1000000LL
-
 typedef struct sopts {
-    cli_filter f;
-    int by;        /* enum cli_time_unit, or -1: chosen from the range */
-    long long top; /* 0: all */
-    int json, utc, explain, width;
+    cli_readargs a; /* a.fmt: 0 text, 1 json */
+    int by;         /* enum cli_time_unit, or -1: chosen from the range */
+    long long top;  /* 0: all */
+    int width;
 } sopts;
-
-typedef struct stats {
-    int64_t total, level[CLI_LEVEL_COUNT];
-    int64_t first_ts, last_ts; /* of the rows seen */
-    cli_aggmap apps, hosts, minutes;
-    int64_t rejected; /* rejects received in the range; -1 unknown */
-} stats;
-
-typedef struct bucket {
-    int64_t start, total, level[CLI_LEVEL_COUNT];
-} bucket;
 
 static const char *const unit_names[] = { "minute", "hour", "day" };
 
@@ -76,344 +55,59 @@ static void usage(FILE *f)
                "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
 }
 
+static int opt_by(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    sopts *o = ctx;
+
+    (void)opt;
+    if ((o->by = cli_parse_choice(arg, unit_names, 3)) < 0) {
+        snprintf(err, errlen, "--by: '%s' is not accepted; use minute, hour or day", arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int opt_top(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)opt;
+    if (cli_parse_count(arg, 0, &((sopts *)ctx)->top) != 0) {
+        snprintf(err, errlen, "--top: '%s' is not a count; use a number (0 for all)", arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int opt_width(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    long long v;
+
+    (void)opt;
+    if (cli_parse_count(arg, 0, &v) != 0 || v < 40 || v > 1000) {
+        snprintf(err, errlen, "--width: '%s' is not accepted; use 40-1000", arg);
+        return CLI_USAGE;
+    }
+    ((sopts *)ctx)->width = (int)v;
+    return CLI_OK;
+}
+
+static const cli_opt stats_opts[] = {
+    { "by", 0, 1, opt_by, CLI_ALL_CMDS, 0 },
+    { "top", 0, 1, opt_top, CLI_ALL_CMDS, 0 },
+    { "width", 0, 1, opt_width, CLI_ALL_CMDS, 0 },
+};
+
+/* Returns CLI_OK, -1 after --help, or an exit code. */
 static int parse_args(sopts *o, int argc, char **argv)
 {
-    enum { OPT_BY = 0x200, OPT_TOP, OPT_WIDTH, OPT_UTC, OPT_EXPLAIN };
-    static const struct option opts[] = {
-        CLI_FILTER_LONG_OPTIONS,
-        { "by", required_argument, NULL, OPT_BY },
-        { "top", required_argument, NULL, OPT_TOP },
-        { "output", required_argument, NULL, 'o' },
-        { "width", required_argument, NULL, OPT_WIDTH },
-        { "utc", no_argument, NULL, OPT_UTC },
-        { "explain", no_argument, NULL, OPT_EXPLAIN },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    const char *since = NULL, *until = NULL;
-    long long v;
+    cli_opt_group own = { stats_opts, sizeof stats_opts / sizeof stats_opts[0], o, CLI_ALL_CMDS };
     char err[512];
-    int c;
+    int rc;
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":S:U:p:t:g:o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case CLI_OPT_SINCE:
-            since = optarg;
-            break;
-        case CLI_OPT_UNTIL:
-            until = optarg;
-            break;
-        case OPT_BY:
-            for (o->by = 2; o->by >= 0 && strcmp(optarg, unit_names[o->by]) != 0; o->by--)
-                ;
-            if (o->by < 0)
-                return cli_fail(CLI_USAGE, "stats",
-                                "--by: '%s' is not accepted; use minute, hour or day", optarg);
-            break;
-        case OPT_TOP:
-            if (cli_parse_count(optarg, 0, &o->top) != 0)
-                return cli_fail(CLI_USAGE, "stats",
-                                "--top: '%s' is not a count; use a number (0 for all)", optarg);
-            break;
-        case OPT_WIDTH:
-            if (cli_parse_count(optarg, 0, &v) != 0 || v < 40 || v > 1000)
-                return cli_fail(CLI_USAGE, "stats", "--width: '%s' is not accepted; use 40-1000",
-                                optarg);
-            o->width = (int)v;
-            break;
-        case 'o':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-                return cli_fail(CLI_USAGE, "stats",
-                                "-o/--output: '%s' is not a format; use text or json", optarg);
-            o->json = optarg[0] == 'j';
-            break;
-        case OPT_UTC:
-            o->utc = 1;
-            break;
-        case OPT_EXPLAIN:
-            o->explain = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        case ':':
-        case '?':
-            return cli_option_error("stats", c, argv);
-        default:
-            if (cli_filter_option(&o->f, c, optarg, NULL, err, sizeof err) < 0)
-                return cli_fail(CLI_USAGE, "stats", "%s", err);
-        }
-    }
-    if (optind < argc)
-        return cli_fail(CLI_USAGE, "stats", "unexpected argument '%s'; see --help", argv[optind]);
-    return cli_filter_times(&o->f, since, until, o->utc, "stats");
-}
-
-/* ---------------------------------------------------------------- counting */
-
-static void build_sql(const sopts *o, cli_sql *q)
-{
-    cli_filter_select(&o->f, q, "ts, level, app, host");
-}
-
-static int64_t floor_minute(int64_t ts)
-{
-    int64_t m = ts / (60 * US);
-
-    return (ts % (60 * US) != 0 && ts < 0) ? m - 1 : m;
-}
-
-static int count_rows(sqlite3 *h, const cli_sql *q, stats *s)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(h, q->text.p, -1, &st, NULL);
-
-    if (rc == SQLITE_OK)
-        rc = cli_sql_bind(q, st);
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t ts = sqlite3_column_int64(st, 0), minute = floor_minute(ts);
-        int level = sqlite3_column_int(st, 1);
-        const void *app = sqlite3_column_text(st, 2), *host = sqlite3_column_text(st, 3);
-
-        if (level < 0 || level >= CLI_LEVEL_COUNT)
-            level = CLI_LEVEL_TRACE;
-        if (s->total == 0 || ts < s->first_ts)
-            s->first_ts = ts;
-        if (s->total == 0 || ts > s->last_ts)
-            s->last_ts = ts;
-        s->total++;
-        s->level[level]++;
-        cli_agg_add(&s->apps, app, (size_t)sqlite3_column_bytes(st, 2), level);
-        cli_agg_add(&s->hosts, host, (size_t)sqlite3_column_bytes(st, 3), level);
-        cli_agg_add(&s->minutes, &minute, sizeof minute, level);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
-        return SQLITE_NOMEM;
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* ---------------------------------------------------------------- parallel */
-
-/* A long range is split in time across the cores: one connection and one
- * thread per part, each with the options' filters and its own slice of
- * time, merged at the end. Reading the rows dominates stats, and SQLite
- * reads in parallel on separate connections. Each part reads its own
- * snapshot, so rows committed meanwhile may count in one part and not
- * another - as if the stats had been taken a moment later. */
-#define MAX_PARTS 4
-
-typedef struct part {
-    const cli_global *g;
-    cli_filter f; /* shallow copy of the options' filter: shares its arrays */
-    stats s;
-    pthread_t thread;
-    int started, rc;
-    char err[512];
-} part;
-
-static void *scan_part(void *arg)
-{
-    part *p = arg;
-    cli_sql q = CLI_SQL_INIT;
-    cli_db db;
-
-    if (cli_db_open_err(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
-        p->rc = SQLITE_CANTOPEN;
-        return NULL;
-    }
-    cli_filter_select(&p->f, &q, "ts, level, app, host");
-    p->rc = count_rows(db.h, &q, &p->s);
-    if (p->rc != SQLITE_OK)
-        snprintf(p->err, sizeof p->err, "reading the database failed: %s", sqlite3_errmsg(db.h));
-    cli_sql_free(&q);
-    cli_db_close(&db);
-    return NULL;
-}
-
-static int64_t scalar(sqlite3 *h, const char *sql, int *ok)
-{
-    sqlite3_stmt *st = NULL;
-    int64_t v = 0;
-
-    *ok = sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
-          sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-    if (*ok)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* How many parts: one per core, up to MAX_PARTS; 1 when the range is
- * unknown or tiny, or with --grep (its matcher is not shared between
- * threads). [*lo, *hi) is the time range to split. */
-static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
-{
-    long cpus = cli_cpu_count();
-    int ok = 1;
-
-    if (cpus < 2 || f->grep != NULL)
-        return 1;
-    *lo = f->has_since ? f->since : scalar(h, "SELECT min(ts) FROM entries", &ok);
-    if (ok)
-        *hi = f->has_until ? f->until : scalar(h, "SELECT max(ts) FROM entries", &ok) + 1;
-    if (!ok || *hi - *lo < 60 * US)
-        return 1;
-    return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
-}
-
-static void merge(stats *s, const stats *p)
-{
-    if (p->total > 0) {
-        if (s->total == 0 || p->first_ts < s->first_ts)
-            s->first_ts = p->first_ts;
-        if (s->total == 0 || p->last_ts > s->last_ts)
-            s->last_ts = p->last_ts;
-    }
-    s->total += p->total;
-    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
-        s->level[l] += p->level[l];
-    cli_agg_merge(&s->apps, &p->apps);
-    cli_agg_merge(&s->hosts, &p->hosts);
-    cli_agg_merge(&s->minutes, &p->minutes);
-}
-
-/* Counts the matching rows into s, in parallel when worth it. Returns
- * CLI_OK or an exit code (after saying why). */
-static int count_all(const sopts *o, const cli_global *g, sqlite3 *h, stats *s)
-{
-    part parts[MAX_PARTS];
-    cli_sql q = CLI_SQL_INIT;
-    int64_t lo = 0, hi = 0;
-    int n = plan_parts(h, &o->f, &lo, &hi), rc = CLI_OK;
-
-    if (n == 1) {
-        cli_filter_select(&o->f, &q, "ts, level, app, host");
-        if (count_rows(h, &q, s) != SQLITE_OK)
-            rc =
-                cli_fail(CLI_FAILED, "stats", "reading the database failed: %s", sqlite3_errmsg(h));
-        cli_sql_free(&q);
-        return rc;
-    }
-    memset(parts, 0, sizeof parts);
-    for (int i = 0; i < n; i++) {
-        part *p = &parts[i];
-
-        p->g = g;
-        p->f = o->f;
-        p->f.has_since = p->f.has_until = 1;
-        p->f.since = lo + (hi - lo) / n * i;
-        p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
-        p->started = pthread_create(&p->thread, NULL, scan_part, p) == 0;
-        if (!p->started)
-            scan_part(p);
-    }
-    for (int i = 0; i < n; i++) {
-        if (parts[i].started)
-            pthread_join(parts[i].thread, NULL);
-        if (parts[i].rc != SQLITE_OK && rc == CLI_OK)
-            rc = cli_fail(CLI_FAILED, "stats", "%s", parts[i].err);
-        merge(s, &parts[i].s);
-        cli_aggmap_free(&parts[i].s.apps);
-        cli_aggmap_free(&parts[i].s.hosts);
-        cli_aggmap_free(&parts[i].s.minutes);
-    }
-    if (rc == CLI_OK && (s->apps.oom || s->hosts.oom || s->minutes.oom))
-        rc = cli_fail(CLI_FAILED, "stats", "out of memory");
-    return rc;
-}
-
-static int time_only(const cli_filter *f)
-{
-    return f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE && f->napps == 0 && f->nhosts == 0 &&
-           f->npids == 0 && f->nfields == 0 && f->grep_pattern == NULL;
-}
-
-/* Rejected lines in the same period (by the time the collector read them). */
-static int64_t count_rejects(sqlite3 *h, const cli_filter *f)
-{
-    cli_sql q = CLI_SQL_INIT;
-    sqlite3_stmt *st = NULL;
-    int64_t n = -1;
-
-    cli_buf_puts(&q.text, "SELECT count(*) FROM rejects");
-    if (f->has_since) {
-        cli_sql_and(&q);
-        cli_buf_printf(&q.text, "received >= ?%d", cli_sql_int(&q, f->since));
-    }
-    if (f->has_until) {
-        cli_sql_and(&q);
-        cli_buf_printf(&q.text, "received < ?%d", cli_sql_int(&q, f->until));
-    }
-    if (!q.oom && !q.text.oom && sqlite3_prepare_v2(h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
-        cli_sql_bind(&q, st) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    cli_sql_free(&q);
-    return n;
-}
-
-/* ---------------------------------------------------------------- intervals */
-
-/* The unit for a range when --by is not given: about 24-200 bars. */
-static int auto_unit(int64_t lo, int64_t hi)
-{
-    if (hi - lo <= 3 * 3600 * US)
-        return CLI_UNIT_MINUTE;
-    if (hi - lo <= 7 * 86400 * US)
-        return CLI_UNIT_HOUR;
-    return CLI_UNIT_DAY;
-}
-
-/* Fills the buckets covering [lo, hi); returns how many, or -1 when more
- * than MAX_BARS would be needed. */
-static long make_buckets(int64_t lo, int64_t hi, int unit, int utc, bucket **out)
-{
-    int64_t t = cli_time_floor(lo, (enum cli_time_unit)unit, utc);
-    long n = 0;
-    bucket *b = calloc(MAX_BARS, sizeof *b);
-
-    *out = b;
-    if (b == NULL)
-        return -1;
-    while (t < hi) {
-        if (n == MAX_BARS)
-            return -1;
-        b[n++].start = t;
-        t = cli_time_next(t, (enum cli_time_unit)unit, utc);
-    }
-    return n;
-}
-
-/* Adds each minute's counts to the bucket that holds it. */
-static void fill_buckets(const stats *s, bucket *b, long n)
-{
-    for (size_t i = 0; i < s->minutes.cap; i++) {
-        const cli_agg *a = s->minutes.slots[i];
-        int64_t minute, ts;
-        long lo = 0, hi = n - 1;
-
-        if (a == NULL)
-            continue;
-        memcpy(&minute, a->key, sizeof minute);
-        ts = minute * 60 * US;
-        if (n == 0 || ts < b[0].start)
-            continue;
-        while (lo < hi) { /* the last bucket starting at or before ts */
-            long mid = lo + (hi - lo + 1) / 2;
-
-            if (b[mid].start <= ts)
-                lo = mid;
-            else
-                hi = mid - 1;
-        }
-        b[lo].total += a->total;
-        for (int l = 0; l < CLI_LEVEL_COUNT; l++)
-            b[lo].level[l] += a->level[l];
-    }
+    o->a.formats = cli_text_json_formats;
+    o->a.nformats = 2;
+    o->a.formats_accepted = "use text or json";
+    rc = cli_readargs_parse(&o->a, &own, argc, argv, err, sizeof err);
+    return cli_args_report(rc, "stats", err, usage);
 }
 
 /* ---------------------------------------------------------------- text */
@@ -424,7 +118,7 @@ static void pct(cli_buf *b, int64_t share, int64_t whole)
         cli_buf_printf(b, " %5.1f%%", 100.0 * (double)share / (double)whole);
 }
 
-static void text_levels(cli_buf *b, const stats *s)
+static void text_levels(cli_buf *b, const cli_tally *s)
 {
     cli_buf_puts(b, "\nBy level:\n");
     for (int l = 0; l < CLI_LEVEL_COUNT; l++) {
@@ -510,7 +204,8 @@ static void put_blocks(cli_buf *b, long n, const char *block, const char *color)
 }
 
 /* One bar: errors (red), warnings (yellow), the rest, in proportion. */
-static void bar(cli_buf *b, const bucket *k, int64_t max, int width, int color, const char *block)
+static void bar(cli_buf *b, const cli_bucket *k, int64_t max, int width, int color,
+                const char *block)
 {
     long len = max > 0 ? (long)((double)k->total * width / (double)max + 0.5) : 0;
     long err, warn;
@@ -532,7 +227,7 @@ static void bar(cli_buf *b, const bucket *k, int64_t max, int width, int color, 
     put_blocks(b, len - err - warn, block, "");
 }
 
-static void text_chart(cli_buf *b, const bucket *k, long n, int unit, const sopts *o, int color)
+static void text_chart(cli_buf *b, const cli_bucket *k, long n, int unit, const sopts *o, int color)
 {
     const char *block = cli_terminal_utf8() ? "\xe2\x96\x88" : "#";
     int64_t max = 0;
@@ -545,11 +240,11 @@ static void text_chart(cli_buf *b, const bucket *k, long n, int unit, const sopt
     width = o->width - 2 - lw - 1 - cw - 1;
     if (width < 10)
         width = 10;
-    zone_name(n ? k[0].start : 0, o->utc, zone, sizeof zone);
+    zone_name(n ? k[0].start : 0, o->a.utc, zone, sizeof zone);
     cli_buf_printf(b, "\nEntries per %s (%s%s):\n", unit_names[unit], zone,
                    color ? "; red: errors and worse, yellow: warnings" : "");
     for (long i = 0; i < n; i++) {
-        bucket_label(k[i].start, unit, o->utc, label, sizeof label);
+        bucket_label(k[i].start, unit, o->a.utc, label, sizeof label);
         cli_buf_printf(b, "  %-*s %*" PRId64, lw, label, cw, k[i].total);
         if (k[i].total > 0) {
             cli_buf_putc(b, ' ');
@@ -559,29 +254,29 @@ static void text_chart(cli_buf *b, const bucket *k, long n, int unit, const sopt
     }
 }
 
-static void text_report(cli_buf *b, const stats *s, const sopts *o, const bucket *k, long n,
+static void text_report(cli_buf *b, const cli_tally *s, const sopts *o, const cli_bucket *k, long n,
                         int unit, int color)
 {
     char a[40], z[40];
 
     cli_buf_printf(b, "%" PRId64 " entries", s->total);
-    if (o->f.has_since || o->f.has_until) {
-        cli_time_format_iso(o->f.since, o->utc, a);
-        cli_time_format_iso(o->f.until, o->utc, z);
-        cli_buf_printf(b, " %s%s%s%s", o->f.has_since ? "since " : "", o->f.has_since ? a : "",
-                       o->f.has_since && o->f.has_until ? ", " : "",
-                       o->f.has_until ? "before " : "");
-        cli_buf_puts(b, o->f.has_until ? z : "");
+    if (o->a.f.has_since || o->a.f.has_until) {
+        cli_time_format_iso(o->a.f.since, o->a.utc, a);
+        cli_time_format_iso(o->a.f.until, o->a.utc, z);
+        cli_buf_printf(b, " %s%s%s%s", o->a.f.has_since ? "since " : "", o->a.f.has_since ? a : "",
+                       o->a.f.has_since && o->a.f.has_until ? ", " : "",
+                       o->a.f.has_until ? "before " : "");
+        cli_buf_puts(b, o->a.f.has_until ? z : "");
     }
     if (s->total > 0) {
-        cli_time_format_iso(s->first_ts, o->utc, a);
-        cli_time_format_iso(s->last_ts, o->utc, z);
+        cli_time_format_iso(s->first_ts, o->a.utc, a);
+        cli_time_format_iso(s->last_ts, o->a.utc, z);
         cli_buf_printf(b, "; first %s, last %s", a, z);
     }
     cli_buf_putc(b, '\n');
     if (s->rejected >= 0)
         cli_buf_printf(b, "%" PRId64 " lines rejected%s (see centrallog rejects)\n", s->rejected,
-                       o->f.has_since || o->f.has_until ? " in that time" : "");
+                       o->a.f.has_since || o->a.f.has_until ? " in that time" : "");
     if (s->total == 0)
         return;
     text_levels(b, s);
@@ -591,7 +286,7 @@ static void text_report(cli_buf *b, const stats *s, const sopts *o, const bucket
         text_chart(b, k, n, unit, o, color);
     else if (n < 0)
         cli_buf_printf(b, "\n(no chart: more than %d %ss; narrow -S/-U or use a larger --by)\n",
-                       MAX_BARS, unit_names[unit]);
+                       CLI_MAX_BARS, unit_names[unit]);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -638,12 +333,12 @@ static void json_top(cli_buf *b, const char *list, const char *key, const cli_ag
     free(v);
 }
 
-static void json_report(cli_buf *b, const stats *s, const sopts *o, const bucket *k, long n,
+static void json_report(cli_buf *b, const cli_tally *s, const sopts *o, const cli_bucket *k, long n,
                         int unit)
 {
     cli_buf_printf(b, "{\"total\":%" PRId64, s->total);
-    json_time(b, "since", o->f.has_since, o->f.since);
-    json_time(b, "until", o->f.has_until, o->f.until);
+    json_time(b, "since", o->a.f.has_since, o->a.f.since);
+    json_time(b, "until", o->a.f.has_until, o->a.f.until);
     json_time(b, "first", s->total > 0, s->first_ts);
     json_time(b, "last", s->total > 0, s->last_ts);
     cli_buf_puts(b, ",\"levels\":");
@@ -680,39 +375,33 @@ static int terminal_width(void)
     return cols >= 40 ? cols : 80;
 }
 
-static int report(const sopts *o, stats *s, int color)
+static int report(const sopts *o, cli_tally *s, int color)
 {
     cli_buf b = CLI_BUF_INIT;
-    bucket *k = NULL;
-    int64_t lo = o->f.has_since ? o->f.since : s->first_ts;
-    int64_t hi = o->f.has_until ? o->f.until : s->last_ts + 1;
-    int unit = o->by >= 0 ? o->by : auto_unit(lo, hi);
+    cli_bucket *k = NULL;
+    int64_t lo = o->a.f.has_since ? o->a.f.since : s->first_ts;
+    int64_t hi = o->a.f.has_until ? o->a.f.until : s->last_ts + 1;
+    int unit = o->by >= 0 ? o->by : cli_tally_auto_unit(lo, hi);
     long n = 0;
     int rc = CLI_OK;
 
-    if (!o->f.has_until && o->f.has_since && s->total == 0)
+    if (!o->a.f.has_until && o->a.f.has_since && s->total == 0)
         hi = lo + 1;
-    if (s->total > 0 || o->f.has_since) {
-        n = make_buckets(lo, hi, unit, o->utc, &k);
+    if (s->total > 0 || o->a.f.has_since) {
+        n = cli_tally_buckets(s, lo, hi, unit, o->a.utc, &k);
         if (n < 0 && o->by >= 0) {
             rc = cli_fail(CLI_USAGE, "stats",
                           "--by %s: the range needs more than %d bars; narrow -S/-U or use a "
                           "larger --by",
-                          unit_names[unit], MAX_BARS);
+                          unit_names[unit], CLI_MAX_BARS);
             goto out;
         }
-        if (n > 0)
-            fill_buckets(s, k, n);
     }
-    if (o->json)
+    if (o->a.fmt == 1)
         json_report(&b, s, o, k, n, unit);
     else
         text_report(&b, s, o, k, n, unit, color);
-    if (b.oom)
-        rc = cli_fail(CLI_FAILED, "stats", "out of memory");
-    else if ((fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0) &&
-             !cli_reader_gone(stdout, errno))
-        rc = cli_fail(CLI_FAILED, "stats", "cannot write the output: %s", strerror(errno));
+    rc = cli_write_buf(&b, "stats");
 out:
     free(k);
     cli_buf_free(&b);
@@ -723,35 +412,32 @@ static int run(sopts *o, const cli_global *g)
 {
     cli_db db;
     cli_sql q = CLI_SQL_INIT;
-    stats s;
+    cli_tally s;
     char err[512];
     int rc;
 
     memset(&s, 0, sizeof s);
-    if ((rc = cli_db_open(g, "stats", &db)) != CLI_OK)
+    if ((rc = cli_open_db(g, "stats", &db)) != CLI_OK)
         return rc;
-    if (cli_filter_prepare(&o->f, db.h, err, sizeof err) != 0) {
+    if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
         rc = cli_fail(CLI_USAGE, "stats", "%s", err);
         goto out;
     }
-    if (o->explain) {
-        build_sql(o, &q);
-        if (cli_sql_explain(db.h, &q, stdout) != SQLITE_OK)
-            rc = cli_fail(CLI_FAILED, "stats", "cannot explain: %s", sqlite3_errmsg(db.h));
+    if (o->a.explain) {
+        cli_tally_sql(&o->a.f, &q);
+        rc = cli_explain(db.h, &q, "stats");
         goto out;
     }
-    if ((rc = count_all(o, g, db.h, &s)) != CLI_OK)
+    if (cli_tally_count(g, db.h, &o->a.f, &s, err, sizeof err) != CLI_OK) {
+        rc = cli_fail(CLI_FAILED, "stats", "%s", err);
         goto out;
-    /* Rejected lines have no app, level or host: their count only belongs
-     * next to a report filtered by time alone. */
-    s.rejected = time_only(&o->f) ? count_rejects(db.h, &o->f) : -1;
+    }
+    s.rejected = cli_tally_time_only(&o->a.f) ? cli_tally_rejects(db.h, &o->a.f) : -1;
     if (o->width == 0)
         o->width = terminal_width();
     rc = report(o, &s, cli_color_wanted(g->color, stdout));
 out:
-    cli_aggmap_free(&s.apps);
-    cli_aggmap_free(&s.hosts);
-    cli_aggmap_free(&s.minutes);
+    cli_tally_free(&s);
     cli_sql_free(&q);
     cli_db_close(&db);
     return rc;
@@ -763,7 +449,7 @@ int cmd_stats(const cli_global *g, int argc, char **argv)
     int rc;
 
     memset(&o, 0, sizeof o);
-    cli_filter_init(&o.f);
+    cli_readargs_init(&o.a, CLI_READ_STATS);
     o.by = -1;
     o.top = 10;
     rc = parse_args(&o, argc, argv);
@@ -771,6 +457,6 @@ int cmd_stats(const cli_global *g, int argc, char **argv)
         rc = run(&o, g);
     else if (rc < 0)
         rc = CLI_OK;
-    cli_filter_free(&o.f);
+    cli_readargs_free(&o.a);
     return rc;
 }

@@ -19,7 +19,8 @@
 #include "conn.h"
 #include "escape.h"
 #include "platform.h"
-#include "query.h"
+#include "report.h"
+#include "args.h"
 
 typedef struct stopts {
     long long timeout_ms, window_ms;
@@ -49,51 +50,57 @@ static void usage(FILE *f)
                "time (the reason is printed on one line).\n");
 }
 
+static int opt_timeout(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)opt;
+    if (cli_parse_count(arg, 0, &((stopts *)ctx)->timeout_ms) != 0 ||
+        ((stopts *)ctx)->timeout_ms < 1 || ((stopts *)ctx)->timeout_ms > 600000) {
+        snprintf(err, errlen, "--timeout: '%s' is not accepted; use milliseconds, 1-600000", arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int opt_window(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    (void)opt;
+    if (cli_parse_count(arg, 0, &((stopts *)ctx)->window_ms) != 0 ||
+        ((stopts *)ctx)->window_ms > 60000) {
+        snprintf(err, errlen, "--rate-window: '%s' is not accepted; use milliseconds, 0-60000",
+                 arg);
+        return CLI_USAGE;
+    }
+    return CLI_OK;
+}
+
+static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    int i = cli_parse_choice(arg, cli_text_json_formats, 2);
+
+    (void)opt;
+    if (i < 0) {
+        snprintf(err, errlen, "-o/--output: '%s' is not a format; use text or json", arg);
+        return CLI_USAGE;
+    }
+    ((stopts *)ctx)->json = i;
+    return CLI_OK;
+}
+
+static const cli_opt status_opts[] = {
+    { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
+    { "rate-window", 0, 1, opt_window, CLI_ALL_CMDS, 0 },
+    { "output", 'o', 1, opt_output, CLI_ALL_CMDS, 0 },
+    { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
+};
+
+/* Returns CLI_OK, -1 after --help, or an exit code. */
 static int parse_args(stopts *o, int argc, char **argv)
 {
-    enum { OPT_TIMEOUT = 0x200, OPT_WINDOW };
-    static const struct option opts[] = {
-        { "timeout", required_argument, NULL, OPT_TIMEOUT },
-        { "rate-window", required_argument, NULL, OPT_WINDOW },
-        { "output", required_argument, NULL, 'o' },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
-    };
-    int c;
+    cli_opt_group g = { status_opts, sizeof status_opts / sizeof status_opts[0], o, CLI_ALL_CMDS };
+    char err[512];
+    int rc = cli_args_parse(&g, 1, CLI_ARGS_NO_OPERANDS, argc, argv, NULL, err, sizeof err);
 
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
-        switch (c) {
-        case OPT_TIMEOUT:
-            if (cli_parse_count(optarg, 0, &o->timeout_ms) != 0 || o->timeout_ms < 1 ||
-                o->timeout_ms > 600000)
-                return cli_fail(CLI_USAGE, "status",
-                                "--timeout: '%s' is not accepted; use milliseconds, 1-600000",
-                                optarg);
-            break;
-        case OPT_WINDOW:
-            if (cli_parse_count(optarg, 0, &o->window_ms) != 0 || o->window_ms > 60000)
-                return cli_fail(CLI_USAGE, "status",
-                                "--rate-window: '%s' is not accepted; use milliseconds, 0-60000",
-                                optarg);
-            break;
-        case 'o':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0)
-                return cli_fail(CLI_USAGE, "status",
-                                "-o/--output: '%s' is not a format; use text or json", optarg);
-            o->json = optarg[0] == 'j';
-            break;
-        case 'h':
-            usage(stdout);
-            return -1;
-        default:
-            return cli_option_error("status", c, argv);
-        }
-    }
-    if (optind < argc)
-        return cli_fail(CLI_USAGE, "status", "unexpected argument '%s'; see --help", argv[optind]);
-    return CLI_OK;
+    return cli_args_report(rc, "status", err, usage);
 }
 
 /* ---------------------------------------------------------------- asking */
@@ -353,11 +360,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
         print_json(&b, last ? last : first, &r);
     else
         print_text(&b, last ? last : first, &r);
-    if (b.oom)
-        rc = cli_fail(CLI_FAILED, "status", "out of memory");
-    else if ((fwrite(b.p, 1, b.n, stdout) != b.n || fflush(stdout) != 0) &&
-             !cli_reader_gone(stdout, errno))
-        rc = cli_fail(CLI_FAILED, "status", "cannot write the output: %s", strerror(errno));
+    rc = cli_write_buf(&b, "status");
 out:
     cJSON_Delete(first);
     cJSON_Delete(last);

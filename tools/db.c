@@ -139,17 +139,12 @@ static int needs_immutable(int rc)
            (rc & 0xff) == SQLITE_PERM || (rc & 0xff) == SQLITE_IOERR;
 }
 
-static void warn_unseen_wal(const cli_db *db)
+int cli_db_misses_wal(const cli_db *db, char *wal, size_t len)
 {
-    char wal[4200];
     cl_file_id sb;
 
-    snprintf(wal, sizeof wal, "%s-wal", db->path);
-    if (cl_file_id_path(wal, &sb) == 0 && sb.size > 0)
-        fprintf(stderr,
-                "centrallog: note: %s is read as a snapshot (no write access to create its "
-                "-shm file); entries still in %s are not shown\n",
-                db->path, wal);
+    snprintf(wal, len, "%s-wal", db->path);
+    return db->immutable && cl_file_id_path(wal, &sb) == 0 && sb.size > 0;
 }
 
 static int check_header(const cli_db *db, char *err, size_t errlen, long long appid,
@@ -193,7 +188,7 @@ static int missing(const cli_db *db, char *err, size_t errlen, int e)
                 db->path, db->origin);
 }
 
-int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen)
+int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
 {
     long long appid = 0, version = 0;
     cl_file_id sb;
@@ -227,8 +222,6 @@ int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen)
         cli_db_close(db);
         return rc;
     }
-    if (db->immutable)
-        warn_unseen_wal(db);
     /* query_only makes any write an error, whatever a bug might try. A
      * larger cache and memory-mapped reads make big scans (stats) cheaper. */
     sqlite3_exec(db->h,
@@ -236,14 +229,6 @@ int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen)
                  "PRAGMA mmap_size = 2147418112; PRAGMA temp_store = MEMORY;",
                  NULL, NULL, NULL);
     return CLI_OK;
-}
-
-int cli_db_open(const cli_global *g, const char *cmd, cli_db *db)
-{
-    char err[1024];
-    int rc = cli_db_open_err(g, db, err, sizeof err);
-
-    return rc == CLI_OK ? CLI_OK : cli_fail(rc, cmd, "%s", err);
 }
 
 void cli_db_close(cli_db *db)

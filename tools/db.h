@@ -33,12 +33,14 @@ typedef struct cli_db {
  * The returned path lives as long as g and the environment. */
 const char *cli_db_path(const cli_global *g, const char **origin);
 
-/* Opens and checks the database. On failure prints one line for cmd and
- * returns the exit code (CLI_FAILED); on success returns CLI_OK. */
-int cli_db_open(const cli_global *g, const char *cmd, cli_db *db);
+/* Opens and checks the database. Returns CLI_OK, or CLI_FAILED with the
+ * one-line reason in err. */
+int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen);
 
-/* The same, leaving the one-line reason in err instead of printing it. */
-int cli_db_open_err(const cli_global *g, cli_db *db, char *err, size_t errlen);
+/* Whether db, opened as a snapshot (immutable), has a -wal file with
+ * entries it does not see - worth a note to the user. Sets wal to the -wal
+ * file's path either way. */
+int cli_db_misses_wal(const cli_db *db, char *wal, size_t len);
 
 /* NULL-safe, and safe on a half-opened db. */
 void cli_db_close(cli_db *db);

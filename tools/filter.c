@@ -53,6 +53,27 @@ int cli_sql_null(cli_sql *q)
     return add_param(q, CLI_PARAM_NULL, 0, 0, NULL, 0);
 }
 
+void cli_sql_in_ints(cli_sql *q, const char *expr, const int64_t *v, size_t n)
+{
+    cli_sql_and(q);
+    cli_buf_printf(&q->text, "%s IN (", expr);
+    for (size_t i = 0; i < n; i++)
+        cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, v[i]));
+    cli_buf_putc(&q->text, ')');
+}
+
+void cli_sql_time_range(cli_sql *q, const char *col, const cli_filter *f)
+{
+    if (f->has_since) {
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "%s >= ?%d", col, cli_sql_int(q, f->since));
+    }
+    if (f->has_until) {
+        cli_sql_and(q);
+        cli_buf_printf(&q->text, "%s < ?%d", col, cli_sql_int(q, f->until));
+    }
+}
+
 void cli_sql_and(cli_sql *q)
 {
     cli_buf_puts(&q->text, q->terms++ ? " AND " : " WHERE ");
@@ -495,29 +516,15 @@ static void field_where(cli_sql *q, const cli_field_match *m)
 
 static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
 {
-    const char *plus = mode == CLI_WHERE_ROWID ? "+" : "";
-
-    if (f->has_since) {
-        cli_sql_and(q);
-        cli_buf_printf(&q->text, "%sts >= ?%d", plus, cli_sql_int(q, f->since));
-    }
-    if (f->has_until) {
-        cli_sql_and(q);
-        cli_buf_printf(&q->text, "%sts < ?%d", plus, cli_sql_int(q, f->until));
-    }
+    cli_sql_time_range(q, mode == CLI_WHERE_ROWID ? "+ts" : "ts", f);
     level_where(f, q, mode);
     if (f->napps > 0)
         globs_where(q, mode == CLI_WHERE_ROWID ? "+app" : "app", f->apps, f->napps);
     if (f->nhosts > 0)
         globs_where(q, "host", f->hosts, f->nhosts);
-    if (f->npids > 0) {
-        cli_sql_and(q);
-        /* The PID the text shows: claimed by the producer, else the kernel's. */
-        cli_buf_puts(&q->text, "coalesce(pid, peer_pid) IN (");
-        for (size_t i = 0; i < f->npids; i++)
-            cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, f->pids[i]));
-        cli_buf_putc(&q->text, ')');
-    }
+    /* The PID the text shows: claimed by the producer, else the kernel's. */
+    if (f->npids > 0)
+        cli_sql_in_ints(q, "coalesce(pid, peer_pid)", f->pids, f->npids);
     for (size_t i = 0; i < f->nfields; i++)
         field_where(q, &f->fields[i]);
     if (f->grep != NULL && with_grep) {
@@ -645,24 +652,25 @@ static int plan_depth(const int *ids, const int *parents, int n, int parent)
     return depth;
 }
 
-int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f)
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, cli_buf *out)
 {
-    cli_buf sql = CLI_BUF_INIT, line = CLI_BUF_INIT;
+    cli_buf sql = CLI_BUF_INIT;
     sqlite3_stmt *st = NULL;
     int ids[256], parents[256], n = 0, rc;
 
-    fprintf(f, "%s\n", cli_buf_cstr((cli_buf *)&q->text));
+    cli_buf_put(out, q->text.p, q->text.n);
+    cli_buf_putc(out, '\n');
     for (size_t i = 0; i < q->nparams; i++) {
-        cli_buf_reset(&line);
-        cli_sql_describe(&q->params[i], &line);
-        fprintf(f, "  ?%zu = %s\n", i + 1, cli_buf_cstr(&line));
+        cli_buf_printf(out, "  ?%zu = ", i + 1);
+        cli_sql_describe(&q->params[i], out);
+        cli_buf_putc(out, '\n');
     }
     cli_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
     cli_buf_put(&sql, q->text.p, q->text.n);
     rc = sqlite3_prepare_v2(db, cli_buf_cstr(&sql), -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = cli_sql_bind(q, st);
-    fprintf(f, "QUERY PLAN\n");
+    cli_buf_puts(out, "QUERY PLAN\n");
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int id = sqlite3_column_int(st, 0), parent = sqlite3_column_int(st, 1);
         int depth = plan_depth(ids, parents, n, parent);
@@ -671,30 +679,30 @@ int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f)
             ids[n] = id;
             parents[n++] = parent;
         }
-        fprintf(f, "%*s`--%s\n", 2 * depth, "", (const char *)sqlite3_column_text(st, 3));
+        cli_buf_printf(out, "%*s`--%s\n", 2 * depth, "", (const char *)sqlite3_column_text(st, 3));
         rc = SQLITE_OK;
     }
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_finalize(st);
     cli_buf_free(&sql);
-    cli_buf_free(&line);
     return rc;
 }
 
-int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, const char *cmd)
+int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, char *err,
+                     size_t errlen)
 {
-    char err[512];
     cli_clock clk;
 
     tzset();
     clk.now_us = cl_now_us();
     clk.utc = utc;
-    if ((since && cli_filter_option(f, CLI_OPT_SINCE, since, &clk, err, sizeof err) < 0) ||
-        (until && cli_filter_option(f, CLI_OPT_UNTIL, until, &clk, err, sizeof err) < 0))
-        return cli_fail(CLI_USAGE, cmd, "%s", err);
-    if (f->has_since && f->has_until && f->since >= f->until)
-        return cli_fail(CLI_USAGE, cmd, "-S/--since '%s' is not before -U/--until '%s'", since,
-                        until);
+    if ((since && cli_filter_option(f, CLI_OPT_SINCE, since, &clk, err, errlen) < 0) ||
+        (until && cli_filter_option(f, CLI_OPT_UNTIL, until, &clk, err, errlen) < 0))
+        return CLI_USAGE;
+    if (f->has_since && f->has_until && f->since >= f->until) {
+        snprintf(err, errlen, "-S/--since '%s' is not before -U/--until '%s'", since, until);
+        return CLI_USAGE;
+    }
     return CLI_OK;
 }

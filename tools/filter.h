@@ -54,6 +54,9 @@ int cli_sql_null(cli_sql *q);
 /* Writes " WHERE " before the first term and " AND " before the others. */
 void cli_sql_and(cli_sql *q);
 
+/* Writes the term "expr IN (?N, ...)", v bound as parameters (n > 0). */
+void cli_sql_in_ints(cli_sql *q, const char *expr, const int64_t *v, size_t n);
+
 /* Binds every parameter. Returns an SQLite result code. */
 int cli_sql_bind(const cli_sql *q, sqlite3_stmt *st);
 
@@ -64,6 +67,8 @@ void cli_sql_describe(const cli_param *p, cli_buf *out);
 
 /* ---------------------------------------------------------------- filters */
 
+typedef struct cli_filter cli_filter;
+
 typedef struct cli_field_match {
     char *path;                   /* SQLite JSON path, e.g. $."user"."id" */
     char *value;                  /* as given: compared with a string member, true, false, null */
@@ -72,7 +77,7 @@ typedef struct cli_field_match {
     double dnum;
 } cli_field_match;
 
-typedef struct cli_filter {
+struct cli_filter {
     int has_since, has_until;
     int64_t since, until; /* [since, until) */
     int lvl_lo, lvl_hi;   /* 0..8, both included */
@@ -88,12 +93,16 @@ typedef struct cli_filter {
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
     int64_t fts_lo, fts_hi;
-} cli_filter;
+};
+
+/* Writes the terms "col >= ?N" and "col < ?M" of f's time range [since,
+ * until), those that are set. */
+void cli_sql_time_range(cli_sql *q, const char *col, const cli_filter *f);
 
 void cli_filter_init(cli_filter *f);
 void cli_filter_free(cli_filter *f);
 
-/* getopt codes of the filter options; commands list them in their tables. */
+/* The codes of the filter options for cli_filter_option (readargs.c). */
 enum {
     CLI_OPT_SINCE = 'S',
     CLI_OPT_UNTIL = 'U',
@@ -105,25 +114,12 @@ enum {
     CLI_OPT_FIELD,
 };
 
-/* The getopt_long entries of the filters above, shared by query/tail and
- * stats so that both spell every filter the same way. */
-#define CLI_FILTER_LONG_OPTIONS                                                                    \
-    { "since", required_argument, NULL, CLI_OPT_SINCE },                                           \
-        { "until", required_argument, NULL, CLI_OPT_UNTIL },                                       \
-        { "level", required_argument, NULL, CLI_OPT_LEVEL },                                       \
-        { "app", required_argument, NULL, CLI_OPT_APP },                                           \
-        { "host", required_argument, NULL, CLI_OPT_HOST },                                         \
-        { "pid", required_argument, NULL, CLI_OPT_PID },                                           \
-        { "grep", required_argument, NULL, CLI_OPT_GREP },                                         \
-    {                                                                                              \
-        "field", required_argument, NULL, CLI_OPT_FIELD                                            \
-    }
-
 /* Parses the -S/-U values given (NULL: none) against the clock of now, in
  * local time or UTC, and checks that since is before until. Done after the
- * option loop, because --utc may follow them. Returns CLI_OK, or prints one
- * line for cmd and returns CLI_USAGE. */
-int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, const char *cmd);
+ * option loop, because --utc may follow them. Returns CLI_OK, or CLI_USAGE
+ * with one line in err. */
+int cli_filter_times(cli_filter *f, const char *since, const char *until, int utc, char *err,
+                     size_t errlen);
 
 /* Applies one filter option. Returns 1 when it was applied, 0 when opt is not
  * a filter option, -1 when arg is bad (err then holds one line naming the
@@ -167,8 +163,9 @@ void cli_filter_where(const cli_filter *f, cli_sql *q, int mode);
  * rows it has not indexed yet, asked of the tokenizer directly. */
 void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols);
 
-/* Prints the SQL, its parameters and SQLite's EXPLAIN QUERY PLAN for q to f
- * (the --explain option). Returns an SQLite result code. */
-int cli_sql_explain(sqlite3 *db, const cli_sql *q, FILE *f);
+/* Appends the SQL, its parameters and SQLite's EXPLAIN QUERY PLAN for q to
+ * out (the --explain option). Returns an SQLite result code; what was
+ * appended before a failure stays in out. */
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, cli_buf *out);
 
 #endif

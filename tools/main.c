@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
+#include "report.h"
 #include "cmdline.h"
 #include "platform.h"
 #include "version.h"
@@ -54,16 +56,15 @@ static void usage(FILE *f)
                "or did not answer in time.\n");
 }
 
+/* --color: never (0), always (1) or auto (-1). */
 static int parse_color(cli_global *g, const char *v)
 {
-    if (strcmp(v, "auto") == 0)
-        g->color = -1;
-    else if (strcmp(v, "always") == 0)
-        g->color = 1;
-    else if (strcmp(v, "never") == 0)
-        g->color = 0;
-    else
+    static const char *const names[] = { "never", "always", "auto" };
+    int i = cli_parse_choice(v, names, 3);
+
+    if (i < 0)
         return cli_fail(-1, NULL, "--color: '%s' is not accepted; use auto, always or never", v);
+    g->color = i == 2 ? -1 : i;
     return 0;
 }
 

@@ -6,23 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "escape.h"
 #include "level.h"
 #include "platform.h"
 #include "timearg.h"
 #include "timefmt.h"
 
-static const char *const format_names[] = {
+const char *const cli_format_names[CLI_FORMAT_COUNT] = {
     "short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat",
 };
 
+const char *const cli_text_json_formats[2] = { "text", "json" };
+
 int cli_format_parse(const char *s)
 {
-    for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++) {
-        if (strcmp(s, format_names[i]) == 0)
-            return (int)i;
-    }
-    return -1;
+    return cli_parse_choice(s, cli_format_names, CLI_FORMAT_COUNT);
 }
 
 const char *cli_level_color(int level)
@@ -59,15 +58,29 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
     o->color = color && (fmt == CLI_FMT_SHORT || fmt == CLI_FMT_SHORT_ISO || fmt == CLI_FMT_CAT);
 }
 
-static const char csv_header[] = "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,"
-                                 "msg,fields,extra,peer_pid,peer_uid,peer_gid,peer_sid\n";
+/* How one kind of record is written in each family of formats. The
+ * framing around the records (cli_output_begin, put_record, cli_output_end)
+ * is the same for every kind. */
+typedef struct record_format {
+    const char *csv_header;
+    void (*text)(cli_output *o, const void *rec);
+    void (*json)(cli_output *o, const void *rec, int pretty);
+    void (*csv)(cli_output *o, const void *rec);
+} record_format;
+
+static const record_format entry_format, reject_format;
+
+static const record_format *format_of(const cli_output *o)
+{
+    return o->kind == CLI_REC_REJECT ? &reject_format : &entry_format;
+}
 
 void cli_output_begin(cli_output *o)
 {
     if (o->fmt == CLI_FMT_JSON || o->fmt == CLI_FMT_JSON_PRETTY)
         cli_buf_putc(&o->buf, '[');
     else if (o->fmt == CLI_FMT_CSV)
-        cli_buf_puts(&o->buf, csv_header);
+        cli_buf_puts(&o->buf, format_of(o)->csv_header);
 }
 
 void cli_output_end(cli_output *o)
@@ -76,78 +89,51 @@ void cli_output_end(cli_output *o)
         cli_buf_puts(&o->buf, o->count ? "\n]\n" : "]\n");
 }
 
-/* ---------------------------------------------------------------- text */
-
-/* The claimed PID if there is one, else the one the kernel vouches for;
- * both when they differ ("[4242,peer=999]"), as in the collector's text
- * file (cl_text_format_pid), so that a claim never passes for the truth. */
-static void text_pid(cli_buf *b, const cli_entry *e)
+/* Appends one record in o's format, with its separator from the last. */
+static void put_record(cli_output *o, const record_format *rf, const void *rec)
 {
-    int64_t kernel = e->peer.has_pid ? e->peer.pid : -1;
-
-    if (e->has_pid && kernel > 0 && e->pid != kernel)
-        cli_buf_printf(b, "[%" PRId64 ",peer=%" PRId64 "]", e->pid, kernel);
-    else if (e->has_pid)
-        cli_buf_printf(b, "[%" PRId64 "]", e->pid);
-    else if (kernel > 0)
-        cli_buf_printf(b, "[%" PRId64 "]", kernel);
+    switch (o->fmt) {
+    case CLI_FMT_SHORT:
+    case CLI_FMT_SHORT_ISO:
+    case CLI_FMT_CAT:
+        rf->text(o, rec);
+        break;
+    case CLI_FMT_JSON:
+        cli_buf_puts(&o->buf, o->count ? ",\n" : "\n");
+        rf->json(o, rec, 0);
+        break;
+    case CLI_FMT_JSON_PRETTY:
+        cli_buf_puts(&o->buf, o->count ? ",\n  " : "\n  ");
+        rf->json(o, rec, 1);
+        break;
+    case CLI_FMT_NDJSON:
+        rf->json(o, rec, 0);
+        cli_buf_putc(&o->buf, '\n');
+        break;
+    case CLI_FMT_CSV:
+        rf->csv(o, rec);
+        break;
+    }
+    o->count++;
 }
 
-/* Whether e is one of the collector's own entries (see collector_uid). */
-static int own_entry(const cli_output *o, const cli_entry *e)
+void cli_output_entry(cli_output *o, const cli_entry *e)
 {
-    return o->collector_uid >= 0 && e->app.n == 11 && memcmp(e->app.p, "centrallogd", 11) == 0 &&
-           e->has_pid && e->peer.has_pid && e->pid == e->peer.pid && e->peer.has_uid &&
-           e->peer.uid == o->collector_uid;
+    put_record(o, &entry_format, e);
 }
 
-static void text_line(cli_output *o, const cli_entry *e)
+void cli_output_reject(cli_output *o, const cli_reject *r)
 {
-    cli_buf *b = &o->buf;
-    const char *color = o->color ? cli_level_color(e->level) : "";
-    char ts[40];
+    put_record(o, &reject_format, r);
+}
 
-    cli_buf_puts(b, color);
-    if (o->fmt != CLI_FMT_CAT) {
-        if (o->fmt == CLI_FMT_SHORT)
-            cli_time_format_short(e->ts, o->utc, ts);
-        else
-            cli_time_format_iso(e->ts, o->utc, ts);
-        cli_buf_puts(b, ts);
-        cli_buf_putc(b, ' ');
-        if (e->host.p != NULL)
-            cli_esc_name(b, e->host.p, e->host.n);
-        else
-            cli_buf_putc(b, '-');
-        cli_buf_putc(b, ' ');
-        if (own_entry(o, e)) {
-            cli_buf_puts(b, "[centrallogd]");
-        } else {
-            cli_esc_name(b, e->app.p, e->app.n);
-            text_pid(b, e);
-        }
-        cli_buf_printf(b, " %s: ", cli_level_upper(e->level));
-    }
-    cli_esc_text(b, e->msg.p, e->msg.n);
-    if (o->fmt != CLI_FMT_CAT) {
-        if (e->fields.p != NULL && e->fields.n > 2) {
-            cli_buf_putc(b, ' ');
-            if (e->fields_json)
-                cli_json_copy(b, e->fields.p, e->fields.n, -1);
-            else
-                cli_esc_text(b, e->fields.p, e->fields.n);
-        }
-        if (e->extra.p != NULL) {
-            cli_buf_puts(b, " extra=");
-            if (e->extra_json)
-                cli_json_copy(b, e->extra.p, e->extra.n, -1);
-            else
-                cli_esc_text(b, e->extra.p, e->extra.n);
-        }
-    }
-    if (color[0] != '\0')
-        cli_buf_puts(b, CLI_COLOR_RESET);
-    cli_buf_putc(b, '\n');
+/* The time of a text line: short or ISO, local or UTC. */
+static void text_time(const cli_output *o, int64_t us, char ts[40])
+{
+    if (o->fmt == CLI_FMT_SHORT)
+        cli_time_format_short(us, o->utc, ts);
+    else
+        cli_time_format_iso(us, o->utc, ts);
 }
 
 /* ---------------------------------------------------------------- JSON */
@@ -168,6 +154,7 @@ static void jkey(jobj *j, const char *name)
         cli_buf_printf(j->b, "\"%s\":", name);
 }
 
+/* A string member, left out when v is NULL. */
 static void jstr(jobj *j, const char *name, const cli_str *v)
 {
     if (v->p == NULL)
@@ -205,60 +192,31 @@ static void jraw(jobj *j, const char *name, const cli_str *v, int valid)
         cli_esc_json_str(j->b, v->p, v->n);
 }
 
-int cli_json_peer(cli_buf *b, const cli_peer *p, int pretty)
+/* The object of what is known of p, as member "peer"; left out when
+ * nothing is known. Built compact, then laid out like the other nested
+ * objects. */
+static void jpeer(jobj *j, const cli_peer *p)
 {
     cli_buf tmp = CLI_BUF_INIT;
-    jobj j = { &tmp, 0, 0 };
+    jobj o = { &tmp, 0, 0 };
 
     if (!p->has_pid && !p->has_uid && !p->has_gid && p->sid.p == NULL)
-        return 0;
-    /* Built compact, then laid out like the other nested objects. */
+        return;
     cli_buf_putc(&tmp, '{');
-    jint(&j, "pid", p->has_pid, p->pid);
-    jint(&j, "uid", p->has_uid, p->uid);
-    jint(&j, "gid", p->has_gid, p->gid);
-    jstr(&j, "sid", &p->sid);
+    jint(&o, "pid", p->has_pid, p->pid);
+    jint(&o, "uid", p->has_uid, p->uid);
+    jint(&o, "gid", p->has_gid, p->gid);
+    jstr(&o, "sid", &p->sid);
     cli_buf_putc(&tmp, '}');
-    cli_json_copy(b, tmp.p, tmp.n, pretty ? 2 : -1);
-    b->oom |= tmp.oom;
-    cli_buf_free(&tmp);
-    return 1;
-}
-
-static void jpeer(jobj *j, const cli_entry *e)
-{
-    cli_buf tmp = CLI_BUF_INIT;
-
-    if (cli_json_peer(&tmp, &e->peer, j->pretty)) {
-        jkey(j, "peer");
-        cli_buf_put(j->b, tmp.p, tmp.n);
-    }
+    jkey(j, "peer");
+    cli_json_copy(j->b, tmp.p, tmp.n, j->pretty ? 2 : -1);
     j->b->oom |= tmp.oom;
     cli_buf_free(&tmp);
 }
 
-static void json_object(cli_output *o, const cli_entry *e, int pretty)
+static void jclose(jobj *j)
 {
-    jobj j = { &o->buf, pretty, 0 };
-
-    cli_buf_putc(&o->buf, '{');
-    jint(&j, "id", 1, e->id);
-    jtime(&j, "ts", e->ts);
-    jtime(&j, "received", e->received);
-    jkey(&j, "level");
-    cli_buf_printf(&o->buf, "\"%s\"", cli_level_name(e->level));
-    jstr(&j, "app", &e->app);
-    jstr(&j, "host", &e->host);
-    jint(&j, "pid", e->has_pid, e->pid);
-    jint(&j, "tid", e->has_tid, e->tid);
-    jstr(&j, "logger", &e->logger);
-    jstr(&j, "trace_id", &e->trace_id);
-    jstr(&j, "span_id", &e->span_id);
-    jstr(&j, "msg", &e->msg);
-    jraw(&j, "fields", &e->fields, e->fields_json);
-    jraw(&j, "extra", &e->extra, e->extra_json);
-    jpeer(&j, e);
-    cli_buf_puts(&o->buf, pretty ? "\n  }" : "}");
+    cli_buf_puts(j->b, j->pretty ? "\n  }" : "}");
 }
 
 /* ---------------------------------------------------------------- CSV */
@@ -279,6 +237,14 @@ static void csv_int(cli_buf *b, int has, int64_t v, int comma)
         cli_buf_putc(b, ',');
 }
 
+static void csv_time(cli_buf *b, int64_t us)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    cl_rfc3339_format(us, ts);
+    cli_buf_printf(b, "%s,", ts);
+}
+
 static void csv_json(cli_buf *b, const cli_str *v, int valid)
 {
     cli_buf tmp = CLI_BUF_INIT;
@@ -296,16 +262,119 @@ static void csv_json(cli_buf *b, const cli_str *v, int valid)
     cli_buf_putc(b, ',');
 }
 
-static void csv_row(cli_output *o, const cli_entry *e)
+static void csv_peer(cli_buf *b, const cli_peer *p)
 {
+    csv_int(b, p->has_pid, p->pid, 1);
+    csv_int(b, p->has_uid, p->uid, 1);
+    csv_int(b, p->has_gid, p->gid, 1);
+}
+
+/* ---------------------------------------------------------------- entries */
+
+/* The claimed PID if there is one, else the one the kernel vouches for;
+ * both when they differ ("[4242,peer=999]"), as in the collector's text
+ * file (cl_text_format_pid), so that a claim never passes for the truth. */
+static void text_pid(cli_buf *b, const cli_entry *e)
+{
+    int64_t kernel = e->peer.has_pid ? e->peer.pid : -1;
+
+    if (e->has_pid && kernel > 0 && e->pid != kernel)
+        cli_buf_printf(b, "[%" PRId64 ",peer=%" PRId64 "]", e->pid, kernel);
+    else if (e->has_pid)
+        cli_buf_printf(b, "[%" PRId64 "]", e->pid);
+    else if (kernel > 0)
+        cli_buf_printf(b, "[%" PRId64 "]", kernel);
+}
+
+/* Whether e is one of the collector's own entries (see collector_uid). */
+static int own_entry(const cli_output *o, const cli_entry *e)
+{
+    return o->collector_uid >= 0 && e->app.n == 11 && memcmp(e->app.p, "centrallogd", 11) == 0 &&
+           e->has_pid && e->peer.has_pid && e->pid == e->peer.pid && e->peer.has_uid &&
+           e->peer.uid == o->collector_uid;
+}
+
+static void entry_text(cli_output *o, const void *rec)
+{
+    const cli_entry *e = rec;
     cli_buf *b = &o->buf;
-    char ts[CL_TS_TEXT_LEN + 1];
+    const char *color = o->color ? cli_level_color(e->level) : "";
+    char ts[40];
+
+    cli_buf_puts(b, color);
+    if (o->fmt != CLI_FMT_CAT) {
+        text_time(o, e->ts, ts);
+        cli_buf_puts(b, ts);
+        cli_buf_putc(b, ' ');
+        if (e->host.p != NULL)
+            cli_esc_name(b, e->host.p, e->host.n);
+        else
+            cli_buf_putc(b, '-');
+        cli_buf_putc(b, ' ');
+        if (own_entry(o, e)) {
+            cli_buf_puts(b, "[centrallogd]");
+        } else {
+            cli_esc_name(b, e->app.p, e->app.n);
+            text_pid(b, e);
+        }
+        cli_buf_printf(b, " %s: ", cli_level_upper(e->level));
+    }
+    cli_esc_text(b, e->msg.p, e->msg.n);
+    if (o->fmt != CLI_FMT_CAT) {
+        if (e->fields.p != NULL && e->fields.n > 2) {
+            cli_buf_putc(b, ' ');
+            if (e->fields_json)
+                cli_json_copy(b, e->fields.p, e->fields.n, -1);
+            else
+                cli_esc_text(b, e->fields.p, e->fields.n);
+        }
+        if (e->extra.p != NULL) {
+            cli_buf_puts(b, " extra=");
+            if (e->extra_json)
+                cli_json_copy(b, e->extra.p, e->extra.n, -1);
+            else
+                cli_esc_text(b, e->extra.p, e->extra.n);
+        }
+    }
+    if (color[0] != '\0')
+        cli_buf_puts(b, CLI_COLOR_RESET);
+    cli_buf_putc(b, '\n');
+}
+
+static void entry_json(cli_output *o, const void *rec, int pretty)
+{
+    const cli_entry *e = rec;
+    jobj j = { &o->buf, pretty, 0 };
+
+    cli_buf_putc(&o->buf, '{');
+    jint(&j, "id", 1, e->id);
+    jtime(&j, "ts", e->ts);
+    jtime(&j, "received", e->received);
+    jkey(&j, "level");
+    cli_buf_printf(&o->buf, "\"%s\"", cli_level_name(e->level));
+    jstr(&j, "app", &e->app);
+    jstr(&j, "host", &e->host);
+    jint(&j, "pid", e->has_pid, e->pid);
+    jint(&j, "tid", e->has_tid, e->tid);
+    jstr(&j, "logger", &e->logger);
+    jstr(&j, "trace_id", &e->trace_id);
+    jstr(&j, "span_id", &e->span_id);
+    jstr(&j, "msg", &e->msg);
+    jraw(&j, "fields", &e->fields, e->fields_json);
+    jraw(&j, "extra", &e->extra, e->extra_json);
+    jpeer(&j, &e->peer);
+    jclose(&j);
+}
+
+static void entry_csv(cli_output *o, const void *rec)
+{
+    const cli_entry *e = rec;
+    cli_buf *b = &o->buf;
 
     csv_int(b, 1, e->id, 1);
-    cl_rfc3339_format(e->ts, ts);
-    cli_buf_printf(b, "%s,", ts);
-    cl_rfc3339_format(e->received, ts);
-    cli_buf_printf(b, "%s,%s,", ts, cli_level_name(e->level));
+    csv_time(b, e->ts);
+    csv_time(b, e->received);
+    cli_buf_printf(b, "%s,", cli_level_name(e->level));
     csv_str(b, &e->app, 1);
     csv_str(b, &e->host, 1);
     csv_int(b, e->has_pid, e->pid, 1);
@@ -316,50 +385,159 @@ static void csv_row(cli_output *o, const cli_entry *e)
     csv_str(b, &e->msg, 1);
     csv_json(b, &e->fields, e->fields_json);
     csv_json(b, &e->extra, e->extra_json);
-    csv_int(b, e->peer.has_pid, e->peer.pid, 1);
-    csv_int(b, e->peer.has_uid, e->peer.uid, 1);
-    csv_int(b, e->peer.has_gid, e->peer.gid, 1);
+    csv_peer(b, &e->peer);
     csv_str(b, &e->peer.sid, 0);
     cli_buf_putc(b, '\n');
 }
 
-void cli_output_entry(cli_output *o, const cli_entry *e)
+static const record_format entry_format = {
+    "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,peer_pid,"
+    "peer_uid,peer_gid,peer_sid\n",
+    entry_text,
+    entry_json,
+    entry_csv,
+};
+
+/* ---------------------------------------------------------------- rejects */
+
+/* " [pid 42 uid 1000]" on POSIX, " [pid 42 sid S-1-5-21-...]" on Windows:
+ * what the OS said about the sender, nothing it did not say. */
+static void text_peer(cli_buf *b, const cli_peer *p)
 {
-    switch (o->fmt) {
-    case CLI_FMT_SHORT:
-    case CLI_FMT_SHORT_ISO:
-    case CLI_FMT_CAT:
-        text_line(o, e);
-        break;
-    case CLI_FMT_JSON:
-        cli_buf_puts(&o->buf, o->count ? ",\n" : "\n");
-        json_object(o, e, 0);
-        break;
-    case CLI_FMT_JSON_PRETTY:
-        cli_buf_puts(&o->buf, o->count ? ",\n  " : "\n  ");
-        json_object(o, e, 1);
-        break;
-    case CLI_FMT_NDJSON:
-        json_object(o, e, 0);
-        cli_buf_putc(&o->buf, '\n');
-        break;
-    case CLI_FMT_CSV:
-        csv_row(o, e);
-        break;
+    int n = 0;
+
+    if (p->has_pid)
+        cli_buf_printf(b, "%spid %" PRId64, n++ ? " " : " [", p->pid);
+    if (p->has_uid)
+        cli_buf_printf(b, "%suid %" PRId64, n++ ? " " : " [", p->uid);
+    if (p->sid.p != NULL) {
+        cli_buf_puts(b, n++ ? " sid " : " [sid ");
+        cli_esc_text(b, p->sid.p, p->sid.n);
     }
-    o->count++;
+    if (n)
+        cli_buf_putc(b, ']');
 }
+
+/* The reason in the colour of errors. */
+static void reject_text(cli_output *o, const void *rec)
+{
+    const cli_reject *r = rec;
+    cli_buf *b = &o->buf;
+    char ts[40];
+
+    if (o->fmt != CLI_FMT_CAT) {
+        text_time(o, r->received, ts);
+        cli_buf_puts(b, ts);
+        text_peer(b, &r->peer);
+        cli_buf_putc(b, ' ');
+        if (o->color)
+            cli_buf_puts(b, cli_level_color(3));
+        cli_esc_text(b, r->reason.p, r->reason.n);
+        if (o->color)
+            cli_buf_puts(b, CLI_COLOR_RESET);
+        cli_buf_puts(b, ": ");
+        cli_esc_text(b, r->message.p, r->message.n);
+        cli_buf_puts(b, " | ");
+    }
+    if (r->raw.p != NULL)
+        cli_esc_text(b, r->raw.p, r->raw.n);
+    if (o->fmt != CLI_FMT_CAT && r->raw_len > (int64_t)r->raw.n)
+        cli_buf_printf(b, " | first %zu of %" PRId64 " bytes", r->raw.n, r->raw_len);
+    cli_buf_putc(b, '\n');
+}
+
+static int utf8_valid(const cli_str *s)
+{
+    unsigned cp;
+
+    for (size_t i = 0, k; i < s->n; i += k) {
+        if ((k = cli_utf8_seq((const unsigned char *)s->p + i, s->n - i, &cp)) == 0)
+            return 0;
+    }
+    return 1;
+}
+
+static void base64(cli_buf *b, const unsigned char *p, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        char q[4] = { tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
+                      i + 2 < n ? tab[v & 63] : '=' };
+
+        cli_buf_put(b, q, 4);
+    }
+}
+
+/* raw is whatever a producer sent: a JSON string when it is UTF-8, else
+ * base64 with "raw_encoding":"base64". reason and message are NOT NULL in
+ * the schema, so they are always members. */
+static void reject_json(cli_output *o, const void *rec, int pretty)
+{
+    const cli_reject *r = rec;
+    jobj j = { &o->buf, pretty, 0 };
+
+    cli_buf_putc(&o->buf, '{');
+    jint(&j, "id", 1, r->id);
+    jtime(&j, "received", r->received);
+    jpeer(&j, &r->peer);
+    jkey(&j, "reason");
+    cli_esc_json_str(&o->buf, r->reason.p, r->reason.n);
+    jkey(&j, "message");
+    cli_esc_json_str(&o->buf, r->message.p, r->message.n);
+    if (r->raw.p != NULL && utf8_valid(&r->raw)) {
+        jstr(&j, "raw", &r->raw);
+    } else if (r->raw.p != NULL) {
+        jkey(&j, "raw");
+        cli_buf_putc(&o->buf, '"');
+        base64(&o->buf, (const unsigned char *)r->raw.p, r->raw.n);
+        cli_buf_putc(&o->buf, '"');
+        jkey(&j, "raw_encoding");
+        cli_buf_puts(&o->buf, "\"base64\"");
+    }
+    jint(&j, "raw_len", 1, r->raw_len);
+    jclose(&j);
+}
+
+static void reject_csv(cli_output *o, const void *rec)
+{
+    const cli_reject *r = rec;
+    cli_buf *b = &o->buf;
+
+    csv_int(b, 1, r->id, 1);
+    csv_time(b, r->received);
+    csv_peer(b, &r->peer);
+    csv_str(b, &r->reason, 1);
+    csv_str(b, &r->message, 1);
+    csv_str(b, &r->raw, 1);
+    csv_int(b, 1, r->raw_len, 1);
+    csv_str(b, &r->peer.sid, 0);
+    cli_buf_putc(b, '\n');
+}
+
+static const record_format reject_format = {
+    "id,received,peer_pid,peer_uid,peer_gid,reason,message,raw,raw_len,peer_sid\n",
+    reject_text,
+    reject_json,
+    reject_csv,
+};
+
+/* ---------------------------------------------------------------- writing */
 
 int cli_output_flush(cli_output *o, size_t min)
 {
     if (o->buf.oom) {
-        errno = ENOMEM;
+        errno = o->err = ENOMEM;
         return -1;
     }
     if (o->buf.n == 0 || o->buf.n < min)
         return 0;
-    if (fwrite(o->buf.p, 1, o->buf.n, o->f) != o->buf.n || fflush(o->f) != 0)
+    if (fwrite(o->buf.p, 1, o->buf.n, o->f) != o->buf.n || fflush(o->f) != 0) {
+        o->err = errno;
         return -1;
+    }
     cli_buf_reset(&o->buf);
     return 0;
 }

@@ -1,4 +1,5 @@
-/* output.h - the -o formats of query and tail, and colours.
+/* output.h - the -o formats of query, tail and rejects, and colours: the
+ * one format layer for every record kind (record.h).
  *
  *   short      Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined {"order":81723}
  *   short-iso  2026-11-27T10:15:02.123456+01:00 web-01 billing[4242] ERROR: payment ...
@@ -9,7 +10,13 @@
  *
  * The text formats show local time (UTC with --utc) and escape values like
  * the collector's text file; JSON and CSV always carry UTC RFC 3339 times.
- * Every stored value passes through escape.h. */
+ * Every stored value passes through escape.h. A rejected line shows as
+ *
+ *   short      Nov 27 10:15:02 [pid 42 uid 1000] not_json: <why> | <raw bytes>
+ *   cat        <raw bytes>
+ *
+ * and in JSON and CSV with its own members and columns; the framing (the
+ * JSON array, the record separators, the CSV header) is the same. */
 #ifndef CLI_OUTPUT_H
 #define CLI_OUTPUT_H
 
@@ -18,6 +25,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "record.h"
 
 typedef enum cli_format {
     CLI_FMT_SHORT,
@@ -31,44 +39,28 @@ typedef enum cli_format {
 
 #define CLI_FORMATS_ACCEPTED "use short, short-iso, json, json-pretty, ndjson, csv or cat"
 
+/* The formats' names, in the order of cli_format. */
+#define CLI_FORMAT_COUNT 7
+extern const char *const cli_format_names[CLI_FORMAT_COUNT];
+
 /* Returns the format named s, or -1. */
 int cli_format_parse(const char *s);
 
-/* A stored string; p == NULL for SQL NULL. */
-typedef struct cli_str {
-    const char *p;
-    size_t n;
-} cli_str;
+/* The -o names of the reports (stats, status): text or json. */
+extern const char *const cli_text_json_formats[2];
 
-/* Who sent a row, as the operating system said (the peer_* columns): PID,
- * UID and GID on POSIX; PID and user SID on Windows. */
-typedef struct cli_peer {
-    int has_pid, has_uid, has_gid;
-    int64_t pid, uid, gid;
-    cli_str sid;
-} cli_peer;
-
-/* One row of entries, as read from the database. */
-typedef struct cli_entry {
-    int64_t id, ts, received;
-    int level;
-    cli_str app, host, logger, trace_id, span_id, msg, fields, extra;
-    int has_pid, has_tid;
-    int64_t pid, tid;
-    cli_peer peer;
-    int fields_json, extra_json; /* the column holds valid JSON */
-} cli_entry;
-
-/* Appends the JSON object of what is known of p (pretty: laid out as a
- * member of a top-level object); appends nothing and returns 0 when nothing
- * is known, so that the caller leaves the member out. */
-int cli_json_peer(cli_buf *b, const cli_peer *p, int pretty);
+/* What an output holds: one kind of record throughout (its CSV header). */
+typedef enum cli_record_kind {
+    CLI_REC_ENTRY,
+    CLI_REC_REJECT,
+} cli_record_kind;
 
 typedef struct cli_output {
     cli_format fmt;
-    int color;    /* 1: ANSI colours by level */
-    int utc;      /* text formats in UTC instead of local time */
-    size_t count; /* entries written so far */
+    cli_record_kind kind; /* CLI_REC_ENTRY unless set after cli_output_init */
+    int color;            /* 1: ANSI colours by level */
+    int utc;              /* text formats in UTC instead of local time */
+    size_t count;         /* records written so far */
     /* The collector's user (the database's owner), -1 if unknown: an entry
      * with app centrallogd whose claimed PID is the kernel's and whose peer
      * is that user is the collector's own, shown "[centrallogd]" as in its
@@ -77,6 +69,7 @@ typedef struct cli_output {
     long long collector_uid;
     cli_buf buf; /* pending output */
     FILE *f;
+    int err; /* errno of the last failed cli_output_flush */
 } cli_output;
 
 /* The SGR sequence that colours a level ("" for info), and the reset. */
@@ -90,12 +83,13 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
 void cli_output_begin(cli_output *o);
 void cli_output_end(cli_output *o);
 
-/* Appends one entry to o->buf. */
+/* Appends one entry, or one rejected line, to o->buf. */
 void cli_output_entry(cli_output *o, const cli_entry *e);
+void cli_output_reject(cli_output *o, const cli_reject *r);
 
 /* Writes o->buf to o->f when it holds at least min bytes (0: always) and
- * empties it. Returns 0, or -1 when writing failed (errno set; EPIPE when the
- * reader went away). */
+ * empties it. Returns 0, or -1 when writing failed (o->err and errno set;
+ * EPIPE when the reader went away, ENOMEM when building o->buf failed). */
 int cli_output_flush(cli_output *o, size_t min);
 
 void cli_output_free(cli_output *o);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "centrallog.h"
-#include "limits.h"
+#include "protolimits.h"
 #include "strbuf.h"
 
 /* The parts of an entry that do not change between calls of one logger. */

@@ -23,7 +23,7 @@
 #include "clock.h"
 #include "encode.h"
 #include "level.h"
-#include "limits.h"
+#include "protolimits.h"
 #include "utf8.h"
 #include "version.h"
 
@@ -105,11 +105,11 @@ struct cl_logger {
     flush_waiter *waiters;
     int connected, stop, sender_idle;
     cl_stats st;
-    char errmsg[768];   /* the last failed call's detail (cl_errmsg) */
+    char errmsg[768];    /* the last failed call's detail (cl_errmsg) */
     char addr_note[256]; /* default addresses skipped as unsafe at cl_open
                           * (a squatted /tmp directory): said with
                           * unreachable errors, never printed */
-    char conn_err[256]; /* why the sender has no connection: part of the
+    char conn_err[256];  /* why the sender has no connection: part of the
                            detail of a cl_flush that finds none */
 };
 

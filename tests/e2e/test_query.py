@@ -460,7 +460,7 @@ def test_never_writes():
         run_ok(args, KNOWN)
     eq(sha256(KNOWN), before, "the database after reading")
     if os.geteuid() != 0:
-        print("note: the snapshot-as-another-user part of test_never_writes needs root")
+        cltest.not_checked("a snapshot read as another user (needs root)")
         return
     # As nobody, on a copy (main file and -wal, no -shm) in a directory
     # nobody cannot write, so no -shm can be made: read as a snapshot of the

@@ -21,6 +21,7 @@
 
 #include "checkpoint.h"
 #include "sink_sqlite.h"
+#include "testutil.h"
 #include "validate.h"
 
 static const cl_peer PEER = { 999, 1000, 100, NULL };
@@ -28,8 +29,7 @@ static const cl_peer PEER = { 999, 1000, 100, NULL };
 /* Per-test directory, plus what a test opened, so that the teardown can
  * close it even when an assertion cut the test short. */
 typedef struct fixture {
-    char dir[64];
-    char db[128];
+    tu_dir d;
     cl_db *h;
     cl_checkpointer *c;
 } fixture;
@@ -39,9 +39,7 @@ static int make_fixture(void **state)
     fixture *f = calloc(1, sizeof *f);
 
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cl-test-ckpt-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
+    tu_dir_make(&f->d, "ckpt");
     *state = f;
     return 0;
 }
@@ -49,26 +47,12 @@ static int make_fixture(void **state)
 static int remove_fixture(void **state)
 {
     fixture *f = *state;
-    static const char *const suffixes[] = { "", "-wal", "-shm" };
-    char path[160];
 
     cl_checkpointer_stop(f->c);
     cl_db_close(f->h);
-    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
-        snprintf(path, sizeof path, "%s%s", f->db, suffixes[i]);
-        unlink(path);
-    }
-    rmdir(f->dir);
+    tu_remove_tree(f->d.path);
     free(f);
     return 0;
-}
-
-static int64_t file_size(const char *path)
-{
-    struct stat sb;
-
-    assert_int_equal(stat(path, &sb), 0);
-    return (int64_t)sb.st_size;
 }
 
 static double now_s(void)
@@ -112,22 +96,22 @@ static void test_poke_checkpoints(void **state)
     int64_t before;
     double deadline;
 
-    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
     db = f->h;
     write_entries(db, 1000); /* about 2 MB in the WAL */
-    before = file_size(f->db);
+    before = tu_file_size(f->d.db);
     assert_true(before < 1000000);
     assert_true(cl_db_wal_pages(db) > 400);
 
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, NULL, err, sizeof err), 0);
     c = f->c;
     assert_non_null(c);
     cl_checkpointer_poke(c);
     /* The checkpoint runs on the other thread: wait for it, generously. */
     deadline = now_s() + 10;
-    while (file_size(f->db) < 2000000 && now_s() < deadline)
+    while (tu_file_size(f->d.db) < 2000000 && now_s() < deadline)
         usleep(10000);
-    assert_true(file_size(f->db) >= 2000000);
+    assert_true(tu_file_size(f->d.db) >= 2000000);
 
     /* The writer keeps writing while the thread exists. */
     write_entries(db, 10);
@@ -142,8 +126,8 @@ static void test_stop_is_prompt(void **state)
     char err[512] = "";
     double t0;
 
-    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, NULL, err, sizeof err), 0);
     usleep(50000); /* let the thread reach its wait */
     t0 = now_s();
     cl_checkpointer_stop(f->c);
@@ -159,10 +143,10 @@ static void test_start_missing_db(void **state)
     cl_checkpointer *c = NULL;
     char err[512] = "";
 
-    assert_int_equal(cl_checkpointer_start(&c, f->db, NULL, err, sizeof err), -1);
+    assert_int_equal(cl_checkpointer_start(&c, f->d.db, NULL, err, sizeof err), -1);
     assert_null(c);
-    assert_non_null(strstr(err, f->db));
-    assert_int_equal(access(f->db, F_OK), -1);
+    assert_non_null(strstr(err, f->d.db));
+    assert_int_equal(access(f->d.db, F_OK), -1);
 }
 
 static void wait_stats(cl_checkpointer *c, cl_checkpointer_stats *st, int want_over,
@@ -194,11 +178,11 @@ static void test_wal_growth_warned_and_truncated(void **state)
     char err[512] = "", wal[160];
     sqlite3 *rd;
 
-    snprintf(wal, sizeof wal, "%s-wal", f->db);
-    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
+    snprintf(wal, sizeof wal, "%s-wal", f->d.db);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
     write_entries(f->h, 10);
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, &lim, err, sizeof err), 0);
-    assert_int_equal(sqlite3_open_v2(f->db, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, &lim, err, sizeof err), 0);
+    assert_int_equal(sqlite3_open_v2(f->d.db, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(rd, "BEGIN; SELECT count(*) FROM entries;", NULL, NULL, NULL),
                      SQLITE_OK);
     write_entries(f->h, 1000); /* about 2 MB that the reader keeps in the WAL */
@@ -209,13 +193,13 @@ static void test_wal_growth_warned_and_truncated(void **state)
     write_entries(f->h, 500); /* still over: no second warning */
     wait_stats(f->c, &st, 1, 0);
     assert_int_equal(st.warnings, 1);
-    assert_true(file_size(wal) > 2000000);
+    assert_true(tu_file_size(wal) > 2000000);
 
     assert_int_equal(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(rd);
     wait_stats(f->c, &st, 0, 1);
     assert_int_equal(st.wal_bytes, 0);
-    assert_int_equal(file_size(wal), 0);
+    assert_int_equal(tu_file_size(wal), 0);
     assert_int_equal(st.warnings, 1);
     assert_true(st.wal_peak > 2000000);
     /* The writer goes on in the truncated WAL. */
@@ -231,21 +215,21 @@ static void test_suspend_resume(void **state)
     int64_t before;
     double deadline;
 
-    assert_int_equal(cl_db_open(&f->h, f->db, err, sizeof err), 0);
-    assert_int_equal(cl_checkpointer_start(&f->c, f->db, NULL, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
+    assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, NULL, err, sizeof err), 0);
     cl_checkpointer_suspend(f->c);
     cl_checkpointer_suspend(f->c); /* twice is harmless */
     write_entries(f->h, 1000);
-    before = file_size(f->db);
+    before = tu_file_size(f->d.db);
     cl_checkpointer_poke(f->c);
     usleep(200000);
-    assert_int_equal(file_size(f->db), before);
+    assert_int_equal(tu_file_size(f->d.db), before);
     assert_int_equal(cl_checkpointer_resume(f->c, err, sizeof err), 0);
     cl_checkpointer_poke(f->c);
     deadline = now_s() + 10;
-    while (file_size(f->db) < 2000000 && now_s() < deadline)
+    while (tu_file_size(f->d.db) < 2000000 && now_s() < deadline)
         usleep(10000);
-    assert_true(file_size(f->db) >= 2000000);
+    assert_true(tu_file_size(f->d.db) >= 2000000);
 }
 
 int main(void)

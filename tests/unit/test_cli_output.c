@@ -1,5 +1,6 @@
-/* test_cli_output.c - the -o formats of query/tail (tools/output.h), each
- * asserted byte for byte, with hostile values in every string. */
+/* test_cli_output.c - the -o formats of query/tail and rejects
+ * (tools/output.h), each asserted byte for byte, with hostile values in
+ * every string. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +256,88 @@ static void test_parse(void **state)
     assert_int_equal(cli_format_parse(""), -1);
 }
 
+/* Two rejected lines: bytes that are not UTF-8, cut short (raw_len beyond
+ * raw); no raw at all, from a Windows peer. */
+static void rejects(cli_reject r[2])
+{
+    memset(r, 0, 2 * sizeof *r);
+    r[0].id = 3;
+    r[0].received = 1795774502000000LL;
+    r[0].peer.has_pid = r[0].peer.has_uid = r[0].peer.has_gid = 1;
+    r[0].peer.pid = 42;
+    r[0].peer.uid = 1000;
+    r[0].peer.gid = 100;
+    r[0].reason = S("not_json");
+    r[0].message = S("byte 0: x");
+    r[0].raw = S("\xff\xfe"
+                 "A");
+    r[0].raw_len = 5000;
+    r[1].id = 4;
+    r[1].received = 1795774502000000LL;
+    r[1].peer.has_pid = 1;
+    r[1].peer.pid = 7;
+    r[1].peer.sid = S("S-1-5-21-1");
+    r[1].reason = S("too_large");
+    r[1].message = S("m, big");
+    r[1].raw_len = 70000;
+}
+
+static void render_rejects(cli_format fmt, int color, const char *expect)
+{
+    cli_reject r[2];
+    cli_output o;
+
+    rejects(r);
+    cli_output_init(&o, stdout, fmt, color, 1);
+    o.kind = CLI_REC_REJECT;
+    cli_output_begin(&o);
+    cli_output_reject(&o, &r[0]);
+    cli_output_reject(&o, &r[1]);
+    cli_output_end(&o);
+    if (strcmp(cli_buf_cstr(&o.buf), expect) != 0)
+        fail_msg("format %d:\n--- got\n%s--- expected\n%s---", fmt, cli_buf_cstr(&o.buf), expect);
+    assert_int_equal(o.count, 2);
+    cli_output_free(&o);
+}
+
+static void test_rejects(void **state)
+{
+    static const char json0[] =
+        "{\"id\":3,\"received\":\"2026-11-27T10:15:02.000000Z\",\"peer\":{\"pid\":42,"
+        "\"uid\":1000,\"gid\":100},\"reason\":\"not_json\",\"message\":\"byte 0: x\","
+        "\"raw\":\"//5B\",\"raw_encoding\":\"base64\",\"raw_len\":5000}";
+    static const char json1[] =
+        "{\"id\":4,\"received\":\"2026-11-27T10:15:02.000000Z\",\"peer\":{\"pid\":7,"
+        "\"sid\":\"S-1-5-21-1\"},\"reason\":\"too_large\",\"message\":\"m, big\","
+        "\"raw_len\":70000}";
+
+    (void)state;
+    render_rejects(CLI_FMT_SHORT, 0,
+                   "Nov 27 10:15:02 [pid 42 uid 1000] not_json: byte 0: x | \\xff\\xfeA | "
+                   "first 3 of 5000 bytes\n"
+                   "Nov 27 10:15:02 [pid 7 sid S-1-5-21-1] too_large: m, big |  | first 0 of "
+                   "70000 bytes\n");
+    render_rejects(CLI_FMT_SHORT_ISO, 1,
+                   "2026-11-27T10:15:02.000000Z [pid 42 uid 1000] \033[31mnot_json\033[0m: "
+                   "byte 0: x | \\xff\\xfeA | first 3 of 5000 bytes\n"
+                   "2026-11-27T10:15:02.000000Z [pid 7 sid S-1-5-21-1] "
+                   "\033[31mtoo_large\033[0m: m, big |  | first 0 of 70000 bytes\n");
+    render_rejects(CLI_FMT_CAT, 0, "\\xff\\xfeA\n\n");
+    {
+        char nd[1024], arr[1024];
+
+        snprintf(nd, sizeof nd, "%s\n%s\n", json0, json1);
+        render_rejects(CLI_FMT_NDJSON, 0, nd);
+        snprintf(arr, sizeof arr, "[\n%s,\n%s\n]\n", json0, json1);
+        render_rejects(CLI_FMT_JSON, 0, arr);
+    }
+    render_rejects(CLI_FMT_CSV, 0,
+                   "id,received,peer_pid,peer_uid,peer_gid,reason,message,raw,raw_len,peer_sid\n"
+                   "3,2026-11-27T10:15:02.000000Z,42,1000,100,not_json,byte 0: x,\\xff\\xfeA,"
+                   "5000,\n"
+                   "4,2026-11-27T10:15:02.000000Z,7,,,too_large,\"m, big\",,70000,S-1-5-21-1\n");
+}
+
 static void test_color_wanted(void **state)
 {
     (void)state;
@@ -273,6 +356,7 @@ int main(void)
         cmocka_unit_test(test_color),        cmocka_unit_test(test_json_formats),
         cmocka_unit_test(test_csv),          cmocka_unit_test(test_windows_peer),
         cmocka_unit_test(test_parse),        cmocka_unit_test(test_color_wanted),
+        cmocka_unit_test(test_rejects),
     };
 
     setenv("TZ", "UTC0", 1);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "testutil.h"
 #include "validate.h"
 #include "version.h"
 
@@ -26,7 +27,7 @@
  * and restored afterwards. */
 static const char *const env_names[] = { "CENTRALLOG_ADDRESS", "CENTRALLOG_DATA_DIR" };
 static char *saved_env[2];
-static char tmp_dir[64];
+static tu_dir tmp;
 
 static int setup(void **state)
 {
@@ -37,15 +38,12 @@ static int setup(void **state)
         saved_env[i] = v ? strdup(v) : NULL;
         unsetenv(env_names[i]);
     }
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/cl-test-config-XXXXXX");
-    assert_non_null(mkdtemp(tmp_dir));
+    tu_dir_make(&tmp, "config");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    char path[128];
-
     (void)state;
     for (size_t i = 0; i < 2; i++) {
         if (saved_env[i])
@@ -55,9 +53,7 @@ static int teardown(void **state)
         free(saved_env[i]);
         saved_env[i] = NULL;
     }
-    snprintf(path, sizeof path, "%s/config.json", tmp_dir);
-    unlink(path);
-    rmdir(tmp_dir);
+    tu_remove_tree(tmp.path);
     return 0;
 }
 
@@ -65,13 +61,9 @@ static int teardown(void **state)
 static const char *config_file(const char *text)
 {
     static char path[128];
-    FILE *f;
 
-    snprintf(path, sizeof path, "%s/config.json", tmp_dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    assert_true(fputs(text, f) >= 0);
-    assert_int_equal(fclose(f), 0);
+    tu_path(tmp.path, "config.json", path, sizeof path);
+    tu_write_file(path, text);
     return path;
 }
 

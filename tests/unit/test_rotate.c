@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "rotate.h"
 #include "sink_text.h"
+#include "testutil.h"
 #include "validate.h"
 
 #define RECEIVED 1795774503000000LL
@@ -34,96 +35,26 @@ static const cl_peer PEER = { 999, 1000, 1000, NULL };
 
 /* ---- small file helpers ---- */
 
-typedef struct tmpdir {
-    char path[64];
-} tmpdir;
-
 static int make_dir(void **state)
 {
-    tmpdir *d = malloc(sizeof *d);
-
-    assert_non_null(d);
-    snprintf(d->path, sizeof d->path, "/tmp/cl-test-rotate-XXXXXX");
-    assert_non_null(mkdtemp(d->path));
-    *state = d;
-    return 0;
-}
-
-/* Removes the directory and what the tests put in it (one level of
- * subdirectories at most). */
-static void remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    struct dirent *de;
-
-    if (dir == NULL) {
-        unlink(path);
-        return;
-    }
-    while ((de = readdir(dir)) != NULL) {
-        char child[512];
-
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof child, "%s/%s", path, de->d_name);
-        if (unlink(child) != 0)
-            remove_tree(child);
-    }
-    closedir(dir);
-    rmdir(path);
+    return tu_dir_setup(state, "rotate");
 }
 
 static int remove_dir(void **state)
 {
-    tmpdir *d = *state;
-
-    remove_tree(d->path);
-    free(d);
-    return 0;
+    return tu_dir_teardown(state);
 }
 
 static void path_in(void **state, const char *name, char *out, size_t outlen)
 {
-    const tmpdir *d = *state;
+    const tu_dir *d = *state;
 
-    assert_true((size_t)snprintf(out, outlen, "%s/%s", d->path, name) < outlen);
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-
-    assert_non_null(f);
-    assert_int_equal(fputs(text, f) >= 0, 1);
-    assert_int_equal(fclose(f), 0);
-}
-
-/* The whole file as a heap string, or NULL if it does not exist. */
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    assert_true(n >= 0);
-    rewind(f);
-    buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    if (len != NULL)
-        *len = (size_t)n;
-    return buf;
+    tu_path(d->path, name, out, outlen);
 }
 
 static void assert_file(const char *path, const char *expect)
 {
-    char *got = read_file(path, NULL);
+    char *got = tu_read_file(path, NULL);
 
     if (got == NULL)
         fail_msg("%s does not exist", path);
@@ -144,7 +75,7 @@ static const char *after_marker(const char *path, const char *text)
 /* The file holds the marker line and then exactly expect. */
 static void assert_marked_file(const char *path, const char *expect)
 {
-    char *got = read_file(path, NULL);
+    char *got = tu_read_file(path, NULL);
 
     if (got == NULL)
         fail_msg("%s does not exist", path);
@@ -193,13 +124,13 @@ static void test_shift_keep3(void **state)
     char base[256], p[260];
 
     path_in(state, "c.log", base, sizeof base);
-    write_file(base, "current");
+    tu_write_file(base, "current");
     for (int i = 1; i <= 3; i++) {
         char text[8];
 
         snprintf(text, sizeof text, "old%d", i);
         rot(base, i, p, sizeof p);
-        write_file(p, text);
+        tu_write_file(p, text);
     }
     assert_int_equal(cl_rotate_shift(base, 3, NULL), 0);
     /* Everything moved one step; the oldest (old3) is gone. */
@@ -220,9 +151,9 @@ static void test_shift_with_gaps(void **state)
     char base[256], p[260];
 
     path_in(state, "g.log", base, sizeof base);
-    write_file(base, "current");
+    tu_write_file(base, "current");
     rot(base, 2, p, sizeof p);
-    write_file(p, "old2");
+    tu_write_file(p, "old2");
     assert_int_equal(cl_rotate_shift(base, 3, NULL), 0);
     assert_missing(base);
     rot(base, 1, p, sizeof p);
@@ -244,7 +175,7 @@ static void test_shift_keep0_and_keep1(void **state)
     char base[256], p[260];
 
     path_in(state, "z.log", base, sizeof base);
-    write_file(base, "current");
+    tu_write_file(base, "current");
     assert_int_equal(cl_rotate_shift(base, 0, NULL), 0);
     assert_missing(base);
     rot(base, 1, p, sizeof p);
@@ -252,9 +183,9 @@ static void test_shift_keep0_and_keep1(void **state)
     /* Removing a file that is not there is fine. */
     assert_int_equal(cl_rotate_shift(base, 0, NULL), 0);
 
-    write_file(base, "first");
+    tu_write_file(base, "first");
     assert_int_equal(cl_rotate_shift(base, 1, NULL), 0);
-    write_file(base, "second");
+    tu_write_file(base, "second");
     assert_int_equal(cl_rotate_shift(base, 1, NULL), 0);
     rot(base, 1, p, sizeof p);
     assert_file(p, "second");
@@ -271,11 +202,11 @@ static void test_shift_fallback_name(void **state)
     cl_rotate_result res;
 
     path_in(state, "e.log", base, sizeof base);
-    write_file(base, "current");
+    tu_write_file(base, "current");
     rot(base, 1, p, sizeof p);
     assert_int_equal(mkdir(p, 0700), 0);
     snprintf(inner, sizeof inner, "%s/x", p);
-    write_file(inner, "x");
+    tu_write_file(inner, "x");
     assert_int_equal(cl_rotate_target_ok(p), 0);
     assert_int_equal(cl_rotate_shift(base, 2, &res), 0);
     assert_int_equal(res.fallbacks, 1);
@@ -286,7 +217,7 @@ static void test_shift_fallback_name(void **state)
     assert_file(inner, "x"); /* the squatter's file is left alone */
     assert_missing(base);
     /* The next rotation shifts the fallback on like any slot. */
-    write_file(base, "newer");
+    tu_write_file(base, "newer");
     assert_int_equal(cl_rotate_shift(base, 2, &res), 0);
     assert_file(alt, "newer");
     rot(base, 2, p, sizeof p);
@@ -303,7 +234,7 @@ static void test_shift_all_names_squatted(void **state)
     cl_rotate_result res;
 
     path_in(state, "s.log", base, sizeof base);
-    write_file(base, "current");
+    tu_write_file(base, "current");
     rot(base, 1, p, sizeof p);
     assert_int_equal(mkdir(p, 0700), 0);
     for (int i = 1; i <= 9; i++) {
@@ -365,8 +296,8 @@ static void append(cl_text_sink *t, int i, size_t pad)
  * sequence from *next; returns the number of lines. */
 static size_t check_file(const char *path, int *next, size_t *size)
 {
-    size_t len, lines = 0;
-    char *text = read_file(path, &len);
+    size_t len = 0, lines = 0;
+    char *text = tu_read_file(path, &len);
     char *p;
 
     if (text == NULL)
@@ -490,7 +421,7 @@ static void test_sink_keep_limits_files(void **state)
     /* The survivors are the newest lines, in order, ending with the last. */
     rot(base, 2, p, sizeof p);
     {
-        char *text = read_file(p, NULL);
+        char *text = tu_read_file(p, NULL);
         const char *e;
 
         assert_non_null(text);
@@ -516,7 +447,7 @@ static void test_sink_appends_to_existing(void **state)
     cl_text_stats st;
 
     path_in(state, "existing.log", base, sizeof base);
-    write_file(base, MARKLINE "earlier line\n");
+    tu_write_file(base, MARKLINE "earlier line\n");
     t = open_sink(base, 4096, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.file_size, strlen(MARKLINE) + 13);
@@ -625,7 +556,7 @@ static void test_sink_open_failure(void **state)
 
     /* A regular file where a directory should be. */
     path_in(state, "plainfile", path, sizeof path);
-    write_file(path, "x");
+    tu_write_file(path, "x");
     path_in(state, "plainfile/x.log", path, sizeof path);
     cfg.path = path;
     assert_int_equal(cl_text_open(&t, &cfg, err, sizeof err), -1);
@@ -649,7 +580,7 @@ static void test_sink_repairs_torn_tail(void **state)
 
     path_in(state, "torn.log", base, sizeof base);
     snprintf(text, sizeof text, "%s%s%s", MARKLINE, whole, torn);
-    write_file(base, text);
+    tu_write_file(base, text);
     t = open_sink(base, 1 << 20, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, strlen(torn));
@@ -660,7 +591,7 @@ static void test_sink_repairs_torn_tail(void **state)
     assert_int_equal(check_file(base, &next, &size), 2); /* entry 0, entry 1 */
 
     /* A file that is nothing but a torn line after the marker keeps the marker. */
-    write_file(base, MARKLINE "2026-01-01T00:00:01.000000Z h app[1] INFO: ent");
+    tu_write_file(base, MARKLINE "2026-01-01T00:00:01.000000Z h app[1] INFO: ent");
     t = open_sink(base, 1 << 20, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, strlen(torn));
@@ -669,7 +600,7 @@ static void test_sink_repairs_torn_tail(void **state)
 
     /* A complete file is left alone. */
     snprintf(text, sizeof text, "%s%s", MARKLINE, whole);
-    write_file(base, text);
+    tu_write_file(base, text);
     t = open_sink(base, 1 << 20, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, 0);
@@ -693,14 +624,14 @@ static void test_sink_never_cuts_foreign_data(void **state)
     memcpy(junk, MARKLINE, strlen(MARKLINE));
     junk[n] = '\0';
     path_in(state, "foreign.log", base, sizeof base);
-    write_file(base, junk);
+    tu_write_file(base, junk);
     t = open_sink(base, 1 << 30, 3);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.repaired_bytes, 0);
     append(t, 0, 0);
     assert_int_equal(cl_text_flush(t), 0);
     cl_text_close(t);
-    got = read_file(base, &len);
+    got = tu_read_file(base, &len);
     assert_non_null(got);
     assert_true(len > n + 1);
     assert_memory_equal(got, junk, n);
@@ -756,7 +687,7 @@ static void test_sink_counts_lines_it_cannot_write(void **state)
     t = open_sink(base, 1 << 20, 3);
     unlink(base);
     rmdir(dir);
-    write_file(dir, "in the way");
+    tu_write_file(dir, "in the way");
     for (int i = 0; i < 3; i++) {
         cl_record *r = numbered_entry(i, 0);
 
@@ -812,7 +743,7 @@ static void test_sink_refuses_foreign_files(void **state)
     FILE *f;
 
     path_in(state, "notes.txt", path, sizeof path);
-    write_file(path, notes);
+    tu_write_file(path, notes);
     assert_refused(path, "was not created by centrallogd");
     assert_file(path, notes);
 
@@ -824,7 +755,7 @@ static void test_sink_refuses_foreign_files(void **state)
     assert_refused(path, "is an SQLite database");
     {
         size_t len;
-        char *got = read_file(path, &len);
+        char *got = tu_read_file(path, &len);
 
         assert_int_equal(len, sizeof sqlite);
         assert_memory_equal(got, sqlite, len);
@@ -841,7 +772,7 @@ static void test_sink_adopts_empty_file(void **state)
     cl_text_sink *t;
 
     path_in(state, "empty.log", base, sizeof base);
-    write_file(base, "");
+    tu_write_file(base, "");
     t = open_sink(base, 1 << 20, 3);
     append(t, 0, 0);
     cl_text_close(t);
@@ -892,7 +823,7 @@ static void test_sink_link_in_shared_dir(void **state)
     char shared[256], victim[256], link_path[256], open_dir[256], in_open[256];
 
     path_in(state, "victim.rc", victim, sizeof victim);
-    write_file(victim, victim_text);
+    tu_write_file(victim, victim_text);
     path_in(state, "shared", shared, sizeof shared);
     assert_int_equal(mkdir(shared, 0700), 0);
     assert_int_equal(chmod(shared, 01777), 0);
@@ -921,7 +852,7 @@ static void test_sink_rotation_fallback(void **state)
     rot(base, 1, p, sizeof p);
     assert_int_equal(mkdir(p, 0700), 0);
     snprintf(inner, sizeof inner, "%s/squat", p);
-    write_file(inner, "mine");
+    tu_write_file(inner, "mine");
     t = open_sink(base, 300, 3);
     for (int i = 0; i < 20; i++)
         append(t, i, 20);

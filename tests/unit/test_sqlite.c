@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sink_sqlite.h"
+#include "testutil.h"
 #include "validate.h"
 
 #define RECEIVED 1795774503000000LL
@@ -32,72 +33,27 @@ static const cl_peer NO_PEER = { -1, -1, -1, NULL };
 static const cl_peer WIN_PEER = { 4711, -1, -1, "S-1-5-21-3623811015-3361044348-30300820-1013" };
 
 /* Per-test scratch directory and database path. */
-typedef struct fixture {
-    char dir[64];
-    char db[128];
-} fixture;
+typedef tu_dir fixture;
 
 static int make_fixture(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-
-    assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/cl-test-sqlite-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/test.db", f->dir);
-    *state = f;
-    return 0;
+    return tu_dir_setup(state, "sqlite");
 }
 
 static int remove_fixture(void **state)
 {
-    fixture *f = *state;
-    DIR *d = opendir(f->dir);
-    struct dirent *e;
-    char path[384];
-
-    /* The database, its WAL and shared memory, and files renamed aside. */
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", f->dir, e->d_name);
-        unlink(path);
-    }
-    if (d != NULL)
-        closedir(d);
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    return tu_dir_teardown(state);
 }
 
 /* A record as the collector would build it from line. */
 static cl_record *record(const char *line, const cl_peer *peer, const char *default_host)
 {
-    cl_validator v;
-    cl_line_result res;
-    size_t n = strlen(line);
-    char *buf = malloc(n + 1);
-
-    assert_non_null(buf);
-    memcpy(buf, line, n + 1);
-    cl_limits_default(&v.limits);
-    v.default_host.p = default_host;
-    v.default_host.n = default_host ? strlen(default_host) : 0;
-    cl_validate_line(&v, buf, n, RECEIVED, peer, &res);
-    free(buf);
-    assert_true(res.kind == CL_LINE_ENTRY || res.kind == CL_LINE_REJECT);
-    return res.rec;
+    return tu_record(line, peer, default_host, RECEIVED);
 }
 
 static cl_db *open_db(const char *path)
 {
-    cl_db *db = NULL;
-    char err[512] = "";
-
-    if (cl_db_open(&db, path, err, sizeof err) != 0)
-        fail_msg("cl_db_open(%s): %s", path, err);
-    assert_non_null(db);
-    return db;
+    return tu_db_open(path);
 }
 
 static void insert(cl_db *db, cl_record *r)
@@ -452,14 +408,6 @@ static void test_reopen_existing(void **state)
     sqlite3_close(h);
 }
 
-static int64_t file_size(const char *path)
-{
-    struct stat sb;
-
-    assert_int_equal(stat(path, &sb), 0);
-    return (int64_t)sb.st_size;
-}
-
 /* Checkpoints are the writer's business (see checkpoint.h): SQLite's own
  * automatic checkpoint is off, the WAL's size is reported after each commit,
  * and cl_db_checkpoint moves the pages into the database file. */
@@ -489,12 +437,12 @@ static void test_wal_pages_and_checkpoint(void **state)
         last = cl_db_wal_pages(db);
     }
     assert_true(last > 1000);
-    before = file_size(f->db);
+    before = tu_file_size(f->db);
     assert_true(before < 1000000);
 
     cl_db_checkpoint(db);
     assert_int_equal(cl_db_wal_pages(db), 0);
-    assert_true(file_size(f->db) > 6000000);
+    assert_true(tu_file_size(f->db) > 6000000);
     h = reader(f->db);
     assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 3000);
     sqlite3_close(h);
@@ -808,7 +756,7 @@ static void test_migrates_v1(void **state)
                      1);
 
     /* Migrated and new databases are alike, column for column. */
-    snprintf(fresh_db, sizeof fresh_db, "%s/fresh.db", f->dir);
+    snprintf(fresh_db, sizeof fresh_db, "%s/fresh.db", f->path);
     cl_db_close(open_db(fresh_db));
     {
         sqlite3 *g = reader(fresh_db);

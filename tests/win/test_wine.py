@@ -11,102 +11,16 @@ and impersonation) is reported as skipped, visibly, not passed.
 """
 import json
 import os
-import re
 import shutil
-import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
 
-BIN = os.path.abspath(os.environ.get("CL_WIN_BIN", "build-win/bin"))
-PREFIX = os.path.abspath(os.environ.get("WINEPREFIX", os.path.join(BIN, "..", "wineprefix")))
-ENV = dict(os.environ, WINEPREFIX=PREFIX, WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
-SKIPPED = []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-
-def wine(exe, *args, **kw):
-    return [shutil.which("wine") or "wine", os.path.join(BIN, exe)] + [str(a) for a in args]
-
-
-def run(exe, *args, timeout=120, env=None):
-    p = subprocess.run(wine(exe, *args), capture_output=True, timeout=timeout,
-                       env=dict(ENV, **(env or {})))
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-
-
-def winpath(p):
-    """A Linux path as a Windows program names it (Wine maps Z: to /)."""
-    return "Z:" + p.replace("/", "\\")
-
-
-def check(cond, what, *details):
-    if not cond:
-        raise AssertionError(what + "".join("\n  " + str(d)[:3000] for d in details))
-
-
-SID_RE = re.compile(r"^S-1-5-\d+(-\d+)*$")
-
-
-def own_sid():
-    """The user SID of a client process, as it reads its own process token
-    (pipe_client --sid): what the collector must store as peer_sid."""
-    rc, out, err = run("pipe_client.exe", "--sid", timeout=60)
-    sid = out.strip()
-    check(rc == 0 and SID_RE.match(sid), "pipe_client --sid", rc, out, err)
-    return sid
-
-
-class Collector:
-    def __init__(self, pipe, *flags, prefix="cl-wine-"):
-        self.tmp = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
-        self.pipe = pipe
-        self.db = os.path.join(self.tmp, "centrallog.db")
-        self.log = os.path.join(self.tmp, "centrallog.log")
-        self.err = open(os.path.join(self.tmp, "stderr.txt"), "wb")
-        self.proc = subprocess.Popen(wine("centrallogd.exe", "--address", pipe, "--data-dir",
-                                          self.tmp, *flags),
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=self.err, env=ENV)
-        deadline = time.monotonic() + 90
-        while True:
-            rc, out, err = run("pipe_client.exe", pipe, 0, timeout=30)
-            if rc == 0:
-                return
-            check(self.proc.poll() is None, "centrallogd.exe exited during start-up",
-                  self.stderr())
-            check(time.monotonic() < deadline, "centrallogd.exe did not answer", err)
-            time.sleep(0.2)
-
-    def stderr(self):
-        with open(self.err.name, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def rows(self, sql):
-        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=30)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
-
-    def stop(self):
-        # Wine turns SIGINT into CTRL_C_EVENT for the console process.
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            return self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-            return None
-
-    def cleanup(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.err.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+from cltest import Skip, check  # noqa: E402
+from cltest.wine import (ENV, SID_RE, WineCollector as Collector, own_sid, run,  # noqa: E402
+                         run_suite, wine, winpath)
 
 
 def test_producers_and_raw_client():
@@ -229,8 +143,8 @@ def test_second_collector_refused():
         check(rc == 1 and "already listening" in err, "second collector refused", rc, err)
         rc, out, err = run("pipe_client.exe", pipe, 10)
         check(rc == 0, "the first still works", out, err)
+        check(c.stop() == 0, "graceful stop", c.stderr())
     finally:
-        c.stop()
         c.cleanup()
 
 
@@ -289,11 +203,10 @@ def test_dacl_denies_generic_write():
     c = Collector(pipe)
     try:
         rc, out, err = run("dacl_probe.exe", pipe, timeout=60)
-        if rc == 77:
-            SKIPPED.append("test_dacl_denies_generic_write: " + out.strip())
-        else:
-            check(rc == 0, "dacl_probe.exe", rc, out, err)
+        check(rc in (0, 77), "dacl_probe.exe", rc, out, err)
         check(c.stop() == 0, "graceful stop", c.stderr())
+        if rc == 77:
+            raise Skip(out.strip())
     finally:
         c.cleanup()
 
@@ -303,54 +216,17 @@ def test_sid_of_another_user():
     not the collector's. Under Wine every process is the same user and
     impersonation yields the collector's own token, so the SID checks above
     cannot tell the two apart."""
-    SKIPPED.append("test_sid_of_another_user: Wine has one user and impersonation returns "
-                   "the server's token (needs real Windows and a second account; not automated)")
+    raise Skip("Wine has one user and impersonation returns the server's token (needs real "
+               "Windows and a second account; not automated)")
 
 
-def start_wineserver():
-    """One persistent wineserver for the run, and Wine's background services
-    (services.exe, winedevice, rpcss) started now by a process of our own
-    whose output goes nowhere. Whatever wine process comes first starts
-    them, and they inherit its standard handles: were that a test's captured
-    stdout, the pipe would never reach end-of-file and the test would wait
-    for a process that has long exited (the "hung probe" once seen here)."""
-    subprocess.run(["wineserver", "-p"], env=ENV)
-    subprocess.run(wine("centrallog.exe", "--version"), stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, timeout=300)
-
-
-def run_suite(name, tests):
-    """Runs the tests; prints `NAME: N passed, M failed, K skipped`; exits 1
-    on any failure."""
-    start_wineserver()
-    passed = failed = 0
-    try:
-        for t in tests:
-            t0 = time.monotonic()
-            try:
-                t()
-            except Exception:
-                failed += 1
-                traceback.print_exc()
-                print("FAIL %s (%.1fs)" % (t.__name__, time.monotonic() - t0), flush=True)
-            else:
-                passed += 1
-                print("ok   %s (%.1fs)" % (t.__name__, time.monotonic() - t0), flush=True)
-    finally:
-        subprocess.run(["wineserver", "-k"], env=ENV)
-    skipped = len(SKIPPED)
-    for s in SKIPPED:
-        print("SKIP " + s)
-    passed -= skipped
-    print("%s: %d passed, %d failed, %d skipped" % (name, passed, failed, skipped), flush=True)
-    sys.exit(1 if failed or passed <= 0 else 0)
+TESTS = [test_producers_and_raw_client, test_peer_sid, test_unicode_paths_and_rotation,
+         test_second_collector_refused, test_sdk_dll, test_cli, test_dacl_denies_generic_write,
+         test_sid_of_another_user]
 
 
 def main():
-    run_suite("wine", [test_producers_and_raw_client, test_peer_sid,
-                       test_unicode_paths_and_rotation, test_second_collector_refused,
-                       test_sdk_dll, test_cli, test_dacl_denies_generic_write,
-                       test_sid_of_another_user])
+    run_suite("wine", TESTS)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,11 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-sys.path.insert(0, HERE)
 
 import cli_data  # noqa: E402
-import test_wine as tw  # noqa: E402
-from test_wine import winpath  # noqa: E402
+import cltest.wine as tw  # noqa: E402
+from cltest.wine import WINE, winpath  # noqa: E402
 
-WINE = shutil.which("wine") or "wine"
 os.environ.update({k: tw.ENV[k] for k in ("WINEPREFIX", "WINEDEBUG", "WINEDLLOVERRIDES")})
 cli_data.use_windows_cli(os.path.join(tw.BIN, "centrallog.exe"), WINE)
 
@@ -85,7 +83,7 @@ def test_tail_follow():
     """tail -f -o ndjson shows new entries; -o json closes its array on
     Ctrl-C and exits 0."""
     pipe = r"\\.\pipe\cl-wine-tail-%d" % os.getpid()
-    c = tw.Collector(pipe)
+    c = tw.WineCollector(pipe)
     procs = []
     try:
         rc, out, err = tw.run("pipe_client.exe", pipe, 3, "wine-old")
@@ -141,7 +139,7 @@ def test_tail_follow():
 def test_bench():
     """bench with 2 producer threads: every entry delivered, exactly."""
     pipe = r"\\.\pipe\cl-wine-bench-%d" % os.getpid()
-    c = tw.Collector(pipe, "--rate-limit-burst", "0")
+    c = tw.WineCollector(pipe, "--rate-limit-burst", "0")
     try:
         rc, out, err = tw.run("centrallog.exe", "--address", pipe, "bench", "-P", 2, "-n", 300,
                               "-s", 64, "-L", 3, "--json", timeout=300)
@@ -162,9 +160,11 @@ def test_bench():
         c.cleanup()
 
 
+TESTS = [test_query_goldens, test_stats_goldens, test_tail_follow, test_bench]
+
+
 def main():
-    tw.run_suite("wine cli", [test_query_goldens, test_stats_goldens, test_tail_follow,
-                              test_bench])
+    tw.run_suite("wine cli", TESTS)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@
 
 What Wine cannot do (recovery actions: its ChangeServiceConfig2W accepts
 SERVICE_CONFIG_FAILURE_ACTIONS without storing them and refuses
-SERVICE_CONFIG_FAILURE_ACTIONS_FLAG) is reported as skipped.
+SERVICE_CONFIG_FAILURE_ACTIONS_FLAG) is listed as not checked.
 """
 import json
 import os
@@ -27,12 +27,12 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import test_wine as tw  # noqa: E402
-from test_wine import ENV, SKIPPED, check, run, winpath  # noqa: E402
-
-WINE = shutil.which("wine") or "wine"
+import cltest  # noqa: E402
+import cltest.wine as tw  # noqa: E402
+from cltest import check  # noqa: E402
+from cltest.wine import ENV, WINE, run, winpath  # noqa: E402
 SERVICE_KEY = r"HKLM\System\CurrentControlSet\Services\CentralLog"
 
 
@@ -119,11 +119,10 @@ def test_install_start_stop_uninstall():
         check("sc start CentralLog" in out and "net start CentralLog" in out,
               "install says how to start it", out)
         if err == WINE_NO_FAILURE_FLAG:
-            SKIPPED.append("test_install_start_stop_uninstall: recovery actions (restart after "
-                           "5 s, twice, also on an error exit): Wine accepts "
-                           "SERVICE_CONFIG_FAILURE_ACTIONS without storing them and refuses "
-                           "SERVICE_CONFIG_FAILURE_ACTIONS_FLAG (error 124); the install "
-                           "warned as it should, nothing else to check under Wine")
+            cltest.not_checked("recovery actions (restart after 5 s, twice, also on an error "
+                               "exit): Wine accepts SERVICE_CONFIG_FAILURE_ACTIONS without "
+                               "storing them and refuses SERVICE_CONFIG_FAILURE_ACTIONS_FLAG "
+                               "(error 124); the install warned as it should")
         else:
             check(err == "", "install warns of nothing", err)
         check(os.path.isdir(data), "install creates the data directory", data)
@@ -238,9 +237,11 @@ def test_misuse():
     check(query() is None, "no service was created", query())
 
 
+TESTS = [test_install_start_stop_uninstall, test_start_failure_reported, test_misuse]
+
+
 def main():
-    tw.run_suite("wine-service", [test_install_start_stop_uninstall, test_start_failure_reported,
-                                  test_misuse])
+    tw.run_suite("wine-service", TESTS)
 
 
 if __name__ == "__main__":

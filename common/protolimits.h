@@ -1,10 +1,11 @@
-/* limits.h - the protocol's limits (schema/PROTOCOL.md), in one place.
+/* protolimits.h - the protocol's limits (schema/PROTOCOL.md), in one place.
+ * (Not "limits.h": on the include path that would hide the C library's.)
  *
  * The collector enforces them (collector/validate.c, collector/config.c); the
  * SDK shapes every entry to fit them (client-sdk/src/encode.c), so an entry
  * the SDK builds is never refused for its size or shape. */
-#ifndef CL_LIMITS_H
-#define CL_LIMITS_H
+#ifndef CL_PROTOLIMITS_H
+#define CL_PROTOLIMITS_H
 
 /* The longest line, terminating newline excluded: the default, and the range
  * an operator (--max-entry-bytes) or an application (max_entry_bytes) may

@@ -1,0 +1,138 @@
+"""The Windows build under Wine: running its programs, a collector on a
+named pipe (WineCollector, reached through WinePipe) and the suite runner
+that keeps one wineserver for a whole run.
+
+The binaries run with a prefix of their own inside the build tree
+($CL_WIN_BIN/../wineprefix unless WINEPREFIX is set). What they write is read
+with the native Linux sqlite3 module - the same file, as a Linux CLI reads it."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+
+from .check import check
+from .process import Collector
+from .runner import run as run_tests
+
+BIN = os.path.abspath(os.environ.get("CL_WIN_BIN", "build-win/bin"))
+PREFIX = os.path.abspath(os.environ.get("WINEPREFIX", os.path.join(BIN, "..", "wineprefix")))
+ENV = dict(os.environ, WINEPREFIX=PREFIX, WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
+WINE = shutil.which("wine") or "wine"
+
+
+def wine(exe, *args):
+    """The command line that runs $CL_WIN_BIN/exe under Wine."""
+    return [WINE, os.path.join(BIN, exe)] + [str(a) for a in args]
+
+
+def run(exe, *args, timeout=120, env=None):
+    """Runs exe to completion; (returncode, stdout, stderr) as text."""
+    p = subprocess.run(wine(exe, *args), capture_output=True, timeout=timeout,
+                       env=dict(ENV, **(env or {})))
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+def winpath(p):
+    """A Linux path as a Windows program names it (Wine maps Z: to /)."""
+    return "Z:" + p.replace("/", "\\")
+
+
+SID_RE = re.compile(r"^S-1-5-\d+(-\d+)*$")
+
+
+def own_sid():
+    """The user SID of a client process, as it reads its own process token
+    (pipe_client --sid): what the collector must store as peer_sid."""
+    rc, out, err = run("pipe_client.exe", "--sid", timeout=60)
+    sid = out.strip()
+    check(rc == 0 and SID_RE.match(sid), "pipe_client --sid", rc, out, err)
+    return sid
+
+
+class WinePipe:
+    """A collector's named pipe inside Wine. Only Windows programs can open
+    it: a collector accepts when pipe_client.exe can connect (and send no
+    entries); tests send through pipe_client.exe, sdk_load.exe or the CLI."""
+
+    poll_interval = 0.2
+
+    def __init__(self, name):
+        self.name = name
+
+    def __str__(self):
+        return self.name
+
+    def flags(self):
+        return ["--address", self.name]
+
+    def probe(self):
+        rc, out, err = run("pipe_client.exe", self.name, 0, timeout=30)
+        return rc == 0
+
+    def connect(self, timeout=60.0):
+        raise NotImplementedError("a Linux process cannot open a pipe inside Wine; "
+                                  "send with pipe_client.exe")
+
+
+class WineCollector(Collector):
+    """centrallogd.exe on the pipe named pipe, with its data directory the
+    fresh temporary directory itself (c.tmp == c.dir). Stopped with Ctrl-C:
+    Wine turns SIGINT into CTRL_C_EVENT for the console process."""
+
+    name = "centrallogd.exe"
+    stop_signal = signal.SIGINT
+    tmp_prefix = "cl-wine-"
+
+    def __init__(self, pipe, *flags, prefix="cl-wine-", **kw):
+        self.tmp_prefix = prefix
+        self.pipe = pipe
+        kw.setdefault("ready_timeout", 90.0)
+        super().__init__(*flags, address=pipe, env=ENV, **kw)
+
+    def default_data_dir(self):
+        return self.tmp
+
+    def transport(self):
+        return WinePipe(self.pipe)
+
+    def command(self):
+        return wine("centrallogd.exe")
+
+    def stop(self, sig=None, timeout=60.0):
+        return super().stop(sig, timeout)
+
+    def rows(self, sql):
+        return self.query(sql)
+
+
+def start_wineserver():
+    """One persistent wineserver for the run, and Wine's background services
+    (services.exe, winedevice, rpcss) started now by a process of our own
+    whose output goes nowhere. Whatever wine process comes first starts
+    them, and they inherit its standard handles: were that a test's captured
+    stdout, the pipe would never reach end-of-file and the test would wait
+    for a process that has long exited (the "hung probe" once seen here)."""
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
+             "stderr": subprocess.DEVNULL}
+    # The server outlives this process: it must not hold our output open
+    # either (ctest waits for the end of each test's output).
+    subprocess.run(["wineserver", "-p"], env=ENV, **quiet)
+    subprocess.run(wine("centrallog.exe", "--version"), env=ENV, timeout=300, **quiet)
+
+
+def run_suite(name, tests):
+    """Runs the tests (all, or those named in sys.argv) with one wineserver
+    for the run, shut down at the end unless CL_WINE_KEEP_SERVER is set (as
+    ctest sets it: one process per test, make test-win stops the server
+    once); prints `NAME: N passed, M failed, K skipped`; exits 1 on any
+    failure."""
+    start_wineserver()
+    try:
+        rc = run_tests(name, tests)
+    finally:
+        if not os.environ.get("CL_WINE_KEEP_SERVER"):
+            subprocess.run(["wineserver", "-k"], env=ENV)
+    sys.exit(rc)

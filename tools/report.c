@@ -1,0 +1,90 @@
+/* report.c - see report.h. */
+#include "report.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "platform.h"
+
+int cli_fail(int code, const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fflush(stdout); /* keep what was printed before the error in order */
+    fprintf(stderr, "centrallog%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cli_args_report(int rc, const char *cmd, const char *err, void (*usage)(FILE *f))
+{
+    if (rc == CLI_ARGS_HELP)
+        usage(stdout);
+    else if (rc != CLI_OK)
+        cli_fail(rc, cmd, "%s", err);
+    return rc;
+}
+
+int cli_open_db(const cli_global *g, const char *cmd, cli_db *db)
+{
+    char err[1024], wal[4200];
+    int rc = cli_db_open(g, db, err, sizeof err);
+
+    if (rc != CLI_OK)
+        return cli_fail(rc, cmd, "%s", err);
+    if (cli_db_misses_wal(db, wal, sizeof wal))
+        cli_fail(0, NULL,
+                 "note: %s is read as a snapshot (no write access to create its -shm file); "
+                 "entries still in %s are not shown",
+                 db->path, wal);
+    return CLI_OK;
+}
+
+int cli_report_listing(cli_list_status st, sqlite3 *h, const cli_output *out, const char *cmd)
+{
+    switch (st) {
+    case CLI_LIST_DONE:
+        return -1;
+    case CLI_LIST_EREAD:
+        return cli_fail(CLI_FAILED, cmd, "reading the database failed: %s", sqlite3_errmsg(h));
+    case CLI_LIST_EWRITE:
+        break;
+    }
+    if (cli_reader_gone(out->f, out->err))
+        return CLI_OK;
+    return cli_fail(CLI_FAILED, cmd, "cannot write the output: %s", strerror(out->err));
+}
+
+int cli_output_write(cli_output *out, size_t min, const char *cmd)
+{
+    if (cli_output_flush(out, min) == 0)
+        return -1;
+    return cli_report_listing(CLI_LIST_EWRITE, NULL, out, cmd);
+}
+
+int cli_write_buf(cli_buf *b, const char *cmd)
+{
+    if (b->oom)
+        return cli_fail(CLI_FAILED, cmd, "out of memory");
+    if ((fwrite(b->p, 1, b->n, stdout) != b->n || fflush(stdout) != 0) &&
+        !cli_reader_gone(stdout, errno))
+        return cli_fail(CLI_FAILED, cmd, "cannot write the output: %s", strerror(errno));
+    return CLI_OK;
+}
+
+int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd)
+{
+    cli_buf b = CLI_BUF_INIT;
+    int rc = cli_sql_explain(h, q, &b), wrc = cli_write_buf(&b, cmd);
+
+    cli_buf_free(&b);
+    if (wrc != CLI_OK)
+        return wrc;
+    return rc == SQLITE_OK ? CLI_OK
+                           : cli_fail(CLI_FAILED, cmd, "cannot explain: %s", sqlite3_errmsg(h));
+}

@@ -1,0 +1,58 @@
+/* report.h - what the subcommands (cmd_*.c, main.c) tell the user: the one
+ * place in tools/ that writes to stderr. The modules below the commands
+ * (the cl_cli library) return codes and one-line reasons instead, and never
+ * print; these functions turn them into "centrallog <cmd>: <reason>" and an
+ * exit code (cli.h). */
+#ifndef CLI_REPORT_H
+#define CLI_REPORT_H
+
+#include <stddef.h>
+
+#include "attr.h"
+#include "args.h"
+#include "buf.h"
+#include "cli.h"
+#include "db.h"
+#include "filter.h"
+#include "listing.h"
+#include "output.h"
+
+/* "centrallog <cmd>: <message>" on stderr (after flushing stdout, to keep
+ * the order); returns code. */
+int cli_fail(int code, const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    CL_PRINTF_LIKE(3, 4)
+#endif
+        ;
+
+/* What a command does with the result of its option parser (args.h):
+ * CLI_OK stays; CLI_ARGS_HELP prints usage on stdout and stays; anything
+ * else is said, with err, for cmd and returned. */
+int cli_args_report(int rc, const char *cmd, const char *err, void (*usage)(FILE *f));
+
+/* Opens the database (cli_db_open), saying why not for cmd and returning
+ * the exit code; notes a snapshot that misses entries in its -wal file. */
+int cli_open_db(const cli_global *g, const char *cmd, cli_db *db);
+
+/* The exit code for a listing's status: -1 when it is done (go on),
+ * CLI_OK when the reader went away (head(1) has all it wanted: not an
+ * error), else CLI_FAILED after saying why. h is the database read. */
+int cli_report_listing(cli_list_status st, sqlite3 *h, const cli_output *out, const char *cmd);
+
+/* Writes out's buffer (cli_output_flush with min) and reports a failure as
+ * cli_report_listing does: returns -1 to go on, else the exit code. */
+int cli_output_write(cli_output *out, size_t min, const char *cmd);
+
+/* Writes b to stdout, all of it: CLI_OK (also when the reader went away),
+ * or CLI_FAILED after saying why (out of memory building b, a write error). */
+int cli_write_buf(cli_buf *b, const char *cmd);
+
+/* --explain: writes q's SQL, parameters and query plan (cli_sql_explain)
+ * to stdout. Returns the exit code. */
+int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd);
+
+/* --explain: writes q's SQL, parameters and query plan (cli_sql_explain)
+ * to stdout. Returns the exit code. */
+int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd);
+
+#endif

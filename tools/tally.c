@@ -1,0 +1,288 @@
+/* tally.c - see tally.h. */
+#include "tally.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "platform.h"
+#include "timefmt.h"
+
+#define US 1000000LL
+
+/* ---------------------------------------------------------------- counting */
+
+void cli_tally_sql(const cli_filter *f, cli_sql *q)
+{
+    cli_filter_select(f, q, "ts, level, app, host");
+}
+
+static int64_t floor_minute(int64_t ts)
+{
+    int64_t m = ts / (60 * US);
+
+    return (ts % (60 * US) != 0 && ts < 0) ? m - 1 : m;
+}
+
+static int count_rows(sqlite3 *h, const cli_sql *q, cli_tally *s)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, q->text.p, -1, &st, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = cli_sql_bind(q, st);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0), minute = floor_minute(ts);
+        int level = sqlite3_column_int(st, 1);
+        const void *app = sqlite3_column_text(st, 2), *host = sqlite3_column_text(st, 3);
+
+        if (level < 0 || level >= CLI_LEVEL_COUNT)
+            level = CLI_LEVEL_TRACE;
+        if (s->total == 0 || ts < s->first_ts)
+            s->first_ts = ts;
+        if (s->total == 0 || ts > s->last_ts)
+            s->last_ts = ts;
+        s->total++;
+        s->level[level]++;
+        cli_agg_add(&s->apps, app, (size_t)sqlite3_column_bytes(st, 2), level);
+        cli_agg_add(&s->hosts, host, (size_t)sqlite3_column_bytes(st, 3), level);
+        cli_agg_add(&s->minutes, &minute, sizeof minute, level);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+        return SQLITE_NOMEM;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* ---------------------------------------------------------------- parallel */
+
+/* A long range is split in time across the cores: one connection and one
+ * thread per part, each with the options' filters and its own slice of
+ * time, merged at the end. Reading the rows dominates stats, and SQLite
+ * reads in parallel on separate connections. Each part reads its own
+ * snapshot, so rows committed meanwhile may count in one part and not
+ * another - as if the stats had been taken a moment later. */
+#define MAX_PARTS 4
+
+typedef struct part {
+    const cli_global *g;
+    cli_filter f; /* shallow copy of the options' filter: shares its arrays */
+    cli_tally s;
+    pthread_t thread;
+    int started, rc;
+    char err[512];
+} part;
+
+static void *scan_part(void *arg)
+{
+    part *p = arg;
+    cli_sql q = CLI_SQL_INIT;
+    cli_db db;
+
+    if (cli_db_open(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
+        p->rc = SQLITE_CANTOPEN;
+        return NULL;
+    }
+    cli_tally_sql(&p->f, &q);
+    p->rc = count_rows(db.h, &q, &p->s);
+    if (p->rc != SQLITE_OK)
+        snprintf(p->err, sizeof p->err, "reading the database failed: %s", sqlite3_errmsg(db.h));
+    cli_sql_free(&q);
+    cli_db_close(&db);
+    return NULL;
+}
+
+static int64_t scalar(sqlite3 *h, const char *sql, int *ok)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t v = 0;
+
+    *ok = sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (*ok)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* How many parts: one per core, up to MAX_PARTS; 1 when the range is
+ * unknown or tiny, or with --grep (its matcher is not shared between
+ * threads). [*lo, *hi) is the time range to split. */
+static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
+{
+    long cpus = cli_cpu_count();
+    int ok = 1;
+
+    if (cpus < 2 || f->grep != NULL)
+        return 1;
+    *lo = f->has_since ? f->since : scalar(h, "SELECT min(ts) FROM entries", &ok);
+    if (ok)
+        *hi = f->has_until ? f->until : scalar(h, "SELECT max(ts) FROM entries", &ok) + 1;
+    if (!ok || *hi - *lo < 60 * US)
+        return 1;
+    return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
+}
+
+static void merge(cli_tally *s, const cli_tally *p)
+{
+    if (p->total > 0) {
+        if (s->total == 0 || p->first_ts < s->first_ts)
+            s->first_ts = p->first_ts;
+        if (s->total == 0 || p->last_ts > s->last_ts)
+            s->last_ts = p->last_ts;
+    }
+    s->total += p->total;
+    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+        s->level[l] += p->level[l];
+    cli_agg_merge(&s->apps, &p->apps);
+    cli_agg_merge(&s->hosts, &p->hosts);
+    cli_agg_merge(&s->minutes, &p->minutes);
+}
+
+int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_tally *s, char *err,
+                    size_t errlen)
+{
+    part parts[MAX_PARTS];
+    cli_sql q = CLI_SQL_INIT;
+    int64_t lo = 0, hi = 0;
+    int n = plan_parts(h, f, &lo, &hi), rc = CLI_OK;
+
+    if (n == 1) {
+        cli_tally_sql(f, &q);
+        if (count_rows(h, &q, s) != SQLITE_OK) {
+            snprintf(err, errlen, "reading the database failed: %s", sqlite3_errmsg(h));
+            rc = CLI_FAILED;
+        }
+        cli_sql_free(&q);
+        return rc;
+    }
+    memset(parts, 0, sizeof parts);
+    for (int i = 0; i < n; i++) {
+        part *p = &parts[i];
+
+        p->g = g;
+        p->f = *f;
+        p->f.has_since = p->f.has_until = 1;
+        p->f.since = lo + (hi - lo) / n * i;
+        p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
+        p->started = pthread_create(&p->thread, NULL, scan_part, p) == 0;
+        if (!p->started)
+            scan_part(p);
+    }
+    for (int i = 0; i < n; i++) {
+        if (parts[i].started)
+            pthread_join(parts[i].thread, NULL);
+        if (parts[i].rc != SQLITE_OK && rc == CLI_OK) {
+            snprintf(err, errlen, "%s", parts[i].err);
+            rc = CLI_FAILED;
+        }
+        merge(s, &parts[i].s);
+        cli_tally_free(&parts[i].s);
+    }
+    if (rc == CLI_OK && (s->apps.oom || s->hosts.oom || s->minutes.oom)) {
+        snprintf(err, errlen, "out of memory");
+        rc = CLI_FAILED;
+    }
+    return rc;
+}
+
+int cli_tally_time_only(const cli_filter *f)
+{
+    return f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE && f->napps == 0 && f->nhosts == 0 &&
+           f->npids == 0 && f->nfields == 0 && f->grep_pattern == NULL;
+}
+
+int64_t cli_tally_rejects(sqlite3 *h, const cli_filter *f)
+{
+    cli_sql q = CLI_SQL_INIT;
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+
+    cli_buf_puts(&q.text, "SELECT count(*) FROM rejects");
+    cli_sql_time_range(&q, "received", f);
+    if (!q.oom && !q.text.oom && sqlite3_prepare_v2(h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
+        cli_sql_bind(&q, st) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    cli_sql_free(&q);
+    return n;
+}
+
+/* ---------------------------------------------------------------- intervals */
+
+int cli_tally_auto_unit(int64_t lo, int64_t hi)
+{
+    if (hi - lo <= 3 * 3600 * US)
+        return CLI_UNIT_MINUTE;
+    if (hi - lo <= 7 * 86400 * US)
+        return CLI_UNIT_HOUR;
+    return CLI_UNIT_DAY;
+}
+
+/* Fills the buckets covering [lo, hi); returns how many, or -1 when more
+ * than CLI_MAX_BARS would be needed. */
+static long make_buckets(int64_t lo, int64_t hi, int unit, int utc, cli_bucket **out)
+{
+    int64_t t = cli_time_floor(lo, (enum cli_time_unit)unit, utc);
+    long n = 0;
+    cli_bucket *b = calloc(CLI_MAX_BARS, sizeof *b);
+
+    *out = b;
+    if (b == NULL)
+        return -1;
+    while (t < hi) {
+        if (n == CLI_MAX_BARS)
+            return -1;
+        b[n++].start = t;
+        t = cli_time_next(t, (enum cli_time_unit)unit, utc);
+    }
+    return n;
+}
+
+/* Adds each minute's counts to the bucket that holds it. */
+static void fill_buckets(const cli_tally *s, cli_bucket *b, long n)
+{
+    for (size_t i = 0; i < s->minutes.cap; i++) {
+        const cli_agg *a = s->minutes.slots[i];
+        int64_t minute, ts;
+        long lo = 0, hi = n - 1;
+
+        if (a == NULL)
+            continue;
+        memcpy(&minute, a->key, sizeof minute);
+        ts = minute * 60 * US;
+        if (n == 0 || ts < b[0].start)
+            continue;
+        while (lo < hi) { /* the last bucket starting at or before ts */
+            long mid = lo + (hi - lo + 1) / 2;
+
+            if (b[mid].start <= ts)
+                lo = mid;
+            else
+                hi = mid - 1;
+        }
+        b[lo].total += a->total;
+        for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+            b[lo].level[l] += a->level[l];
+    }
+}
+
+long cli_tally_buckets(const cli_tally *t, int64_t lo, int64_t hi, int unit, int utc,
+                       cli_bucket **out)
+{
+    long n = make_buckets(lo, hi, unit, utc, out);
+
+    if (n > 0)
+        fill_buckets(t, *out, n);
+    return n;
+}
+
+void cli_tally_free(cli_tally *t)
+{
+    cli_aggmap_free(&t->apps);
+    cli_aggmap_free(&t->hosts);
+    cli_aggmap_free(&t->minutes);
+}

@@ -1,0 +1,64 @@
+/* tally.h - the counting behind `centrallog stats`: one pass over the
+ * matching entries feeds three hash tables - app, host and UTC minute - and
+ * the counts by level; the minutes are then summed into the buckets of the
+ * chart (local minutes, hours or days). That is one scan instead of a GROUP
+ * BY per question, and it keeps the interval boundaries in local time, DST
+ * included. A long range is counted in parallel (tally.c).
+ *
+ * Nothing here prints: failures come back as a code and one line in err. */
+#ifndef CLI_TALLY_H
+#define CLI_TALLY_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aggmap.h"
+#include "cli.h"
+#include "filter.h"
+#include "level.h"
+
+#define CLI_MAX_BARS 2000 /* buckets of one chart at most */
+
+typedef struct cli_tally {
+    int64_t total, level[CLI_LEVEL_COUNT];
+    int64_t first_ts, last_ts; /* of the rows seen */
+    cli_aggmap apps, hosts, minutes;
+    int64_t rejected; /* rejects received in the range; -1 unknown */
+} cli_tally;
+
+typedef struct cli_bucket {
+    int64_t start, total, level[CLI_LEVEL_COUNT];
+} cli_bucket;
+
+/* The statement that selects what a tally reads (for --explain). */
+void cli_tally_sql(const cli_filter *f, cli_sql *q);
+
+/* Counts the rows of h that match f into t (zeroed by the caller), in
+ * parallel when worth it: then each thread opens the database of g on its
+ * own. Returns CLI_OK, or CLI_FAILED with err. */
+int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_tally *t, char *err,
+                    size_t errlen);
+
+/* Whether f filters by time alone: only then does the count of rejected
+ * lines (which have no level, app or host) belong next to the tally. */
+int cli_tally_time_only(const cli_filter *f);
+
+/* The lines rejected in f's time range (by when the collector read them),
+ * or -1 when they cannot be counted. */
+int64_t cli_tally_rejects(sqlite3 *h, const cli_filter *f);
+
+/* The unit (enum cli_time_unit) for a range when none is given: about
+ * 24-200 bars. */
+int cli_tally_auto_unit(int64_t lo, int64_t hi);
+
+/* The buckets of unit covering [lo, hi) in local time (UTC with utc), each
+ * with the counts of t's minutes in it, into *out (the caller frees it).
+ * Returns how many, or -1 when more than CLI_MAX_BARS would be needed or
+ * memory ran out. */
+long cli_tally_buckets(const cli_tally *t, int64_t lo, int64_t hi, int unit, int utc,
+                       cli_bucket **out);
+
+void cli_tally_free(cli_tally *t);
+
+#endif
