@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "buf.h"
+#include "strbuf.h"
 
 /* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
  * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
@@ -24,20 +24,20 @@ int cli_cp_unsafe(unsigned cp);
 /* The text escaping of the collector's text file, so that lines look alike:
  * "\\" for a backslash, \n \r \t, \xHH for other C0 controls, DEL and bytes
  * that are not UTF-8, \uHHHH for the other unsafe code points. */
-void cli_esc_text(cli_buf *b, const char *s, size_t n);
+void cli_esc_text(cl_strbuf *b, const char *s, size_t n);
 
 /* The same for a name (app, host) in a text line: space, '[', ']' and ':'
  * become \x20 \x5b \x5d \x3a as well, as in the collector's text file, so
  * that no name can pose as another producer's "host app[pid] LEVEL:". */
-void cli_esc_name(cli_buf *b, const char *s, size_t n);
+void cli_esc_name(cl_strbuf *b, const char *s, size_t n);
 
 /* s as a JSON string literal, quotes included. Unsafe code points become
  * \u escapes (lossless); bytes that are not UTF-8 become \ufffd. */
-void cli_esc_json_str(cli_buf *b, const char *s, size_t n);
+void cli_esc_json_str(cl_strbuf *b, const char *s, size_t n);
 
 /* One CSV field (RFC 4180): the text escaping above, so that a record is
  * always one line, then quoted when it holds a comma or a double quote. */
-void cli_esc_csv(cli_buf *b, const char *s, size_t n);
+void cli_esc_csv(cl_strbuf *b, const char *s, size_t n);
 
 /* Copies JSON text as stored in `fields`/`extra`. Inside strings unsafe code
  * points become \u escapes and bytes that are not UTF-8 become \ufffd;
@@ -45,6 +45,6 @@ void cli_esc_csv(cli_buf *b, const char *s, size_t n);
  * pretty-printed, two spaces per level, as if it started at depth indent.
  * Numbers and strings are copied byte for byte, never re-printed, so 64-bit
  * integers survive. The caller checks validity first (json_valid). */
-void cli_json_copy(cli_buf *b, const char *s, size_t n, int indent);
+void cli_json_copy(cl_strbuf *b, const char *s, size_t n, int indent);
 
 #endif

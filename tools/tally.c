@@ -201,7 +201,7 @@ int64_t cli_tally_rejects(sqlite3 *h, const cli_filter *f)
     sqlite3_stmt *st = NULL;
     int64_t n = -1;
 
-    cli_buf_puts(&q.text, "SELECT count(*) FROM rejects");
+    cl_strbuf_puts(&q.text, "SELECT count(*) FROM rejects");
     cli_sql_time_range(&q, "received", f);
     if (!q.oom && !q.text.oom && sqlite3_prepare_v2(h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
         cli_sql_bind(&q, st) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)

@@ -13,22 +13,22 @@
 
 #include "escape.h"
 
-typedef void (*esc_fn)(cli_buf *, const char *, size_t);
+typedef void (*esc_fn)(cl_strbuf *, const char *, size_t);
 
 /* Escapes s[0..n) from an exact-size heap copy (ASan catches overreads). */
 static void check(esc_fn fn, const char *s, size_t n, const char *expect)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
     char *copy = malloc(n ? n : 1);
 
     assert_non_null(copy);
     memcpy(copy, s, n);
     fn(&b, copy, n);
     assert_false(b.oom);
-    if (strcmp(cli_buf_cstr(&b), expect) != 0)
-        fail_msg("got [%s], expected [%s]", cli_buf_cstr(&b), expect);
+    if (strcmp(cl_strbuf_cstr(&b), expect) != 0)
+        fail_msg("got [%s], expected [%s]", cl_strbuf_cstr(&b), expect);
     free(copy);
-    cli_buf_free(&b);
+    cl_strbuf_free(&b);
 }
 
 #define TEXT(lit, expect) check(cli_esc_text, lit, sizeof(lit) - 1, expect)
@@ -124,12 +124,12 @@ static void test_csv(void **state)
 
 static void json(const char *s, int indent, const char *expect)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
 
     cli_json_copy(&b, s, strlen(s), indent);
-    if (strcmp(cli_buf_cstr(&b), expect) != 0)
-        fail_msg("got [%s], expected [%s]", cli_buf_cstr(&b), expect);
-    cli_buf_free(&b);
+    if (strcmp(cl_strbuf_cstr(&b), expect) != 0)
+        fail_msg("got [%s], expected [%s]", cl_strbuf_cstr(&b), expect);
+    cl_strbuf_free(&b);
 }
 
 static void test_json_copy(void **state)
@@ -164,20 +164,20 @@ static void test_json_copy(void **state)
 
 static void test_buf(void **state)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
 
     (void)state;
-    assert_string_equal(cli_buf_cstr(&b), "");
+    assert_string_equal(cl_strbuf_cstr(&b), "");
     for (int i = 0; i < 1000; i++)
-        cli_buf_printf(&b, "%03d,", i);
-    assert_int_equal(b.n, 4000);
+        cl_strbuf_printf(&b, "%03d,", i);
+    assert_int_equal(b.len, 4000);
     assert_memory_equal(b.p + 3996, "999,", 4);
-    cli_buf_reset(&b);
-    assert_string_equal(cli_buf_cstr(&b), "");
-    cli_buf_putc(&b, 'x');
-    assert_string_equal(cli_buf_cstr(&b), "x");
-    cli_buf_free(&b);
-    cli_buf_free(NULL);
+    cl_strbuf_reset(&b);
+    assert_string_equal(cl_strbuf_cstr(&b), "");
+    cl_strbuf_putc(&b, 'x');
+    assert_string_equal(cl_strbuf_cstr(&b), "x");
+    cl_strbuf_free(&b);
+    cl_strbuf_free(NULL);
 }
 
 int main(void)

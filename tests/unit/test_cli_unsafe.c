@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
+#include "strbuf.h"
 #include "escape.h"
 #include "textfmt.h"
 #include "unsafe.h"
@@ -54,7 +54,7 @@ static void assert_same(const unsigned char *in, size_t n, enum mode m, unsigned
 {
     char file[64];
     size_t k;
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
 
     if (m == TEXT) {
         k = cl_text_escape((const char *)in, n, file);
@@ -66,13 +66,13 @@ static void assert_same(const unsigned char *in, size_t n, enum mode m, unsigned
         k = cl_text_json_string((const char *)in, n, file);
         cli_esc_json_str(&b, (const char *)in, n);
     }
-    if (b.n != k || memcmp(b.p, file, k) != 0)
+    if (b.len != k || memcmp(b.p, file, k) != 0)
         fail_msg("U+%04X (mode %d): text file \"%.*s\", CLI \"%.*s\"", cp, (int)m, (int)k, file,
-                 (int)b.n, b.p);
+                 (int)b.len, b.p);
     /* An unsafe code point never survives raw: its bytes are not in the output. */
     if (cl_cp_unsafe(cp) && cp >= 0x20 && memmem(file, k, in, n) != NULL)
         fail_msg("U+%04X is unsafe but appears raw", cp);
-    cli_buf_free(&b);
+    cl_strbuf_free(&b);
 }
 
 static void test_every_code_point_alike(void **state)
