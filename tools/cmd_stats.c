@@ -12,7 +12,7 @@
 #include "db.h"
 #include "escape.h"
 #include "filter.h"
-#include "level.h"
+#include "levelarg.h"
 #include "output.h"
 #include "platform.h"
 #include "readargs.h"
@@ -121,7 +121,7 @@ static void pct(cl_strbuf *b, int64_t share, int64_t whole)
 static void text_levels(cl_strbuf *b, const cli_tally *s)
 {
     cl_strbuf_puts(b, "\nBy level:\n");
-    for (int l = 0; l < CLI_LEVEL_COUNT; l++) {
+    for (int l = 0; l < CL_LVL_COUNT; l++) {
         cl_strbuf_printf(b, "  %-10s %12" PRId64, cli_level_name(l), s->level[l]);
         pct(b, s->level[l], s->total);
         cl_strbuf_putc(b, '\n');
@@ -295,7 +295,7 @@ static void text_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const 
 static void json_levels(cl_strbuf *b, const int64_t *level)
 {
     cl_strbuf_putc(b, '{');
-    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+    for (int l = 0; l < CL_LVL_COUNT; l++)
         cl_strbuf_printf(b, "%s\"%s\":%" PRId64, l ? "," : "", cli_level_name(l), level[l]);
     cl_strbuf_putc(b, '}');
 }

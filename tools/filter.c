@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "escape.h"
-#include "level.h"
+#include "levelarg.h"
 #include "timefmt.h"
 
 /* ---------------------------------------------------------------- SQL text */
@@ -124,7 +124,7 @@ void cli_filter_init(cli_filter *f)
 {
     memset(f, 0, sizeof *f);
     f->lvl_lo = 0;
-    f->lvl_hi = CLI_LEVEL_TRACE;
+    f->lvl_hi = CL_LVL_TRACE;
 }
 
 void cli_filter_free(cli_filter *f)
@@ -459,7 +459,7 @@ static void globs_where(cli_sql *q, const char *col, const cli_glob *g, size_t n
 
 static void level_where(const cli_filter *f, cli_sql *q, int mode)
 {
-    if (f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE)
+    if (f->lvl_lo == 0 && f->lvl_hi == CL_LVL_TRACE)
         return;
     cli_sql_and(q);
     if (mode == CLI_WHERE_INDEXED && cli_filter_uses_level_index(f)) {

@@ -8,7 +8,7 @@
 
 #include "args.h"
 #include "escape.h"
-#include "level.h"
+#include "levelarg.h"
 #include "platform.h"
 #include "timearg.h"
 #include "timefmt.h"
@@ -26,7 +26,7 @@ int cli_format_parse(const char *s)
 
 const char *cli_level_color(int level)
 {
-    static const char *const sgr[CLI_LEVEL_COUNT] = {
+    static const char *const sgr[CL_LVL_COUNT] = {
         "\033[1;31m", "\033[1;31m", "\033[1;31m", /* emergency, alert, critical: bold red */
         "\033[31m",                               /* error: red */
         "\033[33m",                               /* warning: yellow */
@@ -35,7 +35,7 @@ const char *cli_level_color(int level)
         "\033[2m",    "\033[2m",                  /* debug, trace: dim */
     };
 
-    return level >= 0 && level < CLI_LEVEL_COUNT ? sgr[level] : "";
+    return level >= 0 && level < CL_LVL_COUNT ? sgr[level] : "";
 }
 
 int cli_color_wanted(int setting, FILE *f)
