@@ -21,6 +21,7 @@
 #include "platform.h"
 #include "report.h"
 #include "args.h"
+#include "clock.h"
 
 typedef struct stopts {
     long long timeout_ms, window_ms;
@@ -140,18 +141,10 @@ static int unreachable(const char *addr, const char *origin, int err, const char
                     why(err));
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One stats request; the parsed reply, or NULL with *err set. */
 static cJSON *ask(cli_conn *c, long long deadline, int *err, char *detail, size_t len)
 {
-    long long left = deadline - now_ms();
+    long long left = deadline - cl_mono_ms();
     char *line = NULL;
     cJSON *j, *op;
 
@@ -331,7 +324,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
                         g->address ? g->address : "", origin);
     if (note[0] != '\0')
         fprintf(stderr, "centrallog status: warning: %s\n", note);
-    deadline = now_ms() + o.timeout_ms;
+    deadline = cl_mono_ms() + o.timeout_ms;
     err = cli_conn_open(addr, (int)o.timeout_ms, &c, detail, sizeof detail);
     if (err == CLI_CONN_OK)
         first = ask(c, deadline, &err, detail, sizeof detail);
@@ -341,16 +334,16 @@ int cmd_status(const cli_global *g, int argc, char **argv)
     }
     /* The second sample for rates; without it (timeout), averages do. */
     if (o.window_ms > 0) {
-        long long t0 = now_ms();
+        long long t0 = cl_mono_ms();
         struct timespec ts = { o.window_ms / 1000, (long)(o.window_ms % 1000) * 1000000L };
 
         nanosleep(&ts, NULL);
-        last = ask(c, now_ms() + o.timeout_ms, &err, detail, sizeof detail);
+        last = ask(c, cl_mono_ms() + o.timeout_ms, &err, detail, sizeof detail);
         if (last != NULL) {
             double dt = num(last, "uptime_s") - num(first, "uptime_s");
 
             if (dt <= 0)
-                dt = (double)(now_ms() - t0) / 1000.0;
+                dt = (double)(cl_mono_ms() - t0) / 1000.0;
             r.measured = 1;
             r.accepted = (num(last, "accepted") - num(first, "accepted")) / dt;
             r.rejected = (num(last, "rejected") - num(first, "rejected")) / dt;

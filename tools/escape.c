@@ -1,133 +1,27 @@
 /* escape.c - see escape.h. */
 #include "escape.h"
 
+#include <stdint.h>
 #include <string.h>
 
-#include "unsafe.h"
+#include "jsonesc.h"
+#include "textesc.h"
 
-static const char hex[] = "0123456789abcdef";
-
-size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp)
-{
-    return cl_utf8_seq(s, left, cp);
-}
-
-int cli_cp_unsafe(unsigned cp)
-{
-    return cl_cp_unsafe(cp);
-}
-
-static void put_x(cl_strbuf *b, unsigned byte)
-{
-    char e[4] = { '\\', 'x', hex[(byte >> 4) & 15], hex[byte & 15] };
-
-    cl_strbuf_put(b, e, 4);
-}
-
-static void put_u(cl_strbuf *b, unsigned cp)
-{
-    char e[6] = { '\\',        'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
-                  hex[cp & 15] };
-
-    cl_strbuf_put(b, e, 6);
-}
-
-/* Returns the short escape letter for \n \r \t, else 0. */
-static char short_escape(unsigned c)
-{
-    return c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
-}
-
-/* The text escaping; in a name (app, host) space, brackets and colons too. */
-static void esc_text(cl_strbuf *b, const char *str, size_t n, int name)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-
-    while (i < n) {
-        size_t run = i, k;
-        unsigned cp;
-        char e;
-
-        /* Copy the longest stretch of plain printable ASCII at once. */
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' &&
-               !(name && cl_name_byte_unsafe(s[run])))
-            run++;
-        cl_strbuf_put(b, s + i, run - i);
-        if ((i = run) == n)
-            break;
-        k = cli_utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            put_x(b, s[i]);
-            k = 1;
-        } else if (cp == '\\') {
-            cl_strbuf_put(b, "\\\\", 2);
-        } else if ((e = short_escape(cp)) != 0) {
-            char esc[2] = { '\\', e };
-
-            cl_strbuf_put(b, esc, 2);
-        } else if (cp < 0x80 && (cli_cp_unsafe(cp) || (name && cl_name_byte_unsafe(s[i])))) {
-            put_x(b, cp);
-        } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp);
-        } else {
-            cl_strbuf_put(b, s + i, k);
-        }
-        i += k;
-    }
-}
-
+/* The text file's escaping (common/textesc.h), so that lines look alike. */
 void cli_esc_text(cl_strbuf *b, const char *s, size_t n)
 {
-    esc_text(b, s, n, 0);
+    cl_strbuf_text(b, s, n, 0);
 }
 
 void cli_esc_name(cl_strbuf *b, const char *s, size_t n)
 {
-    esc_text(b, s, n, 1);
+    cl_strbuf_text(b, s, n, 1);
 }
 
-/* The inside of a JSON string, without quotes. */
-static void json_chars(cl_strbuf *b, const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        size_t run = i, k;
-        unsigned cp;
-        char e;
-
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' && s[run] != '"')
-            run++;
-        cl_strbuf_put(b, s + i, run - i);
-        if ((i = run) == n)
-            break;
-        k = cli_utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            cl_strbuf_put(b, "\\ufffd", 6);
-            k = 1;
-        } else if (cp == '\\' || cp == '"') {
-            char esc[2] = { '\\', (char)cp };
-
-            cl_strbuf_put(b, esc, 2);
-        } else if ((e = short_escape(cp)) != 0) {
-            char esc[2] = { '\\', e };
-
-            cl_strbuf_put(b, esc, 2);
-        } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp);
-        } else {
-            cl_strbuf_put(b, s + i, k);
-        }
-        i += k;
-    }
-}
-
+/* The JSON escaping of the text file's NDJSON (common/jsonesc.h). */
 void cli_esc_json_str(cl_strbuf *b, const char *s, size_t n)
 {
-    cl_strbuf_putc(b, '"');
-    json_chars(b, (const unsigned char *)s, n);
-    cl_strbuf_putc(b, '"');
+    cl_strbuf_json(b, s, n, SIZE_MAX, CL_JSONESC_DISPLAY);
 }
 
 void cli_esc_csv(cl_strbuf *b, const char *s, size_t n)
@@ -196,30 +90,23 @@ static void copy_string(cl_strbuf *b, const unsigned char *s, size_t n)
     size_t i = 0;
 
     while (i < n) {
-        size_t k;
-        unsigned cp;
+        size_t j = i, k;
 
-        if (s[i] == '\\') {
-            k = escape_len(s + i, n - i);
-            if (k > 0) {
-                cl_strbuf_put(b, s + i, k);
-                i += k;
-            } else {
-                cl_strbuf_put(b, "\\\\", 2);
-                i++;
-            }
-            continue;
-        }
-        k = cli_utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            cl_strbuf_put(b, "\\ufffd", 6);
-            k = 1;
-        } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp);
-        } else {
+        /* Up to the next escape: the text file's JSON-text escaping. */
+        while (j < n && s[j] != '\\')
+            j++;
+        cl_strbuf_json(b, (const char *)s + i, j - i, SIZE_MAX,
+                       CL_JSONESC_DISPLAY | CL_JSONESC_JSON_TEXT);
+        if ((i = j) == n)
+            break;
+        k = escape_len(s + i, n - i);
+        if (k > 0) {
             cl_strbuf_put(b, s + i, k);
+            i += k;
+        } else {
+            cl_strbuf_put(b, "\\\\", 2);
+            i++;
         }
-        i += k;
     }
 }
 
@@ -242,7 +129,7 @@ void cli_json_copy(cl_strbuf *b, const char *str, size_t n, int indent)
         } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
             continue;
         } else if (c < 0x20 || c >= 0x7F) {
-            put_u(b, c); /* cannot occur in valid JSON outside strings */
+            cl_strbuf_printf(b, "\\u%04x", c); /* cannot occur in valid JSON outside strings */
         } else if (!pretty) {
             cl_strbuf_putc(b, (char)c);
         } else if (c == '{' || c == '[') {

@@ -12,15 +12,6 @@
 
 #include "strbuf.h"
 
-/* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
- * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
- * U+10FFFF, truncated, stray continuation byte). left > 0. */
-size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
-
-/* Whether a code point must never reach a terminal raw: cl_cp_unsafe() of
- * common/unsafe.h, the one policy the collector's text file follows too. */
-int cli_cp_unsafe(unsigned cp);
-
 /* The text escaping of the collector's text file, so that lines look alike:
  * "\\" for a backslash, \n \r \t, \xHH for other C0 controls, DEL and bytes
  * that are not UTF-8, \uHHHH for the other unsafe code points. */

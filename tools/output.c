@@ -12,6 +12,7 @@
 #include "platform.h"
 #include "timearg.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 const char *const cli_format_names[CLI_FORMAT_COUNT] = {
     "short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat",
@@ -448,13 +449,7 @@ static void reject_text(cli_output *o, const void *rec)
 
 static int utf8_valid(const cli_str *s)
 {
-    unsigned cp;
-
-    for (size_t i = 0, k; i < s->n; i += k) {
-        if ((k = cli_utf8_seq((const unsigned char *)s->p + i, s->n - i, &cp)) == 0)
-            return 0;
-    }
-    return 1;
+    return cl_utf8_check((const unsigned char *)s->p, s->n) == s->n;
 }
 
 static void base64(cl_strbuf *b, const unsigned char *p, size_t n)

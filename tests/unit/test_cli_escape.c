@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "unsafe.h"
 
 typedef void (*esc_fn)(cl_strbuf *, const char *, size_t);
 
@@ -40,23 +41,23 @@ static void test_utf8_seq(void **state)
     unsigned cp;
 
     (void)state;
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"A", 1, &cp), 1);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"A", 1, &cp), 1);
     assert_int_equal(cp, 'A');
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
     assert_int_equal(cp, 0xE9);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe2\x80\xa8", 3, &cp), 3);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xe2\x80\xa8", 3, &cp), 3);
     assert_int_equal(cp, 0x2028);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
     assert_int_equal(cp, 0x1F600);
     /* Overlong, surrogate, beyond U+10FFFF, truncated, stray continuation. */
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc0\xaf", 2, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe0\x80\xaf", 3, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc3", 1, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe2\x80", 2, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\x80", 1, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xff", 1, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xc0\xaf", 2, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xe0\x80\xaf", 3, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xc3", 1, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xe2\x80", 2, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\x80", 1, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xff", 1, &cp), 0);
 }
 
 static void test_text(void **state)
