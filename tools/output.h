@@ -1,5 +1,5 @@
 /* output.h - the -o formats of query, tail and rejects, and colours: the
- * one format layer for every record kind (record.h).
+ * one format layer for every record kind (shown.h).
  *
  *   short      Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined {"order":81723}
  *   short-iso  2026-11-27T10:15:02.123456+01:00 web-01 billing[4242] ERROR: payment ...
@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "shown.h"
 #include "strbuf.h"
-#include "record.h"
 
 typedef enum cli_format {
     CLI_FMT_SHORT,

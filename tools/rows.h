@@ -9,7 +9,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
-#include "record.h"
+#include "shown.h"
 
 /* The columns cli_entry_read expects, in order, for db: the last is
  * peer_sid, or NULL in a version 1 database. */

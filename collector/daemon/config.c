@@ -13,8 +13,8 @@
 #include "address.h"
 #include "cmdline.h"
 #include "level.h"
-#include "protolimits.h"
 #include "parse.h"
+#include "protolimits.h"
 #include "sysinfo.h"
 #include "ratelimit.h"
 #include "slots.h"
@@ -116,23 +116,23 @@ static const option_doc docs[] = {
     { "version", NULL, "show the version and exit" },
 };
 
-void cl_config_usage(cl_strbuf *out)
+void cl_config_usage(FILE *out)
 {
     char dir[512];
 
-    cl_strbuf_printf(
-        out, "Usage: centrallogd [OPTIONS]\n\n"
-             "CentralLog collector: receives JSON log entries on a local socket and stores them\n"
-             "in an SQLite database and a rotating text file.\n\nOptions:\n");
+    fprintf(out,
+            "Usage: centrallogd [OPTIONS]\n\n"
+            "CentralLog collector: receives JSON log entries on a local socket and stores them\n"
+            "in an SQLite database and a rotating text file.\n\nOptions:\n");
     for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
         char left[64];
 
         snprintf(left, sizeof left, "--%s%s%s", docs[i].name, docs[i].arg ? " " : "",
                  docs[i].arg ? docs[i].arg : "");
-        cl_strbuf_printf(out, "  %-26s %s\n", left, docs[i].help);
+        fprintf(out, "  %-26s %s\n", left, docs[i].help);
     }
     cl_address_default_dir(dir, sizeof dir);
-    cl_strbuf_printf(
+    fprintf(
         out,
         "\nSIZE accepts K, M, G suffixes (powers of 1024); TIME accepts ms, s, m, h, d (250ms,\n"
         "1.5s; a bare number is seconds). The default address is\n"
@@ -144,9 +144,9 @@ void cl_config_usage(cl_strbuf *out)
         dir);
 }
 
-void cl_config_version(cl_strbuf *out)
+void cl_config_version(FILE *out)
 {
-    cl_strbuf_printf(out, "centrallogd %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
+    fprintf(out, "centrallogd %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
 }
 
 static int copy(char *dst, size_t n, const char *src)
@@ -238,9 +238,8 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "batch-size") == 0)
-        return cl_parse_uint(v, 1, 1000000, &c->batch_size)
-                   ? bad(err, errlen, name, v, "1 to 1000000")
-                   : 0;
+        return cl_parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000")
+                                                         : 0;
     if (strcmp(name, "max-connections") == 0)
         return cl_parse_uint(v, 1, 1000000, &c->max_connections)
                    ? bad(err, errlen, name, v, "1 to 1000000")

@@ -10,6 +10,7 @@
  * unbounded memory; nothing is dropped while the collector runs.
  */
 #include "writer.h"
+#include "writer_event.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -86,17 +87,108 @@ struct cl_writer {
      * the file, and is not renamed aside again and again. */
     uint64_t damage_commits;
     int damage_replaced;
+
+    /* Sink events not yet taken by the I/O thread, a ring (guarded by mu),
+     * and what the events said so far (writer thread, under mu). */
+    cl_writer_event ev[CL_WRITER_EVENTS_MAX];
+    unsigned ev_head, ev_count;
+    uint64_t ev_dropped;
+    atomic_int ev_pending; /* ev_count != 0, read without the lock */
+    int ev_migration_said, ev_fallback_said, ev_db_failing, ev_log_failing;
+    uint64_t ev_log_lines; /* lines written when the text log last failed */
 };
 
-static void take_snapshot(cl_writer *w)
+/* Queues an event (under mu); see CL_WRITER_EVENTS_MAX for a full ring. */
+static void push_event(cl_writer *w, enum cl_writer_event_kind kind, uint64_t n)
 {
+    cl_writer_event *e;
+
+    if (w->ev_count == CL_WRITER_EVENTS_MAX) {
+        e = &w->ev[(w->ev_head + w->ev_count - 1) % CL_WRITER_EVENTS_MAX];
+        if (e->kind != kind) {
+            w->ev_dropped++;
+            return;
+        }
+        n += e->n; /* e.g. repaired bytes: the replaced event's add up */
+    } else {
+        e = &w->ev[(w->ev_head + w->ev_count) % CL_WRITER_EVENTS_MAX];
+        w->ev_count++;
+    }
+    e->kind = kind;
+    e->n = n;
+    e->st = w->snap;
+    atomic_store(&w->ev_pending, 1);
+}
+
+/* What changed in the sinks since the last snapshot, as events (under mu,
+ * writer thread). Every change of a sink is followed by a snapshot, so each
+ * is seen once, in the order it happened. Returns whether any was queued. */
+static int derive_events(cl_writer *w, const cl_writer_stats *was)
+{
+    const cl_writer_stats *now = &w->snap;
+    unsigned before = w->ev_count;
+    uint64_t dropped = w->ev_dropped;
+
+    if (now->db.migrated_from > 0 && !w->ev_migration_said) {
+        push_event(w, CL_WEV_DB_MIGRATED, 0);
+        w->ev_migration_said = 1;
+    }
+    if (now->db.errors > was->db.errors) {
+        push_event(w, CL_WEV_DB_FAILING, now->db.errors - was->db.errors);
+        w->ev_db_failing = 1;
+    } else if (w->ev_db_failing && now->held == 0) {
+        push_event(w, CL_WEV_DB_RESUMED, 0);
+        w->ev_db_failing = 0;
+    }
+    if (now->text.repaired_bytes > was->text.repaired_bytes)
+        push_event(w, CL_WEV_LOG_REPAIRED, now->text.repaired_bytes - was->text.repaired_bytes);
+    if (now->text.reopens > was->text.reopens)
+        push_event(w, CL_WEV_LOG_REOPENED, now->text.reopens - was->text.reopens);
+    if (now->text.rotate_fallbacks > 0 && !w->ev_fallback_said) {
+        push_event(w, CL_WEV_LOG_ROTATE_FALLBACK, 0);
+        w->ev_fallback_said = 1;
+    }
+    if (now->text.rotate_errors > was->text.rotate_errors)
+        push_event(w, CL_WEV_LOG_ROTATE_ERROR, now->text.rotate_errors - was->text.rotate_errors);
+    if (now->text.errors > was->text.errors) {
+        push_event(w, CL_WEV_LOG_FAILING, now->text.errors - was->text.errors);
+        w->ev_log_failing = 1;
+        w->ev_log_lines = now->text.lines;
+    } else if (w->ev_log_failing && now->text.lines > w->ev_log_lines) {
+        push_event(w, CL_WEV_LOG_RESUMED, 0);
+        w->ev_log_failing = 0;
+    }
+    if (now->db.reopens > was->db.reopens)
+        push_event(w, CL_WEV_DB_REOPENED, now->db.reopens - was->db.reopens);
+    if (now->db.corrupt > was->db.corrupt)
+        push_event(w, CL_WEV_DB_CORRUPT, now->db.corrupt - was->db.corrupt);
+    return w->ev_count != before || w->ev_dropped != dropped;
+}
+
+/* Publishes the sinks' stats, and their changes as events. Returns whether
+ * there are new events. */
+static int snapshot(cl_writer *w)
+{
+    cl_writer_stats was;
+    int events;
+
     pthread_mutex_lock(&w->mu);
+    was = w->snap;
     cl_db_get_stats(w->db, &w->snap.db);
     cl_text_get_stats(w->text, &w->snap.text);
     w->snap.retries = w->retries;
     w->snap.held = w->h_count;
     w->snap.lost = w->lost;
+    events = derive_events(w, &was);
     pthread_mutex_unlock(&w->mu);
+    return events;
+}
+
+/* The same on the writer thread, waking the I/O thread for new events. */
+static void take_snapshot(cl_writer *w)
+{
+    if (snapshot(w))
+        w->notify(w->notify_arg);
 }
 
 /* Frees the first n records of a chain, returning what follows them. */
@@ -472,7 +564,7 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
         cl_text_open(&w->text, &cfg->text, err, errlen) != 0)
         goto fail;
     w->check_at_us = cl_now_us() + IDLE_CHECK_US;
-    take_snapshot(w);
+    snapshot(w); /* events of the opening: taken at the I/O thread's first tick */
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, errlen, "cannot start the writer thread");
         goto fail;
@@ -564,6 +656,35 @@ void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st)
     cl_checkpointer_get_stats(w->ckpt, &st->wal);
 }
 
+int cl_writer_next_event(cl_writer *w, cl_writer_event *ev)
+{
+    int got = 0;
+
+    if (!atomic_load(&w->ev_pending))
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    if (w->ev_count > 0) {
+        *ev = w->ev[w->ev_head];
+        w->ev_head = (w->ev_head + 1) % CL_WRITER_EVENTS_MAX;
+        w->ev_count--;
+        got = 1;
+    }
+    if (w->ev_count == 0)
+        atomic_store(&w->ev_pending, 0);
+    pthread_mutex_unlock(&w->mu);
+    return got;
+}
+
+uint64_t cl_writer_events_dropped(cl_writer *w)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&w->mu);
+    n = w->ev_dropped;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
 uint64_t cl_writer_stop(cl_writer *w)
 {
     uint64_t lost;
@@ -587,4 +708,19 @@ uint64_t cl_writer_stop(cl_writer *w)
     pthread_cond_destroy(&w->cv);
     free(w);
     return lost;
+}
+
+int cl_writer_prerender(const cl_writer_config *cfg, cl_record *r, char **scratch, size_t *cap)
+{
+    return cl_text_prerender(r, cfg->text.format, scratch, cap);
+}
+
+const char *cl_writer_db_errstr(int code)
+{
+    return cl_db_errstr(code);
+}
+
+int cl_writer_db_schema(void)
+{
+    return CL_DB_SCHEMA_VERSION;
 }

@@ -41,7 +41,8 @@ typedef struct cl_writer_stats {
     cl_checkpointer_stats wal; /* as of the call */
 } cl_writer_stats;
 
-/* Called from the writer thread after each commit; must be thread-safe. */
+/* Called from the writer thread after each commit and each sink event
+ * (writer_event.h); must be thread-safe. */
 typedef void (*cl_writer_notify)(void *arg);
 
 /* Opens both sinks and starts the thread. */
@@ -65,6 +66,17 @@ void cl_writer_reclaim(cl_writer *w);
 uint64_t cl_writer_committed(cl_writer *w);
 void cl_writer_request_reopen(cl_writer *w);
 void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st);
+
+/* The sinks behind the writer, as the I/O thread needs them (it includes
+ * writer.h, never a sink's header). cl_writer_prerender renders an entry's
+ * text-file line into r->rendered on the calling thread, with a caller-owned
+ * scratch buffer that grows as needed (0, or -1: the writer formats it
+ * later). cl_writer_db_errstr names a database error code of the stats;
+ * cl_writer_db_schema is the database schema version the writer creates and
+ * migrates to. */
+int cl_writer_prerender(const cl_writer_config *cfg, cl_record *r, char **scratch, size_t *cap);
+const char *cl_writer_db_errstr(int code);
+int cl_writer_db_schema(void);
 
 /* Writes and commits everything queued, stops the thread, closes the sinks.
  * Returns the number of records that could not be committed (0 normally). */

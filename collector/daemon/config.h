@@ -5,9 +5,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "parse.h" /* cl_parse_size, cl_parse_duration_ms: how options are read */
-#include "strbuf.h"
 
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
@@ -58,21 +58,20 @@ enum cl_service_mode {
 
 enum cl_config_result {
     CL_CONFIG_OK = 0,
-    CL_CONFIG_HELP = 1,    /* --help: show cl_config_usage() and exit */
-    CL_CONFIG_VERSION = 2, /* --version: show cl_config_version() and exit */
+    CL_CONFIG_HELP = 1,    /* --help: print cl_config_usage and exit 0 */
+    CL_CONFIG_VERSION = 2, /* --version: print cl_config_version and exit 0 */
     CL_CONFIG_ERROR = -1
 };
 
-/* Fills cfg from defaults, --config and argv. It prints nothing: on
- * CL_CONFIG_HELP or CL_CONFIG_VERSION the caller shows the text below; on
- * CL_CONFIG_ERROR err says what to fix, and
- * cfg->service and cfg->data_dir (the command line's --data-dir, if any) are
- * still set, so that a service can say where it failed. */
+/* Fills cfg from defaults, --config and argv; prints nothing (main does). On
+ * CL_CONFIG_ERROR err says what to fix, and cfg->service and cfg->data_dir
+ * (the command line's --data-dir, if any) are still set, so that a service
+ * can say where it failed. */
 enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char *err,
                                      size_t errlen);
 
-/* The text of --help and of --version, appended to out. */
-void cl_config_usage(cl_strbuf *out);
-void cl_config_version(cl_strbuf *out);
+/* The text of --help and of --version, written to out. */
+void cl_config_usage(FILE *out);
+void cl_config_version(FILE *out);
 
 #endif

@@ -1,8 +1,8 @@
-/* record.h - the records the reading commands show: an entry, a rejected
+/* shown.h - the records the reading commands show: an entry, a rejected
  * line, and who sent it. Decoded from the database by rows.h, written in
  * every output format by output.h; neither header needs the other. */
-#ifndef CLI_RECORD_H
-#define CLI_RECORD_H
+#ifndef CLI_SHOWN_H
+#define CLI_SHOWN_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,18 +14,6 @@ static void attach_signals(void *arg, cl_server *srv)
     cl_daemon_handle_signals(srv);
 }
 
-/* --help and --version: the library builds the text, the program prints it. */
-static int show(void (*text)(cl_strbuf *))
-{
-    cl_strbuf b = CL_STRBUF_INIT;
-    int rc;
-
-    text(&b);
-    rc = b.oom || fputs(cl_strbuf_cstr(&b), stdout) == EOF ? 1 : 0;
-    cl_strbuf_free(&b);
-    return rc;
-}
-
 int main(int argc, char **argv)
 {
     cl_daemon_host console = { attach_signals, NULL,
@@ -38,8 +26,10 @@ int main(int argc, char **argv)
     cl_args_utf8(&argc, &argv); /* paths in UTF-8 on Windows too */
     cl_console_utf8();
     r = cl_config_load(&cfg, argc, argv, err, sizeof err);
-    if (r == CL_CONFIG_HELP || r == CL_CONFIG_VERSION)
-        return show(r == CL_CONFIG_HELP ? cl_config_usage : cl_config_version);
+    if (r == CL_CONFIG_HELP || r == CL_CONFIG_VERSION) {
+        (r == CL_CONFIG_HELP ? cl_config_usage : cl_config_version)(stdout);
+        return 0;
+    }
     /* A service has no console: even a bad option is reported in its data
      * directory and as its exit code, not here. */
     if (cfg.service == CL_SERVICE_RUN)

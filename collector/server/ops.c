@@ -1,0 +1,294 @@
+/* ops.c - the protocol's requests (sync, stats, ping) and the replies a
+ * connection is owed, sent in request order once what they acknowledge is
+ * committed; acks, and the stats cache. */
+#include "server_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "timefmt.h"
+#include "version.h"
+
+static void waiting_add(cl_server *srv, conn *c)
+{
+    if (c->waiting)
+        return;
+    c->waiting = 1;
+    c->w_prev = NULL;
+    c->w_next = srv->waiting;
+    if (srv->waiting)
+        srv->waiting->w_prev = c;
+    srv->waiting = c;
+}
+
+void cl_srv_waiting_remove(cl_server *srv, conn *c)
+{
+    if (!c->waiting)
+        return;
+    if (c->w_prev)
+        c->w_prev->w_next = c->w_next;
+    else
+        srv->waiting = c->w_next;
+    if (c->w_next)
+        c->w_next->w_prev = c->w_prev;
+    c->waiting = 0;
+}
+
+/* Sends every reply at the head of c's queue whose data is committed. */
+void cl_srv_send_ready(cl_server *srv, conn *c, uint64_t committed)
+{
+    while (c->r_head != NULL && c->r_head->wait_seq <= committed) {
+        reply *r = c->r_head;
+
+        c->r_head = r->next;
+        if (c->r_head == NULL)
+            c->r_tail = NULL;
+        c->r_bytes -= r->len;
+        cl_stream_write(c->s, r->text, r->len);
+        free(r);
+    }
+    if (c->r_head == NULL)
+        cl_srv_waiting_remove(srv, c);
+    if (c->throttled && c->r_bytes < REPLY_BACKLOG_MAX / 2) {
+        c->throttled = 0;
+        cl_stream_throttle(c->s, 0);
+    }
+}
+
+void cl_srv_add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq)
+{
+    size_t len = strlen(json);
+    reply *r = malloc(sizeof *r + len + 2);
+
+    if (r == NULL) {
+        free(json);
+        return;
+    }
+    memcpy(r->text, json, len);
+    r->text[len] = '\n';
+    r->text[len + 1] = '\0';
+    r->len = len + 1;
+    r->wait_seq = wait_seq;
+    r->next = NULL;
+    free(json);
+    if (c->r_tail)
+        c->r_tail->next = r;
+    else
+        c->r_head = r;
+    c->r_tail = r;
+    c->r_bytes += r->len;
+    waiting_add(srv, c);
+    cl_srv_send_ready(srv, c, cl_writer_committed(srv->w));
+    if (!c->throttled && c->r_bytes > REPLY_BACKLOG_MAX) {
+        c->throttled = 1;
+        cl_stream_throttle(c->s, 1);
+    }
+}
+
+char *cl_srv_error_reply(const char *code, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    cJSON_AddStringToObject(o, "op", "error");
+    cJSON_AddStringToObject(o, "code", code);
+    cJSON_AddStringToObject(o, "message", message);
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static long long file_size(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static char *stats_reply(cl_server *srv)
+{
+    cl_writer_stats ws;
+    cl_ratelimit_stats rs, rj;
+    cl_slots_stats ss;
+    cJSON *o = cJSON_CreateObject();
+    char *s;
+
+    srv->n.stats_computed++;
+    cl_writer_get_stats(srv->w, &ws);
+    cl_ratelimit_get_stats(srv->rl, &rs);
+    cl_ratelimit_get_stats(srv->reject_rl, &rj);
+    cl_slots_get_stats(srv->slots, &ss);
+    cJSON_AddStringToObject(o, "op", "stats");
+    cJSON_AddStringToObject(o, "version", CL_VERSION_STRING);
+    cJSON_AddNumberToObject(o, "protocol", CL_PROTOCOL_VERSION);
+    cJSON_AddNumberToObject(o, "pid", (double)getpid());
+    cJSON_AddNumberToObject(o, "uptime_s", (double)(cl_now_us() - srv->started_us) / 1e6);
+    cJSON_AddStringToObject(o, "address", srv->address);
+    cJSON_AddNumberToObject(o, "connections", (double)cl_io_stream_count(srv->io));
+    cJSON_AddNumberToObject(o, "connections_total", (double)srv->n.connections_total);
+    cJSON_AddNumberToObject(o, "connections_refused",
+                            (double)(cl_io_refused_count(srv->io) + ss.refused_uid));
+    cJSON_AddNumberToObject(o, "connections_refused_uid", (double)ss.refused_uid);
+    cJSON_AddNumberToObject(o, "idle_reclaimed", (double)ss.reclaimed);
+    cJSON_AddNumberToObject(o, "idle_timeouts", (double)srv->n.idle_timeouts);
+    cJSON_AddNumberToObject(o, "accepted", (double)srv->n.accepted);
+    cJSON_AddNumberToObject(o, "rejected", (double)srv->n.rejected);
+    cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
+    cJSON_AddNumberToObject(o, "partial_bytes", (double)srv->partials.bytes);
+    cJSON_AddNumberToObject(o, "partial_cuts", (double)srv->n.partial_cuts);
+    cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
+    cJSON_AddNumberToObject(o, "rate_limited", (double)rs.suppressed);
+    cJSON_AddNumberToObject(o, "rate_limited_sources", (double)rs.limited);
+    cJSON_AddNumberToObject(o, "rate_limit_sources", (double)rs.sources);
+    cJSON_AddNumberToObject(o, "rate_limit_reports", (double)rs.reports);
+    cJSON_AddNumberToObject(o, "rejects_suppressed", (double)srv->n.rejects_suppressed);
+    cJSON_AddNumberToObject(o, "reject_limit_reports", (double)rj.reports);
+    cJSON_AddNumberToObject(o, "stats_computed", (double)srv->n.stats_computed);
+    cJSON_AddNumberToObject(o, "committed", (double)ws.committed_seq);
+    cJSON_AddNumberToObject(o, "queue_entries", (double)(srv->seq - ws.committed_seq));
+    cJSON_AddNumberToObject(o, "queue_bytes", (double)ws.queue_bytes);
+    cJSON_AddBoolToObject(o, "backpressure", srv->paused);
+    cJSON_AddStringToObject(o, "db_path", srv->db_path);
+    cJSON_AddNumberToObject(o, "db_size", (double)file_size(srv->db_path));
+    cJSON_AddNumberToObject(o, "db_errors", (double)ws.db.errors);
+    cJSON_AddNumberToObject(o, "db_retries", (double)ws.retries);
+    cJSON_AddNumberToObject(o, "db_held", (double)ws.held);
+    cJSON_AddStringToObject(o, "db_last_error",
+                            ws.db.last_error ? cl_writer_db_errstr(ws.db.last_error) : "");
+    cJSON_AddStringToObject(o, "log_path", srv->log_path);
+    cJSON_AddNumberToObject(o, "log_size", (double)ws.text.file_size);
+    cJSON_AddNumberToObject(o, "rotations", (double)ws.text.rotations);
+    cJSON_AddNumberToObject(o, "log_errors", (double)ws.text.errors);
+    cJSON_AddNumberToObject(o, "log_lost_lines", (double)ws.text.lost_lines);
+    cJSON_AddStringToObject(o, "log_last_error",
+                            ws.text.last_error[0] ? ws.text.last_error
+                            : ws.text.last_errno  ? strerror(ws.text.last_errno)
+                                                  : "");
+    cJSON_AddNumberToObject(o, "log_reopens", (double)ws.text.reopens);
+    cJSON_AddNumberToObject(o, "log_repaired_bytes", (double)ws.text.repaired_bytes);
+    cJSON_AddNumberToObject(o, "db_reopens", (double)ws.db.reopens);
+    cJSON_AddNumberToObject(o, "db_corrupt", (double)ws.db.corrupt);
+    cJSON_AddStringToObject(o, "db_corrupt_aside", ws.db.aside);
+    cJSON_AddNumberToObject(o, "wal_size", (double)ws.wal.wal_bytes);
+    cJSON_AddNumberToObject(o, "wal_peak", (double)ws.wal.wal_peak);
+    cJSON_AddNumberToObject(o, "wal_warn_size", (double)srv->cfg.writer.wal_warn_bytes);
+    cJSON_AddBoolToObject(o, "wal_over_warn_size", ws.wal.over);
+    cJSON_AddNumberToObject(o, "wal_warnings", (double)ws.wal.warnings);
+    cJSON_AddNumberToObject(o, "wal_truncations", (double)ws.wal.truncations);
+    cJSON_AddNumberToObject(o, "log_rotate_fallbacks", (double)ws.text.rotate_fallbacks);
+    cJSON_AddNumberToObject(o, "log_rotate_errors", (double)ws.text.rotate_errors);
+    cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
+    cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
+    s = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+static void get_stats_key(cl_server *srv, stats_key *k)
+{
+    memset(k, 0, sizeof *k); /* padding too: keys are compared with memcmp */
+    k->seq = srv->seq;
+    k->committed = cl_writer_committed(srv->w);
+    k->refused = cl_io_refused_count(srv->io);
+    k->connections = cl_io_stream_count(srv->io);
+    k->partial_bytes = srv->partials.bytes; /* a connection's half line counts */
+    k->n = srv->n;
+    k->n.stats_computed = 0;
+    k->n.bytes_in = 0; /* the stats request itself adds to it */
+    cl_ratelimit_get_stats(srv->rl, &k->rs);
+    cl_ratelimit_get_stats(srv->reject_rl, &k->rj);
+    cl_slots_get_stats(srv->slots, &k->ss);
+    k->paused = srv->paused;
+}
+
+/* The stats reply, rendered again only when something it counts has changed
+ * or it is STATS_CACHE_US old. Rendering costs tens of microseconds on the
+ * I/O thread; two clients looping stats once made another producer's acks
+ * a hundred times slower. Every count a connection can have caused or been
+ * told about (its entries, rejects and acks, its own connection) changes the
+ * key, so a reply is never older than what the asker has seen; only values
+ * that move by themselves (uptime, sizes, the writer's retries and the
+ * full-text index) and bytes_in may be up to STATS_CACHE_US old. Returns a
+ * copy. */
+static char *stats_cached(cl_server *srv)
+{
+    int64_t now = cl_now_us();
+    stats_key k;
+
+    get_stats_key(srv, &k);
+    if (srv->stats_text == NULL || now - srv->stats_us >= STATS_CACHE_US || now < srv->stats_us ||
+        memcmp(&k, &srv->stats_key, sizeof k) != 0) {
+        char *fresh = stats_reply(srv);
+
+        if (fresh == NULL)
+            return NULL;
+        free(srv->stats_text);
+        srv->stats_text = fresh;
+        srv->stats_key = k;
+        srv->stats_us = now;
+    }
+    return strdup(srv->stats_text);
+}
+
+/* Built by hand: the id is echoed byte-for-byte as the producer sent it. */
+static char *ack_reply(const conn *c, const char *raw_id)
+{
+    size_t n = (raw_id ? strlen(raw_id) : 0) + 192;
+    char *s = malloc(n);
+    char sup[48] = "", rsup[48] = "";
+
+    if (s == NULL)
+        return NULL;
+    /* Rate-limited entries are neither stored nor rejected; the member
+     * appears once there are any, so older producers see the same acks. */
+    if (c->suppressed > 0)
+        snprintf(sup, sizeof sup, ",\"suppressed\":%llu", (unsigned long long)c->suppressed);
+    /* Rejected lines the reject limit kept out of the database: still
+     * counted in "rejected" (they were refused), and this says how many of
+     * those have no row. */
+    if (c->rejects_suppressed > 0)
+        snprintf(rsup, sizeof rsup, ",\"rejects_suppressed\":%llu",
+                 (unsigned long long)c->rejects_suppressed);
+    snprintf(s, n, "{\"op\":\"ack\"%s%s,\"accepted\":%llu,\"rejected\":%llu%s%s}",
+             raw_id ? ",\"id\":" : "", raw_id ? raw_id : "", (unsigned long long)c->accepted,
+             (unsigned long long)c->rejected, sup, rsup);
+    return s;
+}
+
+void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
+{
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
+    char *out;
+
+    if (!cJSON_IsString(op)) {
+        cl_srv_add_reply(srv, c, cl_srv_error_reply("bad_request", "\"op\" must be a string"), 0);
+    } else if (strcmp(op->valuestring, "sync") == 0) {
+        /* Everything before the sync must reach the writer now, and be
+         * committed without waiting for the batch timer. */
+        srv->urgent = c->last_seq > cl_writer_committed(srv->w);
+        cl_srv_flush(srv);
+        out = ack_reply(c, raw_id);
+        if (out != NULL)
+            cl_srv_add_reply(srv, c, out, c->last_seq);
+    } else if (strcmp(op->valuestring, "stats") == 0) {
+        out = stats_cached(srv);
+        if (out != NULL)
+            cl_srv_add_reply(srv, c, out, 0);
+    } else if (strcmp(op->valuestring, "ping") == 0) {
+        char buf[128];
+
+        snprintf(buf, sizeof buf, "{\"op\":\"pong\",\"version\":\"%s\",\"protocol\":%d}",
+                 CL_VERSION_STRING, CL_PROTOCOL_VERSION);
+        cl_srv_add_reply(srv, c, strdup(buf), 0);
+    } else {
+        cl_srv_add_reply(
+            srv, c,
+            cl_srv_error_reply("unknown_op", "unknown op; this collector knows sync, stats, ping"),
+            0);
+    }
+    cJSON_Delete(req);
+    free(raw_id);
+}
