@@ -238,8 +238,9 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "batch-size") == 0)
-        return cl_parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000")
-                                                         : 0;
+        return cl_parse_uint(v, 1, 1000000, &c->batch_size)
+                   ? bad(err, errlen, name, v, "1 to 1000000")
+                   : 0;
     if (strcmp(name, "max-connections") == 0)
         return cl_parse_uint(v, 1, 1000000, &c->max_connections)
                    ? bad(err, errlen, name, v, "1 to 1000000")
