@@ -6,19 +6,6 @@
 #include "unsafe.h"
 #include "utf8.h"
 
-static const char hex[] = "0123456789abcdef";
-
-static char *put_u(char *o, unsigned cp)
-{
-    *o++ = '\\';
-    *o++ = 'u';
-    *o++ = hex[(cp >> 12) & 15];
-    *o++ = hex[(cp >> 8) & 15];
-    *o++ = hex[(cp >> 4) & 15];
-    *o++ = hex[cp & 15];
-    return o;
-}
-
 static int plain(unsigned char c, unsigned flags)
 {
     return c >= 0x20 && c < 0x7F && ((flags & CL_JSONESC_JSON_TEXT) || (c != '"' && c != '\\'));
@@ -28,7 +15,7 @@ static int plain(unsigned char c, unsigned flags)
 static char *put_ascii(char *o, unsigned c, unsigned flags)
 {
     if (flags & CL_JSONESC_JSON_TEXT)
-        return put_u(o, c);
+        return cl_put_u(o, c);
 
     char e = c == '"'    ? '"'
              : c == '\\' ? '\\'
@@ -38,7 +25,7 @@ static char *put_ascii(char *o, unsigned c, unsigned flags)
                          : 0;
 
     if (e == 0)
-        return put_u(o, c); /* the other C0 controls, and DEL */
+        return cl_put_u(o, c); /* the other C0 controls, and DEL */
     *o++ = '\\';
     *o++ = e;
     return o;
@@ -77,7 +64,7 @@ size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, un
         if (k == 0) {
             /* One byte that is not UTF-8 becomes one U+FFFD. */
             if (flags & CL_JSONESC_BAD_ESCAPED) {
-                o = put_u(o, 0xFFFD);
+                o = cl_put_u(o, 0xFFFD);
             } else {
                 memcpy(o, "\xEF\xBF\xBD", 3);
                 o += 3;
@@ -88,7 +75,7 @@ size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, un
         if (i + k > lim)
             break; /* never cut a character in two */
         if ((flags & CL_JSONESC_UNSAFE) && cl_cp_unsafe(cp)) {
-            o = put_u(o, cp);
+            o = cl_put_u(o, cp);
         } else {
             memcpy(o, s + i, k);
             o += k;

@@ -17,17 +17,6 @@ static char *put_x(char *o, unsigned byte)
     return o;
 }
 
-static char *put_u(char *o, unsigned cp)
-{
-    *o++ = '\\';
-    *o++ = 'u';
-    *o++ = hex[(cp >> 12) & 15];
-    *o++ = hex[(cp >> 8) & 15];
-    *o++ = hex[(cp >> 4) & 15];
-    *o++ = hex[cp & 15];
-    return o;
-}
-
 static int plain(unsigned char c, int name)
 {
     return c >= 0x20 && c < 0x7F && c != '\\' && !(name && cl_name_byte_unsafe(c));
@@ -66,7 +55,7 @@ static size_t escape(const char *str, size_t n, char *out, int name)
         } else if (c < 0x80) {
             o = put_x(o, c); /* a C0 control, DEL, or a byte unsafe in a name */
         } else if (cl_cp_unsafe(cp)) {
-            o = put_u(o, cp);
+            o = cl_put_u(o, cp);
         } else {
             memcpy(o, s + i, k);
             o += k;

@@ -23,6 +23,11 @@
  * Every unsafe code point is below U+10000, so "\uHHHH" writes any of them. */
 int cl_cp_unsafe(unsigned cp);
 
+/* Writes the escape "\uhhhh" (lower-case hex, 6 bytes) of cp < U+10000 at
+ * out: how every escaper of common/ writes an unsafe code point. Returns the
+ * end of what it wrote. */
+char *cl_put_u(char *out, unsigned cp);
+
 /* Whether an ASCII byte must also be escaped inside a name (app, host) in a
  * text line: space, '[', ']' and ':' would let a name pose as the
  * "host app[pid] LEVEL:" structure of another producer's line. */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cmdline.h"
 #include "daemon.h"
 #include "fsutil.h"
@@ -362,7 +363,7 @@ out:
 static int stop_and_wait(SC_HANDLE svc)
 {
     SERVICE_STATUS st;
-    ULONGLONG deadline = GetTickCount64() + UNINSTALL_STOP_WAIT_MS;
+    int64_t deadline = cl_mono_ms() + UNINSTALL_STOP_WAIT_MS;
 
     if (!QueryServiceStatus(svc, &st))
         return -1;
@@ -375,7 +376,7 @@ static int stop_and_wait(SC_HANDLE svc)
     printf("Stopping the service " CL_SERVICE_NAME "...\n");
     fflush(stdout);
     while (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
-        if (GetTickCount64() > deadline)
+        if (cl_mono_ms() > deadline)
             return 1;
         Sleep(200);
     }
