@@ -95,7 +95,8 @@ static void test_every_level_name(void **state)
  * accepted by the validator as the level cl_level_parse gives it; and the
  * short forms and digits that people may type (CL_LEVEL_ALIASES,
  * CL_LEVEL_DIGITS) mean the same level as the full name but are not protocol
- * names, which the validator refuses. */
+ * names, which the validator refuses. (The CLI's -p reads every spelling as
+ * cl_level_parse does: test_cli_level.c.) */
 static int validated_level(const char *level_json)
 {
     cl_validator v;
