@@ -35,6 +35,15 @@ cl_record *cl_record_reject(enum cl_reason reason, const char *message, const ch
     return r;
 }
 
+char *cl_record_put_str(char *p, cl_str *dst, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    p[n] = '\0';
+    dst->p = p;
+    dst->n = n;
+    return p + n + 1;
+}
+
 void cl_record_free(cl_record *r)
 {
     if (r == NULL)

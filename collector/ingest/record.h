@@ -67,6 +67,10 @@ typedef struct cl_record {
 cl_record *cl_record_reject(enum cl_reason reason, const char *message, const char *raw,
                             size_t raw_len, int64_t received_us, const cl_peer *peer);
 
+/* Copies s[0..n) and a NUL to p, inside a record's data area, and points dst
+ * at the copy. Returns the byte after it. */
+char *cl_record_put_str(char *p, cl_str *dst, const char *s, size_t n);
+
 void cl_record_free(cl_record *r);
 
 #endif

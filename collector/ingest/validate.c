@@ -243,16 +243,6 @@ static int ts_plausible(const cl_limits *lim, int64_t ts, int64_t received)
     return received - ts <= lim->max_ts_age_us;
 }
 
-/* Copies a string into the record's data area. */
-static char *put(char *p, cl_str *dst, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    p[n] = '\0';
-    dst->p = p;
-    dst->n = n;
-    return p + n + 1;
-}
-
 static size_t slen(const cJSON *it)
 {
     return it != NULL ? strlen(it->valuestring) : 0;
@@ -260,7 +250,7 @@ static size_t slen(const cJSON *it)
 
 static char *put_opt(char *p, cl_str *dst, const cJSON *it)
 {
-    return it != NULL ? put(p, dst, it->valuestring, strlen(it->valuestring)) : p;
+    return it != NULL ? cl_record_put_str(p, dst, it->valuestring, strlen(it->valuestring)) : p;
 }
 
 /* Whether member c (number nmem) goes into "extra": an unknown key, or a ts
@@ -299,8 +289,8 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
     r->u.e.level = level;
     r->u.e.ts_us = ts;
     p = r->data;
-    p = put(p, &r->u.e.msg, k->msg->valuestring, strlen(k->msg->valuestring));
-    p = put(p, &r->u.e.app, k->app->valuestring, strlen(k->app->valuestring));
+    p = cl_record_put_str(p, &r->u.e.msg, k->msg->valuestring, strlen(k->msg->valuestring));
+    p = cl_record_put_str(p, &r->u.e.app, k->app->valuestring, strlen(k->app->valuestring));
     if (k->host != NULL)
         p = put_opt(p, &r->u.e.host, k->host);
     else
