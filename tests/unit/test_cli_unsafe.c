@@ -22,30 +22,7 @@
 #include "escape.h"
 #include "textfmt.h"
 #include "unsafe.h"
-
-static size_t utf8(unsigned cp, unsigned char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xc0 | cp >> 6);
-        out[1] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xe0 | cp >> 12);
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xf0 | cp >> 18);
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3f));
-    return 4;
-}
+#include "utf8.h"
 
 enum mode { TEXT, NAME, JSON };
 
@@ -84,7 +61,7 @@ static void test_every_code_point_alike(void **state)
 
         if (cp >= 0xD800 && cp <= 0xDFFF)
             continue;
-        n = utf8(cp, in);
+        n = cl_utf8_encode(cp, (char *)in);
         assert_same(in, n, TEXT, cp);
         assert_same(in, n, NAME, cp);
         assert_same(in, n, JSON, cp);
