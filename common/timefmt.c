@@ -5,14 +5,6 @@
 #include <string.h>
 #include <time.h>
 
-int64_t cl_now_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Howard Hinnant's civil-calendar algorithms: exact for the whole proleptic
  * Gregorian calendar, branch-light, no tables. */
 int64_t cl_days_from_civil(int64_t y, unsigned m, unsigned d)

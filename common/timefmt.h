@@ -7,15 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h" /* cl_now_us: the wall clock these timestamps come from */
+
 /* 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z in microseconds. */
 #define CL_TS_MIN_US (-62135596800000000LL)
 #define CL_TS_MAX_US (253402300799999999LL)
 
 /* Length of a formatted timestamp, "2026-11-27T10:15:02.123456Z". */
 #define CL_TS_TEXT_LEN 27
-
-/* Current wall-clock time. */
-int64_t cl_now_us(void);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back. */
 int64_t cl_days_from_civil(int64_t y, unsigned m, unsigned d);

@@ -1,10 +1,11 @@
 /* unsafe.h - the one policy for code points that must never reach an
  * operator's terminal or a line-oriented tool raw.
  *
- * The collector's text file (collector/textfmt.c) and every output of the
- * CLI (tools/escape.c) escape exactly the code points this classifier names,
- * and spell the escapes with cl_cp_escape(), so a line looks the same in
- * both and neither can be forged by a producer: no control character ends or
+ * The escapers of common/ (textesc.h for text, jsonesc.h for JSON), which
+ * the collector's text file and every output of the CLI use, escape exactly
+ * the code points this classifier names and spell the escapes with
+ * cl_cp_escape(), so a line looks the same in both and neither can be
+ * forged by a producer: no control character ends or
  * rewrites a line, no bidi control reorders it, no invisible character hides
  * text or makes two different names look alike.
  */
@@ -45,10 +46,5 @@ int cl_name_byte_unsafe(unsigned char c);
  * JSON (json != 0): "\uHHHH", above U+FFFF as a UTF-16 surrogate pair
  * ("\udb40\udc20" for U+E0020), the only spelling JSON has for it. */
 size_t cl_cp_escape(unsigned cp, int json, char *out);
-
-/* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
- * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
- * U+10FFFF, truncated, stray continuation byte). left > 0. */
-size_t cl_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
 
 #endif

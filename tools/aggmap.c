@@ -81,8 +81,8 @@ int cli_agg_add(cli_aggmap *m, const void *key, size_t len, int level)
 {
     cli_agg *a = m->last;
 
-    if (level < 0 || level >= CLI_LEVEL_COUNT)
-        level = CLI_LEVEL_COUNT - 1;
+    if (level < 0 || level >= CL_LVL_COUNT)
+        level = CL_LVL_COUNT - 1;
     /* Rows in time order often repeat the last key (always, for minutes). */
     if (a == NULL || a->len != len || (key == NULL) != (a->key == NULL) ||
         (key != NULL && memcmp(a->key, key, len) != 0)) {
@@ -110,7 +110,7 @@ int cli_agg_merge(cli_aggmap *dst, const cli_aggmap *src)
             return -1;
         }
         d->total += s->total;
-        for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+        for (int l = 0; l < CL_LVL_COUNT; l++)
             d->level[l] += s->level[l];
     }
     dst->oom |= src->oom;

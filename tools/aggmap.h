@@ -16,7 +16,7 @@ typedef struct cli_agg {
     size_t len;
     uint64_t hash;
     int64_t total;
-    int64_t level[CLI_LEVEL_COUNT];
+    int64_t level[CL_LVL_COUNT];
 } cli_agg;
 
 typedef struct cli_aggmap {

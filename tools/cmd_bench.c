@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "platform.h"
 #include "report.h"
+#include "clock.h"
 
 typedef struct shared_state {
     atomic_uint_fast64_t logged; /* progress, summed over producers */
@@ -41,14 +42,6 @@ typedef struct bench_opts {
 /* Each producer's entries times the producers must fit a long (32 bits on
  * Windows). */
 #define MAX_ENTRIES (LONG_MAX / 256)
-
-static double now_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void bench_usage(FILE *f)
 {
@@ -106,14 +99,14 @@ static int producer(void *shared, int id, const void *arg, bench_gate *gate)
     }
     if (cl_flush(lg, 60000) != CL_OK)
         atomic_fetch_add(&sh->failed, 1);
-    sh->end_s[id] = now_s();
+    sh->end_s[id] = (double)cl_mono_us() / 1e6;
     for (int k = 0; k < b->latency_samples; k++) {
-        double t0 = now_s();
+        double t0 = (double)cl_mono_us() / 1e6;
 
         cl_log(lg, CL_INFO, "latency probe %d", k);
         if (cl_flush(lg, 10000) != CL_OK)
             atomic_fetch_add(&sh->failed, 1);
-        sh->lat_us[id * b->latency_samples + k] = (now_s() - t0) * 1e6;
+        sh->lat_us[id * b->latency_samples + k] = ((double)cl_mono_us() / 1e6 - t0) * 1e6;
     }
     cl_get_stats(lg, &st);
     if (st.rejected || st.dropped)
@@ -229,7 +222,7 @@ int cmd_bench(const cli_global *g, int argc, char **argv)
      * counts as a failure anyway). */
     for (int waited = 0; atomic_load(&sh->ready) < b.producers && waited < 30000; waited += 20)
         cli_sleep_ms(20);
-    sh->start_s = now_s();
+    sh->start_s = (double)cl_mono_us() / 1e6;
     bench_team_release(team);
     total = b.entries * b.producers;
     while (bench_team_reap(team, !tty) > 0) {

@@ -12,7 +12,7 @@
 #include "args.h"
 #include "centrallog.h"
 #include "cli.h"
-#include "level.h"
+#include "levelarg.h"
 #include "report.h"
 
 #define MAX_FIELDS 64

@@ -12,7 +12,7 @@
 #include "db.h"
 #include "escape.h"
 #include "filter.h"
-#include "level.h"
+#include "levelarg.h"
 #include "output.h"
 #include "platform.h"
 #include "readargs.h"
@@ -112,19 +112,19 @@ static int parse_args(sopts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- text */
 
-static void pct(cli_buf *b, int64_t share, int64_t whole)
+static void pct(cl_strbuf *b, int64_t share, int64_t whole)
 {
     if (whole > 0 && share > 0)
-        cli_buf_printf(b, " %5.1f%%", 100.0 * (double)share / (double)whole);
+        cl_strbuf_printf(b, " %5.1f%%", 100.0 * (double)share / (double)whole);
 }
 
-static void text_levels(cli_buf *b, const cli_tally *s)
+static void text_levels(cl_strbuf *b, const cli_tally *s)
 {
-    cli_buf_puts(b, "\nBy level:\n");
-    for (int l = 0; l < CLI_LEVEL_COUNT; l++) {
-        cli_buf_printf(b, "  %-10s %12" PRId64, cli_level_name(l), s->level[l]);
+    cl_strbuf_puts(b, "\nBy level:\n");
+    for (int l = 0; l < CL_LVL_COUNT; l++) {
+        cl_strbuf_printf(b, "  %-10s %12" PRId64, cli_level_name(l), s->level[l]);
         pct(b, s->level[l], s->total);
-        cli_buf_putc(b, '\n');
+        cl_strbuf_putc(b, '\n');
     }
 }
 
@@ -133,7 +133,7 @@ static int64_t errors_of(const int64_t *level)
     return level[0] + level[1] + level[2] + level[3];
 }
 
-static void text_top(cli_buf *b, const char *what, const char *col, const cli_aggmap *m,
+static void text_top(cl_strbuf *b, const char *what, const char *col, const cli_aggmap *m,
                      long long top, int64_t total)
 {
     size_t n, shown;
@@ -141,11 +141,11 @@ static void text_top(cli_buf *b, const char *what, const char *col, const cli_ag
     int64_t rest = 0;
 
     shown = top > 0 && (size_t)top < n ? (size_t)top : n;
-    cli_buf_printf(b, "\nTop %s (%zu of %zu):\n", what, shown, n);
-    cli_buf_printf(b, "  %-32s %12s %6s %10s %10s\n", col, "entries", "share", "errors",
-                   "warnings");
+    cl_strbuf_printf(b, "\nTop %s (%zu of %zu):\n", what, shown, n);
+    cl_strbuf_printf(b, "  %-32s %12s %6s %10s %10s\n", col, "entries", "share", "errors",
+                     "warnings");
     for (size_t i = 0; i < n; i++) {
-        cli_buf name = CLI_BUF_INIT;
+        cl_strbuf name = CL_STRBUF_INIT;
 
         if (i >= shown) {
             rest += v[i]->total;
@@ -154,16 +154,16 @@ static void text_top(cli_buf *b, const char *what, const char *col, const cli_ag
         if (v[i]->key != NULL)
             cli_esc_text(&name, v[i]->key, v[i]->len);
         else
-            cli_buf_putc(&name, '-');
-        cli_buf_printf(b, "  %-32s %12" PRId64, cli_buf_cstr(&name), v[i]->total);
-        cli_buf_printf(b, " %5.1f%% %10" PRId64 " %10" PRId64 "\n",
-                       total ? 100.0 * (double)v[i]->total / (double)total : 0.0,
-                       errors_of(v[i]->level), v[i]->level[4]);
+            cl_strbuf_putc(&name, '-');
+        cl_strbuf_printf(b, "  %-32s %12" PRId64, cl_strbuf_cstr(&name), v[i]->total);
+        cl_strbuf_printf(b, " %5.1f%% %10" PRId64 " %10" PRId64 "\n",
+                         total ? 100.0 * (double)v[i]->total / (double)total : 0.0,
+                         errors_of(v[i]->level), v[i]->level[4]);
         b->oom |= name.oom;
-        cli_buf_free(&name);
+        cl_strbuf_free(&name);
     }
     if (shown < n)
-        cli_buf_printf(b, "  %-32s %12" PRId64 "\n", "(the others)", rest);
+        cl_strbuf_printf(b, "  %-32s %12" PRId64 "\n", "(the others)", rest);
     free(v);
 }
 
@@ -192,19 +192,19 @@ static void zone_name(int64_t at, int utc, char *out, size_t len)
         snprintf(out, len, "UTC%c%02ld:%02ld", tm.gmtoff < 0 ? '-' : '+', a / 3600, a / 60 % 60);
 }
 
-static void put_blocks(cli_buf *b, long n, const char *block, const char *color)
+static void put_blocks(cl_strbuf *b, long n, const char *block, const char *color)
 {
     if (n <= 0)
         return;
-    cli_buf_puts(b, color);
+    cl_strbuf_puts(b, color);
     for (long i = 0; i < n; i++)
-        cli_buf_puts(b, block);
+        cl_strbuf_puts(b, block);
     if (color[0] != '\0')
-        cli_buf_puts(b, CLI_COLOR_RESET);
+        cl_strbuf_puts(b, CLI_COLOR_RESET);
 }
 
 /* One bar: errors (red), warnings (yellow), the rest, in proportion. */
-static void bar(cli_buf *b, const cli_bucket *k, int64_t max, int width, int color,
+static void bar(cl_strbuf *b, const cli_bucket *k, int64_t max, int width, int color,
                 const char *block)
 {
     long len = max > 0 ? (long)((double)k->total * width / (double)max + 0.5) : 0;
@@ -227,7 +227,8 @@ static void bar(cli_buf *b, const cli_bucket *k, int64_t max, int width, int col
     put_blocks(b, len - err - warn, block, "");
 }
 
-static void text_chart(cli_buf *b, const cli_bucket *k, long n, int unit, const sopts *o, int color)
+static void text_chart(cl_strbuf *b, const cli_bucket *k, long n, int unit, const sopts *o,
+                       int color)
 {
     const char *block = cli_terminal_utf8() ? "\xe2\x96\x88" : "#";
     int64_t max = 0;
@@ -241,42 +242,42 @@ static void text_chart(cli_buf *b, const cli_bucket *k, long n, int unit, const 
     if (width < 10)
         width = 10;
     zone_name(n ? k[0].start : 0, o->a.utc, zone, sizeof zone);
-    cli_buf_printf(b, "\nEntries per %s (%s%s):\n", unit_names[unit], zone,
-                   color ? "; red: errors and worse, yellow: warnings" : "");
+    cl_strbuf_printf(b, "\nEntries per %s (%s%s):\n", unit_names[unit], zone,
+                     color ? "; red: errors and worse, yellow: warnings" : "");
     for (long i = 0; i < n; i++) {
         bucket_label(k[i].start, unit, o->a.utc, label, sizeof label);
-        cli_buf_printf(b, "  %-*s %*" PRId64, lw, label, cw, k[i].total);
+        cl_strbuf_printf(b, "  %-*s %*" PRId64, lw, label, cw, k[i].total);
         if (k[i].total > 0) {
-            cli_buf_putc(b, ' ');
+            cl_strbuf_putc(b, ' ');
             bar(b, &k[i], max, width, color, block);
         }
-        cli_buf_putc(b, '\n');
+        cl_strbuf_putc(b, '\n');
     }
 }
 
-static void text_report(cli_buf *b, const cli_tally *s, const sopts *o, const cli_bucket *k, long n,
-                        int unit, int color)
+static void text_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const cli_bucket *k,
+                        long n, int unit, int color)
 {
     char a[40], z[40];
 
-    cli_buf_printf(b, "%" PRId64 " entries", s->total);
+    cl_strbuf_printf(b, "%" PRId64 " entries", s->total);
     if (o->a.f.has_since || o->a.f.has_until) {
         cli_time_format_iso(o->a.f.since, o->a.utc, a);
         cli_time_format_iso(o->a.f.until, o->a.utc, z);
-        cli_buf_printf(b, " %s%s%s%s", o->a.f.has_since ? "since " : "", o->a.f.has_since ? a : "",
-                       o->a.f.has_since && o->a.f.has_until ? ", " : "",
-                       o->a.f.has_until ? "before " : "");
-        cli_buf_puts(b, o->a.f.has_until ? z : "");
+        cl_strbuf_printf(
+            b, " %s%s%s%s", o->a.f.has_since ? "since " : "", o->a.f.has_since ? a : "",
+            o->a.f.has_since && o->a.f.has_until ? ", " : "", o->a.f.has_until ? "before " : "");
+        cl_strbuf_puts(b, o->a.f.has_until ? z : "");
     }
     if (s->total > 0) {
         cli_time_format_iso(s->first_ts, o->a.utc, a);
         cli_time_format_iso(s->last_ts, o->a.utc, z);
-        cli_buf_printf(b, "; first %s, last %s", a, z);
+        cl_strbuf_printf(b, "; first %s, last %s", a, z);
     }
-    cli_buf_putc(b, '\n');
+    cl_strbuf_putc(b, '\n');
     if (s->rejected >= 0)
-        cli_buf_printf(b, "%" PRId64 " lines rejected%s (see centrallog rejects)\n", s->rejected,
-                       o->a.f.has_since || o->a.f.has_until ? " in that time" : "");
+        cl_strbuf_printf(b, "%" PRId64 " lines rejected%s (see centrallog rejects)\n", s->rejected,
+                         o->a.f.has_since || o->a.f.has_until ? " in that time" : "");
     if (s->total == 0)
         return;
     text_levels(b, s);
@@ -285,85 +286,86 @@ static void text_report(cli_buf *b, const cli_tally *s, const sopts *o, const cl
     if (n > 0)
         text_chart(b, k, n, unit, o, color);
     else if (n < 0)
-        cli_buf_printf(b, "\n(no chart: more than %d %ss; narrow -S/-U or use a larger --by)\n",
-                       CLI_MAX_BARS, unit_names[unit]);
+        cl_strbuf_printf(b, "\n(no chart: more than %d %ss; narrow -S/-U or use a larger --by)\n",
+                         CLI_MAX_BARS, unit_names[unit]);
 }
 
 /* ---------------------------------------------------------------- JSON */
 
-static void json_levels(cli_buf *b, const int64_t *level)
+static void json_levels(cl_strbuf *b, const int64_t *level)
 {
-    cli_buf_putc(b, '{');
-    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
-        cli_buf_printf(b, "%s\"%s\":%" PRId64, l ? "," : "", cli_level_name(l), level[l]);
-    cli_buf_putc(b, '}');
+    cl_strbuf_putc(b, '{');
+    for (int l = 0; l < CL_LVL_COUNT; l++)
+        cl_strbuf_printf(b, "%s\"%s\":%" PRId64, l ? "," : "", cli_level_name(l), level[l]);
+    cl_strbuf_putc(b, '}');
 }
 
-static void json_time(cli_buf *b, const char *name, int has, int64_t us)
+static void json_time(cl_strbuf *b, const char *name, int has, int64_t us)
 {
     char ts[CL_TS_TEXT_LEN + 1];
 
     if (!has) {
-        cli_buf_printf(b, ",\"%s\":null", name);
+        cl_strbuf_printf(b, ",\"%s\":null", name);
         return;
     }
     cl_rfc3339_format(us, ts);
-    cli_buf_printf(b, ",\"%s\":\"%s\"", name, ts);
+    cl_strbuf_printf(b, ",\"%s\":\"%s\"", name, ts);
 }
 
-static void json_top(cli_buf *b, const char *list, const char *key, const cli_aggmap *m,
+static void json_top(cl_strbuf *b, const char *list, const char *key, const cli_aggmap *m,
                      long long top)
 {
     size_t n, shown;
     cli_agg **v = cli_agg_sorted(m, &n);
 
     shown = top > 0 && (size_t)top < n ? (size_t)top : n;
-    cli_buf_printf(b, ",\"%s_total\":%zu,\"%s\":[", list, n, list);
+    cl_strbuf_printf(b, ",\"%s_total\":%zu,\"%s\":[", list, n, list);
     for (size_t i = 0; i < shown; i++) {
-        cli_buf_printf(b, "%s{\"%s\":", i ? "," : "", key);
+        cl_strbuf_printf(b, "%s{\"%s\":", i ? "," : "", key);
         if (v[i]->key != NULL)
             cli_esc_json_str(b, v[i]->key, v[i]->len);
         else
-            cli_buf_puts(b, "null");
-        cli_buf_printf(b, ",\"count\":%" PRId64 ",\"levels\":", v[i]->total);
+            cl_strbuf_puts(b, "null");
+        cl_strbuf_printf(b, ",\"count\":%" PRId64 ",\"levels\":", v[i]->total);
         json_levels(b, v[i]->level);
-        cli_buf_putc(b, '}');
+        cl_strbuf_putc(b, '}');
     }
-    cli_buf_putc(b, ']');
+    cl_strbuf_putc(b, ']');
     free(v);
 }
 
-static void json_report(cli_buf *b, const cli_tally *s, const sopts *o, const cli_bucket *k, long n,
-                        int unit)
+static void json_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const cli_bucket *k,
+                        long n, int unit)
 {
-    cli_buf_printf(b, "{\"total\":%" PRId64, s->total);
+    cl_strbuf_printf(b, "{\"total\":%" PRId64, s->total);
     json_time(b, "since", o->a.f.has_since, o->a.f.since);
     json_time(b, "until", o->a.f.has_until, o->a.f.until);
     json_time(b, "first", s->total > 0, s->first_ts);
     json_time(b, "last", s->total > 0, s->last_ts);
-    cli_buf_puts(b, ",\"levels\":");
+    cl_strbuf_puts(b, ",\"levels\":");
     json_levels(b, s->level);
     json_top(b, "apps", "app", &s->apps, o->top);
     json_top(b, "hosts", "host", &s->hosts, o->top);
     if (s->rejected >= 0)
-        cli_buf_printf(b, ",\"rejected\":%" PRId64, s->rejected);
-    cli_buf_printf(b, ",\"interval\":\"%s\",\"intervals\":", unit_names[unit]);
+        cl_strbuf_printf(b, ",\"rejected\":%" PRId64, s->rejected);
+    cl_strbuf_printf(b, ",\"interval\":\"%s\",\"intervals\":", unit_names[unit]);
     if (n < 0) {
-        cli_buf_puts(b, "null");
+        cl_strbuf_puts(b, "null");
     } else {
-        cli_buf_putc(b, '[');
+        cl_strbuf_putc(b, '[');
         for (long i = 0; i < n; i++) {
             char ts[CL_TS_TEXT_LEN + 1];
 
             cl_rfc3339_format(k[i].start, ts);
-            cli_buf_printf(b, "%s{\"start\":\"%s\",\"count\":%" PRId64 ",\"levels\":", i ? "," : "",
-                           ts, k[i].total);
+            cl_strbuf_printf(b,
+                             "%s{\"start\":\"%s\",\"count\":%" PRId64 ",\"levels\":", i ? "," : "",
+                             ts, k[i].total);
             json_levels(b, k[i].level);
-            cli_buf_putc(b, '}');
+            cl_strbuf_putc(b, '}');
         }
-        cli_buf_putc(b, ']');
+        cl_strbuf_putc(b, ']');
     }
-    cli_buf_puts(b, "}\n");
+    cl_strbuf_puts(b, "}\n");
 }
 
 /* ---------------------------------------------------------------- main */
@@ -377,7 +379,7 @@ static int terminal_width(void)
 
 static int report(const sopts *o, cli_tally *s, int color)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
     cli_bucket *k = NULL;
     int64_t lo = o->a.f.has_since ? o->a.f.since : s->first_ts;
     int64_t hi = o->a.f.has_until ? o->a.f.until : s->last_ts + 1;
@@ -404,7 +406,7 @@ static int report(const sopts *o, cli_tally *s, int color)
     rc = cli_write_buf(&b, "stats");
 out:
     free(k);
-    cli_buf_free(&b);
+    cl_strbuf_free(&b);
     return rc;
 }
 

@@ -14,13 +14,14 @@
 #include <time.h>
 
 #include "address.h"
-#include "buf.h"
+#include "strbuf.h"
 #include "cli.h"
 #include "conn.h"
 #include "escape.h"
 #include "platform.h"
 #include "report.h"
 #include "args.h"
+#include "clock.h"
 
 typedef struct stopts {
     long long timeout_ms, window_ms;
@@ -140,18 +141,10 @@ static int unreachable(const char *addr, const char *origin, int err, const char
                     why(err));
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One stats request; the parsed reply, or NULL with *err set. */
 static cJSON *ask(cli_conn *c, long long deadline, int *err, char *detail, size_t len)
 {
-    long long left = deadline - now_ms();
+    long long left = deadline - cl_mono_ms();
     char *line = NULL;
     cJSON *j, *op;
 
@@ -190,37 +183,37 @@ static const char *str(const cJSON *j, const char *key)
 
 /* ---------------------------------------------------------------- printing */
 
-static void human_bytes(cli_buf *b, double n)
+static void human_bytes(cl_strbuf *b, double n)
 {
     static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
     int u = 0;
 
     if (n < 0) {
-        cli_buf_puts(b, "size unknown");
+        cl_strbuf_puts(b, "size unknown");
         return;
     }
     while (n >= 1024 && u < 4) {
         n /= 1024;
         u++;
     }
-    cli_buf_printf(b, u ? "%.1f %s" : "%.0f %s", n, units[u]);
+    cl_strbuf_printf(b, u ? "%.1f %s" : "%.0f %s", n, units[u]);
 }
 
-static void duration(cli_buf *b, double s)
+static void duration(cl_strbuf *b, double s)
 {
     long long t = (long long)s;
 
     if (t >= 86400)
-        cli_buf_printf(b, "%lldd ", t / 86400);
+        cl_strbuf_printf(b, "%lldd ", t / 86400);
     if (t >= 3600)
-        cli_buf_printf(b, "%lldh ", t / 3600 % 24);
+        cl_strbuf_printf(b, "%lldh ", t / 3600 % 24);
     if (t >= 60)
-        cli_buf_printf(b, "%lldm ", t / 60 % 60);
-    cli_buf_printf(b, "%llds", t % 60);
+        cl_strbuf_printf(b, "%lldm ", t / 60 % 60);
+    cl_strbuf_printf(b, "%llds", t % 60);
 }
 
 /* A path or version from the collector, escaped for the terminal. */
-static void safe(cli_buf *b, const char *s)
+static void safe(cl_strbuf *b, const char *s)
 {
     cli_esc_text(b, s, strlen(s));
 }
@@ -230,69 +223,70 @@ typedef struct rates {
     double accepted, rejected, bytes;
 } rates;
 
-static void counter(cli_buf *b, const char *name, const cJSON *j, const char *key, double rate,
+static void counter(cl_strbuf *b, const char *name, const cJSON *j, const char *key, double rate,
                     int measured)
 {
     double up = num(j, "uptime_s");
 
-    cli_buf_printf(b, "  %-12s %.0f", name, num(j, key));
+    cl_strbuf_printf(b, "  %-12s %.0f", name, num(j, key));
     if (measured)
-        cli_buf_printf(b, "  (%.1f/s now, %.1f/s average)", rate, up > 0 ? num(j, key) / up : 0.0);
+        cl_strbuf_printf(b, "  (%.1f/s now, %.1f/s average)", rate,
+                         up > 0 ? num(j, key) / up : 0.0);
     else
-        cli_buf_printf(b, "  (%.1f/s average)", up > 0 ? num(j, key) / up : 0.0);
-    cli_buf_putc(b, '\n');
+        cl_strbuf_printf(b, "  (%.1f/s average)", up > 0 ? num(j, key) / up : 0.0);
+    cl_strbuf_putc(b, '\n');
 }
 
-static void problems(cli_buf *b, const cJSON *j)
+static void problems(cl_strbuf *b, const cJSON *j)
 {
     const cJSON *bp = cJSON_GetObjectItemCaseSensitive(j, "backpressure");
 
     if (cJSON_IsTrue(bp))
-        cli_buf_puts(b,
-                     "  warning      backpressure: the queue is full, producers are held back\n");
+        cl_strbuf_puts(b,
+                       "  warning      backpressure: the queue is full, producers are held back\n");
     if (num(j, "db_errors") > 0)
-        cli_buf_printf(b, "  warning      %.0f database errors, %.0f retries\n",
-                       num(j, "db_errors"), num(j, "db_retries"));
+        cl_strbuf_printf(b, "  warning      %.0f database errors, %.0f retries\n",
+                         num(j, "db_errors"), num(j, "db_retries"));
     if (num(j, "log_errors") > 0)
-        cli_buf_printf(b, "  warning      %.0f text file errors, %.0f lines lost from it\n",
-                       num(j, "log_errors"), num(j, "log_lost_lines"));
+        cl_strbuf_printf(b, "  warning      %.0f text file errors, %.0f lines lost from it\n",
+                         num(j, "log_errors"), num(j, "log_lost_lines"));
 }
 
-static void print_text(cli_buf *b, const cJSON *j, const rates *r)
+static void print_text(cl_strbuf *b, const cJSON *j, const rates *r)
 {
-    cli_buf_puts(b, "centrallogd ");
+    cl_strbuf_puts(b, "centrallogd ");
     safe(b, str(j, "version"));
-    cli_buf_printf(b, " (protocol %.0f), pid %.0f, up ", num(j, "protocol"), num(j, "pid"));
+    cl_strbuf_printf(b, " (protocol %.0f), pid %.0f, up ", num(j, "protocol"), num(j, "pid"));
     duration(b, num(j, "uptime_s"));
-    cli_buf_puts(b, "\n  address      ");
+    cl_strbuf_puts(b, "\n  address      ");
     safe(b, str(j, "address"));
-    cli_buf_printf(b, "\n  connections  %.0f open, %.0f since start\n", num(j, "connections"),
-                   num(j, "connections_total"));
+    cl_strbuf_printf(b, "\n  connections  %.0f open, %.0f since start\n", num(j, "connections"),
+                     num(j, "connections_total"));
     counter(b, "accepted", j, "accepted", r->accepted, r->measured);
     counter(b, "rejected", j, "rejected", r->rejected, r->measured);
-    cli_buf_printf(b, "  truncated    %.0f\n", num(j, "truncated"));
+    cl_strbuf_printf(b, "  truncated    %.0f\n", num(j, "truncated"));
     /* Dropped on purpose by the per-source rate limit: never hidden. Older
      * collectors do not report it. */
     if (cJSON_GetObjectItemCaseSensitive(j, "rate_limited") != NULL)
-        cli_buf_printf(b, "  rate-limited %.0f dropped (%.0f sources over the limit now)\n",
-                       num(j, "rate_limited"), num(j, "rate_limited_sources"));
-    cli_buf_printf(b, "  committed    %.0f\n", num(j, "committed"));
-    cli_buf_printf(b, "  queue        %.0f entries, ", num(j, "queue_entries"));
+        cl_strbuf_printf(b, "  rate-limited %.0f dropped (%.0f sources over the limit now)\n",
+                         num(j, "rate_limited"), num(j, "rate_limited_sources"));
+    cl_strbuf_printf(b, "  committed    %.0f\n", num(j, "committed"));
+    cl_strbuf_printf(b, "  queue        %.0f entries, ", num(j, "queue_entries"));
     human_bytes(b, num(j, "queue_bytes"));
-    cli_buf_puts(b, "\n  database     ");
+    cl_strbuf_puts(b, "\n  database     ");
     safe(b, str(j, "db_path"));
-    cli_buf_puts(b, ", ");
+    cl_strbuf_puts(b, ", ");
     human_bytes(b, num(j, "db_size"));
-    cli_buf_printf(b, "; full-text index %.0f entries behind\n", num(j, "fts_pending"));
-    cli_buf_puts(b, "  text file    ");
+    cl_strbuf_printf(b, "; full-text index %.0f entries behind\n", num(j, "fts_pending"));
+    cl_strbuf_puts(b, "  text file    ");
     safe(b, str(j, "log_path"));
-    cli_buf_puts(b, ", ");
+    cl_strbuf_puts(b, ", ");
     human_bytes(b, num(j, "log_size"));
-    cli_buf_printf(b, "; %.0f rotations\n", num(j, "rotations"));
+    cl_strbuf_printf(b, "; %.0f rotations\n", num(j, "rotations"));
     problems(b, j);
 }
 
-static void print_json(cli_buf *b, cJSON *j, const rates *r)
+static void print_json(cl_strbuf *b, cJSON *j, const rates *r)
 {
     char *s;
 
@@ -304,7 +298,7 @@ static void print_json(cli_buf *b, cJSON *j, const rates *r)
     s = cJSON_PrintUnformatted(j);
     if (s != NULL) {
         cli_json_copy(b, s, strlen(s), -1);
-        cli_buf_putc(b, '\n');
+        cl_strbuf_putc(b, '\n');
     }
     free(s);
 }
@@ -320,7 +314,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
     cli_conn *c = NULL;
     cJSON *first = NULL, *last = NULL;
     rates r = { 0, 0, 0, 0 };
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
     int rc, err;
 
     if ((rc = parse_args(&o, argc, argv)) != CLI_OK)
@@ -330,7 +324,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
                         g->address ? g->address : "", origin);
     if (note[0] != '\0')
         fprintf(stderr, "centrallog status: warning: %s\n", note);
-    deadline = now_ms() + o.timeout_ms;
+    deadline = cl_mono_ms() + o.timeout_ms;
     err = cli_conn_open(addr, (int)o.timeout_ms, &c, detail, sizeof detail);
     if (err == CLI_CONN_OK)
         first = ask(c, deadline, &err, detail, sizeof detail);
@@ -340,16 +334,16 @@ int cmd_status(const cli_global *g, int argc, char **argv)
     }
     /* The second sample for rates; without it (timeout), averages do. */
     if (o.window_ms > 0) {
-        long long t0 = now_ms();
+        long long t0 = cl_mono_ms();
         struct timespec ts = { o.window_ms / 1000, (long)(o.window_ms % 1000) * 1000000L };
 
         nanosleep(&ts, NULL);
-        last = ask(c, now_ms() + o.timeout_ms, &err, detail, sizeof detail);
+        last = ask(c, cl_mono_ms() + o.timeout_ms, &err, detail, sizeof detail);
         if (last != NULL) {
             double dt = num(last, "uptime_s") - num(first, "uptime_s");
 
             if (dt <= 0)
-                dt = (double)(now_ms() - t0) / 1000.0;
+                dt = (double)(cl_mono_ms() - t0) / 1000.0;
             r.measured = 1;
             r.accepted = (num(last, "accepted") - num(first, "accepted")) / dt;
             r.rejected = (num(last, "rejected") - num(first, "rejected")) / dt;
@@ -365,6 +359,6 @@ out:
     cJSON_Delete(first);
     cJSON_Delete(last);
     cli_conn_close(c);
-    cli_buf_free(&b);
+    cl_strbuf_free(&b);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "conn.h"
 
 #include "address.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,14 +22,6 @@ struct cli_conn {
     char *buf; /* bytes read past the last reply */
     size_t n, cap;
 };
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Translates errno once, here, into the codes every platform shares. */
 static int from_errno(int e, char *detail, size_t len)
@@ -58,7 +51,7 @@ static int wait_fd(int fd, short events, long long deadline, char *detail, size_
 {
     for (;;) {
         struct pollfd p = { fd, events, 0 };
-        long long left = deadline - now_ms();
+        long long left = deadline - cl_mono_ms();
         int r;
 
         if (left <= 0) {
@@ -76,7 +69,7 @@ static int wait_fd(int fd, short events, long long deadline, char *detail, size_
 int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail, size_t len)
 {
     struct sockaddr_un sa;
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = cl_mono_ms() + timeout_ms;
     cl_sock_trust trust;
     cli_conn *c;
     socklen_t sl = sizeof sa;
@@ -150,7 +143,7 @@ static int send_all(cli_conn *c, const char *p, size_t n, long long deadline, ch
 int cli_conn_request(cli_conn *c, const char *line, int timeout_ms, char **reply, char *detail,
                      size_t len)
 {
-    long long deadline = now_ms() + timeout_ms;
+    long long deadline = cl_mono_ms() + timeout_ms;
     char *nl;
     int rc;
 

@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wstr.h"
+#include "clock.h"
+#include "pipeconn.h"
 
 #define MAX_REPLY (1 << 20)
 
@@ -44,33 +45,14 @@ static int from_win32(DWORD e, char *detail, size_t len)
 
 int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail, size_t len)
 {
-    wchar_t *name = cl_wide(path);
-    ULONGLONG deadline = GetTickCount64() + (ULONGLONG)timeout_ms;
-    HANDLE h = INVALID_HANDLE_VALUE;
+    HANDLE h = cl_pipe_connect(path, timeout_ms > 0 ? (DWORD)timeout_ms : 0);
     cli_conn *c;
 
     *out = NULL;
-    if (name == NULL)
-        return from_win32(ERROR_BAD_PATHNAME, detail, len);
-    for (;;) {
-        ULONGLONG now;
-
-        /* Only the rights a producer has: read and write data. */
-        h = CreateFileW(name, FILE_READ_DATA | FILE_WRITE_DATA | FILE_READ_ATTRIBUTES | SYNCHRONIZE,
-                        0, NULL, OPEN_EXISTING,
-                        FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
-                        NULL);
-        if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_PIPE_BUSY)
-            break;
-        now = GetTickCount64();
-        if (now >= deadline || !WaitNamedPipeW(name, (DWORD)(deadline - now))) {
-            free(name);
-            return from_win32(WAIT_TIMEOUT, detail, len);
-        }
-    }
-    free(name);
+    /* Every instance busy until the deadline is a timeout like any other. */
     if (h == INVALID_HANDLE_VALUE)
-        return from_win32(GetLastError(), detail, len);
+        return from_win32(GetLastError() == ERROR_PIPE_BUSY ? WAIT_TIMEOUT : GetLastError(), detail,
+                          len);
     c = calloc(1, sizeof *c);
     if (c == NULL || (c->ev = CreateEventW(NULL, TRUE, FALSE, NULL)) == NULL) {
         free(c);
@@ -83,12 +65,12 @@ int cli_conn_open(const char *path, int timeout_ms, cli_conn **out, char *detail
 }
 
 /* One overlapped transfer, waited for until the deadline. */
-static int transfer(cli_conn *c, int write, void *buf, DWORD n, DWORD *done, ULONGLONG deadline,
+static int transfer(cli_conn *c, int write, void *buf, DWORD n, DWORD *done, int64_t deadline,
                     char *detail, size_t len)
 {
     OVERLAPPED ov;
     BOOL ok;
-    ULONGLONG now = GetTickCount64();
+    int64_t now = cl_mono_ms();
 
     memset(&ov, 0, sizeof ov);
     ov.hEvent = c->ev;
@@ -109,7 +91,7 @@ static int transfer(cli_conn *c, int write, void *buf, DWORD n, DWORD *done, ULO
 int cli_conn_request(cli_conn *c, const char *line, int timeout_ms, char **reply, char *detail,
                      size_t len)
 {
-    ULONGLONG deadline = GetTickCount64() + (ULONGLONG)timeout_ms;
+    int64_t deadline = cl_mono_ms() + timeout_ms;
     DWORD done;
     int rc;
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "strbuf.h"
 #include "cmdline.h"
 #include "fsutil.h"
 
@@ -48,22 +48,22 @@ const char *cli_db_path(const cli_global *g, const char **origin)
 
 /* "file:" URI for path: every byte outside the unreserved set and '/' is
  * percent-encoded, so '?', '#' and '%' in a file name stay part of it. */
-static void file_uri(cli_buf *b, const char *path, const char *query)
+static void file_uri(cl_strbuf *b, const char *path, const char *query)
 {
     static const char hex[] = "0123456789ABCDEF";
 
-    cli_buf_puts(b, "file:");
+    cl_strbuf_puts(b, "file:");
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
             strchr("/-._~", *p) != NULL) {
-            cli_buf_putc(b, (char)*p);
+            cl_strbuf_putc(b, (char)*p);
         } else {
             char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
 
-            cli_buf_put(b, e, 3);
+            cl_strbuf_put(b, e, 3);
         }
     }
-    cli_buf_puts(b, query);
+    cl_strbuf_puts(b, query);
 }
 
 /* Formats the reason into err; returns CLI_FAILED. */
@@ -101,12 +101,12 @@ static int query_int(sqlite3 *h, const char *sql, long long *out)
  * result code; *appid and *version on success. */
 static int try_open(cli_db *db, const char *query, long long *appid, long long *version)
 {
-    cli_buf uri = CLI_BUF_INIT;
+    cl_strbuf uri = CL_STRBUF_INIT;
     int rc;
 
     file_uri(&uri, db->path, query);
     if (uri.oom) {
-        cli_buf_free(&uri);
+        cl_strbuf_free(&uri);
         return SQLITE_NOMEM;
     }
     /* One thread uses the connection: no per-call mutex (they cost a tenth
@@ -115,7 +115,7 @@ static int try_open(cli_db *db, const char *query, long long *appid, long long *
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     rc = sqlite3_open_v2(uri.p, &db->h,
                          SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
-    cli_buf_free(&uri);
+    cl_strbuf_free(&uri);
     if (rc == SQLITE_OK) {
         sqlite3_extended_result_codes(db->h, 1);
         /* The collector commits small transactions; a reader waits briefly

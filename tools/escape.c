@@ -1,162 +1,55 @@
 /* escape.c - see escape.h. */
 #include "escape.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "jsonesc.h"
+#include "textesc.h"
 #include "unsafe.h"
 
-static const char hex[] = "0123456789abcdef";
-
-size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp)
+/* The text file's escaping (common/textesc.h), so that lines look alike. */
+void cli_esc_text(cl_strbuf *b, const char *s, size_t n)
 {
-    return cl_utf8_seq(s, left, cp);
+    cl_strbuf_text(b, s, n, 0);
 }
 
-int cli_cp_unsafe(unsigned cp)
+void cli_esc_name(cl_strbuf *b, const char *s, size_t n)
 {
-    return cl_cp_unsafe(cp);
+    cl_strbuf_text(b, s, n, 1);
 }
 
-static void put_x(cli_buf *b, unsigned byte)
+/* The JSON escaping of the text file's NDJSON (common/jsonesc.h). */
+void cli_esc_json_str(cl_strbuf *b, const char *s, size_t n)
 {
-    char e[4] = { '\\', 'x', hex[(byte >> 4) & 15], hex[byte & 15] };
-
-    cli_buf_put(b, e, 4);
+    cl_strbuf_json(b, s, n, SIZE_MAX, CL_JSONESC_DISPLAY);
 }
 
-/* The escape of cp, spelled as the collector's text file spells it
- * (cl_cp_escape): \uHHHH, above U+FFFF \UHHHHHHHH in text, a pair in JSON. */
-static void put_u(cli_buf *b, unsigned cp, int json)
+void cli_esc_csv(cl_strbuf *b, const char *s, size_t n)
 {
-    char e[CL_CP_ESCAPE_MAX];
-
-    cli_buf_put(b, e, cl_cp_escape(cp, json, e));
-}
-
-/* Returns the short escape letter for \n \r \t, else 0. */
-static char short_escape(unsigned c)
-{
-    return c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
-}
-
-/* The text escaping; in a name (app, host) every byte outside
- * [A-Za-z0-9._/@+=,-] and every non-ASCII code point too (unsafe.h). */
-static void esc_text(cli_buf *b, const char *str, size_t n, int name)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-
-    while (i < n) {
-        size_t run = i, k;
-        unsigned cp;
-        char e;
-
-        /* Copy the longest stretch of plain printable ASCII at once. */
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' &&
-               !(name && cl_name_byte_unsafe(s[run])))
-            run++;
-        cli_buf_put(b, s + i, run - i);
-        if ((i = run) == n)
-            break;
-        k = cli_utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            put_x(b, s[i]);
-            k = 1;
-        } else if (cp == '\\') {
-            cli_buf_put(b, "\\\\", 2);
-        } else if ((e = short_escape(cp)) != 0) {
-            char esc[2] = { '\\', e };
-
-            cli_buf_put(b, esc, 2);
-        } else if (cp < 0x80 && (cli_cp_unsafe(cp) || (name && cl_name_byte_unsafe(s[i])))) {
-            put_x(b, cp);
-        } else if (cli_cp_unsafe(cp) || name) {
-            put_u(b, cp, 0);
-        } else {
-            cli_buf_put(b, s + i, k);
-        }
-        i += k;
-    }
-}
-
-void cli_esc_text(cli_buf *b, const char *s, size_t n)
-{
-    esc_text(b, s, n, 0);
-}
-
-void cli_esc_name(cli_buf *b, const char *s, size_t n)
-{
-    esc_text(b, s, n, 1);
-}
-
-/* The inside of a JSON string, without quotes. */
-static void json_chars(cli_buf *b, const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        size_t run = i, k;
-        unsigned cp;
-        char e;
-
-        while (run < n && s[run] >= 0x20 && s[run] < 0x7F && s[run] != '\\' && s[run] != '"')
-            run++;
-        cli_buf_put(b, s + i, run - i);
-        if ((i = run) == n)
-            break;
-        k = cli_utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            cli_buf_put(b, "\\ufffd", 6);
-            k = 1;
-        } else if (cp == '\\' || cp == '"') {
-            char esc[2] = { '\\', (char)cp };
-
-            cli_buf_put(b, esc, 2);
-        } else if ((e = short_escape(cp)) != 0) {
-            char esc[2] = { '\\', e };
-
-            cli_buf_put(b, esc, 2);
-        } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp, 1);
-        } else {
-            cli_buf_put(b, s + i, k);
-        }
-        i += k;
-    }
-}
-
-void cli_esc_json_str(cli_buf *b, const char *s, size_t n)
-{
-    cli_buf_putc(b, '"');
-    json_chars(b, (const unsigned char *)s, n);
-    cli_buf_putc(b, '"');
-}
-
-void cli_esc_csv(cli_buf *b, const char *s, size_t n)
-{
-    cli_buf tmp = CLI_BUF_INIT;
+    cl_strbuf tmp = CL_STRBUF_INIT;
 
     cli_esc_text(&tmp, s, n);
-    if (tmp.n > 0 && (memchr(tmp.p, ',', tmp.n) || memchr(tmp.p, '"', tmp.n))) {
-        cli_buf_putc(b, '"');
-        for (size_t i = 0; i < tmp.n; i++) {
+    if (tmp.len > 0 && (memchr(tmp.p, ',', tmp.len) || memchr(tmp.p, '"', tmp.len))) {
+        cl_strbuf_putc(b, '"');
+        for (size_t i = 0; i < tmp.len; i++) {
             if (tmp.p[i] == '"')
-                cli_buf_putc(b, '"');
-            cli_buf_putc(b, tmp.p[i]);
+                cl_strbuf_putc(b, '"');
+            cl_strbuf_putc(b, tmp.p[i]);
         }
-        cli_buf_putc(b, '"');
+        cl_strbuf_putc(b, '"');
     } else {
-        cli_buf_put(b, tmp.p, tmp.n);
+        cl_strbuf_put(b, tmp.p, tmp.len);
     }
     b->oom |= tmp.oom;
-    cli_buf_free(&tmp);
+    cl_strbuf_free(&tmp);
 }
 
-static void newline_indent(cli_buf *b, int depth)
+static void newline_indent(cl_strbuf *b, int depth)
 {
-    cli_buf_putc(b, '\n');
+    cl_strbuf_putc(b, '\n');
     for (int i = 0; i < depth; i++)
-        cli_buf_put(b, "  ", 2);
+        cl_strbuf_put(b, "  ", 2);
 }
 
 /* Index of the quote that closes the JSON string opened at s[i], or n. */
@@ -193,39 +86,32 @@ static size_t escape_len(const unsigned char *s, size_t n)
  * issue 13, which kept "\uqqqq" in fields): a backslash that starts no JSON
  * escape is printed as an escaped backslash, so the output stays JSON and the
  * byte after it (a raw newline, say) goes through the checks below. */
-static void copy_string(cli_buf *b, const unsigned char *s, size_t n)
+static void copy_string(cl_strbuf *b, const unsigned char *s, size_t n)
 {
     size_t i = 0;
 
     while (i < n) {
-        size_t k;
-        unsigned cp;
+        size_t j = i, k;
 
-        if (s[i] == '\\') {
-            k = escape_len(s + i, n - i);
-            if (k > 0) {
-                cli_buf_put(b, s + i, k);
-                i += k;
-            } else {
-                cli_buf_put(b, "\\\\", 2);
-                i++;
-            }
-            continue;
-        }
-        k = cli_utf8_seq(s + i, n - i, &cp);
-        if (k == 0) {
-            cli_buf_put(b, "\\ufffd", 6);
-            k = 1;
-        } else if (cli_cp_unsafe(cp)) {
-            put_u(b, cp, 1);
+        /* Up to the next escape: the text file's JSON-text escaping. */
+        while (j < n && s[j] != '\\')
+            j++;
+        cl_strbuf_json(b, (const char *)s + i, j - i, SIZE_MAX,
+                       CL_JSONESC_DISPLAY | CL_JSONESC_JSON_TEXT);
+        if ((i = j) == n)
+            break;
+        k = escape_len(s + i, n - i);
+        if (k > 0) {
+            cl_strbuf_put(b, s + i, k);
+            i += k;
         } else {
-            cli_buf_put(b, s + i, k);
+            cl_strbuf_put(b, "\\\\", 2);
+            i++;
         }
-        i += k;
     }
 }
 
-void cli_json_copy(cli_buf *b, const char *str, size_t n, int indent)
+void cli_json_copy(cl_strbuf *b, const char *str, size_t n, int indent)
 {
     const unsigned char *s = (const unsigned char *)str;
     int depth = indent < 0 ? 0 : indent;
@@ -237,39 +123,41 @@ void cli_json_copy(cli_buf *b, const char *str, size_t n, int indent)
         if (c == '"') {
             size_t q = closing_quote(s, n, i);
 
-            cli_buf_putc(b, '"');
+            cl_strbuf_putc(b, '"');
             copy_string(b, s + i + 1, (q < n ? q : n) - i - 1);
-            cli_buf_putc(b, '"');
+            cl_strbuf_putc(b, '"');
             i = q;
         } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
             continue;
         } else if (c < 0x20 || c >= 0x7F) {
-            put_u(b, c, 1); /* cannot occur in valid JSON outside strings */
+            char e[CL_CP_ESCAPE_MAX]; /* cannot occur in valid JSON outside strings */
+
+            cl_strbuf_put(b, e, cl_cp_escape(c, 1, e));
         } else if (!pretty) {
-            cli_buf_putc(b, (char)c);
+            cl_strbuf_putc(b, (char)c);
         } else if (c == '{' || c == '[') {
             size_t j = i + 1;
 
             while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
                 j++;
-            cli_buf_putc(b, (char)c);
+            cl_strbuf_putc(b, (char)c);
             /* An empty object or array stays "{}" / "[]". */
             if (j < n && (s[j] == '}' || s[j] == ']')) {
-                cli_buf_putc(b, (char)s[j]);
+                cl_strbuf_putc(b, (char)s[j]);
                 i = j;
             } else {
                 newline_indent(b, ++depth);
             }
         } else if (c == '}' || c == ']') {
             newline_indent(b, --depth);
-            cli_buf_putc(b, (char)c);
+            cl_strbuf_putc(b, (char)c);
         } else if (c == ',') {
-            cli_buf_putc(b, ',');
+            cl_strbuf_putc(b, ',');
             newline_indent(b, depth);
         } else if (c == ':') {
-            cli_buf_put(b, ": ", 2);
+            cl_strbuf_put(b, ": ", 2);
         } else {
-            cli_buf_putc(b, (char)c);
+            cl_strbuf_putc(b, (char)c);
         }
     }
 }

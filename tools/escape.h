@@ -10,36 +10,29 @@
 
 #include <stddef.h>
 
-#include "buf.h"
-
-/* Length (1-4) of the well-formed UTF-8 sequence at s, storing its code
- * point; 0 when the bytes at s are not UTF-8 (overlong, surrogate, beyond
- * U+10FFFF, truncated, stray continuation byte). left > 0. */
-size_t cli_utf8_seq(const unsigned char *s, size_t left, unsigned *cp);
-
-/* Whether a code point must never reach a terminal raw: cl_cp_unsafe() of
- * common/unsafe.h, the one policy the collector's text file follows too. */
-int cli_cp_unsafe(unsigned cp);
+#include "strbuf.h"
 
 /* The text escaping of the collector's text file, so that lines look alike:
  * "\\" for a backslash, \n \r \t, \xHH for other C0 controls, DEL and bytes
  * that are not UTF-8, \uHHHH (\UHHHHHHHH above U+FFFF) for the other unsafe
- * code points. */
-void cli_esc_text(cli_buf *b, const char *s, size_t n);
+ * code points (common/textesc.h). */
+void cli_esc_text(cl_strbuf *b, const char *s, size_t n);
 
 /* The same for a name (app, host) in a text line: every ASCII byte outside
  * [A-Za-z0-9._/@+=,-] becomes \xHH and every non-ASCII code point \uHHHH
- * as well, as in the collector's text file, so that no name can pose as
- * another producer's "host app[pid] LEVEL:", not even with look-alikes. */
-void cli_esc_name(cli_buf *b, const char *s, size_t n);
+ * (\UHHHHHHHH above U+FFFF) as well, as in the collector's text file, so
+ * that no name can pose as another producer's "host app[pid] LEVEL:", not
+ * even with look-alikes. */
+void cli_esc_name(cl_strbuf *b, const char *s, size_t n);
 
-/* s as a JSON string literal, quotes included. Unsafe code points become
- * \u escapes (lossless; a surrogate pair above U+FFFF); bytes that are not UTF-8 become \ufffd. */
-void cli_esc_json_str(cli_buf *b, const char *s, size_t n);
+/* s as a JSON string literal, quotes included (common/jsonesc.h). Unsafe
+ * code points become \u escapes (lossless; a surrogate pair above U+FFFF);
+ * bytes that are not UTF-8 become \ufffd. */
+void cli_esc_json_str(cl_strbuf *b, const char *s, size_t n);
 
 /* One CSV field (RFC 4180): the text escaping above, so that a record is
  * always one line, then quoted when it holds a comma or a double quote. */
-void cli_esc_csv(cli_buf *b, const char *s, size_t n);
+void cli_esc_csv(cl_strbuf *b, const char *s, size_t n);
 
 /* Copies JSON text as stored in `fields`/`extra`. Inside strings unsafe code
  * points become \u escapes and bytes that are not UTF-8 become \ufffd;
@@ -47,6 +40,6 @@ void cli_esc_csv(cli_buf *b, const char *s, size_t n);
  * pretty-printed, two spaces per level, as if it started at depth indent.
  * Numbers and strings are copied byte for byte, never re-printed, so 64-bit
  * integers survive. The caller checks validity first (json_valid). */
-void cli_json_copy(cli_buf *b, const char *s, size_t n, int indent);
+void cli_json_copy(cl_strbuf *b, const char *s, size_t n, int indent);
 
 #endif

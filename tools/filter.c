@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "escape.h"
-#include "level.h"
+#include "levelarg.h"
 #include "timefmt.h"
 
 /* ---------------------------------------------------------------- SQL text */
@@ -56,27 +56,27 @@ int cli_sql_null(cli_sql *q)
 void cli_sql_in_ints(cli_sql *q, const char *expr, const int64_t *v, size_t n)
 {
     cli_sql_and(q);
-    cli_buf_printf(&q->text, "%s IN (", expr);
+    cl_strbuf_printf(&q->text, "%s IN (", expr);
     for (size_t i = 0; i < n; i++)
-        cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, v[i]));
-    cli_buf_putc(&q->text, ')');
+        cl_strbuf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_int(q, v[i]));
+    cl_strbuf_putc(&q->text, ')');
 }
 
 void cli_sql_time_range(cli_sql *q, const char *col, const cli_filter *f)
 {
     if (f->has_since) {
         cli_sql_and(q);
-        cli_buf_printf(&q->text, "%s >= ?%d", col, cli_sql_int(q, f->since));
+        cl_strbuf_printf(&q->text, "%s >= ?%d", col, cli_sql_int(q, f->since));
     }
     if (f->has_until) {
         cli_sql_and(q);
-        cli_buf_printf(&q->text, "%s < ?%d", col, cli_sql_int(q, f->until));
+        cl_strbuf_printf(&q->text, "%s < ?%d", col, cli_sql_int(q, f->until));
     }
 }
 
 void cli_sql_and(cli_sql *q)
 {
-    cli_buf_puts(&q->text, q->terms++ ? " AND " : " WHERE ");
+    cl_strbuf_puts(&q->text, q->terms++ ? " AND " : " WHERE ");
 }
 
 int cli_sql_bind(const cli_sql *q, sqlite3_stmt *st)
@@ -110,7 +110,7 @@ void cli_sql_free(cli_sql *q)
 {
     if (q == NULL)
         return;
-    cli_buf_free(&q->text);
+    cl_strbuf_free(&q->text);
     free(q->params);
     q->params = NULL;
     q->nparams = q->cap = 0;
@@ -124,7 +124,7 @@ void cli_filter_init(cli_filter *f)
 {
     memset(f, 0, sizeof *f);
     f->lvl_lo = 0;
-    f->lvl_hi = CLI_LEVEL_TRACE;
+    f->lvl_hi = CL_LVL_TRACE;
 }
 
 void cli_filter_free(cli_filter *f)
@@ -214,7 +214,7 @@ static void field_number(cli_field_match *m)
 int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t errlen)
 {
     const char *eq = strchr(arg, '=');
-    cli_buf path = CLI_BUF_INIT;
+    cl_strbuf path = CL_STRBUF_INIT;
     const char *seg = arg;
 
     memset(out, 0, sizeof *out);
@@ -224,7 +224,7 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
     }
     /* Each dot-separated name becomes a quoted JSON path step, so that names
      * with other punctuation ("a-b", "x[0]") are taken literally. */
-    cli_buf_putc(&path, '$');
+    cl_strbuf_putc(&path, '$');
     while (seg < eq) {
         const char *dot = memchr(seg, '.', (size_t)(eq - seg));
         const char *end = dot ? dot : eq;
@@ -233,23 +233,23 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
             snprintf(err, errlen,
                      "--field: bad key in '%s'; use NAME or NAME.NAME (no empty names, no '\"')",
                      arg);
-            cli_buf_free(&path);
+            cl_strbuf_free(&path);
             return -1;
         }
-        cli_buf_puts(&path, ".\"");
-        cli_buf_put(&path, seg, (size_t)(end - seg));
-        cli_buf_putc(&path, '"');
+        cl_strbuf_puts(&path, ".\"");
+        cl_strbuf_put(&path, seg, (size_t)(end - seg));
+        cl_strbuf_putc(&path, '"');
         seg = dot ? dot + 1 : eq;
         if (dot && seg == eq) {
             snprintf(err, errlen, "--field: bad key in '%s'; use NAME or NAME.NAME", arg);
-            cli_buf_free(&path);
+            cl_strbuf_free(&path);
             return -1;
         }
     }
     out->value = strdup(eq + 1);
     if (path.oom || out->value == NULL) {
         snprintf(err, errlen, "out of memory");
-        cli_buf_free(&path);
+        cl_strbuf_free(&path);
         free(out->value);
         out->value = NULL;
         return -1;
@@ -420,60 +420,61 @@ static void globs_where(cli_sql *q, const char *col, const cli_glob *g, size_t n
         exact += g[i].exact;
     cli_sql_and(q);
     if (n > 1)
-        cli_buf_putc(&q->text, '(');
+        cl_strbuf_putc(&q->text, '(');
     if (exact == 1) {
         for (size_t i = 0; i < n; i++) {
             if (g[i].exact)
-                cli_buf_printf(&q->text, "%s = ?%d", col, cli_sql_text(q, g[i].sql, g[i].sql_len));
+                cl_strbuf_printf(&q->text, "%s = ?%d", col,
+                                 cli_sql_text(q, g[i].sql, g[i].sql_len));
         }
         parts++;
     } else if (exact > 1) {
-        cli_buf_printf(&q->text, "%s IN (", col);
+        cl_strbuf_printf(&q->text, "%s IN (", col);
         for (size_t i = 0, k = 0; i < n; i++) {
             if (g[i].exact)
-                cli_buf_printf(&q->text, "%s?%d", k++ ? ", " : "",
-                               cli_sql_text(q, g[i].sql, g[i].sql_len));
+                cl_strbuf_printf(&q->text, "%s?%d", k++ ? ", " : "",
+                                 cli_sql_text(q, g[i].sql, g[i].sql_len));
         }
-        cli_buf_putc(&q->text, ')');
+        cl_strbuf_putc(&q->text, ')');
         parts++;
     }
     for (size_t i = 0; i < n; i++) {
         if (g[i].exact)
             continue;
         if (parts++)
-            cli_buf_puts(&q->text, " OR ");
+            cl_strbuf_puts(&q->text, " OR ");
         if (g[i].upper != NULL) {
             int lo = cli_sql_text(q, g[i].prefix, g[i].prefix_len);
             int hi = cli_sql_text(q, g[i].upper, g[i].upper_len);
 
-            cli_buf_printf(&q->text, "(%s >= ?%d AND %s < ?%d AND ", col, lo, col, hi);
+            cl_strbuf_printf(&q->text, "(%s >= ?%d AND %s < ?%d AND ", col, lo, col, hi);
         }
-        cli_buf_printf(&q->text, "%s GLOB ?%d", col, cli_sql_text(q, g[i].sql, g[i].sql_len));
+        cl_strbuf_printf(&q->text, "%s GLOB ?%d", col, cli_sql_text(q, g[i].sql, g[i].sql_len));
         if (g[i].upper != NULL)
-            cli_buf_putc(&q->text, ')');
+            cl_strbuf_putc(&q->text, ')');
     }
     if (n > 1)
-        cli_buf_putc(&q->text, ')');
+        cl_strbuf_putc(&q->text, ')');
 }
 
 static void level_where(const cli_filter *f, cli_sql *q, int mode)
 {
-    if (f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE)
+    if (f->lvl_lo == 0 && f->lvl_hi == CL_LVL_TRACE)
         return;
     cli_sql_and(q);
     if (mode == CLI_WHERE_INDEXED && cli_filter_uses_level_index(f)) {
         /* The literal term lets SQLite prove that entries_level_ts covers the
          * rows; listing the levels (rather than a range) lets it use the ts
          * part of that index as well. */
-        cli_buf_puts(&q->text, "level <= 4 AND level IN (");
+        cl_strbuf_puts(&q->text, "level <= 4 AND level IN (");
         for (int l = f->lvl_lo; l <= f->lvl_hi; l++)
-            cli_buf_printf(&q->text, "%s?%d", l > f->lvl_lo ? ", " : "", cli_sql_int(q, l));
-        cli_buf_putc(&q->text, ')');
+            cl_strbuf_printf(&q->text, "%s?%d", l > f->lvl_lo ? ", " : "", cli_sql_int(q, l));
+        cl_strbuf_putc(&q->text, ')');
     } else {
         const char *col = mode == CLI_WHERE_ROWID ? "+level" : "level";
         int lo = cli_sql_int(q, f->lvl_lo);
 
-        cli_buf_printf(&q->text, "%s BETWEEN ?%d AND ?%d", col, lo, cli_sql_int(q, f->lvl_hi));
+        cl_strbuf_printf(&q->text, "%s BETWEEN ?%d AND ?%d", col, lo, cli_sql_int(q, f->lvl_hi));
     }
 }
 
@@ -488,7 +489,7 @@ static void exact_case_where(const cli_filter *f, cli_sql *q)
         const char *w = cli_grep_word(f->grep, i);
 
         cli_sql_and(q);
-        cli_buf_printf(&q->text, "instr(msg, ?%d) > 0", cli_sql_text(q, w, strlen(w)));
+        cl_strbuf_printf(&q->text, "instr(msg, ?%d) > 0", cli_sql_text(q, w, strlen(w)));
     }
 }
 
@@ -504,14 +505,14 @@ static void field_where(cli_sql *q, const cli_field_match *m)
                                               : cli_sql_null(q);
 
     cli_sql_and(q);
-    cli_buf_printf(&q->text,
-                   "CASE WHEN json_valid(fields) THEN CASE json_type(fields, ?%d) "
-                   "WHEN 'integer' THEN json_extract(fields, ?%d) = ?%d "
-                   "WHEN 'real' THEN json_extract(fields, ?%d) = ?%d "
-                   "WHEN 'true' THEN ?%d = 'true' WHEN 'false' THEN ?%d = 'false' "
-                   "WHEN 'null' THEN ?%d = 'null' "
-                   "ELSE json_extract(fields, ?%d) = ?%d END END",
-                   p, p, num, p, num, v, v, v, p, v);
+    cl_strbuf_printf(&q->text,
+                     "CASE WHEN json_valid(fields) THEN CASE json_type(fields, ?%d) "
+                     "WHEN 'integer' THEN json_extract(fields, ?%d) = ?%d "
+                     "WHEN 'real' THEN json_extract(fields, ?%d) = ?%d "
+                     "WHEN 'true' THEN ?%d = 'true' WHEN 'false' THEN ?%d = 'false' "
+                     "WHEN 'null' THEN ?%d = 'null' "
+                     "ELSE json_extract(fields, ?%d) = ?%d END END",
+                     p, p, num, p, num, v, v, v, p, v);
 }
 
 static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
@@ -531,7 +532,7 @@ static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep
         /* Following: a handful of new rows, cheaper to ask the tokenizer
          * than to collect every indexed match. */
         cli_sql_and(q);
-        cli_buf_puts(&q->text, CLI_GREP_FN "(msg)");
+        cl_strbuf_puts(&q->text, CLI_GREP_FN "(msg)");
         exact_case_where(f, q);
     }
 }
@@ -548,34 +549,34 @@ static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int par
                       int lo, int hi)
 {
     q->terms = 0;
-    cli_buf_printf(&q->text, "SELECT %s FROM entries", cols);
+    cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
     cli_sql_and(q);
     switch (part) {
     case PART_INDEXED:
         /* Driven by the index's rowids; "+col" keeps SQLite from scanning
          * the time index instead. */
-        cli_buf_printf(&q->text, "id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d",
-                       match);
+        cl_strbuf_printf(&q->text,
+                         "id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d", match);
         if (f->has_fts_bounds)
-            cli_buf_printf(&q->text, " AND rowid BETWEEN ?%d AND ?%d", lo, hi);
-        cli_buf_putc(&q->text, ')');
+            cl_strbuf_printf(&q->text, " AND rowid BETWEEN ?%d AND ?%d", lo, hi);
+        cl_strbuf_putc(&q->text, ')');
         where_terms(f, q, CLI_WHERE_ROWID, 0);
         break;
     case PART_OUTSIDE:
         /* Driven by the time range; the matches are collected only if a row
          * outside the bounds turns up at all. */
-        cli_buf_printf(&q->text, "(id < ?%d OR id > ?%d)", lo, hi);
+        cl_strbuf_printf(&q->text, "(id < ?%d OR id > ?%d)", lo, hi);
         cli_sql_and(q);
-        cli_buf_printf(&q->text,
-                       "+id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d)", match);
+        cl_strbuf_printf(
+            &q->text, "+id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d)", match);
         where_terms(f, q, CLI_WHERE_INDEXED, 0);
         break;
     default:
-        cli_buf_puts(&q->text,
-                     "id > coalesce((SELECT value FROM meta WHERE key = 'fts_indexed_upto'), 0)");
+        cl_strbuf_puts(&q->text,
+                       "id > coalesce((SELECT value FROM meta WHERE key = 'fts_indexed_upto'), 0)");
         where_terms(f, q, CLI_WHERE_ROWID, 0);
         cli_sql_and(q);
-        cli_buf_puts(&q->text, CLI_GREP_FN "(msg)");
+        cl_strbuf_puts(&q->text, CLI_GREP_FN "(msg)");
         break;
     }
     exact_case_where(f, q);
@@ -588,7 +589,7 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
 
     if (f->grep == NULL) {
         q->terms = 0;
-        cli_buf_printf(&q->text, "SELECT %s FROM entries", cols);
+        cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
         where_terms(f, q, CLI_WHERE_INDEXED, 0);
         return;
     }
@@ -600,36 +601,36 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
     }
     /* MATERIALIZED: otherwise SQLite may push the caller's ORDER BY into
      * the parts and walk the whole time index to get that order. */
-    cli_buf_puts(&q->text, "WITH grep AS MATERIALIZED (");
+    cl_strbuf_puts(&q->text, "WITH grep AS MATERIALIZED (");
     grep_part(f, q, cols, PART_INDEXED, match, lo, hi);
     if (f->has_fts_bounds) {
-        cli_buf_puts(&q->text, " UNION ALL ");
+        cl_strbuf_puts(&q->text, " UNION ALL ");
         grep_part(f, q, cols, PART_OUTSIDE, match, lo, hi);
     }
-    cli_buf_puts(&q->text, " UNION ALL ");
+    cl_strbuf_puts(&q->text, " UNION ALL ");
     grep_part(f, q, cols, PART_UNINDEXED, match, lo, hi);
-    cli_buf_puts(&q->text, ") SELECT * FROM grep");
+    cl_strbuf_puts(&q->text, ") SELECT * FROM grep");
     q->terms = 1; /* the caller adds no WHERE to this */
 }
 
 /* ---------------------------------------------------------------- explain */
 
-void cli_sql_describe(const cli_param *p, cli_buf *out)
+void cli_sql_describe(const cli_param *p, cl_strbuf *out)
 {
     switch (p->type) {
     case CLI_PARAM_TEXT:
-        cli_buf_putc(out, '\'');
+        cl_strbuf_putc(out, '\'');
         cli_esc_text(out, p->s, p->n);
-        cli_buf_putc(out, '\'');
+        cl_strbuf_putc(out, '\'');
         break;
     case CLI_PARAM_REAL:
-        cli_buf_printf(out, "%.17g", p->d);
+        cl_strbuf_printf(out, "%.17g", p->d);
         break;
     case CLI_PARAM_NULL:
-        cli_buf_puts(out, "NULL");
+        cl_strbuf_puts(out, "NULL");
         break;
     default:
-        cli_buf_printf(out, "%lld", (long long)p->i);
+        cl_strbuf_printf(out, "%lld", (long long)p->i);
         break;
     }
 }
@@ -652,25 +653,25 @@ static int plan_depth(const int *ids, const int *parents, int n, int parent)
     return depth;
 }
 
-int cli_sql_explain(sqlite3 *db, const cli_sql *q, cli_buf *out)
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, cl_strbuf *out)
 {
-    cli_buf sql = CLI_BUF_INIT;
+    cl_strbuf sql = CL_STRBUF_INIT;
     sqlite3_stmt *st = NULL;
     int ids[256], parents[256], n = 0, rc;
 
-    cli_buf_put(out, q->text.p, q->text.n);
-    cli_buf_putc(out, '\n');
+    cl_strbuf_put(out, q->text.p, q->text.len);
+    cl_strbuf_putc(out, '\n');
     for (size_t i = 0; i < q->nparams; i++) {
-        cli_buf_printf(out, "  ?%zu = ", i + 1);
+        cl_strbuf_printf(out, "  ?%zu = ", i + 1);
         cli_sql_describe(&q->params[i], out);
-        cli_buf_putc(out, '\n');
+        cl_strbuf_putc(out, '\n');
     }
-    cli_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
-    cli_buf_put(&sql, q->text.p, q->text.n);
-    rc = sqlite3_prepare_v2(db, cli_buf_cstr(&sql), -1, &st, NULL);
+    cl_strbuf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    cl_strbuf_put(&sql, q->text.p, q->text.len);
+    rc = sqlite3_prepare_v2(db, cl_strbuf_cstr(&sql), -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = cli_sql_bind(q, st);
-    cli_buf_puts(out, "QUERY PLAN\n");
+    cl_strbuf_puts(out, "QUERY PLAN\n");
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int id = sqlite3_column_int(st, 0), parent = sqlite3_column_int(st, 1);
         int depth = plan_depth(ids, parents, n, parent);
@@ -679,13 +680,14 @@ int cli_sql_explain(sqlite3 *db, const cli_sql *q, cli_buf *out)
             ids[n] = id;
             parents[n++] = parent;
         }
-        cli_buf_printf(out, "%*s`--%s\n", 2 * depth, "", (const char *)sqlite3_column_text(st, 3));
+        cl_strbuf_printf(out, "%*s`--%s\n", 2 * depth, "",
+                         (const char *)sqlite3_column_text(st, 3));
         rc = SQLITE_OK;
     }
     if (rc == SQLITE_DONE)
         rc = SQLITE_OK;
     sqlite3_finalize(st);
-    cli_buf_free(&sql);
+    cl_strbuf_free(&sql);
     return rc;
 }
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
+#include "strbuf.h"
 #include "pattern.h"
 #include "grep.h"
 #include "timearg.h"
@@ -33,7 +33,7 @@ typedef struct cli_param {
 } cli_param;
 
 typedef struct cli_sql {
-    cli_buf text;
+    cl_strbuf text;
     cli_param *params;
     size_t nparams, cap;
     int terms; /* WHERE terms written so far; reset to 0 to start a new WHERE */
@@ -42,7 +42,7 @@ typedef struct cli_sql {
 
 #define CLI_SQL_INIT                                                                               \
     {                                                                                              \
-        CLI_BUF_INIT, NULL, 0, 0, 0, 0                                                             \
+        CL_STRBUF_INIT, NULL, 0, 0, 0, 0                                                           \
     }
 
 /* Adds a parameter; returns its number N for "?N". */
@@ -63,7 +63,7 @@ int cli_sql_bind(const cli_sql *q, sqlite3_stmt *st);
 void cli_sql_free(cli_sql *q);
 
 /* Appends p readably: 'text' (escaped), a number, or NULL. */
-void cli_sql_describe(const cli_param *p, cli_buf *out);
+void cli_sql_describe(const cli_param *p, cl_strbuf *out);
 
 /* ---------------------------------------------------------------- filters */
 
@@ -166,6 +166,6 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols);
 /* Appends the SQL, its parameters and SQLite's EXPLAIN QUERY PLAN for q to
  * out (the --explain option). Returns an SQLite result code; what was
  * appended before a failure stays in out. */
-int cli_sql_explain(sqlite3 *db, const cli_sql *q, cli_buf *out);
+int cli_sql_explain(sqlite3 *db, const cli_sql *q, cl_strbuf *out);
 
 #endif

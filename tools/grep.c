@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
+#include "strbuf.h"
 #include "platform.h"
 
 /* A phrase: consecutive tokens; the last may be a prefix. Tokens are stored
@@ -22,16 +22,16 @@ typedef struct token {
 struct cli_grep {
     fts5_tokenizer api;
     Fts5Tokenizer *tok;
-    cli_buf fts;  /* the MATCH expression */
-    char **words; /* as typed, for the exact-case check */
+    cl_strbuf fts; /* the MATCH expression */
+    char **words;  /* as typed, for the exact-case check */
     size_t nwords;
     phrase *phrases; /* one per word */
-    cli_buf qtext;   /* query tokens' bytes */
+    cl_strbuf qtext; /* query tokens' bytes */
     token *qtok;
     size_t nqtok, capqtok;
     int exact_case;
     /* Scratch for matching one row. */
-    cli_buf rtext;
+    cl_strbuf rtext;
     token *rtok;
     size_t nrtok, caprtok;
 };
@@ -51,7 +51,7 @@ static fts5_api *fts5_api_of(sqlite3 *db)
 }
 
 typedef struct collect {
-    cli_buf *text;
+    cl_strbuf *text;
     token **tok;
     size_t *n, *cap;
     int oom;
@@ -77,14 +77,14 @@ static int on_token(void *ctx, int flags, const char *p, int n, int start, int e
         *c->tok = t;
         *c->cap = cap;
     }
-    (*c->tok)[*c->n].off = c->text->n;
+    (*c->tok)[*c->n].off = c->text->len;
     (*c->tok)[*c->n].len = (size_t)n;
-    cli_buf_put(c->text, p, (size_t)n);
+    cl_strbuf_put(c->text, p, (size_t)n);
     (*c->n)++;
     return c->text->oom ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-static int tokenize(cli_grep *g, int mode, const char *s, size_t n, cli_buf *text, token **tok,
+static int tokenize(cli_grep *g, int mode, const char *s, size_t n, cl_strbuf *text, token **tok,
                     size_t *ntok, size_t *cap)
 {
     collect c = { text, tok, ntok, cap, 0 };
@@ -117,17 +117,17 @@ static int add_word(cli_grep *g, const char *w, size_t n, char *err, size_t errl
         return -1;
     }
     /* A quoted FTS5 string: only '"' is special inside, written twice. */
-    if (g->fts.n > 0)
-        cli_buf_putc(&g->fts, ' ');
-    cli_buf_putc(&g->fts, '"');
+    if (g->fts.len > 0)
+        cl_strbuf_putc(&g->fts, ' ');
+    cl_strbuf_putc(&g->fts, '"');
     for (size_t i = 0; i < n; i++) {
         if (w[i] == '"')
-            cli_buf_putc(&g->fts, '"');
-        cli_buf_putc(&g->fts, w[i]);
+            cl_strbuf_putc(&g->fts, '"');
+        cl_strbuf_putc(&g->fts, w[i]);
     }
-    cli_buf_putc(&g->fts, '"');
+    cl_strbuf_putc(&g->fts, '"');
     if (ph->prefix)
-        cli_buf_puts(&g->fts, " *");
+        cl_strbuf_puts(&g->fts, " *");
     for (size_t i = 0; i < n; i++)
         g->exact_case |= w[i] >= 'A' && w[i] <= 'Z';
     return 0;
@@ -224,7 +224,7 @@ static int has_phrase(const cli_grep *g, const phrase *ph)
 
 int cli_grep_match(cli_grep *g, const char *msg, size_t n)
 {
-    cli_buf_reset(&g->rtext);
+    cl_strbuf_reset(&g->rtext);
     g->nrtok = 0;
     if (tokenize(g, FTS5_TOKENIZE_DOCUMENT, msg, n, &g->rtext, &g->rtok, &g->nrtok, &g->caprtok) !=
         SQLITE_OK)
@@ -273,8 +273,8 @@ void cli_grep_free(cli_grep *g)
     free(g->phrases);
     free(g->qtok);
     free(g->rtok);
-    cli_buf_free(&g->fts);
-    cli_buf_free(&g->qtext);
-    cli_buf_free(&g->rtext);
+    cl_strbuf_free(&g->fts);
+    cl_strbuf_free(&g->qtext);
+    cl_strbuf_free(&g->rtext);
     free(g);
 }

@@ -18,21 +18,21 @@ static void listing_sql(const cli_listing *l, const char *tcol, select_fn select
     long long limit = l->limit;
 
     if (l->lines >= 0 && !l->reverse) {
-        cli_buf_puts(&q->text, "SELECT * FROM (");
+        cl_strbuf_puts(&q->text, "SELECT * FROM (");
         select(l, q);
-        cli_buf_printf(&q->text, " ORDER BY %s DESC, id DESC LIMIT ?%d) ORDER BY %s, id", tcol,
-                       cli_sql_int(q, l->lines), tcol);
+        cl_strbuf_printf(&q->text, " ORDER BY %s DESC, id DESC LIMIT ?%d) ORDER BY %s, id", tcol,
+                         cli_sql_int(q, l->lines), tcol);
     } else {
         select(l, q);
         if (l->reverse)
-            cli_buf_printf(&q->text, " ORDER BY %s DESC, id DESC", tcol);
+            cl_strbuf_printf(&q->text, " ORDER BY %s DESC, id DESC", tcol);
         else
-            cli_buf_printf(&q->text, " ORDER BY %s, id", tcol);
+            cl_strbuf_printf(&q->text, " ORDER BY %s, id", tcol);
         if (l->lines >= 0 && (limit < 0 || l->lines < limit))
             limit = l->lines;
     }
     if (limit >= 0)
-        cli_buf_printf(&q->text, " LIMIT ?%d", cli_sql_int(q, limit));
+        cl_strbuf_printf(&q->text, " LIMIT ?%d", cli_sql_int(q, limit));
 }
 
 static void select_entries(const cli_listing *l, cli_sql *q)
@@ -58,10 +58,10 @@ static int has_upper(const char *s)
 static void in_texts(cli_sql *q, const char *col, const char *const *v, size_t n)
 {
     cli_sql_and(q);
-    cli_buf_printf(&q->text, "%s IN (", col);
+    cl_strbuf_printf(&q->text, "%s IN (", col);
     for (size_t i = 0; i < n; i++)
-        cli_buf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_text(q, v[i], strlen(v[i])));
-    cli_buf_putc(&q->text, ')');
+        cl_strbuf_printf(&q->text, "%s?%d", i ? ", " : "", cli_sql_text(q, v[i], strlen(v[i])));
+    cl_strbuf_putc(&q->text, ')');
 }
 
 static void rejects_grep(const cli_listing *l, cli_sql *q)
@@ -70,20 +70,20 @@ static void rejects_grep(const cli_listing *l, cli_sql *q)
 
     cli_sql_and(q);
     if (has_upper(l->grep))
-        cli_buf_printf(&q->text, "(instr(CAST(raw AS TEXT), ?%d) > 0 OR instr(message, ?%d) > 0)",
-                       p, p);
+        cl_strbuf_printf(&q->text, "(instr(CAST(raw AS TEXT), ?%d) > 0 OR instr(message, ?%d) > 0)",
+                         p, p);
     else
-        cli_buf_printf(&q->text,
-                       "(instr(lower(CAST(raw AS TEXT)), lower(?%d)) > 0 OR "
-                       "instr(lower(message), lower(?%d)) > 0)",
-                       p, p);
+        cl_strbuf_printf(&q->text,
+                         "(instr(lower(CAST(raw AS TEXT)), lower(?%d)) > 0 OR "
+                         "instr(lower(message), lower(?%d)) > 0)",
+                         p, p);
 }
 
 static void select_rejects(const cli_listing *l, cli_sql *q)
 {
     const cli_filter *f = l->f;
 
-    cli_buf_printf(&q->text, "SELECT %s FROM rejects", l->columns);
+    cl_strbuf_printf(&q->text, "SELECT %s FROM rejects", l->columns);
     cli_sql_time_range(q, "received", f);
     if (l->nreasons > 0)
         in_texts(q, "reason", l->reasons, l->nreasons);
@@ -145,12 +145,12 @@ cli_list_status cli_listing_stream(sqlite3_stmt *st, cli_output *out, long long 
 /* Whether SQLite answers q by walking an index in order (no sort step). */
 static int plan_in_order(sqlite3 *h, const cli_sql *q)
 {
-    cli_buf sql = CLI_BUF_INIT;
+    cl_strbuf sql = CL_STRBUF_INIT;
     sqlite3_stmt *st = NULL;
     int in_order = 1;
 
-    cli_buf_puts(&sql, "EXPLAIN QUERY PLAN ");
-    cli_buf_put(&sql, q->text.p, q->text.n);
+    cl_strbuf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    cl_strbuf_put(&sql, q->text.p, q->text.len);
     if (sql.oom || sqlite3_prepare_v2(h, sql.p, -1, &st, NULL) != SQLITE_OK ||
         cli_sql_bind(q, st) != SQLITE_OK)
         in_order = 0;
@@ -161,7 +161,7 @@ static int plan_in_order(sqlite3 *h, const cli_sql *q)
             in_order = 0;
     }
     sqlite3_finalize(st);
-    cli_buf_free(&sql);
+    cl_strbuf_free(&sql);
     return in_order;
 }
 
@@ -179,12 +179,12 @@ int cli_listing_page_sql(sqlite3 *h, const cli_listing *l, cli_sql *q, int *k1)
     cli_filter_select(&f, q, l->columns);
     cli_sql_and(q);
     *k1 = cli_sql_int(q, 0);
-    cli_buf_printf(&q->text, l->reverse ? "(ts, id) < (?%d, ?%d)" : "(ts, id) > (?%d, ?%d)", *k1,
-                   cli_sql_int(q, 0));
-    cli_buf_printf(&q->text,
-                   l->reverse ? " ORDER BY ts DESC, id DESC LIMIT ?%d"
-                              : " ORDER BY ts, id LIMIT ?%d",
-                   cli_sql_int(q, CLI_PAGE_ROWS));
+    cl_strbuf_printf(&q->text, l->reverse ? "(ts, id) < (?%d, ?%d)" : "(ts, id) > (?%d, ?%d)", *k1,
+                     cli_sql_int(q, 0));
+    cl_strbuf_printf(&q->text,
+                     l->reverse ? " ORDER BY ts DESC, id DESC LIMIT ?%d"
+                                : " ORDER BY ts, id LIMIT ?%d",
+                     cli_sql_int(q, CLI_PAGE_ROWS));
     return plan_in_order(h, q);
 }
 
@@ -199,8 +199,8 @@ static int last_n_key(sqlite3 *h, const cli_listing *l, int64_t *ts, int64_t *id
 
     *found = 0;
     cli_filter_select(l->f, &q, "ts, id");
-    cli_buf_printf(&q.text, " ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?%d",
-                   cli_sql_int(&q, l->lines - 1));
+    cl_strbuf_printf(&q.text, " ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?%d",
+                     cli_sql_int(&q, l->lines - 1));
     rc = q.oom || q.text.oom ? SQLITE_NOMEM : sqlite3_prepare_v2(h, q.text.p, -1, &st, NULL);
     if (rc == SQLITE_OK && (rc = cli_sql_bind(&q, st)) == SQLITE_OK) {
         if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -257,13 +257,13 @@ cli_list_status cli_listing_stream_paged(sqlite3 *h, sqlite3_stmt *st, int k1, c
 
 void cli_listing_poll_sql(const cli_filter *f, const char *columns, cli_sql *q)
 {
-    cli_buf_printf(&q->text, "SELECT %s FROM entries", columns);
+    cl_strbuf_printf(&q->text, "SELECT %s FROM entries", columns);
     cli_sql_and(q);
-    cli_buf_printf(&q->text, "id > ?%d", cli_sql_int(q, 0));
+    cl_strbuf_printf(&q->text, "id > ?%d", cli_sql_int(q, 0));
     cli_sql_and(q);
-    cli_buf_printf(&q->text, "id <= ?%d", cli_sql_int(q, 0));
+    cl_strbuf_printf(&q->text, "id <= ?%d", cli_sql_int(q, 0));
     cli_filter_where(f, q, CLI_WHERE_ROWID);
-    cli_buf_puts(&q->text, " ORDER BY id");
+    cl_strbuf_puts(&q->text, " ORDER BY id");
 }
 
 cli_list_status cli_listing_poll(cli_db *db, sqlite3_stmt *poll, long long *last, cli_output *out,

@@ -8,10 +8,11 @@
 
 #include "args.h"
 #include "escape.h"
-#include "level.h"
+#include "levelarg.h"
 #include "platform.h"
 #include "timearg.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 const char *const cli_format_names[CLI_FORMAT_COUNT] = {
     "short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat",
@@ -26,7 +27,7 @@ int cli_format_parse(const char *s)
 
 const char *cli_level_color(int level)
 {
-    static const char *const sgr[CLI_LEVEL_COUNT] = {
+    static const char *const sgr[CL_LVL_COUNT] = {
         "\033[1;31m", "\033[1;31m", "\033[1;31m", /* emergency, alert, critical: bold red */
         "\033[31m",                               /* error: red */
         "\033[33m",                               /* warning: yellow */
@@ -35,7 +36,7 @@ const char *cli_level_color(int level)
         "\033[2m",    "\033[2m",                  /* debug, trace: dim */
     };
 
-    return level >= 0 && level < CLI_LEVEL_COUNT ? sgr[level] : "";
+    return level >= 0 && level < CL_LVL_COUNT ? sgr[level] : "";
 }
 
 int cli_color_wanted(int setting, FILE *f)
@@ -78,15 +79,15 @@ static const record_format *format_of(const cli_output *o)
 void cli_output_begin(cli_output *o)
 {
     if (o->fmt == CLI_FMT_JSON || o->fmt == CLI_FMT_JSON_PRETTY)
-        cli_buf_putc(&o->buf, '[');
+        cl_strbuf_putc(&o->buf, '[');
     else if (o->fmt == CLI_FMT_CSV)
-        cli_buf_puts(&o->buf, format_of(o)->csv_header);
+        cl_strbuf_puts(&o->buf, format_of(o)->csv_header);
 }
 
 void cli_output_end(cli_output *o)
 {
     if (o->fmt == CLI_FMT_JSON || o->fmt == CLI_FMT_JSON_PRETTY)
-        cli_buf_puts(&o->buf, o->count ? "\n]\n" : "]\n");
+        cl_strbuf_puts(&o->buf, o->count ? "\n]\n" : "]\n");
 }
 
 /* Appends one record in o's format, with its separator from the last. */
@@ -99,16 +100,16 @@ static void put_record(cli_output *o, const record_format *rf, const void *rec)
         rf->text(o, rec);
         break;
     case CLI_FMT_JSON:
-        cli_buf_puts(&o->buf, o->count ? ",\n" : "\n");
+        cl_strbuf_puts(&o->buf, o->count ? ",\n" : "\n");
         rf->json(o, rec, 0);
         break;
     case CLI_FMT_JSON_PRETTY:
-        cli_buf_puts(&o->buf, o->count ? ",\n  " : "\n  ");
+        cl_strbuf_puts(&o->buf, o->count ? ",\n  " : "\n  ");
         rf->json(o, rec, 1);
         break;
     case CLI_FMT_NDJSON:
         rf->json(o, rec, 0);
-        cli_buf_putc(&o->buf, '\n');
+        cl_strbuf_putc(&o->buf, '\n');
         break;
     case CLI_FMT_CSV:
         rf->csv(o, rec);
@@ -139,7 +140,7 @@ static void text_time(const cli_output *o, int64_t us, char ts[40])
 /* ---------------------------------------------------------------- JSON */
 
 typedef struct jobj {
-    cli_buf *b;
+    cl_strbuf *b;
     int pretty, n;
 } jobj;
 
@@ -147,11 +148,11 @@ typedef struct jobj {
 static void jkey(jobj *j, const char *name)
 {
     if (j->n++ > 0)
-        cli_buf_putc(j->b, ',');
+        cl_strbuf_putc(j->b, ',');
     if (j->pretty)
-        cli_buf_printf(j->b, "\n    \"%s\": ", name);
+        cl_strbuf_printf(j->b, "\n    \"%s\": ", name);
     else
-        cli_buf_printf(j->b, "\"%s\":", name);
+        cl_strbuf_printf(j->b, "\"%s\":", name);
 }
 
 /* A string member, left out when v is NULL. */
@@ -168,7 +169,7 @@ static void jint(jobj *j, const char *name, int has, int64_t v)
     if (!has)
         return;
     jkey(j, name);
-    cli_buf_printf(j->b, "%" PRId64, v);
+    cl_strbuf_printf(j->b, "%" PRId64, v);
 }
 
 static void jtime(jobj *j, const char *name, int64_t us)
@@ -177,7 +178,7 @@ static void jtime(jobj *j, const char *name, int64_t us)
 
     jkey(j, name);
     cl_rfc3339_format(us, ts);
-    cli_buf_printf(j->b, "\"%s\"", ts);
+    cl_strbuf_printf(j->b, "\"%s\"", ts);
 }
 
 /* A JSON column; one that is not valid JSON (a foreign file) becomes a string. */
@@ -197,72 +198,72 @@ static void jraw(jobj *j, const char *name, const cli_str *v, int valid)
  * objects. */
 static void jpeer(jobj *j, const cli_peer *p)
 {
-    cli_buf tmp = CLI_BUF_INIT;
+    cl_strbuf tmp = CL_STRBUF_INIT;
     jobj o = { &tmp, 0, 0 };
 
     if (!p->has_pid && !p->has_uid && !p->has_gid && p->sid.p == NULL)
         return;
-    cli_buf_putc(&tmp, '{');
+    cl_strbuf_putc(&tmp, '{');
     jint(&o, "pid", p->has_pid, p->pid);
     jint(&o, "uid", p->has_uid, p->uid);
     jint(&o, "gid", p->has_gid, p->gid);
     jstr(&o, "sid", &p->sid);
-    cli_buf_putc(&tmp, '}');
+    cl_strbuf_putc(&tmp, '}');
     jkey(j, "peer");
-    cli_json_copy(j->b, tmp.p, tmp.n, j->pretty ? 2 : -1);
+    cli_json_copy(j->b, tmp.p, tmp.len, j->pretty ? 2 : -1);
     j->b->oom |= tmp.oom;
-    cli_buf_free(&tmp);
+    cl_strbuf_free(&tmp);
 }
 
 static void jclose(jobj *j)
 {
-    cli_buf_puts(j->b, j->pretty ? "\n  }" : "}");
+    cl_strbuf_puts(j->b, j->pretty ? "\n  }" : "}");
 }
 
 /* ---------------------------------------------------------------- CSV */
 
-static void csv_str(cli_buf *b, const cli_str *v, int comma)
+static void csv_str(cl_strbuf *b, const cli_str *v, int comma)
 {
     if (v->p != NULL)
         cli_esc_csv(b, v->p, v->n);
     if (comma)
-        cli_buf_putc(b, ',');
+        cl_strbuf_putc(b, ',');
 }
 
-static void csv_int(cli_buf *b, int has, int64_t v, int comma)
+static void csv_int(cl_strbuf *b, int has, int64_t v, int comma)
 {
     if (has)
-        cli_buf_printf(b, "%" PRId64, v);
+        cl_strbuf_printf(b, "%" PRId64, v);
     if (comma)
-        cli_buf_putc(b, ',');
+        cl_strbuf_putc(b, ',');
 }
 
-static void csv_time(cli_buf *b, int64_t us)
+static void csv_time(cl_strbuf *b, int64_t us)
 {
     char ts[CL_TS_TEXT_LEN + 1];
 
     cl_rfc3339_format(us, ts);
-    cli_buf_printf(b, "%s,", ts);
+    cl_strbuf_printf(b, "%s,", ts);
 }
 
-static void csv_json(cli_buf *b, const cli_str *v, int valid)
+static void csv_json(cl_strbuf *b, const cli_str *v, int valid)
 {
-    cli_buf tmp = CLI_BUF_INIT;
+    cl_strbuf tmp = CL_STRBUF_INIT;
 
     if (v->p != NULL) {
         if (valid) {
             cli_json_copy(&tmp, v->p, v->n, -1);
-            cli_esc_csv(b, tmp.p, tmp.n);
+            cli_esc_csv(b, tmp.p, tmp.len);
             b->oom |= tmp.oom;
-            cli_buf_free(&tmp);
+            cl_strbuf_free(&tmp);
         } else {
             cli_esc_csv(b, v->p, v->n);
         }
     }
-    cli_buf_putc(b, ',');
+    cl_strbuf_putc(b, ',');
 }
 
-static void csv_peer(cli_buf *b, const cli_peer *p)
+static void csv_peer(cl_strbuf *b, const cli_peer *p)
 {
     csv_int(b, p->has_pid, p->pid, 1);
     csv_int(b, p->has_uid, p->uid, 1);
@@ -274,16 +275,16 @@ static void csv_peer(cli_buf *b, const cli_peer *p)
 /* The claimed PID if there is one, else the one the kernel vouches for;
  * both when they differ ("[4242,peer=999]"), as in the collector's text
  * file (cl_text_format_pid), so that a claim never passes for the truth. */
-static void text_pid(cli_buf *b, const cli_entry *e)
+static void text_pid(cl_strbuf *b, const cli_entry *e)
 {
     int64_t kernel = e->peer.has_pid ? e->peer.pid : -1;
 
     if (e->has_pid && kernel > 0 && e->pid != kernel)
-        cli_buf_printf(b, "[%" PRId64 ",peer=%" PRId64 "]", e->pid, kernel);
+        cl_strbuf_printf(b, "[%" PRId64 ",peer=%" PRId64 "]", e->pid, kernel);
     else if (e->has_pid)
-        cli_buf_printf(b, "[%" PRId64 "]", e->pid);
+        cl_strbuf_printf(b, "[%" PRId64 "]", e->pid);
     else if (kernel > 0)
-        cli_buf_printf(b, "[%" PRId64 "]", kernel);
+        cl_strbuf_printf(b, "[%" PRId64 "]", kernel);
 }
 
 /* Whether e is one of the collector's own entries (see collector_uid). */
@@ -297,39 +298,39 @@ static int own_entry(const cli_output *o, const cli_entry *e)
 static void entry_text(cli_output *o, const void *rec)
 {
     const cli_entry *e = rec;
-    cli_buf *b = &o->buf;
+    cl_strbuf *b = &o->buf;
     const char *color = o->color ? cli_level_color(e->level) : "";
     char ts[40];
 
-    cli_buf_puts(b, color);
+    cl_strbuf_puts(b, color);
     if (o->fmt != CLI_FMT_CAT) {
         text_time(o, e->ts, ts);
-        cli_buf_puts(b, ts);
-        cli_buf_putc(b, ' ');
+        cl_strbuf_puts(b, ts);
+        cl_strbuf_putc(b, ' ');
         if (e->host.p != NULL)
             cli_esc_name(b, e->host.p, e->host.n);
         else
-            cli_buf_putc(b, '-');
-        cli_buf_putc(b, ' ');
+            cl_strbuf_putc(b, '-');
+        cl_strbuf_putc(b, ' ');
         if (own_entry(o, e)) {
-            cli_buf_puts(b, "[centrallogd]");
+            cl_strbuf_puts(b, "[centrallogd]");
         } else {
             cli_esc_name(b, e->app.p, e->app.n);
             text_pid(b, e);
         }
-        cli_buf_printf(b, " %s: ", cli_level_upper(e->level));
+        cl_strbuf_printf(b, " %s: ", cli_level_upper(e->level));
     }
     cli_esc_text(b, e->msg.p, e->msg.n);
     if (o->fmt != CLI_FMT_CAT) {
         if (e->fields.p != NULL && e->fields.n > 2) {
-            cli_buf_putc(b, ' ');
+            cl_strbuf_putc(b, ' ');
             if (e->fields_json)
                 cli_json_copy(b, e->fields.p, e->fields.n, -1);
             else
                 cli_esc_text(b, e->fields.p, e->fields.n);
         }
         if (e->extra.p != NULL) {
-            cli_buf_puts(b, " extra=");
+            cl_strbuf_puts(b, " extra=");
             if (e->extra_json)
                 cli_json_copy(b, e->extra.p, e->extra.n, -1);
             else
@@ -337,8 +338,8 @@ static void entry_text(cli_output *o, const void *rec)
         }
     }
     if (color[0] != '\0')
-        cli_buf_puts(b, CLI_COLOR_RESET);
-    cli_buf_putc(b, '\n');
+        cl_strbuf_puts(b, CLI_COLOR_RESET);
+    cl_strbuf_putc(b, '\n');
 }
 
 static void entry_json(cli_output *o, const void *rec, int pretty)
@@ -346,12 +347,12 @@ static void entry_json(cli_output *o, const void *rec, int pretty)
     const cli_entry *e = rec;
     jobj j = { &o->buf, pretty, 0 };
 
-    cli_buf_putc(&o->buf, '{');
+    cl_strbuf_putc(&o->buf, '{');
     jint(&j, "id", 1, e->id);
     jtime(&j, "ts", e->ts);
     jtime(&j, "received", e->received);
     jkey(&j, "level");
-    cli_buf_printf(&o->buf, "\"%s\"", cli_level_name(e->level));
+    cl_strbuf_printf(&o->buf, "\"%s\"", cli_level_name(e->level));
     jstr(&j, "app", &e->app);
     jstr(&j, "host", &e->host);
     jint(&j, "pid", e->has_pid, e->pid);
@@ -369,12 +370,12 @@ static void entry_json(cli_output *o, const void *rec, int pretty)
 static void entry_csv(cli_output *o, const void *rec)
 {
     const cli_entry *e = rec;
-    cli_buf *b = &o->buf;
+    cl_strbuf *b = &o->buf;
 
     csv_int(b, 1, e->id, 1);
     csv_time(b, e->ts);
     csv_time(b, e->received);
-    cli_buf_printf(b, "%s,", cli_level_name(e->level));
+    cl_strbuf_printf(b, "%s,", cli_level_name(e->level));
     csv_str(b, &e->app, 1);
     csv_str(b, &e->host, 1);
     csv_int(b, e->has_pid, e->pid, 1);
@@ -387,7 +388,7 @@ static void entry_csv(cli_output *o, const void *rec)
     csv_json(b, &e->extra, e->extra_json);
     csv_peer(b, &e->peer);
     csv_str(b, &e->peer.sid, 0);
-    cli_buf_putc(b, '\n');
+    cl_strbuf_putc(b, '\n');
 }
 
 static const record_format entry_format = {
@@ -402,62 +403,56 @@ static const record_format entry_format = {
 
 /* " [pid 42 uid 1000]" on POSIX, " [pid 42 sid S-1-5-21-...]" on Windows:
  * what the OS said about the sender, nothing it did not say. */
-static void text_peer(cli_buf *b, const cli_peer *p)
+static void text_peer(cl_strbuf *b, const cli_peer *p)
 {
     int n = 0;
 
     if (p->has_pid)
-        cli_buf_printf(b, "%spid %" PRId64, n++ ? " " : " [", p->pid);
+        cl_strbuf_printf(b, "%spid %" PRId64, n++ ? " " : " [", p->pid);
     if (p->has_uid)
-        cli_buf_printf(b, "%suid %" PRId64, n++ ? " " : " [", p->uid);
+        cl_strbuf_printf(b, "%suid %" PRId64, n++ ? " " : " [", p->uid);
     if (p->sid.p != NULL) {
-        cli_buf_puts(b, n++ ? " sid " : " [sid ");
+        cl_strbuf_puts(b, n++ ? " sid " : " [sid ");
         cli_esc_text(b, p->sid.p, p->sid.n);
     }
     if (n)
-        cli_buf_putc(b, ']');
+        cl_strbuf_putc(b, ']');
 }
 
 /* The reason in the colour of errors. */
 static void reject_text(cli_output *o, const void *rec)
 {
     const cli_reject *r = rec;
-    cli_buf *b = &o->buf;
+    cl_strbuf *b = &o->buf;
     char ts[40];
 
     if (o->fmt != CLI_FMT_CAT) {
         text_time(o, r->received, ts);
-        cli_buf_puts(b, ts);
+        cl_strbuf_puts(b, ts);
         text_peer(b, &r->peer);
-        cli_buf_putc(b, ' ');
+        cl_strbuf_putc(b, ' ');
         if (o->color)
-            cli_buf_puts(b, cli_level_color(3));
+            cl_strbuf_puts(b, cli_level_color(3));
         cli_esc_text(b, r->reason.p, r->reason.n);
         if (o->color)
-            cli_buf_puts(b, CLI_COLOR_RESET);
-        cli_buf_puts(b, ": ");
+            cl_strbuf_puts(b, CLI_COLOR_RESET);
+        cl_strbuf_puts(b, ": ");
         cli_esc_text(b, r->message.p, r->message.n);
-        cli_buf_puts(b, " | ");
+        cl_strbuf_puts(b, " | ");
     }
     if (r->raw.p != NULL)
         cli_esc_text(b, r->raw.p, r->raw.n);
     if (o->fmt != CLI_FMT_CAT && r->raw_len > (int64_t)r->raw.n)
-        cli_buf_printf(b, " | first %zu of %" PRId64 " bytes", r->raw.n, r->raw_len);
-    cli_buf_putc(b, '\n');
+        cl_strbuf_printf(b, " | first %zu of %" PRId64 " bytes", r->raw.n, r->raw_len);
+    cl_strbuf_putc(b, '\n');
 }
 
 static int utf8_valid(const cli_str *s)
 {
-    unsigned cp;
-
-    for (size_t i = 0, k; i < s->n; i += k) {
-        if ((k = cli_utf8_seq((const unsigned char *)s->p + i, s->n - i, &cp)) == 0)
-            return 0;
-    }
-    return 1;
+    return cl_utf8_check((const unsigned char *)s->p, s->n) == s->n;
 }
 
-static void base64(cli_buf *b, const unsigned char *p, size_t n)
+static void base64(cl_strbuf *b, const unsigned char *p, size_t n)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -467,7 +462,7 @@ static void base64(cli_buf *b, const unsigned char *p, size_t n)
         char q[4] = { tab[v >> 18 & 63], tab[v >> 12 & 63], i + 1 < n ? tab[v >> 6 & 63] : '=',
                       i + 2 < n ? tab[v & 63] : '=' };
 
-        cli_buf_put(b, q, 4);
+        cl_strbuf_put(b, q, 4);
     }
 }
 
@@ -479,7 +474,7 @@ static void reject_json(cli_output *o, const void *rec, int pretty)
     const cli_reject *r = rec;
     jobj j = { &o->buf, pretty, 0 };
 
-    cli_buf_putc(&o->buf, '{');
+    cl_strbuf_putc(&o->buf, '{');
     jint(&j, "id", 1, r->id);
     jtime(&j, "received", r->received);
     jpeer(&j, &r->peer);
@@ -491,11 +486,11 @@ static void reject_json(cli_output *o, const void *rec, int pretty)
         jstr(&j, "raw", &r->raw);
     } else if (r->raw.p != NULL) {
         jkey(&j, "raw");
-        cli_buf_putc(&o->buf, '"');
+        cl_strbuf_putc(&o->buf, '"');
         base64(&o->buf, (const unsigned char *)r->raw.p, r->raw.n);
-        cli_buf_putc(&o->buf, '"');
+        cl_strbuf_putc(&o->buf, '"');
         jkey(&j, "raw_encoding");
-        cli_buf_puts(&o->buf, "\"base64\"");
+        cl_strbuf_puts(&o->buf, "\"base64\"");
     }
     jint(&j, "raw_len", 1, r->raw_len);
     jclose(&j);
@@ -504,7 +499,7 @@ static void reject_json(cli_output *o, const void *rec, int pretty)
 static void reject_csv(cli_output *o, const void *rec)
 {
     const cli_reject *r = rec;
-    cli_buf *b = &o->buf;
+    cl_strbuf *b = &o->buf;
 
     csv_int(b, 1, r->id, 1);
     csv_time(b, r->received);
@@ -514,7 +509,7 @@ static void reject_csv(cli_output *o, const void *rec)
     csv_str(b, &r->raw, 1);
     csv_int(b, 1, r->raw_len, 1);
     csv_str(b, &r->peer.sid, 0);
-    cli_buf_putc(b, '\n');
+    cl_strbuf_putc(b, '\n');
 }
 
 static const record_format reject_format = {
@@ -532,17 +527,17 @@ int cli_output_flush(cli_output *o, size_t min)
         errno = o->err = ENOMEM;
         return -1;
     }
-    if (o->buf.n == 0 || o->buf.n < min)
+    if (o->buf.len == 0 || o->buf.len < min)
         return 0;
-    if (fwrite(o->buf.p, 1, o->buf.n, o->f) != o->buf.n || fflush(o->f) != 0) {
+    if (fwrite(o->buf.p, 1, o->buf.len, o->f) != o->buf.len || fflush(o->f) != 0) {
         o->err = errno;
         return -1;
     }
-    cli_buf_reset(&o->buf);
+    cl_strbuf_reset(&o->buf);
     return 0;
 }
 
 void cli_output_free(cli_output *o)
 {
-    cli_buf_free(&o->buf);
+    cl_strbuf_free(&o->buf);
 }

@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "buf.h"
 #include "shown.h"
+#include "strbuf.h"
 
 typedef enum cli_format {
     CLI_FMT_SHORT,
@@ -67,7 +67,7 @@ typedef struct cli_output {
      * text file. Nobody else can log as that user and PID - except that user,
      * who could as well write the database directly. */
     long long collector_uid;
-    cli_buf buf; /* pending output */
+    cl_strbuf buf; /* pending output */
     FILE *f;
     int err; /* errno of the last failed cli_output_flush */
 } cli_output;

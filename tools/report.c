@@ -67,11 +67,11 @@ int cli_output_write(cli_output *out, size_t min, const char *cmd)
     return cli_report_listing(CLI_LIST_EWRITE, NULL, out, cmd);
 }
 
-int cli_write_buf(cli_buf *b, const char *cmd)
+int cli_write_buf(cl_strbuf *b, const char *cmd)
 {
     if (b->oom)
         return cli_fail(CLI_FAILED, cmd, "out of memory");
-    if ((fwrite(b->p, 1, b->n, stdout) != b->n || fflush(stdout) != 0) &&
+    if ((fwrite(b->p, 1, b->len, stdout) != b->len || fflush(stdout) != 0) &&
         !cli_reader_gone(stdout, errno))
         return cli_fail(CLI_FAILED, cmd, "cannot write the output: %s", strerror(errno));
     return CLI_OK;
@@ -79,10 +79,10 @@ int cli_write_buf(cli_buf *b, const char *cmd)
 
 int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
     int rc = cli_sql_explain(h, q, &b), wrc = cli_write_buf(&b, cmd);
 
-    cli_buf_free(&b);
+    cl_strbuf_free(&b);
     if (wrc != CLI_OK)
         return wrc;
     return rc == SQLITE_OK ? CLI_OK

@@ -10,7 +10,7 @@
 
 #include "attr.h"
 #include "args.h"
-#include "buf.h"
+#include "strbuf.h"
 #include "cli.h"
 #include "db.h"
 #include "filter.h"
@@ -45,7 +45,7 @@ int cli_output_write(cli_output *out, size_t min, const char *cmd);
 
 /* Writes b to stdout, all of it: CLI_OK (also when the reader went away),
  * or CLI_FAILED after saying why (out of memory building b, a write error). */
-int cli_write_buf(cli_buf *b, const char *cmd);
+int cli_write_buf(cl_strbuf *b, const char *cmd);
 
 /* --explain: writes q's SQL, parameters and query plan (cli_sql_explain)
  * to stdout. Returns the exit code. */

@@ -38,8 +38,8 @@ static int count_rows(sqlite3 *h, const cli_sql *q, cli_tally *s)
         int level = sqlite3_column_int(st, 1);
         const void *app = sqlite3_column_text(st, 2), *host = sqlite3_column_text(st, 3);
 
-        if (level < 0 || level >= CLI_LEVEL_COUNT)
-            level = CLI_LEVEL_TRACE;
+        if (level < 0 || level >= CL_LVL_COUNT)
+            level = CL_LVL_TRACE;
         if (s->total == 0 || ts < s->first_ts)
             s->first_ts = ts;
         if (s->total == 0 || ts > s->last_ts)
@@ -135,7 +135,7 @@ static void merge(cli_tally *s, const cli_tally *p)
             s->last_ts = p->last_ts;
     }
     s->total += p->total;
-    for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+    for (int l = 0; l < CL_LVL_COUNT; l++)
         s->level[l] += p->level[l];
     cli_agg_merge(&s->apps, &p->apps);
     cli_agg_merge(&s->hosts, &p->hosts);
@@ -191,7 +191,7 @@ int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_ta
 
 int cli_tally_time_only(const cli_filter *f)
 {
-    return f->lvl_lo == 0 && f->lvl_hi == CLI_LEVEL_TRACE && f->napps == 0 && f->nhosts == 0 &&
+    return f->lvl_lo == 0 && f->lvl_hi == CL_LVL_TRACE && f->napps == 0 && f->nhosts == 0 &&
            f->npids == 0 && f->nfields == 0 && f->grep_pattern == NULL;
 }
 
@@ -201,7 +201,7 @@ int64_t cli_tally_rejects(sqlite3 *h, const cli_filter *f)
     sqlite3_stmt *st = NULL;
     int64_t n = -1;
 
-    cli_buf_puts(&q.text, "SELECT count(*) FROM rejects");
+    cl_strbuf_puts(&q.text, "SELECT count(*) FROM rejects");
     cli_sql_time_range(&q, "received", f);
     if (!q.oom && !q.text.oom && sqlite3_prepare_v2(h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
         cli_sql_bind(&q, st) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -265,7 +265,7 @@ static void fill_buckets(const cli_tally *s, cli_bucket *b, long n)
                 hi = mid - 1;
         }
         b[lo].total += a->total;
-        for (int l = 0; l < CLI_LEVEL_COUNT; l++)
+        for (int l = 0; l < CL_LVL_COUNT; l++)
             b[lo].level[l] += a->level[l];
     }
 }

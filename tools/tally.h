@@ -21,14 +21,14 @@
 #define CLI_MAX_BARS 2000 /* buckets of one chart at most */
 
 typedef struct cli_tally {
-    int64_t total, level[CLI_LEVEL_COUNT];
+    int64_t total, level[CL_LVL_COUNT];
     int64_t first_ts, last_ts; /* of the rows seen */
     cli_aggmap apps, hosts, minutes;
     int64_t rejected; /* rejects received in the range; -1 unknown */
 } cli_tally;
 
 typedef struct cli_bucket {
-    int64_t start, total, level[CLI_LEVEL_COUNT];
+    int64_t start, total, level[CL_LVL_COUNT];
 } cli_bucket;
 
 /* The statement that selects what a tally reads (for --explain). */

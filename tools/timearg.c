@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "timefmt.h"
+#include "parse.h"
 
 #define US 1000000LL
 
@@ -321,79 +322,11 @@ static int parse_absolute(const char *s, const cli_clock *c, int64_t *us)
     return *us >= CL_TS_MIN_US && *us <= CL_TS_MAX_US ? 0 : -1;
 }
 
-static const struct {
-    const char *name;
-    int64_t us;
-} units[] = {
-    { "us", 1 },
-    { "usec", 1 },
-    { "ms", 1000 },
-    { "msec", 1000 },
-    { "s", US },
-    { "sec", US },
-    { "secs", US },
-    { "second", US },
-    { "seconds", US },
-    { "m", 60 * US },
-    { "min", 60 * US },
-    { "mins", 60 * US },
-    { "minute", 60 * US },
-    { "minutes", 60 * US },
-    { "h", 3600 * US },
-    { "hr", 3600 * US },
-    { "hrs", 3600 * US },
-    { "hour", 3600 * US },
-    { "hours", 3600 * US },
-    { "d", 86400 * US },
-    { "day", 86400 * US },
-    { "days", 86400 * US },
-    { "w", 604800 * US },
-    { "week", 604800 * US },
-    { "weeks", 604800 * US },
-};
-
-/* A duration "1h30m", "2 hours", "1 day 2h" in s[0..n). */
+/* A duration "1h30m", "2 hours", "1 day 2h" in s[0..n): common/parse.h's,
+ * bounded by the span of storable timestamps. */
 static int parse_duration(const char *s, size_t n, int64_t *out)
 {
-    const char *p = s, *end = s + n;
-    int64_t total = 0;
-    int items = 0;
-
-    while (p < end) {
-        int64_t v = 0, mult = 0;
-        const char *u;
-
-        while (p < end && *p == ' ')
-            p++;
-        if (p == end)
-            break;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        for (; p < end && isdigit((unsigned char)*p); p++) {
-            if (v > (CL_TS_MAX_US - CL_TS_MIN_US) / 10)
-                return -1;
-            v = v * 10 + (*p - '0');
-        }
-        while (p < end && *p == ' ')
-            p++;
-        for (u = p; p < end && isalpha((unsigned char)*p); p++)
-            ;
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-            if (strlen(units[i].name) == (size_t)(p - u) &&
-                strncmp(u, units[i].name, (size_t)(p - u)) == 0)
-                mult = units[i].us;
-        }
-        if (mult == 0 || v > (CL_TS_MAX_US - CL_TS_MIN_US) / mult)
-            return -1;
-        total += v * mult;
-        if (total > CL_TS_MAX_US - CL_TS_MIN_US)
-            return -1;
-        items++;
-    }
-    if (items == 0)
-        return -1;
-    *out = total;
-    return 0;
+    return cl_parse_duration_us(s, n, CL_TS_MAX_US - CL_TS_MIN_US, out);
 }
 
 /* "@SECONDS[.fraction]" since the epoch. */

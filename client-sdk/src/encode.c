@@ -6,159 +6,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonesc.h"
+#include "level.h"
 #include "timefmt.h"
+#include "utf8.h"
 
-static const char *const level_names[] = {
-    "emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace",
-};
+/* The public cl_level is the protocol's numbering (level.h). */
+_Static_assert((int)CL_EMERGENCY == (int)CL_LVL_EMERGENCY &&
+                   (int)CL_WARNING == (int)CL_LVL_WARNING && (int)CL_TRACE == (int)CL_LVL_TRACE,
+               "cl_level and level.h disagree");
 
-void cl_buf_free(cl_buf *b)
+/* Entries are JSON on the wire: the escaping the collector needs, no more. */
+static size_t json_string(cl_strbuf *b, const char *s, size_t n, size_t max_bytes)
 {
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->oom = 0;
+    return cl_strbuf_json(b, s, n, max_bytes, CL_JSONESC_WIRE);
 }
 
-void cl_buf_reset(cl_buf *b)
-{
-    b->len = 0;
-    b->oom = 0;
-}
-
-static int reserve(cl_buf *b, size_t more)
-{
-    size_t cap;
-    char *np;
-
-    if (b->len + more <= b->cap)
-        return 0;
-    cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more)
-        cap *= 2;
-    np = realloc(b->p, cap);
-    if (np == NULL) {
-        b->oom = 1;
-        return -1;
-    }
-    b->p = np;
-    b->cap = cap;
-    return 0;
-}
-
-static void put(cl_buf *b, const char *s, size_t n)
-{
-    if (reserve(b, n) == 0) {
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-    }
-}
-
-static void puts_(cl_buf *b, const char *s)
-{
-    put(b, s, strlen(s));
-}
-
-size_t cl_utf8_seq_len(const unsigned char *s, size_t left)
-{
-    unsigned c = s[0];
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        return (left >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
-    if (c >= 0xE0 && c <= 0xEF) {
-        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-
-        return (left >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80) ? 3 : 0;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-
-        return (left >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
-                (s[3] & 0xC0) == 0x80)
-                   ? 4
-                   : 0;
-    }
-    return 0;
-}
-
-size_t cl_buf_json_string(cl_buf *b, const char *str, size_t n, size_t max_bytes)
-{
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0, lim = n < max_bytes ? n : max_bytes;
-    char *o;
-
-    /* Worst case: every byte becomes a 6-byte escape or a 3-byte U+FFFD. */
-    if (reserve(b, lim * 6 + 2) != 0)
-        return 0;
-    o = b->p + b->len;
-    *o++ = '"';
-    while (i < lim) {
-        unsigned c = s[i];
-        size_t k;
-
-        /* Plain printable ASCII is most of every message: copy runs of it. */
-        if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-            size_t j = i + 1;
-
-            while (j < lim && s[j] >= 0x20 && s[j] < 0x7F && s[j] != '"' && s[j] != '\\')
-                j++;
-            memcpy(o, s + i, j - i);
-            o += j - i;
-            i = j;
-            continue;
-        }
-        if (c >= 0x80) {
-            k = cl_utf8_seq_len(s + i, n - i);
-            if (k == 0) {
-                /* One invalid byte becomes one U+FFFD. */
-                memcpy(o, "\xEF\xBF\xBD", 3);
-                o += 3;
-                i++;
-                continue;
-            }
-            if (i + k > lim)
-                break; /* never cut a character in two */
-            memcpy(o, s + i, k);
-            o += k;
-            i += k;
-            continue;
-        }
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-        case '\\':
-            *o++ = (char)c;
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        default:
-            /* Other controls, and DEL (legal in JSON, but kept off the
-             * wire so that it stays printable). */
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-            break;
-        }
-        i++;
-    }
-    *o++ = '"';
-    b->len = (size_t)(o - b->p);
-    return i;
-}
-
-static void put_int(cl_buf *b, int64_t v)
+static void put_int(cl_strbuf *b, int64_t v)
 {
     char tmp[24], *p = tmp + sizeof tmp;
     uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
@@ -170,23 +34,23 @@ static void put_int(cl_buf *b, int64_t v)
     } while (u);
     if (v < 0)
         *--p = '-';
-    put(b, p, (size_t)(tmp + sizeof tmp - p));
+    cl_strbuf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Shortest decimal that reads back as the same double. Values with at most
  * six decimals (12.5, 0.25, 3) are written by hand - the usual case, and
  * snprintf plus a strtod check cost a third of a log call. */
-static void put_double(cl_buf *b, double d)
+static void put_double(cl_strbuf *b, double d)
 {
     char tmp[40];
     double m = d * 1e6;
 
     if (isnan(d)) {
-        puts_(b, "\"NaN\"");
+        cl_strbuf_puts(b, "\"NaN\"");
         return;
     }
     if (isinf(d)) {
-        puts_(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+        cl_strbuf_puts(b, d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
         return;
     }
     /* m / 1e6 is correctly rounded, so when it gives d back, the decimal
@@ -197,7 +61,7 @@ static void put_double(cl_buf *b, double d)
         int n = 6;
 
         if (v < 0 && ip == 0)
-            put(b, "-", 1);
+            cl_strbuf_put(b, "-", 1);
         put_int(b, ip);
         if (fp < 0)
             fp = -fp;
@@ -206,8 +70,8 @@ static void put_double(cl_buf *b, double d)
                 frac[i] = (char)('0' + fp % 10);
             while (n > 0 && frac[n - 1] == '0')
                 n--;
-            put(b, ".", 1);
-            put(b, frac, (size_t)n);
+            cl_strbuf_put(b, ".", 1);
+            cl_strbuf_put(b, frac, (size_t)n);
         }
         return;
     }
@@ -216,7 +80,7 @@ static void put_double(cl_buf *b, double d)
         if (strtod(tmp, NULL) == d)
             break;
     }
-    puts_(b, tmp);
+    cl_strbuf_puts(b, tmp);
 }
 
 static size_t utf8_prefix_chars(const char *s, size_t n, size_t max_chars)
@@ -224,7 +88,7 @@ static size_t utf8_prefix_chars(const char *s, size_t n, size_t max_chars)
     size_t chars = 0, i = 0;
 
     while (i < n && chars < max_chars) {
-        size_t k = cl_utf8_seq_len((const unsigned char *)s + i, n - i);
+        size_t k = cl_utf8_len((const unsigned char *)s + i, n - i);
 
         i += k ? k : 1;
         chars++;
@@ -232,13 +96,13 @@ static size_t utf8_prefix_chars(const char *s, size_t n, size_t max_chars)
     return i;
 }
 
-static void put_fields(cl_buf *b, const cl_field *f, size_t n)
+static void put_fields(cl_strbuf *b, const cl_field *f, size_t n)
 {
     static const char reserved[] = "\"cl_fields_dropped\"";
-    size_t key_at[CL_MAX_FIELDS], key_len[CL_MAX_FIELDS];
+    size_t key_at[CL_LIMIT_MEMBERS], key_len[CL_LIMIT_MEMBERS];
     size_t written = 0, skipped = 0;
 
-    puts_(b, ",\"fields\":{");
+    cl_strbuf_puts(b, ",\"fields\":{");
     for (size_t i = 0; i < n; i++) {
         const char *key = f[i].key ? f[i].key : "";
         size_t klen = strlen(key), mark = b->len, at;
@@ -246,14 +110,14 @@ static void put_fields(cl_buf *b, const cl_field *f, size_t n)
 
         /* The collector refuses more than 64 members: leave room for the
          * count of those dropped. */
-        if (written >= CL_MAX_FIELDS - 1) {
+        if (written >= CL_LIMIT_MEMBERS - 1) {
             skipped++;
             continue;
         }
         if (written)
-            put(b, ",", 1);
+            cl_strbuf_put(b, ",", 1);
         at = b->len;
-        cl_buf_json_string(b, key, utf8_prefix_chars(key, klen, CL_MAX_KEY_CHARS), SIZE_MAX);
+        json_string(b, key, utf8_prefix_chars(key, klen, CL_LIMIT_FIELD_KEY_CHARS), SIZE_MAX);
         /* Duplicates are judged on the key as sent: two keys repaired to the
          * same U+FFFD, or equal in their first 128 characters, are the same
          * name to the collector, which would refuse the whole entry. */
@@ -268,13 +132,13 @@ static void put_fields(cl_buf *b, const cl_field *f, size_t n)
         key_at[written] = at;
         key_len[written] = b->len - at;
         written++;
-        put(b, ":", 1);
+        cl_strbuf_put(b, ":", 1);
         switch (f[i].type) {
         case CL_FIELD_STRING:
             if (f[i].v.s == NULL)
-                puts_(b, "null");
+                cl_strbuf_puts(b, "null");
             else
-                cl_buf_json_string(b, f[i].v.s, strlen(f[i].v.s), SIZE_MAX);
+                json_string(b, f[i].v.s, strlen(f[i].v.s), SIZE_MAX);
             break;
         case CL_FIELD_INT:
             put_int(b, f[i].v.i);
@@ -283,23 +147,23 @@ static void put_fields(cl_buf *b, const cl_field *f, size_t n)
             put_double(b, f[i].v.d);
             break;
         case CL_FIELD_BOOL:
-            puts_(b, f[i].v.b ? "true" : "false");
+            cl_strbuf_puts(b, f[i].v.b ? "true" : "false");
             break;
         default:
-            puts_(b, "null");
+            cl_strbuf_puts(b, "null");
             break;
         }
     }
     if (skipped) {
         if (written)
-            put(b, ",", 1);
-        puts_(b, "\"cl_fields_dropped\":");
+            cl_strbuf_put(b, ",", 1);
+        cl_strbuf_puts(b, "\"cl_fields_dropped\":");
         put_int(b, (int64_t)skipped);
     }
-    put(b, "}", 1);
+    cl_strbuf_put(b, "}", 1);
 }
 
-int cl_encode_entry(const cl_encoder *e, cl_buf *out, int64_t ts_us, int64_t tid, cl_level level,
+int cl_encode_entry(const cl_encoder *e, cl_strbuf *out, int64_t ts_us, int64_t tid, cl_level level,
                     const char *msg, size_t msg_len, const cl_field *fields, size_t nfields,
                     cl_encode_info *info)
 {
@@ -307,28 +171,28 @@ int cl_encode_entry(const cl_encoder *e, cl_buf *out, int64_t ts_us, int64_t tid
     size_t msg_at, budget;
 
     info->truncated = 0;
-    cl_buf_reset(out);
+    cl_strbuf_reset(out);
     cl_rfc3339_format(ts_us, ts);
-    puts_(out, "{\"ts\":\"");
-    put(out, ts, CL_TS_TEXT_LEN);
-    puts_(out, "\",\"level\":\"");
-    puts_(out, level_names[(unsigned)level <= CL_TRACE ? level : CL_INFO]);
-    puts_(out, "\",\"app\":");
-    cl_buf_json_string(out, e->app, strlen(e->app), SIZE_MAX);
-    puts_(out, ",\"host\":");
-    cl_buf_json_string(out, e->host, strlen(e->host), SIZE_MAX);
-    puts_(out, ",\"pid\":");
+    cl_strbuf_puts(out, "{\"ts\":\"");
+    cl_strbuf_put(out, ts, CL_TS_TEXT_LEN);
+    cl_strbuf_puts(out, "\",\"level\":\"");
+    cl_strbuf_puts(out, cl_level_name((unsigned)level <= CL_TRACE ? (int)level : CL_INFO));
+    cl_strbuf_puts(out, "\",\"app\":");
+    json_string(out, e->app, strlen(e->app), SIZE_MAX);
+    cl_strbuf_puts(out, ",\"host\":");
+    json_string(out, e->host, strlen(e->host), SIZE_MAX);
+    cl_strbuf_puts(out, ",\"pid\":");
     put_int(out, e->pid);
     if (tid >= 0) {
-        puts_(out, ",\"tid\":");
+        cl_strbuf_puts(out, ",\"tid\":");
         put_int(out, tid);
     }
     if (nfields > 0)
         put_fields(out, fields, nfields);
-    puts_(out, ",\"msg\":");
+    cl_strbuf_puts(out, ",\"msg\":");
     msg_at = out->len;
-    cl_buf_json_string(out, msg, msg_len, SIZE_MAX);
-    puts_(out, "}\n");
+    json_string(out, msg, msg_len, SIZE_MAX);
+    cl_strbuf_puts(out, "}\n");
     if (out->oom)
         return -1;
     if (out->len - 1 <= e->max_entry_bytes)
@@ -349,18 +213,18 @@ int cl_encode_entry(const cl_encoder *e, cl_buf *out, int64_t ts_us, int64_t tid
             size_t mid = (lo + hi + 1) / 2;
 
             out->len = start;
-            cl_buf_json_string(out, msg, msg_len, mid);
+            json_string(out, msg, msg_len, mid);
             if (out->len - start <= budget)
                 lo = mid;
             else
                 hi = mid - 1;
         }
         out->len = start;
-        used = cl_buf_json_string(out, msg, msg_len, lo);
+        used = json_string(out, msg, msg_len, lo);
         out->len--; /* reopen the string to append the marker */
         snprintf(marker, sizeof marker, " [truncated: %zu of %zu bytes]", used, msg_len);
-        puts_(out, marker);
-        puts_(out, "\"}\n");
+        cl_strbuf_puts(out, marker);
+        cl_strbuf_puts(out, "\"}\n");
     }
     if (out->oom)
         return -1;

@@ -20,7 +20,17 @@
 
 #include "address.h"
 #include "centrallog.h"
+#include "clock.h"
 #include "encode.h"
+#include "level.h"
+#include "protolimits.h"
+#include "utf8.h"
+#include "version.h"
+
+/* The installed header repeats common/version.h; they must never differ. */
+_Static_assert(CL_SDK_VERSION_NUMBER ==
+                   ((CL_VERSION_MAJOR << 16) | (CL_VERSION_MINOR << 8) | CL_VERSION_PATCH),
+               "centrallog.h and common/version.h disagree on the version");
 #include "platform.h"
 #include "timefmt.h"
 
@@ -125,7 +135,7 @@ const char *cl_strerror(int rc)
 
 const char *cl_version(void)
 {
-    return CL_SDK_VERSION_STRING;
+    return CL_VERSION_STRING;
 }
 
 /* ---- the registry of live loggers ------------------------------------------
@@ -234,7 +244,7 @@ void cl_options_init_size(cl_options *o, size_t size)
     d.buffer_bytes = 8u * 1024u * 1024u;
     d.overflow = CL_OVERFLOW_WAIT;
     d.overflow_wait_ms = 1000;
-    d.max_entry_bytes = 65536;
+    d.max_entry_bytes = CL_LIMIT_ENTRY_BYTES;
     d.connect_timeout_ms = 1000;
     d.close_timeout_ms = 2000;
     d.close_unreachable_ms = 100;
@@ -316,25 +326,6 @@ static int usable(cl_logger *lg)
     return !inherited(lg);
 }
 
-static void deadline_in(struct timespec *ts, int ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += ms / 1000;
-    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- the buffer (caller holds mu) ---------------------------------------- */
 
 static void append_pending(cl_logger *lg, qent *q)
@@ -408,7 +399,7 @@ static int make_room(cl_logger *lg, size_t len)
             if (!lg->connected)
                 return CL_EDROPPED;
             if (!waited) {
-                deadline_in(&until, lg->opt.overflow_wait_ms);
+                cl_abstime_in(&until, lg->opt.overflow_wait_ms);
                 waited = 1;
             }
             if (pthread_cond_timedwait(&lg->cv_space, &lg->mu, &until) == ETIMEDOUT &&
@@ -425,14 +416,14 @@ static int make_room(cl_logger *lg, size_t len)
 /* Each thread encodes into a buffer of its own, on the heap: the thread-
  * local slot holds only the pointer, because the destructor must not touch
  * thread-local storage (mingw's emulated TLS may be gone by then). */
-static _Thread_local cl_buf *tl_enc;
+static _Thread_local cl_strbuf *tl_enc;
 static pthread_key_t enc_key;
 static pthread_once_t enc_once = PTHREAD_ONCE_INIT;
 
 /* The per-thread encoding buffer is freed when its thread exits. */
 static void free_enc(void *p)
 {
-    cl_buf_free(p);
+    cl_strbuf_free(p);
     free(p);
 }
 
@@ -441,7 +432,7 @@ static void make_enc_key(void)
     pthread_key_create(&enc_key, free_enc);
 }
 
-static cl_buf *thread_buf(void)
+static cl_strbuf *thread_buf(void)
 {
     if (tl_enc == NULL) {
         tl_enc = calloc(1, sizeof *tl_enc);
@@ -455,18 +446,15 @@ static cl_buf *thread_buf(void)
 
 static void mirror(const cl_logger *lg, cl_level level, const char *msg, size_t n)
 {
-    static const char *const up[] = { "EMERGENCY", "ALERT", "CRITICAL", "ERROR", "WARNING",
-                                      "NOTICE",    "INFO",  "DEBUG",    "TRACE" };
-
     fprintf(stderr, "%s[%lld] %s: %.*s\n", lg->app, (long long)lg->enc.pid,
-            up[(unsigned)level <= CL_TRACE ? level : CL_INFO], (int)n, msg);
+            cl_level_upper((unsigned)level <= CL_TRACE ? (int)level : CL_INFO), (int)n, msg);
 }
 
 static int submit(cl_logger *lg, cl_level level, const char *msg, size_t msg_len,
                   const cl_field *fields, size_t nfields)
 {
     cl_encode_info info;
-    cl_buf *enc;
+    cl_strbuf *enc;
     qent *q;
     int rc;
 
@@ -685,7 +673,7 @@ static void disconnect(sender *s)
 static void report_drops(cl_logger *lg)
 {
     char msg[160];
-    cl_buf b = { 0 };
+    cl_strbuf b = CL_STRBUF_INIT;
     cl_encode_info info;
     cl_field f[1];
     qent *q;
@@ -699,7 +687,7 @@ static void report_drops(cl_logger *lg)
     if (cl_encode_entry(&lg->enc, &b, cl_now_us(), -1, CL_WARNING, msg, strlen(msg), f, 1, &info) !=
             0 ||
         (q = malloc(sizeof *q + b.len)) == NULL) {
-        cl_buf_free(&b);
+        cl_strbuf_free(&b);
         return;
     }
     memcpy(q->data, b.p, b.len);
@@ -707,7 +695,7 @@ static void report_drops(cl_logger *lg)
     q->seq = ++lg->last_seq;
     append_pending(lg, q);
     lg->dropped_unreported = 0;
-    cl_buf_free(&b);
+    cl_strbuf_free(&b);
 }
 
 /* Sleeps the current backoff, then doubles it (capped). Only a stop request
@@ -716,10 +704,10 @@ static void report_drops(cl_logger *lg)
 static void backoff(sender *s)
 {
     cl_logger *lg = s->lg;
-    int64_t until = mono_ms() + s->backoff_ms;
+    int64_t until = cl_mono_ms() + s->backoff_ms;
 
     for (;;) {
-        int64_t left = until - mono_ms();
+        int64_t left = until - cl_mono_ms();
         int stop;
 
         pthread_mutex_lock(&lg->mu);
@@ -926,7 +914,7 @@ static int fill_output(sender *s)
 {
     cl_logger *lg = s->lg;
     size_t cap = SEND_CHUNK, room;
-    int64_t now = mono_ms();
+    int64_t now = cl_mono_ms();
     int want_sync;
 
     pthread_mutex_lock(&lg->mu);
@@ -1082,29 +1070,28 @@ static void *sender_main(void *arg)
  * entry would be refused is better refused at cl_open. */
 static int check_app(const char *app, char *why, size_t whylen)
 {
-    const unsigned char *s = (const unsigned char *)app;
-    size_t chars = 0, n;
+    size_t n, bad, ctl, chars;
 
     if (app == NULL || app[0] == '\0') {
         snprintf(why, whylen, "app: must be a non-empty string");
         return CL_EINVAL;
     }
     n = strlen(app);
-    for (size_t i = 0; i < n; chars++) {
-        size_t k = cl_utf8_seq_len(s + i, n - i);
-
-        if (k == 0) {
-            snprintf(why, whylen, "app: byte %zu is not valid UTF-8", i);
-            return CL_EINVAL;
-        }
-        if (s[i] < 0x20 || s[i] == 0x7F || (s[i] == 0xC2 && s[i + 1] <= 0x9F)) {
-            snprintf(why, whylen, "app: control character at byte %zu", i);
-            return CL_EINVAL;
-        }
-        i += k;
+    /* The first problem in the string is the one reported. */
+    bad = cl_utf8_check((const unsigned char *)app, n);
+    ctl = cl_utf8_control_at(app, bad);
+    if (ctl < bad) {
+        snprintf(why, whylen, "app: control character at byte %zu", ctl);
+        return CL_EINVAL;
     }
-    if (chars > 128) {
-        snprintf(why, whylen, "app: %zu characters, the collector's limit is 128", chars);
+    if (bad < n) {
+        snprintf(why, whylen, "app: byte %zu is not valid UTF-8", bad);
+        return CL_EINVAL;
+    }
+    chars = cl_utf8_count(app, n);
+    if (chars > CL_LIMIT_APP_CHARS) {
+        snprintf(why, whylen, "app: %zu characters, the collector's limit is %d", chars,
+                 CL_LIMIT_APP_CHARS);
         return CL_EINVAL;
     }
     return CL_OK;
@@ -1133,7 +1120,7 @@ int cl_check_options(const char *app, const cl_options *opts, char *why, size_t 
         return BAD("buffer_entries: must be at least 1");
     if (o.buffer_bytes < 1024)
         return BAD("buffer_bytes: %zu is too small; at least 1024", o.buffer_bytes);
-    if (o.max_entry_bytes < 256)
+    if (o.max_entry_bytes < CL_LIMIT_ENTRY_BYTES_MIN)
         return BAD("max_entry_bytes: %zu is too small; at least 256", o.max_entry_bytes);
     if (o.overflow_wait_ms < 0)
         return BAD("overflow_wait_ms: must be >= 0");
@@ -1248,7 +1235,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
         lg->sync_want = target;
     cl_waker_signal(lg->waker);
     if (timeout_ms >= 0)
-        deadline_in(&until, timeout_ms);
+        cl_abstime_in(&until, timeout_ms);
     while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
         int w = timeout_ms < 0 ? pthread_cond_wait(&lg->cv_ack, &lg->mu)
                                : pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
@@ -1321,7 +1308,7 @@ static void destroy(cl_logger *lg)
  * application must not hang on its way out for a collector that is absent. */
 static void close_wait(cl_logger *lg)
 {
-    int64_t t0 = mono_ms();
+    int64_t t0 = cl_mono_ms();
     uint64_t target;
 
     pthread_mutex_lock(&lg->mu);
@@ -1330,14 +1317,14 @@ static void close_wait(cl_logger *lg)
         lg->sync_want = target;
     cl_waker_signal(lg->waker);
     while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
-        int64_t spent = mono_ms() - t0;
+        int64_t spent = cl_mono_ms() - t0;
         int64_t limit = lg->connected ? lg->opt.close_timeout_ms : lg->opt.close_unreachable_ms;
         struct timespec until;
 
         if (spent >= limit)
             break;
         /* Re-judged when the connection comes or goes (both broadcast). */
-        deadline_in(&until, (int)(limit - spent));
+        cl_abstime_in(&until, (int)(limit - spent));
         pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
     }
     pthread_mutex_unlock(&lg->mu);

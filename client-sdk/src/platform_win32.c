@@ -16,8 +16,7 @@
 
 #include <windows.h>
 
-#include "pipesec.h"
-#include "wstr.h"
+#include "pipeconn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,26 +63,16 @@ static void start_read(cl_conn *c)
 
 int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
 {
-    wchar_t *name = cl_wide(address);
-    HANDLE h = INVALID_HANDLE_VALUE;
+    /* While every instance is busy, wait a while for one (the caller backs
+     * off and retries if this times out too). */
+    HANDLE h = cl_pipe_connect(address, CONNECT_WAIT_MS);
     cl_conn *c;
 
     *out = NULL;
-    if (name == NULL) {
+    if (h == INVALID_HANDLE_VALUE && GetLastError() == ERROR_BAD_PATHNAME) {
         snprintf(err, errlen, "invalid pipe name %s", address);
         return -1;
     }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        h = CreateFileW(name, CL_PIPE_CLIENT_ACCESS, 0, NULL, OPEN_EXISTING,
-                        FILE_FLAG_OVERLAPPED | SECURITY_SQOS_PRESENT | SECURITY_IDENTIFICATION,
-                        NULL);
-        if (h != INVALID_HANDLE_VALUE || GetLastError() != ERROR_PIPE_BUSY)
-            break;
-        /* Every instance is busy: wait for one (the caller backs off and
-         * retries if this times out too). */
-        WaitNamedPipeW(name, CONNECT_WAIT_MS);
-    }
-    free(name);
     if (h == INVALID_HANDLE_VALUE) {
         snprintf(err, errlen, "cannot connect to %s (error %lu)", address,
                  (unsigned long)GetLastError());

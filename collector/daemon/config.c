@@ -12,6 +12,9 @@
 
 #include "address.h"
 #include "cmdline.h"
+#include "level.h"
+#include "parse.h"
+#include "protolimits.h"
 #include "sysinfo.h"
 #include "ratelimit.h"
 #include "slots.h"
@@ -146,100 +149,6 @@ void cl_config_version(FILE *out)
     fprintf(out, "centrallogd %s (protocol %d)\n", CL_VERSION_STRING, CL_PROTOCOL_VERSION);
 }
 
-int cl_parse_size(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-    uint64_t mul = 1;
-
-    if (s == NULL || !isdigit((unsigned char)s[0]))
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno != 0)
-        return -1;
-    switch (toupper((unsigned char)*end)) {
-    case '\0':
-        break;
-    case 'K':
-        mul = 1024;
-        end++;
-        break;
-    case 'M':
-        mul = 1024 * 1024;
-        end++;
-        break;
-    case 'G':
-        mul = 1024ULL * 1024 * 1024;
-        end++;
-        break;
-    default:
-        return -1;
-    }
-    if (*end == 'i' || *end == 'I')
-        end++;
-    if (*end == 'b' || *end == 'B')
-        end++;
-    if (*end != '\0' || (v != 0 && v * mul / mul != v))
-        return -1;
-    *out = v * mul;
-    return 0;
-}
-
-int cl_parse_duration_ms(const char *s, uint64_t *out)
-{
-    uint64_t whole = 0, frac = 0, frac_div = 1, mul;
-    const char *p = s;
-
-    if (s == NULL || !isdigit((unsigned char)*p))
-        return -1;
-    for (; isdigit((unsigned char)*p); p++) {
-        if (whole > 1000000000ULL)
-            return -1;
-        whole = whole * 10 + (uint64_t)(*p - '0');
-    }
-    if (*p == '.') {
-        p++;
-        if (!isdigit((unsigned char)*p))
-            return -1;
-        for (; isdigit((unsigned char)*p); p++) {
-            if (frac_div < 1000000) {
-                frac = frac * 10 + (uint64_t)(*p - '0');
-                frac_div *= 10;
-            }
-        }
-    }
-    if (strcmp(p, "ms") == 0)
-        mul = 1;
-    else if (*p == '\0' || strcmp(p, "s") == 0)
-        mul = 1000;
-    else if (strcmp(p, "m") == 0 || strcmp(p, "min") == 0)
-        mul = 60 * 1000;
-    else if (strcmp(p, "h") == 0)
-        mul = 3600 * 1000;
-    else if (strcmp(p, "d") == 0)
-        mul = 24ULL * 3600 * 1000;
-    else
-        return -1;
-    *out = whole * mul + frac * mul / frac_div;
-    return 0;
-}
-
-static int parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-    char *end;
-    unsigned long long v;
-
-    if (s == NULL || !isdigit((unsigned char)s[0]))
-        return -1;
-    errno = 0;
-    v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int copy(char *dst, size_t n, const char *src)
 {
     return snprintf(dst, n, "%s", src) >= (int)n ? -1 : 0;
@@ -317,26 +226,28 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
                    ? bad(err, errlen, name, v, "0 (no limit) or a size of at least 1M, e.g. 64M")
                    : 0;
     if (strcmp(name, "max-entry-bytes") == 0)
-        return (cl_parse_size(v, &c->max_entry_bytes) || c->max_entry_bytes < 256 ||
-                c->max_entry_bytes > 128 * 1024)
+        return (cl_parse_size(v, &c->max_entry_bytes) ||
+                c->max_entry_bytes < CL_LIMIT_ENTRY_BYTES_MIN ||
+                c->max_entry_bytes > CL_LIMIT_ENTRY_BYTES_MAX)
                    ? bad(err, errlen, name, v, "a size from 256 to 128K")
                    : 0;
     if (strcmp(name, "rotate-keep") == 0) {
-        if (parse_uint(v, 0, 1000, &u))
+        if (cl_parse_uint(v, 0, 1000, &u))
             return bad(err, errlen, name, v, "a number from 0 to 1000");
         c->rotate_keep = (int)u;
         return 0;
     }
     if (strcmp(name, "batch-size") == 0)
-        return parse_uint(v, 1, 1000000, &c->batch_size) ? bad(err, errlen, name, v, "1 to 1000000")
-                                                         : 0;
+        return cl_parse_uint(v, 1, 1000000, &c->batch_size)
+                   ? bad(err, errlen, name, v, "1 to 1000000")
+                   : 0;
     if (strcmp(name, "max-connections") == 0)
-        return parse_uint(v, 1, 1000000, &c->max_connections)
+        return cl_parse_uint(v, 1, 1000000, &c->max_connections)
                    ? bad(err, errlen, name, v, "1 to 1000000")
                    : 0;
     if (strcmp(name, "max-connections-per-uid") == 0) {
         c->max_conn_per_uid_given = 1;
-        return parse_uint(v, 0, 1000000, &c->max_conn_per_uid)
+        return cl_parse_uint(v, 0, 1000000, &c->max_conn_per_uid)
                    ? bad(err, errlen, name, v, "0 (no limit) to 1000000")
                    : 0;
     }
@@ -346,17 +257,17 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
                    ? bad(err, errlen, name, v, "a duration up to 24h such as 60s, or 0")
                    : 0;
     if (strcmp(name, "reject-limit-burst") == 0)
-        return parse_uint(v, 0, 1000000000, &c->reject_burst)
+        return cl_parse_uint(v, 0, 1000000000, &c->reject_burst)
                    ? bad(err, errlen, name, v, "0 (no limit) to 1000000000")
                    : 0;
     if (strcmp(name, "batch-ms") == 0) {
-        if (parse_uint(v, 1, 10000, &u))
+        if (cl_parse_uint(v, 1, 10000, &u))
             return bad(err, errlen, name, v, "1 to 10000 milliseconds");
         c->batch_ms = (int)u;
         return 0;
     }
     if (strcmp(name, "shutdown-timeout") == 0) {
-        if (parse_uint(v, 0, 3600, &u))
+        if (cl_parse_uint(v, 0, 3600, &u))
             return bad(err, errlen, name, v, "0 to 3600 seconds");
         c->shutdown_timeout_s = (int)u;
         return 0;
@@ -381,11 +292,11 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "rate-limit-burst") == 0)
-        return parse_uint(v, 0, 1000000000, &c->rate_burst)
+        return cl_parse_uint(v, 0, 1000000000, &c->rate_burst)
                    ? bad(err, errlen, name, v, "0 (no limit) to 1000000000")
                    : 0;
     if (strcmp(name, "rate-limit-exempt") == 0) {
-        int lv = strcmp(v, "none") == 0 ? -1 : cl_level_parse(v, strlen(v));
+        int lv = strcmp(v, "none") == 0 ? -1 : cl_level_parse(v, strlen(v), CL_LEVEL_DIGITS);
 
         if (lv < -1 || (lv == -1 && strcmp(v, "none") != 0))
             return bad(err, errlen, name, v, "a level name or 0-7 (e.g. error), or none");

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "parse.h" /* cl_parse_size, cl_parse_duration_ms: how options are read */
+
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
     const char *address_origin;
@@ -71,12 +73,5 @@ enum cl_config_result cl_config_load(cl_config *cfg, int argc, char **argv, char
 /* The text of --help and of --version, written to out. */
 void cl_config_usage(FILE *out);
 void cl_config_version(FILE *out);
-
-/* "64K", "16M", "1G", "16MiB", "4096" -> bytes. Returns 0 or -1. */
-int cl_parse_size(const char *s, uint64_t *out);
-
-/* "30s", "1.5s", "250ms", "2m", "1h", "7d", "30" (seconds) -> milliseconds.
- * Returns 0 or -1. */
-int cl_parse_duration_ms(const char *s, uint64_t *out);
 
 #endif

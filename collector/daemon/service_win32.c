@@ -18,9 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cmdline.h"
 #include "daemon.h"
 #include "fsutil.h"
+#include "strbuf.h"
 #include "wstr.h"
 
 #define SERVICE_NAME_W L"CentralLog"
@@ -52,52 +54,23 @@ static const char *win_error(DWORD e, char *buf, size_t n)
     return buf;
 }
 
-typedef struct strbuf {
-    char *p;
-    size_t len, cap;
-} strbuf;
-
-static int append(strbuf *b, const char *s, size_t n)
+static void append_backslashes(cl_strbuf *b, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = (b->len + n + 1) * 2;
-        char *p = realloc(b->p, cap);
-
-        if (p == NULL)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int append_str(strbuf *b, const char *s)
-{
-    return append(b, s, strlen(s));
-}
-
-static int append_backslashes(strbuf *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (append(b, "\\", 1) != 0)
-            return -1;
-    }
-    return 0;
+    for (size_t i = 0; i < n; i++)
+        cl_strbuf_putc(b, '\\');
 }
 
 /* One argument, preceded by a space, quoted so that CommandLineToArgvW (which
  * cl_args_utf8 uses) gives it back unchanged: backslashes are literal except
  * before a quote, so those and the ones before the closing quote double. */
-static int append_arg(strbuf *b, const char *arg)
+static void append_arg(cl_strbuf *b, const char *arg)
 {
-    int rc = append_str(b, " ");
-
-    if (arg[0] != '\0' && strpbrk(arg, " \t\n\v\"") == NULL)
-        return rc | append_str(b, arg);
-    rc |= append_str(b, "\"");
+    cl_strbuf_putc(b, ' ');
+    if (arg[0] != '\0' && strpbrk(arg, " \t\n\v\"") == NULL) {
+        cl_strbuf_puts(b, arg);
+        return;
+    }
+    cl_strbuf_putc(b, '"');
     for (const char *p = arg;; p++) {
         size_t bs = 0;
 
@@ -106,13 +79,13 @@ static int append_arg(strbuf *b, const char *arg)
             bs++;
         }
         if (*p == '\0') {
-            rc |= append_backslashes(b, bs * 2);
+            append_backslashes(b, bs * 2);
             break;
         }
-        rc |= append_backslashes(b, *p == '"' ? bs * 2 + 1 : bs);
-        rc |= append(b, p, 1);
+        append_backslashes(b, *p == '"' ? bs * 2 + 1 : bs);
+        cl_strbuf_putc(b, *p);
     }
-    return rc | append_str(b, "\"");
+    cl_strbuf_putc(b, '"');
 }
 
 /* ---- install ---- */
@@ -168,21 +141,23 @@ static char *service_data_dir(const cl_config *cfg)
  * of argv without the install ones, paths absolute. --data-dir comes first
  * so that a service whose later options fail still knows where to say so. */
 static int service_command_line(const cl_config *cfg, int argc, char **argv, const char *data_dir,
-                                strbuf *b)
+                                cl_strbuf *b)
 {
     wchar_t exe[MAX_PATH * 8];
     DWORD n = GetModuleFileNameW(NULL, exe, MAX_PATH * 8);
     char *exe8 = n > 0 && n < MAX_PATH * 8 ? cl_utf8(exe) : NULL;
-    int rc;
+    int rc = 0;
 
     if (exe8 == NULL)
         return -1;
     /* The image path is always quoted: unquoted, "C:\Program Files\..." would
      * let C:\Program.exe run as the service. */
-    rc = append_str(b, "\"") | append_str(b, exe8) | append_str(b, "\" --service");
+    cl_strbuf_printf(b, "\"%s\" --service", exe8);
     free(exe8);
-    if (!cfg->data_dir_given)
-        rc |= append_arg(b, "--data-dir") | append_arg(b, data_dir);
+    if (!cfg->data_dir_given) {
+        append_arg(b, "--data-dir");
+        append_arg(b, data_dir);
+    }
     for (int i = 1; i < argc && rc == 0; i++) {
         const char *name = argv[i] + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -195,16 +170,19 @@ static int service_command_line(const cl_config *cfg, int argc, char **argv, con
             continue;
         }
         if (!is_path_option(name, len) || (eq == NULL && i + 1 >= argc)) {
-            rc |= append_arg(b, argv[i]);
+            append_arg(b, argv[i]);
             continue;
         }
         snprintf(opt, sizeof opt, "--%.*s", (int)len, name);
         abs = absolute_path(eq ? eq + 1 : argv[++i]);
-        rc |= append_arg(b, opt);
-        rc |= abs ? append_arg(b, abs) : -1;
+        append_arg(b, opt);
+        if (abs != NULL)
+            append_arg(b, abs);
+        else
+            rc = -1;
         free(abs);
     }
-    return rc;
+    return rc != 0 || b->oom ? -1 : 0;
 }
 
 /* Lets the service's account modify its data directory, which the
@@ -355,7 +333,7 @@ int cl_service_install(const cl_config *cfg, int argc, char **argv)
 {
     const char *account = cfg->service_account[0] ? cfg->service_account : DEFAULT_ACCOUNT;
     char *dir = service_data_dir(cfg);
-    strbuf cmd = { NULL, 0, 0 };
+    cl_strbuf cmd = CL_STRBUF_INIT;
     int rc = 1;
 
     if (dir == NULL || service_command_line(cfg, argc, argv, dir, &cmd) != 0) {
@@ -373,7 +351,7 @@ int cl_service_install(const cl_config *cfg, int argc, char **argv)
     rc = 0;
 out:
     free(dir);
-    free(cmd.p);
+    cl_strbuf_free(&cmd);
     return rc;
 }
 
@@ -385,7 +363,7 @@ out:
 static int stop_and_wait(SC_HANDLE svc)
 {
     SERVICE_STATUS st;
-    ULONGLONG deadline = GetTickCount64() + UNINSTALL_STOP_WAIT_MS;
+    int64_t deadline = cl_mono_ms() + UNINSTALL_STOP_WAIT_MS;
 
     if (!QueryServiceStatus(svc, &st))
         return -1;
@@ -398,7 +376,7 @@ static int stop_and_wait(SC_HANDLE svc)
     printf("Stopping the service " CL_SERVICE_NAME "...\n");
     fflush(stdout);
     while (QueryServiceStatus(svc, &st) && st.dwCurrentState != SERVICE_STOPPED) {
-        if (GetTickCount64() > deadline)
+        if (cl_mono_ms() > deadline)
             return 1;
         Sleep(200);
     }

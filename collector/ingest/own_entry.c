@@ -4,33 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "unsafe.h"
+#include "utf8.h"
 
 /* Whether s[0..n) is well-formed UTF-8 without NUL (what the validator
  * demands of every string of an entry). */
 static int utf8_ok(const char *s, size_t n)
 {
-    size_t i = 0;
-    unsigned cp;
-
-    while (i < n) {
-        size_t k = cl_utf8_seq((const unsigned char *)s + i, n - i, &cp);
-
-        if (k == 0 || cp == 0)
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
-/* Copies a string into the record's data area (as validate.c does). */
-static char *put(char *p, cl_str *dst, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    p[n] = '\0';
-    dst->p = p;
-    dst->n = n;
-    return p + n + 1;
+    return cl_utf8_check((const unsigned char *)s, n) == n && memchr(s, '\0', n) == NULL;
 }
 
 cl_record *cl_own_entry_new(const cl_own_entry *e, int64_t received_us, const cl_peer *self)
@@ -59,10 +39,10 @@ cl_record *cl_own_entry_new(const cl_own_entry *e, int64_t received_us, const cl
     r->u.e.has_pid = 1;
     r->u.e.pid = e->pid;
     p = r->data;
-    p = put(p, &r->u.e.msg, e->msg, mlen);
-    p = put(p, &r->u.e.app, CL_OWN_APP, alen);
+    p = cl_record_put_str(p, &r->u.e.msg, e->msg, mlen);
+    p = cl_record_put_str(p, &r->u.e.app, CL_OWN_APP, alen);
     r->u.e.host = e->host;
     if (e->fields != NULL)
-        put(p, &r->u.e.fields, e->fields, flen);
+        cl_record_put_str(p, &r->u.e.fields, e->fields, flen);
     return r;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "level.h"
 #include "peer.h"
 #include "reason.h"
 
@@ -20,20 +21,6 @@ typedef struct cl_str {
 } cl_str;
 
 enum cl_record_kind { CL_REC_ENTRY = 1, CL_REC_REJECT = 2 };
-
-/* Severity as syslog numbers it, plus trace below debug. */
-enum cl_lvl {
-    CL_LVL_EMERGENCY = 0,
-    CL_LVL_ALERT,
-    CL_LVL_CRITICAL,
-    CL_LVL_ERROR,
-    CL_LVL_WARNING,
-    CL_LVL_NOTICE,
-    CL_LVL_INFO,
-    CL_LVL_DEBUG,
-    CL_LVL_TRACE,
-    CL_LVL_COUNT
-};
 
 typedef struct cl_entry_fields {
     int64_t ts_us;
@@ -76,13 +63,13 @@ typedef struct cl_record {
     char data[]; /* the strings */
 } cl_record;
 
-/* Level name in lower case ("info") and upper case ("INFO"). */
-const char *cl_level_name(int level);
-const char *cl_level_upper(int level);
-
 /* Builds a reject record; raw is copied up to CL_REJECT_RAW_MAX bytes. */
 cl_record *cl_record_reject(enum cl_reason reason, const char *message, const char *raw,
                             size_t raw_len, int64_t received_us, const cl_peer *peer);
+
+/* Copies s[0..n) and a NUL to p, inside a record's data area, and points dst
+ * at the copy. Returns the byte after it. */
+char *cl_record_put_str(char *p, cl_str *dst, const char *s, size_t n);
 
 void cl_record_free(cl_record *r);
 

@@ -29,21 +29,6 @@ void cl_limits_default(cl_limits *lim)
     lim->max_ts_age_us = CL_DEFAULT_MAX_TS_AGE_US;
 }
 
-int cl_level_parse(const char *s, size_t n)
-{
-    static const char *const names[CL_LVL_COUNT] = {
-        "emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace",
-    };
-
-    for (int i = 0; i < CL_LVL_COUNT; i++) {
-        if (strlen(names[i]) == n && strncasecmp(s, names[i], n) == 0)
-            return i;
-    }
-    if (n == 1 && s[0] >= '0' && s[0] <= '7')
-        return s[0] - '0';
-    return -1;
-}
-
 /* Where a rule failed, before it becomes a record. */
 typedef struct verdict {
     enum cl_reason reason;
@@ -62,20 +47,6 @@ static enum cl_reason fail(verdict *v, enum cl_reason r, const char *fmt, ...)
     va_end(ap);
     v->reason = r;
     return r;
-}
-
-/* A control character is C0, DEL or C1 (U+0080..U+009F, "\xC2\x80".."\xC2\x9F"). */
-static int has_control(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c < 0x20 || c == 0x7F)
-            return 1;
-        if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] <= 0x9F)
-            return 1;
-    }
-    return 0;
 }
 
 /* State gathered by one walk over the parsed tree. */
@@ -198,7 +169,7 @@ static enum cl_reason check_text(verdict *v, const cJSON *it, const char *key, s
         return fail(v, CL_R_BAD_VALUE, "%s: must not be empty", key);
     if (cp > max)
         return fail(v, CL_R_TOO_LONG, "%s: %zu characters, the limit is %zu", key, cp, max);
-    if (!allow_control && has_control(it->valuestring, n))
+    if (!allow_control && cl_utf8_control_at(it->valuestring, n) < n)
         return fail(v, CL_R_BAD_VALUE, "%s: must not contain control characters", key);
     return CL_R_OK;
 }
@@ -223,7 +194,7 @@ static enum cl_reason check_level(verdict *v, const cJSON *it, int *level)
     if (cJSON_IsString(it)) {
         size_t n = strlen(it->valuestring);
 
-        *level = n > 1 ? cl_level_parse(it->valuestring, n) : -1;
+        *level = cl_level_parse(it->valuestring, n, 0);
     } else if (cJSON_IsNumber(it)) {
         double d = it->valuedouble;
 
@@ -272,16 +243,6 @@ static int ts_plausible(const cl_limits *lim, int64_t ts, int64_t received)
     return received - ts <= lim->max_ts_age_us;
 }
 
-/* Copies a string into the record's data area. */
-static char *put(char *p, cl_str *dst, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    p[n] = '\0';
-    dst->p = p;
-    dst->n = n;
-    return p + n + 1;
-}
-
 static size_t slen(const cJSON *it)
 {
     return it != NULL ? strlen(it->valuestring) : 0;
@@ -289,7 +250,7 @@ static size_t slen(const cJSON *it)
 
 static char *put_opt(char *p, cl_str *dst, const cJSON *it)
 {
-    return it != NULL ? put(p, dst, it->valuestring, strlen(it->valuestring)) : p;
+    return it != NULL ? cl_record_put_str(p, dst, it->valuestring, strlen(it->valuestring)) : p;
 }
 
 /* Whether member c (number nmem) goes into "extra": an unknown key, or a ts
@@ -328,8 +289,8 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
     r->u.e.level = level;
     r->u.e.ts_us = ts;
     p = r->data;
-    p = put(p, &r->u.e.msg, k->msg->valuestring, strlen(k->msg->valuestring));
-    p = put(p, &r->u.e.app, k->app->valuestring, strlen(k->app->valuestring));
+    p = cl_record_put_str(p, &r->u.e.msg, k->msg->valuestring, strlen(k->msg->valuestring));
+    p = cl_record_put_str(p, &r->u.e.app, k->app->valuestring, strlen(k->app->valuestring));
     if (k->host != NULL)
         p = put_opt(p, &r->u.e.host, k->host);
     else
@@ -387,12 +348,13 @@ static enum cl_reason check_known(verdict *v, known *k, int64_t *pid, int64_t *t
         return fail(v, CL_R_MISSING_FIELD, "level: required key is missing");
     if (k->app == NULL)
         return fail(v, CL_R_MISSING_FIELD, "app: required key is missing");
-    if (check_level(v, k->level, level) || check_text(v, k->app, "app", 1, 128, 0) ||
+    if (check_level(v, k->level, level) || check_text(v, k->app, "app", 1, CL_LIMIT_APP_CHARS, 0) ||
         check_text(v, k->msg, "msg", 0, SIZE_MAX, 1) || check_ts(v, k->ts, ts) ||
-        check_text(v, k->host, "host", 1, 255, 0) || check_uint32(v, k->pid, "pid", pid) ||
-        check_uint32(v, k->tid, "tid", tid) || check_text(v, k->logger, "logger", 1, 256, 0) ||
-        check_text(v, k->trace_id, "trace_id", 1, 64, 0) ||
-        check_text(v, k->span_id, "span_id", 1, 64, 0))
+        check_text(v, k->host, "host", 1, CL_LIMIT_HOST_CHARS, 0) ||
+        check_uint32(v, k->pid, "pid", pid) || check_uint32(v, k->tid, "tid", tid) ||
+        check_text(v, k->logger, "logger", 1, CL_LIMIT_LOGGER_CHARS, 0) ||
+        check_text(v, k->trace_id, "trace_id", 1, CL_LIMIT_TRACE_ID_CHARS, 0) ||
+        check_text(v, k->span_id, "span_id", 1, CL_LIMIT_SPAN_ID_CHARS, 0))
         return v->reason;
     if (k->fields != NULL && !cJSON_IsObject(k->fields))
         return fail(v, CL_R_BAD_TYPE, "fields: must be an object");

@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "protolimits.h"
 #include "record.h"
 
 typedef struct cl_limits {
@@ -29,11 +30,11 @@ typedef struct cl_limits {
     int64_t max_ts_age_us;
 } cl_limits;
 
-#define CL_DEFAULT_MAX_ENTRY_BYTES 65536
-#define CL_DEFAULT_MAX_DEPTH 9
-#define CL_DEFAULT_MAX_TOP_MEMBERS 32
-#define CL_DEFAULT_MAX_MEMBERS 64
-#define CL_DEFAULT_MAX_FIELD_KEY 128
+#define CL_DEFAULT_MAX_ENTRY_BYTES CL_LIMIT_ENTRY_BYTES
+#define CL_DEFAULT_MAX_DEPTH CL_LIMIT_DEPTH
+#define CL_DEFAULT_MAX_TOP_MEMBERS CL_LIMIT_TOP_MEMBERS
+#define CL_DEFAULT_MAX_MEMBERS CL_LIMIT_MEMBERS
+#define CL_DEFAULT_MAX_FIELD_KEY CL_LIMIT_FIELD_KEY_CHARS
 #define CL_DEFAULT_MAX_TS_AHEAD_US (10 * 60 * 1000000LL)     /* 10 minutes */
 #define CL_DEFAULT_MAX_TS_AGE_US (7 * 24 * 3600 * 1000000LL) /* 7 days */
 #define CL_TS_ANY INT64_MAX
@@ -68,9 +69,5 @@ typedef struct cl_line_result {
  * already '\0' (the framer guarantees this). */
 void cl_validate_line(const cl_validator *v, char *line, size_t len, int64_t received_us,
                       const cl_peer *peer, cl_line_result *out);
-
-/* Parses a level name (any case) or digit string; -1 when unknown. Shared with
- * the CLI so that "-p warning" means exactly what the schema means. */
-int cl_level_parse(const char *s, size_t n);
 
 #endif

@@ -1,65 +1,7 @@
 /* wirecheck.c - one linear pass per rule family, no allocation. */
 #include "wirecheck.h"
 
-#include <stdint.h>
 #include <string.h>
-
-size_t cl_utf8_check(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        unsigned c;
-
-        /* ASCII fast path, eight bytes at a time. */
-        while (i + 8 <= len) {
-            uint64_t w;
-
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ULL)
-                break;
-            i += 8;
-        }
-        if (i == len)
-            break;
-        c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        /* Ranges from the Unicode standard, table 3-7 (well-formed UTF-8). */
-        if (c >= 0xC2 && c <= 0xDF) {
-            if (i + 1 >= len || (s[i + 1] & 0xC0) != 0x80)
-                return i;
-            i += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-
-            if (i + 2 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80)
-                return i;
-            i += 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-
-            if (i + 3 >= len || s[i + 1] < lo || s[i + 1] > hi || (s[i + 2] & 0xC0) != 0x80 ||
-                (s[i + 3] & 0xC0) != 0x80)
-                return i;
-            i += 4;
-        } else {
-            return i;
-        }
-    }
-    return len;
-}
-
-size_t cl_utf8_count(const char *s, size_t n)
-{
-    size_t count = 0;
-
-    for (size_t i = 0; i < n; i++)
-        count += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return count;
-}
 
 /* Bytes that end a run of plain string content: controls, quote, backslash. */
 static const unsigned char string_stop[256] = {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "reason.h"
+#include "utf8.h" /* cl_utf8_check: the wire's UTF-8 rule */
 
 #define CL_SCAN_MAX_MEMBERS 32
 
@@ -39,15 +40,8 @@ typedef struct cl_scan {
  * object. */
 enum cl_reason cl_wirecheck(const char *s, size_t len, int max_depth, cl_scan *out);
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF).
- * Returns the offset of the first bad byte, or len when all is valid. */
-size_t cl_utf8_check(const unsigned char *s, size_t len);
-
 /* Copies JSON text dropping insignificant whitespace. Returns bytes written
  * (never more than n). */
 size_t cl_json_compact(const char *in, size_t n, char *out);
-
-/* Unicode code points in a valid UTF-8 string. */
-size_t cl_utf8_count(const char *s, size_t n);
 
 #endif

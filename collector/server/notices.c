@@ -3,7 +3,7 @@
  * limiters' reports and database events become entries (own_entry.h). */
 #include "attr.h"
 #include "server_int.h"
-#include "textfmt.h" /* a producer's app named in our reports as a text line names it */
+#include "textesc.h" /* a producer's app named in our reports as a text line names it */
 
 #include <errno.h>
 #include <stdarg.h>
@@ -67,10 +67,10 @@ void cl_srv_rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
 {
     cl_server *srv = arg;
     cJSON *f = cJSON_CreateObject();
-    char name[1024], shown[6 * 512 + 1], msg[3400];
+    char name[1024], shown[CL_TEXTESC_BOUND(512) + 1], msg[3400];
 
     /* app was validated: at most 128 characters (512 bytes), no NUL. The
-     * message names it as a text line names an app (textfmt.h), so that a
+     * message names it as a text line names an app (textesc.h), so that a
      * producer's app cannot write words of its own into the collector's
      * report ("web[1] (more than 9 in 1 s); all clear"); the field keeps it
      * as sent. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fsutil.h"
 #include "timefmt.h"
 
@@ -131,8 +132,7 @@ static void *checkpoint_main(void *arg)
 
             /* Also checkpoint now and then without a poke, so that a quiet
              * collector does not keep a large WAL around. */
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 5;
+            cl_abstime_in(&ts, 5000);
             pthread_cond_timedwait(&c->cv, &c->mu, &ts);
             if (c->stop)
                 break;

@@ -6,177 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonesc.h"
+#include "textesc.h"
 #include "timefmt.h"
-#include "unsafe.h"
-
-static const char hex[] = "0123456789abcdef";
-
-/* Length of the UTF-8 sequence at s (valid UTF-8: checked on the wire) and
- * whether it is unsafe (unsafe.h), for the byte >= 0x80 at s. Bytes that are
- * not UTF-8 (never on the wire) count as one unsafe byte, as in the CLI. */
-static size_t seq_at(const unsigned char *s, size_t left, unsigned *cp, int *unsafe)
-{
-    size_t k = cl_utf8_seq(s, left, cp);
-
-    if (k == 0) {
-        *cp = 0xFFFD;
-        *unsafe = -1;
-        return 1;
-    }
-    *unsafe = cl_cp_unsafe(*cp);
-    return k;
-}
-
-/* The escape of cp (unsafe.h): "\\uHHHH" or, above U+FFFF, "\\UHHHHHHHH" in
- * text and a surrogate pair in JSON, spelled exactly as the CLI spells it. */
-static char *put_u(char *o, unsigned cp, int json)
-{
-    return o + cl_cp_escape(cp, json, o);
-}
-
-static char *put_x(char *o, unsigned byte)
-{
-    *o++ = '\\';
-    *o++ = 'x';
-    *o++ = hex[(byte >> 4) & 15];
-    *o++ = hex[byte & 15];
-    return o;
-}
-
-/* The plain escaping; in a name, every byte outside [A-Za-z0-9._/@+=,-] and
- * every non-ASCII code point as well (unsafe.h: cl_name_byte_unsafe). */
-static size_t escape_text(const char *str, size_t n, char *out, int name)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    char *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i], cp;
-        size_t k;
-        int bad;
-
-        if (c == '\\') {
-            *o++ = '\\';
-            *o++ = '\\';
-        } else if (c == '\n') {
-            *o++ = '\\';
-            *o++ = 'n';
-        } else if (c == '\r') {
-            *o++ = '\\';
-            *o++ = 'r';
-        } else if (c == '\t') {
-            *o++ = '\\';
-            *o++ = 't';
-        } else if (c < 0x20 || c == 0x7F ||
-                   (name && c < 0x80 && cl_name_byte_unsafe((unsigned char)c))) {
-            o = put_x(o, c);
-        } else if (c < 0x80) {
-            *o++ = (char)c;
-        } else if ((k = seq_at(s + i, n - i, &cp, &bad)), bad < 0) {
-            o = put_x(o, c);
-        } else if (bad || name) {
-            o = put_u(o, cp, 0);
-            i += k - 1;
-        } else {
-            memcpy(o, s + i, k);
-            o += k;
-            i += k - 1;
-        }
-    }
-    return (size_t)(o - out);
-}
-
-size_t cl_text_escape(const char *str, size_t n, char *out)
-{
-    return escape_text(str, n, out, 0);
-}
-
-size_t cl_text_escape_name(const char *str, size_t n, char *out)
-{
-    return escape_text(str, n, out, 1);
-}
-
-/* One byte >= 0x80 of a JSON string or text: its sequence copied, or \u
- * escaped when unsafe. Returns the bytes of s consumed. */
-static size_t json_high(const unsigned char *s, size_t left, char **o)
-{
-    unsigned cp;
-    int bad;
-    size_t k = seq_at(s, left, &cp, &bad);
-
-    if (bad) {
-        *o = put_u(*o, cp, 1);
-    } else {
-        memcpy(*o, s, k);
-        *o += k;
-    }
-    return k;
-}
 
 size_t cl_text_json_safe(const char *str, size_t n, char *out)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    char *o = out;
-
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-
-        /* Raw control bytes cannot occur (the wire check refuses them), but a
-         * JSON string may legally hold DEL, C1 controls and U+2028/9 raw. */
-        if (c == 0x7F || c < 0x20) {
-            o = put_u(o, c, 1);
-        } else if (c >= 0x80) {
-            i += json_high(s + i, n - i, &o) - 1;
-        } else {
-            *o++ = (char)c;
-        }
-    }
-    return (size_t)(o - out);
+    /* Raw control bytes cannot occur (the wire check refuses them), but a
+     * JSON string may legally hold DEL, C1 controls and U+2028/9 raw. */
+    return cl_json_escape(out, str, n, SIZE_MAX, CL_JSONESC_DISPLAY | CL_JSONESC_JSON_TEXT, NULL);
 }
 
 size_t cl_text_json_string(const char *str, size_t n, char *out)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    char *o = out;
-
-    *o++ = '"';
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = s[i];
-
-        switch (c) {
-        case '"':
-            *o++ = '\\';
-            *o++ = '"';
-            continue;
-        case '\\':
-            *o++ = '\\';
-            *o++ = '\\';
-            continue;
-        case '\n':
-            *o++ = '\\';
-            *o++ = 'n';
-            continue;
-        case '\r':
-            *o++ = '\\';
-            *o++ = 'r';
-            continue;
-        case '\t':
-            *o++ = '\\';
-            *o++ = 't';
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            o = put_u(o, c, 1);
-        } else if (c >= 0x80) {
-            i += json_high(s + i, n - i, &o) - 1;
-        } else {
-            *o++ = (char)c;
-        }
-    }
-    *o++ = '"';
-    return (size_t)(o - out);
+    return cl_json_escape(out, str, n, SIZE_MAX, CL_JSONESC_DISPLAY, NULL);
 }
 
 size_t cl_text_bound(const cl_record *r)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "textesc.h" /* cl_text_escape: the plain format's escaping */
 
 enum cl_text_format { CL_TEXT_PLAIN = 0, CL_TEXT_JSON = 1 };
 
@@ -28,13 +29,6 @@ size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *o
 /* Renders an entry record's line into r->rendered (exact size) using a
  * caller-owned scratch buffer that grows as needed. Returns 0 or -1. */
 int cl_text_prerender(cl_record *r, enum cl_text_format fmt, char **scratch, size_t *cap);
-
-/* Escapes s for the plain format: "\\" "\n" "\r" "\t" "\xHH" for other
- * C0 controls and DEL, "\uHHHH" for the other unsafe code points. */
-size_t cl_text_escape(const char *s, size_t n, char *out);
-
-/* The same for a name (app, host): space, '[', ']', ':' become "\xHH" too. */
-size_t cl_text_escape_name(const char *s, size_t n, char *out);
 
 /* "[pid]", "[pid,peer=kpid]" when the claim differs from the kernel's PID,
  * "[kpid]" without a claim, "" when neither is known (peer_pid <= 0). out

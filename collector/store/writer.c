@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "checkpoint.h"
+#include "clock.h"
 #include "timefmt.h"
 
 #define FTS_CHUNK 1024
@@ -415,10 +416,7 @@ static cl_record *take_queue(cl_writer *w, int wait_ms, int *stop, int *urgent, 
         } else {
             struct timespec ts;
 
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += (long)wait_ms * 1000000L;
-            ts.tv_sec += ts.tv_nsec / 1000000000L;
-            ts.tv_nsec %= 1000000000L;
+            cl_abstime_in(&ts, wait_ms);
             pthread_cond_timedwait(&w->cv, &w->mu, &ts);
         }
     }

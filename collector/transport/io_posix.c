@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "clock.h"
 #include "io_timer.h"
 #include "poller.h"
 
@@ -91,14 +92,6 @@ static int set_flags(int fd)
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
         return -1;
     return fcntl(fd, F_SETFD, FD_CLOEXEC);
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data)
@@ -427,7 +420,7 @@ void cl_stream_set_timeout(cl_stream *s, int ms)
     cl_io *io = s->io;
 
     if (!s->closed)
-        cl_timers_arm(&io->timers, &s->tn, ms, io->turn_ms ? io->turn_ms : now_ms());
+        cl_timers_arm(&io->timers, &s->tn, ms, io->turn_ms ? io->turn_ms : cl_mono_ms());
 }
 
 /* Unlinks and schedules the free; the owner hears about it through on_close. */
@@ -477,7 +470,7 @@ static void accept_some(cl_io *io)
                  * spinning on a listener that stays readable. */
                 cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, 0);
                 io->accepting = 0;
-                io->rearm_at_ms = now_ms() + EMFILE_PAUSE_MS;
+                io->rearm_at_ms = cl_mono_ms() + EMFILE_PAUSE_MS;
             }
             return;
         }
@@ -659,7 +652,7 @@ static void run_timers(cl_io *io, long long now)
 
 void cl_io_set_tick(cl_io *io, int interval_ms)
 {
-    cl_timers_set_tick(&io->timers, interval_ms, now_ms());
+    cl_timers_set_tick(&io->timers, interval_ms, cl_mono_ms());
 }
 
 unsigned long long cl_io_refused_count(cl_io *io)
@@ -670,7 +663,7 @@ unsigned long long cl_io_refused_count(cl_io *io)
 int cl_io_run(cl_io *io, int timeout_ms)
 {
     cl_poll_event ev[256];
-    long long now = now_ms();
+    long long now = cl_mono_ms();
     int n;
 
     if (!io->accepting && io->listen_fd >= 0 && now >= io->rearm_at_ms) {
@@ -682,7 +675,7 @@ int cl_io_run(cl_io *io, int timeout_ms)
     n = cl_poller_wait(io->poller, ev, 256, cl_timers_wait(&io->timers, now, timeout_ms));
     if (n < 0)
         return -1;
-    io->turn_ms = now_ms();
+    io->turn_ms = cl_mono_ms();
     for (int i = 0; i < n; i++) {
         tagged *t = ev[i].ptr;
 

@@ -11,6 +11,7 @@
  * per WriteFile without a trailing newline (as the classic Win32 examples
  * do) is understood: the end of a pipe message ends a line, as '\n' does.
  */
+#include "clock.h"
 #include "ioloop.h"
 #include "io_timer.h"
 #include "pipesec.h"
@@ -81,11 +82,6 @@ struct cl_io {
     unsigned long long refused;
     cl_timers timers; /* the tick and idle limits */
 };
-
-static long long now_ms(void)
-{
-    return (long long)GetTickCount64();
-}
 
 static void win_error(char *err, size_t errlen, const char *what, DWORD code)
 {
@@ -434,7 +430,7 @@ static void complete_read(cl_io *io, cl_stream *s, DWORD n, DWORD error)
         if (error == ERROR_SUCCESS && n > 0 && buf[n - 1] != '\n')
             buf[n++] = '\n';
         if (n > 0) {
-            s->tn.progress_ms = now_ms();
+            s->tn.progress_ms = cl_mono_ms();
             /* Now that the producer has written something its token can be
              * read; before on_read, so that every entry and reject of the
              * connection, the first included, carries the SID. */
@@ -551,13 +547,13 @@ static void node_expired(cl_timer_node *n, void *ctx)
 
 void cl_io_set_tick(cl_io *io, int interval_ms)
 {
-    cl_timers_set_tick(&io->timers, interval_ms, now_ms());
+    cl_timers_set_tick(&io->timers, interval_ms, cl_mono_ms());
 }
 
 void cl_stream_set_timeout(cl_stream *s, int ms)
 {
     if (!s->closed)
-        cl_timers_arm(&s->io->timers, &s->tn, ms, now_ms());
+        cl_timers_arm(&s->io->timers, &s->tn, ms, cl_mono_ms());
 }
 
 void cl_stream_throttle(cl_stream *s, int on)
@@ -591,7 +587,7 @@ int cl_io_run(cl_io *io, int timeout_ms)
 {
     OVERLAPPED_ENTRY ev[MAX_EVENTS];
     ULONG n = 0;
-    long long now = now_ms();
+    long long now = cl_mono_ms();
 
     if (cl_timers_run(&io->timers, now, node_reading, node_expired, io) && io->h.on_tick)
         io->h.on_tick(io);

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                                          \
     } while (0)
 
-#define MAX_FIELDS 80 /* beyond CL_MAX_FIELDS: the encoder must drop the excess */
+#define MAX_FIELDS 80 /* beyond CL_LIMIT_MEMBERS: the encoder must drop the excess */
 
 /* Cuts the next 0xFF-separated piece out of the input as a C string. */
 static char *piece(const uint8_t **p, const uint8_t *end)
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nowned = 0, nfields, max;
     cl_encoder enc;
     cl_encode_info info;
-    cl_buf out = { 0 };
+    cl_strbuf out = { 0 };
     cl_validator v;
     cl_line_result res;
     cl_peer peer = { 1, 2, 3, NULL };
@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cl_record_free(res.rec);
     free(line);
-    cl_buf_free(&out);
+    cl_strbuf_free(&out);
     for (size_t i = 0; i < nowned; i++)
         free(owned[i]);
     return 0;

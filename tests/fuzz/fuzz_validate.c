@@ -19,6 +19,7 @@
 
 #include "textfmt.h"
 #include "unsafe.h"
+#include "utf8.h"
 #include "validate.h"
 #include "wirecheck.h"
 

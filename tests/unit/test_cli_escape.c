@@ -12,23 +12,25 @@
 #include <string.h>
 
 #include "escape.h"
+#include "unsafe.h"
+#include "utf8.h"
 
-typedef void (*esc_fn)(cli_buf *, const char *, size_t);
+typedef void (*esc_fn)(cl_strbuf *, const char *, size_t);
 
 /* Escapes s[0..n) from an exact-size heap copy (ASan catches overreads). */
 static void check(esc_fn fn, const char *s, size_t n, const char *expect)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
     char *copy = malloc(n ? n : 1);
 
     assert_non_null(copy);
     memcpy(copy, s, n);
     fn(&b, copy, n);
     assert_false(b.oom);
-    if (strcmp(cli_buf_cstr(&b), expect) != 0)
-        fail_msg("got [%s], expected [%s]", cli_buf_cstr(&b), expect);
+    if (strcmp(cl_strbuf_cstr(&b), expect) != 0)
+        fail_msg("got [%s], expected [%s]", cl_strbuf_cstr(&b), expect);
     free(copy);
-    cli_buf_free(&b);
+    cl_strbuf_free(&b);
 }
 
 #define TEXT(lit, expect) check(cli_esc_text, lit, sizeof(lit) - 1, expect)
@@ -41,23 +43,23 @@ static void test_utf8_seq(void **state)
     unsigned cp;
 
     (void)state;
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"A", 1, &cp), 1);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"A", 1, &cp), 1);
     assert_int_equal(cp, 'A');
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xc3\xa9", 2, &cp), 2);
     assert_int_equal(cp, 0xE9);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe2\x80\xa8", 3, &cp), 3);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xe2\x80\xa8", 3, &cp), 3);
     assert_int_equal(cp, 0x2028);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
     assert_int_equal(cp, 0x1F600);
     /* Overlong, surrogate, beyond U+10FFFF, truncated, stray continuation. */
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc0\xaf", 2, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe0\x80\xaf", 3, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xc3", 1, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xe2\x80", 2, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\x80", 1, &cp), 0);
-    assert_int_equal(cli_utf8_seq((const unsigned char *)"\xff", 1, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xc0\xaf", 2, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xe0\x80\xaf", 3, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xf4\x90\x80\x80", 4, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xc3", 1, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xe2\x80", 2, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\x80", 1, &cp), 0);
+    assert_int_equal(cl_utf8_seq((const unsigned char *)"\xff", 1, &cp), 0);
 }
 
 static void test_text(void **state)
@@ -163,12 +165,12 @@ static void test_csv(void **state)
 
 static void json(const char *s, int indent, const char *expect)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
 
     cli_json_copy(&b, s, strlen(s), indent);
-    if (strcmp(cli_buf_cstr(&b), expect) != 0)
-        fail_msg("got [%s], expected [%s]", cli_buf_cstr(&b), expect);
-    cli_buf_free(&b);
+    if (strcmp(cl_strbuf_cstr(&b), expect) != 0)
+        fail_msg("got [%s], expected [%s]", cl_strbuf_cstr(&b), expect);
+    cl_strbuf_free(&b);
 }
 
 static void test_json_copy(void **state)
@@ -205,20 +207,20 @@ static void test_json_copy(void **state)
 
 static void test_buf(void **state)
 {
-    cli_buf b = CLI_BUF_INIT;
+    cl_strbuf b = CL_STRBUF_INIT;
 
     (void)state;
-    assert_string_equal(cli_buf_cstr(&b), "");
+    assert_string_equal(cl_strbuf_cstr(&b), "");
     for (int i = 0; i < 1000; i++)
-        cli_buf_printf(&b, "%03d,", i);
-    assert_int_equal(b.n, 4000);
+        cl_strbuf_printf(&b, "%03d,", i);
+    assert_int_equal(b.len, 4000);
     assert_memory_equal(b.p + 3996, "999,", 4);
-    cli_buf_reset(&b);
-    assert_string_equal(cli_buf_cstr(&b), "");
-    cli_buf_putc(&b, 'x');
-    assert_string_equal(cli_buf_cstr(&b), "x");
-    cli_buf_free(&b);
-    cli_buf_free(NULL);
+    cl_strbuf_reset(&b);
+    assert_string_equal(cl_strbuf_cstr(&b), "");
+    cl_strbuf_putc(&b, 'x');
+    assert_string_equal(cl_strbuf_cstr(&b), "x");
+    cl_strbuf_free(&b);
+    cl_strbuf_free(NULL);
 }
 
 int main(void)

@@ -41,21 +41,21 @@ static void opt_error(int o, const char *arg, const char *expect)
 static void assert_where(const cli_filter *f, int mode, const char *where, const char *params)
 {
     cli_sql q = CLI_SQL_INIT;
-    cli_buf p = CLI_BUF_INIT;
+    cl_strbuf p = CL_STRBUF_INIT;
 
-    cli_buf_puts(&q.text, "SELECT id FROM entries");
+    cl_strbuf_puts(&q.text, "SELECT id FROM entries");
     cli_filter_where(f, &q, mode);
     for (size_t i = 0; i < q.nparams; i++) {
         if (i > 0)
-            cli_buf_putc(&p, ',');
+            cl_strbuf_putc(&p, ',');
         cli_sql_describe(&q.params[i], &p);
     }
-    if (strcmp(cli_buf_cstr(&q.text) + strlen("SELECT id FROM entries"), where) != 0)
-        fail_msg("SQL [%s], expected [%s]", cli_buf_cstr(&q.text), where);
-    if (strcmp(cli_buf_cstr(&p), params) != 0)
-        fail_msg("params [%s], expected [%s]", cli_buf_cstr(&p), params);
+    if (strcmp(cl_strbuf_cstr(&q.text) + strlen("SELECT id FROM entries"), where) != 0)
+        fail_msg("SQL [%s], expected [%s]", cl_strbuf_cstr(&q.text), where);
+    if (strcmp(cl_strbuf_cstr(&p), params) != 0)
+        fail_msg("params [%s], expected [%s]", cl_strbuf_cstr(&p), params);
     cli_sql_free(&q);
-    cli_buf_free(&p);
+    cl_strbuf_free(&p);
 }
 
 static void test_sql_text(void **state)
@@ -125,18 +125,18 @@ static void test_sql_text(void **state)
     opt(&f, CLI_OPT_FIELD, "b=18446744073709551615");
     {
         cli_sql q = CLI_SQL_INIT;
-        cli_buf p = CLI_BUF_INIT;
+        cl_strbuf p = CL_STRBUF_INIT;
 
         cli_filter_where(&f, &q, CLI_WHERE_INDEXED);
         for (size_t i = 0; i < q.nparams; i++) {
-            cli_buf_putc(&p, ',');
+            cl_strbuf_putc(&p, ',');
             cli_sql_describe(&q.params[i], &p);
         }
-        assert_string_equal(cli_buf_cstr(&p), ",'$.\"r\"','-2.5e3',-2500,'$.\"s\"','abc',NULL,"
-                                              "'$.\"b\"','18446744073709551615',"
-                                              "1.8446744073709552e+19");
+        assert_string_equal(cl_strbuf_cstr(&p), ",'$.\"r\"','-2.5e3',-2500,'$.\"s\"','abc',NULL,"
+                                                "'$.\"b\"','18446744073709551615',"
+                                                "1.8446744073709552e+19");
         cli_sql_free(&q);
-        cli_buf_free(&p);
+        cl_strbuf_free(&p);
     }
     cli_filter_free(&f);
 }
@@ -219,20 +219,21 @@ static sqlite3 *sample_db(void)
 static void assert_ids(sqlite3 *db, const cli_filter *f, const char *expect)
 {
     cli_sql q = CLI_SQL_INIT;
-    cli_buf got = CLI_BUF_INIT;
+    cl_strbuf got = CL_STRBUF_INIT;
     sqlite3_stmt *st;
 
     cli_filter_select(f, &q, "id, ts");
-    cli_buf_puts(&q.text, " ORDER BY ts, id");
+    cl_strbuf_puts(&q.text, " ORDER BY ts, id");
     if (sqlite3_prepare_v2(db, q.text.p, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", q.text.p, sqlite3_errmsg(db));
     assert_int_equal(cli_sql_bind(&q, st), SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW)
-        cli_buf_printf(&got, "%s%lld", got.n ? "," : "", (long long)sqlite3_column_int64(st, 0));
+        cl_strbuf_printf(&got, "%s%lld", got.len ? "," : "",
+                         (long long)sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
-    if (strcmp(cli_buf_cstr(&got), expect) != 0)
-        fail_msg("%s: ids [%s], expected [%s]", q.text.p, cli_buf_cstr(&got), expect);
-    cli_buf_free(&got);
+    if (strcmp(cl_strbuf_cstr(&got), expect) != 0)
+        fail_msg("%s: ids [%s], expected [%s]", q.text.p, cl_strbuf_cstr(&got), expect);
+    cl_strbuf_free(&got);
     cli_sql_free(&q);
 }
 

@@ -1,4 +1,5 @@
-/* test_cli_level.c - level names and -p/--level ranges (tools/level.h). */
+/* test_cli_level.c - level names and -p/--level ranges (tools/levelarg.h),
+ * and the CLI reading every spelling as common/level.h does. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +7,9 @@
 
 #include <cmocka.h>
 
-#include "level.h"
+#include <string.h>
+
+#include "levelarg.h"
 
 static void test_names(void **state)
 {
@@ -14,7 +17,7 @@ static void test_names(void **state)
                                          "notice",    "info",  "debug",    "trace" };
 
     (void)state;
-    for (int i = 0; i < CLI_LEVEL_COUNT; i++) {
+    for (int i = 0; i < CL_LVL_COUNT; i++) {
         assert_string_equal(cli_level_name(i), names[i]);
         assert_int_equal(cli_level_parse(names[i]), i);
     }
@@ -45,6 +48,31 @@ static void test_parse(void **state)
     assert_int_equal(cli_level_parse("erro"), -1);
     assert_int_equal(cli_level_parse("07"), -1);
     assert_int_equal(cli_level_parse(" info"), -1);
+}
+
+/* One table: every spelling means to `-p` what common/level.h says it means
+ * to a person (names, short forms, digits), which for the names is what it
+ * means to the collector and the SDK (test_sdk_encode.c, test_one_level_table). */
+static void test_same_as_common(void **state)
+{
+    const char *alias;
+    int level;
+
+    (void)state;
+    for (int l = 0; l < CL_LVL_COUNT; l++) {
+        assert_int_equal(cli_level_parse(cl_level_name(l)), l);
+        assert_int_equal(cli_level_parse(cl_level_upper(l)), l);
+        assert_int_equal(cl_level_parse(cl_level_name(l), strlen(cl_level_name(l)), 0), l);
+        assert_string_equal(cli_level_name(l), cl_level_name(l));
+        assert_string_equal(cli_level_upper(l), cl_level_upper(l));
+    }
+    for (size_t i = 0; cl_level_alias(i, &alias, &level) == 0; i++)
+        assert_int_equal(cli_level_parse(alias), level);
+    for (int d = 0; d <= 7; d++) {
+        char s[2] = { (char)('0' + d), '\0' };
+
+        assert_int_equal(cli_level_parse(s), d);
+    }
 }
 
 static void assert_range(const char *s, int lo, int hi)
@@ -96,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_same_as_common),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -75,8 +75,8 @@ static void render(cli_format fmt, int color, const cli_entry *e, size_t n, cons
     for (size_t i = 0; i < n; i++)
         cli_output_entry(&o, &e[i]);
     cli_output_end(&o);
-    if (strcmp(cli_buf_cstr(&o.buf), expect) != 0)
-        fail_msg("format %d:\n--- got\n%s--- expected\n%s---", fmt, cli_buf_cstr(&o.buf), expect);
+    if (strcmp(cl_strbuf_cstr(&o.buf), expect) != 0)
+        fail_msg("format %d:\n--- got\n%s--- expected\n%s---", fmt, cl_strbuf_cstr(&o.buf), expect);
     assert_int_equal(o.count, n);
     cli_output_free(&o);
 }
@@ -128,7 +128,7 @@ static void test_text_trust_marks(void **state)
     cli_output_entry(&o, &e);
     e.peer.uid = 1001; /* another user claiming the name and PID */
     cli_output_entry(&o, &e);
-    assert_string_equal(cli_buf_cstr(&o.buf),
+    assert_string_equal(cl_strbuf_cstr(&o.buf),
                         "2026-11-27T10:15:02.000000Z h [centrallogd] INFO: hi\n"
                         "2026-11-27T10:15:02.000000Z h centrallogd[99] INFO: hi\n");
     cli_output_free(&o);
@@ -294,8 +294,8 @@ static void render_rejects(cli_format fmt, int color, const char *expect)
     cli_output_reject(&o, &r[0]);
     cli_output_reject(&o, &r[1]);
     cli_output_end(&o);
-    if (strcmp(cli_buf_cstr(&o.buf), expect) != 0)
-        fail_msg("format %d:\n--- got\n%s--- expected\n%s---", fmt, cli_buf_cstr(&o.buf), expect);
+    if (strcmp(cl_strbuf_cstr(&o.buf), expect) != 0)
+        fail_msg("format %d:\n--- got\n%s--- expected\n%s---", fmt, cl_strbuf_cstr(&o.buf), expect);
     assert_int_equal(o.count, 2);
     cli_output_free(&o);
 }

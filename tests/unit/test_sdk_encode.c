@@ -29,7 +29,7 @@ static cl_encoder enc(size_t max)
 static const char *encode(const cl_encoder *e, cl_level lvl, const char *msg, const cl_field *f,
                           size_t n, cl_encode_info *info)
 {
-    static cl_buf b;
+    static cl_strbuf b;
     static char out[200000];
 
     assert_int_equal(cl_encode_entry(e, &b, TS, 77, lvl, msg, strlen(msg), f, n, info), 0);
@@ -86,6 +86,72 @@ static void test_every_level_name(void **state)
 
         snprintf(want, sizeof want, "\"level\":\"%s\"", names[l]);
         assert_non_null(strstr(encode(&e, (cl_level)l, "m", NULL, 0, &info), want));
+    }
+}
+
+/* One level table for all: each level the SDK encodes is read back by the
+ * collector's validator as the same level, under the name level.h gives it;
+ * every spelling the protocol knows (the nine names, any letter case) is
+ * accepted by the validator as the level cl_level_parse gives it; and the
+ * short forms and digits that people may type (CL_LEVEL_ALIASES,
+ * CL_LEVEL_DIGITS) mean the same level as the full name but are not protocol
+ * names, which the validator refuses. (The CLI's -p reads every spelling as
+ * cl_level_parse does: test_cli_level.c.) */
+static int validated_level(const char *level_json)
+{
+    cl_validator v;
+    cl_line_result r;
+    cl_peer peer = { 1, 2, 3, NULL };
+    char line[128];
+    int level;
+
+    memset(&v, 0, sizeof v);
+    cl_limits_default(&v.limits);
+    snprintf(line, sizeof line, "{\"app\":\"a\",\"msg\":\"m\",\"level\":%s}", level_json);
+    cl_validate_line(&v, line, strlen(line), 0, &peer, &r);
+    level = r.kind == CL_LINE_ENTRY ? r.rec->u.e.level : -1;
+    cl_record_free(r.rec);
+    return level;
+}
+
+static void test_one_level_table(void **state)
+{
+    cl_encoder e = enc(65536);
+    cl_encode_info info;
+    const char *alias;
+    int alias_level;
+
+    (void)state;
+    for (int l = CL_LVL_EMERGENCY; l < CL_LVL_COUNT; l++) {
+        char want[64], json[32], up[32], *p;
+
+        /* SDK -> validator. */
+        snprintf(want, sizeof want, "\"level\":\"%s\"", cl_level_name(l));
+        p = strstr(encode(&e, (cl_level)l, "m", NULL, 0, &info), want);
+        assert_non_null(p);
+        snprintf(json, sizeof json, "\"%s\"", cl_level_name(l));
+        assert_int_equal(validated_level(json), l);
+        snprintf(up, sizeof up, "\"%s\"", cl_level_upper(l));
+        assert_int_equal(validated_level(up), l);
+        /* Names -> parser, in every mode. */
+        for (unsigned accept = 0; accept < 4; accept++)
+            assert_int_equal(cl_level_parse(cl_level_name(l), strlen(cl_level_name(l)), accept), l);
+    }
+    for (int d = 0; d <= 7; d++) {
+        char num[4], str[8];
+
+        snprintf(num, sizeof num, "%d", d);
+        snprintf(str, sizeof str, "\"%d\"", d);
+        assert_int_equal(validated_level(num), d);
+        assert_int_equal(cl_level_parse(num, 1, CL_LEVEL_DIGITS), d);
+        assert_int_equal(validated_level(str), -1);
+    }
+    for (size_t i = 0; cl_level_alias(i, &alias, &alias_level) == 0; i++) {
+        char json[32];
+
+        snprintf(json, sizeof json, "\"%s\"", alias);
+        assert_int_equal(cl_level_parse(alias, strlen(alias), CL_LEVEL_ALIASES), alias_level);
+        assert_int_equal(validated_level(json), -1);
     }
 }
 
@@ -340,6 +406,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic_entry),
         cmocka_unit_test(test_every_level_name),
+        cmocka_unit_test(test_one_level_table),
         cmocka_unit_test(test_field_types),
         cmocka_unit_test(test_control_characters_escaped),
         cmocka_unit_test(test_invalid_utf8_repaired),

@@ -20,6 +20,7 @@
 
 #include "sidcache.h"
 #include "textfmt.h"
+#include "utf8.h"
 #include "validate.h"
 
 /* Receipt time 2026-11-27T10:15:03Z. */
@@ -186,31 +187,6 @@ static void test_escape(void **state)
         assert_escape(cases[i].in, cases[i].n, cases[i].out);
 }
 
-/* Encodes code point cp as UTF-8 into out; returns its length. */
-static size_t utf8(unsigned cp, char *out)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | cp >> 6);
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | cp >> 12);
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | cp >> 18);
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* Every code point of the first plane (surrogates excepted) and a sample of
  * the others, one at a time and all run together: the escaped output never
  * holds a control, whatever came in. */
@@ -228,7 +204,7 @@ static void test_escape_never_raw_control(void **state)
 
         if (cp >= 0xd800 && cp <= 0xdfff)
             continue;
-        k = utf8(cp, one);
+        k = cl_utf8_encode(cp, one);
         got = cl_text_escape(one, k, esc);
         esc[got] = '\n';
         assert_one_clean_line(esc, got + 1);

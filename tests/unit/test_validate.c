@@ -1196,23 +1196,23 @@ static void test_level_parse(void **state)
 
         for (size_t k = 0; k <= n; k++)
             upper[k] = (char)toupper((unsigned char)names_lc[i][k]);
-        assert_int_equal(cl_level_parse(names_lc[i], n), i);
-        assert_int_equal(cl_level_parse(upper, n), i);
+        assert_int_equal(cl_level_parse(names_lc[i], n, CL_LEVEL_DIGITS), i);
+        assert_int_equal(cl_level_parse(upper, n, CL_LEVEL_DIGITS), i);
         /* The names match record.h's table both ways. */
         assert_string_equal(cl_level_name(i), names_lc[i]);
         assert_string_equal(cl_level_upper(i), upper);
     }
-    assert_int_equal(cl_level_parse("WaRnInG", 7), 4);
+    assert_int_equal(cl_level_parse("WaRnInG", 7, CL_LEVEL_DIGITS), 4);
     for (char d = '0'; d <= '7'; d++)
-        assert_int_equal(cl_level_parse(&d, 1), d - '0');
+        assert_int_equal(cl_level_parse(&d, 1, CL_LEVEL_DIGITS), d - '0');
     /* Only n bytes count. */
-    assert_int_equal(cl_level_parse("infox", 4), 6);
-    assert_int_equal(cl_level_parse("8", 1), -1);
-    assert_int_equal(cl_level_parse("10", 2), -1);
-    assert_int_equal(cl_level_parse("", 0), -1);
-    assert_int_equal(cl_level_parse("warn", 4), -1);
-    assert_int_equal(cl_level_parse("information", 11), -1);
-    assert_int_equal(cl_level_parse("-1", 2), -1);
+    assert_int_equal(cl_level_parse("infox", 4, CL_LEVEL_DIGITS), 6);
+    assert_int_equal(cl_level_parse("8", 1, CL_LEVEL_DIGITS), -1);
+    assert_int_equal(cl_level_parse("10", 2, CL_LEVEL_DIGITS), -1);
+    assert_int_equal(cl_level_parse("", 0, CL_LEVEL_DIGITS), -1);
+    assert_int_equal(cl_level_parse("warn", 4, CL_LEVEL_DIGITS), -1);
+    assert_int_equal(cl_level_parse("information", 11, CL_LEVEL_DIGITS), -1);
+    assert_int_equal(cl_level_parse("-1", 2, CL_LEVEL_DIGITS), -1);
     assert_string_equal(cl_level_name(9), "unknown");
     assert_string_equal(cl_level_upper(-1), "UNKNOWN");
 }

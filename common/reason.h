@@ -31,4 +31,8 @@ enum cl_reason {
 /* "too_large", "invalid_utf8", ...; "unknown" for an out-of-range value. */
 const char *cl_reason_code(enum cl_reason r);
 
+/* The reason a stored code names (for `centrallog rejects --reason`);
+ * CL_R_OK when code is none of them ("ok" included). */
+enum cl_reason cl_reason_from_code(const char *code);
+
 #endif

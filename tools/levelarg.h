@@ -1,21 +1,20 @@
-/* level.h - severity names and the -p/--level argument.
+/* levelarg.h - levels as the CLI shows them and takes them: the names and the
+ * parser are common/level.h's; here are what only the CLI does with them.
  *
  * Stored levels are syslog severities, 0 emergency .. 7 debug, plus 8 for
  * trace; a smaller number is more severe. */
-#ifndef CLI_LEVEL_H
-#define CLI_LEVEL_H
+#ifndef CLI_LEVELARG_H
+#define CLI_LEVELARG_H
 
-#define CLI_LEVEL_COUNT 9
-#define CLI_LEVEL_TRACE 8
+#include "level.h"
 
-/* "emergency" .. "trace"; "?" outside 0-8. */
+/* cl_level_name and cl_level_upper, but "?" for a stored level outside 0-8
+ * (a database another program wrote). */
 const char *cli_level_name(int level);
-
-/* "EMERGENCY" .. "TRACE", as in the collector's text file. */
 const char *cli_level_upper(int level);
 
-/* A name in any letter case (also the syslog short forms emerg, crit, err,
- * warn), or a digit 0-7. Returns 0-8, or -1. */
+/* A level a person typed: a name in any letter case, a syslog short form
+ * (emerg, panic, crit, err, warn) or a digit 0-7. Returns 0-8, or -1. */
 int cli_level_parse(const char *s);
 
 /* The -p argument: "LEVEL" means that level and everything more severe
