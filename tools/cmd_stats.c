@@ -152,7 +152,7 @@ static void text_top(cl_strbuf *b, const char *what, const char *col, const cli_
             continue;
         }
         if (v[i]->key != NULL)
-            cli_esc_text(&name, v[i]->key, v[i]->len);
+            cli_esc_name(&name, v[i]->key, v[i]->len); /* a name, as in every line */
         else
             cl_strbuf_putc(&name, '-');
         cl_strbuf_printf(b, "  %-32s %12" PRId64, cl_strbuf_cstr(&name), v[i]->total);

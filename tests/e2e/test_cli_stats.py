@@ -221,7 +221,21 @@ def test_full_output():
        "stats > /dev/full")
 
 
-TESTS = [test_counts_match_sql, test_empty_range, test_goldens, test_bad_arguments,
+def test_lookalike_app_escaped():
+    """The per-app table names an app as every line does (plain ASCII, the
+    rest escaped): a look-alike name cannot pose as another app's row."""
+    with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
+        with c.connect() as k:
+            k.send(cltest.entry("forged", app="sshd\uff3b1\uff3d\u2236 root"))
+            k.sync()
+        out = run_ok(["stats"], c.db).decode()
+    rows = [ln for ln in out.splitlines() if ln.startswith("  sshd")]
+    eq(len(rows), 1, "one row for the app in:\n" + out)
+    check(rows[0].split()[0] == "sshd\\uff3b1\\uff3d\\u2236\\x20root",
+          "the app escaped as a name", rows[0])
+
+
+TESTS = [test_lookalike_app_escaped, test_counts_match_sql, test_empty_range, test_goldens, test_bad_arguments,
          test_full_output]
 
 if __name__ == "__main__":
