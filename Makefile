@@ -97,11 +97,11 @@ test-win: build
 	    -DCL_WIN_DEPS=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCL_WERROR=ON \
 	    -DCL_NATIVE_BIN_DIR=$(CURDIR)/$(BUILD)/bin >/dev/null
 	@cmake --build $(WIN_BUILD) -j$(JOBS)
-	@$(WINE_ENV) wineboot -u >/dev/null 2>&1 || true
+	@$(WINE_ENV) setarch -R wineboot -u >/dev/null 2>&1 || true
 	@$(WINE_ENV) wineserver -p 2>/dev/null || true
 	@# Wine's background services start with the first process and inherit
 	@# its standard handles: let that be one whose output nobody waits for.
-	@$(WINE_ENV) wine $(WIN_BUILD)/bin/centrallog.exe --version </dev/null >/dev/null 2>&1 || true
+	@$(WINE_ENV) tests/cltest/wine-noaslr $(WIN_BUILD)/bin/centrallog.exe --version </dev/null >/dev/null 2>&1 || true
 	cd $(WIN_BUILD) && $(WINE_ENV) ctest --output-on-failure; rc=$$?; \
 	    $(WINE_ENV) wineserver -k; exit $$rc
 

@@ -20,7 +20,8 @@ from .runner import run as run_tests
 BIN = os.path.abspath(os.environ.get("CL_WIN_BIN", "build-win/bin"))
 PREFIX = os.path.abspath(os.environ.get("WINEPREFIX", os.path.join(BIN, "..", "wineprefix")))
 ENV = dict(os.environ, WINEPREFIX=PREFIX, WINEDEBUG="-all", WINEDLLOVERRIDES="mscoree,mshtml=")
-WINE = shutil.which("wine") or "wine"
+# wine without address-space randomization (see the script for why).
+WINE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wine-noaslr")
 
 
 def wine(exe, *args):
