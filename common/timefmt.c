@@ -155,3 +155,17 @@ int cl_rfc3339_format(int64_t us, char *out)
     out[27] = '\0';
     return CL_TS_TEXT_LEN;
 }
+
+void cl_utc_stamp(int64_t us, char *out)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+    size_t k = 0;
+
+    cl_rfc3339_format(us, ts);
+    /* 2026-12-04T13:47:09.123456Z -> 20261204T134709Z */
+    for (const char *p = ts; *p && *p != '.' && k < CL_TS_STAMP_LEN - 1; p++)
+        if (*p != '-' && *p != ':')
+            out[k++] = *p;
+    out[k++] = 'Z';
+    out[k] = '\0';
+}

@@ -31,4 +31,9 @@ int cl_rfc3339_parse(const char *s, size_t len, int64_t *us);
  * CL_TS_TEXT_LEN + 1 bytes). Returns CL_TS_TEXT_LEN. */
 int cl_rfc3339_format(int64_t us, char *out);
 
+/* The same instant to the second as a compact UTC stamp for file names,
+ * "20261204T134709Z" (out: CL_TS_STAMP_LEN + 1 bytes). */
+#define CL_TS_STAMP_LEN 16
+void cl_utc_stamp(int64_t us, char *out);
+
 #endif

@@ -25,12 +25,9 @@ cl_record *cl_own_entry_new(const cl_own_entry *e, int64_t received_us, const cl
 
     if (!utf8_ok(e->msg, mlen) || !utf8_ok(e->fields != NULL ? e->fields : "", flen))
         return NULL;
-    r = malloc(sizeof *r + need);
+    r = cl_record_alloc(CL_REC_ENTRY, need);
     if (r == NULL)
         return NULL;
-    memset(r, 0, sizeof *r);
-    r->kind = CL_REC_ENTRY;
-    r->size = sizeof *r + need;
     r->received_us = received_us;
     r->peer = *self;
     r->own = 1;

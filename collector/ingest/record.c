@@ -5,19 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+cl_record *cl_record_alloc(int kind, size_t data_bytes)
+{
+    cl_record *r = malloc(sizeof *r + data_bytes);
+
+    if (r == NULL)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->kind = kind;
+    r->size = sizeof *r + data_bytes;
+    return r;
+}
+
 cl_record *cl_record_reject(enum cl_reason reason, const char *message, const char *raw,
                             size_t raw_len, int64_t received_us, const cl_peer *peer)
 {
     size_t mlen = strlen(message);
     size_t keep = raw_len < CL_REJECT_RAW_MAX ? raw_len : CL_REJECT_RAW_MAX;
-    cl_record *r = malloc(sizeof *r + mlen + 1 + keep + 1);
+    cl_record *r = cl_record_alloc(CL_REC_REJECT, mlen + keep + 2);
     char *p;
 
     if (r == NULL)
         return NULL;
-    memset(r, 0, sizeof *r);
-    r->kind = CL_REC_REJECT;
-    r->size = sizeof *r + mlen + keep + 2;
     r->received_us = received_us;
     r->peer = *peer;
     r->u.r.reason = reason;

@@ -63,6 +63,10 @@ typedef struct cl_record {
     char data[]; /* the strings */
 } cl_record;
 
+/* A record of kind with room for data_bytes of strings, its header zeroed
+ * (kind and size set); NULL when out of memory. */
+cl_record *cl_record_alloc(int kind, size_t data_bytes);
+
 /* Builds a reject record; raw is copied up to CL_REJECT_RAW_MAX bytes. */
 cl_record *cl_record_reject(enum cl_reason reason, const char *message, const char *raw,
                             size_t raw_len, int64_t received_us, const cl_peer *peer);

@@ -280,12 +280,9 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
             need += sp->key_len + sp->val_len + 2;
     }
     need += 3; /* braces and NUL of "extra" */
-    r = malloc(sizeof *r + need);
+    r = cl_record_alloc(CL_REC_ENTRY, need);
     if (r == NULL)
         return NULL;
-    memset(r, 0, sizeof *r);
-    r->kind = CL_REC_ENTRY;
-    r->size = sizeof *r + need;
     r->u.e.level = level;
     r->u.e.ts_us = ts;
     p = r->data;

@@ -64,16 +64,9 @@ static int slot_name(const char *base, int i, char *out, size_t outlen, cl_rotat
 static int rename_unique(const char *base, int i, const char *from, cl_rotate_result *res,
                          char *made, size_t madelen)
 {
-    char ts[CL_TS_TEXT_LEN + 1], stamp[24], to[4200];
-    size_t k = 0;
+    char stamp[CL_TS_STAMP_LEN + 1], to[4200];
 
-    cl_rfc3339_format(cl_now_us(), ts);
-    /* 2026-12-04T13:47:09.123456Z -> 20261204T134709Z */
-    for (const char *p = ts; *p && *p != '.' && k + 2 < sizeof stamp; p++)
-        if (*p != '-' && *p != ':')
-            stamp[k++] = *p;
-    stamp[k++] = 'Z';
-    stamp[k] = '\0';
+    cl_utc_stamp(cl_now_us(), stamp);
     for (int n = 1; n <= 1000; n++) {
         int len = n == 1 ? snprintf(to, sizeof to, "%s.%d~%s", base, i, stamp)
                          : snprintf(to, sizeof to, "%s.%d~%s-%d", base, i, stamp, n);

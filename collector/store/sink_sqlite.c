@@ -378,17 +378,10 @@ static int file_is_ours(const char *path)
 static int move_aside(cl_db *db, char *err, size_t errlen)
 {
     static const char *const sfx[] = { "", "-wal", "-shm" };
-    char ts[CL_TS_TEXT_LEN + 1], stamp[24], from[4200], to[4300];
+    char stamp[CL_TS_STAMP_LEN + 1], from[4200], to[4300];
     cl_file_id id;
-    size_t k = 0;
 
-    cl_rfc3339_format(cl_now_us(), ts);
-    /* 2026-12-04T13:47:09.123456Z -> 20261204T134709Z */
-    for (const char *p = ts; *p && *p != '.' && k + 2 < sizeof stamp; p++)
-        if (*p != '-' && *p != ':')
-            stamp[k++] = *p;
-    stamp[k++] = 'Z';
-    stamp[k] = '\0';
+    cl_utc_stamp(cl_now_us(), stamp);
     for (int n = 1;; n++) {
         if (n == 1)
             snprintf(db->st.aside, sizeof db->st.aside, "corrupt-%s", stamp);
