@@ -24,7 +24,7 @@ const char *cli_db_path(const cli_global *g, const char **origin)
     }
     dd = cl_getenv("CENTRALLOG_DATA_DIR");
     if (dd != NULL && dd[0] != '\0') {
-        snprintf(default_path, sizeof default_path, "%s/centrallog.db", dd);
+        snprintf(default_path, sizeof default_path, "%s/" CL_DB_FILE, dd);
         *origin = "$CENTRALLOG_DATA_DIR";
         return default_path;
     }
@@ -36,14 +36,14 @@ const char *cli_db_path(const cli_global *g, const char **origin)
         /* No collector data here, but the system collector's (the systemd
          * unit's): read that, as producers without a collector of their own
          * log to it (address.h). */
-        if (cl_file_id_path("./var/centrallog.db", &id) != 0 &&
-            (cl_file_id_path(CLI_SYSTEM_DB, &id) == 0 || errno == EACCES)) {
+        if (cl_file_id_path(CL_DEFAULT_DATA_DIR "/" CL_DB_FILE, &id) != 0 &&
+            (cl_file_id_path(CL_SYSTEM_DB, &id) == 0 || errno == EACCES)) {
             *origin = CLI_SYSTEM_ORIGIN;
-            return CLI_SYSTEM_DB;
+            return CL_SYSTEM_DB;
         }
     }
 #endif
-    return "./var/centrallog.db";
+    return CL_DEFAULT_DATA_DIR "/" CL_DB_FILE;
 }
 
 /* "file:" URI for path: every byte outside the unreserved set and '/' is
@@ -150,16 +150,16 @@ int cli_db_misses_wal(const cli_db *db, char *wal, size_t len)
 static int check_header(const cli_db *db, char *err, size_t errlen, long long appid,
                         long long version)
 {
-    if (appid != CLI_DB_APPLICATION_ID)
+    if (appid != CL_DB_APPLICATION_ID)
         return fail(err, errlen,
                     "%s is an SQLite database but not a CentralLog one (application_id %lld); "
                     "point --db at the collector's centrallog.db",
                     db->path, appid);
-    if (version > CLI_DB_SCHEMA_VERSION)
+    if (version > CL_DB_SCHEMA_VERSION)
         return fail(err, errlen,
                     "%s has schema version %lld, newer than this centrallog reads (%d); "
                     "use a newer centrallog",
-                    db->path, version, CLI_DB_SCHEMA_VERSION);
+                    db->path, version, CL_DB_SCHEMA_VERSION);
     if (version < 1)
         return fail(err, errlen,
                     "%s is a CentralLog database whose schema was never completed "

@@ -13,12 +13,9 @@
 
 #include "cli.h"
 
-#define CLI_SYSTEM_DB "/var/lib/centrallog/centrallog.db" /* packaging/systemd's unit */
+#include "dbformat.h" /* the file's identity, version and default paths */
+
 #define CLI_SYSTEM_ORIGIN "the system collector's default"
-#define CLI_DB_APPLICATION_ID 1129074503 /* 'CLOG', set by schema/centrallog.sql */
-#define CLI_DB_SCHEMA_VERSION                                                                      \
-    2 /* the newest user_version we understand; v2
-                                          * only added peer_sid, so v1 reads alike */
 
 typedef struct cli_db {
     sqlite3 *h;

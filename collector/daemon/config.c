@@ -2,6 +2,8 @@
  * go through set_option(), so a key means the same thing in either. */
 #include "config.h"
 
+#include "dbformat.h"
+
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
@@ -494,7 +496,7 @@ static void defaults(cl_config *c)
     const char *dd = cl_getenv(DATA_DIR_ENV);
 
     memset(c, 0, sizeof *c);
-    copy(c->data_dir, sizeof c->data_dir, dd && dd[0] ? dd : "./var");
+    copy(c->data_dir, sizeof c->data_dir, dd && dd[0] ? dd : CL_DEFAULT_DATA_DIR);
     c->rotate_size = 16 * 1024 * 1024;
     c->rotate_keep = 7;
     c->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
@@ -618,9 +620,9 @@ static enum cl_config_result load_all(cl_config *c, int argc, char **argv, char 
             c->max_conn_per_uid = 1;
     }
     if ((!p.has_db &&
-         snprintf(c->db, sizeof c->db, "%s/centrallog.db", c->data_dir) >= (int)sizeof c->db) ||
-        (!p.has_log && snprintf(c->log_file, sizeof c->log_file, "%s/centrallog.log",
-                                c->data_dir) >= (int)sizeof c->log_file)) {
+         snprintf(c->db, sizeof c->db, "%s/" CL_DB_FILE, c->data_dir) >= (int)sizeof c->db) ||
+        (!p.has_log && snprintf(c->log_file, sizeof c->log_file, "%s/" CL_LOG_FILE, c->data_dir) >=
+                           (int)sizeof c->log_file)) {
         snprintf(err, errlen, "--data-dir: path too long");
         return CL_CONFIG_ERROR;
     }

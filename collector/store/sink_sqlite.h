@@ -7,10 +7,9 @@
 
 #include "record.h"
 
-/* user_version of the schema this collector writes; older versions are
- * migrated on open (sink_sqlite.c), newer ones refused. */
-#define CL_DB_SCHEMA_VERSION 2
-#define CL_DB_APPLICATION_ID 1129074503 /* 'CLOG' */
+/* CL_DB_SCHEMA_VERSION and CL_DB_APPLICATION_ID: the file's format, shared
+ * with the CLI. Older versions are migrated on open, newer ones refused. */
+#include "dbformat.h"
 
 typedef struct cl_db cl_db;
 
