@@ -44,12 +44,11 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
         /* A request nobody knows may be a producer's entry in a shape we do
          * not take: kept for inspection like any refused line (and counted
          * in the ack's "rejected"), besides the error reply. */
-        if (!cl_srv_op_known(res.op))
+        if (!cl_srv_handle_op(srv, c, res.op, res.op_id))
             reject(srv, c, CL_R_UNKNOWN_OP,
                    "an object with \"op\" and none of msg, level, app is a request, "
                    "and this collector knows sync, stats and ping",
                    line, len);
-        cl_srv_handle_op(srv, c, res.op, res.op_id);
         break;
     case CL_LINE_NOMEM:
         reject(srv, c, CL_R_NO_MEMORY, "the collector ran out of memory", line, len);
@@ -254,7 +253,7 @@ static void stall(cl_server *srv, conn *c)
     if (srv->stalled)
         srv->stalled->st_prev = c;
     srv->stalled = c;
-    srv->n.stalls++;
+    srv->m.stalls++;
     cl_stream_throttle(c->s, 1);
 }
 
@@ -346,7 +345,7 @@ void cl_srv_on_read(cl_stream *s, size_t n)
         finish_eof(srv, c);
         return;
     }
-    srv->n.bytes_in += n;
+    srv->m.bytes_in += n;
     cl_slots_touch(srv->slots, &c->slot, cl_now_us());
     cl_framer_commit(&c->fr, n);
     take_lines(srv, c);

@@ -116,7 +116,7 @@ static char *stats_reply(cl_server *srv)
     cJSON *o = cJSON_CreateObject();
     char *s;
 
-    srv->n.stats_computed++;
+    srv->m.stats_computed++;
     cl_writer_get_stats(srv->w, &ws);
     cl_ratelimit_get_stats(srv->rl, &rs);
     cl_ratelimit_get_stats(srv->reject_rl, &rj);
@@ -139,16 +139,16 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "truncated", (double)srv->n.truncated);
     cJSON_AddNumberToObject(o, "partial_bytes", (double)srv->partials.bytes);
     cJSON_AddNumberToObject(o, "partial_cuts", (double)srv->n.partial_cuts);
-    cJSON_AddNumberToObject(o, "bytes_in", (double)srv->n.bytes_in);
+    cJSON_AddNumberToObject(o, "bytes_in", (double)srv->m.bytes_in);
     cJSON_AddNumberToObject(o, "rate_limited", (double)rs.suppressed);
     cJSON_AddNumberToObject(o, "rate_limited_sources", (double)rs.limited);
     cJSON_AddNumberToObject(o, "rate_limit_sources", (double)rs.sources);
     cJSON_AddNumberToObject(o, "rate_limit_reports", (double)rs.reports);
     cJSON_AddNumberToObject(o, "rejects_suppressed", (double)srv->n.rejects_suppressed);
     cJSON_AddNumberToObject(o, "reject_limit_reports", (double)rj.reports);
-    cJSON_AddNumberToObject(o, "stats_computed", (double)srv->n.stats_computed);
-    cJSON_AddNumberToObject(o, "stats_stale", (double)srv->n.stats_stale);
-    cJSON_AddNumberToObject(o, "stalls", (double)srv->n.stalls);
+    cJSON_AddNumberToObject(o, "stats_computed", (double)srv->m.stats_computed);
+    cJSON_AddNumberToObject(o, "stats_stale", (double)srv->m.stats_stale);
+    cJSON_AddNumberToObject(o, "stalls", (double)srv->m.stalls);
     cJSON_AddNumberToObject(o, "committed", (double)ws.committed_seq);
     cJSON_AddNumberToObject(o, "queue_entries", (double)(srv->seq - ws.committed_seq));
     cJSON_AddNumberToObject(o, "queue_bytes", (double)ws.queue_bytes);
@@ -198,10 +198,6 @@ static void get_stats_key(cl_server *srv, stats_key *k)
     k->connections = cl_io_stream_count(srv->io);
     k->partial_bytes = srv->partials.bytes; /* a connection's half line counts */
     k->n = srv->n;
-    k->n.stats_computed = 0;
-    k->n.stats_stale = 0;
-    k->n.stalls = 0;   /* a pause of the asker's own reading changes nothing it counts */
-    k->n.bytes_in = 0; /* the stats request itself adds to it */
     cl_ratelimit_get_stats(srv->rl, &k->rs);
     cl_ratelimit_get_stats(srv->reject_rl, &k->rj);
     cl_slots_get_stats(srv->slots, &k->ss);
@@ -248,7 +244,7 @@ static char *stats_cached(cl_server *srv)
          * counted as stale - at most 1/STATS_RENDERS_PER_S s old while
          * someone keeps asking. */
         if (srv->stats_text != NULL && !stats_token(srv, now)) {
-            srv->n.stats_stale++;
+            srv->m.stats_stale++;
             return strdup(srv->stats_text);
         }
         fresh = stats_reply(srv);
@@ -288,22 +284,15 @@ static char *ack_reply(const conn *c, const char *raw_id)
     return s;
 }
 
-int cl_srv_op_known(const cJSON *req)
+int cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
 {
     const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
-
-    return cJSON_IsString(op) &&
-           (strcmp(op->valuestring, "sync") == 0 || strcmp(op->valuestring, "stats") == 0 ||
-            strcmp(op->valuestring, "ping") == 0);
-}
-
-void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
-{
-    const cJSON *op = cJSON_GetObjectItemCaseSensitive(req, "op");
+    int known = 1;
     char *out;
 
     if (!cJSON_IsString(op)) {
         cl_srv_add_reply(srv, c, cl_srv_error_reply("bad_request", "\"op\" must be a string"), 0);
+        known = 0;
     } else if (strcmp(op->valuestring, "sync") == 0) {
         /* Everything before the sync must reach the writer now, and be
          * committed without waiting for the batch timer. */
@@ -327,7 +316,9 @@ void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
             srv, c,
             cl_srv_error_reply("unknown_op", "unknown op; this collector knows sync, stats, ping"),
             0);
+        known = 0;
     }
     cJSON_Delete(req);
     free(raw_id);
+    return known;
 }

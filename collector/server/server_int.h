@@ -77,14 +77,23 @@ typedef struct conn {
     struct conn *st_prev, *st_next; /* on the server's stalled list */
 } conn;
 
+/* What producers' lines and connections did: part of the stats cache key. */
 typedef struct counters {
-    uint64_t accepted, rejected, truncated, connections_total, bytes_in;
+    uint64_t accepted, rejected, truncated, connections_total;
     uint64_t idle_timeouts;
-    uint64_t rejects_suppressed, stats_computed;
+    uint64_t rejects_suppressed;
     uint64_t partial_cuts; /* partial lines cut for the budget (--partial-bytes) */
-    uint64_t stalls;       /* connections held back for unread replies */
-    uint64_t stats_stale;  /* stats replies served from the cache past the render budget */
 } counters;
+
+/* What asking and reading change by themselves (a stats request adds to
+ * bytes_in and may render): shown in stats, but no part of the cache key,
+ * or every request would invalidate the reply it asks for. */
+typedef struct meters {
+    uint64_t bytes_in;
+    uint64_t stats_computed;
+    uint64_t stats_stale; /* stats replies served from the cache past the render budget */
+    uint64_t stalls;      /* connections held back for unread replies */
+} meters;
 
 /* What a stats reply counts that can change without the clock: while none
  * of it has changed, a recent reply is still true (see stats_cached). */
@@ -143,6 +152,7 @@ struct cl_server {
     trim_state trim;
     cl_peer self; /* credentials of the collector's own entries */
     counters n;
+    meters m;
     notice_state ns;
     int64_t started_us;
     volatile sig_atomic_t stop_req, reopen_req;
@@ -163,8 +173,9 @@ void cl_srv_resume_stalled(cl_server *srv); /* on wake-up and tick */
 void cl_srv_on_drained(cl_stream *s);
 
 /* ops.c: requests and replies. */
-void cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id);
-int cl_srv_op_known(const cJSON *req); /* sync, stats or ping */
+/* Answers a request (takes req and raw_id); returns 0 when it is none this
+ * collector knows (sync, stats, ping), which the caller keeps as a reject. */
+int cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id);
 void cl_srv_add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq);
 void cl_srv_send_ready(cl_server *srv, conn *c, uint64_t committed);
 void cl_srv_waiting_remove(cl_server *srv, conn *c);

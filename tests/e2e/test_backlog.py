@@ -18,8 +18,6 @@ red-team round 2):
 * test_unknown_op_kept: a request nobody knows is answered with unknown_op
   and kept as an unknown_op reject with its bytes."""
 
-import os
-import resource
 import threading
 import time
 
@@ -27,27 +25,14 @@ import cltest
 from cltest import check, eq, entry as E
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith("VmRSS:"):
-                return int(ln.split()[1])
-    raise AssertionError("no VmRSS for pid %d" % pid)
-
-
-def sanitized():
-    return "asan" in os.environ.get("CENTRALLOGD", "") or bool(os.environ.get("ASAN_OPTIONS"))
-
-
 def test_unread_replies_bounded():
     n_conns, n_req = 100, 3000
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    cltest.raise_fd_limit(n_conns + 200)
     with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
         pid = c.proc.pid
         with c.connect() as ctl:
             ctl.stats()
-            rss0 = rss_kib(pid)
+            rss0 = cltest.status_kib(pid, "VmRSS")
             conns = [c.connect() for _ in range(n_conns)]
             data = b'{"op":"stats"}\n' * n_req + b"".join(
                 cltest.line(E("after %d" % i, app="backlog")) for i in range(10))
@@ -65,8 +50,8 @@ def test_unread_replies_bounded():
                     break
                 time.sleep(0.05)
             check(st["stalls"] >= n_conns, "every connection stalled", st["stalls"])
-            grown = rss_kib(pid) - rss0
-            if not sanitized():
+            grown = cltest.status_kib(pid, "VmRSS") - rss0
+            if not cltest.sanitized():
                 check(grown < 48 * 1024,
                       "resident size grew %d KiB with %d connections of unread replies"
                       % (grown, n_conns))

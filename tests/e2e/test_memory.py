@@ -28,7 +28,6 @@ without its newline and then nothing, one after another, with
 """
 
 import os
-import resource
 
 import cltest
 from cltest import check, eq, wait_for
@@ -48,40 +47,17 @@ GOOD_BATCH = 10
 GOOD = (N // GOOD_EVERY) * GOOD_BATCH
 
 
-def status_kib(pid, key):
-    with open("/proc/%d/status" % pid) as f:
-        for ln in f:
-            if ln.startswith(key + ":"):
-                return int(ln.split()[1])
-    raise AssertionError("no %s in /proc/%d/status" % (key, pid))
-
-
 def half_line(i):
     head = b'{"app":"flood","level":"info","msg":"half line %06d ' % i
     return head + b"x" * (HALF - len(head))
-
-
-def sanitized():
-    """A collector built with AddressSanitizer keeps freed memory in quarantine
-    and maps shadow memory: its resident size says nothing about ours."""
-    with open(cltest.daemon_path(), "rb") as f:
-        return b"__asan_init" in f.read()
-
-
-def raise_fd_limit(need):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < need:
-        check(hard >= need, "RLIMIT_NOFILE hard limit %d is below the %d descriptors needed"
-              % (hard, need))
-        resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
 
 
 def test_half_line_flood():
     if os.environ.get("CL_VALGRIND"):
         raise cltest.Skip("resident size under valgrind says nothing about the collector")
     # The collector inherits the limit (and raises its own to the hard one).
-    raise_fd_limit(N + 200)
-    measure = not sanitized()
+    cltest.raise_fd_limit(N + 200)
+    measure = not cltest.sanitized()
     if not measure:
         print("note: sanitizer build: resident sizes not checked, everything else is")
     # All the half lines come from this one process, so the reject limit
@@ -96,8 +72,8 @@ def test_half_line_flood():
         # that stored something holds (SQLite's cache, the text file's buffer).
         good.send([cltest.entry("warm-up %d" % i, app="good") for i in range(100)])
         eq(good.sync(0)["accepted"], 100, "warm-up entries accepted")
-        rss0 = status_kib(pid, "VmRSS") * 1024
-        hwm0 = status_kib(pid, "VmHWM") * 1024
+        rss0 = cltest.status_kib(pid, "VmRSS") * 1024
+        hwm0 = cltest.status_kib(pid, "VmHWM") * 1024
 
         flood = []
         sent_good = 100
@@ -118,7 +94,7 @@ def test_half_line_flood():
         eq((st["partial_bytes"], st["partial_cuts"], st["truncated"]),
            (K * CAP, N - K, N - K), "stats (partial_bytes, partial_cuts, truncated) after the flood")
         eq(st["connections"], N + 2, "every flood connection is still open")
-        hwm = status_kib(pid, "VmHWM") * 1024
+        hwm = cltest.status_kib(pid, "VmHWM") * 1024
         check(not measure or hwm - rss0 < BUDGET + SLACK,
               "peak resident size grew by %.1f MiB over the flood; the budget is %.1f MiB "
               "(+ %.1f MiB slack); without it %d x %d bytes stay resident"
@@ -164,7 +140,7 @@ def test_half_line_flood():
         last = []
 
         def returned():
-            last[:] = [status_kib(pid, "VmRSS") * 1024]
+            last[:] = [cltest.status_kib(pid, "VmRSS") * 1024]
             return last[0] < rss0 + RETURN_SLACK
 
         if measure:
