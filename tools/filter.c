@@ -381,6 +381,19 @@ static int fts_bounds(cli_filter *f, sqlite3 *db)
     return SQLITE_OK;
 }
 
+int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (f->grep_pattern == NULL || f->grep != NULL)
+        return 0;
+    if (cli_grep_compile(db, f->grep_pattern, &f->grep, why, sizeof why) != 0) {
+        snprintf(err, errlen, "-g/--grep: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
 {
     char why[256];

@@ -137,6 +137,10 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
 /* Whether the filter can only match levels in entries_level_ts. */
 int cli_filter_uses_level_index(const cli_filter *f);
 
+/* Compiles --grep with db's tokenizer (any connection: a catalog too),
+ * once for every partition read after. Returns 0, or -1 with err. */
+int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
+
 /* Compiles --grep with db's tokenizer and registers its SQL function there;
  * with a time range also finds the ids of the first and last entries of the
  * range in time order, which bound the full-text lookup (see

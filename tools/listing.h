@@ -46,6 +46,10 @@ void cli_listing_rejects_sql(const cli_listing *l, cli_sql *q);
 cli_list_status cli_listing_stream(sqlite3_stmt *st, cli_output *out, long long limit,
                                    size_t flush_bytes);
 
+/* Writes the current row of st (columns of out->kind's listing) into out;
+ * *ts and *id become its time (ts, or received for rejects) and id. */
+void cli_listing_put_row(sqlite3_stmt *st, cli_output *out, int64_t *ts, int64_t *id);
+
 /* ---------------------------------------------------------------- paging
  *
  * A statement stays in its read transaction until it is reset, and while a

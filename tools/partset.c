@@ -1,0 +1,465 @@
+/* partset.c - see partset.h. */
+#include "partset.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rows.h"
+
+int cli_pset_is_catalog(const cli_pset *ps)
+{
+    return ps->top.kind == CL_DBK_CATALOG;
+}
+
+static sqlite3_int64 data_version(sqlite3 *h)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3_int64 v = -1;
+
+    if (sqlite3_prepare_v2(h, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+int cli_pset_list(cli_pset *ps, char *err, size_t errlen)
+{
+    cl_part_list l;
+
+    ps->data_version = data_version(ps->top.h);
+    if (cl_catalog_list(ps->top.h, ps->top.path, &l, err, errlen) != 0)
+        return -1;
+    /* Keep what was said about a partition (by its file) across lists. */
+    {
+        unsigned char *bad = calloc(l.n ? l.n : 1, 1);
+
+        if (bad == NULL) {
+            cl_part_list_free(&l);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < l.n; i++) {
+            for (size_t j = 0; j < ps->parts.n; j++) {
+                if (ps->bad[j] && strcmp(ps->parts.v[j].path, l.v[i].path) == 0)
+                    bad[i] = 1;
+            }
+        }
+        free(ps->bad);
+        ps->bad = bad;
+    }
+    cl_part_list_free(&ps->parts);
+    ps->parts = l;
+    return 0;
+}
+
+int cli_pset_changed(cli_pset *ps)
+{
+    return data_version(ps->top.h) != ps->data_version;
+}
+
+void cli_pset_failed(cli_pset *ps, size_t i, const char *why)
+{
+    ps->partial = 1;
+    if (ps->bad[i])
+        return;
+    ps->bad[i] = 1;
+    if (ps->warn != NULL)
+        ps->warn(ps->cmd, ps->parts.v[i].path, why);
+}
+
+/* Partition i as the catalog has it now: a live or sealing file may have
+ * been sealed (a new name) since the list was read. Returns 1 when its
+ * entry changed. */
+static int refresh(cli_pset *ps, size_t i)
+{
+    cl_part_list l;
+    char err[256];
+    int changed = 0;
+
+    if (!cli_pset_changed(ps) || cl_catalog_list(ps->top.h, ps->top.path, &l, err, sizeof err) != 0)
+        return 0;
+    for (size_t j = 0; j < l.n; j++) {
+        cl_part t;
+
+        if (l.v[j].seq != ps->parts.v[i].seq || strcmp(l.v[j].path, ps->parts.v[i].path) == 0)
+            continue;
+        t = ps->parts.v[i];
+        ps->parts.v[i] = l.v[j];
+        l.v[j] = t; /* freed with l */
+        changed = 1;
+    }
+    cl_part_list_free(&l);
+    return changed;
+}
+
+int cli_pset_open(cli_pset *ps, size_t i, cli_db *db)
+{
+    char err[512];
+
+    if (ps->bad[i]) {
+        ps->partial = 1;
+        return -1;
+    }
+    ps->opened++;
+    if (cli_db_open_part(db, &ps->parts.v[i], err, sizeof err) == CLI_OK)
+        return 0;
+    if (ps->parts.v[i].state != CL_PART_CLOSED && refresh(ps, i) &&
+        cli_db_open_part(db, &ps->parts.v[i], err, sizeof err) == CLI_OK)
+        return 0;
+    cli_pset_failed(ps, i, err);
+    return -1;
+}
+
+void cli_pset_free(cli_pset *ps)
+{
+    cl_part_list_free(&ps->parts);
+    free(ps->bad);
+    ps->bad = NULL;
+    cli_db_close(&ps->top);
+}
+
+int cli_part_overlaps(const cl_part *p, const cli_filter *f)
+{
+    if (p->state != CL_PART_CLOSED)
+        return 1;
+    if (p->entries == 0)
+        return 0;
+    if (!p->has_range)
+        return 1;
+    if (f->has_since && p->max_ts < f->since)
+        return 0;
+    if (f->has_until && p->min_ts >= f->until)
+        return 0;
+    return 1;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+static int before(const cli_merge *m, const cli_cursor *a, const cli_cursor *b)
+{
+    int lt = a->ts < b->ts || (a->ts == b->ts && a->id < b->id);
+
+    return m->desc ? !lt : lt;
+}
+
+static void heap_push(cli_merge *m, cli_cursor *c)
+{
+    size_t i = m->nheap++;
+
+    m->heap[i] = c;
+    while (i > 0 && before(m, m->heap[i], m->heap[(i - 1) / 2])) {
+        cli_cursor *t = m->heap[i];
+
+        m->heap[i] = m->heap[(i - 1) / 2];
+        m->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static cli_cursor *heap_pop(cli_merge *m)
+{
+    cli_cursor *top = m->heap[0];
+    size_t i = 0;
+
+    m->heap[0] = m->heap[--m->nheap];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+
+        if (l < m->nheap && before(m, m->heap[l], m->heap[s]))
+            s = l;
+        if (r < m->nheap && before(m, m->heap[r], m->heap[s]))
+            s = r;
+        if (s == i)
+            break;
+        cli_cursor *t = m->heap[i];
+
+        m->heap[i] = m->heap[s];
+        m->heap[s] = t;
+        i = s;
+    }
+    return top;
+}
+
+static void cursor_close(cli_cursor *c)
+{
+    if (c == NULL)
+        return;
+    sqlite3_finalize(c->st);
+    cli_db_close(&c->db);
+    free(c);
+}
+
+/* Steps c: 1 on a row (its key read), 0 at its end or on an error (then
+ * said, and the partition's remaining rows are skipped). */
+static int cursor_step(cli_merge *m, cli_cursor *c)
+{
+    int rc = sqlite3_step(c->st);
+
+    if (rc == SQLITE_ROW) {
+        c->id = sqlite3_column_int64(c->st, 0);
+        c->ts = sqlite3_column_int64(c->st, 1);
+        return 1;
+    }
+    if (rc != SQLITE_DONE) {
+        char why[600];
+
+        snprintf(why, sizeof why, "reading it failed (%s); the rest of it is skipped",
+                 sqlite3_errmsg(c->db.h));
+        cli_pset_failed(m->ps, c->part, why);
+    }
+    return 0;
+}
+
+/* Opens partition i and puts its first row on the heap. */
+static void open_part(cli_merge *m, size_t i)
+{
+    cli_cursor *c = calloc(1, sizeof *c);
+    cli_sql q = CLI_SQL_INIT;
+    char err[512];
+
+    if (c == NULL) {
+        cli_pset_failed(m->ps, i, "out of memory");
+        return;
+    }
+    c->part = i;
+    if (cli_pset_open(m->ps, i, &c->db) != 0) {
+        free(c);
+        return;
+    }
+    if (m->sql(m->ctx, &c->db, &q, err, sizeof err) != 0) {
+        cli_pset_failed(m->ps, i, err);
+    } else if (q.oom || q.text.oom) {
+        cli_pset_failed(m->ps, i, "out of memory");
+    } else if (sqlite3_prepare_v2(c->db.h, q.text.p, -1, &c->st, NULL) != SQLITE_OK ||
+               cli_sql_bind(&q, c->st) != SQLITE_OK) {
+        snprintf(err, sizeof err, "cannot query it: %s", sqlite3_errmsg(c->db.h));
+        cli_pset_failed(m->ps, i, err);
+    } else if (cursor_step(m, c)) {
+        heap_push(m, c);
+        c = NULL;
+    }
+    cli_sql_free(&q);
+    cursor_close(c);
+}
+
+static int entry_candidate(const cl_part *p, const cli_filter *f, int rejects)
+{
+    if (rejects)
+        return p->state != CL_PART_CLOSED || p->rejects != 0;
+    return cli_part_overlaps(p, f);
+}
+
+/* The opening bound of p: no row of it sorts before it. Rejects have no
+ * range in the catalog: every such partition is opened at once. */
+static int64_t bound_of(const cl_part *p, int rejects, int desc)
+{
+    if (rejects || p->state != CL_PART_CLOSED || !p->has_range)
+        return desc ? INT64_MAX : INT64_MIN;
+    return desc ? p->max_ts : p->min_ts;
+}
+
+int cli_merge_start(cli_merge *m, cli_pset *ps, const cli_filter *f, int rejects, int desc,
+                    cli_merge_sql_fn sql, void *ctx)
+{
+    size_t n = ps->parts.n ? ps->parts.n : 1;
+
+    memset(m, 0, sizeof *m);
+    m->ps = ps;
+    m->desc = desc;
+    m->sql = sql;
+    m->ctx = ctx;
+    m->order = calloc(n, sizeof *m->order);
+    m->bound = calloc(n, sizeof *m->bound);
+    m->heap = calloc(n, sizeof *m->heap);
+    if (m->order == NULL || m->bound == NULL || m->heap == NULL)
+        return -1;
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        size_t j;
+
+        if (!entry_candidate(&ps->parts.v[i], f, rejects))
+            continue;
+        /* Insertion by bound (then first_id, the list's order). */
+        int64_t b = bound_of(&ps->parts.v[i], rejects, desc);
+
+        for (j = m->n; j > 0 && (desc ? m->bound[j - 1] < b : m->bound[j - 1] > b); j--) {
+            m->bound[j] = m->bound[j - 1];
+            m->order[j] = m->order[j - 1];
+        }
+        m->bound[j] = b;
+        m->order[j] = i;
+        m->n++;
+    }
+    return 0;
+}
+
+/* Opens every partition that may hold a row sorting before the heap's top. */
+static void fill(cli_merge *m)
+{
+    while (m->next < m->n) {
+        int64_t b = m->bound[m->next];
+
+        if (m->nheap > 0 && (m->desc ? b < m->heap[0]->ts : b > m->heap[0]->ts))
+            break;
+        open_part(m, m->order[m->next++]);
+    }
+}
+
+sqlite3_stmt *cli_merge_next(cli_merge *m)
+{
+    if (m->cur != NULL) {
+        if (cursor_step(m, m->cur))
+            heap_push(m, m->cur);
+        else
+            cursor_close(m->cur); /* exhausted: its file is closed at once */
+        m->cur = NULL;
+    }
+    fill(m);
+    if (m->nheap == 0)
+        return NULL;
+    m->cur = heap_pop(m);
+    return m->cur->st;
+}
+
+void cli_merge_free(cli_merge *m)
+{
+    cursor_close(m->cur);
+    for (size_t i = 0; i < m->nheap; i++)
+        cursor_close(m->heap[i]);
+    free(m->heap);
+    free(m->order);
+    free(m->bound);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---------------------------------------------------------------- listing */
+
+typedef struct lctx {
+    cli_listing l;
+    cli_filter f;
+    int rejects;
+} lctx;
+
+static int listing_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errlen)
+{
+    lctx *c = ctx;
+
+    if (c->rejects) {
+        c->l.columns = cli_reject_columns(db);
+        cli_listing_rejects_sql(&c->l, q);
+        return 0;
+    }
+    /* The --grep function and the full-text bounds are per database. */
+    if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
+        return -1;
+    c->l.columns = cli_entry_columns(db);
+    cli_listing_entries_sql(&c->l, q);
+    return 0;
+}
+
+static int below(const cli_output *out, long long cap)
+{
+    return cap < 0 || (long long)out->count < cap;
+}
+
+/* The key (ts, id) of the lines-th newest row that may be listed: the
+ * first of "the last N". 0 when there are fewer. */
+static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long max_id,
+                      int64_t *kts, int64_t *kid)
+{
+    lctx c;
+    cli_merge m;
+    sqlite3_stmt *st;
+    long long seen = 0;
+    int found = 0;
+
+    memset(&c, 0, sizeof c);
+    c.l = *l;
+    c.f = *l->f;
+    c.l.f = &c.f;
+    c.rejects = rejects;
+    c.l.lines = -1;
+    c.l.reverse = 1;
+    c.l.limit = max_id >= 0 ? -1 : l->lines;
+    if (cli_merge_start(&m, ps, &c.f, rejects, 1, listing_sql, &c) == 0) {
+        while ((st = cli_merge_next(&m)) != NULL) {
+            if (max_id >= 0 && sqlite3_column_int64(st, 0) > max_id)
+                continue;
+            if (++seen == l->lines) {
+                *kid = sqlite3_column_int64(st, 0);
+                *kts = sqlite3_column_int64(st, 1);
+                found = 1;
+                break;
+            }
+        }
+    }
+    cli_merge_free(&m);
+    return found;
+}
+
+cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects, long long max_id,
+                                 cli_output *out, size_t flush_bytes)
+{
+    lctx c;
+    cli_merge m;
+    sqlite3_stmt *st;
+    int64_t kts = 0, kid = 0, ts, id;
+    long long cap = l->limit;
+    int found = 0;
+    cli_list_status rc = CLI_LIST_DONE;
+
+    if (l->lines == 0)
+        return CLI_LIST_DONE;
+    memset(&c, 0, sizeof c);
+    c.l = *l;
+    c.f = *l->f;
+    c.l.f = &c.f;
+    c.rejects = rejects;
+    c.l.lines = -1;
+    if (l->lines > 0 && !l->reverse && (found = last_n_key(ps, l, rejects, max_id, &kts, &kid))) {
+        /* The last N start at that key: a time bound the catalog and the
+         * indexes use; ties in ts are cut by id below. */
+        if (!c.f.has_since || c.f.since < kts)
+            c.f.since = kts;
+        c.f.has_since = 1;
+    }
+    if (l->lines >= 0 && l->reverse && (cap < 0 || l->lines < cap))
+        cap = l->lines;
+    c.l.limit = max_id >= 0 || found ? -1 : cap;
+    if (cli_merge_start(&m, ps, &c.f, rejects, l->reverse, listing_sql, &c) != 0) {
+        cli_merge_free(&m);
+        return CLI_LIST_EREAD;
+    }
+    while (below(out, cap) && (st = cli_merge_next(&m)) != NULL) {
+        id = sqlite3_column_int64(st, 0);
+        ts = sqlite3_column_int64(st, 1);
+        if (max_id >= 0 && id > max_id)
+            continue;
+        if (found && (ts < kts || (ts == kts && id < kid)))
+            continue;
+        cli_listing_put_row(st, out, &ts, &id);
+        if (cli_output_flush(out, flush_bytes) != 0) {
+            rc = CLI_LIST_EWRITE;
+            break;
+        }
+    }
+    cli_merge_free(&m);
+    return rc;
+}
+
+long long cli_pset_max_id(cli_pset *ps)
+{
+    for (size_t i = ps->parts.n; i-- > 0;) {
+        cli_db db;
+        long long id;
+
+        if (cli_pset_open(ps, i, &db) != 0)
+            continue;
+        id = cli_db_max_id(&db);
+        cli_db_close(&db);
+        if (id > 0)
+            return id;
+    }
+    return 0;
+}
