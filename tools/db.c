@@ -234,7 +234,11 @@ int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
         cli_db_close(db);
         return rc;
     }
-    db->kind = cl_db_kind_of(db->h, &db->version);
+    {
+        int v, krc;
+
+        db->kind = cl_db_kind_of(db->h, &v, &krc);
+    }
     read_pragmas(db);
     return CLI_OK;
 }

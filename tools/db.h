@@ -19,7 +19,7 @@
 
 /* The newest schema this reader reads: version 3 is a catalog and its
  * partitions, whose tables are version 2's. */
-#define CLI_DB_MAX_VERSION 3
+#define CLI_DB_MAX_VERSION CL_DB_LAYOUT_VERSION
 
 #define CLI_SYSTEM_ORIGIN "the system collector's default"
 
