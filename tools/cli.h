@@ -8,8 +8,8 @@
 /* Exit codes, documented in `centrallog --help`. */
 enum {
     CLI_OK = 0,
-    CLI_FAILED = 1,     /* the operation ran and failed (e.g. entry rejected) */
-    CLI_USAGE = 2,      /* bad option or argument */
+    CLI_FAILED = 1,      /* the operation ran and failed (e.g. entry rejected) */
+    CLI_USAGE = 2,       /* bad option or argument */
     CLI_UNREACHABLE = 3, /* no collector answered / not acknowledged in time */
     CLI_PARTIAL = 4      /* some partitions could not be read (each named on stderr): the
                             output holds the entries of all the others */

@@ -318,7 +318,8 @@ static pf_slot *pf_get(pf_slot *slots, cli_pset *ps, size_t i, cli_filter *f)
     s->q = (cli_sql)CLI_SQL_INIT;
     cli_listing_poll_sql(f, cli_entry_columns(&s->db), &s->q);
     if (s->path == NULL || cli_filter_prepare(f, s->db.h, err, sizeof err) != 0 || s->q.oom ||
-        s->q.text.oom || sqlite3_prepare_v2(s->db.h, s->q.text.p, -1, &s->poll, NULL) != SQLITE_OK ||
+        s->q.text.oom ||
+        sqlite3_prepare_v2(s->db.h, s->q.text.p, -1, &s->poll, NULL) != SQLITE_OK ||
         cli_sql_bind(&s->q, s->poll) != SQLITE_OK) {
         pf_drop(s);
         return NULL;
@@ -437,8 +438,7 @@ static int run_parts(qopts *o, cli_pset *ps, cli_output *out, const char *cmd)
     cli_output_begin(out);
     rc = cli_report_listing(cli_pset_listing(ps, &o->l, 0, last, out, FLUSH_BYTES), ps->top.h, out,
                             cmd);
-    if (o->a.follow && rc < 0 && !limit_reached(o, out) &&
-        (rc = cli_output_write(out, 0, cmd)) < 0)
+    if (o->a.follow && rc < 0 && !limit_reached(o, out) && (rc = cli_output_write(out, 0, cmd)) < 0)
         rc = follow_parts(ps, o, last, out, cmd);
     return rc < 0 ? CLI_OK : rc;
 }

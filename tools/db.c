@@ -275,8 +275,9 @@ int cli_db_open_part(cli_db *db, const cl_part *p, char *err, size_t errlen)
         return fail(err, errlen, "cannot be read: %s", sqlite3_errstr(rc));
     if (appid != CL_DB_APPLICATION_ID || version < 1 || version > CLI_DB_MAX_VERSION) {
         cli_db_close(db);
-        return fail(err, errlen, "is not a CentralLog partition (application_id %lld, version %lld)",
-                    appid, version);
+        return fail(err, errlen,
+                    "is not a CentralLog partition (application_id %lld, version %lld)", appid,
+                    version);
     }
     db->version = (int)version;
     db->kind = CL_DBK_PARTITION;

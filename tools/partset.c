@@ -135,6 +135,31 @@ int cli_part_overlaps(const cl_part *p, const cli_filter *f)
     return 1;
 }
 
+int cli_part_rejects_range(const cl_part *p, int64_t *lo, int64_t *hi)
+{
+    if (p->state != CL_PART_CLOSED || p->sealed <= 0 || p->created <= 0)
+        return 0;
+    *lo = p->created;
+    *hi = p->sealed;
+    if (p->has_range && p->min_received < *lo)
+        *lo = p->min_received;
+    if (p->has_range && p->max_received > *hi)
+        *hi = p->max_received;
+    *lo -= CLI_REJECT_SLACK_US;
+    return 1;
+}
+
+int cli_part_has_rejects(const cl_part *p, const cli_filter *f)
+{
+    int64_t lo, hi;
+
+    if (p->state == CL_PART_CLOSED && p->rejects == 0)
+        return 0;
+    if (!cli_part_rejects_range(p, &lo, &hi))
+        return 1;
+    return !(f->has_since && hi < f->since) && !(f->has_until && lo >= f->until);
+}
+
 /* ---------------------------------------------------------------- merge */
 
 static int before(const cli_merge *m, const cli_cursor *a, const cli_cursor *b)
@@ -247,14 +272,17 @@ static void open_part(cli_merge *m, size_t i)
 static int entry_candidate(const cl_part *p, const cli_filter *f, int rejects)
 {
     if (rejects)
-        return p->state != CL_PART_CLOSED || p->rejects != 0;
+        return cli_part_has_rejects(p, f);
     return cli_part_overlaps(p, f);
 }
 
-/* The opening bound of p: no row of it sorts before it. Rejects have no
- * range in the catalog: every such partition is opened at once. */
+/* The opening bound of p: no row of it sorts before it. */
 static int64_t bound_of(const cl_part *p, int rejects, int desc)
 {
+    int64_t lo, hi;
+
+    if (rejects && cli_part_rejects_range(p, &lo, &hi))
+        return desc ? hi : lo;
     if (rejects || p->state != CL_PART_CLOSED || !p->has_range)
         return desc ? INT64_MAX : INT64_MIN;
     return desc ? p->max_ts : p->min_ts;

@@ -55,6 +55,17 @@ void cli_pset_free(cli_pset *ps);
  * their [min_ts, max_ts]; live and sealing ones always (ranges unknown). */
 int cli_part_overlaps(const cl_part *p, const cli_filter *f);
 
+/* The times (received) the rejected lines of a closed partition p lie in:
+ * they were read while it was live, between its creation and its sealing -
+ * less a minute for lines still queued when it became live, and widened to
+ * the catalog's received range. Returns 0 when p has no such range (live,
+ * sealing). */
+#define CLI_REJECT_SLACK_US (60LL * 1000000)
+int cli_part_rejects_range(const cl_part *p, int64_t *lo, int64_t *hi);
+
+/* Whether p may hold rejected lines in f's time range. */
+int cli_part_has_rejects(const cl_part *p, const cli_filter *f);
+
 /* ---------------------------------------------------------------- merge */
 
 /* Builds the statement of one opened partition (its db) into q: rows in

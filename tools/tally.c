@@ -69,7 +69,8 @@ static int count_rows(sqlite3 *h, const cli_sql *q, cli_tally *s)
 
 typedef struct part {
     const cli_global *g;
-    cli_filter f; /* shallow copy of the options' filter: shares its arrays */
+    const cl_part *cp; /* the partition to read, else g's database */
+    cli_filter f;      /* shallow copy of the options' filter: shares its arrays */
     cli_tally s;
     pthread_t thread;
     int started, rc;
@@ -82,7 +83,8 @@ static void *scan_part(void *arg)
     cli_sql q = CLI_SQL_INIT;
     cli_db db;
 
-    if (cli_db_open(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
+    if ((p->cp != NULL ? cli_db_open_part(&db, p->cp, p->err, sizeof p->err)
+                       : cli_db_open(p->g, &db, p->err, sizeof p->err)) != CLI_OK) {
         p->rc = SQLITE_CANTOPEN;
         return NULL;
     }
@@ -126,7 +128,7 @@ static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
     return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
 }
 
-static void merge(cli_tally *s, const cli_tally *p)
+void cli_tally_merge(cli_tally *s, const cli_tally *p)
 {
     if (p->total > 0) {
         if (s->total == 0 || p->first_ts < s->first_ts)
@@ -142,8 +144,8 @@ static void merge(cli_tally *s, const cli_tally *p)
     cli_agg_merge(&s->minutes, &p->minutes);
 }
 
-int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_tally *s, char *err,
-                    size_t errlen)
+int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cli_filter *f,
+                    cli_tally *s, char *err, size_t errlen)
 {
     part parts[MAX_PARTS];
     cli_sql q = CLI_SQL_INIT;
@@ -164,6 +166,7 @@ int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_ta
         part *p = &parts[i];
 
         p->g = g;
+        p->cp = cp;
         p->f = *f;
         p->f.has_since = p->f.has_until = 1;
         p->f.since = lo + (hi - lo) / n * i;
@@ -179,7 +182,7 @@ int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_ta
             snprintf(err, errlen, "%s", parts[i].err);
             rc = CLI_FAILED;
         }
-        merge(s, &parts[i].s);
+        cli_tally_merge(s, &parts[i].s);
         cli_tally_free(&parts[i].s);
     }
     if (rc == CLI_OK && (s->apps.oom || s->hosts.oom || s->minutes.oom)) {

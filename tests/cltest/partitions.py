@@ -26,6 +26,7 @@ ENTRY_COLS = ["id", "ts", "received", "level", "app", "host", "pid", "tid", "log
 REJECT_COLS = ["id", "received", "peer_pid", "peer_uid", "peer_gid", "reason", "message", "raw",
                "raw_len", "peer_sid"]
 CATALOG = "centrallog.db"
+US = 1000000
 PARTS_DIR = "centrallog.d"
 
 
@@ -91,7 +92,8 @@ def _stats(path):
     try:
         r = con.execute("SELECT min(ts), max(ts), min(received), max(received), count(*), "
                         "max(id) FROM entries").fetchone()
-        j = con.execute("SELECT count(*), max(id) FROM rejects").fetchone()
+        j = con.execute("SELECT count(*), max(id), min(received), max(received) "
+                        "FROM rejects").fetchone()
     finally:
         con.close()
     return r, j
@@ -119,7 +121,13 @@ def split(src, data_dir, bounds, reject_bounds=None, live=True, created=17956512
         sealed = not (live and k == n - 1)
         tmp = os.path.join(data_dir, PARTS_DIR, ".build-%d.tmp" % k)
         _partition(src, tmp, lo, hi, rlo, rhi, lo, rlo, sealed)
-        (min_ts, max_ts, min_rc, max_rc, count, top), (rcount, rtop) = _stats(tmp)
+        (min_ts, max_ts, min_rc, max_rc, count, top), (rcount, rtop, rj_lo, rj_hi) = _stats(tmp)
+        # Created when its first row came, sealed a second after its last
+        # (a collector's clock; the CLI bounds rejected lines by them).
+        got = [t for t in (min_rc, rj_lo) if t is not None]
+        born = min(got) - US if got else created + k
+        got = [t for t in (max_rc, rj_hi) if t is not None]
+        done = max(got) + US if got else born + US
         if sealed:
             name = "%s--%s-%020d.db" % (stamp(min_ts if count else created),
                                         stamp(max_ts if count else created), lo)
@@ -128,13 +136,13 @@ def split(src, data_dir, bounds, reject_bounds=None, live=True, created=17956512
         path = os.path.join(data_dir, PARTS_DIR, name)
         os.rename(tmp, path)
         row = {"seq": k + 1, "path": PARTS_DIR + "/" + name, "first_id": lo,
-               "first_reject": rlo, "fts": "none", "created": created + k, "state": "live",
+               "first_reject": rlo, "fts": "none", "created": born, "state": "live",
                "last_id": None, "last_reject": None, "min_ts": None, "max_ts": None,
                "min_received": None, "max_received": None, "entries": None, "rejects": None,
                "bytes": None, "sealed": None}
         if sealed:
             row.update(state="closed", last_id=hi, last_reject=rhi, entries=count, rejects=rcount,
-                       bytes=os.path.getsize(path), fts="complete", sealed=created + k + 1)
+                       bytes=os.path.getsize(path), fts="complete", sealed=done)
             if count:
                 row.update(min_ts=min_ts, max_ts=max_ts, min_received=min_rc,
                            max_received=max_rc)

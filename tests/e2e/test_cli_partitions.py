@@ -34,6 +34,9 @@ T0 = 1795651200 * US  # 2026-11-26T00:00:00Z
 N = 6000
 STEP = 30 * US  # entries 30 s apart on average; ts jitters +-10 min around that
 BOUNDS = [1201, 2401, 3601, 4801]
+# Late arrivals (a time far from their neighbours'): the third partition's
+# range spans nearly everything, the others' only their own hours.
+LATE = {2500: T0 + 100 * STEP, 5000: T0 + 2000 * STEP, 5500: T0 + 5990 * STEP}
 APPS = ["billing", "web-1", "web-2", "auth", "cron"]
 HOSTS = ["web-01", "web-02", "db-01", None]
 WORDS = ["disk full", "timeout", "Disk", "ok", "payment declined", "cache miss", "timeouts"]
@@ -58,8 +61,8 @@ def entries(seed=7, n=N):
         if i % 3 == 0:
             e["fields"] = json.dumps({"shard": i % 4, "user": {"id": i % 7}},
                                      separators=(",", ":"))
-        if i % 500 == 0:
-            e["ts"] = T0 + rnd.randrange(N * STEP)  # a late arrival far from its neighbours
+        if i in LATE:
+            e["ts"] = LATE[i]
         out.append(e)
     return out
 
@@ -141,7 +144,83 @@ def test_rejects_identical():
         check(got == want, "rejects %s differs over partitions" % " ".join(args), got, want)
 
 
-TESTS = [test_query_identical, test_stats_identical, test_rejects_identical]
+# A window inside the first partition's hours: it overlaps the first and the
+# third (late arrival) partitions, not the second, fourth or live ones...
+W_S = "@%d" % ((T0 + 300 * STEP) // US)
+W_U = "@%d" % ((T0 + 500 * STEP) // US)
+
+
+def warning(k, catalog, what):
+    return ("centrallog query: warning: partition %s %s; its entries are left out\n"
+            % (part_file(catalog, k), what))
+
+
+def test_time_filter_opens_only_overlapping():
+    """-S/-U: a deleted partition outside the range goes unnoticed; one inside is named."""
+    r = ROWS
+    check(r[1]["min_ts"] > (T0 + 520 * STEP) and r[3]["min_ts"] > (T0 + 520 * STEP),
+          "partitions 2 and 4 start after the window", r[1], r[3])
+    check(r[2]["min_ts"] < T0 + 300 * STEP, "the late arrival widens partition 3", r[2])
+    args = ["query", "-S", W_S, "-U", W_U, "-o", "json"]
+    want = run_ok(args, SINGLE)
+    check(len(json.loads(want)) > 150, "rows in the window", want[:200])
+    cat = fresh_copy("prune")
+    for k in (1, 3):
+        os.unlink(part_file(cat, k))
+    eq(run_ok(args, cat), want, "the window without the partitions it does not overlap")
+    eq(run_ok(["stats", "-S", W_S, "-U", W_U, "-o", "json"], cat),
+       run_ok(["stats", "-S", W_S, "-U", W_U, "-o", "json"], SINGLE), "stats likewise")
+    os.unlink(part_file(cat, 2))  # overlaps by its late arrival
+    rc, out, err = run(args, cat)
+    eq(err, warning(2, cat, "is missing"), "the missing partition named")
+    eq(rc, 4, "exit status of a partial result")
+    eq(out, want, "partition 3's only row in the window is the late arrival... not here")
+
+
+def test_lines_touch_only_newest():
+    """query -n 50 (and tail's first lines) open only the newest partition."""
+    cat = fresh_copy("newest")
+    for k in range(4):
+        os.unlink(part_file(cat, k))
+    for args in (["-n", "50"], ["-n", "50", "-o", "json"], ["-n", "20", "-r"]):
+        eq(run_ok(["query"] + args, cat), run_ok(["query"] + args, SINGLE),
+           "query %s over the newest partition alone" % " ".join(args))
+
+
+def only_ids(dest, lo_hi_out, rj_out):
+    """A single database of the rows minus the ids in the ranges lo_hi_out
+    (entries) and rj_out (rejects)."""
+    keep = [e for e in entries() if not any(lo <= e["id"] <= hi for lo, hi in lo_hi_out)]
+    rkeep = [r for r in rejects() if not any(lo <= r["id"] <= hi for lo, hi in rj_out)]
+    P.make_single(dest, keep, rkeep)
+    return dest
+
+
+def test_damaged_partition_skipped():
+    """A corrupt or truncated partition: one warning naming it, exit 4, the rest exact."""
+    want_db = only_ids(os.path.join(TMP, "minus2.db"), [(1201, 2400)], [(9, 16)])
+    cat = fresh_copy("corrupt")
+    with open(part_file(cat, 1), "r+b") as f:
+        f.write(b"this is no SQLite header at all")
+    for args in (["-o", "json"], ["-g", "timeout"], ["-n", "5000"]):
+        rc, out, err = run(["query"] + args, cat)
+        eq(err, warning(1, cat, "is corrupt (file is not a database)"), "the corrupt one named once")
+        eq(rc, 4, "exit status of a partial result")
+        eq(out, run_ok(["query"] + args, want_db), "query %s: the other partitions' rows")
+    cat = fresh_copy("truncated")
+    size = os.path.getsize(part_file(cat, 1))
+    os.truncate(part_file(cat, 1), size // 2)
+    rc, out, err = run(["query", "-o", "csv"], cat)
+    eq(err, warning(1, cat, "is truncated or changed (%d bytes, the catalog says %d)"
+                    % (size // 2, size)), "the truncated one named")
+    eq((rc, out), (4, run_ok(["query", "-o", "csv"], want_db)), "the other partitions' rows")
+    rc, out, err = run(["stats", "-o", "json"], cat)
+    eq(rc, 4, "stats: exit status of a partial result")
+    eq(out, run_ok(["stats", "-o", "json"], want_db), "stats of the other partitions")
+
+
+TESTS = [test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
+         test_damaged_partition_skipped, test_query_identical, test_stats_identical, test_rejects_identical]
 
 if __name__ == "__main__":
     setup()
