@@ -31,6 +31,8 @@ int cmd_query(const cli_global *g, int argc, char **argv);
 int cmd_tail(const cli_global *g, int argc, char **argv);
 int cmd_stats(const cli_global *g, int argc, char **argv);
 int cmd_rejects(const cli_global *g, int argc, char **argv);
+int cmd_disk_usage(const cli_global *g, int argc, char **argv);
+int cmd_export(const cli_global *g, int argc, char **argv);
 int cmd_status(const cli_global *g, int argc, char **argv);
 int cmd_pipes(const cli_global *g, int argc, char **argv); /* Windows */
 

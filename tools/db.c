@@ -239,6 +239,13 @@ int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
 
         db->kind = cl_db_kind_of(db->h, &v, &krc);
     }
+    if (db->kind == CL_DBK_FOREIGN) {
+        cli_db_close(db);
+        return fail(err, errlen,
+                    "%s has schema version %lld but is neither a CentralLog catalog nor a "
+                    "partition (no meta kind); point --db at the collector's centrallog.db",
+                    db->path, version);
+    }
     read_pragmas(db);
     return CLI_OK;
 }

@@ -429,6 +429,12 @@ def test_database_problems():
         p = files["newer"] = os.path.join(d, "newer.db")
         shutil.copy(KNOWN, p)
         con = sqlite3.connect(p)
+        con.execute("PRAGMA user_version = 4")
+        con.commit()
+        con.close()
+        p = files["v3-unknown"] = os.path.join(d, "unknown-kind.db")
+        shutil.copy(KNOWN, p)
+        con = sqlite3.connect(p)
         con.execute("PRAGMA user_version = 3")
         con.commit()
         con.close()
@@ -439,8 +445,10 @@ def test_database_problems():
             "empty": "%s is an empty file, not a CentralLog database",
             "foreign": "%s is an SQLite database but not a CentralLog one (application_id 0); "
                        "point --db at the collector's centrallog.db",
-            "newer": "%s has schema version 3, newer than this centrallog reads (2); use a newer "
+            "newer": "%s has schema version 4, newer than this centrallog reads (3); use a newer "
                      "centrallog",
+            "v3-unknown": "%s has schema version 3 but is neither a CentralLog catalog nor a "
+                          "partition (no meta kind); point --db at the collector's centrallog.db",
         }
         for k, msg in expect.items():
             for cmd in ("query", "stats", "rejects", "tail"):
