@@ -164,3 +164,92 @@ def write_catalog(path, rows):
     _insert(con, "partitions", cols, rows)
     con.commit()
     con.close()
+
+
+def read_catalog(path):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM partitions ORDER BY first_id")]
+    finally:
+        con.close()
+
+
+def _update(path, sql, params):
+    con = sqlite3.connect(path)
+    con.execute(sql, params)
+    con.commit()
+    con.close()
+
+
+def append_live(data_dir, rows, rejected=()):
+    """Inserts entries (and rejects) into the live partition, as the
+    collector's writer does (WAL, one transaction)."""
+    live = [r for r in read_catalog(os.path.join(data_dir, CATALOG)) if r["state"] == "live"][0]
+    con = sqlite3.connect(os.path.join(data_dir, live["path"]))
+    _insert(con, "entries", ENTRY_COLS, rows)
+    _insert(con, "rejects", REJECT_COLS, rejected)
+    con.commit()
+    con.close()
+
+
+def rotate(data_dir, now=None):
+    """The collector's rotation, steps R1-R2 (STORAGE.md): a new live
+    partition after the live one's last id; the old one becomes 'sealing'
+    (its file unchanged). Returns the new live partition's first id."""
+    catalog = os.path.join(data_dir, CATALOG)
+    rows = read_catalog(catalog)
+    old = [r for r in rows if r["state"] == "live"][0]
+    con = sqlite3.connect(os.path.join(data_dir, old["path"]))
+    last = con.execute("SELECT coalesce(max(id), ?) FROM entries", (old["first_id"] - 1,)).fetchone()[0]
+    rlast = con.execute("SELECT coalesce(max(id), ?) FROM rejects",
+                        (old["first_reject"] - 1,)).fetchone()[0]
+    con.close()
+    first = last + 1
+    name = "live-%020d.db" % first
+    path = os.path.join(data_dir, PARTS_DIR, name)
+    con = sqlite3.connect(path)
+    con.executescript(schema("partition.sql"))
+    con.execute("PRAGMA user_version = 3")
+    for k, v in {"first_id": first, "first_reject": rlast + 1, "fts_indexed_upto": first - 1}.items():
+        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (k, v))
+    con.commit()
+    con.execute("PRAGMA journal_mode = WAL")
+    con.close()
+    now = now if now is not None else old["created"] + US
+    con = sqlite3.connect(catalog)
+    con.execute("UPDATE partitions SET state = 'sealing', last_id = ?, last_reject = ? "
+                "WHERE seq = ?", (last, rlast, old["seq"]))
+    con.execute("INSERT INTO partitions (seq, path, state, first_id, first_reject, fts, created) "
+                "VALUES (?, ?, 'live', ?, ?, 'none', ?)",
+                (max(r["seq"] for r in rows) + 1, PARTS_DIR + "/" + name, first, rlast + 1, now))
+    con.commit()
+    con.close()
+    return first
+
+
+def seal(data_dir, seq):
+    """The keeper's sealing, steps S1-S4: a closed copy of the 'sealing'
+    partition seq (indexes, FTS complete, journal DELETE) under its final
+    name, the catalog row closed with its ranges, the old file removed."""
+    catalog = os.path.join(data_dir, CATALOG)
+    row = [r for r in read_catalog(catalog) if r["seq"] == seq][0]
+    src = os.path.join(data_dir, row["path"])
+    tmp = os.path.join(data_dir, PARTS_DIR, ".seal-%020d.tmp" % row["first_id"])
+    _partition(src, tmp, row["first_id"], row["last_id"], row["first_reject"],
+               row["last_reject"], row["first_id"], row["first_reject"], True)
+    (min_ts, max_ts, min_rc, max_rc, count, _), (rcount, _, rj_lo, rj_hi) = _stats(tmp)
+    name = "%s--%s-%020d.db" % (stamp(min_ts if count else row["created"]),
+                                stamp(max_ts if count else row["created"]), row["first_id"])
+    os.rename(tmp, os.path.join(data_dir, PARTS_DIR, name))
+    got = [t for t in (max_rc, rj_hi) if t is not None]
+    _update(catalog, "UPDATE partitions SET path = ?, state = 'closed', min_ts = ?, max_ts = ?, "
+            "min_received = ?, max_received = ?, entries = ?, rejects = ?, bytes = ?, "
+            "fts = 'complete', sealed = ? WHERE seq = ?",
+            (PARTS_DIR + "/" + name, min_ts, max_ts, min_rc, max_rc, count, rcount,
+             os.path.getsize(os.path.join(data_dir, PARTS_DIR, name)),
+             (max(got) + US) if got else row["created"] + US, seq))
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(src + suffix):
+            os.unlink(src + suffix)
+    return name

@@ -219,7 +219,114 @@ def test_damaged_partition_skipped():
     eq(out, run_ok(["stats", "-o", "json"], want_db), "stats of the other partitions")
 
 
-TESTS = [test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
+def test_disk_usage_json():
+    """disk-usage -o json: exactly every partition, the text files, the total."""
+    cat = fresh_copy("du")
+    d = os.path.dirname(cat)
+    texts = [("centrallog.log", b"x" * 1000), ("centrallog.log.1.gz", b"y" * 321),
+             ("centrallog.log.2.gz", b"z" * 45), ("centrallog.log.10.gz", b"w" * 7)]
+    for name, data in texts + [("centrallog.log.bak", b"not ours"), ("notes.txt", b"n")]:
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+
+    def iso(us):
+        import datetime
+        s = datetime.datetime.fromtimestamp(us // US, datetime.timezone.utc)
+        return s.strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % (us % US)
+
+    con = sqlite3.connect(part_file(cat, 4))
+    live = con.execute("SELECT count(*), min(ts), max(ts) FROM entries").fetchone()
+    con.close()
+    parts = []
+    for k, r in enumerate(ROWS):
+        path = part_file(cat, k)
+        size = os.path.getsize(path) + (os.path.getsize(path + "-wal")
+                                        if os.path.exists(path + "-wal") else 0)
+        if r["state"] == "closed":
+            first, last, n = iso(r["min_ts"]), iso(r["max_ts"]), r["entries"]
+        else:
+            first, last, n = iso(live[1]), iso(live[2]), live[0]
+        parts.append({"path": path, "first_ts": first, "last_ts": last, "entries": n,
+                      "bytes": size, "state": r["state"], "fts": r["fts"]})
+    files = [{"path": os.path.join(d, n), "bytes": len(b)} for n, b in texts]
+    want = {"partitions": parts, "text_files": files,
+            "total_bytes": sum(p["bytes"] for p in parts) + sum(f["bytes"] for f in files)}
+    out = run_ok(["disk-usage", "-o", "json"], cat)
+    eq(out, (json.dumps(want, separators=(",", ":")) + "\n").encode(), "disk-usage -o json")
+    text = run_ok(["disk-usage"], cat).decode()
+    check(text.startswith("STATE    FTS          ENTRIES       SIZE  FIRST") and
+          ("in 5 partitions and 4 text files." in text), "the text report", text)
+    single = json.loads(run_ok(["disk-usage", "-o", "json"], SINGLE))
+    eq([(p["state"], p["entries"], p["fts"]) for p in single["partitions"]],
+       [("single", N, "complete")], "a single database: one row")
+
+
+def test_export_round_trip():
+    """export --sqlite writes one database that reads like the range it came from."""
+    out = os.path.join(TMP, "export.db")
+    if os.path.exists(out):
+        os.unlink(out)
+    eq(run_ok(["export", "-S", S_MID, "-U", U_MID, "--sqlite", out], CATALOG), b"", "quiet")
+    for args in (["-o", "json"], ["-g", "timeout"], ["-p", "warning", "-r"], ["-n", "10"]):
+        eq(run_ok(["query"] + args, out), run_ok(["query", "-S", S_MID, "-U", U_MID] + args,
+                                                   CATALOG), "query %s of the export" % args)
+    eq(run_ok(["rejects"], out), run_ok(["rejects", "-S", S_MID, "-U", U_MID], CATALOG),
+       "its rejected lines")
+    con = sqlite3.connect("file:%s?mode=ro" % out, uri=True)
+    try:
+        eq(con.execute("PRAGMA integrity_check").fetchone()[0], "ok", "integrity")
+        eq(con.execute("PRAGMA journal_mode").fetchone()[0], "delete", "no WAL")
+        eq(sorted(r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")),
+           ["entries_app_ts", "entries_level_ts", "entries_ts", "rejects_received"], "indexes")
+        n = con.execute("SELECT count(*) FROM entries").fetchone()[0]
+        eq(con.execute("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'msg'").fetchone()[0],
+           n, "every entry in the full-text index")
+        eq(con.execute("SELECT value FROM meta WHERE key = 'sealed'").fetchone()[0], 1, "sealed")
+        eq(con.execute("SELECT value FROM meta WHERE key = 'fts_indexed_upto'").fetchone()[0],
+           con.execute("SELECT max(id) FROM entries").fetchone()[0], "fts_indexed_upto")
+    finally:
+        con.close()
+    rc, o, err = run(["export", "-S", S_MID, "--sqlite", out], CATALOG)
+    eq((rc, o, err), (1, b"", "centrallog export: %s exists; remove it or choose another name\n"
+                      % out), "an existing file is never replaced")
+    eq(run_ok(["export", "-S", S_MID, "-p", "err", "--ndjson"], CATALOG),
+       run_ok(["query", "-S", S_MID, "-p", "err", "-o", "ndjson"], SINGLE), "--ndjson")
+
+
+def test_follow_across_rotation():
+    """tail -f goes on into the next live partition at a rotation, and past
+    the sealing of the old one: every new entry once, in order."""
+    from cli_data import Follower
+    cat = fresh_copy("follow")
+    d = os.path.dirname(cat)
+
+    def row(i):
+        return {"id": i, "ts": T0 + i * STEP, "received": T0 + i * STEP, "level": 6,
+                "app": "follow", "msg": "new %d" % i}
+
+    with Follower(["tail", "-n", "2", "-o", "cat"], cat) as f:
+        eq(f.lines(2), run_ok(["query", "-n", "2", "-o", "cat"], SINGLE).decode().splitlines(),
+           "the last two")
+        P.append_live(d, [row(i) for i in range(6001, 6004)])
+        eq(f.lines(3), ["new %d" % i for i in range(6001, 6004)], "in the live partition")
+        first = P.rotate(d)
+        eq(first, 6004, "the next live partition's first id")
+        P.append_live(d, [row(i) for i in range(6004, 6007)])
+        eq(f.lines(3), ["new %d" % i for i in range(6004, 6007)], "after the rotation")
+        sealing = [r for r in P.read_catalog(cat) if r["state"] == "sealing"][0]
+        P.seal(d, sealing["seq"])
+        P.append_live(d, [row(i) for i in range(6007, 6009)])
+        eq(f.lines(2), ["new 6007", "new 6008"], "after the sealing")
+        P.rotate(d)
+        P.append_live(d, [row(6009)])
+        eq(f.line(), "new 6009", "after a second rotation")
+        f.quiet(0.5)
+        rc, rest, err, _ = f.stop()
+        eq((rc, rest, err), (0, b"", ""), "a clean end")
+
+
+TESTS = [test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
          test_damaged_partition_skipped, test_query_identical, test_stats_identical, test_rejects_identical]
 
 if __name__ == "__main__":
