@@ -155,7 +155,7 @@ static int prepare_poll(follower *fw)
     char err[512];
 
     cli_sql_free(&fw->q);
-    fw->o->l.columns = cli_entry_columns(&fw->db);
+    fw->o->l.columns = cl_row_entry_columns(fw->db.version);
     cli_listing_poll_sql(&fw->o->a.f, fw->o->l.columns, &fw->q);
     if (cli_filter_prepare(&fw->o->a.f, fw->db.h, err, sizeof err) != 0)
         return cli_fail(CLI_FAILED, fw->cmd, "%s", err);
@@ -316,7 +316,7 @@ static pf_slot *pf_get(pf_slot *slots, cli_pset *ps, size_t i, cli_filter *f)
     s->path = strdup(ps->parts.v[i].path);
     s->db.path = s->path;
     s->q = (cli_sql)CLI_SQL_INIT;
-    cli_listing_poll_sql(f, cli_entry_columns(&s->db), &s->q);
+    cli_listing_poll_sql(f, cl_row_entry_columns(s->db.version), &s->q);
     if (s->path == NULL || cli_filter_prepare(f, s->db.h, err, sizeof err) != 0 || s->q.oom ||
         s->q.text.oom ||
         sqlite3_prepare_v2(s->db.h, s->q.text.p, -1, &s->poll, NULL) != SQLITE_OK ||
@@ -405,7 +405,7 @@ static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
         return cli_fail(CLI_FAILED, cmd, "%s lists no partition", ps->top.path);
     if (cli_pset_open(ps, ps->parts.n - 1, &db) != 0)
         return CLI_PARTIAL;
-    o->l.columns = cli_entry_columns(&db);
+    o->l.columns = cl_row_entry_columns(db.version);
     if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
         rc = cli_fail(CLI_USAGE, cmd, "%s", err);
     } else {
@@ -511,7 +511,7 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
     fw.db = ps.top; /* a single database: read as it always was */
     ps.top.h = NULL;
     out.collector_uid = cli_file_owner(fw.db.path);
-    o->l.columns = cli_entry_columns(&fw.db);
+    o->l.columns = cl_row_entry_columns(fw.db.version);
     if (o->a.follow && fw.db.immutable) {
         rc = cli_fail(CLI_FAILED, cmd,
                       "cannot follow %s: it can only be read as a snapshot "

@@ -155,7 +155,7 @@ static int run_parts(cli_listing *l, ropts *o, const cli_global *g, cli_pset *ps
         if (ps->parts.n == 0 || cli_pset_open(ps, ps->parts.n - 1, &db) != 0)
             return cli_fail(CLI_FAILED, "rejects", "%s: no partition to explain", ps->top.path);
         printf("-- partition %s\n", db.path);
-        l->columns = cli_reject_columns(&db);
+        l->columns = cl_row_reject_columns(db.version);
         cli_listing_rejects_sql(l, &q);
         rc = cli_explain(db.h, &q, "rejects");
         cli_sql_free(&q);
@@ -196,7 +196,7 @@ static int run(ropts *o, const cli_global *g)
     }
     db = ps.top; /* a single database: read as it always was */
     ps.top.h = NULL;
-    l.columns = cli_reject_columns(&db);
+    l.columns = cl_row_reject_columns(db.version);
     cli_listing_rejects_sql(&l, &q);
     if (q.oom || q.text.oom) {
         rc = cli_fail(CLI_FAILED, "rejects", "out of memory");

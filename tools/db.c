@@ -300,11 +300,6 @@ void cli_db_close(cli_db *db)
     db->h = NULL;
 }
 
-int cli_db_has_peer_sid(const cli_db *db)
-{
-    return db->version >= 2;
-}
-
 long long cli_db_max_id(cli_db *db)
 {
     long long id = 0;

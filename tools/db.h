@@ -56,9 +56,6 @@ int cli_db_open_part(cli_db *db, const cl_part *p, char *err, size_t errlen);
 /* NULL-safe, and safe on a half-opened db. */
 void cli_db_close(cli_db *db);
 
-/* Whether the database has the peer_sid columns (schema version 2 on). */
-int cli_db_has_peer_sid(const cli_db *db);
-
 /* The largest id in entries (0 when empty), or -1 on error. */
 long long cli_db_max_id(cli_db *db);
 

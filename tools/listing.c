@@ -103,16 +103,16 @@ void cli_listing_rejects_sql(const cli_listing *l, cli_sql *q)
 void cli_listing_put_row(sqlite3_stmt *st, cli_output *out, int64_t *ts, int64_t *id)
 {
     if (out->kind == CLI_REC_REJECT) {
-        cli_reject r;
+        cl_row_reject r;
 
-        cli_reject_read(st, &r);
+        cl_row_reject_read(st, &r);
         cli_output_reject(out, &r);
         *ts = r.received;
         *id = r.id;
     } else {
-        cli_entry e;
+        cl_row_entry e;
 
-        cli_entry_read(st, &e);
+        cl_row_entry_read(st, &e);
         cli_output_entry(out, &e);
         *ts = e.ts;
         *id = e.id;

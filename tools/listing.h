@@ -30,7 +30,7 @@ typedef struct cli_listing {
     long long lines;            /* -n: only the last N; -1 all */
     long long limit;            /* --limit: stop after N; -1 none */
     int reverse;                /* newest first */
-    const char *columns;        /* cli_entry_columns or cli_reject_columns of the database */
+    const char *columns;        /* cl_row_entry_columns or cl_row_reject_columns of the database */
     const char *const *reasons; /* rejects: any of these reason codes; nreasons 0: any */
     size_t nreasons;
     const char *grep; /* rejects: text in raw or message (smart case) */

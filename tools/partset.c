@@ -374,14 +374,14 @@ static int listing_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errl
     lctx *c = ctx;
 
     if (c->rejects) {
-        c->l.columns = cli_reject_columns(db);
+        c->l.columns = cl_row_reject_columns(db->version);
         cli_listing_rejects_sql(&c->l, q);
         return 0;
     }
     /* The --grep function and the full-text bounds are per database. */
     if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
         return -1;
-    c->l.columns = cli_entry_columns(db);
+    c->l.columns = cl_row_entry_columns(db->version);
     cli_listing_entries_sql(&c->l, q);
     return 0;
 }
