@@ -367,6 +367,7 @@ typedef struct lctx {
     cli_listing l;
     cli_filter f;
     int rejects;
+    int keys; /* select the keys only (id, time): finding where the last N start */
 } lctx;
 
 static int listing_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errlen)
@@ -374,14 +375,14 @@ static int listing_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errl
     lctx *c = ctx;
 
     if (c->rejects) {
-        c->l.columns = cl_row_reject_columns(db->version);
+        c->l.columns = c->keys ? "id, received" : cl_row_reject_columns(db->version);
         cli_listing_rejects_sql(&c->l, q);
         return 0;
     }
     /* The --grep function and the full-text bounds are per database. */
     if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
         return -1;
-    c->l.columns = cl_row_entry_columns(db->version);
+    c->l.columns = c->keys ? "id, ts" : cl_row_entry_columns(db->version);
     cli_listing_entries_sql(&c->l, q);
     return 0;
 }
@@ -407,6 +408,7 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
     c.f = *l->f;
     c.l.f = &c.f;
     c.rejects = rejects;
+    c.keys = 1;
     c.l.lines = -1;
     c.l.reverse = 1;
     c.l.limit = max_id >= 0 ? -1 : l->lines;
