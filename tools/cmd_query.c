@@ -393,29 +393,34 @@ static int follow_parts(cli_pset *ps, qopts *o, long long last, cli_output *out,
     return rc;
 }
 
-/* --explain over a catalog: the statement of the newest partition. */
+/* --explain over a catalog: how many partitions the filter selects, and
+ * the statements of the newest closed and the live one among them. */
 static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
 {
-    cli_sql q = CLI_SQL_INIT;
-    cli_db db;
+    size_t pick[2], selected, n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
     char err[512];
-    int rc;
+    int rc = CLI_OK;
 
-    if (ps->parts.n == 0)
-        return cli_fail(CLI_FAILED, cmd, "%s lists no partition", ps->top.path);
-    if (cli_pset_open(ps, ps->parts.n - 1, &db) != 0)
-        return CLI_PARTIAL;
-    o->l.columns = cl_row_entry_columns(db.version);
-    if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
-        rc = cli_fail(CLI_USAGE, cmd, "%s", err);
-    } else {
-        printf("-- partition %s\n", db.path);
-        cli_listing_entries_sql(&o->l, &q);
-        rc = cli_explain(db.h, &q, cmd);
+    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
+    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
+        cli_sql q = CLI_SQL_INIT;
+        cli_db db;
+
+        if (cli_pset_open(ps, pick[k], &db) != 0)
+            continue;
+        o->l.columns = cl_row_entry_columns(db.version);
+        if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
+            rc = cli_fail(CLI_USAGE, cmd, "%s", err);
+        } else {
+            printf("-- partition %s (%s)\n", db.path,
+                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
+            cli_listing_entries_sql(&o->l, &q);
+            rc = cli_explain(db.h, &q, cmd);
+        }
+        cli_sql_free(&q);
+        cli_db_close(&db);
     }
-    cli_sql_free(&q);
-    cli_db_close(&db);
-    return rc;
+    return cli_pset_exit(ps, rc);
 }
 
 /* query and tail over a catalog's partitions (partset.h): the same output

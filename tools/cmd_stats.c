@@ -450,26 +450,32 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
     return CLI_OK;
 }
 
-/* --explain over a catalog: the statement of the newest partition. */
+/* --explain over a catalog: as query's (cmd_query.c). */
 static int explain_parts(sopts *o, cli_pset *ps)
 {
-    cli_sql q = CLI_SQL_INIT;
-    cli_db db;
+    size_t pick[2], selected, n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
     char err[512];
-    int rc;
+    int rc = CLI_OK;
 
-    if (ps->parts.n == 0 || cli_pset_open(ps, ps->parts.n - 1, &db) != 0)
-        return cli_fail(CLI_FAILED, "stats", "%s: no partition to explain", ps->top.path);
-    if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
-        rc = cli_fail(CLI_USAGE, "stats", "%s", err);
-    } else {
-        printf("-- partition %s\n", db.path);
-        cli_tally_sql(&o->a.f, &q);
-        rc = cli_explain(db.h, &q, "stats");
+    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
+    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
+        cli_sql q = CLI_SQL_INIT;
+        cli_db db;
+
+        if (cli_pset_open(ps, pick[k], &db) != 0)
+            continue;
+        if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
+            rc = cli_fail(CLI_USAGE, "stats", "%s", err);
+        } else {
+            printf("-- partition %s (%s)\n", db.path,
+                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
+            cli_tally_sql(&o->a.f, &q);
+            rc = cli_explain(db.h, &q, "stats");
+        }
+        cli_sql_free(&q);
+        cli_db_close(&db);
     }
-    cli_sql_free(&q);
-    cli_db_close(&db);
-    return rc;
+    return cli_pset_exit(ps, rc);
 }
 
 static int run(sopts *o, const cli_global *g)

@@ -160,6 +160,28 @@ int cli_part_has_rejects(const cl_part *p, const cli_filter *f)
     return !(f->has_since && hi < f->since) && !(f->has_until && lo >= f->until);
 }
 
+size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pick[2],
+                             size_t *selected)
+{
+    size_t n = 0, closed = (size_t)-1, other = (size_t)-1;
+
+    *selected = 0;
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        if (!cli_part_overlaps(&ps->parts.v[i], f))
+            continue;
+        (*selected)++;
+        if (ps->parts.v[i].state == CL_PART_CLOSED)
+            closed = i;
+        else
+            other = i;
+    }
+    if (closed != (size_t)-1)
+        pick[n++] = closed;
+    if (other != (size_t)-1)
+        pick[n++] = other;
+    return n;
+}
+
 /* ---------------------------------------------------------------- merge */
 
 static int before(const cli_merge *m, const cli_cursor *a, const cli_cursor *b)

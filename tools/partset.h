@@ -66,6 +66,13 @@ int cli_part_rejects_range(const cl_part *p, int64_t *lo, int64_t *hi);
 /* Whether p may hold rejected lines in f's time range. */
 int cli_part_has_rejects(const cl_part *p, const cli_filter *f);
 
+/* --explain over a catalog: the partitions whose plans to show - the
+ * newest closed one f selects (indexed) and the newest live or sealing one
+ * (not indexed) - into pick; returns how many. *selected: how many
+ * partitions f selects in all. */
+size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pick[2],
+                             size_t *selected);
+
 /* ---------------------------------------------------------------- merge */
 
 /* Builds the statement of one opened partition (its db) into q: rows in
