@@ -38,25 +38,29 @@ typedef struct du_file {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: centrallog disk-usage [OPTIONS]\n\n"
-               "Lists what the collector's data takes on disk: every partition of the\n"
-               "database (its file, first and last entry time, entries, bytes, state: live,\n"
-               "sealing or closed, and full-text index: none, partial or complete), the text\n"
-               "log files next to it (centrallog.log and its rotations, .gz included), and\n"
-               "the total. --db names the catalog (centrallog.db) or a single database.\n\n"
-               "Options:\n"
-               "  -o, --output FMT     text (default) or json:\n"
-               "                       {\"partitions\":[{\"path\",\"first_ts\",\"last_ts\",\n"
-               "                       \"entries\",\"bytes\",\"state\",\"fts\"},...],\n"
-               "                       \"text_files\":[{\"path\",\"bytes\"},...],\"total_bytes\"}\n"
-               "                       with times in RFC 3339 UTC, microseconds, as query -o json\n"
-               "                       (null for a partition without entries)\n"
-               "      --utc            text: show times in UTC instead of local time\n"
-               "  -h, --help           this help\n\n"
-               "bytes counts a partition's file and its -wal file; total_bytes is the sum of\n"
-               "all partitions and text files.\n\n"
-               "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
-               "partition could not be read (named on stderr; listed without counts).\n");
+    fprintf(
+        f, "Usage: centrallog disk-usage [OPTIONS]\n\n"
+           "Lists what the collector's data takes on disk: every partition of the\n"
+           "database (its file, first and last entry time, entries, bytes, state: live,\n"
+           "sealing or closed, and full-text index: none, partial or complete), the text\n"
+           "log files next to it (centrallog.log and its rotations, .gz included), and\n"
+           "the total. --db names the catalog (centrallog.db) or a single database.\n\n"
+           "Options:\n"
+           "  -o, --output FMT     text (default) or json:\n"
+           "                       {\"partitions\":[{\"path\",\"first_ts\",\"last_ts\",\n"
+           "                       \"entries\",\"bytes\",\"state\",\"fts\"},...],\n"
+           "                       \"text_files\":[{\"path\",\"bytes\"},...],\"total_bytes\"}\n"
+           "                       with times in RFC 3339 UTC, microseconds, as query -o json\n"
+           "                       (null for a partition without entries)\n"
+           "      --utc            text: show times in UTC instead of local time\n"
+           "  -h, --help           this help\n\n"
+           "bytes counts a partition's file and its -wal file; total_bytes is the sum of\n"
+           "all partitions and text files.\n\n"
+           "Examples:\n"
+           "  centrallog disk-usage\n"
+           "  centrallog disk-usage -o json | jq '.partitions[] | select(.state == \"closed\")'\n\n"
+           "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
+           "partition could not be read (named on stderr; listed without counts).\n");
 }
 
 static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)

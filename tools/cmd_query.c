@@ -80,7 +80,8 @@ static void usage(FILE *f, int tail)
                "  centrallog query -S yesterday -U today -o csv > yesterday.csv\n"
                "  centrallog tail -p warning --host web-01\n\n"
                "Exit status: 0 done (also when nothing matched, or on Ctrl-C while following),\n"
-               "1 the database cannot be read, 2 bad usage.\n");
+               "1 the database cannot be read, 2 bad usage, 4 some partitions of the database\n"
+               "could not be read (each named on stderr): the output holds all the others.\n");
 }
 
 static void usage_query(FILE *f)

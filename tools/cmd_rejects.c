@@ -57,7 +57,8 @@ static void usage(FILE *f)
             "  centrallog rejects -S -1h\n"
             "  centrallog rejects --reason too_large --reason truncated -n 20\n"
             "  centrallog rejects -S today -o ndjson | jq -r .raw\n\n"
-            "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
+            "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
+            "partitions could not be read (named on stderr): the output holds the others.\n");
 }
 
 /* A reason code is lower-case letters and '_' (codes are stable, but new

@@ -53,7 +53,8 @@ static void usage(FILE *f)
                "  centrallog stats -S today --by hour\n"
                "  centrallog stats -S -7d --by day -p warning\n"
                "  centrallog stats -S -1h --top 0 -o json | jq '.apps[0]'\n\n"
-               "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
+               "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
+               "partitions could not be read (named on stderr): the counts are the others'.\n");
 }
 
 static int opt_by(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)

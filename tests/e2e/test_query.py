@@ -679,7 +679,7 @@ def test_system_collector_database():
 
 
 def test_help():
-    for cmd in ("query", "tail", "stats", "rejects", "status"):
+    for cmd in ("query", "tail", "stats", "rejects", "status", "disk-usage", "export"):
         rc, out, err = run([cmd, "--help"])
         eq((rc, err), (0, ""), "%s --help" % cmd)
         text = out.decode()
@@ -689,7 +689,8 @@ def test_help():
         check(max(len(ln) for ln in text.splitlines()) <= 100, "%s --help fits" % cmd)
     rc, out, err = run(["--help"])
     eq(rc, 0, "centrallog --help")
-    for cmd in ("query", "tail", "stats", "rejects", "status", "send", "bench"):
+    for cmd in ("query", "tail", "stats", "rejects", "disk-usage", "export", "status", "send",
+                "bench"):
         check("\n  %s " % cmd in out.decode(), "--help lists " + cmd)
     rc, out, err = run(["--version"])
     eq(rc, 0, "--version")
