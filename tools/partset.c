@@ -275,6 +275,8 @@ static void open_part(cli_merge *m, size_t i)
         free(c);
         return;
     }
+    if (++m->open > m->max_open)
+        m->max_open = m->open;
     if (m->sql(m->ctx, &c->db, &q, err, sizeof err) != 0) {
         cli_pset_failed(m->ps, i, err);
     } else if (q.oom || q.text.oom) {
@@ -288,6 +290,8 @@ static void open_part(cli_merge *m, size_t i)
         c = NULL;
     }
     cli_sql_free(&q);
+    if (c != NULL)
+        m->open--;
     cursor_close(c);
 }
 
@@ -359,10 +363,12 @@ static void fill(cli_merge *m)
 sqlite3_stmt *cli_merge_next(cli_merge *m)
 {
     if (m->cur != NULL) {
-        if (cursor_step(m, m->cur))
+        if (cursor_step(m, m->cur)) {
             heap_push(m, m->cur);
-        else
+        } else {
             cursor_close(m->cur); /* exhausted: its file is closed at once */
+            m->open--;
+        }
         m->cur = NULL;
     }
     fill(m);

@@ -92,7 +92,8 @@ typedef struct cli_merge {
     int64_t *bound;         /* per order slot: its first key's ts (asc) or last (desc) */
     cli_cursor **heap;
     size_t nheap;
-    cli_cursor *cur; /* returned last: stepped on at the next call */
+    cli_cursor *cur;       /* returned last: stepped on at the next call */
+    size_t open, max_open; /* partitions open now, and at most (fd use) */
     int desc;
     cli_merge_sql_fn sql;
     void *ctx;
