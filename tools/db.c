@@ -289,6 +289,11 @@ int cli_db_open_part(cli_db *db, const cl_part *p, char *err, size_t errlen)
     db->version = (int)version;
     db->kind = CL_DBK_PARTITION;
     read_pragmas(db);
+    /* A live or sealing partition has no index: ordering its rows is a
+     * sort of all that match, which must spill to a file past the cache
+     * rather than grow in memory (a live partition reaches --db-rotate-size). */
+    if (!closed)
+        sqlite3_exec(db->h, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
     return CLI_OK;
 }
 
