@@ -409,7 +409,8 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
                  sqlite3_errmsg(db));
         return -1;
     }
-    if ((f->has_since || f->has_until) && fts_bounds(f, db) != SQLITE_OK) {
+    f->has_fts_bounds = 0;
+    if ((f->has_since || f->has_until) && !f->no_fts_bounds && fts_bounds(f, db) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         return -1;
     }
@@ -530,6 +531,11 @@ static void field_where(cli_sql *q, const cli_field_match *m)
 
 static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
 {
+    if (f->has_ids) {
+        cli_sql_and(q);
+        cl_strbuf_printf(&q->text, "id BETWEEN ?%d AND ?%d", cli_sql_int(q, f->id_lo),
+                         cli_sql_int(q, f->id_hi));
+    }
     cli_sql_time_range(q, mode == CLI_WHERE_ROWID ? "+ts" : "ts", f);
     level_where(f, q, mode);
     if (f->napps > 0)

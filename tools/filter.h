@@ -93,6 +93,12 @@ struct cli_filter {
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
     int64_t fts_lo, fts_hi;
+    /* Set by the partition reader (partset.c), never by an option: the
+     * matching rows' ids lie in [id_lo, id_hi] (where the last N are), and
+     * no full-text bounds are worth finding (a partition without FTS rows
+     * or time index). */
+    int has_ids, no_fts_bounds;
+    int64_t id_lo, id_hi;
 };
 
 /* Writes the terms "col >= ?N" and "col < ?M" of f's time range [since,

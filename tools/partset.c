@@ -277,7 +277,7 @@ static void open_part(cli_merge *m, size_t i)
     }
     if (++m->open > m->max_open)
         m->max_open = m->open;
-    if (m->sql(m->ctx, &c->db, &q, err, sizeof err) != 0) {
+    if (m->sql(m->ctx, i, &c->db, &q, err, sizeof err) != 0) {
         cli_pset_failed(m->ps, i, err);
     } else if (q.oom || q.text.oom) {
         cli_pset_failed(m->ps, i, "out of memory");
@@ -315,7 +315,7 @@ static int64_t bound_of(const cl_part *p, int rejects, int desc)
 }
 
 int cli_merge_start(cli_merge *m, cli_pset *ps, const cli_filter *f, int rejects, int desc,
-                    cli_merge_sql_fn sql, void *ctx)
+                    const unsigned char *only, cli_merge_sql_fn sql, void *ctx)
 {
     size_t n = ps->parts.n ? ps->parts.n : 1;
 
@@ -332,7 +332,7 @@ int cli_merge_start(cli_merge *m, cli_pset *ps, const cli_filter *f, int rejects
     for (size_t i = 0; i < ps->parts.n; i++) {
         size_t j;
 
-        if (!entry_candidate(&ps->parts.v[i], f, rejects))
+        if ((only != NULL && !only[i]) || !entry_candidate(&ps->parts.v[i], f, rejects))
             continue;
         /* Insertion by bound (then first_id, the list's order). */
         int64_t b = bound_of(&ps->parts.v[i], rejects, desc);
@@ -392,13 +392,15 @@ void cli_merge_free(cli_merge *m)
 /* ---------------------------------------------------------------- listing */
 
 typedef struct lctx {
+    cli_pset *ps;
     cli_listing l;
     cli_filter f;
     int rejects;
-    int keys; /* select the keys only (id, time): finding where the last N start */
+    int keys;         /* select the keys only (id, time): finding where the last N start */
+    int64_t *lo, *hi; /* per partition: the ids of its rows among the last N, or NULL */
 } lctx;
 
-static int listing_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errlen)
+static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, size_t errlen)
 {
     lctx *c = ctx;
 
@@ -406,6 +408,14 @@ static int listing_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errl
         c->l.columns = c->keys ? "id, received" : cl_row_reject_columns(db->version);
         cli_listing_rejects_sql(&c->l, q);
         return 0;
+    }
+    /* A live or sealing partition has no FTS rows and no time index:
+     * bounding an FTS lookup there would cost two scans for nothing. */
+    c->f.no_fts_bounds = c->ps->parts.v[i].state != CL_PART_CLOSED;
+    c->f.has_ids = c->lo != NULL;
+    if (c->lo != NULL) {
+        c->f.id_lo = c->lo[i];
+        c->f.id_hi = c->hi[i];
     }
     /* The --grep function and the full-text bounds are per database. */
     if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
@@ -420,10 +430,24 @@ static int below(const cli_output *out, long long cap)
     return cap < 0 || (long long)out->count < cap;
 }
 
-/* The key (ts, id) of the lines-th newest row that may be listed: the
- * first of "the last N". 0 when there are fewer. */
+static void lctx_init(lctx *c, cli_pset *ps, const cli_listing *l, int rejects)
+{
+    memset(c, 0, sizeof *c);
+    c->ps = ps;
+    c->l = *l;
+    c->f = *l->f;
+    c->l.f = &c->f;
+    c->rejects = rejects;
+    c->l.lines = -1;
+}
+
+/* Finds where "the last N" (l->lines) start: the key (ts, id) of the N-th
+ * newest row, by a merge newest first over the keys only. For entries, also
+ * which partitions hold those N rows and their ids' span there (only, lo,
+ * hi): the listing then reads those id ranges alone - a rowid range even
+ * in a partition without index. Returns 0 when there are fewer rows. */
 static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long max_id,
-                      int64_t *kts, int64_t *kid)
+                      int64_t *kts, int64_t *kid, unsigned char *only, int64_t *lo, int64_t *hi)
 {
     lctx c;
     cli_merge m;
@@ -431,21 +455,24 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
     long long seen = 0;
     int found = 0;
 
-    memset(&c, 0, sizeof c);
-    c.l = *l;
-    c.f = *l->f;
-    c.l.f = &c.f;
-    c.rejects = rejects;
+    lctx_init(&c, ps, l, rejects);
     c.keys = 1;
-    c.l.lines = -1;
     c.l.reverse = 1;
     c.l.limit = max_id >= 0 ? -1 : l->lines;
-    if (cli_merge_start(&m, ps, &c.f, rejects, 1, listing_sql, &c) == 0) {
+    if (cli_merge_start(&m, ps, &c.f, rejects, 1, NULL, listing_sql, &c) == 0) {
         while ((st = cli_merge_next(&m)) != NULL) {
-            if (max_id >= 0 && sqlite3_column_int64(st, 0) > max_id)
+            size_t i = m.cur->part;
+            int64_t id = sqlite3_column_int64(st, 0);
+
+            if (max_id >= 0 && id > max_id)
                 continue;
+            if (!only[i] || id < lo[i])
+                lo[i] = id;
+            if (!only[i] || id > hi[i])
+                hi[i] = id;
+            only[i] = 1;
             if (++seen == l->lines) {
-                *kid = sqlite3_column_int64(st, 0);
+                *kid = id;
                 *kts = sqlite3_column_int64(st, 1);
                 found = 1;
                 break;
@@ -462,32 +489,40 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
     lctx c;
     cli_merge m;
     sqlite3_stmt *st;
-    int64_t kts = 0, kid = 0, ts, id;
+    size_t n = ps->parts.n ? ps->parts.n : 1;
+    int64_t kts = 0, kid = 0, ts, id, *lo = calloc(n, sizeof *lo), *hi = calloc(n, sizeof *hi);
+    unsigned char *only = calloc(n, 1);
     long long cap = l->limit;
     int found = 0;
     cli_list_status rc = CLI_LIST_DONE;
 
+    if (lo == NULL || hi == NULL || only == NULL) {
+        rc = CLI_LIST_EREAD;
+        goto out;
+    }
     if (l->lines == 0)
-        return CLI_LIST_DONE;
-    memset(&c, 0, sizeof c);
-    c.l = *l;
-    c.f = *l->f;
-    c.l.f = &c.f;
-    c.rejects = rejects;
-    c.l.lines = -1;
-    if (l->lines > 0 && !l->reverse && (found = last_n_key(ps, l, rejects, max_id, &kts, &kid))) {
+        goto out;
+    lctx_init(&c, ps, l, rejects);
+    if (l->lines > 0 && !l->reverse &&
+        (found = last_n_key(ps, l, rejects, max_id, &kts, &kid, only, lo, hi))) {
         /* The last N start at that key: a time bound the catalog and the
          * indexes use; ties in ts are cut by id below. */
         if (!c.f.has_since || c.f.since < kts)
             c.f.since = kts;
         c.f.has_since = 1;
+        if (!rejects) {
+            c.lo = lo;
+            c.hi = hi;
+        }
     }
     if (l->lines >= 0 && l->reverse && (cap < 0 || l->lines < cap))
         cap = l->lines;
     c.l.limit = max_id >= 0 || found ? -1 : cap;
-    if (cli_merge_start(&m, ps, &c.f, rejects, l->reverse, listing_sql, &c) != 0) {
+    if (cli_merge_start(&m, ps, &c.f, rejects, l->reverse, c.lo != NULL ? only : NULL, listing_sql,
+                        &c) != 0) {
         cli_merge_free(&m);
-        return CLI_LIST_EREAD;
+        rc = CLI_LIST_EREAD;
+        goto out;
     }
     while (below(out, cap) && (st = cli_merge_next(&m)) != NULL) {
         id = sqlite3_column_int64(st, 0);
@@ -503,6 +538,10 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
         }
     }
     cli_merge_free(&m);
+out:
+    free(lo);
+    free(hi);
+    free(only);
     return rc;
 }
 

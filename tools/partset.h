@@ -75,9 +75,10 @@ size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pic
 
 /* ---------------------------------------------------------------- merge */
 
-/* Builds the statement of one opened partition (its db) into q: rows in
- * the merge's order. */
-typedef int (*cli_merge_sql_fn)(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errlen);
+/* Builds the statement of partition i (of the set; open as db) into q:
+ * rows in the merge's order. */
+typedef int (*cli_merge_sql_fn)(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err,
+                                size_t errlen);
 
 typedef struct cli_cursor {
     size_t part;
@@ -100,9 +101,10 @@ typedef struct cli_merge {
 } cli_merge;
 
 /* Starts a merge over the partitions of ps that may match f (entries: by
- * time; rejects: all but those known empty), newest first with desc. */
+ * time; rejects: by their reject range), newest first with desc; with
+ * only (per partition, 0 or 1) not NULL, only over those marked. */
 int cli_merge_start(cli_merge *m, cli_pset *ps, const cli_filter *f, int rejects, int desc,
-                    cli_merge_sql_fn sql, void *ctx);
+                    const unsigned char *only, cli_merge_sql_fn sql, void *ctx);
 
 /* The statement holding the next row in order, or NULL at the end. A
  * partition whose reading fails is skipped (cli_pset_failed). */

@@ -95,10 +95,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static int keys_sql(void *ctx, cli_db *db, cli_sql *q, char *err, size_t errlen)
+static int keys_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, size_t errlen)
 {
     const int *desc = ctx;
 
+    (void)i;
     (void)db;
     (void)err;
     (void)errlen;
@@ -121,7 +122,7 @@ static void test_merge_order(void **state)
 
         fill_set(&ps);
         cli_filter_init(&f);
-        assert_int_equal(cli_merge_start(&m, &ps, &f, 0, desc, keys_sql, &desc), 0);
+        assert_int_equal(cli_merge_start(&m, &ps, &f, 0, desc, NULL, keys_sql, &desc), 0);
         while ((st = cli_merge_next(&m)) != NULL) {
             int64_t id = sqlite3_column_int64(st, 0), ts = sqlite3_column_int64(st, 1);
 
@@ -217,7 +218,7 @@ static void test_missing_skipped(void **state)
     free(ps.parts.v[1].path);
     ps.parts.v[1].path = strdup("/nonexistent/p1.db");
     cli_filter_init(&f);
-    assert_int_equal(cli_merge_start(&m, &ps, &f, 0, 0, keys_sql, &desc), 0);
+    assert_int_equal(cli_merge_start(&m, &ps, &f, 0, 0, NULL, keys_sql, &desc), 0);
     while (cli_merge_next(&m) != NULL)
         n++;
     assert_int_equal(n, (NP - 1) * 100);
