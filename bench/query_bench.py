@@ -142,13 +142,13 @@ def build(path, n, seed=1):
                                                        os.path.getsize(path) / 1e6))
 
 
-def partitioned(single, n, k, live, rebuild):
+def partitioned(single, n, k, live, rebuild, live_range):
     """The rows of single as a v3 data directory: k closed partitions and a
     live one with the newest `live` entries. Returns the catalog's path."""
     sys.path.insert(0, os.path.join(REPO, "tests"))
     from cltest import partitions
     live = live if live is not None else n // k // 2
-    d = "/tmp/centrallog-bench-%d-p%d-l%d" % (n, k, live)
+    d = "/tmp/centrallog-bench-%d-p%d-l%d%s" % (n, k, live, "-r" if live_range else "")
     catalog = os.path.join(d, partitions.CATALOG)
     marker = os.path.join(d, "built")
     if not rebuild and os.path.exists(marker):
@@ -159,7 +159,7 @@ def partitioned(single, n, k, live, rebuild):
     bounds = [1 + per * i for i in range(1, k)] + [n - live + 1]
     t0 = time.monotonic()
     sys.stderr.write("splitting into %s ...\n" % d)
-    partitions.split(single, d, bounds)
+    partitions.split(single, d, bounds, live_range=live_range)
     open(marker, "w").close()
     sys.stderr.write("  split in %.0fs\n" % (time.monotonic() - t0))
     return catalog
@@ -206,6 +206,8 @@ def main():
     ap.add_argument("--partitions", type=int, default=0,
                     help="read the rows as K closed partitions and a live one")
     ap.add_argument("--live", type=int, help="entries in the live partition")
+    ap.add_argument("--live-range", action="store_true",
+                    help="the live partition's meta has min_ts/max_ts (selected by range)")
     a = ap.parse_args()
     db = a.db or "/tmp/centrallog-bench-%d.db" % a.entries
     cli = os.path.join(a.bin, "centrallog")
@@ -214,7 +216,7 @@ def main():
         build(db, a.entries)
     single = db
     if a.partitions > 0:
-        db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild)
+        db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range)
     con = sqlite3.connect("file:%s?mode=ro" % single, uri=True)
     last_ts = con.execute("SELECT max(ts) FROM entries").fetchone()[0]
     # The busiest app's errors, and a full day in the middle of the range.

@@ -173,6 +173,7 @@ static int copy_all(sqlite3 *h, cli_pset *ps, const cli_filter *f, char *err, si
 {
     if (!cli_pset_is_catalog(ps))
         return copy_from(h, ps->top.path, ps->top.immutable, ps->top.version, f, err, errlen);
+    cli_pset_live_ranges(ps);
     for (size_t i = 0; i < ps->parts.n; i++) {
         const cl_part *p = &ps->parts.v[i];
         cli_db db;

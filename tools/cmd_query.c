@@ -398,10 +398,12 @@ static int follow_parts(cli_pset *ps, qopts *o, long long last, cli_output *out,
  * the statements of the newest closed and the live one among them. */
 static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
 {
-    size_t pick[2], selected, n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
+    size_t pick[2], selected, n;
     char err[512];
     int rc = CLI_OK;
 
+    cli_pset_live_ranges(ps);
+    n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
     printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
     for (size_t k = 0; k < n && rc == CLI_OK; k++) {
         cli_sql q = CLI_SQL_INIT;

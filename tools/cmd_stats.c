@@ -422,6 +422,7 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
     int rejected = cli_tally_time_only(f);
 
     s->rejected = rejected ? 0 : -1;
+    cli_pset_live_ranges(ps);
     for (size_t i = 0; i < ps->parts.n; i++) {
         const cl_part *p = &ps->parts.v[i];
         int want_rows = cli_part_overlaps(p, f);
@@ -454,10 +455,12 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
 /* --explain over a catalog: as query's (cmd_query.c). */
 static int explain_parts(sopts *o, cli_pset *ps)
 {
-    size_t pick[2], selected, n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
+    size_t pick[2], selected, n;
     char err[512];
     int rc = CLI_OK;
 
+    cli_pset_live_ranges(ps);
+    n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
     printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
     for (size_t k = 0; k < n && rc == CLI_OK; k++) {
         cli_sql q = CLI_SQL_INIT;

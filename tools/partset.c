@@ -122,9 +122,7 @@ void cli_pset_free(cli_pset *ps)
 
 int cli_part_overlaps(const cl_part *p, const cli_filter *f)
 {
-    if (p->state != CL_PART_CLOSED)
-        return 1;
-    if (p->entries == 0)
+    if (p->state == CL_PART_CLOSED && p->entries == 0)
         return 0;
     if (!p->has_range)
         return 1;
@@ -183,6 +181,31 @@ size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pic
 }
 
 /* ---------------------------------------------------------------- merge */
+
+void cli_pset_live_ranges(cli_pset *ps)
+{
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        cl_part *p = &ps->parts.v[i];
+        sqlite3_stmt *st = NULL;
+        cli_db db;
+
+        if (p->state == CL_PART_CLOSED || p->has_range || ps->bad[i] ||
+            cli_pset_open(ps, i, &db) != 0)
+            continue;
+        if (sqlite3_prepare_v2(db.h,
+                               "SELECT (SELECT value FROM meta WHERE key = 'min_ts'), "
+                               "(SELECT value FROM meta WHERE key = 'max_ts')",
+                               -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+            sqlite3_column_type(st, 1) == SQLITE_INTEGER) {
+            p->min_ts = sqlite3_column_int64(st, 0);
+            p->max_ts = sqlite3_column_int64(st, 1);
+            p->has_range = 1;
+        }
+        sqlite3_finalize(st);
+        cli_db_close(&db);
+    }
+}
 
 static int before(const cli_merge *m, const cli_cursor *a, const cli_cursor *b)
 {
@@ -309,7 +332,7 @@ static int64_t bound_of(const cl_part *p, int rejects, int desc)
 
     if (rejects && cli_part_rejects_range(p, &lo, &hi))
         return desc ? hi : lo;
-    if (rejects || p->state != CL_PART_CLOSED || !p->has_range)
+    if (rejects || !p->has_range)
         return desc ? INT64_MAX : INT64_MIN;
     return desc ? p->max_ts : p->min_ts;
 }
@@ -360,22 +383,38 @@ static void fill(cli_merge *m)
     }
 }
 
+/* Steps the cursor returned last and puts it back (or closes it). */
+static void advance(cli_merge *m)
+{
+    if (m->cur == NULL)
+        return;
+    if (cursor_step(m, m->cur)) {
+        heap_push(m, m->cur);
+    } else {
+        cursor_close(m->cur); /* exhausted: its file is closed at once */
+        m->open--;
+    }
+    m->cur = NULL;
+}
+
 sqlite3_stmt *cli_merge_next(cli_merge *m)
 {
-    if (m->cur != NULL) {
-        if (cursor_step(m, m->cur)) {
-            heap_push(m, m->cur);
-        } else {
-            cursor_close(m->cur); /* exhausted: its file is closed at once */
-            m->open--;
-        }
-        m->cur = NULL;
+    for (;;) {
+        advance(m);
+        fill(m);
+        if (m->nheap == 0)
+            return NULL;
+        m->cur = heap_pop(m);
+        /* A row that sorts before one already returned can only come from a
+         * live partition opened late by the range in its meta, written
+         * after the merge began: it is after this snapshot (following
+         * shows it). */
+        if (m->has_last && !before(m, &m->last, m->cur))
+            continue;
+        m->last = *m->cur;
+        m->has_last = 1;
+        return m->cur->st;
     }
-    fill(m);
-    if (m->nheap == 0)
-        return NULL;
-    m->cur = heap_pop(m);
-    return m->cur->st;
 }
 
 void cli_merge_free(cli_merge *m)
@@ -502,6 +541,8 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
     }
     if (l->lines == 0)
         goto out;
+    if (!rejects)
+        cli_pset_live_ranges(ps);
     lctx_init(&c, ps, l, rejects);
     if (l->lines > 0 && !l->reverse &&
         (found = last_n_key(ps, l, rejects, max_id, &kts, &kid, only, lo, hi))) {

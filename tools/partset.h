@@ -51,8 +51,9 @@ void cli_pset_failed(cli_pset *ps, size_t i, const char *why);
 
 void cli_pset_free(cli_pset *ps);
 
-/* Whether partition p may hold entries in f's time range: closed ones by
- * their [min_ts, max_ts]; live and sealing ones always (ranges unknown). */
+/* Whether partition p may hold entries in f's time range: by its
+ * [min_ts, max_ts] when known (closed ones; a live or sealing one whose
+ * meta has min_ts and max_ts, see cli_pset_live_ranges); else always. */
 int cli_part_overlaps(const cl_part *p, const cli_filter *f);
 
 /* The times (received) the rejected lines of a closed partition p lie in:
@@ -72,6 +73,12 @@ int cli_part_has_rejects(const cl_part *p, const cli_filter *f);
  * partitions f selects in all. */
 size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pick[2],
                              size_t *selected);
+
+/* Reads the time range of each live or sealing partition from its meta
+ * (keys min_ts and max_ts, kept by the collector in the transactions that
+ * add rows), where it has them: such a partition is then selected and
+ * opened by its range like a closed one. */
+void cli_pset_live_ranges(cli_pset *ps);
 
 /* ---------------------------------------------------------------- merge */
 
@@ -95,6 +102,8 @@ typedef struct cli_merge {
     size_t nheap;
     cli_cursor *cur;       /* returned last: stepped on at the next call */
     size_t open, max_open; /* partitions open now, and at most (fd use) */
+    cli_cursor last;       /* the key returned last (has_last) */
+    int has_last;
     int desc;
     cli_merge_sql_fn sql;
     void *ctx;

@@ -99,13 +99,16 @@ def _stats(path):
     return r, j
 
 
-def split(src, data_dir, bounds, reject_bounds=None, live=True, created=1795651200000000):
+def split(src, data_dir, bounds, reject_bounds=None, live=True, created=1795651200000000,
+          live_range=False):
     """Writes data_dir/centrallog.db (the catalog) and data_dir/centrallog.d/
     from the single database src. bounds: the first entry id of every
     partition after the first (ids below bounds[0] go to the first); the last
     partition is live when live is true. reject_bounds likewise for rejects
-    (default: none in the first partitions, all in the last). Returns the
-    catalog's rows as dicts, in first_id order."""
+    (default: none in the first partitions, all in the last). live_range:
+    the live partition's meta gets min_ts and max_ts (a collector may keep
+    them; readers then select it by its range). Returns the catalog's rows
+    as dicts, in first_id order."""
     os.makedirs(os.path.join(data_dir, PARTS_DIR), exist_ok=True)
     s = sqlite3.connect("file:%s?mode=ro" % src, uri=True)
     max_id = s.execute("SELECT coalesce(max(id), 0) FROM entries").fetchone()[0]
@@ -135,6 +138,12 @@ def split(src, data_dir, bounds, reject_bounds=None, live=True, created=17956512
             name = "live-%020d.db" % lo
         path = os.path.join(data_dir, PARTS_DIR, name)
         os.rename(tmp, path)
+        if not sealed and live_range and count:
+            con = sqlite3.connect(path)
+            con.execute("INSERT INTO meta (key, value) VALUES ('min_ts', ?), ('max_ts', ?)",
+                        (min_ts, max_ts))
+            con.commit()
+            con.close()
         row = {"seq": k + 1, "path": PARTS_DIR + "/" + name, "first_id": lo,
                "first_reject": rlo, "fts": "none", "created": born, "state": "live",
                "last_id": None, "last_reject": None, "min_ts": None, "max_ts": None,

@@ -177,6 +177,31 @@ def test_time_filter_opens_only_overlapping():
     eq(out, want, "partition 3's only row in the window is the late arrival... not here")
 
 
+def test_live_range_from_meta():
+    """A live partition whose meta has min_ts/max_ts is selected by its range
+    like a closed one: a window before it leaves it unread, same output."""
+    cat = fresh_copy("liverange")
+    live = part_file(cat, 4)
+    con = sqlite3.connect(live)
+    lo, hi = con.execute("SELECT min(ts), max(ts) FROM entries").fetchone()
+    con.execute("INSERT INTO meta (key, value) VALUES ('min_ts', ?), ('max_ts', ?)", (lo, hi))
+    con.commit()
+    con.close()
+    check(lo > T0 + 520 * STEP, "the live partition starts after the window", lo)
+    for args in (["-o", "json"], ["-g", "time*"], ["-n", "7"], ["-r", "-p", "warning"]):
+        eq(run_ok(["query", "-S", W_S, "-U", W_U] + args, cat),
+           run_ok(["query", "-S", W_S, "-U", W_U] + args, SINGLE), "query %s" % args)
+    eq(run_ok(["stats", "-S", W_S, "-U", W_U, "-o", "json"], cat),
+       run_ok(["stats", "-S", W_S, "-U", W_U, "-o", "json"], SINGLE), "stats")
+    for cmd in ("query", "stats"):
+        out = run_ok([cmd, "-S", W_S, "-U", W_U, "--explain"], cat).decode()
+        eq(out.splitlines()[0], "-- 2 of 5 partitions selected", "%s --explain" % cmd)
+        check("(live)" not in out, "%s: the live partition is not read" % cmd, out)
+    eq(run_ok(["query", "-n", "40", "-o", "json"], cat),
+       run_ok(["query", "-n", "40", "-o", "json"], SINGLE), "query -n 40")
+    eq(run_ok(["query"], cat), run_ok(["query"], SINGLE), "everything")
+
+
 def test_lines_touch_only_newest():
     """query -n 50 (and tail's first lines) open only the newest partition."""
     cat = fresh_copy("newest")
@@ -326,7 +351,7 @@ def test_follow_across_rotation():
         eq((rc, rest, err), (0, b"", ""), "a clean end")
 
 
-TESTS = [test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
+TESTS = [test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
          test_damaged_partition_skipped, test_query_identical, test_stats_identical, test_rejects_identical]
 
 if __name__ == "__main__":
