@@ -258,7 +258,8 @@ static int text_files(const char *catalog, du_file **out, size_t *n)
             (*n)++;
     }
     closedir(d);
-    qsort(*out, *n, sizeof **out, by_rank);
+    if (*n > 1)
+        qsort(*out, *n, sizeof **out, by_rank);
     return 0;
 }
 
