@@ -211,10 +211,23 @@ static long text_rank(const char *name)
     return (*end == '\0' || strcmp(end, ".gz") == 0) ? r : -1;
 }
 
+/* The last directory separator of path ('\\' too on Windows), or NULL. */
+static const char *last_sep(const char *path)
+{
+    const char *s = strrchr(path, '/');
+#ifdef _WIN32
+    const char *b = strrchr(path, '\\');
+
+    if (b != NULL && (s == NULL || b > s))
+        s = b;
+#endif
+    return s;
+}
+
 static int by_rank(const void *a, const void *b)
 {
     const du_file *x = a, *y = b;
-    const char *nx = strrchr(x->path, '/'), *ny = strrchr(y->path, '/');
+    const char *nx = last_sep(x->path), *ny = last_sep(y->path);
     long rx = text_rank(nx ? nx + 1 : x->path), ry = text_rank(ny ? ny + 1 : y->path);
 
     return rx != ry ? (rx < ry ? -1 : 1) : strcmp(x->path, y->path);
@@ -223,7 +236,7 @@ static int by_rank(const void *a, const void *b)
 /* The text files in the catalog's directory, in rotation order. */
 static int text_files(const char *catalog, du_file **out, size_t *n)
 {
-    const char *slash = strrchr(catalog, '/');
+    const char *slash = last_sep(catalog);
     char dir[4096];
     DIR *d;
     struct dirent *e;
