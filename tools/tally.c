@@ -113,13 +113,23 @@ static int64_t scalar(sqlite3 *h, const char *sql, int *ok)
 /* How many parts: one per core, up to MAX_PARTS; 1 when the range is
  * unknown or tiny, or with --grep (its matcher is not shared between
  * threads). [*lo, *hi) is the time range to split. */
-static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
+static int plan_parts(sqlite3 *h, const cli_filter *f, int by_id, int64_t *lo, int64_t *hi)
 {
     long cpus = cli_cpu_count();
     int ok = 1;
 
     if (cpus < 2 || f->grep != NULL)
         return 1;
+    if (by_id) {
+        /* No time index (a live partition): a time split would have every
+         * thread scan every row; rowid ranges split the scan itself. */
+        *lo = scalar(h, "SELECT min(id) FROM entries", &ok);
+        if (ok)
+            *hi = scalar(h, "SELECT max(id) FROM entries", &ok) + 1;
+        if (!ok || *hi - *lo < 20000)
+            return 1;
+        return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
+    }
     *lo = f->has_since ? f->since : scalar(h, "SELECT min(ts) FROM entries", &ok);
     if (ok)
         *hi = f->has_until ? f->until : scalar(h, "SELECT max(ts) FROM entries", &ok) + 1;
@@ -150,7 +160,8 @@ int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cl
     part parts[MAX_PARTS];
     cli_sql q = CLI_SQL_INIT;
     int64_t lo = 0, hi = 0;
-    int n = plan_parts(h, f, &lo, &hi), rc = CLI_OK;
+    int by_id = cp != NULL && cp->state != CL_PART_CLOSED;
+    int n = plan_parts(h, f, by_id, &lo, &hi), rc = CLI_OK;
 
     if (n == 1) {
         cli_tally_sql(f, &q);
@@ -168,9 +179,15 @@ int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cl
         p->g = g;
         p->cp = cp;
         p->f = *f;
-        p->f.has_since = p->f.has_until = 1;
-        p->f.since = lo + (hi - lo) / n * i;
-        p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
+        if (by_id) {
+            p->f.has_ids = 1;
+            p->f.id_lo = lo + (hi - lo) / n * i;
+            p->f.id_hi = (i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1)) - 1;
+        } else {
+            p->f.has_since = p->f.has_until = 1;
+            p->f.since = lo + (hi - lo) / n * i;
+            p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
+        }
         p->started = pthread_create(&p->thread, NULL, scan_part, p) == 0;
         if (!p->started)
             scan_part(p);

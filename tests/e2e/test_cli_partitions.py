@@ -202,6 +202,22 @@ def test_live_range_from_meta():
     eq(run_ok(["query"], cat), run_ok(["query"], SINGLE), "everything")
 
 
+def test_stats_big_live_partition():
+    """stats over a live partition large enough to be counted in parallel
+    (split by rowid, as it has no time index) equals one database's."""
+    d = os.path.join(TMP, "biglive")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    single = os.path.join(d, "single.db")
+    P.make_single(single, entries(seed=11, n=30000), rejects())
+    cat = os.path.join(d, "data")
+    P.split(single, cat, [3001, 6001])  # the live partition: 24,000 entries
+    cat = os.path.join(cat, P.CATALOG)
+    for args in (["-o", "json", "--top", "0"], ["-S", "@%d" % ((T0 + 9000 * STEP) // US), "-o",
+                                               "json"], ["-p", "warning", "--by", "hour"]):
+        eq(run_ok(["stats"] + args, cat), run_ok(["stats"] + args, single), "stats %s" % args)
+
+
 def test_lines_touch_only_newest():
     """query -n 50 (and tail's first lines) open only the newest partition."""
     cat = fresh_copy("newest")
@@ -351,7 +367,7 @@ def test_follow_across_rotation():
         eq((rc, rest, err), (0, b"", ""), "a clean end")
 
 
-TESTS = [test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
+TESTS = [test_stats_big_live_partition, test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
          test_damaged_partition_skipped, test_query_identical, test_stats_identical, test_rejects_identical]
 
 if __name__ == "__main__":
