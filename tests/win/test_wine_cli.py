@@ -98,7 +98,15 @@ def test_tail_follow():
         tw.check(json.loads(first)["app"] == "wine-old", "tail -n 1 shows the last entry", first)
         # The json follower too has shown it (its "[" and the entry) before
         # anything new is sent: under load Wine may start it seconds later.
-        head = read_lines(procs[1], 2, 60)
+        # (An entry's line ends when the next one, or the "]", is written.)
+        head, deadline = b"", time.monotonic() + 60
+        os.set_blocking(procs[1].stdout.fileno(), False)
+        while b"wine-old" not in head and time.monotonic() < deadline:
+            chunk = procs[1].stdout.read()
+            if chunk:
+                head += chunk
+            else:
+                time.sleep(0.1)
         tw.check(b"wine-old" in head, "json tail -n 1 shows the last entry", head)
         rc, out, err = tw.run("pipe_client.exe", pipe, 4, "wine-new")
         tw.check(rc == 0, "new entries", out, err)
