@@ -439,6 +439,11 @@ static int run_parts(qopts *o, cli_pset *ps, cli_output *out, const char *cmd)
         return cli_fail(CLI_USAGE, cmd, "%s", err);
     if (o->a.explain)
         return explain_parts(o, ps, cmd);
+    if (o->a.follow && ps->top.immutable)
+        return cli_fail(CLI_FAILED, cmd,
+                        "cannot follow %s: it can only be read as a snapshot here (no write "
+                        "access to create its -shm file)",
+                        ps->top.path);
     if (o->a.follow) {
         cli_catch_stop();
         last = cli_pset_max_id(ps);
