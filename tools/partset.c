@@ -1,10 +1,12 @@
 /* partset.c - see partset.h. */
 #include "partset.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "platform.h"
 #include "rows.h"
 
 int cli_pset_is_catalog(const cli_pset *ps)
@@ -480,29 +482,201 @@ static void lctx_init(lctx *c, cli_pset *ps, const cli_listing *l, int rejects)
     c->l.lines = -1;
 }
 
+/* ---------------------------------------------------------------- live keys
+ *
+ * A live partition has no time index: its newest keys come from a scan of
+ * all its rows. A big one is scanned by two threads, each over half its
+ * rowids with its own connection; their keys are merged in memory. */
+
+#define SPLIT_ROWS 20000 /* a live partition of fewer rows is scanned as it is */
+#define SPLITS 2
+
+typedef struct kscan {
+    const cl_part *p;
+    cli_listing l;
+    cli_filter f;
+    int64_t *id, *ts;
+    size_t n, cap, pos;
+    int rc, started;
+    pthread_t thread;
+} kscan;
+
+static void *kscan_run(void *arg)
+{
+    kscan *k = arg;
+    cli_sql q = CLI_SQL_INIT;
+    sqlite3_stmt *st = NULL;
+    char err[512];
+    cli_db db;
+
+    k->rc = -1;
+    if (cli_db_open_part(&db, k->p, err, sizeof err) != CLI_OK)
+        return NULL;
+    k->l.f = &k->f;
+    k->l.columns = "id, ts";
+    cli_listing_entries_sql(&k->l, &q);
+    if (!q.oom && !q.text.oom && sqlite3_prepare_v2(db.h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
+        cli_sql_bind(&q, st) == SQLITE_OK) {
+        int rc;
+
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && k->n < k->cap) {
+            k->id[k->n] = sqlite3_column_int64(st, 0);
+            k->ts[k->n++] = sqlite3_column_int64(st, 1);
+        }
+        k->rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_finalize(st);
+    cli_sql_free(&q);
+    cli_db_close(&db);
+    return NULL;
+}
+
+/* The rowid span of partition i, or 0 when it cannot be read now. */
+static int id_span(cli_pset *ps, size_t i, int64_t *lo, int64_t *hi)
+{
+    sqlite3_stmt *st = NULL;
+    cli_db db;
+    int ok = 0;
+
+    if (cli_pset_open(ps, i, &db) != 0)
+        return 0;
+    if (sqlite3_prepare_v2(db.h, "SELECT min(id), max(id) FROM entries", -1, &st, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+        *lo = sqlite3_column_int64(st, 0);
+        *hi = sqlite3_column_int64(st, 1);
+        ok = 1;
+    }
+    sqlite3_finalize(st);
+    cli_db_close(&db);
+    return ok;
+}
+
+/* The newest `lines` keys of live partition i that match c's filter, in
+ * k[0..SPLITS) (each sorted newest first), scanned in parallel. Returns 0
+ * when that is not worth it (small, --grep, one core) or failed: then the
+ * merge reads the partition itself. */
+static int live_keys(cli_pset *ps, size_t i, const lctx *c, long long lines, kscan *k)
+{
+    int64_t lo, hi;
+    int ok = 1;
+
+    if (ps->parts.v[i].state == CL_PART_CLOSED || c->f.grep != NULL || lines <= 0 ||
+        lines > 100000 || cli_cpu_count() < 2 || !id_span(ps, i, &lo, &hi) || hi - lo < SPLIT_ROWS)
+        return 0;
+    memset(k, 0, SPLITS * sizeof *k);
+    for (int j = 0; j < SPLITS; j++) {
+        k[j].p = &ps->parts.v[i];
+        k[j].l = c->l;
+        k[j].f = c->f;
+        k[j].f.no_fts_bounds = 1;
+        k[j].f.has_ids = 1;
+        k[j].f.id_lo = lo + (hi - lo + 1) / SPLITS * j;
+        k[j].f.id_hi = j == SPLITS - 1 ? hi : lo + (hi - lo + 1) / SPLITS * (j + 1) - 1;
+        k[j].cap = (size_t)lines;
+        k[j].id = calloc(k[j].cap, sizeof *k[j].id);
+        k[j].ts = calloc(k[j].cap, sizeof *k[j].ts);
+        if (k[j].id == NULL || k[j].ts == NULL)
+            ok = 0;
+    }
+    for (int j = 0; ok && j < SPLITS; j++) {
+        k[j].started = pthread_create(&k[j].thread, NULL, kscan_run, &k[j]) == 0;
+        if (!k[j].started)
+            kscan_run(&k[j]);
+    }
+    for (int j = 0; j < SPLITS; j++) {
+        if (k[j].started)
+            pthread_join(k[j].thread, NULL);
+        ok = ok && k[j].rc == 0;
+    }
+    return ok;
+}
+
+static void kscan_free(kscan *k)
+{
+    for (int j = 0; j < SPLITS; j++) {
+        free(k[j].id);
+        free(k[j].ts);
+    }
+}
+
+/* The newest of the in-memory keys (k, nk sets of SPLITS), or -1. */
+static int newest_key(kscan *k, size_t nk, int64_t *ts, int64_t *id)
+{
+    int best = -1;
+
+    for (size_t j = 0; j < nk * SPLITS; j++) {
+        if (k[j].pos >= k[j].n)
+            continue;
+        if (best < 0 || k[j].ts[k[j].pos] > *ts ||
+            (k[j].ts[k[j].pos] == *ts && k[j].id[k[j].pos] > *id)) {
+            best = (int)j;
+            *ts = k[j].ts[k[j].pos];
+            *id = k[j].id[k[j].pos];
+        }
+    }
+    return best;
+}
+
 /* Finds where "the last N" (l->lines) start: the key (ts, id) of the N-th
- * newest row, by a merge newest first over the keys only. For entries, also
- * which partitions hold those N rows and their ids' span there (only, lo,
- * hi): the listing then reads those id ranges alone - a rowid range even
- * in a partition without index. Returns 0 when there are fewer rows. */
+ * newest row, by a merge newest first over the keys only (a big live
+ * partition's keys found by live_keys). For entries, also which partitions
+ * hold those N rows and their ids' span there (only, lo, hi): the listing
+ * then reads those id ranges alone - a rowid range even in a partition
+ * without index. Returns 0 when there are fewer rows. */
 static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long max_id,
                       int64_t *kts, int64_t *kid, unsigned char *only, int64_t *lo, int64_t *hi)
 {
     lctx c;
     cli_merge m;
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = NULL;
+    size_t n = ps->parts.n ? ps->parts.n : 1, nk = 0, *kpart = calloc(n, sizeof *kpart);
+    kscan *k = calloc(n * SPLITS, sizeof *k);
+    unsigned char *mask = malloc(n);
     long long seen = 0;
     int found = 0;
 
+    if (k == NULL || mask == NULL || kpart == NULL)
+        goto out;
     lctx_init(&c, ps, l, rejects);
     c.keys = 1;
     c.l.reverse = 1;
     c.l.limit = max_id >= 0 ? -1 : l->lines;
-    if (cli_merge_start(&m, ps, &c.f, rejects, 1, NULL, listing_sql, &c) == 0) {
-        while ((st = cli_merge_next(&m)) != NULL) {
-            size_t i = m.cur->part;
-            int64_t id = sqlite3_column_int64(st, 0);
+    memset(mask, 1, n);
+    for (size_t i = 0; !rejects && max_id < 0 && i < ps->parts.n; i++) {
+        if (cli_part_overlaps(&ps->parts.v[i], &c.f) &&
+            live_keys(ps, i, &c, l->lines, &k[nk * SPLITS])) {
+            mask[i] = 0;
+            kpart[nk++] = i;
+        }
+    }
+    if (cli_merge_start(&m, ps, &c.f, rejects, 1, mask, listing_sql, &c) == 0) {
+        int pull = 1; /* the heap's row was taken: step it before comparing again */
 
+        for (;;) {
+            int64_t id = 0, ts = 0;
+            int j;
+            size_t i;
+
+            /* Stepped only when needed: a step opens the partitions the next
+             * row may come from, which the N-th row may not need. */
+            if (pull)
+                st = cli_merge_next(&m);
+            pull = 0;
+            j = newest_key(k, nk, &ts, &id);
+            if (st != NULL &&
+                (j < 0 || sqlite3_column_int64(st, 1) > ts ||
+                 (sqlite3_column_int64(st, 1) == ts && sqlite3_column_int64(st, 0) > id))) {
+                i = m.cur->part;
+                id = sqlite3_column_int64(st, 0);
+                ts = sqlite3_column_int64(st, 1);
+                pull = 1;
+            } else if (j >= 0) {
+                i = kpart[j / SPLITS];
+                k[j].pos++;
+            } else {
+                break;
+            }
             if (max_id >= 0 && id > max_id)
                 continue;
             if (!only[i] || id < lo[i])
@@ -512,13 +686,19 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
             only[i] = 1;
             if (++seen == l->lines) {
                 *kid = id;
-                *kts = sqlite3_column_int64(st, 1);
+                *kts = ts;
                 found = 1;
                 break;
             }
         }
     }
     cli_merge_free(&m);
+out:
+    for (size_t j = 0; k != NULL && j < nk; j++)
+        kscan_free(&k[j * SPLITS]);
+    free(k);
+    free(kpart);
+    free(mask);
     return found;
 }
 

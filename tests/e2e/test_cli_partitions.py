@@ -202,9 +202,9 @@ def test_live_range_from_meta():
     eq(run_ok(["query"], cat), run_ok(["query"], SINGLE), "everything")
 
 
-def test_stats_big_live_partition():
-    """stats over a live partition large enough to be counted in parallel
-    (split by rowid, as it has no time index) equals one database's."""
+def test_big_live_partition():
+    """stats and the last N over a live partition large enough to be read in
+    parallel (split by rowid, as it has no time index) equal one database's."""
     d = os.path.join(TMP, "biglive")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
@@ -216,6 +216,10 @@ def test_stats_big_live_partition():
     for args in (["-o", "json", "--top", "0"], ["-S", "@%d" % ((T0 + 9000 * STEP) // US), "-o",
                                                "json"], ["-p", "warning", "--by", "hour"]):
         eq(run_ok(["stats"] + args, cat), run_ok(["stats"] + args, single), "stats %s" % args)
+    for args in (["-n", "50"], ["-n", "5000", "-o", "json"], ["-n", "30", "-p", "err", "-t", "web*"],
+                 ["-n", "100", "-S", "@%d" % ((T0 + 20000 * STEP) // US)], ["-n", "7", "-g", "disk"],
+                 ["-n", "40000"]):
+        eq(run_ok(["query"] + args, cat), run_ok(["query"] + args, single), "query %s" % args)
 
 
 def test_lines_touch_only_newest():
@@ -367,7 +371,7 @@ def test_follow_across_rotation():
         eq((rc, rest, err), (0, b"", ""), "a clean end")
 
 
-TESTS = [test_stats_big_live_partition, test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
+TESTS = [test_big_live_partition, test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
          test_damaged_partition_skipped, test_query_identical, test_stats_identical, test_rejects_identical]
 
 if __name__ == "__main__":
