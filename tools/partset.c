@@ -495,12 +495,96 @@ typedef struct kscan {
     const cl_part *p;
     cli_listing l;
     cli_filter f;
-    int64_t *id, *ts;
+    int64_t *id, *ts; /* a heap while scanning; then newest first */
     size_t n, cap, pos;
     int rc, started;
     pthread_t thread;
 } kscan;
 
+/* Whether key a sorts after key b (newer). */
+static int newer(int64_t ats, int64_t aid, int64_t bts, int64_t bid)
+{
+    return ats > bts || (ats == bts && aid > bid);
+}
+
+/* Keeps the cap newest keys seen in a heap whose root is the oldest kept. */
+static void keep_newest(kscan *k, int64_t id, int64_t ts)
+{
+    size_t i;
+
+    if (k->n < k->cap) {
+        i = k->n++;
+        while (i > 0 && newer(k->ts[(i - 1) / 2], k->id[(i - 1) / 2], ts, id)) {
+            k->ts[i] = k->ts[(i - 1) / 2];
+            k->id[i] = k->id[(i - 1) / 2];
+            i = (i - 1) / 2;
+        }
+    } else if (newer(ts, id, k->ts[0], k->id[0])) {
+        i = 0;
+        for (;;) {
+            size_t l = 2 * i + 1, r = l + 1, m = i;
+            int64_t mts = ts, mid = id;
+
+            if (l < k->n && newer(mts, mid, k->ts[l], k->id[l])) {
+                m = l;
+                mts = k->ts[l];
+                mid = k->id[l];
+            }
+            if (r < k->n && newer(mts, mid, k->ts[r], k->id[r]))
+                m = r;
+            if (m == i)
+                break;
+            k->ts[i] = k->ts[m];
+            k->id[i] = k->id[m];
+            i = m;
+        }
+    } else {
+        return;
+    }
+    k->ts[i] = ts;
+    k->id[i] = id;
+}
+
+/* Pops the heap into newest-first order (in place). */
+static void heap_sort_newest(kscan *k)
+{
+    size_t n = k->n;
+
+    while (k->n > 1) {
+        int64_t ts = k->ts[0], id = k->id[0], lts = k->ts[k->n - 1], lid = k->id[k->n - 1];
+
+        k->n--; /* the oldest goes to the end; re-insert the last from the root */
+        k->ts[k->n] = ts;
+        k->id[k->n] = id;
+        {
+            size_t i = 0, cnt = k->n;
+
+            for (;;) {
+                size_t l = 2 * i + 1, r = l + 1, m = i;
+                int64_t mts = lts, mid = lid;
+
+                if (l < cnt && newer(mts, mid, k->ts[l], k->id[l])) {
+                    m = l;
+                    mts = k->ts[l];
+                    mid = k->id[l];
+                }
+                if (r < cnt && newer(mts, mid, k->ts[r], k->id[r]))
+                    m = r;
+                if (m == i)
+                    break;
+                k->ts[i] = k->ts[m];
+                k->id[i] = k->id[m];
+                i = m;
+            }
+            k->ts[i] = lts;
+            k->id[i] = lid;
+        }
+    }
+    k->n = n;
+}
+
+/* Scans the rows of k's partition (its rowid range) that match, keeping
+ * the newest keys: one pass, no sort of all the rows. */
 static void *kscan_run(void *arg)
 {
     kscan *k = arg;
@@ -512,18 +596,15 @@ static void *kscan_run(void *arg)
     k->rc = -1;
     if (cli_db_open_part(&db, k->p, err, sizeof err) != CLI_OK)
         return NULL;
-    k->l.f = &k->f;
-    k->l.columns = "id, ts";
-    cli_listing_entries_sql(&k->l, &q);
+    cli_filter_select(&k->f, &q, "id, ts");
     if (!q.oom && !q.text.oom && sqlite3_prepare_v2(db.h, q.text.p, -1, &st, NULL) == SQLITE_OK &&
         cli_sql_bind(&q, st) == SQLITE_OK) {
         int rc;
 
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && k->n < k->cap) {
-            k->id[k->n] = sqlite3_column_int64(st, 0);
-            k->ts[k->n++] = sqlite3_column_int64(st, 1);
-        }
-        k->rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+            keep_newest(k, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+        k->rc = rc == SQLITE_DONE ? 0 : -1;
+        heap_sort_newest(k);
     }
     sqlite3_finalize(st);
     cli_sql_free(&q);
@@ -553,17 +634,19 @@ static int id_span(cli_pset *ps, size_t i, int64_t *lo, int64_t *hi)
 }
 
 /* The newest `lines` keys of live partition i that match c's filter, in
- * k[0..SPLITS) (each sorted newest first), scanned in parallel. Returns 0
- * when that is not worth it (small, --grep, one core) or failed: then the
- * merge reads the partition itself. */
+ * k[0..SPLITS) (each sorted newest first): one scan keeping the newest in
+ * a heap (SQLite would sort every row), by two threads over halves of the
+ * rowids when it is big. Returns 0 when not done (closed, --grep, many
+ * lines) or failed: then the merge reads the partition itself. */
 static int live_keys(cli_pset *ps, size_t i, const lctx *c, long long lines, kscan *k)
 {
     int64_t lo, hi;
-    int ok = 1;
+    int ok = 1, split;
 
     if (ps->parts.v[i].state == CL_PART_CLOSED || c->f.grep != NULL || lines <= 0 ||
-        lines > 100000 || cli_cpu_count() < 2 || !id_span(ps, i, &lo, &hi) || hi - lo < SPLIT_ROWS)
+        lines > 100000 || !id_span(ps, i, &lo, &hi))
         return 0;
+    split = hi - lo >= SPLIT_ROWS && cli_cpu_count() >= 2;
     memset(k, 0, SPLITS * sizeof *k);
     for (int j = 0; j < SPLITS; j++) {
         k[j].p = &ps->parts.v[i];
@@ -571,8 +654,8 @@ static int live_keys(cli_pset *ps, size_t i, const lctx *c, long long lines, ksc
         k[j].f = c->f;
         k[j].f.no_fts_bounds = 1;
         k[j].f.has_ids = 1;
-        k[j].f.id_lo = lo + (hi - lo + 1) / SPLITS * j;
-        k[j].f.id_hi = j == SPLITS - 1 ? hi : lo + (hi - lo + 1) / SPLITS * (j + 1) - 1;
+        k[j].f.id_lo = split ? lo + (hi - lo + 1) / SPLITS * j : lo;
+        k[j].f.id_hi = !split || j == SPLITS - 1 ? hi : lo + (hi - lo + 1) / SPLITS * (j + 1) - 1;
         k[j].cap = (size_t)lines;
         k[j].id = calloc(k[j].cap, sizeof *k[j].id);
         k[j].ts = calloc(k[j].cap, sizeof *k[j].ts);
@@ -580,7 +663,11 @@ static int live_keys(cli_pset *ps, size_t i, const lctx *c, long long lines, ksc
             ok = 0;
     }
     for (int j = 0; ok && j < SPLITS; j++) {
-        k[j].started = pthread_create(&k[j].thread, NULL, kscan_run, &k[j]) == 0;
+        if (!split && j > 0) {
+            k[j].rc = 0;
+            continue;
+        }
+        k[j].started = split && pthread_create(&k[j].thread, NULL, kscan_run, &k[j]) == 0;
         if (!k[j].started)
             kscan_run(&k[j]);
     }
@@ -651,7 +738,9 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
         }
     }
     if (cli_merge_start(&m, ps, &c.f, rejects, 1, mask, listing_sql, &c) == 0) {
-        int pull = 1; /* the heap's row was taken: step it before comparing again */
+        int pull = 1;  /* the heap's row was taken: step it before comparing again */
+        int taken = 0; /* a row was taken from the merge (heap_ts: its time) */
+        int64_t heap_ts = 0;
 
         for (;;) {
             int64_t id = 0, ts = 0;
@@ -659,11 +748,26 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
             size_t i;
 
             /* Stepped only when needed: a step opens the partitions the next
-             * row may come from, which the N-th row may not need. */
+             * row may come from, which the N-th row may not need - nor
+             * while a key in memory is newer than anything the merge can
+             * still give (its last row, the next partition's max_ts). */
+            j = newest_key(k, nk, &ts, &id);
+            if (pull && j >= 0) {
+                int64_t u = INT64_MIN;
+
+                if (taken)
+                    u = heap_ts;
+                if (m.next < m.n && m.bound[m.next] > u)
+                    u = m.bound[m.next];
+                if (ts > u) {
+                    i = kpart[j / SPLITS];
+                    k[j].pos++;
+                    goto got;
+                }
+            }
             if (pull)
                 st = cli_merge_next(&m);
             pull = 0;
-            j = newest_key(k, nk, &ts, &id);
             if (st != NULL &&
                 (j < 0 || sqlite3_column_int64(st, 1) > ts ||
                  (sqlite3_column_int64(st, 1) == ts && sqlite3_column_int64(st, 0) > id))) {
@@ -671,12 +775,15 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
                 id = sqlite3_column_int64(st, 0);
                 ts = sqlite3_column_int64(st, 1);
                 pull = 1;
+                taken = 1;
+                heap_ts = ts;
             } else if (j >= 0) {
                 i = kpart[j / SPLITS];
                 k[j].pos++;
             } else {
                 break;
             }
+        got:
             if (max_id >= 0 && id > max_id)
                 continue;
             if (!only[i] || id < lo[i])
