@@ -813,6 +813,7 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
                                  cli_output *out, size_t flush_bytes)
 {
     lctx c;
+    cli_listing newest;
     cli_merge m;
     sqlite3_stmt *st;
     size_t n = ps->parts.n ? ps->parts.n : 1;
@@ -831,8 +832,13 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
     if (!rejects)
         cli_pset_live_ranges(ps);
     lctx_init(&c, ps, l, rejects);
-    if (l->lines > 0 && !l->reverse &&
-        (found = last_n_key(ps, l, rejects, max_id, &kts, &kid, only, lo, hi))) {
+    /* The newest N - the last N in order, or newest first (-r) the first
+     * N of them or of --limit - are found by their keys first. */
+    newest = *l;
+    if (l->reverse)
+        newest.lines = l->lines < 0 || (l->limit >= 0 && l->limit < l->lines) ? l->limit : l->lines;
+    if (newest.lines > 0 &&
+        (found = last_n_key(ps, &newest, rejects, max_id, &kts, &kid, only, lo, hi))) {
         /* The last N start at that key: a time bound the catalog and the
          * indexes use; ties in ts are cut by id below. */
         if (!c.f.has_since || c.f.since < kts)
@@ -843,8 +849,8 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
             c.hi = hi;
         }
     }
-    if (l->lines >= 0 && l->reverse && (cap < 0 || l->lines < cap))
-        cap = l->lines;
+    if (l->reverse && newest.lines >= 0)
+        cap = newest.lines;
     c.l.limit = max_id >= 0 || found ? -1 : cap;
     if (cli_merge_start(&m, ps, &c.f, rejects, l->reverse, c.lo != NULL ? only : NULL, listing_sql,
                         &c) != 0) {
