@@ -621,8 +621,11 @@ static int id_span(cli_pset *ps, size_t i, int64_t *lo, int64_t *hi)
 
     if (cli_pset_open(ps, i, &db) != 0)
         return 0;
-    if (sqlite3_prepare_v2(db.h, "SELECT min(id), max(id) FROM entries", -1, &st, NULL) ==
-            SQLITE_OK &&
+    /* Two subqueries: each is one b-tree seek, where min and max together
+     * would scan the table. */
+    if (sqlite3_prepare_v2(db.h,
+                           "SELECT (SELECT min(id) FROM entries), (SELECT max(id) FROM entries)",
+                           -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
         *lo = sqlite3_column_int64(st, 0);
         *hi = sqlite3_column_int64(st, 1);
@@ -837,13 +840,15 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
     newest = *l;
     if (l->reverse)
         newest.lines = l->lines < 0 || (l->limit >= 0 && l->limit < l->lines) ? l->limit : l->lines;
-    if (newest.lines > 0 &&
-        (found = last_n_key(ps, &newest, rejects, max_id, &kts, &kid, only, lo, hi))) {
+    if (newest.lines > 0) {
+        found = last_n_key(ps, &newest, rejects, max_id, &kts, &kid, only, lo, hi);
         /* The last N start at that key: a time bound the catalog and the
          * indexes use; ties in ts are cut by id below. */
-        if (!c.f.has_since || c.f.since < kts)
+        if (found && (!c.f.has_since || c.f.since < kts))
             c.f.since = kts;
-        c.f.has_since = 1;
+        c.f.has_since |= found;
+        /* Found or not (then fewer rows match: all were seen), the rows to
+         * list are in those partitions' id spans. */
         if (!rejects) {
             c.lo = lo;
             c.hi = hi;
@@ -851,7 +856,7 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
     }
     if (l->reverse && newest.lines >= 0)
         cap = newest.lines;
-    c.l.limit = max_id >= 0 || found ? -1 : cap;
+    c.l.limit = max_id >= 0 || found || c.lo != NULL ? -1 : cap;
     if (cli_merge_start(&m, ps, &c.f, rejects, l->reverse, c.lo != NULL ? only : NULL, listing_sql,
                         &c) != 0) {
         cli_merge_free(&m);

@@ -105,7 +105,8 @@ U_MID = "@%d" % ((T0 + 2300 * STEP) // US)
 QUERIES = [
     [], ["-o", "json"], ["-o", "csv"], ["-o", "ndjson"], ["-o", "short-iso"], ["-n", "50"],
     ["-n", "50", "-r"], ["-r"], ["--limit", "7"], ["-r", "--limit", "9", "-p", "warning"],
-    ["-n", "30", "-r", "--limit", "12"], ["-n", "300", "--limit", "20"],
+    ["-n", "30", "-r", "--limit", "12"], ["-n", "100000"], ["-t", "auth", "-p", "emerg", "-n", "5000"],
+    ["-t", "cron", "-n", "900", "-r", "-o", "json"], ["-n", "300", "--limit", "20"],
     ["-n", "0"], ["-S", S_MID, "-U", U_MID], ["-S", S_MID, "-U", U_MID, "-r", "--limit", "33"],
     ["-S", S_MID, "-n", "10"], ["-p", "warning"], ["-p", "err", "-n", "40"],
     ["-t", "web*"], ["-t", "billing", "-S", S_MID], ["--host", "db-01", "-p", "notice..error"],
