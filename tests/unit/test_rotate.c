@@ -309,7 +309,7 @@ static cl_record *numbered_entry(int i, size_t pad)
 
 static cl_text_sink *open_sink(const char *path, uint64_t rotate_size, int keep)
 {
-    cl_text_config cfg = { path, rotate_size, keep, CL_TEXT_PLAIN };
+    cl_text_config cfg = { path, rotate_size, keep, CL_TEXT_PLAIN, 0, 0 };
     cl_text_sink *t = NULL;
     char err[256] = "";
 
@@ -585,7 +585,7 @@ static void test_sink_creates_directories(void **state)
 
 static void test_sink_open_failure(void **state)
 {
-    cl_text_config cfg = { NULL, 4096, 1, CL_TEXT_PLAIN };
+    cl_text_config cfg = { NULL, 4096, 1, CL_TEXT_PLAIN, 0, 0 };
     cl_text_sink *t = NULL;
     char path[256], err[256] = "";
 
@@ -758,7 +758,7 @@ static void test_sink_counts_lines_it_cannot_write(void **state)
 /* Opening must fail with err naming what it refused; returns nothing. */
 static void assert_refused(const char *path, const char *needle)
 {
-    cl_text_config cfg = { path, 1 << 20, 3, CL_TEXT_PLAIN };
+    cl_text_config cfg = { path, 1 << 20, 3, CL_TEXT_PLAIN, 0, 0 };
     cl_text_sink *t = NULL;
     char err[2048] = "";
 
