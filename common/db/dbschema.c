@@ -1,0 +1,77 @@
+/* dbschema.c - see dbschema.h. */
+#include "dbschema.h"
+
+#include <string.h>
+
+static int query_int(sqlite3 *h, const char *sql, int *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+        *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* meta.kind of a version 3 file: CL_DBK_LIVE, CL_DBK_PARTITION, or
+ * CL_DBK_FOREIGN for anything else. */
+static enum cl_db_kind kind_from_meta(sqlite3 *h, int *rc)
+{
+    sqlite3_stmt *st = NULL;
+    enum cl_db_kind k = CL_DBK_FOREIGN;
+
+    *rc = sqlite3_prepare_v2(h, "SELECT value FROM meta WHERE key = 'kind'", -1, &st, NULL);
+    if (*rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+
+        if (v != NULL && strcmp(v, "live") == 0)
+            k = CL_DBK_LIVE;
+        else if (v != NULL && strcmp(v, "partition") == 0)
+            k = CL_DBK_PARTITION;
+    } else if (*rc == SQLITE_ERROR) {
+        *rc = SQLITE_OK; /* no meta table: not ours */
+    }
+    sqlite3_finalize(st);
+    return *rc == SQLITE_OK ? k : CL_DBK_ERROR;
+}
+
+enum cl_db_kind cl_db_kind_of(sqlite3 *h, int *version, int *rc)
+{
+    int appid = 0;
+
+    *version = 0;
+    *rc = query_int(h, "PRAGMA application_id", &appid);
+    if (*rc == SQLITE_OK)
+        *rc = query_int(h, "PRAGMA user_version", version);
+    if ((*rc & 0xff) == SQLITE_NOTADB)
+        return CL_DBK_NOT_SQLITE;
+    if (*rc != SQLITE_OK)
+        return CL_DBK_ERROR;
+    if (appid != CL_DB_APPLICATION_ID)
+        return CL_DBK_FOREIGN;
+    if (*version < CL_DB_LAYOUT_VERSION)
+        return CL_DBK_SINGLE;
+    return kind_from_meta(h, rc);
+}
+
+const char *cl_db_kind_name(enum cl_db_kind k)
+{
+    switch (k) {
+    case CL_DBK_SINGLE:
+        return "single database";
+    case CL_DBK_LIVE:
+        return "live database";
+    case CL_DBK_PARTITION:
+        return "partition";
+    case CL_DBK_FOREIGN:
+        return "not a CentralLog database";
+    case CL_DBK_NOT_SQLITE:
+        return "not an SQLite database";
+    default:
+        return "unreadable";
+    }
+}
