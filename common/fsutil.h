@@ -29,6 +29,11 @@ int cl_fsync_fd(int fd);
  * Returns 0 or -1 with errno. */
 int cl_fsync_dir_of(const char *path);
 
+/* Sets the modification time of the file open as fd (µs since the epoch):
+ * a gzipped copy keeps the time of its last entry, which retention and the
+ * order of rotated files go by. Returns 0 or -1 with errno. */
+int cl_set_mtime_fd(int fd, int64_t mtime_us);
+
 /* Opens an existing file for reading only. On Windows the file stays
  * renamable and deletable while it is open (FILE_SHARE_DELETE), so that a
  * background reader never holds up the writer's rotation. Returns a
@@ -129,6 +134,11 @@ int cl_fsync_fd(int fd);
  * is durable (POSIX; on Windows NTFS journals its metadata: returns 0).
  * Returns 0 or -1 with errno. */
 int cl_fsync_dir_of(const char *path);
+
+/* Sets the modification time of the file open as fd (µs since the epoch):
+ * a gzipped copy keeps the time of its last entry, which retention and the
+ * order of rotated files go by. Returns 0 or -1 with errno. */
+int cl_set_mtime_fd(int fd, int64_t mtime_us);
 
 /* Opens an existing file for reading only. On Windows the file stays
  * renamable and deletable while it is open (FILE_SHARE_DELETE), so that a

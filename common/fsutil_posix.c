@@ -576,3 +576,14 @@ int cl_open_read_shared(const char *path)
 {
     return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 }
+
+int cl_set_mtime_fd(int fd, int64_t mtime_us)
+{
+    struct timespec ts[2];
+
+    ts[0].tv_sec = 0;
+    ts[0].tv_nsec = UTIME_OMIT; /* access time: left alone */
+    ts[1].tv_sec = (time_t)(mtime_us / 1000000);
+    ts[1].tv_nsec = (long)(mtime_us % 1000000) * 1000;
+    return futimens(fd, ts);
+}

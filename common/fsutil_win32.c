@@ -341,3 +341,16 @@ int cl_open_read_shared(const char *path)
         CloseHandle(h);
     return fd;
 }
+
+int cl_set_mtime_fd(int fd, int64_t mtime_us)
+{
+    uint64_t t = (uint64_t)(mtime_us + 11644473600000000LL) * 10; /* 100 ns since 1601 */
+    FILETIME ft;
+
+    ft.dwLowDateTime = (DWORD)t;
+    ft.dwHighDateTime = (DWORD)(t >> 32);
+    if (SetFileTime((HANDLE)_get_osfhandle(fd), NULL, NULL, &ft))
+        return 0;
+    errno = errno_of(GetLastError());
+    return -1;
+}

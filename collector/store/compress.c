@@ -87,6 +87,7 @@ int cl_gzip_file(int src_fd, const char *dst, int level, const atomic_int *stop,
 {
     unsigned char *in = malloc(CHUNK), *out = malloc(CHUNK);
     z_stream z;
+    cl_file_id src;
     int fd = -1, zinit = 0, e;
 
     *in_bytes = *out_bytes = 0;
@@ -123,10 +124,14 @@ int cl_gzip_file(int src_fd, const char *dst, int level, const atomic_int *stop,
         if (n == 0)
             break;
     }
-    if (cl_fsync_fd(fd) != 0 || close(fd) != 0) {
-        fd = -1;
+    /* The copy keeps the time of its last entry (as gzip does). */
+    if (cl_file_id_fd(src_fd, &src) != 0 || cl_set_mtime_fd(fd, src.mtime_us) != 0 ||
+        cl_fsync_fd(fd) != 0)
         goto fail;
-    }
+    e = close(fd);
+    fd = -1;
+    if (e != 0)
+        goto fail;
     deflateEnd(&z);
     free(in);
     free(out);

@@ -73,6 +73,21 @@ int cl_rotate_slot_path(const char *base, int i, char *out, size_t outlen)
     return slot_name(base, i, out, outlen, NULL);
 }
 
+/* Whether the other kind of name of to exists: "<to>.gz" for a plain file
+ * (suffix ""), to without ".gz" for a compressed one. */
+static int twin_exists(const char *to, const char *suffix)
+{
+    char twin[4300];
+    cl_file_id id;
+    size_t n = strlen(to);
+
+    if (suffix[0] == '\0')
+        snprintf(twin, sizeof twin, "%s.gz", to);
+    else
+        snprintf(twin, sizeof twin, "%.*s", (int)(n - strlen(suffix)), to);
+    return cl_file_id_path(twin, &id) == 0;
+}
+
 /* Renames from to "<base>.<i>~<UTC time>[-N]", a name that did not exist:
  * nobody can squat every one in advance, and the rename never replaces what
  * someone creates in the meantime. */
@@ -86,10 +101,14 @@ static int rename_unique(const char *base, int i, const char *from, const char *
         int len = n == 1 ? snprintf(to, sizeof to, "%s.%d~%s%s", base, i, stamp, suffix)
                          : snprintf(to, sizeof to, "%s.%d~%s-%d%s", base, i, stamp, n, suffix);
 
-        if (len < 0 || (size_t)len >= sizeof to) {
+        if (len < 0 || (size_t)len >= sizeof to - 3) {
             errno = ENAMETOOLONG;
             return -1;
         }
+        /* Free as a pair: the plain name of a file gzipped since (or the
+         * other way round) must not be taken by another file. */
+        if (twin_exists(to, suffix))
+            continue;
         if (cl_rename_noreplace(from, to) == 0) {
             snprintf(made, madelen, "%s", to);
             if (res != NULL) {
