@@ -1,15 +1,15 @@
 -- CentralLog partition schema, version 3 (PRAGMA user_version = 3).
 --
--- The tables of every database file the collector writes: the live
--- database (centrallog.db, which also gets schema/catalog.sql) and the
--- closed partitions (centrallog.d/*.db, which also get schema/sealed.sql).
--- The collector moves the live database's oldest rows into a new closed
--- partition at a size or an age (docs/DESIGN.md, "Storage"). All three
--- files are compiled into common/db.
+-- A data directory holds a catalog (schema/catalog.sql) and partitions:
+-- SQLite files with this schema, each holding a disjoint range of entry and
+-- reject ids. The collector writes the newest one, the live partition, and
+-- closes ("seals") it into an immutable archive partition at a size or an
+-- age (docs/DESIGN.md, "Storage"). Both are compiled into common/db.
 --
--- The live database has no secondary index and no full-text rows: indexes
+-- The live partition has no secondary index and no full-text rows: indexes
 -- maintained row by row were ingest's ceiling, while building them once over
--- a closed partition is a sort. A reader scans the live rows (they are
+-- a closed partition is a sort. Sealing adds schema/sealed.sql and fills
+-- entries_fts completely. A reader of a live partition scans it (it is
 -- bounded by --db-rotate-size).
 --
 -- The columns are schema version 2's, in the same order, so a query written
@@ -42,8 +42,8 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 
 -- Full-text index over msg. External content: the text lives once, in
--- entries. Empty in the live database; complete and optimized in a closed
--- partition (meta fts_indexed_upto = its last id).
+-- entries. Empty in the live partition (meta fts_indexed_upto = first_id - 1);
+-- complete and optimized in a sealed one.
 CREATE VIRTUAL TABLE IF NOT EXISTS entries_fts USING fts5 (
     msg, content = 'entries', content_rowid = 'id'
 );
@@ -62,10 +62,11 @@ CREATE TABLE IF NOT EXISTS rejects (
     peer_sid  TEXT                      -- as in entries
 );
 
--- kind          'partition' (a closed one, or an export); 'live' (catalog.sql)
--- first_id, last_id, first_reject, last_reject   a closed partition's ranges
+-- kind          'partition'
+-- first_id      the first entry id this partition may hold
+-- first_reject  the first reject id this partition may hold
 -- fts_indexed_upto  entries with id above it are not in entries_fts
--- sealed        1 once closed (indexes and full-text index complete)
+-- sealed        0 while live; 1 once sealed (indexes and FTS complete)
 -- created       when the file was started (ISO 8601 UTC)
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const state_names[] = { "closed", "deleting" };
+static const char *const state_names[] = { "live", "sealing", "closed", "deleting" };
 
 const char *cl_part_state_name(enum cl_part_state s)
 {
@@ -20,15 +20,15 @@ int cl_part_state_parse(const char *name)
     return -1;
 }
 
-int cl_catalog_parts_dir(const char *live_path, char *out, size_t outlen)
+int cl_catalog_parts_dir(const char *catalog_path, char *out, size_t outlen)
 {
-    size_t n = strlen(live_path);
+    size_t n = strlen(catalog_path);
 
-    if (n >= 3 && strcmp(live_path + n - 3, ".db") == 0)
+    if (n >= 3 && strcmp(catalog_path + n - 3, ".db") == 0)
         n -= 3;
     if (n + 3 > outlen)
         return -1;
-    memcpy(out, live_path, n);
+    memcpy(out, catalog_path, n);
     memcpy(out + n, ".d", 3);
     return 0;
 }
@@ -39,16 +39,16 @@ static int is_absolute(const char *p)
            (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':');
 }
 
-/* rel resolved against the directory of live_path; malloc'd or NULL. */
-static char *resolve(const char *live_path, const char *rel)
+/* rel resolved against the directory of catalog_path; malloc'd or NULL. */
+static char *resolve(const char *catalog_path, const char *rel)
 {
-    const char *slash = strrchr(live_path, '/');
+    const char *slash = strrchr(catalog_path, '/');
     size_t dlen;
     char *p;
 
 #ifdef _WIN32
     {
-        const char *bs = strrchr(live_path, '\\');
+        const char *bs = strrchr(catalog_path, '\\');
 
         if (bs != NULL && (slash == NULL || bs > slash))
             slash = bs;
@@ -56,10 +56,10 @@ static char *resolve(const char *live_path, const char *rel)
 #endif
     if (is_absolute(rel) || slash == NULL)
         return strdup(rel);
-    dlen = (size_t)(slash - live_path) + 1;
+    dlen = (size_t)(slash - catalog_path) + 1;
     p = malloc(dlen + strlen(rel) + 1);
     if (p != NULL) {
-        memcpy(p, live_path, dlen);
+        memcpy(p, catalog_path, dlen);
         strcpy(p + dlen, rel);
     }
     return p;
@@ -76,7 +76,7 @@ static int64_t col_or(sqlite3_stmt *st, int i, int64_t dflt)
 
 /* Fills p from the row: 0, -1 when out of memory, -2 when the row is not one
  * the schema allows (a hand-edited catalog). */
-static int read_part(sqlite3_stmt *st, const char *live_path, cl_part *p)
+static int read_part(sqlite3_stmt *st, const char *catalog_path, cl_part *p)
 {
     const char *rel = (const char *)sqlite3_column_text(st, 1);
     const char *fts = (const char *)sqlite3_column_text(st, 14);
@@ -88,23 +88,23 @@ static int read_part(sqlite3_stmt *st, const char *live_path, cl_part *p)
     p->seq = sqlite3_column_int64(st, 0);
     p->state = (enum cl_part_state)state;
     p->first_id = sqlite3_column_int64(st, 3);
-    p->last_id = sqlite3_column_int64(st, 4);
+    p->last_id = col_or(st, 4, -1);
     p->first_reject = sqlite3_column_int64(st, 5);
-    p->last_reject = sqlite3_column_int64(st, 6);
+    p->last_reject = col_or(st, 6, -1);
     p->has_range =
         sqlite3_column_type(st, 7) != SQLITE_NULL && sqlite3_column_type(st, 8) != SQLITE_NULL;
     p->min_ts = col_or(st, 7, 0);
     p->max_ts = col_or(st, 8, 0);
     p->min_received = col_or(st, 9, p->min_ts);
     p->max_received = col_or(st, 10, p->max_ts);
-    p->entries = sqlite3_column_int64(st, 11);
-    p->rejects = sqlite3_column_int64(st, 12);
-    p->bytes = sqlite3_column_int64(st, 13);
+    p->entries = col_or(st, 11, -1);
+    p->rejects = col_or(st, 12, -1);
+    p->bytes = col_or(st, 13, -1);
     p->fts_complete = fts != NULL && strcmp(fts, "complete") == 0;
     p->created = sqlite3_column_int64(st, 15);
-    p->sealed = sqlite3_column_int64(st, 16);
+    p->sealed = col_or(st, 16, -1);
     p->rel = strdup(rel);
-    p->path = resolve(live_path, rel);
+    p->path = resolve(catalog_path, rel);
     return p->rel != NULL && p->path != NULL ? 0 : -1;
 }
 
@@ -140,30 +140,8 @@ static int push(cl_part_list *l, size_t *cap, const cl_part *p)
     return 0;
 }
 
-/* meta's live_from_id and live_from_reject (1 when absent). */
-static int read_live_from(sqlite3 *h, cl_part_list *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(h,
-                                "SELECT key, value FROM meta WHERE key IN ('live_from_id', "
-                                "'live_from_reject')",
-                                -1, &st, NULL);
-
-    out->live_from_id = out->live_from_reject = 1;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(st, 0);
-
-        if (k != NULL && strcmp(k, "live_from_id") == 0)
-            out->live_from_id = sqlite3_column_int64(st, 1);
-        else
-            out->live_from_reject = sqlite3_column_int64(st, 1);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-int cl_catalog_list(sqlite3 *h, const char *live_path, cl_part_list *out, char *err, size_t errlen)
+int cl_catalog_list(sqlite3 *h, const char *catalog_path, cl_part_list *out, char *err,
+                    size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
@@ -171,21 +149,17 @@ int cl_catalog_list(sqlite3 *h, const char *live_path, cl_part_list *out, char *
 
     out->v = NULL;
     out->n = 0;
-    if (read_live_from(h, out) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot read the catalog in %s: %s", live_path, sqlite3_errmsg(h));
-        return -1;
-    }
     rc = sqlite3_prepare_v2(h,
                             "SELECT " PART_COLUMNS " FROM partitions WHERE state <> 'deleting' "
                             "ORDER BY first_id, seq",
                             -1, &st, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         cl_part p;
-        int bad = read_part(st, live_path, &p);
+        int bad = read_part(st, catalog_path, &p);
 
         if (bad != 0) {
             part_free(&p);
-            snprintf(err, errlen, "the catalog in %s: %s (partition row %lld)", live_path,
+            snprintf(err, errlen, "catalog %s: %s (partition row %lld)", catalog_path,
                      bad == -2 ? "a row with no path or an unknown state" : "out of memory",
                      (long long)sqlite3_column_int64(st, 0));
             rc = SQLITE_ERROR;
@@ -193,7 +167,7 @@ int cl_catalog_list(sqlite3 *h, const char *live_path, cl_part_list *out, char *
         }
         if (push(out, &cap, &p) != 0) {
             part_free(&p);
-            snprintf(err, errlen, "the catalog in %s: out of memory", live_path);
+            snprintf(err, errlen, "catalog %s: out of memory", catalog_path);
             rc = SQLITE_NOMEM;
             goto fail;
         }
@@ -203,7 +177,7 @@ int cl_catalog_list(sqlite3 *h, const char *live_path, cl_part_list *out, char *
         sqlite3_finalize(st);
         return 0;
     }
-    snprintf(err, errlen, "cannot read the catalog in %s: %s", live_path, sqlite3_errmsg(h));
+    snprintf(err, errlen, "cannot read the catalog %s: %s", catalog_path, sqlite3_errmsg(h));
 fail:
     sqlite3_finalize(st);
     cl_part_list_free(out);

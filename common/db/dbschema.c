@@ -17,7 +17,7 @@ static int query_int(sqlite3 *h, const char *sql, int *out)
     return rc;
 }
 
-/* meta.kind of a version 3 file: CL_DBK_LIVE, CL_DBK_PARTITION, or
+/* meta.kind of a version 3 file: CL_DBK_CATALOG, CL_DBK_PARTITION, or
  * CL_DBK_FOREIGN for anything else. */
 static enum cl_db_kind kind_from_meta(sqlite3 *h, int *rc)
 {
@@ -28,8 +28,8 @@ static enum cl_db_kind kind_from_meta(sqlite3 *h, int *rc)
     if (*rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
         const char *v = (const char *)sqlite3_column_text(st, 0);
 
-        if (v != NULL && strcmp(v, "live") == 0)
-            k = CL_DBK_LIVE;
+        if (v != NULL && strcmp(v, "catalog") == 0)
+            k = CL_DBK_CATALOG;
         else if (v != NULL && strcmp(v, "partition") == 0)
             k = CL_DBK_PARTITION;
     } else if (*rc == SQLITE_ERROR) {
@@ -63,8 +63,8 @@ const char *cl_db_kind_name(enum cl_db_kind k)
     switch (k) {
     case CL_DBK_SINGLE:
         return "single database";
-    case CL_DBK_LIVE:
-        return "live database";
+    case CL_DBK_CATALOG:
+        return "catalog";
     case CL_DBK_PARTITION:
         return "partition";
     case CL_DBK_FOREIGN:

@@ -3,11 +3,9 @@
  * texts are schema/partition.sql, schema/sealed.sql and schema/catalog.sql,
  * compiled in (common/db/CMakeLists.txt).
  *
- * A data directory is the live database (the file --db names), whose
- * catalog table lists the closed partitions beside it (docs/DESIGN.md,
- * "Storage"); a version 1 or 2 database is a single file holding
- * everything, and a closed partition or a file written by `centrallog
- * export` can be read alone. */
+ * A data directory is a catalog (the file --db names) listing partitions
+ * (docs/DESIGN.md, "Storage"); a version 1 or 2 database is a single file
+ * holding everything, and so is a file written by `centrallog export`. */
 #ifndef CL_DBSCHEMA_H
 #define CL_DBSCHEMA_H
 
@@ -15,14 +13,14 @@
 
 #include "dbformat.h"
 
-/* PRAGMA user_version of live databases and partitions. */
+/* PRAGMA user_version of catalogs and partitions. */
 #define CL_DB_LAYOUT_VERSION 3
 
-/* The tables and meta rows of every database file, no secondary index. */
+/* A partition's tables and meta rows, without secondary indexes. */
 extern const char cl_db_partition_sql[];
-/* The secondary indexes a closed partition (and an export) gets. */
+/* The secondary indexes a sealed partition (and an export) gets. */
 extern const char cl_db_sealed_sql[];
-/* What makes a database the live one: the catalog table, meta rows. */
+/* A catalog's tables and meta rows. */
 extern const char cl_db_catalog_sql[];
 
 /* What a CentralLog-readable SQLite file is. */
@@ -31,8 +29,8 @@ enum cl_db_kind {
     CL_DBK_NOT_SQLITE = -2, /* not an SQLite database at all */
     CL_DBK_FOREIGN = -1,    /* SQLite, but not CentralLog's (application_id) */
     CL_DBK_SINGLE = 0,      /* one database of everything: version 1 or 2, or an export */
-    CL_DBK_LIVE = 1,        /* a version 3 live database, with the catalog */
-    CL_DBK_PARTITION = 2    /* a version 3 closed partition, or an export */
+    CL_DBK_CATALOG = 1,     /* a version 3 catalog */
+    CL_DBK_PARTITION = 2    /* a version 3 partition */
 };
 
 /* Reads the application_id, user_version and, from version 3 on, meta.kind
@@ -41,7 +39,7 @@ enum cl_db_kind {
  * 3 file without a known kind is CL_DBK_FOREIGN. */
 enum cl_db_kind cl_db_kind_of(sqlite3 *h, int *version, int *rc);
 
-/* The kind's name for messages: "live database", "partition", ... */
+/* The kind's name for messages: "catalog", "partition", ... */
 const char *cl_db_kind_name(enum cl_db_kind k);
 
 #endif

@@ -1,7 +1,7 @@
 /* test_dbformat.c - the database format's owner (common/db): the schema
  * texts create what they promise, files are told apart by kind, and the
- * catalog in the live database is read in id order with paths resolved,
- * deleting rows left out, and where the live rows begin. */
+ * catalog is read in id order with paths resolved and deleting rows left
+ * out. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,10 +51,9 @@ static void test_kinds(void **state)
     tu_dir_make(&d, "dbformat");
     snprintf(path, sizeof path, "%s/c.db", d.path);
     h = open_new(path);
-    exec(h, cl_db_partition_sql);
     exec(h, cl_db_catalog_sql);
     exec(h, "PRAGMA user_version = 3");
-    assert_int_equal(kind(h, &v), CL_DBK_LIVE);
+    assert_int_equal(kind(h, &v), CL_DBK_CATALOG);
     assert_int_equal(v, 3);
     sqlite3_close(h);
 
@@ -104,7 +103,7 @@ static void test_kinds(void **state)
         assert_int_equal(rc & 0xff, SQLITE_NOTADB);
     }
     sqlite3_close(h);
-    assert_string_equal(cl_db_kind_name(CL_DBK_LIVE), "live database");
+    assert_string_equal(cl_db_kind_name(CL_DBK_CATALOG), "catalog");
     tu_remove_tree(d.path);
 }
 
@@ -119,35 +118,20 @@ static void test_list(void **state)
     tu_dir_make(&d, "catalog");
     snprintf(path, sizeof path, "%s/centrallog.db", d.path);
     h = open_new(path);
-    exec(h, cl_db_partition_sql);
     exec(h, cl_db_catalog_sql);
-    assert_int_equal(cl_catalog_list(h, path, &l, err, sizeof err), 0);
-    assert_int_equal(l.n, 0);
-    assert_int_equal(l.live_from_id, 1);
-    assert_int_equal(l.live_from_reject, 1);
-    cl_part_list_free(&l);
-
-    /* Inserted out of order; one being deleted; one empty of entries. */
-    exec(h, "INSERT INTO partitions (path, state, first_id, last_id, first_reject, last_reject, "
-            "min_ts, max_ts, min_received, max_received, entries, rejects, bytes, created, "
-            "sealed) VALUES ('/abs/b.db', 'closed', 151, 300, 11, 10, 300, 400, 310, 410, 150, 0, "
-            "4096, 2000, 2500)");
+    /* Inserted out of order; one being deleted; one closed with ranges. */
+    exec(h, "INSERT INTO partitions (path, state, first_id, first_reject, created) VALUES "
+            "('centrallog.d/live-3.db', 'live', 301, 31, 3000)");
     exec(h, "INSERT INTO partitions (path, state, first_id, last_id, first_reject, last_reject, "
             "min_ts, max_ts, min_received, max_received, entries, rejects, bytes, fts, created, "
             "sealed) VALUES ('centrallog.d/a--b-1.db', 'closed', 1, 150, 1, 10, 100, 200, 110, "
             "210, 150, 10, 8192, 'complete', 1000, 1500)");
+    exec(h, "INSERT INTO partitions (path, state, first_id, first_reject, created) VALUES "
+            "('centrallog.d/old-0.db', 'deleting', 0, 0, 500)");
     exec(h, "INSERT INTO partitions (path, state, first_id, last_id, first_reject, last_reject, "
-            "entries, rejects, bytes, created, sealed) VALUES ('centrallog.d/old.db', "
-            "'deleting', 0, 0, 0, 0, 1, 0, 10, 500, 600)");
-    exec(h, "INSERT INTO partitions (path, state, first_id, last_id, first_reject, last_reject, "
-            "entries, rejects, bytes, fts, created, sealed) VALUES ('centrallog.d/e.db', "
-            "'closed', 301, 300, 11, 12, 0, 2, 4096, 'none', 3000, 3500)");
-    exec(h, "UPDATE meta SET value = 301 WHERE key = 'live_from_id'; "
-            "UPDATE meta SET value = 13 WHERE key = 'live_from_reject'");
+            "created) VALUES ('/abs/live-2.db', 'sealing', 151, 300, 11, 30, 2000)");
     assert_int_equal(cl_catalog_list(h, path, &l, err, sizeof err), 0);
     assert_int_equal(l.n, 3);
-    assert_int_equal(l.live_from_id, 301);
-    assert_int_equal(l.live_from_reject, 13);
 
     assert_int_equal(l.v[0].first_id, 1);
     assert_int_equal(l.v[0].last_id, 150);
@@ -156,7 +140,6 @@ static void test_list(void **state)
     assert_int_equal(l.v[0].min_ts, 100);
     assert_int_equal(l.v[0].max_received, 210);
     assert_int_equal(l.v[0].entries, 150);
-    assert_int_equal(l.v[0].rejects, 10);
     assert_int_equal(l.v[0].bytes, 8192);
     assert_true(l.v[0].fts_complete);
     assert_int_equal(l.v[0].sealed, 1500);
@@ -168,12 +151,14 @@ static void test_list(void **state)
         assert_string_equal(l.v[0].path, want);
     }
 
-    assert_string_equal(l.v[1].path, "/abs/b.db"); /* absolute: kept */
-    assert_true(l.v[1].fts_complete);              /* the column's default */
-    assert_int_equal(l.v[1].last_reject, 10);      /* an empty reject range */
+    assert_int_equal(l.v[1].state, CL_PART_SEALING);
+    assert_string_equal(l.v[1].path, "/abs/live-2.db"); /* absolute: kept */
+    assert_false(l.v[1].has_range);
+    assert_int_equal(l.v[1].entries, -1);
+    assert_int_equal(l.v[1].sealed, -1);
 
-    assert_int_equal(l.v[2].first_id, 301);
-    assert_false(l.v[2].has_range); /* no entries: no time range */
+    assert_int_equal(l.v[2].state, CL_PART_LIVE);
+    assert_int_equal(l.v[2].last_id, -1);
     assert_false(l.v[2].fts_complete);
     cl_part_list_free(&l);
     assert_int_equal(l.n, 0);
@@ -199,7 +184,7 @@ static void test_parts_dir(void **state)
     assert_int_equal(cl_catalog_parts_dir("a.db", out, 4), 0);
     assert_string_equal(out, "a.d");
     assert_int_equal(cl_catalog_parts_dir("ab.db", out, 4), -1);
-    assert_int_equal(cl_part_state_parse("closed"), CL_PART_CLOSED);
+    assert_int_equal(cl_part_state_parse("sealing"), CL_PART_SEALING);
     assert_int_equal(cl_part_state_parse("nope"), -1);
     assert_string_equal(cl_part_state_name(CL_PART_DELETING), "deleting");
 }
