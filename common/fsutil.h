@@ -34,6 +34,15 @@ int cl_fsync_dir_of(const char *path);
  * order of rotated files go by. Returns 0 or -1 with errno. */
 int cl_set_mtime_fd(int fd, int64_t mtime_us);
 
+/* Removes a file (UTF-8 path everywhere: the C runtime's remove() reads an
+ * ANSI code page on Windows). Returns 0 or -1 with errno (ENOENT). */
+int cl_remove(const char *path);
+
+/* Creates path for writing only if nothing is there (O_CREAT|O_EXCL, so never
+ * through a link; mode 0640). Returns a descriptor or -1 with errno
+ * (EEXIST: the name is taken). */
+int cl_create_new(const char *path);
+
 /* Opens an existing file for reading only. On Windows the file stays
  * renamable and deletable while it is open (FILE_SHARE_DELETE), so that a
  * background reader never holds up the writer's rotation. Returns a
@@ -139,6 +148,15 @@ int cl_fsync_dir_of(const char *path);
  * a gzipped copy keeps the time of its last entry, which retention and the
  * order of rotated files go by. Returns 0 or -1 with errno. */
 int cl_set_mtime_fd(int fd, int64_t mtime_us);
+
+/* Removes a file (UTF-8 path everywhere: the C runtime's remove() reads an
+ * ANSI code page on Windows). Returns 0 or -1 with errno (ENOENT). */
+int cl_remove(const char *path);
+
+/* Creates path for writing only if nothing is there (O_CREAT|O_EXCL, so never
+ * through a link; mode 0640). Returns a descriptor or -1 with errno
+ * (EEXIST: the name is taken). */
+int cl_create_new(const char *path);
 
 /* Opens an existing file for reading only. On Windows the file stays
  * renamable and deletable while it is open (FILE_SHARE_DELETE), so that a

@@ -587,3 +587,13 @@ int cl_set_mtime_fd(int fd, int64_t mtime_us)
     ts[1].tv_nsec = (long)(mtime_us % 1000000) * 1000;
     return futimens(fd, ts);
 }
+
+int cl_remove(const char *path)
+{
+    return unlink(path);
+}
+
+int cl_create_new(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0640);
+}

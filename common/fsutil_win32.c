@@ -290,10 +290,9 @@ int cl_fs_space(const char *path, uint64_t *total, uint64_t *avail)
         for (wchar_t *p = w; *p; p++)
             if (*p == L'/' || *p == L'\\')
                 last = p;
-        if (last != NULL) {
+        if (last != NULL)
             last[1] = L'\0';
-            ok = GetDiskFreeSpaceExW(w, &free_to_us, &size, &free_all);
-        }
+        ok = GetDiskFreeSpaceExW(last != NULL ? w : L".", &free_to_us, &size, &free_all);
     }
     if (!ok)
         errno = errno_of(GetLastError());
@@ -353,4 +352,45 @@ int cl_set_mtime_fd(int fd, int64_t mtime_us)
         return 0;
     errno = errno_of(GetLastError());
     return -1;
+}
+
+int cl_remove(const char *path)
+{
+    wchar_t *w = cl_wide(path);
+    BOOL ok;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ok = DeleteFileW(w);
+    if (!ok)
+        errno = errno_of(GetLastError());
+    free(w);
+    return ok ? 0 : -1;
+}
+
+int cl_create_new(const char *path)
+{
+    wchar_t *w = cl_wide(path);
+    HANDLE h;
+    int fd;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, CREATE_NEW,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+
+        errno = e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS ? EEXIST : errno_of(e);
+        return -1;
+    }
+    fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_BINARY);
+    if (fd < 0)
+        CloseHandle(h);
+    return fd;
 }

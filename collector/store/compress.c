@@ -3,7 +3,6 @@
 #include "compress.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +10,6 @@
 #include <zlib.h>
 
 #include "fsutil.h"
-
-#ifndef O_BINARY
-#define O_BINARY 0
-#endif
-#ifndef O_CLOEXEC
-#define O_CLOEXEC 0
-#endif
 
 #define CHUNK (256u * 1024)
 
@@ -102,9 +94,17 @@ int cl_gzip_file(int src_fd, const char *dst, int level, const atomic_int *stop,
         goto fail;
     }
     zinit = 1;
-    fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_BINARY, 0640);
-    if (fd < 0)
-        goto fail;
+    /* O_EXCL: never through a link or into a file someone put at the name
+     * (the log directory may be shared); a stale one of ours was removed. */
+    fd = cl_create_new(dst);
+    if (fd < 0) {
+        e = errno;
+        free(in);
+        free(out);
+        deflateEnd(&z);
+        errno = e;
+        return -1; /* not ours to remove */
+    }
     for (;;) {
         long n = (long)read(src_fd, in, CHUNK);
 
@@ -140,7 +140,7 @@ fail:
     e = errno;
     if (fd >= 0)
         close(fd);
-    remove(dst);
+    cl_remove(dst);
     if (zinit)
         deflateEnd(&z);
     free(in);
@@ -259,7 +259,7 @@ static int finish(cl_compressor *c)
     /* The .gz is complete and in place: from here a crash leaves both, and
      * the next start removes the plain one. On Windows a reader holding the
      * plain file may refuse the removal: the same. */
-    remove(c->cur);
+    cl_remove(c->cur);
     return 0;
 }
 
@@ -305,12 +305,15 @@ static void *run(void *arg)
             break;
         if (fd == -2)
             continue;
+        /* A temporary file left by a failure is ours: start afresh. */
+        if (cl_rotate_target_ok(c->tmp))
+            cl_remove(c->tmp);
         rc = cl_gzip_file(fd, c->tmp, c->level, &c->stop, &in, &out);
         e = errno;
         close(fd);
         pthread_mutex_lock(&c->mu);
         if (rc == 0 && c->cur_gone) {
-            remove(c->tmp);
+            cl_remove(c->tmp);
             c->st.cancelled++;
         } else if (rc == 0 && finish(c) == 0) {
             c->st.files++;
@@ -319,7 +322,7 @@ static void *run(void *arg)
         } else if (!(rc != 0 && e == ECANCELED)) {
             if (rc == 0)
                 e = errno;
-            remove(c->tmp);
+            cl_remove(c->tmp);
             c->st.errors++;
             c->st.last_errno = e;
         }

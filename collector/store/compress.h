@@ -68,7 +68,9 @@ void cl_compressor_get_stats(cl_compressor *c, cl_compress_stats *st);
  * rotation, zgrep *.gz or logrotate glob takes for a log). Returns 0 or -1. */
 int cl_compress_tmp_name(const char *base, char *out, size_t outlen);
 
-/* Compresses src into a new file dst (gzip, level 1-9), flushed to the disk.
+/* Compresses src into a new file dst (gzip, level 1-9), flushed to the disk,
+ * with src's modification time. dst must not exist (EEXIST: nothing is
+ * written or removed, so a name planted in a shared directory is safe).
  * stop, if not NULL, is read between blocks: non-zero abandons (errno
  * ECANCELED). *in_bytes and *out_bytes get the sizes. Returns 0, or -1 with
  * errno (dst removed). Synchronous: what the thread runs. */

@@ -254,7 +254,7 @@ static void prune_unique(const char *base, int keep, char made[2][4200], cl_rota
     if (count > 0)
         qsort(list, count, sizeof *list, older_first);
     for (size_t k = 0; k < count && (size_t)chain + (count - k) > (size_t)keep; k++)
-        if (remove(list[k].name) == 0 && moved != NULL)
+        if (cl_remove(list[k].name) == 0 && moved != NULL)
             moved(arg, list[k].name, NULL);
     free(list);
 }
@@ -313,7 +313,7 @@ static int move_slot(const char *base, int i, cl_rotate_result *res, char made[2
             snprintf(res->rotated, sizeof res->rotated, "%s", to[v]);
     }
     for (int v = 0; v < 2; v++)
-        if (!have[v] && remove(to[v]) == 0 && moved != NULL)
+        if (!have[v] && cl_remove(to[v]) == 0 && moved != NULL)
             moved(arg, to[v], NULL);
     return 0;
 }
@@ -326,7 +326,7 @@ int cl_rotate_shift_ex(const char *base, int keep, cl_rotate_result *res, cl_rot
     if (res != NULL)
         memset(res, 0, sizeof *res);
     if (keep <= 0)
-        return (remove(base) == 0 || errno == ENOENT) ? 0 : -1;
+        return (cl_remove(base) == 0 || errno == ENOENT) ? 0 : -1;
     for (int i = keep - 1; i >= 0; i--)
         if (move_slot(base, i, res, made, moved, arg) != 0)
             return -1;

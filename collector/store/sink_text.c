@@ -282,7 +282,7 @@ static void tidy_rotated(cl_text_sink *t)
     size_t n = 0;
 
     if (cl_compress_tmp_name(t->path, tmp, sizeof tmp) == 0 && cl_rotate_target_ok(tmp))
-        remove(tmp);
+        cl_remove(tmp);
     if (cl_rotate_list(t->path, t->cfg.rotate_keep, &files, &n) != 0)
         return;
     for (size_t i = 0; i < n; i++) {
@@ -293,7 +293,7 @@ static void tidy_rotated(cl_text_sink *t)
         /* The .gz was renamed into place only once complete and flushed. */
         if (snprintf(gz, sizeof gz, "%s.gz", files[i].path) < (int)sizeof gz &&
             cl_file_id_path(gz, &id) == 0 && cl_rotate_target_ok(gz)) {
-            remove(files[i].path);
+            cl_remove(files[i].path);
             continue;
         }
         if (t->gz != NULL)
@@ -584,33 +584,33 @@ static int64_t file_first_time(const char *path, int compressed)
     return marker_time(head);
 }
 
-int cl_text_list_files(cl_text_sink *t, cl_text_file **out, size_t *n)
+/* The compressor's lock, if there is a compressor: the rotated files do not
+ * change under a listing or a removal (compress.h). */
+static void lock_files(cl_text_sink *t)
 {
-    cl_rotated_file *rot = NULL;
-    size_t nrot = 0, k = 0;
-    cl_text_file *list;
+    if (t->gz != NULL)
+        cl_compressor_lock(t->gz);
+}
 
-    *out = NULL;
-    *n = 0;
-    if (cl_rotate_list(t->path, t->cfg.rotate_keep, &rot, &nrot) != 0)
-        return -1;
-    if ((list = calloc(nrot + 1, sizeof *list)) == NULL) {
-        free(rot);
-        errno = ENOMEM;
-        return -1;
-    }
-    snprintf(list[0].path, sizeof list[0].path, "%s", t->path);
-    list[0].bytes = t->size;
-    list[0].newest_us = cl_now_us();
-    list[0].oldest_us = t->first_us != 0 ? t->first_us : list[0].newest_us;
-    list[0].active = 1;
-    k = 1;
+static void unlock_files(cl_text_sink *t)
+{
+    if (t->gz != NULL)
+        cl_compressor_unlock(t->gz);
+}
+
+/* With the lock held: the rotated files, sized and dated, after the active
+ * file in list[0]. */
+static size_t list_rotated(cl_text_sink *t, const cl_rotated_file *rot, size_t nrot,
+                           cl_text_file *list)
+{
+    size_t k = 1;
+
     for (size_t i = 0; i < nrot; i++) {
         cl_file_id id;
         cl_text_file *f = &list[k];
 
         if (cl_file_id_path(rot[i].path, &id) != 0)
-            continue; /* gone meanwhile (the compressor's removal) */
+            continue;
         snprintf(f->path, sizeof f->path, "%s", rot[i].path);
         f->bytes = id.size;
         f->newest_us = id.mtime_us;
@@ -620,38 +620,65 @@ int cl_text_list_files(cl_text_sink *t, cl_text_file **out, size_t *n)
         f->compressed = rot[i].compressed;
         k++;
     }
-    free(rot);
+    (void)t;
+    return k;
+}
+
+int cl_text_list_files(cl_text_sink *t, cl_text_file **out, size_t *n)
+{
+    cl_rotated_file *rot = NULL;
+    size_t nrot = 0;
+    cl_text_file *list = NULL;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    lock_files(t);
+    if (cl_rotate_list(t->path, t->cfg.rotate_keep, &rot, &nrot) != 0)
+        goto done;
+    if ((list = calloc(nrot + 1, sizeof *list)) == NULL) {
+        errno = ENOMEM;
+        goto done;
+    }
+    snprintf(list[0].path, sizeof list[0].path, "%s", t->path);
+    list[0].bytes = t->size;
+    list[0].newest_us = cl_now_us();
+    list[0].oldest_us = t->first_us != 0 ? t->first_us : list[0].newest_us;
+    list[0].active = 1;
+    *n = list_rotated(t, rot, nrot, list);
     *out = list;
-    *n = k;
-    return 0;
+    rc = 0;
+done:
+    unlock_files(t);
+    free(rot);
+    return rc;
 }
 
 int cl_text_remove_file(cl_text_sink *t, const char *path)
 {
     cl_rotated_file *rot = NULL;
     size_t nrot = 0;
-    int found = 0, rc;
+    int found = 0, rc = -1;
 
+    lock_files(t);
     if (cl_rotate_list(t->path, t->cfg.rotate_keep, &rot, &nrot) != 0)
-        return -1;
+        goto done;
     for (size_t i = 0; i < nrot && !found; i++)
         found = strcmp(rot[i].path, path) == 0;
-    free(rot);
     if (!found) {
         cl_file_id id;
 
         errno = cl_file_id_path(path, &id) != 0 && errno == ENOENT ? ENOENT : EINVAL;
-        return -1;
+        goto done;
     }
-    if (t->gz != NULL)
-        cl_compressor_lock(t->gz);
-    rc = remove(path);
+    rc = cl_remove(path);
     if (rc == 0 && t->gz != NULL)
         cl_compressor_moved(t->gz, path, NULL);
-    if (t->gz != NULL)
-        cl_compressor_unlock(t->gz);
     if (rc == 0)
         t->st.removed++;
+done:
+    unlock_files(t);
+    free(rot);
     return rc;
 }
 
