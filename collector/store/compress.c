@@ -297,6 +297,8 @@ static void *run(void *arg)
 {
     cl_compressor *c = arg;
 
+    cl_compress_lower_priority();
+
     for (;;) {
         uint64_t in, out;
         int fd = next_file(c), rc, e;

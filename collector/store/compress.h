@@ -64,6 +64,11 @@ size_t cl_compressor_pending(cl_compressor *c);
 
 void cl_compressor_get_stats(cl_compressor *c, cl_compress_stats *st);
 
+/* Lowers the calling thread's priority (nice 10 on Linux, below normal on
+ * Windows): the compressor runs behind ingest, never ahead of it. Platform
+ * code: compress_posix.c, compress_win32.c. */
+void cl_compress_lower_priority(void);
+
 /* "<base>.gz.tmp": the one temporary name of base's compressor (a name no
  * rotation, zgrep *.gz or logrotate glob takes for a log). Returns 0 or -1. */
 int cl_compress_tmp_name(const char *base, char *out, size_t outlen);

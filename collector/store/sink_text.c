@@ -393,8 +393,38 @@ static int write_out(cl_text_sink *t, size_t n, int follow_path)
     return rc;
 }
 
+static int rotate_files(cl_text_sink *t);
+
+/* Whether --rotate-age says the file (holding entries) is due at now. */
+static int age_due(const cl_text_sink *t, int64_t now)
+{
+    return t->cfg.rotate_age_us > 0 && t->first_us != 0 &&
+           now - t->first_us >= t->cfg.rotate_age_us;
+}
+
+/* --rotate-age is checked once per batch, here, not for every line: what the
+ * batch buffered arrived after the file came of age, so the file is rotated
+ * first and the batch starts the new one. */
+static void rotate_by_age(cl_text_sink *t)
+{
+    int64_t now = cl_now_us();
+    uint64_t rotations = t->st.rotations;
+
+    if (!age_due(t, now) || now < t->rotate_retry_at_us || t->fd < 0)
+        return;
+    if (rotate_files(t) != 0)
+        return; /* no file: the buffer's lines are counted lost by the write */
+    if (t->st.rotations == rotations)
+        return; /* the rename failed; tried again later */
+    t->st.rotations_age++;
+    t->size += t->len; /* what is buffered goes to the new file */
+    t->first_us = t->len > 0 ? now : 0;
+}
+
 int cl_text_flush(cl_text_sink *t)
 {
+    if (t->cfg.rotate_age_us > 0 && t->len > 0)
+        rotate_by_age(t);
     return write_out(t, t->len, 1);
 }
 
@@ -467,18 +497,9 @@ static int ensure_open(cl_text_sink *t)
     return -1;
 }
 
-/* Whether --rotate-age says the file (holding entries) is due at now. */
-static int age_due(const cl_text_sink *t, int64_t now)
-{
-    return t->cfg.rotate_age_us > 0 && t->first_us != 0 &&
-           now - t->first_us >= t->cfg.rotate_age_us;
-}
-
 int cl_text_append(cl_text_sink *t, const cl_record *r)
 {
     size_t bound = r->rendered ? r->rendered_len : cl_text_bound(r);
-    int64_t now = t->cfg.rotate_age_us > 0 ? cl_now_us() : 0;
-    int by_size, by_age;
     size_t n;
 
     if (ensure_open(t) != 0 || bound > t->cap ||
@@ -493,9 +514,7 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
         n = cl_text_format_entry(r, t->cfg.format, t->buf + t->len);
     }
     t->len += n;
-    by_size = t->size > 0 && t->size + n > t->cfg.rotate_size;
-    by_age = !by_size && age_due(t, now);
-    if ((by_size || by_age) && cl_now_us() >= t->rotate_retry_at_us) {
+    if (t->size > 0 && t->size + n > t->cfg.rotate_size && cl_now_us() >= t->rotate_retry_at_us) {
         /* What is buffered before this line belongs to the old file. */
         write_out(t, t->len - n, 1);
         if (rotate_files(t) != 0) {
@@ -503,10 +522,10 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
             t->st.lost_lines++;
             return -1;
         }
-        t->st.rotations_age += by_age;
     }
+    /* The clock is read once per file (--rotate-age, retention). */
     if (t->first_us == 0)
-        t->first_us = now != 0 ? now : cl_now_us();
+        t->first_us = cl_now_us();
     t->size += n;
     t->st.lines++;
     return 0;

@@ -1234,8 +1234,8 @@ static void test_sink_compresses_rotations(void **state)
     }
 }
 
-/* With --rotate-age, a line written once the file's first entry is older
- * than the age starts a new file (and cl_text_tick does it when idle). */
+/* With --rotate-age, the first batch flushed once the file's first entry is
+ * older than the age starts a new file (and cl_text_tick does it when idle). */
 static void test_sink_rotates_by_age(void **state)
 {
     char base[256], p[300];
@@ -1248,20 +1248,24 @@ static void test_sink_rotates_by_age(void **state)
     t = open_sink_gz(base, 1 << 20, 5, 50000, 0); /* 50 ms, no compression */
     append(t, 0, 5);
     append(t, 1, 5);
+    assert_int_equal(cl_text_flush(t), 0);
     assert_int_equal(cl_text_tick(t), 0); /* not due yet */
     usleep(60000);
     append(t, 2, 5);
     append(t, 3, 5);
     cl_text_get_stats(t, &st);
+    assert_int_equal(st.rotations, 0); /* lines never trigger it: batches do */
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
     assert_int_equal(st.rotations, 1);
     assert_int_equal(st.rotations_age, 1);
-    /* An empty file (only its marker) never rotates by age. */
-    assert_int_equal(cl_text_flush(t), 0);
+    /* Idle: the tick closes the file once it is due, and never an empty one. */
     usleep(60000);
     assert_int_equal(cl_text_tick(t), 1);
     assert_int_equal(cl_text_tick(t), 0);
     usleep(60000);
     assert_int_equal(cl_text_tick(t), 0);
+    assert_int_equal(cl_text_flush(t), 0);
     cl_text_get_stats(t, &st);
     assert_int_equal(st.rotations, 2);
     assert_int_equal(st.rotations_age, 2);
