@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "swar.h"
 #include "utf8.h"
 #include "validate.h"
 
@@ -36,7 +37,7 @@ static int is_ws(unsigned char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static void skip_ws(parser *p)
+static void skip_ws_slow(parser *p)
 {
     while (p->i < p->len && is_ws(p->s[p->i])) {
         p->i++;
@@ -44,16 +45,19 @@ static void skip_ws(parser *p)
     }
 }
 
-#define ONES 0x0101010101010101ULL
-#define HIGHS 0x8080808080808080ULL
-
-/* Whether any of the 8 bytes in w is a quote, a backslash or below 0x20:
- * where a run of plain string content ends. */
-static int word_stops(uint64_t w)
+/* Most lines have no whitespace between tokens: one test, inline. */
+static inline void skip_ws(parser *p)
 {
-    uint64_t q = w ^ (ONES * '"'), b = w ^ (ONES * '\\');
+    if (p->i < p->len && is_ws(p->s[p->i]))
+        skip_ws_slow(p);
+}
 
-    return ((((q - ONES) & ~q) | ((b - ONES) & ~b) | ((w - ONES * 0x20) & ~w)) & HIGHS) != 0;
+/* The bytes of w that end a run of plain string content - a quote, a
+ * backslash, a control - flagged by their high bit. The lowest flag is
+ * exact (borrows only run upwards), the ones above it may not be. */
+static uint64_t stop_mask(uint64_t w)
+{
+    return cl_swar_has(w, '"') | cl_swar_has(w, '\\') | cl_swar_below(w, 0x20);
 }
 
 /* Skips plain string content from p->i to the next quote, backslash or
@@ -64,11 +68,16 @@ static void skip_plain(parser *p)
     size_t i = p->i, len = p->len;
 
     for (; i + 8 <= len; i += 8) {
-        uint64_t w;
+        uint64_t m = stop_mask(cl_swar_load(s + i));
 
-        memcpy(&w, s + i, 8);
-        if (word_stops(w))
+        if (m != 0) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            p->i = i + (size_t)__builtin_ctzll(m) / 8;
+            return;
+#else
             break;
+#endif
+        }
     }
     while (i < len && s[i] != '"' && s[i] != '\\' && s[i] >= 0x20)
         i++;
@@ -129,7 +138,10 @@ static int key(parser *p, size_t base, int nested)
         cl_utf8_count((const char *)p->s + off, len) > p->lim->max_field_key)
         return 0;
     for (size_t k = base; k < p->nkeys; k++) {
-        if (p->keys[k].len == len && memcmp(p->s + p->keys[k].off, p->s + off, len) == 0)
+        const unsigned char *other = p->s + p->keys[k].off;
+
+        if (p->keys[k].len == len &&
+            (len == 0 || (other[0] == p->s[off] && memcmp(other, p->s + off, len) == 0)))
             return 0;
     }
     if (p->nkeys == KEY_STACK)

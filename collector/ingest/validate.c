@@ -552,20 +552,40 @@ enum {
     K_COUNT
 };
 
+static int is_name(const char *s, size_t n, const char *name)
+{
+    return memcmp(s, name, n) == 0 ? 1 : 0;
+}
+
 /* The known key a member name is, or -1 (known_slot, on bytes). */
 static int known_index(const char *s, size_t n)
 {
-    static const char *const names[K_COUNT] = { "msg",      "app",     "host",  "logger",
-                                                "trace_id", "span_id", "level", "ts",
-                                                "pid",      "tid",     "fields" };
-
-    if (n < 2 || n > 8)
+    switch (n) {
+    case 2:
+        return is_name(s, 2, "ts") ? K_TS : -1;
+    case 3:
+        if (is_name(s, 3, "msg"))
+            return K_MSG;
+        if (is_name(s, 3, "app"))
+            return K_APP;
+        if (is_name(s, 3, "pid"))
+            return K_PID;
+        return is_name(s, 3, "tid") ? K_TID : -1;
+    case 4:
+        return is_name(s, 4, "host") ? K_HOST : -1;
+    case 5:
+        return is_name(s, 5, "level") ? K_LEVEL : -1;
+    case 6:
+        if (is_name(s, 6, "logger"))
+            return K_LOGGER;
+        return is_name(s, 6, "fields") ? K_FIELDS : -1;
+    case 7:
+        return is_name(s, 7, "span_id") ? K_SPAN_ID : -1;
+    case 8:
+        return is_name(s, 8, "trace_id") ? K_TRACE_ID : -1;
+    default:
         return -1;
-    for (int i = 0; i < K_COUNT; i++) {
-        if (names[i][0] == s[0] && strlen(names[i]) == n && memcmp(names[i], s, n) == 0)
-            return i;
     }
-    return -1;
 }
 
 /* The double strtod (so cJSON) reads from a number token of at most
