@@ -261,10 +261,11 @@ int cli_db_open_part(cli_db *db, const cl_part *p, char *err, size_t errlen)
     db->origin = "the catalog";
     if (cl_file_id_path(p->path, &sb) != 0)
         return fail(err, errlen, "%s", errno == ENOENT ? "is missing" : strerror(errno));
-    /* A closed partition never changes: a size other than the catalog's
-     * is damage (a truncated copy), found before a read goes wrong. */
-    if (closed && p->bytes > 0 && (long long)sb.size != (long long)p->bytes)
-        return fail(err, errlen, "is truncated or changed (%lld bytes, the catalog says %lld)",
+    /* A closed partition never changes: smaller than the catalog says is
+     * damage (a truncated copy), found before a read goes wrong. (Larger is
+     * left to SQLite: bytes may have been taken before a last header write.) */
+    if (closed && p->bytes > 0 && (long long)sb.size < (long long)p->bytes)
+        return fail(err, errlen, "is truncated (%lld bytes, the catalog says %lld)",
                     (long long)sb.size, (long long)p->bytes);
     if (sb.size == 0)
         return fail(err, errlen, "is an empty file");
