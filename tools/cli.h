@@ -34,6 +34,8 @@ int cmd_rejects(const cli_global *g, int argc, char **argv);
 int cmd_disk_usage(const cli_global *g, int argc, char **argv);
 int cmd_export(const cli_global *g, int argc, char **argv);
 int cmd_status(const cli_global *g, int argc, char **argv);
+int cmd_rotate(const cli_global *g, int argc, char **argv);
+int cmd_vacuum(const cli_global *g, int argc, char **argv);
 int cmd_pipes(const cli_global *g, int argc, char **argv); /* Windows */
 
 #endif

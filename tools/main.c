@@ -29,6 +29,8 @@ static const command commands[] = {
     { "disk-usage", cmd_disk_usage, "what the partitions and text files take on disk" },
     { "export", cmd_export, "write entries to one SQLite file or NDJSON (for sqlite3)" },
     { "status", cmd_status, "ask the running collector how it is doing" },
+    { "rotate", cmd_rotate, "have the collector rotate its database and text file now" },
+    { "vacuum", cmd_vacuum, "have the collector remove old partitions and text files" },
     { "send", cmd_send, "send an entry from the shell (like logger(1))" },
     { "bench", cmd_bench, "measure throughput and latency through the SDK" },
 #ifdef _WIN32
