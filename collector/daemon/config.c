@@ -57,6 +57,8 @@ static const option_doc docs[] = {
     { "text-format", "text|json", "text log format: one readable line, or NDJSON (default text)" },
     { "rotate-size", "SIZE", "rotate the text log at this size (default 16M)" },
     { "rotate-keep", "N", "rotated text files kept (default 7)" },
+    { "db-rotate-size", "SIZE", "close the live database partition at this size (default 128M)" },
+    { "db-rotate-age", "DURATION", "... or at this age, if not empty (default 1d; 0: never)" },
     { "max-entry-bytes", "SIZE", "longest accepted line (default 64K)" },
     { "socket-mode", "OCTAL", "permissions of the socket file (default 0666, like /dev/log)" },
     { "socket-group", "GROUP", "group owner of the socket (name or number; default: unchanged)" },
@@ -213,6 +215,16 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     if (strcmp(name, "rotate-size") == 0)
         return (cl_parse_size(v, &c->rotate_size) || c->rotate_size < 4096)
                    ? bad(err, errlen, name, v, "a size of at least 4K, e.g. 16M")
+                   : 0;
+    if (strcmp(name, "db-rotate-size") == 0)
+        return (cl_parse_size(v, &c->db_rotate_size) || c->db_rotate_size < 65536)
+                   ? bad(err, errlen, name, v, "a size of at least 64K, e.g. 128M")
+                   : 0;
+    if (strcmp(name, "db-rotate-age") == 0)
+        return (cl_parse_duration_ms(v, &c->db_rotate_age_ms) ||
+                (c->db_rotate_age_ms != 0 && c->db_rotate_age_ms < 1000) ||
+                c->db_rotate_age_ms > 36500ULL * 86400 * 1000)
+                   ? bad(err, errlen, name, v, "0 (never) or a duration from 1s, e.g. 1d")
                    : 0;
     if (strcmp(name, "queue-bytes") == 0)
         return (cl_parse_size(v, &c->queue_bytes) || c->queue_bytes < 65536)
@@ -499,6 +511,12 @@ static void defaults(cl_config *c)
     copy(c->data_dir, sizeof c->data_dir, dd && dd[0] ? dd : CL_DEFAULT_DATA_DIR);
     c->rotate_size = 16 * 1024 * 1024;
     c->rotate_keep = 7;
+    /* A partition is the unit retention removes and a time filter skips:
+     * 128M is journald's cap on one journal file (SystemMaxFileSize), small
+     * enough to seal in seconds, large enough that a day of a busy host is a
+     * handful of files; a day bounds a quiet host's live partition. */
+    c->db_rotate_size = 128ULL * 1024 * 1024;
+    c->db_rotate_age_ms = 86400ULL * 1000;
     c->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
     c->socket_mode = 0666;
     c->socket_gid = -1;

@@ -19,6 +19,8 @@ typedef struct cl_config {
     int text_json;
     uint64_t rotate_size;
     int rotate_keep;
+    uint64_t db_rotate_size;   /* --db-rotate-size */
+    uint64_t db_rotate_age_ms; /* --db-rotate-age; 0: never */
     uint64_t max_entry_bytes;
     unsigned socket_mode;
     long socket_gid;
