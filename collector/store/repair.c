@@ -146,26 +146,32 @@ int cl_store_prepare(const char *catalog_path, sqlite3 **cat, cl_store_live *liv
         snprintf(err, errlen, "the path %s is too long", catalog_path);
         return -1;
     }
+    if (cl_mkdir_parents(catalog_path, 0750) != 0) {
+        snprintf(err, errlen, "cannot create the folder of %s: %s", catalog_path,
+                 strerror(errno));
+        return -1;
+    }
+    if (cl_db_path_check(catalog_path, err, errlen) != 0 ||
+        inspect(catalog_path, &kind, &version, err, errlen) != 0)
+        return -1;
+    if (kind != CL_DBK_SINGLE && kind != CL_DBK_CATALOG) {
+        snprintf(err, errlen,
+                 "%s is %s: not recognisably a CentralLog database or catalog, so it is left "
+                 "untouched; move it away or point --db elsewhere",
+                 catalog_path,
+                 kind == CL_DBK_PARTITION ? "a partition" : cl_db_kind_name(kind));
+        return -1;
+    }
     /* The folder itself: cl_mkdir_parents makes the one holding a path. */
     snprintf(probe, sizeof probe, "%s/x", dir);
     if (cl_mkdir_parents(probe, 0750) != 0) {
         snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
         return -1;
     }
-    if (cl_db_path_check(catalog_path, err, errlen) != 0 ||
-        inspect(catalog_path, &kind, &version, err, errlen) != 0)
-        return -1;
     if (kind == CL_DBK_SINGLE) {
         if (migrate(catalog_path, dir, err, errlen) != 0)
             return -1;
         live->migrated_from = version;
-    } else if (kind != CL_DBK_CATALOG) {
-        snprintf(err, errlen,
-                 "%s is %s; point --db at a CentralLog catalog, a version 1/2 database to "
-                 "migrate, or a new file",
-                 catalog_path,
-                 kind == CL_DBK_PARTITION ? "a partition, not a catalog" : cl_db_kind_name(kind));
-        return -1;
     }
     if (cl_catw_open(catalog_path, cat, &created, err, errlen) != 0)
         return -1;
