@@ -139,6 +139,13 @@ static int adopt(sqlite3 *cat, const char *catalog_path, const char *dir, const 
     if (cl_part_probe_file(path, &pr, err, errlen) != 0 ||
         cl_part_rel_path(catalog_path, name, rel, sizeof rel) != 0)
         return -1;
+    /* Empty (a start that stopped before its first row): nothing to keep,
+     * and its name is the one the new live partition will take. */
+    if (pr.last_id < pr.first_id && pr.last_reject < pr.first_reject) {
+        if (unlink_db(path) != CL_UNLINK_REFUSED)
+            st->repairs++;
+        return 0;
+    }
     if (cl_catw_add(cat, rel, CL_PART_SEALING, pr.first_id, pr.last_id, pr.first_reject,
                     pr.last_reject, cl_now_us(), &seq, err, errlen) != 0)
         return -1;

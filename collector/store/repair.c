@@ -17,6 +17,7 @@
 static int inspect(const char *path, enum cl_db_kind *kind, int *version, char *err, size_t errlen)
 {
     sqlite3 *h = NULL;
+    sqlite3_stmt *st = NULL;
     cl_file_id id;
     int rc = SQLITE_OK;
 
@@ -31,6 +32,18 @@ static int inspect(const char *path, enum cl_db_kind *kind, int *version, char *
     }
     sqlite3_busy_timeout(h, 10000);
     *kind = cl_db_kind_of(h, version, &rc);
+    if (*kind == CL_DBK_FOREIGN && *version > CL_DB_LAYOUT_VERSION &&
+        sqlite3_prepare_v2(h, "PRAGMA application_id", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == CL_DB_APPLICATION_ID) {
+        snprintf(err, errlen,
+                 "the database has schema version %d, newer than this collector's %d; use a "
+                 "newer centrallogd or another --db",
+                 *version, CL_DB_LAYOUT_VERSION);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        return -1;
+    }
+    sqlite3_finalize(st);
     sqlite3_close(h);
     if (*kind == CL_DBK_FOREIGN && *version == 0)
         *kind = CL_DBK_CATALOG; /* an SQLite file with no tables: cl_catw_open decides */
@@ -147,8 +160,7 @@ int cl_store_prepare(const char *catalog_path, sqlite3 **cat, cl_store_live *liv
         return -1;
     }
     if (cl_mkdir_parents(catalog_path, 0750) != 0) {
-        snprintf(err, errlen, "cannot create the folder of %s: %s", catalog_path,
-                 strerror(errno));
+        snprintf(err, errlen, "cannot create the folder of %s: %s", catalog_path, strerror(errno));
         return -1;
     }
     if (cl_db_path_check(catalog_path, err, errlen) != 0 ||
@@ -158,8 +170,7 @@ int cl_store_prepare(const char *catalog_path, sqlite3 **cat, cl_store_live *liv
         snprintf(err, errlen,
                  "%s is %s: not recognisably a CentralLog database or catalog, so it is left "
                  "untouched; move it away or point --db elsewhere",
-                 catalog_path,
-                 kind == CL_DBK_PARTITION ? "a partition" : cl_db_kind_name(kind));
+                 catalog_path, kind == CL_DBK_PARTITION ? "a partition" : cl_db_kind_name(kind));
         return -1;
     }
     /* The folder itself: cl_mkdir_parents makes the one holding a path. */
