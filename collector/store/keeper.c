@@ -105,22 +105,37 @@ static const cl_part *row_named(const cl_part_list *l, const char *name)
 
 /* Whether a file starting at fid is a leftover of a listed partition: its
  * id range lies in a row that is not live (the row names another file: the
- * seal's copy or the former live file), or, with no writer running, at or
- * after the live row's start (a rotation that stopped before its catalog
- * transaction: nothing acknowledged went into it). */
-static int covered(const cl_part_list *l, int64_t fid, int at_start)
+ * seal's copy or the former live file), or, with no writer running, it is
+ * empty and at or after the live row's start (a rotation that stopped
+ * before its catalog transaction: nothing was written into it). A file
+ * there with rows in it is no leftover of ours: it is left alone. */
+static int covered(const cl_part_list *l, int64_t fid, int at_start, const char *path)
 {
     for (size_t i = 0; i < l->n; i++) {
         const cl_part *p = &l->v[i];
 
         if (p->state == CL_PART_LIVE) {
-            if (at_start && fid >= p->first_id)
+            cl_part_probe pr;
+            char err[256];
+
+            if (at_start && fid >= p->first_id &&
+                cl_part_probe_file(path, &pr, err, sizeof err) == 0 && pr.last_id < pr.first_id &&
+                pr.last_reject < pr.first_reject)
                 return 1;
             continue;
         }
         if (fid == p->first_id || (fid > p->first_id && p->last_id >= 0 && fid <= p->last_id))
             return 1;
     }
+    return 0;
+}
+
+/* Whether fid is at or after the live row's start. */
+static int after_live(const cl_part_list *l, int64_t fid)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].state == CL_PART_LIVE && fid >= l->v[i].first_id)
+            return 1;
     return 0;
 }
 
@@ -201,14 +216,15 @@ int cl_keeper_sweep(sqlite3 *cat, const char *catalog_path, int at_start, cl_kee
         if (kind == CL_PF_OTHER || row_named(&l, name) != NULL)
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, name);
-        if (kind == CL_PF_SEAL_TMP || covered(&l, fid, at_start)) {
+        if (kind == CL_PF_SEAL_TMP || covered(&l, fid, at_start, path)) {
             int u = kind == CL_PF_SEAL_TMP ? cl_keeper_unlink(path) : unlink_db(path);
 
             if (u == CL_UNLINK_DONE)
                 st->repairs++;
             else if (u == CL_UNLINK_REFUSED)
                 st->unlink_retries++;
-        } else if (at_start && adopt(cat, catalog_path, dir, name, st, err, errlen) != 0) {
+        } else if (at_start && !after_live(&l, fid) &&
+                   adopt(cat, catalog_path, dir, name, st, err, errlen) != 0) {
             rc = -1;
         }
     }

@@ -127,6 +127,10 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
     char sql[512];
     int rc = -1;
 
+    if (atomic_load(stop)) {
+        snprintf(err, errlen, "sealing interrupted by shutdown");
+        return -1;
+    }
     if (cl_part_probe_file(src, &pr, err, errlen) != 0)
         return -1;
     remove(tmp);
