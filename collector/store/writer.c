@@ -582,7 +582,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
 
 /* Rotates when the live partition is due: asked to, past --db-rotate-size or
  * --db-rotate-age. Only between batches with nothing held (every row of the
- * old partition committed), and never an empty partition. */
+ * old partition committed), and only a partition holding an entry. */
 static void maybe_rotate(cl_writer *w)
 {
     int64_t next_id, next_reject, now;
@@ -603,9 +603,11 @@ static void maybe_rotate(cl_writer *w)
         due = live_bytes(w) >= w->cfg.db_rotate_size;
     if (!due)
         return;
+    /* Without an entry there is nothing to close: a partition's files are
+     * named by its first entry id, which the next one would share. */
     cl_db_next_ids(w->db, &next_id, &next_reject);
-    if (next_id == w->live.first_id && next_reject == w->live.first_reject)
-        return; /* empty: nothing to close */
+    if (next_id == w->live.first_id)
+        return;
     rotate(w, next_id, next_reject);
 }
 
