@@ -7,6 +7,7 @@
 
 #include "dbschema.h"
 #include "fsutil.h"
+#include "keeper_os.h"
 
 /* The columns of schema/partition.sql, version 2's in the same order. */
 #define ENTRY_COLS                                                                                 \
@@ -133,7 +134,7 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
     }
     if (cl_part_probe_file(src, &pr, err, errlen) != 0)
         return -1;
-    remove(tmp);
+    cl_keeper_unlink(tmp);
     if (sqlite3_open_v2(tmp, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         fail(h, err, errlen, "cannot create the sealed copy");
@@ -192,7 +193,7 @@ done:
     sqlite3_finalize(st);
     sqlite3_close(h);
     if (rc != 0)
-        remove(tmp);
+        cl_keeper_unlink(tmp);
     return rc;
 }
 

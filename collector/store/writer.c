@@ -36,6 +36,7 @@
 #include "dbschema.h"
 #include "fsutil.h"
 #include "keeper.h"
+#include "keeper_os.h"
 #include "repair.h"
 #include "timefmt.h"
 
@@ -547,7 +548,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     if (cl_catw_rotate(w->cat, w->live.seq, next_id - 1, next_reject - 1, rel, now, &seq, err,
                        sizeof err) != 0) {
         cl_db_close(nd);
-        remove(path); /* not listed: nothing may be written into it */
+        cl_keeper_unlink(path); /* not listed: nothing may be written into it */
         rotate_failed(w, err);
         return -1;
     }
