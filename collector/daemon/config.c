@@ -80,7 +80,7 @@ static const option_doc docs[] = {
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
     { "queue-bytes", "SIZE",
       "memory for entries awaiting the writer before producers are slowed (default 32M)" },
-    { "fts", "on|off", "maintain the full-text index on msg (default on)" },
+    { "fts", "on|off", "full-text index on msg in closed partitions (default on)" },
     { "wal-warn-size", "SIZE",
       "warn when the database's write-ahead log grows past this because a reader holds it "
       "(default 256M; 0: never)" },

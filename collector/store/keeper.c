@@ -22,6 +22,7 @@
 struct cl_keeper {
     char *catalog_path;
     sqlite3 *cat; /* the thread's connection */
+    int fts;      /* seals build the full-text index */
     pthread_t thread;
     int started;
     pthread_mutex_t mu, rm_mu;
@@ -285,7 +286,7 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
         snprintf(tmp, sizeof tmp, "%s/%s", dir, name);
         cl_crash_point("S1");
         if (cl_seal_build(p->path, tmp, p->first_id, p->last_id, p->first_reject, p->last_reject,
-                          &k->stop, err, errlen) != 0 ||
+                          k->fts, &k->stop, err, errlen) != 0 ||
             cl_seal_facts(tmp, &f, err, errlen) != 0)
             return -1;
         if (!f.has_range)
@@ -402,7 +403,7 @@ static void *keeper_main(void *arg)
     return NULL;
 }
 
-int cl_keeper_start(cl_keeper **out, const char *catalog_path, char *err, size_t errlen)
+int cl_keeper_start(cl_keeper **out, const char *catalog_path, int fts, char *err, size_t errlen)
 {
     cl_keeper *k = calloc(1, sizeof *k);
     int created;
@@ -413,6 +414,7 @@ int cl_keeper_start(cl_keeper **out, const char *catalog_path, char *err, size_t
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    k->fts = fts;
     pthread_mutex_init(&k->mu, NULL);
     pthread_mutex_init(&k->rm_mu, NULL);
     pthread_cond_init(&k->cv, NULL);

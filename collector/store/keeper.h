@@ -42,8 +42,8 @@ typedef struct cl_removal {
 } cl_removal;
 
 /* Starts the thread for the catalog at catalog_path (already repaired by
- * cl_keeper_sweep at start). */
-int cl_keeper_start(cl_keeper **out, const char *catalog_path, char *err, size_t errlen);
+ * cl_keeper_sweep at start). fts: seals build the full-text index (--fts). */
+int cl_keeper_start(cl_keeper **out, const char *catalog_path, int fts, char *err, size_t errlen);
 
 /* A partition was rotated out: look now rather than at the next tick. */
 void cl_keeper_wake(cl_keeper *k);

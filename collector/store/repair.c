@@ -166,6 +166,14 @@ int cl_store_prepare(const char *catalog_path, sqlite3 **cat, cl_store_live *liv
     if (cl_db_path_check(catalog_path, err, errlen) != 0 ||
         inspect(catalog_path, &kind, &version, err, errlen) != 0)
         return -1;
+    if (kind == CL_DBK_NOT_SQLITE) {
+        snprintf(err, errlen,
+                 "%s: file is not a database (not SQLite): not recognisably a CentralLog "
+                 "database or catalog, so it is left untouched; move it away or point --db "
+                 "elsewhere",
+                 catalog_path);
+        return -1;
+    }
     if (kind != CL_DBK_SINGLE && kind != CL_DBK_CATALOG) {
         snprintf(err, errlen,
                  "%s is %s: not recognisably a CentralLog database or catalog, so it is left "

@@ -119,7 +119,7 @@ static int copy_rows(sqlite3 *h, int src_version, int64_t first_id, int64_t last
 }
 
 int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t last_id,
-                  int64_t first_reject, int64_t last_reject, atomic_int *stop, char *err,
+                  int64_t first_reject, int64_t last_reject, int fts, atomic_int *stop, char *err,
                   size_t errlen)
 {
     sqlite3 *h = NULL;
@@ -154,8 +154,8 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
              "INSERT OR REPLACE INTO meta (key, value) VALUES ('first_id', %lld), "
              "('first_reject', %lld), ('fts_indexed_upto', %lld), ('sealed', 0); "
              "PRAGMA user_version = %d",
-             (long long)first_id, (long long)first_reject, (long long)last_id,
-             CL_DB_LAYOUT_VERSION);
+             (long long)first_id, (long long)first_reject,
+             (long long)(fts ? last_id : first_id - 1), CL_DB_LAYOUT_VERSION);
     if (exec(h, sql, err, errlen) != 0 || exec(h, "COMMIT", err, errlen) != 0)
         goto done;
     if (sqlite3_prepare_v2(h, "ATTACH ?1 AS src", -1, &st, NULL) != SQLITE_OK) {
@@ -176,8 +176,10 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
     /* Indexes by one sort each; the full-text index from the content table
      * at once, merged into a single segment. */
     if (exec(h, "BEGIN", err, errlen) != 0 || exec(h, cl_db_sealed_sql, err, errlen) != 0 ||
-        exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')", err, errlen) != 0 ||
-        exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('optimize')", err, errlen) != 0 ||
+        (fts &&
+         exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')", err, errlen) != 0) ||
+        (fts &&
+         exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('optimize')", err, errlen) != 0) ||
         exec(h, "COMMIT", err, errlen) != 0)
         goto done;
     /* The last transaction marks it sealed and, with synchronous FULL in

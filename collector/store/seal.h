@@ -33,10 +33,12 @@ int cl_part_probe_file(const char *path, cl_part_probe *out, char *err, size_t e
  * partition schema, the rows in id order, the secondary indexes
  * (schema/sealed.sql), the full-text index rebuilt and optimized, meta
  * sealed = 1 and fts_indexed_upto, journal_mode DELETE, synced. src may be
- * a live partition or a version 1/2 single database. A non-zero *stop
+ * a live partition or a version 1/2 single database. Without fts (--fts
+ * off) the full-text index stays empty (fts_indexed_upto first_id - 1). A
+ * non-zero *stop
  * interrupts it (returns -1, err says so). */
 int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t last_id,
-                  int64_t first_reject, int64_t last_reject, atomic_int *stop, char *err,
+                  int64_t first_reject, int64_t last_reject, int fts, atomic_int *stop, char *err,
                   size_t errlen);
 
 /* The catalog's facts of a sealed file: ranges (has_range when it holds an

@@ -693,7 +693,7 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
         goto fail;
     cl_db_set_journal_limit(w->db, (int64_t)lim.keep_bytes);
     if (cl_checkpointer_start(&w->ckpt, w->live.path, &lim, err, errlen) != 0 ||
-        cl_keeper_start(&w->keeper, cfg->db_path, err, errlen) != 0 ||
+        cl_keeper_start(&w->keeper, cfg->db_path, cfg->fts, err, errlen) != 0 ||
         cl_text_open(&w->text, &cfg->text, err, errlen) != 0)
         goto fail;
     w->check_at_us = cl_now_us() + IDLE_CHECK_US;

@@ -26,7 +26,7 @@ typedef struct cl_writer_config {
     size_t batch_size;        /* commit after this many records ... */
     int batch_ms;             /* ... or this long after the first, whichever first */
     size_t queue_bytes;       /* backpressure threshold */
-    int fts;                  /* unused: the keeper builds the full-text index when sealing */
+    int fts;                  /* sealed partitions get a full-text index (the live one never) */
     uint64_t db_rotate_size;  /* rotate the live partition at this size on disk; 0: never */
     int64_t db_rotate_age_us; /* ... or this old; 0: never */
     uint64_t wal_warn_bytes;  /* warn past this WAL size; 0: never (see checkpoint.h) */

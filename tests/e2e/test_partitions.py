@@ -221,6 +221,30 @@ def test_rotations_under_load():
         c.stop()
 
 
+def test_fts_off():
+    """--fts off: sealed partitions get their indexes but no full-text rows,
+    and the catalog says so."""
+    with cltest.Collector(*ROTATE, "--fts", "off", *cltest.NO_RATE_LIMIT) as c:
+        run_load(c, 3)
+        wait_sealed(c)
+        closed = partitions(c.db, states=("closed",))
+        check(len(closed) >= 1, "rotated", closed)
+        for r in closed:
+            eq(r["fts"], "none", "fts state of " + r["path"])
+            con = sqlite3.connect("file:%s?mode=ro&immutable=1" % r["abspath"], uri=True)
+            try:
+                eq(con.execute("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'hay'")
+                   .fetchone()[0], 0, "no full-text rows")
+                eq(con.execute("SELECT value FROM meta WHERE key = 'fts_indexed_upto'")
+                   .fetchone()[0], r["first_id"] - 1, "fts_indexed_upto")
+                eq(sorted(x[0] for x in con.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")),
+                   INDEXES, "indexes")
+            finally:
+                con.close()
+        c.stop()
+
+
 def test_rotate_age():
     with cltest.Collector("--db-rotate-age", "1s", *cltest.NO_RATE_LIMIT) as c:
         time.sleep(2.5)  # idle: an empty live partition is never rotated
@@ -367,7 +391,7 @@ def test_migrate_crash_m3():
 
 
 if __name__ == "__main__":
-    cltest.main("test_partitions", [test_rotations_under_load, test_rotate_age, test_crash_r1,
+    cltest.main("test_partitions", [test_rotations_under_load, test_fts_off, test_rotate_age, test_crash_r1,
                                     test_crash_r2, test_crash_r3, test_crash_s1, test_crash_s2,
                                     test_crash_s3, test_crash_s4, test_migrate_v2,
                                     test_migrate_crash_m1, test_migrate_crash_m2,

@@ -20,8 +20,8 @@ int wmain(int argc, wchar_t **argv)
         fprintf(stderr, "usage: hold_file PATH FLAG\n");
         return 2;
     }
-    h = CreateFileW(argv[1], GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    h = CreateFileW(argv[1], GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
     if (h == INVALID_HANDLE_VALUE) {
         fprintf(stderr, "hold_file: cannot open: error %lu\n", GetLastError());
         return 1;

@@ -241,7 +241,7 @@ static void test_seal_build(void **state)
     make_partition(f, "live-00000000000000000101.db", 101, 50);
     tu_path(f->parts, "live-00000000000000000101.db", src, sizeof src);
     tu_path(f->parts, ".seal-00000000000000000101.tmp", tmp, sizeof tmp);
-    assert_int_equal(cl_seal_build(src, tmp, 101, 150, 1, 0, &stop, err, sizeof err), 0);
+    assert_int_equal(cl_seal_build(src, tmp, 101, 150, 1, 0, 1, &stop, err, sizeof err), 0);
     assert_int_equal(q64(tmp, "SELECT count(*) FROM entries"), 50);
     assert_int_equal(q64(tmp, "SELECT min(id) FROM entries"), 101);
     assert_int_equal(q64(tmp, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND "
@@ -278,7 +278,7 @@ static void test_seal_build(void **state)
     /* Asked to stop: interrupted, and nothing left behind. */
     assert_int_equal(unlink(tmp), 0);
     stop = 1;
-    assert_int_equal(cl_seal_build(src, tmp, 101, 150, 1, 0, &stop, err, sizeof err), -1);
+    assert_int_equal(cl_seal_build(src, tmp, 101, 150, 1, 0, 1, &stop, err, sizeof err), -1);
     assert_false(exists(tmp));
 }
 
@@ -363,7 +363,7 @@ static void test_lost_catalog_rebuilt(void **state)
     cl_part_seal_tmp_name(1, name);
     memset(&facts, 0, sizeof facts);
     tu_path(f->parts, name, fin, sizeof fin);
-    assert_int_equal(cl_seal_build(src, fin, 1, 10, 1, 0, &stop, err, sizeof err), 0);
+    assert_int_equal(cl_seal_build(src, fin, 1, 10, 1, 0, 1, &stop, err, sizeof err), 0);
     assert_int_equal(cl_seal_facts(fin, &facts, err, sizeof err), 0);
     cl_part_closed_name(facts.min_ts, facts.max_ts, 1, name);
     tu_path(f->parts, name, src, sizeof src);
@@ -443,7 +443,7 @@ static void test_keeper_seals_and_removes(void **state)
     assert_int_equal(cl_catw_rotate(h, live.seq, 30, 0, "centrallog.d/live-00000000000000000031.db",
                                     2, &seq, err, sizeof err),
                      0);
-    assert_int_equal(cl_keeper_start(&k, f->cat, err, sizeof err), 0);
+    assert_int_equal(cl_keeper_start(&k, f->cat, 1, err, sizeof err), 0);
     for (int i = 0; i < 500; i++) {
         cl_keeper_get_stats(k, &st);
         if (st.seals == 1 && !exists(old))
