@@ -11,6 +11,9 @@
 
 #include <cmocka.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "testutil.h"
 
 #include "catalog_write.h"
@@ -474,6 +477,84 @@ static void test_keeper_seals_and_removes(void **state)
     sqlite3_close(h);
 }
 
+#ifdef CL_TESTING
+/* A removal killed right before each of its steps (an abort in a child, as
+ * a SIGKILL would leave it): the next start finishes it or leaves the
+ * partition whole - never a row without its file or the reverse. */
+static void test_removal_crash_at_each_step(void **state)
+{
+    static const char *const steps[] = { "D1", "D2", "D3" };
+    fixture *f = *state;
+
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        sqlite3 *h = NULL;
+        cl_keeper_stats st;
+        cl_store_live live;
+        cl_part_list l;
+        cl_part facts;
+        char err[512] = "", path[256], name[CL_PART_NAME_MAX];
+        int64_t seq = 0;
+        int status = 0;
+        pid_t pid;
+
+        tu_remove_tree(f->cat);
+        tu_remove_tree(f->parts);
+        unlink(f->cat);
+        memset(&st, 0, sizeof st);
+        /* A closed partition 1..10; the live one after it (cl_store_prepare). */
+        make_partition(f, "live-00000000000000000001.db", 1, 10);
+        tu_path(f->parts, "live-00000000000000000001.db", path, sizeof path);
+        memset(&facts, 0, sizeof facts);
+        assert_int_equal(cl_seal_facts(path, &facts, err, sizeof err), 0);
+        cl_part_closed_name(facts.min_ts, facts.max_ts, 1, name);
+        {
+            char to[256], rel[256];
+            int created;
+
+            assert_int_equal(cl_catw_open(f->cat, &h, &created, err, sizeof err), 0);
+            tu_path(f->parts, name, to, sizeof to);
+            assert_int_equal(rename(path, to), 0);
+            snprintf(rel, sizeof rel, "centrallog.d/%s", name);
+            assert_int_equal(
+                cl_catw_add(h, rel, CL_PART_SEALING, 1, 10, 1, 0, 1, &seq, err, sizeof err), 0);
+            assert_int_equal(cl_catw_close(h, seq, rel, &facts, 2, err, sizeof err), 0);
+            strcpy(path, to);
+        }
+        sqlite3_close(h);
+        assert_int_equal(cl_store_prepare(f->cat, &h, &live, &st, err, sizeof err), 0);
+        assert_int_equal(live.first_id, 11);
+        sqlite3_close(h);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            cl_keeper *k = NULL;
+            cl_removal rm;
+
+            setenv("CENTRALLOG_CRASH_AT", steps[i], 1);
+            if (cl_keeper_start(&k, f->cat, 1, err, sizeof err) == 0)
+                cl_keeper_remove(k, seq, "test", &rm, err, sizeof err);
+            _exit(0); /* not reached: aborted at the step */
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+        /* The next start. */
+        assert_int_equal(cl_store_prepare(f->cat, &h, &live, &st, err, sizeof err), 0);
+        assert_int_equal(cl_catw_list_all(h, f->cat, &l, err, sizeof err), 0);
+        if (i == 0) { /* before D1: nothing happened */
+            assert_int_equal(l.n, 2);
+            assert_int_equal(l.v[0].state, CL_PART_CLOSED);
+            assert_true(exists(path));
+        } else { /* D1 done: finished */
+            assert_int_equal(l.n, 1);
+            assert_int_equal(l.v[0].state, CL_PART_LIVE);
+            assert_false(exists(path));
+        }
+        cl_part_list_free(&l);
+        sqlite3_close(h);
+    }
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +568,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migration, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_keeper_seals_and_removes, make_fixture,
                                         remove_fixture),
+#ifdef CL_TESTING
+        cmocka_unit_test_setup_teardown(test_removal_crash_at_each_step, make_fixture,
+                                        remove_fixture),
+#endif
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
