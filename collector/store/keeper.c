@@ -350,6 +350,9 @@ static void pass(cl_keeper *k)
     cl_part_list l = { NULL, 0 };
     char err[512] = "";
 
+    /* One removal at a time: cl_keeper_remove on another thread finishes
+     * the same rows. */
+    pthread_mutex_lock(&k->rm_mu);
     pthread_mutex_lock(&k->mu);
     st = k->st;
     pthread_mutex_unlock(&k->mu);
@@ -363,6 +366,7 @@ static void pass(cl_keeper *k)
     k->st.repairs = st.repairs;
     k->st.unlink_retries = st.unlink_retries;
     pthread_mutex_unlock(&k->mu);
+    pthread_mutex_unlock(&k->rm_mu);
     if (cl_catw_list_all(k->cat, k->catalog_path, &l, err, sizeof err) != 0)
         return;
     for (size_t i = 0; i < l.n && !atomic_load(&k->stop); i++) {
