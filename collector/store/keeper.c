@@ -18,6 +18,9 @@
 /* A pass runs at least this often without a wake-up: it retries removals
  * a reader refused and seals that failed. */
 #define PASS_MS 2000
+/* A seal that failed (a full disk, a damaged file) is tried again after a
+ * pause that doubles up to this: each attempt copies the whole partition. */
+#define SEAL_RETRY_MAX_US (300 * 1000000LL)
 
 struct cl_keeper {
     char *catalog_path;
@@ -27,9 +30,11 @@ struct cl_keeper {
     int started;
     pthread_mutex_t mu, rm_mu;
     pthread_cond_t cv;
-    int woken;          /* guarded by mu */
-    atomic_int stop;    /* also interrupts a seal in progress */
-    cl_keeper_stats st; /* guarded by mu */
+    int woken;             /* guarded by mu */
+    int64_t seal_at_us;    /* thread: no seal before this (after failures) */
+    int64_t seal_pause_us; /* thread: the current pause */
+    atomic_int stop;       /* also interrupts a seal in progress */
+    cl_keeper_stats st;    /* guarded by mu */
 };
 
 /* Removes a database file and what SQLite keeps beside it. The main file's
@@ -369,17 +374,23 @@ static void pass(cl_keeper *k)
     pthread_mutex_unlock(&k->rm_mu);
     if (cl_catw_list_all(k->cat, k->catalog_path, &l, err, sizeof err) != 0)
         return;
-    for (size_t i = 0; i < l.n && !atomic_load(&k->stop); i++) {
+    for (size_t i = 0; i < l.n && !atomic_load(&k->stop) && cl_now_us() >= k->seal_at_us; i++) {
         if (l.v[i].state != CL_PART_SEALING)
             continue;
         err[0] = '\0';
-        if (seal_one(k, &l.v[i], err, sizeof err) != 0) {
-            pthread_mutex_lock(&k->mu);
-            if (!atomic_load(&k->stop))
-                k->st.seal_errors++;
-            set_error(&k->st, err);
-            pthread_mutex_unlock(&k->mu);
+        if (seal_one(k, &l.v[i], err, sizeof err) == 0) {
+            k->seal_pause_us = 0;
+            continue;
         }
+        k->seal_pause_us = k->seal_pause_us == 0 ? PASS_MS * 1000LL : k->seal_pause_us * 2;
+        if (k->seal_pause_us > SEAL_RETRY_MAX_US)
+            k->seal_pause_us = SEAL_RETRY_MAX_US;
+        k->seal_at_us = cl_now_us() + k->seal_pause_us;
+        pthread_mutex_lock(&k->mu);
+        if (!atomic_load(&k->stop))
+            k->st.seal_errors++;
+        set_error(&k->st, err);
+        pthread_mutex_unlock(&k->mu);
     }
     cl_part_list_free(&l);
     if (cl_catw_list_all(k->cat, k->catalog_path, &l, err, sizeof err) == 0)
