@@ -9,6 +9,11 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
+# Crash injection (CENTRALLOG_CRASH_AT, collector/store/crash.h) is compiled
+# into the builds the tests use, never into what `make run` runs or a
+# package installs (plain cmake leaves it OFF).
+CL_TESTING ?= ON
+run: CL_TESTING = OFF
 FUZZ_SECONDS ?= 20
 # End-to-end tests run with centrallogd under valgrind (a reduced load).
 VALGRIND_TESTS ?= test_ingest test_mixed test_hostile
@@ -33,7 +38,7 @@ deps:
 	@sh scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCL_WERROR=ON $(CMAKE_ARGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCL_WERROR=ON -DCL_TESTING=$(CL_TESTING) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 run: build
@@ -64,7 +69,7 @@ test-plain: build
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCL_WERROR=ON -DCL_SANITIZE=address,undefined \
-	    -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
+	    -DCL_TESTING=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
@@ -94,7 +99,7 @@ test-win: build
 	@sh scripts/install-deps.sh --windows
 	@sh scripts/build-win-deps.sh $(WIN_BUILD)/deps
 	@cmake -S . -B $(WIN_BUILD) -DCMAKE_TOOLCHAIN_FILE=cmake/mingw-w64-x86_64.cmake \
-	    -DCL_WIN_DEPS=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCL_WERROR=ON \
+	    -DCL_WIN_DEPS=$(CURDIR)/$(WIN_BUILD)/deps/prefix -DCL_WERROR=ON -DCL_TESTING=ON \
 	    -DCL_NATIVE_BIN_DIR=$(CURDIR)/$(BUILD)/bin >/dev/null
 	@cmake --build $(WIN_BUILD) -j$(JOBS)
 	@$(WINE_ENV) setarch -R wineboot -u >/dev/null 2>&1 || true

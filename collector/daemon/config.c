@@ -71,6 +71,8 @@ static const option_doc docs[] = {
       "most 4G; off: no limit)" },
     { "keep-free", "SIZE|N%",
       "free space to leave on the filesystem (default 15%, at most 4G; off: none)" },
+    { "db-rotate-size", "SIZE", "close the live database partition at this size (default 128M)" },
+    { "db-rotate-age", "DURATION", "... or at this age, if not empty (default 1d; 0: never)" },
     { "max-entry-bytes", "SIZE", "longest accepted line (default 64K)" },
     { "socket-mode", "OCTAL", "permissions of the socket file (default 0666, like /dev/log)" },
     { "socket-group", "GROUP", "group owner of the socket (name or number; default: unchanged)" },
@@ -92,7 +94,7 @@ static const option_doc docs[] = {
     { "batch-ms", "MS", "... or this many milliseconds, whichever first (default 25)" },
     { "queue-bytes", "SIZE",
       "memory for entries awaiting the writer before producers are slowed (default 32M)" },
-    { "fts", "on|off", "maintain the full-text index on msg (default on)" },
+    { "fts", "on|off", "full-text index on msg in closed partitions (default on)" },
     { "wal-warn-size", "SIZE",
       "warn when the database's write-ahead log grows past this because a reader holds it "
       "(default 256M; 0: never)" },
@@ -318,6 +320,16 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
     if (strcmp(name, "rotate-size") == 0)
         return (cl_parse_size(v, &c->rotate_size) || c->rotate_size < 4096)
                    ? bad(err, errlen, name, v, "a size of at least 4K, e.g. 16M")
+                   : 0;
+    if (strcmp(name, "db-rotate-size") == 0)
+        return (cl_parse_size(v, &c->db_rotate_size) || c->db_rotate_size < 65536)
+                   ? bad(err, errlen, name, v, "a size of at least 64K, e.g. 128M")
+                   : 0;
+    if (strcmp(name, "db-rotate-age") == 0)
+        return (cl_parse_duration_ms(v, &c->db_rotate_age_ms) ||
+                (c->db_rotate_age_ms != 0 && c->db_rotate_age_ms < 1000) ||
+                c->db_rotate_age_ms > 36500ULL * 86400 * 1000)
+                   ? bad(err, errlen, name, v, "0 (never) or a duration from 1s, e.g. 1d")
                    : 0;
     if (strcmp(name, "queue-bytes") == 0)
         return (cl_parse_size(v, &c->queue_bytes) || c->queue_bytes < 65536)
@@ -610,6 +622,12 @@ static void defaults(cl_config *c)
     c->rotate_keep = 7;
     c->rotate_age_us = CL_TEXT_DEFAULT_ROTATE_AGE_US;
     c->compress_level = CL_TEXT_DEFAULT_COMPRESS_LEVEL;
+    /* A partition is the unit retention removes and a time filter skips:
+     * 128M is journald's cap on one journal file (SystemMaxFileSize), small
+     * enough to seal in seconds, large enough that a day of a busy host is a
+     * handful of files; a day bounds a quiet host's live partition. */
+    c->db_rotate_size = 128ULL * 1024 * 1024;
+    c->db_rotate_age_ms = 86400ULL * 1000;
     c->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
     c->socket_mode = 0666;
     c->socket_gid = -1;

@@ -67,6 +67,8 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->writer.batch_ms = cfg->batch_ms;
     sc->writer.queue_bytes = cfg->queue_bytes;
     sc->writer.fts = cfg->fts;
+    sc->writer.db_rotate_size = cfg->db_rotate_size;
+    sc->writer.db_rotate_age_us = (int64_t)cfg->db_rotate_age_ms * 1000;
     sc->writer.wal_warn_bytes = cfg->wal_warn_size;
     sc->host = cfg->host;
     sc->shutdown_timeout_ms = cfg->shutdown_timeout_s * 1000;

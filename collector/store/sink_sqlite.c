@@ -1,9 +1,12 @@
-/* sink_sqlite.c - batched inserts with prepared statements, WAL mode.
+/* sink_sqlite.c - the live partition: batched inserts with prepared
+ * statements, WAL mode, explicit ids.
  *
  * Only the writer thread touches the connection. Inserts happen inside
- * transactions the writer opens and commits (N entries or T ms); full-text
- * indexing runs in separate small transactions when the writer has spare
- * time, so that FTS5 never caps ingest (see docs/DESIGN.md).
+ * transactions the writer opens and commits (N entries or T ms). The live
+ * partition has no secondary index and no full-text rows (schema/
+ * partition.sql): the keeper builds them once the partition is closed.
+ * Ids are assigned here, from the partition's first ids on, so that they
+ * stay globally increasing across partitions and across a replaced file.
  *
  * The file can go wrong under us in two ways SQLite does not report. Deleted
  * (rm centrallog.db*), it keeps taking commits into unlinked inodes that
@@ -21,14 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbschema.h"
 #include "fsutil.h"
 #include "timefmt.h"
 
 struct cl_db {
     sqlite3 *h; /* NULL after a failed cl_db_replace */
     sqlite3_stmt *ins_entry, *ins_reject, *begin, *commit, *rollback;
-    sqlite3_stmt *fts_upto, *fts_insert, *fts_mark;
     int in_txn;
+    /* Ids: the partition's first ones (its meta, the catalog's row), the
+     * next to assign, and those at the open transaction's BEGIN (a rollback
+     * gives its ids back: the records are retried in order). */
+    int64_t first_id, first_reject;
+    int64_t next_id, next_reject, txn_id, txn_reject;
     int wal_pages;
     int schema_version; /* as found on open, then as written */
     int open_rc;        /* SQLite code of the failure that ended the last connect */
@@ -42,27 +50,11 @@ struct cl_db {
 
 static const char SQL_INSERT_ENTRY[] =
     "INSERT INTO entries (ts, received, level, app, host, pid, tid, logger, trace_id, "
-    "span_id, msg, fields, extra, peer_pid, peer_uid, peer_gid, peer_sid) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+    "span_id, msg, fields, extra, peer_pid, peer_uid, peer_gid, peer_sid, id) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
 static const char SQL_INSERT_REJECT[] =
     "INSERT INTO rejects (received, peer_pid, peer_uid, peer_gid, peer_sid, reason, message, raw, "
-    "raw_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-
-/* Migrations: MIGRATIONS[v] takes a database from user_version v to v + 1.
- * Each only adds (columns, tables, indexes), so that readers selecting the
- * columns they know keep working (the CLI checks user_version itself and
- * needs upgrading with the collector). New databases get
- * schema/centrallog.sql instead, which must end up identical: ALTER TABLE
- * appends columns, hence peer_sid is the last column of rejects there too. */
-static const char *const MIGRATIONS[CL_DB_SCHEMA_VERSION] = {
-    [1] = "ALTER TABLE entries ADD COLUMN peer_sid TEXT; "
-          "ALTER TABLE rejects ADD COLUMN peer_sid TEXT;",
-};
-static const char SQL_FTS_UPTO[] =
-    "SELECT max(id) FROM (SELECT id FROM entries WHERE id > ?1 ORDER BY id LIMIT ?2)";
-static const char SQL_FTS_INSERT[] =
-    "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries WHERE id > ?1 AND id <= ?2";
-static const char SQL_FTS_MARK[] = "UPDATE meta SET value = ?1 WHERE key = 'fts_indexed_upto'";
+    "raw_len, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 
 static int fail(cl_db *db, char *err, size_t errlen, const char *what)
 {
@@ -89,105 +81,88 @@ static int query_int(sqlite3 *h, const char *sql, int64_t *out)
     return rc == SQLITE_ROW ? SQLITE_OK : rc;
 }
 
-/* Checks that an existing file is a CentralLog database this version
- * understands (a new, empty file passes). Read-only. */
+static int file_is_ours(const char *path);
+static int quick_check(cl_db *db, char *err, size_t errlen);
+
+/* Checks that an existing file is a partition this version understands (a
+ * new, empty file passes). Read-only: a file we refuse stays as it was. */
 static int check_schema(cl_db *db, char *err, size_t errlen)
 {
-    int64_t version, appid, tables;
+    int64_t tables;
+    int version = 0, rc = SQLITE_OK;
+    enum cl_db_kind kind;
 
-    if (query_int(db->h, "PRAGMA user_version", &version) ||
-        query_int(db->h, "PRAGMA application_id", &appid) ||
-        query_int(db->h, "SELECT count(*) FROM sqlite_master", &tables)) {
+    if (query_int(db->h, "SELECT count(*) FROM sqlite_master", &tables)) {
         fail(db, err, errlen, "cannot read the database header (is it an SQLite file?)");
         return -1;
     }
-    if (version > CL_DB_SCHEMA_VERSION) {
+    if (tables == 0) {
+        int64_t version0;
+
+        /* A version with no tables (or a negative one) is not ours to fill. */
+        if (query_int(db->h, "PRAGMA user_version", &version0) == SQLITE_OK && version0 != 0) {
+            snprintf(err, errlen,
+                     "the database has schema version %lld but is not a CentralLog database; "
+                     "point --db at a new or CentralLog file",
+                     (long long)version0);
+            return -1;
+        }
+        db->schema_version = 0;
+        return 0;
+    }
+    kind = cl_db_kind_of(db->h, &version, &rc);
+    if (kind == CL_DBK_ERROR || kind == CL_DBK_NOT_SQLITE) {
+        db->open_rc = rc;
+        snprintf(err, errlen, "cannot read the partition's header: %s", sqlite3_errstr(rc));
+        return -1;
+    }
+    if (kind == CL_DBK_PARTITION && version > CL_DB_LAYOUT_VERSION) {
         snprintf(err, errlen,
-                 "the database has schema version %lld, newer than this collector's %d; "
+                 "the partition has schema version %d, newer than this collector's %d; "
                  "use a newer centrallogd or another --db",
-                 (long long)version, CL_DB_SCHEMA_VERSION);
+                 version, CL_DB_LAYOUT_VERSION);
         return -1;
     }
-    /* A negative or a stray version (a file with user_version set and no
-     * CentralLog tables) is not ours to migrate. */
-    if (version < 0 || (version > 0 && tables == 0)) {
+    /* Ours by its application_id but unreadable as a partition: damaged
+     * (quick_check says so and sets open_rc), or another kind of file. */
+    if (kind != CL_DBK_PARTITION && file_is_ours(db->path) && quick_check(db, err, errlen) != 0)
+        return -1;
+    if (kind != CL_DBK_PARTITION) {
         snprintf(err, errlen,
-                 "the database has schema version %lld but is not a CentralLog database; "
-                 "point --db at a new or CentralLog file",
-                 (long long)version);
+                 "%s is a %s of schema version %d, not a partition this collector writes "
+                 "(version %d)",
+                 db->path, cl_db_kind_name(kind), version, CL_DB_LAYOUT_VERSION);
         return -1;
     }
-    if (tables > 0 && appid != CL_DB_APPLICATION_ID) {
-        snprintf(err, errlen,
-                 "the file is an SQLite database but not a CentralLog one; "
-                 "point --db at a new or CentralLog file");
-        return -1;
-    }
-    db->schema_version = (int)version;
+    db->schema_version = version;
     return 0;
 }
 
-/* Brings the file to CL_DB_SCHEMA_VERSION: the whole schema for a new file
- * (version 0), else each migration from the version found. All in one
- * transaction with the new user_version, so a crash or a failure leaves the
- * file at its old version, never half-migrated. */
+/* A new file gets the partition schema and its meta rows (first ids, the
+ * empty full-text index's mark) with the user_version, in one transaction:
+ * a crash leaves an empty file, never a half-made partition. */
 static int apply_schema(cl_db *db, char *err, size_t errlen)
 {
-    char sql[64], what[96];
-    int64_t found;
-    int v;
+    char sql[256];
 
-    if (db->schema_version == CL_DB_SCHEMA_VERSION)
+    if (db->schema_version == CL_DB_LAYOUT_VERSION)
         return 0;
     if (sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail(db, err, errlen, "cannot start the schema transaction");
-    /* Again, under the write lock: another collector opening the same file
-     * at the same moment may have done the work already. */
-    if (query_int(db->h, "PRAGMA user_version", &found) != SQLITE_OK) {
-        fail(db, err, errlen, "cannot read the schema version");
-        goto rollback;
-    }
-    if (found == CL_DB_SCHEMA_VERSION) {
-        db->schema_version = CL_DB_SCHEMA_VERSION;
-        return sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
-                   ? 0
-                   : fail(db, err, errlen, "cannot commit the schema transaction");
-    }
-    if (found != db->schema_version) {
-        snprintf(err, errlen,
-                 "the database's schema version changed to %lld while opening it; try again",
-                 (long long)found);
-        goto rollback;
-    }
-    v = db->schema_version;
-    if (v == 0) {
-        if (sqlite3_exec(db->h, cl_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
-            fail(db, err, errlen, "cannot create the schema");
-            goto rollback;
-        }
-    } else {
-        for (; v < CL_DB_SCHEMA_VERSION; v++) {
-            if (MIGRATIONS[v] == NULL ||
-                sqlite3_exec(db->h, MIGRATIONS[v], NULL, NULL, NULL) != SQLITE_OK) {
-                snprintf(what, sizeof what, "cannot migrate the schema from version %d to %d", v,
-                         v + 1);
-                fail(db, err, errlen, what);
-                goto rollback;
-            }
-        }
-    }
-    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CL_DB_SCHEMA_VERSION);
-    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK ||
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO meta (key, value) VALUES ('first_id', %lld), "
+             "('first_reject', %lld), ('fts_indexed_upto', %lld); PRAGMA user_version = %d",
+             (long long)db->first_id, (long long)db->first_reject, (long long)db->first_id - 1,
+             CL_DB_LAYOUT_VERSION);
+    if (sqlite3_exec(db->h, cl_db_partition_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        fail(db, err, errlen, "cannot record the schema version");
-        goto rollback;
+        fail(db, err, errlen, "cannot create the partition schema");
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
     }
-    db->st.migrated_from = db->schema_version; /* 0: a new file */
-    db->schema_version = CL_DB_SCHEMA_VERSION;
+    db->schema_version = CL_DB_LAYOUT_VERSION;
     return 0;
-rollback:
-    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-    return -1;
 }
 
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
@@ -253,13 +228,26 @@ static void remember_identity(cl_db *db)
 
 static void finalize_all(cl_db *db)
 {
-    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin,      &db->commit,
-                             &db->rollback,  &db->fts_upto,   &db->fts_insert, &db->fts_mark };
+    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin, &db->commit,
+                             &db->rollback };
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
     }
+}
+
+/* Rolls back the open transaction, if any, and takes back its ids. */
+static void txn_lost(cl_db *db)
+{
+    if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    if (db->in_txn) {
+        db->next_id = db->txn_id;
+        db->next_reject = db->txn_reject;
+        db->st.last_id = db->next_id - 1;
+    }
+    db->in_txn = 0;
 }
 
 /* Closes the connection. keep_files: without the checkpoint (and WAL
@@ -269,9 +257,7 @@ static void disconnect(cl_db *db, int keep_files)
 {
     if (db->h == NULL)
         return;
-    if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-    db->in_txn = 0;
+    txn_lost(db);
     finalize_all(db);
     if (keep_files)
         sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
@@ -286,7 +272,7 @@ enum { CONNECT_FAILED = -1, CONNECT_OK = 0, CONNECT_DAMAGED = 1 };
  * when SQLite found the file corrupt (err says how); closed on failure. */
 static int connect_db(cl_db *db, char *err, size_t errlen)
 {
-    int64_t upto = 0, last = 0;
+    int64_t last_id = 0, last_reject = 0;
     char pragmas[96];
 
     db->open_rc = SQLITE_OK;
@@ -334,19 +320,27 @@ static int connect_db(cl_db *db, char *err, size_t errlen)
     sqlite3_wal_hook(db->h, wal_hook, db);
     if (prepare(db, &db->ins_entry, SQL_INSERT_ENTRY) ||
         prepare(db, &db->ins_reject, SQL_INSERT_REJECT) || prepare(db, &db->begin, "BEGIN") ||
-        prepare(db, &db->commit, "COMMIT") || prepare(db, &db->rollback, "ROLLBACK") ||
-        prepare(db, &db->fts_upto, SQL_FTS_UPTO) || prepare(db, &db->fts_insert, SQL_FTS_INSERT) ||
-        prepare(db, &db->fts_mark, SQL_FTS_MARK)) {
+        prepare(db, &db->commit, "COMMIT") || prepare(db, &db->rollback, "ROLLBACK")) {
         fail(db, err, errlen, "cannot prepare statements");
         goto fail;
     }
-    if (query_int(db->h, "SELECT value FROM meta WHERE key = 'fts_indexed_upto'", &upto) ||
-        query_int(db->h, "SELECT coalesce(max(id), 0) FROM entries", &last)) {
+    if (query_int(db->h, "SELECT coalesce(max(id), 0) FROM entries", &last_id) ||
+        query_int(db->h, "SELECT coalesce(max(id), 0) FROM rejects", &last_reject)) {
         fail(db, err, errlen, "cannot read the database state");
         goto fail;
     }
-    db->st.fts_indexed = upto;
-    db->st.last_id = last;
+    /* Never below what this process already assigned: a file replaced
+     * under us starts empty, and ids must still only grow. */
+    if (db->next_id < db->first_id)
+        db->next_id = db->first_id;
+    if (db->next_id <= last_id)
+        db->next_id = last_id + 1;
+    if (db->next_reject < db->first_reject)
+        db->next_reject = db->first_reject;
+    if (db->next_reject <= last_reject)
+        db->next_reject = last_reject + 1;
+    db->st.fts_indexed = db->first_id - 1;
+    db->st.last_id = db->next_id - 1;
     remember_identity(db);
     return CONNECT_OK;
 fail:
@@ -430,7 +424,8 @@ static int attach(cl_db *db, int known_ours, char *err, size_t errlen)
     return connect_db(db, err, errlen) == CONNECT_OK ? 0 : -1;
 }
 
-int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
+int cl_db_open(cl_db **out, const char *path, int64_t first_id, int64_t first_reject, char *err,
+               size_t errlen)
 {
     cl_db *db = calloc(1, sizeof *db);
 
@@ -440,6 +435,8 @@ int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen)
         goto fail;
     }
     db->journal_limit = -1;
+    db->first_id = first_id;
+    db->first_reject = first_reject;
     if (attach(db, 0, err, errlen) != 0)
         goto fail;
     *out = db;
@@ -505,9 +502,7 @@ static void note_gone(cl_db *db)
 
     if (db->h == NULL)
         return;
-    if (db->in_txn && sqlite3_get_autocommit(db->h) == 0)
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-    db->in_txn = 0;
+    txn_lost(db);
     /* Only the -shm gone: the database and WAL are intact and still at the
      * path, and reopening (without a checkpoint on close) loses nothing. */
     db->st.gone_shm_only = cl_file_id_path(db->path, &now) == 0 && same_file(&now, &db->id_db) &&
@@ -584,6 +579,8 @@ int cl_db_begin(cl_db *db)
     int rc = run(db, db->begin);
 
     db->in_txn = rc == SQLITE_OK;
+    db->txn_id = db->next_id;
+    db->txn_reject = db->next_reject;
     return rc;
 }
 
@@ -602,6 +599,11 @@ void cl_db_rollback(cl_db *db)
 {
     if (db->h != NULL && sqlite3_get_autocommit(db->h) == 0)
         run(db, db->rollback);
+    if (db->in_txn) {
+        db->next_id = db->txn_id;
+        db->next_reject = db->txn_reject;
+        db->st.last_id = db->next_id - 1;
+    }
     db->in_txn = 0;
 }
 
@@ -659,6 +661,7 @@ int cl_db_insert(cl_db *db, const cl_record *r)
         bind_str(st, 12, &e->fields);
         bind_str(st, 13, &e->extra);
         bind_peer(st, 14, &r->peer);
+        sqlite3_bind_int64(st, 18, db->next_id);
     } else {
         const cl_reject_fields *j = &r->u.r;
 
@@ -669,6 +672,7 @@ int cl_db_insert(cl_db *db, const cl_record *r)
         bind_str(st, 7, &j->message);
         sqlite3_bind_blob(st, 8, j->raw.p, (int)j->raw.n, SQLITE_STATIC);
         sqlite3_bind_int64(st, 9, (int64_t)j->raw_len);
+        sqlite3_bind_int64(st, 10, db->next_reject);
     }
     /* Every parameter is bound on every call (NULL included), so there is
      * no need to clear bindings between rows. */
@@ -677,39 +681,38 @@ int cl_db_insert(cl_db *db, const cl_record *r)
         return rc;
     if (r->kind == CL_REC_ENTRY) {
         db->st.entries++;
-        db->st.last_id = sqlite3_last_insert_rowid(db->h);
+        db->st.last_id = db->next_id++;
     } else {
         db->st.rejects++;
+        db->next_reject++;
     }
     return SQLITE_OK;
 }
 
-int cl_db_fts_step(cl_db *db, int max_rows)
+void cl_db_next_ids(const cl_db *db, int64_t *next_id, int64_t *next_reject)
 {
-    int64_t upto;
-    int rc;
+    *next_id = db->next_id;
+    *next_reject = db->next_reject;
+}
 
-    if (db->h == NULL || db->st.fts_indexed >= db->st.last_id)
-        return 0;
-    sqlite3_bind_int64(db->fts_upto, 1, db->st.fts_indexed);
-    sqlite3_bind_int(db->fts_upto, 2, max_rows);
-    rc = sqlite3_step(db->fts_upto);
-    upto = rc == SQLITE_ROW ? sqlite3_column_int64(db->fts_upto, 0) : 0;
-    sqlite3_reset(db->fts_upto);
-    if (rc != SQLITE_ROW || upto <= db->st.fts_indexed)
-        return rc == SQLITE_ROW ? 0 : -1;
-    if (cl_db_begin(db) != SQLITE_OK)
-        return -1;
-    sqlite3_bind_int64(db->fts_insert, 1, db->st.fts_indexed);
-    sqlite3_bind_int64(db->fts_insert, 2, upto);
-    sqlite3_bind_int64(db->fts_mark, 1, upto);
-    if (run(db, db->fts_insert) != SQLITE_OK || run(db, db->fts_mark) != SQLITE_OK ||
-        cl_db_commit(db) != SQLITE_OK) {
-        cl_db_rollback(db);
-        return -1;
-    }
-    rc = (int)(upto - db->st.fts_indexed);
-    db->st.fts_indexed = upto;
+void cl_db_carry_stats(cl_db *to, const cl_db *from)
+{
+    int64_t fts = to->st.fts_indexed, last = to->st.last_id;
+
+    to->st = from->st;
+    to->st.fts_indexed = fts;
+    to->st.last_id = last;
+}
+
+int cl_db_truncate_close(cl_db *db)
+{
+    int rc = SQLITE_OK;
+
+    if (db == NULL)
+        return SQLITE_OK;
+    if (db->h != NULL && !db->in_txn)
+        rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    cl_db_close(db);
     return rc;
 }
 

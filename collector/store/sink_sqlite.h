@@ -7,8 +7,7 @@
 
 #include "record.h"
 
-/* CL_DB_SCHEMA_VERSION and CL_DB_APPLICATION_ID: the file's format, shared
- * with the CLI. Older versions are migrated on open, newer ones refused. */
+/* The partition format: common/db (shared with the CLI). */
 #include "dbformat.h"
 
 typedef struct cl_db cl_db;
@@ -18,7 +17,7 @@ typedef struct cl_db_stats {
     uint64_t rejects;
     uint64_t commits;
     uint64_t errors;     /* failed statements/commits (retried) */
-    int64_t fts_indexed; /* highest entry id in the full-text index */
+    int64_t fts_indexed; /* highest entry id in the full-text index: first id - 1 (live) */
     int64_t last_id;     /* highest entry id written */
     int last_error;      /* SQLite result code of the last error */
     int migrated_from;   /* schema version migrated from on open; 0: none */
@@ -41,16 +40,18 @@ enum cl_db_fault {
     CL_DB_DAMAGED /* SQLite reported the file corrupt or not a database */
 };
 
-/* Opens or creates the database, applies the schema (a new file), migrates an
- * older schema to CL_DB_SCHEMA_VERSION in one transaction, or refuses a newer
- * one or a foreign file (leaving it untouched); then prepares every
- * statement. A damaged CentralLog database (SQLite says corrupt or not a
- * database, or PRAGMA quick_check fails on a file up to
- * CL_DB_QUICK_CHECK_MAX bytes) is renamed aside with its WAL and shared-memory
- * files - never modified - and a new one is started at the path (stats:
- * corrupt, aside); a damaged file that does not carry CentralLog's
- * application_id is refused instead. */
-int cl_db_open(cl_db **out, const char *path, char *err, size_t errlen);
+/* Opens or creates the live partition at path. A new (or empty) file gets
+ * the partition schema with first_id and first_reject in its meta; an
+ * existing one must be a partition of this layout version (anything else is
+ * refused, left untouched). Ids are then assigned from the larger of the
+ * first ids and what the file holds. A damaged CentralLog file (SQLite says
+ * corrupt or not a database, or PRAGMA quick_check fails on a file up to
+ * CL_DB_QUICK_CHECK_MAX bytes) is renamed aside with its WAL and
+ * shared-memory files - never modified - and a new one is started at the
+ * path (stats: corrupt, aside); a damaged file that does not carry
+ * CentralLog's application_id is refused instead. */
+int cl_db_open(cl_db **out, const char *path, int64_t first_id, int64_t first_reject, char *err,
+               size_t errlen);
 
 /* quick_check reads every page: about 1.3 s per GiB from the page cache. A
  * larger file is not checked at start; damage there is still found by the
@@ -88,9 +89,18 @@ int cl_db_insert(cl_db *db, const cl_record *r);
 int cl_db_commit(cl_db *db);
 void cl_db_rollback(cl_db *db);
 
-/* Adds up to max_rows not-yet-indexed entries to the full-text index in a
- * transaction of its own. Returns rows indexed (0: up to date) or -1. */
-int cl_db_fts_step(cl_db *db, int max_rows);
+/* The ids the next entry and the next reject will get (the writer's
+ * rotation closes the partition just below them). */
+void cl_db_next_ids(const cl_db *db, int64_t *next_id, int64_t *next_reject);
+
+/* A rotation's new file continues the old one's counters (rows, commits,
+ * errors, ...); its own ids stay. */
+void cl_db_carry_stats(cl_db *to, const cl_db *from);
+
+/* R3: folds the WAL into the file (TRUNCATE checkpoint: the closed-to-be
+ * file is complete on its own) and closes. NULL-safe. SQLite result code of
+ * the checkpoint. */
+int cl_db_truncate_close(cl_db *db);
 
 /* Pages in the write-ahead log after the last commit (SQLite's WAL hook).
  * Automatic checkpoints are off: the writer hands them to checkpoint.c. */
@@ -106,7 +116,8 @@ const char *cl_db_errstr(int code);
 void cl_db_get_stats(const cl_db *db, cl_db_stats *st);
 void cl_db_close(cl_db *db);
 
-/* The schema text compiled from schema/centrallog.sql. */
+/* The version 2 single-database schema (schema/centrallog.sql), which the
+ * collector no longer creates: kept for the benchmark's baseline. */
 extern const char cl_schema_sql[];
 
 #endif

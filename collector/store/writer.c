@@ -1,4 +1,4 @@
-/* writer.c - batching, commit, retry and background full-text indexing.
+/* writer.c - batching, commit, retry and rotation of the live partition.
  *
  * When the database refuses a batch (disk full, I/O error, locked by another
  * process), the text file keeps going: the batch's lines are already
@@ -8,6 +8,15 @@
  * never passes a record that is not in both sinks. Held records stay counted
  * against --queue-bytes, so a long outage ends in backpressure rather than
  * unbounded memory; nothing is dropped while the collector runs.
+ *
+ * Rotation (--db-rotate-size, --db-rotate-age, cl_writer_rotate) happens
+ * between batches with nothing held: R1 the next live file is created with
+ * its schema, R2 one catalog transaction marks the old row 'sealing' with its
+ * last ids and lists the new one 'live', R3 the writer switches to it and
+ * closes the old file after a TRUNCATE checkpoint. The keeper seals the old
+ * one in the background (keeper.h). A crash before R2 leaves a file the
+ * catalog does not name (removed at the next start); after it, the new
+ * layout. Either way every committed row is in exactly one listed file.
  */
 #include "writer.h"
 #include "writer_event.h"
@@ -20,11 +29,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog_write.h"
 #include "checkpoint.h"
 #include "clock.h"
+#include "crash.h"
+#include "dbschema.h"
+#include "fsutil.h"
+#include "keeper.h"
+#include "keeper_os.h"
+#include "repair.h"
 #include "timefmt.h"
 
-#define FTS_CHUNK 1024
+/* A rotation that failed (disk full, catalog locked) is tried again after
+ * this long; meanwhile the live partition keeps taking rows. */
+#define ROTATE_RETRY_US (5 * 1000000LL)
 /* WAL size (pages) at which the checkpoint thread is asked to run, and at
  * which the writer checkpoints itself because that thread fell behind. */
 #define WAL_POKE_PAGES 4096
@@ -46,7 +64,15 @@ struct cl_writer {
     cl_writer_config cfg;
     cl_db *db;
     cl_text_sink *text;
-    cl_checkpointer *ckpt;
+    cl_checkpointer *ckpt; /* NULL after a failed restart at a rotation */
+    cl_wal_limits lim;
+    sqlite3 *cat; /* the catalog: R2 */
+    cl_keeper *keeper;
+    cl_store_live live; /* the live partition's row */
+    uint64_t rotations, rotate_errors;
+    int64_t rotate_retry_us;
+    char rotate_error[256];
+    cl_keeper_stats repair; /* what the start-up sweep put right */
     cl_writer_notify notify;
     void *notify_arg;
     pthread_t thread;
@@ -57,6 +83,7 @@ struct cl_writer {
     cl_record *q_head, *q_tail; /* guarded by mu */
     uint64_t q_count;           /* guarded by mu */
     int stop, reopen, urgent;   /* guarded by mu */
+    int rotate_req;             /* guarded by mu: cl_writer_rotate */
     cl_writer_stats snap;       /* guarded by mu: copied after each commit */
 
     atomic_uint_fast64_t queued_bytes; /* pushed and not yet freed */
@@ -175,7 +202,13 @@ static int snapshot(cl_writer *w)
     pthread_mutex_lock(&w->mu);
     was = w->snap;
     cl_db_get_stats(w->db, &w->snap.db);
+    w->snap.db.migrated_from = w->live.migrated_from;
     cl_text_get_stats(w->text, &w->snap.text);
+    w->snap.rotations = w->rotations;
+    w->snap.rotate_errors = w->rotate_errors;
+    w->snap.live_seq = w->live.seq;
+    w->snap.live_first_id = w->live.first_id;
+    w->snap.start_repairs = w->repair.repairs;
     w->snap.retries = w->retries;
     w->snap.held = w->h_count;
     w->snap.lost = w->lost;
@@ -210,7 +243,7 @@ static void publish(cl_writer *w, uint64_t seq)
     atomic_store(&w->committed, seq);
     if (cl_db_wal_pages(w->db) >= WAL_FORCE_PAGES)
         cl_db_checkpoint(w->db);
-    else if (cl_db_wal_pages(w->db) >= WAL_POKE_PAGES)
+    else if (cl_db_wal_pages(w->db) >= WAL_POKE_PAGES && w->ckpt != NULL)
         cl_checkpointer_poke(w->ckpt);
     take_snapshot(w);
     w->notify(w->notify_arg);
@@ -249,8 +282,9 @@ static void heal(cl_writer *w)
     cl_db_get_stats(w->db, &st);
     if (f == CL_DB_DAMAGED && w->damage_replaced && st.commits == w->damage_commits)
         return; /* retried as any failing write */
-    cl_checkpointer_suspend(w->ckpt);
-    if (cl_db_replace(w->db, f, err, sizeof err) == 0)
+    if (w->ckpt != NULL)
+        cl_checkpointer_suspend(w->ckpt);
+    if (cl_db_replace(w->db, f, err, sizeof err) == 0 && w->ckpt != NULL)
         cl_checkpointer_resume(w->ckpt, err, sizeof err);
     w->damage_replaced = f == CL_DB_DAMAGED;
     w->damage_commits = st.commits;
@@ -410,7 +444,7 @@ static cl_record *take_queue(cl_writer *w, int wait_ms, int *stop, int *urgent, 
     cl_record *chain;
 
     pthread_mutex_lock(&w->mu);
-    if (w->q_head == NULL && !w->stop && !w->reopen && wait_ms != 0) {
+    if (w->q_head == NULL && !w->stop && !w->reopen && !w->rotate_req && wait_ms != 0) {
         if (wait_ms < 0) {
             pthread_cond_wait(&w->cv, &w->mu);
         } else {
@@ -465,6 +499,119 @@ static int stop_pending(cl_writer *w)
     return 0;
 }
 
+/* Bytes of the live partition on disk: the file and its WAL. */
+static uint64_t live_bytes(const cl_writer *w)
+{
+    char wal[4300];
+    cl_file_id id;
+    uint64_t n = 0;
+
+    if (cl_file_id_path(w->live.path, &id) == 0)
+        n += id.size;
+    snprintf(wal, sizeof wal, "%s-wal", w->live.path);
+    if (cl_file_id_path(wal, &id) == 0)
+        n += id.size;
+    return n;
+}
+
+static void rotate_failed(cl_writer *w, const char *err)
+{
+    w->rotate_errors++;
+    w->rotate_retry_us = cl_now_us() + ROTATE_RETRY_US;
+    snprintf(w->rotate_error, sizeof w->rotate_error, "%s", err);
+    take_snapshot(w);
+}
+
+/* R1-R3 (see the top of this file). The live partition holds at least one
+ * row; nothing is open or held. */
+static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
+{
+    char name[CL_PART_NAME_MAX], dir[4096], path[4200], rel[256], err[512];
+    cl_db *nd = NULL;
+    cl_checkpointer *old, *ckpt;
+    int64_t seq, now = cl_now_us();
+
+    cl_part_live_name(next_id, name);
+    if (cl_catalog_parts_dir(w->cfg.db_path, dir, sizeof dir) != 0 ||
+        cl_part_rel_path(w->cfg.db_path, name, rel, sizeof rel) != 0) {
+        rotate_failed(w, "the partition path is too long");
+        return -1;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    cl_crash_point("R1");
+    if (cl_db_open(&nd, path, next_id, next_reject, err, sizeof err) != 0) {
+        rotate_failed(w, err);
+        return -1;
+    }
+    cl_db_set_journal_limit(nd, (int64_t)w->lim.keep_bytes);
+    cl_crash_point("R2");
+    if (cl_catw_rotate(w->cat, w->live.seq, next_id - 1, next_reject - 1, rel, now, &seq, err,
+                       sizeof err) != 0) {
+        cl_db_close(nd);
+        cl_keeper_unlink(path); /* not listed: nothing may be written into it */
+        rotate_failed(w, err);
+        return -1;
+    }
+    cl_crash_point("R3");
+    pthread_mutex_lock(&w->mu);
+    old = w->ckpt;
+    w->ckpt = NULL;
+    pthread_mutex_unlock(&w->mu);
+    cl_checkpointer_stop(old);
+    cl_db_carry_stats(nd, w->db);
+    cl_db_truncate_close(w->db);
+    w->db = nd;
+    /* Failing, the writer checkpoints itself at WAL_FORCE_PAGES. */
+    if (cl_checkpointer_start(&ckpt, path, &w->lim, err, sizeof err) != 0)
+        ckpt = NULL;
+    pthread_mutex_lock(&w->mu);
+    w->ckpt = ckpt;
+    pthread_mutex_unlock(&w->mu);
+    w->live.seq = seq;
+    w->live.first_id = next_id;
+    w->live.first_reject = next_reject;
+    w->live.created = now;
+    snprintf(w->live.path, sizeof w->live.path, "%s", path);
+    snprintf(w->live.rel, sizeof w->live.rel, "%s", rel);
+    w->rotations++;
+    w->rotate_retry_us = 0;
+    cl_keeper_wake(w->keeper);
+    take_snapshot(w);
+    w->notify(w->notify_arg);
+    return 0;
+}
+
+/* Rotates when the live partition is due: asked to, past --db-rotate-size or
+ * --db-rotate-age. Only between batches with nothing held (every row of the
+ * old partition committed), and only a partition holding an entry. */
+static void maybe_rotate(cl_writer *w)
+{
+    int64_t next_id, next_reject, now;
+    int asked, due;
+
+    if (w->b_count != 0 || w->h_head != NULL || !cl_db_is_open(w->db))
+        return;
+    pthread_mutex_lock(&w->mu);
+    asked = w->rotate_req;
+    w->rotate_req = 0;
+    pthread_mutex_unlock(&w->mu);
+    now = cl_now_us();
+    if (!asked && w->rotate_retry_us != 0 && now < w->rotate_retry_us)
+        return;
+    due =
+        asked || (w->cfg.db_rotate_age_us > 0 && now - w->live.created >= w->cfg.db_rotate_age_us);
+    if (!due && w->cfg.db_rotate_size > 0)
+        due = live_bytes(w) >= w->cfg.db_rotate_size;
+    if (!due)
+        return;
+    /* Without an entry there is nothing to close: a partition's files are
+     * named by its first entry id, which the next one would share. */
+    cl_db_next_ids(w->db, &next_id, &next_reject);
+    if (next_id == w->live.first_id)
+        return;
+    rotate(w, next_id, next_reject);
+}
+
 static void *writer_main(void *arg)
 {
     cl_writer *w = arg;
@@ -478,26 +625,6 @@ static void *writer_main(void *arg)
             int64_t left = (w->b_start_us + w->cfg.batch_ms * 1000LL - cl_now_us()) / 1000;
 
             wait_ms = left > 0 ? (int)left : 0;
-        } else if (w->cfg.fts && w->h_head == NULL) {
-            cl_db_stats st;
-
-            cl_db_get_stats(w->db, &st);
-            if (st.fts_indexed < st.last_id) {
-                /* Idle: catch up the full-text index a chunk at a time, then
-                 * look at the queue again so ingest keeps priority. */
-                if (cl_db_fts_step(w->db, FTS_CHUNK) < 0) {
-                    cl_db_stats now;
-
-                    /* Only an error of this step, not an older one. */
-                    cl_db_get_stats(w->db, &now);
-                    if (now.errors > st.errors)
-                        note_rc(w, now.last_error);
-                    if (w->fault != CL_DB_FINE)
-                        heal(w);
-                }
-                take_snapshot(w);
-                wait_ms = 0;
-            }
         }
         if (w->h_head != NULL) {
             int64_t left = (w->retry_at_us - cl_now_us()) / 1000;
@@ -516,8 +643,10 @@ static void *writer_main(void *arg)
             cl_record *next = chain->next;
 
             write_record(w, chain);
-            if (w->b_count >= w->cfg.batch_size)
+            if (w->b_count >= w->cfg.batch_size) {
                 commit_batch(w);
+                maybe_rotate(w);
+            }
             chain = next;
         }
         if (w->b_count > 0 &&
@@ -527,6 +656,7 @@ static void *writer_main(void *arg)
             retry_held(w);
         else if (w->b_count == 0 && w->h_head == NULL && cl_now_us() >= w->check_at_us)
             heal(w);
+        maybe_rotate(w);
         if (stop && w->b_count == 0 && !stop_pending(w)) {
             pthread_mutex_lock(&w->mu);
             stop = w->q_head == NULL;
@@ -557,10 +687,13 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
     lim.warn_bytes = cfg->wal_warn_bytes;
     lim.keep_bytes =
         lim.warn_bytes > 0 && lim.warn_bytes / 4 < WAL_KEEP_MAX ? lim.warn_bytes / 4 : WAL_KEEP_MAX;
-    if (cl_db_open(&w->db, cfg->db_path, err, errlen) != 0)
+    w->lim = lim;
+    if (cl_store_prepare(cfg->db_path, &w->cat, &w->live, &w->repair, err, errlen) != 0 ||
+        cl_db_open(&w->db, w->live.path, w->live.first_id, w->live.first_reject, err, errlen) != 0)
         goto fail;
     cl_db_set_journal_limit(w->db, (int64_t)lim.keep_bytes);
-    if (cl_checkpointer_start(&w->ckpt, cfg->db_path, &lim, err, errlen) != 0 ||
+    if (cl_checkpointer_start(&w->ckpt, w->live.path, &lim, err, errlen) != 0 ||
+        cl_keeper_start(&w->keeper, cfg->db_path, cfg->fts, err, errlen) != 0 ||
         cl_text_open(&w->text, &cfg->text, err, errlen) != 0)
         goto fail;
     w->check_at_us = cl_now_us() + IDLE_CHECK_US;
@@ -573,8 +706,10 @@ int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_noti
     *out = w;
     return 0;
 fail:
+    cl_keeper_stop(w->keeper);
     cl_checkpointer_stop(w->ckpt);
     cl_db_close(w->db);
+    sqlite3_close(w->cat);
     cl_text_close(w->text);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
@@ -653,7 +788,15 @@ void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st)
     pthread_mutex_unlock(&w->mu);
     st->queue_bytes = atomic_load(&w->queued_bytes);
     st->committed_seq = atomic_load(&w->committed);
-    cl_checkpointer_get_stats(w->ckpt, &st->wal);
+    memset(&st->wal, 0, sizeof st->wal);
+    memset(&st->keeper, 0, sizeof st->keeper);
+    /* ckpt changes at a rotation, on the writer thread: read under mu. */
+    pthread_mutex_lock(&w->mu);
+    if (w->ckpt != NULL)
+        cl_checkpointer_get_stats(w->ckpt, &st->wal);
+    pthread_mutex_unlock(&w->mu);
+    if (w->keeper != NULL)
+        cl_keeper_get_stats(w->keeper, &st->keeper);
 }
 
 int cl_writer_next_event(cl_writer *w, cl_writer_event *ev)
@@ -697,6 +840,8 @@ uint64_t cl_writer_stop(cl_writer *w)
     pthread_mutex_unlock(&w->mu);
     if (w->started)
         pthread_join(w->thread, NULL);
+    /* A seal in progress is interrupted: it starts over at the next start. */
+    cl_keeper_stop(w->keeper);
     cl_writer_reclaim(w);
     lost = w->lost;
     cl_text_close(w->text);
@@ -704,6 +849,7 @@ uint64_t cl_writer_stop(cl_writer *w)
      * writer's - the last one - checkpoints and removes the WAL. */
     cl_checkpointer_stop(w->ckpt);
     cl_db_close(w->db);
+    sqlite3_close(w->cat);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);
@@ -722,5 +868,18 @@ const char *cl_writer_db_errstr(int code)
 
 int cl_writer_db_schema(void)
 {
-    return CL_DB_SCHEMA_VERSION;
+    return CL_DB_LAYOUT_VERSION;
+}
+
+void cl_writer_rotate(cl_writer *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->rotate_req = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+cl_keeper *cl_writer_keeper(cl_writer *w)
+{
+    return w->keeper;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "checkpoint.h"
+#include "keeper.h"
 #include "record.h"
 #include "sink_sqlite.h"
 #include "sink_text.h"
@@ -20,13 +21,15 @@
 typedef struct cl_writer cl_writer;
 
 typedef struct cl_writer_config {
-    const char *db_path;
+    const char *db_path; /* the catalog; partitions in the folder beside it */
     cl_text_config text;
-    size_t batch_size;       /* commit after this many records ... */
-    int batch_ms;            /* ... or this long after the first, whichever first */
-    size_t queue_bytes;      /* backpressure threshold */
-    int fts;                 /* maintain the full-text index */
-    uint64_t wal_warn_bytes; /* warn past this WAL size; 0: never (see checkpoint.h) */
+    size_t batch_size;        /* commit after this many records ... */
+    int batch_ms;             /* ... or this long after the first, whichever first */
+    size_t queue_bytes;       /* backpressure threshold */
+    int fts;                  /* sealed partitions get a full-text index (the live one never) */
+    uint64_t db_rotate_size;  /* rotate the live partition at this size on disk; 0: never */
+    int64_t db_rotate_age_us; /* ... or this old; 0: never */
+    uint64_t wal_warn_bytes;  /* warn past this WAL size; 0: never (see checkpoint.h) */
 } cl_writer_config;
 
 typedef struct cl_writer_stats {
@@ -39,6 +42,12 @@ typedef struct cl_writer_stats {
     cl_db_stats db;
     cl_text_stats text;
     cl_checkpointer_stats wal; /* as of the call */
+    uint64_t rotations;        /* live partitions rotated out (R1-R3 done) */
+    uint64_t rotate_errors;    /* rotations that failed (retried after a pause) */
+    int64_t live_seq;          /* the live partition's catalog seq */
+    int64_t live_first_id;     /* and its first entry id */
+    uint64_t start_repairs;    /* leftovers of interrupted steps put right at start */
+    cl_keeper_stats keeper;    /* seals, removals, partitions: as of the call */
 } cl_writer_stats;
 
 /* Called from the writer thread after each commit and each sink event
@@ -77,6 +86,14 @@ void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st);
 int cl_writer_prerender(const cl_writer_config *cfg, cl_record *r, char **scratch, size_t *cap);
 const char *cl_writer_db_errstr(int code);
 int cl_writer_db_schema(void);
+
+/* Asks for a rotation of the live partition as soon as the open batch is
+ * committed (nothing happens to an empty one). Thread-safe; the rotation's
+ * outcome shows in the stats (rotations, rotate_errors). */
+void cl_writer_rotate(cl_writer *w);
+
+/* The keeper behind the writer, for removals (cl_keeper_remove). */
+cl_keeper *cl_writer_keeper(cl_writer *w);
 
 /* Writes and commits everything queued, stops the thread, closes the sinks.
  * Returns the number of records that could not be committed (0 normally). */

@@ -1,5 +1,9 @@
 """End-to-end: the database file deleted, damaged or bloated under the collector.
 
+The file is the live partition (centrallog.d/live-<first id>.db, which the
+catalog centrallog.db lists; docs/DESIGN.md, "Storage"): the names below stand
+for it.
+
 Asserts:
 (1) Deleted: `rm centrallog.db centrallog.db-wal centrallog.db-shm` under a
     running collector. The next entries are acknowledged and are in a new
@@ -43,6 +47,7 @@ import sqlite3
 
 import cltest
 from cltest import check, eq, wait_for
+from cltest.db import partitions
 
 SUFFIXES = ("", "-wal", "-shm")
 
@@ -80,10 +85,20 @@ def damage_pages(path, seed):
         f.write(bytes(rnd.getrandbits(8) for _ in range(size - page)))
 
 
+def live(c):
+    """The live partition's file."""
+    return partitions(c.db, states=("live",))[0]["abspath"]
+
+
 def asides(c):
-    d = os.path.dirname(c.db)
-    return sorted(n for n in os.listdir(d) if n.startswith("centrallog.db.corrupt-")
+    d = os.path.dirname(live(c))
+    prefix = os.path.basename(live(c)) + ".corrupt-"
+    return sorted(n for n in os.listdir(d) if n.startswith(prefix)
                   and not n.endswith(("-wal", "-shm")))
+
+
+def aside_path(c, name):
+    return os.path.join(os.path.dirname(live(c)), name)
 
 
 # ---------------------------------------------------------------- (1) deleted
@@ -93,7 +108,7 @@ def test_db_deleted_under_collector():
         send_batch(c, "before", 100)
         eq(c.stats()["db_reopens"], 0, "db_reopens before")
         for s in SUFFIXES:
-            os.unlink(c.db + s)
+            os.unlink(live(c) + s)
         send_batch(c, "after", 50)
         # Acknowledged means committed: to the new file, not the removed one.
         eq(c.msgs("WHERE app = 'e2e'"), ["after %05d" % i for i in range(50)],
@@ -122,8 +137,8 @@ def test_db_deleted_under_collector():
 def test_shm_deleted_under_collector():
     with cltest.Collector() as c:
         send_batch(c, "before", 100)
-        os.unlink(c.db + "-shm")
-        reader = sqlite3.connect("file:%s?mode=ro" % c.db, uri=True)
+        os.unlink(live(c) + "-shm")
+        reader = sqlite3.connect("file:%s?mode=ro" % live(c), uri=True)
         try:
             count = "SELECT count(*) FROM entries WHERE app = 'e2e'"
             eq(reader.execute(count).fetchone()[0], 100, "the reader sees the first batch")
@@ -147,7 +162,7 @@ def test_created_files_0640():
     try:
         with cltest.Collector() as c:
             send_batch(c, "modes", 10)
-            for f in (c.db, c.db + "-wal", c.db + "-shm", c.log):
+            for f in (c.db, live(c), live(c) + "-wal", live(c) + "-shm", c.log):
                 eq(oct(os.stat(f).st_mode & 0o777), oct(0o640), "mode of %s" % f)
             c.stop()
     finally:
@@ -160,26 +175,28 @@ def test_db_damaged_at_start():
     with cltest.Collector() as c:
         send_batch(c, "old", 3000)
         c.stop()
-        check(not os.path.exists(c.db + "-wal"), "a clean stop leaves no WAL")
-        damage_pages(c.db, 1)
-        bad = sha256_file(c.db)
+        check(not os.path.exists(live(c) + "-wal"), "a clean stop leaves no WAL")
+        damage_pages(live(c), 1)
+        bad = sha256_file(live(c))
         c.start()
         st = c.stats()
         eq(st["db_corrupt"], 1, "stats db_corrupt")
         names = asides(c)
         eq(len(names), 1, "one renamed file (%s)" % names)
-        eq(st["db_corrupt_aside"], names[0][len("centrallog.db."):], "stats db_corrupt_aside")
-        eq(sha256_file(os.path.join(c.dir, names[0])), bad, "the damaged file is kept as it was")
+        eq(st["db_corrupt_aside"], names[0][len(os.path.basename(live(c)) + "."):], "stats db_corrupt_aside")
+        eq(sha256_file(aside_path(c, names[0])), bad, "the damaged file is kept as it was")
         own = wait_own_entry(c, "the damaged database")
-        check("damaged" in own[0][0] and names[0] in own[0][0], "the entry names the file",
-              own[0][0])
+        # The entry names the renamed file by its suffix (the server's notice
+        # still names the catalog's path, not the live partition's).
+        check("damaged" in own[0][0] and names[0].split(".db.", 1)[1] in own[0][0],
+              "the entry names the file", own[0][0])
         send_batch(c, "new", 30)
         eq(c.scalar("SELECT count(*) FROM entries"), 31, "the notice plus the new entries")
         eq(c.msgs("WHERE app = 'e2e'"), ["new %05d" % i for i in range(30)], "the new entries")
         eq(c.query("PRAGMA integrity_check"), [("ok",)], "the new database is sound")
         c.stop()
         eq(c.stderr().count("is damaged"), 1, "stderr says it once:\n" + c.stderr())
-        eq(sha256_file(os.path.join(c.dir, names[0])), bad, "still as it was after the stop")
+        eq(sha256_file(aside_path(c, names[0])), bad, "still as it was after the stop")
 
 
 def test_damaged_foreign_file_refused():
@@ -193,7 +210,7 @@ def test_damaged_foreign_file_refused():
         check("not recognisably a CentralLog database" in err, "stderr says why", err)
         with open(c.db, "rb") as f:
             eq(f.read() == junk, True, "the file is untouched")
-        eq(asides(c), [], "nothing renamed")
+        eq(os.listdir(c.dir), ["centrallog.db"], "nothing renamed or created")
 
 
 # ---------------------------------------------------------------- (3) damaged while running
@@ -206,15 +223,15 @@ def test_db_damaged_while_running():
         send_batch(c, "old", 3000)
         wait_for(lambda: (lambda s: s["wal_truncations"] >= 1 and s["wal_size"] == 0)(c.stats()),
                  "the WAL to be checkpointed and truncated", timeout=60)
-        damage_pages(c.db, 3)
-        bad = sha256_file(c.db)
+        damage_pages(live(c), 3)
+        bad = sha256_file(live(c))
         send_batch(c, "new", 50)
         st = wait_for(lambda: (lambda s: s if s["db_corrupt"] == 1 else None)(c.stats()),
                       "stats db_corrupt 1")
         names = asides(c)
         eq(len(names), 1, "one renamed file (%s)" % names)
-        eq(st["db_corrupt_aside"], names[0][len("centrallog.db."):], "stats db_corrupt_aside")
-        eq(sha256_file(os.path.join(c.dir, names[0])), bad, "the damaged file is kept as it was")
+        eq(st["db_corrupt_aside"], names[0][len(os.path.basename(live(c)) + "."):], "stats db_corrupt_aside")
+        eq(sha256_file(aside_path(c, names[0])), bad, "the damaged file is kept as it was")
         wait_own_entry(c, "the damaged database")
         eq(c.msgs("WHERE app = 'e2e'"), ["new %05d" % i for i in range(50)],
            "the batch that met the damage is in the new database")
@@ -232,7 +249,7 @@ KEEP = WARN // 4
 def test_wal_growth_bounded():
     with cltest.Collector("--wal-warn-size", "8M", *cltest.NO_RATE_LIMIT) as c:
         send_batch(c, "first", 10)
-        reader = sqlite3.connect("file:%s?mode=ro" % c.db, uri=True, isolation_level=None)
+        reader = sqlite3.connect("file:%s?mode=ro" % live(c), uri=True, isolation_level=None)
         try:
             reader.execute("BEGIN")
             eq(reader.execute("SELECT count(*) FROM entries").fetchone()[0], 10, "reader's view")
@@ -245,8 +262,8 @@ def test_wal_growth_bounded():
             st = wait_for(lambda: (lambda s: s if s["wal_over_warn_size"] else None)(c.stats()),
                           "stats wal_over_warn_size", timeout=60)
             eq(st["wal_warnings"], 1, "wal_warnings")
-            check(os.path.getsize(c.db + "-wal") > WARN, "the WAL is past the warning size",
-                  os.path.getsize(c.db + "-wal"))
+            check(os.path.getsize(live(c) + "-wal") > WARN, "the WAL is past the warning size",
+                  os.path.getsize(live(c) + "-wal"))
             eq(reader.execute("SELECT count(*) FROM entries").fetchone()[0], 10,
                "the reader still sees its snapshot")
             wait_for(lambda: "has grown to" in c.stderr(), "the warning on stderr", timeout=10)
@@ -256,7 +273,7 @@ def test_wal_growth_bounded():
         # if the writer restarts the WAL first, by journal_size_limit; the
         # thread truncates whatever is still above KEEP once idle.
         st = wait_for(lambda: (lambda s: s if not s["wal_over_warn_size"] and
-                               os.path.getsize(c.db + "-wal") <= KEEP else None)(c.stats()),
+                               os.path.getsize(live(c) + "-wal") <= KEEP else None)(c.stats()),
                       "the WAL to be cut back once the reader let go", timeout=60)
         eq(st["wal_warnings"], 1, "wal_warnings")
         check(st["wal_peak"] > WARN, "stats wal_peak", st["wal_peak"])

@@ -254,11 +254,14 @@ def test_database_locked():
     """The same path without root: another process holds the database's write
     lock (BEGIN EXCLUSIVE) longer than the collector's 5 s busy timeout."""
     import sqlite3
+    import cltest.db
     with cltest.Collector() as c:
         with c.connect() as k:
             k.send(cltest.entry("before the lock"))
             k.sync(1)
-            locker = sqlite3.connect(c.db, timeout=30, isolation_level=None)
+            # The live partition: the file the collector writes.
+            live = cltest.db.partitions(c.db, states=("live",))[0]["abspath"]
+            locker = sqlite3.connect(live, timeout=30, isolation_level=None)
             locker.execute("BEGIN EXCLUSIVE")
             try:
                 sent = ["locked %d" % i for i in range(100)]

@@ -3,11 +3,13 @@
 Asserts:
 * a version-1 database (tests/schema/centrallog-v1.sql, as the version-1
   collector left it, with one entry and one reject) is migrated when the
-  collector opens it: user_version becomes 2, both tables gain peer_sid TEXT
-  (the same columns, in the same order, as a database the collector creates
-  new), the old rows are unchanged, entries and rejects sent afterwards are
-  stored with the producer's peer credentials and peer_sid NULL (POSIX), the
-  collector says so once on stderr, and a second start does not migrate again;
+  collector opens it: it becomes the first partition of a version 3 catalog
+  (docs/DESIGN.md, "Storage"), sealed into a copy whose tables have peer_sid
+  TEXT last (the same columns, in the same order, as a partition the collector
+  creates new), the old rows are unchanged, entries and rejects sent afterwards
+  follow its ids and are stored with the producer's peer credentials and
+  peer_sid NULL (POSIX), the collector says so once on stderr, and a second
+  start does not migrate again;
 * a database with user_version 99 is refused: exit status 1, one clear line on
   stderr, and the file is left byte for byte as it was.
 """
@@ -18,6 +20,7 @@ import sqlite3
 
 import cltest
 from cltest import check, eq
+from cltest.db import partitions
 
 V1_DDL = os.path.join(cltest.REPO, "tests", "schema", "centrallog-v1.sql")
 
@@ -58,6 +61,14 @@ def columns(c_or_path, table):
     return c_or_path.query(sql)
 
 
+def columns_of_db(path, sql):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
@@ -73,10 +84,15 @@ def test_migrates_v1_database():
                     b"not json\n"])
             ack = k.sync()
         eq((ack["accepted"], ack["rejected"]), (2, 1), "ack")
-        eq(c.query("PRAGMA user_version"), [(2,)], "user_version after the migration")
-        for table in ("entries", "rejects"):
-            cols = columns(c, table)
-            eq(cols[-1], ("peer_sid", "TEXT", 0), "%s: peer_sid is the last column" % table)
+        eq(columns_of_db(c.db, "PRAGMA user_version"), [(3,)], "the catalog's user_version")
+        cltest.wait_for(lambda: [p["state"] for p in partitions(c.db)] == ["closed", "live"],
+                        "the migrated partition sealed", timeout=30)
+        for p in partitions(c.db):
+            eq(columns_of_db(p["abspath"], "PRAGMA user_version"), [(3,)],
+               "user_version of " + p["path"])
+            for table in ("entries", "rejects"):
+                cols = columns(p["abspath"], table)
+                eq(cols[-1], ("peer_sid", "TEXT", 0), "%s: peer_sid is the last column" % table)
         eq(c.query("SELECT %s FROM entries WHERE id = 1" % ENTRY_V1_COLUMNS), [OLD_ENTRY],
            "the version-1 entry, every column")
         eq(c.query("SELECT %s FROM rejects WHERE id = 1" % REJECT_V1_COLUMNS), [OLD_REJECT],
@@ -93,19 +109,21 @@ def test_migrates_v1_database():
            [(1, "not_json", b"{{", 31, 32, 33, None),
             (2, "not_json", b"not json") + me + (None,)],
            "rejects after the migration")
-        cltest.wait_for(lambda: "migrated from schema version 1 to 2" in c.stderr(),
+        cltest.wait_for(lambda: "migrated from schema version 1 to 3" in c.stderr(),
                         "the migration notice on stderr", timeout=10)
         c.stop()
-        eq(c.stderr().count("was migrated from schema version 1 to 2"), 1, "one notice")
+        eq(c.stderr().count("was migrated from schema version 1 to 3"), 1, "one notice")
 
         # The same columns as a database the collector creates new.
         with cltest.Collector() as fresh:
             with fresh.connect() as k:
                 k.send(cltest.entry("fresh"))
                 k.sync()
+            new = partitions(fresh.db)[0]["abspath"]
+            old = partitions(c.db)[0]["abspath"]
             for table in ("entries", "rejects"):
-                eq(columns(c.db, table), columns(fresh, table),
-                   "%s: migrated and new databases have the same columns" % table)
+                eq(columns(old, table), columns(new, table),
+                   "%s: migrated and new partitions have the same columns" % table)
             fresh.stop()
 
         # Opening it again is not another migration.
@@ -133,7 +151,7 @@ def test_refuses_newer_database():
                                           os.path.join(tmp, "c.sock")])
         eq(rc, 1, "exit status for a newer database (stderr: %r)" % err)
         eq(err.strip().splitlines(),
-           ["centrallogd: the database has schema version 99, newer than this collector's 2; "
+           ["centrallogd: the database has schema version 99, newer than this collector's 3; "
             "use a newer centrallogd or another --db"],
            "the refusal on stderr")
         eq(sha256(db), before, "the refused database is unchanged")

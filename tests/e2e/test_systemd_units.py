@@ -31,7 +31,6 @@ import re
 import shlex
 import shutil
 import signal
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -41,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cltest  # noqa: E402
 from cltest import check, eq  # noqa: E402
+from cltest.db import connect_all  # noqa: E402
 
 SRC = os.path.join(cltest.REPO, "packaging", "systemd")
 BINDIR_VAR = "@CMAKE_INSTALL_FULL_BINDIR@"
@@ -193,7 +193,7 @@ def stop(proc, stderr_path):
 
 
 def stored_msgs(db):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=30)
+    con = connect_all(db)  # the catalog: every partition's entries
     try:
         return [r[0] for r in con.execute("SELECT msg FROM entries WHERE app = 'systemd-test' "
                                           "ORDER BY id")]

@@ -96,7 +96,7 @@ static void test_poke_checkpoints(void **state)
     int64_t before;
     double deadline;
 
-    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, 1, 1, err, sizeof err), 0);
     db = f->h;
     write_entries(db, 1000); /* about 2 MB in the WAL */
     before = tu_file_size(f->d.db);
@@ -126,7 +126,7 @@ static void test_stop_is_prompt(void **state)
     char err[512] = "";
     double t0;
 
-    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, 1, 1, err, sizeof err), 0);
     assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, NULL, err, sizeof err), 0);
     usleep(50000); /* let the thread reach its wait */
     t0 = now_s();
@@ -179,7 +179,7 @@ static void test_wal_growth_warned_and_truncated(void **state)
     sqlite3 *rd;
 
     snprintf(wal, sizeof wal, "%s-wal", f->d.db);
-    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, 1, 1, err, sizeof err), 0);
     write_entries(f->h, 10);
     assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, &lim, err, sizeof err), 0);
     assert_int_equal(sqlite3_open_v2(f->d.db, &rd, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -215,7 +215,7 @@ static void test_suspend_resume(void **state)
     int64_t before;
     double deadline;
 
-    assert_int_equal(cl_db_open(&f->h, f->d.db, err, sizeof err), 0);
+    assert_int_equal(cl_db_open(&f->h, f->d.db, 1, 1, err, sizeof err), 0);
     assert_int_equal(cl_checkpointer_start(&f->c, f->d.db, NULL, err, sizeof err), 0);
     cl_checkpointer_suspend(f->c);
     cl_checkpointer_suspend(f->c); /* twice is harmless */

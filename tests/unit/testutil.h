@@ -133,7 +133,7 @@ static inline cl_db *tu_db_open(const char *path)
     cl_db *db = NULL;
     char err[512] = "";
 
-    if (cl_db_open(&db, path, err, sizeof err) != 0)
+    if (cl_db_open(&db, path, 1, 1, err, sizeof err) != 0)
         fail_msg("cl_db_open(%s): %s", path, err);
     assert_non_null(db);
     return db;

@@ -15,10 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from cltest import Skip, check, read_file_maybe_gz  # noqa: E402
+from cltest import Skip, check, read_file_maybe_gz, wait_for  # noqa: E402
+from cltest.db import partitions  # noqa: E402
 from cltest.wine import (ENV, SID_RE, WineCollector as Collector, own_sid, run,  # noqa: E402
                          run_suite, wine, winpath)
 
@@ -224,9 +226,55 @@ def test_sid_of_another_user():
                "Windows and a second account; not automated)")
 
 
+def test_partition_held_open():
+    """Rotation and sealing while a reader holds a partition open (SQLite's
+    Windows VFS opens without FILE_SHARE_DELETE, so the former live file
+    cannot be deleted): the seal completes and the catalog moves on at once,
+    the refused deletion is retried on every keeper pass while the reader
+    holds the file, and succeeds once it lets go; every entry is in exactly
+    one listed partition."""
+    pipe = r"\\.\pipe\cl-wine-held-%d" % os.getpid()
+    c = Collector(pipe, "--db-rotate-size", "64K")
+    holder = None
+    try:
+        rc, out, err = run("pipe_client.exe", pipe, 300, "wine-a")
+        check(rc == 0 and '"accepted":300,' in out, "first entries", rc, out, err)
+        live = partitions(c.db, states=("live",))[0]
+        flag = os.path.join(c.tmp, "release")
+        holder = subprocess.Popen(wine("hold_file.exe", winpath(live["abspath"]), winpath(flag)),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+        check(holder.stdout.readline().strip() == b"held", "the reader holds " + live["path"])
+        rc, out, err = run("pipe_client.exe", pipe, 5000, "wine-b")
+        check(rc == 0 and '"accepted":5000,' in out, "entries that rotate", rc, out, err)
+
+        def closed():
+            rows = partitions(c.db, states=("closed",))
+            return [r for r in rows if r["first_id"] == live["first_id"]]
+        row = wait_for(closed, "the held partition sealed and closed", timeout=120)[0]
+        check(row["path"] != live["path"], "closed under its final name", row["path"])
+        check(os.path.exists(live["abspath"]), "the held file could not be deleted")
+        time.sleep(5)  # two keeper passes or more: refused again, not given up
+        check(os.path.exists(live["abspath"]), "still held, still there")
+        open(flag, "w").close()
+        holder.wait(60)
+        wait_for(lambda: not os.path.exists(live["abspath"]),
+                 "the former live file deleted once the reader let go", timeout=60)
+        msgs = [r[0] for r in c.rows("SELECT msg FROM entries WHERE app = 'wine-b' ORDER BY id")]
+        check(msgs == ["raw #%d" % i for i in range(5000)], "every entry once, in order",
+              len(msgs))
+        n = c.rows("SELECT count(*) FROM entries WHERE app = 'wine-a'")[0][0]
+        check(n == 300, "the held partition's entries: %d" % n)
+        check(len(partitions(c.db)) >= 3, "several rotations", len(partitions(c.db)))
+        check(c.stop() == 0, "graceful stop", c.stderr())
+    finally:
+        if holder is not None and holder.poll() is None:
+            holder.kill()
+        c.cleanup()
+
+
 TESTS = [test_producers_and_raw_client, test_peer_sid, test_unicode_paths_and_rotation,
          test_second_collector_refused, test_sdk_dll, test_cli, test_dacl_denies_generic_write,
-         test_sid_of_another_user]
+         test_sid_of_another_user, test_partition_held_open]
 
 
 def main():

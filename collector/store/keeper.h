@@ -1,0 +1,74 @@
+/* keeper.h - the keeper thread: housekeeping of the partitions behind the
+ * writer, at low priority (docs/DESIGN.md, "Storage").
+ *
+ * It seals each 'sealing' partition by copy (S1 build .seal-<id>.tmp with
+ * indexes and a complete full-text index, S2 rename it to its final name,
+ * S3 close its catalog row, S4 remove the former live file), removes
+ * partitions on request (D1 row 'deleting', D2 remove the file, D3 delete
+ * the row), and repairs what an interrupted step left behind: at start
+ * (cl_keeper_sweep with at_start) and on every pass. A removal refused
+ * because a reader holds the file (Windows) is retried on the next pass. */
+#ifndef CL_KEEPER_H
+#define CL_KEEPER_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cl_keeper cl_keeper;
+
+typedef struct cl_keeper_stats {
+    uint64_t seals;          /* partitions sealed (closed) by this process */
+    uint64_t seal_errors;    /* failed seal attempts (retried next pass) */
+    uint64_t removals;       /* partitions removed (row deleted) */
+    uint64_t unlink_retries; /* removals of a file refused (held open), retried */
+    uint64_t repairs;        /* leftovers of interrupted steps put right */
+    uint64_t lost;           /* partitions whose file vanished before sealing */
+    uint64_t partitions;     /* listed now (all states but 'deleting') */
+    uint64_t sealing;        /* of which waiting to be sealed */
+    uint64_t closed_bytes;   /* bytes of the closed partitions */
+    char last_error[256];    /* the last failure, "" when none */
+} cl_keeper_stats;
+
+/* What a removal took away, for the collector's notice. */
+typedef struct cl_removal {
+    int64_t seq;
+    char rel[128];   /* the partition's path, relative to the catalog */
+    char reason[64]; /* as given */
+    int64_t entries, rejects, bytes;
+    int has_range;
+    int64_t min_ts, max_ts;
+    int pending; /* D2 refused (held open): the keeper finishes it */
+} cl_removal;
+
+/* Starts the thread for the catalog at catalog_path (already repaired by
+ * cl_keeper_sweep at start). fts: seals build the full-text index (--fts). */
+int cl_keeper_start(cl_keeper **out, const char *catalog_path, int fts, char *err, size_t errlen);
+
+/* A partition was rotated out: look now rather than at the next tick. */
+void cl_keeper_wake(cl_keeper *k);
+
+/* Removes closed partition seq (D1-D3), oldest-first being the caller's
+ * policy; reason ("max-age", "max-disk", "vacuum", ...) is copied into out.
+ * Returns 0, 1 when seq is not a closed partition (nothing done), or -1 with
+ * err. Thread-safe; takes its own catalog connection. */
+int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *out, char *err,
+                     size_t errlen);
+
+void cl_keeper_get_stats(cl_keeper *k, cl_keeper_stats *st);
+
+/* Interrupts a seal in progress (it starts over at the next start) and
+ * stops the thread. NULL-safe. */
+void cl_keeper_stop(cl_keeper *k);
+
+/* One housekeeping pass over the catalog open at cat without sealing:
+ * finishes 'deleting' rows, deletes leftover files an interrupted step left
+ * (a partition's former file, a temporary copy), and with at_start - no
+ * writer running - also what a rotation left before its catalog
+ * transaction, and adopts any other partition file the catalog does not
+ * list (a lost catalog is rebuilt this way) as 'sealing', or 'closed' when
+ * it is sealed. Counts into st. Returns 0, or -1 with err. */
+int cl_keeper_sweep(sqlite3 *cat, const char *catalog_path, int at_start, cl_keeper_stats *st,
+                    char *err, size_t errlen);
+
+#endif
