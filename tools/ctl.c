@@ -75,9 +75,12 @@ cJSON *cli_ctl_ask(cli_ctl *k, const char *line, const char *want_op, int *rc)
     op = cJSON_GetObjectItemCaseSensitive(j, "op");
     if (!cJSON_IsString(op) ||
         (strcmp(op->valuestring, want_op) != 0 && strcmp(op->valuestring, "error") != 0)) {
+        char why[128];
+
         cJSON_Delete(j);
-        *rc = cli_ctl_unreachable(
-            k, CLI_CONN_FAILED, "the reply is not a collector's; is that a CentralLog collector?");
+        snprintf(why, sizeof why, "the reply is not a %s reply; is that a CentralLog collector?",
+                 want_op);
+        *rc = cli_ctl_unreachable(k, CLI_CONN_FAILED, why);
         return NULL;
     }
     *rc = CLI_OK;

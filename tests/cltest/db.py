@@ -152,3 +152,25 @@ class Database:
         return [(r[0].decode(), bytes(r[1]) if r[1] is not None else None, r[2], r[3].decode())
                 for r in self.query_raw(
                     "SELECT reason, raw, raw_len, message FROM rejects ORDER BY id")]
+
+
+def live_file(catalog):
+    """The live partition's file (where a small test's rows all are)."""
+    live = partitions(catalog, states=("live",))
+    if len(live) != 1:
+        raise AssertionError("%s lists %d live partitions" % (catalog, len(live)))
+    return live[0]["abspath"]
+
+
+def copy_data(catalog, dest):
+    """Copies a collector's data as `cp -r` would (the catalog and its
+    partitions' folder, -wal files included) so that dest names the copy's
+    catalog; a single database is copied with its -wal."""
+    import shutil
+    for suffix in ("", "-wal"):
+        if os.path.exists(catalog + suffix):
+            shutil.copy(catalog + suffix, dest + suffix)
+    if is_catalog(catalog):
+        src_dir = catalog[:-3] + ".d" if catalog.endswith(".db") else catalog + ".d"
+        dst_dir = dest[:-3] + ".d" if dest.endswith(".db") else dest + ".d"
+        shutil.copytree(src_dir, dst_dir)

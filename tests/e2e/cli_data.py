@@ -27,6 +27,7 @@ import time
 
 import cltest
 from cltest import check, eq
+from cltest.db import partitions
 
 BIN = os.environ.get("CL_BIN_DIR", os.path.join(cltest.REPO, "build", "bin"))
 CLI = os.path.join(BIN, "centrallog")
@@ -175,15 +176,19 @@ def send_known(c):
 
 def build_known_db(dest_dir):
     """Runs a collector, sends ENTRIES and REJECTS, stops it; returns
-    (raw, pinned): the collector's database as it left it, and a copy with
-    received and peer columns pinned (see the module doc)."""
+    (raw, pinned): the collector's live partition as it left it (one file
+    with every row: the data is far below a rotation), and a copy with
+    received and peer columns pinned (see the module doc), indexed as a
+    closed partition is."""
     with cltest.Collector(*NO_RATE_LIMIT, *getattr(cltest, "ANY_TS", ())) as c:
         send_known(c)
         c.stop()
+        parts = partitions(c.db)
+        eq([p["state"] for p in parts], ["live"], "the known data's partitions")
         raw = os.path.join(dest_dir, "raw.db")
         for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(c.db + suffix):
-                shutil.copy(c.db + suffix, raw + suffix)
+            if os.path.exists(parts[0]["abspath"] + suffix):
+                shutil.copy(parts[0]["abspath"] + suffix, raw + suffix)
     pinned = os.path.join(dest_dir, "known.db")
     shutil.copy(raw, pinned)
     for suffix in ("-wal", "-shm"):
@@ -194,7 +199,9 @@ def build_known_db(dest_dir):
                 "peer_gid = ?", PEER)
     con.execute("UPDATE rejects SET received = ? + (id - 1) * ?, peer_pid = ?, peer_uid = ?, "
                 "peer_gid = ?", (REJECT_T0, US) + PEER)
-    # Every entry in the full-text index, as a collector that caught up.
+    # The indexes and the full-text index of a closed partition.
+    with open(os.path.join(cltest.REPO, "schema", "sealed.sql")) as f:
+        con.executescript(f.read())
     set_fts(con, None)
     con.execute("PRAGMA journal_mode=DELETE")
     con.close()
@@ -209,7 +216,7 @@ def set_fts(con, upto):
         upto = con.execute("SELECT coalesce(max(id), 0) FROM entries").fetchone()[0]
     con.execute("INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries WHERE id <= ?",
                 (upto,))
-    con.execute("UPDATE meta SET value = ? WHERE key = 'fts_indexed_upto'", (upto,))
+    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_indexed_upto', ?)", (upto,))
 
 
 def variant(src, dest, upto):

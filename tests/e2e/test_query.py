@@ -34,6 +34,7 @@ import sys
 import time
 
 import cltest
+from cltest.db import copy_data, live_file
 from cltest import check, eq
 from cli_data import (CLI, ENTRIES, US, golden, run, run_ok, sha256, usage_error, variant)
 import cli_data
@@ -193,11 +194,8 @@ def test_rejects_goldens():
 
 
 def cltest_rows(db, sql, params=()):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+    """Rows of sql over db: a single database, or a catalog's partitions."""
+    return cltest.Database(db).query(sql, params)
 
 
 # ---------------------------------------------------------------- parse back
@@ -380,7 +378,7 @@ def test_bad_arguments():
         (["query", "stray"], "centrallog query: unexpected argument 'stray'; filters are "
          "options, e.g. -g WORDS (see --help)"),
         (["frobnicate"], "centrallog: unknown command 'frobnicate'; commands: query, tail, "
-         "stats, rejects, disk-usage, export, status, send, bench%s (see --help)"
+         "stats, rejects, disk-usage, export, status, rotate, vacuum, send, bench%s (see --help)"
          % (", pipes" if cli_data.WINDOWS else "")),
         (["-f", "-r"], "centrallog query: -r/--reverse cannot be combined with following"),
         (["tail", "-p", "nope"], "centrallog tail: -p/--level: 'nope' is not a level; use "
@@ -436,6 +434,7 @@ def test_database_problems():
         shutil.copy(KNOWN, p)
         con = sqlite3.connect(p)
         con.execute("PRAGMA user_version = 3")
+        con.execute("DELETE FROM meta WHERE key = 'kind'")
         con.commit()
         con.close()
         before = {k: sha256(v) for k, v in files.items()}
@@ -527,10 +526,8 @@ def test_live_and_copied():
             eq(run_ok(["-o", "cat", "-n", "1"], c.db), b"more 99\n", "sees new commits")
             d = cltest.make_tempdir("cl-query-copy-")
             try:
-                copy = os.path.join(d, "copy.db")
-                shutil.copy(c.db, copy)
-                if os.path.exists(c.db + "-wal"):
-                    shutil.copy(c.db + "-wal", copy + "-wal")
+                copy = os.path.join(d, "centrallog.db")
+                copy_data(c.db, copy)
                 eq(run_ok(["-o", "cat"], copy).decode().splitlines(),
                    ["live %d" % i for i in range(500)] + ["more %d" % i for i in range(100)],
                    "the copy's entries")
@@ -568,11 +565,12 @@ def test_paging():
             with c.connect() as k:
                 k.send([cltest.entry("more %d" % i, ts=1795773600 + 7200) for i in range(100)])
                 k.sync()
-            con = sqlite3.connect(c.db, timeout=10)
+            live = live_file(c.db)
+            con = sqlite3.connect(live, timeout=10)
             busy = con.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
             con.close()
             eq(busy, 0, "a TRUNCATE checkpoint while the reader is stalled")
-            eq(os.path.getsize(c.db + "-wal"), 0, "the WAL after the checkpoint")
+            eq(os.path.getsize(live + "-wal"), 0, "the WAL after the checkpoint")
             out, err = p.communicate(timeout=30)
             eq((p.returncode, err), (0, b""), "the stalled reader finishes")
             # Later pages see later commits (each page is a new snapshot).

@@ -1,0 +1,186 @@
+/* retain.c - see retain.h. */
+#include "retain.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog_write.h"
+#include "fsutil.h"
+
+/* What each unit of the pass is: a catalog row or a text file. */
+typedef struct unit_ref {
+    int64_t seq;      /* partition; -1 for a text file */
+    size_t text;      /* index into the text files */
+    const cl_part *p; /* partition row */
+} unit_ref;
+
+static int push_removal(cl_retain_out *out, const cl_removal *rm)
+{
+    cl_removal *v = realloc(out->removed, (out->n_removed + 1) * sizeof *v);
+
+    if (v == NULL)
+        return -1;
+    out->removed = v;
+    v[out->n_removed++] = *rm;
+    return 0;
+}
+
+/* The units: closed partitions (removable), sealing and live ones (not yet:
+ * counted as live), then the text files. */
+static size_t list_units(const cl_retain_in *in, const cl_part_list *parts,
+                         const cl_text_file *tf, size_t ntf, int64_t now, cl_ret_unit *u,
+                         unit_ref *ref)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < parts->n; i++) {
+        const cl_part *p = &parts->v[i];
+        cl_ret_unit *x = &u[n];
+
+        memset(x, 0, sizeof *x);
+        x->kind = CL_RET_PARTITION;
+        if (p->state == CL_PART_CLOSED) {
+            x->bytes = p->bytes > 0 ? (uint64_t)p->bytes : 0;
+            x->oldest_us = p->has_range ? p->min_received : p->created;
+            x->newest_us = p->has_range ? p->max_received : p->sealed;
+        } else if (p->state == CL_PART_LIVE) {
+            x->bytes = in->live_bytes;
+            x->oldest_us = in->live_created_us;
+            x->newest_us = now;
+            x->live = 1;
+        } else { /* sealing: removable once closed, by a later pass */
+            cl_file_id id;
+
+            x->bytes = cl_file_id_path(p->path, &id) == 0 ? id.size : 0;
+            x->oldest_us = p->created;
+            x->newest_us = now;
+            x->live = 1;
+        }
+        ref[n].seq = p->seq;
+        ref[n].p = p;
+        n++;
+    }
+    for (size_t i = 0; i < ntf; i++) {
+        cl_ret_unit *x = &u[n];
+
+        memset(x, 0, sizeof *x);
+        x->kind = CL_RET_TEXT_FILE;
+        x->bytes = tf[i].bytes;
+        x->oldest_us = tf[i].oldest_us;
+        x->newest_us = tf[i].newest_us;
+        x->live = tf[i].active;
+        ref[n].seq = -1;
+        ref[n].text = i;
+        ref[n].p = NULL;
+        n++;
+    }
+    return n;
+}
+
+static void remove_partition(const cl_retain_in *in, const unit_ref *r, enum cl_ret_reason why,
+                             cl_retain_out *out)
+{
+    char err[256];
+    cl_removal rm;
+    int rc = cl_keeper_remove(in->keeper, r->seq, cl_ret_reason_name(why), &rm, err, sizeof err);
+
+    if (rc != 0) {
+        if (rc < 0)
+            snprintf(out->err, sizeof out->err, "%s", err);
+        return; /* 1: no longer a closed partition (a vacuum raced us) */
+    }
+    out->bytes_freed += rm.bytes > 0 ? (uint64_t)rm.bytes : 0;
+    out->pending += rm.pending != 0;
+    push_removal(out, &rm);
+}
+
+static void remove_text(const cl_retain_in *in, const cl_text_file *f, enum cl_ret_reason why,
+                        cl_retain_out *out)
+{
+    cl_removal rm;
+    int rc = cl_text_remove_file(in->text, f->path);
+
+    if (rc != 0) {
+        if (rc != ENOENT)
+            snprintf(out->err, sizeof out->err, "cannot remove %s: %s", f->path, strerror(rc));
+        return;
+    }
+    memset(&rm, 0, sizeof rm);
+    rm.seq = -1;
+    snprintf(rm.rel, sizeof rm.rel, "%s", f->path);
+    snprintf(rm.reason, sizeof rm.reason, "%s", cl_ret_reason_name(why));
+    rm.entries = rm.rejects = -1;
+    rm.bytes = (int64_t)f->bytes;
+    rm.has_range = 1;
+    rm.min_ts = f->oldest_us;
+    rm.max_ts = f->newest_us;
+    out->bytes_freed += f->bytes;
+    push_removal(out, &rm);
+}
+
+int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out)
+{
+    cl_part_list parts = { NULL, 0 };
+    cl_text_file *tf = NULL;
+    size_t ntf = 0, n;
+    cl_ret_unit *u = NULL;
+    unit_ref *ref = NULL;
+    cl_ret_action *act = NULL;
+    cl_ret_plan plan;
+    cl_ret_fs fs = { 0, 0 };
+    int rc = -1;
+
+    memset(out, 0, sizeof *out);
+    if (cl_catw_list_all(in->cat, in->catalog_path, &parts, out->err, sizeof out->err) != 0)
+        return -1;
+    if (in->text != NULL && cl_text_list_files(in->text, &tf, &ntf) != 0)
+        ntf = 0;
+    n = parts.n + ntf;
+    u = calloc(n ? n : 1, sizeof *u);
+    ref = calloc(n ? n : 1, sizeof *ref);
+    act = calloc(n ? n : 1, sizeof *act);
+    if (u == NULL || ref == NULL || act == NULL) {
+        snprintf(out->err, sizeof out->err, "out of memory");
+        goto done;
+    }
+    n = list_units(in, &parts, tf, ntf, now_us, u, ref);
+    if (cl_fs_space(in->catalog_path, &fs.total_bytes, &fs.avail_bytes) != 0)
+        fs.total_bytes = fs.avail_bytes = 0; /* unknown: keep-free cannot act */
+    if (cl_retention_plan(u, n, in->lim, &fs, now_us, act, &plan) != 0) {
+        snprintf(out->err, sizeof out->err, "retention plan failed");
+        goto done;
+    }
+    out->bytes_before = plan.bytes_used;
+    for (size_t i = 0; i < plan.n_actions; i++) {
+        const unit_ref *r = &ref[act[i].unit];
+
+        if (act[i].action == CL_RET_REMOVE) {
+            if (r->seq >= 0)
+                remove_partition(in, r, act[i].why, out);
+            else
+                remove_text(in, &tf[r->text], act[i].why, out);
+        } else if (act[i].action == CL_RET_ROTATE && in->allow_rotate) {
+            if (r->seq >= 0 && r->p->state == CL_PART_LIVE)
+                out->rotate_db = 1;
+            else if (r->seq < 0)
+                out->rotate_text = 1;
+        }
+    }
+    rc = 0;
+done:
+    free(u);
+    free(ref);
+    free(act);
+    free(tf);
+    cl_part_list_free(&parts);
+    return rc;
+}
+
+void cl_retain_out_free(cl_retain_out *out)
+{
+    free(out->removed);
+    out->removed = NULL;
+    out->n_removed = 0;
+}
