@@ -3,6 +3,7 @@
  * collector stopped. A console (main.c) and a Windows service
  * (service_win32.c) both run the collector through here. */
 #include "daemon.h"
+#include "retention.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -40,6 +41,29 @@ static void banner(FILE *out, const cl_config *c, const char *stop_hint)
             c->text_json ? "NDJSON" : "text", size, c->rotate_keep, c->address, stop_hint);
 }
 
+/* The limits in force: the options, with journald-like defaults that are
+ * a share of the filesystem holding the data (retention.h). */
+static void retention_limits(const cl_config *cfg, cl_ret_limits *out)
+{
+    char dir[4096];
+    char *slash;
+    uint64_t total = 0, avail = 0;
+
+    snprintf(dir, sizeof dir, "%s", cfg->db);
+    slash = strrchr(dir, '/');
+#ifdef _WIN32
+    if (strrchr(dir, '\\') > slash)
+        slash = strrchr(dir, '\\');
+#endif
+    if (slash != NULL)
+        *slash = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    if (cl_fs_space(dir[0] ? dir : "/", &total, &avail) != 0)
+        total = 0; /* unknown: the caps apply */
+    cl_retention_limits(&cfg->retention, total, cfg->db_rotate_size + cfg->rotate_size, out);
+}
+
 static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
 {
     memset(sc, 0, sizeof *sc);
@@ -70,6 +94,7 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->writer.db_rotate_size = cfg->db_rotate_size;
     sc->writer.db_rotate_age_us = (int64_t)cfg->db_rotate_age_ms * 1000;
     sc->writer.wal_warn_bytes = cfg->wal_warn_size;
+    retention_limits(cfg, &sc->writer.retention);
     sc->host = cfg->host;
     sc->shutdown_timeout_ms = cfg->shutdown_timeout_s * 1000;
     sc->idle_timeout_ms = (int)cfg->idle_timeout_ms;
@@ -101,6 +126,11 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
                      strerror(errno));
         fprintf(host->err, "centrallogd: %s\n", err);
         return 1;
+    }
+    if (cl_retention_validate(&cfg->retention, cfg->db_rotate_size, cfg->rotate_size, err,
+                              sizeof err) != 0) {
+        fprintf(host->err, "centrallogd: %s\n", err);
+        return 2;
     }
     cl_daemon_prepare();
     server_config(cfg, host->err, &sc);

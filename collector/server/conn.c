@@ -402,6 +402,7 @@ void cl_srv_on_close(cl_stream *s, int err)
     if (c == NULL)
         return;
     cl_srv_waiting_remove(c->srv, c);
+    cl_srv_jobs_forget(c->srv, c);
     unstall(c->srv, c);
     cl_slots_leave(c->srv->slots, &c->slot);
     cl_record_free(c->oversize);

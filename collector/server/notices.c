@@ -276,6 +276,52 @@ static void check_wal(cl_server *srv)
     }
 }
 
+/* What retention or a vacuum removed: an entry of our own for each (app
+ * centrallogd, level notice), so that forgetting is never silent. */
+static void removals(cl_server *srv)
+{
+    cl_removal *rm = NULL;
+    size_t n = 0;
+
+    cl_writer_take_removals(srv->w, &rm, &n);
+    for (size_t i = 0; i < n; i++) {
+        const cl_removal *r = &rm[i];
+        cJSON *f = cJSON_CreateObject();
+        char msg[768], a[CL_TS_TEXT_LEN + 1] = "", b[CL_TS_TEXT_LEN + 1] = "";
+
+        if (f == NULL)
+            break;
+        if (r->has_range) {
+            cl_rfc3339_format(r->min_ts, a);
+            cl_rfc3339_format(r->max_ts, b);
+        }
+        if (r->seq >= 0)
+            snprintf(msg, sizeof msg,
+                     "removed partition %s: %lld entries and %lld rejected lines from %s to %s, "
+                     "%lld bytes (%s)%s",
+                     r->rel, (long long)r->entries, (long long)r->rejects, r->has_range ? a : "-",
+                     r->has_range ? b : "-", (long long)r->bytes, r->reason,
+                     r->pending ? "; its file goes once a reader lets go" : "");
+        else
+            snprintf(msg, sizeof msg, "removed text file %s: %lld bytes, last written %s (%s)",
+                     r->rel, (long long)r->bytes, b, r->reason);
+        cJSON_AddStringToObject(f, "removed", r->seq >= 0 ? "partition" : "text_file");
+        cJSON_AddStringToObject(f, "path", r->rel);
+        if (r->seq >= 0) {
+            cJSON_AddNumberToObject(f, "entries", (double)r->entries);
+            cJSON_AddNumberToObject(f, "rejects", (double)r->rejects);
+        }
+        cJSON_AddNumberToObject(f, "bytes", (double)r->bytes);
+        if (r->has_range) {
+            cJSON_AddStringToObject(f, "first_ts", a);
+            cJSON_AddStringToObject(f, "last_ts", b);
+        }
+        cJSON_AddStringToObject(f, "limit", r->reason);
+        store_own(srv, CL_LVL_NOTICE, msg, f);
+    }
+    free(rm);
+}
+
 /* The writer's sink events, in the order they happened: on every wake-up
  * (the writer wakes the I/O thread for them) and tick. */
 void cl_srv_notices_drain(cl_server *srv)
@@ -288,6 +334,8 @@ void cl_srv_notices_drain(cl_server *srv)
         else if (srv->cfg.notice != NULL)
             log_event(srv, &ev);
     }
+    if (srv->w != NULL)
+        removals(srv);
 }
 
 void cl_srv_notices_tick(cl_server *srv)

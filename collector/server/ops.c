@@ -1,6 +1,7 @@
-/* ops.c - the protocol's requests (sync, stats, ping) and the replies a
- * connection is owed, sent in request order once what they acknowledge is
- * committed; acks, and the stats cache. */
+/* ops.c - the protocol's requests (sync, stats, ping; rotate and vacuum
+ * for operators) and the replies a connection is owed, sent in request
+ * order once what they acknowledge is committed (or, for an operator's job,
+ * once the writer has done it); acks, and the stats cache. */
 #include "server_int.h"
 
 #include <stdio.h>
@@ -101,6 +102,168 @@ char *cl_srv_error_reply(const char *code, const char *message)
     return s;
 }
 
+/* ---------------------------------------------------------------- jobs */
+
+/* Who may have the collector rotate or remove files: root and the
+ * collector's own user (POSIX, from the kernel's peer credentials); on
+ * Windows the collector's own account and LocalSystem. A producer that may
+ * log may not make the collector forget. */
+static int may_administer(const cl_server *srv, const cl_peer *p)
+{
+    if (p->uid >= 0)
+        return p->uid == 0 || p->uid == srv->self.uid;
+    return p->sid != NULL && (strcmp(p->sid, "S-1-5-18") == 0 ||
+                              (srv->self.sid && strcmp(p->sid, srv->self.sid) == 0));
+}
+
+/* A vacuum's limits from the request: older_than_us and/or max_disk. */
+static int vacuum_args(const cJSON *req, cl_writer_job *job, const char **why)
+{
+    const cJSON *age = cJSON_GetObjectItemCaseSensitive(req, "older_than_us");
+    const cJSON *disk = cJSON_GetObjectItemCaseSensitive(req, "max_disk");
+
+    *why = "vacuum needs older_than_us (a positive number of microseconds) and/or max_disk "
+           "(bytes, 0 or more)";
+    if ((age != NULL &&
+         (!cJSON_IsNumber(age) || age->valuedouble < 1 || age->valuedouble > 9e18)) ||
+        (disk != NULL &&
+         (!cJSON_IsNumber(disk) || disk->valuedouble < 0 || disk->valuedouble > 9e18)) ||
+        (age == NULL && disk == NULL))
+        return -1;
+    job->has_age = age != NULL;
+    job->older_than_us = age != NULL ? (int64_t)age->valuedouble : 0;
+    job->has_disk = disk != NULL;
+    job->max_disk = disk != NULL ? (uint64_t)disk->valuedouble : 0;
+    return 0;
+}
+
+/* Hands the job to the writer and keeps the connection's place in its
+ * replies: replies go out in request order, so later ones wait behind it. */
+static void start_job(cl_server *srv, conn *c, const cl_writer_job *job)
+{
+    int slot = -1;
+    reply *r;
+
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++)
+        if (srv->job_conns[i] == NULL && slot < 0)
+            slot = i;
+    if (c->job_id != 0 || slot < 0) {
+        cl_srv_add_reply(srv, c,
+                         cl_srv_error_reply("busy", "a rotate or vacuum is already being done; "
+                                                    "ask again when it has answered"),
+                         0);
+        return;
+    }
+    c->job_id = cl_writer_submit(srv->w, job);
+    if (c->job_id == 0) {
+        cl_srv_add_reply(srv, c, cl_srv_error_reply("busy", "too many jobs pending"), 0);
+        return;
+    }
+    r = calloc(1, sizeof *r + 1);
+    if (r == NULL) {
+        cl_writer_job_forget(srv->w, c->job_id);
+        c->job_id = 0;
+        return;
+    }
+    r->wait_seq = UINT64_MAX; /* never ready until replaced */
+    if (c->r_tail)
+        c->r_tail->next = r;
+    else
+        c->r_head = r;
+    c->r_tail = r;
+    c->job_reply = r;
+    srv->job_conns[slot] = c;
+}
+
+/* Puts the finished reply text where the placeholder stood. */
+static void finish_job(cl_server *srv, conn *c, char *json)
+{
+    size_t len = strlen(json);
+    reply *r = malloc(sizeof *r + len + 2), **pp;
+
+    if (r != NULL) {
+        memcpy(r->text, json, len);
+        r->text[len] = '\n';
+        r->text[len + 1] = '\0';
+        r->len = len + 1;
+        r->wait_seq = 0;
+    }
+    free(json);
+    for (pp = &c->r_head; *pp != NULL && *pp != c->job_reply; pp = &(*pp)->next)
+        ;
+    if (*pp == c->job_reply) {
+        reply *old = *pp;
+
+        if (r != NULL) {
+            r->next = old->next;
+            *pp = r;
+        } else {
+            *pp = old->next;
+        }
+        if (c->r_tail == old) {
+            c->r_tail = r != NULL ? r : c->r_head;
+            while (c->r_tail != NULL && c->r_tail->next != NULL)
+                c->r_tail = c->r_tail->next;
+        }
+        if (r != NULL)
+            c->r_bytes += r->len;
+        free(old);
+    }
+    c->job_reply = NULL;
+    c->job_id = 0;
+    waiting_add(srv, c);
+    cl_srv_send_ready(srv, c, cl_writer_committed(srv->w));
+}
+
+void cl_srv_jobs_poll(cl_server *srv)
+{
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++) {
+        conn *c = srv->job_conns[i];
+        char *json = NULL;
+
+        if (c != NULL && cl_writer_job_reply(srv->w, c->job_id, &json)) {
+            srv->job_conns[i] = NULL;
+            finish_job(srv, c, json);
+        }
+    }
+}
+
+void cl_srv_jobs_forget(cl_server *srv, conn *c)
+{
+    if (c->job_id == 0)
+        return;
+    cl_writer_job_forget(srv->w, c->job_id);
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++)
+        if (srv->job_conns[i] == c)
+            srv->job_conns[i] = NULL;
+    c->job_id = 0;
+    c->job_reply = NULL; /* freed with the connection's replies */
+}
+
+static void handle_job(cl_server *srv, conn *c, const cJSON *req, enum cl_writer_job_kind kind)
+{
+    cl_writer_job job;
+    const char *why;
+
+    memset(&job, 0, sizeof job);
+    job.kind = kind;
+    if (!may_administer(srv, cl_stream_peer(c->s))) {
+        cl_srv_add_reply(srv, c,
+                         cl_srv_error_reply("not_permitted",
+                                            "only root and the collector's own user may rotate "
+                                            "or vacuum its files"),
+                         0);
+        return;
+    }
+    if (kind == CL_JOB_VACUUM && vacuum_args(req, &job, &why) != 0) {
+        cl_srv_add_reply(srv, c, cl_srv_error_reply("bad_request", why), 0);
+        return;
+    }
+    /* What was sent before the request is written first. */
+    cl_srv_flush(srv);
+    start_job(srv, c, &job);
+}
+
 static long long file_size(const char *path)
 {
     struct stat sb;
@@ -182,8 +345,31 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "wal_truncations", (double)ws.wal.truncations);
     cJSON_AddNumberToObject(o, "log_rotate_fallbacks", (double)ws.text.rotate_fallbacks);
     cJSON_AddNumberToObject(o, "log_rotate_errors", (double)ws.text.rotate_errors);
-    cJSON_AddNumberToObject(o, "fts_indexed", (double)ws.db.fts_indexed);
-    cJSON_AddNumberToObject(o, "fts_pending", (double)(ws.db.last_id - ws.db.fts_indexed));
+    /* The live partition is never indexed (a reader scans it); closed ones
+     * are, completely: what waits is the partitions not sealed yet. */
+    cJSON_AddNumberToObject(o, "fts_pending", (double)ws.keeper.sealing_ids);
+    cJSON_AddNumberToObject(o, "db_rotations", (double)ws.rotations);
+    cJSON_AddNumberToObject(o, "db_rotate_errors", (double)ws.rotate_errors);
+    cJSON_AddNumberToObject(o, "partitions", (double)ws.keeper.partitions);
+    cJSON_AddNumberToObject(o, "partitions_sealing", (double)ws.keeper.sealing);
+    cJSON_AddNumberToObject(o, "partitions_closed_bytes", (double)ws.keeper.closed_bytes);
+    cJSON_AddNumberToObject(o, "seals", (double)ws.keeper.seals);
+    cJSON_AddNumberToObject(o, "seal_errors", (double)ws.keeper.seal_errors);
+    cJSON_AddStringToObject(o, "keeper_last_error", ws.keeper.last_error);
+    cJSON_AddNumberToObject(o, "removed_partitions", (double)ws.removed_partitions);
+    cJSON_AddNumberToObject(o, "removed_text_files", (double)ws.removed_text_files);
+    cJSON_AddNumberToObject(o, "removed_entries", (double)ws.removed_entries);
+    cJSON_AddNumberToObject(o, "removed_bytes", (double)ws.removed_bytes);
+    cJSON_AddNumberToObject(o, "removals_pending", (double)ws.keeper.unlink_retries);
+    cJSON_AddNumberToObject(o, "retention_errors", (double)ws.retention_errors);
+    cJSON_AddNumberToObject(o, "early_rotations", (double)ws.early_rotations);
+    cJSON_AddNumberToObject(o, "max_age_s", (double)srv->cfg.writer.retention.max_age_us / 1e6);
+    cJSON_AddNumberToObject(o, "max_disk", (double)srv->cfg.writer.retention.max_disk_bytes);
+    cJSON_AddNumberToObject(o, "keep_free", (double)srv->cfg.writer.retention.keep_free_bytes);
+    cJSON_AddNumberToObject(o, "db_rotate_size", (double)srv->cfg.writer.db_rotate_size);
+    cJSON_AddNumberToObject(o, "log_rotations_age", (double)ws.text.rotations_age);
+    cJSON_AddNumberToObject(o, "log_compressed", (double)ws.text.compressed);
+    cJSON_AddNumberToObject(o, "log_compress_errors", (double)ws.text.compress_errors);
     s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -305,6 +491,10 @@ int cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
         out = stats_cached(srv);
         if (out != NULL)
             cl_srv_add_reply(srv, c, out, 0);
+    } else if (strcmp(op->valuestring, "rotate") == 0) {
+        handle_job(srv, c, req, CL_JOB_ROTATE);
+    } else if (strcmp(op->valuestring, "vacuum") == 0) {
+        handle_job(srv, c, req, CL_JOB_VACUUM);
     } else if (strcmp(op->valuestring, "ping") == 0) {
         char buf[128];
 
@@ -314,7 +504,8 @@ int cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id)
     } else {
         cl_srv_add_reply(
             srv, c,
-            cl_srv_error_reply("unknown_op", "unknown op; this collector knows sync, stats, ping"),
+            cl_srv_error_reply(
+                "unknown_op", "unknown op; this collector knows sync, stats, ping, rotate, vacuum"),
             0);
         known = 0;
     }

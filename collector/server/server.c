@@ -107,6 +107,7 @@ static void on_wakeup(cl_io *io)
         cl_writer_request_reopen(srv->w);
     }
     cl_srv_notices_drain(srv);
+    cl_srv_jobs_poll(srv);
 }
 
 /* After a flood of half lines or connections has gone, the allocator keeps

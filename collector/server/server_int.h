@@ -75,6 +75,8 @@ typedef struct conn {
     cl_slot slot;                   /* its connection slot (slots.h) */
     int stalled;                    /* lines held back until replies drain (OUT_STALL_MAX) */
     struct conn *st_prev, *st_next; /* on the server's stalled list */
+    uint64_t job_id;                /* a rotate or vacuum the writer is doing for it */
+    reply *job_reply;               /* its place in the replies, filled in when done */
 } conn;
 
 /* What producers' lines and connections did: part of the stats cache key. */
@@ -150,7 +152,8 @@ struct cl_server {
     int64_t stats_us;
     cl_partials partials; /* half lines held by all connections, and their budget */
     trim_state trim;
-    cl_peer self; /* credentials of the collector's own entries */
+    cl_peer self;                        /* credentials of the collector's own entries */
+    conn *job_conns[CL_WRITER_JOBS_MAX]; /* connections waiting for a job's reply */
     counters n;
     meters m;
     notice_state ns;
@@ -174,12 +177,17 @@ void cl_srv_on_drained(cl_stream *s);
 
 /* ops.c: requests and replies. */
 /* Answers a request (takes req and raw_id); returns 0 when it is none this
- * collector knows (sync, stats, ping), which the caller keeps as a reject. */
+ * collector knows (sync, stats, ping, rotate, vacuum), which the caller keeps
+ * as a reject. */
 int cl_srv_handle_op(cl_server *srv, conn *c, cJSON *req, char *raw_id);
 void cl_srv_add_reply(cl_server *srv, conn *c, char *json, uint64_t wait_seq);
 void cl_srv_send_ready(cl_server *srv, conn *c, uint64_t committed);
 void cl_srv_waiting_remove(cl_server *srv, conn *c);
 char *cl_srv_error_reply(const char *code, const char *message);
+/* Jobs (rotate, vacuum): replies the writer has finished, on wake-up and
+ * tick; and a closing connection's job, which nobody will read. */
+void cl_srv_jobs_poll(cl_server *srv);
+void cl_srv_jobs_forget(cl_server *srv, conn *c);
 
 /* notices.c: the limiters' reports (cl_ratelimit_report), and the writer's
  * sink events (writer.h: cl_writer_next_event), taken on wake-up and tick. */

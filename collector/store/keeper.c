@@ -332,19 +332,22 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
 /* Counts for the stats. */
 static void census(cl_keeper *k, const cl_part_list *l)
 {
-    uint64_t n = 0, sealing = 0, bytes = 0;
+    uint64_t n = 0, sealing = 0, bytes = 0, waiting = 0;
 
     for (size_t i = 0; i < l->n; i++) {
         if (l->v[i].state == CL_PART_DELETING)
             continue;
         n++;
         sealing += l->v[i].state == CL_PART_SEALING;
+        if (l->v[i].state == CL_PART_SEALING && l->v[i].last_id >= l->v[i].first_id)
+            waiting += (uint64_t)(l->v[i].last_id - l->v[i].first_id + 1);
         if (l->v[i].state == CL_PART_CLOSED && l->v[i].bytes > 0)
             bytes += (uint64_t)l->v[i].bytes;
     }
     pthread_mutex_lock(&k->mu);
     k->st.partitions = n;
     k->st.sealing = sealing;
+    k->st.sealing_ids = waiting;
     k->st.closed_bytes = bytes;
     pthread_mutex_unlock(&k->mu);
 }

@@ -26,6 +26,7 @@ typedef struct cl_keeper_stats {
     uint64_t lost;           /* partitions whose file vanished before sealing */
     uint64_t partitions;     /* listed now (all states but 'deleting') */
     uint64_t sealing;        /* of which waiting to be sealed */
+    uint64_t sealing_ids;    /* the entry ids those hold (their full-text index waits) */
     uint64_t closed_bytes;   /* bytes of the closed partitions */
     char last_error[256];    /* the last failure, "" when none */
 } cl_keeper_stats;

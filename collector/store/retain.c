@@ -29,9 +29,8 @@ static int push_removal(cl_retain_out *out, const cl_removal *rm)
 
 /* The units: closed partitions (removable), sealing and live ones (not yet:
  * counted as live), then the text files. */
-static size_t list_units(const cl_retain_in *in, const cl_part_list *parts,
-                         const cl_text_file *tf, size_t ntf, int64_t now, cl_ret_unit *u,
-                         unit_ref *ref)
+static size_t list_units(const cl_retain_in *in, const cl_part_list *parts, const cl_text_file *tf,
+                         size_t ntf, int64_t now, cl_ret_unit *u, unit_ref *ref)
 {
     size_t n = 0;
 
@@ -79,12 +78,20 @@ static size_t list_units(const cl_retain_in *in, const cl_part_list *parts,
     return n;
 }
 
+/* The limit as the option that set it, or the vacuum that asked. */
+static const char *reason(const cl_retain_in *in, enum cl_ret_reason why)
+{
+    if (!in->allow_rotate)
+        return why == CL_RET_AGE ? "vacuum --older-than" : "vacuum --max-disk";
+    return why == CL_RET_AGE ? "max-age" : why == CL_RET_DISK ? "max-disk" : "keep-free";
+}
+
 static void remove_partition(const cl_retain_in *in, const unit_ref *r, enum cl_ret_reason why,
                              cl_retain_out *out)
 {
     char err[256];
     cl_removal rm;
-    int rc = cl_keeper_remove(in->keeper, r->seq, cl_ret_reason_name(why), &rm, err, sizeof err);
+    int rc = cl_keeper_remove(in->keeper, r->seq, reason(in, why), &rm, err, sizeof err);
 
     if (rc != 0) {
         if (rc < 0)
@@ -96,6 +103,18 @@ static void remove_partition(const cl_retain_in *in, const unit_ref *r, enum cl_
     push_removal(out, &rm);
 }
 
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+#ifdef _WIN32
+    const char *b = strrchr(path, '\\');
+
+    if (b != NULL && (s == NULL || b > s))
+        s = b;
+#endif
+    return s != NULL ? s + 1 : path;
+}
+
 static void remove_text(const cl_retain_in *in, const cl_text_file *f, enum cl_ret_reason why,
                         cl_retain_out *out)
 {
@@ -104,13 +123,15 @@ static void remove_text(const cl_retain_in *in, const cl_text_file *f, enum cl_r
 
     if (rc != 0) {
         if (rc != ENOENT)
-            snprintf(out->err, sizeof out->err, "cannot remove %s: %s", f->path, strerror(rc));
+            snprintf(out->err, sizeof out->err, "cannot remove %.160s: %.60s", f->path,
+                     strerror(rc));
         return;
     }
     memset(&rm, 0, sizeof rm);
     rm.seq = -1;
-    snprintf(rm.rel, sizeof rm.rel, "%s", f->path);
-    snprintf(rm.reason, sizeof rm.reason, "%s", cl_ret_reason_name(why));
+    /* Its name: the text files sit in one folder, named in the notices. */
+    snprintf(rm.rel, sizeof rm.rel, "%.127s", base_name(f->path));
+    snprintf(rm.reason, sizeof rm.reason, "%s", reason(in, why));
     rm.entries = rm.rejects = -1;
     rm.bytes = (int64_t)f->bytes;
     rm.has_range = 1;

@@ -42,8 +42,10 @@ typedef struct cl_retain_out {
     char err[256];         /* the last failure ("" when none); the pass goes on past it */
 } cl_retain_out;
 
-/* Text files removed carry seq -1 and entries -1 in their cl_removal; rel is
- * the file's path. Returns 0, or -1 when nothing could be listed (err). */
+/* Each removal's reason is the option whose limit asked for it ("max-age",
+ * "max-disk", "keep-free"; a vacuum's "vacuum --older-than", "vacuum
+ * --max-disk"). Text files removed carry seq -1 and entries -1; rel is the
+ * file's name. Returns 0, or -1 when nothing could be listed (err). */
 int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out);
 
 void cl_retain_out_free(cl_retain_out *out);

@@ -38,7 +38,10 @@
 #include "keeper.h"
 #include "keeper_os.h"
 #include "repair.h"
+#include "retain.h"
 #include "timefmt.h"
+
+#include <cjson/cJSON.h>
 
 /* A rotation that failed (disk full, catalog locked) is tried again after
  * this long; meanwhile the live partition keeps taking rows. */
@@ -52,6 +55,8 @@
  * WAL_POKE_PAGES leaves in normal operation, so truncation never competes
  * with ingest unless a reader has held the WAL. Also journal_size_limit. */
 #define WAL_KEEP_MAX (64ULL * 1024 * 1024)
+/* Retention looks at what is stored this often (and after each rotation). */
+#define RETAIN_EVERY_US 1000000LL
 /* A quiet writer still looks for a vanished database this often. */
 #define IDLE_CHECK_US 1000000LL
 /* A failing database is retried with growing pauses; during shutdown only
@@ -73,6 +78,22 @@ struct cl_writer {
     int64_t rotate_retry_us;
     char rotate_error[256];
     cl_keeper_stats repair; /* what the start-up sweep put right */
+    int64_t retain_at_us;   /* the next retention pass */
+    uint64_t removed_partitions, removed_text_files, removed_entries, removed_bytes;
+    uint64_t retention_errors, early_rotations;
+    /* Jobs (guarded by mu): state 0 free, 1 pending, 2 done (reply set). */
+    struct {
+        uint64_t id;
+        int state;
+        int orphan; /* nobody waits for the reply: dropped when done */
+        cl_writer_job job;
+        char *reply;
+    } jobs[CL_WRITER_JOBS_MAX];
+    uint64_t job_seq;
+    int jobs_pending;
+    /* Removals not yet taken by the I/O thread (guarded by mu). */
+    cl_removal *rm_q;
+    size_t rm_n;
     cl_writer_notify notify;
     void *notify_arg;
     pthread_t thread;
@@ -209,6 +230,12 @@ static int snapshot(cl_writer *w)
     w->snap.live_seq = w->live.seq;
     w->snap.live_first_id = w->live.first_id;
     w->snap.start_repairs = w->repair.repairs;
+    w->snap.removed_partitions = w->removed_partitions;
+    w->snap.removed_text_files = w->removed_text_files;
+    w->snap.removed_entries = w->removed_entries;
+    w->snap.removed_bytes = w->removed_bytes;
+    w->snap.retention_errors = w->retention_errors;
+    w->snap.early_rotations = w->early_rotations;
     w->snap.retries = w->retries;
     w->snap.held = w->h_count;
     w->snap.lost = w->lost;
@@ -444,7 +471,8 @@ static cl_record *take_queue(cl_writer *w, int wait_ms, int *stop, int *urgent, 
     cl_record *chain;
 
     pthread_mutex_lock(&w->mu);
-    if (w->q_head == NULL && !w->stop && !w->reopen && !w->rotate_req && wait_ms != 0) {
+    if (w->q_head == NULL && !w->stop && !w->reopen && !w->rotate_req && !w->jobs_pending &&
+        wait_ms != 0) {
         if (wait_ms < 0) {
             pthread_cond_wait(&w->cv, &w->mu);
         } else {
@@ -575,6 +603,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     snprintf(w->live.rel, sizeof w->live.rel, "%s", rel);
     w->rotations++;
     w->rotate_retry_us = 0;
+    w->retain_at_us = 0; /* the closed partition counts now */
     cl_keeper_wake(w->keeper);
     take_snapshot(w);
     w->notify(w->notify_arg);
@@ -610,6 +639,189 @@ static void maybe_rotate(cl_writer *w)
     if (next_id == w->live.first_id)
         return;
     rotate(w, next_id, next_reject);
+}
+
+/* ---------------------------------------------------------------- retention */
+
+/* Records what a pass removed: counters, and the list the I/O thread turns
+ * into entries of the collector's own. */
+static void note_removals(cl_writer *w, const cl_retain_out *out)
+{
+    cl_removal *q;
+
+    for (size_t i = 0; i < out->n_removed; i++) {
+        const cl_removal *rm = &out->removed[i];
+
+        if (rm->seq >= 0) {
+            w->removed_partitions++;
+            w->removed_entries += rm->entries > 0 ? (uint64_t)rm->entries : 0;
+        } else {
+            w->removed_text_files++;
+        }
+        w->removed_bytes += rm->bytes > 0 ? (uint64_t)rm->bytes : 0;
+    }
+    if (out->err[0] != '\0')
+        w->retention_errors++;
+    if (out->n_removed == 0)
+        return;
+    pthread_mutex_lock(&w->mu);
+    q = realloc(w->rm_q, (w->rm_n + out->n_removed) * sizeof *q);
+    if (q != NULL) {
+        memcpy(q + w->rm_n, out->removed, out->n_removed * sizeof *q);
+        w->rm_q = q;
+        w->rm_n += out->n_removed;
+    }
+    pthread_mutex_unlock(&w->mu);
+    take_snapshot(w);
+    w->notify(w->notify_arg);
+}
+
+static int retain(cl_writer *w, const cl_ret_limits *lim, int allow_rotate, cl_retain_out *out)
+{
+    cl_retain_in in = { w->cat,        w->cfg.db_path,  w->keeper, w->text,
+                        live_bytes(w), w->live.created, lim,       allow_rotate };
+    int rc = cl_retain_pass(&in, cl_now_us(), out);
+
+    note_removals(w, out);
+    return rc;
+}
+
+/* The limits in force, about once a second and after each rotation; a live
+ * unit that alone breaks one is closed early (removed by a later pass). */
+static void maybe_retain(cl_writer *w)
+{
+    const cl_ret_limits *lim = &w->cfg.retention;
+    cl_retain_out out;
+    int64_t now = cl_now_us();
+
+    if ((lim->max_age_us == 0 && lim->max_disk_bytes == 0 && lim->keep_free_bytes == 0) ||
+        now < w->retain_at_us || w->h_head != NULL)
+        return;
+    w->retain_at_us = now + RETAIN_EVERY_US;
+    retain(w, lim, 1, &out);
+    if (out.rotate_db || out.rotate_text)
+        w->early_rotations++;
+    if (out.rotate_db) {
+        pthread_mutex_lock(&w->mu);
+        w->rotate_req = 1;
+        pthread_mutex_unlock(&w->mu);
+    }
+    if (out.rotate_text)
+        cl_text_rotate(w->text);
+    cl_retain_out_free(&out);
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static void reply_removed(cJSON *o, const cl_retain_out *out)
+{
+    cJSON *list = cJSON_AddArrayToObject(o, "removed");
+    char ts[40];
+
+    for (size_t i = 0; list != NULL && i < out->n_removed; i++) {
+        const cl_removal *rm = &out->removed[i];
+        cJSON *u = cJSON_CreateObject();
+
+        if (u == NULL)
+            break;
+        cJSON_AddStringToObject(u, "kind", rm->seq >= 0 ? "partition" : "text");
+        cJSON_AddStringToObject(u, "path", rm->rel);
+        if (rm->seq >= 0) {
+            cJSON_AddNumberToObject(u, "entries", (double)rm->entries);
+            cJSON_AddNumberToObject(u, "rejects", (double)rm->rejects);
+        }
+        cJSON_AddNumberToObject(u, "bytes", (double)rm->bytes);
+        if (rm->has_range) {
+            cl_rfc3339_format(rm->min_ts, ts);
+            cJSON_AddStringToObject(u, "first_ts", ts);
+            cl_rfc3339_format(rm->max_ts, ts);
+            cJSON_AddStringToObject(u, "last_ts", ts);
+        }
+        cJSON_AddBoolToObject(u, "pending", rm->pending != 0);
+        cJSON_AddItemToArray(list, u);
+    }
+    cJSON_AddNumberToObject(o, "bytes", (double)out->bytes_freed);
+    cJSON_AddNumberToObject(o, "pending", (double)out->pending);
+}
+
+static void job_vacuum(cl_writer *w, const cl_writer_job *job, cJSON *o)
+{
+    cl_ret_limits lim = { 0, 0, 0 };
+    cl_retain_out out;
+
+    lim.max_age_us = job->has_age ? job->older_than_us : 0;
+    /* 0 means "no limit" to the policy; "fit in 0 bytes" is everything. */
+    lim.max_disk_bytes = job->has_disk ? (job->max_disk > 0 ? job->max_disk : 1) : 0;
+    cJSON_AddStringToObject(o, "op", "vacuumed");
+    if (retain(w, &lim, 0, &out) != 0)
+        cJSON_AddStringToObject(o, "error", out.err);
+    reply_removed(o, &out);
+    cl_retain_out_free(&out);
+}
+
+static void job_rotate(cl_writer *w, cJSON *o)
+{
+    int64_t next_id, next_reject;
+    char rel[256];
+    const char *db_note = NULL;
+
+    cJSON_AddStringToObject(o, "op", "rotated");
+    snprintf(rel, sizeof rel, "%s", w->live.rel);
+    if (w->b_count > 0)
+        commit_batch(w);
+    if (w->h_head != NULL || !cl_db_is_open(w->db)) {
+        db_note = "the database is refusing writes; the live partition stays open";
+    } else {
+        cl_db_next_ids(w->db, &next_id, &next_reject);
+        if (next_id == w->live.first_id)
+            db_note = "the live partition holds no entry: nothing to close";
+        else if (rotate(w, next_id, next_reject) != 0)
+            db_note = w->rotate_error;
+    }
+    cJSON_AddBoolToObject(o, "db", db_note == NULL);
+    if (db_note == NULL)
+        cJSON_AddStringToObject(o, "partition", rel);
+    else
+        cJSON_AddStringToObject(o, "db_note", db_note);
+    cJSON_AddBoolToObject(o, "text", cl_text_rotate(w->text) == 0);
+}
+
+/* Does the oldest pending job, if any; wakes the I/O thread for its reply. */
+static void run_job(cl_writer *w)
+{
+    cl_writer_job job;
+    int slot = -1;
+    cJSON *o;
+    char *reply;
+
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++)
+        if (w->jobs[i].state == 1 && (slot < 0 || w->jobs[i].id < w->jobs[slot].id))
+            slot = i;
+    if (slot >= 0)
+        job = w->jobs[slot].job;
+    pthread_mutex_unlock(&w->mu);
+    if (slot < 0)
+        return;
+    o = cJSON_CreateObject();
+    if (o != NULL && job.kind == CL_JOB_ROTATE)
+        job_rotate(w, o);
+    else if (o != NULL)
+        job_vacuum(w, &job, o);
+    reply = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (reply == NULL)
+        reply = strdup("{\"op\":\"error\",\"code\":\"internal\",\"message\":\"out of memory\"}");
+    pthread_mutex_lock(&w->mu);
+    w->jobs[slot].state = w->jobs[slot].orphan ? 0 : 2;
+    if (w->jobs[slot].orphan) {
+        free(reply);
+        reply = NULL;
+    }
+    w->jobs[slot].reply = reply;
+    w->jobs_pending--;
+    pthread_mutex_unlock(&w->mu);
+    w->notify(w->notify_arg);
 }
 
 static void *writer_main(void *arg)
@@ -657,6 +869,9 @@ static void *writer_main(void *arg)
         else if (w->b_count == 0 && w->h_head == NULL && cl_now_us() >= w->check_at_us)
             heal(w);
         maybe_rotate(w);
+        if (w->jobs_pending && w->h_head == NULL)
+            run_job(w);
+        maybe_retain(w);
         if (stop && w->b_count == 0 && !stop_pending(w)) {
             pthread_mutex_lock(&w->mu);
             stop = w->q_head == NULL;
@@ -850,6 +1065,9 @@ uint64_t cl_writer_stop(cl_writer *w)
     cl_checkpointer_stop(w->ckpt);
     cl_db_close(w->db);
     sqlite3_close(w->cat);
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++)
+        free(w->jobs[i].reply);
+    free(w->rm_q);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);
@@ -882,4 +1100,69 @@ void cl_writer_rotate(cl_writer *w)
 cl_keeper *cl_writer_keeper(cl_writer *w)
 {
     return w->keeper;
+}
+
+uint64_t cl_writer_submit(cl_writer *w, const cl_writer_job *job)
+{
+    uint64_t id = 0;
+
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < CL_WRITER_JOBS_MAX && id == 0; i++) {
+        if (w->jobs[i].state != 0)
+            continue;
+        id = ++w->job_seq;
+        w->jobs[i].id = id;
+        w->jobs[i].state = 1;
+        w->jobs[i].orphan = 0;
+        w->jobs[i].job = *job;
+        w->jobs[i].reply = NULL;
+        w->jobs_pending++;
+        pthread_cond_signal(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return id;
+}
+
+int cl_writer_job_reply(cl_writer *w, uint64_t id, char **reply)
+{
+    int done = 0;
+
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++) {
+        if (w->jobs[i].id == id && w->jobs[i].state == 2) {
+            *reply = w->jobs[i].reply;
+            w->jobs[i].reply = NULL;
+            w->jobs[i].state = 0;
+            done = 1;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return done;
+}
+
+void cl_writer_job_forget(cl_writer *w, uint64_t id)
+{
+    pthread_mutex_lock(&w->mu);
+    for (int i = 0; i < CL_WRITER_JOBS_MAX; i++) {
+        if (w->jobs[i].id != id || w->jobs[i].state == 0)
+            continue;
+        if (w->jobs[i].state == 2) { /* done: its reply goes */
+            free(w->jobs[i].reply);
+            w->jobs[i].reply = NULL;
+            w->jobs[i].state = 0;
+        } else { /* pending: still done (it was asked for), then dropped */
+            w->jobs[i].orphan = 1;
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+void cl_writer_take_removals(cl_writer *w, cl_removal **out, size_t *n)
+{
+    pthread_mutex_lock(&w->mu);
+    *out = w->rm_q;
+    *n = w->rm_n;
+    w->rm_q = NULL;
+    w->rm_n = 0;
+    pthread_mutex_unlock(&w->mu);
 }

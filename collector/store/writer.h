@@ -15,6 +15,7 @@
 #include "checkpoint.h"
 #include "keeper.h"
 #include "record.h"
+#include "retention.h"
 #include "sink_sqlite.h"
 #include "sink_text.h"
 
@@ -30,6 +31,7 @@ typedef struct cl_writer_config {
     uint64_t db_rotate_size;  /* rotate the live partition at this size on disk; 0: never */
     int64_t db_rotate_age_us; /* ... or this old; 0: never */
     uint64_t wal_warn_bytes;  /* warn past this WAL size; 0: never (see checkpoint.h) */
+    cl_ret_limits retention;  /* --max-age, --max-disk, --keep-free in force (0: none) */
 } cl_writer_config;
 
 typedef struct cl_writer_stats {
@@ -48,6 +50,10 @@ typedef struct cl_writer_stats {
     int64_t live_first_id;     /* and its first entry id */
     uint64_t start_repairs;    /* leftovers of interrupted steps put right at start */
     cl_keeper_stats keeper;    /* seals, removals, partitions: as of the call */
+    /* Retention and vacuum (store/retain.h): what they removed. */
+    uint64_t removed_partitions, removed_text_files, removed_entries, removed_bytes;
+    uint64_t retention_errors; /* passes that could not do all they planned */
+    uint64_t early_rotations;  /* live units closed early because a limit asked */
 } cl_writer_stats;
 
 /* Called from the writer thread after each commit and each sink event
@@ -94,6 +100,36 @@ void cl_writer_rotate(cl_writer *w);
 
 /* The keeper behind the writer, for removals (cl_keeper_remove). */
 cl_keeper *cl_writer_keeper(cl_writer *w);
+
+/* Work an operator asks for (`centrallog rotate`, `vacuum`), done by the
+ * writer thread between batches - it owns the files - with a reply. */
+enum cl_writer_job_kind { CL_JOB_ROTATE = 1, CL_JOB_VACUUM = 2 };
+
+typedef struct cl_writer_job {
+    enum cl_writer_job_kind kind;
+    int has_age, has_disk; /* vacuum: which limits were given */
+    int64_t older_than_us; /* vacuum: remove what is older */
+    uint64_t max_disk;     /* vacuum: remove the oldest until all fits */
+} cl_writer_job;
+
+#define CL_WRITER_JOBS_MAX 8
+
+/* Queues a job; returns its id (> 0), or 0 when CL_WRITER_JOBS_MAX are
+ * pending already. The writer wakes the I/O thread (notify) when its reply is
+ * ready. Thread-safe. */
+uint64_t cl_writer_submit(cl_writer *w, const cl_writer_job *job);
+
+/* The reply of job id once done: 1 and *reply (a JSON object, malloc'd: the
+ * caller's; the job is forgotten); 0 while it is pending. Thread-safe. */
+int cl_writer_job_reply(cl_writer *w, uint64_t id, char **reply);
+
+/* Forgets job id (its asker went away): a pending one is still done. */
+void cl_writer_job_forget(cl_writer *w, uint64_t id);
+
+/* Takes what retention and vacuum removed since the last call, oldest first
+ * (for the collector's own entries): *out malloc'd, the caller's; *n 0 when
+ * none. I/O thread. */
+void cl_writer_take_removals(cl_writer *w, cl_removal **out, size_t *n);
 
 /* Writes and commits everything queued, stops the thread, closes the sinks.
  * Returns the number of records that could not be committed (0 normally). */

@@ -1,0 +1,192 @@
+"""End-to-end: retention and the operator's rotate and vacuum (docs/DESIGN.md,
+"Storage").
+
+(a) --max-disk with small partitions and text files, under load: what is
+    stored never passes the limit by more than the live units; partitions and
+    rotated text files are removed oldest first; every removal is an entry of
+    app centrallogd (level notice) naming what went and why; and nothing is
+    lost silently: the entries still stored plus those the removals counted
+    are exactly the ids handed out;
+(b) --max-age: a closed partition and a rotated text file whose newest entry
+    is older go, the live ones stay;
+(c) `centrallog rotate` closes the live partition and rotates the text file;
+    `centrallog vacuum --older-than` keeps what is younger, `--max-disk 0`
+    removes every closed partition and rotated text file, with the reply
+    listing each (text and -o json); with no collector both exit 3;
+(d) a user other than root and the collector's own may not rotate or vacuum
+    (root only: runs the CLI as nobody);
+(e) --max-disk smaller than the live partition and text file can grow is
+    refused at start, saying what to change.
+"""
+
+import json
+import os
+import subprocess
+import time
+
+import cltest
+from cltest import check, eq, wait_for
+from cltest.db import entries_by_partition, partitions
+
+BIN = os.environ.get("CL_BIN_DIR", os.path.join(cltest.REPO, "build", "bin"))
+CLI = os.path.join(BIN, "centrallog")
+SMALL = ("--db-rotate-size", "64K", "--rotate-size", "64K", "--keep-free", "off",
+         "--batch-ms", "5", "--rate-limit-burst", "0")
+PAD = "padding " * 12
+
+
+def cli(c, *args, user=None):
+    argv = [CLI, "--address", c.sock, "--db", c.db] + list(args)
+    if user is not None:
+        argv = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + argv
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+    return p.returncode, p.stdout, p.stderr
+
+
+def send(c, n, start=0):
+    with c.connect() as k:
+        for b in range(start, start + n, 500):
+            k.send([cltest.entry("m%06d %s" % (i, PAD)) for i in range(b, min(b + 500, start + n))])
+            k.sync()
+
+
+def settled(c):
+    """Waits until the catalog lists nothing waiting to be sealed."""
+    wait_for(lambda: all(p["state"] in ("live", "closed") for p in partitions(c.db)),
+             "the keeper has sealed everything")
+
+
+def stored_bytes(c):
+    total = 0
+    for root, _, files in os.walk(c.dir):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(root, f)).st_size
+            except FileNotFoundError:
+                pass  # removed or renamed while we looked
+    return total
+
+
+def own_removals(c):
+    rows = c.query("SELECT msg, fields, level FROM entries WHERE app = 'centrallogd' AND "
+                   "json_extract(fields, '$.removed') IS NOT NULL ORDER BY id")
+    for _, _, level in rows:
+        eq(level, 5, "a removal's level (notice)")
+    return [json.loads(f) for _, f, _ in rows]
+
+
+def test_max_disk():
+    limit = 1 << 20
+    with cltest.Collector(*SMALL, "--max-disk", "1M") as c:
+        peak = 0
+        for r in range(8):
+            send(c, 2500, r * 2500)
+            peak = max(peak, stored_bytes(c))
+        settled(c)
+        # Removals run at least once a second: give the last one its pass.
+        wait_for(lambda: stored_bytes(c) <= limit + 2 * 65536 + 65536,
+                 "what is stored comes back under --max-disk")
+        st = c.stats()
+        check(st["removed_partitions"] >= 3, "partitions were removed", st)
+        # The live partition and text file may each pass their rotation size
+        # by a batch before they rotate.
+        check(peak <= limit + 4 * 65536 + 262144, "disk stayed near --max-disk", peak)
+        # Nothing lost silently: stored + counted as removed = every id.
+        parts = entries_by_partition(c.db)
+        stored = sum(len(rows) for _, rows in parts)
+        top = max(rows[-1][0] for _, rows in parts if rows)
+        eq(stored + st["removed_entries"], top, "entries stored + entries removed = ids handed out")
+        # Each removal is an entry of our own - in the live partition, so the
+        # early ones went with later removals: those stored are the latest,
+        # oldest first (a closed partition's name ends with its first id),
+        # all before every partition kept, and the last one removed is among
+        # them (its ids end right where the oldest kept partition's begin).
+        first_kept = min(p["first_id"] for p in partitions(c.db))
+        wait_for(lambda: any(f["removed"] == "partition" and
+                             int(f["path"][-23:-3]) + f["entries"] == first_kept
+                             for f in own_removals(c)), "the last removal's entry")
+        removed = own_removals(c)
+        gone = [int(f["path"][-23:-3]) for f in removed if f["removed"] == "partition"]
+        eq(gone, sorted(set(gone)), "removed oldest first, each once")
+        check(max(gone) < first_kept, "only partitions older than those kept", gone, first_kept)
+        check(len(gone) <= st["removed_partitions"], "no more entries than removals")
+        eq({f["limit"] for f in removed}, {"max-disk"}, "the limit named")
+
+
+def test_max_age():
+    with cltest.Collector(*SMALL, "--max-age", "2s", "--max-disk", "off") as c:
+        send(c, 300)
+        rc, out, err = cli(c, "rotate")
+        eq((rc, err), (0, ""), "rotate")
+        settled(c)
+        closed = [p for p in partitions(c.db) if p["state"] == "closed"]
+        eq(len(closed), 1, "one closed partition")
+        wait_for(lambda: c.stats()["removed_partitions"] == 1, "the old partition removed by age",
+                 timeout=15)
+        st = c.stats()
+        eq(st["removed_entries"], closed[0]["entries"], "its entries counted")
+        check(closed[0]["path"] not in [p["path"] for p in partitions(c.db)], "gone from the catalog")
+        check(not os.path.exists(os.path.join(c.dir, closed[0]["path"])), "its file is gone")
+        eq(st["removed_text_files"], 1, "the rotated text file removed by age")
+        wait_for(lambda: len(own_removals(c)) == 2, "an entry of our own for each removal")
+        removed = own_removals(c)
+        eq([(f["removed"], f["limit"]) for f in removed if f["removed"] == "partition"],
+           [("partition", "max-age")], "the removal's entry")
+        eq([p["state"] for p in partitions(c.db)], ["live"], "the live partition stays")
+
+
+def test_rotate_and_vacuum():
+    with cltest.Collector(*SMALL, "--max-disk", "off") as c:
+        for r in range(3):
+            send(c, 200, r * 200)
+            rc, out, err = cli(c, "rotate")
+            eq((rc, out, err), (0, "rotated the database and the text file\n", ""), "rotate")
+        settled(c)
+        closed = [p for p in partitions(c.db) if p["state"] == "closed"]
+        eq(len(closed), 3, "three closed partitions")
+        eq(c.stats()["db_rotations"], 3, "db_rotations")
+        rc, out, err = cli(c, "vacuum", "--older-than", "1h")
+        eq((rc, out, err), (0, "nothing to remove\n", ""), "nothing older than an hour")
+        rc, out, err = cli(c, "vacuum", "--max-disk", "0", "-o", "json")
+        eq((rc, err), (0, ""), "vacuum --max-disk 0")
+        reply = json.loads(out)
+        eq(reply["op"], "vacuumed", "the reply")
+        got = [u["path"] for u in reply["removed"] if u["kind"] == "partition"]
+        eq(got, [p["path"] for p in closed], "every closed partition, oldest first")
+        eq(sum(u["entries"] for u in reply["removed"] if u["kind"] == "partition"),
+           sum(p["entries"] for p in closed), "their entries")
+        check(any(u["kind"] == "text" for u in reply["removed"]), "rotated text files too", reply)
+        eq([p["state"] for p in partitions(c.db)], ["live"], "only the live partition is left")
+        rotated = [f for f in os.listdir(c.dir) if f.startswith("centrallog.log.")]
+        eq(rotated, [], "no rotated text file is left")
+        wait_for(lambda: len(own_removals(c)) == len(reply["removed"]),
+                 "an entry of our own per removal")
+        eq({f["limit"] for f in own_removals(c)}, {"vacuum --max-disk"}, "the limit named")
+        if os.geteuid() == 0:
+            os.chmod(c.tmp, 0o755)  # nobody may reach the socket (0666), as a producer
+            rc, out, err = cli(c, "vacuum", "--max-disk", "0", user=65534)
+            eq(rc, 1, "vacuum as nobody: refused")
+            check("not_permitted" in err, "says why", err)
+            rc, out, err = cli(c, "rotate", user=65534)
+            eq(rc, 1, "rotate as nobody: refused")
+        else:
+            cltest.not_checked("rotate and vacuum refused to another user (needs root)")
+    p = subprocess.run([CLI, "--address", "/nonexistent/x.sock", "vacuum", "--max-disk", "1G"],
+                       capture_output=True, text=True)
+    eq(p.returncode, 3, "vacuum with no collector")
+    p = subprocess.run([CLI, "vacuum"], capture_output=True, text=True)
+    eq((p.returncode, p.stderr), (2, "centrallog vacuum: say what to remove: --older-than "
+                                     "DURATION and/or --max-disk SIZE\n"), "vacuum without a limit")
+
+
+def test_max_disk_too_small():
+    c = cltest.Collector(*SMALL, "--max-disk", "100K", start=False)
+    p = subprocess.run(c.argv(), capture_output=True, text=True, timeout=30)
+    eq(p.returncode, 2, "exit status")
+    check("--max-disk" in p.stderr, "names the option", p.stderr)
+    check(not os.path.exists(c.db), "nothing created")
+
+
+if __name__ == "__main__":
+    cltest.main("test_retention", [test_max_disk, test_max_age, test_rotate_and_vacuum,
+                              test_max_disk_too_small])
