@@ -23,6 +23,16 @@ and prints SQLite's EXPLAIN QUERY PLAN for each (`--explain`).
 
 The database is kept (default /tmp/centrallog-bench-<N>.db) and reused when it
 already holds N entries; --rebuild forces a new one.
+
+--partitions K measures the same queries on the same rows stored as a data
+directory of schema version 3 (/tmp/centrallog-bench-<N>-p<K>/centrallog.db,
+kept and reused likewise): K closed partitions (indexes, complete FTS) of
+equal id ranges and a live partition (no index, no FTS rows) holding the
+newest --live entries (default: half a partition, a live partition's average
+fill). The partitions are built from the single database by
+tests/cltest/partitions.py, by the schema files.
+
+    bench/query_bench.py --bin build/bin --partitions 10
 """
 import argparse
 import json
@@ -132,6 +142,29 @@ def build(path, n, seed=1):
                                                        os.path.getsize(path) / 1e6))
 
 
+def partitioned(single, n, k, live, rebuild, live_range):
+    """The rows of single as a v3 data directory: k closed partitions and a
+    live one with the newest `live` entries. Returns the catalog's path."""
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+    from cltest import partitions
+    live = live if live is not None else n // k // 2
+    d = "/tmp/centrallog-bench-%d-p%d-l%d%s" % (n, k, live, "-r" if live_range else "")
+    catalog = os.path.join(d, partitions.CATALOG)
+    marker = os.path.join(d, "built")
+    if not rebuild and os.path.exists(marker):
+        return catalog
+    import shutil
+    shutil.rmtree(d, ignore_errors=True)
+    per = (n - live) // k
+    bounds = [1 + per * i for i in range(1, k)] + [n - live + 1]
+    t0 = time.monotonic()
+    sys.stderr.write("splitting into %s ...\n" % d)
+    partitions.split(single, d, bounds, live_range=live_range)
+    open(marker, "w").close()
+    sys.stderr.write("  split in %.0fs\n" % (time.monotonic() - t0))
+    return catalog
+
+
 def count_rows(path):
     try:
         con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
@@ -170,13 +203,21 @@ def main():
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json", action="store_true", help="machine-readable results")
+    ap.add_argument("--partitions", type=int, default=0,
+                    help="read the rows as K closed partitions and a live one")
+    ap.add_argument("--live", type=int, help="entries in the live partition")
+    ap.add_argument("--live-range", action="store_true",
+                    help="the live partition's meta has min_ts/max_ts (selected by range)")
     a = ap.parse_args()
     db = a.db or "/tmp/centrallog-bench-%d.db" % a.entries
     cli = os.path.join(a.bin, "centrallog")
     if a.rebuild or count_rows(db) != a.entries:
         sys.stderr.write("building %s with %d entries\n" % (db, a.entries))
         build(db, a.entries)
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    single = db
+    if a.partitions > 0:
+        db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range)
+    con = sqlite3.connect("file:%s?mode=ro" % single, uri=True)
     last_ts = con.execute("SELECT max(ts) FROM entries").fetchone()[0]
     # The busiest app's errors, and a full day in the middle of the range.
     app = con.execute("SELECT app FROM entries WHERE id > (SELECT max(id) - 100000 FROM entries) "
@@ -198,8 +239,10 @@ def main():
         ("first", "first output line of query -n 50", ["query", "-n", "50"], True),
     ]
     results = {}
-    print("database: %s, %d entries, %.0f MB; %s" % (db, a.entries, os.path.getsize(db) / 1e6,
-                                                      time.strftime("%Y-%m-%d")))
+    print("database: %s, %d entries, %.0f MB%s; %s"
+          % (db, a.entries, os.path.getsize(single) / 1e6,
+             (" as %d closed partitions + a live one" % a.partitions) if a.partitions else "",
+             time.strftime("%Y-%m-%d")))
     for key, what, args, first in cases:
         run(cli, db, args, first)  # warm the page cache
         times, lines = [], 0

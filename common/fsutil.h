@@ -83,10 +83,48 @@ typedef struct cl_file_id {
     uint64_t dev, ino;
     uint64_t size;
     int is_dir;
+    int64_t mtime_us; /* last modification, µs since the epoch */
 } cl_file_id;
 /* Both return 0, or -1 with errno (ENOENT: no such file). Paths are UTF-8 on
  * every platform. */
 int cl_file_id_fd(int fd, cl_file_id *id);
 int cl_file_id_path(const char *path, cl_file_id *id);
+
+/* The size of the filesystem that holds path (an existing file or
+ * directory) and the bytes available on it to the collector's user (POSIX:
+ * statvfs f_blocks and f_bavail; Windows: GetDiskFreeSpaceExW, which counts
+ * the user's quota). Retention keeps --keep-free of it free. Returns 0, or -1
+ * with errno. */
+int cl_fs_space(const char *path, uint64_t *total, uint64_t *avail);
+
+/* Flushes the file's data to the disk (fsync; Windows: FlushFileBuffers),
+ * so that a rename that follows never exposes an incomplete file after a
+ * power loss. Returns 0 or -1 with errno. */
+int cl_fsync_fd(int fd);
+
+/* Flushes the directory that holds path, so that a rename or unlink in it
+ * is durable (POSIX; on Windows NTFS journals its metadata: returns 0).
+ * Returns 0 or -1 with errno. */
+int cl_fsync_dir_of(const char *path);
+
+/* Sets the modification time of the file open as fd (µs since the epoch):
+ * a gzipped copy keeps the time of its last entry, which retention and the
+ * order of rotated files go by. Returns 0 or -1 with errno. */
+int cl_set_mtime_fd(int fd, int64_t mtime_us);
+
+/* Removes a file (UTF-8 path everywhere: the C runtime's remove() reads an
+ * ANSI code page on Windows). Returns 0 or -1 with errno (ENOENT). */
+int cl_remove(const char *path);
+
+/* Creates path for writing only if nothing is there (O_CREAT|O_EXCL, so never
+ * through a link; mode 0640). Returns a descriptor or -1 with errno
+ * (EEXIST: the name is taken). */
+int cl_create_new(const char *path);
+
+/* Opens an existing file for reading only. On Windows the file stays
+ * renamable and deletable while it is open (FILE_SHARE_DELETE), so that a
+ * background reader never holds up the writer's rotation. Returns a
+ * descriptor or -1 with errno. */
+int cl_open_read_shared(const char *path);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <sys/syscall.h>
@@ -58,6 +59,7 @@ static void fill_id(const struct stat *sb, cl_file_id *id)
     id->ino = (uint64_t)sb->st_ino;
     id->size = (uint64_t)sb->st_size;
     id->is_dir = S_ISDIR(sb->st_mode);
+    id->mtime_us = (int64_t)sb->st_mtim.tv_sec * 1000000 + sb->st_mtim.tv_nsec / 1000;
 }
 
 int cl_file_id_fd(int fd, cl_file_id *id)
@@ -535,4 +537,63 @@ int cl_rotate_target_ok(const char *path)
     /* root too: another user's file, renamed into the chain, would stay
      * theirs to read and change. */
     return S_ISREG(sb.st_mode) && sb.st_uid == me;
+}
+
+int cl_fs_space(const char *path, uint64_t *total, uint64_t *avail)
+{
+    struct statvfs sv;
+
+    if (statvfs(path, &sv) != 0)
+        return -1;
+    *total = (uint64_t)sv.f_blocks * (uint64_t)sv.f_frsize;
+    *avail = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+    return 0;
+}
+
+int cl_fsync_fd(int fd)
+{
+    return fsync(fd);
+}
+
+int cl_fsync_dir_of(const char *path)
+{
+    char dir[4096];
+    int fd, rc, e;
+
+    if (dir_of(path, dir, sizeof dir) != 0)
+        return -1;
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+int cl_open_read_shared(const char *path)
+{
+    return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+int cl_set_mtime_fd(int fd, int64_t mtime_us)
+{
+    struct timespec ts[2];
+
+    ts[0].tv_sec = 0;
+    ts[0].tv_nsec = UTIME_OMIT; /* access time: left alone */
+    ts[1].tv_sec = (time_t)(mtime_us / 1000000);
+    ts[1].tv_nsec = (long)(mtime_us % 1000000) * 1000;
+    return futimens(fd, ts);
+}
+
+int cl_remove(const char *path)
+{
+    return unlink(path);
+}
+
+int cl_create_new(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0640);
 }

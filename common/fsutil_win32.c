@@ -169,6 +169,11 @@ static void fill_id(const BY_HANDLE_FILE_INFORMATION *fi, cl_file_id *id)
     id->ino = ((uint64_t)fi->nFileIndexHigh << 32) | fi->nFileIndexLow;
     id->size = ((uint64_t)fi->nFileSizeHigh << 32) | fi->nFileSizeLow;
     id->is_dir = (fi->dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) != 0;
+    /* FILETIME: 100 ns units since 1601-01-01. */
+    id->mtime_us = (int64_t)((((uint64_t)fi->ftLastWriteTime.dwHighDateTime << 32) |
+                              fi->ftLastWriteTime.dwLowDateTime) /
+                             10) -
+                   11644473600000000LL;
 }
 
 int cl_file_id_fd(int fd, cl_file_id *id)
@@ -265,4 +270,127 @@ int cl_rotate_target_ok(const char *path)
     if (cl_file_id_path(path, &id) != 0)
         return errno == ENOENT;
     return !id.is_dir;
+}
+
+int cl_fs_space(const char *path, uint64_t *total, uint64_t *avail)
+{
+    wchar_t *w = cl_wide(path);
+    ULARGE_INTEGER free_to_us, size, free_all;
+    BOOL ok;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ok = GetDiskFreeSpaceExW(w, &free_to_us, &size, &free_all);
+    if (!ok) {
+        /* The call wants a directory: try the one that holds a file. */
+        wchar_t *last = NULL;
+
+        for (wchar_t *p = w; *p; p++)
+            if (*p == L'/' || *p == L'\\')
+                last = p;
+        if (last != NULL)
+            last[1] = L'\0';
+        ok = GetDiskFreeSpaceExW(last != NULL ? w : L".", &free_to_us, &size, &free_all);
+    }
+    if (!ok)
+        errno = errno_of(GetLastError());
+    free(w);
+    if (!ok)
+        return -1;
+    *total = size.QuadPart;
+    *avail = free_to_us.QuadPart;
+    return 0;
+}
+
+int cl_fsync_fd(int fd)
+{
+    if (FlushFileBuffers((HANDLE)_get_osfhandle(fd)))
+        return 0;
+    errno = errno_of(GetLastError());
+    return -1;
+}
+
+int cl_fsync_dir_of(const char *path)
+{
+    (void)path;
+    return 0;
+}
+
+int cl_open_read_shared(const char *path)
+{
+    wchar_t *w = cl_wide(path);
+    HANDLE h;
+    int fd;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = errno_of(GetLastError());
+        return -1;
+    }
+    fd = _open_osfhandle((intptr_t)h, _O_RDONLY | _O_BINARY);
+    if (fd < 0)
+        CloseHandle(h);
+    return fd;
+}
+
+int cl_set_mtime_fd(int fd, int64_t mtime_us)
+{
+    uint64_t t = (uint64_t)(mtime_us + 11644473600000000LL) * 10; /* 100 ns since 1601 */
+    FILETIME ft;
+
+    ft.dwLowDateTime = (DWORD)t;
+    ft.dwHighDateTime = (DWORD)(t >> 32);
+    if (SetFileTime((HANDLE)_get_osfhandle(fd), NULL, NULL, &ft))
+        return 0;
+    errno = errno_of(GetLastError());
+    return -1;
+}
+
+int cl_remove(const char *path)
+{
+    wchar_t *w = cl_wide(path);
+    BOOL ok;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    ok = DeleteFileW(w);
+    if (!ok)
+        errno = errno_of(GetLastError());
+    free(w);
+    return ok ? 0 : -1;
+}
+
+int cl_create_new(const char *path)
+{
+    wchar_t *w = cl_wide(path);
+    HANDLE h;
+    int fd;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, CREATE_NEW,
+                    FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        DWORD e = GetLastError();
+
+        errno = e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS ? EEXIST : errno_of(e);
+        return -1;
+    }
+    fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_BINARY);
+    if (fd < 0)
+        CloseHandle(h);
+    return fd;
 }

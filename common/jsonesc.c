@@ -3,12 +3,30 @@
 
 #include <string.h>
 
+#include "swar.h"
 #include "unsafe.h"
 #include "utf8.h"
 
 static int plain(unsigned char c, unsigned flags)
 {
     return c >= 0x20 && c < 0x7F && ((flags & CL_JSONESC_JSON_TEXT) || (c != '"' && c != '\\'));
+}
+
+/* The end of the run of plain bytes from s[i], i < lim. */
+static size_t plain_run(const unsigned char *s, size_t i, size_t lim, unsigned flags)
+{
+    int text = (flags & CL_JSONESC_JSON_TEXT) != 0;
+
+    while (i + 8 <= lim) {
+        uint64_t w = cl_swar_load(s + i);
+
+        if (cl_swar_unprintable(w) || (!text && (cl_swar_has(w, '"') | cl_swar_has(w, '\\'))))
+            break;
+        i += 8;
+    }
+    while (i < lim && plain(s[i], flags))
+        i++;
+    return i;
 }
 
 /* One ASCII byte that is not plain. */
@@ -46,10 +64,8 @@ size_t cl_json_escape(char *out, const char *str, size_t n, size_t max_bytes, un
 
         /* Plain printable ASCII is most of every message: copy runs of it. */
         if (plain((unsigned char)c, flags)) {
-            size_t j = i + 1;
+            size_t j = plain_run(s, i + 1, lim, flags);
 
-            while (j < lim && plain(s[j], flags))
-                j++;
             memcpy(o, s + i, j - i);
             o += j - i;
             i = j;

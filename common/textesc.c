@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "swar.h"
 #include "unsafe.h"
 #include "utf8.h"
 
@@ -19,7 +20,28 @@ static char *put_x(char *o, unsigned byte)
 
 static int plain(unsigned char c, int name)
 {
-    return c >= 0x20 && c < 0x7F && c != '\\' && !(name && cl_name_byte_unsafe(c));
+    if (c < 0x20 || c >= 0x7F || c == '\\')
+        return 0;
+    /* Letters and digits first: most of a name, no call. */
+    return !name || ((unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10) ||
+           !cl_name_byte_unsafe(c);
+}
+
+/* The end of the run of plain bytes from s[i]. */
+static size_t plain_run(const unsigned char *s, size_t i, size_t n, int name)
+{
+    if (!name) {
+        while (i + 8 <= n) {
+            uint64_t w = cl_swar_load(s + i);
+
+            if (cl_swar_unprintable(w) | cl_swar_has(w, '\\'))
+                break;
+            i += 8;
+        }
+    }
+    while (i < n && plain(s[i], name))
+        i++;
+    return i;
 }
 
 static size_t escape(const char *str, size_t n, char *out, int name)
@@ -34,10 +56,8 @@ static size_t escape(const char *str, size_t n, char *out, int name)
 
         /* Copy the longest stretch of plain printable ASCII at once. */
         if (plain((unsigned char)c, name)) {
-            size_t j = i + 1;
+            size_t j = plain_run(s, i + 1, n, name);
 
-            while (j < n && plain(s[j], name))
-                j++;
             memcpy(o, s + i, j - i);
             o += j - i;
             i = j;

@@ -120,10 +120,9 @@ static void put2(char *p, unsigned v)
     p[1] = (char)('0' + v % 10);
 }
 
-int cl_rfc3339_format(int64_t us, char *out)
+/* "YYYY-MM-DDTHH:MM:SS" of secs. */
+static void format_secs(int64_t secs, char *out)
 {
-    int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
-    int64_t frac = us - secs * 1000000;
     int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
     int64_t rem = secs - days * 86400;
     int64_t y;
@@ -146,6 +145,27 @@ int cl_rfc3339_format(int64_t us, char *out)
     put2(out + 14, (unsigned)(rem / 60 % 60));
     out[16] = ':';
     put2(out + 17, (unsigned)(rem % 60));
+}
+
+/* The second formatted last on this thread: a collector formats the same
+ * one for every entry it receives within it. */
+static _Thread_local struct {
+    int64_t secs;
+    int valid;
+    char text[19];
+} tl_last;
+
+int cl_rfc3339_format(int64_t us, char *out)
+{
+    int64_t secs = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    int64_t frac = us - secs * 1000000;
+
+    if (!tl_last.valid || tl_last.secs != secs) {
+        format_secs(secs, tl_last.text);
+        tl_last.secs = secs;
+        tl_last.valid = 1;
+    }
+    memcpy(out, tl_last.text, 19);
     out[19] = '.';
     for (int i = 25; i >= 20; i--) {
         out[i] = (char)('0' + frac % 10);

@@ -59,7 +59,19 @@ int cl_name_byte_unsafe(unsigned char c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return 0;
-    return c == 0 || strchr("._/@+=,-", c) == NULL;
+    switch (c) {
+    case '.':
+    case '_':
+    case '/':
+    case '@':
+    case '+':
+    case '=':
+    case ',':
+    case '-':
+        return 0;
+    default:
+        return 1;
+    }
 }
 
 static const char hex[] = "0123456789abcdef";

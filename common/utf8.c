@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "swar.h"
+
 size_t cl_utf8_len(const unsigned char *s, size_t left)
 {
     unsigned c = s[0];
@@ -99,16 +101,24 @@ size_t cl_utf8_check(const unsigned char *s, size_t len)
 
 size_t cl_utf8_count(const char *s, size_t n)
 {
-    size_t count = 0;
+    size_t count = 0, i = 0;
 
-    for (size_t i = 0; i < n; i++)
+    /* ASCII words are eight characters each. */
+    for (; i + 8 <= n && !(cl_swar_load(s + i) & CL_SWAR_HIGHS); i += 8)
+        count += 8;
+    for (; i < n; i++)
         count += ((unsigned char)s[i] & 0xC0) != 0x80;
     return count;
 }
 
 size_t cl_utf8_control_at(const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
+    size_t i = 0;
+
+    /* Words of printable ASCII hold none. */
+    while (i + 8 <= n && !cl_swar_unprintable(cl_swar_load(s + i)))
+        i += 8;
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
 
         if (c < 0x20 || c == 0x7F)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # build-win-deps.sh - the Windows (x86_64-w64-mingw32) builds of cJSON,
-# SQLite and cmocka, made from Debian's *source* packages: nothing third-party
+# SQLite, zlib and cmocka, made from Debian's *source* packages: nothing third-party
 # is committed to the repository.
 #
 #   scripts/build-win-deps.sh [OUT]        (default: build-win/deps)
@@ -12,7 +12,7 @@ set -eu
 
 OUT=$(mkdir -p "${1:-build-win/deps}" && cd "${1:-build-win/deps}" && pwd)
 PREFIX=$OUT/prefix
-STAMP=$PREFIX/.complete-v1
+STAMP=$PREFIX/.complete-v2
 CC=x86_64-w64-mingw32-gcc-posix
 AR=x86_64-w64-mingw32-gcc-ar-posix
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,14 +38,29 @@ EOS
 APTOPT="-o Dir::Etc::SourceList=$APT/sources.list -o Dir::Etc::SourceParts=/nonexistent \
 -o Dir::State::Lists=$APT/lists -o Dir::Cache=$APT/cache -o APT::Sandbox::User=root"
 
-echo "build-win-deps: fetching Debian source packages (cjson sqlite3 cmocka)" >&2
+echo "build-win-deps: fetching Debian source packages (cjson sqlite3 zlib cmocka)" >&2
 # shellcheck disable=SC2086 # APTOPT is a list of options
 apt-get -q $APTOPT update >/dev/null
 cd "$OUT/src"
-for pkg in cjson sqlite3 cmocka; do
-    if ! ls -d "$pkg"-*/ >/dev/null 2>&1; then
+# A mirror may lack the newest upload (a security update not yet mirrored):
+# then the newest version it does have, said out loud.
+fetch_source() {
+    # shellcheck disable=SC2086 # APTOPT is a list of options
+    apt-get -q $APTOPT source "$1" >/dev/null 2>&1 && return 0
+    # shellcheck disable=SC2086
+    for v in $(apt-cache $APTOPT showsrc "$1" | sed -n 's/^Version: //p' | sort -u -r -V); do
         # shellcheck disable=SC2086
-        apt-get -q $APTOPT source "$pkg" >/dev/null
+        if apt-get -q $APTOPT source "$1=$v" >/dev/null 2>&1; then
+            echo "build-win-deps: $1: the newest source is not on the mirror; using $v" >&2
+            return 0
+        fi
+    done
+    echo "build-win-deps: cannot fetch the source package $1" >&2
+    return 1
+}
+for pkg in cjson sqlite3 zlib cmocka; do
+    if ! ls -d "$pkg"-*/ >/dev/null 2>&1; then
+        fetch_source "$pkg"
     fi
 done
 
@@ -63,6 +78,18 @@ $CC -O2 -c "$SQ/bld/sqlite3.c" -o sqlite3.o -DSQLITE_ENABLE_FTS5 -DSQLITE_THREAD
     -DSQLITE_ENABLE_COLUMN_METADATA -DSQLITE_OMIT_LOAD_EXTENSION
 $AR rcs "$PREFIX/lib/libsqlite3.a" sqlite3.o
 cp "$SQ/bld/sqlite3.h" "$SQ/bld/sqlite3ext.h" "$PREFIX/include/" 2>/dev/null || cp "$SQ/bld/sqlite3.h" "$PREFIX/include/"
+
+echo "build-win-deps: zlib" >&2
+# The library's C files only (the rotated text files' gzip writer needs
+# nothing else): no configure, no DLL, the same way as cJSON above.
+ZL=$(cd "$(ls -d zlib-*/ | head -n 1)" && pwd)
+rm -rf "$OUT/zlib-obj" && mkdir "$OUT/zlib-obj"
+for c in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inffast inflate \
+    inftrees trees uncompr zutil; do
+    $CC -O2 -c "$ZL/$c.c" -o "$OUT/zlib-obj/$c.o"
+done
+$AR rcs "$PREFIX/lib/libz.a" "$OUT/zlib-obj"/*.o
+cp "$ZL/zlib.h" "$ZL/zconf.h" "$PREFIX/include/"
 
 echo "build-win-deps: cmocka" >&2
 CM=$(cd "$(ls -d cmocka-*/ | head -n 1)" && pwd)

@@ -5,7 +5,8 @@
 # the user's back.
 set -eu
 
-# Build: compiler, CMake, the three libraries. Tests: cmocka, Debian's python3
+# Build: compiler, CMake, the four libraries (zlib compresses rotated text
+# files). Tests: cmocka, Debian's python3
 # with python3-jsonschema (schema conformance) and sqlite3 (inspection);
 # clang with its runtime libraries (libFuzzer, ASan, UBSan) for the fuzz
 # targets and valgrind for the memcheck run (make test-fuzz, test-valgrind);
@@ -15,7 +16,7 @@ set -eu
 # in packaging/systemd (tests/e2e/test_systemd_units.py); nothing is started.
 # unicode-data (Unicode's DerivedCoreProperties.txt, ~1 MB) is the oracle that
 # tests/unit/test_cli_unsafe.c checks common/unsafe.c's table against.
-PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev libcmocka-dev \
+PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
 systemd unicode-data"
 # --windows: the cross toolchain and Wine for the Windows build and its tests

@@ -8,9 +8,11 @@
 /* Exit codes, documented in `centrallog --help`. */
 enum {
     CLI_OK = 0,
-    CLI_FAILED = 1,     /* the operation ran and failed (e.g. entry rejected) */
-    CLI_USAGE = 2,      /* bad option or argument */
-    CLI_UNREACHABLE = 3 /* no collector answered / not acknowledged in time */
+    CLI_FAILED = 1,      /* the operation ran and failed (e.g. entry rejected) */
+    CLI_USAGE = 2,       /* bad option or argument */
+    CLI_UNREACHABLE = 3, /* no collector answered / not acknowledged in time */
+    CLI_PARTIAL = 4      /* some partitions could not be read (each named on stderr): the
+                            output holds the entries of all the others */
 };
 
 /* Options every subcommand accepts, before or after its name. */
@@ -29,7 +31,11 @@ int cmd_query(const cli_global *g, int argc, char **argv);
 int cmd_tail(const cli_global *g, int argc, char **argv);
 int cmd_stats(const cli_global *g, int argc, char **argv);
 int cmd_rejects(const cli_global *g, int argc, char **argv);
+int cmd_disk_usage(const cli_global *g, int argc, char **argv);
+int cmd_export(const cli_global *g, int argc, char **argv);
 int cmd_status(const cli_global *g, int argc, char **argv);
+int cmd_rotate(const cli_global *g, int argc, char **argv);
+int cmd_vacuum(const cli_global *g, int argc, char **argv);
 int cmd_pipes(const cli_global *g, int argc, char **argv); /* Windows */
 
 #endif

@@ -10,6 +10,7 @@
  * replaced or migrated database, and what to tell the user. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -17,6 +18,7 @@
 #include "fsutil.h"
 #include "listing.h"
 #include "output.h"
+#include "partset.h"
 #include "platform.h"
 #include "query.h"
 #include "readargs.h"
@@ -78,7 +80,8 @@ static void usage(FILE *f, int tail)
                "  centrallog query -S yesterday -U today -o csv > yesterday.csv\n"
                "  centrallog tail -p warning --host web-01\n\n"
                "Exit status: 0 done (also when nothing matched, or on Ctrl-C while following),\n"
-               "1 the database cannot be read, 2 bad usage.\n");
+               "1 the database cannot be read, 2 bad usage, 4 some partitions of the database\n"
+               "could not be read (each named on stderr): the output holds all the others.\n");
 }
 
 static void usage_query(FILE *f)
@@ -153,7 +156,7 @@ static int prepare_poll(follower *fw)
     char err[512];
 
     cli_sql_free(&fw->q);
-    fw->o->l.columns = cli_entry_columns(&fw->db);
+    fw->o->l.columns = cl_row_entry_columns(fw->db.version);
     cli_listing_poll_sql(&fw->o->a.f, fw->o->l.columns, &fw->q);
     if (cli_filter_prepare(&fw->o->a.f, fw->db.h, err, sizeof err) != 0)
         return cli_fail(CLI_FAILED, fw->cmd, "%s", err);
@@ -267,6 +270,192 @@ static int follow(follower *fw, cli_output *out)
     return CLI_OK;
 }
 
+/* ---------------------------------------------------------------- partitions */
+
+/* Following a catalog: the connections to the partitions that may still
+ * get entries (live, sealing), by catalog seq. */
+#define PF_SLOTS 4
+
+typedef struct pf_slot {
+    int64_t seq;
+    char *path; /* db.path points here: the catalog's list is replaced on a change */
+    cli_db db;
+    sqlite3_stmt *poll;
+    cli_sql q;
+} pf_slot;
+
+static void pf_drop(pf_slot *s)
+{
+    sqlite3_finalize(s->poll);
+    cli_sql_free(&s->q);
+    cli_db_close(&s->db);
+    free(s->path);
+    memset(s, 0, sizeof *s);
+}
+
+/* The slot of partition i, opened and with its poll statement; NULL when
+ * it cannot be read now. */
+static pf_slot *pf_get(pf_slot *slots, cli_pset *ps, size_t i, cli_filter *f)
+{
+    const cl_part *p = &ps->parts.v[i];
+    pf_slot *s = NULL;
+    char err[512];
+
+    for (int k = 0; k < PF_SLOTS; k++) {
+        if (slots[k].path != NULL && slots[k].seq == p->seq)
+            return &slots[k];
+        if (slots[k].path == NULL && s == NULL)
+            s = &slots[k];
+    }
+    if (s == NULL) { /* all busy: the oldest goes */
+        s = &slots[0];
+        pf_drop(s);
+    }
+    if (cli_pset_open(ps, i, &s->db) != 0)
+        return NULL;
+    s->seq = p->seq;
+    s->path = strdup(ps->parts.v[i].path);
+    s->db.path = s->path;
+    s->q = (cli_sql)CLI_SQL_INIT;
+    cli_listing_poll_sql(f, cl_row_entry_columns(s->db.version), &s->q);
+    if (s->path == NULL || cli_filter_prepare(f, s->db.h, err, sizeof err) != 0 || s->q.oom ||
+        s->q.text.oom ||
+        sqlite3_prepare_v2(s->db.h, s->q.text.p, -1, &s->poll, NULL) != SQLITE_OK ||
+        cli_sql_bind(&s->q, s->poll) != SQLITE_OK) {
+        pf_drop(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Closes the slots of partitions that can get no entry after last. */
+static void pf_evict(pf_slot *slots, const cli_pset *ps, long long last)
+{
+    for (int k = 0; k < PF_SLOTS; k++) {
+        int keep = 0;
+
+        for (size_t i = 0; slots[k].path != NULL && i < ps->parts.n; i++) {
+            const cl_part *p = &ps->parts.v[i];
+
+            if (p->seq == slots[k].seq)
+                keep = p->last_id < 0 || p->last_id > last;
+        }
+        if (slots[k].path != NULL && !keep)
+            pf_drop(&slots[k]);
+    }
+}
+
+/* One poll over the catalog: every partition that may hold an id above
+ * last, in id order - the live one, and the one sealed since the last
+ * poll. The catalog is listed again when it changed (a rotation). */
+static int pf_poll(pf_slot *slots, cli_pset *ps, qopts *o, long long *last, cli_output *out,
+                   int *warned, const char *cmd)
+{
+    char err[512];
+
+    if (cli_pset_changed(ps) && cli_pset_list(ps, err, sizeof err) != 0) {
+        if (!(*warned)++)
+            cli_fail(0, cmd, "%s: %s; retrying", ps->top.path, err);
+        return POLL_ERROR;
+    }
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        const cl_part *p = &ps->parts.v[i];
+        pf_slot *s;
+
+        if (ps->bad[i] || (p->last_id >= 0 && p->last_id <= *last))
+            continue;
+        if ((s = pf_get(slots, ps, i, &o->a.f)) == NULL)
+            continue;
+        if (cli_listing_poll(&s->db, s->poll, last, out, o->l.limit) != CLI_LIST_DONE)
+            pf_drop(s); /* opened again at the next poll */
+    }
+    pf_evict(slots, ps, *last);
+    *warned = 0;
+    return POLL_AGAIN;
+}
+
+static int follow_parts(cli_pset *ps, qopts *o, long long last, cli_output *out, const char *cmd)
+{
+    pf_slot slots[PF_SLOTS];
+    int warned = 0, rc = CLI_OK;
+
+    memset(slots, 0, sizeof slots);
+    while (!cli_stop_requested()) {
+        pf_poll(slots, ps, o, &last, out, &warned, cmd);
+        if ((rc = cli_output_write(out, 0, cmd)) >= 0)
+            break;
+        rc = CLI_OK;
+        if (limit_reached(o, out))
+            break;
+        cli_sleep_ms(POLL_MS);
+    }
+    for (int k = 0; k < PF_SLOTS; k++)
+        pf_drop(&slots[k]);
+    return rc;
+}
+
+/* --explain over a catalog: how many partitions the filter selects, and
+ * the statements of the newest closed and the live one among them. */
+static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
+{
+    size_t pick[2], selected, n;
+    char err[512];
+    int rc = CLI_OK;
+
+    cli_pset_live_ranges(ps);
+    n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
+    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
+    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
+        cli_sql q = CLI_SQL_INIT;
+        cli_db db;
+
+        if (cli_pset_open(ps, pick[k], &db) != 0)
+            continue;
+        o->l.columns = cl_row_entry_columns(db.version);
+        if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
+            rc = cli_fail(CLI_USAGE, cmd, "%s", err);
+        } else {
+            printf("-- partition %s (%s)\n", db.path,
+                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
+            cli_listing_entries_sql(&o->l, &q);
+            rc = cli_explain(db.h, &q, cmd);
+        }
+        cli_sql_free(&q);
+        cli_db_close(&db);
+    }
+    return cli_pset_exit(ps, rc);
+}
+
+/* query and tail over a catalog's partitions (partset.h): the same output
+ * as over one database. Returns the exit code, or -1 when the output is to
+ * be ended. */
+static int run_parts(qopts *o, cli_pset *ps, cli_output *out, const char *cmd)
+{
+    long long last = -1;
+    char err[512];
+    int rc;
+
+    if (cli_filter_compile(&o->a.f, ps->top.h, err, sizeof err) != 0)
+        return cli_fail(CLI_USAGE, cmd, "%s", err);
+    if (o->a.explain)
+        return explain_parts(o, ps, cmd);
+    if (o->a.follow && ps->top.immutable)
+        return cli_fail(CLI_FAILED, cmd,
+                        "cannot follow %s: it can only be read as a snapshot here (no write "
+                        "access to create its -shm file)",
+                        ps->top.path);
+    if (o->a.follow) {
+        cli_catch_stop();
+        last = cli_pset_max_id(ps);
+    }
+    cli_output_begin(out);
+    rc = cli_report_listing(cli_pset_listing(ps, &o->l, 0, last, out, FLUSH_BYTES), ps->top.h, out,
+                            cmd);
+    if (o->a.follow && rc < 0 && !limit_reached(o, out) && (rc = cli_output_write(out, 0, cmd)) < 0)
+        rc = follow_parts(ps, o, last, out, cmd);
+    return rc < 0 ? CLI_OK : rc;
+}
+
 /* ---------------------------------------------------------------- main */
 
 /* A listing that SQLite reads through an index in order is read in pages
@@ -308,6 +497,7 @@ static int follow_on(follower *fw, cli_output *out, int rc)
 static int run(qopts *o, const cli_global *g, const char *cmd)
 {
     follower fw;
+    cli_pset ps;
     cli_output out;
     cli_sql q = CLI_SQL_INIT;
     sqlite3_stmt *st = NULL;
@@ -315,16 +505,26 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
     int rc, paged;
 
     memset(&fw, 0, sizeof fw);
+    memset(&ps, 0, sizeof ps);
     fw.q = (cli_sql)CLI_SQL_INIT;
     fw.g = g;
     fw.o = o;
     fw.cmd = cmd;
     cli_output_init(&out, stdout, (cli_format)o->a.fmt, cli_color_wanted(g->color, stdout),
                     o->a.utc);
-    if ((rc = cli_open_db(g, cmd, &fw.db)) != CLI_OK)
+    if ((rc = cli_open_pset(g, cmd, &ps)) != CLI_OK)
         goto done;
+    if (cli_pset_is_catalog(&ps)) {
+        out.collector_uid = cli_file_owner(ps.top.path);
+        rc = run_parts(o, &ps, &out, cmd);
+        if (o->a.explain)
+            goto done;
+        goto end;
+    }
+    fw.db = ps.top; /* a single database: read as it always was */
+    ps.top.h = NULL;
     out.collector_uid = cli_file_owner(fw.db.path);
-    o->l.columns = cli_entry_columns(&fw.db);
+    o->l.columns = cl_row_entry_columns(fw.db.version);
     if (o->a.follow && fw.db.immutable) {
         rc = cli_fail(CLI_FAILED, cmd,
                       "cannot follow %s: it can only be read as a snapshot "
@@ -369,6 +569,8 @@ end:
         rc = rc < 0 ? CLI_OK : rc;
     }
 done:
+    rc = cli_pset_exit(&ps, rc);
+    cli_pset_free(&ps);
     sqlite3_finalize(st);
     sqlite3_finalize(fw.poll);
     cli_sql_free(&fw.q);

@@ -12,6 +12,7 @@
 #include "db.h"
 #include "listing.h"
 #include "output.h"
+#include "partset.h"
 #include "platform.h"
 #include "readargs.h"
 #include "report.h"
@@ -56,7 +57,8 @@ static void usage(FILE *f)
             "  centrallog rejects -S -1h\n"
             "  centrallog rejects --reason too_large --reason truncated -n 20\n"
             "  centrallog rejects -S today -o ndjson | jq -r .raw\n\n"
-            "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
+            "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
+            "partitions could not be read (named on stderr): the output holds the others.\n");
 }
 
 /* A reason code is lower-case letters and '_' (codes are stable, but new
@@ -141,18 +143,61 @@ static int stream(cli_db *db, const cli_sql *q, cli_output *out)
     return (rc = cli_output_write(out, 0, "rejects")) >= 0 ? rc : CLI_OK;
 }
 
+/* rejects over a catalog's partitions (partset.h); --explain shows the
+ * newest partition's statement. */
+static int run_parts(cli_listing *l, ropts *o, const cli_global *g, cli_pset *ps)
+{
+    cli_output out;
+    cli_sql q = CLI_SQL_INIT;
+    cli_db db;
+    int rc;
+
+    if (o->a.explain) {
+        if (ps->parts.n == 0 || cli_pset_open(ps, ps->parts.n - 1, &db) != 0)
+            return cli_fail(CLI_FAILED, "rejects", "%s: no partition to explain", ps->top.path);
+        printf("-- partition %s\n", db.path);
+        l->columns = cl_row_reject_columns(db.version);
+        cli_listing_rejects_sql(l, &q);
+        rc = cli_explain(db.h, &q, "rejects");
+        cli_sql_free(&q);
+        cli_db_close(&db);
+        return rc;
+    }
+    cli_output_init(&out, stdout, (cli_format)o->a.fmt, cli_color_wanted(g->color, stdout),
+                    o->a.utc);
+    out.kind = CLI_REC_REJECT;
+    cli_output_begin(&out);
+    rc = cli_report_listing(cli_pset_listing(ps, l, 1, -1, &out, FLUSH_BYTES), ps->top.h, &out,
+                            "rejects");
+    if (rc < 0) {
+        cli_output_end(&out);
+        rc = cli_output_write(&out, 0, "rejects");
+        rc = rc >= 0 ? rc : CLI_OK;
+    }
+    cli_output_free(&out);
+    return rc;
+}
+
 static int run(ropts *o, const cli_global *g)
 {
     cli_listing l = { &o->a.f, o->a.lines, o->a.limit,  o->a.reverse,
                       NULL,    o->reasons, o->nreasons, o->grep };
+    cli_pset ps;
     cli_db db;
     cli_output out;
     cli_sql q = CLI_SQL_INIT;
     int rc;
 
-    if ((rc = cli_open_db(g, "rejects", &db)) != CLI_OK)
+    memset(&db, 0, sizeof db);
+    if ((rc = cli_open_pset(g, "rejects", &ps)) != CLI_OK)
+        return rc;
+    if (cli_pset_is_catalog(&ps)) {
+        rc = run_parts(&l, o, g, &ps);
         goto out;
-    l.columns = cli_reject_columns(&db);
+    }
+    db = ps.top; /* a single database: read as it always was */
+    ps.top.h = NULL;
+    l.columns = cl_row_reject_columns(db.version);
     cli_listing_rejects_sql(&l, &q);
     if (q.oom || q.text.oom) {
         rc = cli_fail(CLI_FAILED, "rejects", "out of memory");
@@ -168,6 +213,8 @@ static int run(ropts *o, const cli_global *g)
 out:
     cli_sql_free(&q);
     cli_db_close(&db);
+    rc = cli_pset_exit(&ps, rc);
+    cli_pset_free(&ps);
     return rc;
 }
 

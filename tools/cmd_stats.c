@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "levelarg.h"
 #include "output.h"
+#include "partset.h"
 #include "platform.h"
 #include "readargs.h"
 #include "report.h"
@@ -52,7 +53,8 @@ static void usage(FILE *f)
                "  centrallog stats -S today --by hour\n"
                "  centrallog stats -S -7d --by day -p warning\n"
                "  centrallog stats -S -1h --top 0 -o json | jq '.apps[0]'\n\n"
-               "Exit status: 0 done, 1 the database cannot be read, 2 bad usage.\n");
+               "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
+               "partitions could not be read (named on stderr): the counts are the others'.\n");
 }
 
 static int opt_by(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
@@ -410,38 +412,119 @@ out:
     return rc;
 }
 
+/* Counts over a catalog's partitions: those whose range f can match, one
+ * after the other (each perhaps split across cores), into s. The rejected
+ * lines are summed over every partition that holds any. */
+static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s)
+{
+    const cli_filter *f = &o->a.f;
+    char err[512];
+    int rejected = cli_tally_time_only(f);
+
+    s->rejected = rejected ? 0 : -1;
+    cli_pset_live_ranges(ps);
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        const cl_part *p = &ps->parts.v[i];
+        int want_rows = cli_part_overlaps(p, f);
+        int want_rejects = rejected && cli_part_has_rejects(p, f);
+        cli_tally t;
+        cli_db db;
+        int64_t n;
+
+        if ((!want_rows && !want_rejects) || cli_pset_open(ps, i, &db) != 0)
+            continue;
+        memset(&t, 0, sizeof t);
+        if (want_rows && (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0 ||
+                          cli_tally_count(g, p, db.h, f, &t, err, sizeof err) != CLI_OK)) {
+            cli_pset_failed(ps, i, err);
+        } else if (want_rejects && (n = cli_tally_rejects(db.h, f)) < 0) {
+            cli_pset_failed(ps, i, "counting its rejected lines failed");
+        } else {
+            cli_tally_merge(s, &t);
+            if (want_rejects)
+                s->rejected += n;
+        }
+        cli_tally_free(&t);
+        cli_db_close(&db);
+    }
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+        return cli_fail(CLI_FAILED, "stats", "out of memory");
+    return CLI_OK;
+}
+
+/* --explain over a catalog: as query's (cmd_query.c). */
+static int explain_parts(sopts *o, cli_pset *ps)
+{
+    size_t pick[2], selected, n;
+    char err[512];
+    int rc = CLI_OK;
+
+    cli_pset_live_ranges(ps);
+    n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
+    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
+    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
+        cli_sql q = CLI_SQL_INIT;
+        cli_db db;
+
+        if (cli_pset_open(ps, pick[k], &db) != 0)
+            continue;
+        if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
+            rc = cli_fail(CLI_USAGE, "stats", "%s", err);
+        } else {
+            printf("-- partition %s (%s)\n", db.path,
+                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
+            cli_tally_sql(&o->a.f, &q);
+            rc = cli_explain(db.h, &q, "stats");
+        }
+        cli_sql_free(&q);
+        cli_db_close(&db);
+    }
+    return cli_pset_exit(ps, rc);
+}
+
 static int run(sopts *o, const cli_global *g)
 {
-    cli_db db;
+    cli_pset ps;
     cli_sql q = CLI_SQL_INIT;
     cli_tally s;
     char err[512];
     int rc;
 
     memset(&s, 0, sizeof s);
-    if ((rc = cli_open_db(g, "stats", &db)) != CLI_OK)
+    if ((rc = cli_open_pset(g, "stats", &ps)) != CLI_OK)
         return rc;
-    if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
-        rc = cli_fail(CLI_USAGE, "stats", "%s", err);
-        goto out;
+    if (cli_pset_is_catalog(&ps)) {
+        if (cli_filter_compile(&o->a.f, ps.top.h, err, sizeof err) != 0)
+            rc = cli_fail(CLI_USAGE, "stats", "%s", err);
+        else if (o->a.explain)
+            rc = explain_parts(o, &ps);
+        else
+            rc = count_parts(o, g, &ps, &s);
+        if (rc != CLI_OK || o->a.explain)
+            goto out;
+    } else {
+        if (cli_filter_prepare(&o->a.f, ps.top.h, err, sizeof err) != 0) {
+            rc = cli_fail(CLI_USAGE, "stats", "%s", err);
+            goto out;
+        }
+        if (o->a.explain) {
+            cli_tally_sql(&o->a.f, &q);
+            rc = cli_explain(ps.top.h, &q, "stats");
+            goto out;
+        }
+        if (cli_tally_count(g, NULL, ps.top.h, &o->a.f, &s, err, sizeof err) != CLI_OK) {
+            rc = cli_fail(CLI_FAILED, "stats", "%s", err);
+            goto out;
+        }
+        s.rejected = cli_tally_time_only(&o->a.f) ? cli_tally_rejects(ps.top.h, &o->a.f) : -1;
     }
-    if (o->a.explain) {
-        cli_tally_sql(&o->a.f, &q);
-        rc = cli_explain(db.h, &q, "stats");
-        goto out;
-    }
-    if (cli_tally_count(g, db.h, &o->a.f, &s, err, sizeof err) != CLI_OK) {
-        rc = cli_fail(CLI_FAILED, "stats", "%s", err);
-        goto out;
-    }
-    s.rejected = cli_tally_time_only(&o->a.f) ? cli_tally_rejects(db.h, &o->a.f) : -1;
     if (o->width == 0)
         o->width = terminal_width();
-    rc = report(o, &s, cli_color_wanted(g->color, stdout));
+    rc = cli_pset_exit(&ps, report(o, &s, cli_color_wanted(g->color, stdout)));
 out:
     cli_tally_free(&s);
     cli_sql_free(&q);
-    cli_db_close(&db);
+    cli_pset_free(&ps);
     return rc;
 }
 

@@ -17,6 +17,7 @@
 #include "strbuf.h"
 #include "cli.h"
 #include "conn.h"
+#include "ctl.h"
 #include "escape.h"
 #include "platform.h"
 #include "report.h"
@@ -106,62 +107,15 @@ static int parse_args(stopts *o, int argc, char **argv)
 
 /* ---------------------------------------------------------------- asking */
 
-static const char *why(int err)
+/* One stats request; the reply, or NULL after printing why (*rc). */
+static cJSON *ask(cli_ctl *k, int *rc)
 {
-    switch (err) {
-    case CLI_CONN_NO_SOCKET:
-        return "no socket there; is centrallogd running?";
-    case CLI_CONN_REFUSED:
-        return "nothing listens on the socket (a stale file); is centrallogd running?";
-    case CLI_CONN_DENIED:
-        return "permission denied; check the socket's mode and group (--socket-mode)";
-    case CLI_CONN_TIMEOUT:
-        return NULL; /* worded with the timeout by the caller */
-    case CLI_CONN_CLOSED:
-        return "the collector closed the connection without answering";
-    default:
-        return "cannot connect";
-    }
-}
+    cJSON *j = cli_ctl_ask(k, "{\"op\":\"stats\"}\n", "stats", rc);
+    const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "op");
 
-static int unreachable(const char *addr, const char *origin, int err, const char *detail,
-                       long long timeout_ms)
-{
-    if (err == CLI_CONN_TIMEOUT)
-        return cli_fail(CLI_UNREACHABLE, "status",
-                        "no answer from a collector at %s (%s) within %.1f s", addr, origin,
-                        (double)timeout_ms / 1000.0);
-    if (err == CLI_CONN_UNSAFE)
-        return cli_fail(CLI_UNREACHABLE, "status", "refusing to use %s (%s): %s", addr, origin,
-                        detail);
-    if (err == CLI_CONN_FAILED)
-        return cli_fail(CLI_UNREACHABLE, "status", "no collector at %s (%s): %s", addr, origin,
-                        detail);
-    return cli_fail(CLI_UNREACHABLE, "status", "no collector at %s (%s): %s", addr, origin,
-                    why(err));
-}
-
-/* One stats request; the parsed reply, or NULL with *err set. */
-static cJSON *ask(cli_conn *c, long long deadline, int *err, char *detail, size_t len)
-{
-    long long left = deadline - cl_mono_ms();
-    char *line = NULL;
-    cJSON *j, *op;
-
-    if (left <= 0) {
-        *err = CLI_CONN_TIMEOUT;
-        return NULL;
-    }
-    *err = cli_conn_request(c, "{\"op\":\"stats\"}\n", (int)left, &line, detail, len);
-    if (*err != CLI_CONN_OK)
-        return NULL;
-    j = cJSON_Parse(line);
-    free(line);
-    op = cJSON_GetObjectItemCaseSensitive(j, "op");
-    if (!cJSON_IsString(op) || strcmp(op->valuestring, "stats") != 0) {
-        snprintf(detail, len, "the reply is not a stats reply; is that a CentralLog collector?");
-        *err = CLI_CONN_FAILED;
+    if (j != NULL && strcmp(op->valuestring, "stats") != 0) {
         cJSON_Delete(j);
+        *rc = cli_ctl_unreachable(k, CLI_CONN_FAILED, "the collector refused the stats request");
         return NULL;
     }
     return j;
@@ -308,37 +262,26 @@ static void print_json(cl_strbuf *b, cJSON *j, const rates *r)
 int cmd_status(const cli_global *g, int argc, char **argv)
 {
     stopts o = { 2000, 500, 0 };
-    char addr[4096], detail[512], note[1024];
-    const char *origin = cl_address_origin(g->address);
-    long long deadline;
-    cli_conn *c = NULL;
+    cli_ctl k;
     cJSON *first = NULL, *last = NULL;
     rates r = { 0, 0, 0, 0 };
     cl_strbuf b = CL_STRBUF_INIT;
-    int rc, err;
+    int rc, rc2;
 
     if ((rc = parse_args(&o, argc, argv)) != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
-    if (cl_address_resolve_connect_note(g->address, addr, sizeof addr, note, sizeof note) != 0)
-        return cli_fail(CLI_USAGE, "status", "--address: cannot use '%s' (%s)",
-                        g->address ? g->address : "", origin);
-    if (note[0] != '\0')
-        fprintf(stderr, "centrallog status: warning: %s\n", note);
-    deadline = cl_mono_ms() + o.timeout_ms;
-    err = cli_conn_open(addr, (int)o.timeout_ms, &c, detail, sizeof detail);
-    if (err == CLI_CONN_OK)
-        first = ask(c, deadline, &err, detail, sizeof detail);
-    if (first == NULL) {
-        rc = unreachable(addr, origin, err, detail, o.timeout_ms);
+    if ((rc = cli_ctl_open(&k, g, "status", o.timeout_ms)) != CLI_OK)
+        return rc;
+    if ((first = ask(&k, &rc)) == NULL)
         goto out;
-    }
     /* The second sample for rates; without it (timeout), averages do. */
     if (o.window_ms > 0) {
         long long t0 = cl_mono_ms();
         struct timespec ts = { o.window_ms / 1000, (long)(o.window_ms % 1000) * 1000000L };
 
         nanosleep(&ts, NULL);
-        last = ask(c, cl_mono_ms() + o.timeout_ms, &err, detail, sizeof detail);
+        k.quiet = 1; /* no second sample: averages since start will do */
+        last = cli_ctl_ask(&k, "{\"op\":\"stats\"}\n", "stats", &rc2);
         if (last != NULL) {
             double dt = num(last, "uptime_s") - num(first, "uptime_s");
 
@@ -358,7 +301,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
 out:
     cJSON_Delete(first);
     cJSON_Delete(last);
-    cli_conn_close(c);
+    cli_ctl_close(&k);
     cl_strbuf_free(&b);
     return rc;
 }

@@ -104,6 +104,7 @@ static int try_open(cli_db *db, const char *query, long long *appid, long long *
     cl_strbuf uri = CL_STRBUF_INIT;
     int rc;
 
+    db->h = NULL;
     file_uri(&uri, db->path, query);
     if (uri.oom) {
         cl_strbuf_free(&uri);
@@ -155,11 +156,11 @@ static int check_header(const cli_db *db, char *err, size_t errlen, long long ap
                     "%s is an SQLite database but not a CentralLog one (application_id %lld); "
                     "point --db at the collector's centrallog.db",
                     db->path, appid);
-    if (version > CL_DB_SCHEMA_VERSION)
+    if (version > CLI_DB_MAX_VERSION)
         return fail(err, errlen,
                     "%s has schema version %lld, newer than this centrallog reads (%d); "
                     "use a newer centrallog",
-                    db->path, version, CL_DB_SCHEMA_VERSION);
+                    db->path, version, CLI_DB_MAX_VERSION);
     if (version < 1)
         return fail(err, errlen,
                     "%s is a CentralLog database whose schema was never completed "
@@ -186,6 +187,17 @@ static int missing(const cli_db *db, char *err, size_t errlen, int e)
                 "no database at %s (from %s); point at one with --db PATH or "
                 "CENTRALLOG_DB=PATH",
                 db->path, db->origin);
+}
+
+/* The reader's settings: query_only makes any write an error, whatever a
+ * bug might try. A larger cache and memory-mapped reads make big scans
+ * (stats) cheaper. */
+static void read_pragmas(cli_db *db)
+{
+    sqlite3_exec(db->h,
+                 "PRAGMA query_only = 1; PRAGMA cache_size = -65536; "
+                 "PRAGMA mmap_size = 2147418112; PRAGMA temp_store = MEMORY;",
+                 NULL, NULL, NULL);
 }
 
 int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
@@ -222,12 +234,67 @@ int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
         cli_db_close(db);
         return rc;
     }
-    /* query_only makes any write an error, whatever a bug might try. A
-     * larger cache and memory-mapped reads make big scans (stats) cheaper. */
-    sqlite3_exec(db->h,
-                 "PRAGMA query_only = 1; PRAGMA cache_size = -65536; "
-                 "PRAGMA mmap_size = 2147418112; PRAGMA temp_store = MEMORY;",
-                 NULL, NULL, NULL);
+    {
+        int v, krc;
+
+        db->kind = cl_db_kind_of(db->h, &v, &krc);
+    }
+    if (db->kind == CL_DBK_FOREIGN) {
+        cli_db_close(db);
+        return fail(err, errlen,
+                    "%s has schema version %lld but is neither a CentralLog catalog nor a "
+                    "partition (no meta kind); point --db at the collector's centrallog.db",
+                    db->path, version);
+    }
+    read_pragmas(db);
+    return CLI_OK;
+}
+
+int cli_db_open_part(cli_db *db, const cl_part *p, char *err, size_t errlen)
+{
+    long long appid = 0, version = 0;
+    cl_file_id sb;
+    int rc, closed = p->state == CL_PART_CLOSED;
+
+    memset(db, 0, sizeof *db);
+    db->path = p->path;
+    db->origin = "the catalog";
+    if (cl_file_id_path(p->path, &sb) != 0)
+        return fail(err, errlen, "%s", errno == ENOENT ? "is missing" : strerror(errno));
+    /* A closed partition never changes: smaller than the catalog says is
+     * damage (a truncated copy), found before a read goes wrong. (Larger is
+     * left to SQLite: bytes may have been taken before a last header write.) */
+    if (closed && p->bytes > 0 && (long long)sb.size < (long long)p->bytes)
+        return fail(err, errlen, "is truncated (%lld bytes, the catalog says %lld)",
+                    (long long)sb.size, (long long)p->bytes);
+    if (sb.size == 0)
+        return fail(err, errlen, "is an empty file");
+    /* Closed: immutable, so no locks and no -shm. Live and sealing: a WAL
+     * reader, as over a single database. */
+    rc = try_open(db, closed ? "?mode=ro&immutable=1" : "?mode=ro", &appid, &version);
+    if (!closed && rc != SQLITE_OK && needs_immutable(rc)) {
+        rc = try_open(db, "?mode=ro&immutable=1", &appid, &version);
+        db->immutable = rc == SQLITE_OK;
+    }
+    db->immutable |= closed;
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
+        return fail(err, errlen, "is corrupt (%s)", sqlite3_errstr(rc));
+    if (rc != SQLITE_OK)
+        return fail(err, errlen, "cannot be read: %s", sqlite3_errstr(rc));
+    if (appid != CL_DB_APPLICATION_ID || version < 1 || version > CLI_DB_MAX_VERSION) {
+        cli_db_close(db);
+        return fail(err, errlen,
+                    "is not a CentralLog partition (application_id %lld, version %lld)", appid,
+                    version);
+    }
+    db->version = (int)version;
+    db->kind = CL_DBK_PARTITION;
+    read_pragmas(db);
+    /* A live or sealing partition has no index: ordering its rows is a
+     * sort of all that match, which must spill to a file past the cache
+     * rather than grow in memory (a live partition reaches --db-rotate-size). */
+    if (!closed)
+        sqlite3_exec(db->h, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
     return CLI_OK;
 }
 
@@ -237,11 +304,6 @@ void cli_db_close(cli_db *db)
         return;
     sqlite3_close(db->h);
     db->h = NULL;
-}
-
-int cli_db_has_peer_sid(const cli_db *db)
-{
-    return db->version >= 2;
 }
 
 long long cli_db_max_id(cli_db *db)

@@ -13,7 +13,13 @@
 
 #include "cli.h"
 
+#include "catalog.h"  /* the partitions of a data directory */
 #include "dbformat.h" /* the file's identity, version and default paths */
+#include "dbschema.h" /* the kinds of file */
+
+/* The newest schema this reader reads: version 3 is a catalog and its
+ * partitions, whose tables are version 2's. */
+#define CLI_DB_MAX_VERSION CL_DB_LAYOUT_VERSION
 
 #define CLI_SYSTEM_ORIGIN "the system collector's default"
 
@@ -23,6 +29,7 @@ typedef struct cli_db {
     const char *origin; /* where path came from: "--db", "$CENTRALLOG_DB", ... */
     int immutable;      /* opened with immutable=1: no live updates */
     int version;        /* PRAGMA user_version: the schema's version */
+    int kind;           /* enum cl_db_kind: a catalog, or a database of entries */
 } cli_db;
 
 /* Where the database is: --db, else $CENTRALLOG_DB, else the collector's
@@ -39,11 +46,15 @@ int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen);
  * file's path either way. */
 int cli_db_misses_wal(const cli_db *db, char *wal, size_t len);
 
+/* Opens partition p of a catalog for reading: a closed one immutable
+ * (no locks, no -shm: it never changes), a live or sealing one as a WAL
+ * reader. Returns CLI_OK, or CLI_FAILED with what is wrong with the file
+ * in err ("is missing", "is truncated ...", "is corrupt ..."), to follow
+ * its name. */
+int cli_db_open_part(cli_db *db, const cl_part *p, char *err, size_t errlen);
+
 /* NULL-safe, and safe on a half-opened db. */
 void cli_db_close(cli_db *db);
-
-/* Whether the database has the peer_sid columns (schema version 2 on). */
-int cli_db_has_peer_sid(const cli_db *db);
 
 /* The largest id in entries (0 when empty), or -1 on error. */
 long long cli_db_max_id(cli_db *db);

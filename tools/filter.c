@@ -381,6 +381,19 @@ static int fts_bounds(cli_filter *f, sqlite3 *db)
     return SQLITE_OK;
 }
 
+int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
+{
+    char why[256];
+
+    if (f->grep_pattern == NULL || f->grep != NULL)
+        return 0;
+    if (cli_grep_compile(db, f->grep_pattern, &f->grep, why, sizeof why) != 0) {
+        snprintf(err, errlen, "-g/--grep: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
 {
     char why[256];
@@ -396,7 +409,8 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
                  sqlite3_errmsg(db));
         return -1;
     }
-    if ((f->has_since || f->has_until) && fts_bounds(f, db) != SQLITE_OK) {
+    f->has_fts_bounds = 0;
+    if ((f->has_since || f->has_until) && !f->no_fts_bounds && fts_bounds(f, db) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         return -1;
     }
@@ -517,6 +531,11 @@ static void field_where(cli_sql *q, const cli_field_match *m)
 
 static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
 {
+    if (f->has_ids) {
+        cli_sql_and(q);
+        cl_strbuf_printf(&q->text, "id BETWEEN ?%d AND ?%d", cli_sql_int(q, f->id_lo),
+                         cli_sql_int(q, f->id_hi));
+    }
     cli_sql_time_range(q, mode == CLI_WHERE_ROWID ? "+ts" : "ts", f);
     level_where(f, q, mode);
     if (f->napps > 0)

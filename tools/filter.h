@@ -93,6 +93,12 @@ struct cli_filter {
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
     int64_t fts_lo, fts_hi;
+    /* Set by the partition reader (partset.c), never by an option: the
+     * matching rows' ids lie in [id_lo, id_hi] (where the last N are), and
+     * no full-text bounds are worth finding (a partition without FTS rows
+     * or time index). */
+    int has_ids, no_fts_bounds;
+    int64_t id_lo, id_hi;
 };
 
 /* Writes the terms "col >= ?N" and "col < ?M" of f's time range [since,
@@ -136,6 +142,10 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
 
 /* Whether the filter can only match levels in entries_level_ts. */
 int cli_filter_uses_level_index(const cli_filter *f);
+
+/* Compiles --grep with db's tokenizer (any connection: a catalog too),
+ * once for every partition read after. Returns 0, or -1 with err. */
+int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
 
 /* Compiles --grep with db's tokenizer and registers its SQL function there;
  * with a time range also finds the ids of the first and last entries of the

@@ -100,19 +100,19 @@ void cli_listing_rejects_sql(const cli_listing *l, cli_sql *q)
 
 /* ---------------------------------------------------------------- rows */
 
-static void put_row(sqlite3_stmt *st, cli_output *out, int64_t *ts, int64_t *id)
+void cli_listing_put_row(sqlite3_stmt *st, cli_output *out, int64_t *ts, int64_t *id)
 {
     if (out->kind == CLI_REC_REJECT) {
-        cli_reject r;
+        cl_row_reject r;
 
-        cli_reject_read(st, &r);
+        cl_row_reject_read(st, &r);
         cli_output_reject(out, &r);
         *ts = r.received;
         *id = r.id;
     } else {
-        cli_entry e;
+        cl_row_entry e;
 
-        cli_entry_read(st, &e);
+        cl_row_entry_read(st, &e);
         cli_output_entry(out, &e);
         *ts = e.ts;
         *id = e.id;
@@ -131,7 +131,7 @@ cli_list_status cli_listing_stream(sqlite3_stmt *st, cli_output *out, long long 
     int rc = SQLITE_DONE;
 
     while (below(out, limit) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        put_row(st, out, &ts, &id);
+        cli_listing_put_row(st, out, &ts, &id);
         if (cli_output_flush(out, flush_bytes) != 0)
             return CLI_LIST_EWRITE;
     }
@@ -241,7 +241,7 @@ cli_list_status cli_listing_stream_paged(sqlite3 *h, sqlite3_stmt *st, int k1, c
         sqlite3_bind_int64(st, k1, key_ts);
         sqlite3_bind_int64(st, k1 + 1, key_id);
         while (below(out, cap) && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            put_row(st, out, &key_ts, &key_id);
+            cli_listing_put_row(st, out, &key_ts, &key_id);
         /* Reset before writing: the page's transaction ends here. */
         sqlite3_reset(st);
         if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -280,7 +280,7 @@ cli_list_status cli_listing_poll(cli_db *db, sqlite3_stmt *poll, long long *last
         sqlite3_bind_int64(poll, 1, *last);
         sqlite3_bind_int64(poll, 2, hi);
         while (below(out, limit) && (step = sqlite3_step(poll)) == SQLITE_ROW)
-            put_row(poll, out, &ts, &id);
+            cli_listing_put_row(poll, out, &ts, &id);
         sqlite3_reset(poll);
     }
     sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);

@@ -30,7 +30,7 @@ typedef struct cli_listing {
     long long lines;            /* -n: only the last N; -1 all */
     long long limit;            /* --limit: stop after N; -1 none */
     int reverse;                /* newest first */
-    const char *columns;        /* cli_entry_columns or cli_reject_columns of the database */
+    const char *columns;        /* cl_row_entry_columns or cl_row_reject_columns of the database */
     const char *const *reasons; /* rejects: any of these reason codes; nreasons 0: any */
     size_t nreasons;
     const char *grep; /* rejects: text in raw or message (smart case) */
@@ -45,6 +45,10 @@ void cli_listing_rejects_sql(const cli_listing *l, cli_sql *q);
  * every row into out in out->kind's format, flushing every flush_bytes. */
 cli_list_status cli_listing_stream(sqlite3_stmt *st, cli_output *out, long long limit,
                                    size_t flush_bytes);
+
+/* Writes the current row of st (columns of out->kind's listing) into out;
+ * *ts and *id become its time (ts, or received for rejects) and id. */
+void cli_listing_put_row(sqlite3_stmt *st, cli_output *out, int64_t *ts, int64_t *id);
 
 /* ---------------------------------------------------------------- paging
  *

@@ -26,7 +26,11 @@ static const command commands[] = {
     { "tail", cmd_tail, "show the last entries and follow new ones" },
     { "stats", cmd_stats, "counts by level, app and host; entries per interval" },
     { "rejects", cmd_rejects, "lines the collector refused, and why" },
+    { "disk-usage", cmd_disk_usage, "what the partitions and text files take on disk" },
+    { "export", cmd_export, "write entries to one SQLite file or NDJSON (for sqlite3)" },
     { "status", cmd_status, "ask the running collector how it is doing" },
+    { "rotate", cmd_rotate, "have the collector rotate its database and text file now" },
+    { "vacuum", cmd_vacuum, "have the collector remove old partitions and text files" },
     { "send", cmd_send, "send an entry from the shell (like logger(1))" },
     { "bench", cmd_bench, "measure throughput and latency through the SDK" },
 #ifdef _WIN32
@@ -41,10 +45,12 @@ static void usage(FILE *f)
     fprintf(f, "Usage: centrallog [--address ADDR] [--db PATH] [COMMAND] [ARGS]\n\n"
                "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nGlobal options (before or after COMMAND):\n"
                "  --address ADDR  collector socket or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS)\n"
-               "  --db PATH       database to read (env CENTRALLOG_DB; default: the collector's,\n"
+               "  --db PATH       database to read: a catalog (a data directory's centrallog.db)\n"
+               "                  or a single database file (env CENTRALLOG_DB; default: the "
+               "collector's,\n"
                "                  $CENTRALLOG_DATA_DIR/centrallog.db, else ./var/centrallog.db,\n"
                "                  else the system collector's /var/lib/centrallog/centrallog.db)\n"
                "  --color WHEN    colour by level: auto (on a terminal), always or never\n"
@@ -53,7 +59,8 @@ static void usage(FILE *f)
                "Without COMMAND, centrallog runs query: `centrallog -p err -S -1h`.\n\n"
                "Exit status: 0 success; 1 the operation failed (an entry was rejected, the\n"
                "database cannot be read); 2 bad usage; 3 the collector could not be reached\n"
-               "or did not answer in time.\n");
+               "or did not answer in time; 4 a partial result: some partitions of the\n"
+               "database could not be read (each is named on stderr) and were left out.\n");
 }
 
 /* --color: never (0), always (1) or auto (-1). */

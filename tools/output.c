@@ -118,12 +118,12 @@ static void put_record(cli_output *o, const record_format *rf, const void *rec)
     o->count++;
 }
 
-void cli_output_entry(cli_output *o, const cli_entry *e)
+void cli_output_entry(cli_output *o, const cl_row_entry *e)
 {
     put_record(o, &entry_format, e);
 }
 
-void cli_output_reject(cli_output *o, const cli_reject *r)
+void cli_output_reject(cli_output *o, const cl_row_reject *r)
 {
     put_record(o, &reject_format, r);
 }
@@ -156,7 +156,7 @@ static void jkey(jobj *j, const char *name)
 }
 
 /* A string member, left out when v is NULL. */
-static void jstr(jobj *j, const char *name, const cli_str *v)
+static void jstr(jobj *j, const char *name, const cl_row_str *v)
 {
     if (v->p == NULL)
         return;
@@ -182,7 +182,7 @@ static void jtime(jobj *j, const char *name, int64_t us)
 }
 
 /* A JSON column; one that is not valid JSON (a foreign file) becomes a string. */
-static void jraw(jobj *j, const char *name, const cli_str *v, int valid)
+static void jraw(jobj *j, const char *name, const cl_row_str *v, int valid)
 {
     if (v->p == NULL)
         return;
@@ -196,7 +196,7 @@ static void jraw(jobj *j, const char *name, const cli_str *v, int valid)
 /* The object of what is known of p, as member "peer"; left out when
  * nothing is known. Built compact, then laid out like the other nested
  * objects. */
-static void jpeer(jobj *j, const cli_peer *p)
+static void jpeer(jobj *j, const cl_row_peer *p)
 {
     cl_strbuf tmp = CL_STRBUF_INIT;
     jobj o = { &tmp, 0, 0 };
@@ -222,7 +222,7 @@ static void jclose(jobj *j)
 
 /* ---------------------------------------------------------------- CSV */
 
-static void csv_str(cl_strbuf *b, const cli_str *v, int comma)
+static void csv_str(cl_strbuf *b, const cl_row_str *v, int comma)
 {
     if (v->p != NULL)
         cli_esc_csv(b, v->p, v->n);
@@ -246,7 +246,7 @@ static void csv_time(cl_strbuf *b, int64_t us)
     cl_strbuf_printf(b, "%s,", ts);
 }
 
-static void csv_json(cl_strbuf *b, const cli_str *v, int valid)
+static void csv_json(cl_strbuf *b, const cl_row_str *v, int valid)
 {
     cl_strbuf tmp = CL_STRBUF_INIT;
 
@@ -263,7 +263,7 @@ static void csv_json(cl_strbuf *b, const cli_str *v, int valid)
     cl_strbuf_putc(b, ',');
 }
 
-static void csv_peer(cl_strbuf *b, const cli_peer *p)
+static void csv_peer(cl_strbuf *b, const cl_row_peer *p)
 {
     csv_int(b, p->has_pid, p->pid, 1);
     csv_int(b, p->has_uid, p->uid, 1);
@@ -275,7 +275,7 @@ static void csv_peer(cl_strbuf *b, const cli_peer *p)
 /* The claimed PID if there is one, else the one the kernel vouches for;
  * both when they differ ("[4242,peer=999]"), as in the collector's text
  * file (cl_text_format_pid), so that a claim never passes for the truth. */
-static void text_pid(cl_strbuf *b, const cli_entry *e)
+static void text_pid(cl_strbuf *b, const cl_row_entry *e)
 {
     int64_t kernel = e->peer.has_pid ? e->peer.pid : -1;
 
@@ -288,7 +288,7 @@ static void text_pid(cl_strbuf *b, const cli_entry *e)
 }
 
 /* Whether e is one of the collector's own entries (see collector_uid). */
-static int own_entry(const cli_output *o, const cli_entry *e)
+static int own_entry(const cli_output *o, const cl_row_entry *e)
 {
     return o->collector_uid >= 0 && e->app.n == 11 && memcmp(e->app.p, "centrallogd", 11) == 0 &&
            e->has_pid && e->peer.has_pid && e->pid == e->peer.pid && e->peer.has_uid &&
@@ -297,7 +297,7 @@ static int own_entry(const cli_output *o, const cli_entry *e)
 
 static void entry_text(cli_output *o, const void *rec)
 {
-    const cli_entry *e = rec;
+    const cl_row_entry *e = rec;
     cl_strbuf *b = &o->buf;
     const char *color = o->color ? cli_level_color(e->level) : "";
     char ts[40];
@@ -344,7 +344,7 @@ static void entry_text(cli_output *o, const void *rec)
 
 static void entry_json(cli_output *o, const void *rec, int pretty)
 {
-    const cli_entry *e = rec;
+    const cl_row_entry *e = rec;
     jobj j = { &o->buf, pretty, 0 };
 
     cl_strbuf_putc(&o->buf, '{');
@@ -369,7 +369,7 @@ static void entry_json(cli_output *o, const void *rec, int pretty)
 
 static void entry_csv(cli_output *o, const void *rec)
 {
-    const cli_entry *e = rec;
+    const cl_row_entry *e = rec;
     cl_strbuf *b = &o->buf;
 
     csv_int(b, 1, e->id, 1);
@@ -403,7 +403,7 @@ static const record_format entry_format = {
 
 /* " [pid 42 uid 1000]" on POSIX, " [pid 42 sid S-1-5-21-...]" on Windows:
  * what the OS said about the sender, nothing it did not say. */
-static void text_peer(cl_strbuf *b, const cli_peer *p)
+static void text_peer(cl_strbuf *b, const cl_row_peer *p)
 {
     int n = 0;
 
@@ -422,7 +422,7 @@ static void text_peer(cl_strbuf *b, const cli_peer *p)
 /* The reason in the colour of errors. */
 static void reject_text(cli_output *o, const void *rec)
 {
-    const cli_reject *r = rec;
+    const cl_row_reject *r = rec;
     cl_strbuf *b = &o->buf;
     char ts[40];
 
@@ -447,7 +447,7 @@ static void reject_text(cli_output *o, const void *rec)
     cl_strbuf_putc(b, '\n');
 }
 
-static int utf8_valid(const cli_str *s)
+static int utf8_valid(const cl_row_str *s)
 {
     return cl_utf8_check((const unsigned char *)s->p, s->n) == s->n;
 }
@@ -471,7 +471,7 @@ static void base64(cl_strbuf *b, const unsigned char *p, size_t n)
  * the schema, so they are always members. */
 static void reject_json(cli_output *o, const void *rec, int pretty)
 {
-    const cli_reject *r = rec;
+    const cl_row_reject *r = rec;
     jobj j = { &o->buf, pretty, 0 };
 
     cl_strbuf_putc(&o->buf, '{');
@@ -498,7 +498,7 @@ static void reject_json(cli_output *o, const void *rec, int pretty)
 
 static void reject_csv(cli_output *o, const void *rec)
 {
-    const cli_reject *r = rec;
+    const cl_row_reject *r = rec;
     cl_strbuf *b = &o->buf;
 
     csv_int(b, 1, r->id, 1);

@@ -1,5 +1,5 @@
 /* output.h - the -o formats of query, tail and rejects, and colours: the
- * one format layer for every record kind (shown.h).
+ * one format layer for every record kind (common/db/rows.h).
  *
  *   short      Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined {"order":81723}
  *   short-iso  2026-11-27T10:15:02.123456+01:00 web-01 billing[4242] ERROR: payment ...
@@ -24,7 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "shown.h"
+#include "rows.h" /* common/db: the records shown */
 #include "strbuf.h"
 
 typedef enum cli_format {
@@ -84,8 +84,8 @@ void cli_output_begin(cli_output *o);
 void cli_output_end(cli_output *o);
 
 /* Appends one entry, or one rejected line, to o->buf. */
-void cli_output_entry(cli_output *o, const cli_entry *e);
-void cli_output_reject(cli_output *o, const cli_reject *r);
+void cli_output_entry(cli_output *o, const cl_row_entry *e);
+void cli_output_reject(cli_output *o, const cl_row_reject *r);
 
 /* Writes o->buf to o->f when it holds at least min bytes (0: always) and
  * empties it. Returns 0, or -1 when writing failed (o->err and errno set;

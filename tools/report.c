@@ -45,6 +45,33 @@ int cli_open_db(const cli_global *g, const char *cmd, cli_db *db)
     return CLI_OK;
 }
 
+static void warn_partition(const char *cmd, const char *path, const char *why)
+{
+    cli_fail(0, cmd, "warning: partition %s %s; its entries are left out", path, why);
+}
+
+int cli_open_pset(const cli_global *g, const char *cmd, cli_pset *ps)
+{
+    char err[1024];
+    int rc;
+
+    memset(ps, 0, sizeof *ps);
+    ps->cmd = cmd;
+    ps->warn = warn_partition;
+    if ((rc = cli_open_db(g, cmd, &ps->top)) != CLI_OK)
+        return rc;
+    if (cli_pset_is_catalog(ps) && cli_pset_list(ps, err, sizeof err) != 0) {
+        cli_pset_free(ps);
+        return cli_fail(CLI_FAILED, cmd, "%s: %s", ps->top.path, err);
+    }
+    return CLI_OK;
+}
+
+int cli_pset_exit(const cli_pset *ps, int rc)
+{
+    return rc == CLI_OK && ps->partial ? CLI_PARTIAL : rc;
+}
+
 int cli_report_listing(cli_list_status st, sqlite3 *h, const cli_output *out, const char *cmd)
 {
     switch (st) {

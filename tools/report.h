@@ -16,6 +16,7 @@
 #include "filter.h"
 #include "listing.h"
 #include "output.h"
+#include "partset.h"
 
 /* "centrallog <cmd>: <message>" on stderr (after flushing stdout, to keep
  * the order); returns code. */
@@ -33,6 +34,15 @@ int cli_args_report(int rc, const char *cmd, const char *err, void (*usage)(FILE
 /* Opens the database (cli_db_open), saying why not for cmd and returning
  * the exit code; notes a snapshot that misses entries in its -wal file. */
 int cli_open_db(const cli_global *g, const char *cmd, cli_db *db);
+
+/* Opens --db as cli_open_db does and, when it is a catalog, lists its
+ * partitions; unreadable ones are named on stderr (once each) as they are
+ * found, for cmd. */
+int cli_open_pset(const cli_global *g, const char *cmd, cli_pset *ps);
+
+/* The exit code of a command that read ps and would return rc: a partial
+ * result turns success into CLI_PARTIAL. */
+int cli_pset_exit(const cli_pset *ps, int rc);
 
 /* The exit code for a listing's status: -1 when it is done (go on),
  * CLI_OK when the reader went away (head(1) has all it wanted: not an

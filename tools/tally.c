@@ -69,7 +69,8 @@ static int count_rows(sqlite3 *h, const cli_sql *q, cli_tally *s)
 
 typedef struct part {
     const cli_global *g;
-    cli_filter f; /* shallow copy of the options' filter: shares its arrays */
+    const cl_part *cp; /* the partition to read, else g's database */
+    cli_filter f;      /* shallow copy of the options' filter: shares its arrays */
     cli_tally s;
     pthread_t thread;
     int started, rc;
@@ -82,7 +83,8 @@ static void *scan_part(void *arg)
     cli_sql q = CLI_SQL_INIT;
     cli_db db;
 
-    if (cli_db_open(p->g, &db, p->err, sizeof p->err) != CLI_OK) {
+    if ((p->cp != NULL ? cli_db_open_part(&db, p->cp, p->err, sizeof p->err)
+                       : cli_db_open(p->g, &db, p->err, sizeof p->err)) != CLI_OK) {
         p->rc = SQLITE_CANTOPEN;
         return NULL;
     }
@@ -111,13 +113,23 @@ static int64_t scalar(sqlite3 *h, const char *sql, int *ok)
 /* How many parts: one per core, up to MAX_PARTS; 1 when the range is
  * unknown or tiny, or with --grep (its matcher is not shared between
  * threads). [*lo, *hi) is the time range to split. */
-static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
+static int plan_parts(sqlite3 *h, const cli_filter *f, int by_id, int64_t *lo, int64_t *hi)
 {
     long cpus = cli_cpu_count();
     int ok = 1;
 
     if (cpus < 2 || f->grep != NULL)
         return 1;
+    if (by_id) {
+        /* No time index (a live partition): a time split would have every
+         * thread scan every row; rowid ranges split the scan itself. */
+        *lo = scalar(h, "SELECT min(id) FROM entries", &ok);
+        if (ok)
+            *hi = scalar(h, "SELECT max(id) FROM entries", &ok) + 1;
+        if (!ok || *hi - *lo < 20000)
+            return 1;
+        return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
+    }
     *lo = f->has_since ? f->since : scalar(h, "SELECT min(ts) FROM entries", &ok);
     if (ok)
         *hi = f->has_until ? f->until : scalar(h, "SELECT max(ts) FROM entries", &ok) + 1;
@@ -126,7 +138,7 @@ static int plan_parts(sqlite3 *h, const cli_filter *f, int64_t *lo, int64_t *hi)
     return cpus < MAX_PARTS ? (int)cpus : MAX_PARTS;
 }
 
-static void merge(cli_tally *s, const cli_tally *p)
+void cli_tally_merge(cli_tally *s, const cli_tally *p)
 {
     if (p->total > 0) {
         if (s->total == 0 || p->first_ts < s->first_ts)
@@ -142,13 +154,14 @@ static void merge(cli_tally *s, const cli_tally *p)
     cli_agg_merge(&s->minutes, &p->minutes);
 }
 
-int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_tally *s, char *err,
-                    size_t errlen)
+int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cli_filter *f,
+                    cli_tally *s, char *err, size_t errlen)
 {
     part parts[MAX_PARTS];
     cli_sql q = CLI_SQL_INIT;
     int64_t lo = 0, hi = 0;
-    int n = plan_parts(h, f, &lo, &hi), rc = CLI_OK;
+    int by_id = cp != NULL && cp->state != CL_PART_CLOSED;
+    int n = plan_parts(h, f, by_id, &lo, &hi), rc = CLI_OK;
 
     if (n == 1) {
         cli_tally_sql(f, &q);
@@ -164,10 +177,17 @@ int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_ta
         part *p = &parts[i];
 
         p->g = g;
+        p->cp = cp;
         p->f = *f;
-        p->f.has_since = p->f.has_until = 1;
-        p->f.since = lo + (hi - lo) / n * i;
-        p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
+        if (by_id) {
+            p->f.has_ids = 1;
+            p->f.id_lo = lo + (hi - lo) / n * i;
+            p->f.id_hi = (i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1)) - 1;
+        } else {
+            p->f.has_since = p->f.has_until = 1;
+            p->f.since = lo + (hi - lo) / n * i;
+            p->f.until = i == n - 1 ? hi : lo + (hi - lo) / n * (i + 1);
+        }
         p->started = pthread_create(&p->thread, NULL, scan_part, p) == 0;
         if (!p->started)
             scan_part(p);
@@ -179,7 +199,7 @@ int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_ta
             snprintf(err, errlen, "%s", parts[i].err);
             rc = CLI_FAILED;
         }
-        merge(s, &parts[i].s);
+        cli_tally_merge(s, &parts[i].s);
         cli_tally_free(&parts[i].s);
     }
     if (rc == CLI_OK && (s->apps.oom || s->hosts.oom || s->minutes.oom)) {

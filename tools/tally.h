@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "aggmap.h"
+#include "catalog.h"
 #include "cli.h"
 #include "filter.h"
 #include "level.h"
@@ -35,10 +36,14 @@ typedef struct cli_bucket {
 void cli_tally_sql(const cli_filter *f, cli_sql *q);
 
 /* Counts the rows of h that match f into t (zeroed by the caller), in
- * parallel when worth it: then each thread opens the database of g on its
- * own. Returns CLI_OK, or CLI_FAILED with err. */
-int cli_tally_count(const cli_global *g, sqlite3 *h, const cli_filter *f, cli_tally *t, char *err,
-                    size_t errlen);
+ * parallel when worth it: then each thread opens on its own the partition
+ * cp, or the database of g when cp is NULL. Returns CLI_OK, or CLI_FAILED
+ * with err. */
+int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cli_filter *f,
+                    cli_tally *t, char *err, size_t errlen);
+
+/* Adds the counts of p to s (a tally of other rows: other partitions). */
+void cli_tally_merge(cli_tally *s, const cli_tally *p);
 
 /* Whether f filters by time alone: only then does the count of rejected
  * lines (which have no level, app or host) belong next to the tally. */

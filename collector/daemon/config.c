@@ -19,6 +19,7 @@
 #include "protolimits.h"
 #include "sysinfo.h"
 #include "ratelimit.h"
+#include "sink_text.h"
 #include "slots.h"
 #include "validate.h"
 #include "version.h"
@@ -56,7 +57,20 @@ static const option_doc docs[] = {
     { "log-file", "PATH", "text log (default DATA_DIR/centrallog.log)" },
     { "text-format", "text|json", "text log format: one readable line, or NDJSON (default text)" },
     { "rotate-size", "SIZE", "rotate the text log at this size (default 16M)" },
-    { "rotate-keep", "N", "rotated text files kept (default 7)" },
+    { "rotate-keep", "N", "rotated text files kept, compressed or not (default 7)" },
+    { "rotate-age", "TIME",
+      "... and rotate it once its first entry is older than this (default 1d; 0: never)" },
+    { "compress", "on|off|1-9",
+      "gzip rotated text files (.gz, read by zless, zgrep, lnav) at this zlib level "
+      "(default on = 1, the fastest)" },
+    { "no-compress", NULL, "leave rotated text files plain (same as --compress=off)" },
+    { "max-age", "TIME",
+      "remove stored entries (whole partitions and text files) older than this (default off)" },
+    { "max-disk", "SIZE",
+      "most disk for partitions and text files together (default 10% of the filesystem, at "
+      "most 4G; off: no limit)" },
+    { "keep-free", "SIZE|N%",
+      "free space to leave on the filesystem (default 15%, at most 4G; off: none)" },
     { "db-rotate-size", "SIZE", "close the live database partition at this size (default 128M)" },
     { "db-rotate-age", "DURATION", "... or at this age, if not empty (default 1d; 0: never)" },
     { "max-entry-bytes", "SIZE", "longest accepted line (default 64K)" },
@@ -170,6 +184,97 @@ static int bad(char *err, size_t errlen, const char *name, const char *val, cons
     return -1;
 }
 
+/* "on", "true", "yes" or nothing (a bare flag): 1; "off", "false", "no": 0;
+ * anything else: -1. */
+static int flag_value(const char *v)
+{
+    if (v[0] == '\0' || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+        return 1;
+    if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+        return 0;
+    return -1;
+}
+
+/* A duration in µs from 1 s to 36500 days, or "off"/"0" (0). */
+static int duration_or_off(const char *v, int64_t *out)
+{
+    uint64_t ms;
+
+    if (strcmp(v, "off") == 0 || strcmp(v, "0") == 0) {
+        *out = 0;
+        return 0;
+    }
+    if (cl_parse_duration_ms(v, &ms) != 0 || ms < 1000 || ms > 36500ULL * 86400 * 1000)
+        return -1;
+    *out = (int64_t)ms * 1000;
+    return 0;
+}
+
+/* The text file's rotation by age and compression, and the retention
+ * limits (whose use the storage keeper decides: retention.h). */
+static int set_storage_option(cl_config *c, const char *name, const char *v, char *err,
+                              size_t errlen)
+{
+    cl_ret_options *r = &c->retention;
+    uint64_t u;
+    int f;
+
+    if (strcmp(name, "rotate-age") == 0)
+        return duration_or_off(v, &c->rotate_age_us)
+                   ? bad(err, errlen, name, v, "a duration from 1s to 36500d such as 1d, or 0")
+                   : 0;
+    if (strcmp(name, "max-age") == 0)
+        return duration_or_off(v, &r->max_age_us)
+                   ? bad(err, errlen, name, v, "a duration from 1s to 36500d such as 30d, or off")
+                   : 0;
+    if (strcmp(name, "no-compress") == 0) {
+        if ((f = flag_value(v)) < 0)
+            return bad(err, errlen, name, v, "no value (or on/off in a file)");
+        c->compress_level = f ? 0 : CL_TEXT_DEFAULT_COMPRESS_LEVEL;
+        return 0;
+    }
+    if (strcmp(name, "compress") == 0) {
+        if ((f = flag_value(v)) >= 0 && v[0] != '\0')
+            c->compress_level = f ? CL_TEXT_DEFAULT_COMPRESS_LEVEL : 0;
+        else if (cl_parse_uint(v, 0, 9, &u) == 0)
+            c->compress_level = (int)u;
+        else
+            return bad(err, errlen, name, v, "on, off, or a zlib level 0-9 (0: off)");
+        return 0;
+    }
+    if (strcmp(name, "max-disk") == 0) {
+        r->max_disk_given = 1;
+        if (strcmp(v, "off") == 0) {
+            r->max_disk = 0;
+            return 0;
+        }
+        return cl_parse_size(v, &r->max_disk)
+                   ? bad(err, errlen, name, v, "a size such as 2G, or off")
+                   : 0;
+    }
+    /* keep-free */
+    r->keep_free_given = 1;
+    r->keep_free_is_percent = 0;
+    if (strcmp(v, "off") == 0) {
+        r->keep_free = 0;
+        return 0;
+    }
+    if (v[0] != '\0' && v[strlen(v) - 1] == '%') {
+        char num[32];
+
+        if (strlen(v) >= sizeof num)
+            return bad(err, errlen, name, v, "a size such as 1G, a percentage such as 15%, or off");
+        snprintf(num, sizeof num, "%.*s", (int)(strlen(v) - 1), v);
+        if (cl_parse_uint(num, 0, 100, &r->keep_free) != 0)
+            return bad(err, errlen, name, v, "a percentage from 0% to 100%");
+        r->keep_free_is_percent = 1;
+        return 0;
+    }
+    return cl_parse_size(v, &r->keep_free)
+               ? bad(err, errlen, name, v, "a size such as 1G, a percentage such as 15%, or off")
+               : 0;
+}
+
 static int set_option(cl_config *c, pending *p, const char *name, const char *v, char *err,
                       size_t errlen)
 {
@@ -245,6 +350,10 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
                 c->max_entry_bytes > CL_LIMIT_ENTRY_BYTES_MAX)
                    ? bad(err, errlen, name, v, "a size from 256 to 128K")
                    : 0;
+    if (strcmp(name, "rotate-age") == 0 || strcmp(name, "compress") == 0 ||
+        strcmp(name, "no-compress") == 0 || strcmp(name, "max-age") == 0 ||
+        strcmp(name, "max-disk") == 0 || strcmp(name, "keep-free") == 0)
+        return set_storage_option(c, name, v, err, errlen);
     if (strcmp(name, "rotate-keep") == 0) {
         if (cl_parse_uint(v, 0, 1000, &u))
             return bad(err, errlen, name, v, "a number from 0 to 1000");
@@ -511,6 +620,8 @@ static void defaults(cl_config *c)
     copy(c->data_dir, sizeof c->data_dir, dd && dd[0] ? dd : CL_DEFAULT_DATA_DIR);
     c->rotate_size = 16 * 1024 * 1024;
     c->rotate_keep = 7;
+    c->rotate_age_us = CL_TEXT_DEFAULT_ROTATE_AGE_US;
+    c->compress_level = CL_TEXT_DEFAULT_COMPRESS_LEVEL;
     /* A partition is the unit retention removes and a time filter skips:
      * 128M is journald's cap on one journal file (SystemMaxFileSize), small
      * enough to seal in seconds, large enough that a day of a busy host is a
@@ -551,8 +662,8 @@ static const char *option_value(int argc, char **argv, int *i, const char *arg, 
     }
     snprintf(name, namelen, "%s", arg);
     if (strcmp(name, "quiet") == 0 || strcmp(name, "accept-remote") == 0 ||
-        strcmp(name, "help") == 0 || strcmp(name, "version") == 0 ||
-        service_mode(name) != CL_SERVICE_NONE)
+        strcmp(name, "no-compress") == 0 || strcmp(name, "help") == 0 ||
+        strcmp(name, "version") == 0 || service_mode(name) != CL_SERVICE_NONE)
         return "";
     return (*i + 1 < argc) ? argv[++*i] : NULL;
 }

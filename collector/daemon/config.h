@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "parse.h" /* cl_parse_size, cl_parse_duration_ms: how options are read */
+#include "parse.h"     /* cl_parse_size, cl_parse_duration_ms: how options are read */
+#include "retention.h" /* cl_ret_options: --max-age, --max-disk, --keep-free */
 
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
@@ -19,6 +20,9 @@ typedef struct cl_config {
     int text_json;
     uint64_t rotate_size;
     int rotate_keep;
+    int64_t rotate_age_us;    /* --rotate-age; 0: never */
+    int compress_level;       /* gzip level of rotated text files; 0: --no-compress */
+    cl_ret_options retention; /* as given; cl_retention_limits makes the limits */
     uint64_t db_rotate_size;   /* --db-rotate-size */
     uint64_t db_rotate_age_ms; /* --db-rotate-age; 0: never */
     uint64_t max_entry_bytes;

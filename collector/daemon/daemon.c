@@ -60,6 +60,8 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->writer.text.path = cfg->log_file;
     sc->writer.text.rotate_size = cfg->rotate_size;
     sc->writer.text.rotate_keep = cfg->rotate_keep;
+    sc->writer.text.rotate_age_us = cfg->rotate_age_us;
+    sc->writer.text.compress_level = cfg->compress_level;
     sc->writer.text.format = cfg->text_json ? CL_TEXT_JSON : CL_TEXT_PLAIN;
     sc->writer.batch_size = cfg->batch_size;
     sc->writer.batch_ms = cfg->batch_ms;

@@ -7,6 +7,7 @@
 #include "attr.h"
 #include "validate.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "entryscan.h"
 #include "json_arena.h"
 #include "timefmt.h"
 #include "wirecheck.h"
@@ -243,40 +245,67 @@ static int ts_plausible(const cl_limits *lim, int64_t ts, int64_t received)
     return received - ts <= lim->max_ts_age_us;
 }
 
-static size_t slen(const cJSON *it)
+/* Where one of an entry's strings comes from: bytes as they are, or the
+ * content of a JSON string to unescape (esc; raw_n bytes of it). n is the
+ * length of the string itself; p is NULL when the key is absent. */
+typedef struct str_src {
+    const char *p;
+    size_t n, raw_n;
+    int esc;
+} str_src;
+
+enum { S_MSG, S_APP, S_HOST, S_LOGGER, S_TRACE_ID, S_SPAN_ID, S_COUNT };
+
+/* What an entry record is made of, whichever path judged the line. */
+typedef struct entry_src {
+    str_src str[S_COUNT];
+    const cl_span *spans; /* the top-level members, in document order */
+    size_t nmembers;
+    size_t fields;                             /* the member "fields", or nmembers when absent */
+    unsigned char extra[CL_SCAN_MAX_MEMBERS];  /* the member goes into "extra" */
+    unsigned char spaced[CL_SCAN_MAX_MEMBERS]; /* its value may hold whitespace to drop */
+} entry_src;
+
+static char *put_src(char *p, cl_str *dst, const str_src *src)
 {
-    return it != NULL ? strlen(it->valuestring) : 0;
+    if (src->p == NULL)
+        return p;
+    if (!src->esc)
+        return cl_record_put_str(p, dst, src->p, src->n);
+    cl_json_unescape(src->p, src->raw_n, p);
+    p[src->n] = '\0';
+    dst->p = p;
+    dst->n = src->n;
+    return p + src->n + 1;
 }
 
-static char *put_opt(char *p, cl_str *dst, const cJSON *it)
+/* A value as sent, minus insignificant whitespace; returns its length. */
+static size_t put_value(const char *line, const entry_src *src, size_t m, char *p)
 {
-    return it != NULL ? cl_record_put_str(p, dst, it->valuestring, strlen(it->valuestring)) : p;
+    const cl_span *sp = &src->spans[m];
+
+    if (src->spaced[m])
+        return cl_json_compact(line + sp->val_off, sp->val_len, p);
+    memcpy(p, line + sp->val_off, sp->val_len);
+    return sp->val_len;
 }
 
-/* Whether member c (number nmem) goes into "extra": an unknown key, or a ts
- * that was not taken as the event time (claimed: kept as sent). */
-static int to_extra(const known *k, const cJSON *c, size_t nmem, int ts_claimed)
+static cl_record *build_entry(const cl_validator *val, const char *line, const entry_src *src,
+                              int level, int64_t ts)
 {
-    return !k->is_known[nmem] || (ts_claimed && c == k->ts);
-}
-
-static cl_record *build_entry(const cl_validator *val, const char *line, const cl_scan *scan,
-                              const cJSON *root, const known *k, int level, int64_t ts,
-                              int ts_claimed)
-{
-    size_t need = 0, nmem = 0;
-    const cJSON *c;
+    size_t need = 0;
     cl_record *r;
     char *p;
 
-    need += slen(k->msg) + slen(k->app) + slen(k->host) + slen(k->logger) + slen(k->trace_id) +
-            slen(k->span_id) + 6;
-    for (c = root->child; c != NULL; c = c->next, nmem++) {
-        const cl_span *sp = &scan->members[nmem];
+    for (int i = 0; i < S_COUNT; i++)
+        need += src->str[i].n;
+    need += 6;
+    for (size_t m = 0; m < src->nmembers; m++) {
+        const cl_span *sp = &src->spans[m];
 
-        if (c == k->fields)
+        if (m == src->fields)
             need += sp->val_len + 1;
-        else if (to_extra(k, c, nmem, ts_claimed))
+        else if (src->extra[m])
             need += sp->key_len + sp->val_len + 2;
     }
     need += 3; /* braces and NUL of "extra" */
@@ -286,35 +315,29 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
     r->u.e.level = level;
     r->u.e.ts_us = ts;
     p = r->data;
-    p = cl_record_put_str(p, &r->u.e.msg, k->msg->valuestring, strlen(k->msg->valuestring));
-    p = cl_record_put_str(p, &r->u.e.app, k->app->valuestring, strlen(k->app->valuestring));
-    if (k->host != NULL)
-        p = put_opt(p, &r->u.e.host, k->host);
+    p = put_src(p, &r->u.e.msg, &src->str[S_MSG]);
+    p = put_src(p, &r->u.e.app, &src->str[S_APP]);
+    if (src->str[S_HOST].p != NULL)
+        p = put_src(p, &r->u.e.host, &src->str[S_HOST]);
     else
         r->u.e.host = val->default_host;
-    p = put_opt(p, &r->u.e.logger, k->logger);
-    p = put_opt(p, &r->u.e.trace_id, k->trace_id);
-    p = put_opt(p, &r->u.e.span_id, k->span_id);
+    p = put_src(p, &r->u.e.logger, &src->str[S_LOGGER]);
+    p = put_src(p, &r->u.e.trace_id, &src->str[S_TRACE_ID]);
+    p = put_src(p, &r->u.e.span_id, &src->str[S_SPAN_ID]);
 
     /* fields and unknown keys are kept as the producer wrote them, minus
      * insignificant whitespace: re-printing through cJSON would round big
      * integers (IDs!) to doubles. */
-    nmem = 0;
-    for (c = root->child; c != NULL; c = c->next, nmem++) {
-        const cl_span *sp = &scan->members[nmem];
-
-        if (c != k->fields)
-            continue;
+    if (src->fields < src->nmembers) {
         r->u.e.fields.p = p;
-        r->u.e.fields.n = cl_json_compact(line + sp->val_off, sp->val_len, p);
+        r->u.e.fields.n = put_value(line, src, src->fields, p);
         p[r->u.e.fields.n] = '\0';
         p += r->u.e.fields.n + 1;
     }
-    nmem = 0;
-    for (c = root->child; c != NULL; c = c->next, nmem++) {
-        const cl_span *sp = &scan->members[nmem];
+    for (size_t m = 0; m < src->nmembers; m++) {
+        const cl_span *sp = &src->spans[m];
 
-        if (!to_extra(k, c, nmem, ts_claimed))
+        if (!src->extra[m])
             continue;
         if (r->u.e.extra.p == NULL) {
             r->u.e.extra.p = p;
@@ -325,7 +348,7 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
         memcpy(p, line + sp->key_off, sp->key_len);
         p += sp->key_len;
         *p++ = ':';
-        p += cl_json_compact(line + sp->val_off, sp->val_len, p);
+        p += put_value(line, src, m, p);
     }
     if (r->u.e.extra.p != NULL) {
         *p++ = '}';
@@ -333,6 +356,49 @@ static cl_record *build_entry(const cl_validator *val, const char *line, const c
         r->u.e.extra.n = (size_t)(p - r->u.e.extra.p);
     }
     return r;
+}
+
+/* Whether member c (number nmem) goes into "extra": an unknown key, or a ts
+ * that was not taken as the event time (claimed: kept as sent). */
+static int to_extra(const known *k, const cJSON *c, size_t nmem, int ts_claimed)
+{
+    return !k->is_known[nmem] || (ts_claimed && c == k->ts);
+}
+
+static void tree_str(str_src *s, const cJSON *it)
+{
+    s->p = it != NULL ? it->valuestring : NULL;
+    s->n = s->raw_n = it != NULL ? strlen(it->valuestring) : 0;
+    s->esc = 0;
+}
+
+/* The full path's entry: strings from the parsed tree, everything else as
+ * sent. */
+static cl_record *build_from_tree(const cl_validator *val, const char *line, const cl_scan *scan,
+                                  const cJSON *root, const known *k, int level, int64_t ts,
+                                  int ts_claimed)
+{
+    entry_src src;
+    size_t nmem = 0;
+
+    tree_str(&src.str[S_MSG], k->msg);
+    tree_str(&src.str[S_APP], k->app);
+    tree_str(&src.str[S_HOST], k->host);
+    tree_str(&src.str[S_LOGGER], k->logger);
+    tree_str(&src.str[S_TRACE_ID], k->trace_id);
+    tree_str(&src.str[S_SPAN_ID], k->span_id);
+    src.spans = scan->members;
+    src.fields = CL_SCAN_MAX_MEMBERS;
+    for (const cJSON *c = root->child; c != NULL; c = c->next, nmem++) {
+        if (c == k->fields)
+            src.fields = nmem;
+        src.extra[nmem] = c != k->fields && to_extra(k, c, nmem, ts_claimed);
+        src.spaced[nmem] = 1;
+    }
+    src.nmembers = nmem;
+    if (src.fields == CL_SCAN_MAX_MEMBERS)
+        src.fields = nmem;
+    return build_entry(val, line, &src, level, ts);
 }
 
 /* Known keys: presence, type and value. Returns CL_R_OK with *level, *ts set. */
@@ -467,6 +533,229 @@ static int is_request(const cJSON *root)
     return 1;
 }
 
+/* ---- the fast path (entryscan.h): a plain entry judged in one pass. Any
+ * doubt returns 0 and the line goes the full way above, which alone words
+ * rejects; so both paths accept the same lines and make the same records. */
+
+enum {
+    K_MSG,
+    K_APP,
+    K_HOST,
+    K_LOGGER,
+    K_TRACE_ID,
+    K_SPAN_ID,
+    K_LEVEL,
+    K_TS,
+    K_PID,
+    K_TID,
+    K_FIELDS,
+    K_COUNT
+};
+
+static int is_name(const char *s, size_t n, const char *name)
+{
+    return memcmp(s, name, n) == 0 ? 1 : 0;
+}
+
+/* The known key a member name is, or -1 (known_slot, on bytes). */
+static int known_index(const char *s, size_t n)
+{
+    switch (n) {
+    case 2:
+        return is_name(s, 2, "ts") ? K_TS : -1;
+    case 3:
+        if (is_name(s, 3, "msg"))
+            return K_MSG;
+        if (is_name(s, 3, "app"))
+            return K_APP;
+        if (is_name(s, 3, "pid"))
+            return K_PID;
+        return is_name(s, 3, "tid") ? K_TID : -1;
+    case 4:
+        return is_name(s, 4, "host") ? K_HOST : -1;
+    case 5:
+        return is_name(s, 5, "level") ? K_LEVEL : -1;
+    case 6:
+        if (is_name(s, 6, "logger"))
+            return K_LOGGER;
+        return is_name(s, 6, "fields") ? K_FIELDS : -1;
+    case 7:
+        return is_name(s, 7, "span_id") ? K_SPAN_ID : -1;
+    case 8:
+        return is_name(s, 8, "trace_id") ? K_TRACE_ID : -1;
+    default:
+        return -1;
+    }
+}
+
+/* The double strtod (so cJSON) reads from a number token of at most
+ * NUMBER_MAX bytes without exponent. Up to 15 digits the value is m / 10^k
+ * with both exact, and one IEEE division rounds correctly, as strtod does;
+ * longer ones ask strtod itself. */
+static double number_value(const char *s, size_t n)
+{
+    char buf[64];
+
+#if FLT_EVAL_METHOD == 0
+    static const double p10[16] = { 1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                    1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+    uint64_t m = 0;
+    int digits = 0, frac = -1, neg = s[0] == '-';
+
+    for (size_t i = (size_t)neg; i < n; i++) {
+        if (s[i] == '.') {
+            frac = 0;
+            continue;
+        }
+        m = m * 10 + (uint64_t)(s[i] - '0');
+        digits++;
+        if (frac >= 0)
+            frac++;
+    }
+#if defined(_WIN32)
+    /* Windows C runtimes do not all round correctly: integers only. */
+    if (frac > 0)
+        digits = 99;
+#endif
+    if (digits <= 15) {
+        double d = (double)m / p10[frac > 0 ? frac : 0];
+
+        return neg ? -d : d;
+    }
+#endif
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return strtod(buf, NULL);
+}
+
+static int text_ok(const cl_str *s, size_t min, size_t max)
+{
+    size_t cp;
+
+    if (s->p == NULL)
+        return 1;
+    cp = cl_utf8_count(s->p, s->n);
+    return cp >= min && cp <= max && cl_utf8_control_at(s->p, s->n) == s->n;
+}
+
+static int uint32_value(const char *line, const cl_jval *v, int64_t *out)
+{
+    double d;
+
+    if (v->type != CL_JT_NUMBER)
+        return 0;
+    d = number_value(line + v->off, v->len);
+    if (d != floor(d) || d < 0 || d > 4294967295.0)
+        return 0;
+    *out = (int64_t)d;
+    return 1;
+}
+
+static int fast_level(const char *line, const cl_jval *v, int *level)
+{
+    double d;
+
+    if (v->type == CL_JT_STRING && !v->esc) {
+        *level = cl_level_parse(line + v->off, v->len, 0);
+    } else if (v->type == CL_JT_NUMBER) {
+        d = number_value(line + v->off, v->len);
+        *level = (d == floor(d) && d >= 0 && d <= 7) ? (int)d : -1;
+    } else {
+        return 0;
+    }
+    return *level >= 0;
+}
+
+static int fast_ts(const char *line, const cl_jval *v, int64_t *ts)
+{
+    double d;
+
+    if (v->type == CL_JT_STRING && !v->esc)
+        return cl_rfc3339_parse(line + v->off, v->len, ts) == 0;
+    if (v->type != CL_JT_NUMBER)
+        return 0;
+    d = number_value(line + v->off, v->len);
+    if (!(d >= -62135596800.0 && d <= 253402300799.0))
+        return 0;
+    *ts = llround(d * 1e6);
+    return 1;
+}
+
+/* The known strings' checks of check_known, on the record's copies. */
+static int fast_texts_ok(const cl_entry_fields *e, int has_host)
+{
+    return text_ok(&e->app, 1, CL_LIMIT_APP_CHARS) &&
+           (!has_host || text_ok(&e->host, 1, CL_LIMIT_HOST_CHARS)) &&
+           text_ok(&e->logger, 1, CL_LIMIT_LOGGER_CHARS) &&
+           text_ok(&e->trace_id, 1, CL_LIMIT_TRACE_ID_CHARS) &&
+           text_ok(&e->span_id, 1, CL_LIMIT_SPAN_ID_CHARS);
+}
+
+static cl_record *fast_entry(const cl_validator *val, const char *line, size_t len,
+                             int64_t received_us)
+{
+    cl_entryscan sc;
+    entry_src src;
+    int idx[K_COUNT], level = 0, claimed;
+    int64_t ts = received_us, pid = 0, tid = 0;
+    cl_record *r;
+
+    if (!cl_entry_scan(line, len, &val->limits, &sc))
+        return NULL;
+    for (int i = 0; i < K_COUNT; i++)
+        idx[i] = -1;
+    for (size_t m = 0; m < sc.nmembers; m++) {
+        const cl_span *sp = &sc.members[m];
+        int k = known_index(line + sp->key_off + 1, sp->key_len - 2);
+
+        src.extra[m] = k < 0;
+        src.spaced[m] = sc.vals[m].spaced;
+        if (k >= 0)
+            idx[k] = (int)m;
+    }
+    if (idx[K_MSG] < 0 || idx[K_LEVEL] < 0 || idx[K_APP] < 0)
+        return NULL;
+    for (int i = 0; i < S_COUNT; i++) {
+        str_src *s = &src.str[i];
+        const cl_jval *v;
+
+        memset(s, 0, sizeof *s);
+        if (idx[i] < 0)
+            continue;
+        v = &sc.vals[idx[i]];
+        if (v->type != CL_JT_STRING)
+            return NULL;
+        s->p = line + v->off;
+        s->raw_n = v->len;
+        s->n = v->dec_len;
+        s->esc = v->esc;
+    }
+    if (!fast_level(line, &sc.vals[idx[K_LEVEL]], &level) ||
+        (idx[K_TS] >= 0 && !fast_ts(line, &sc.vals[idx[K_TS]], &ts)) ||
+        (idx[K_PID] >= 0 && !uint32_value(line, &sc.vals[idx[K_PID]], &pid)) ||
+        (idx[K_TID] >= 0 && !uint32_value(line, &sc.vals[idx[K_TID]], &tid)) ||
+        (idx[K_FIELDS] >= 0 && sc.vals[idx[K_FIELDS]].type != CL_JT_OBJECT))
+        return NULL;
+    claimed = idx[K_TS] >= 0 && !ts_plausible(&val->limits, ts, received_us);
+    if (claimed)
+        src.extra[idx[K_TS]] = 1;
+    src.spans = sc.members;
+    src.nmembers = sc.nmembers;
+    src.fields = idx[K_FIELDS] >= 0 ? (size_t)idx[K_FIELDS] : sc.nmembers;
+    r = build_entry(val, line, &src, level, claimed ? received_us : ts);
+    if (r == NULL)
+        return NULL;
+    if (!fast_texts_ok(&r->u.e, idx[K_HOST] >= 0)) {
+        cl_record_free(r);
+        return NULL;
+    }
+    r->u.e.has_pid = idx[K_PID] >= 0;
+    r->u.e.pid = pid;
+    r->u.e.has_tid = idx[K_TID] >= 0;
+    r->u.e.tid = tid;
+    return r;
+}
+
 void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t received_us,
                       const cl_peer *peer, cl_line_result *out)
 {
@@ -486,6 +775,12 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
         i++;
     if (i == len) {
         out->kind = CL_LINE_BLANK;
+        return;
+    }
+    if (!val->full_only && (out->rec = fast_entry(val, line, len, received_us)) != NULL) {
+        out->kind = CL_LINE_ENTRY;
+        out->rec->received_us = received_us;
+        out->rec->peer = *peer;
         return;
     }
     line[len] = '\0';
@@ -513,7 +808,7 @@ void cl_validate_line(const cl_validator *val, char *line, size_t len, int64_t r
         int claimed = k.ts != NULL && !ts_plausible(&val->limits, ts, received_us);
 
         out->rec =
-            build_entry(val, line, &scan, root, &k, level, claimed ? received_us : ts, claimed);
+            build_from_tree(val, line, &scan, root, &k, level, claimed ? received_us : ts, claimed);
         if (out->rec != NULL) {
             out->rec->u.e.has_pid = k.pid != NULL;
             out->rec->u.e.pid = pid;

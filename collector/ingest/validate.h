@@ -44,6 +44,7 @@ void cl_limits_default(cl_limits *lim);
 typedef struct cl_validator {
     cl_limits limits;
     cl_str default_host; /* used when an entry names no host; must outlive records */
+    int full_only;       /* tests: judge every line the full way (no entryscan.h) */
 } cl_validator;
 
 enum cl_line_kind {

@@ -13,7 +13,7 @@ static const unsigned char string_stop[256] = {
 /* Length of a number token matching RFC 8259's grammar
  * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? at s, or 0. cJSON hands
  * numbers to strtod, which also takes "01", "1." and "1.e5". */
-static size_t number_len(const unsigned char *s, size_t left)
+size_t cl_json_number_len(const unsigned char *s, size_t left)
 {
     size_t i = 0;
 
@@ -81,8 +81,8 @@ static const char lone_high[] =
     "unpaired surrogate: a high surrogate (\\ud800-\\udbff) must be followed by a low one "
     "(\\udc00-\\udfff); alone it is not a character and has no UTF-8 form";
 
-static size_t escape_len(const unsigned char *s, size_t left, long *cp, size_t *err_at,
-                         const char **why)
+size_t cl_json_escape_len(const unsigned char *s, size_t left, long *cp, size_t *err_at,
+                          const char **why)
 {
     long hi, lo;
 
@@ -190,7 +190,7 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
                     out->err_off = i + 1;
                     return CL_R_CONTROL_CHAR;
                 }
-                k = escape_len(s + i, len - i, &cp, &at, &why);
+                k = cl_json_escape_len(s + i, len - i, &cp, &at, &why);
                 if (k == 0) {
                     if (syntax_what == NULL) {
                         syntax_what = why;
@@ -264,7 +264,7 @@ enum cl_reason cl_wirecheck(const char *str, size_t len, int max_depth, cl_scan 
             break;
         default:
             if (c == '-' || (c >= '0' && c <= '9')) {
-                size_t k = number_len(s + i, len - i);
+                size_t k = cl_json_number_len(s + i, len - i);
 
                 if (k == 0 && syntax_what == NULL) {
                     syntax_what = "malformed number";

@@ -44,4 +44,15 @@ enum cl_reason cl_wirecheck(const char *s, size_t len, int max_depth, cl_scan *o
  * (never more than n). */
 size_t cl_json_compact(const char *in, size_t n, char *out);
 
+/* Length of the RFC 8259 number token at s, or 0 if none starts there (or
+ * it runs into another number character, as "01" does). */
+size_t cl_json_number_len(const unsigned char *s, size_t left);
+
+/* Length of the string escape at s (s[0] is the backslash): 2, 6, or 12 for
+ * a surrogate pair; 0 if it is invalid (RFC 8259, I-JSON), with *why and
+ * *err_at (relative to s) set. *cp is the code point a \u escape writes,
+ * else -1. */
+size_t cl_json_escape_len(const unsigned char *s, size_t left, long *cp, size_t *err_at,
+                          const char **why);
+
 #endif

@@ -30,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "compress.h"
 #include "fsutil.h"
 #include "rotate.h"
 #include "timefmt.h"
@@ -56,6 +58,9 @@ struct cl_text_sink {
     int64_t retry_at_us;
     cl_file_id id; /* identity of the open file, to notice it was replaced */
     int64_t rotate_retry_at_us;
+    uint64_t head_size; /* the marker line's bytes: the file holds entries beyond it */
+    int64_t first_us;   /* when the file's first entry was written; 0: none yet */
+    cl_compressor *gz;  /* NULL with compression off */
     cl_text_stats st;
 };
 
@@ -82,7 +87,50 @@ static int write_marker(cl_text_sink *t, int fd, uint64_t *size)
     if (write(fd, line, (size_t)n) != n)
         return -1;
     *size = (uint64_t)n;
+    t->head_size = (uint64_t)n;
+    t->first_us = 0;
     return 0;
+}
+
+/* The time in a marker line ("created <RFC 3339>" or "created":"..."), or
+ * 0 if there is none. */
+static int64_t marker_time(const char *head)
+{
+    const char *p = strstr(head, "created");
+    int64_t us;
+
+    if (p == NULL)
+        return 0;
+    p += strlen("created");
+    while (*p == ' ' || *p == '"' || *p == ':')
+        p++;
+    if (strlen(p) < CL_TS_TEXT_LEN || cl_rfc3339_parse(p, CL_TS_TEXT_LEN, &us) != 0)
+        return 0;
+    return us;
+}
+
+/* For a file the collector reopens: the marker's length, and its creation
+ * time standing for the first entry's. */
+static void read_head(cl_text_sink *t, int fd, uint64_t size)
+{
+    char head[256];
+    long n = cl_pread(fd, head, sizeof head - 1, 0);
+    char *nl;
+
+    t->head_size = 0;
+    t->first_us = 0;
+    if (n <= 0)
+        return;
+    head[n] = '\0';
+    if ((nl = strchr(head, '\n')) == NULL)
+        return;
+    nl[1] = '\0';
+    t->head_size = (uint64_t)(nl + 1 - head);
+    if (size > t->head_size) {
+        t->first_us = marker_time(head);
+        if (t->first_us == 0)
+            t->first_us = cl_now_us(); /* not ours to date: a full period from now */
+    }
 }
 
 /* Whether the non-empty file open as fd starts with our marker. Returns 1,
@@ -197,6 +245,8 @@ static int open_file(cl_text_sink *t)
     } else if (repair_tail(t, fd, &size) != 0 || (size == 0 && write_marker(t, fd, &size) != 0)) {
         /* (Emptied by the repair: only a torn marker was there.) */
         goto fail;
+    } else {
+        read_head(t, fd, size);
     }
     t->fd = fd;
     t->size = size;
@@ -222,9 +272,40 @@ static int file_replaced(const cl_text_sink *t)
     return now.dev != t->id.dev || now.ino != t->id.ino;
 }
 
+/* What a crash during compression can leave (compress.h): the temporary
+ * file, and a plain rotated file beside its complete .gz. With compression
+ * on, the plain rotated files are queued, oldest last. */
+static void tidy_rotated(cl_text_sink *t)
+{
+    char tmp[4200], gz[4400];
+    cl_rotated_file *files = NULL;
+    size_t n = 0;
+
+    if (cl_compress_tmp_name(t->path, tmp, sizeof tmp) == 0 && cl_rotate_target_ok(tmp))
+        cl_remove(tmp);
+    if (cl_rotate_list(t->path, t->cfg.rotate_keep, &files, &n) != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        cl_file_id id;
+
+        if (files[i].compressed)
+            continue;
+        /* The .gz was renamed into place only once complete and flushed. */
+        if (snprintf(gz, sizeof gz, "%s.gz", files[i].path) < (int)sizeof gz &&
+            cl_file_id_path(gz, &id) == 0 && cl_rotate_target_ok(gz)) {
+            cl_remove(files[i].path);
+            continue;
+        }
+        if (t->gz != NULL)
+            cl_compressor_submit(t->gz, files[i].path);
+    }
+    free(files);
+}
+
 int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_t errlen)
 {
     cl_text_sink *t = calloc(1, sizeof *t);
+    char tmp[4200];
 
     *out = NULL;
     if (t == NULL || (t->path = strdup(cfg->path)) == NULL ||
@@ -243,6 +324,12 @@ int cl_text_open(cl_text_sink **out, const cl_text_config *cfg, char *err, size_
             snprintf(err, errlen, "cannot open text log %s: %s", cfg->path, strerror(errno));
         goto fail;
     }
+    if (cfg->compress_level > 0 && (cl_compress_tmp_name(t->path, tmp, sizeof tmp) != 0 ||
+                                    cl_compressor_start(&t->gz, tmp, cfg->compress_level) != 0)) {
+        snprintf(err, errlen, "cannot start the text log's compressor: %s", strerror(errno));
+        goto fail;
+    }
+    tidy_rotated(t);
     *out = t;
     return 0;
 fail:
@@ -306,8 +393,38 @@ static int write_out(cl_text_sink *t, size_t n, int follow_path)
     return rc;
 }
 
+static int rotate_files(cl_text_sink *t);
+
+/* Whether --rotate-age says the file (holding entries) is due at now. */
+static int age_due(const cl_text_sink *t, int64_t now)
+{
+    return t->cfg.rotate_age_us > 0 && t->first_us != 0 &&
+           now - t->first_us >= t->cfg.rotate_age_us;
+}
+
+/* --rotate-age is checked once per batch, here, not for every line: what the
+ * batch buffered arrived after the file came of age, so the file is rotated
+ * first and the batch starts the new one. */
+static void rotate_by_age(cl_text_sink *t)
+{
+    int64_t now = cl_now_us();
+    uint64_t rotations = t->st.rotations;
+
+    if (!age_due(t, now) || now < t->rotate_retry_at_us || t->fd < 0)
+        return;
+    if (rotate_files(t) != 0)
+        return; /* no file: the buffer's lines are counted lost by the write */
+    if (t->st.rotations == rotations)
+        return; /* the rename failed; tried again later */
+    t->st.rotations_age++;
+    t->size += t->len; /* what is buffered goes to the new file */
+    t->first_us = t->len > 0 ? now : 0;
+}
+
 int cl_text_flush(cl_text_sink *t)
 {
+    if (t->cfg.rotate_age_us > 0 && t->len > 0)
+        rotate_by_age(t);
     return write_out(t, t->len, 1);
 }
 
@@ -322,7 +439,17 @@ static int rotate_files(cl_text_sink *t)
     if (t->fd >= 0)
         close(t->fd);
     t->fd = -1;
-    rc = cl_rotate_shift(t->path, t->cfg.rotate_keep, &res);
+    /* The compressor may be working on a rotated file: it follows the
+     * renames, and its own rename waits for the shift (compress.h). */
+    if (t->gz != NULL) {
+        cl_compressor_lock(t->gz);
+        rc = cl_rotate_shift_ex(t->path, t->cfg.rotate_keep, &res, cl_compressor_moved, t->gz);
+        cl_compressor_unlock(t->gz);
+    } else {
+        rc = cl_rotate_shift(t->path, t->cfg.rotate_keep, &res);
+    }
+    if (rc == 0 && t->gz != NULL && res.rotated[0] != '\0')
+        cl_compressor_submit(t->gz, res.rotated);
     if (res.fallbacks > 0) {
         if (t->st.rotate_fallbacks++ == 0 && res.unique > 0)
             snprintf(t->st.rotate_note, sizeof t->st.rotate_note,
@@ -396,9 +523,37 @@ int cl_text_append(cl_text_sink *t, const cl_record *r)
             return -1;
         }
     }
+    /* The clock is read once per file (--rotate-age, retention). */
+    if (t->first_us == 0)
+        t->first_us = cl_now_us();
     t->size += n;
     t->st.lines++;
     return 0;
+}
+
+/* Flushes and rotates, if the file holds any entry. */
+static int rotate_now(cl_text_sink *t)
+{
+    if (t->size <= t->head_size && t->len == 0)
+        return 0;
+    if (write_out(t, t->len, 1) != 0)
+        return -1;
+    return rotate_files(t);
+}
+
+int cl_text_rotate(cl_text_sink *t)
+{
+    return rotate_now(t);
+}
+
+int cl_text_tick(cl_text_sink *t)
+{
+    if (!age_due(t, cl_now_us()) || cl_now_us() < t->rotate_retry_at_us)
+        return 0;
+    if (rotate_now(t) != 0)
+        return -1;
+    t->st.rotations_age++;
+    return 1;
 }
 
 int cl_text_reopen(cl_text_sink *t)
@@ -418,16 +573,158 @@ int cl_text_reopen(cl_text_sink *t)
     return 0;
 }
 
+/* The first line's time of a rotated file, plain or gzipped; 0 if unknown. */
+static int64_t file_first_time(const char *path, int compressed)
+{
+    char head[256];
+    int fd = cl_open_read_shared(path);
+    long n;
+
+    if (fd < 0)
+        return 0;
+    if (compressed) {
+        gzFile z = gzdopen(fd, "rb");
+
+        if (z == NULL) {
+            close(fd);
+            return 0;
+        }
+        n = gzread(z, head, sizeof head - 1);
+        gzclose(z); /* closes fd */
+    } else {
+        n = cl_pread(fd, head, sizeof head - 1, 0);
+        close(fd);
+    }
+    if (n <= 0)
+        return 0;
+    head[n] = '\0';
+    if (strchr(head, '\n') != NULL)
+        *strchr(head, '\n') = '\0';
+    return marker_time(head);
+}
+
+/* The compressor's lock, if there is a compressor: the rotated files do not
+ * change under a listing or a removal (compress.h). */
+static void lock_files(cl_text_sink *t)
+{
+    if (t->gz != NULL)
+        cl_compressor_lock(t->gz);
+}
+
+static void unlock_files(cl_text_sink *t)
+{
+    if (t->gz != NULL)
+        cl_compressor_unlock(t->gz);
+}
+
+/* With the lock held: the rotated files, sized and dated, after the active
+ * file in list[0]. */
+static size_t list_rotated(cl_text_sink *t, const cl_rotated_file *rot, size_t nrot,
+                           cl_text_file *list)
+{
+    size_t k = 1;
+
+    for (size_t i = 0; i < nrot; i++) {
+        cl_file_id id;
+        cl_text_file *f = &list[k];
+
+        if (cl_file_id_path(rot[i].path, &id) != 0)
+            continue;
+        snprintf(f->path, sizeof f->path, "%s", rot[i].path);
+        f->bytes = id.size;
+        f->newest_us = id.mtime_us;
+        f->oldest_us = file_first_time(rot[i].path, rot[i].compressed);
+        if (f->oldest_us == 0 || f->oldest_us > f->newest_us)
+            f->oldest_us = f->newest_us;
+        f->compressed = rot[i].compressed;
+        k++;
+    }
+    (void)t;
+    return k;
+}
+
+int cl_text_list_files(cl_text_sink *t, cl_text_file **out, size_t *n)
+{
+    cl_rotated_file *rot = NULL;
+    size_t nrot = 0;
+    cl_text_file *list = NULL;
+    int rc = -1;
+
+    *out = NULL;
+    *n = 0;
+    lock_files(t);
+    if (cl_rotate_list(t->path, t->cfg.rotate_keep, &rot, &nrot) != 0)
+        goto done;
+    if ((list = calloc(nrot + 1, sizeof *list)) == NULL) {
+        errno = ENOMEM;
+        goto done;
+    }
+    snprintf(list[0].path, sizeof list[0].path, "%s", t->path);
+    list[0].bytes = t->size;
+    list[0].newest_us = cl_now_us();
+    list[0].oldest_us = t->first_us != 0 ? t->first_us : list[0].newest_us;
+    list[0].active = 1;
+    *n = list_rotated(t, rot, nrot, list);
+    *out = list;
+    rc = 0;
+done:
+    unlock_files(t);
+    free(rot);
+    return rc;
+}
+
+int cl_text_remove_file(cl_text_sink *t, const char *path)
+{
+    cl_rotated_file *rot = NULL;
+    size_t nrot = 0;
+    int found = 0, rc = -1;
+
+    lock_files(t);
+    if (cl_rotate_list(t->path, t->cfg.rotate_keep, &rot, &nrot) != 0)
+        goto done;
+    for (size_t i = 0; i < nrot && !found; i++)
+        found = strcmp(rot[i].path, path) == 0;
+    if (!found) {
+        cl_file_id id;
+
+        errno = cl_file_id_path(path, &id) != 0 && errno == ENOENT ? ENOENT : EINVAL;
+        goto done;
+    }
+    rc = cl_remove(path);
+    if (rc == 0 && t->gz != NULL)
+        cl_compressor_moved(t->gz, path, NULL);
+    if (rc == 0)
+        t->st.removed++;
+done:
+    unlock_files(t);
+    free(rot);
+    return rc;
+}
+
+size_t cl_text_compress_pending(cl_text_sink *t)
+{
+    return t->gz != NULL ? cl_compressor_pending(t->gz) : 0;
+}
+
 void cl_text_get_stats(const cl_text_sink *t, cl_text_stats *st)
 {
     *st = t->st;
     st->file_size = t->size;
+    if (t->gz != NULL) {
+        cl_compress_stats cs;
+
+        cl_compressor_get_stats(t->gz, &cs);
+        st->compressed = cs.files;
+        st->compress_errors = cs.errors + cs.dropped;
+    }
 }
 
 void cl_text_close(cl_text_sink *t)
 {
     if (t == NULL)
         return;
+    /* First: a file in progress is abandoned (compressed at the next start). */
+    cl_compressor_stop(t->gz);
     if (t->fd >= 0) {
         cl_text_flush(t);
         if (t->fd >= 0)

@@ -37,6 +37,25 @@ size_t cl_text_bound(const cl_record *r)
            (r->peer.sid != NULL ? 16 + strlen(r->peer.sid) : 0);
 }
 
+/* v in decimal, as "%" PRId64 writes it (sprintf costs more than the
+ * rest of a line's formatting). */
+static char *put_i64(char *o, int64_t v)
+{
+    char tmp[20];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0;
+
+    if (v < 0)
+        *o++ = '-';
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    while (n > 0)
+        *o++ = tmp[--n];
+    return o;
+}
+
 static char *put_str(char *o, const char *s)
 {
     size_t n = strlen(s);
@@ -60,18 +79,24 @@ static size_t format_json(const cl_record *r, char *out)
     char *o = out;
 
     cl_rfc3339_format(e->ts_us, ts);
-    o += sprintf(o, "{\"ts\":\"%s\"", ts);
+    o = put_str(o, "{\"ts\":\"");
+    o = put_str(o, ts);
+    *o++ = '"';
     /* A producer's unknown top-level keys go under "extra": this one is ours. */
     if (r->own)
         o = put_str(o, ",\"collector\":true");
     cl_rfc3339_format(r->received_us, ts);
-    o += sprintf(o, ",\"received\":\"%s\",\"level\":\"%s\"", ts, cl_level_name(e->level));
+    o = put_str(o, ",\"received\":\"");
+    o = put_str(o, ts);
+    o = put_str(o, "\",\"level\":\"");
+    o = put_str(o, cl_level_name(e->level));
+    *o++ = '"';
     o = json_key_str(o, ",\"app\":", &e->app);
     o = json_key_str(o, ",\"host\":", &e->host);
     if (e->has_pid)
-        o += sprintf(o, ",\"pid\":%" PRId64, e->pid);
+        o = put_i64(put_str(o, ",\"pid\":"), e->pid);
     if (e->has_tid)
-        o += sprintf(o, ",\"tid\":%" PRId64, e->tid);
+        o = put_i64(put_str(o, ",\"tid\":"), e->tid);
     o = json_key_str(o, ",\"logger\":", &e->logger);
     o = json_key_str(o, ",\"trace_id\":", &e->trace_id);
     o = json_key_str(o, ",\"span_id\":", &e->span_id);
@@ -85,8 +110,9 @@ static size_t format_json(const cl_record *r, char *out)
         o += cl_text_json_safe(e->extra.p, e->extra.n, o);
     }
     if (r->peer.pid >= 0) {
-        o += sprintf(o, ",\"peer\":{\"pid\":%" PRId64 ",\"uid\":%" PRId64 ",\"gid\":%" PRId64,
-                     r->peer.pid, r->peer.uid, r->peer.gid);
+        o = put_i64(put_str(o, ",\"peer\":{\"pid\":"), r->peer.pid);
+        o = put_i64(put_str(o, ",\"uid\":"), r->peer.uid);
+        o = put_i64(put_str(o, ",\"gid\":"), r->peer.gid);
         /* Only when known (Windows), so that POSIX lines stay as they were.
          * Interned SIDs are letters, digits and '-': nothing to escape. */
         if (r->peer.sid != NULL)
@@ -102,13 +128,17 @@ size_t cl_text_format_pid(int has_pid, int64_t pid, int64_t peer_pid, char *out)
 {
     /* The claimed PID if there is one, else the one the kernel vouches for;
      * both when they differ, so that a claim never passes for the truth. */
+    char *o = out;
+
+    if (!has_pid && peer_pid <= 0)
+        return 0;
+    *o++ = '[';
+    o = put_i64(o, has_pid ? pid : peer_pid);
     if (has_pid && peer_pid > 0 && pid != peer_pid)
-        return (size_t)sprintf(out, "[%" PRId64 ",peer=%" PRId64 "]", pid, peer_pid);
-    if (has_pid)
-        return (size_t)sprintf(out, "[%" PRId64 "]", pid);
-    if (peer_pid > 0)
-        return (size_t)sprintf(out, "[%" PRId64 "]", peer_pid);
-    return 0;
+        o = put_i64(put_str(o, ",peer="), peer_pid);
+    *o++ = ']';
+    *o = '\0'; /* as sprintf left it */
+    return (size_t)(o - out);
 }
 
 size_t cl_text_format_entry(const cl_record *r, enum cl_text_format fmt, char *out)

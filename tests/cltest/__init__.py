@@ -33,7 +33,7 @@ from .process import (ANY_TS, E2E, NO_RATE_LIMIT, REPO, TESTS, Collector, collec
                       valgrind_prefix, wait_accepting)
 from .procinfo import raise_fd_limit, sanitized, status_kib  # noqa: F401
 from .runner import Skip, main, need_root, not_checked  # noqa: F401
-from .textlog import (TEXT_MARKS, parse_text_line, read_text_file, strip_text_mark,  # noqa: F401
+from .textlog import (TEXT_MARKS, parse_text_line, read_file_maybe_gz, read_text_file, strip_text_mark,  # noqa: F401
                       unescape_text)
 from .transport import Conn, UnixSocket  # noqa: F401
 from .wire import entry, line  # noqa: F401

@@ -12,8 +12,8 @@ import tempfile
 import time
 
 from .db import Database
-from .textlog import parse_text_line, strip_text_mark
-from .check import check, eq
+from .textlog import parse_text_line, read_file_maybe_gz, strip_text_mark
+from .check import check, eq, wait_for
 from .transport import UnixSocket
 
 PKG = os.path.dirname(os.path.abspath(__file__))
@@ -251,31 +251,63 @@ class Collector:
         """[(reason, raw bytes, raw_len, message)] in id order."""
         return self.database().rejects()
 
-    def text_files(self):
-        """Text log files oldest first: centrallog.log.N ... .1, centrallog.log."""
+    def compressing(self):
+        """Whether rotated text files are gzipped (the default; --no-compress
+        or --compress=0/off turn it off)."""
+        f = self.flags
+        off = ("--no-compress", "--compress=0", "--compress=off")
+        return not any(x in off or (x == "--compress" and i + 1 < len(f) and f[i + 1] in
+                                    ("0", "off")) for i, x in enumerate(f))
+
+    def rotated_pending(self):
+        """Rotated text files not yet gzipped (plain .N), and the compressor's
+        temporary file if there is one."""
         base = os.path.basename(self.log)
         d = os.path.dirname(self.log)
-        nums = []
+        out = []
+        for name in os.listdir(d):
+            suffix = name[len(base) + 1:] if name.startswith(base + ".") else ""
+            if suffix.isdigit() or suffix == "gz.tmp":
+                out.append(name)
+        return sorted(out)
+
+    def wait_compressed(self, timeout=30.0):
+        """Waits until the background compressor has gzipped every rotated file."""
+        wait_for(lambda: not self.rotated_pending(), "rotated text files gzipped (left: %r)"
+                 % (self.rotated_pending(),), timeout=timeout)
+
+    def text_files(self):
+        """Text log files oldest first: centrallog.log.N[.gz] ... .1[.gz],
+        centrallog.log. With compression on, first waits until every rotated
+        file is gzipped, so that the list stays true while it is read."""
+        if self.compressing():
+            self.wait_compressed()
+        base = os.path.basename(self.log)
+        d = os.path.dirname(self.log)
+        nums = {}
         for name in os.listdir(d):
             if name.startswith(base + "."):
                 suffix = name[len(base) + 1:]
+                gz = suffix.endswith(".gz")
+                if gz:
+                    suffix = suffix[:-3]
                 if suffix.isdigit():
-                    nums.append(int(suffix))
-        nums.sort()
-        eq(nums, list(range(1, len(nums) + 1)), "rotated text file numbers (no gaps)")
-        files = [os.path.join(d, "%s.%d" % (base, n)) for n in reversed(nums)]
+                    check(int(suffix) not in nums, "slot %s both plain and gzipped" % suffix)
+                    nums[int(suffix)] = name
+        eq(sorted(nums), list(range(1, len(nums) + 1)), "rotated text file numbers (no gaps)")
+        files = [os.path.join(d, nums[n]) for n in sorted(nums, reverse=True)]
         if os.path.exists(self.log):
             files.append(self.log)
         return files
 
     def text_lines(self):
         """All entry lines (str, without '\\n') across the rotated files, in
-        order. Asserts every file starts with the collector's marker line
-        (left out here) and holds only complete UTF-8 lines."""
+        order (gzipped ones decompressed). Asserts every file starts with the
+        collector's marker line (left out here) and holds only complete UTF-8
+        lines."""
         out = []
         for path in self.text_files():
-            with open(path, "rb") as f:
-                data = f.read()
+            data = read_file_maybe_gz(path)
             if data:
                 check(data.endswith(b"\n"), "%s does not end with a complete line; tail: %r"
                       % (path, data[-200:]))

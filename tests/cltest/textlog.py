@@ -1,5 +1,6 @@
 """Reading the collector's text log: marker line, escaping, line format."""
 
+import gzip
 import re
 
 from .check import check
@@ -59,10 +60,20 @@ def strip_text_mark(data, what="text file"):
     return data[data.index(b"\n") + 1:]
 
 
-def read_text_file(path):
-    """A text log file's entry lines as bytes, marker line left out."""
+def read_file_maybe_gz(path):
+    """The bytes of a text log file, decompressed if its name ends in .gz
+    (a rotated file the collector gzipped)."""
+    if path.endswith(".gz"):
+        with gzip.open(path, "rb") as f:
+            return f.read()
     with open(path, "rb") as f:
-        return strip_text_mark(f.read(), path)
+        return f.read()
+
+
+def read_text_file(path):
+    """A text log file's entry lines as bytes, marker line left out (.gz
+    files decompressed)."""
+    return strip_text_mark(read_file_maybe_gz(path), path)
 
 
 def parse_text_line(ln):

@@ -38,6 +38,12 @@ OPTIONS = {
     "text-format": "default text",
     "rotate-size": "default 16M",
     "rotate-keep": "default 7",
+    "rotate-age": "default 1d",
+    "compress": "default on",
+    "no-compress": None,
+    "max-age": "default off",
+    "max-disk": "default 10% of the filesystem",
+    "keep-free": "default 15%",
     "max-entry-bytes": "default 64K",
     "socket-mode": "default 0666",
     "socket-group": "default: unchanged",
@@ -76,7 +82,9 @@ VALID = {
     "rate-limit-burst": "0", "rate-limit-exempt": "none",
     "max-ts-ahead": "1m", "max-ts-age": "off",
     "max-connections-per-uid": "2", "idle-reclaim": "2m", "reject-limit-burst": "5",
-    "wal-warn-size": "8M", "db-rotate-size": "1M", "db-rotate-age": "1h",
+    "wal-warn-size": "8M",
+    "rotate-age": "2h", "compress": "6", "max-age": "30d", "max-disk": "1G", "keep-free": "10%",
+    "db-rotate-size": "1M", "db-rotate-age": "1h",
 }
 
 

@@ -380,7 +380,7 @@ def test_bad_arguments():
         (["query", "stray"], "centrallog query: unexpected argument 'stray'; filters are "
          "options, e.g. -g WORDS (see --help)"),
         (["frobnicate"], "centrallog: unknown command 'frobnicate'; commands: query, tail, "
-         "stats, rejects, status, send, bench%s (see --help)"
+         "stats, rejects, disk-usage, export, status, send, bench%s (see --help)"
          % (", pipes" if cli_data.WINDOWS else "")),
         (["-f", "-r"], "centrallog query: -r/--reverse cannot be combined with following"),
         (["tail", "-p", "nope"], "centrallog tail: -p/--level: 'nope' is not a level; use "
@@ -429,6 +429,12 @@ def test_database_problems():
         p = files["newer"] = os.path.join(d, "newer.db")
         shutil.copy(KNOWN, p)
         con = sqlite3.connect(p)
+        con.execute("PRAGMA user_version = 4")
+        con.commit()
+        con.close()
+        p = files["v3-unknown"] = os.path.join(d, "unknown-kind.db")
+        shutil.copy(KNOWN, p)
+        con = sqlite3.connect(p)
         con.execute("PRAGMA user_version = 3")
         con.commit()
         con.close()
@@ -439,8 +445,10 @@ def test_database_problems():
             "empty": "%s is an empty file, not a CentralLog database",
             "foreign": "%s is an SQLite database but not a CentralLog one (application_id 0); "
                        "point --db at the collector's centrallog.db",
-            "newer": "%s has schema version 3, newer than this centrallog reads (2); use a newer "
+            "newer": "%s has schema version 4, newer than this centrallog reads (3); use a newer "
                      "centrallog",
+            "v3-unknown": "%s has schema version 3 but is neither a CentralLog catalog nor a "
+                          "partition (no meta kind); point --db at the collector's centrallog.db",
         }
         for k, msg in expect.items():
             for cmd in ("query", "stats", "rejects", "tail"):
@@ -671,7 +679,7 @@ def test_system_collector_database():
 
 
 def test_help():
-    for cmd in ("query", "tail", "stats", "rejects", "status"):
+    for cmd in ("query", "tail", "stats", "rejects", "status", "disk-usage", "export"):
         rc, out, err = run([cmd, "--help"])
         eq((rc, err), (0, ""), "%s --help" % cmd)
         text = out.decode()
@@ -681,7 +689,8 @@ def test_help():
         check(max(len(ln) for ln in text.splitlines()) <= 100, "%s --help fits" % cmd)
     rc, out, err = run(["--help"])
     eq(rc, 0, "centrallog --help")
-    for cmd in ("query", "tail", "stats", "rejects", "status", "send", "bench"):
+    for cmd in ("query", "tail", "stats", "rejects", "disk-usage", "export", "status", "send",
+                "bench"):
         check("\n  %s " % cmd in out.decode(), "--help lists " + cmd)
     rc, out, err = run(["--version"])
     eq(rc, 0, "--version")

@@ -214,15 +214,19 @@ def test_rotation_target_squatted():
         eq((st["log_errors"], st["log_lost_lines"], st["log_rotate_errors"]), (0, 0, 0),
            "(log_errors, log_lost_lines, log_rotate_errors)")
         wait_for(lambda: "rotating the text log" in c.stderr(), "the notice", timeout=5)
+        # The fallback slot is gzipped like the others, under its own name.
+        files = [c.log + ".3.gz", c.log + ".2.gz", c.log + ".1~1.gz", c.log]
+        wait_for(lambda: all(os.path.exists(p) for p in files), "the rotated files gzipped",
+                 timeout=10)
         c.stop()
         err = c.stderr()
         eq(err.count("rotating the text log"), 1, "one notice")
         check("centrallog.log.1~1" in err and "lost" not in err, "says what happened", err)
         eq(digest(squat), before, "the squatter's file is untouched")
-        files = [c.log + ".3", c.log + ".2", c.log + ".1~1", c.log]
         for p in files:
             check(os.path.exists(p), "%s exists" % p)
-        check(not os.path.exists(c.log + ".4"), "no more than --rotate-keep files")
+        for p in (".4", ".4.gz", ".3", ".2", ".1~1", ".1.gz"):
+            check(not os.path.exists(c.log + p), "no %s: --rotate-keep files, gzipped" % p)
         lines = []
         for p in files:
             lines += cltest.read_text_file(p).decode().splitlines()
@@ -266,13 +270,28 @@ def test_all_rotation_names_squatted():
         eq((st["log_errors"], st["log_lost_lines"], st["log_rotate_errors"]), (0, 0, 0),
            "(log_errors, log_lost_lines, log_rotate_errors)")
         wait_for(lambda: "rotating the text log" in c.stderr(), "the notice", timeout=5)
+
+        def owner(f):
+            try:
+                return os.stat(os.path.join(logs, f)).st_uid
+            except FileNotFoundError:
+                return None  # the compressor's temporary or plain file, just gone
+
+        def mine():
+            return sorted(f for f in os.listdir(logs)
+                          if owner(f) == nobody and f != "centrallog.log")
+        # Uniquely named files are gzipped too (their names + .gz).
+        try:
+            wait_for(lambda: len(mine()) == 3 and all(f.endswith(".gz") for f in mine()),
+                     "three rotated files, gzipped", timeout=10)
+        except AssertionError as e:
+            raise AssertionError("%s: %r" % (e, mine()))
         c.stop()
         err = c.stderr()
         eq(err.count("rotating the text log"), 1, "one notice")
         check("centrallog.log.1~20" in err and "lost" not in err, "says what happened", err)
         eq([digest(p) for p in squats], before, "the squatters' files are untouched")
-        mine = sorted(f for f in os.listdir(logs)
-                      if os.stat(os.path.join(logs, f)).st_uid == nobody and f != "centrallog.log")
+        mine = mine()
         eq(len(mine), 3, "the collector's rotated files: --rotate-keep (%s)" % mine)
         check(all(f.startswith("centrallog.log.1~20") for f in mine), "unique names", mine)
         files = sorted((os.path.join(logs, f) for f in mine), key=os.path.getmtime) + [c.log]

@@ -9,7 +9,8 @@
  * objects; a reject names a known reason and the line's full length; and
  * an entry's text line is one line - no raw control bytes, C1 controls or
  * U+2028/9 - that fits the bound the sink allocates for it, and whose NDJSON
- * form parses back.
+ * form parses back. And the validator's fast path (entryscan.h) gives
+ * the same verdict and the same record as its full judgement.
  */
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -120,6 +121,54 @@ static void check_entry(cl_record *r)
     free(out);
 }
 
+static void same_str(const cl_str *a, const cl_str *b)
+{
+    CHECK((a->p == NULL) == (b->p == NULL) && a->n == b->n);
+    CHECK(a->p == NULL || memcmp(a->p, b->p, a->n + 1) == 0);
+}
+
+/* The line judged the full way only: the same result as res. */
+static void check_same_as_full(const cl_validator *fast, const uint8_t *data, size_t size,
+                               const cl_peer *peer, const cl_line_result *res)
+{
+    cl_validator full = *fast;
+    cl_line_result r;
+    char *line = malloc(size + 1);
+    const cl_record *a = res->rec, *b;
+
+    CHECK(line != NULL);
+    memcpy(line, data, size);
+    line[size] = '\0';
+    full.full_only = 1;
+    cl_validate_line(&full, line, size, 1795774502123456LL, peer, &r);
+    b = r.rec;
+    CHECK(r.kind == res->kind);
+    if (r.kind == CL_LINE_ENTRY || r.kind == CL_LINE_REJECT) {
+        CHECK(a->size == b->size && a->received_us == b->received_us);
+        if (r.kind == CL_LINE_REJECT) {
+            CHECK(a->u.r.reason == b->u.r.reason && a->u.r.raw_len == b->u.r.raw_len);
+            same_str(&a->u.r.message, &b->u.r.message);
+            same_str(&a->u.r.raw, &b->u.r.raw);
+        } else {
+            CHECK(a->u.e.ts_us == b->u.e.ts_us && a->u.e.level == b->u.e.level);
+            CHECK(a->u.e.has_pid == b->u.e.has_pid && a->u.e.pid == b->u.e.pid);
+            CHECK(a->u.e.has_tid == b->u.e.has_tid && a->u.e.tid == b->u.e.tid);
+            same_str(&a->u.e.msg, &b->u.e.msg);
+            same_str(&a->u.e.app, &b->u.e.app);
+            same_str(&a->u.e.host, &b->u.e.host);
+            same_str(&a->u.e.logger, &b->u.e.logger);
+            same_str(&a->u.e.trace_id, &b->u.e.trace_id);
+            same_str(&a->u.e.span_id, &b->u.e.span_id);
+            same_str(&a->u.e.fields, &b->u.e.fields);
+            same_str(&a->u.e.extra, &b->u.e.extra);
+        }
+    }
+    cl_record_free(r.rec);
+    cJSON_Delete(r.op);
+    free(r.op_id);
+    free(line);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char host[] = "fuzz-host";
@@ -142,6 +191,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(line, data, size);
     line[size] = '\0';
     cl_validate_line(&v, line, size, 1795774502123456LL, &peer, &res);
+    CHECK(memcmp(line, data, size) == 0); /* judged in place, left as found */
+    check_same_as_full(&v, data, size, &peer, &res);
     switch (res.kind) {
     case CL_LINE_ENTRY:
         CHECK(res.rec != NULL && res.rec->kind == CL_REC_ENTRY);

@@ -15,13 +15,13 @@
 #include "portable_env.h"
 #include "output.h"
 
-#define S(lit) ((cli_str){ lit, sizeof(lit) - 1 })
-#define NONE ((cli_str){ NULL, 0 })
+#define S(lit) ((cl_row_str){ lit, sizeof(lit) - 1 })
+#define NONE ((cl_row_str){ NULL, 0 })
 
 /* 2026-11-27T10:15:02.123456Z, received 1.5 ms later. */
-static cli_entry full_entry(void)
+static cl_row_entry full_entry(void)
 {
-    cli_entry e;
+    cl_row_entry e;
 
     memset(&e, 0, sizeof e);
     e.id = 7;
@@ -50,9 +50,9 @@ static cli_entry full_entry(void)
 }
 
 /* The bare minimum: no host, no pid, no optional members. */
-static cli_entry small_entry(void)
+static cl_row_entry small_entry(void)
 {
-    cli_entry e;
+    cl_row_entry e;
 
     memset(&e, 0, sizeof e);
     e.id = 8;
@@ -66,7 +66,7 @@ static cli_entry small_entry(void)
     return e;
 }
 
-static void render(cli_format fmt, int color, const cli_entry *e, size_t n, const char *expect)
+static void render(cli_format fmt, int color, const cl_row_entry *e, size_t n, const char *expect)
 {
     cli_output o;
 
@@ -83,7 +83,7 @@ static void render(cli_format fmt, int color, const cli_entry *e, size_t n, cons
 
 static void test_text_formats(void **state)
 {
-    cli_entry e[2] = { full_entry(), small_entry() };
+    cl_row_entry e[2] = { full_entry(), small_entry() };
 
     (void)state;
     render(CLI_FMT_SHORT, 0, e, 2,
@@ -104,7 +104,7 @@ static void test_text_formats(void **state)
  * as in the collector's text file (collector/textfmt.h). */
 static void test_text_trust_marks(void **state)
 {
-    cli_entry e = small_entry();
+    cl_row_entry e = small_entry();
     cli_output o;
 
     (void)state;
@@ -136,7 +136,7 @@ static void test_text_trust_marks(void **state)
 
 static void test_color(void **state)
 {
-    cli_entry e[2] = { full_entry(), small_entry() };
+    cl_row_entry e[2] = { full_entry(), small_entry() };
 
     (void)state;
     e[0].fields = NONE;
@@ -156,7 +156,7 @@ static void test_color(void **state)
 
 static void test_json_formats(void **state)
 {
-    cli_entry e[2] = { full_entry(), small_entry() };
+    cl_row_entry e[2] = { full_entry(), small_entry() };
     const char *obj0 =
         "{\"id\":7,\"ts\":\"2026-11-27T10:15:02.123456Z\",\"received\":\"2026-11-27T10:15:02."
         "124956Z\",\"level\":\"error\",\"app\":\"billing\",\"host\":\"web-01\",\"pid\":4242,"
@@ -202,7 +202,7 @@ static void test_json_formats(void **state)
 
 static void test_csv(void **state)
 {
-    cli_entry e[2] = { full_entry(), small_entry() };
+    cl_row_entry e[2] = { full_entry(), small_entry() };
 
     (void)state;
     render(CLI_FMT_CSV, 0, e, 2,
@@ -221,7 +221,7 @@ static void test_csv(void **state)
 /* A Windows producer: PID and user SID, no UID or GID - and none made up. */
 static void test_windows_peer(void **state)
 {
-    cli_entry e = small_entry();
+    cl_row_entry e = small_entry();
 
     (void)state;
     e.peer.sid = S("S-1-5-21-1-2-3-1001");
@@ -258,7 +258,7 @@ static void test_parse(void **state)
 
 /* Two rejected lines: bytes that are not UTF-8, cut short (raw_len beyond
  * raw); no raw at all, from a Windows peer. */
-static void rejects(cli_reject r[2])
+static void rejects(cl_row_reject r[2])
 {
     memset(r, 0, 2 * sizeof *r);
     r[0].id = 3;
@@ -284,7 +284,7 @@ static void rejects(cli_reject r[2])
 
 static void render_rejects(cli_format fmt, int color, const char *expect)
 {
-    cli_reject r[2];
+    cl_row_reject r[2];
     cli_output o;
 
     rejects(r);

@@ -218,6 +218,61 @@ static void test_every_code_point(void **state)
     }
 }
 
+/* Word-at-a-time runs (common/swar.h) against byte at a time: escaping a
+ * string whole gives what escaping its pieces (cut before ASCII bytes, so
+ * between characters; pieces under 8 bytes never take a whole word) and
+ * joining gives, for random mixes of plain text and every kind of byte. */
+static size_t escape_one(int kind, const char *s, size_t n, char *dst)
+{
+    switch (kind) {
+    case 0:
+        return cl_text_escape(s, n, dst);
+    case 1:
+        return cl_text_escape_name(s, n, dst);
+    case 2:
+        return cl_json_escape(dst, s, n, SIZE_MAX, CL_JSONESC_DISPLAY | CL_JSONESC_JSON_TEXT, NULL);
+    default: /* without the quotes it adds */
+        n = cl_json_escape(dst, s, n, SIZE_MAX, kind == 3 ? CL_JSONESC_DISPLAY : CL_JSONESC_WIRE,
+                           NULL);
+        memmove(dst, dst + 1, n - 2);
+        return n - 2;
+    }
+}
+
+static void test_word_runs(void **state)
+{
+    static const char *const bits[] = {
+        "plain text ",  "abcdefgh", "\\", "\"", "\x01",    "\x7f",  "\xc2\x85",        "\xc3\xa9",
+        "\xe2\x80\xa8", "\xff",     "\n", "\t", "A_b.c-d", "@/+=,", "\xf0\x9f\x98\x80"
+    };
+    uint64_t rng = 42;
+    char in[512], whole[512 * 6 + 2], parts[512 * 6 + 2];
+
+    (void)state;
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0, w, p = 0, start = 0;
+        int kind = iter % 5;
+
+        while (n < 200) {
+            const char *b;
+
+            rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+            b = bits[(rng >> 33) % (sizeof bits / sizeof bits[0])];
+            memcpy(in + n, b, strlen(b));
+            n += strlen(b);
+        }
+        w = escape_one(kind, in, n, whole);
+        for (size_t i = 1; i <= n; i++) {
+            if (i == n || (i - start >= 5 && (unsigned char)in[i] < 0x80)) {
+                p += escape_one(kind, in + start, i - start, parts + p);
+                start = i;
+            }
+        }
+        assert_int_equal(w, p);
+        assert_memory_equal(whole, parts, w);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -231,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_text_ascii),
         cmocka_unit_test(test_text_not_utf8),
         cmocka_unit_test(test_strbuf_text),
+        cmocka_unit_test(test_word_runs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,12 +134,42 @@ static void test_control_at(void **state)
     assert_int_equal(cl_utf8_control_at("a\xE2\x80\xAE", 4), 4); /* bidi: unsafe.h's business */
 }
 
+/* The word-at-a-time skips (common/swar.h) against byte at a time, at
+ * every offset of a special byte within and across words. */
+static void test_word_skips(void **state)
+{
+    static const char *const special[] = { "\x01",         "\x1f",     "\x7f",
+                                           "\xc2\x85",     "\xc2\xa0", "\xc3\xa9",
+                                           "\xe2\x80\xa8", " ",        "~" };
+    char buf[64];
+
+    (void)state;
+    for (size_t k = 0; k < sizeof special / sizeof special[0]; k++) {
+        for (size_t at = 0; at < 40; at++) {
+            size_t sl = strlen(special[k]), n = at + sl + 17, count = 0, ctl = n;
+
+            memset(buf, 'a', n);
+            memcpy(buf + at, special[k], sl);
+            for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)buf[i];
+
+                count += (c & 0xC0) != 0x80;
+                if (ctl == n && (c < 0x20 || c == 0x7F ||
+                                 (c == 0xC2 && i + 1 < n && (unsigned char)buf[i + 1] <= 0x9F)))
+                    ctl = i;
+            }
+            assert_int_equal(cl_utf8_count(buf, n), count);
+            assert_int_equal(cl_utf8_control_at(buf, n), ctl);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_short_sequence), cmocka_unit_test(test_four_byte_edges),
         cmocka_unit_test(test_encode_round_trip),    cmocka_unit_test(test_check_and_count),
-        cmocka_unit_test(test_control_at),
+        cmocka_unit_test(test_control_at),           cmocka_unit_test(test_word_skips),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -204,7 +204,7 @@ static void test_parse_duration(void **state)
 static void test_help_version(void **state)
 {
     cl_config cfg;
-    char err[512], text[4096];
+    char err[512], text[8192];
     FILE *f = tmpfile();
     size_t n;
 
@@ -220,6 +220,9 @@ static void test_help_version(void **state)
     fclose(f);
     assert_non_null(strstr(text, "Usage: centrallogd [OPTIONS]"));
     assert_non_null(strstr(text, "--rotate-size SIZE"));
+    assert_non_null(strstr(text, "--rotate-age TIME"));
+    assert_non_null(strstr(text, "--no-compress"));
+    assert_non_null(strstr(text, "--keep-free SIZE|N%"));
     assert_non_null(strstr(text, "\ncentrallogd " CL_VERSION_STRING " (protocol "));
 }
 
@@ -258,6 +261,12 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.idle_reclaim_ms, 60000);
     assert_int_equal(cfg.reject_burst, 1000);
     assert_int_equal(cfg.quiet, 0);
+    assert_int_equal(cfg.rotate_age_us, 86400LL * 1000000);
+    assert_int_equal(cfg.compress_level, 1);
+    /* Retention: nothing given, so cl_retention_limits applies the defaults. */
+    assert_int_equal(cfg.retention.max_age_us, 0);
+    assert_int_equal(cfg.retention.max_disk_given, 0);
+    assert_int_equal(cfg.retention.keep_free_given, 0);
     /* The host defaults to this machine's name. */
     assert_int_equal(gethostname(host, sizeof host - 1), 0);
     assert_string_equal(cfg.host, host);
@@ -393,6 +402,19 @@ static void test_bad_values(void **state)
         { "idle-reclaim", "25h" },
         { "idle-reclaim", "soon" },
         { "reject-limit-burst", "1000000001" },
+        { "rotate-age", "500ms" }, /* below 1s */
+        { "rotate-age", "36501d" },
+        { "rotate-age", "daily" },
+        { "compress", "10" },
+        { "compress", "fast" },
+        { "max-age", "-1" },
+        { "max-age", "0.5s" },
+        { "max-disk", "lots" },
+        { "max-disk", "-1G" },
+        { "keep-free", "101%" },
+        { "keep-free", "x%" },
+        { "keep-free", "%" },
+        { "keep-free", "15 %" },
     };
     cl_config cfg;
     char err[512];
@@ -673,6 +695,68 @@ static void test_wal_warn_size(void **state)
     assert_error("--wal-warn-size big", rc, err, "--wal-warn-size", "big");
 }
 
+/* The text file's rotation by age and compression, and the retention
+ * options (stored as given; cl_retention_limits applies them). */
+static void test_storage_options(void **state)
+{
+    cl_config cfg;
+    char err[512];
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-age", "2h", "--no-compress", "--max-age",
+                          "30d", "--max-disk", "2G", "--keep-free", "5%", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.rotate_age_us, 2LL * 3600 * 1000000);
+    assert_int_equal(cfg.compress_level, 0);
+    assert_int_equal(cfg.retention.max_age_us, 30LL * 86400 * 1000000);
+    assert_int_equal(cfg.retention.max_disk_given, 1);
+    assert_int_equal(cfg.retention.max_disk, 2ULL << 30);
+    assert_int_equal(cfg.retention.keep_free_given, 1);
+    assert_int_equal(cfg.retention.keep_free_is_percent, 1);
+    assert_int_equal(cfg.retention.keep_free, 5);
+    assert_int_equal(load(&cfg, err, sizeof err, "--rotate-age", "0", "--compress=9", "--max-age",
+                          "off", "--max-disk", "off", "--keep-free", "512M", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.rotate_age_us, 0);
+    assert_int_equal(cfg.compress_level, 9);
+    assert_int_equal(cfg.retention.max_age_us, 0);
+    assert_int_equal(cfg.retention.max_disk_given, 1);
+    assert_int_equal(cfg.retention.max_disk, 0);
+    assert_int_equal(cfg.retention.keep_free_is_percent, 0);
+    assert_int_equal(cfg.retention.keep_free, 512ULL << 20);
+    assert_int_equal(load(&cfg, err, sizeof err, "--compress", "off", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.compress_level, 0);
+    assert_int_equal(load(&cfg, err, sizeof err, "--compress=0", NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.compress_level, 0);
+    assert_int_equal(load(&cfg, err, sizeof err, "--no-compress", "--compress", "on", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.compress_level, 1);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--keep-free", "off", "--rotate-age", "1.5s", NULL),
+        CL_CONFIG_OK);
+    assert_int_equal(cfg.retention.keep_free_given, 1);
+    assert_int_equal(cfg.retention.keep_free, 0);
+    assert_int_equal(cfg.rotate_age_us, 1500000);
+    /* From a file: booleans and strings. */
+    assert_int_equal(load(&cfg, err, sizeof err, "--config",
+                          config_file("{\"no-compress\": true, \"rotate-age\": \"1d\", "
+                                      "\"keep-free\": \"15%\", \"max-disk\": \"4G\"}"),
+                          NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.compress_level, 0);
+    assert_int_equal(cfg.rotate_age_us, 86400LL * 1000000);
+    assert_int_equal(cfg.retention.keep_free, 15);
+    assert_int_equal(cfg.retention.keep_free_is_percent, 1);
+    assert_int_equal(cfg.retention.max_disk, 4ULL << 30);
+    assert_int_equal(
+        load(&cfg, err, sizeof err, "--config", config_file("{\"no-compress\": false}"), NULL),
+        CL_CONFIG_OK);
+    assert_int_equal(cfg.compress_level, 1);
+    /* --no-compress takes no value on the command line. */
+    assert_error("--no-compress=7", load(&cfg, err, sizeof err, "--no-compress=7", NULL), err,
+                 "--no-compress", "7");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -696,6 +780,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_file_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_file_escapes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_help_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storage_options, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,10 +17,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "compress.h"
 #include "fsutil.h"
 #include "rotate.h"
 #include "sink_text.h"
+#include "timefmt.h"
 #include "testutil.h"
 #include "validate.h"
 
@@ -309,7 +312,7 @@ static cl_record *numbered_entry(int i, size_t pad)
 
 static cl_text_sink *open_sink(const char *path, uint64_t rotate_size, int keep)
 {
-    cl_text_config cfg = { path, rotate_size, keep, CL_TEXT_PLAIN };
+    cl_text_config cfg = { path, rotate_size, keep, CL_TEXT_PLAIN, 0, 0 };
     cl_text_sink *t = NULL;
     char err[256] = "";
 
@@ -585,7 +588,7 @@ static void test_sink_creates_directories(void **state)
 
 static void test_sink_open_failure(void **state)
 {
-    cl_text_config cfg = { NULL, 4096, 1, CL_TEXT_PLAIN };
+    cl_text_config cfg = { NULL, 4096, 1, CL_TEXT_PLAIN, 0, 0 };
     cl_text_sink *t = NULL;
     char path[256], err[256] = "";
 
@@ -758,7 +761,7 @@ static void test_sink_counts_lines_it_cannot_write(void **state)
 /* Opening must fail with err naming what it refused; returns nothing. */
 static void assert_refused(const char *path, const char *needle)
 {
-    cl_text_config cfg = { path, 1 << 20, 3, CL_TEXT_PLAIN };
+    cl_text_config cfg = { path, 1 << 20, 3, CL_TEXT_PLAIN, 0, 0 };
     cl_text_sink *t = NULL;
     char err[2048] = "";
 
@@ -1038,10 +1041,361 @@ static void test_sink_rotation_fallback(void **state)
     }
 }
 
+/* ---- compressed slots, the compressor, age, retention's side ---- */
+
+typedef struct moves {
+    char log[16][600];
+    int n;
+} moves;
+
+static void record_move(void *arg, const char *from, const char *to)
+{
+    moves *m = arg;
+
+    if (m->n < 16)
+        snprintf(m->log[m->n++], sizeof m->log[0], "%s -> %s", strrchr(from, '/') + 1,
+                 to != NULL ? strrchr(to, '/') + 1 : "(removed)");
+}
+
+/* A slot holds a plain or a .gz file; both kinds move with the chain, and
+ * the oldest is dropped whatever its kind. */
+static void test_shift_moves_gz(void **state)
+{
+    char base[256], p[300];
+    moves m = { .n = 0 };
+
+    path_in(state, "z.log", base, sizeof base);
+    tu_write_file(base, "current");
+    snprintf(p, sizeof p, "%s.1", base);
+    tu_write_file(p, "old1-plain");
+    snprintf(p, sizeof p, "%s.2.gz", base);
+    tu_write_file(p, "old2-gz");
+    snprintf(p, sizeof p, "%s.3.gz", base);
+    tu_write_file(p, "old3-gz");
+    assert_int_equal(cl_rotate_shift_ex(base, 3, NULL, record_move, &m), 0);
+    assert_missing(base);
+    snprintf(p, sizeof p, "%s.1", base);
+    assert_file(p, "current");
+    snprintf(p, sizeof p, "%s.2", base);
+    assert_file(p, "old1-plain");
+    snprintf(p, sizeof p, "%s.3.gz", base);
+    assert_file(p, "old2-gz");
+    snprintf(p, sizeof p, "%s.2.gz", base);
+    assert_missing(p);
+    snprintf(p, sizeof p, "%s.4.gz", base);
+    assert_missing(p);
+    /* Every rename was told, in order, so a compressor can follow. */
+    assert_int_equal(m.n, 3);
+    assert_string_equal(m.log[0], "z.log.2.gz -> z.log.3.gz");
+    assert_string_equal(m.log[1], "z.log.1 -> z.log.2");
+    assert_string_equal(m.log[2], "z.log -> z.log.1");
+
+    /* The top slot plain, the one below compressed: the .gz moves up and
+     * the plain oldest, which nothing replaces, is dropped. */
+    m.n = 0;
+    snprintf(p, sizeof p, "%s.1", base);
+    assert_int_equal(remove(p), 0);
+    snprintf(p, sizeof p, "%s.1.gz", base);
+    tu_write_file(p, "one-gz");
+    assert_int_equal(cl_rotate_shift_ex(base, 2, NULL, record_move, &m), 0);
+    snprintf(p, sizeof p, "%s.2.gz", base);
+    assert_file(p, "one-gz");
+    snprintf(p, sizeof p, "%s.2", base);
+    assert_missing(p);
+    snprintf(p, sizeof p, "%s.1.gz", base);
+    assert_missing(p);
+    assert_int_equal(m.n, 2);
+    assert_string_equal(m.log[0], "z.log.1.gz -> z.log.2.gz");
+    assert_string_equal(m.log[1], "z.log.2 -> (removed)");
+}
+
+static void test_rotate_list(void **state)
+{
+    char base[256], p[300];
+    cl_rotated_file *f = NULL;
+    size_t n = 9;
+
+    path_in(state, "l.log", base, sizeof base);
+    assert_int_equal(cl_rotate_list(base, 3, &f, &n), 0);
+    assert_int_equal(n, 0);
+    free(f);
+    tu_write_file(base, "current");
+    snprintf(p, sizeof p, "%s.1", base);
+    tu_write_file(p, "1");
+    snprintf(p, sizeof p, "%s.2.gz", base);
+    tu_write_file(p, "2");
+    snprintf(p, sizeof p, "%s.4.gz", base); /* beyond keep */
+    tu_write_file(p, "4");
+    snprintf(p, sizeof p, "%s.1~20261204T101010Z.gz", base); /* a unique name */
+    tu_write_file(p, "u");
+    snprintf(p, sizeof p, "%s.notes", base);
+    tu_write_file(p, "not ours to list");
+    assert_int_equal(cl_rotate_list(base, 3, &f, &n), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(strrchr(f[0].path, '/') + 1, "l.log.1");
+    assert_int_equal(f[0].slot, 1);
+    assert_int_equal(f[0].compressed, 0);
+    assert_string_equal(strrchr(f[1].path, '/') + 1, "l.log.2.gz");
+    assert_int_equal(f[1].slot, 2);
+    assert_int_equal(f[1].compressed, 1);
+    assert_string_equal(strrchr(f[2].path, '/') + 1, "l.log.1~20261204T101010Z.gz");
+    assert_int_equal(f[2].slot, 0);
+    assert_int_equal(f[2].compressed, 1);
+    free(f);
+}
+
+static cl_text_sink *open_sink_gz(const char *path, uint64_t rotate_size, int keep, int64_t age_us,
+                                  int level)
+{
+    cl_text_config cfg = { path, rotate_size, keep, CL_TEXT_PLAIN, age_us, level };
+    cl_text_sink *t = NULL;
+    char err[256] = "";
+
+    if (cl_text_open(&t, &cfg, err, sizeof err) != 0)
+        fail_msg("cl_text_open(%s): %s", path, err);
+    return t;
+}
+
+static void wait_compressed(cl_text_sink *t)
+{
+    for (int i = 0; i < 2000 && cl_text_compress_pending(t) > 0; i++)
+        usleep(5000);
+    assert_int_equal(cl_text_compress_pending(t), 0);
+}
+
+/* The whole of a gzip file, decompressed. */
+static char *gunzip(const char *path)
+{
+    gzFile z = gzopen(path, "rb");
+    char *buf = calloc(1, 1 << 20);
+    int n;
+
+    assert_non_null(z);
+    assert_non_null(buf);
+    n = gzread(z, buf, (1 << 20) - 1);
+    assert_true(n >= 0);
+    assert_int_equal(gzclose(z), Z_OK);
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Rotated files are gzipped in the background; the chain keeps counting
+ * them, and each holds exactly what the plain file held. */
+static void test_sink_compresses_rotations(void **state)
+{
+    char base[256], p[300];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int next = 0, last = -1;
+
+    path_in(state, "gz.log", base, sizeof base);
+    t = open_sink_gz(base, 600, 3, 0, 6);
+    for (int i = 0; i < 40; i++)
+        append(t, i, 20);
+    assert_int_equal(cl_text_flush(t), 0);
+    wait_compressed(t);
+    cl_text_get_stats(t, &st);
+    assert_true(st.rotations >= 5);
+    /* Files pushed out of the chain while queued are never compressed. */
+    assert_true(st.compressed >= 3 && st.compressed <= st.rotations);
+    assert_int_equal(st.compress_errors, 0);
+    for (int i = 1; i <= 3; i++) {
+        snprintf(p, sizeof p, "%s.%d", base, i);
+        assert_missing(p);
+    }
+    snprintf(p, sizeof p, "%s.4.gz", base);
+    assert_missing(p);
+    snprintf(p, sizeof p, "%s.gz.tmp", base);
+    assert_missing(p);
+    /* Oldest first: .3.gz .2.gz .1.gz and the live file continue each other. */
+    for (int i = 3; i >= 1; i--) {
+        char *text, *e;
+
+        snprintf(p, sizeof p, "%s.%d.gz", base, i);
+        text = gunzip(p);
+        assert_non_null(strstr(text, MARK));
+        for (e = strstr(text, " INFO: entry "); e != NULL; e = strstr(e + 1, " INFO: entry ")) {
+            int k;
+
+            assert_int_equal(sscanf(e, " INFO: entry %d ", &k), 1);
+            if (last >= 0)
+                assert_int_equal(k, last + 1);
+            last = k;
+        }
+        free(text);
+    }
+    cl_text_close(t);
+    {
+        size_t size;
+
+        next = last + 1;
+        check_file(base, &next, &size);
+        assert_int_equal(next, 40);
+    }
+}
+
+/* With --rotate-age, the first batch flushed once the file's first entry is
+ * older than the age starts a new file (and cl_text_tick does it when idle). */
+static void test_sink_rotates_by_age(void **state)
+{
+    char base[256], p[300];
+    cl_text_sink *t;
+    cl_text_stats st;
+    int next = 0;
+    size_t size;
+
+    path_in(state, "age.log", base, sizeof base);
+    t = open_sink_gz(base, 1 << 20, 5, 50000, 0); /* 50 ms, no compression */
+    append(t, 0, 5);
+    append(t, 1, 5);
+    assert_int_equal(cl_text_flush(t), 0);
+    assert_int_equal(cl_text_tick(t), 0); /* not due yet */
+    usleep(60000);
+    append(t, 2, 5);
+    append(t, 3, 5);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.rotations, 0); /* lines never trigger it: batches do */
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.rotations, 1);
+    assert_int_equal(st.rotations_age, 1);
+    /* Idle: the tick closes the file once it is due, and never an empty one. */
+    usleep(60000);
+    assert_int_equal(cl_text_tick(t), 1);
+    assert_int_equal(cl_text_tick(t), 0);
+    usleep(60000);
+    assert_int_equal(cl_text_tick(t), 0);
+    assert_int_equal(cl_text_flush(t), 0);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.rotations, 2);
+    assert_int_equal(st.rotations_age, 2);
+    cl_text_close(t);
+    snprintf(p, sizeof p, "%s.2", base);
+    check_file(p, &next, &size);
+    assert_int_equal(next, 2);
+    snprintf(p, sizeof p, "%s.1", base);
+    check_file(p, &next, &size);
+    assert_int_equal(next, 4);
+}
+
+/* Retention's side: the list names the active file first and every rotated
+ * file with its size and times; removal takes only rotated files of ours. */
+static void test_sink_list_and_remove(void **state)
+{
+    char base[256], p[300], other[300];
+    cl_text_sink *t;
+    cl_text_file *f = NULL;
+    cl_text_stats st;
+    size_t n = 0;
+    int64_t before = cl_now_us();
+
+    path_in(state, "ret.log", base, sizeof base);
+    t = open_sink_gz(base, 400, 5, 0, 1);
+    for (int i = 0; i < 20; i++)
+        append(t, i, 20);
+    assert_int_equal(cl_text_flush(t), 0);
+    wait_compressed(t);
+    assert_int_equal(cl_text_list_files(t, &f, &n), 0);
+    assert_true(n >= 3);
+    assert_string_equal(f[0].path, base);
+    assert_int_equal(f[0].active, 1);
+    assert_true(f[0].bytes > 0);
+    for (size_t i = 1; i < n; i++) {
+        cl_file_id id;
+
+        snprintf(p, sizeof p, "%s.%zu.gz", base, i);
+        assert_string_equal(f[i].path, p);
+        assert_int_equal(f[i].active, 0);
+        assert_int_equal(f[i].compressed, 1);
+        assert_int_equal(cl_file_id_path(p, &id), 0);
+        assert_int_equal(f[i].bytes, id.size);
+        /* oldest: the marker's time (read through gzip); newest: mtime. */
+        assert_true(f[i].oldest_us >= before - 1000000);
+        assert_true(f[i].oldest_us <= f[i].newest_us);
+        assert_true(f[i].newest_us <= cl_now_us());
+        if (i > 1)
+            assert_true(f[i].newest_us <= f[i - 1].newest_us);
+    }
+    /* The active file and a stranger's name are refused. */
+    assert_int_equal(cl_text_remove_file(t, base), -1);
+    assert_int_equal(errno, EINVAL);
+    snprintf(other, sizeof other, "%s.notes", base);
+    tu_write_file(other, "keep me");
+    assert_int_equal(cl_text_remove_file(t, other), -1);
+    assert_int_equal(errno, EINVAL);
+    assert_file(other, "keep me");
+    /* The oldest goes. */
+    assert_int_equal(cl_text_remove_file(t, f[n - 1].path), 0);
+    assert_missing(f[n - 1].path);
+    assert_int_equal(cl_text_remove_file(t, f[n - 1].path), -1);
+    assert_int_equal(errno, ENOENT);
+    cl_text_get_stats(t, &st);
+    assert_int_equal(st.removed, 1);
+    free(f);
+    cl_text_close(t);
+}
+
+/* The compressor follows a file renamed or removed under it. */
+static void test_compressor_follows_moves(void **state)
+{
+    char base[256], tmp[300], a[300], b[300];
+    cl_compressor *c;
+    cl_compress_stats st;
+    FILE *fp;
+
+    path_in(state, "m.log", base, sizeof base);
+    snprintf(tmp, sizeof tmp, "%s.gz.tmp", base);
+    snprintf(a, sizeof a, "%s.1", base);
+    snprintf(b, sizeof b, "%s.2", base);
+    fp = fopen(a, "w");
+    assert_non_null(fp);
+    fputs("file a\n", fp);
+    fclose(fp);
+    fp = fopen(b, "w");
+    assert_non_null(fp);
+    fputs("file b\n", fp);
+    fclose(fp);
+    assert_int_equal(cl_compressor_start(&c, tmp, 1), 0);
+    /* Queue both under the lock, then move a and drop b before the thread
+     * can take them: a is compressed at its new name, b never. */
+    cl_compressor_lock(c);
+    cl_compressor_unlock(c);
+    assert_int_equal(cl_compressor_submit(c, a), 0);
+    assert_int_equal(cl_compressor_submit(c, b), 0);
+    cl_compressor_lock(c);
+    assert_int_equal(remove(b), 0);
+    cl_compressor_moved(c, b, NULL);
+    assert_int_equal(rename(a, b), 0);
+    cl_compressor_moved(c, a, b);
+    cl_compressor_unlock(c);
+    for (int i = 0; i < 2000 && cl_compressor_pending(c) > 0; i++)
+        usleep(5000);
+    cl_compressor_get_stats(c, &st);
+    cl_compressor_stop(c);
+    assert_missing(a);
+    assert_missing(b);
+    assert_missing(tmp);
+    snprintf(a, sizeof a, "%s.2.gz", base);
+    {
+        char *text = gunzip(a);
+
+        assert_string_equal(text, "file a\n");
+        free(text);
+    }
+    assert_int_equal(st.files + st.cancelled + st.errors, 2);
+    assert_int_equal(st.errors, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rotate_name),
+        cmocka_unit_test_setup_teardown(test_shift_moves_gz, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_rotate_list, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_compresses_rotations, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_rotates_by_age, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_sink_list_and_remove, make_dir, remove_dir),
+        cmocka_unit_test_setup_teardown(test_compressor_follows_moves, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_shift_keep3, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_shift_with_gaps, make_dir, remove_dir),
         cmocka_unit_test_setup_teardown(test_shift_keep0_and_keep1, make_dir, remove_dir),

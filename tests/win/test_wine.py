@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from cltest import Skip, check, wait_for  # noqa: E402
+from cltest import Skip, check, read_file_maybe_gz, wait_for  # noqa: E402
 from cltest.db import partitions  # noqa: E402
 from cltest.wine import (ENV, SID_RE, WineCollector as Collector, own_sid, run,  # noqa: E402
                          run_suite, wine, winpath)
@@ -102,8 +102,8 @@ def test_peer_sid():
 def test_unicode_paths_and_rotation():
     """A data directory whose name the ANSI code page cannot hold (the
     collector takes its arguments as UTF-8 from the wide command line), and
-    text-log rotation by rename under Windows sharing rules: every line in
-    exactly one file, each file within the size."""
+    text-log rotation by rename under Windows sharing rules, with the rotated
+    files gzipped: every line in exactly one file, each file within the size."""
     pipe = r"\\.\pipe\cl-wine-6-%d" % os.getpid()
     c = Collector(pipe, "--rotate-size", "4K", "--rotate-keep", "50", prefix="cl-wine-日志-")
     try:
@@ -119,15 +119,19 @@ def test_unicode_paths_and_rotation():
         rc, out, err = run("centrallog.exe", "stats", "-o", "json", "-t", "wine-rot",
                            env={"CENTRALLOG_DB": winpath(c.db)})
         check(rc == 0 and json.loads(out)["total"] == 200, "CENTRALLOG_DB in UTF-8", rc, out, err)
+        # Rotated files are gzipped on the compressor's thread (renamed to
+        # .gz, the plain one removed, under Windows sharing rules too).
+        c.wait_compressed(timeout=30)
         check(c.stop() == 0, "graceful stop", c.stderr())
         files = sorted(f for f in os.listdir(c.tmp) if f.startswith("centrallog.log"))
         lines = []
         for f in files:
-            with open(os.path.join(c.tmp, f), "rb") as fh:
-                data = fh.read()
+            data = read_file_maybe_gz(os.path.join(c.tmp, f))
             check(len(data) <= 4096, "%s within the rotation size: %d bytes" % (f, len(data)))
             lines += [ln for ln in data.split(b"\n") if b"wine-rot" in ln]
         check(len(files) >= 3, "rotated files (about 12 KiB of lines at 4 KiB each)", files)
+        check(all(f.endswith(".gz") for f in files if f != "centrallog.log"),
+              "every rotated file gzipped", files)
         msgs = sorted(ln.split(b"raw #")[1].split(b" ")[0] for ln in lines)
         check(msgs == sorted(str(i).encode() for i in range(200)),
               "each line in exactly one file: %d lines" % len(lines))

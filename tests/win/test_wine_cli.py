@@ -96,6 +96,18 @@ def test_tail_follow():
         # The last old entry first, then the new ones as they come.
         first = read_lines(procs[0], 1, 60)
         tw.check(json.loads(first)["app"] == "wine-old", "tail -n 1 shows the last entry", first)
+        # The json follower too has shown it (its "[" and the entry) before
+        # anything new is sent: under load Wine may start it seconds later.
+        # (An entry's line ends when the next one, or the "]", is written.)
+        head, deadline = b"", time.monotonic() + 60
+        os.set_blocking(procs[1].stdout.fileno(), False)
+        while b"wine-old" not in head and time.monotonic() < deadline:
+            chunk = procs[1].stdout.read()
+            if chunk:
+                head += chunk
+            else:
+                time.sleep(0.1)
+        tw.check(b"wine-old" in head, "json tail -n 1 shows the last entry", head)
         rc, out, err = tw.run("pipe_client.exe", pipe, 4, "wine-new")
         tw.check(rc == 0, "new entries", out, err)
         got = first + read_lines(procs[0], 4, 60)
@@ -113,6 +125,7 @@ def test_tail_follow():
         tw.check(procs[0].returncode == 0 and out == b"", "ndjson tail ends on Ctrl-C",
                  procs[0].returncode, out, err)
         out, err = procs[1].communicate(timeout=60)
+        out = head + out
         doc = json.loads(out)
         tw.check(procs[1].returncode == 0 and [r["app"] for r in doc] ==
                  ["wine-old"] + ["wine-new"] * 4, "json tail closes its array on Ctrl-C",

@@ -9,9 +9,9 @@
 
 #define REJECT_COLUMNS "id, received, peer_pid, peer_uid, peer_gid, reason, message, raw, raw_len"
 
-static cli_str col_str(sqlite3_stmt *st, int i)
+static cl_row_str col_str(sqlite3_stmt *st, int i)
 {
-    cli_str s = { NULL, 0 };
+    cl_row_str s = { NULL, 0 };
 
     if (sqlite3_column_type(st, i) != SQLITE_NULL) {
         s.p = (const char *)sqlite3_column_text(st, i);
@@ -21,9 +21,9 @@ static cli_str col_str(sqlite3_stmt *st, int i)
 }
 
 /* A BLOB column (rejects.raw): its bytes as they are. */
-static cli_str col_blob(sqlite3_stmt *st, int i)
+static cl_row_str col_blob(sqlite3_stmt *st, int i)
 {
-    cli_str s = { NULL, 0 };
+    cl_row_str s = { NULL, 0 };
 
     if (sqlite3_column_type(st, i) != SQLITE_NULL) {
         s.p = (const char *)sqlite3_column_blob(st, i);
@@ -44,7 +44,7 @@ static int col_int(sqlite3_stmt *st, int i, int64_t *v)
 
 /* The columns peer_pid, peer_uid, peer_gid at first and on, and peer_sid
  * at sid. */
-static void peer_read(sqlite3_stmt *st, int first, int sid, cli_peer *p)
+static void peer_read(sqlite3_stmt *st, int first, int sid, cl_row_peer *p)
 {
     p->has_pid = col_int(st, first, &p->pid);
     p->has_uid = col_int(st, first + 1, &p->uid);
@@ -52,12 +52,13 @@ static void peer_read(sqlite3_stmt *st, int first, int sid, cli_peer *p)
     p->sid = col_str(st, sid);
 }
 
-const char *cli_entry_columns(const cli_db *db)
+const char *cl_row_entry_columns(int version)
 {
-    return cli_db_has_peer_sid(db) ? ENTRY_COLUMNS ", peer_sid" : ENTRY_COLUMNS ", NULL";
+    /* peer_sid came with version 2; partitions (3) have it. */
+    return version >= 2 ? ENTRY_COLUMNS ", peer_sid" : ENTRY_COLUMNS ", NULL";
 }
 
-void cli_entry_read(sqlite3_stmt *st, cli_entry *e)
+void cl_row_entry_read(sqlite3_stmt *st, cl_row_entry *e)
 {
     memset(e, 0, sizeof *e);
     e->id = sqlite3_column_int64(st, 0);
@@ -79,12 +80,12 @@ void cli_entry_read(sqlite3_stmt *st, cli_entry *e)
     peer_read(st, 14, 19, &e->peer);
 }
 
-const char *cli_reject_columns(const cli_db *db)
+const char *cl_row_reject_columns(int version)
 {
-    return cli_db_has_peer_sid(db) ? REJECT_COLUMNS ", peer_sid" : REJECT_COLUMNS ", NULL";
+    return version >= 2 ? REJECT_COLUMNS ", peer_sid" : REJECT_COLUMNS ", NULL";
 }
 
-void cli_reject_read(sqlite3_stmt *st, cli_reject *r)
+void cl_row_reject_read(sqlite3_stmt *st, cl_row_reject *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);

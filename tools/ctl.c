@@ -1,0 +1,91 @@
+/* ctl.c - see ctl.h. */
+#include "ctl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address.h"
+#include "clock.h"
+#include "report.h"
+
+static const char *why(int err)
+{
+    switch (err) {
+    case CLI_CONN_NO_SOCKET:
+        return "no socket there; is centrallogd running?";
+    case CLI_CONN_REFUSED:
+        return "nothing listens on the socket (a stale file); is centrallogd running?";
+    case CLI_CONN_DENIED:
+        return "permission denied; check the socket's mode and group (--socket-mode)";
+    case CLI_CONN_CLOSED:
+        return "the collector closed the connection without answering";
+    default:
+        return "cannot connect";
+    }
+}
+
+int cli_ctl_unreachable(const cli_ctl *k, int err, const char *detail)
+{
+    if (k->quiet)
+        return CLI_UNREACHABLE;
+    if (err == CLI_CONN_TIMEOUT)
+        return cli_fail(CLI_UNREACHABLE, k->cmd,
+                        "no answer from a collector at %s (%s) within %.1f s", k->addr, k->origin,
+                        (double)k->timeout_ms / 1000.0);
+    if (err == CLI_CONN_UNSAFE)
+        return cli_fail(CLI_UNREACHABLE, k->cmd, "refusing to use %s (%s): %s", k->addr, k->origin,
+                        detail);
+    return cli_fail(CLI_UNREACHABLE, k->cmd, "no collector at %s (%s): %s", k->addr, k->origin,
+                    err == CLI_CONN_FAILED ? detail : why(err));
+}
+
+int cli_ctl_open(cli_ctl *k, const cli_global *g, const char *cmd, long long timeout_ms)
+{
+    char note[1024], detail[512];
+    int err;
+
+    memset(k, 0, sizeof *k);
+    k->cmd = cmd;
+    k->timeout_ms = timeout_ms;
+    k->origin = cl_address_origin(g->address);
+    if (cl_address_resolve_connect_note(g->address, k->addr, sizeof k->addr, note, sizeof note) !=
+        0)
+        return cli_fail(CLI_USAGE, cmd, "--address: cannot use '%s' (%s)",
+                        g->address ? g->address : "", k->origin);
+    if (note[0] != '\0')
+        fprintf(stderr, "centrallog %s: warning: %s\n", cmd, note);
+    err = cli_conn_open(k->addr, (int)timeout_ms, &k->c, detail, sizeof detail);
+    return err == CLI_CONN_OK ? CLI_OK : cli_ctl_unreachable(k, err, detail);
+}
+
+cJSON *cli_ctl_ask(cli_ctl *k, const char *line, const char *want_op, int *rc)
+{
+    char detail[512] = "";
+    char *reply = NULL;
+    cJSON *j, *op;
+    int err = cli_conn_request(k->c, line, (int)k->timeout_ms, &reply, detail, sizeof detail);
+
+    if (err != CLI_CONN_OK) {
+        *rc = cli_ctl_unreachable(k, err, detail);
+        return NULL;
+    }
+    j = cJSON_Parse(reply);
+    free(reply);
+    op = cJSON_GetObjectItemCaseSensitive(j, "op");
+    if (!cJSON_IsString(op) ||
+        (strcmp(op->valuestring, want_op) != 0 && strcmp(op->valuestring, "error") != 0)) {
+        cJSON_Delete(j);
+        *rc = cli_ctl_unreachable(
+            k, CLI_CONN_FAILED, "the reply is not a collector's; is that a CentralLog collector?");
+        return NULL;
+    }
+    *rc = CLI_OK;
+    return j;
+}
+
+void cli_ctl_close(cli_ctl *k)
+{
+    cli_conn_close(k->c);
+    k->c = NULL;
+}
