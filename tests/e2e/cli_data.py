@@ -26,6 +26,7 @@ import subprocess
 import time
 
 import cltest
+import cltest.db
 from cltest import check, eq
 
 BIN = os.environ.get("CL_BIN_DIR", os.path.join(cltest.REPO, "build", "bin"))
@@ -181,9 +182,14 @@ def build_known_db(dest_dir):
         send_known(c)
         c.stop()
         raw = os.path.join(dest_dir, "raw.db")
+        # The rows are in the live partition the catalog lists (one: the
+        # data is far below --db-rotate-size); the CLI reads such a file
+        # given directly as a set of one partition.
+        parts = cltest.db.partitions(c.db)
+        eq(len(parts), 1, "the known data in one partition")
         for suffix in ("", "-wal", "-shm"):
-            if os.path.exists(c.db + suffix):
-                shutil.copy(c.db + suffix, raw + suffix)
+            if os.path.exists(parts[0]["abspath"] + suffix):
+                shutil.copy(parts[0]["abspath"] + suffix, raw + suffix)
     pinned = os.path.join(dest_dir, "known.db")
     shutil.copy(raw, pinned)
     for suffix in ("-wal", "-shm"):
@@ -194,7 +200,10 @@ def build_known_db(dest_dir):
                 "peer_gid = ?", PEER)
     con.execute("UPDATE rejects SET received = ? + (id - 1) * ?, peer_pid = ?, peer_uid = ?, "
                 "peer_gid = ?", (REJECT_T0, US) + PEER)
-    # Every entry in the full-text index, as a collector that caught up.
+    # Every entry in the full-text index, and the indexes, as a sealed
+    # partition has them.
+    with open(os.path.join(cltest.REPO, "schema", "sealed.sql")) as f:
+        con.executescript(f.read())
     set_fts(con, None)
     con.execute("PRAGMA journal_mode=DELETE")
     con.close()
