@@ -374,13 +374,48 @@ static int pf_poll(pf_slot *slots, cli_pset *ps, qopts *o, long long *last, cli_
     return POLL_AGAIN;
 }
 
-static int follow_parts(cli_pset *ps, qopts *o, long long last, cli_output *out, const char *cmd)
+/* The catalog at the path was replaced (deleted and started again, a data
+ * directory restored): follow the new one. Its ids go on from the old ones
+ * when a partition no longer live holds the last id shown (the collector
+ * adopted the old files); otherwise it is other data, shown from its start,
+ * as a replaced single database is. Returns 1 when it switched. */
+static int pf_replaced(const cli_global *g, cli_pset *ps, pf_slot *slots, cl_file_id *id,
+                       long long *last, const char *cmd)
+{
+    cl_file_id now;
+    cli_pset fresh;
+    int kept = 0;
+
+    if (cl_file_id_path(ps->top.path, &now) != 0 || (now.dev == id->dev && now.ino == id->ino) ||
+        cli_open_pset(g, cmd, &fresh) != CLI_OK)
+        return 0;
+    for (size_t i = 0; i < fresh.parts.n && !kept; i++) {
+        const cl_part *p = &fresh.parts.v[i];
+
+        kept = p->state != CL_PART_LIVE && p->first_id <= *last && p->last_id >= *last;
+    }
+    for (int k = 0; k < PF_SLOTS; k++)
+        pf_drop(&slots[k]);
+    cli_pset_free(ps);
+    *ps = fresh;
+    *id = now;
+    if (!kept)
+        *last = 0;
+    return 1;
+}
+
+static int follow_parts(const cli_global *g, cli_pset *ps, qopts *o, long long last,
+                        cli_output *out, const char *cmd)
 {
     pf_slot slots[PF_SLOTS];
+    cl_file_id id;
     int warned = 0, rc = CLI_OK;
 
     memset(slots, 0, sizeof slots);
+    if (cl_file_id_path(ps->top.path, &id) != 0)
+        memset(&id, 0, sizeof id);
     while (!cli_stop_requested()) {
+        pf_replaced(g, ps, slots, &id, &last, cmd);
         pf_poll(slots, ps, o, &last, out, &warned, cmd);
         if ((rc = cli_output_write(out, 0, cmd)) >= 0)
             break;
@@ -429,7 +464,8 @@ static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
 /* query and tail over a catalog's partitions (partset.h): the same output
  * as over one database. Returns the exit code, or -1 when the output is to
  * be ended. */
-static int run_parts(qopts *o, cli_pset *ps, cli_output *out, const char *cmd)
+static int run_parts(const cli_global *g, qopts *o, cli_pset *ps, cli_output *out,
+                     const char *cmd)
 {
     long long last = -1;
     char err[512];
@@ -452,7 +488,7 @@ static int run_parts(qopts *o, cli_pset *ps, cli_output *out, const char *cmd)
     rc = cli_report_listing(cli_pset_listing(ps, &o->l, 0, last, out, FLUSH_BYTES), ps->top.h, out,
                             cmd);
     if (o->a.follow && rc < 0 && !limit_reached(o, out) && (rc = cli_output_write(out, 0, cmd)) < 0)
-        rc = follow_parts(ps, o, last, out, cmd);
+        rc = follow_parts(g, ps, o, last, out, cmd);
     return rc < 0 ? CLI_OK : rc;
 }
 
@@ -516,7 +552,7 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
         goto done;
     if (cli_pset_is_catalog(&ps)) {
         out.collector_uid = cli_file_owner(ps.top.path);
-        rc = run_parts(o, &ps, &out, cmd);
+        rc = run_parts(g, o, &ps, &out, cmd);
         if (o->a.explain)
             goto done;
         goto end;

@@ -346,8 +346,15 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "log_rotate_fallbacks", (double)ws.text.rotate_fallbacks);
     cJSON_AddNumberToObject(o, "log_rotate_errors", (double)ws.text.rotate_errors);
     /* The live partition is never indexed (a reader scans it); closed ones
-     * are, completely: what waits is the partitions not sealed yet. */
-    cJSON_AddNumberToObject(o, "fts_pending", (double)ws.keeper.sealing_ids);
+     * are, completely, with --fts on: what waits for an index is the
+     * partitions not sealed yet, and what has one is every id before them. */
+    {
+        uint64_t pending = srv->cfg.writer.fts ? ws.keeper.sealing_ids : 0;
+        int64_t indexed = srv->cfg.writer.fts ? ws.live_first_id - 1 - (int64_t)pending : 0;
+
+        cJSON_AddNumberToObject(o, "fts_indexed", (double)(indexed > 0 ? indexed : 0));
+        cJSON_AddNumberToObject(o, "fts_pending", (double)pending);
+    }
     cJSON_AddNumberToObject(o, "db_rotations", (double)ws.rotations);
     cJSON_AddNumberToObject(o, "db_rotate_errors", (double)ws.rotate_errors);
     cJSON_AddNumberToObject(o, "partitions", (double)ws.keeper.partitions);

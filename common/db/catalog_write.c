@@ -139,8 +139,14 @@ int cl_catw_open(const char *catalog_path, sqlite3 **out, int *created, char *er
     }
     /* WAL: the writer's and the keeper's short transactions never wait for a
      * reader listing the partitions. FULL: a catalog change is rare and must
-     * survive a power cut with the files it names. */
-    if (exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", err, errlen) != 0)
+     * survive a power cut with the files it names. The catalog is a few
+     * pages: checkpoint it after every few transactions and keep its WAL
+     * small, or SQLite's default (1000 pages) lets it grow to megabytes that
+     * no retention limit counts. */
+    if (exec(h,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA wal_autocheckpoint=16; "
+             "PRAGMA journal_size_limit=262144",
+             err, errlen) != 0)
         goto fail;
     if (kind != CL_DBK_CATALOG) {
         if (exec(h, "BEGIN IMMEDIATE", err, errlen) != 0)
