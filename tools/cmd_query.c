@@ -464,8 +464,7 @@ static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
 /* query and tail over a catalog's partitions (partset.h): the same output
  * as over one database. Returns the exit code, or -1 when the output is to
  * be ended. */
-static int run_parts(const cli_global *g, qopts *o, cli_pset *ps, cli_output *out,
-                     const char *cmd)
+static int run_parts(const cli_global *g, qopts *o, cli_pset *ps, cli_output *out, const char *cmd)
 {
     long long last = -1;
     char err[512];

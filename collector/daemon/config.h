@@ -20,9 +20,9 @@ typedef struct cl_config {
     int text_json;
     uint64_t rotate_size;
     int rotate_keep;
-    int64_t rotate_age_us;    /* --rotate-age; 0: never */
-    int compress_level;       /* gzip level of rotated text files; 0: --no-compress */
-    cl_ret_options retention; /* as given; cl_retention_limits makes the limits */
+    int64_t rotate_age_us;     /* --rotate-age; 0: never */
+    int compress_level;        /* gzip level of rotated text files; 0: --no-compress */
+    cl_ret_options retention;  /* as given; cl_retention_limits makes the limits */
     uint64_t db_rotate_size;   /* --db-rotate-size */
     uint64_t db_rotate_age_ms; /* --db-rotate-age; 0: never */
     uint64_t max_entry_bytes;
