@@ -232,6 +232,31 @@ static void print_text(cl_strbuf *b, const cJSON *j, const rates *r)
     cl_strbuf_puts(b, ", ");
     human_bytes(b, num(j, "db_size"));
     cl_strbuf_printf(b, "; full-text index %.0f entries behind\n", num(j, "fts_pending"));
+    /* Storage (collectors of schema version 3 on). */
+    if (cJSON_GetObjectItemCaseSensitive(j, "partitions") != NULL) {
+        cl_strbuf_printf(b, "  partitions   %.0f (%.0f being sealed), closed ones ",
+                         num(j, "partitions"), num(j, "partitions_sealing"));
+        human_bytes(b, num(j, "partitions_closed_bytes"));
+        cl_strbuf_printf(b, "; %.0f rotations\n", num(j, "db_rotations"));
+        cl_strbuf_puts(b, "  retention    max-disk ");
+        if (num(j, "max_disk") > 0)
+            human_bytes(b, num(j, "max_disk"));
+        else
+            cl_strbuf_puts(b, "off");
+        cl_strbuf_puts(b, ", keep-free ");
+        if (num(j, "keep_free") > 0)
+            human_bytes(b, num(j, "keep_free"));
+        else
+            cl_strbuf_puts(b, "off");
+        cl_strbuf_puts(b, ", max-age ");
+        if (num(j, "max_age_s") > 0)
+            duration(b, num(j, "max_age_s"));
+        else
+            cl_strbuf_puts(b, "off");
+        cl_strbuf_printf(b, "; removed %.0f partitions (%.0f entries) and %.0f text files\n",
+                         num(j, "removed_partitions"), num(j, "removed_entries"),
+                         num(j, "removed_text_files"));
+    }
     cl_strbuf_puts(b, "  text file    ");
     safe(b, str(j, "log_path"));
     cl_strbuf_puts(b, ", ");
