@@ -869,8 +869,8 @@ static void *writer_main(void *arg)
         else if (w->b_count == 0 && w->h_head == NULL && cl_now_us() >= w->check_at_us)
             heal(w);
         maybe_rotate(w);
-        if (w->jobs_pending && w->h_head == NULL)
-            run_job(w);
+        if (w->jobs_pending)
+            run_job(w); /* a failing database is said in the reply, not waited for */
         maybe_retain(w);
         if (stop && w->b_count == 0 && !stop_pending(w)) {
             pthread_mutex_lock(&w->mu);
