@@ -148,7 +148,8 @@ def main():
     print(f"  end-to-end (both sinks, acked): {med['entries_per_s']:,.0f} entries/s "
           f"({med['seconds']:.2f} s)  all: {info['all_entries_per_s']}")
     print(f"  collector CPU: {med['cpu_s']:.2f} s   peak RSS: {med['peak_rss_mib']:.1f} MiB")
-    print(f"  full-text index caught up {med['fts_catch_up_s']:.2f} s after the last ack")
+    print(f"  closed partitions sealed (indexes, full text) {med['fts_catch_up_s']:.2f} s "
+          "after the last ack")
     print(f"  SQLite alone, same schema: {base:,.0f} rows/s   "
           f"ratio end-to-end/SQLite-alone: {info['ratio_to_sqlite_alone']:.2f}")
 

@@ -5,7 +5,7 @@ Builds (or reuses) an N-entry CentralLog database - 200 apps and 20 hosts
 with a skewed share each, levels skewed to info, 30 days ending now, ids in
 time order as a collector writes them, a small `fields` object on half the
 rows, the full-text index complete - by writing SQLite directly with the
-schema of schema/centrallog.sql. Then times, as the median of 5 warm runs of
+schema of a sealed partition (schema/partition.sql, sealed.sql). Then times, as the median of 5 warm runs of
 the real binary:
 
   errors   the last 100 errors of one app in the last hour (of the data)
@@ -73,10 +73,13 @@ MSG_WEIGHTS = [40, 12, 12, 8, 8, 1, 5, 2, 4, 8]
 
 
 def schema_statements():
-    """schema/centrallog.sql split into (tables, indexes): the indexes are
-    built after the bulk load, which is much faster than maintaining them."""
-    with open(os.path.join(REPO, "schema", "centrallog.sql")) as f:
-        sql = re.sub(r"--[^\n]*", "", f.read())
+    """The schema of a sealed partition (schema/partition.sql, sealed.sql)
+    split into (tables, indexes): the indexes are built after the bulk load,
+    which is much faster than maintaining them."""
+    sql = ""
+    for name in ("partition.sql", "sealed.sql"):
+        with open(os.path.join(REPO, "schema", name)) as f:
+            sql += re.sub(r"--[^\n]*", "", f.read()) + ";\n"
     stmts = [s.strip() for s in sql.split(";") if s.strip()]
     idx = [s for s in stmts if s.upper().startswith("CREATE INDEX")]
     return [s for s in stmts if s not in idx], idx

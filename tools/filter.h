@@ -4,7 +4,7 @@
  * Nothing the user types is ever pasted into SQL text: every value becomes a
  * numbered parameter (?N) bound with sqlite3_bind_*. The SQL text itself is
  * built only from constant fragments, chosen so that SQLite can use the
- * indexes of schema/centrallog.sql: entries_app_ts for --app, the partial
+ * indexes of schema/sealed.sql: entries_app_ts for --app, the partial
  * entries_level_ts (which needs the literal term "level <= 4") for warnings
  * and worse, entries_ts for time ranges. */
 #ifndef CLI_FILTER_H

@@ -116,8 +116,4 @@ const char *cl_db_errstr(int code);
 void cl_db_get_stats(const cl_db *db, cl_db_stats *st);
 void cl_db_close(cl_db *db);
 
-/* The version 2 single-database schema (schema/centrallog.sql), which the
- * collector no longer creates: kept for the benchmark's baseline. */
-extern const char cl_schema_sql[];
-
 #endif

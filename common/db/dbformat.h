@@ -1,7 +1,7 @@
 /* dbformat.h - the facts of the database file that the collector (which
  * writes it) and the CLI (which reads it) must agree on, in one place:
  * its identity, its schema version and where it lives by default. The DDL
- * itself is schema/centrallog.sql, compiled into the collector.
+ * itself is schema/partition.sql, sealed.sql and catalog.sql (dbschema.h).
  *
  * The CLI reads every version up to CL_DB_SCHEMA_VERSION (version 2 only
  * added peer_sid, so version 1 reads alike); the collector migrates older
@@ -12,7 +12,7 @@
 /* PRAGMA user_version of the schema this source tree writes and reads. */
 #define CL_DB_SCHEMA_VERSION 2
 
-/* PRAGMA application_id, 'CLOG': set by schema/centrallog.sql, so that a
+/* PRAGMA application_id, 'CLOG': set by the schema files, so that a
  * file can be recognised as CentralLog's before anything else is read. */
 #define CL_DB_APPLICATION_ID 1129074503
 

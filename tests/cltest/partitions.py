@@ -3,7 +3,7 @@ its partitions, docs/DESIGN.md "Storage") by the schema files alone, without
 a collector: the CLI's tests read them, whatever the collector's branch does.
 
     make_single(path, entries, rejects)   a version 2 single database
-                                          (schema/centrallog.sql), FTS complete
+                                          (tests/schema/centrallog-v2.sql), FTS complete
     split(src, data_dir, bounds, ...)     the rows of a single database as a
                                           data directory: closed partitions
                                           (sealed.sql indexes, complete and
@@ -44,7 +44,9 @@ def make_single(path, entries, rejects=(), fts_upto=None):
     """A version 2 single database holding entries and rejects, its FTS index
     complete (or up to id fts_upto)."""
     con = sqlite3.connect(path)
-    con.executescript(schema("centrallog.sql"))
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "schema",
+                           "centrallog-v2.sql")) as f:
+        con.executescript(f.read())
     con.execute("PRAGMA user_version = 2")
     _insert(con, "entries", ENTRY_COLS, entries)
     _insert(con, "rejects", REJECT_COLS, rejects)

@@ -209,7 +209,7 @@ def test_max_entry_boundary():
 
 
 def test_too_large_raw_len():
-    """schema/centrallog.sql: raw_len is 'the line's full length'."""
+    """schema/partition.sql: raw_len is 'the line's full length'."""
     body = big_line(5000)
     with cltest.Collector("--max-entry-bytes", "1K") as c:
         with c.connect() as k:

@@ -1,5 +1,5 @@
 /* cli_testdb.h - an in-memory database with the real schema
- * (schema/centrallog.sql) for the CLI's unit tests. Header-only: each
+ * (tests/schema/centrallog-v2.sql: a single database) for the CLI's unit tests. Header-only: each
  * test_cli_*.c that needs it includes it once. */
 #ifndef CLI_TESTDB_H
 #define CLI_TESTDB_H

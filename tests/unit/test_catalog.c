@@ -58,6 +58,18 @@ static void exec(sqlite3 *h, const char *sql)
         fail_msg("%s: %s", sql, msg ? msg : "?");
 }
 
+/* The version 2 single-database DDL, as older collectors created it
+ * (tests/schema/centrallog-v2.sql): what migration starts from. */
+static const char *v2_schema(void)
+{
+    static char *sql;
+
+    if (sql == NULL)
+        sql = tu_read_file(CL_SCHEMA_V2_SQL_PATH, NULL);
+    assert_non_null(sql);
+    return sql;
+}
+
 static int64_t q64(const char *path, const char *sql)
 {
     sqlite3 *h = NULL;
@@ -403,7 +415,7 @@ static void test_migration(void **state)
     memset(&st, 0, sizeof st);
     assert_int_equal(sqlite3_open(f->cat, &h), SQLITE_OK);
     exec(h, "PRAGMA journal_mode=WAL");
-    exec(h, cl_schema_sql);
+    exec(h, v2_schema());
     exec(h, "PRAGMA user_version = 2");
     exec(h, "INSERT INTO entries (ts, received, level, app, msg) VALUES (1, 1, 6, 'a', 'x'), "
             "(2, 2, 6, 'a', 'y'); INSERT INTO rejects (received, reason, message, raw_len) "

@@ -1,6 +1,6 @@
 /* test_cli_filter.c - the CLI's filter options and the SQL they build
  * (tools/filter.h). The SQL text is asserted exactly (it decides which index
- * SQLite uses: see schema/centrallog.sql), then the same statements run on
+ * SQLite uses: see schema/sealed.sql), then the same statements run on
  * an in-memory database with the real schema to check what they select. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,7 @@
+-- The version 2 single-database schema, as collectors before the partitioned
+-- storage (schema version 3: schema/partition.sql, sealed.sql, catalog.sql)
+-- created it; kept for the tests that migrate such a database.
+--
 -- CentralLog database schema, version 2 (PRAGMA user_version = 2).
 --
 -- The collector applies this file to a new database (it is compiled into the
