@@ -322,6 +322,38 @@ static void removals(cl_server *srv)
     free(rm);
 }
 
+/* Closed partitions someone else deleted or cut short: readers skip them and
+ * say which; the collector says it once, to the operator and as an entry. */
+static void faults(cl_server *srv)
+{
+    cl_removal *f = NULL;
+    size_t n = 0;
+
+    cl_keeper_take_faults(cl_writer_keeper(srv->w), &f, &n);
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        char msg[768], a[CL_TS_TEXT_LEN + 1] = "-", b[CL_TS_TEXT_LEN + 1] = "-";
+
+        if (o == NULL)
+            break;
+        if (f[i].has_range) {
+            cl_rfc3339_format(f[i].min_ts, a);
+            cl_rfc3339_format(f[i].max_ts, b);
+        }
+        snprintf(msg, sizeof msg,
+                 "partition %s is %s (deleted or cut by something other than the collector): its "
+                 "%lld entries from %s to %s cannot be read; readers skip it",
+                 f[i].rel, f[i].reason, (long long)f[i].entries, a, b);
+        db_notice(srv, msg);
+        cJSON_AddStringToObject(o, "partition", f[i].rel);
+        cJSON_AddStringToObject(o, "problem", f[i].reason);
+        cJSON_AddNumberToObject(o, "entries", (double)f[i].entries);
+        cJSON_AddNumberToObject(o, "bytes", (double)f[i].bytes);
+        store_own(srv, CL_LVL_WARNING, msg, o);
+    }
+    free(f);
+}
+
 /* The writer's sink events, in the order they happened: on every wake-up
  * (the writer wakes the I/O thread for them) and tick. */
 void cl_srv_notices_drain(cl_server *srv)
@@ -334,8 +366,10 @@ void cl_srv_notices_drain(cl_server *srv)
         else if (srv->cfg.notice != NULL)
             log_event(srv, &ev);
     }
-    if (srv->w != NULL)
+    if (srv->w != NULL) {
         removals(srv);
+        faults(srv);
+    }
 }
 
 void cl_srv_notices_tick(cl_server *srv)

@@ -363,6 +363,7 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "seals", (double)ws.keeper.seals);
     cJSON_AddNumberToObject(o, "seal_errors", (double)ws.keeper.seal_errors);
     cJSON_AddStringToObject(o, "keeper_last_error", ws.keeper.last_error);
+    cJSON_AddNumberToObject(o, "partitions_faulty", (double)ws.keeper.faulty);
     cJSON_AddNumberToObject(o, "removed_partitions", (double)ws.removed_partitions);
     cJSON_AddNumberToObject(o, "removed_text_files", (double)ws.removed_text_files);
     cJSON_AddNumberToObject(o, "removed_entries", (double)ws.removed_entries);

@@ -35,6 +35,12 @@ struct cl_keeper {
     int64_t seal_pause_us; /* thread: the current pause */
     atomic_int stop;       /* also interrupts a seal in progress */
     cl_keeper_stats st;    /* guarded by mu */
+    /* Closed partitions found missing or cut short (by someone else), said
+     * once each: their seqs (thread), and those not yet taken (mu). */
+    int64_t *faulty;
+    size_t n_faulty;
+    cl_removal *fq;
+    size_t n_fq;
 };
 
 /* Removes a database file and what SQLite keeps beside it. The main file's
@@ -329,6 +335,55 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
     return 0;
 }
 
+static int said_faulty(const cl_keeper *k, int64_t seq)
+{
+    for (size_t i = 0; i < k->n_faulty; i++)
+        if (k->faulty[i] == seq)
+            return 1;
+    return 0;
+}
+
+/* A closed partition whose file is gone or shorter than when it was sealed
+ * was deleted or cut by someone else: readers skip it; we say so once, as
+ * the collector's own entry (cl_keeper_take_faults). */
+static void check_closed(cl_keeper *k, const cl_part *p)
+{
+    cl_file_id id;
+    int64_t *seqs;
+    cl_removal *q;
+    cl_removal f;
+    int gone;
+
+    if (p->state != CL_PART_CLOSED || said_faulty(k, p->seq))
+        return;
+    gone = cl_file_id_path(p->path, &id) != 0;
+    if (!gone && (p->bytes <= 0 || id.size >= (uint64_t)p->bytes))
+        return;
+    memset(&f, 0, sizeof f);
+    f.seq = p->seq;
+    snprintf(f.rel, sizeof f.rel, "%s", p->rel);
+    snprintf(f.reason, sizeof f.reason, "%s", gone ? "missing" : "truncated");
+    f.entries = p->entries;
+    f.rejects = p->rejects;
+    f.bytes = p->bytes;
+    f.has_range = p->has_range;
+    f.min_ts = p->min_ts;
+    f.max_ts = p->max_ts;
+    seqs = realloc(k->faulty, (k->n_faulty + 1) * sizeof *seqs);
+    if (seqs == NULL)
+        return;
+    k->faulty = seqs;
+    k->faulty[k->n_faulty++] = p->seq;
+    pthread_mutex_lock(&k->mu);
+    q = realloc(k->fq, (k->n_fq + 1) * sizeof *q);
+    if (q != NULL) {
+        k->fq = q;
+        k->fq[k->n_fq++] = f;
+        k->st.faulty++;
+    }
+    pthread_mutex_unlock(&k->mu);
+}
+
 /* Counts for the stats. */
 static void census(cl_keeper *k, const cl_part_list *l)
 {
@@ -338,6 +393,7 @@ static void census(cl_keeper *k, const cl_part_list *l)
         if (l->v[i].state == CL_PART_DELETING)
             continue;
         n++;
+        check_closed(k, &l->v[i]);
         sealing += l->v[i].state == CL_PART_SEALING;
         if (l->v[i].state == CL_PART_SEALING && l->v[i].last_id >= l->v[i].first_id)
             waiting += (uint64_t)(l->v[i].last_id - l->v[i].first_id + 1);
@@ -535,5 +591,21 @@ void cl_keeper_stop(cl_keeper *k)
     pthread_mutex_destroy(&k->rm_mu);
     pthread_cond_destroy(&k->cv);
     free(k->catalog_path);
+    free(k->faulty);
+    free(k->fq);
     free(k);
+}
+
+void cl_keeper_take_faults(cl_keeper *k, cl_removal **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    if (k == NULL)
+        return;
+    pthread_mutex_lock(&k->mu);
+    *out = k->fq;
+    *n = k->n_fq;
+    k->fq = NULL;
+    k->n_fq = 0;
+    pthread_mutex_unlock(&k->mu);
 }

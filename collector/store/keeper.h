@@ -27,6 +27,7 @@ typedef struct cl_keeper_stats {
     uint64_t partitions;     /* listed now (all states but 'deleting') */
     uint64_t sealing;        /* of which waiting to be sealed */
     uint64_t sealing_ids;    /* the entry ids those hold (their full-text index waits) */
+    uint64_t faulty;         /* closed partitions found missing or cut short by others */
     uint64_t closed_bytes;   /* bytes of the closed partitions */
     char last_error[256];    /* the last failure, "" when none */
 } cl_keeper_stats;
@@ -57,6 +58,11 @@ int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *
                      size_t errlen);
 
 void cl_keeper_get_stats(cl_keeper *k, cl_keeper_stats *st);
+
+/* Closed partitions found missing or shorter than sealed (deleted or cut by
+ * someone else) since the last call, each once: reason "missing" or
+ * "truncated". *out malloc'd, the caller's. NULL-safe. */
+void cl_keeper_take_faults(cl_keeper *k, cl_removal **out, size_t *n);
 
 /* Interrupts a seal in progress (it starts over at the next start) and
  * stops the thread. NULL-safe. */

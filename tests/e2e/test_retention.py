@@ -16,7 +16,10 @@
     listing each (text and -o json); with no collector both exit 3;
 (d) a user other than root and the collector's own may not rotate or vacuum
     (root only: runs the CLI as nobody);
-(e) --max-disk smaller than the live partition and text file can grow is
+(e) a closed partition deleted by someone else: the collector says so once, to
+    the operator and as an entry of its own (warning), and readers skip it
+    with exit status 4;
+(f) --max-disk smaller than the live partition and text file can grow is
     refused at start, saying what to change.
 """
 
@@ -27,7 +30,7 @@ import time
 
 import cltest
 from cltest import check, eq, wait_for
-from cltest.db import entries_by_partition, partitions
+from cltest.db import entries_by_partition, live_file, partitions
 
 BIN = os.environ.get("CL_BIN_DIR", os.path.join(cltest.REPO, "build", "bin"))
 CLI = os.path.join(BIN, "centrallog")
@@ -178,6 +181,28 @@ def test_rotate_and_vacuum():
                                      "DURATION and/or --max-disk SIZE\n"), "vacuum without a limit")
 
 
+def test_partition_deleted_by_someone_else():
+    with cltest.Collector(*SMALL, "--max-disk", "off") as c:
+        send(c, 200)
+        eq(cli(c, "rotate")[0], 0, "rotate")
+        settled(c)
+        closed = [p for p in partitions(c.db) if p["state"] == "closed"]
+        eq(len(closed), 1, "one closed partition")
+        os.unlink(closed[0]["abspath"])
+        wait_for(lambda: c.stats()["partitions_faulty"] == 1, "the collector noticed", timeout=15)
+        # The partition is gone: its entry is in the live one.
+        rows = wait_for(lambda: cltest.Database(live_file(c.db)).query(
+            "SELECT fields FROM entries WHERE app = 'centrallogd' AND level = 4 AND "
+            "json_extract(fields, '$.problem') IS NOT NULL"), "an entry of its own says so")
+        eq(json.loads(rows[0][0]), {"partition": closed[0]["path"], "problem": "missing",
+                                    "entries": closed[0]["entries"], "bytes": closed[0]["bytes"]},
+           "what it says")
+        check("is missing" in c.stderr(), "and the operator is told", c.stderr())
+        rc, out, err = cli(c, "-o", "cat")
+        eq(rc, 4, "a reader's exit status: partial")
+        check(closed[0]["path"].split("/")[-1] in err, "the reader names it", err)
+
+
 def test_max_disk_too_small():
     c = cltest.Collector(*SMALL, "--max-disk", "100K", start=False)
     p = subprocess.run(c.argv(), capture_output=True, text=True, timeout=30)
@@ -188,4 +213,5 @@ def test_max_disk_too_small():
 
 if __name__ == "__main__":
     cltest.main("test_retention", [test_max_disk, test_max_age, test_rotate_and_vacuum,
-                              test_max_disk_too_small])
+                                   test_partition_deleted_by_someone_else,
+                                   test_max_disk_too_small])
