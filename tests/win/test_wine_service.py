@@ -21,7 +21,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import cltest  # noqa: E402
 import cltest.wine as tw  # noqa: E402
-from cltest import check  # noqa: E402
+from cltest import Database, check  # noqa: E402
 from cltest.wine import ENV, WINE, run, winpath  # noqa: E402
 SERVICE_KEY = r"HKLM\System\CurrentControlSet\Services\CentralLog"
 
@@ -158,11 +157,8 @@ def test_install_start_stop_uninstall():
         q = wait_state(STOPPED)
         check(q["WIN32_EXIT_CODE"] == 0 and q["SERVICE_EXIT_CODE"] == 0, "clean exit", q)
 
-        con = sqlite3.connect("file:%s?mode=ro" % os.path.join(data, "centrallog.db"), uri=True)
-        try:
-            n = con.execute("SELECT count(*) FROM entries WHERE app = 'wine-svc'").fetchone()[0]
-        finally:
-            con.close()
+        n = Database(os.path.join(data, "centrallog.db")).scalar(
+            "SELECT count(*) FROM entries WHERE app = 'wine-svc'")
         check(n == 100, "rows committed by the service: expected 100, got %d" % n)
 
         text = err_file(data)
