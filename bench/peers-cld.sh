@@ -6,7 +6,8 @@
 # (--db D/logs.db) and turns the text file's rotation off (--rotate-size
 # 100G). Our --db names a catalog, and the rows are in the live partition
 # beside it (docs/DESIGN.md, "Storage"). So this gives the collector a data
-# directory of its own, D/logs.db.data/, turns the database's rotation off
+# directory of its own, D/cl-data/ (not logs.db*, which the harness removes
+# with rm -f after a run), turns the database's rotation off
 # the way the harness turns the text file's off (one partition holds the
 # whole run), and makes D/logs.db a link to that live partition as soon as
 # it exists, for the harness to poll and count. Ingest with rotation and
@@ -25,14 +26,15 @@ while [ $i -lt $n ]; do
         db=$1
         shift
         i=$((i + 1))
-        mkdir -p "$db.data"
-        set -- "$@" --db "$db.data/centrallog.db"
+        data="$(dirname "$db")/cl-data"
+        mkdir -p "$data"
+        set -- "$@" --db "$data/centrallog.db"
     else
         set -- "$@" "$a"
     fi
 done
 if [ -n "$db" ]; then
-    live="$db.data/centrallog.d/live-00000000000000000001.db"
+    live="$data/centrallog.d/live-00000000000000000001.db"
     (
         for _ in $(seq 1 200); do
             [ -f "$live" ] && break

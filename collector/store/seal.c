@@ -145,7 +145,7 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
      * no journal, no sync until the end. The page cache is kept small (the
      * collector's memory budget); index sorts spill to temporary files. */
     if (exec(h,
-             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-8192; "
+             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048; "
              "PRAGMA temp_store=FILE;",
              err, errlen) != 0 ||
         exec(h, "BEGIN", err, errlen) != 0 || exec(h, cl_db_partition_sql, err, errlen) != 0)
