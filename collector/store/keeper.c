@@ -272,6 +272,21 @@ static int find_sealed(const char *catalog_path, int64_t fid, char *out)
 }
 
 /* S1-S4 for one 'sealing' row. */
+/* Whether partition seq is still listed as 'sealing' (retention may have
+ * removed it while its copy was being built). */
+static int still_sealing(cl_keeper *k, int64_t seq)
+{
+    sqlite3_stmt *st = NULL;
+    int yes = 0;
+
+    if (sqlite3_prepare_v2(k->cat, "SELECT state = 'sealing' FROM partitions WHERE seq = ?1", -1,
+                           &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_int64(st, 1, seq) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        yes = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return yes;
+}
+
 static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
 {
     char dir[4096], tmp[4200], final[4200], name[CL_PART_NAME_MAX], rel[4200];
@@ -304,24 +319,44 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
             f.min_ts = f.max_ts = p->created;
         cl_part_closed_name(f.min_ts, f.max_ts, p->first_id, name);
         snprintf(final, sizeof final, "%s/%s", dir, name);
+        /* S2 and S3 with removals held off: retention may have removed the
+         * partition while it was copied (it was over a limit before the
+         * keeper got to it); then the copy goes, or a sweep would adopt it
+         * and bring back what was removed. */
+        pthread_mutex_lock(&k->rm_mu);
+        if (!still_sealing(k, p->seq)) {
+            pthread_mutex_unlock(&k->rm_mu);
+            cl_keeper_unlink(tmp);
+            snprintf(err, errlen, "partition %s was removed while it was being sealed", p->rel);
+            return 0;
+        }
         cl_crash_point("S2");
         if (cl_rename_noreplace(tmp, final) != 0) {
+            pthread_mutex_unlock(&k->rm_mu);
             snprintf(err, errlen, "cannot rename the sealed copy to %.100s: %s", name,
                      strerror(errno));
             cl_keeper_unlink(tmp);
             return -1;
         }
     } else {
+        pthread_mutex_lock(&k->rm_mu);
         snprintf(final, sizeof final, "%s/%s", dir, name);
-        if (cl_seal_facts(final, &f, err, errlen) != 0)
+        if (cl_seal_facts(final, &f, err, errlen) != 0) {
+            pthread_mutex_unlock(&k->rm_mu);
             return -1;
+        }
     }
     f.has_range = f.entries > 0;
-    if (cl_part_rel_path(k->catalog_path, name, rel, sizeof rel) != 0)
+    if (cl_part_rel_path(k->catalog_path, name, rel, sizeof rel) != 0) {
+        pthread_mutex_unlock(&k->rm_mu);
         return -1;
+    }
     cl_crash_point("S3");
-    if (cl_catw_close(k->cat, p->seq, rel, &f, cl_now_us(), err, errlen) < 0)
+    if (cl_catw_close(k->cat, p->seq, rel, &f, cl_now_us(), err, errlen) < 0) {
+        pthread_mutex_unlock(&k->rm_mu);
         return -1;
+    }
+    pthread_mutex_unlock(&k->rm_mu);
     cl_crash_point("S4");
     if (unlink_db(p->path) == CL_UNLINK_REFUSED) {
         /* Held open (Windows): a leftover the next passes sweep up. */
@@ -525,6 +560,14 @@ static void fill_removal(cl_removal *out, const cl_part *p, const char *reason)
     out->entries = p->entries;
     out->rejects = p->rejects;
     out->bytes = p->bytes;
+    if (p->state == CL_PART_SEALING) {
+        cl_file_id id;
+
+        /* Not sealed yet: its ids are contiguous, its size is its file's. */
+        out->entries = p->last_id >= p->first_id ? p->last_id - p->first_id + 1 : 0;
+        out->rejects = p->last_reject >= p->first_reject ? p->last_reject - p->first_reject + 1 : 0;
+        out->bytes = cl_file_id_path(p->path, &id) == 0 ? (int64_t)id.size : 0;
+    }
     out->has_range = p->has_range;
     out->min_ts = p->min_ts;
     out->max_ts = p->max_ts;
@@ -546,14 +589,17 @@ int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *
     for (size_t i = 0; i < l.n; i++)
         if (l.v[i].seq == seq)
             p = &l.v[i];
-    if (p == NULL || p->state != CL_PART_CLOSED) {
-        snprintf(err, errlen, "partition %lld is not a closed partition", (long long)seq);
+    /* A partition still waiting to be sealed can go too: past a limit,
+     * the oldest data goes whether or not the keeper got to it (seal_one
+     * drops its copy then). */
+    if (p == NULL || (p->state != CL_PART_CLOSED && p->state != CL_PART_SEALING)) {
+        snprintf(err, errlen, "partition %lld is neither closed nor sealing", (long long)seq);
         rc = 1;
         goto done;
     }
     fill_removal(out, p, reason);
     cl_crash_point("D1");
-    if ((rc = cl_catw_mark_deleting(cat, seq, CL_PART_CLOSED, err, errlen)) != 0)
+    if ((rc = cl_catw_mark_deleting(cat, seq, p->state, err, errlen)) != 0)
         goto done;
     memset(&st, 0, sizeof st);
     rc = finish_removal(cat, p, &st, err, errlen);

@@ -50,10 +50,11 @@ int cl_keeper_start(cl_keeper **out, const char *catalog_path, int fts, char *er
 /* A partition was rotated out: look now rather than at the next tick. */
 void cl_keeper_wake(cl_keeper *k);
 
-/* Removes closed partition seq (D1-D3), oldest-first being the caller's
+/* Removes partition seq (D1-D3), closed or still waiting to be sealed (a
+ * seal in progress then drops its copy), oldest-first being the caller's
  * policy; reason ("max-age", "max-disk", "vacuum", ...) is copied into out.
- * Returns 0, 1 when seq is not a closed partition (nothing done), or -1 with
- * err. Thread-safe; takes its own catalog connection. */
+ * Returns 0, 1 when seq is neither (nothing done), or -1 with err.
+ * Thread-safe; takes its own catalog connection. */
 int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *out, char *err,
                      size_t errlen);
 

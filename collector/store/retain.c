@@ -27,10 +27,23 @@ static int push_removal(cl_retain_out *out, const cl_removal *rm)
     return 0;
 }
 
+/* Bytes of the keeper's copy of a partition being sealed (0: none now). */
+static uint64_t seal_copy_bytes(const char *catalog_path, int64_t first_id)
+{
+    char dir[4096], name[CL_PART_NAME_MAX], path[4400];
+    cl_file_id id;
+
+    if (cl_catalog_parts_dir(catalog_path, dir, sizeof dir) != 0)
+        return 0;
+    cl_part_seal_tmp_name(first_id, name);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return cl_file_id_path(path, &id) == 0 ? id.size : 0;
+}
+
 /* The units: closed partitions (removable), sealing and live ones (not yet:
  * counted as live), then the text files. */
 static size_t list_units(const cl_retain_in *in, const cl_part_list *parts, const cl_text_file *tf,
-                         size_t ntf, int64_t now, cl_ret_unit *u, unit_ref *ref)
+                         size_t ntf, int64_t now, cl_ret_unit *u, unit_ref *ref, cl_retain_out *out)
 {
     size_t n = 0;
 
@@ -49,13 +62,19 @@ static size_t list_units(const cl_retain_in *in, const cl_part_list *parts, cons
             x->oldest_us = in->live_created_us;
             x->newest_us = now;
             x->live = 1;
-        } else { /* sealing: removable once closed, by a later pass */
+        } else { /* sealing: the oldest data too, when the keeper lags */
             cl_file_id id;
+            char wal[4300];
 
+            out->sealing++;
             x->bytes = cl_file_id_path(p->path, &id) == 0 ? id.size : 0;
+            snprintf(wal, sizeof wal, "%s-wal", p->path);
+            x->bytes += cl_file_id_path(wal, &id) == 0 ? id.size : 0;
+            /* ... and the copy the keeper may be building of it. */
+            x->bytes += seal_copy_bytes(in->catalog_path, p->first_id);
+            /* Its entries came between its start and the next one's. */
             x->oldest_us = p->created;
-            x->newest_us = now;
-            x->live = 1;
+            x->newest_us = i + 1 < parts->n ? parts->v[i + 1].created : now;
         }
         ref[n].seq = p->seq;
         ref[n].p = p;
@@ -166,7 +185,7 @@ int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out)
         snprintf(out->err, sizeof out->err, "out of memory");
         goto done;
     }
-    n = list_units(in, &parts, tf, ntf, now_us, u, ref);
+    n = list_units(in, &parts, tf, ntf, now_us, u, ref, out);
     if (cl_fs_space(in->catalog_path, &fs.total_bytes, &fs.avail_bytes) != 0)
         fs.total_bytes = fs.avail_bytes = 0; /* unknown: keep-free cannot act */
     if (cl_retention_plan(u, n, in->lim, &fs, now_us, act, &plan) != 0) {
@@ -183,7 +202,10 @@ int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out)
             else
                 remove_text(in, &tf[r->text], act[i].why, out);
         } else if (act[i].action == CL_RET_ROTATE && in->allow_rotate) {
-            if (r->seq >= 0 && r->p->state == CL_PART_LIVE)
+            /* Not while partitions wait to be sealed: they are the excess,
+             * and closing the live one early would only add to them (and
+             * to the keeper's work) - a storm of tiny partitions. */
+            if (r->seq >= 0 && r->p->state == CL_PART_LIVE && out->sealing == 0)
                 out->rotate_db = 1;
             else if (r->seq < 0)
                 out->rotate_text = 1;

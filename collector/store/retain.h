@@ -37,6 +37,7 @@ typedef struct cl_retain_out {
     uint64_t bytes_freed;
     size_t pending;        /* partitions whose file a reader still holds (removed later) */
     int rotate_db;         /* the live partition must close now */
+    size_t sealing;        /* partitions waiting for the keeper */
     int rotate_text;       /* the active text file must rotate now */
     uint64_t bytes_before; /* everything stored, before the pass */
     char err[256];         /* the last failure ("" when none); the pass goes on past it */

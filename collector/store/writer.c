@@ -55,8 +55,10 @@
  * WAL_POKE_PAGES leaves in normal operation, so truncation never competes
  * with ingest unless a reader has held the WAL. Also journal_size_limit. */
 #define WAL_KEEP_MAX (64ULL * 1024 * 1024)
-/* Retention looks at what is stored this often (and after each rotation). */
-#define RETAIN_EVERY_US 1000000LL
+/* Retention looks at what is stored this often (and after each rotation):
+ * a pass is a catalog query, a folder listing and statvfs, and between two
+ * passes a busy collector writes more than a partition. */
+#define RETAIN_EVERY_US 250000LL
 /* A quiet writer still looks for a vanished database this often. */
 #define IDLE_CHECK_US 1000000LL
 /* A failing database is retried with growing pauses; during shutdown only
