@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* write(), close() and friends on descriptors: <unistd.h> on POSIX, the C
  * runtime's <io.h> on Windows. */
@@ -13,6 +14,20 @@
 #else
 #include <unistd.h>
 #endif
+
+/* The last directory separator in path - '/', and '\\' too on Windows - or
+ * NULL: where a file name starts, and its folder ends. */
+static inline const char *cl_path_last_sep(const char *path)
+{
+    const char *s = strrchr(path, '/');
+#ifdef _WIN32
+    const char *b = strrchr(path, '\\');
+
+    if (b != NULL && (s == NULL || b > s))
+        s = b;
+#endif
+    return s;
+}
 
 /* Creates the directory that will hold path (and its parents) with mode.
  * On POSIX the path is walked as cl_dir_check does, so a missing directory is

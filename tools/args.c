@@ -133,6 +133,19 @@ int cli_opt_string(void *ctx, const cli_opt *opt, const char *arg, char *err, si
     return CLI_OK;
 }
 
+int cli_opt_text_json(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    static const char *const names[] = { "text", "json" };
+    int i = cli_parse_choice(arg, names, 2);
+
+    if (i < 0) {
+        snprintf(err, errlen, "-o/--output: '%s' is not a format; use text or json", arg);
+        return CLI_USAGE;
+    }
+    *(int *)(void *)((char *)ctx + opt->data) = i;
+    return CLI_OK;
+}
+
 int cli_parse_choice(const char *s, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

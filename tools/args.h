@@ -61,6 +61,8 @@ int cli_args_parse(const cli_opt_group *groups, size_t ngroups, int flags, int a
 int cli_opt_help(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
 int cli_opt_flag(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
 int cli_opt_string(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
+/* -o/--output text|json: 0 or 1 into the int at offset data. */
+int cli_opt_text_json(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen);
 
 /* The index of s in names[0..n), or -1: for options that take one of a
  * few words (-o text|json, --by minute|hour|day). */

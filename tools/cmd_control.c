@@ -5,6 +5,7 @@
  * print what it did. */
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,19 +85,6 @@ static int opt_timeout(void *ctx, const cli_opt *opt, const char *arg, char *err
     return CLI_OK;
 }
 
-static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
-{
-    int i = cli_parse_choice(arg, cli_text_json_formats, 2);
-
-    (void)opt;
-    if (i < 0) {
-        snprintf(err, errlen, "-o/--output: '%s' is not a format; use text or json", arg);
-        return CLI_USAGE;
-    }
-    ((ctlopts *)ctx)->json = i;
-    return CLI_OK;
-}
-
 static int opt_older(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     ctlopts *o = ctx;
@@ -127,7 +115,7 @@ static int opt_disk(void *ctx, const cli_opt *opt, const char *arg, char *err, s
 
 static const cli_opt rotate_opts[] = {
     { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
-    { "output", 'o', 1, opt_output, CLI_ALL_CMDS, 0 },
+    { "output", 'o', 1, cli_opt_text_json, CLI_ALL_CMDS, offsetof(ctlopts, json) },
     { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };
 
@@ -135,7 +123,7 @@ static const cli_opt vacuum_opts[] = {
     { "older-than", 0, 1, opt_older, CLI_ALL_CMDS, 0 },
     { "max-disk", 0, 1, opt_disk, CLI_ALL_CMDS, 0 },
     { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
-    { "output", 'o', 1, opt_output, CLI_ALL_CMDS, 0 },
+    { "output", 'o', 1, cli_opt_text_json, CLI_ALL_CMDS, offsetof(ctlopts, json) },
     { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };
 

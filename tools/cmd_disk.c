@@ -6,6 +6,7 @@
  * read from the file (one scan of a partition bounded by --db-rotate-size). */
 #include <dirent.h>
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,20 +62,6 @@ static void usage(FILE *f)
            "  centrallog disk-usage -o json | jq '.partitions[] | select(.state == \"closed\")'\n\n"
            "Exit status: 0 done, 1 the database cannot be read, 2 bad usage, 4 some\n"
            "partition could not be read (named on stderr; listed without counts).\n");
-}
-
-static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
-{
-    static const char *const names[] = { "text", "json" };
-    int i = cli_parse_choice(arg, names, 2);
-
-    (void)opt;
-    if (i < 0) {
-        snprintf(err, errlen, "-o/--output: '%s' is not accepted; use text or json", arg);
-        return CLI_USAGE;
-    }
-    ((dopts *)ctx)->json = i;
-    return CLI_OK;
 }
 
 static int opt_utc(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
@@ -211,23 +198,10 @@ static long text_rank(const char *name)
     return (*end == '\0' || strcmp(end, ".gz") == 0) ? r : -1;
 }
 
-/* The last directory separator of path ('\\' too on Windows), or NULL. */
-static const char *last_sep(const char *path)
-{
-    const char *s = strrchr(path, '/');
-#ifdef _WIN32
-    const char *b = strrchr(path, '\\');
-
-    if (b != NULL && (s == NULL || b > s))
-        s = b;
-#endif
-    return s;
-}
-
 static int by_rank(const void *a, const void *b)
 {
     const du_file *x = a, *y = b;
-    const char *nx = last_sep(x->path), *ny = last_sep(y->path);
+    const char *nx = cl_path_last_sep(x->path), *ny = cl_path_last_sep(y->path);
     long rx = text_rank(nx ? nx + 1 : x->path), ry = text_rank(ny ? ny + 1 : y->path);
 
     return rx != ry ? (rx < ry ? -1 : 1) : strcmp(x->path, y->path);
@@ -236,7 +210,7 @@ static int by_rank(const void *a, const void *b)
 /* The text files in the catalog's directory, in rotation order. */
 static int text_files(const char *catalog, du_file **out, size_t *n)
 {
-    const char *slash = last_sep(catalog);
+    const char *slash = cl_path_last_sep(catalog);
     char dir[4096];
     DIR *d;
     struct dirent *e;
@@ -422,7 +396,7 @@ out:
 }
 
 static const cli_opt disk_opts[] = {
-    { "output", 'o', 1, opt_output, CLI_ALL_CMDS, 0 },
+    { "output", 'o', 1, cli_opt_text_json, CLI_ALL_CMDS, offsetof(dopts, json) },
     { "utc", 0, 0, opt_utc, CLI_ALL_CMDS, 0 },
     { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };

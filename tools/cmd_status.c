@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,23 +76,10 @@ static int opt_window(void *ctx, const cli_opt *opt, const char *arg, char *err,
     return CLI_OK;
 }
 
-static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
-{
-    int i = cli_parse_choice(arg, cli_text_json_formats, 2);
-
-    (void)opt;
-    if (i < 0) {
-        snprintf(err, errlen, "-o/--output: '%s' is not a format; use text or json", arg);
-        return CLI_USAGE;
-    }
-    ((stopts *)ctx)->json = i;
-    return CLI_OK;
-}
-
 static const cli_opt status_opts[] = {
     { "timeout", 0, 1, opt_timeout, CLI_ALL_CMDS, 0 },
     { "rate-window", 0, 1, opt_window, CLI_ALL_CMDS, 0 },
-    { "output", 'o', 1, opt_output, CLI_ALL_CMDS, 0 },
+    { "output", 'o', 1, cli_opt_text_json, CLI_ALL_CMDS, offsetof(stopts, json) },
     { "help", 'h', 0, cli_opt_help, CLI_ALL_CMDS, 0 },
 };
 

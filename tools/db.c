@@ -1,6 +1,7 @@
 /* db.c - see db.h. */
 #include "attr.h"
 #include "db.h"
+#include "dbschema.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -83,20 +84,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return CLI_FAILED;
 }
 
-static int query_int(sqlite3 *h, const char *sql, long long *out)
-{
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
-
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(st);
-        *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Opens path with the given URI query; reads the header. Returns an SQLite
  * result code; *appid and *version on success. */
 static int try_open(cli_db *db, const char *query, long long *appid, long long *version)
@@ -122,10 +109,10 @@ static int try_open(cli_db *db, const char *query, long long *appid, long long *
         /* The collector commits small transactions; a reader waits briefly
          * rather than failing while WAL recovery or a checkpoint runs. */
         sqlite3_busy_timeout(db->h, 2000);
-        rc = query_int(db->h, "PRAGMA application_id", appid);
+        rc = cl_db_query_int(db->h, "PRAGMA application_id", appid);
     }
     if (rc == SQLITE_OK)
-        rc = query_int(db->h, "PRAGMA user_version", version);
+        rc = cl_db_query_int(db->h, "PRAGMA user_version", version);
     if (rc != SQLITE_OK) {
         sqlite3_close(db->h);
         db->h = NULL;
@@ -310,5 +297,7 @@ long long cli_db_max_id(cli_db *db)
 {
     long long id = 0;
 
-    return query_int(db->h, "SELECT coalesce(max(id), 0) FROM entries", &id) == SQLITE_OK ? id : -1;
+    return cl_db_query_int(db->h, "SELECT coalesce(max(id), 0) FROM entries", &id) == SQLITE_OK
+               ? id
+               : -1;
 }

@@ -50,11 +50,7 @@ static void retention_limits(const cl_config *cfg, cl_ret_limits *out)
     uint64_t total = 0, avail = 0;
 
     snprintf(dir, sizeof dir, "%s", cfg->db);
-    slash = strrchr(dir, '/');
-#ifdef _WIN32
-    if (strrchr(dir, '\\') > slash)
-        slash = strrchr(dir, '\\');
-#endif
+    slash = (char *)cl_path_last_sep(dir);
     if (slash != NULL)
         *slash = '\0';
     else

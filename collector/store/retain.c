@@ -124,13 +124,8 @@ static void remove_partition(const cl_retain_in *in, const unit_ref *r, enum cl_
 
 static const char *base_name(const char *path)
 {
-    const char *s = strrchr(path, '/');
-#ifdef _WIN32
-    const char *b = strrchr(path, '\\');
+    const char *s = cl_path_last_sep(path);
 
-    if (b != NULL && (s == NULL || b > s))
-        s = b;
-#endif
     return s != NULL ? s + 1 : path;
 }
 

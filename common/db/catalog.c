@@ -1,6 +1,8 @@
 /* catalog.c - see catalog.h. */
 #include "catalog.h"
 
+#include "fsutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,18 +44,10 @@ static int is_absolute(const char *p)
 /* rel resolved against the directory of catalog_path; malloc'd or NULL. */
 static char *resolve(const char *catalog_path, const char *rel)
 {
-    const char *slash = strrchr(catalog_path, '/');
+    const char *slash = cl_path_last_sep(catalog_path);
     size_t dlen;
     char *p;
 
-#ifdef _WIN32
-    {
-        const char *bs = strrchr(catalog_path, '\\');
-
-        if (bs != NULL && (slash == NULL || bs > slash))
-            slash = bs;
-    }
-#endif
     if (is_absolute(rel) || slash == NULL)
         return strdup(rel);
     dlen = (size_t)(slash - catalog_path) + 1;
@@ -143,6 +137,12 @@ static int push(cl_part_list *l, size_t *cap, const cl_part *p)
 int cl_catalog_list(sqlite3 *h, const char *catalog_path, cl_part_list *out, char *err,
                     size_t errlen)
 {
+    return cl_catalog_list_all(h, catalog_path, 0, out, err, errlen);
+}
+
+int cl_catalog_list_all(sqlite3 *h, const char *catalog_path, int with_deleting, cl_part_list *out,
+                        char *err, size_t errlen)
+{
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
     int rc;
@@ -150,8 +150,10 @@ int cl_catalog_list(sqlite3 *h, const char *catalog_path, cl_part_list *out, cha
     out->v = NULL;
     out->n = 0;
     rc = sqlite3_prepare_v2(h,
-                            "SELECT " PART_COLUMNS " FROM partitions WHERE state <> 'deleting' "
-                            "ORDER BY first_id, seq",
+                            with_deleting ? "SELECT " PART_COLUMNS
+                                            " FROM partitions ORDER BY first_id, seq"
+                                          : "SELECT " PART_COLUMNS " FROM partitions WHERE state "
+                                            "<> 'deleting' ORDER BY first_id, seq",
                             -1, &st, NULL);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         cl_part p;

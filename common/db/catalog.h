@@ -37,6 +37,11 @@ typedef struct cl_part_list {
 int cl_catalog_list(sqlite3 *h, const char *catalog_path, cl_part_list *out, char *err,
                     size_t errlen);
 
+/* The same with with_deleting: also the partitions being deleted (the
+ * collector finishes their removal). */
+int cl_catalog_list_all(sqlite3 *h, const char *catalog_path, int with_deleting, cl_part_list *out,
+                        char *err, size_t errlen);
+
 void cl_part_list_free(cl_part_list *l);
 
 /* The partitions' folder of a catalog: its path with a final ".db" replaced

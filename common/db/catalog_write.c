@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dbschema.h"
+#include "fsutil.h"
 #include "timefmt.h"
 
 #define ID_DIGITS 20
@@ -88,11 +89,7 @@ int cl_part_rel_path(const char *catalog_path, const char *name, char *out, size
 
     if (cl_catalog_parts_dir(catalog_path, dir, sizeof dir) != 0)
         return -1;
-    base = strrchr(dir, '/');
-#ifdef _WIN32
-    if (strrchr(dir, '\\') > base)
-        base = strrchr(dir, '\\');
-#endif
+    base = cl_path_last_sep(dir);
     base = base != NULL ? base + 1 : dir;
     n = snprintf(out, outlen, "%s/%s", base, name);
     return n < 0 || (size_t)n >= outlen ? -1 : 0;
@@ -308,107 +305,8 @@ int cl_catw_delete(sqlite3 *h, int64_t seq, char *err, size_t errlen)
     return rc == SQLITE_DONE ? 0 : fail(h, err, errlen, "cannot delete a partition row");
 }
 
-static enum cl_part_state state_of(const unsigned char *s)
-{
-    if (s == NULL)
-        return CL_PART_DELETING;
-    if (strcmp((const char *)s, "live") == 0)
-        return CL_PART_LIVE;
-    if (strcmp((const char *)s, "sealing") == 0)
-        return CL_PART_SEALING;
-    if (strcmp((const char *)s, "closed") == 0)
-        return CL_PART_CLOSED;
-    return CL_PART_DELETING;
-}
-
-static int64_t col_opt(sqlite3_stmt *st, int i)
-{
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
-}
-
-/* The catalog's directory + rel: a path ready to open. */
-static char *join_path(const char *catalog_path, const char *rel)
-{
-    const char *slash = strrchr(catalog_path, '/');
-    size_t dlen, n;
-    char *out;
-
-#ifdef _WIN32
-    if (strrchr(catalog_path, '\\') > slash)
-        slash = strrchr(catalog_path, '\\');
-#endif
-    dlen = slash != NULL ? (size_t)(slash - catalog_path) + 1 : 0;
-    n = dlen + strlen(rel) + 1;
-    if ((out = malloc(n)) == NULL)
-        return NULL;
-    memcpy(out, catalog_path, dlen);
-    memcpy(out + dlen, rel, n - dlen);
-    return out;
-}
-
 int cl_catw_list_all(sqlite3 *h, const char *catalog_path, cl_part_list *out, char *err,
                      size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
-    size_t cap = 0;
-    int rc;
-
-    out->v = NULL;
-    out->n = 0;
-    if (sqlite3_prepare_v2(h,
-                           "SELECT seq, path, state, first_id, last_id, first_reject, "
-                           "last_reject, min_ts, max_ts, min_received, max_received, entries, "
-                           "rejects, bytes, fts, created, sealed FROM partitions ORDER BY first_id",
-                           -1, &st, NULL) != SQLITE_OK)
-        return fail(h, err, errlen, "cannot list the partitions");
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        cl_part *p;
-        const unsigned char *rel = sqlite3_column_text(st, 1);
-
-        if (out->n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            cl_part *nv = realloc(out->v, ncap * sizeof *nv);
-
-            if (nv == NULL)
-                goto nomem;
-            out->v = nv;
-            cap = ncap;
-        }
-        p = &out->v[out->n];
-        memset(p, 0, sizeof *p);
-        p->seq = sqlite3_column_int64(st, 0);
-        p->rel = strdup(rel != NULL ? (const char *)rel : "");
-        p->path = p->rel != NULL ? join_path(catalog_path, p->rel) : NULL;
-        out->n++;
-        if (p->rel == NULL || p->path == NULL)
-            goto nomem;
-        p->state = state_of(sqlite3_column_text(st, 2));
-        p->first_id = sqlite3_column_int64(st, 3);
-        p->last_id = col_opt(st, 4);
-        p->first_reject = sqlite3_column_int64(st, 5);
-        p->last_reject = col_opt(st, 6);
-        p->has_range = sqlite3_column_type(st, 7) != SQLITE_NULL;
-        p->min_ts = col_opt(st, 7);
-        p->max_ts = col_opt(st, 8);
-        p->min_received = col_opt(st, 9);
-        p->max_received = col_opt(st, 10);
-        p->entries = col_opt(st, 11);
-        p->rejects = col_opt(st, 12);
-        p->bytes = col_opt(st, 13);
-        p->fts_complete = sqlite3_column_text(st, 14) != NULL &&
-                          strcmp((const char *)sqlite3_column_text(st, 14), "complete") == 0;
-        p->created = sqlite3_column_int64(st, 15);
-        p->sealed = col_opt(st, 16);
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) {
-        cl_part_list_free(out);
-        return fail(h, err, errlen, "cannot list the partitions");
-    }
-    return 0;
-nomem:
-    sqlite3_finalize(st);
-    cl_part_list_free(out);
-    snprintf(err, errlen, "catalog: out of memory");
-    return -1;
+    return cl_catalog_list_all(h, catalog_path, 1, out, err, errlen);
 }

@@ -3,17 +3,26 @@
 
 #include <string.h>
 
-static int query_int(sqlite3 *h, const char *sql, int *out)
+int cl_db_query_int(sqlite3 *h, const char *sql, long long *out)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
 
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);
-        *out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+        *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         rc = rc == SQLITE_ROW ? SQLITE_OK : rc;
     }
     sqlite3_finalize(st);
+    return rc;
+}
+
+static int query_int(sqlite3 *h, const char *sql, int *out)
+{
+    long long v = 0;
+    int rc = cl_db_query_int(h, sql, &v);
+
+    *out = (int)v;
     return rc;
 }
 

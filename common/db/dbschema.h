@@ -39,6 +39,10 @@ enum cl_db_kind {
  * 3 file without a known kind is CL_DBK_FOREIGN. */
 enum cl_db_kind cl_db_kind_of(sqlite3 *h, int *version, int *rc);
 
+/* The first column of the first row of sql (0 when there is none): an SQLite
+ * result code. For PRAGMAs and counts. */
+int cl_db_query_int(sqlite3 *h, const char *sql, long long *out);
+
 /* The kind's name for messages: "catalog", "partition", ... */
 const char *cl_db_kind_name(enum cl_db_kind k);
 
