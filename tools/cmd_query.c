@@ -429,36 +429,13 @@ static int follow_parts(const cli_global *g, cli_pset *ps, qopts *o, long long l
     return rc;
 }
 
-/* --explain over a catalog: how many partitions the filter selects, and
- * the statements of the newest closed and the live one among them. */
-static int explain_parts(qopts *o, cli_pset *ps, const char *cmd)
+/* --explain over a catalog: the listing's statement for a partition. */
+static void explain_sql(void *ctx, const cli_db *db, cli_sql *q)
 {
-    size_t pick[2], selected, n;
-    char err[512];
-    int rc = CLI_OK;
+    qopts *o = ctx;
 
-    cli_pset_live_ranges(ps);
-    n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
-    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
-    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
-        cli_sql q = CLI_SQL_INIT;
-        cli_db db;
-
-        if (cli_pset_open(ps, pick[k], &db) != 0)
-            continue;
-        o->l.columns = cl_row_entry_columns(db.version);
-        if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
-            rc = cli_fail(CLI_USAGE, cmd, "%s", err);
-        } else {
-            printf("-- partition %s (%s)\n", db.path,
-                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
-            cli_listing_entries_sql(&o->l, &q);
-            rc = cli_explain(db.h, &q, cmd);
-        }
-        cli_sql_free(&q);
-        cli_db_close(&db);
-    }
-    return cli_pset_exit(ps, rc);
+    o->l.columns = cl_row_entry_columns(db->version);
+    cli_listing_entries_sql(&o->l, q);
 }
 
 /* query and tail over a catalog's partitions (partset.h): the same output
@@ -473,7 +450,7 @@ static int run_parts(const cli_global *g, qopts *o, cli_pset *ps, cli_output *ou
     if (cli_filter_compile(&o->a.f, ps->top.h, err, sizeof err) != 0)
         return cli_fail(CLI_USAGE, cmd, "%s", err);
     if (o->a.explain)
-        return explain_parts(o, ps, cmd);
+        return cli_explain_parts(ps, &o->a.f, explain_sql, o, cmd);
     if (o->a.follow && ps->top.immutable)
         return cli_fail(CLI_FAILED, cmd,
                         "cannot follow %s: it can only be read as a snapshot here (no write "

@@ -452,34 +452,11 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
     return CLI_OK;
 }
 
-/* --explain over a catalog: as query's (cmd_query.c). */
-static int explain_parts(sopts *o, cli_pset *ps)
+/* --explain over a catalog: the tally's statement for a partition. */
+static void explain_sql(void *ctx, const cli_db *db, cli_sql *q)
 {
-    size_t pick[2], selected, n;
-    char err[512];
-    int rc = CLI_OK;
-
-    cli_pset_live_ranges(ps);
-    n = cli_pset_explain_pick(ps, &o->a.f, pick, &selected);
-    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
-    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
-        cli_sql q = CLI_SQL_INIT;
-        cli_db db;
-
-        if (cli_pset_open(ps, pick[k], &db) != 0)
-            continue;
-        if (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0) {
-            rc = cli_fail(CLI_USAGE, "stats", "%s", err);
-        } else {
-            printf("-- partition %s (%s)\n", db.path,
-                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
-            cli_tally_sql(&o->a.f, &q);
-            rc = cli_explain(db.h, &q, "stats");
-        }
-        cli_sql_free(&q);
-        cli_db_close(&db);
-    }
-    return cli_pset_exit(ps, rc);
+    (void)db;
+    cli_tally_sql(&((sopts *)ctx)->a.f, q);
 }
 
 static int run(sopts *o, const cli_global *g)
@@ -497,7 +474,7 @@ static int run(sopts *o, const cli_global *g)
         if (cli_filter_compile(&o->a.f, ps.top.h, err, sizeof err) != 0)
             rc = cli_fail(CLI_USAGE, "stats", "%s", err);
         else if (o->a.explain)
-            rc = explain_parts(o, &ps);
+            rc = cli_explain_parts(&ps, &o->a.f, explain_sql, o, "stats");
         else
             rc = count_parts(o, g, &ps, &s);
         if (rc != CLI_OK || o->a.explain)

@@ -115,3 +115,33 @@ int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd)
     return rc == SQLITE_OK ? CLI_OK
                            : cli_fail(CLI_FAILED, cmd, "cannot explain: %s", sqlite3_errmsg(h));
 }
+
+int cli_explain_parts(cli_pset *ps, cli_filter *f, cli_explain_sql_fn sql, void *ctx,
+                      const char *cmd)
+{
+    size_t pick[2], selected, n;
+    char err[512];
+    int rc = CLI_OK;
+
+    cli_pset_live_ranges(ps);
+    n = cli_pset_explain_pick(ps, f, pick, &selected);
+    printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
+    for (size_t k = 0; k < n && rc == CLI_OK; k++) {
+        cli_sql q = CLI_SQL_INIT;
+        cli_db db;
+
+        if (cli_pset_open(ps, pick[k], &db) != 0)
+            continue;
+        if (cli_filter_prepare(f, db.h, err, sizeof err) != 0) {
+            rc = cli_fail(CLI_USAGE, cmd, "%s", err);
+        } else {
+            printf("-- partition %s (%s)\n", db.path,
+                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
+            sql(ctx, &db, &q);
+            rc = cli_explain(db.h, &q, cmd);
+        }
+        cli_sql_free(&q);
+        cli_db_close(&db);
+    }
+    return cli_pset_exit(ps, rc);
+}

@@ -61,8 +61,11 @@ int cli_write_buf(cl_strbuf *b, const char *cmd);
  * to stdout. Returns the exit code. */
 int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd);
 
-/* --explain: writes q's SQL, parameters and query plan (cli_sql_explain)
- * to stdout. Returns the exit code. */
-int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd);
+/* --explain over a catalog: how many partitions filter f selects, and for
+ * the newest closed and the live one among them the statement sql builds
+ * for that partition, with its plan. Returns the exit code. */
+typedef void (*cli_explain_sql_fn)(void *ctx, const cli_db *db, cli_sql *q);
+int cli_explain_parts(cli_pset *ps, cli_filter *f, cli_explain_sql_fn sql, void *ctx,
+                      const char *cmd);
 
 #endif
