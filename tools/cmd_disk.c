@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "db.h"
 #include "escape.h"
+#include "ctl.h"
 #include "fsutil.h"
 #include "partset.h"
 #include "report.h"
@@ -37,6 +38,33 @@ typedef struct du_file {
     int64_t bytes;
 } du_file;
 
+/* The limits of the collector writing this data, when one answers on the
+ * address and reports this very database (by file identity). */
+typedef struct du_limits {
+    int known;
+    long long pid;
+    double max_disk, keep_free, max_age_s;
+} du_limits;
+
+static void collector_limits(const cli_global *g, const char *db_path, du_limits *l)
+{
+    cJSON *j = cli_ctl_stats_quiet(g, 500);
+    const cJSON *path = cJSON_GetObjectItemCaseSensitive(j, "db_path");
+    cl_file_id a, b;
+
+    memset(l, 0, sizeof *l);
+    if (j != NULL && cJSON_IsString(path) && cl_file_id_path(path->valuestring, &a) == 0 &&
+        cl_file_id_path(db_path, &b) == 0 && a.dev == b.dev && a.ino == b.ino &&
+        cJSON_GetObjectItemCaseSensitive(j, "max_disk") != NULL) {
+        l->known = 1;
+        l->pid = (long long)cJSON_GetObjectItemCaseSensitive(j, "pid")->valuedouble;
+        l->max_disk = cJSON_GetObjectItemCaseSensitive(j, "max_disk")->valuedouble;
+        l->keep_free = cJSON_GetObjectItemCaseSensitive(j, "keep_free")->valuedouble;
+        l->max_age_s = cJSON_GetObjectItemCaseSensitive(j, "max_age_s")->valuedouble;
+    }
+    cJSON_Delete(j);
+}
+
 static void usage(FILE *f)
 {
     fprintf(
@@ -51,6 +79,9 @@ static void usage(FILE *f)
            "                       {\"partitions\":[{\"path\",\"first_ts\",\"last_ts\",\n"
            "                       \"entries\",\"bytes\",\"state\",\"fts\"},...],\n"
            "                       \"text_files\":[{\"path\",\"bytes\"},...],\"total_bytes\"}\n"
+           "                       and, when the collector writing this data answers on\n"
+           "                       the address, \"limits\":{\"max_disk\",\"keep_free\",\n"
+           "                       \"max_age_s\"} (bytes and seconds in force; 0: none)\n"
            "                       with times in RFC 3339 UTC, microseconds, as query -o json\n"
            "                       (null for a partition without entries)\n"
            "      --utc            text: show times in UTC instead of local time\n"
@@ -265,7 +296,7 @@ static void json_time(cl_strbuf *b, int has, int64_t us)
 }
 
 static void json_report(cl_strbuf *b, const du_part *p, size_t np, const du_file *t, size_t nt,
-                        int64_t total)
+                        int64_t total, const du_limits *l)
 {
     cl_strbuf_puts(b, "{\"partitions\":[");
     for (size_t i = 0; i < np; i++) {
@@ -288,7 +319,11 @@ static void json_report(cl_strbuf *b, const du_part *p, size_t np, const du_file
         cli_esc_json_str(b, t[i].path, strlen(t[i].path));
         cl_strbuf_printf(b, ",\"bytes\":%lld}", (long long)t[i].bytes);
     }
-    cl_strbuf_printf(b, "],\"total_bytes\":%lld}\n", (long long)total);
+    cl_strbuf_printf(b, "],\"total_bytes\":%lld", (long long)total);
+    if (l->known)
+        cl_strbuf_printf(b, ",\"limits\":{\"max_disk\":%.0f,\"keep_free\":%.0f,\"max_age_s\":%.0f}",
+                         l->max_disk, l->keep_free, l->max_age_s);
+    cl_strbuf_puts(b, "}\n");
 }
 
 static void human(char *out, size_t n, int64_t bytes)
@@ -305,6 +340,32 @@ static void human(char *out, size_t n, int64_t bytes)
         snprintf(out, n, "%lld B", (long long)bytes);
     else
         snprintf(out, n, "%.1f %s", v, units[u]);
+}
+
+static void text_limits(cl_strbuf *b, const du_limits *l, int64_t total)
+{
+    char h[32];
+
+    if (!l->known)
+        return;
+    cl_strbuf_printf(b, "Limits of the collector (pid %lld): max-disk ", l->pid);
+    if (l->max_disk > 0) {
+        human(h, sizeof h, (int64_t)l->max_disk);
+        cl_strbuf_printf(b, "%s (%.0f%% used)", h, 100.0 * (double)total / l->max_disk);
+    } else {
+        cl_strbuf_puts(b, "off");
+    }
+    cl_strbuf_puts(b, ", keep-free ");
+    if (l->keep_free > 0) {
+        human(h, sizeof h, (int64_t)l->keep_free);
+        cl_strbuf_puts(b, h);
+    } else {
+        cl_strbuf_puts(b, "off");
+    }
+    if (l->max_age_s > 0)
+        cl_strbuf_printf(b, ", max-age %.0f s.\n", l->max_age_s);
+    else
+        cl_strbuf_puts(b, ", max-age off.\n");
 }
 
 static void text_report(cl_strbuf *b, const du_part *p, size_t np, const du_file *t, size_t nt,
@@ -355,6 +416,7 @@ static int run(const dopts *o, const cli_global *g)
     size_t np = 0, nt = 0;
     int64_t total = 0;
     cl_strbuf b = CL_STRBUF_INIT;
+    du_limits lim;
     int rc;
 
     if ((rc = cli_open_pset(g, "disk-usage", &ps)) != CLI_OK)
@@ -380,10 +442,13 @@ static int run(const dopts *o, const cli_global *g)
         total += parts[i].bytes;
     for (size_t i = 0; i < nt; i++)
         total += texts[i].bytes;
-    if (o->json)
-        json_report(&b, parts, np, texts, nt, total);
-    else
+    collector_limits(g, ps.top.path, &lim);
+    if (o->json) {
+        json_report(&b, parts, np, texts, nt, total, &lim);
+    } else {
         text_report(&b, parts, np, texts, nt, total, o->utc);
+        text_limits(&b, &lim, total);
+    }
     rc = cli_pset_exit(&ps, cli_write_buf(&b, "disk-usage"));
 out:
     for (size_t i = 0; i < nt; i++)

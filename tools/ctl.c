@@ -92,3 +92,28 @@ void cli_ctl_close(cli_ctl *k)
     cli_conn_close(k->c);
     k->c = NULL;
 }
+
+cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms)
+{
+    char note[1024], detail[512];
+    cli_ctl k;
+    cJSON *j = NULL;
+    int rc;
+
+    memset(&k, 0, sizeof k);
+    k.quiet = 1;
+    k.cmd = "stats";
+    k.timeout_ms = timeout_ms;
+    k.origin = cl_address_origin(g->address);
+    if (cl_address_resolve_connect_note(g->address, k.addr, sizeof k.addr, note, sizeof note) !=
+            0 ||
+        cli_conn_open(k.addr, (int)timeout_ms, &k.c, detail, sizeof detail) != CLI_CONN_OK)
+        return NULL;
+    j = cli_ctl_ask(&k, "{\"op\":\"stats\"}\n", "stats", &rc);
+    cli_ctl_close(&k);
+    if (j != NULL && strcmp(cJSON_GetObjectItemCaseSensitive(j, "op")->valuestring, "stats") != 0) {
+        cJSON_Delete(j);
+        j = NULL;
+    }
+    return j;
+}

@@ -33,6 +33,11 @@ cJSON *cli_ctl_ask(cli_ctl *k, const char *line, const char *want_op, int *rc);
 
 void cli_ctl_close(cli_ctl *k);
 
+/* The stats of the collector at the resolved address, asked quietly (no
+ * message when none answers within timeout_ms): the reply, or NULL. For
+ * commands that show what a running collector knows when there is one. */
+cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms);
+
 /* The one message for a collector that could not be asked (err: a
  * cli_conn_error); returns CLI_UNREACHABLE. */
 int cli_ctl_unreachable(const cli_ctl *k, int err, const char *detail);

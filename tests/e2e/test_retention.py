@@ -113,6 +113,14 @@ def test_max_disk():
         check(max(gone) < first_kept, "only partitions older than those kept", gone, first_kept)
         check(len(gone) <= st["removed_partitions"], "no more entries than removals")
         eq({f["limit"] for f in removed}, {"max-disk"}, "the limit named")
+        # disk-usage shows the limits of the collector writing this data.
+        rc, out, err = cli(c, "disk-usage", "-o", "json")
+        eq((rc, err), (0, ""), "disk-usage")
+        eq(json.loads(out)["limits"], {"max_disk": limit, "keep_free": 0, "max_age_s": 0},
+           "disk-usage: the limits in force")
+        rc, out, err = cli(c, "disk-usage")
+        check("Limits of the collector (pid %d): max-disk 1.0 MiB (" % c.proc.pid in out,
+              "disk-usage text: the limits", out)
 
 
 def test_max_age():
@@ -135,6 +143,8 @@ def test_max_age():
         eq([(f["removed"], f["limit"]) for f in removed if f["removed"] == "partition"],
            [("partition", "max-age")], "the removal's entry")
         eq([p["state"] for p in partitions(c.db)], ["live"], "the live partition stays")
+        eq(json.loads(cli(c, "disk-usage", "-o", "json")[1])["limits"],
+           {"max_disk": 0, "keep_free": 0, "max_age_s": 2}, "disk-usage: max-age in force")
 
 
 def test_rotate_and_vacuum():
