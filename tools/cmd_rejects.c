@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "strbuf.h"
+#include "reason.h"
 #include "db.h"
 #include "listing.h"
 #include "output.h"
@@ -61,30 +63,23 @@ static void usage(FILE *f)
             "partitions could not be read (named on stderr): the output holds the others.\n");
 }
 
-/* A reason code is lower-case letters and '_' (codes are stable, but new
- * ones may be added, so any such word is accepted). */
-static int valid_code(const char *s)
-{
-    if (*s == '\0')
-        return 0;
-    for (; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || *s == '_' || (*s >= '0' && *s <= '9')))
-            return 0;
-    }
-    return 1;
-}
-
 static int opt_reason(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     ropts *o = ctx;
     const char **r;
 
     (void)opt;
-    if (!valid_code(arg)) {
-        snprintf(err, errlen,
-                 "--reason: '%s' is not a reason code; use one like not_json, bad_level, "
-                 "too_large (see schema/PROTOCOL.md)",
-                 arg);
+    /* Only the codes this version knows (common/reason.c): a misspelt one
+     * would otherwise match nothing and look like "no such rejects". */
+    if (cl_reason_from_code(arg) == CL_R_OK) {
+        cl_strbuf known = CL_STRBUF_INIT;
+
+        for (int k = CL_R_OK + 1; k < CL_R_COUNT; k++)
+            cl_strbuf_printf(&known, "%s%s", k > CL_R_OK + 1 ? ", " : "",
+                             cl_reason_code((enum cl_reason)k));
+        snprintf(err, errlen, "--reason: '%s' is not a reason code; use one of %s", arg,
+                 known.oom ? "those in schema/PROTOCOL.md" : cl_strbuf_cstr(&known));
+        cl_strbuf_free(&known);
         return CLI_USAGE;
     }
     if ((r = realloc(o->reasons, (o->nreasons + 1) * sizeof *r)) == NULL) {

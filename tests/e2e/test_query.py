@@ -334,6 +334,12 @@ def test_relative_times():
 
 # ---------------------------------------------------------------- bad input
 
+# Every reason code, in schema/PROTOCOL.md's order (common/reason.c).
+REASONS = ("too_large, invalid_utf8, control_char, not_json, too_deep, not_object, "
+           "duplicate_key, missing_field, bad_type, bad_level, bad_timestamp, bad_value, too_long, "
+           "too_many_members, nul_char, bad_number, truncated, no_memory, idle_timeout, unknown_op")
+
+
 def test_bad_arguments():
     cases = [
         (["-S", "soon"], "centrallog query: -S/--since: 'soon' is not a time; use RFC 3339 "
@@ -385,8 +391,9 @@ def test_bad_arguments():
          "trace, debug, info, notice, warning, error, critical, alert, emergency, 0-7, or a "
          "range like warning..error"),
         (["rejects", "--reason", "Not-A-Code"], "centrallog rejects: --reason: 'Not-A-Code' is "
-         "not a reason code; use one like not_json, bad_level, too_large (see "
-         "schema/PROTOCOL.md)"),
+         "not a reason code; use one of " + REASONS),
+        (["rejects", "--reason", "nope"], "centrallog rejects: --reason: 'nope' is "
+         "not a reason code; use one of " + REASONS),
         (["rejects", "-p", "err"], "centrallog rejects: unknown option '-p'; see --help"),
         (["rejects", "-o", "yaml"], "centrallog rejects: -o/--output: 'yaml' is not a format; "
          "use short, short-iso, json, json-pretty, ndjson, csv or cat"),
