@@ -28,9 +28,36 @@ static int errno_of(DWORD e)
     case ERROR_ACCESS_DENIED:
     case ERROR_SHARING_VIOLATION:
         return EACCES;
+    case ERROR_FILE_EXISTS:
+    case ERROR_ALREADY_EXISTS:
+        return EEXIST;
     default:
         return EIO;
     }
+}
+
+/* The C runtime descriptor of CreateFileW(path, access, share, how), with
+ * crt_flags (_O_APPEND, _O_RDONLY, ...); -1 with errno. */
+static int open_fd(const char *path, DWORD access, DWORD share, DWORD how, int crt_flags)
+{
+    wchar_t *w = cl_wide(path);
+    HANDLE h;
+    int fd;
+
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    h = CreateFileW(w, access, share, NULL, how, FILE_ATTRIBUTE_NORMAL, NULL);
+    free(w);
+    if (h == INVALID_HANDLE_VALUE) {
+        errno = errno_of(GetLastError());
+        return -1;
+    }
+    fd = _open_osfhandle((intptr_t)h, crt_flags | _O_BINARY);
+    if (fd < 0)
+        CloseHandle(h);
+    return fd;
 }
 
 int cl_mkdir_parents(const char *path, unsigned mode)
@@ -79,9 +106,7 @@ int cl_rename_noreplace(const char *from, const char *to)
         if (MoveFileExW(wf, wt, 0))
             rc = 0;
         else
-            errno = GetLastError() == ERROR_ALREADY_EXISTS || GetLastError() == ERROR_FILE_EXISTS
-                        ? EEXIST
-                        : errno_of(GetLastError());
+            errno = errno_of(GetLastError());
     }
     free(wf);
     free(wt);
@@ -116,29 +141,11 @@ int cl_rename_replace(const char *from, const char *to)
 
 int cl_open_append(const char *path)
 {
-    wchar_t *w = cl_wide(path);
-    HANDLE h;
-    int fd;
-
-    if (w == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
     /* FILE_SHARE_DELETE lets the file be renamed (rotated) while readers
-     * such as a tail have it open. */
-    h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
-                    FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_ALWAYS,
-                    FILE_ATTRIBUTE_NORMAL, NULL);
-    free(w);
-    if (h == INVALID_HANDLE_VALUE) {
-        errno = errno_of(GetLastError());
-        return -1;
-    }
-    /* _O_APPEND: the C runtime moves to the end before every write. */
-    fd = _open_osfhandle((intptr_t)h, _O_APPEND | _O_BINARY);
-    if (fd < 0)
-        CloseHandle(h);
-    return fd;
+     * such as a tail have it open; _O_APPEND: the C runtime moves to the end
+     * before every write. */
+    return open_fd(path, GENERIC_READ | GENERIC_WRITE,
+                   FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, OPEN_ALWAYS, _O_APPEND);
 }
 
 long cl_pread(int fd, void *buf, size_t n, uint64_t off)
@@ -320,25 +327,8 @@ int cl_fsync_dir_of(const char *path)
 
 int cl_open_read_shared(const char *path)
 {
-    wchar_t *w = cl_wide(path);
-    HANDLE h;
-    int fd;
-
-    if (w == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
-                    OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
-    free(w);
-    if (h == INVALID_HANDLE_VALUE) {
-        errno = errno_of(GetLastError());
-        return -1;
-    }
-    fd = _open_osfhandle((intptr_t)h, _O_RDONLY | _O_BINARY);
-    if (fd < 0)
-        CloseHandle(h);
-    return fd;
+    return open_fd(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                   OPEN_EXISTING, _O_RDONLY);
 }
 
 int cl_set_mtime_fd(int fd, int64_t mtime_us)
@@ -372,25 +362,5 @@ int cl_remove(const char *path)
 
 int cl_create_new(const char *path)
 {
-    wchar_t *w = cl_wide(path);
-    HANDLE h;
-    int fd;
-
-    if (w == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    h = CreateFileW(w, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, CREATE_NEW,
-                    FILE_ATTRIBUTE_NORMAL, NULL);
-    free(w);
-    if (h == INVALID_HANDLE_VALUE) {
-        DWORD e = GetLastError();
-
-        errno = e == ERROR_FILE_EXISTS || e == ERROR_ALREADY_EXISTS ? EEXIST : errno_of(e);
-        return -1;
-    }
-    fd = _open_osfhandle((intptr_t)h, _O_WRONLY | _O_BINARY);
-    if (fd < 0)
-        CloseHandle(h);
-    return fd;
+    return open_fd(path, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, CREATE_NEW, _O_WRONLY);
 }

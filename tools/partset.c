@@ -507,6 +507,31 @@ static int newer(int64_t ats, int64_t aid, int64_t bts, int64_t bid)
     return ats > bts || (ats == bts && aid > bid);
 }
 
+/* Puts key (ts, id) at slot i of the heap k->ts/id[0..cnt) (root: the
+ * oldest), moving newer children up until it fits. */
+static void sift_down(kscan *k, size_t i, size_t cnt, int64_t ts, int64_t id)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        int64_t mts = ts, mid = id;
+
+        if (l < cnt && newer(mts, mid, k->ts[l], k->id[l])) {
+            m = l;
+            mts = k->ts[l];
+            mid = k->id[l];
+        }
+        if (r < cnt && newer(mts, mid, k->ts[r], k->id[r]))
+            m = r;
+        if (m == i)
+            break;
+        k->ts[i] = k->ts[m];
+        k->id[i] = k->id[m];
+        i = m;
+    }
+    k->ts[i] = ts;
+    k->id[i] = id;
+}
+
 /* Keeps the cap newest keys seen in a heap whose root is the oldest kept. */
 static void keep_newest(kscan *k, int64_t id, int64_t ts)
 {
@@ -519,30 +544,11 @@ static void keep_newest(kscan *k, int64_t id, int64_t ts)
             k->id[i] = k->id[(i - 1) / 2];
             i = (i - 1) / 2;
         }
+        k->ts[i] = ts;
+        k->id[i] = id;
     } else if (newer(ts, id, k->ts[0], k->id[0])) {
-        i = 0;
-        for (;;) {
-            size_t l = 2 * i + 1, r = l + 1, m = i;
-            int64_t mts = ts, mid = id;
-
-            if (l < k->n && newer(mts, mid, k->ts[l], k->id[l])) {
-                m = l;
-                mts = k->ts[l];
-                mid = k->id[l];
-            }
-            if (r < k->n && newer(mts, mid, k->ts[r], k->id[r]))
-                m = r;
-            if (m == i)
-                break;
-            k->ts[i] = k->ts[m];
-            k->id[i] = k->id[m];
-            i = m;
-        }
-    } else {
-        return;
+        sift_down(k, 0, k->n, ts, id);
     }
-    k->ts[i] = ts;
-    k->id[i] = id;
 }
 
 /* Pops the heap into newest-first order (in place). */
@@ -556,29 +562,7 @@ static void heap_sort_newest(kscan *k)
         k->n--; /* the oldest goes to the end; re-insert the last from the root */
         k->ts[k->n] = ts;
         k->id[k->n] = id;
-        {
-            size_t i = 0, cnt = k->n;
-
-            for (;;) {
-                size_t l = 2 * i + 1, r = l + 1, m = i;
-                int64_t mts = lts, mid = lid;
-
-                if (l < cnt && newer(mts, mid, k->ts[l], k->id[l])) {
-                    m = l;
-                    mts = k->ts[l];
-                    mid = k->id[l];
-                }
-                if (r < cnt && newer(mts, mid, k->ts[r], k->id[r]))
-                    m = r;
-                if (m == i)
-                    break;
-                k->ts[i] = k->ts[m];
-                k->id[i] = k->id[m];
-                i = m;
-            }
-            k->ts[i] = lts;
-            k->id[i] = lid;
-        }
+        sift_down(k, 0, k->n, lts, lid);
     }
     k->n = n;
 }

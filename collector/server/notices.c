@@ -306,16 +306,7 @@ static void removals(cl_server *srv)
             snprintf(msg, sizeof msg, "removed text file %s: %lld bytes, last written %s (%s)",
                      r->rel, (long long)r->bytes, b, r->reason);
         cJSON_AddStringToObject(f, "removed", r->seq >= 0 ? "partition" : "text_file");
-        cJSON_AddStringToObject(f, "path", r->rel);
-        if (r->seq >= 0) {
-            cJSON_AddNumberToObject(f, "entries", (double)r->entries);
-            cJSON_AddNumberToObject(f, "rejects", (double)r->rejects);
-        }
-        cJSON_AddNumberToObject(f, "bytes", (double)r->bytes);
-        if (r->has_range) {
-            cJSON_AddStringToObject(f, "first_ts", a);
-            cJSON_AddStringToObject(f, "last_ts", b);
-        }
+        cl_removal_fields(r, f);
         cJSON_AddStringToObject(f, "limit", r->reason);
         store_own(srv, CL_LVL_NOTICE, msg, f);
     }

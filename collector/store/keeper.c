@@ -1,6 +1,8 @@
 /* keeper.c - see keeper.h. */
 #include "keeper.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 
 #include "catalog_write.h"
+#include "timefmt.h"
 #include "clock.h"
 #include "crash.h"
 #include "fsutil.h"
@@ -654,4 +657,22 @@ void cl_keeper_take_faults(cl_keeper *k, cl_removal **out, size_t *n)
     k->fq = NULL;
     k->n_fq = 0;
     pthread_mutex_unlock(&k->mu);
+}
+
+void cl_removal_fields(const cl_removal *rm, cJSON *o)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    cJSON_AddStringToObject(o, "path", rm->rel);
+    if (rm->seq >= 0) {
+        cJSON_AddNumberToObject(o, "entries", (double)rm->entries);
+        cJSON_AddNumberToObject(o, "rejects", (double)rm->rejects);
+    }
+    cJSON_AddNumberToObject(o, "bytes", (double)rm->bytes);
+    if (rm->has_range) {
+        cl_rfc3339_format(rm->min_ts, ts);
+        cJSON_AddStringToObject(o, "first_ts", ts);
+        cl_rfc3339_format(rm->max_ts, ts);
+        cJSON_AddStringToObject(o, "last_ts", ts);
+    }
 }

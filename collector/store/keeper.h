@@ -43,6 +43,12 @@ typedef struct cl_removal {
     int pending; /* D2 refused (held open): the keeper finishes it */
 } cl_removal;
 
+/* Adds what a removal took to o: path, and entries and rejects (a
+ * partition), bytes, first_ts and last_ts (RFC 3339, when known) - the
+ * fields of a vacuum's reply and of the collector's own entry about it. */
+struct cJSON;
+void cl_removal_fields(const cl_removal *rm, struct cJSON *o);
+
 /* Starts the thread for the catalog at catalog_path (already repaired by
  * cl_keeper_sweep at start). fts: seals build the full-text index (--fts). */
 int cl_keeper_start(cl_keeper **out, const char *catalog_path, int fts, char *err, size_t errlen);

@@ -718,7 +718,6 @@ static void maybe_retain(cl_writer *w)
 static void reply_removed(cJSON *o, const cl_retain_out *out)
 {
     cJSON *list = cJSON_AddArrayToObject(o, "removed");
-    char ts[40];
 
     for (size_t i = 0; list != NULL && i < out->n_removed; i++) {
         const cl_removal *rm = &out->removed[i];
@@ -727,18 +726,7 @@ static void reply_removed(cJSON *o, const cl_retain_out *out)
         if (u == NULL)
             break;
         cJSON_AddStringToObject(u, "kind", rm->seq >= 0 ? "partition" : "text");
-        cJSON_AddStringToObject(u, "path", rm->rel);
-        if (rm->seq >= 0) {
-            cJSON_AddNumberToObject(u, "entries", (double)rm->entries);
-            cJSON_AddNumberToObject(u, "rejects", (double)rm->rejects);
-        }
-        cJSON_AddNumberToObject(u, "bytes", (double)rm->bytes);
-        if (rm->has_range) {
-            cl_rfc3339_format(rm->min_ts, ts);
-            cJSON_AddStringToObject(u, "first_ts", ts);
-            cl_rfc3339_format(rm->max_ts, ts);
-            cJSON_AddStringToObject(u, "last_ts", ts);
-        }
+        cl_removal_fields(rm, u);
         cJSON_AddBoolToObject(u, "pending", rm->pending != 0);
         cJSON_AddItemToArray(list, u);
     }
