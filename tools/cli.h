@@ -21,6 +21,7 @@ typedef struct cli_global {
     const char *db;        /* --db, else $CENTRALLOG_DB, else the collector's default */
     const char *db_origin; /* "--db" or "$CENTRALLOG_DB"; NULL when db is NULL */
     int color;             /* --color: -1 auto, 0 never, 1 always */
+    int no_pager;          /* --no-pager: never page the output (pager.h) */
 } cli_global;
 
 typedef int (*cli_command_fn)(const cli_global *g, int argc, char **argv);

@@ -15,9 +15,12 @@
 
 #include "cli.h"
 #include "db.h"
+#include "escape.h"
+#include "fieldlist.h"
 #include "fsutil.h"
 #include "listing.h"
 #include "output.h"
+#include "pager.h"
 #include "partset.h"
 #include "platform.h"
 #include "query.h"
@@ -105,6 +108,11 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
         return rc;
     if (o->a.follow && o->a.reverse)
         return cli_fail(CLI_USAGE, cmd, "-r/--reverse cannot be combined with following");
+    if (o->a.field_values != NULL && o->a.field_names)
+        return cli_fail(CLI_USAGE, cmd, "-F/--field-values and -N/--field-names: give one");
+    if ((o->a.field_values != NULL || o->a.field_names) && (o->a.follow || o->a.explain))
+        return cli_fail(CLI_USAGE, cmd, "-F/-N list what is stored: not with %s",
+                        o->a.follow ? "following" : "--explain");
     if (o->a.follow && !o->a.lines_set)
         o->a.lines = 10;
     o->l.f = &o->a.f;
@@ -506,6 +514,41 @@ static int follow_on(follower *fw, cli_output *out, int rc)
     return rc;
 }
 
+/* -F NAME and -N: one value or name a line, in byte order, escaped like
+ * the text output. */
+static int list_fields(qopts *o, cli_pset *ps, const char *cmd)
+{
+    cli_aggmap set;
+    cl_strbuf b = CL_STRBUF_INIT;
+    cli_agg **v = NULL;
+    char err[512];
+    size_t n = 0;
+    int rc;
+
+    memset(&set, 0, sizeof set);
+    rc = o->a.field_names ? cli_field_names(ps, &o->a.f, &set, err, sizeof err)
+                          : cli_field_values(ps, &o->a.f, o->a.field_values, &set, err, sizeof err);
+    if (rc != 0) {
+        rc = cli_fail(strncmp(err, "-F", 2) == 0 ? CLI_USAGE : CLI_FAILED, cmd, "%s", err);
+        goto done;
+    }
+    v = cli_field_sorted(&set, &n);
+    if (v == NULL && set.n > 0) {
+        rc = cli_fail(CLI_FAILED, cmd, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cli_esc_text(&b, v[i]->key, v[i]->len);
+        cl_strbuf_putc(&b, '\n');
+    }
+    rc = cli_write_buf(&b, cmd);
+done:
+    free(v);
+    cl_strbuf_free(&b);
+    cli_aggmap_free(&set);
+    return rc;
+}
+
 static int run(qopts *o, const cli_global *g, const char *cmd)
 {
     follower fw;
@@ -524,8 +567,18 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
     fw.cmd = cmd;
     cli_output_init(&out, stdout, (cli_format)o->a.fmt, cli_color_wanted(g->color, stdout),
                     o->a.utc);
+    out.escape_all = o->a.escape_all;
+    cli_report_quiet(o->a.quiet);
     if ((rc = cli_open_pset(g, cmd, &ps)) != CLI_OK)
         goto done;
+    /* After the colours were chosen for the terminal, and before the first
+     * line: journalctl pages everything but following. */
+    if (!o->a.follow && !g->no_pager)
+        cli_pager_open(o->a.pager_end);
+    if (o->a.field_values != NULL || o->a.field_names) {
+        rc = list_fields(o, &ps, cmd);
+        goto done;
+    }
     if (cli_pset_is_catalog(&ps)) {
         out.collector_uid = cli_file_owner(ps.top.path);
         rc = run_parts(g, o, &ps, &out, cmd);

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "listing.h"
 #include "output.h"
+#include "pager.h"
 #include "partset.h"
 #include "platform.h"
 #include "readargs.h"
@@ -27,6 +28,7 @@ typedef struct ropts {
     const char **reasons;
     size_t nreasons;
     const char *grep;
+    int color; /* chosen for the terminal, before a pager takes stdout */
 } ropts;
 
 static void usage(FILE *f)
@@ -140,7 +142,7 @@ static int stream(cli_db *db, const cli_sql *q, cli_output *out)
 
 /* rejects over a catalog's partitions (partset.h); --explain shows the
  * newest partition's statement. */
-static int run_parts(cli_listing *l, ropts *o, const cli_global *g, cli_pset *ps)
+static int run_parts(cli_listing *l, ropts *o, cli_pset *ps)
 {
     cli_output out;
     cli_sql q = CLI_SQL_INIT;
@@ -158,8 +160,7 @@ static int run_parts(cli_listing *l, ropts *o, const cli_global *g, cli_pset *ps
         cli_db_close(&db);
         return rc;
     }
-    cli_output_init(&out, stdout, (cli_format)o->a.fmt, cli_color_wanted(g->color, stdout),
-                    o->a.utc);
+    cli_output_init(&out, stdout, (cli_format)o->a.fmt, o->color, o->a.utc);
     out.kind = CLI_REC_REJECT;
     cli_output_begin(&out);
     rc = cli_report_listing(cli_pset_listing(ps, l, 1, -1, &out, FLUSH_BYTES), ps->top.h, &out,
@@ -184,10 +185,14 @@ static int run(ropts *o, const cli_global *g)
     int rc;
 
     memset(&db, 0, sizeof db);
+    o->color = cli_color_wanted(g->color, stdout);
+    cli_report_quiet(o->a.quiet);
     if ((rc = cli_open_pset(g, "rejects", &ps)) != CLI_OK)
         return rc;
+    if (!g->no_pager)
+        cli_pager_open(0);
     if (cli_pset_is_catalog(&ps)) {
-        rc = run_parts(&l, o, g, &ps);
+        rc = run_parts(&l, o, &ps);
         goto out;
     }
     db = ps.top; /* a single database: read as it always was */
@@ -199,8 +204,7 @@ static int run(ropts *o, const cli_global *g)
     } else if (o->a.explain) {
         rc = cli_explain(db.h, &q, "rejects");
     } else {
-        cli_output_init(&out, stdout, (cli_format)o->a.fmt, cli_color_wanted(g->color, stdout),
-                        o->a.utc);
+        cli_output_init(&out, stdout, (cli_format)o->a.fmt, o->color, o->a.utc);
         out.kind = CLI_REC_REJECT;
         rc = stream(&db, &q, &out);
         cli_output_free(&out);

@@ -14,6 +14,7 @@
 #include "filter.h"
 #include "levelarg.h"
 #include "output.h"
+#include "pager.h"
 #include "partset.h"
 #include "platform.h"
 #include "readargs.h"
@@ -465,11 +466,18 @@ static int run(sopts *o, const cli_global *g)
     cli_sql q = CLI_SQL_INIT;
     cli_tally s;
     char err[512];
-    int rc;
+    int rc, color = cli_color_wanted(g->color, stdout);
 
     memset(&s, 0, sizeof s);
+    /* Width and colours are the terminal's, read before a pager takes
+     * stdout. */
+    if (o->width == 0)
+        o->width = terminal_width();
+    cli_report_quiet(o->a.quiet);
     if ((rc = cli_open_pset(g, "stats", &ps)) != CLI_OK)
         return rc;
+    if (!g->no_pager)
+        cli_pager_open(0);
     if (cli_pset_is_catalog(&ps)) {
         if (cli_filter_compile(&o->a.f, ps.top.h, err, sizeof err) != 0)
             rc = cli_fail(CLI_USAGE, "stats", "%s", err);
@@ -495,9 +503,7 @@ static int run(sopts *o, const cli_global *g)
         }
         s.rejected = cli_tally_time_only(&o->a.f) ? cli_tally_rejects(ps.top.h, &o->a.f) : -1;
     }
-    if (o->width == 0)
-        o->width = terminal_width();
-    rc = cli_pset_exit(&ps, report(o, &s, cli_color_wanted(g->color, stdout)));
+    rc = cli_pset_exit(&ps, report(o, &s, color));
 out:
     cli_tally_free(&s);
     cli_sql_free(&q);

@@ -14,6 +14,33 @@ void cli_esc_text(cl_strbuf *b, const char *s, size_t n)
     cl_strbuf_text(b, s, n, 0);
 }
 
+void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent)
+{
+    size_t i = 0;
+
+    while (n > 0 && s[n - 1] == '\n')
+        n--;
+    while (i < n) {
+        size_t j = i;
+
+        /* Tab and line feed are ASCII: never inside a UTF-8 sequence, so a
+         * cut there leaves every code point whole for the escaper. */
+        while (j < n && s[j] != '\n' && s[j] != '\t')
+            j++;
+        cli_esc_text(b, s + i, j - i);
+        if (j == n)
+            break;
+        if (s[j] == '\t') {
+            cl_strbuf_putc(b, '\t');
+        } else {
+            cl_strbuf_putc(b, '\n');
+            for (size_t k = 0; k < indent; k++)
+                cl_strbuf_putc(b, ' ');
+        }
+        i = j + 1;
+    }
+}
+
 void cli_esc_name(cl_strbuf *b, const char *s, size_t n)
 {
     cl_strbuf_text(b, s, n, 1);

@@ -18,6 +18,16 @@
  * code points (common/textesc.h). */
 void cli_esc_text(cl_strbuf *b, const char *s, size_t n);
 
+/* A message as written, for the short and cat formats: cli_esc_text,
+ * except that a tab is printed as a tab and a line feed as a line break
+ * followed by indent spaces (the width of the line's prefix before the
+ * message), so that a stack trace reads as it was logged while a
+ * continuation line can never pass for an entry of its own (every entry's
+ * line starts with its time). Line feeds at the end are left out. Every
+ * other control character stays escaped: \r cannot return over the prefix,
+ * nor an ANSI sequence or a bidi control rewrite it. */
+void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent);
+
 /* The same for a name (app, host) in a text line: every ASCII byte outside
  * [A-Za-z0-9._/@+=,-] becomes \xHH and every non-ASCII code point \uHHHH
  * (\UHHHHHHHH above U+FFFF) as well, as in the collector's text file, so

@@ -138,7 +138,12 @@ void cli_filter_free(cli_filter *f)
     for (size_t i = 0; i < f->nfields; i++) {
         free(f->fields[i].path);
         free(f->fields[i].value);
+        cli_glob_free(f->fields[i].glob);
+        free(f->fields[i].glob);
     }
+    free(f->uids);
+    free(f->gids);
+    free(f->sids);
     free(f->apps);
     free(f->hosts);
     free(f->pids);
@@ -189,6 +194,26 @@ static int parse_pid(const char *arg, int64_t *pid)
     return 0;
 }
 
+/* --uid/--gid: a numeric ID, repeatable (any of them matches). */
+static int add_id(int64_t **arr, size_t *n, const char *opt, const char *arg, char *err,
+                  size_t errlen)
+{
+    int64_t id, *a;
+
+    if (parse_pid(arg, &id) != 0) {
+        snprintf(err, errlen, "%s: '%s' is not a numeric ID; use an integer 0-4294967295", opt,
+                 arg);
+        return -1;
+    }
+    if ((a = grow(*arr, *n, sizeof *a)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    *arr = a;
+    a[(*n)++] = id;
+    return 1;
+}
+
 /* The value as a JSON number would read: an integer when it fits 64 bits,
  * else a finite double, else none (NULL: matches no number). */
 static void field_number(cli_field_match *m)
@@ -209,6 +234,29 @@ static void field_number(cli_field_match *m)
     m->dnum = strtod(v, &end);
     if (*end == '\0' && errno == 0 && m->dnum == m->dnum && m->dnum - m->dnum == 0)
         m->num_type = CLI_PARAM_REAL;
+}
+
+/* A VALUE with a wildcard becomes a glob; one without stays an equality
+ * (and keeps its backslashes: it was always taken literally). */
+static int field_glob(cli_field_match *m, const char *arg, char *err, size_t errlen)
+{
+    char why[64];
+
+    if (strpbrk(m->value, "*?[") == NULL)
+        return 0;
+    if ((m->glob = calloc(1, sizeof *m->glob)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+    } else if (cli_glob_compile(m->value, m->glob, why, sizeof why) != 0) {
+        snprintf(err, errlen, "--field: bad pattern in '%s': %s; %s", arg, why, CLI_GLOB_ACCEPTED);
+        free(m->glob);
+        m->glob = NULL;
+    } else {
+        return 0;
+    }
+    free(m->path);
+    free(m->value);
+    m->path = m->value = NULL;
+    return -1;
 }
 
 int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t errlen)
@@ -256,7 +304,7 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
     }
     out->path = path.p;
     field_number(out);
-    return 0;
+    return field_glob(out, arg, err, errlen);
 }
 
 int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *clk, char *err,
@@ -301,6 +349,26 @@ int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *
         a[f->npids++] = pid;
         return 1;
     }
+    case CLI_OPT_UID:
+    case CLI_OPT_GID:
+        return add_id(opt == CLI_OPT_UID ? &f->uids : &f->gids,
+                      opt == CLI_OPT_UID ? &f->nuids : &f->ngids,
+                      opt == CLI_OPT_UID ? "--uid" : "--gid", arg, err, errlen);
+    case CLI_OPT_SID: {
+        const char **a;
+
+        if (arg[0] == '\0') {
+            snprintf(err, errlen, "--sid: empty; give a SID such as S-1-5-18");
+            return -1;
+        }
+        if ((a = grow(f->sids, f->nsids, sizeof *a)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        f->sids = a;
+        a[f->nsids++] = arg;
+        return 1;
+    }
     case CLI_OPT_FIELD: {
         cli_field_match m, *a;
 
@@ -309,6 +377,8 @@ int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *
         if ((a = grow(f->fields, f->nfields, sizeof *a)) == NULL) {
             free(m.path);
             free(m.value);
+            cli_glob_free(m.glob);
+            free(m.glob);
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -507,10 +577,35 @@ static void exact_case_where(const cli_filter *f, cli_sql *q)
     }
 }
 
+static void field_where_exact(cli_sql *q, const cli_field_match *m);
+
 /* One --field: by the member's JSON type, so that 500 finds 500 and "500"
  * but "abc" never finds 0. CASE keeps json_* away from a malformed column
  * (a foreign file): no match rather than an error. */
 static void field_where(cli_sql *q, const cli_field_match *m)
+{
+    int p, g;
+
+    if (m->glob != NULL) {
+        /* A glob against the member's text: a string as it is, a number as
+         * SQLite prints it, true/false/null by name; never an object. */
+        p = cli_sql_text(q, m->path, strlen(m->path));
+        g = cli_sql_text(q, m->glob->sql, m->glob->sql_len);
+        cli_sql_and(q);
+        cl_strbuf_printf(&q->text,
+                         "CASE WHEN json_valid(fields) THEN CASE json_type(fields, ?%d) "
+                         "WHEN 'text' THEN json_extract(fields, ?%d) GLOB ?%d "
+                         "WHEN 'integer' THEN CAST(json_extract(fields, ?%d) AS TEXT) GLOB ?%d "
+                         "WHEN 'real' THEN CAST(json_extract(fields, ?%d) AS TEXT) GLOB ?%d "
+                         "WHEN 'true' THEN 'true' GLOB ?%d WHEN 'false' THEN 'false' GLOB ?%d "
+                         "WHEN 'null' THEN 'null' GLOB ?%d END END",
+                         p, p, g, p, g, p, g, g, g, g);
+        return;
+    }
+    field_where_exact(q, m);
+}
+
+static void field_where_exact(cli_sql *q, const cli_field_match *m)
 {
     int p = cli_sql_text(q, m->path, strlen(m->path));
     int v = cli_sql_text(q, m->value, strlen(m->value));
@@ -527,6 +622,23 @@ static void field_where(cli_sql *q, const cli_field_match *m)
                      "WHEN 'null' THEN ?%d = 'null' "
                      "ELSE json_extract(fields, ?%d) = ?%d END END",
                      p, p, num, p, num, v, v, v, p, v);
+}
+
+/* --uid/--gid/--sid: what the kernel (or Windows) said of the sender. */
+static void identity_where(const cli_filter *f, cli_sql *q)
+{
+    if (f->nuids > 0)
+        cli_sql_in_ints(q, "peer_uid", f->uids, f->nuids);
+    if (f->ngids > 0)
+        cli_sql_in_ints(q, "peer_gid", f->gids, f->ngids);
+    if (f->nsids > 0) {
+        cli_sql_and(q);
+        cl_strbuf_puts(&q->text, "peer_sid IN (");
+        for (size_t i = 0; i < f->nsids; i++)
+            cl_strbuf_printf(&q->text, "%s?%d", i ? ", " : "",
+                             cli_sql_text(q, f->sids[i], strlen(f->sids[i])));
+        cl_strbuf_putc(&q->text, ')');
+    }
 }
 
 static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep)
@@ -547,6 +659,7 @@ static void where_terms(const cli_filter *f, cli_sql *q, int mode, int with_grep
         cli_sql_in_ints(q, "coalesce(pid, peer_pid)", f->pids, f->npids);
     for (size_t i = 0; i < f->nfields; i++)
         field_where(q, &f->fields[i]);
+    identity_where(f, q);
     if (f->grep != NULL && with_grep) {
         /* Following: a handful of new rows, cheaper to ask the tokenizer
          * than to collect every indexed match. */

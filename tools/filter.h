@@ -75,6 +75,7 @@ typedef struct cli_field_match {
     enum cli_param_type num_type; /* value as a number (INT or REAL), else NULL */
     int64_t inum;
     double dnum;
+    cli_glob *glob; /* VALUE has * ? or [: matched as a glob; NULL: by equality */
 } cli_field_match;
 
 struct cli_filter {
@@ -87,6 +88,12 @@ struct cli_filter {
     size_t npids;
     cli_field_match *fields;
     size_t nfields;
+    /* --uid, --gid, --sid: the sender's identity as the kernel reported it
+     * (peer_uid, peer_gid, peer_sid), never as claimed. */
+    int64_t *uids, *gids;
+    size_t nuids, ngids;
+    const char **sids; /* borrowed from argv */
+    size_t nsids;
     const char *grep_pattern; /* compiled by cli_filter_prepare */
     cli_grep *grep;
     /* With --grep and a time range: ids [fts_lo, fts_hi] hold the bulk of
@@ -118,6 +125,9 @@ enum {
     CLI_OPT_HOST = 0x100,
     CLI_OPT_PID,
     CLI_OPT_FIELD,
+    CLI_OPT_UID,
+    CLI_OPT_GID,
+    CLI_OPT_SID,
 };
 
 /* Parses the -S/-U values given (NULL: none) against the clock of now, in
@@ -136,7 +146,10 @@ int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *
 /* Parses "KEY=VALUE" for --field: KEY is a member name, dots separate
  * nested names ("http.status"). VALUE matches a string member with that
  * text, a number member equal to it (500 matches 500, 500.0 and "500"),
- * true, false, null, or an object/array written as compact JSON. Returns 0,
+ * true, false, null, or an object/array written as compact JSON. A VALUE
+ * with * ? or [ is a shell glob (pattern.h) matched against the text of a
+ * string, number, true, false or null member ("5*" finds 500 and "5xx");
+ * without them it is compared for equality, as fast as before. Returns 0,
  * or -1 with err. */
 int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t errlen);
 

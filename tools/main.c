@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "report.h"
 #include "cmdline.h"
+#include "pager.h"
 #include "platform.h"
 #include "version.h"
 
@@ -54,6 +55,9 @@ static void usage(FILE *f)
                "                  $CENTRALLOG_DATA_DIR/centrallog.db, else ./var/centrallog.db,\n"
                "                  else the system collector's /var/lib/centrallog/centrallog.db)\n"
                "  --color WHEN    colour by level: auto (on a terminal), always or never\n"
+               "  --no-pager      never page: query, stats and rejects write through\n"
+               "                  $CENTRALLOG_PAGER, else $PAGER, else less (LESS=FRSXMK unless\n"
+               "                  set) on a terminal; a pager of \"\" or cat means none\n"
                "  --help          this help; COMMAND --help for a command's own\n"
                "  --version       print the version\n\n"
                "Without COMMAND, centrallog runs query: `centrallog -p err -S -1h`.\n\n"
@@ -91,6 +95,10 @@ static int take_globals(cli_global *g, int argc, char **argv)
                 argv[out++] = argv[i++];
             break;
         }
+        if (strcmp(a, "--no-pager") == 0) {
+            g->no_pager = 1;
+            continue;
+        }
         if (strncmp(a, "--address", 9) == 0 && (a[9] == '\0' || a[9] == '='))
             slot = &g->address, n = 9;
         else if (strncmp(a, "--db", 4) == 0 && (a[4] == '\0' || a[4] == '='))
@@ -122,17 +130,29 @@ static int take_globals(cli_global *g, int argc, char **argv)
     return out;
 }
 
+static int run_command(cli_global *g, int argc, char **argv);
+
 int main(int argc, char **argv)
 {
-    cli_global g = { NULL, NULL, NULL, -1 };
+    cli_global g = { NULL, NULL, NULL, -1, 0 };
+    int rc;
+
+    cli_platform_init(&argc, &argv);
+    rc = run_command(&g, argc, argv);
+    /* The shell's prompt comes back when the user has quit the pager. */
+    cli_pager_close();
+    return rc;
+}
+
+static int run_command(cli_global *g, int argc, char **argv)
+{
     static char query_name[] = "query";
     char *query_argv[] = { query_name, NULL };
 
-    cli_platform_init(&argc, &argv);
-    g.db = cl_getenv("CENTRALLOG_DB");
-    if (g.db != NULL && g.db[0] != '\0')
-        g.db_origin = "$CENTRALLOG_DB";
-    argc = take_globals(&g, argc, argv);
+    g->db = cl_getenv("CENTRALLOG_DB");
+    if (g->db != NULL && g->db[0] != '\0')
+        g->db_origin = "$CENTRALLOG_DB";
+    argc = take_globals(g, argc, argv);
     if (argc < 0)
         return CLI_USAGE;
     if (argc < 2 && default_command == NULL) {
@@ -140,7 +160,7 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     if (argc < 2)
-        return default_command(&g, 1, query_argv);
+        return default_command(g, 1, query_argv);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return CLI_OK;
@@ -152,10 +172,10 @@ int main(int argc, char **argv)
     /* An option first: the options of the default command. argv[0] stands
      * in for the command name that getopt skips. */
     if (argv[1][0] == '-' && default_command != NULL)
-        return default_command(&g, argc, argv);
+        return default_command(g, argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(&g, argc - 1, argv + 1);
+            return commands[i].fn(g, argc - 1, argv + 1);
     }
     {
         char names[256] = "";

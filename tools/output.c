@@ -301,8 +301,10 @@ static void entry_text(cli_output *o, const void *rec)
     cl_strbuf *b = &o->buf;
     const char *color = o->color ? cli_level_color(e->level) : "";
     char ts[40];
+    size_t line;
 
     cl_strbuf_puts(b, color);
+    line = b->len; /* the prefix is ASCII: its width is its length */
     if (o->fmt != CLI_FMT_CAT) {
         text_time(o, e->ts, ts);
         cl_strbuf_puts(b, ts);
@@ -320,7 +322,10 @@ static void entry_text(cli_output *o, const void *rec)
         }
         cl_strbuf_printf(b, " %s: ", cli_level_upper(e->level));
     }
-    cli_esc_text(b, e->msg.p, e->msg.n);
+    if (o->escape_all)
+        cli_esc_text(b, e->msg.p, e->msg.n);
+    else
+        cli_esc_text_lines(b, e->msg.p, e->msg.n, b->len - line);
     if (o->fmt != CLI_FMT_CAT) {
         if (e->fields.p != NULL && e->fields.n > 2) {
             cl_strbuf_putc(b, ' ');

@@ -9,7 +9,10 @@
  *   csv        RFC 4180 with a header row
  *
  * The text formats show local time (UTC with --utc) and escape values like
- * the collector's text file; JSON and CSV always carry UTC RFC 3339 times.
+ * the collector's text file, except that a message's line feeds and tabs
+ * are printed as written (continuation lines indented under the message,
+ * as journalctl does; escape_all: escaped too); JSON and CSV always carry
+ * UTC RFC 3339 times.
  * Every stored value passes through escape.h. A rejected line shows as
  *
  *   short      Nov 27 10:15:02 [pid 42 uid 1000] not_json: <why> | <raw bytes>
@@ -60,6 +63,7 @@ typedef struct cli_output {
     cli_record_kind kind; /* CLI_REC_ENTRY unless set after cli_output_init */
     int color;            /* 1: ANSI colours by level */
     int utc;              /* text formats in UTC instead of local time */
+    int escape_all;       /* short/cat: \n and \t escaped too, one line per entry */
     size_t count;         /* records written so far */
     /* The collector's user (the database's owner), -1 if unknown: an entry
      * with app centrallogd whose claimed PID is the kernel's and whose peer

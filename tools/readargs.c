@@ -32,6 +32,18 @@ static int opt_lines(void *ctx, const cli_opt *opt, const char *arg, char *err, 
     return CLI_OK;
 }
 
+/* -e: as journalctl, the last 1000 entries unless -n says otherwise. */
+static int opt_pager_end(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
+{
+    cli_readargs *a = ctx;
+
+    (void)opt, (void)arg, (void)err, (void)errlen;
+    a->pager_end = 1;
+    if (!a->lines_set)
+        a->lines = 1000;
+    return CLI_OK;
+}
+
 static int opt_limit(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
 {
     cli_readargs *a = ctx;
@@ -77,6 +89,15 @@ static const cli_opt reading_opts[] = {
     { "grep", 'g', 1, opt_filter, Q | S, CLI_OPT_GREP },
     { "field", 0, 1, opt_filter, Q | S, CLI_OPT_FIELD },
     { "lines", 'n', 1, opt_lines, Q | R, 0 },
+    { "uid", 0, 1, opt_filter, Q | S, CLI_OPT_UID },
+    { "gid", 0, 1, opt_filter, Q | S, CLI_OPT_GID },
+    { "sid", 0, 1, opt_filter, Q | S, CLI_OPT_SID },
+    { "pager-end", 'e', 0, opt_pager_end, Q, 0 },
+    { "quiet", 'q', 0, cli_opt_flag, Q | S | R, OFF(quiet) },
+    { "catalog", 'x', 0, cli_opt_flag, Q, OFF(catalog) },
+    { "field-values", 'F', 1, cli_opt_string, Q, OFF(field_values) },
+    { "field-names", 'N', 0, cli_opt_flag, Q, OFF(field_names) },
+    { "escape-all", 0, 0, cli_opt_flag, Q, OFF(escape_all) },
     { "reverse", 'r', 0, cli_opt_flag, Q | R, OFF(reverse) },
     { "limit", 0, 1, opt_limit, Q | R, 0 },
     { "follow", 'f', 0, cli_opt_flag, Q, OFF(follow) },
@@ -109,6 +130,56 @@ void cli_readargs_free(cli_readargs *a)
     cli_filter_free(&a->f);
 }
 
+/* Whether the option named by argv element arg (a long name "--x" or the
+ * letter c) in the tables takes a value. */
+static int takes_value(const cli_opt_group *own, const char *name, size_t len, char c)
+{
+    const cli_opt_group groups[2] = {
+        { reading_opts, sizeof reading_opts / sizeof reading_opts[0], NULL, CLI_ALL_CMDS },
+        own != NULL ? *own : (cli_opt_group){ NULL, 0, NULL, 0 },
+    };
+
+    for (size_t g = 0; g < 2; g++) {
+        for (size_t i = 0; i < groups[g].n; i++) {
+            const cli_opt *o = &groups[g].opts[i];
+
+            if (name != NULL ? strlen(o->name) == len && strncmp(o->name, name, len) == 0
+                             : o->letter == c)
+                return o->has_arg;
+        }
+    }
+    return 0;
+}
+
+void cli_readargs_bare_lines(const cli_opt_group *own, int argc, char **argv)
+{
+    static char ten[] = "--lines=10";
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "--") == 0)
+            return;
+        if ((strcmp(a, "-n") == 0 || strcmp(a, "--lines") == 0) &&
+            (i + 1 == argc || (argv[i + 1][0] == '-' && argv[i + 1][1] != '\0'))) {
+            argv[i] = ten;
+        } else if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+            /* --name VALUE: skip the value (it may begin with '-'). */
+            if (strchr(a, '=') == NULL && takes_value(own, a + 2, strlen(a + 2), 0))
+                i++;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            /* -abc: the first letter that takes a value takes the rest, or
+             * the next element when it is the last. */
+            for (size_t k = 1; a[k] != '\0'; k++) {
+                if (takes_value(own, NULL, 0, a[k])) {
+                    i += a[k + 1] == '\0';
+                    break;
+                }
+            }
+        }
+    }
+}
+
 int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char **argv, char *err,
                        size_t errlen)
 {
@@ -120,6 +191,8 @@ int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char
 
     if (own != NULL)
         groups[1] = *own;
+    if (a->cmd != CLI_READ_STATS)
+        cli_readargs_bare_lines(own, argc, argv);
     rc = cli_args_parse(groups, own != NULL ? 2 : 1, query ? 0 : CLI_ARGS_NO_OPERANDS, argc, argv,
                         &first, err, errlen);
     if (rc != CLI_OK)

@@ -30,12 +30,23 @@ typedef struct cli_readargs {
     long long limit; /* --limit: -1 none */
     int lines_set, reverse, follow, utc, explain, fmt;
     const char *since, *until; /* as given: parsed when --utc is known */
+    /* journalctl's: -e (pager at the end, -n 1000 unless -n), -q (no notes
+     * or warnings on stderr; the exit status still tells), -x (accepted,
+     * no catalog here), -F NAME (distinct values), -N (field names). */
+    int pager_end, quiet, catalog, field_names, escape_all;
+    const char *field_values;
 } cli_readargs;
 
 /* Sets the defaults: no filter, all lines, no limit, format 0, and the
  * format names of query's -o unless the command sets its own. */
 void cli_readargs_init(cli_readargs *a, unsigned cmd);
 void cli_readargs_free(cli_readargs *a);
+
+/* The -n of journalctl: a bare -n (or --lines) - last, or followed by an
+ * option - means 10. Rewrites such an argv element to "--lines=10" before
+ * the parse; "-n 5" and "-n5" stay as they are. own: the command's own
+ * options, whose values are skipped (NULL: none). */
+void cli_readargs_bare_lines(const cli_opt_group *own, int argc, char **argv);
 
 /* Parses argv with the shared options, and the command's own group when
  * own is not NULL; refuses operands; then parses -S and -U against the

@@ -8,6 +8,13 @@
 
 #include "platform.h"
 
+static int quiet;
+
+void cli_report_quiet(int q)
+{
+    quiet = q;
+}
+
 int cli_fail(int code, const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -37,7 +44,7 @@ int cli_open_db(const cli_global *g, const char *cmd, cli_db *db)
 
     if (rc != CLI_OK)
         return cli_fail(rc, cmd, "%s", err);
-    if (cli_db_misses_wal(db, wal, sizeof wal))
+    if (cli_db_misses_wal(db, wal, sizeof wal) && !quiet)
         cli_fail(0, NULL,
                  "note: %s is read as a snapshot (no write access to create its -shm file); "
                  "entries still in %s are not shown",
@@ -47,7 +54,8 @@ int cli_open_db(const cli_global *g, const char *cmd, cli_db *db)
 
 static void warn_partition(const char *cmd, const char *path, const char *why)
 {
-    cli_fail(0, cmd, "warning: partition %s %s; its entries are left out", path, why);
+    if (!quiet)
+        cli_fail(0, cmd, "warning: partition %s %s; its entries are left out", path, why);
 }
 
 int cli_open_pset(const cli_global *g, const char *cmd, cli_pset *ps)

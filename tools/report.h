@@ -26,6 +26,11 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
 #endif
         ;
 
+/* -q/--quiet: from now on notes and warnings (a snapshot missing its
+ * -wal entries, an unreadable partition) are not said; errors still are,
+ * and the exit status tells a partial result all the same. */
+void cli_report_quiet(int quiet);
+
 /* What a command does with the result of its option parser (args.h):
  * CLI_OK stays; CLI_ARGS_HELP prints usage on stdout and stays; anything
  * else is said, with err, for cmd and returned. */

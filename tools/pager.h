@@ -1,0 +1,37 @@
+/* pager.h - paging the output of a reading command, as journalctl does.
+ *
+ * On a terminal, query, stats and rejects write through a pager: the command
+ * in $CENTRALLOG_PAGER, else $PAGER, else less(1). Either variable set to ""
+ * or "cat" means no pager. less gets journalctl's options in $LESS
+ * ("FRSXMK": quit when the output fits one screen, show colours, chop long
+ * lines, keep the screen, long prompt, quit on Ctrl-C) unless $LESS is set
+ * already; "+G" is added to start at the end (-e). Never a pager when
+ * stdout is not a terminal, with --no-pager, or when following.
+ *
+ * POSIX (pager_posix.c): the pager is a child process reading a pipe that
+ * becomes our stdout; a command from the environment runs through sh -c,
+ * the default tries less, then more, then copies its input itself. A pager
+ * that quits early makes our writes fail with EPIPE (SIGPIPE is ignored),
+ * the normal end of a listing (cli_reader_gone): exit status 0.
+ * Windows (pager_win32.c): $CENTRALLOG_PAGER or $PAGER through _popen; no
+ * default pager (the console's more neither shows colours nor UTF-8 well). */
+#ifndef CLI_PAGER_H
+#define CLI_PAGER_H
+
+/* The pager to use when stdout is a terminal: NULL for none (disabled by
+ * the environment), "" for the built-in default (less), else a shell
+ * command. */
+const char *cli_pager_command(void);
+
+/* Starts the pager (cli_pager_command) when stdout is a terminal; stdout
+ * then writes to it. jump_to_end: start at the end of the output (less
+ * +G). Returns 1 when a pager runs, 0 when not (not a terminal, disabled,
+ * or it could not be started: the output then goes to the terminal). */
+int cli_pager_open(int jump_to_end);
+
+/* Flushes stdout, closes it and waits for the pager to exit (the user
+ * quits it), so that the shell's prompt comes back after it. Nothing when
+ * no pager runs. */
+void cli_pager_close(void);
+
+#endif
