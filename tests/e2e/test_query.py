@@ -281,9 +281,10 @@ def test_csv_parse_back():
 
 
 def test_text_matches_rows():
-    """short-iso --utc: one line per row, every value where it belongs."""
+    """short-iso --utc --escape-all: one line per row (as in the collector's
+    text file), every value where it belongs."""
     rows = db_rows(RAW)
-    lines = run_ok(["-o", "short-iso", "--utc"], RAW).decode("utf-8").split("\n")
+    lines = run_ok(["-o", "short-iso", "--utc", "--escape-all"], RAW).decode("utf-8").split("\n")
     eq(lines[-1], "", "output ends with a newline")
     eq(len(lines) - 1, len(rows), "one line per entry")
     for ln, row in zip(lines, rows):
