@@ -12,6 +12,8 @@
 #include "args.h"
 #include "centrallog.h"
 #include "cli.h"
+#include "clock.h"
+#include "ctl.h"
 #include "levelarg.h"
 #include "report.h"
 
@@ -188,6 +190,27 @@ static char *join(int argc, char **argv)
     return msg;
 }
 
+/* Nothing at the address at all (no socket, a stale one nobody listens on,
+ * one we may not open): say so now. The SDK would keep retrying for the
+ * whole --timeout, as it should for a collector that is restarting. */
+static int probe(const cli_global *g, const char *addr, long long timeout)
+{
+    char detail[512];
+    cli_conn *c = NULL;
+    cli_ctl k;
+    int err = cli_conn_open(addr, timeout < 1000 ? (int)timeout : 1000, &c, detail, sizeof detail);
+
+    cli_conn_close(c);
+    if (err != CLI_CONN_NO_SOCKET && err != CLI_CONN_REFUSED && err != CLI_CONN_DENIED)
+        return CLI_OK;
+    memset(&k, 0, sizeof k);
+    k.cmd = "send";
+    k.origin = cl_address_origin(g->address);
+    k.timeout_ms = timeout;
+    snprintf(k.addr, sizeof k.addr, "%s", addr);
+    return cli_ctl_unreachable(&k, err, detail);
+}
+
 int cmd_send(const cli_global *g, int argc, char **argv)
 {
     send_opts s;
@@ -200,6 +223,8 @@ int cmd_send(const cli_global *g, int argc, char **argv)
     cl_sock_trust trust;
     cl_logger *lg;
     cl_stats st;
+    int64_t start = cl_mono_us();
+    long long elapsed;
 
     memset(&s, 0, sizeof s);
     cl_options_init(&s.o);
@@ -225,7 +250,13 @@ int cmd_send(const cli_global *g, int argc, char **argv)
         if (cl_sock_check(addr, &trust, note, sizeof note) == CL_SOCK_UNSAFE)
             return cli_fail(CLI_UNREACHABLE, "send", "refusing to use %s (%s): %s", addr,
                             cl_address_origin(g->address), note);
+        if ((rc = probe(g, addr, s.timeout)) != CLI_OK)
+            return rc;
     }
+    /* --timeout bounds the whole run: what the flush leaves is lost at
+     * once, not waited for again by cl_close (2 s more by default). */
+    s.o.close_timeout_ms = 1;
+    s.o.close_unreachable_ms = 1;
     rc = cl_open(&lg, s.app, &s.o);
     if (rc != CL_OK)
         return cli_fail(CLI_USAGE, "send", "%s: %s", rc == CL_EINVAL ? "--app" : "--address",
@@ -255,7 +286,8 @@ int cmd_send(const cli_global *g, int argc, char **argv)
         }
         free(line);
     }
-    rc = cl_flush(lg, (int)s.timeout);
+    elapsed = (cl_mono_us() - start) / 1000;
+    rc = cl_flush(lg, elapsed < s.timeout ? (int)(s.timeout - elapsed) : 1);
     cl_get_stats(lg, &st);
     cl_close(lg);
     if (rc == CL_EUNREACHABLE || rc == CL_ETIMEDOUT)

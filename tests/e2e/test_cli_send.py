@@ -18,6 +18,10 @@ Asserts:
 """
 
 import os
+import shutil
+import socket
+import threading
+import time
 import subprocess
 
 import cltest
@@ -100,5 +104,67 @@ def test_numbers():
         c.stop()
 
 
+def timed(args):
+    t0 = time.monotonic()
+    rc, out, err = run(args)
+    return rc, out, err, time.monotonic() - t0
+
+
+def test_unreachable_timeout():
+    """No collector: nothing at the path, or a stale socket file, fails at
+    once; a listener that never answers is given --timeout in all (the
+    flush, then no further wait in cl_close)."""
+    tmp = cltest.make_tempdir("cl-send-")
+    try:
+        nowhere = os.path.join(tmp, "none.sock")
+        rc, out, err, took = timed(["--address", nowhere, "send", "x"])
+        eq((rc, out, err), (3, "", "centrallog send: no collector at %s (--address): no socket "
+                                   "there; is centrallogd running?\n" % nowhere), "no socket")
+        check(took < 0.5, "no socket: at once (%.2fs)" % took)
+        stale = os.path.join(tmp, "stale.sock")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(stale)
+        s.close()
+        rc, out, err, took = timed(["--address", stale, "send", "x"])
+        eq((rc, out, err), (3, "", "centrallog send: no collector at %s (--address): nothing "
+                                   "listens on the socket (a stale file); is centrallogd "
+                                   "running?\n" % stale), "stale socket")
+        check(took < 0.5, "stale socket: at once (%.2fs)" % took)
+        # A listener that takes the connection and never answers.
+        mute = os.path.join(tmp, "mute.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(mute)
+        srv.listen(16)
+        held = []
+        stop = threading.Event()
+
+        def hold():
+            srv.settimeout(0.1)
+            while not stop.is_set():
+                try:
+                    held.append(srv.accept()[0])
+                except socket.timeout:
+                    pass
+        th = threading.Thread(target=hold)
+        th.start()
+        try:
+            for timeout, lo, hi in ((1000, 0.9, 1.6), (None, 4.9, 5.6)):
+                args = ["--address", mute, "send"] + (["--timeout", str(timeout)] if timeout
+                                                      else []) + ["x"]
+                rc, out, err, took = timed(args)
+                eq((rc, out), (3, ""), "a mute listener: exit 3")
+                check(err.startswith("centrallog send: 1 entry not delivered: "), "says so", err)
+                check(lo <= took <= hi, "--timeout %s in all: took %.2fs" % (timeout, took))
+        finally:
+            stop.set()
+            th.join()
+            for c in held:
+                c.close()
+            srv.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    cltest.main("cli_send", [test_level_aliases, test_bad_levels, test_numbers])
+    cltest.main("cli_send", [test_level_aliases, test_bad_levels, test_numbers,
+                             test_unreachable_timeout])
