@@ -31,6 +31,15 @@ typedef struct sopts {
 
 static const char *const unit_names[] = { "minute", "hour", "day" };
 
+/* "minute", "5 minutes": the bucket's name in the chart's title. */
+static void step_name(int unit, int step, char *out, size_t len)
+{
+    if (step <= 1)
+        snprintf(out, len, "%s", unit_names[unit]);
+    else
+        snprintf(out, len, "%d %ss", step, unit_names[unit]);
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: centrallog stats [OPTIONS]\n\n"
@@ -43,7 +52,9 @@ static void usage(FILE *f)
                "  --host GLOB, --pid PID, -g, --grep WORDS, --field KEY=VAL\n"
                "  --uid UID, --gid GID, --sid SID\n"
                "                       filters, as in `centrallog query --help`\n"
-               "      --by UNIT        minute, hour or day (default: by the range's length)\n"
+               "      --by UNIT        minute, hour or day (default: by the range's length, at\n"
+               "                       most 60 bars: 1, 5, 10, 15, 30 minutes, 1, 2, 3, 6, 12\n"
+               "                       hours, 1 or 7 days)\n"
                "      --top N          how many apps and hosts to list (default 10; 0: all)\n"
                "  -o, --output FMT     text (default) or json\n"
                "      --width N        columns for the chart (default: the terminal's, or 80)\n"
@@ -233,9 +244,11 @@ static void bar(cl_strbuf *b, const cli_bucket *k, int64_t max, int width, int c
     put_blocks(b, len - err - warn, block, "");
 }
 
-static void text_chart(cl_strbuf *b, const cli_bucket *k, long n, int unit, const sopts *o,
-                       int color)
+static void text_chart(cl_strbuf *b, const cli_bucket *k, long n, int unit, int step,
+                       const sopts *o, int color)
 {
+    char per[32];
+
     const char *block = cli_terminal_utf8() ? "\xe2\x96\x88" : "#";
     int64_t max = 0;
     int cw, lw = unit == CLI_UNIT_DAY ? 10 : 16, width;
@@ -248,7 +261,8 @@ static void text_chart(cl_strbuf *b, const cli_bucket *k, long n, int unit, cons
     if (width < 10)
         width = 10;
     zone_name(n ? k[0].start : 0, o->a.utc, zone, sizeof zone);
-    cl_strbuf_printf(b, "\nEntries per %s (%s%s):\n", unit_names[unit], zone,
+    step_name(unit, step, per, sizeof per);
+    cl_strbuf_printf(b, "\nEntries per %s (%s%s):\n", per, zone,
                      color ? "; red: errors and worse, yellow: warnings" : "");
     for (long i = 0; i < n; i++) {
         bucket_label(k[i].start, unit, o->a.utc, label, sizeof label);
@@ -262,7 +276,7 @@ static void text_chart(cl_strbuf *b, const cli_bucket *k, long n, int unit, cons
 }
 
 static void text_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const cli_bucket *k,
-                        long n, int unit, int color)
+                        long n, int unit, int step, int color)
 {
     char a[40], z[40];
 
@@ -290,7 +304,7 @@ static void text_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const 
     text_top(b, "apps", "app", &s->apps, o->top, s->total);
     text_top(b, "hosts", "host", &s->hosts, o->top, s->total);
     if (n > 0)
-        text_chart(b, k, n, unit, o, color);
+        text_chart(b, k, n, unit, step, o, color);
     else if (n < 0)
         cl_strbuf_printf(b, "\n(no chart: more than %d %ss; narrow -S/-U or use a larger --by)\n",
                          CLI_MAX_BARS, unit_names[unit]);
@@ -341,7 +355,7 @@ static void json_top(cl_strbuf *b, const char *list, const char *key, const cli_
 }
 
 static void json_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const cli_bucket *k,
-                        long n, int unit)
+                        long n, int unit, int step)
 {
     cl_strbuf_printf(b, "{\"total\":%" PRId64, s->total);
     json_time(b, "since", o->a.f.has_since, o->a.f.since);
@@ -354,7 +368,8 @@ static void json_report(cl_strbuf *b, const cli_tally *s, const sopts *o, const 
     json_top(b, "hosts", "host", &s->hosts, o->top);
     if (s->rejected >= 0)
         cl_strbuf_printf(b, ",\"rejected\":%" PRId64, s->rejected);
-    cl_strbuf_printf(b, ",\"interval\":\"%s\",\"intervals\":", unit_names[unit]);
+    cl_strbuf_printf(
+        b, ",\"interval\":\"%s\",\"interval_count\":%d,\"intervals\":", unit_names[unit], step);
     if (n < 0) {
         cl_strbuf_puts(b, "null");
     } else {
@@ -389,14 +404,16 @@ static int report(const sopts *o, cli_tally *s, int color)
     cli_bucket *k = NULL;
     int64_t lo = o->a.f.has_since ? o->a.f.since : s->first_ts;
     int64_t hi = o->a.f.has_until ? o->a.f.until : s->last_ts + 1;
-    int unit = o->by >= 0 ? o->by : cli_tally_auto_unit(lo, hi);
+    int unit = o->by, step = 1;
     long n = 0;
     int rc = CLI_OK;
 
     if (!o->a.f.has_until && o->a.f.has_since && s->total == 0)
         hi = lo + 1;
+    if (unit < 0)
+        cli_tally_auto_step(lo, hi, o->a.utc, &unit, &step);
     if (s->total > 0 || o->a.f.has_since) {
-        n = cli_tally_buckets(s, lo, hi, unit, o->a.utc, &k);
+        n = cli_tally_buckets(s, lo, hi, unit, step, o->a.utc, &k);
         if (n < 0 && o->by >= 0) {
             rc = cli_fail(CLI_USAGE, "stats",
                           "--by %s: the range needs more than %d bars; narrow -S/-U or use a "
@@ -406,9 +423,9 @@ static int report(const sopts *o, cli_tally *s, int color)
         }
     }
     if (o->a.fmt == 1)
-        json_report(&b, s, o, k, n, unit);
+        json_report(&b, s, o, k, n, unit, step);
     else
-        text_report(&b, s, o, k, n, unit, color);
+        text_report(&b, s, o, k, n, unit, step, color);
     rc = cli_write_buf(&b, "stats");
 out:
     free(k);

@@ -233,20 +233,60 @@ int64_t cli_tally_rejects(sqlite3 *h, const cli_filter *f)
 
 /* ---------------------------------------------------------------- intervals */
 
-int cli_tally_auto_unit(int64_t lo, int64_t hi)
+static int64_t floor_step(int64_t us, int unit, int step, int utc);
+
+void cli_tally_auto_step(int64_t lo, int64_t hi, int utc, int *unit, int *step)
 {
-    if (hi - lo <= 3 * 3600 * US)
-        return CLI_UNIT_MINUTE;
-    if (hi - lo <= 7 * 86400 * US)
-        return CLI_UNIT_HOUR;
-    return CLI_UNIT_DAY;
+    /* Steps people read on a clock: 5, 10, 15, 30 minutes, 2, 3, 6, 12
+     * hours, a week; the smallest that fits the range in the rows. */
+    static const struct {
+        int unit, step;
+    } steps[] = {
+        { CLI_UNIT_MINUTE, 1 },  { CLI_UNIT_MINUTE, 5 },  { CLI_UNIT_MINUTE, 10 },
+        { CLI_UNIT_MINUTE, 15 }, { CLI_UNIT_MINUTE, 30 }, { CLI_UNIT_HOUR, 1 },
+        { CLI_UNIT_HOUR, 2 },    { CLI_UNIT_HOUR, 3 },    { CLI_UNIT_HOUR, 6 },
+        { CLI_UNIT_HOUR, 12 },   { CLI_UNIT_DAY, 1 },     { CLI_UNIT_DAY, 7 },
+    };
+    static const int64_t width[] = { 60 * US, 3600 * US, 86400 * US };
+    int64_t range = hi > lo ? hi - lo : 1;
+
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        /* The buckets from the one that holds lo (a day more or less
+         * across a DST change makes no difference here). */
+        int64_t w = width[steps[i].unit] * steps[i].step;
+        int64_t from = floor_step(lo, steps[i].unit, steps[i].step, utc);
+
+        if ((hi - from + w - 1) / w <= CLI_AUTO_BARS) {
+            *unit = steps[i].unit;
+            *step = steps[i].step;
+            return;
+        }
+    }
+    *unit = CLI_UNIT_DAY;
+    *step = (int)(range / (width[CLI_UNIT_DAY] * (CLI_AUTO_BARS - 1)) + 1);
+}
+
+/* The start of the bucket of step units that holds us: whole multiples of
+ * step minutes past the hour, of step hours past midnight (local time);
+ * days count from the range's first. */
+static int64_t floor_step(int64_t us, int unit, int step, int utc)
+{
+    int64_t t = cli_time_floor(us, (enum cli_time_unit)unit, utc);
+    cli_tm tm;
+
+    if (step <= 1 || unit == CLI_UNIT_DAY)
+        return t;
+    cli_time_to_civil(t, utc, &tm);
+    if (unit == CLI_UNIT_MINUTE)
+        return t - (int64_t)(tm.min % step) * 60 * US;
+    return cli_time_floor(t - (int64_t)(tm.hour % step) * 3600 * US, CLI_UNIT_HOUR, utc);
 }
 
 /* Fills the buckets covering [lo, hi); returns how many, or -1 when more
  * than CLI_MAX_BARS would be needed. */
-static long make_buckets(int64_t lo, int64_t hi, int unit, int utc, cli_bucket **out)
+static long make_buckets(int64_t lo, int64_t hi, int unit, int step, int utc, cli_bucket **out)
 {
-    int64_t t = cli_time_floor(lo, (enum cli_time_unit)unit, utc);
+    int64_t t = floor_step(lo, unit, step, utc);
     long n = 0;
     cli_bucket *b = calloc(CLI_MAX_BARS, sizeof *b);
 
@@ -257,7 +297,8 @@ static long make_buckets(int64_t lo, int64_t hi, int unit, int utc, cli_bucket *
         if (n == CLI_MAX_BARS)
             return -1;
         b[n++].start = t;
-        t = cli_time_next(t, (enum cli_time_unit)unit, utc);
+        for (int i = 0; i < step; i++)
+            t = cli_time_next(t, (enum cli_time_unit)unit, utc);
     }
     return n;
 }
@@ -290,10 +331,10 @@ static void fill_buckets(const cli_tally *s, cli_bucket *b, long n)
     }
 }
 
-long cli_tally_buckets(const cli_tally *t, int64_t lo, int64_t hi, int unit, int utc,
+long cli_tally_buckets(const cli_tally *t, int64_t lo, int64_t hi, int unit, int step, int utc,
                        cli_bucket **out)
 {
-    long n = make_buckets(lo, hi, unit, utc, out);
+    long n = make_buckets(lo, hi, unit, step < 1 ? 1 : step, utc, out);
 
     if (n > 0)
         fill_buckets(t, *out, n);

@@ -53,15 +53,18 @@ int cli_tally_time_only(const cli_filter *f);
  * or -1 when they cannot be counted. */
 int64_t cli_tally_rejects(sqlite3 *h, const cli_filter *f);
 
-/* The unit (enum cli_time_unit) for a range when none is given: about
- * 24-200 bars. */
-int cli_tally_auto_unit(int64_t lo, int64_t hi);
+/* The bucket for a range when --by is not given: unit (enum
+ * cli_time_unit) times step, the smallest of 1, 5, 10, 15, 30 minutes, 1,
+ * 2, 3, 6, 12 hours, 1 or 7 days (else more days) that draws at most
+ * CLI_AUTO_BARS bars. */
+#define CLI_AUTO_BARS 60
+void cli_tally_auto_step(int64_t lo, int64_t hi, int utc, int *unit, int *step);
 
-/* The buckets of unit covering [lo, hi) in local time (UTC with utc), each
+/* The buckets of step units covering [lo, hi) in local time (UTC with utc), each
  * with the counts of t's minutes in it, into *out (the caller frees it).
  * Returns how many, or -1 when more than CLI_MAX_BARS would be needed or
  * memory ran out. */
-long cli_tally_buckets(const cli_tally *t, int64_t lo, int64_t hi, int unit, int utc,
+long cli_tally_buckets(const cli_tally *t, int64_t lo, int64_t hi, int unit, int step, int utc,
                        cli_bucket **out);
 
 void cli_tally_free(cli_tally *t);

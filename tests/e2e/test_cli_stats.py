@@ -19,6 +19,7 @@ import random
 import shutil
 import sqlite3
 import subprocess
+import time
 
 import cltest
 from cltest.db import live_file
@@ -238,7 +239,47 @@ def test_lookalike_app_escaped():
           "the app escaped as a name", rows[0])
 
 
-TESTS = [test_lookalike_app_escaped, test_counts_match_sql, test_empty_range, test_goldens, test_bad_arguments,
+def test_auto_bucket():
+    """Without --by, the smallest of 1, 5, 10, 15, 30 minutes, 1, 2, 3, 6, 12
+    hours, 1 or 7 days that draws at most 60 bars; --by is obeyed."""
+    t0 = "2026-01-05T00:00:00Z"
+    day = 86400
+    for hours, unit, count, bars in [(1, "minute", 1, 60), (2, "minute", 5, 24),
+                                     (3, "minute", 5, 36), (5, "minute", 5, 60),
+                                     (6, "minute", 10, 36), (24, "minute", 30, 48),
+                                     (48, "hour", 1, 48), (7 * 24, "hour", 3, 56),
+                                     (30 * 24, "hour", 12, 60), (60 * 24, "day", 1, 60),
+                                     (365 * 24, "day", 7, 53)]:
+        until = "@%d" % (1767571200 + hours * 3600)
+        out = json.loads(run_ok(["stats", "-o", "json", "--utc", "-S", t0, "-U", until],
+                                RANDOM_DB))
+        eq((out["interval"], out["interval_count"], len(out["intervals"])), (unit, count, bars),
+           "%d hours" % hours)
+        if count > 1 and unit != "day":
+            eq(out["intervals"][1]["start"][11:16], "00:%02d" % count if unit == "minute"
+               else "%02d:00" % count, "buckets on the clock")
+    # Relative: -S -3h is cut anywhere; 5-minute buckets, at most 37 of them,
+    # over entries of the last three hours (the chart ends at the last one).
+    recent = os.path.join(TMP, "recent.db")
+    shutil.copy(RANDOM_DB, recent)
+    con = sqlite3.connect(recent, isolation_level=None)
+    now = int(time.time() * 1000000)
+    con.executemany("INSERT INTO entries (ts, received, level, app, host, msg) VALUES "
+                    "(?, ?, 6, 'recent', 'h', 'm')",
+                    [(now - 10790 * 1000000, now), (now - 60 * 1000000, now)])
+    con.close()
+    out = json.loads(run_ok(["stats", "-o", "json", "-S", "-3h"], recent))
+    eq((out["interval"], out["interval_count"]), ("minute", 5), "-S -3h")
+    check(36 <= len(out["intervals"]) <= 37, "-S -3h: %d bars" % len(out["intervals"]))
+    text = run_ok(["stats", "-S", "-3h"], recent).decode()
+    check("\nEntries per 5 minutes (" in text, "the chart's title", text)
+    out = json.loads(run_ok(["stats", "-o", "json", "-S", "-3h", "--by", "minute"], recent))
+    eq((out["interval"], out["interval_count"]), ("minute", 1), "--by minute")
+    check(179 <= len(out["intervals"]) <= 181, "--by minute: every minute: %d"
+          % len(out["intervals"]))
+
+
+TESTS = [test_auto_bucket, test_lookalike_app_escaped, test_counts_match_sql, test_empty_range, test_goldens, test_bad_arguments,
          test_full_output]
 
 if __name__ == "__main__":
