@@ -29,6 +29,14 @@ static inline const char *cl_path_last_sep(const char *path)
     return s;
 }
 
+/* path made absolute against the current directory (a relative --data-dir,
+ * --db or --log-file), as a new string the caller frees; an absolute path
+ * is copied as it is, and a leading "./" dropped. So that what the
+ * collector reports (status, the CLI finding its database) means the same
+ * file from any directory. NULL when out of memory or the current
+ * directory cannot be read. */
+char *cl_path_absolute(const char *path);
+
 /* Creates the directory that will hold path (and its parents) with mode.
  * On POSIX the path is walked as cl_dir_check does, so a missing directory is
  * never created under (or through) something another user put in place.

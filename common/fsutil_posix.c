@@ -597,3 +597,21 @@ int cl_create_new(const char *path)
 {
     return open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0640);
 }
+
+char *cl_path_absolute(const char *path)
+{
+    char cwd[4096], *out;
+    size_t n;
+
+    if (path[0] == '/' || path[0] == '\0') /* absolute, or none (no text file) */
+        return strdup(path);
+    while (path[0] == '.' && path[1] == '/')
+        for (path += 2; path[0] == '/'; path++)
+            ;
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        return NULL;
+    n = strlen(cwd) + 1 + strlen(path) + 1;
+    if ((out = malloc(n)) != NULL)
+        snprintf(out, n, "%s%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/", path);
+    return out;
+}

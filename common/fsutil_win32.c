@@ -364,3 +364,22 @@ int cl_create_new(const char *path)
 {
     return open_fd(path, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_DELETE, CREATE_NEW, _O_WRONLY);
 }
+
+char *cl_path_absolute(const char *path)
+{
+    wchar_t *w = cl_wide(path), *full = NULL;
+    DWORD n = w != NULL ? GetFullPathNameW(w, 0, NULL, NULL) : 0;
+    char *out = NULL;
+
+    if (path[0] == '\0') {
+        free(w);
+        return _strdup(path);
+    }
+    /* GetFullPathNameW also resolves "." and ".." and takes both slashes. */
+    if (n > 0 && (full = malloc(n * sizeof *full)) != NULL &&
+        GetFullPathNameW(w, n, full, NULL) > 0)
+        out = cl_utf8(full);
+    free(full);
+    free(w);
+    return out;
+}

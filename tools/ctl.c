@@ -93,27 +93,61 @@ void cli_ctl_close(cli_ctl *k)
     k->c = NULL;
 }
 
-cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms)
+/* The stats of the collector at the resolved address, quietly; k->addr
+ * holds the address after. */
+static cJSON *stats_quiet(cli_ctl *k, const cli_global *g, long long timeout_ms)
 {
     char note[1024], detail[512];
-    cli_ctl k;
     cJSON *j = NULL;
     int rc;
 
-    memset(&k, 0, sizeof k);
-    k.quiet = 1;
-    k.cmd = "stats";
-    k.timeout_ms = timeout_ms;
-    k.origin = cl_address_origin(g->address);
-    if (cl_address_resolve_connect_note(g->address, k.addr, sizeof k.addr, note, sizeof note) !=
+    memset(k, 0, sizeof *k);
+    k->quiet = 1;
+    k->cmd = "stats";
+    k->timeout_ms = timeout_ms;
+    k->origin = cl_address_origin(g->address);
+    if (cl_address_resolve_connect_note(g->address, k->addr, sizeof k->addr, note, sizeof note) !=
             0 ||
-        cli_conn_open(k.addr, (int)timeout_ms, &k.c, detail, sizeof detail) != CLI_CONN_OK)
+        cli_conn_open(k->addr, (int)timeout_ms, &k->c, detail, sizeof detail) != CLI_CONN_OK)
         return NULL;
-    j = cli_ctl_ask(&k, "{\"op\":\"stats\"}\n", "stats", &rc);
-    cli_ctl_close(&k);
+    j = cli_ctl_ask(k, "{\"op\":\"stats\"}\n", "stats", &rc);
+    cli_ctl_close(k);
     if (j != NULL && strcmp(cJSON_GetObjectItemCaseSensitive(j, "op")->valuestring, "stats") != 0) {
         cJSON_Delete(j);
         j = NULL;
     }
     return j;
+}
+
+/* Absolute on either system: "/x", "\\server\x", "C:\x" (a collector
+ * on POSIX never reports the last). */
+static int absolute(const char *p)
+{
+    return p[0] == '/' || p[0] == '\\' ||
+           (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':' &&
+            (p[2] == '\\' || p[2] == '/'));
+}
+
+int cli_ctl_find_db(const cli_global *g, long long timeout_ms, char *path, size_t plen,
+                    char *origin, size_t olen)
+{
+    cli_ctl k;
+    cJSON *j = stats_quiet(&k, g, timeout_ms), *p;
+    int rc = -1;
+
+    p = cJSON_GetObjectItemCaseSensitive(j, "db_path");
+    if (cJSON_IsString(p) && absolute(p->valuestring) &&
+        snprintf(path, plen, "%s", p->valuestring) < (int)plen) {
+        snprintf(origin, olen, "the collector at %s", k.addr);
+        rc = 0;
+    }
+    cJSON_Delete(j);
+    return rc;
+}
+
+cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms)
+{
+    cli_ctl k;
+
+    return stats_quiet(&k, g, timeout_ms);
 }

@@ -38,6 +38,15 @@ void cli_ctl_close(cli_ctl *k);
  * commands that show what a running collector knows when there is one. */
 cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms);
 
+/* The database of the collector answering at the resolved address, asked
+ * quietly within timeout_ms (at once when there is no socket at all): its
+ * absolute path into path and "the collector at ADDR" into origin; returns
+ * 0, or -1 when none answers or it reports no absolute path (a collector
+ * before issue 12 reported the path as configured, perhaps relative to its
+ * own directory). */
+int cli_ctl_find_db(const cli_global *g, long long timeout_ms, char *path, size_t plen,
+                    char *origin, size_t olen);
+
 /* The one message for a collector that could not be asked (err: a
  * cli_conn_error); returns CLI_UNREACHABLE. */
 int cli_ctl_unreachable(const cli_ctl *k, int err, const char *detail);

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "ctl.h"
 #include "report.h"
 #include "cmdline.h"
 #include "pager.h"
@@ -20,26 +21,43 @@ typedef struct command {
     const char *name;
     cli_command_fn fn;
     const char *summary;
+    int reads_db; /* reads the database: the running collector's, unless --db */
 } command;
 
 static const command commands[] = {
-    { "query", cmd_query, "show entries, filtered (the default command)" },
-    { "tail", cmd_tail, "show the last entries and follow new ones" },
-    { "stats", cmd_stats, "counts by level, app and host; entries per interval" },
-    { "rejects", cmd_rejects, "lines the collector refused, and why" },
-    { "disk-usage", cmd_disk_usage, "what the partitions and text files take on disk" },
-    { "export", cmd_export, "write entries to one SQLite file or NDJSON (for sqlite3)" },
-    { "status", cmd_status, "ask the running collector how it is doing" },
-    { "rotate", cmd_rotate, "have the collector rotate its database and text file now" },
-    { "vacuum", cmd_vacuum, "have the collector remove old partitions and text files" },
-    { "send", cmd_send, "send an entry from the shell (like logger(1))" },
-    { "bench", cmd_bench, "measure throughput and latency through the SDK" },
+    { "query", cmd_query, "show entries, filtered (the default command)", 1 },
+    { "tail", cmd_tail, "show the last entries and follow new ones", 1 },
+    { "stats", cmd_stats, "counts by level, app and host; entries per interval", 1 },
+    { "rejects", cmd_rejects, "lines the collector refused, and why", 1 },
+    { "disk-usage", cmd_disk_usage, "what the partitions and text files take on disk", 1 },
+    { "export", cmd_export, "write entries to one SQLite file or NDJSON (for sqlite3)", 1 },
+    { "status", cmd_status, "ask the running collector how it is doing", 0 },
+    { "rotate", cmd_rotate, "have the collector rotate its database and text file now", 0 },
+    { "vacuum", cmd_vacuum, "have the collector remove old partitions and text files", 0 },
+    { "send", cmd_send, "send an entry from the shell (like logger(1))", 0 },
+    { "bench", cmd_bench, "measure throughput and latency through the SDK", 0 },
 #ifdef _WIN32
-    { "pipes", cmd_pipes, "list named pipes and describe the collector's" },
+    { "pipes", cmd_pipes, "list named pipes and describe the collector's", 0 },
 #endif
 };
 
 static const cli_command_fn default_command = cmd_query;
+
+/* No --db nor $CENTRALLOG_DB: the database of the collector answering at
+ * the address (it reports its absolute path), so that `centrallog` works
+ * from any directory; else the defaults of db.h. At once when there is no
+ * socket; 500 ms at most for one that does not answer. */
+static void collector_db(cli_global *g)
+{
+    static char path[4096], origin[4200];
+
+    if (g->db != NULL && g->db[0] != '\0')
+        return;
+    if (cli_ctl_find_db(g, 500, path, sizeof path, origin, sizeof origin) == 0) {
+        g->db = path;
+        g->db_origin = origin;
+    }
+}
 
 static void usage(FILE *f)
 {
@@ -50,10 +68,11 @@ static void usage(FILE *f)
     fprintf(f, "\nGlobal options (before or after COMMAND):\n"
                "  --address ADDR  collector socket or \\\\.\\pipe\\Name (env CENTRALLOG_ADDRESS)\n"
                "  --db PATH       database to read: a catalog (a data directory's centrallog.db)\n"
-               "                  or a single database file (env CENTRALLOG_DB; default: the "
-               "collector's,\n"
-               "                  $CENTRALLOG_DATA_DIR/centrallog.db, else ./var/centrallog.db,\n"
-               "                  else the system collector's /var/lib/centrallog/centrallog.db)\n"
+               "                  or a single database file (env CENTRALLOG_DB; default: that\n"
+               "                  of the collector answering at the address, which reports\n"
+               "                  its absolute path; with none, $CENTRALLOG_DATA_DIR/\n"
+               "                  centrallog.db, else ./var/centrallog.db, else the system\n"
+               "                  collector's /var/lib/centrallog/centrallog.db)\n"
                "  --color WHEN    colour by level: auto (on a terminal), always or never\n"
                "  --no-pager      never page: query, stats and rejects write through\n"
                "                  $CENTRALLOG_PAGER, else $PAGER, else less (LESS=FRSXMK unless\n"
@@ -159,6 +178,9 @@ static int run_command(cli_global *g, int argc, char **argv)
         usage(stderr);
         return CLI_USAGE;
     }
+    if (argc < 2 || (argv[1][0] == '-' && strcmp(argv[1], "--help") != 0 &&
+                     strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--version") != 0))
+        collector_db(g);
     if (argc < 2)
         return default_command(g, 1, query_argv);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -174,8 +196,12 @@ static int run_command(cli_global *g, int argc, char **argv)
     if (argv[1][0] == '-' && default_command != NULL)
         return default_command(g, argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].fn(g, argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) != 0)
+            continue;
+        if (commands[i].reads_db &&
+            !(argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)))
+            collector_db(g);
+        return commands[i].fn(g, argc - 1, argv + 1);
     }
     {
         char names[256] = "";

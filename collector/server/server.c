@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fsutil.h"
 #include "heap.h"
 #include "timefmt.h"
 
@@ -184,8 +185,10 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     sc.self_uid = srv->self.uid;
     sc.idle_reclaim_us = (int64_t)cfg->idle_reclaim_ms * 1000;
     snprintf(srv->address, sizeof srv->address, "%s", cfg->listen.address);
-    srv->db_path = strdup(cfg->writer.db_path);
-    srv->log_path = strdup(cfg->writer.text.path);
+    /* Absolute: the stats reply tells them to readers in other directories
+     * (`centrallog status`, and the CLI finding the database). */
+    srv->db_path = cl_path_absolute(cfg->writer.db_path);
+    srv->log_path = cl_path_absolute(cfg->writer.text.path);
     if (srv->db_path == NULL || srv->log_path == NULL || cl_io_new(&srv->io, &handlers, srv) != 0 ||
         cl_ratelimit_new(&srv->rl, &cfg->rate, cl_srv_rate_report, srv) != 0 ||
         cl_ratelimit_new(&srv->reject_rl, &rj, cl_srv_reject_report, srv) != 0 ||

@@ -178,7 +178,71 @@ def test_bad_options():
     usage_error(["status", "--address"], "centrallog: --address needs a value")
 
 
-TESTS = [test_healthy, test_unreachable, test_permission_denied, test_bad_options]
+def test_finds_collector_database():
+    """Issue 12: a collector started with a relative --data-dir reports
+    absolute paths (status, -o json); the reading commands run from another
+    directory with no --db read that collector's database; --db and
+    $CENTRALLOG_DB still win; with no collector answering, today's default."""
+    home = cltest.make_tempdir("cl-finddb-")
+    elsewhere = cltest.make_tempdir("cl-finddb-cwd-")
+    sock = os.path.join(home, "c.sock")
+    try:
+        with cltest.Collector(address=sock, data_dir="var-rel", cwd=home) as c:
+            with c.connect() as k:
+                k.send([cltest.entry("found %d" % i, app="finddb") for i in range(3)] +
+                       [b"bad\n"])
+                k.sync()
+            env = {"CENTRALLOG_ADDRESS": sock}
+            db = os.path.join(home, "var-rel", "centrallog.db")
+            rc, out, err = run(["status"], env=env, cwd=elsewhere)
+            eq((rc, err), (0, ""), "status from elsewhere")
+            check("  database     %s, " % db in out.decode(), "status: the absolute database",
+                  out)
+            check("  text file    %s, " % os.path.join(home, "var-rel", "centrallog.log")
+                  in out.decode(), "status: the absolute text file", out)
+            rc, out, err = run(["status", "-o", "json"], env=env, cwd=elsewhere)
+            eq(json.loads(out)["db_path"], db, "db_path in JSON")
+            for args in (["-o", "cat", "-t", "finddb"], ["query", "-o", "cat", "-t", "finddb"]):
+                rc, out, err = run(args, env=env, cwd=elsewhere)
+                eq((rc, err, out), (0, "", b"found 0\nfound 1\nfound 2\n"),
+                   "centrallog %s from elsewhere" % " ".join(args))
+            for args in (["stats", "-t", "finddb", "-o", "json"], ["rejects", "-o", "json"],
+                         ["disk-usage"], ["tail", "--limit", "3", "-t", "finddb"],
+                         ["-F", "app"]):
+                rc, out, err = run(args, env=env, cwd=elsewhere)
+                eq((rc, err), (0, ""), "centrallog %s from elsewhere" % " ".join(args))
+            eq(json.loads(run(["stats", "-t", "finddb", "-o", "json"], env=env,
+                              cwd=elsewhere)[1])["total"], 3, "stats counts the collector's")
+            eq(len(json.loads(run(["rejects", "-o", "json"], env=env, cwd=elsewhere)[1])), 1,
+               "rejects reads the collector's")
+            # Even with $CENTRALLOG_DATA_DIR: the collector that answers is asked first.
+            rc, out, err = run(["-o", "cat", "-t", "finddb"],
+                               env=dict(env, CENTRALLOG_DATA_DIR="/nonexistent"), cwd=elsewhere)
+            eq((rc, out), (0, b"found 0\nfound 1\nfound 2\n"), "before CENTRALLOG_DATA_DIR")
+            # --db and $CENTRALLOG_DB win.
+            missing = os.path.join(elsewhere, "none.db")
+            for extra, origin in ((["--db", missing], "--db"), ([], "$CENTRALLOG_DB")):
+                rc, out, err = run(extra + ["-n", "1"], env=dict(env, CENTRALLOG_DB=missing)
+                                   if not extra else env, cwd=elsewhere)
+                eq((rc, err), (1, "centrallog query: no database at %s (from %s); point at one "
+                                  "with --db PATH or CENTRALLOG_DB=PATH\n" % (missing, origin)),
+                   origin + " wins")
+            c.stop()
+        # No collector: today's default, relative to where the CLI runs.
+        rc, out, err = run(["-n", "1"], env={"CENTRALLOG_ADDRESS": sock}, cwd=elsewhere)
+        eq((rc, err), (1, "centrallog query: no database at ./var/centrallog.db (the "
+                          "collector's default); point at one with --db PATH or "
+                          "CENTRALLOG_DB=PATH\n"), "the fallback")
+        rc, out, err = run(["-n", "1"], env={"CENTRALLOG_ADDRESS": sock}, cwd=home)
+        eq((rc, err), (1, "centrallog query: no database at ./var/centrallog.db (the "
+                          "collector's default); point at one with --db PATH or "
+                          "CENTRALLOG_DB=PATH\n"), "the fallback does not guess var-rel")
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(elsewhere, ignore_errors=True)
+
+
+TESTS = [test_finds_collector_database, test_healthy, test_unreachable, test_permission_denied, test_bad_options]
 
 if __name__ == "__main__":
     cltest.main("cli_status", TESTS)
