@@ -217,12 +217,47 @@ static void test_readargs(void **state)
     cli_readargs_free(&a);
 }
 
+/* Rewrites argv (NULL-terminated literals) with cli_readargs_bare_lines and
+ * compares with want. */
+static void bare(const char *const *in, const char *const *want)
+{
+    char *argv[16];
+    int argc = 0;
+
+    for (; in[argc] != NULL; argc++)
+        argv[argc] = (char *)(uintptr_t)in[argc];
+    argv[argc] = NULL;
+    cli_readargs_bare_lines(NULL, argc, argv);
+    for (int i = 0; i < argc; i++)
+        assert_string_equal(argv[i], want[i]);
+}
+
+/* journalctl's bare -n: 10 when nothing or an option follows. */
+static void test_bare_lines(void **state)
+{
+    (void)state;
+    bare((const char *[]){ "q", "-n", NULL }, (const char *[]){ "q", "--lines=10" });
+    bare((const char *[]){ "q", "-n", "-r", NULL }, (const char *[]){ "q", "--lines=10", "-r" });
+    bare((const char *[]){ "q", "--lines", "--utc", NULL },
+         (const char *[]){ "q", "--lines=10", "--utc" });
+    bare((const char *[]){ "q", "-n", "5", NULL }, (const char *[]){ "q", "-n", "5" });
+    bare((const char *[]){ "q", "-n5", "-n", NULL }, (const char *[]){ "q", "-n5", "--lines=10" });
+    /* A value that happens to be "-n" stays a value. */
+    bare((const char *[]){ "q", "-t", "-n", NULL }, (const char *[]){ "q", "-t", "-n" });
+    bare((const char *[]){ "q", "--app", "-n", "-n", NULL },
+         (const char *[]){ "q", "--app", "-n", "--lines=10" });
+    bare((const char *[]){ "q", "-rt", "-n", NULL }, (const char *[]){ "q", "-rt", "-n" });
+    bare((const char *[]){ "q", "-tx", "-n", NULL }, (const char *[]){ "q", "-tx", "--lines=10" });
+    bare((const char *[]){ "q", "--", "-n", NULL }, (const char *[]){ "q", "--", "-n" });
+    bare((const char *[]){ "q", "-n", "-", NULL }, (const char *[]){ "q", "-n", "-" });
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_long),   cmocka_unit_test(test_parse_count),
         cmocka_unit_test(test_parse_choice), cmocka_unit_test(test_engine),
-        cmocka_unit_test(test_readargs),
+        cmocka_unit_test(test_readargs),     cmocka_unit_test(test_bare_lines),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

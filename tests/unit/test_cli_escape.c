@@ -223,13 +223,41 @@ static void test_buf(void **state)
     cl_strbuf_free(NULL);
 }
 
+/* cli_esc_text_lines, indent 4. */
+static void lines4(cl_strbuf *b, const char *s, size_t n)
+{
+    cli_esc_text_lines(b, s, n, 4);
+}
+
+#define LINES(lit, expect) check(lines4, lit, sizeof(lit) - 1, expect)
+
+/* Messages as written: line feeds and tabs print, continuation lines are
+ * indented, everything else stays escaped as in cli_esc_text. */
+static void test_lines(void **state)
+{
+    (void)state;
+    LINES("one", "one");
+    LINES("a\nb", "a\n    b");
+    LINES("a\tb", "a\tb");
+    LINES("trace:\n\tat x()\n\tat y()\n", "trace:\n    \tat x()\n    \tat y()");
+    LINES("a\n\n", "a");
+    LINES("\n", "");
+    LINES("a\n\nb", "a\n    \n    b");
+    LINES("a\r\nb", "a\\r\n    b");
+    LINES("x\x1b[2J\ny\x07", "x\\x1b[2J\n    y\\x07");
+    LINES("\xe2\x80\xae\nz\xe2\x80\xa8", "\\u202e\n    z\\u2028");
+    LINES("\xc3\n\xa9", "\\xc3\n    \\xa9"); /* a cut sequence stays bytes */
+    LINES("caf\xc3\xa9\tok", "caf\xc3\xa9\tok");
+    LINES("\\n", "\\\\n"); /* a backslash and n stay two characters */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_seq), cmocka_unit_test(test_text),
         cmocka_unit_test(test_name),     cmocka_unit_test(test_json_string),
         cmocka_unit_test(test_csv),      cmocka_unit_test(test_json_copy),
-        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_buf),      cmocka_unit_test(test_lines),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
