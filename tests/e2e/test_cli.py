@@ -331,7 +331,8 @@ def test_defaults_are_real():
             err = c.stderr()
             check("rotate at 16384 KiB, keep 7" in err, "banner shows rotate 16M keep 7", err)
             check("(text," in err, "banner shows the text format", err)
-            eq(c.stats()["db_path"], "./var/centrallog.db", "default database path")
+            eq(c.stats()["db_path"], os.path.join(os.path.realpath(t), "var", "centrallog.db"),
+               "default database path, made absolute")
             check(os.path.exists(os.path.join(t, "var", "centrallog.db")), "./var used")
             eq(oct(stat.S_IMODE(os.stat(sock).st_mode)), oct(0o666), "default socket mode")
             head = b'{"app":"d","level":"info","msg":"'
