@@ -6,7 +6,8 @@
  * ("FRSXMK": quit when the output fits one screen, show colours, chop long
  * lines, keep the screen, long prompt, quit on Ctrl-C) unless $LESS is set
  * already; "+G" is added to start at the end (-e). Never a pager when
- * stdout is not a terminal, with --no-pager, or when following.
+ * stdout is not a terminal, on a dumb one (TERM=dumb), with --no-pager, or
+ * when following.
  *
  * POSIX (pager_posix.c): the pager is a child process reading a pipe that
  * becomes our stdout; a command from the environment runs through sh -c,

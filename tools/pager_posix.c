@@ -82,13 +82,22 @@ static void run_pager(const char *cmd, int jump_to_end)
     copy_through();
 }
 
+/* A terminal that cannot run a pager (an editor's shell buffer), as
+ * journalctl judges it. */
+static int dumb_terminal(void)
+{
+    const char *term = getenv("TERM");
+
+    return term != NULL && strcmp(term, "dumb") == 0;
+}
+
 int cli_pager_open(int jump_to_end)
 {
     const char *cmd = cli_pager_command();
     int fds[2];
     pid_t pid;
 
-    if (pager_pid > 0 || cmd == NULL || !isatty(STDOUT_FILENO))
+    if (pager_pid > 0 || cmd == NULL || !isatty(STDOUT_FILENO) || dumb_terminal())
         return 0;
     fflush(stdout);
     if (pipe(fds) != 0)

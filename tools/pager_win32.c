@@ -28,11 +28,20 @@ const char *cli_pager_command(void)
     return NULL;
 }
 
+/* A terminal that cannot run a pager (an editor's shell buffer), as
+ * journalctl judges it. */
+static int dumb_terminal(void)
+{
+    const char *term = cl_getenv("TERM");
+
+    return term != NULL && strcmp(term, "dumb") == 0;
+}
+
 int cli_pager_open(int jump_to_end)
 {
     const char *cmd = cli_pager_command();
 
-    if (pager != NULL || cmd == NULL || !cli_is_terminal(stdout))
+    if (pager != NULL || cmd == NULL || !cli_is_terminal(stdout) || dumb_terminal())
         return 0;
     if (getenv("LESS") == NULL)
         _putenv(jump_to_end ? "LESS=FRSXMK +G" : "LESS=FRSXMK");

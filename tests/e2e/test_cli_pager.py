@@ -9,7 +9,7 @@ Asserts, with the CLI's stdout a real terminal (a tmux pane):
 * -e/--pager-end adds "+G" to $LESS and shows the last 1000 entries (-n 1000
   unless -n is given);
 * no pager: --no-pager, CENTRALLOG_PAGER or PAGER set to "" or cat,
-  following (-f, tail), stdout not a terminal;
+  TERM=dumb, following (-f, tail), stdout not a terminal;
 * a pager that quits before reading everything: exit status 0, nothing on
   stderr;
 * the default pager, the real less(1): the first screen shows, `q` quits,
@@ -75,7 +75,9 @@ def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeou
     for p in (done, errf, REC + ".meta", REC + ".stdin"):
         if os.path.exists(p):
             os.unlink(p)
-    full = cli_data.cli_env(None, env)
+    # A terminal that can page; no colours, so that the pager gets what a
+    # pipe would (NO_COLOR), unless env says otherwise.
+    full = cli_data.cli_env(None, dict({"TERM": "xterm", "NO_COLOR": "1"}, **(env or {})))
     envs = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in sorted(full.items())
                     if k in ENV_PASSED or k in (env or {}))
     cmd = "env -i %s %s %s 2>%s; echo $? > %s.tmp; mv %s.tmp %s; sleep 60" % (
@@ -116,7 +118,7 @@ def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeou
 SESSIONS = 0
 
 # What the pane's environment keeps from cli_env (it starts from nothing).
-ENV_PASSED = ("TZ", "LC_ALL", "CENTRALLOG_DB", "TERM", "PATH", "HOME")
+ENV_PASSED = ("TZ", "LC_ALL", "CENTRALLOG_DB", "TERM", "PATH", "HOME", "NO_COLOR")
 
 
 def recorded():
@@ -150,6 +152,10 @@ def test_fake_pager():
     argv, less, stdin = recorded()
     eq((argv, less), ("argv: [%s]" % PAGER, "LESS=-R"), "CENTRALLOG_PAGER, the user's LESS")
     eq(stdin, piped(["-p", "err"], KNOWN), "-p err through the pager")
+    # Colours are chosen for the terminal, before the pager takes stdout.
+    rc, _, err = in_terminal(["-p", "err"], dict(env, NO_COLOR=None))
+    eq((rc, err), (0, ""), "coloured through the pager")
+    eq(recorded()[2], piped(["-p", "err", "--color", "always"], KNOWN), "the terminal's colours")
     # stats and rejects page too.
     for args in (["stats", "-S", "2026-11-27T10:00:00Z", "-U", "2026-11-27T11:00:00Z"],
                  ["rejects"]):
@@ -187,6 +193,7 @@ def test_no_pager():
         ("CENTRALLOG_PAGER empty", [], dict(base, CENTRALLOG_PAGER="")),
         ("PAGER=cat", [], dict(base, PAGER="cat")),
         ("PAGER empty", [], dict(base, PAGER="")),
+        ("TERM=dumb", [], dict(base, TERM="dumb")),
         ("-f", ["-f", "--limit", "2"], base),
         ("tail", ["tail", "--limit", "2"], base),
     ]
@@ -214,7 +221,7 @@ def test_pager_quits_early():
 
 def test_real_less():
     env = {"CENTRALLOG_DB": BIG, "PAGER": None, "CENTRALLOG_PAGER": None, "LESS": None,
-           "TERM": "screen", "NO_COLOR": "1"}
+           "TERM": "screen"}
     first = piped(["--no-pager"], BIG).decode().splitlines()
     rc, screen, err = in_terminal([], env, keys=["q"], rows=12,
                                   screen_after=lambda s: "lines 1-11" in s)
