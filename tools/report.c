@@ -106,7 +106,8 @@ int cli_write_buf(cl_strbuf *b, const char *cmd)
 {
     if (b->oom)
         return cli_fail(CLI_FAILED, cmd, "out of memory");
-    if ((fwrite(b->p, 1, b->len, stdout) != b->len || fflush(stdout) != 0) &&
+    /* An empty buffer has no storage yet (p NULL): nothing to write. */
+    if (((b->len > 0 && fwrite(b->p, 1, b->len, stdout) != b->len) || fflush(stdout) != 0) &&
         !cli_reader_gone(stdout, errno))
         return cli_fail(CLI_FAILED, cmd, "cannot write the output: %s", strerror(errno));
     return CLI_OK;
