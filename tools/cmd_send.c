@@ -198,18 +198,14 @@ static int probe(const cli_global *g, const char *addr, long long timeout)
 {
     char detail[512];
     cli_conn *c = NULL;
-    cli_ctl k;
     int err = cli_conn_open(addr, timeout < 1000 ? (int)timeout : 1000, &c, detail, sizeof detail);
 
     cli_conn_close(c);
     if (err != CLI_CONN_NO_SOCKET && err != CLI_CONN_REFUSED && err != CLI_CONN_DENIED)
         return CLI_OK;
-    memset(&k, 0, sizeof k);
-    k.cmd = "send";
-    k.origin = cl_address_origin(g->address);
-    k.timeout_ms = timeout;
-    snprintf(k.addr, sizeof k.addr, "%s", addr);
-    return cli_ctl_unreachable(&k, err, detail);
+    return cli_fail(CLI_UNREACHABLE, "send",
+                    "not delivered: no collector is reachable at %s (%s): %s", addr,
+                    cl_address_origin(g->address), cli_ctl_why(err));
 }
 
 int cmd_send(const cli_global *g, int argc, char **argv)

@@ -9,7 +9,7 @@
 #include "clock.h"
 #include "report.h"
 
-static const char *why(int err)
+const char *cli_ctl_why(int err)
 {
     switch (err) {
     case CLI_CONN_NO_SOCKET:
@@ -37,7 +37,7 @@ int cli_ctl_unreachable(const cli_ctl *k, int err, const char *detail)
         return cli_fail(CLI_UNREACHABLE, k->cmd, "refusing to use %s (%s): %s", k->addr, k->origin,
                         detail);
     return cli_fail(CLI_UNREACHABLE, k->cmd, "no collector at %s (%s): %s", k->addr, k->origin,
-                    err == CLI_CONN_FAILED ? detail : why(err));
+                    err == CLI_CONN_FAILED ? detail : cli_ctl_why(err));
 }
 
 int cli_ctl_open(cli_ctl *k, const cli_global *g, const char *cmd, long long timeout_ms)

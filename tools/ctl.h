@@ -47,6 +47,11 @@ cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms);
 int cli_ctl_find_db(const cli_global *g, long long timeout_ms, char *path, size_t plen,
                     char *origin, size_t olen);
 
+/* Why a connection failed (err: a cli_conn_error other than TIMEOUT,
+ * UNSAFE or FAILED), as the messages below say it: "no socket there; is
+ * centrallogd running?". */
+const char *cli_ctl_why(int err);
+
 /* The one message for a collector that could not be asked (err: a
  * cli_conn_error); returns CLI_UNREACHABLE. */
 int cli_ctl_unreachable(const cli_ctl *k, int err, const char *detail);

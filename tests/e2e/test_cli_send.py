@@ -118,17 +118,18 @@ def test_unreachable_timeout():
     try:
         nowhere = os.path.join(tmp, "none.sock")
         rc, out, err, took = timed(["--address", nowhere, "send", "x"])
-        eq((rc, out, err), (3, "", "centrallog send: no collector at %s (--address): no socket "
-                                   "there; is centrallogd running?\n" % nowhere), "no socket")
+        eq((rc, out, err), (3, "", "centrallog send: not delivered: no collector is reachable at "
+                                   "%s (--address): no socket there; is centrallogd "
+                                   "running?\n" % nowhere), "no socket")
         check(took < 0.5, "no socket: at once (%.2fs)" % took)
         stale = os.path.join(tmp, "stale.sock")
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.bind(stale)
         s.close()
         rc, out, err, took = timed(["--address", stale, "send", "x"])
-        eq((rc, out, err), (3, "", "centrallog send: no collector at %s (--address): nothing "
-                                   "listens on the socket (a stale file); is centrallogd "
-                                   "running?\n" % stale), "stale socket")
+        eq((rc, out, err), (3, "", "centrallog send: not delivered: no collector is reachable at "
+                                   "%s (--address): nothing listens on the socket (a stale "
+                                   "file); is centrallogd running?\n" % stale), "stale socket")
         check(took < 0.5, "stale socket: at once (%.2fs)" % took)
         # A listener that takes the connection and never answers.
         mute = os.path.join(tmp, "mute.sock")

@@ -66,11 +66,14 @@ static cl_row_entry small_entry(void)
     return e;
 }
 
+static int escape_all; /* render with --escape-all */
+
 static void render(cli_format fmt, int color, const cl_row_entry *e, size_t n, const char *expect)
 {
     cli_output o;
 
     cli_output_init(&o, stdout, fmt, color, 1);
+    o.escape_all = escape_all;
     cli_output_begin(&o);
     for (size_t i = 0; i < n; i++)
         cli_output_entry(&o, &e[i]);
@@ -86,17 +89,30 @@ static void test_text_formats(void **state)
     cl_row_entry e[2] = { full_entry(), small_entry() };
 
     (void)state;
+    /* A line feed in a message is a line break, the next line indented
+     * under the message's start; the ANSI sequence stays escaped. */
+    render(CLI_FMT_SHORT, 0, e, 2,
+           "Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined, \"card\" "
+           "\\x1b[31mX\\x1b[0m\n"
+           "                                            next "
+           "{\"order\":81723,\"big\":18446744073709551615} extra={\"v\":2}\n"
+           "Nov 27 10:15:02 - a[99] INFO: hi\n");
+    render(CLI_FMT_SHORT_ISO, 0, e, 2,
+           "2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: payment declined, \"card\" "
+           "\\x1b[31mX\\x1b[0m\n"
+           "                                                        next "
+           "{\"order\":81723,\"big\":18446744073709551615} extra={\"v\":2}\n"
+           "2026-11-27T10:15:02.000000Z - a[99] INFO: hi\n");
+    render(CLI_FMT_CAT, 0, e, 2, "payment declined, \"card\" \\x1b[31mX\\x1b[0m\nnext\nhi\n");
+    /* --escape-all: one line per entry, as in the text file. */
+    escape_all = 1;
     render(CLI_FMT_SHORT, 0, e, 2,
            "Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined, \"card\" "
            "\\x1b[31mX\\x1b[0m\\nnext {\"order\":81723,\"big\":18446744073709551615} "
            "extra={\"v\":2}\n"
            "Nov 27 10:15:02 - a[99] INFO: hi\n");
-    render(CLI_FMT_SHORT_ISO, 0, e, 2,
-           "2026-11-27T10:15:02.123456Z web-01 billing[4242] ERROR: payment declined, \"card\" "
-           "\\x1b[31mX\\x1b[0m\\nnext {\"order\":81723,\"big\":18446744073709551615} "
-           "extra={\"v\":2}\n"
-           "2026-11-27T10:15:02.000000Z - a[99] INFO: hi\n");
     render(CLI_FMT_CAT, 0, e, 2, "payment declined, \"card\" \\x1b[31mX\\x1b[0m\\nnext\nhi\n");
+    escape_all = 0;
 }
 
 /* Names cannot pose as another producer's line, a claimed PID that is not
@@ -143,7 +159,7 @@ static void test_color(void **state)
     e[0].extra = NONE;
     /* The only escape sequences are ours; info stays plain. */
     render(CLI_FMT_CAT, 1, e, 2,
-           "\033[31mpayment declined, \"card\" \\x1b[31mX\\x1b[0m\\nnext\033[0m\nhi\n");
+           "\033[31mpayment declined, \"card\" \\x1b[31mX\\x1b[0m\nnext\033[0m\nhi\n");
     assert_string_equal(cli_level_color(0), "\033[1;31m");
     assert_string_equal(cli_level_color(4), "\033[33m");
     assert_string_equal(cli_level_color(6), "");
