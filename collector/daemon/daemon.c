@@ -110,30 +110,24 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
 /* Socket activation: the service manager's socket replaces the one the
  * collector would create. Its path becomes the address unless the operator
  * named another one, which would be a unit at odds with its ExecStart=.
- * Returns 0, or the exit status. */
-static int adopt_inherited(const cl_config *cfg, cl_listen_options *l, const char **origin,
-                           char *path, size_t pathlen, FILE *errf)
+ * Checked before anything is created. Returns 0 (*fd -1: none passed), or
+ * the exit status. */
+static int inherited_socket(const cl_config *cfg, int *fd, char *path, size_t pathlen, FILE *errf)
 {
     char err[1024];
-    int fd = -1, r = cl_daemon_inherited(&fd, path, pathlen, err, sizeof err);
+    int r = cl_daemon_inherited(fd, path, pathlen, err, sizeof err);
 
     if (r < 0) {
         fprintf(errf, "centrallogd: %s\n", err);
         return 2;
     }
-    if (r == 0)
-        return 0;
-    if (strcmp(cfg->address_origin, "default") != 0 && strcmp(path, cfg->address) != 0) {
+    if (r > 0 && strcmp(cfg->address_origin, "default") != 0 && strcmp(path, cfg->address) != 0) {
         fprintf(errf,
                 "centrallogd: the service manager passed a socket bound to %s but %s says %s; "
                 "make ListenStream= and the address agree\n",
                 path, cfg->address_origin, cfg->address);
         return 2;
     }
-    l->address = path;
-    l->inherited = 1;
-    l->fd = fd;
-    *origin = "socket activation";
     return 0;
 }
 
@@ -143,8 +137,11 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     cl_server *srv;
     char err[1024], inherited[4096];
     const char *origin = cfg->address_origin;
-    int rc;
+    int rc, fd = -1;
 
+    rc = inherited_socket(cfg, &fd, inherited, sizeof inherited, host->err);
+    if (rc != 0)
+        return rc;
     if (cl_mkdir_parents(cfg->db, 0750) != 0) {
         int shared;
 
@@ -162,9 +159,12 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     }
     cl_daemon_prepare();
     server_config(cfg, host->err, &sc);
-    rc = adopt_inherited(cfg, &sc.listen, &origin, inherited, sizeof inherited, host->err);
-    if (rc != 0)
-        return rc;
+    if (fd >= 0) {
+        sc.listen.address = inherited;
+        sc.listen.inherited = 1;
+        sc.listen.fd = fd;
+        origin = "socket activation";
+    }
     /* A manager that cannot be told "ready" would time the start out: say
      * why now, but serve anyway (it may be run by hand with a stray
      * variable). */
