@@ -22,6 +22,49 @@ _centrallog_help_options()
         sed -e 's/^[^-]*//' | LC_ALL=C sort -u
 }
 
+# The options of a --help text that take a value: in an option line's term
+# ("-S, --since TIME", "--utc, --color WHEN"), an option followed by a word
+# that is not an option, with the short forms just before it; in a usage
+# line, "[-P PRODUCERS]".
+_centrallog_value_options()
+{
+    "$@" --help 2>/dev/null | awk '
+        function scan(term,    n, seg, i, k, m, w, pend, np) {
+            n = split(term, seg, ",")
+            np = 0
+            for (i = 1; i <= n; i++) {
+                m = split(seg[i], w, " ")
+                if (m == 0 || w[1] !~ /^-/)
+                    continue
+                if (m >= 2 && w[2] !~ /^-/) {
+                    print w[1]
+                    for (k = 1; k <= np; k++)
+                        print pend[k]
+                    np = 0
+                } else if (w[1] ~ /^-[A-Za-z]$/) {
+                    pend[++np] = w[1]
+                } else {
+                    np = 0
+                }
+            }
+        }
+        /^Usage:/ {
+            for (i = 2; i < NF; i++) {
+                a = $i; b = $(i + 1)
+                gsub(/[][]/, "", a); gsub(/[][]/, "", b)
+                if (a ~ /^-/ && b ~ /^[A-Z]/)
+                    print a
+            }
+            next
+        }
+        /^[ \t]+-[^ \t]/ {
+            t = $0
+            sub(/^[ \t]+/, "", t)
+            sub(/  .*/, "", t)
+            scan(t)
+        }'
+}
+
 # The commands of `centrallog --help`.
 _centrallog_commands()
 {
@@ -117,23 +160,13 @@ _centrallog()
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
         ;;
-    -n | --lines)
-        # journalctl's bare -n: an option may follow instead of a count.
-        [[ $cur == -* ]] || return 0
-        ;;
-    -S | --since | -U | --until | --limit | --pid | --host | --field | -g | --grep | \
-        --timeout | --rate-window | --older-than | --max-disk | --top | --width | -P | \
-        --producers | --entries | --size | -L | --latency-samples | --config)
-        # A value nothing here can guess.
-        return 0
-        ;;
-    -f)
-        # send's --field takes a value; query's --follow does not.
-        [[ $cmd == send ]] && return 0
-        ;;
-    -s)
-        # bench's --size takes a value; send's --sync does not.
-        [[ $cmd == bench ]] && return 0
+    -*)
+        # Any other option that takes a value (as --help says): nothing to
+        # guess. journalctl's bare -n may be followed by an option instead.
+        if _centrallog_value_options "$exe" ${cmd:-query} | grep -q -x -F -e "$prev" ||
+            _centrallog_value_options "$exe" | grep -q -x -F -e "$prev"; then
+            [[ ($prev == -n || $prev == --lines) && $cur == -* ]] || return 0
+        fi
         ;;
     esac
 

@@ -16,8 +16,10 @@ what it would offer - the line editor itself needs a terminal):
   --color and --by values; reason codes are the CLI's own;
 * app names are those in the database a real collector wrote, read through
   --db (both `--db PATH` and `--db=PATH`), names with spaces kept whole;
-* a value nobody can guess (-S, send's -f) offers nothing; file names after
-  --db.
+* after every option that takes a value (read here from each command's
+  --help: an option followed by its argument's name) and has no values to
+  offer, nothing is offered - also for options the scripts do not name, so
+  options added to the CLI later are handled; file names after --db.
 """
 
 import os
@@ -139,6 +141,54 @@ def run_bash(s, cases):
     return [[w for w in r.split("\n") if w] for r in replies]
 
 
+# Options whose values are completed (the rest offer nothing).
+VALUED = {"-p", "--level", "-t", "--app", "-o", "--output", "--color", "--by", "--reason",
+          "--db", "--address", "--sqlite"}
+
+
+def value_options(text):
+    """Options of a --help text that take a value: in an option line's term,
+    an option followed by a word that is not an option (the short forms just
+    before it share it); in a usage line, [-X ARG]."""
+    out = set()
+    for ln in text.splitlines():
+        if ln.startswith("Usage:"):
+            words = ln.replace("[", " ").replace("]", " ").split()
+            out |= {a for a, b in zip(words, words[1:]) if a.startswith("-") and b[:1].isupper()}
+            continue
+        m = re.match(r"^\s+(-\S.*?)(?:\s{2,}|$)", ln)
+        if not m:
+            continue
+        pending = []
+        for seg in m.group(1).split(","):
+            w = seg.split()
+            if not w or not w[0].startswith("-"):
+                continue
+            if len(w) >= 2 and not w[1].startswith("-"):
+                out |= {w[0]} | set(pending)
+                pending = []
+            elif re.match(r"^-[A-Za-z]$", w[0]):
+                pending.append(w[0])
+            else:
+                pending = []
+    return out
+
+
+def unguessable():
+    """(words, []) after each value option nothing can complete: a word
+    starting with '-' there is a value (-S -1h), not an option; without a
+    command (query's options), not a command either. journalctl's bare -n
+    (then an option may follow) is checked on its own."""
+    cases = []
+    for cmd in commands():
+        for opt in sorted(value_options(help_text(cmd)) - VALUED - {"-n", "--lines"}):
+            cases.append((["centrallog", cmd, opt, "-"], []))
+    for opt in sorted(value_options(help_text("query")) - VALUED - {"-n", "--lines"}):
+        cases.append((["centrallog", opt, ""], []))
+    check(len(cases) > 20, "value options read from the commands' --help", cases)
+    return cases
+
+
 def expected(s):
     """(words, exact completions) for both shells."""
     return [
@@ -161,7 +211,8 @@ def expected(s):
         (["centrallog", "--db", s.db, "query", "--app", "two"], ["two words"]),
         (["centrallog", "-S", ""], []),
         (["centrallog", "send", "-f", ""], []),
-    ]
+        (["centrallog", "-n", "--li"], ["--limit", "--lines"]),
+    ] + unguessable()
 
 
 def test_bash():
