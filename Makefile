@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 20
 # End-to-end tests run with centrallogd under valgrind (a reduced load).
 VALGRIND_TESTS ?= test_ingest test_mixed test_hostile
 
-.PHONY: all deps build run test test-plain test-asan test-fuzz test-valgrind test-win fuzz \
+.PHONY: all deps build run run-banner test test-plain test-asan test-fuzz test-valgrind test-win fuzz \
         bench clean help format test-format
 
 all: build
@@ -41,7 +41,14 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCL_WERROR=ON -DCL_TESTING=$(CL_TESTING) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# What `make run` says before the collector's own banner: the CLI is built,
+# not installed, so it is not on PATH (README, Quick start).
+run-banner:
+	@echo "centrallog, the command-line tool, is in $(CURDIR)/$(BUILD)/bin; in another shell:"
+	@echo "  export PATH=\"$(CURDIR)/$(BUILD)/bin:\$$PATH\""
+	@echo "  centrallog --db $(CURDIR)/var/centrallog.db -n 20"
+
+run: build run-banner
 	./$(BUILD)/bin/centrallogd --data-dir ./var $(ARGS)
 
 test: test-format test-plain test-asan test-valgrind test-fuzz test-win

@@ -20,6 +20,7 @@ PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev zlib1g-dev li
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
 systemd unicode-data"
 PKGS="$PKGS tmux less" # test_cli_pager.py: a real terminal (tmux) showing the default pager (less)
+PKGS="$PKGS scdoc man-db lnav zsh" # man pages from docs/man/*.scd (build; man-db renders them in test_man), lnav formats (test_lnav), zsh completion (test_completion)
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

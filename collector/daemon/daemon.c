@@ -25,7 +25,8 @@ static void print_notice(void *arg, const char *msg)
     "printf '{\"app\":\"demo\",\"level\":\"info\",\"msg\":\"hello\"}\\n' | nc -NU %s"
 #endif
 
-static void banner(FILE *out, const cl_config *c, const char *stop_hint)
+static void banner(FILE *out, const cl_config *c, const cl_listen_options *l, const char *origin,
+                   const char *stop_hint)
 {
     char size[32];
 
@@ -37,8 +38,8 @@ static void banner(FILE *out, const cl_config *c, const char *stop_hint)
             "Send a first entry from another shell:\n"
             "  " CL_SEND_HINT "\n"
             "%s\n",
-            CL_VERSION_STRING, c->address, c->address_origin, c->db, c->log_file,
-            c->text_json ? "NDJSON" : "text", size, c->rotate_keep, c->address, stop_hint);
+            CL_VERSION_STRING, l->address, origin, c->db, c->log_file,
+            c->text_json ? "NDJSON" : "text", size, c->rotate_keep, l->address, stop_hint);
 }
 
 /* The limits in force: the options, with journald-like defaults that are
@@ -106,13 +107,41 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->notice_arg = err;
 }
 
+/* Socket activation: the service manager's socket replaces the one the
+ * collector would create. Its path becomes the address unless the operator
+ * named another one, which would be a unit at odds with its ExecStart=.
+ * Checked before anything is created. Returns 0 (*fd -1: none passed), or
+ * the exit status. */
+static int inherited_socket(const cl_config *cfg, int *fd, char *path, size_t pathlen, FILE *errf)
+{
+    char err[1024];
+    int r = cl_daemon_inherited(fd, path, pathlen, err, sizeof err);
+
+    if (r < 0) {
+        fprintf(errf, "centrallogd: %s\n", err);
+        return 2;
+    }
+    if (r > 0 && strcmp(cfg->address_origin, "default") != 0 && strcmp(path, cfg->address) != 0) {
+        fprintf(errf,
+                "centrallogd: the service manager passed a socket bound to %s but %s says %s; "
+                "make ListenStream= and the address agree\n",
+                path, cfg->address_origin, cfg->address);
+        return 2;
+    }
+    return 0;
+}
+
 int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
 {
     cl_server_config sc;
     cl_server *srv;
-    char err[1024];
-    int rc;
+    char err[1024], inherited[4096];
+    const char *origin = cfg->address_origin;
+    int rc, fd = -1;
 
+    rc = inherited_socket(cfg, &fd, inherited, sizeof inherited, host->err);
+    if (rc != 0)
+        return rc;
     if (cl_mkdir_parents(cfg->db, 0750) != 0) {
         int shared;
 
@@ -130,13 +159,27 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     }
     cl_daemon_prepare();
     server_config(cfg, host->err, &sc);
+    if (fd >= 0) {
+        sc.listen.address = inherited;
+        sc.listen.inherited = 1;
+        sc.listen.fd = fd;
+        origin = "socket activation";
+    }
+    /* A manager that cannot be told "ready" would time the start out: say
+     * why now, but serve anyway (it may be run by hand with a stray
+     * variable). */
+    if (cl_daemon_notify_open(err, sizeof err) != 0)
+        fprintf(host->err, "centrallogd: %s\n", err);
     if (cl_server_new(&srv, &sc, err, sizeof err) != 0) {
         fprintf(host->err, "centrallogd: %s\n", err);
+        cl_daemon_notify_close();
         return 1;
     }
     host->attach(host->arg, srv);
     if (!cfg->quiet)
-        banner(host->err, cfg, host->stop_hint);
+        banner(host->err, cfg, &sc.listen, origin, host->stop_hint);
+    /* The socket accepts and the sinks are open (cl_server_new): ready. */
+    cl_daemon_notify_ready(sc.listen.address);
     rc = cl_server_run(srv, err, sizeof err);
     if (rc != 0)
         fprintf(host->err, "centrallogd: stopped with an error: %s\n", err);
@@ -144,5 +187,6 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
         fprintf(host->err, "centrallogd: stopped cleanly\n");
     host->attach(host->arg, NULL);
     cl_server_free(srv);
+    cl_daemon_notify_close();
     return rc == 0 ? 0 : 1;
 }

@@ -35,4 +35,15 @@ void cl_daemon_prepare(void);
  * and reopen requests (SIGHUP) to srv; NULL detaches. */
 void cl_daemon_handle_signals(cl_server *srv);
 
+/* The service manager (systemd on Linux, sdproto.h; nothing elsewhere).
+ * cl_daemon_inherited: the listening socket passed by socket activation -
+ * 1 with *fd and its path set, 0 when none was passed, -1 with err set when
+ * what was passed cannot be served on. */
+int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen);
+/* Opens the readiness channel (NOTIFY_SOCKET): 0, or -1 with err set. */
+int cl_daemon_notify_open(char *err, size_t errlen);
+/* READY=1 with a STATUS= line, once producers can connect. */
+void cl_daemon_notify_ready(const char *address);
+void cl_daemon_notify_close(void);
+
 #endif

@@ -2,9 +2,12 @@
 #include "daemon.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+
+#include "sdproto.h"
 
 static cl_server *volatile g_server;
 
@@ -14,10 +17,14 @@ static void on_signal(int sig)
 
     if (srv == NULL)
         return;
-    if (sig == SIGHUP)
+    if (sig == SIGHUP) {
         cl_server_request_reopen(srv);
-    else
+    } else {
+        /* The drain may take up to --shutdown-timeout: tell the manager it
+         * is a stop in progress, not a hang (async-signal-safe). */
+        cl_sd_notify("STOPPING=1\nSTATUS=stopping: committing what producers sent");
         cl_server_request_stop(srv);
+    }
 }
 
 void cl_daemon_prepare(void)
@@ -50,4 +57,42 @@ void cl_daemon_handle_signals(cl_server *srv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+}
+
+int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    int n = cl_sd_listen_fds(err, errlen);
+
+    *fd = -1;
+    if (n <= 0)
+        return n;
+    if (n != 1) {
+        snprintf(err, errlen,
+                 "the service manager passed %d sockets; centrallogd serves producers on one "
+                 "(one ListenStream= in centrallogd.socket)",
+                 n);
+        return -1;
+    }
+    if (cl_sd_check_listener(CL_SD_LISTEN_FDS_START, path, pathlen, err, errlen) != 0)
+        return -1;
+    *fd = CL_SD_LISTEN_FDS_START;
+    return 1;
+}
+
+int cl_daemon_notify_open(char *err, size_t errlen)
+{
+    return cl_sd_notify_open(err, errlen) < 0 ? -1 : 0;
+}
+
+void cl_daemon_notify_ready(const char *address)
+{
+    char msg[4200];
+
+    snprintf(msg, sizeof msg, "READY=1\nSTATUS=listening on %s", address);
+    cl_sd_notify(msg);
+}
+
+void cl_daemon_notify_close(void)
+{
+    cl_sd_notify_close();
 }

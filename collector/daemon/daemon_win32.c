@@ -30,3 +30,31 @@ void cl_daemon_handle_signals(cl_server *srv)
     g_server = srv;
     SetConsoleCtrlHandler(on_console, srv != NULL);
 }
+
+/* Windows services talk to the Service Control Manager (service_win32.c);
+ * systemd's socket activation and readiness protocols do not exist there. */
+int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    (void)path;
+    (void)pathlen;
+    (void)err;
+    (void)errlen;
+    *fd = -1;
+    return 0;
+}
+
+int cl_daemon_notify_open(char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    return 0;
+}
+
+void cl_daemon_notify_ready(const char *address)
+{
+    (void)address;
+}
+
+void cl_daemon_notify_close(void)
+{
+}

@@ -65,6 +65,7 @@ struct cl_io {
     cl_poller *poller;
     tagged listener_tag, wake_tag;
     int listen_fd;
+    int inherited; /* listen_fd came from the service manager: not ours to unlink */
     int lock_fd;
     int dir_fd; /* the socket's directory, checked once and used by descriptor */
     char *path;
@@ -300,9 +301,32 @@ static int clear_stale(cl_io *io, const struct sockaddr_un *sa, char *err, size_
                : errf(err, errlen, "cannot remove stale socket", path, errno);
 }
 
+/* Socket activation: the manager created, bound and owns the socket file
+ * (its SocketMode= and SocketGroup= apply) and keeps it for the next start,
+ * so there is no directory to check, no lock and no stale file to clear:
+ * a collector started by hand on the same path finds it live. */
+static int adopt(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen)
+{
+    io->path = strdup(opt->address);
+    io->max_streams = opt->max_streams;
+    if (io->path == NULL)
+        return errf(err, errlen, "", opt->address, ENOMEM);
+    io->listen_fd = opt->fd;
+    io->inherited = 1;
+    if (set_flags(io->listen_fd) != 0)
+        return errf(err, errlen, "cannot use the inherited socket", io->path, errno);
+    if (cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN) != 0)
+        return errf(err, errlen, "cannot watch", io->path, errno);
+    io->accepting = 1;
+    return 0;
+}
+
 int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
+
+    if (opt->inherited)
+        return adopt(io, opt, err, errlen);
 
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
@@ -355,7 +379,8 @@ void cl_io_stop_listening(cl_io *io)
         close(io->listen_fd);
         io->listen_fd = -1;
         io->accepting = 0;
-        unlinkat(io->dir_fd, io->name, 0);
+        if (!io->inherited)
+            unlinkat(io->dir_fd, io->name, 0);
     }
     if (io->lock_fd >= 0) {
         close(io->lock_fd);

@@ -48,16 +48,24 @@ typedef struct cl_listen_options {
     size_t max_streams; /* further connections are told so and closed */
     const char *sddl;   /* Windows: the pipe's security descriptor; NULL: default */
     int accept_remote;  /* Windows: let other machines' producers connect */
+    /* POSIX: serve on fd, a listening socket bound to address by a service
+     * manager (socket activation), instead of creating one. Its file, mode
+     * and group are the manager's: mode and gid are not applied, and the
+     * file is left in place at the end. */
+    int inherited;
+    int fd;
 } cl_listen_options;
 
 int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data);
 void *cl_io_data(cl_io *io);
 
-/* Creates the listening endpoint. Refuses to take over a live collector's
- * address; replaces a stale socket left by a crash. */
+/* Creates the listening endpoint (or adopts an inherited one). Refuses to
+ * take over a live collector's address; replaces a stale socket left by a
+ * crash. */
 int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen);
 
-/* Closes the listening endpoint and removes the socket file. */
+/* Closes the listening endpoint and removes the socket file (unless it
+ * was inherited). */
 void cl_io_stop_listening(cl_io *io);
 
 /* Waits up to timeout_ms (-1: forever) and dispatches what happened.

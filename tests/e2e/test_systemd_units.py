@@ -22,7 +22,15 @@ Asserts:
   AmbientCapabilities) are absent; the user unit's keys likewise;
 * the sysusers.d line has type u, name centrallog, ID -, the GECOS and the
   home directory, and systemd-sysusers --root makes exactly that user and
-  group from it.
+  group from it;
+* the socket units (centrallogd.socket, system and user) have exactly their
+  keys, and ListenStream= is the address the service's collector uses (the
+  system one's --address, the user one's default under %t);
+* `cmake --install --prefix X` installs exactly the four units and the
+  sysusers.d file, the services with ExecStart=X/bin/centrallogd (the .in
+  files with only that substituted), also under DESTDIR (which the units
+  never name); `systemd-analyze verify` accepts each installed service
+  together with its socket unit: exit 0, empty stderr.
 """
 
 import os
@@ -294,13 +302,15 @@ def test_user_exec_start_runs():
 # ---------------------------------------------------------------- static checks
 
 SYSTEM_SERVICE = {
-    "Type": "exec",
+    "Type": "notify",
     "User": "centrallog",
     "Group": "centrallog",
     "StateDirectory": "centrallog",
     "StateDirectoryMode": "0750",
     "RuntimeDirectory": "centrallog",
     "RuntimeDirectoryMode": "0755",
+    # centrallogd.socket's file lives there and must outlast the service.
+    "RuntimeDirectoryPreserve": "yes",
     "UMask": "0027",
     "Restart": "on-failure",
     # Beyond the collector's --shutdown-timeout (30 s) plus the last commit.
@@ -347,8 +357,9 @@ def test_user_unit_keys():
     svc = unit["Service"]
     eq(svc.get("ExecStart"), [BINDIR_VAR + "/centrallogd --data-dir %S/centrallog"],
        "[Service] ExecStart (default address)")
-    for k, v in (("Type", "exec"), ("Restart", "on-failure"),
+    for k, v in (("Type", "notify"), ("Restart", "on-failure"),
                  ("ExecReload", "/bin/kill -HUP $MAINPID"), ("StateDirectory", "centrallog"),
+                 ("RuntimeDirectory", "centrallog"), ("RuntimeDirectoryPreserve", "yes"),
                  ("TimeoutStopSec", "90")):
         eq(svc.get(k), [v], "[Service] %s" % k)
     for k in ("User", "Group", "DynamicUser"):
@@ -391,8 +402,118 @@ def test_sysusers():
         shutil.rmtree(root, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- socket units
+
+def socket_unit(name):
+    with open(os.path.join(SRC, name), encoding="utf-8") as f:
+        return parse_unit(f.read())
+
+
+def test_system_socket_unit_keys():
+    unit = socket_unit("centrallogd.socket")
+    # No SocketUser=: root's socket in root's /run/centrallog is one that
+    # producers trust before the service has ever run (cl_sock_check).
+    eq(unit["Socket"], {"ListenStream": ["/run/centrallog/CentralLog.sock"],
+                        "SocketMode": ["0666"], "SocketGroup": ["centrallog"],
+                        "DirectoryMode": ["0755"], "Backlog": ["4096"]}, "[Socket]")
+    eq(unit["Install"], {"WantedBy": ["sockets.target"]}, "[Install]")
+    # The collector refuses a socket bound elsewhere than its --address.
+    argv = shlex.split(parse_unit(template("centrallogd.service.in"))["Service"]["ExecStart"][0])
+    eq(argv[argv.index("--address") + 1], unit["Socket"]["ListenStream"][0],
+       "the service's --address is the socket unit's ListenStream")
+    # RuntimeDirectory= hands /run/centrallog to the service's group too.
+    svc = parse_unit(template("centrallogd.service.in"))["Service"]
+    eq(unit["Socket"]["SocketGroup"], svc["Group"], "the socket's group is the service's")
+
+
+def test_user_socket_unit_keys():
+    unit = socket_unit("centrallogd-user.socket")
+    eq(unit["Socket"], {"ListenStream": ["%t/centrallog/CentralLog.sock"],
+                        "SocketMode": ["0666"], "DirectoryMode": ["0755"],
+                        "Backlog": ["4096"]}, "[Socket]")
+    eq(unit["Install"], {"WantedBy": ["sockets.target"]}, "[Install]")
+    check("--address" not in parse_unit(template("centrallogd-user.service.in"))["Service"]
+          ["ExecStart"][0], "the user service listens on the default address, %t/centrallog/...")
+
+
+# ---------------------------------------------------------------- cmake --install
+
+INSTALLED = sorted(["lib/sysusers.d/centrallog.conf", "lib/systemd/system/centrallogd.service",
+             "lib/systemd/system/centrallogd.socket", "lib/systemd/user/centrallogd.service",
+             "lib/systemd/user/centrallogd.socket"])
+
+
+def cmake_install(prefix, destdir=None):
+    build = os.path.dirname(os.path.abspath(bin_dir()))
+    env = cltest.merge_env({"DESTDIR": destdir})
+    p = subprocess.run(["cmake", "--install", build, "--prefix", prefix], capture_output=True,
+                       text=True, timeout=300, env=env)
+    eq(p.returncode, 0, "cmake --install --prefix %s (stderr: %s)" % (prefix, p.stderr))
+
+
+def unit_files(root):
+    out = []
+    for sub in ("lib/systemd", "lib/sysusers.d"):
+        for d, _, files in os.walk(os.path.join(root, sub)):
+            out += [os.path.relpath(os.path.join(d, f), root) for f in files]
+    return sorted(out)
+
+
+def check_installed(root, prefix):
+    eq(unit_files(root), INSTALLED, "unit files installed under %s" % root)
+    for sub, name in (("system", "centrallogd.service.in"), ("user", "centrallogd-user.service.in")):
+        with open(os.path.join(root, "lib/systemd", sub, "centrallogd.service"), encoding="utf-8") as f:
+            text = f.read()
+        eq(text, template(name).replace(BINDIR_VAR, prefix + "/bin"),
+           "installed %s service: the .in with ExecStart under the install prefix" % sub)
+    for sub, name in (("system", "centrallogd.socket"), ("user", "centrallogd-user.socket")):
+        with open(os.path.join(root, "lib/systemd", sub, "centrallogd.socket"), encoding="utf-8") as f:
+            eq(f.read(), template(name), "installed %s socket unit" % sub)
+
+
+def verify(args, units, env=None):
+    p = subprocess.run([analyze()] + args + ["verify"] + units, capture_output=True, text=True,
+                       timeout=120, env=env)
+    eq(p.stderr, "", "systemd-analyze %s verify %s: stderr" % (" ".join(args), units))
+    eq(p.returncode, 0, "systemd-analyze verify exit status")
+
+
+def test_installed_units_verify():
+    tmp = cltest.make_tempdir("cl-e2e-sd-")
+    try:
+        prefix = os.path.join(tmp, "prefix")
+        cmake_install(prefix)
+        check_installed(prefix, prefix)
+        check(os.access(os.path.join(prefix, "bin", "centrallogd"), os.X_OK),
+              "centrallogd installed where ExecStart= points")
+        sysd = os.path.join(prefix, "lib/systemd/system")
+        verify([], [os.path.join(sysd, "centrallogd.service"),
+                    os.path.join(sysd, "centrallogd.socket")])
+        xdg = os.path.join(tmp, "xdg")
+        os.mkdir(xdg, 0o700)
+        usr = os.path.join(prefix, "lib/systemd/user")
+        verify(["--user"], [os.path.join(usr, "centrallogd.service"),
+                            os.path.join(usr, "centrallogd.socket")],
+               env=cltest.merge_env({"XDG_RUNTIME_DIR": xdg}))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_installed_units_destdir():
+    tmp = cltest.make_tempdir("cl-e2e-sd-")
+    try:
+        stage = os.path.join(tmp, "stage")
+        cmake_install("/opt/centrallog-test", destdir=stage)
+        check(not os.path.exists("/opt/centrallog-test"), "DESTDIR install wrote only under it")
+        check_installed(os.path.join(stage, "opt/centrallog-test"), "/opt/centrallog-test")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     cltest.main("test_systemd_units", [test_cmake_configured_copies, test_verify_system_unit,
                                        test_verify_user_unit, test_system_exec_start_runs,
                                        test_user_exec_start_runs, test_system_unit_keys,
-                                       test_user_unit_keys, test_sysusers])
+                                       test_user_unit_keys, test_sysusers,
+                                       test_system_socket_unit_keys, test_user_socket_unit_keys,
+                                       test_installed_units_verify, test_installed_units_destdir])

@@ -1,0 +1,193 @@
+/* sdproto_posix.c - systemd's socket-activation and readiness protocols
+ * (sdproto.h). */
+#include "sdproto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int g_notify_fd = -1;
+static struct sockaddr_un g_notify_addr;
+static socklen_t g_notify_len;
+
+/* A decimal number of at most 9 digits (no sign, no blanks), or -1. */
+static long small_number(const char *s)
+{
+    long v = 0;
+    size_t n = 0;
+
+    if (s == NULL || s[0] == '\0')
+        return -1;
+    for (; s[n] != '\0'; n++) {
+        if (s[n] < '0' || s[n] > '9' || n >= 9)
+            return -1;
+        v = v * 10 + (s[n] - '0');
+    }
+    return v;
+}
+
+static void unset_listen_env(void)
+{
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+}
+
+int cl_sd_listen_fds(char *err, size_t errlen)
+{
+    const char *pid_s = getenv("LISTEN_PID"), *fds_s = getenv("LISTEN_FDS");
+    long pid, n;
+
+    if (pid_s == NULL && fds_s == NULL)
+        return 0;
+    pid = small_number(pid_s);
+    n = small_number(fds_s);
+    if (pid <= 0 || n < 0) {
+        snprintf(err, errlen,
+                 "malformed socket activation variables LISTEN_PID='%s' LISTEN_FDS='%s'",
+                 pid_s ? pid_s : "", fds_s ? fds_s : "");
+        unset_listen_env();
+        return -1;
+    }
+    unset_listen_env();
+    /* Inherited from a parent that was activated itself: not ours. */
+    if ((pid_t)pid != getpid())
+        return 0;
+    if (n > CL_SD_LISTEN_FDS_MAX) {
+        snprintf(err, errlen, "LISTEN_FDS=%ld: more descriptors than the collector can use", n);
+        return -1;
+    }
+    for (int fd = CL_SD_LISTEN_FDS_START; fd < CL_SD_LISTEN_FDS_START + n; fd++) {
+        int fl = fcntl(fd, F_GETFD);
+
+        if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) {
+            snprintf(err, errlen, "LISTEN_FDS=%ld but descriptor %d is not open: %s", n, fd,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    return (int)n;
+}
+
+static int int_opt(int fd, int name, int *out)
+{
+    socklen_t len = sizeof *out;
+
+    return getsockopt(fd, SOL_SOCKET, name, out, &len) == 0 && len == sizeof *out ? 0 : -1;
+}
+
+int cl_sd_check_listener(int fd, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    struct sockaddr_un sa;
+    socklen_t len = sizeof sa;
+    struct stat sb;
+    int type = 0, acc = 0;
+    size_t n;
+
+    if (fstat(fd, &sb) != 0 || !S_ISSOCK(sb.st_mode)) {
+        snprintf(err, errlen, "descriptor %d passed by the service manager is not a socket", fd);
+        return -1;
+    }
+    memset(&sa, 0, sizeof sa);
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX) {
+        snprintf(err, errlen,
+                 "descriptor %d passed by the service manager is not an AF_UNIX socket "
+                 "(ListenStream= must be a path)",
+                 fd);
+        return -1;
+    }
+    if (int_opt(fd, SO_TYPE, &type) != 0 || type != SOCK_STREAM) {
+        snprintf(err, errlen,
+                 "descriptor %d passed by the service manager is not a stream socket "
+                 "(ListenStream=, not ListenDatagram= or ListenSequentialPacket=)",
+                 fd);
+        return -1;
+    }
+    if (int_opt(fd, SO_ACCEPTCONN, &acc) != 0 || !acc) {
+        snprintf(err, errlen,
+                 "descriptor %d passed by the service manager is not listening (Accept=yes "
+                 "passes connections; the collector needs Accept=no)",
+                 fd);
+        return -1;
+    }
+    /* Producers find the collector by path: an abstract or unnamed socket
+     * would be one they cannot name. */
+    n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path)
+                                                     : 0;
+    if (n == 0 || sa.sun_path[0] != '/') {
+        snprintf(err, errlen,
+                 "descriptor %d passed by the service manager is not bound to an absolute path",
+                 fd);
+        return -1;
+    }
+    n = strnlen(sa.sun_path, n < sizeof sa.sun_path ? n : sizeof sa.sun_path);
+    if (n >= pathlen) {
+        snprintf(err, errlen, "the inherited socket's path is too long");
+        return -1;
+    }
+    memcpy(path, sa.sun_path, n);
+    path[n] = '\0';
+    return 0;
+}
+
+int cl_sd_notify_open(char *err, size_t errlen)
+{
+    const char *e = getenv("NOTIFY_SOCKET");
+    size_t n;
+
+    if (e == NULL || e[0] == '\0')
+        return 0;
+    n = strlen(e);
+    if ((e[0] != '/' && e[0] != '@') || n < 2 || n > sizeof g_notify_addr.sun_path) {
+        snprintf(err, errlen,
+                 "NOTIFY_SOCKET='%.200s' is neither an absolute path nor an abstract name ('@...') "
+                 "that fits a socket address",
+                 e);
+        unsetenv("NOTIFY_SOCKET");
+        return -1;
+    }
+    memset(&g_notify_addr, 0, sizeof g_notify_addr);
+    g_notify_addr.sun_family = AF_UNIX;
+    memcpy(g_notify_addr.sun_path, e, n);
+    /* An abstract name has no terminating NUL and counts only its bytes. */
+    if (e[0] == '@') {
+        g_notify_addr.sun_path[0] = '\0';
+        g_notify_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+    } else {
+        g_notify_len = (socklen_t)sizeof g_notify_addr;
+    }
+    unsetenv("NOTIFY_SOCKET");
+    g_notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (g_notify_fd < 0) {
+        snprintf(err, errlen, "cannot create the notification socket: %s", strerror(errno));
+        return -1;
+    }
+    return 1;
+}
+
+int cl_sd_notify(const char *state)
+{
+    int fd = g_notify_fd;
+    ssize_t n;
+
+    if (fd < 0)
+        return 0;
+    /* One datagram: the manager reads each as a whole set of assignments. */
+    n = sendto(fd, state, strlen(state), MSG_NOSIGNAL, (const struct sockaddr *)&g_notify_addr,
+               g_notify_len);
+    return n == (ssize_t)strlen(state) ? 0 : -1;
+}
+
+void cl_sd_notify_close(void)
+{
+    if (g_notify_fd >= 0) {
+        close(g_notify_fd);
+        g_notify_fd = -1;
+    }
+}

@@ -1,0 +1,190 @@
+# bash completion for centrallog(1)                          -*- shell-script -*-
+#
+# Installed as share/bash-completion/completions/centrallog, where
+# bash-completion loads it on the first <Tab> after `centrallog`; or source it.
+# It needs nothing from bash-completion itself.
+#
+# Commands and options are read from the program's own --help (the same
+# binary being completed), so they follow it; level names, output formats
+# and the like are the values the CLI accepts; app names come from the
+# database (`centrallog stats --top 0 -o json`, honouring a --db or
+# --address already on the command line).
+
+# The option names a --help text lists: the term of each option line (an
+# indented line starting with '-', up to two spaces) and the usage lines.
+_centrallog_help_options()
+{
+    "$@" --help 2>/dev/null |
+        sed -n -e 's/^Usage:\(.*\)$/\1/p' \
+            -e 's/^[[:space:]]\{1,\}\(-[^[:space:]].*\)$/\1/p' |
+        sed -e 's/  .*$//' |
+        grep -o -e '\(^\|[^[:alnum:]-]\)--\{0,1\}[[:alpha:]][[:alnum:]-]*' |
+        sed -e 's/^[^-]*//' | LC_ALL=C sort -u
+}
+
+# The options of a --help text that take a value: in an option line's term
+# ("-S, --since TIME", "--utc, --color WHEN"), an option followed by a word
+# that is not an option, with the short forms just before it; in a usage
+# line, "[-P PRODUCERS]".
+_centrallog_value_options()
+{
+    "$@" --help 2>/dev/null | awk '
+        function scan(term,    n, seg, i, k, m, w, pend, np) {
+            n = split(term, seg, ",")
+            np = 0
+            for (i = 1; i <= n; i++) {
+                m = split(seg[i], w, " ")
+                if (m == 0 || w[1] !~ /^-/)
+                    continue
+                if (m >= 2 && w[2] !~ /^-/) {
+                    print w[1]
+                    for (k = 1; k <= np; k++)
+                        print pend[k]
+                    np = 0
+                } else if (w[1] ~ /^-[A-Za-z]$/) {
+                    pend[++np] = w[1]
+                } else {
+                    np = 0
+                }
+            }
+        }
+        /^Usage:/ {
+            for (i = 2; i < NF; i++) {
+                a = $i; b = $(i + 1)
+                gsub(/[][]/, "", a); gsub(/[][]/, "", b)
+                if (a ~ /^-/ && b ~ /^[A-Z]/)
+                    print a
+            }
+            next
+        }
+        /^[ \t]+-[^ \t]/ {
+            t = $0
+            sub(/^[ \t]+/, "", t)
+            sub(/  .*/, "", t)
+            scan(t)
+        }'
+}
+
+# The commands of `centrallog --help`.
+_centrallog_commands()
+{
+    "$1" --help 2>/dev/null |
+        sed -n -e '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\)  *.*$/\1/p'
+}
+
+# App names in the database, one a line.
+_centrallog_apps()
+{
+    "$@" stats --top 0 -o json 2>/dev/null |
+        grep -o -e '"app":"[^"\\]*"' | sed -e 's/^"app":"//' -e 's/"$//' | LC_ALL=C sort -u
+}
+
+# The reason codes, as the CLI names them when refusing an unknown one.
+_centrallog_reasons()
+{
+    "$1" rejects --reason '?' 2>&1 >/dev/null | sed -n -e 's/.*use one of //p' |
+        sed -e 's/, /\n/g'
+}
+
+_centrallog()
+{
+    local cur prev exe cmd="" i w
+    local -a global=()
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=""
+    ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    exe=${COMP_WORDS[0]}
+    COMPREPLY=()
+
+    # The command, and the global options that choose the database or the
+    # collector (used to read app names).
+    local -a cmds
+    mapfile -t cmds < <(_centrallog_commands "$exe")
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        case $w in
+        --db | --address)
+            global+=("$w" "${COMP_WORDS[i + 1]}")
+            ((i++))
+            continue
+            ;;
+        --db=* | --address=*)
+            global+=("$w")
+            continue
+            ;;
+        esac
+        if [[ -z $cmd && $w != -* ]]; then
+            local c
+            for c in "${cmds[@]}"; do
+                [[ $w == "$c" ]] && cmd=$c
+            done
+        fi
+    done
+
+    case $prev in
+    -p | --level)
+        COMPREPLY=($(compgen -W "emergency alert critical error warning notice info debug trace" \
+            -- "$cur"))
+        return 0
+        ;;
+    -t | --app)
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -W "$(_centrallog_apps "$exe" "${global[@]}")" -- "$cur"))
+        return 0
+        ;;
+    -o | --output)
+        case $cmd in
+        "" | query | tail | rejects)
+            COMPREPLY=($(compgen -W "short short-iso json json-pretty ndjson csv cat" -- "$cur"))
+            ;;
+        *)
+            COMPREPLY=($(compgen -W "text json" -- "$cur"))
+            ;;
+        esac
+        return 0
+        ;;
+    --color)
+        COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+        return 0
+        ;;
+    --by)
+        COMPREPLY=($(compgen -W "minute hour day" -- "$cur"))
+        return 0
+        ;;
+    --reason)
+        COMPREPLY=($(compgen -W "$(_centrallog_reasons "$exe")" -- "$cur"))
+        return 0
+        ;;
+    --db | --sqlite | --address)
+        local IFS=$'\n'
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return 0
+        ;;
+    -*)
+        # Any other option that takes a value (as --help says): nothing to
+        # guess. journalctl's bare -n may be followed by an option instead.
+        if _centrallog_value_options "$exe" ${cmd:-query} | grep -q -x -F -e "$prev" ||
+            _centrallog_value_options "$exe" | grep -q -x -F -e "$prev"; then
+            [[ ($prev == -n || $prev == --lines) && $cur == -* ]] || return 0
+        fi
+        ;;
+    esac
+
+    if [[ $cur == -* ]]; then
+        local opts
+        if [[ -n $cmd ]]; then
+            opts="$(_centrallog_help_options "$exe" "$cmd") $(_centrallog_help_options "$exe")"
+        else
+            opts="$(_centrallog_help_options "$exe" query) $(_centrallog_help_options "$exe")"
+        fi
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+        # One name once: query's options and the global ones overlap.
+        COMPREPLY=($(printf '%s\n' "${COMPREPLY[@]}" | LC_ALL=C sort -u))
+        return 0
+    fi
+    if [[ -z $cmd ]]; then
+        COMPREPLY=($(compgen -W "${cmds[*]}" -- "$cur"))
+    fi
+    return 0
+}
+complete -F _centrallog centrallog

@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""Shell completion for centrallog (packaging/completions/), as installed by
+`cmake --install` (share/bash-completion/completions/centrallog and
+share/zsh/site-functions/_centrallog).
+
+Asserts, for bash (the script sourced in a non-interactive `bash --norc`,
+the completion function called with COMP_WORDS/COMP_CWORD set, COMPREPLY
+compared exactly) and for zsh (`zsh -f`: compinit registers _centrallog for
+centrallog from the installed directory by its #compdef line; the function
+run with words/CURRENT/PREFIX set and _describe replaced by a recorder of
+what it would offer - the line editor itself needs a terminal):
+* the commands are those of `centrallog --help`, in its order;
+* options after a command are exactly those of `centrallog COMMAND --help`
+  and the global ones (read here from the help texts independently);
+* level names are the nine of `centrallog query --help`; output formats,
+  --color and --by values; reason codes are the CLI's own;
+* app names are those in the database a real collector wrote, read through
+  --db (both `--db PATH` and `--db=PATH`), names with spaces kept whole;
+* after every option that takes a value (read here from each command's
+  --help: an option followed by its argument's name) and has no values to
+  offer, nothing is offered - also for options the scripts do not name, so
+  options added to the CLI later are handled; file names after --db.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import cltest  # noqa: E402
+from cltest import check, eq  # noqa: E402
+
+APPS = ["billing", "billing-eu", "web", "two words"]
+LEVELS = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace"]
+OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][A-Za-z0-9-]*)")
+
+
+def bin_dir():
+    return os.environ.get("CL_BIN_DIR") or os.path.dirname(cltest.daemon_path())
+
+
+def cli():
+    return os.path.join(bin_dir(), "centrallog")
+
+
+class Setup:
+    """An install prefix and a database holding APPS."""
+
+    def __init__(self):
+        self.tmp = cltest.make_tempdir("cl-e2e-compl-")
+        build = os.path.dirname(os.path.abspath(bin_dir()))
+        p = subprocess.run(["cmake", "--install", build, "--prefix", self.tmp + "/prefix"],
+                           capture_output=True, text=True, timeout=300)
+        eq(p.returncode, 0, "cmake --install (stderr: %s)" % p.stderr)
+        self.bash = os.path.join(self.tmp, "prefix/share/bash-completion/completions/centrallog")
+        self.zsh_dir = os.path.join(self.tmp, "prefix/share/zsh/site-functions")
+        check(os.path.exists(self.bash), "bash completion installed at %s" % self.bash)
+        check(os.path.exists(os.path.join(self.zsh_dir, "_centrallog")),
+              "zsh completion installed in %s" % self.zsh_dir)
+        with cltest.Collector() as c:
+            with c.connect() as k:
+                for a in APPS:
+                    k.send(cltest.entry("hello", app=a))
+                eq(k.sync()["accepted"], len(APPS), "entries accepted")
+            c.stop()
+            self.db = os.path.join(self.tmp, "db")
+            shutil.copytree(c.dir, self.db)
+        self.db = os.path.join(self.db, "centrallog.db")
+        # Files for --db completion.
+        self.files = os.path.join(self.tmp, "files")
+        os.mkdir(self.files)
+        for f in ("a.db", "ab.db", "b.db"):
+            open(os.path.join(self.files, f), "w").close()
+
+    def env(self):
+        return cltest.merge_env({"PATH": bin_dir() + os.pathsep + os.environ.get("PATH", ""),
+                                 "CENTRALLOG_DB": None, "CENTRALLOG_ADDRESS": None,
+                                 "CENTRALLOG_DATA_DIR": None, "LC_ALL": "C.UTF-8"})
+
+    def close(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def help_text(*args):
+    p = subprocess.run([cli()] + list(args) + ["--help"], capture_output=True, text=True,
+                       timeout=60)
+    eq(p.returncode, 0, "centrallog %s --help" % " ".join(args))
+    return p.stdout
+
+
+def help_options(text):
+    out = set()
+    for ln in text.splitlines():
+        if ln.startswith("Usage:"):
+            out |= set(OPTION.findall(ln))
+        m = re.match(r"^\s+(-\S.*?)(?:\s{2,}|$)", ln)
+        if m:
+            out |= set(OPTION.findall(m.group(1)))
+    return out
+
+
+def commands():
+    text = help_text()
+    block = text.split("Commands:\n", 1)[1].split("\n\n", 1)[0]
+    return [ln.split()[0] for ln in block.splitlines()]
+
+
+def global_options():
+    text = help_text()
+    return help_options("\n".join(ln for ln in text.splitlines()
+                                  if not re.match(r"^  [a-z][a-z-]*\s", ln)))
+
+
+def options_for(cmd, prefix):
+    return sorted(o for o in help_options(help_text(cmd)) | global_options()
+                  if o.startswith(prefix))
+
+
+def quote(w):
+    return "'" + w.replace("'", "'\\''") + "'"
+
+
+def run_bash(s, cases):
+    """COMPREPLY for each case (a list of words, the last being completed)."""
+    script = ["set -u", "source %s" % quote(s.bash), "complete -p centrallog"]
+    for words in cases:
+        script.append("COMP_WORDS=(%s); COMP_CWORD=%d; COMPREPLY=()"
+                      % (" ".join(quote(w) for w in words), len(words) - 1))
+        script.append("_centrallog centrallog %s %s" % (quote(words[-1]), quote(words[-2])))
+        script.append("printf '%s\\n' '--' \"${COMPREPLY[@]}\"")
+    p = subprocess.run(["bash", "--norc", "--noprofile", "-c", "\n".join(script)],
+                       capture_output=True, text=True, timeout=120, env=s.env())
+    eq(p.stderr, "", "bash stderr")
+    eq(p.returncode, 0, "bash exit status")
+    first, rest = p.stdout.split("\n", 1)
+    eq(first, "complete -F _centrallog centrallog", "the completion is registered")
+    replies = rest.split("--\n")[1:]
+    return [[w for w in r.split("\n") if w] for r in replies]
+
+
+# Options whose values are completed (the rest offer nothing).
+VALUED = {"-p", "--level", "-t", "--app", "-o", "--output", "--color", "--by", "--reason",
+          "--db", "--address", "--sqlite"}
+
+
+def value_options(text):
+    """Options of a --help text that take a value: in an option line's term,
+    an option followed by a word that is not an option (the short forms just
+    before it share it); in a usage line, [-X ARG]."""
+    out = set()
+    for ln in text.splitlines():
+        if ln.startswith("Usage:"):
+            words = ln.replace("[", " ").replace("]", " ").split()
+            out |= {a for a, b in zip(words, words[1:]) if a.startswith("-") and b[:1].isupper()}
+            continue
+        m = re.match(r"^\s+(-\S.*?)(?:\s{2,}|$)", ln)
+        if not m:
+            continue
+        pending = []
+        for seg in m.group(1).split(","):
+            w = seg.split()
+            if not w or not w[0].startswith("-"):
+                continue
+            if len(w) >= 2 and not w[1].startswith("-"):
+                out |= {w[0]} | set(pending)
+                pending = []
+            elif re.match(r"^-[A-Za-z]$", w[0]):
+                pending.append(w[0])
+            else:
+                pending = []
+    return out
+
+
+def unguessable():
+    """(words, []) after each value option nothing can complete: a word
+    starting with '-' there is a value (-S -1h), not an option; without a
+    command (query's options), not a command either. journalctl's bare -n
+    (then an option may follow) is checked on its own."""
+    cases = []
+    for cmd in commands():
+        for opt in sorted(value_options(help_text(cmd)) - VALUED - {"-n", "--lines"}):
+            cases.append((["centrallog", cmd, opt, "-"], []))
+    for opt in sorted(value_options(help_text("query")) - VALUED - {"-n", "--lines"}):
+        cases.append((["centrallog", opt, ""], []))
+    check(len(cases) > 20, "value options read from the commands' --help", cases)
+    return cases
+
+
+def expected(s):
+    """(words, exact completions) for both shells."""
+    return [
+        (["centrallog", ""], commands()),
+        (["centrallog", "st"], ["stats", "status"]),
+        (["centrallog", "-p", ""], LEVELS),
+        (["centrallog", "query", "--level", "e"], ["emergency", "error"]),
+        (["centrallog", "query", "--l"], options_for("query", "--l")),
+        (["centrallog", "send", "-"], options_for("send", "-")),
+        (["centrallog", "stats", "-"], options_for("stats", "-")),
+        (["centrallog", "tail", "-f", "--co"], ["--color"]),
+        (["centrallog", "stats", "-o", ""], ["text", "json"]),
+        (["centrallog", "query", "-o", "j"], ["json", "json-pretty"]),
+        (["centrallog", "--color", ""], ["auto", "always", "never"]),
+        (["centrallog", "stats", "--by", "h"], ["hour"]),
+        (["centrallog", "rejects", "--reason", "too"],
+         ["too_large", "too_deep", "too_long", "too_many_members"]),
+        (["centrallog", "--db", s.db, "-t", ""], sorted(APPS)),
+        (["centrallog", "--db=" + s.db, "query", "-t", "bil"], ["billing", "billing-eu"]),
+        (["centrallog", "--db", s.db, "query", "--app", "two"], ["two words"]),
+        (["centrallog", "-S", ""], []),
+        (["centrallog", "send", "-f", ""], []),
+        (["centrallog", "-n", "--li"], ["--limit", "--lines"]),
+    ] + unguessable()
+
+
+def test_bash():
+    s = Setup()
+    try:
+        want = expected(s)
+        # Levels as query --help lists them.
+        check(" ".join(LEVELS) in re.sub(r"\s+", " ", help_text("query")),
+              "the nine levels, as query --help lists them")
+        want.append((["centrallog", "--db", os.path.join(s.files, "a")],
+                     [os.path.join(s.files, "a.db"), os.path.join(s.files, "ab.db")]))
+        got = run_bash(s, [w for w, _ in want])
+        for (words, exp), reply in zip(want, got):
+            if words[-2] == "--db":
+                reply = sorted(reply)  # file names come in directory order
+            eq(reply, exp, "bash completion of %r" % words)
+        eq(len(got), len(want), "replies")
+    finally:
+        s.close()
+
+
+def run_zsh(s, cases):
+    exe = shutil.which("zsh")
+    check(exe is not None, "zsh not found: install Debian's zsh (scripts/install-deps.sh does)")
+    script = [
+        "fpath=(%s $fpath)" % quote(s.zsh_dir),
+        "autoload -U compinit && compinit -u -d %s" % quote(os.path.join(s.tmp, "zcompdump")),
+        "print -r -- ${_comps[centrallog]}",
+        # What _describe and _files would offer, one a line.
+        "_describe() { print -rl -- \"${(@)${(@P)${@[-1]}}%%:*}\" }",
+        "_files() { print -rl -- ${PREFIX}*(N) }",
+    ]
+    for words in cases:
+        script.append("words=(%s); CURRENT=%d; PREFIX=%s; print -- --; ${_comps[centrallog]}"
+                      % (" ".join(quote(w) for w in words), len(words), quote(words[-1])))
+    p = subprocess.run([exe, "-f", "-c", "\n".join(script)], capture_output=True, text=True,
+                       timeout=120, env=s.env(), cwd=s.tmp)
+    eq(p.stderr, "", "zsh stderr")
+    eq(p.returncode, 0, "zsh exit status")
+    first, rest = p.stdout.split("\n", 1)
+    eq(first, "_centrallog", "compinit registered _centrallog for centrallog")
+    replies = rest.split("--\n")[1:]
+    # The line editor keeps what matches PREFIX; so does this.
+    return [[w for w in r.split("\n") if w and w.startswith(c[-1])]
+            for r, c in zip(replies, cases)]
+
+
+def test_zsh():
+    s = Setup()
+    try:
+        want = expected(s)
+        want.append((["centrallog", "--db", os.path.join(s.files, "a")],
+                     [os.path.join(s.files, "a.db"), os.path.join(s.files, "ab.db")]))
+        got = run_zsh(s, [w for w, _ in want])
+        for (words, exp), reply in zip(want, got):
+            if words[-2] in ("-o", "--output", "--color", "--by", "-p", "--level", "--reason"):
+                eq(reply, exp, "zsh completion of %r" % words)
+            else:
+                eq(sorted(reply), sorted(exp), "zsh completion of %r" % words)
+        eq(len(got), len(want), "replies")
+    finally:
+        s.close()
+
+
+if __name__ == "__main__":
+    cltest.main("test_completion", [test_bash, test_zsh])

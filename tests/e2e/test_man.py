@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+"""The man pages (docs/man/*.scd, built with scdoc, installed by cmake).
+
+Asserts:
+* `cmake --install --prefix X` installs centrallog.1, centrallogd.8 and
+  libcentrallog.3 under X/share/man/man{1,8,3}, the very files of the
+  build's man/ directory;
+* each renders with `MANWIDTH=80 man --warnings -l FILE` with exit 0 and
+  nothing at all on stderr (groff's warnings go there), starting with its
+  title line;
+* the options cannot drift from the programs: every option that
+  `centrallogd --help` lists is in centrallogd(8)'s OPTIONS and nothing
+  else is (the Windows-only ones have their own section); every command of
+  `centrallog --help` has a subsection of COMMANDS in centrallog(1) and
+  there is none for a command that does not exist; every global option is
+  in GLOBAL OPTIONS; every option of `centrallog COMMAND --help` (its
+  option lines and usage line) is in that command's subsection (tail's are
+  query's: "the same options");
+* libcentrallog(3) names every function the public header exports (CL_API),
+  every function-like macro, every result code, level, overflow policy and
+  field type, and every member of cl_options and cl_stats.
+Options are read from the programs' --help at test time, so an option added
+to a program fails this test until the page has it.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import cltest  # noqa: E402
+from cltest import check, eq  # noqa: E402
+
+PAGES = {"centrallog.1": "man1", "centrallogd.8": "man8", "libcentrallog.3": "man3"}
+HEADER = os.path.join(cltest.REPO, "client-sdk", "include", "centrallog.h")
+OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][A-Za-z0-9-]*)")
+
+
+def bin_dir():
+    return os.environ.get("CL_BIN_DIR") or os.path.dirname(cltest.daemon_path())
+
+
+def build_dir():
+    return os.path.dirname(os.path.abspath(bin_dir()))
+
+
+def man_env():
+    return cltest.merge_env({"MANWIDTH": "80", "LANG": "C.UTF-8", "LC_ALL": None,
+                             "MANPAGER": "cat", "PAGER": "cat", "MANOPT": None,
+                             "MAN_KEEP_FORMATTING": None})
+
+
+def render(path):
+    exe = shutil.which("man")
+    check(exe is not None, "man not found: install Debian's man-db (scripts/install-deps.sh "
+          "does)")
+    p = subprocess.run([exe, "--warnings", "-l", path], capture_output=True, text=True,
+                       timeout=120, env=man_env(), stdin=subprocess.DEVNULL)
+    eq(p.stderr, "", "man --warnings -l %s: stderr" % path)
+    eq(p.returncode, 0, "man -l %s: exit status" % path)
+    return p.stdout
+
+
+def built(page):
+    path = os.path.join(build_dir(), "man", page)
+    check(os.path.exists(path), "the build made %s (docs/man/CMakeLists.txt)" % path)
+    return path
+
+
+def unhyphenate(text):
+    """Joins the words groff broke across lines: at a hyphen it inserted
+    (U+2010) and at a hyphen of the word itself (--max-connections-per-uid)."""
+    text = re.sub("\u2010\n\\s*", "", text)
+    return re.sub(r"(?<=[\w-])-\n\s+(?=[\w-])", "-", text)
+
+
+def sections(text):
+    """{'NAME': text, ...} for .SH headings (column 0) and
+    {'COMMANDS/query': text, ...} for .SS headings (3 spaces) below them;
+    a section's text includes its subsections'."""
+    secs, subs = {}, {}
+    sec = sub = None
+    for ln in unhyphenate(text).splitlines()[1:-1]:  # the title and footer lines
+        if re.match(r"^\S", ln):
+            sec, sub = ln.strip(), None
+            secs[sec] = ""
+            continue
+        m = re.match(r"^   (\S.*)$", ln)
+        if m and sec is not None:
+            sub = sec + "/" + m.group(1).strip()
+            subs[sub] = ""
+            continue
+        if sec is not None:
+            secs[sec] += ln + "\n"
+        if sub is not None:
+            subs[sub] += ln + "\n"
+    return secs, subs
+
+
+def options_in(text):
+    return set(OPTION.findall(text))
+
+
+def help_text(argv):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    eq(p.returncode, 0, "%s: exit status (stderr: %s)" % (" ".join(argv), p.stderr))
+    return p.stdout
+
+
+def help_options(text):
+    """The options a --help text lists: the term of every option line (an
+    indented line starting with '-', up to the first run of two spaces) and
+    the usage lines."""
+    out = set()
+    usage = False
+    for ln in text.splitlines():
+        if ln.startswith("Usage:"):
+            usage = True
+            out |= options_in(ln)
+            continue
+        if usage and ln.strip().startswith("centrallog"):
+            out |= options_in(ln)
+            continue
+        usage = False
+        m = re.match(r"^\s+(-\S.*?)(?:\s{2,}|$)", ln)
+        if m:
+            out |= options_in(m.group(1))
+    return out
+
+
+def diff(what, want, have):
+    missing, extra = sorted(want - have), sorted(have - want)
+    eq((missing, extra), ([], []), "%s: (options of --help missing from the man page, "
+                                   "options in the man page that --help does not list)" % what)
+
+
+# ---------------------------------------------------------------- install and render
+
+def test_installed_pages_render_without_warnings():
+    tmp = cltest.make_tempdir("cl-e2e-man-")
+    try:
+        p = subprocess.run(["cmake", "--install", build_dir(), "--prefix", tmp],
+                           capture_output=True, text=True, timeout=300)
+        eq(p.returncode, 0, "cmake --install (stderr: %s)" % p.stderr)
+        mandir = os.path.join(tmp, "share", "man")
+        got = sorted(os.path.join(d, f) for d in os.listdir(mandir)
+                     for f in os.listdir(os.path.join(mandir, d)))
+        eq(got, sorted(os.path.join(sub, page) for page, sub in PAGES.items()),
+           "pages installed under share/man")
+        for page, sub in PAGES.items():
+            path = os.path.join(mandir, sub, page)
+            with open(path, "rb") as a, open(built(page), "rb") as b:
+                eq(a.read(), b.read(), "installed %s is the built one" % page)
+            out = render(path)
+            name, section = page.rsplit(".", 1)
+            title = "%s(%s)" % (name, section)
+            check(out.startswith(title), "%s renders, starting with its title" % page, out[:200])
+            check("\nNAME\n       %s - " % name in out, "%s: NAME line" % page, out[:400])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- options
+
+def test_centrallogd_options():
+    want = help_options(help_text([cltest.daemon_path(), "--help"]))
+    check(len(want) > 30, "options read from centrallogd --help", sorted(want))
+    secs, _ = sections(render(built("centrallogd.8")))
+    check("OPTIONS" in secs and "WINDOWS OPTIONS" in secs, "sections", sorted(secs))
+    diff("centrallogd(8) OPTIONS", want, options_in(secs["OPTIONS"]))
+
+
+def cli():
+    return os.path.join(bin_dir(), "centrallog")
+
+
+def commands(top_help):
+    out, inside = [], False
+    for ln in top_help.splitlines():
+        if ln.startswith("Commands:"):
+            inside = True
+            continue
+        if inside:
+            m = re.match(r"^  ([a-z][a-z-]*)(?:\s{2,}|\s\S)", ln)
+            if not m:
+                break
+            out.append(m.group(1))
+    return out
+
+
+def global_help(top_help):
+    """The top --help without its command list (whose lines name commands,
+    not options)."""
+    return "\n".join(ln for ln in top_help.splitlines()
+                     if not re.match(r"^  [a-z][a-z-]*\s", ln))
+
+
+def test_centrallog_options():
+    top = help_text([cli(), "--help"])
+    cmds = commands(top)
+    check("query" in cmds and "send" in cmds, "commands read from centrallog --help", cmds)
+    secs, subs = sections(render(built("centrallog.1")))
+    diff("centrallog(1) GLOBAL OPTIONS", help_options(global_help(top)),
+         options_in(secs["GLOBAL OPTIONS"]))
+    documented = sorted(k.split("/", 1)[1] for k in subs if k.startswith("COMMANDS/"))
+    eq(documented, sorted(cmds), "COMMANDS subsections: one per command of centrallog --help")
+    for cmd in cmds:
+        want = help_options(help_text([cli(), cmd, "--help"]))
+        sub = "COMMANDS/" + ("query" if cmd == "tail" else cmd)
+        missing = sorted(want - options_in(subs[sub]))
+        eq(missing, [], "options of centrallog %s --help missing from centrallog(1) %s"
+           % (cmd, sub))
+
+
+# ---------------------------------------------------------------- the SDK
+
+def header_names():
+    with open(HEADER, encoding="utf-8") as f:
+        h = f.read()
+    names = set(re.findall(r"CL_API\s+[\w\s\*]*?\b(cl_\w+)\s*\(", h))
+    names |= set(re.findall(r"#define\s+(cl_\w+)\(", h))
+    names |= set(re.findall(r"#define\s+(CL_(?:STR|INT|DOUBLE|BOOL|SDK_VERSION_\w+))\b", h))
+    for enum in ("cl_result", "cl_level", "cl_overflow", "cl_field_type"):
+        body = re.search(r"typedef enum %s \{(.*?)\}" % enum, h, re.S).group(1)
+        names |= set(re.findall(r"^\s*(CL_\w+)\s*=", body, re.M))
+    for struct in ("cl_options", "cl_stats"):
+        body = re.search(r"typedef struct %s \{(.*?)\} %s;" % (struct, struct), h, re.S).group(1)
+        body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+        names |= set(re.findall(r"(\w+);", body)) - {"struct_size"}
+    return names
+
+
+def test_libcentrallog_api():
+    names = header_names()
+    for n in ("cl_open", "cl_log_kv", "CL_ECLOSED", "CL_TRACE", "close_unreachable_ms",
+              "suppressed", "cl_options_init_size"):
+        check(n in names, "%s read from the header" % n, sorted(names))
+    text = unhyphenate(render(built("libcentrallog.3")))
+    words = set(re.findall(r"\w+", text))
+    eq(sorted(names - words), [], "names of centrallog.h missing from libcentrallog(3)")
+
+
+if __name__ == "__main__":
+    cltest.main("test_man", [test_installed_pages_render_without_warnings,
+                             test_centrallogd_options, test_centrallog_options,
+                             test_libcentrallog_api])
