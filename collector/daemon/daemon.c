@@ -60,7 +60,8 @@ static void retention_limits(const cl_config *cfg, cl_ret_limits *out)
     cl_retention_limits(&cfg->retention, total, cfg->db_rotate_size + cfg->rotate_size, out);
 }
 
-static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
+static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc,
+                          const char **syslog_paths)
 {
     memset(sc, 0, sizeof *sc);
     sc->listen.address = cfg->address;
@@ -104,11 +105,18 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->rate.exempt_level = cfg->rate_exempt_level;
     sc->notice = print_notice;
     sc->notice_arg = err;
+    for (size_t i = 0; i < cfg->syslog_count; i++)
+        syslog_paths[i] = cfg->syslog_sockets[i];
+    sc->syslog_sockets = syslog_paths;
+    sc->syslog_count = cfg->syslog_count;
+    sc->syslog_mode = cfg->syslog_mode;
+    sc->syslog_gid = cfg->socket_gid;
 }
 
 int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
 {
     cl_server_config sc;
+    const char *syslog_paths[CL_SYSLOG_SOCKETS_MAX];
     cl_server *srv;
     char err[1024];
     int rc;
@@ -129,7 +137,7 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
         return 2;
     }
     cl_daemon_prepare();
-    server_config(cfg, host->err, &sc);
+    server_config(cfg, host->err, &sc, syslog_paths);
     if (cl_server_new(&srv, &sc, err, sizeof err) != 0) {
         fprintf(host->err, "centrallogd: %s\n", err);
         return 1;
