@@ -422,6 +422,7 @@ static int parse_5424(cursor *c, cl_syslog_msg *m, cl_syslog_error *err)
                         "RFC 5424 TIMESTAMP is not an RFC 3339 date-time with 'T' and an "
                         "offset, e.g. 2026-12-04T19:00:00.123456+01:00");
         m->has_ts = 1;
+        m->ts_text = ts;
     }
     if (parse_sd(c, m, err) != 0)
         return -1;
@@ -626,7 +627,12 @@ void cl_syslog_entry_json(const cl_syslog_msg *m, cl_strbuf *out)
     cl_strbuf_printf(out, ",\"level\":%d", m->severity);
     put_key(out, "msg");
     put_str(out, &m->msg);
-    if (m->has_ts) {
+    if (m->ts_text.p) {
+        /* As sent: a claim the collector does not believe (--max-ts-age)
+         * is kept in extra exactly as the producer wrote it. */
+        put_key(out, "ts");
+        put_str(out, &m->ts_text);
+    } else if (m->has_ts) {
         char ts[CL_TS_TEXT_LEN + 1];
 
         cl_rfc3339_format(m->ts_us, ts);

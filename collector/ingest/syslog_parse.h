@@ -46,6 +46,7 @@ typedef struct cl_syslog_msg {
     int severity; /* 0-7: the entry's level */
     int has_ts;   /* 0: none or NILVALUE, the entry's time is the arrival */
     int64_t ts_us;
+    cl_syslog_span ts_text; /* RFC 5424: the TIMESTAMP as sent, kept as the claim */
     cl_syslog_span host, app, procid, msgid, msg;
     size_t nparams;
     cl_syslog_sd_param params[CL_SYSLOG_SD_PARAMS_MAX];
