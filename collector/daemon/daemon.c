@@ -39,6 +39,9 @@ static void banner(FILE *out, const cl_config *c, const char *stop_hint)
             "%s\n",
             CL_VERSION_STRING, c->address, c->address_origin, c->db, c->log_file,
             c->text_json ? "NDJSON" : "text", size, c->rotate_keep, c->address, stop_hint);
+    for (size_t i = 0; i < c->syslog_count; i++)
+        fprintf(out, "  syslog socket: %s (datagrams, mode %04o): logger -u %s hello\n",
+                c->syslog_sockets[i], c->syslog_mode, c->syslog_sockets[i]);
 }
 
 /* The limits in force: the options, with journald-like defaults that are

@@ -150,11 +150,11 @@ void cl_srv_syslog_drain(cl_server *srv)
 
     if (sl == NULL)
         return;
-    /* No new producer finds the sockets; what is queued (and what producers
-     * still holding a connected socket manage to send meanwhile) is taken in,
-     * then the sockets close. The kernel bounds a queue, so this ends. */
+    /* No producer can send any more (its send fails: nothing it believes
+     * sent is lost); what is queued is taken in, then the sockets close.
+     * The kernel bounds a queue, so this ends. */
     for (size_t i = 0; i < sl->n; i++)
-        cl_dgram_unlink(sl->socks[i].d);
+        cl_dgram_shutdown(sl->socks[i].d);
     for (size_t i = 0; i < sl->n; i++) {
         while (read_some(&sl->socks[i], SYSLOG_BURST) > 0)
             cl_srv_flush(srv);

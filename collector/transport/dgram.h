@@ -39,10 +39,12 @@ int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
  * the system does not say). Returns 1, 0 when none waits, -1 on an error. */
 int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_len, cl_peer *peer);
 
-/* Removes the socket file, so that no new producer finds it; datagrams
- * already queued (and those of producers still holding a connected socket)
- * can still be received until cl_dgram_close. */
-void cl_dgram_unlink(cl_dgram *d);
+/* Shutdown: removes the socket file, so that no new producer finds it, and
+ * takes no more datagrams (SHUT_RD: a sender still holding the socket gets
+ * EPIPE at once), but those already queued can still be received. So every
+ * datagram whose send(2) succeeded is received: none is lost between the
+ * last receive and the close. */
+void cl_dgram_shutdown(cl_dgram *d);
 
 const char *cl_dgram_path(const cl_dgram *d);
 

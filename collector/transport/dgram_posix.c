@@ -292,12 +292,19 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
     return 1;
 }
 
-void cl_dgram_unlink(cl_dgram *d)
+static void unlink_socket(cl_dgram *d)
 {
-    if (d != NULL && d->linked) {
+    if (d->linked) {
         unlinkat(d->dir_fd, d->name, 0);
         d->linked = 0;
     }
+}
+
+void cl_dgram_shutdown(cl_dgram *d)
+{
+    unlink_socket(d);
+    if (d->fd >= 0)
+        shutdown(d->fd, SHUT_RD);
 }
 
 const char *cl_dgram_path(const cl_dgram *d)
@@ -310,7 +317,7 @@ void cl_dgram_close(cl_dgram *d)
     if (d == NULL)
         return;
     cl_io_watch_del(d->watch);
-    cl_dgram_unlink(d);
+    unlink_socket(d);
     if (d->fd >= 0)
         close(d->fd);
     if (d->lock_fd >= 0)
