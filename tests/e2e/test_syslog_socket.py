@@ -10,6 +10,9 @@ Asserts:
 * test_glibc_syslog: a C program calling openlog/syslog (glibc always writes
   to /dev/log) run in a mount namespace of its own (`unshare -m`, root) in
   which /dev/log is a link to the collector's socket: exact rows;
+* test_rsyslog_omuxsock: rsyslogd (its own configuration, in the
+  foreground) forwarding with omuxsock: the exact row, the claimed pid the
+  original sender's, peer_pid rsyslogd's;
 * test_socket_setup: the socket's mode (default 0666, --syslog-socket-mode),
   group (--socket-group), a stale socket replaced, and each refusal with its
   message: a live receiver on the path, a path that is not a socket, a
@@ -144,6 +147,50 @@ def test_glibc_syslog():
              pid) + me,
         ], "glibc's messages")
         eq(c.stats()["syslog_rejected"], 0, "no rejects")
+        c.stop()
+
+
+RSYSLOG_CONF = """global(workDirectory="{tmp}")
+module(load="imuxsock" SysSock.Use="off")
+input(type="imuxsock" Socket="{tmp}/in.sock")
+module(load="omuxsock")
+$OMUxSockSocket {out}
+*.* :omuxsock:
+"""
+
+
+def test_rsyslog_omuxsock():
+    with cltest.Collector(start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        rs = os.path.join(c.tmp, "rs")
+        os.makedirs(rs)
+        conf = os.path.join(rs, "rsyslog.conf")
+        with open(conf, "w") as f:
+            f.write(RSYSLOG_CONF.format(tmp=rs, out=path))
+        # rsyslogd in the foreground with a configuration of its own: it reads
+        # a socket of ours (imuxsock) and forwards everything to the collector
+        # in its default format (RSYSLOG_TraditionalForwardFormat).
+        d = subprocess.Popen(["rsyslogd", "-n", "-f", conf, "-i", os.path.join(rs, "pid")],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: os.path.exists(os.path.join(rs, "in.sock")) or d.poll() is not None,
+                     "rsyslogd's socket")
+            check(d.poll() is None, "rsyslogd runs", d.stderr.read() if d.poll() else "")
+            p = logger(os.path.join(rs, "in.sock"), "-i", "-t", "via-rsyslog", "-p",
+                       "local2.notice", "forwarded by rsyslog")
+            rows = wait_for(lambda: c.query("SELECT level, app, host, pid, msg, fields, peer_pid "
+                                            "FROM entries WHERE app = 'via-rsyslog'"),
+                            "the forwarded entry")
+        finally:
+            d.terminate()
+            d.wait(60)
+        # The claim is logger's PID; the kernel's is rsyslogd's, which sent it.
+        eq(rows, [(5, "via-rsyslog", socket.gethostname(), p, "forwarded by rsyslog",
+                   '{"syslog_facility":"local2"}', d.pid)], "the entry rsyslog forwarded")
+        eq(c.query("SELECT count(*) FROM rejects"), [(0,)], "no rejects")
         c.stop()
 
 
@@ -299,5 +346,5 @@ def test_shutdown_drains():
 
 
 if __name__ == "__main__":
-    cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_socket_setup,
-                                      test_limits, test_shutdown_drains])
+    cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_rsyslog_omuxsock,
+                                      test_socket_setup, test_limits, test_shutdown_drains])
