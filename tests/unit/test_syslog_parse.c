@@ -346,7 +346,7 @@ static void test_framing_details(void **state)
     (void)state;
     /* Python's SysLogHandler ends with NUL; others with a newline. */
     check_entry("<13>t: m\n", now, &w);
-    judge_n("<13>t: m\0", 9, now, CL_REC_ENTRY);
+    cl_record_free(judge_n("<13>t: m\0", 9, now, CL_REC_ENTRY));
     /* logger --octet-count writes RFC 6587's length even on a datagram. */
     check_entry("8 <13>t: m", now, &w);
     /* ... a number that is not the length is no PRI. */
@@ -409,8 +409,8 @@ static void test_reject_empty_and_pri(void **state)
     REJECT("<13x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
     REJECT("<-1>x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
     /* The extremes are valid. */
-    judge_n("<0>k: m", 7, 0, CL_REC_ENTRY);
-    judge_n("<191>k: m", 9, 0, CL_REC_ENTRY);
+    cl_record_free(judge_n("<0>k: m", 7, 0, CL_REC_ENTRY));
+    cl_record_free(judge_n("<191>k: m", 9, 0, CL_REC_ENTRY));
 }
 
 static void test_reject_bytes(void **state)
