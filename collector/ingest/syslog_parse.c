@@ -116,6 +116,8 @@ static int local_us(int y, int mon, int day, int h, int mi, int s, int64_t *us)
     return 0;
 }
 
+#define HALF_YEAR_US (182LL * 86400 * 1000000)
+
 /* "Mmm dd hh:mm:ss " (the day space-padded as glibc writes it, or
  * zero-padded). It names no year: of the years around now_us's, the one that
  * puts it nearest to now_us, so a December message read on 1 January is
@@ -143,10 +145,13 @@ static int ts_3164(cursor *c, int64_t now_us, cl_syslog_msg *m)
         sec = 59; /* a leap second, folded as cl_rfc3339_parse does */
     if (localtime_r(&now_t, &now_tm) == NULL)
         return 0;
-    for (int y = now_tm.tm_year + 1900 - 1; y <= now_tm.tm_year + 1900 + 1; y++) {
+    /* This year first: within half a year of now it is the nearest, and the
+     * other two need not be asked (mktime reads the zone each time). */
+    for (int i = 0; i < 3; i++) {
+        static const int order[3] = { 0, -1, 1 };
         int64_t us, d;
 
-        if (local_us(y, mon, day, h, mi, sec, &us) != 0)
+        if (local_us(now_tm.tm_year + 1900 + order[i], mon, day, h, mi, sec, &us) != 0)
             continue;
         d = us > now_us ? us - now_us : now_us - us;
         if (!best || d < best_d) {
@@ -154,6 +159,8 @@ static int ts_3164(cursor *c, int64_t now_us, cl_syslog_msg *m)
             best_d = d;
             m->ts_us = us;
         }
+        if (i == 0 && d <= HALF_YEAR_US)
+            break;
     }
     if (!best)
         return 0;
