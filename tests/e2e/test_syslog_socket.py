@@ -20,6 +20,9 @@ Asserts:
 * test_limits: a datagram over --max-entry-bytes is a too_large reject with
   its full length; the rate limit per app and peer PID applies as on the
   stream socket (suppressed, counted, reported); --config takes a list;
+* test_backpressure_no_loss: 4 senders flood 80,000 datagrams at a collector
+  with --queue-bytes 64K: while the writer is behind the sockets are not read
+  (senders block), and every datagram is stored, each sender's in order;
 * test_shutdown_drains: datagrams queued when SIGTERM arrives are all stored,
   and the socket file is gone after the stop.
 """
@@ -194,6 +197,44 @@ def test_rsyslog_omuxsock():
         c.stop()
 
 
+def flood_sender(path, k, n):
+    """Child: n datagrams as fast as the socket takes them (blocking)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.connect(path)
+    for i in range(n):
+        s.send(b"<14>flood: s%d n%06d" % (k, i))
+    s.close()
+    return n
+
+
+def test_backpressure_no_loss():
+    senders, per = 4, 20000
+    with cltest.Collector("--queue-bytes", "64K", "--batch-size", "64", *cltest.NO_RATE_LIMIT,
+                          start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        procs = [cltest.spawn(__file__, "flood_sender", path, k, per) for k in range(senders)]
+        seen = []
+        while any(p.poll() is None for p in procs):
+            st = c.stats()
+            seen.append((st["backpressure"], st["queue_bytes"]))
+            time.sleep(0.05)
+        eq(cltest.collect(procs), [per] * senders, "senders done")
+        wait_for(lambda: c.stats()["committed"] == senders * per, "everything committed", 120)
+        print("during the flood (backpressure, queue_bytes):", seen[:20])
+        check(max(q for _, q in seen) < 4 << 20, "the queue stayed bounded", max(seen))
+        st = c.stats()
+        eq((st["syslog_received"], st["syslog_accepted"], st["syslog_rejected"]),
+           (senders * per, senders * per, 0), "counts")
+        msgs = c.msgs()
+        eq(len(msgs), senders * per, "rows")
+        for k in range(senders):
+            mine = [m for m in msgs if m.startswith("s%d " % k)]
+            eq(mine, ["s%d n%06d" % (k, i) for i in range(per)], "sender %d's, in order" % k)
+        c.stop()
+
+
 def start_fails(flags, expect, rc_want=1):
     """A collector with flags exits at start with rc_want (1: it could not
     set up; 2: bad usage) and says expect."""
@@ -347,4 +388,5 @@ def test_shutdown_drains():
 
 if __name__ == "__main__":
     cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_rsyslog_omuxsock,
-                                      test_socket_setup, test_limits, test_shutdown_drains])
+                                      test_socket_setup, test_limits, test_shutdown_drains,
+                                      test_backpressure_no_loss])
