@@ -19,7 +19,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
 systemd unicode-data"
-PKGS="$PKGS rsyslog" # rsyslogd forwarding with omuxsock into --syslog-socket: tests/e2e/test_syslog_socket.py
+PKGS="$PKGS rsyslog" # rsyslogd -> omuxsock -> --syslog-socket: tests/e2e/test_syslog_socket.py
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

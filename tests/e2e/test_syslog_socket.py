@@ -151,7 +151,8 @@ def test_glibc_syslog():
         ], "glibc's messages")
         eq(c.stats()["syslog_rejected"], 0, "no rejects")
         eq([ln.split(" ", 1)[1] for ln in c.text_lines()], [
-            '%s cltest-glibc[%d] ERROR: glibc says hello {"syslog_facility":"local3"}' % (host, pid),
+            '%s cltest-glibc[%d] ERROR: glibc says hello {"syslog_facility":"local3"}'
+            % (host, pid),
             '%s cltest-glibc[%d] WARNING: no pid, facility daemon {"syslog_facility":"daemon"}'
             % (host, pid),
             '%s cltest-glibc[%d] DEBUG: two\\nlines {"syslog_facility":"user"}' % (host, pid),
