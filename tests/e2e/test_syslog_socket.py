@@ -91,6 +91,7 @@ def test_logger():
                                "syslog_rate_limited", "accepted", "rejected")},
            {"syslog_received": 5, "syslog_accepted": 4, "syslog_rejected": 1,
             "syslog_rate_limited": 0, "accepted": 4, "rejected": 1}, "stats")
+        eq(st["syslog_sockets"], [path], "stats names the socket")
         host = socket.gethostname()
         rows, ts = rows_without_ts(c, 4)
         eq(rows, [
