@@ -185,7 +185,7 @@ static int ts_rfc3339_lead(cursor *c, cl_syslog_msg *m)
     return 1;
 }
 
-/* A word of printable ASCII up to a space; its length, 0 if none. */
+/* The length of the word at c: the bytes up to the next space or the end. */
 static size_t word_len(const cursor *c)
 {
     size_t n = 0;
@@ -249,13 +249,16 @@ static void parse_3164(cursor *c, int64_t now_us, cl_syslog_msg *m)
     /* glibc and logger's local format: no host, "tag[pid]: " at once. */
     if ((n = tag_form(c, &tag, &pid)) == 0) {
         size_t w = word_len(c);
-        cursor after = { c->p + w + 1, c->end };
 
         /* logger --rfc3164 and relays: "host tag[pid]: ". */
-        if (c->p + w < c->end && host_like(c->p, w) && (n = tag_form(&after, &tag, &pid)) > 0) {
-            m->host.p = c->p;
-            m->host.n = w;
-            c->p = after.p;
+        if (c->p + w < c->end && host_like(c->p, w)) {
+            cursor after = { c->p + w + 1, c->end };
+
+            if ((n = tag_form(&after, &tag, &pid)) > 0) {
+                m->host.p = c->p;
+                m->host.n = w;
+                c->p = after.p;
+            }
         }
     }
     if (n > 0) {
