@@ -25,6 +25,10 @@ static const char *const reason_codes[CL_R_COUNT] = {
     [CL_R_NO_MEMORY] = "no_memory",
     [CL_R_IDLE_TIMEOUT] = "idle_timeout",
     [CL_R_UNKNOWN_OP] = "unknown_op",
+    [CL_R_SYSLOG_EMPTY] = "syslog_empty",
+    [CL_R_SYSLOG_BAD_PRI] = "syslog_bad_pri",
+    [CL_R_SYSLOG_BAD_HEADER] = "syslog_bad_header",
+    [CL_R_SYSLOG_BAD_SD] = "syslog_bad_sd",
 };
 
 const char *cl_reason_code(enum cl_reason r)

@@ -25,6 +25,11 @@ enum cl_reason {
     CL_R_NO_MEMORY,
     CL_R_IDLE_TIMEOUT,
     CL_R_UNKNOWN_OP,
+    /* Syslog datagrams (--syslog-socket, schema/SYSLOG.md). */
+    CL_R_SYSLOG_EMPTY,
+    CL_R_SYSLOG_BAD_PRI,
+    CL_R_SYSLOG_BAD_HEADER,
+    CL_R_SYSLOG_BAD_SD,
     CL_R_COUNT
 };
 

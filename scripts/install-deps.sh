@@ -21,6 +21,7 @@ python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-fo
 systemd unicode-data"
 PKGS="$PKGS tmux less" # test_cli_pager.py: a real terminal (tmux) showing the default pager (less)
 PKGS="$PKGS scdoc man-db lnav zsh" # man pages from docs/man/*.scd (build; man-db renders them in test_man), lnav formats (test_lnav), zsh completion (test_completion)
+PKGS="$PKGS rsyslog" # rsyslogd -> omuxsock -> --syslog-socket: tests/e2e/test_syslog_socket.py
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

@@ -40,6 +40,13 @@ typedef struct option_doc {
 #define PIPE_OPTIONS 0
 #endif
 
+/* Syslog producers write Unix datagrams (/dev/log), which Windows lacks. */
+#ifdef _WIN32
+#define SYSLOG_OPTIONS 0
+#else
+#define SYSLOG_OPTIONS 1
+#endif
+
 /* A daemon is a service on Windows (service_win32.c); elsewhere the system's
  * service manager starts centrallogd as it is, so the options are refused. */
 #ifdef _WIN32
@@ -79,6 +86,15 @@ static const option_doc docs[] = {
 #if PIPE_OPTIONS
     { "pipe-sddl", "SDDL", "security descriptor of the pipe (default: see README, Windows)" },
     { "accept-remote", NULL, "accept producers on other machines (\\\\server\\pipe\\...)" },
+#endif
+#if SYSLOG_OPTIONS
+    { "syslog-socket", "PATH",
+      "also take RFC 3164/5424 syslog messages (syslog(3), logger -u PATH) on a Unix datagram "
+      "socket at PATH, e.g. /run/centrallog/dev-log, or /dev/log if you choose; repeatable "
+      "(at most 8; see schema/SYSLOG.md)" },
+    { "syslog-socket-mode", "OCTAL",
+      "permissions of the syslog sockets (default 0666: every local user may log, as /dev/log "
+      "needs; 0660 with --socket-group for one group only)" },
 #endif
     { "max-connections", "N", "concurrent producer connections (default 16384)" },
     { "max-connections-per-uid", "N",
@@ -176,6 +192,8 @@ static int copy(char *dst, size_t n, const char *src)
 typedef struct pending {
     char address[4096];
     int has_address, has_db, has_log;
+    int in_file;    /* set_option is reading --config */
+    int syslog_cli; /* the command line gave --syslog-socket: it replaces the file's */
 } pending;
 
 static int bad(char *err, size_t errlen, const char *name, const char *val, const char *accepts)
@@ -275,10 +293,52 @@ static int set_storage_option(cl_config *c, const char *name, const char *v, cha
                : 0;
 }
 
+/* --syslog-socket and --syslog-socket-mode. */
+static int set_syslog_option(cl_config *c, pending *p, const char *name, const char *v, char *err,
+                             size_t errlen)
+{
+    if (!SYSLOG_OPTIONS) {
+        snprintf(err, errlen,
+                 "--%s is not available on Windows: syslog producers write to a Unix datagram "
+                 "socket (/dev/log), which Windows does not have; Windows programs log through "
+                 "the named pipe (--address)",
+                 name);
+        return -1;
+    }
+    if (strcmp(name, "syslog-socket-mode") == 0) {
+        char *end;
+        unsigned long m = strtoul(v, &end, 8);
+
+        if (!v[0] || *end || m > 0777)
+            return bad(err, errlen, name, v, "an octal mode such as 0666 or 0660");
+        c->syslog_mode = (unsigned)m;
+        return 0;
+    }
+    if (!p->in_file && !p->syslog_cli) {
+        p->syslog_cli = 1;
+        c->syslog_count = 0;
+    }
+    if (c->syslog_count == CL_SYSLOG_SOCKETS_MAX) {
+        snprintf(err, errlen, "--syslog-socket: at most %d sockets", CL_SYSLOG_SOCKETS_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < c->syslog_count; i++) {
+        if (strcmp(c->syslog_sockets[i], v) == 0)
+            return bad(err, errlen, name, v, "a path not given already");
+    }
+    if (!v[0] || copy(c->syslog_sockets[c->syslog_count], sizeof c->syslog_sockets[0], v))
+        return bad(err, errlen, name, v, "a socket path of 1-107 bytes");
+    c->syslog_count++;
+    return 0;
+}
+
 static int set_option(cl_config *c, pending *p, const char *name, const char *v, char *err,
                       size_t errlen)
 {
     uint64_t u;
+
+    if (strcmp(name, "syslog-socket") == 0 || strcmp(name, "syslog-socket-mode") == 0)
+        return set_syslog_option(c, p, name, v, err, errlen);
 
     if (strcmp(name, "address") == 0) {
         p->has_address = 1;
@@ -569,10 +629,26 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
         cJSON_Delete(root);
         return -1;
     }
+    p->in_file = 1;
     for (cJSON *it = root->child; it != NULL && rc == 0; it = it->next) {
         char num[64];
         const char *v;
 
+        if (cJSON_IsArray(it) && strcmp(it->string, "syslog-socket") == 0) {
+            /* The one repeatable option: a list of paths in a file. */
+            for (cJSON *e = it->child; e != NULL && rc == 0; e = e->next) {
+                if (!cJSON_IsString(e) ||
+                    set_option(c, p, it->string, e->valuestring, err, errlen) != 0) {
+                    char inner[512];
+
+                    snprintf(inner, sizeof inner, "%s",
+                             cJSON_IsString(e) ? err : "\"syslog-socket\": a list of strings");
+                    snprintf(err, errlen, "--config %s: %s", path, inner);
+                    rc = -1;
+                }
+            }
+            continue;
+        }
         if (cJSON_IsString(it)) {
             v = it->valuestring;
         } else if (cJSON_IsNumber(it)) {
@@ -608,6 +684,7 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
             rc = -1;
         }
     }
+    p->in_file = 0;
     cJSON_Delete(root);
     return rc;
 }
@@ -631,6 +708,7 @@ static void defaults(cl_config *c)
     c->max_entry_bytes = CL_DEFAULT_MAX_ENTRY_BYTES;
     c->socket_mode = 0666;
     c->socket_gid = -1;
+    c->syslog_mode = 0666;
     c->batch_size = 16384;
     c->batch_ms = 25;
     c->queue_bytes = 32 * 1024 * 1024;

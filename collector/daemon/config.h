@@ -10,6 +10,9 @@
 #include "parse.h"     /* cl_parse_size, cl_parse_duration_ms: how options are read */
 #include "retention.h" /* cl_ret_options: --max-age, --max-disk, --keep-free */
 
+/* Syslog datagram sockets one collector may serve (--syslog-socket). */
+#define CL_SYSLOG_SOCKETS_MAX 8
+
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
     const char *address_origin;
@@ -52,6 +55,10 @@ typedef struct cl_config {
     int data_dir_given;        /* --data-dir on the command line or in --config */
     int service;               /* enum cl_service_mode (Windows; POSIX refuses the options) */
     char service_account[256]; /* --service-account; "" means the default */
+    /* --syslog-socket (repeatable; POSIX only) and --syslog-socket-mode. */
+    char syslog_sockets[CL_SYSLOG_SOCKETS_MAX][108];
+    size_t syslog_count;
+    unsigned syslog_mode;
 } cl_config;
 
 /* What the command line asks of the Windows Service Control Manager. */

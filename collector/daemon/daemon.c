@@ -40,6 +40,9 @@ static void banner(FILE *out, const cl_config *c, const cl_listen_options *l, co
             "%s\n",
             CL_VERSION_STRING, l->address, origin, c->db, c->log_file,
             c->text_json ? "NDJSON" : "text", size, c->rotate_keep, l->address, stop_hint);
+    for (size_t i = 0; i < c->syslog_count; i++)
+        fprintf(out, "  syslog socket: %s (datagrams, mode %04o): logger -u %s hello\n",
+                c->syslog_sockets[i], c->syslog_mode, c->syslog_sockets[i]);
 }
 
 /* The limits in force: the options, with journald-like defaults that are
@@ -61,7 +64,8 @@ static void retention_limits(const cl_config *cfg, cl_ret_limits *out)
     cl_retention_limits(&cfg->retention, total, cfg->db_rotate_size + cfg->rotate_size, out);
 }
 
-static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
+static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc,
+                          const char **syslog_paths)
 {
     memset(sc, 0, sizeof *sc);
     sc->listen.address = cfg->address;
@@ -105,6 +109,12 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc)
     sc->rate.exempt_level = cfg->rate_exempt_level;
     sc->notice = print_notice;
     sc->notice_arg = err;
+    for (size_t i = 0; i < cfg->syslog_count; i++)
+        syslog_paths[i] = cfg->syslog_sockets[i];
+    sc->syslog_sockets = syslog_paths;
+    sc->syslog_count = cfg->syslog_count;
+    sc->syslog_mode = cfg->syslog_mode;
+    sc->syslog_gid = cfg->socket_gid;
 }
 
 /* Socket activation: the service manager's socket replaces the one the
@@ -134,6 +144,7 @@ static int inherited_socket(const cl_config *cfg, int *fd, char *path, size_t pa
 int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
 {
     cl_server_config sc;
+    const char *syslog_paths[CL_SYSLOG_SOCKETS_MAX];
     cl_server *srv;
     char err[1024], inherited[4096];
     const char *origin = cfg->address_origin;
@@ -158,7 +169,7 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
         return 2;
     }
     cl_daemon_prepare();
-    server_config(cfg, host->err, &sc);
+    server_config(cfg, host->err, &sc, syslog_paths);
     if (fd >= 0) {
         sc.listen.address = inherited;
         sc.listen.inherited = 1;

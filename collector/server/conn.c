@@ -96,6 +96,11 @@ static void apply_backpressure(cl_server *srv)
     }
 }
 
+void cl_srv_backpressure(cl_server *srv)
+{
+    apply_backpressure(srv);
+}
+
 /* An oversized line is reported with its head at once but queued only when
  * it ends (CL_FRAME_TOO_LARGE_END, or the peer leaving mid-line), so that
  * raw_len is the line's full length and rejects stay in the order the lines

@@ -308,6 +308,16 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "rate_limit_sources", (double)rs.sources);
     cJSON_AddNumberToObject(o, "rate_limit_reports", (double)rs.reports);
     cJSON_AddNumberToObject(o, "rejects_suppressed", (double)srv->n.rejects_suppressed);
+    cJSON_AddNumberToObject(o, "syslog_received", (double)srv->n.syslog_received);
+    cJSON_AddNumberToObject(o, "syslog_accepted", (double)srv->n.syslog_accepted);
+    cJSON_AddNumberToObject(o, "syslog_rejected", (double)srv->n.syslog_rejected);
+    cJSON_AddNumberToObject(o, "syslog_rate_limited", (double)srv->n.syslog_suppressed);
+    {
+        cJSON *paths = cJSON_AddArrayToObject(o, "syslog_sockets");
+
+        for (size_t i = 0; paths != NULL && i < srv->cfg.syslog_count; i++)
+            cJSON_AddItemToArray(paths, cJSON_CreateString(srv->cfg.syslog_sockets[i]));
+    }
     cJSON_AddNumberToObject(o, "reject_limit_reports", (double)rj.reports);
     cJSON_AddNumberToObject(o, "stats_computed", (double)srv->m.stats_computed);
     cJSON_AddNumberToObject(o, "stats_stale", (double)srv->m.stats_stale);

@@ -202,6 +202,8 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
         goto fail;
     if (cl_io_listen(srv->io, &cfg->listen, err, errlen) != 0)
         goto fail;
+    if (cl_srv_syslog_open(srv, err, errlen) != 0)
+        goto fail;
     *out = srv;
     return 0;
 fail:
@@ -215,6 +217,7 @@ static int drain(cl_server *srv, char *err, size_t errlen)
 
     cl_io_stop_listening(srv->io);
     cl_io_shutdown_reads(srv->io);
+    cl_srv_syslog_drain(srv);
     /* What producers wrote before the stop is committed, even behind
      * replies they never read (PROTOCOL.md section 5). */
     srv->draining = 1;
@@ -284,7 +287,8 @@ void cl_server_free(cl_server *srv)
 {
     if (srv == NULL)
         return;
-    cl_io_free(srv->io); /* closes streams first: their conns go via cl_srv_on_close */
+    cl_srv_syslog_free(srv); /* its sockets are watched by the loop */
+    cl_io_free(srv->io);     /* closes streams first: their conns go via cl_srv_on_close */
     cl_writer_stop(srv->w);
     cl_ratelimit_free(srv->rl);
     cl_ratelimit_free(srv->reject_rl);

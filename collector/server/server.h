@@ -31,7 +31,13 @@ typedef struct cl_server_config {
     /* Rejects stored per source (peer PID) and rate-limit window; more are
      * counted and reported, not stored. 0: no limit. */
     uint64_t reject_burst;
-    size_t partial_bytes;    /* half lines held, all connections together; 0: no limit */
+    size_t partial_bytes; /* half lines held, all connections together; 0: no limit */
+    /* Unix datagram sockets for syslog producers (--syslog-socket; POSIX
+     * only), their mode and group (-1: unchanged). */
+    const char *const *syslog_sockets;
+    size_t syslog_count;
+    unsigned syslog_mode;
+    long syslog_gid;
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
 } cl_server_config;

@@ -85,6 +85,9 @@ typedef struct counters {
     uint64_t idle_timeouts;
     uint64_t rejects_suppressed;
     uint64_t partial_cuts; /* partial lines cut for the budget (--partial-bytes) */
+    /* Datagrams of the syslog sockets (syslog_in.c): received = accepted +
+     * rejected + suppressed (rate-limited). */
+    uint64_t syslog_received, syslog_accepted, syslog_rejected, syslog_suppressed;
 } counters;
 
 /* What asking and reading change by themselves (a stats request adds to
@@ -159,6 +162,7 @@ struct cl_server {
     notice_state ns;
     int64_t started_us;
     volatile sig_atomic_t stop_req, reopen_req;
+    struct cl_srv_syslog *syslog; /* the --syslog-socket sockets (syslog_in.c) */
 };
 
 /* server.c: the records of the current read go to the writer in one push. */
@@ -174,6 +178,16 @@ void cl_srv_on_close(cl_stream *s, int err);
 void cl_srv_reclaim_idle(cl_server *srv, int most);
 void cl_srv_resume_stalled(cl_server *srv); /* on wake-up and tick */
 void cl_srv_on_drained(cl_stream *s);
+
+/* conn.c: stop reading producers while the writer's queue is full. */
+void cl_srv_backpressure(cl_server *srv);
+
+/* syslog_in.c (POSIX; syslog_in_none.c elsewhere): the --syslog-socket
+ * datagram sockets. Open at start; at shutdown, drain takes in what is
+ * queued and closes them; free is NULL-safe and runs before the loop's. */
+int cl_srv_syslog_open(cl_server *srv, char *err, size_t errlen);
+void cl_srv_syslog_drain(cl_server *srv);
+void cl_srv_syslog_free(cl_server *srv);
 
 /* ops.c: requests and replies. */
 /* Answers a request (takes req and raw_id); returns 0 when it is none this

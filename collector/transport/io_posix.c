@@ -25,6 +25,7 @@
 #include "address.h"
 #include "clock.h"
 #include "io_timer.h"
+#include "iowatch.h"
 #include "poller.h"
 
 /* Replies are small; a peer holding more than this unread stops being read
@@ -34,7 +35,7 @@
 #define PAUSED_READ_MAX 4096
 #define EMFILE_PAUSE_MS 100
 
-enum { TAG_LISTENER = 1, TAG_WAKE = 2, TAG_STREAM = 3 };
+enum { TAG_LISTENER = 1, TAG_WAKE = 2, TAG_STREAM = 3, TAG_WATCH = 4 };
 
 struct cl_stream {
     int tag; /* TAG_STREAM; first member so event pointers can be told apart */
@@ -59,6 +60,16 @@ typedef struct tagged {
     int tag;
 } tagged;
 
+/* A descriptor of the owner's (iowatch.h). */
+struct cl_io_watch {
+    int tag; /* TAG_WATCH */
+    int fd;  /* -1 once deleted: on the dead list until the turn ends */
+    cl_io *io;
+    cl_io_watch_cb cb;
+    void *arg;
+    cl_io_watch *prev, *next;
+};
+
 struct cl_io {
     cl_io_handlers h;
     void *data;
@@ -82,6 +93,8 @@ struct cl_io {
     unsigned long long refused; /* connections turned away at max_streams */
     long long turn_ms;          /* the clock, read once per turn */
     cl_timers timers;           /* the tick and idle limits */
+    cl_io_watch *watches;       /* descriptors of the owner's (iowatch.h) */
+    cl_io_watch *dead_watches;
 };
 
 static void accept_some(cl_io *io);
@@ -640,6 +653,12 @@ static void drain_wake(cl_io *io)
 
 static void free_dead(cl_io *io)
 {
+    while (io->dead_watches) {
+        cl_io_watch *w = io->dead_watches;
+
+        io->dead_watches = w->next;
+        free(w);
+    }
     while (io->dead) {
         cl_stream *s = io->dead;
 
@@ -709,6 +728,11 @@ int cl_io_run(cl_io *io, int timeout_ms)
         } else if (t->tag == TAG_LISTENER) {
             if (io->listen_fd >= 0)
                 accept_some(io);
+        } else if (t->tag == TAG_WATCH) {
+            cl_io_watch *w = (cl_io_watch *)t;
+
+            if (w->fd >= 0 && !io->paused)
+                w->cb(w->arg);
         } else {
             cl_stream *s = (cl_stream *)t;
 
@@ -748,6 +772,8 @@ void cl_io_pause(cl_io *io, int paused)
     if (io->paused == paused)
         return;
     io->paused = paused;
+    for (cl_io_watch *w = io->watches; w != NULL; w = w->next)
+        cl_poller_set(io->poller, w->fd, w, paused ? 0 : CL_POLL_IN);
     for (cl_stream *s = io->streams; s != NULL; s = s->next) {
         if (!paused)
             s->held = 0;
@@ -796,6 +822,8 @@ void cl_io_free(cl_io *io)
         return;
     while (io->streams)
         close_stream(io, io->streams, 0);
+    while (io->watches)
+        cl_io_watch_del(io->watches);
     free_dead(io);
     cl_io_stop_listening(io);
     if (io->wake_rd >= 0)
@@ -836,4 +864,46 @@ void cl_io_self(cl_peer *out)
     out->uid = getuid();
     out->gid = getgid();
     out->sid = NULL;
+}
+
+cl_io_watch *cl_io_watch_add(cl_io *io, int fd, cl_io_watch_cb cb, void *arg)
+{
+    cl_io_watch *w = calloc(1, sizeof *w);
+
+    if (w == NULL)
+        return NULL;
+    w->tag = TAG_WATCH;
+    w->fd = fd;
+    w->io = io;
+    w->cb = cb;
+    w->arg = arg;
+    if (cl_poller_set(io->poller, fd, w, io->paused ? 0 : CL_POLL_IN) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->next = io->watches;
+    if (io->watches)
+        io->watches->prev = w;
+    io->watches = w;
+    return w;
+}
+
+void cl_io_watch_del(cl_io_watch *w)
+{
+    cl_io *io;
+
+    if (w == NULL)
+        return;
+    io = w->io;
+    cl_poller_del(io->poller, w->fd);
+    w->fd = -1;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        io->watches = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    /* A later event of this turn may still point at it. */
+    w->next = io->dead_watches;
+    io->dead_watches = w;
 }

@@ -338,7 +338,8 @@ def test_relative_times():
 # Every reason code, in schema/PROTOCOL.md's order (common/reason.c).
 REASONS = ("too_large, invalid_utf8, control_char, not_json, too_deep, not_object, "
            "duplicate_key, missing_field, bad_type, bad_level, bad_timestamp, bad_value, too_long, "
-           "too_many_members, nul_char, bad_number, truncated, no_memory, idle_timeout, unknown_op")
+           "too_many_members, nul_char, bad_number, truncated, no_memory, idle_timeout, unknown_op, "
+           "syslog_empty, syslog_bad_pri, syslog_bad_header, syslog_bad_sd")
 
 
 def test_bad_arguments():

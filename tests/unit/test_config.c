@@ -757,9 +757,60 @@ static void test_storage_options(void **state)
                  "--no-compress", "7");
 }
 
+/* --syslog-socket: repeatable, a list in a file that the command line
+ * replaces, bounded; --syslog-socket-mode an octal mode, 0666 by default. */
+static void test_syslog_options(void **state)
+{
+    cl_config cfg;
+    char err[512];
+    const char *f;
+
+    (void)state;
+    assert_int_equal(load(&cfg, err, sizeof err, NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.syslog_count, 0);
+    assert_int_equal(cfg.syslog_mode, 0666);
+    assert_int_equal(load(&cfg, err, sizeof err, "--syslog-socket", "/run/a",
+                          "--syslog-socket=/run/b", "--syslog-socket-mode", "0620", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.syslog_count, 2);
+    assert_string_equal(cfg.syslog_sockets[0], "/run/a");
+    assert_string_equal(cfg.syslog_sockets[1], "/run/b");
+    assert_int_equal(cfg.syslog_mode, 0620);
+    f = config_file("{\"syslog-socket\": [\"/f/1\", \"/f/2\"], \"syslog-socket-mode\": \"0600\"}");
+    assert_int_equal(load(&cfg, err, sizeof err, "--config", f, NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.syslog_count, 2);
+    assert_string_equal(cfg.syslog_sockets[1], "/f/2");
+    assert_int_equal(cfg.syslog_mode, 0600);
+    /* The command line's list replaces the file's. */
+    assert_int_equal(load(&cfg, err, sizeof err, "--config", f, "--syslog-socket", "/c", NULL),
+                     CL_CONFIG_OK);
+    assert_int_equal(cfg.syslog_count, 1);
+    assert_string_equal(cfg.syslog_sockets[0], "/c");
+    f = config_file("{\"syslog-socket\": \"/one\"}");
+    assert_int_equal(load(&cfg, err, sizeof err, "--config", f, NULL), CL_CONFIG_OK);
+    assert_int_equal(cfg.syslog_count, 1);
+    assert_string_equal(cfg.syslog_sockets[0], "/one");
+    f = config_file("{\"syslog-socket\": [\"/one\", 3]}");
+    assert_error("a number in the list", load(&cfg, err, sizeof err, "--config", f, NULL), err,
+                 "\"syslog-socket\": a list of strings", NULL);
+    assert_error(
+        "twice",
+        load(&cfg, err, sizeof err, "--syslog-socket", "/a", "--syslog-socket", "/a", NULL), err,
+        "a path not given already", NULL);
+    assert_error("empty", load(&cfg, err, sizeof err, "--syslog-socket", "", NULL), err,
+                 "a socket path of 1-107 bytes", NULL);
+    assert_error("mode", load(&cfg, err, sizeof err, "--syslog-socket-mode", "1000", NULL), err,
+                 "an octal mode", NULL);
+    f = config_file("{\"syslog-socket\": [\"/1\", \"/2\", \"/3\", \"/4\", \"/5\", \"/6\", "
+                    "\"/7\", \"/8\", \"/9\"]}");
+    assert_error("nine", load(&cfg, err, sizeof err, "--config", f, NULL), err, "at most 8 sockets",
+                 NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_syslog_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_warn_size, setup, teardown),
         cmocka_unit_test(test_parse_size),
         cmocka_unit_test(test_parse_duration),

@@ -1220,11 +1220,11 @@ static void test_level_parse(void **state)
 static void test_reason_codes(void **state)
 {
     static const char *const codes[CL_R_COUNT] = {
-        "ok",         "too_large",     "invalid_utf8",  "control_char",  "not_json",
-        "too_deep",   "not_object",    "duplicate_key", "missing_field", "bad_type",
-        "bad_level",  "bad_timestamp", "bad_value",     "too_long",      "too_many_members",
-        "nul_char",   "bad_number",    "truncated",     "no_memory",     "idle_timeout",
-        "unknown_op",
+        "ok",         "too_large",     "invalid_utf8",   "control_char",      "not_json",
+        "too_deep",   "not_object",    "duplicate_key",  "missing_field",     "bad_type",
+        "bad_level",  "bad_timestamp", "bad_value",      "too_long",          "too_many_members",
+        "nul_char",   "bad_number",    "truncated",      "no_memory",         "idle_timeout",
+        "unknown_op", "syslog_empty",  "syslog_bad_pri", "syslog_bad_header", "syslog_bad_sd",
     };
 
     (void)state;

@@ -154,6 +154,14 @@ def test_second_collector_refused():
         c.cleanup()
 
 
+def test_syslog_socket_refused():
+    """--syslog-socket needs Unix datagram sockets: refused at once, saying so."""
+    for opt in ("--syslog-socket", "--syslog-socket-mode"):
+        rc, out, err = run("centrallogd.exe", opt, "0666", timeout=60)
+        check(rc == 2 and "not available on Windows" in err and opt in err,
+              "%s refused" % opt, rc, err)
+
+
 def test_sdk_dll():
     """The example application linked against centrallog.dll."""
     pipe = r"\\.\pipe\cl-wine-3-%d" % os.getpid()
@@ -274,8 +282,8 @@ def test_partition_held_open():
 
 
 TESTS = [test_producers_and_raw_client, test_peer_sid, test_unicode_paths_and_rotation,
-         test_second_collector_refused, test_sdk_dll, test_cli, test_dacl_denies_generic_write,
-         test_sid_of_another_user, test_partition_held_open]
+         test_second_collector_refused, test_syslog_socket_refused, test_sdk_dll, test_cli,
+         test_dacl_denies_generic_write, test_sid_of_another_user, test_partition_held_open]
 
 
 def main():
