@@ -88,7 +88,13 @@ struct cli_filter {
     cli_field_match *fields;
     size_t nfields;
     const char *grep_pattern; /* compiled by cli_filter_prepare */
+    int grep_regex;           /* -g (a regex) rather than --words */
+    int grep_case;            /* -g: CLI_CASE_* (--case-sensitive) */
     cli_grep *grep;
+    /* Set by cli_filter_prepare for the database at hand: whether its
+     * index for the search (entries_tri for -g) exists and the pattern has
+     * terms to look up there; else every row is tested. */
+    int grep_indexed;
     /* With --grep and a time range: ids [fts_lo, fts_hi] hold the bulk of
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
@@ -118,6 +124,8 @@ enum {
     CLI_OPT_HOST = 0x100,
     CLI_OPT_PID,
     CLI_OPT_FIELD,
+    CLI_OPT_WORDS, /* --words: the whole-word full-text search */
+    CLI_OPT_CASE,  /* --case-sensitive[=yes|no], for -g */
 };
 
 /* Parses the -S/-U values given (NULL: none) against the clock of now, in
