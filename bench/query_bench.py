@@ -11,7 +11,13 @@ the real binary:
   errors   the last 100 errors of one app in the last hour (of the data)
            centrallog query -t APP -p err -S LAST-1h -n 100
   fts      a full-text term over one day
-           centrallog query -g TERM -S DAY -U DAY+1
+           centrallog query --words TERM -S DAY -U DAY+1
+  regex    a regular expression over one day (its literal text looked up in
+           the trigram index, PCRE2 on the rows found)
+           centrallog query -g 'timeout|declined' -S DAY -U DAY+1
+  regex-scan  one without literal text of 3 characters: every row of the day
+           tested (the time index, then PCRE2)
+           centrallog query -g '^j.b [0-9]+ f' -S DAY -U DAY+1
   stats    stats per hour over one day
            centrallog stats --by hour -S DAY -U DAY+1
   first    the first output line of an unfiltered `query -n 50`
@@ -52,6 +58,8 @@ DAYS = 30
 APPS = 200
 HOSTS = 20
 FTS_TERM = "timeout"
+REGEX = "timeout|declined"
+REGEX_SCAN = "^j.b [0-9]+ f"
 
 # (level, weight): info dominates, as in a normal stream.
 LEVELS = [(0, 2), (1, 3), (2, 40), (3, 250), (4, 500), (5, 400), (6, 8000), (7, 700), (8, 105)]
@@ -138,11 +146,34 @@ def build(path, n, seed=1):
     sys.stderr.write("  full-text index ...\n")
     con.execute("INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries")
     con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
-    con.execute("UPDATE meta SET value = ? WHERE key = 'fts_indexed_upto'", (n,))
+    # INSERT, not UPDATE: partition.sql has no such row (a live partition's
+    # writer adds it); without it every row counts as not yet indexed and is
+    # searched - and listed - a second time.
+    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_indexed_upto', ?)", (n,))
+    trigram_index(con)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     sys.stderr.write("  built in %.0fs, %.0f MB\n" % (time.monotonic() - t0,
                                                        os.path.getsize(path) / 1e6))
+
+
+def trigram_index(con):
+    """-g's trigram index, as sealing builds it (schema/sealed.sql); also
+    added to a database built before it existed, with the fts_indexed_upto
+    row an older build() left out (its word index is complete)."""
+    con.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('fts_indexed_upto', "
+                "(SELECT max(id) FROM entries))")
+    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS entries_tri USING fts5 (msg, content = "
+                "'entries', content_rowid = 'id', tokenize = 'trigram', detail = none)")
+    if con.execute("SELECT 1 FROM meta WHERE key = 'tri_indexed_upto'").fetchone():
+        return
+    t0 = time.monotonic()
+    sys.stderr.write("  trigram index ...\n")
+    con.execute("INSERT INTO entries_tri (entries_tri) VALUES ('rebuild')")
+    con.execute("INSERT INTO entries_tri (entries_tri) VALUES ('optimize')")
+    con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tri_indexed_upto', "
+                "(SELECT max(id) FROM entries))")
+    sys.stderr.write("  trigram index in %.0fs\n" % (time.monotonic() - t0))
 
 
 def partitioned(single, n, k, live, rebuild, live_range):
@@ -217,6 +248,9 @@ def main():
     if a.rebuild or count_rows(db) != a.entries:
         sys.stderr.write("building %s with %d entries\n" % (db, a.entries))
         build(db, a.entries)
+    con = sqlite3.connect(db, isolation_level=None)
+    trigram_index(con)
+    con.close()
     single = db
     if a.partitions > 0:
         db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range)
@@ -236,7 +270,11 @@ def main():
         ("errors", "last 100 errors of %s in the last hour" % app,
          ["query", "-t", app, "-p", "err", "-S", hour_ago, "-n", "100"], False),
         ("fts", "FTS term %r over one day" % FTS_TERM,
-         ["query", "-g", FTS_TERM, "-S", day, "-U", day_end], False),
+         ["query", "--words", FTS_TERM, "-S", day, "-U", day_end], False),
+        ("regex", "regex %r over one day" % REGEX,
+         ["query", "-g", REGEX, "-S", day, "-U", day_end], False),
+        ("regex-scan", "regex %r (no term) over one day" % REGEX_SCAN,
+         ["query", "-g", REGEX_SCAN, "-S", day, "-U", day_end], False),
         ("stats", "stats per hour over one day",
          ["stats", "--by", "hour", "-S", day, "-U", day_end], False),
         ("first", "first output line of query -n 50", ["query", "-n", "50"], True),
