@@ -128,7 +128,7 @@ int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char
         return rc;
     if (first < argc) {
         snprintf(err, errlen,
-                 "unexpected argument '%s'; filters are options, e.g. -g WORDS (see --help)",
+                 "unexpected argument '%s'; filters are options, e.g. -g PATTERN (see --help)",
                  argv[first]);
         return CLI_USAGE;
     }

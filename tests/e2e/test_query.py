@@ -382,7 +382,7 @@ def test_bad_arguments():
         (["-S"], "centrallog query: option '-S' needs a value; see --help"),
         (["query", "--since"], "centrallog query: option '--since' needs a value; see --help"),
         (["query", "stray"], "centrallog query: unexpected argument 'stray'; filters are "
-         "options, e.g. -g WORDS (see --help)"),
+         "options, e.g. -g PATTERN (see --help)"),
         (["frobnicate"], "centrallog: unknown command 'frobnicate'; commands: query, tail, "
          "stats, rejects, disk-usage, export, status, rotate, vacuum, send, bench%s (see --help)"
          % (", pipes" if cli_data.WINDOWS else "")),
