@@ -93,7 +93,7 @@ def schema_statements():
     return [s for s in stmts if s not in idx], idx
 
 
-def build(path, n, seed=1):
+def build(path, n, seed=1, trigram=True):
     t0 = time.monotonic()
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
@@ -150,19 +150,22 @@ def build(path, n, seed=1):
     # writer adds it); without it every row counts as not yet indexed and is
     # searched - and listed - a second time.
     con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_indexed_upto', ?)", (n,))
-    trigram_index(con)
+    trigram_index(con, trigram)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     con.close()
     sys.stderr.write("  built in %.0fs, %.0f MB\n" % (time.monotonic() - t0,
                                                        os.path.getsize(path) / 1e6))
 
 
-def trigram_index(con):
+def trigram_index(con, build=True):
     """-g's trigram index, as sealing builds it (schema/sealed.sql); also
     added to a database built before it existed, with the fts_indexed_upto
-    row an older build() left out (its word index is complete)."""
+    row an older build() left out (its word index is complete). Not built
+    with build false (--no-trigram): -g then tests every row of the range."""
     con.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('fts_indexed_upto', "
                 "(SELECT max(id) FROM entries))")
+    if not build:
+        return
     con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS entries_tri USING fts5 (msg, content = "
                 "'entries', content_rowid = 'id', tokenize = 'trigram', detail = none)")
     if con.execute("SELECT 1 FROM meta WHERE key = 'tri_indexed_upto'").fetchone():
@@ -176,7 +179,7 @@ def trigram_index(con):
     sys.stderr.write("  trigram index in %.0fs\n" % (time.monotonic() - t0))
 
 
-def partitioned(single, n, k, live, rebuild, live_range):
+def partitioned(single, n, k, live, rebuild, live_range, trigram=True):
     """The rows of single as a v3 data directory: k closed partitions and a
     live one with the newest `live` entries. Returns the catalog's path."""
     sys.path.insert(0, os.path.join(REPO, "tests"))
@@ -193,7 +196,8 @@ def partitioned(single, n, k, live, rebuild, live_range):
     bounds = [1 + per * i for i in range(1, k)] + [n - live + 1]
     t0 = time.monotonic()
     sys.stderr.write("splitting into %s ...\n" % d)
-    partitions.split(single, d, bounds, live_range=live_range)
+    partitions.split(single, d, bounds, live_range=live_range,
+                     old_sealed=() if trigram else range(k))
     open(marker, "w").close()
     sys.stderr.write("  split in %.0fs\n" % (time.monotonic() - t0))
     return catalog
@@ -242,18 +246,22 @@ def main():
     ap.add_argument("--live", type=int, help="entries in the live partition")
     ap.add_argument("--live-range", action="store_true",
                     help="the live partition's meta has min_ts/max_ts (selected by range)")
+    ap.add_argument("--no-trigram", action="store_true",
+                    help="do not build -g's trigram index (about 24 s per million entries "
+                    "on 2 cores); the regex cases then scan the day")
     a = ap.parse_args()
     db = a.db or "/tmp/centrallog-bench-%d.db" % a.entries
     cli = os.path.join(a.bin, "centrallog")
     if a.rebuild or count_rows(db) != a.entries:
         sys.stderr.write("building %s with %d entries\n" % (db, a.entries))
-        build(db, a.entries)
+        build(db, a.entries, not a.no_trigram)
     con = sqlite3.connect(db, isolation_level=None)
-    trigram_index(con)
+    trigram_index(con, not a.no_trigram)
     con.close()
     single = db
     if a.partitions > 0:
-        db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range)
+        db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range,
+                         not a.no_trigram)
     con = sqlite3.connect("file:%s?mode=ro" % single, uri=True)
     last_ts = con.execute("SELECT max(ts) FROM entries").fetchone()[0]
     # The busiest app's errors, and a full day in the middle of the range.
