@@ -185,9 +185,15 @@ def partitioned(single, n, k, live, rebuild, live_range, trigram=True):
     sys.path.insert(0, os.path.join(REPO, "tests"))
     from cltest import partitions
     live = live if live is not None else n // k // 2
-    d = "/tmp/centrallog-bench-%d-p%d-l%d%s" % (n, k, live, "-r" if live_range else "")
+    # Named after the single database it is made from (the default one's
+    # name gives /tmp/centrallog-bench-N-pK-lL as before), so that --db X
+    # never reuses a directory split from another database.
+    base = single[:-3] if single.endswith(".db") else single
+    d = "%s-p%d-l%d%s" % (base, k, live, "-r" if live_range else "")
     catalog = os.path.join(d, partitions.CATALOG)
-    marker = os.path.join(d, "built")
+    # A directory split before -g's trigram index existed has no such index
+    # in its closed partitions: with the index wanted it is split again.
+    marker = os.path.join(d, "built-trigram" if trigram else "built")
     if not rebuild and os.path.exists(marker):
         return catalog
     import shutil
@@ -199,6 +205,8 @@ def partitioned(single, n, k, live, rebuild, live_range, trigram=True):
     partitions.split(single, d, bounds, live_range=live_range,
                      old_sealed=() if trigram else range(k))
     open(marker, "w").close()
+    if trigram:  # it serves a --no-trigram run as well
+        open(os.path.join(d, "built"), "w").close()
     sys.stderr.write("  split in %.0fs\n" % (time.monotonic() - t0))
     return catalog
 
