@@ -232,13 +232,13 @@ static void skip_class(rparse *r)
             }
             r->p += 2;
         } else if (r->p[0] == '[' && r->p[1] == ':') {
-            const char *end = strstr((const char *)r->p + 2, ":]");
+            /* "[:alpha:]" or "[:^alpha:]" (PCRE2 refuses other names);
+             * any other '[' is a member, as in "[[:]". */
+            const unsigned char *q = r->p + 2 + (r->p[2] == '^');
 
-            if (end == NULL) {
-                r->fail = 1;
-                return;
-            }
-            r->p = (const unsigned char *)end + 2;
+            while (*q >= 'a' && *q <= 'z')
+                q++;
+            r->p = q[0] == ':' && q[1] == ']' ? q + 2 : r->p + 1;
         } else {
             r->p++;
         }

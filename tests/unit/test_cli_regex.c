@@ -66,6 +66,11 @@ static void test_terms(void **state)
     assert_terms("err[0-9]+or", "\"err\"");
     assert_terms("[]abc]def", "\"def\"");
     assert_terms("[[:alpha:]]xyz", "\"xyz\"");
+    assert_terms("[[:^digit:]x]xyz", "\"xyz\"");
+    /* "[:" that is no POSIX class: '[' and ':' are members (found by
+     * tests/fuzz/fuzz_regex_terms.c). */
+    assert_terms("[.[:]abc|d:]", "\"abc\" OR \"d:]\"");
+    assert_terms("[[:a]:]abc", "\":]abc\"");
     assert_terms("\\d+ ms", "\" ms\"");
     assert_terms("\\p{L}+abc", "\"abc\"");
     /* Non-ASCII characters end a run (see regex.c). */
