@@ -45,6 +45,7 @@ import json
 import os
 import random
 import re
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -221,9 +222,17 @@ def count_rows(path):
         return None
 
 
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run(cli, db, args, first_line=False):
-    """Seconds until the command finished (or printed its first line)."""
+    """Seconds until the command finished (or printed its first line), its
+    output lines, and its CPU seconds (user + system: what the query cost,
+    whatever else the machine runs; 0 for first_line)."""
     env = dict(os.environ, CENTRALLOG_DB=db, TZ="UTC")
+    c0 = child_cpu()
     t0 = time.monotonic()
     p = subprocess.Popen([cli] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     if first_line:
@@ -233,12 +242,12 @@ def run(cli, db, args, first_line=False):
         p.communicate()
         if not ln:
             raise SystemExit("no output from %s" % args)
-        return t, 1
+        return t, 1, 0.0
     out, err = p.communicate()
     t = time.monotonic() - t0
     if p.returncode != 0:
         raise SystemExit("centrallog %s failed: %s" % (" ".join(args), err.decode()))
-    return t, out.count(b"\n")
+    return t, out.count(b"\n"), child_cpu() - c0
 
 
 def main():
@@ -302,15 +311,19 @@ def main():
              time.strftime("%Y-%m-%d")))
     for key, what, args, first in cases:
         run(cli, db, args, first)  # warm the page cache
-        times, lines = [], 0
+        times, cpus, lines = [], [], 0
         for _ in range(a.runs):
-            t, lines = run(cli, db, args, first)
+            t, lines, cpu = run(cli, db, args, first)
             times.append(t)
+            cpus.append(cpu)
         med = statistics.median(times)
+        cpu = statistics.median(cpus)
         results[key] = {"median_ms": round(med * 1000, 1), "lines": lines,
-                        "runs_ms": [round(t * 1000, 1) for t in times]}
-        print("\n%-6s %-45s median %6.1f ms  (%s; %d lines)"
-              % (key, what, med * 1000, " ".join("%.1f" % (t * 1000) for t in times), lines))
+                        "runs_ms": [round(t * 1000, 1) for t in times],
+                        "cpu_median_ms": round(cpu * 1000, 1)}
+        print("\n%-6s %-45s median %6.1f ms  (%s; %d lines)%s"
+              % (key, what, med * 1000, " ".join("%.1f" % (t * 1000) for t in times), lines,
+                 "" if first else "; CPU median %.1f ms" % (cpu * 1000)))
         print("  centrallog " + " ".join(args))
         explain = subprocess.run([cli] + args + ["--explain"], stdout=subprocess.PIPE,
                                  env=dict(os.environ, CENTRALLOG_DB=db, TZ="UTC"), check=True)
