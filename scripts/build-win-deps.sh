@@ -1,6 +1,6 @@
 #!/bin/sh
 # build-win-deps.sh - the Windows (x86_64-w64-mingw32) builds of cJSON,
-# SQLite, zlib and cmocka, made from Debian's *source* packages: nothing third-party
+# SQLite, zlib, PCRE2 and cmocka, made from Debian's *source* packages: nothing third-party
 # is committed to the repository.
 #
 #   scripts/build-win-deps.sh [OUT]        (default: build-win/deps)
@@ -12,7 +12,7 @@ set -eu
 
 OUT=$(mkdir -p "${1:-build-win/deps}" && cd "${1:-build-win/deps}" && pwd)
 PREFIX=$OUT/prefix
-STAMP=$PREFIX/.complete-v2
+STAMP=$PREFIX/.complete-v3
 CC=x86_64-w64-mingw32-gcc-posix
 AR=x86_64-w64-mingw32-gcc-ar-posix
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,7 +38,7 @@ EOS
 APTOPT="-o Dir::Etc::SourceList=$APT/sources.list -o Dir::Etc::SourceParts=/nonexistent \
 -o Dir::State::Lists=$APT/lists -o Dir::Cache=$APT/cache -o APT::Sandbox::User=root"
 
-echo "build-win-deps: fetching Debian source packages (cjson sqlite3 zlib cmocka)" >&2
+echo "build-win-deps: fetching Debian source packages (cjson sqlite3 zlib pcre2 cmocka)" >&2
 # shellcheck disable=SC2086 # APTOPT is a list of options
 apt-get -q $APTOPT update >/dev/null
 cd "$OUT/src"
@@ -58,7 +58,7 @@ fetch_source() {
     echo "build-win-deps: cannot fetch the source package $1" >&2
     return 1
 }
-for pkg in cjson sqlite3 zlib cmocka; do
+for pkg in cjson sqlite3 zlib pcre2 cmocka; do
     if ! ls -d "$pkg"-*/ >/dev/null 2>&1; then
         fetch_source "$pkg"
     fi
@@ -90,6 +90,19 @@ for c in adler32 compress crc32 deflate gzclose gzlib gzread gzwrite infback inf
 done
 $AR rcs "$PREFIX/lib/libz.a" "$OUT/zlib-obj"/*.o
 cp "$ZL/zlib.h" "$ZL/zconf.h" "$PREFIX/include/"
+
+echo "build-win-deps: PCRE2" >&2
+# Its own CMake build, 8-bit code units only, static, with Unicode and the
+# JIT (sljit has an x86-64 Windows backend): libpcre2-8.a and pcre2.h, which
+# CMakeLists.txt finds and compiles against with PCRE2_STATIC.
+PC=$(cd "$(ls -d pcre2-*/ | head -n 1)" && pwd)
+cmake -S "$PC" -B "$OUT/pcre2-build" -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/mingw-w64-x86_64.cmake" \
+    -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$PREFIX" -DBUILD_SHARED_LIBS=OFF \
+    -DBUILD_STATIC_LIBS=ON -DPCRE2_BUILD_PCRE2_8=ON -DPCRE2_BUILD_PCRE2_16=OFF \
+    -DPCRE2_BUILD_PCRE2_32=OFF -DPCRE2_SUPPORT_UNICODE=ON -DPCRE2_SUPPORT_JIT=ON \
+    -DPCRE2_BUILD_PCRE2GREP=OFF -DPCRE2_BUILD_TESTS=OFF >/dev/null
+cmake --build "$OUT/pcre2-build" -j2 >/dev/null
+cmake --install "$OUT/pcre2-build" >/dev/null
 
 echo "build-win-deps: cmocka" >&2
 CM=$(cd "$(ls -d cmocka-*/ | head -n 1)" && pwd)

@@ -19,7 +19,7 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_FUZZ:-$root/build-fuzz}
 jobs=${JOBS:-2}
-targets="fuzz_framing fuzz_validate fuzz_sdk_encode fuzz_syslog"
+targets="fuzz_framing fuzz_validate fuzz_sdk_encode fuzz_syslog fuzz_regex_terms"
 
 if ! command -v clang >/dev/null 2>&1; then
     echo "fuzz.sh: clang is missing (sudo apt-get install clang libclang-rt-dev)" >&2

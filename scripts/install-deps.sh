@@ -22,6 +22,7 @@ systemd unicode-data"
 PKGS="$PKGS tmux less" # test_cli_pager.py: a real terminal (tmux) showing the default pager (less)
 PKGS="$PKGS scdoc man-db lnav zsh" # man pages from docs/man/*.scd (build; man-db renders them in test_man), lnav formats (test_lnav), zsh completion (test_completion)
 PKGS="$PKGS rsyslog" # rsyslogd -> omuxsock -> --syslog-socket: tests/e2e/test_syslog_socket.py
+PKGS="$PKGS libpcre2-dev" # PCRE2 for centrallog -g/--grep (tools/regex.c); test_cli_regex, test_cli_grep_regex
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

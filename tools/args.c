@@ -49,12 +49,16 @@ static void tables(const found *f, int n, int flags, char *shorts, struct option
     shorts[k++] = ':';
     for (int i = 0; i < n; i++) {
         longs[i].name = f[i].opt->name;
-        longs[i].has_arg = f[i].opt->has_arg ? required_argument : no_argument;
+        longs[i].has_arg = f[i].opt->has_arg == CLI_ARG_OPTIONAL ? optional_argument
+                           : f[i].opt->has_arg                   ? required_argument
+                                                                 : no_argument;
         longs[i].flag = NULL;
         longs[i].val = LONG_BASE + i;
         if (f[i].opt->letter != 0) {
             shorts[k++] = f[i].opt->letter;
             if (f[i].opt->has_arg)
+                shorts[k++] = ':';
+            if (f[i].opt->has_arg == CLI_ARG_OPTIONAL)
                 shorts[k++] = ':';
         }
     }
@@ -79,7 +83,7 @@ int cli_args_parse(const cli_opt_group *groups, size_t ngroups, int flags, int a
 {
     found f[CLI_ARGS_MAX];
     struct option longs[CLI_ARGS_MAX + 1];
-    char shorts[3 + 2 * CLI_ARGS_MAX + 1];
+    char shorts[3 + 3 * CLI_ARGS_MAX + 1];
     int n = collect(groups, ngroups, f), c, i, rc;
 
     if (n < 0) {

@@ -24,7 +24,8 @@ typedef int (*cli_opt_fn)(void *ctx, const cli_opt *opt, const char *arg, char *
 struct cli_opt {
     const char *name; /* --name */
     char letter;      /* -x, or 0 for none */
-    int has_arg;      /* 1: takes a value (arg), 0: a flag (arg NULL) */
+    int has_arg;      /* 1: takes a value (arg), 0: a flag (arg NULL), CLI_ARG_OPTIONAL:
+                         --name=VALUE or bare --name (arg NULL) */
     cli_opt_fn apply;
     unsigned cmds; /* the commands (bits of cli_opt_group.cmd) that accept it */
     size_t data;   /* for apply: the offsetof() of the field it sets, or a code */
@@ -37,6 +38,7 @@ typedef struct cli_opt_group {
     unsigned cmd; /* the options with cmds & cmd are accepted */
 } cli_opt_group;
 
+#define CLI_ARG_OPTIONAL 2 /* has_arg: the value is optional, given as --name=VALUE */
 #define CLI_ALL_CMDS (~0u)
 #define CLI_ARGS_MAX 64 /* options in all groups of one command together */
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "cli.h"
 #include "escape.h"
 #include "levelarg.h"
@@ -123,6 +124,7 @@ void cli_sql_free(cli_sql *q)
 void cli_filter_init(cli_filter *f)
 {
     memset(f, 0, sizeof *f);
+    f->grep_case = CLI_CASE_SMART;
     f->lvl_lo = 0;
     f->lvl_hi = CL_LVL_TRACE;
 }
@@ -307,6 +309,53 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
     return field_glob(out, arg, err, errlen);
 }
 
+/* -g PATTERN (a regex, checked now: a bad one is a usage error with
+ * PCRE2's reason) or --words WORDS; one search per query. */
+static int search_option(cli_filter *f, int opt, const char *arg, char *err, size_t errlen)
+{
+    const char *name = opt == CLI_OPT_GREP ? "-g/--grep" : "--words";
+    char why[200];
+    cli_regex *re = NULL;
+
+    if (f->grep_pattern != NULL && (opt == CLI_OPT_GREP) != f->grep_regex) {
+        snprintf(err, errlen, "-g/--grep and --words cannot be combined; use one of them");
+        return -1;
+    }
+    if (arg[0] == '\0') {
+        snprintf(err, errlen, "%s: empty pattern; give %s", name,
+                 opt == CLI_OPT_GREP ? "a regular expression" : "one or more words");
+        return -1;
+    }
+    if (opt == CLI_OPT_GREP) {
+        if (cli_regex_compile(arg, CLI_CASE_SMART, &re, why, sizeof why) != 0) {
+            snprintf(err, errlen, "-g/--grep: bad regular expression '%s': %s", arg, why);
+            return -1;
+        }
+        cli_regex_free(re);
+    }
+    f->grep_pattern = arg;
+    f->grep_regex = opt == CLI_OPT_GREP;
+    return 1;
+}
+
+/* --case-sensitive[=BOOL]: journalctl's words for yes and no. */
+static int case_option(cli_filter *f, const char *arg, char *err, size_t errlen)
+{
+    static const char *const yes[] = { "yes", "y", "true", "t", "on", "1" };
+    static const char *const no[] = { "no", "n", "false", "f", "off", "0" };
+
+    if (arg == NULL || cli_parse_choice(arg, yes, 6) >= 0) {
+        f->grep_case = CLI_CASE_SENSITIVE;
+        return 1;
+    }
+    if (cli_parse_choice(arg, no, 6) >= 0) {
+        f->grep_case = CLI_CASE_INSENSITIVE;
+        return 1;
+    }
+    snprintf(err, errlen, "--case-sensitive: '%s' is not a boolean; use yes or no", arg);
+    return -1;
+}
+
 int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *clk, char *err,
                       size_t errlen)
 {
@@ -387,12 +436,10 @@ int cli_filter_option(cli_filter *f, int opt, const char *arg, const cli_clock *
         return 1;
     }
     case CLI_OPT_GREP:
-        if (arg[0] == '\0') {
-            snprintf(err, errlen, "-g/--grep: empty pattern; give one or more words");
-            return -1;
-        }
-        f->grep_pattern = arg;
-        return 1;
+    case CLI_OPT_WORDS:
+        return search_option(f, opt, arg, err, errlen);
+    case CLI_OPT_CASE:
+        return case_option(f, arg, err, errlen);
     default:
         return 0;
     }
@@ -454,33 +501,55 @@ static int fts_bounds(cli_filter *f, sqlite3 *db)
 int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
 {
     char why[256];
+    int rc;
 
     if (f->grep_pattern == NULL || f->grep != NULL)
         return 0;
-    if (cli_grep_compile(db, f->grep_pattern, &f->grep, why, sizeof why) != 0) {
-        snprintf(err, errlen, "-g/--grep: %s", why);
+    rc = f->grep_regex
+             ? cli_grep_compile_regex(f->grep_pattern, f->grep_case, &f->grep, why, sizeof why)
+             : cli_grep_compile(db, f->grep_pattern, &f->grep, why, sizeof why);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: %s", f->grep_regex ? "-g/--grep" : "--words", why);
         return -1;
     }
     return 0;
 }
 
+/* Whether db has the search's index: every database has entries_fts; the
+ * trigram index of -g is only in partitions sealed since it exists, which
+ * say so with the meta key (an older one, a single database or an export
+ * lacks it: then the rows are tested one by one - slower, the same answer). */
+static int has_index(const cli_filter *f, sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+
+    if (cli_grep_fts_query(f->grep) == NULL)
+        return 0;
+    if (!cli_grep_is_regex(f->grep))
+        return 1;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key = ?1", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, cli_grep_fts_key(f->grep), -1, SQLITE_STATIC) == SQLITE_OK)
+        found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
 {
-    char why[256];
-
     if (f->grep_pattern == NULL)
         return 0;
-    if (f->grep == NULL && cli_grep_compile(db, f->grep_pattern, &f->grep, why, sizeof why) != 0) {
-        snprintf(err, errlen, "-g/--grep: %s", why);
+    if (cli_filter_compile(f, db, err, errlen) != 0)
         return -1;
-    }
     if (cli_grep_register(db, f->grep) != SQLITE_OK) {
-        snprintf(err, errlen, "-g/--grep: cannot register the search function: %s",
-                 sqlite3_errmsg(db));
+        snprintf(err, errlen, "%s: cannot register the search function: %s",
+                 f->grep_regex ? "-g/--grep" : "--words", sqlite3_errmsg(db));
         return -1;
     }
+    f->grep_indexed = has_index(f, db);
     f->has_fts_bounds = 0;
-    if ((f->has_since || f->has_until) && !f->no_fts_bounds && fts_bounds(f, db) != SQLITE_OK) {
+    if ((f->has_since || f->has_until) && f->grep_indexed && !f->no_fts_bounds &&
+        fts_bounds(f, db) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
         return -1;
     }
@@ -680,6 +749,8 @@ enum { PART_INDEXED, PART_OUTSIDE, PART_UNINDEXED };
 static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int part, int match,
                       int lo, int hi)
 {
+    const char *tab = cli_grep_fts_table(f->grep); /* a constant name, never input */
+
     q->terms = 0;
     cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
     cli_sql_and(q);
@@ -687,8 +758,8 @@ static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int par
     case PART_INDEXED:
         /* Driven by the index's rowids; "+col" keeps SQLite from scanning
          * the time index instead. */
-        cl_strbuf_printf(&q->text,
-                         "id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d", match);
+        cl_strbuf_printf(&q->text, "id IN (SELECT rowid FROM %s WHERE %s MATCH ?%d", tab, tab,
+                         match);
         if (f->has_fts_bounds)
             cl_strbuf_printf(&q->text, " AND rowid BETWEEN ?%d AND ?%d", lo, hi);
         cl_strbuf_putc(&q->text, ')');
@@ -699,17 +770,22 @@ static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int par
          * outside the bounds turns up at all. */
         cl_strbuf_printf(&q->text, "(id < ?%d OR id > ?%d)", lo, hi);
         cli_sql_and(q);
-        cl_strbuf_printf(
-            &q->text, "+id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?%d)", match);
+        cl_strbuf_printf(&q->text, "+id IN (SELECT rowid FROM %s WHERE %s MATCH ?%d)", tab, tab,
+                         match);
         where_terms(f, q, CLI_WHERE_INDEXED, 0);
         break;
     default:
-        cl_strbuf_puts(&q->text,
-                       "id > coalesce((SELECT value FROM meta WHERE key = 'fts_indexed_upto'), 0)");
+        cl_strbuf_printf(&q->text, "id > coalesce((SELECT value FROM meta WHERE key = '%s'), 0)",
+                         cli_grep_fts_key(f->grep));
         where_terms(f, q, CLI_WHERE_ROWID, 0);
         cli_sql_and(q);
         cl_strbuf_puts(&q->text, CLI_GREP_FN "(msg)");
         break;
+    }
+    /* The trigram index finds the regex's literal text; PCRE2 decides. */
+    if (part != PART_UNINDEXED && cli_grep_needs_confirm(f->grep)) {
+        cli_sql_and(q);
+        cl_strbuf_puts(&q->text, CLI_GREP_FN "(msg)");
     }
     exact_case_where(f, q);
 }
@@ -719,10 +795,12 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
     const char *m;
     int match, lo = 0, hi = 0;
 
-    if (f->grep == NULL) {
+    if (f->grep == NULL || !f->grep_indexed) {
+        /* No search, or one no index can narrow here: the other filters'
+         * indexes, and the search function on the rows they leave. */
         q->terms = 0;
         cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
-        where_terms(f, q, CLI_WHERE_INDEXED, 0);
+        where_terms(f, q, CLI_WHERE_INDEXED, f->grep != NULL);
         return;
     }
     m = cli_grep_fts_query(f->grep);

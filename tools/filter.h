@@ -95,7 +95,13 @@ struct cli_filter {
     const char **sids; /* borrowed from argv */
     size_t nsids;
     const char *grep_pattern; /* compiled by cli_filter_prepare */
+    int grep_regex;           /* -g (a regex) rather than --words */
+    int grep_case;            /* -g: CLI_CASE_* (--case-sensitive) */
     cli_grep *grep;
+    /* Set by cli_filter_prepare for the database at hand: whether its
+     * index for the search (entries_tri for -g) exists and the pattern has
+     * terms to look up there; else every row is tested. */
+    int grep_indexed;
     /* With --grep and a time range: ids [fts_lo, fts_hi] hold the bulk of
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
@@ -128,6 +134,8 @@ enum {
     CLI_OPT_UID,
     CLI_OPT_GID,
     CLI_OPT_SID,
+    CLI_OPT_WORDS, /* --words: the whole-word full-text search */
+    CLI_OPT_CASE,  /* --case-sensitive[=yes|no], for -g */
 };
 
 /* Parses the -S/-U values given (NULL: none) against the clock of now, in

@@ -20,6 +20,7 @@ typedef struct token {
 } token;
 
 struct cli_grep {
+    cli_regex *re; /* -g: the regular expression; NULL for --words */
     fts5_tokenizer api;
     Fts5Tokenizer *tok;
     cl_strbuf fts; /* the MATCH expression */
@@ -181,9 +182,47 @@ fail:
     return -1;
 }
 
+int cli_grep_compile_regex(const char *pattern, int case_mode, cli_grep **out, char *err,
+                           size_t errlen)
+{
+    cli_grep *g = calloc(1, sizeof *g);
+
+    *out = NULL;
+    if (g == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (cli_regex_compile(pattern, case_mode, &g->re, err, errlen) != 0) {
+        free(g);
+        return -1;
+    }
+    *out = g;
+    return 0;
+}
+
+int cli_grep_is_regex(const cli_grep *g)
+{
+    return g->re != NULL;
+}
+
 const char *cli_grep_fts_query(const cli_grep *g)
 {
-    return g->fts.p;
+    return g->re != NULL ? cli_regex_fts_query(g->re) : g->fts.p;
+}
+
+const char *cli_grep_fts_table(const cli_grep *g)
+{
+    return g->re != NULL ? "entries_tri" : "entries_fts";
+}
+
+const char *cli_grep_fts_key(const cli_grep *g)
+{
+    return g->re != NULL ? "tri_indexed_upto" : "fts_indexed_upto";
+}
+
+int cli_grep_needs_confirm(const cli_grep *g)
+{
+    return g->re != NULL;
 }
 
 int cli_grep_case_sensitive(const cli_grep *g)
@@ -224,6 +263,8 @@ static int has_phrase(const cli_grep *g, const phrase *ph)
 
 int cli_grep_match(cli_grep *g, const char *msg, size_t n)
 {
+    if (g->re != NULL)
+        return cli_regex_match(g->re, msg, n);
     cl_strbuf_reset(&g->rtext);
     g->nrtok = 0;
     if (tokenize(g, FTS5_TOKENIZE_DOCUMENT, msg, n, &g->rtext, &g->rtok, &g->nrtok, &g->caprtok) !=
@@ -249,7 +290,9 @@ static void sql_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     rc = cli_grep_match(g, (const char *)s, (size_t)sqlite3_value_bytes(argv[0]));
-    if (rc < 0)
+    if (rc < 0 && g->re != NULL)
+        sqlite3_result_error(ctx, cli_regex_error(g->re), -1);
+    else if (rc < 0)
         sqlite3_result_error_nomem(ctx);
     else
         sqlite3_result_int(ctx, rc);
@@ -265,6 +308,7 @@ void cli_grep_free(cli_grep *g)
 {
     if (g == NULL)
         return;
+    cli_regex_free(g->re);
     if (g->tok != NULL)
         g->api.xDelete(g->tok);
     for (size_t i = 0; i < g->nwords; i++)

@@ -74,8 +74,8 @@ static int opt_output(void *ctx, const cli_opt *opt, const char *arg, char *err,
 #define S CLI_READ_STATS
 #define R CLI_READ_REJECTS
 
-/* rejects has -g of its own (plain text in the raw line, not full-text
- * search of msg), and no level, app, host or field: a rejected line has
+/* rejects has -g of its own (plain text in the raw line, not a regex
+ * on msg), and no level, app, host or field: a rejected line has
  * none that can be trusted. */
 #define OFF(field) offsetof(cli_readargs, field)
 
@@ -87,6 +87,8 @@ static const cli_opt reading_opts[] = {
     { "host", 0, 1, opt_filter, Q | S, CLI_OPT_HOST },
     { "pid", 0, 1, opt_filter, Q | S | R, CLI_OPT_PID },
     { "grep", 'g', 1, opt_filter, Q | S, CLI_OPT_GREP },
+    { "words", 0, 1, opt_filter, Q | S, CLI_OPT_WORDS },
+    { "case-sensitive", 0, CLI_ARG_OPTIONAL, opt_filter, Q | S, CLI_OPT_CASE },
     { "field", 0, 1, opt_filter, Q | S, CLI_OPT_FIELD },
     { "lines", 'n', 1, opt_lines, Q | R, 0 },
     { "uid", 0, 1, opt_filter, Q | S, CLI_OPT_UID },
@@ -199,7 +201,7 @@ int cli_readargs_parse(cli_readargs *a, const cli_opt_group *own, int argc, char
         return rc;
     if (first < argc) {
         snprintf(err, errlen,
-                 "unexpected argument '%s'; filters are options, e.g. -g WORDS (see --help)",
+                 "unexpected argument '%s'; filters are options, e.g. -g PATTERN (see --help)",
                  argv[first]);
         return CLI_USAGE;
     }

@@ -118,6 +118,24 @@ static int copy_rows(sqlite3 *h, int src_version, int64_t first_id, int64_t last
     return exec(h, sql, err, errlen);
 }
 
+/* The word index (entries_fts, --words) and the trigram index
+ * (entries_tri, -g), complete; meta tri_indexed_upto tells readers that
+ * this file's trigram index may be used (schema/sealed.sql). */
+static int build_fts(sqlite3 *h, int64_t last_id, char *err, size_t errlen)
+{
+    char sql[128];
+
+    snprintf(sql, sizeof sql,
+             "INSERT OR REPLACE INTO meta (key, value) VALUES ('tri_indexed_upto', %lld)",
+             (long long)last_id);
+    if (exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')", err, errlen) != 0 ||
+        exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('optimize')", err, errlen) != 0 ||
+        exec(h, "INSERT INTO entries_tri (entries_tri) VALUES ('rebuild')", err, errlen) != 0 ||
+        exec(h, "INSERT INTO entries_tri (entries_tri) VALUES ('optimize')", err, errlen) != 0)
+        return -1;
+    return exec(h, sql, err, errlen);
+}
+
 int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t last_id,
                   int64_t first_reject, int64_t last_reject, int fts, atomic_int *stop, char *err,
                   size_t errlen)
@@ -173,14 +191,10 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
         copy_rows(h, pr.version, first_id, last_id, first_reject, last_reject, err, errlen) != 0 ||
         exec(h, "COMMIT", err, errlen) != 0 || exec(h, "DETACH src", err, errlen) != 0)
         goto done;
-    /* Indexes by one sort each; the full-text index from the content table
-     * at once, merged into a single segment. */
+    /* Indexes by one sort each; the full-text indexes from the content
+     * table at once, each merged into a single segment. */
     if (exec(h, "BEGIN", err, errlen) != 0 || exec(h, cl_db_sealed_sql, err, errlen) != 0 ||
-        (fts &&
-         exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')", err, errlen) != 0) ||
-        (fts &&
-         exec(h, "INSERT INTO entries_fts (entries_fts) VALUES ('optimize')", err, errlen) != 0) ||
-        exec(h, "COMMIT", err, errlen) != 0)
+        (fts && build_fts(h, last_id, err, errlen) != 0) || exec(h, "COMMIT", err, errlen) != 0)
         goto done;
     /* The last transaction marks it sealed and, with synchronous FULL in
      * rollback-journal mode, syncs the whole file: what is renamed into

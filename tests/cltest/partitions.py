@@ -63,7 +63,7 @@ def stamp(us):
         "%Y%m%dT%H%M%SZ")
 
 
-def _partition(src, path, lo, hi, rlo, rhi, first_id, first_reject, sealed):
+def _partition(src, path, lo, hi, rlo, rhi, first_id, first_reject, sealed, trigram=True):
     con = sqlite3.connect(path)
     con.executescript(schema("partition.sql"))
     con.execute("PRAGMA user_version = 3")
@@ -81,6 +81,12 @@ def _partition(src, path, lo, hi, rlo, rhi, first_id, first_reject, sealed):
         con.executescript(schema("sealed.sql"))
         con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')")
         con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
+        if trigram:  # as a collector seals since -g's trigram index exists
+            con.execute("INSERT INTO entries_tri (entries_tri) VALUES ('rebuild')")
+            con.execute("INSERT INTO entries_tri (entries_tri) VALUES ('optimize')")
+            con.execute("INSERT INTO meta (key, value) VALUES ('tri_indexed_upto', ?)", (hi,))
+        else:  # as sealed before it existed: no table, no meta key
+            con.execute("DROP TABLE entries_tri")
         con.commit()
         con.execute("PRAGMA journal_mode = DELETE")
     else:
@@ -102,14 +108,16 @@ def _stats(path):
 
 
 def split(src, data_dir, bounds, reject_bounds=None, live=True, created=1795651200000000,
-          live_range=False):
+          live_range=False, old_sealed=()):
     """Writes data_dir/centrallog.db (the catalog) and data_dir/centrallog.d/
     from the single database src. bounds: the first entry id of every
     partition after the first (ids below bounds[0] go to the first); the last
     partition is live when live is true. reject_bounds likewise for rejects
     (default: none in the first partitions, all in the last). live_range:
     the live partition's meta gets min_ts and max_ts (a collector may keep
-    them; readers then select it by its range). Returns the catalog's rows
+    them; readers then select it by its range). old_sealed: the indexes (0-based)
+    of closed partitions sealed as before -g's trigram index (entries_tri)
+    existed. Returns the catalog's rows
     as dicts, in first_id order."""
     os.makedirs(os.path.join(data_dir, PARTS_DIR), exist_ok=True)
     s = sqlite3.connect("file:%s?mode=ro" % src, uri=True)
@@ -125,7 +133,7 @@ def split(src, data_dir, bounds, reject_bounds=None, live=True, created=17956512
         rlo, rhi = rfirsts[k], (rfirsts[k + 1] - 1 if k + 1 < n else max_rj)
         sealed = not (live and k == n - 1)
         tmp = os.path.join(data_dir, PARTS_DIR, ".build-%d.tmp" % k)
-        _partition(src, tmp, lo, hi, rlo, rhi, lo, rlo, sealed)
+        _partition(src, tmp, lo, hi, rlo, rhi, lo, rlo, sealed, k not in old_sealed)
         (min_ts, max_ts, min_rc, max_rc, count, top), (rcount, rtop, rj_lo, rj_hi) = _stats(tmp)
         # Created when its first row came, sealed a second after its last
         # (a collector's clock; the CLI bounds rejected lines by them).

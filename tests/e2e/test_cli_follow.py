@@ -83,7 +83,7 @@ def test_tail_then_follow():
 
 def test_follow_filters():
     with cltest.Collector() as c:
-        with started(c, ["tail", "-p", "warning", "-t", "web*", "-g", "Disk"], "Disk start",
+        with started(c, ["tail", "-p", "warning", "-t", "web*", "--words", "Disk"], "Disk start",
                      app="web-0", level="error") as f:
             send(c, "Disk full", app="web-1", level="error")          # yes
             send(c, "Disk full", app="web-1", level="info")           # level
@@ -92,6 +92,17 @@ def test_follow_filters():
             send(c, "Diskette", app="web-2", level="error")           # whole words
             send(c, "the Disk is slow", app="web-3", level="warning")  # yes
             eq(f.lines(2), ["Disk full", "the Disk is slow"], "matching entries only")
+            f.quiet(0.5)
+            stop_clean(f)
+        # -g: a regex on each new row (smart case, alternation, anchors).
+        with started(c, ["tail", "-g", "timeouts?$|^order"], "start: timeouts") as f:
+            send(c, "Connection TIMEOUT")      # yes: no upper-case letter in the pattern
+            send(c, "timeout reached")         # $
+            send(c, "ORDER 7 shipped")         # yes
+            send(c, "reorder")                 # ^
+            send(c, "gateway timeouts")        # yes
+            eq(f.lines(3), ["Connection TIMEOUT", "ORDER 7 shipped", "gateway timeouts"],
+               "-g while following")
             f.quiet(0.5)
             stop_clean(f)
         with started(c, ["tail", "--field", "order=7"], "start", fields={"order": 7}) as f:

@@ -113,6 +113,8 @@ QUERIES = [
     ["--pid", "100", "-n", "25"], ["--field", "shard=2"], ["--field", "user.id=3", "-r"],
     ["-g", "timeout"], ["-g", "disk"], ["-g", "Disk"], ["-g", "time*", "-S", S_MID, "-U", U_MID],
     ["-g", "payment declined", "-n", "5"], ["-o", "cat", "-g", "cache", "-t", "auth"],
+    ["--words", "timeout"], ["--words", "time*", "-S", S_MID, "-U", U_MID],
+    ["-g", "^msg \\d+ (timeouts?|ok)$", "-r", "-n", "40"],
 ]
 
 

@@ -143,10 +143,10 @@ def test_counts_match_sql():
                 "host GLOB 'db-0?' AND app IN ('auth', 'cron')", (), "hour")
     check_stats(db, ["--field", "shard=2"], "json_extract(fields, '$.shard') = 2", (), "day")
     # --grep (one part, the full-text union) against the same words by SQL.
-    check_stats(db, ["-g", "disk full"], "msg LIKE '%disk full'", (), "day")
-    check_stats(db, ["-g", "disk", "-S", "@%d" % (day // US)],
+    check_stats(db, ["--words", "disk full"], "msg LIKE '%disk full'", (), "day")
+    check_stats(db, ["--words", "disk", "-S", "@%d" % (day // US)],
                 "(msg LIKE '%disk full' OR msg LIKE '% Disk') AND ts >= ?", (day,), "hour")
-    check_stats(db, ["-g", "Disk"], "msg LIKE '% Disk' AND instr(msg, 'Disk') > 0", (), "day")
+    check_stats(db, ["--words", "Disk"], "msg LIKE '% Disk' AND instr(msg, 'Disk') > 0", (), "day")
     # Local days in a +05:30 zone start at 18:30Z.
     check_stats(db, [], "", (), "day", offset_s=19800, what="local days")
     check_stats(db, ["-S", "2026-11-27", "-U", "2026-11-28"], "ts >= ? AND ts < ?",

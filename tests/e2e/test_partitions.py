@@ -167,6 +167,7 @@ def check_sealed(path, row):
             "SELECT count(*), min(id), max(id), min(ts), max(ts), min(received), max(received) "
             "FROM entries").fetchone()
         eq(meta["fts_indexed_upto"], row["last_id"], "fts_indexed_upto is the last id")
+        eq(meta["tri_indexed_upto"], row["last_id"], "tri_indexed_upto is the last id")
         eq((row["entries"], row["min_ts"], row["max_ts"], row["min_received"],
             row["max_received"]), (n, mn, mx, rmn, rmx), "catalog facts of " + path)
         eq(row["rejects"], con.execute("SELECT count(*) FROM rejects").fetchone()[0], "rejects")
@@ -179,6 +180,11 @@ def check_sealed(path, row):
                con.execute("SELECT count(*) FROM entries WHERE ' ' || msg || ' ' LIKE ?",
                            ("% " + word + " %",)).fetchone()[0],
                "full-text count of %r in %s" % (word, path))
+        # -g's trigram index (detail=none: a string is the AND of its trigrams).
+        eq(con.execute("SELECT count(*) FROM entries_tri WHERE entries_tri MATCH "
+                       "'\"eed\" AND \"edl\"'").fetchone()[0],
+           con.execute("SELECT count(*) FROM entries WHERE msg LIKE '%eedl%'").fetchone()[0],
+           "trigram count in " + path)
         eq(con.execute("PRAGMA integrity_check").fetchone()[0], "ok", "integrity")
         # 'optimize' merged the index into one segment.
         eq(con.execute("SELECT count(*) FROM entries_fts_idx WHERE segid IS NOT NULL AND "
@@ -237,6 +243,8 @@ def test_fts_off():
                    .fetchone()[0], 0, "no full-text rows")
                 eq(con.execute("SELECT value FROM meta WHERE key = 'fts_indexed_upto'")
                    .fetchone()[0], r["first_id"] - 1, "fts_indexed_upto")
+                eq(con.execute("SELECT count(*) FROM meta WHERE key = 'tri_indexed_upto'")
+                   .fetchone()[0], 0, "no trigram index to use")
                 eq(sorted(x[0] for x in con.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")),
                    INDEXES, "indexes")

@@ -7,7 +7,7 @@ Asserts:
 * every output format, and every filter alone and combined, prints exactly
   its golden file (tests/golden/query/); the same with local time in a fixed
   zone, with --utc, and with colours;
-* --grep answers the same whether the full-text index holds every entry,
+* --words answers the same whether the full-text index holds every entry,
   none, or half of them (the unindexed tail is searched row by row);
 * csv, json, json-pretty and ndjson parsed back with Python's csv and json
   equal the rows read with SQL, field by field, on the unpinned database;
@@ -75,16 +75,16 @@ FILTERS = [
     ("host-glob", ["--host", "web-0[2-9]"]),
     ("pid", ["--pid", "4242"]),
     ("pid-multi", ["--pid", "11", "--pid", "20"]),
-    ("grep-word", ["-g", "payment"]),
-    ("grep-words", ["-g", "disk full"]),
-    ("grep-prefix", ["-g", "conn*"]),
-    ("grep-smartcase", ["-g", "Disk"]),
-    ("grep-lower", ["-g", "disk"]),
-    ("grep-accents", ["-g", "creme facade"]),
-    ("grep-punct", ["-g", "db-01"]),
-    ("grep-quote", ["-g", '"bob"']),
-    ("grep-none", ["-g", "nosuchword"]),
-    ("grep-range", ["-g", "payment", "-S", "2026-11-27T10:00:01Z", "-U", "2026-11-27T11:00:00Z"]),
+    ("grep-word", ["--words", "payment"]),
+    ("grep-words", ["--words", "disk full"]),
+    ("grep-prefix", ["--words", "conn*"]),
+    ("grep-smartcase", ["--words", "Disk"]),
+    ("grep-lower", ["--words", "disk"]),
+    ("grep-accents", ["--words", "creme facade"]),
+    ("grep-punct", ["--words", "db-01"]),
+    ("grep-quote", ["--words", '"bob"']),
+    ("grep-none", ["--words", "nosuchword"]),
+    ("grep-range", ["--words", "payment", "-S", "2026-11-27T10:00:01Z", "-U", "2026-11-27T11:00:00Z"]),
     ("field-number", ["--field", "order=81724"]),
     ("field-nested", ["--field", "http.status=200"]),
     ("field-string", ["--field", "amount=12.50"]),
@@ -92,11 +92,11 @@ FILTERS = [
     ("field-big", ["--field", "big=18446744073709551615"]),
     ("field-two", ["--field", "user=bob", "--field", "attempts=17"]),
     ("combined", ["-p", "warning", "-t", "web-*", "--host", "web-0?", "-S",
-                  "2026-11-27T10:00:00Z", "-U", "2026-11-27T11:00:00Z", "-g", "connection"]),
+                  "2026-11-27T10:00:00Z", "-U", "2026-11-27T11:00:00Z", "--words", "connection"]),
     ("combined-json", ["-p", "err", "--pid", "4242", "-o", "json-pretty", "-r"]),
 ]
 
-GREP_CASES = [f for f in FILTERS if "-g" in f[1]]
+GREP_CASES = [f for f in FILTERS if "--words" in f[1]]
 
 
 def setup():
@@ -369,8 +369,8 @@ def test_bad_arguments():
         (["--pid", "abc"], "centrallog query: --pid: 'abc' is not a process id; use an integer "
          "0-4294967295"),
         (["--field", "order"], "centrallog query: --field: expected KEY=VALUE, got 'order'"),
-        (["-g", ""], "centrallog query: -g/--grep: empty pattern; give one or more words"),
-        (["-g", "-- !!"], "centrallog query: -g/--grep: '--' has no word to search for "
+        (["--words", ""], "centrallog query: --words: empty pattern; give one or more words"),
+        (["--words", "-- !!"], "centrallog query: --words: '--' has no word to search for "
          "(punctuation is not indexed)"),
         (["-n", "ten"], "centrallog query: -n/--lines: 'ten' is not a count; use a number 0 or "
          "more, or all"),
@@ -384,7 +384,7 @@ def test_bad_arguments():
         (["-S"], "centrallog query: option '-S' needs a value; see --help"),
         (["query", "--since"], "centrallog query: option '--since' needs a value; see --help"),
         (["query", "stray"], "centrallog query: unexpected argument 'stray'; filters are "
-         "options, e.g. -g WORDS (see --help)"),
+         "options, e.g. -g PATTERN (see --help)"),
         (["frobnicate"], "centrallog: unknown command 'frobnicate'; commands: query, tail, "
          "stats, rejects, disk-usage, export, status, rotate, vacuum, send, bench%s (see --help)"
          % (", pipes" if cli_data.WINDOWS else "")),
@@ -471,8 +471,8 @@ def test_never_writes():
     """Every command leaves the database file byte for byte as it was; a
     copy in a directory the reader cannot write is read as a snapshot."""
     before = sha256(KNOWN)
-    for args in (["-o", "json"], ["-g", "disk"], ["stats"], ["rejects"], ["-p", "err", "-n", "1"],
-                 ["--explain", "-g", "x"]):
+    for args in (["-o", "json"], ["-g", "disk"], ["--words", "disk"], ["stats"], ["rejects"],
+                 ["-p", "err", "-n", "1"], ["--explain", "-g", "x"]):
         run_ok(args, KNOWN)
     eq(sha256(KNOWN), before, "the database after reading")
     if os.geteuid() != 0:
@@ -607,8 +607,8 @@ def test_explain_uses_indexes():
         (["-S", "-1h", "-U", "now"], "USING INDEX entries_ts (ts>? AND ts<?)"),
         (["-n", "50"], "SCAN entries USING INDEX entries_ts"),
         (["-t", "web*", "-S", "-1h"], "USING INDEX entries_app_ts (app>? AND app<?)"),
-        (["-g", "disk", "-S", "-1d", "-U", "now"], "SCAN entries_fts VIRTUAL TABLE INDEX 0:M1><"),
-        (["-g", "disk", "-S", "-1d", "-U", "now"], "SEARCH entries USING INTEGER PRIMARY KEY "
+        (["--words", "disk", "-S", "-1d", "-U", "now"], "SCAN entries_fts VIRTUAL TABLE INDEX 0:M1><"),
+        (["--words", "disk", "-S", "-1d", "-U", "now"], "SEARCH entries USING INTEGER PRIMARY KEY "
          "(rowid>?)"),
     ]
     for args, want in cases:

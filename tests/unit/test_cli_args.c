@@ -204,8 +204,27 @@ static void test_readargs(void **state)
     assert_string_equal(err, "unexpected argument 'stray'; see --help");
     cli_readargs_free(&a);
     assert_int_equal(readargs(&a, CLI_READ_QUERY, err, 1, "stray"), CLI_USAGE);
-    assert_string_equal(err, "unexpected argument 'stray'; filters are options, e.g. -g WORDS (see "
-                             "--help)");
+    assert_string_equal(err, "unexpected argument 'stray'; filters are options, e.g. -g PATTERN "
+                             "(see --help)");
+    cli_readargs_free(&a);
+    /* -g, --words, and --case-sensitive's optional value (only as =VALUE). */
+    assert_int_equal(readargs(&a, CLI_READ_QUERY, err, 3, "-g", "time|out", "--case-sensitive"),
+                     CLI_OK);
+    assert_string_equal(a.f.grep_pattern, "time|out");
+    assert_int_equal(a.f.grep_regex, 1);
+    assert_int_equal(a.f.grep_case, CLI_CASE_SENSITIVE);
+    cli_readargs_free(&a);
+    assert_int_equal(readargs(&a, CLI_READ_STATS, err, 3, "--case-sensitive=no", "--words", "disk"),
+                     CLI_OK);
+    assert_int_equal(a.f.grep_regex, 0);
+    assert_int_equal(a.f.grep_case, CLI_CASE_INSENSITIVE);
+    cli_readargs_free(&a);
+    assert_int_equal(readargs(&a, CLI_READ_QUERY, err, 2, "--case-sensitive", "no"), CLI_USAGE);
+    assert_string_equal(err, "unexpected argument 'no'; filters are options, e.g. -g PATTERN "
+                             "(see --help)");
+    cli_readargs_free(&a);
+    assert_int_equal(readargs(&a, CLI_READ_REJECTS, err, 1, "--words=x"), CLI_USAGE);
+    assert_string_equal(err, "unknown option '--words=x'; see --help");
     cli_readargs_free(&a);
     assert_int_equal(readargs(&a, CLI_READ_QUERY, err, 2, "--limit", "0"), CLI_USAGE);
     assert_string_equal(err, "--limit: '0' is not a count; use a number 1 or more");

@@ -170,7 +170,12 @@ static void test_option_errors(void **state)
     opt_error(CLI_OPT_FIELD, "a.=1", "--field: bad key in 'a.=1'; use NAME or NAME.NAME");
     opt_error(CLI_OPT_FIELD, "a\"b=1",
               "--field: bad key in 'a\"b=1'; use NAME or NAME.NAME (no empty names, no '\"')");
-    opt_error(CLI_OPT_GREP, "", "-g/--grep: empty pattern; give one or more words");
+    opt_error(CLI_OPT_WORDS, "", "--words: empty pattern; give one or more words");
+    opt_error(CLI_OPT_GREP, "", "-g/--grep: empty pattern; give a regular expression");
+    opt_error(CLI_OPT_GREP, "time(out",
+              "-g/--grep: bad regular expression 'time(out': missing closing parenthesis at "
+              "offset 8");
+    opt_error(CLI_OPT_CASE, "maybe", "--case-sensitive: 'maybe' is not a boolean; use yes or no");
 }
 
 static void test_field_parse(void **state)
@@ -317,7 +322,7 @@ static void test_on_data(void **state)
     sqlite3_close(db);
 }
 
-/* --grep: the three parts of the union, each proven by a row only it finds. */
+/* --words: the three parts of the union, each proven by a row only it finds. */
 static void test_grep_parts(void **state)
 {
     sqlite3 *db = testdb_open();
@@ -339,13 +344,13 @@ static void test_grep_parts(void **state)
                 "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries WHERE id <= 5;"
                 "UPDATE meta SET value = 5 WHERE key = 'fts_indexed_upto';");
     cli_filter_init(&f);
-    opt(&f, CLI_OPT_GREP, "disk full");
+    opt(&f, CLI_OPT_WORDS, "disk full");
     assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
     assert_int_equal(f.has_fts_bounds, 0);
     assert_ids(db, &f, "1,5,3,6");
     cli_filter_free(&f);
 
-    opt(&f, CLI_OPT_GREP, "disk full");
+    opt(&f, CLI_OPT_WORDS, "disk full");
     opt(&f, CLI_OPT_SINCE, "@0.000250");
     opt(&f, CLI_OPT_UNTIL, "@0.000400");
     assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
@@ -359,7 +364,7 @@ static void test_grep_parts(void **state)
     /* In [255, 400) the first entry by time is id 5 and the last id 6, so
      * the bracket is [5, 6]: id 3 (ts 300) is found only by the part that
      * looks outside the bracket. */
-    opt(&f, CLI_OPT_GREP, "disk full");
+    opt(&f, CLI_OPT_WORDS, "disk full");
     opt(&f, CLI_OPT_SINCE, "@0.000255");
     opt(&f, CLI_OPT_UNTIL, "@0.000400");
     assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
@@ -369,17 +374,17 @@ static void test_grep_parts(void **state)
     cli_filter_free(&f);
 
     /* Smart case: an upper-case letter asks for that exact spelling. */
-    opt(&f, CLI_OPT_GREP, "Disk");
+    opt(&f, CLI_OPT_WORDS, "Disk");
     assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
     assert_ids(db, &f, "3");
     cli_filter_free(&f);
-    opt(&f, CLI_OPT_GREP, "FULL");
+    opt(&f, CLI_OPT_WORDS, "FULL");
     assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
     assert_ids(db, &f, "6");
     cli_filter_free(&f);
 
     /* An empty time range: no bracket, nothing found, no error. */
-    opt(&f, CLI_OPT_GREP, "disk");
+    opt(&f, CLI_OPT_WORDS, "disk");
     opt(&f, CLI_OPT_SINCE, "@0.000900");
     assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
     assert_int_equal(f.fts_lo, 1);
@@ -389,12 +394,91 @@ static void test_grep_parts(void **state)
     sqlite3_close(db);
 }
 
+/* -g: with a trigram index (meta tri_indexed_upto) the index narrows and
+ * PCRE2 confirms; without one (a partition sealed before it existed, a
+ * single database) every row is tested - the same answer either way. */
+static void test_regex_parts(void **state)
+{
+    static const char *const with_tri =
+        "CREATE VIRTUAL TABLE entries_tri USING fts5 (msg, content = 'entries', "
+        "content_rowid = 'id', tokenize = 'trigram', detail = none);"
+        "INSERT INTO entries_tri (rowid, msg) SELECT id, msg FROM entries WHERE id <= 5;"
+        "INSERT INTO meta (key, value) VALUES ('tri_indexed_upto', 5);";
+    /* pattern, its answer (in time order), whether the index can narrow */
+    static const struct {
+        const char *re, *ids;
+        int indexed;
+    } cases[] = {
+        { "disk full", "1,5,3,6", 1 }, { "isk fu", "1,5,3,6", 1 }, { "full|cpu", "1,5,3,6,4", 1 },
+        { "^disk", "2,1,3,6", 1 },     { "Disk", "3", 1 },         { "disk.*again$", "3", 1 },
+        { "d[i]s. f", "1,5,3,6", 0 },  { "^.{7}$", "2", 0 },       { "late: disk|yet", "5,6", 1 },
+        { "nothing here", "", 1 },
+    };
+    char err[256];
+    cli_filter f;
+
+    (void)state;
+    for (int tri = 0; tri < 2; tri++) {
+        sqlite3 *db = testdb_open();
+
+        assert_non_null(db);
+        testdb_exec(db, "INSERT INTO entries (id, ts, received, level, app, msg) VALUES "
+                        "(1, 250, 1, 6, 'a', 'disk full on sda'),"
+                        "(2, 200, 1, 6, 'a', 'disk ok'),"
+                        "(3, 300, 1, 6, 'a', 'Disk full again'),"
+                        "(4, 400, 1, 6, 'a', 'cpu full'),"
+                        "(5, 260, 1, 6, 'a', 'late: disk full'),"
+                        "(6, 350, 1, 6, 'a', 'disk FULL, not indexed yet');");
+        if (tri)
+            testdb_exec(db, with_tri);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            cli_filter_init(&f);
+            opt(&f, CLI_OPT_GREP, cases[i].re);
+            assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+            if (f.grep_indexed != (tri && cases[i].indexed))
+                fail_msg("'%s': indexed %d", cases[i].re, f.grep_indexed);
+            assert_ids(db, &f, cases[i].ids);
+            cli_filter_free(&f);
+        }
+        /* A time range: the bracket, the part outside it, the unindexed. */
+        cli_filter_init(&f);
+        opt(&f, CLI_OPT_GREP, "disk f");
+        opt(&f, CLI_OPT_SINCE, "@0.000255");
+        opt(&f, CLI_OPT_UNTIL, "@0.000400");
+        assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+        assert_int_equal(f.has_fts_bounds, tri);
+        assert_ids(db, &f, "5,3,6");
+        cli_filter_free(&f);
+        /* --case-sensitive, before or after -g. */
+        cli_filter_init(&f);
+        opt(&f, CLI_OPT_CASE, "yes");
+        opt(&f, CLI_OPT_GREP, "full");
+        assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+        assert_ids(db, &f, "1,5,3,4");
+        cli_filter_free(&f);
+        cli_filter_init(&f);
+        opt(&f, CLI_OPT_GREP, "FULL");
+        assert_int_equal(cli_filter_option(&f, CLI_OPT_CASE, NULL, &utc_clock, err, sizeof err), 1);
+        opt(&f, CLI_OPT_CASE, "no");
+        assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+        assert_ids(db, &f, "1,5,3,6,4");
+        cli_filter_free(&f);
+        sqlite3_close(db);
+    }
+    /* One search per query. */
+    cli_filter_init(&f);
+    opt(&f, CLI_OPT_GREP, "x");
+    assert_int_equal(cli_filter_option(&f, CLI_OPT_WORDS, "x", &utc_clock, err, sizeof err), -1);
+    assert_string_equal(err, "-g/--grep and --words cannot be combined; use one of them");
+    cli_filter_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sql_text),    cmocka_unit_test(test_option_errors),
         cmocka_unit_test(test_field_parse), cmocka_unit_test(test_on_data),
-        cmocka_unit_test(test_grep_parts),
+        cmocka_unit_test(test_grep_parts),  cmocka_unit_test(test_regex_parts),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,8 @@
 * tail -f against centrallogd.exe shows entries as they arrive and, on
   Ctrl-C, closes its JSON array and exits 0.
 * bench (threads on Windows) delivers every entry: exact row count.
+* -g's regular expressions (tests/e2e/test_cli_regex.py) give the same ids,
+  bytes and errors with the Windows build of PCRE2.
 
 Needs the native build too (CL_BIN_DIR, default build/bin) for the databases.
 """
@@ -32,6 +34,7 @@ from cltest.wine import WINE, winpath  # noqa: E402
 os.environ.update({k: tw.ENV[k] for k in ("WINEPREFIX", "WINEDEBUG", "WINEDLLOVERRIDES")})
 cli_data.use_windows_cli(os.path.join(tw.BIN, "centrallog.exe"), WINE)
 
+import test_cli_regex  # noqa: E402
 import test_cli_stats  # noqa: E402
 import test_query  # noqa: E402
 
@@ -63,6 +66,18 @@ def test_stats_goldens():
             t()
     finally:
         shutil.rmtree(test_cli_stats.TMP, ignore_errors=True)
+
+
+def test_regex():
+    """-g with PCRE2 (as cross-built from Debian's source): the same ids and
+    bytes over partitions with and without the trigram index."""
+    test_cli_regex.setup()
+    try:
+        for t in (test_cli_regex.test_counts, test_cli_regex.test_identical_output,
+                  test_cli_regex.test_errors):
+            t()
+    finally:
+        shutil.rmtree(test_cli_regex.TMP, ignore_errors=True)
 
 
 def read_lines(proc, n, timeout):
@@ -173,7 +188,7 @@ def test_bench():
         c.cleanup()
 
 
-TESTS = [test_query_goldens, test_stats_goldens, test_tail_follow, test_bench]
+TESTS = [test_query_goldens, test_stats_goldens, test_regex, test_tail_follow, test_bench]
 
 
 def main():
