@@ -27,6 +27,13 @@
 
 #define DATA_DIR_ENV "CENTRALLOG_DATA_DIR"
 
+/* Forwarding's sockets exist for POSIX only so far (netsock_posix.c). */
+#ifdef _WIN32
+#define FORWARD_REFUSED 1
+#else
+#define FORWARD_REFUSED 0
+#endif
+
 typedef struct option_doc {
     const char *name;
     const char *arg;
@@ -118,6 +125,11 @@ static const option_doc docs[] = {
     { "reject-limit-burst", "N",
       "rejected lines stored per producer process and rate-limit window; more are counted "
       "and reported, not stored (default 1000; 0: no limit)" },
+    { "forward", "URL",
+      "send stored entries to a syslog receiver, resuming where it stopped: "
+      "syslog+tcp://HOST:PORT[?min-level=LEVEL&app=GLOB&facility=local0&format=rfc5424|json"
+      "&start=oldest|end] (repeatable, at most 8; in a file: a string or a list; see "
+      "schema/FORWARDING.md)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },
 #if SERVICE_OPTIONS
@@ -275,10 +287,37 @@ static int set_storage_option(cl_config *c, const char *name, const char *v, cha
                : 0;
 }
 
+/* --forward: parsed now, so that a mistyped URL stops the start. */
+static int add_forward(cl_config *c, const char *v, char *err, size_t errlen)
+{
+    if (FORWARD_REFUSED) {
+        snprintf(err, errlen, "--forward is not available on Windows in this version");
+        return -1;
+    }
+    if (c->n_forward == CL_CONFIG_FORWARD_MAX) {
+        snprintf(err, errlen, "--forward: at most %d destinations", CL_CONFIG_FORWARD_MAX);
+        return -1;
+    }
+    if (cl_fwd_url_parse(v, &c->forward[c->n_forward], err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < c->n_forward; i++) {
+        if (strcmp(c->forward[i].key, c->forward[c->n_forward].key) == 0) {
+            snprintf(err, errlen, "--forward %s: given twice (one cursor per HOST:PORT)",
+                     c->forward[i].key);
+            return -1;
+        }
+    }
+    c->n_forward++;
+    return 0;
+}
+
 static int set_option(cl_config *c, pending *p, const char *name, const char *v, char *err,
                       size_t errlen)
 {
     uint64_t u;
+
+    if (strcmp(name, "forward") == 0)
+        return add_forward(c, v, err, errlen);
 
     if (strcmp(name, "address") == 0) {
         p->has_address = 1;
@@ -573,6 +612,28 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
         char num[64];
         const char *v;
 
+        if (cJSON_IsArray(it) && strcmp(it->string, "forward") == 0) {
+            /* The one option given several times: a list in a file. */
+            const cJSON *u;
+
+            cJSON_ArrayForEach(u, it)
+            {
+                if (!cJSON_IsString(u)) {
+                    snprintf(err, errlen,
+                             "--config %s: \"forward\" must be a string or a list "
+                             "of strings",
+                             path);
+                    rc = -1;
+                } else if (rc == 0 && add_forward(c, u->valuestring, err, errlen) != 0) {
+                    char inner[512];
+
+                    snprintf(inner, sizeof inner, "%s", err);
+                    snprintf(err, errlen, "--config %s: %s", path, inner);
+                    rc = -1;
+                }
+            }
+            continue;
+        }
         if (cJSON_IsString(it)) {
             v = it->valuestring;
         } else if (cJSON_IsNumber(it)) {

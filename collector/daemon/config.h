@@ -7,8 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fwd_url.h"   /* cl_fwd_url: --forward */
 #include "parse.h"     /* cl_parse_size, cl_parse_duration_ms: how options are read */
 #include "retention.h" /* cl_ret_options: --max-age, --max-disk, --keep-free */
+
+/* Destinations of --forward (repeatable). */
+#define CL_CONFIG_FORWARD_MAX 8
 
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
@@ -52,6 +56,8 @@ typedef struct cl_config {
     int data_dir_given;        /* --data-dir on the command line or in --config */
     int service;               /* enum cl_service_mode (Windows; POSIX refuses the options) */
     char service_account[256]; /* --service-account; "" means the default */
+    cl_fwd_url forward[CL_CONFIG_FORWARD_MAX]; /* --forward, in the order given */
+    size_t n_forward;
 } cl_config;
 
 /* What the command line asks of the Windows Service Control Manager. */

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "fwd_url.h"
 #include "ioloop.h"
 #include "ratelimit.h"
 #include "validate.h"
@@ -31,7 +32,9 @@ typedef struct cl_server_config {
     /* Rejects stored per source (peer PID) and rate-limit window; more are
      * counted and reported, not stored. 0: no limit. */
     uint64_t reject_burst;
-    size_t partial_bytes;    /* half lines held, all connections together; 0: no limit */
+    size_t partial_bytes;      /* half lines held, all connections together; 0: no limit */
+    const cl_fwd_url *forward; /* destinations (forward.h), n_forward of them */
+    size_t n_forward;
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
 } cl_server_config;

@@ -329,8 +329,8 @@ int cl_catw_list_all(sqlite3 *h, const char *catalog_path, cl_part_list *out, ch
     return cl_catalog_list_all(h, catalog_path, 1, out, err, errlen);
 }
 
-int cl_catw_cursor_get(sqlite3 *h, const char *dest, int64_t *last_id, int64_t *expired,
-                       char *err, size_t errlen)
+int cl_catw_cursor_get(sqlite3 *h, const char *dest, int64_t *last_id, int64_t *expired, char *err,
+                       size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     int rc;
