@@ -332,13 +332,16 @@ static int next_member(const char *s, size_t n, size_t *pos, member *m)
 }
 
 /* A member may be an SD-PARAM of the fields element when its name, decoded,
- * is an SD-NAME. Escapes in a name never decode to PRINTUSASCII that needs
- * them, except \/ and \u00XX forms; decoding tells exactly. */
+ * is an SD-NAME without a '.': syslog-ng keeps SD-PARAMs as name-value
+ * pairs named ".SDATA.<SD-ID>.<name>" and splits them at the last dot when
+ * it writes them out again, so "db.pool" would come back as the parameter
+ * "pool" of an element "fields@32473.db". Such names go to fields-rest. */
 static int member_name(cl_strbuf *tmp, const member *m)
 {
     cl_strbuf_reset(tmp);
     json_unescape(tmp, m->name, m->name_n);
-    return !tmp->oom && cl_s5424_sdname_ok(tmp->p ? tmp->p : "", tmp->len);
+    return !tmp->oom && cl_s5424_sdname_ok(tmp->p ? tmp->p : "", tmp->len) &&
+           memchr(tmp->p, '.', tmp->len) == NULL;
 }
 
 /* The fields element: string members as their text, other members as their
