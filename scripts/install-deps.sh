@@ -19,6 +19,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
 systemd unicode-data"
+PKGS="$PKGS libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0 libcap2" # syslog-ng-core's libraries: tests/e2e/test_forward.py runs it unpacked by scripts/unpack-syslog-ng.sh
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

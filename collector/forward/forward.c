@@ -39,6 +39,7 @@
 
 typedef struct flight {
     int64_t last_id;    /* the batch's last entry (filtered ones included) */
+    int64_t last_sent;  /* its last entry sent: what the transport confirms */
     uint64_t count;     /* entries in it that were sent */
     int64_t first_recv; /* received time of its first entry */
 } flight;
@@ -245,10 +246,41 @@ static int use_part(cl_forwarder *f, const cl_part *p, char *err, size_t errlen)
     return 0;
 }
 
+/* The received time of the first entry after the cursor: how far behind
+ * the destination is in time. 0 when there is none. */
+static int64_t first_unsent_received(cl_forwarder *f, const cl_part_list *l)
+{
+    sqlite3_stmt *st = NULL;
+    sqlite3 *h;
+    int64_t recv = 0;
+    char err[256];
+
+    for (size_t i = 0; i < l->n; i++) {
+        const cl_part *p = &l->v[i];
+
+        if (p->state != CL_PART_LIVE && p->last_id <= f->cursor)
+            continue;
+        if ((h = open_part(p, err, sizeof err)) == NULL)
+            return 0;
+        if (sqlite3_prepare_v2(h, "SELECT received FROM entries WHERE id > ?1 ORDER BY id LIMIT 1",
+                               -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, f->cursor);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                recv = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+        break;
+    }
+    return recv;
+}
+
+/* Once a second: the newest stored id (from the live partition) and the
+ * age of the first entry not confirmed, for stats. */
 static void newest(cl_forwarder *f, const cl_part_list *l)
 {
     const cl_part *live = &l->v[l->n - 1];
-    int64_t now = cl_now_us();
+    int64_t now = cl_now_us(), recv;
     long long v = 0;
     char err[256];
 
@@ -265,9 +297,24 @@ static void newest(cl_forwarder *f, const cl_part_list *l)
     }
     if (cl_db_query_int(f->live, "SELECT max(id) FROM entries", &v) != SQLITE_OK || v == 0)
         v = live->first_id - 1;
+    recv = v > f->cursor ? first_unsent_received(f, l) : 0;
     pthread_mutex_lock(&f->mu);
     f->st.newest = v;
+    f->st.behind_s = recv > 0 && now > recv ? (double)(now - recv) / 1e6 : 0.0;
     pthread_mutex_unlock(&f->mu);
+}
+
+/* The same while no batch is read (the receiver is down). */
+static void refresh_lag(cl_forwarder *f)
+{
+    cl_part_list l = { NULL, 0 };
+    char err[256];
+
+    if (cl_now_us() - f->newest_at_us < NEWEST_EVERY_US)
+        return;
+    if (cl_catalog_list(f->cat, f->catalog_path, &l, err, sizeof err) == 0 && l.n > 0)
+        newest(f, &l);
+    cl_part_list_free(&l);
 }
 
 static void add_entry(cl_forwarder *f, const cl_row_entry *e)
@@ -396,13 +443,8 @@ static void drop(cl_forwarder *f, const char *why)
 
 static void publish(cl_forwarder *f)
 {
-    int64_t oldest = 0;
-
-    if (f->n > 0)
-        oldest = f->ring[f->head].first_recv;
     pthread_mutex_lock(&f->mu);
     f->st.cursor = f->cursor;
-    f->st.behind_s = oldest > 0 ? (double)(cl_now_us() - oldest) / 1e6 : 0.0;
     if (f->cursor >= f->st.newest)
         f->st.behind_s = 0.0;
     pthread_mutex_unlock(&f->mu);
@@ -413,7 +455,7 @@ static void confirm(cl_forwarder *f, int64_t id)
 {
     uint64_t done = 0;
 
-    while (f->n > 0 && f->ring[f->head].last_id <= id) {
+    while (f->n > 0 && f->ring[f->head].last_sent <= id) {
         done += f->ring[f->head].count;
         f->cursor = f->ring[f->head].last_id;
         f->head = (f->head + 1) % MAX_INFLIGHT;
@@ -478,6 +520,7 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         if (f->n == 0)
             f->progress_us = cl_now_us();
         fl->last_id = last;
+        fl->last_sent = f->msgs[f->nmsgs - 1].id;
         fl->count = f->nmsgs;
         fl->first_recv = first_recv;
         f->n++;
@@ -532,8 +575,16 @@ static void *fwd_main(void *arg)
         pthread_mutex_unlock(&f->mu);
         if (f->ctx == NULL) {
             if (connect_once(f) != 0) {
+                int left = f->backoff_ms, stop = 0;
+
                 persist(f, 0);
-                if (wait_ms(f, f->backoff_ms))
+                /* Waiting in slices keeps "entries behind" current. */
+                while (left > 0 && !stop) {
+                    refresh_lag(f);
+                    stop = wait_ms(f, left < 1000 ? left : 1000);
+                    left -= 1000;
+                }
+                if (stop)
                     break;
                 f->backoff_ms =
                     f->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : f->backoff_ms * 2;
