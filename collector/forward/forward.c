@@ -38,10 +38,9 @@
 #define NEWEST_EVERY_US 1000000
 
 typedef struct flight {
-    int64_t last_id;    /* the batch's last entry (filtered ones included) */
-    int64_t last_sent;  /* its last entry sent: what the transport confirms */
-    uint64_t count;     /* entries in it that were sent */
-    int64_t first_recv; /* received time of its first entry */
+    int64_t last_id;   /* the batch's last entry (filtered ones included) */
+    int64_t last_sent; /* its last entry sent: what the transport confirms */
+    uint64_t count;    /* entries in it that were sent */
 } flight;
 
 struct cl_forwarder {
@@ -330,10 +329,9 @@ static void add_entry(cl_forwarder *f, const cl_row_entry *e)
 
 /* Reads the entries after f->sent_upto in partition p into the batch.
  * Returns the last id read (filtered ones included), or f->sent_upto when
- * there is none, or -1 on a read error. *first_recv: the received time of
- * the first. */
-static int64_t read_part(cl_forwarder *f, const cl_part *p, int64_t *first_recv, uint64_t *filtered,
-                         char *err, size_t errlen)
+ * there is none, or -1 on a read error. */
+static int64_t read_part(cl_forwarder *f, const cl_part *p, uint64_t *filtered, char *err,
+                         size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     char sql[512];
@@ -354,8 +352,6 @@ static int64_t read_part(cl_forwarder *f, const cl_part *p, int64_t *first_recv,
 
         cl_row_entry_read(st, &e);
         last = e.id;
-        if (*first_recv == 0)
-            *first_recv = e.received;
         if (!cl_fwd_url_wants(&f->url, e.level, e.app.p ? e.app.p : "", e.app.n))
             (*filtered)++;
         else
@@ -378,8 +374,7 @@ static int64_t read_part(cl_forwarder *f, const cl_part *p, int64_t *first_recv,
  * that holds ids after f->sent_upto. Ids are dense, so a gap between the
  * cursor and the first partition left is what retention removed. Returns
  * the last id covered (== f->sent_upto: nothing new), or -1. */
-static int64_t read_batch(cl_forwarder *f, int64_t *first_recv, uint64_t *filtered, char *err,
-                          size_t errlen)
+static int64_t read_batch(cl_forwarder *f, uint64_t *filtered, char *err, size_t errlen)
 {
     cl_part_list l = { NULL, 0 };
     int64_t last = f->sent_upto;
@@ -387,7 +382,6 @@ static int64_t read_batch(cl_forwarder *f, int64_t *first_recv, uint64_t *filter
     f->buf.len = 0;
     f->buf.oom = 0;
     f->nmsgs = 0;
-    *first_recv = 0;
     *filtered = 0;
     if (cl_catalog_list(f->cat, f->catalog_path, &l, err, errlen) != 0)
         return -1;
@@ -408,7 +402,7 @@ static int64_t read_batch(cl_forwarder *f, int64_t *first_recv, uint64_t *filter
             f->sent_upto = p->first_id - 1;
             last = f->sent_upto;
         }
-        last = read_part(f, p, first_recv, filtered, err, errlen);
+        last = read_part(f, p, filtered, err, errlen);
         if (last < 0 || last > f->sent_upto || p->state == CL_PART_LIVE)
             break;
         /* A partition no longer written that has nothing after us: its
@@ -477,7 +471,7 @@ static void confirm(cl_forwarder *f, int64_t id)
  * Returns 0, or -1 when the connection must go (err says why). */
 static int pump(cl_forwarder *f, char *err, size_t errlen)
 {
-    int64_t id = -1, last, first_recv;
+    int64_t id = -1, last;
     uint64_t filtered;
     cl_fwd_batch b;
     void *ctx = f->ctx; /* only this thread changes it */
@@ -496,7 +490,7 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         wait_ms(f, INFLIGHT_WAIT_MS);
         return 0;
     }
-    last = read_batch(f, &first_recv, &filtered, err, errlen);
+    last = read_batch(f, &filtered, err, errlen);
     if (last < 0) {
         /* The database, not the receiver: say so, wait, keep the line. */
         set_error(f, err);
@@ -522,7 +516,6 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         fl->last_id = last;
         fl->last_sent = f->msgs[f->nmsgs - 1].id;
         fl->count = f->nmsgs;
-        fl->first_recv = first_recv;
         f->n++;
         pthread_mutex_lock(&f->mu);
         f->st.sent += f->nmsgs;

@@ -78,7 +78,7 @@ class SyslogNg:
     """A syslog-ng in the foreground on 127.0.0.1:port, writing what it
     receives to out.json in its own directory."""
 
-    def __init__(self, workdir, port):
+    def __init__(self, workdir, port, template=TEMPLATE, flush_lines=1):
         self.dir = os.path.join(workdir, "syslog-ng-%d" % port)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port
@@ -87,11 +87,12 @@ class SyslogNg:
         with open(self.conf, "w") as f:
             f.write('@version: 3.38\n'
                     'options { keep-hostname(yes); use-dns(no); dns-cache(no); frac-digits(6); '
-                    'stats-freq(0); flush-lines(1); log-fifo-size(100000); };\n'
+                    'stats-freq(0); flush-lines(%d); log-fifo-size(100000); };\n'
                     'source s { syslog(ip("127.0.0.1") port(%d) transport("tcp") '
                     'log-msg-size(1048576) max-connections(10) log-iw-size(100000)); };\n'
                     'destination d { file("%s" time-zone("UTC") template("%s")); };\n'
-                    'log { source(s); destination(d); };\n' % (port, self.out, TEMPLATE))
+                    'log { source(s); destination(d); };\n'
+                    % (flush_lines, port, self.out, template))
         self.proc = None
 
     def start(self):
