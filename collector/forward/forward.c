@@ -120,6 +120,31 @@ static int wait_ms(cl_forwarder *f, int ms)
     return stop;
 }
 
+/* path as an SQLite URI followed by query: every byte but the unreserved
+ * ones %-escaped, so that a '?', '#' or '%' in a directory's name stays
+ * part of the name (the CLI opens files the same way, tools/db.c). */
+static int file_uri(char *out, size_t outlen, const char *path, const char *query)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = 0;
+
+    n += (size_t)snprintf(out, outlen, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p && n + 4 < outlen; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p) != NULL) {
+            out[n++] = (char)*p;
+        } else {
+            out[n++] = '%';
+            out[n++] = hex[*p >> 4];
+            out[n++] = hex[*p & 15];
+        }
+    }
+    if (n + strlen(query) + 1 > outlen)
+        return -1;
+    memcpy(out + n, query, strlen(query) + 1);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ cursor */
 
 static int persist(cl_forwarder *f, int force)
@@ -147,7 +172,7 @@ static int start_point(cl_forwarder *f, int at_end, int64_t *out, char *err, siz
 {
     cl_part_list l = { NULL, 0 };
     sqlite3 *h = NULL;
-    char uri[4200];
+    char uri[3 * 4096 + 64];
     long long v = 0;
     int rc = -1;
 
@@ -163,8 +188,8 @@ static int start_point(cl_forwarder *f, int at_end, int64_t *out, char *err, siz
         cl_part_list_free(&l);
         return 0;
     }
-    snprintf(uri, sizeof uri, "file:%s?mode=ro", l.v[l.n - 1].path);
-    if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
+    if (file_uri(uri, sizeof uri, l.v[l.n - 1].path, "?mode=ro") == 0 &&
+        sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL) == SQLITE_OK &&
         cl_db_query_int(h, "SELECT coalesce(max(id), 0) FROM entries", &v) == SQLITE_OK) {
         *out = v > 0 ? v : l.v[l.n - 1].first_id - 1;
         rc = 0;
@@ -216,11 +241,14 @@ static int open_catalog(cl_forwarder *f, char *err, size_t errlen)
 static sqlite3 *open_part(const cl_part *p, char *err, size_t errlen)
 {
     sqlite3 *h = NULL;
-    char uri[4200];
+    char uri[3 * 4096 + 64];
 
     /* Closed partitions never change: immutable skips locking. */
-    snprintf(uri, sizeof uri, "file:%s?mode=ro%s", p->path,
-             p->state == CL_PART_CLOSED ? "&immutable=1" : "");
+    if (file_uri(uri, sizeof uri, p->path,
+                 p->state == CL_PART_CLOSED ? "?mode=ro&immutable=1" : "?mode=ro") != 0) {
+        snprintf(err, errlen, "the path %s is too long", p->path);
+        return NULL;
+    }
     if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
         snprintf(err, errlen, "cannot open %s: %s", p->path, h ? sqlite3_errmsg(h) : "no memory");

@@ -354,6 +354,27 @@ def test_filters():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_odd_data_dir():
+    """A data directory whose name has '?', '%', '#' and a space: the
+    partitions are opened by that name, not a URI's reading of it."""
+    tmp = cltest.make_tempdir("cl-fwd-")
+    port = free_port()
+    ng = SyslogNg(tmp, port).start()
+    try:
+        odd = os.path.join(tmp, "d?x%41#y z")
+        with cltest.Collector("--forward", "syslog+tcp://127.0.0.1:%d" % port,
+                              data_dir=odd) as c:
+            with c.connect() as k:
+                k.send([cltest.entry("odd %d" % i) for i in range(5)])
+                k.sync()
+            eq([r["MESSAGE"] for r in ng.wait_count(5)], ["odd %d" % i for i in range(5)],
+               "messages")
+            c.stop()
+    finally:
+        ng.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
 def status_text(c):
     p = subprocess.run([CLI, "--address", c.sock, "status", "--rate-window", "0"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
@@ -537,7 +558,7 @@ def test_bad_urls():
         eq(p.returncode, 2, "exit status for " + url)
 
 
-TESTS = [test_fields_match, test_filters, test_receiver_down_catch_up,
+TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_retention_expired, test_bad_urls]
 
 if __name__ == "__main__":
