@@ -27,13 +27,6 @@
 
 #define DATA_DIR_ENV "CENTRALLOG_DATA_DIR"
 
-/* Forwarding's sockets exist for POSIX only so far (netsock_posix.c). */
-#ifdef _WIN32
-#define FORWARD_REFUSED 1
-#else
-#define FORWARD_REFUSED 0
-#endif
-
 typedef struct option_doc {
     const char *name;
     const char *arg;
@@ -290,10 +283,6 @@ static int set_storage_option(cl_config *c, const char *name, const char *v, cha
 /* --forward: parsed now, so that a mistyped URL stops the start. */
 static int add_forward(cl_config *c, const char *v, char *err, size_t errlen)
 {
-    if (FORWARD_REFUSED) {
-        snprintf(err, errlen, "--forward is not available on Windows in this version");
-        return -1;
-    }
     if (c->n_forward == CL_CONFIG_FORWARD_MAX) {
         snprintf(err, errlen, "--forward: at most %d destinations", CL_CONFIG_FORWARD_MAX);
         return -1;
