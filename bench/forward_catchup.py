@@ -44,6 +44,23 @@ def fill(addr, n, producers=4):
     return time.monotonic() - t0, per * producers
 
 
+class NullSink:
+    """A TCP reader on 127.0.0.1:port that discards what it reads."""
+
+    def __init__(self, port):
+        code = ("import socket,sys\n"
+                "s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+                "s.bind(('127.0.0.1',int(sys.argv[1])));s.listen(4)\n"
+                "while True:\n"
+                "  c,_=s.accept()\n"
+                "  while c.recv(1<<20): pass\n")
+        self.proc = subprocess.Popen([sys.executable, "-c", code, str(port)])
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
 def lines(path):
     try:
         with open(path, "rb") as f:
@@ -60,6 +77,9 @@ def main():
                     help="syslog-ng's file template (default: the e2e test's, every field "
                          "as JSON)")
     ap.add_argument("--flush-lines", type=int, default=1000)
+    ap.add_argument("--null", action="store_true",
+                    help="instead of syslog-ng, a reader that discards the bytes: the "
+                         "forwarder's own ceiling")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cl-fwd-bench-")
     port = tf.free_port()
@@ -71,13 +91,20 @@ def main():
         secs, n = fill(addr, a.n)
         print("stored %d entries in %.2f s (%.0f/s), receiver down" % (n, secs, n / secs))
         t0 = time.monotonic()
-        ng.start()
+        if a.null:
+            ng = NullSink(port)
+        else:
+            ng.start()
         while True:
             st = benchlib.ask(addr, {"op": "stats"})["forward"][0]
             if st["confirmed"] >= n:
                 break
             time.sleep(0.05)
         t1 = time.monotonic() - t0
+        if a.null:
+            print("catch-up: %d confirmed in %.2f s (%.0f entries/s) into a null reader"
+                  % (st["confirmed"], t1, n / t1))
+            return
         while lines(ng.out) < n:
             time.sleep(0.05)
         t2 = time.monotonic() - t0
