@@ -71,11 +71,13 @@ static int tcp_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
     tcp *t = ctx;
     uint64_t acked;
 
+    /* The send queue first, then whether the connection still stands: a
+     * reset empties the queue, which must not read as "all acknowledged". */
+    acked = t->written - cl_net_unacked(t->s);
     if (cl_net_peer_closed(t->s)) {
         snprintf(err, errlen, "the receiver closed the connection");
         return -1;
     }
-    acked = t->written - cl_net_unacked(t->s);
     while (t->n > 0 && t->ring[t->head].end <= acked) {
         t->confirmed = t->ring[t->head].id;
         t->head = (t->head + 1) % RING;

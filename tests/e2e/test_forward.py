@@ -439,6 +439,50 @@ def stable_count(ng):
     return last
 
 
+def test_receiver_killed():
+    """syslog-ng SIGKILLed mid-stream and started again: the forwarder
+    reconnects and goes on from the last batch the receiver's TCP
+    acknowledged. What plain TCP loses is exactly what syslog-ng's kernel had
+    acknowledged but syslog-ng had not written - its receive buffer and
+    queues, megabytes - as FORWARDING.md says: the ids received are 1..a, then
+    c+1..n, nothing else (c < a: duplicates; c > a: a+1..c lost)."""
+    tmp = cltest.make_tempdir("cl-fwd-")
+    port = free_port()
+    dest = "syslog+tcp://127.0.0.1:%d" % port
+    ng = SyslogNg(tmp, port)
+    n = cltest.scale(60000, 10000)
+    try:
+        with cltest.Collector("--forward", dest, *cltest.NO_RATE_LIMIT) as c:
+            with c.connect() as k:
+                for i in range(0, n, 2000):
+                    k.send([cltest.entry("y" * 100 + str(j)) for j in range(i, i + 2000)])
+                k.sync()
+            ng.start()
+            ng.wait_count(n // 6, timeout=120)
+            ng.stop(signal.SIGKILL)
+            a = len(ng.records())
+            wait_for(lambda: c.stats()["forward"][0]["connect_errors"] >= 1,
+                     "the loss of the receiver noticed")
+            ng.start()
+            wait_for(lambda: c.stats()["forward"][0]["connects"] >= 2, "reconnected")
+            with c.connect() as k:
+                k.send([cltest.entry("after the receiver's restart")])
+                k.sync()
+            ids = ids_of(ng.wait_count(1))
+            wait_for(lambda: ids_of(ng.records())[-1:] == [n + 1], "the new entry arrives")
+            ids = ids_of(ng.records())
+            eq(ids[:a], list(range(1, a + 1)), "ids before the kill")
+            resumed = ids[a] - 1
+            eq(ids[a:], list(range(resumed + 1, n + 2)), "ids after the restart, from the cursor")
+            print("receiver killed at %d written; resumed after id %d: %s" % (
+                a, resumed, "%d lost" % (resumed - a) if resumed >= a else
+                "%d duplicates" % (a - resumed)))
+            c.stop()
+    finally:
+        ng.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
 def cursor_in_catalog(c, dest):
     con = sqlite3.connect("file:%s?mode=ro" % c.db, uri=True, timeout=30)
     try:
@@ -559,7 +603,8 @@ def test_bad_urls():
 
 
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
-         test_collector_killed_resumes, test_retention_expired, test_bad_urls]
+         test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
+         test_bad_urls]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)
