@@ -2,6 +2,7 @@
 #include "forward.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ struct cl_forwarder {
     pthread_mutex_t mu; /* stats, stop, ctx (for interrupt) */
     pthread_cond_t cv;
     int stop;
+    atomic_int stopping;   /* stop, for a connection attempt to give up early */
     void *ctx;             /* the transport's connection; NULL: none */
     cl_forwarder_stats st; /* guarded by mu */
     /* Thread state. */
@@ -563,7 +565,7 @@ static int connect_once(cl_forwarder *f)
     void *ctx = NULL;
 
     set_state(f, CL_FWD_CONNECTING);
-    if (f->tr->open(&ctx, &f->url, err, sizeof err) != 0) {
+    if (f->tr->open(&ctx, &f->url, &f->stopping, err, sizeof err) != 0) {
         pthread_mutex_lock(&f->mu);
         f->st.connect_errors++;
         f->st.state = CL_FWD_BACKOFF;
@@ -692,6 +694,7 @@ void cl_forwarder_stop(cl_forwarder *f)
 {
     if (f == NULL)
         return;
+    atomic_store(&f->stopping, 1);
     pthread_mutex_lock(&f->mu);
     f->stop = 1;
     pthread_cond_broadcast(&f->cv);

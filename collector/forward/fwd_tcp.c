@@ -11,7 +11,7 @@
 
 #include "netsock.h"
 
-#define CONNECT_TIMEOUT_MS 5000
+#define CONNECT_TIMEOUT_MS 10000
 #define SEND_TIMEOUT_MS 30000
 /* Batches written and not yet confirmed: the forwarder keeps fewer in
  * flight (forward.c: MAX_INFLIGHT). */
@@ -30,15 +30,16 @@ typedef struct tcp {
     int64_t confirmed;
 } tcp;
 
-static int tcp_open(void **ctx, const cl_fwd_url *u, char *err, size_t errlen)
+static int tcp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, char *err,
+                    size_t errlen)
 {
     tcp *t = calloc(1, sizeof *t);
 
     *ctx = NULL;
     if (t == NULL)
         return -1;
-    if (cl_net_connect(u->host, u->port, CONNECT_TIMEOUT_MS, SEND_TIMEOUT_MS, &t->s, err, errlen) !=
-        0) {
+    if (cl_net_connect(u->host, u->port, CONNECT_TIMEOUT_MS, SEND_TIMEOUT_MS, cancel, &t->s, err,
+                       errlen) != 0) {
         free(t);
         return -1;
     }

@@ -10,6 +10,7 @@
 #ifndef CL_FWD_TRANSPORT_H
 #define CL_FWD_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,8 +32,10 @@ typedef struct cl_fwd_batch {
 
 typedef struct cl_fwd_transport {
     const char *name;
-    /* Connects. Returns 0 with *ctx, or -1 with err. */
-    int (*open)(void **ctx, const cl_fwd_url *u, char *err, size_t errlen);
+    /* Connects, giving up soon after *cancel is set (the forwarder stops).
+     * Returns 0 with *ctx, or -1 with err. */
+    int (*open)(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, char *err,
+                size_t errlen);
     /* Hands a batch over (may block up to the send timeout). 0 or -1. */
     int (*send)(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen);
     /* The highest id confirmed on this connection (-1: none yet), without

@@ -5,6 +5,7 @@
 #ifndef CL_NETSOCK_H
 #define CL_NETSOCK_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,10 +15,12 @@ typedef struct cl_netsock cl_netsock;
 int cl_net_init(void);
 
 /* Connects to host:port (names resolved, every address tried in turn), each
- * attempt given at most timeout_ms; writes then block at most
+ * attempt given at most timeout_ms, given up early once *cancel is set
+ * (looked at every CL_NET_CANCEL_MS); writes then block at most
  * send_timeout_ms. Returns 0 and *out, or -1 with err. */
+#define CL_NET_CANCEL_MS 100
 int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_timeout_ms,
-                   cl_netsock **out, char *err, size_t errlen);
+                   const atomic_int *cancel, cl_netsock **out, char *err, size_t errlen);
 
 /* Writes all of p[0..n). Returns 0, or -1 with err (the connection is then
  * useless: close it). */

@@ -34,7 +34,8 @@ int cl_net_init(void)
 }
 
 /* One address: non-blocking connect, poll until timeout_ms, then blocking. */
-static int try_addr(const struct addrinfo *ai, int timeout_ms, int *out, int *errnum)
+static int try_addr(const struct addrinfo *ai, int timeout_ms, const atomic_int *cancel, int *out,
+                    int *errnum)
 {
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
     int flags, soerr = 0;
@@ -54,9 +55,18 @@ static int try_addr(const struct addrinfo *ai, int timeout_ms, int *out, int *er
         }
         p.fd = fd;
         p.events = POLLOUT;
-        if (poll(&p, 1, timeout_ms) <= 0) {
-            *errnum = ETIMEDOUT;
-            goto fail;
+        /* In slices, so that a stop does not wait for the whole timeout. */
+        for (;;) {
+            int slice = timeout_ms < CL_NET_CANCEL_MS ? timeout_ms : CL_NET_CANCEL_MS;
+            int r = poll(&p, 1, slice);
+
+            if (r > 0)
+                break;
+            timeout_ms -= slice;
+            if ((r < 0 && errno != EINTR) || timeout_ms <= 0 || atomic_load(cancel)) {
+                *errnum = atomic_load(cancel) ? ECANCELED : ETIMEDOUT;
+                goto fail;
+            }
         }
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
             *errnum = soerr ? soerr : errno;
@@ -72,7 +82,7 @@ fail:
 }
 
 int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_timeout_ms,
-                   cl_netsock **out, char *err, size_t errlen)
+                   const atomic_int *cancel, cl_netsock **out, char *err, size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
     int rc, fd = -1, errnum = 0, one = 1;
@@ -87,8 +97,9 @@ int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_
         snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
         return -1;
     }
-    for (const struct addrinfo *ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
-        try_addr(ai, timeout_ms, &fd, &errnum);
+    for (const struct addrinfo *ai = res; ai != NULL && fd < 0 && !atomic_load(cancel);
+         ai = ai->ai_next)
+        try_addr(ai, timeout_ms, cancel, &fd, &errnum);
     freeaddrinfo(res);
     if (fd < 0) {
         snprintf(err, errlen, "cannot connect to %s port %s: %s", host, port, strerror(errnum));

@@ -35,13 +35,13 @@ static void wsa_message(int code, char *out, size_t n)
 }
 
 /* One address: non-blocking connect, select until timeout_ms, blocking. */
-static int try_addr(const struct addrinfo *ai, int timeout_ms, SOCKET *out, int *code)
+static int try_addr(const struct addrinfo *ai, int timeout_ms, const atomic_int *cancel,
+                    SOCKET *out, int *code)
 {
     SOCKET fd = WSASocketW(ai->ai_family, ai->ai_socktype, ai->ai_protocol, NULL, 0,
                            WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
     u_long nb = 1;
     fd_set w, e;
-    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
     int soerr = 0, len = sizeof soerr;
 
     if (fd == INVALID_SOCKET) {
@@ -54,13 +54,24 @@ static int try_addr(const struct addrinfo *ai, int timeout_ms, SOCKET *out, int 
             *code = WSAGetLastError();
             goto fail;
         }
-        FD_ZERO(&w);
-        FD_ZERO(&e);
-        FD_SET(fd, &w);
-        FD_SET(fd, &e);
-        if (select(0, NULL, &w, &e, &tv) <= 0) {
-            *code = WSAETIMEDOUT;
-            goto fail;
+        /* In slices, so that a stop does not wait for the whole timeout. */
+        for (;;) {
+            int slice = timeout_ms < CL_NET_CANCEL_MS ? timeout_ms : CL_NET_CANCEL_MS;
+            struct timeval tv = { 0, slice * 1000 };
+            int r;
+
+            FD_ZERO(&w);
+            FD_ZERO(&e);
+            FD_SET(fd, &w);
+            FD_SET(fd, &e);
+            r = select(0, NULL, &w, &e, &tv);
+            if (r > 0)
+                break;
+            timeout_ms -= slice;
+            if (r < 0 || timeout_ms <= 0 || atomic_load(cancel)) {
+                *code = atomic_load(cancel) ? WSAEINTR : WSAETIMEDOUT;
+                goto fail;
+            }
         }
         if (getsockopt(fd, SOL_SOCKET, SO_ERROR, (char *)&soerr, &len) != 0 || soerr != 0) {
             *code = soerr ? soerr : WSAGetLastError();
@@ -77,7 +88,7 @@ fail:
 }
 
 int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_timeout_ms,
-                   cl_netsock **out, char *err, size_t errlen)
+                   const atomic_int *cancel, cl_netsock **out, char *err, size_t errlen)
 {
     struct addrinfo hints, *res = NULL;
     SOCKET fd = INVALID_SOCKET;
@@ -97,8 +108,9 @@ int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_
         snprintf(err, errlen, "cannot resolve %s: %s", host, msg);
         return -1;
     }
-    for (const struct addrinfo *ai = res; ai != NULL && fd == INVALID_SOCKET; ai = ai->ai_next)
-        try_addr(ai, timeout_ms, &fd, &code);
+    for (const struct addrinfo *ai = res;
+         ai != NULL && fd == INVALID_SOCKET && !atomic_load(cancel); ai = ai->ai_next)
+        try_addr(ai, timeout_ms, cancel, &fd, &code);
     freeaddrinfo(res);
     if (fd == INVALID_SOCKET) {
         wsa_message(code, msg, sizeof msg);

@@ -578,6 +578,37 @@ def test_retention_expired():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_stop_while_connecting():
+    """A receiver whose accept queue is full never answers the handshake: the
+    forwarder waits in connect (10 s at most per attempt), shown as
+    "connecting"; SIGTERM then stops the collector at once, not after the
+    attempt."""
+    lsn = socket.socket()
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen(0)
+    port = lsn.getsockname()[1]
+    fillers = []
+    # Linux queues backlog + 1 handshakes; later SYNs are dropped.
+    for _ in range(4):
+        f = socket.socket()
+        f.setblocking(False)
+        f.connect_ex(("127.0.0.1", port))
+        fillers.append(f)
+    time.sleep(0.2)
+    try:
+        with cltest.Collector("--forward", "syslog+tcp://127.0.0.1:%d" % port) as c:
+            time.sleep(1.0)
+            eq(c.stats()["forward"][0]["state"], "connecting", "state")
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "stopped within 5 s of SIGTERM (one attempt takes 10 s)", took)
+    finally:
+        for f in fillers:
+            f.close()
+        lsn.close()
+
+
 def test_bad_urls():
     cases = [
         ("http://x:1", "--forward http://x:1: expected syslog+tcp://HOST:PORT"),
@@ -604,7 +635,7 @@ def test_bad_urls():
 
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
-         test_bad_urls]
+         test_stop_while_connecting, test_bad_urls]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)
