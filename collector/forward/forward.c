@@ -37,6 +37,10 @@
 #define PERSIST_US 200000
 #define BUSY_MS 5000
 #define NEWEST_EVERY_US 1000000
+/* At a stop: how long confirmations in flight are waited for, and how long
+ * the thread has before a blocked send is interrupted. */
+#define FINAL_WAIT_MS 1000
+#define STOP_GRACE_MS 2000
 
 typedef struct flight {
     int64_t last_id;   /* the batch's last entry (filtered ones included) */
@@ -53,6 +57,7 @@ struct cl_forwarder {
     pthread_mutex_t mu; /* stats, stop, ctx (for interrupt) */
     pthread_cond_t cv;
     int stop;
+    int done;              /* the thread has finished (guarded by mu) */
     atomic_int stopping;   /* stop, for a connection attempt to give up early */
     void *ctx;             /* the transport's connection; NULL: none */
     cl_forwarder_stats st; /* guarded by mu */
@@ -152,13 +157,13 @@ static int file_uri(char *out, size_t outlen, const char *path, const char *quer
 static int persist(cl_forwarder *f, int force)
 {
     char err[256];
-    int64_t now = cl_now_us();
+    int64_t now = cl_mono_us();
 
     if (f->cursor == f->persisted && !force)
         return 0;
     if (!force && now - f->persisted_us < PERSIST_US)
         return 0;
-    if (cl_catw_cursor_put(f->cat, f->url.key, f->cursor, (int64_t)f->expired, now, err,
+    if (cl_catw_cursor_put(f->cat, f->url.key, f->cursor, (int64_t)f->expired, cl_now_us(), err,
                            sizeof err) != 0) {
         set_error(f, err);
         return -1;
@@ -309,13 +314,13 @@ static int64_t first_unsent_received(cl_forwarder *f, const cl_part_list *l)
 static void newest(cl_forwarder *f, const cl_part_list *l)
 {
     const cl_part *live = &l->v[l->n - 1];
-    int64_t now = cl_now_us(), recv;
+    int64_t now = cl_now_us(), mono = cl_mono_us(), recv;
     long long v = 0;
     char err[256];
 
-    if (now - f->newest_at_us < NEWEST_EVERY_US)
+    if (f->newest_at_us != 0 && mono - f->newest_at_us < NEWEST_EVERY_US)
         return;
-    f->newest_at_us = now;
+    f->newest_at_us = mono;
     if (f->live == NULL || strcmp(f->live_path, live->path) != 0) {
         sqlite3_close(f->live);
         free(f->live_path);
@@ -339,7 +344,7 @@ static void refresh_lag(cl_forwarder *f)
     cl_part_list l = { NULL, 0 };
     char err[256];
 
-    if (cl_now_us() - f->newest_at_us < NEWEST_EVERY_US)
+    if (f->newest_at_us != 0 && cl_mono_us() - f->newest_at_us < NEWEST_EVERY_US)
         return;
     if (cl_catalog_list(f->cat, f->catalog_path, &l, err, sizeof err) == 0 && l.n > 0)
         newest(f, &l);
@@ -484,7 +489,7 @@ static void confirm(cl_forwarder *f, int64_t id)
         f->cursor = f->ring[f->head].last_id;
         f->head = (f->head + 1) % MAX_INFLIGHT;
         f->n--;
-        f->progress_us = cl_now_us();
+        f->progress_us = cl_mono_us();
     }
     /* Nothing in flight: what was passed over (filtered) is done too. */
     if (f->n == 0 && f->sent_upto > f->cursor)
@@ -511,7 +516,7 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
     confirm(f, id);
     persist(f, 0);
     publish(f);
-    if (f->n > 0 && cl_now_us() - f->progress_us > STALL_US) {
+    if (f->n > 0 && cl_mono_us() - f->progress_us > STALL_US) {
         snprintf(err, errlen, "the receiver confirmed nothing for %lld s",
                  (long long)(STALL_US / 1000000));
         return -1;
@@ -542,7 +547,7 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         if (f->tr->send(ctx, &b, err, errlen) != 0)
             return -1;
         if (f->n == 0)
-            f->progress_us = cl_now_us();
+            f->progress_us = cl_mono_us();
         fl->last_id = last;
         fl->last_sent = f->msgs[f->nmsgs - 1].id;
         fl->count = f->nmsgs;
@@ -584,6 +589,29 @@ static int connect_once(cl_forwarder *f)
     return 0;
 }
 
+/* At a stop: what is in flight gets FINAL_WAIT_MS to be confirmed, so that
+ * a clean stop leaves a cursor after everything the receiver took and the
+ * next start sends nothing twice. */
+static void final_confirmations(cl_forwarder *f)
+{
+    int64_t until = cl_mono_us() + FINAL_WAIT_MS * 1000LL, id = -1;
+    char err[512];
+
+    while (f->ctx != NULL && f->n > 0 && cl_mono_us() < until) {
+        struct timespec ts;
+
+        if (f->tr->confirmed(f->ctx, &id, err, sizeof err) != 0)
+            break;
+        confirm(f, id);
+        if (f->n == 0)
+            break;
+        pthread_mutex_lock(&f->mu);
+        cl_abstime_in(&ts, INFLIGHT_WAIT_MS);
+        pthread_cond_timedwait(&f->cv, &f->mu, &ts);
+        pthread_mutex_unlock(&f->mu);
+    }
+}
+
 static void *fwd_main(void *arg)
 {
     cl_forwarder *f = arg;
@@ -617,15 +645,12 @@ static void *fwd_main(void *arg)
         if (pump(f, err, sizeof err) != 0)
             drop(f, err);
     }
-    /* Last confirmations, then the cursor, so that a clean stop resends
-     * nothing. */
-    if (f->ctx != NULL) {
-        int64_t id = -1;
-
-        if (f->tr->confirmed(f->ctx, &id, err, sizeof err) == 0)
-            confirm(f, id);
-    }
+    final_confirmations(f);
     persist(f, 1);
+    pthread_mutex_lock(&f->mu);
+    f->done = 1;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
     return NULL;
 }
 
@@ -698,7 +723,16 @@ void cl_forwarder_stop(cl_forwarder *f)
     pthread_mutex_lock(&f->mu);
     f->stop = 1;
     pthread_cond_broadcast(&f->cv);
-    if (f->ctx != NULL)
+    /* The thread gets STOP_GRACE_MS to take its last confirmations; only a
+     * send blocked on a receiver that takes nothing is cut short. */
+    if (f->started) {
+        struct timespec ts;
+
+        cl_abstime_in(&ts, STOP_GRACE_MS);
+        while (!f->done && pthread_cond_timedwait(&f->cv, &f->mu, &ts) == 0)
+            ;
+    }
+    if (!f->done && f->ctx != NULL)
         f->tr->interrupt(f->ctx);
     pthread_mutex_unlock(&f->mu);
     if (f->started)

@@ -342,6 +342,9 @@ def test_filters():
             check(len(want) > 0, "some entries match")
             wait_for(lambda: c.stats()["forward"][0]["cursor"] == 360, "cursor at the end",
                      timeout=10)
+            # Confirmed means syslog-ng's TCP has it; written is later.
+            got = ng.wait_count(len(want))
+            time.sleep(0.3)
             got = ng.records()
             eq([int(parse_sdata(r["SDATA"])["centrallog@32473"]["id"]) for r in got],
                [w["id"] for w in want], "ids forwarded")
@@ -565,6 +568,9 @@ def test_retention_expired():
             wait_for(lambda: c.stats()["forward"][0]["expired"] == 500, "expired counted")
             newest = c.database().scalar("SELECT max(id) FROM entries")
             wait_for(lambda: c.stats()["forward"][0]["cursor"] >= newest, "caught up")
+            # Confirmed means syslog-ng's TCP has them; written is later.
+            wait_for(lambda: sum(1 for r in ng.records() if r["MESSAGE"].startswith("new "))
+                     >= 50, "new entries written")
             msgs = [r["MESSAGE"] for r in ng.records()]
             check(not any(m.startswith("old ") for m in msgs), "nothing removed was sent")
             eq(sum(1 for m in msgs if m.startswith("new ")), 50, "new entries sent")
