@@ -1,4 +1,6 @@
--- CentralLog catalog schema, version 3 (PRAGMA user_version = 3).
+-- CentralLog catalog schema, version 4 (PRAGMA user_version = 4; its
+-- partitions are version 3). Version 4 added forward_cursors; the collector
+-- migrates a version 3 catalog by creating it.
 --
 -- The file a data directory is known by (centrallog.db; --db names it): the
 -- list of its partitions (schema/partition.sql), which live in the folder
@@ -43,3 +45,16 @@ CREATE TABLE IF NOT EXISTS meta (
 
 INSERT OR IGNORE INTO meta (key, value) VALUES ('kind', 'catalog');
 INSERT OR IGNORE INTO meta (key, value) VALUES ('created', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+
+-- Forwarding (schema/FORWARDING.md): per destination ("syslog+tcp://host:port"),
+-- the last entry id the receiver confirmed (RELP: acknowledged; plain TCP:
+-- written, and acknowledged by the peer's TCP where the system tells), and
+-- how many entries retention removed before they were sent. Written by the
+-- destination's forwarder thread on a connection of its own: a one-row
+-- statement, so the collector's writer waits at most that long for the lock.
+CREATE TABLE IF NOT EXISTS forward_cursors (
+    destination TEXT    PRIMARY KEY,
+    last_id     INTEGER NOT NULL,
+    expired     INTEGER NOT NULL DEFAULT 0,
+    updated     INTEGER NOT NULL        -- µs since the epoch
+) WITHOUT ROWID;

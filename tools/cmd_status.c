@@ -160,9 +160,13 @@ static void safe(cl_strbuf *b, const char *s)
     cli_esc_text(b, s, strlen(s));
 }
 
+#define STATUS_FWD_MAX 8
+
 typedef struct rates {
     int measured;
     double accepted, rejected, bytes;
+    double fwd[STATUS_FWD_MAX]; /* confirmed per second, per destination */
+    size_t n_fwd;
 } rates;
 
 static void counter(cl_strbuf *b, const char *name, const cJSON *j, const char *key, double rate,
@@ -192,6 +196,34 @@ static void problems(cl_strbuf *b, const cJSON *j)
     if (num(j, "log_errors") > 0)
         cl_strbuf_printf(b, "  warning      %.0f text file errors, %.0f lines lost from it\n",
                          num(j, "log_errors"), num(j, "log_lost_lines"));
+}
+
+/* One line per forwarding destination, and its last error if it has one
+ * (collectors with --forward). The rate is confirmed entries per second
+ * between the two samples. */
+static void forwarding(cl_strbuf *b, const cJSON *j, const rates *r)
+{
+    const cJSON *d, *a = cJSON_GetObjectItemCaseSensitive(j, "forward");
+    size_t i = 0;
+
+    cJSON_ArrayForEach(d, a)
+    {
+        cl_strbuf_puts(b, "  forward      ");
+        safe(b, str(d, "destination"));
+        cl_strbuf_puts(b, ": ");
+        safe(b, str(d, "state"));
+        cl_strbuf_printf(b, ", %.0f entries behind (%.1f s), %.0f confirmed", num(d, "behind"),
+                         num(d, "behind_s"), num(d, "confirmed"));
+        if (r->measured && i < r->n_fwd)
+            cl_strbuf_printf(b, " (%.1f/s now)", r->fwd[i]);
+        cl_strbuf_printf(b, ", %.0f retried, %.0f expired\n", num(d, "retried"), num(d, "expired"));
+        if (str(d, "last_error")[0] != '\0' && strcmp(str(d, "last_error"), "?") != 0) {
+            cl_strbuf_puts(b, "               last error: ");
+            safe(b, str(d, "last_error"));
+            cl_strbuf_printf(b, " (%.0f s ago)\n", num(d, "last_error_age_s"));
+        }
+        i++;
+    }
 }
 
 static void print_text(cl_strbuf *b, const cJSON *j, const rates *r)
@@ -250,6 +282,7 @@ static void print_text(cl_strbuf *b, const cJSON *j, const rates *r)
     cl_strbuf_puts(b, ", ");
     human_bytes(b, num(j, "log_size"));
     cl_strbuf_printf(b, "; %.0f rotations\n", num(j, "rotations"));
+    forwarding(b, j, r);
     problems(b, j);
 }
 
@@ -261,6 +294,10 @@ static void print_json(cl_strbuf *b, cJSON *j, const rates *r)
         cJSON_AddNumberToObject(j, "accepted_per_s", r->accepted);
         cJSON_AddNumberToObject(j, "rejected_per_s", r->rejected);
         cJSON_AddNumberToObject(j, "bytes_in_per_s", r->bytes);
+        for (size_t i = 0; i < r->n_fwd; i++)
+            cJSON_AddNumberToObject(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "forward"), (int)i),
+                "confirmed_per_s", r->fwd[i]);
     }
     s = cJSON_PrintUnformatted(j);
     if (s != NULL) {
@@ -272,15 +309,31 @@ static void print_json(cl_strbuf *b, cJSON *j, const rates *r)
 
 /* ---------------------------------------------------------------- main */
 
+static void fwd_rates(rates *r, const cJSON *first, const cJSON *last, double dt)
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(first, "forward");
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(last, "forward");
+
+    for (r->n_fwd = 0; r->n_fwd < STATUS_FWD_MAX; r->n_fwd++) {
+        const cJSON *x = cJSON_GetArrayItem(a, (int)r->n_fwd);
+        const cJSON *y = cJSON_GetArrayItem(b, (int)r->n_fwd);
+
+        if (x == NULL || y == NULL)
+            break;
+        r->fwd[r->n_fwd] = (num(y, "confirmed") - num(x, "confirmed")) / dt;
+    }
+}
+
 int cmd_status(const cli_global *g, int argc, char **argv)
 {
     stopts o = { 2000, 500, 0 };
     cli_ctl k;
     cJSON *first = NULL, *last = NULL;
-    rates r = { 0, 0, 0, 0 };
+    rates r;
     cl_strbuf b = CL_STRBUF_INIT;
     int rc, rc2;
 
+    memset(&r, 0, sizeof r);
     if ((rc = parse_args(&o, argc, argv)) != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
     if ((rc = cli_ctl_open(&k, g, "status", o.timeout_ms)) != CLI_OK)
@@ -304,6 +357,7 @@ int cmd_status(const cli_global *g, int argc, char **argv)
             r.accepted = (num(last, "accepted") - num(first, "accepted")) / dt;
             r.rejected = (num(last, "rejected") - num(first, "rejected")) / dt;
             r.bytes = (num(last, "bytes_in") - num(first, "bytes_in")) / dt;
+            fwd_rates(&r, first, last, dt);
         }
     }
     if (o.json)

@@ -18,8 +18,9 @@
 #include "dbschema.h" /* the kinds of file */
 
 /* The newest schema this reader reads: version 3 is a catalog and its
- * partitions, whose tables are version 2's. */
-#define CLI_DB_MAX_VERSION CL_DB_LAYOUT_VERSION
+ * partitions, whose tables are version 2's; a version 4 catalog adds the
+ * forwarders' cursors and nothing a reader uses. */
+#define CLI_DB_MAX_VERSION CL_DB_CATALOG_VERSION
 
 #define CLI_SYSTEM_ORIGIN "the system collector's default"
 

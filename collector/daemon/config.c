@@ -134,6 +134,11 @@ static const option_doc docs[] = {
     { "reject-limit-burst", "N",
       "rejected lines stored per producer process and rate-limit window; more are counted "
       "and reported, not stored (default 1000; 0: no limit)" },
+    { "forward", "URL",
+      "send stored entries to a syslog receiver, resuming where it stopped: "
+      "syslog+tcp://HOST:PORT[?min-level=LEVEL&app=GLOB&facility=local0&format=rfc5424|json"
+      "&start=oldest|end] (repeatable, at most 8; in a file: a string or a list; see "
+      "schema/FORWARDING.md)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },
 #if SERVICE_OPTIONS
@@ -332,6 +337,26 @@ static int set_syslog_option(cl_config *c, pending *p, const char *name, const c
     return 0;
 }
 
+/* --forward: parsed now, so that a mistyped URL stops the start. */
+static int add_forward(cl_config *c, const char *v, char *err, size_t errlen)
+{
+    if (c->n_forward == CL_CONFIG_FORWARD_MAX) {
+        snprintf(err, errlen, "--forward: at most %d destinations", CL_CONFIG_FORWARD_MAX);
+        return -1;
+    }
+    if (cl_fwd_url_parse(v, &c->forward[c->n_forward], err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < c->n_forward; i++) {
+        if (strcmp(c->forward[i].key, c->forward[c->n_forward].key) == 0) {
+            snprintf(err, errlen, "--forward %s: given twice (one cursor per HOST:PORT)",
+                     c->forward[i].key);
+            return -1;
+        }
+    }
+    c->n_forward++;
+    return 0;
+}
+
 static int set_option(cl_config *c, pending *p, const char *name, const char *v, char *err,
                       size_t errlen)
 {
@@ -339,6 +364,8 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
 
     if (strcmp(name, "syslog-socket") == 0 || strcmp(name, "syslog-socket-mode") == 0)
         return set_syslog_option(c, p, name, v, err, errlen);
+    if (strcmp(name, "forward") == 0)
+        return add_forward(c, v, err, errlen);
 
     if (strcmp(name, "address") == 0) {
         p->has_address = 1;
@@ -634,15 +661,18 @@ static int load_file(cl_config *c, pending *p, const char *path, char *err, size
         char num[64];
         const char *v;
 
-        if (cJSON_IsArray(it) && strcmp(it->string, "syslog-socket") == 0) {
-            /* The one repeatable option: a list of paths in a file. */
+        if (cJSON_IsArray(it) &&
+            (strcmp(it->string, "syslog-socket") == 0 || strcmp(it->string, "forward") == 0)) {
+            /* The repeatable options: a list in a file. */
             for (cJSON *e = it->child; e != NULL && rc == 0; e = e->next) {
                 if (!cJSON_IsString(e) ||
                     set_option(c, p, it->string, e->valuestring, err, errlen) != 0) {
                     char inner[512];
 
-                    snprintf(inner, sizeof inner, "%s",
-                             cJSON_IsString(e) ? err : "\"syslog-socket\": a list of strings");
+                    if (cJSON_IsString(e))
+                        snprintf(inner, sizeof inner, "%s", err);
+                    else
+                        snprintf(inner, sizeof inner, "\"%s\": a list of strings", it->string);
                     snprintf(err, errlen, "--config %s: %s", path, inner);
                     rc = -1;
                 }

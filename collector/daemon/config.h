@@ -7,11 +7,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fwd_url.h"   /* cl_fwd_url: --forward */
 #include "parse.h"     /* cl_parse_size, cl_parse_duration_ms: how options are read */
 #include "retention.h" /* cl_ret_options: --max-age, --max-disk, --keep-free */
 
 /* Syslog datagram sockets one collector may serve (--syslog-socket). */
 #define CL_SYSLOG_SOCKETS_MAX 8
+/* Destinations of --forward (repeatable). */
+#define CL_CONFIG_FORWARD_MAX 8
 
 typedef struct cl_config {
     char address[4096]; /* resolved socket path */
@@ -59,6 +62,8 @@ typedef struct cl_config {
     char syslog_sockets[CL_SYSLOG_SOCKETS_MAX][108];
     size_t syslog_count;
     unsigned syslog_mode;
+    cl_fwd_url forward[CL_CONFIG_FORWARD_MAX]; /* --forward, in the order given */
+    size_t n_forward;
 } cl_config;
 
 /* What the command line asks of the Windows Service Control Manager. */

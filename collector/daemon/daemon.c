@@ -107,6 +107,8 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc,
     sc->rate.interval_us = (int64_t)cfg->rate_interval_ms * 1000;
     sc->rate.burst = cfg->rate_burst;
     sc->rate.exempt_level = cfg->rate_exempt_level;
+    sc->forward = cfg->forward;
+    sc->n_forward = cfg->n_forward;
     sc->notice = print_notice;
     sc->notice_arg = err;
     for (size_t i = 0; i < cfg->syslog_count; i++)

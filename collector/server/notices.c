@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "forward.h"
 #include "own_entry.h"
 #include "timefmt.h"
 #include "writer_event.h"
@@ -363,8 +364,36 @@ void cl_srv_notices_drain(cl_server *srv)
     }
 }
 
+/* Entries retention removed before a forwarder sent them: an entry of our
+ * own per destination and tick that saw more, never silent. */
+static void forward_expired(cl_server *srv)
+{
+    for (size_t i = 0; i < srv->n_fwd; i++) {
+        cl_forwarder_stats st;
+        cJSON *f;
+        char msg[768];
+        uint64_t n;
+
+        cl_forwarder_get_stats(srv->fwd[i], &st);
+        if (st.expired <= srv->fwd_expired[i] || (f = cJSON_CreateObject()) == NULL)
+            continue;
+        n = st.expired - srv->fwd_expired[i];
+        srv->fwd_expired[i] = st.expired;
+        snprintf(msg, sizeof msg,
+                 "%llu entries were removed by retention before they were forwarded to %s "
+                 "(%llu in all); forwarding goes on after them",
+                 (unsigned long long)n, st.dest, (unsigned long long)st.expired);
+        cJSON_AddStringToObject(f, "event", "forward_expired");
+        cJSON_AddStringToObject(f, "destination", st.dest);
+        cJSON_AddNumberToObject(f, "expired", (double)n);
+        cJSON_AddNumberToObject(f, "expired_total", (double)st.expired);
+        store_own(srv, CL_LVL_WARNING, msg, f);
+    }
+}
+
 void cl_srv_notices_tick(cl_server *srv)
 {
     cl_srv_notices_drain(srv);
     check_wal(srv);
+    forward_expired(srv);
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "forward.h"
 #include "timefmt.h"
 #include "version.h"
 
@@ -271,6 +272,41 @@ static long long file_size(const char *path)
     return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+/* Each forwarding destination (forward.h): "forward": [ {...} ]. */
+static void forward_stats(cl_server *srv, cJSON *o)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, "forward");
+
+    for (size_t i = 0; a != NULL && i < srv->n_fwd; i++) {
+        cJSON *d = cJSON_CreateObject();
+        cl_forwarder_stats st;
+        int64_t behind;
+
+        if (d == NULL)
+            break;
+        cl_forwarder_get_stats(srv->fwd[i], &st);
+        behind = st.newest > st.cursor ? st.newest - st.cursor : 0;
+        cJSON_AddStringToObject(d, "destination", st.dest);
+        cJSON_AddStringToObject(d, "state", cl_fwd_state_name(st.state));
+        cJSON_AddStringToObject(d, "last_error", st.last_error);
+        cJSON_AddNumberToObject(d, "last_error_age_s",
+                                st.last_error_us ? (double)(cl_now_us() - st.last_error_us) / 1e6
+                                                 : -1.0);
+        cJSON_AddNumberToObject(d, "sent", (double)st.sent);
+        cJSON_AddNumberToObject(d, "confirmed", (double)st.confirmed);
+        cJSON_AddNumberToObject(d, "retried", (double)st.retried);
+        cJSON_AddNumberToObject(d, "expired", (double)st.expired);
+        cJSON_AddNumberToObject(d, "filtered", (double)st.filtered);
+        cJSON_AddNumberToObject(d, "connects", (double)st.connects);
+        cJSON_AddNumberToObject(d, "connect_errors", (double)st.connect_errors);
+        cJSON_AddNumberToObject(d, "cursor", (double)st.cursor);
+        cJSON_AddNumberToObject(d, "newest_id", (double)st.newest);
+        cJSON_AddNumberToObject(d, "behind", (double)behind);
+        cJSON_AddNumberToObject(d, "behind_s", st.behind_s);
+        cJSON_AddItemToArray(a, d);
+    }
+}
+
 static char *stats_reply(cl_server *srv)
 {
     cl_writer_stats ws;
@@ -388,6 +424,7 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "log_rotations_age", (double)ws.text.rotations_age);
     cJSON_AddNumberToObject(o, "log_compressed", (double)ws.text.compressed);
     cJSON_AddNumberToObject(o, "log_compress_errors", (double)ws.text.compress_errors);
+    forward_stats(srv, o);
     s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;

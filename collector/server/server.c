@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "fsutil.h"
+#include "forward.h"
 #include "heap.h"
+#include "netsock.h"
 #include "timefmt.h"
 
 /* Hands the records of the current read to the writer in one push. */
@@ -153,6 +155,46 @@ static void writer_notify(void *arg)
     cl_io_wakeup(srv->io);
 }
 
+int cl_srv_forward_start(cl_server *srv, char *err, size_t errlen)
+{
+    size_t n = srv->cfg.n_forward;
+
+    if (n == 0)
+        return 0;
+    srv->fwd = calloc(n, sizeof *srv->fwd);
+    srv->fwd_expired = calloc(n, sizeof *srv->fwd_expired);
+    if (srv->fwd == NULL || srv->fwd_expired == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (cl_net_init() != 0) {
+        snprintf(err, errlen, "cannot start the network (forwarding)");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cl_forwarder_stats st;
+
+        if (cl_forwarder_start(&srv->fwd[i], &srv->cfg.forward[i], srv->db_path, err, errlen) != 0)
+            return -1;
+        srv->n_fwd = i + 1;
+        /* Expirations counted before this start were reported then. */
+        cl_forwarder_get_stats(srv->fwd[i], &st);
+        srv->fwd_expired[i] = st.expired;
+    }
+    return 0;
+}
+
+void cl_srv_forward_stop(cl_server *srv)
+{
+    for (size_t i = 0; i < srv->n_fwd; i++)
+        cl_forwarder_stop(srv->fwd[i]);
+    free(srv->fwd);
+    free(srv->fwd_expired);
+    srv->fwd = NULL;
+    srv->fwd_expired = NULL;
+    srv->n_fwd = 0;
+}
+
 int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_t errlen)
 {
     static const cl_io_handlers handlers = { cl_srv_on_accept, cl_srv_on_alloc,  cl_srv_on_read,
@@ -200,7 +242,8 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     /* Sinks first: a collector that cannot store must not accept producers. */
     if (cl_writer_start(&srv->w, &cfg->writer, writer_notify, srv, err, errlen) != 0)
         goto fail;
-    if (cl_io_listen(srv->io, &cfg->listen, err, errlen) != 0)
+    if (cl_io_listen(srv->io, &cfg->listen, err, errlen) != 0 ||
+        cl_srv_forward_start(srv, err, errlen) != 0)
         goto fail;
     if (cl_srv_syslog_open(srv, err, errlen) != 0)
         goto fail;
@@ -259,6 +302,9 @@ int cl_server_run(cl_server *srv, char *err, size_t errlen)
     cl_ratelimit_flush(srv->rl);
     cl_ratelimit_flush(srv->reject_rl);
     cl_srv_flush(srv);
+    /* Forwarders read the database: stopped before the writer closes it;
+     * what they had not sent goes at the next start (their cursors). */
+    cl_srv_forward_stop(srv);
     lost = cl_writer_stop(srv->w);
     srv->w = NULL;
     if (lost > 0) {
@@ -289,6 +335,7 @@ void cl_server_free(cl_server *srv)
         return;
     cl_srv_syslog_free(srv); /* its sockets are watched by the loop */
     cl_io_free(srv->io);     /* closes streams first: their conns go via cl_srv_on_close */
+    cl_srv_forward_stop(srv);
     cl_writer_stop(srv->w);
     cl_ratelimit_free(srv->rl);
     cl_ratelimit_free(srv->reject_rl);

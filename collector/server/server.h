@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "fwd_url.h"
 #include "ioloop.h"
 #include "ratelimit.h"
 #include "validate.h"
@@ -38,6 +39,8 @@ typedef struct cl_server_config {
     size_t syslog_count;
     unsigned syslog_mode;
     long syslog_gid;
+    const cl_fwd_url *forward; /* destinations (forward.h), n_forward of them */
+    size_t n_forward;
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
 } cl_server_config;

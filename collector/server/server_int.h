@@ -161,6 +161,9 @@ struct cl_server {
     meters m;
     notice_state ns;
     int64_t started_us;
+    struct cl_forwarder **fwd; /* one per destination (forward.h) */
+    uint64_t *fwd_expired;     /* expired entries already reported, per destination */
+    size_t n_fwd;
     volatile sig_atomic_t stop_req, reopen_req;
     struct cl_srv_syslog *syslog; /* the --syslog-socket sockets (syslog_in.c) */
 };
@@ -211,5 +214,10 @@ void cl_srv_reject_report(void *arg, const char *app, size_t app_len, int64_t pi
                           uint64_t suppressed);
 void cl_srv_notices_drain(cl_server *srv); /* on wake-up */
 void cl_srv_notices_tick(cl_server *srv);
+
+/* server.c: starts the forwarders (forward.h) once the catalog exists, and
+ * stops them (NULL-safe, idempotent). */
+int cl_srv_forward_start(cl_server *srv, char *err, size_t errlen);
+void cl_srv_forward_stop(cl_server *srv);
 
 #endif

@@ -100,6 +100,22 @@ static int exec(sqlite3 *h, const char *sql, char *err, size_t errlen)
     return sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : fail(h, err, errlen, sql);
 }
 
+/* Version 3 to 4: the forwarders' cursors. The table is created by the same
+ * DDL a new catalog gets, in one transaction with the version, so that a
+ * crash leaves either version whole. */
+static int migrate(sqlite3 *h, char *err, size_t errlen)
+{
+    if (exec(h, "BEGIN IMMEDIATE", err, errlen) != 0)
+        return -1;
+    if (exec(h, cl_db_catalog_sql, err, errlen) != 0 ||
+        exec(h, "PRAGMA user_version = " CL_STR(CL_DB_CATALOG_VERSION), err, errlen) != 0 ||
+        exec(h, "COMMIT", err, errlen) != 0) {
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 int cl_catw_open(const char *catalog_path, sqlite3 **out, int *created, char *err, size_t errlen)
 {
     sqlite3 *h = NULL;
@@ -121,11 +137,11 @@ int cl_catw_open(const char *catalog_path, sqlite3 **out, int *created, char *er
         sqlite3_step(st) == SQLITE_ROW)
         tables = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
-    if (kind == CL_DBK_CATALOG && version > CL_DB_LAYOUT_VERSION) {
+    if (kind == CL_DBK_CATALOG && version > CL_DB_CATALOG_VERSION) {
         snprintf(err, errlen,
                  "%s is a catalog of schema version %d, newer than this collector's %d; use a "
                  "newer centrallogd or another --db",
-                 catalog_path, version, CL_DB_LAYOUT_VERSION);
+                 catalog_path, version, CL_DB_CATALOG_VERSION);
         goto fail;
     }
     /* An empty file is what a crash while creating the catalog leaves. */
@@ -149,12 +165,14 @@ int cl_catw_open(const char *catalog_path, sqlite3 **out, int *created, char *er
         if (exec(h, "BEGIN IMMEDIATE", err, errlen) != 0)
             goto fail;
         if (exec(h, cl_db_catalog_sql, err, errlen) != 0 ||
-            exec(h, "PRAGMA user_version = " CL_STR(CL_DB_LAYOUT_VERSION), err, errlen) != 0 ||
+            exec(h, "PRAGMA user_version = " CL_STR(CL_DB_CATALOG_VERSION), err, errlen) != 0 ||
             exec(h, "COMMIT", err, errlen) != 0) {
             sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
             goto fail;
         }
         *created = 1;
+    } else if (version < CL_DB_CATALOG_VERSION && migrate(h, err, errlen) != 0) {
+        goto fail;
     }
     *out = h;
     return 0;
@@ -309,4 +327,47 @@ int cl_catw_list_all(sqlite3 *h, const char *catalog_path, cl_part_list *out, ch
                      size_t errlen)
 {
     return cl_catalog_list_all(h, catalog_path, 1, out, err, errlen);
+}
+
+int cl_catw_cursor_get(sqlite3 *h, const char *dest, int64_t *last_id, int64_t *expired, char *err,
+                       size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(h, "SELECT last_id, expired FROM forward_cursors WHERE destination = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(h, err, errlen, "cannot read a forwarding cursor");
+    sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *last_id = sqlite3_column_int64(st, 0);
+        *expired = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : fail(h, err, errlen, "cannot read a forwarding cursor");
+}
+
+int cl_catw_cursor_put(sqlite3 *h, const char *dest, int64_t last_id, int64_t expired,
+                       int64_t now_us, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(h,
+                           "INSERT INTO forward_cursors (destination, last_id, expired, updated) "
+                           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (destination) DO UPDATE SET "
+                           "last_id = excluded.last_id, expired = excluded.expired, "
+                           "updated = excluded.updated",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(h, err, errlen, "cannot write a forwarding cursor");
+    sqlite3_bind_text(st, 1, dest, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, last_id);
+    sqlite3_bind_int64(st, 3, expired);
+    sqlite3_bind_int64(st, 4, now_us);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(h, err, errlen, "cannot write a forwarding cursor");
 }

@@ -72,4 +72,14 @@ int cl_catw_delete(sqlite3 *h, int64_t seq, char *err, size_t errlen);
 int cl_catw_list_all(sqlite3 *h, const char *catalog_path, cl_part_list *out, char *err,
                      size_t errlen);
 
+/* A forwarding destination's cursor (forward_cursors, schema/catalog.sql):
+ * the last entry id it confirmed and the entries retention removed before
+ * they were sent. get returns 1 with both set, 0 when the destination has
+ * none yet, or -1 with err. put writes both (one statement: its own
+ * transaction unless the caller holds one). */
+int cl_catw_cursor_get(sqlite3 *h, const char *dest, int64_t *last_id, int64_t *expired, char *err,
+                       size_t errlen);
+int cl_catw_cursor_put(sqlite3 *h, const char *dest, int64_t last_id, int64_t expired,
+                       int64_t now_us, char *err, size_t errlen);
+
 #endif

@@ -16,6 +16,11 @@
 /* PRAGMA user_version of catalogs and partitions. */
 #define CL_DB_LAYOUT_VERSION 3
 
+/* PRAGMA user_version of a catalog: 4 adds forward_cursors (forwarding,
+ * schema/FORWARDING.md); cl_catw_open migrates a version 3 catalog. Its
+ * partitions stay at CL_DB_LAYOUT_VERSION. */
+#define CL_DB_CATALOG_VERSION 4
+
 /* A partition's tables and meta rows, without secondary indexes. */
 extern const char cl_db_partition_sql[];
 /* The secondary indexes a sealed partition (and an export) gets. */

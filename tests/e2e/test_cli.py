@@ -69,6 +69,7 @@ OPTIONS = {
     "wal-warn-size": "default 256M",
     "db-rotate-size": "default 128M",
     "db-rotate-age": "default 1d",
+    "forward": "repeatable",
     "config": None,
     "quiet": None,
     "help": None,
@@ -88,6 +89,7 @@ VALID = {
     "wal-warn-size": "8M",
     "rotate-age": "2h", "compress": "6", "max-age": "30d", "max-disk": "1G", "keep-free": "10%",
     "db-rotate-size": "1M", "db-rotate-age": "1h",
+    "forward": "syslog+tcp://127.0.0.1:9?start=end",
 }
 
 

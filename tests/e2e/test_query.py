@@ -436,7 +436,7 @@ def test_database_problems():
         p = files["newer"] = os.path.join(d, "newer.db")
         shutil.copy(KNOWN, p)
         con = sqlite3.connect(p)
-        con.execute("PRAGMA user_version = 4")
+        con.execute("PRAGMA user_version = 5")
         con.commit()
         con.close()
         p = files["v3-unknown"] = os.path.join(d, "unknown-kind.db")
@@ -453,7 +453,7 @@ def test_database_problems():
             "empty": "%s is an empty file, not a CentralLog database",
             "foreign": "%s is an SQLite database but not a CentralLog one (application_id 0); "
                        "point --db at the collector's centrallog.db",
-            "newer": "%s has schema version 4, newer than this centrallog reads (3); use a newer "
+            "newer": "%s has schema version 5, newer than this centrallog reads (4); use a newer "
                      "centrallog",
             "v3-unknown": "%s has schema version 3 but is neither a CentralLog catalog nor a "
                           "partition (no meta kind); point --db at the collector's centrallog.db",

@@ -84,7 +84,7 @@ def test_migrates_v1_database():
                     b"not json\n"])
             ack = k.sync()
         eq((ack["accepted"], ack["rejected"]), (2, 1), "ack")
-        eq(columns_of_db(c.db, "PRAGMA user_version"), [(3,)], "the catalog's user_version")
+        eq(columns_of_db(c.db, "PRAGMA user_version"), [(4,)], "the catalog's user_version")
         cltest.wait_for(lambda: [p["state"] for p in partitions(c.db)] == ["closed", "live"],
                         "the migrated partition sealed", timeout=30)
         for p in partitions(c.db):

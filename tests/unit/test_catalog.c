@@ -216,7 +216,7 @@ static void test_rows(void **state)
     cl_part_list_free(&l);
     sqlite3_close(h);
 
-    assert_int_equal(q64(f->cat, "PRAGMA user_version"), CL_DB_LAYOUT_VERSION);
+    assert_int_equal(q64(f->cat, "PRAGMA user_version"), CL_DB_CATALOG_VERSION);
     assert_int_equal(q64(f->cat, "PRAGMA application_id"), CL_DB_APPLICATION_ID);
     /* Reopened: not created again. */
     assert_int_equal(cl_catw_open(f->cat, &h, &created, err, sizeof err), 0);
@@ -238,10 +238,47 @@ static void test_refuses_foreign_and_newer(void **state)
     assert_non_null(strstr(err, "is not a CentralLog catalog"));
     unlink(f->cat);
     assert_int_equal(cl_catw_open(f->cat, &h, &created, err, sizeof err), 0);
-    exec(h, "PRAGMA user_version = 4");
+    exec(h, "PRAGMA user_version = 5");
     sqlite3_close(h);
     assert_int_equal(cl_catw_open(f->cat, &h, &created, err, sizeof err), -1);
-    assert_non_null(strstr(err, "newer than this collector's 3"));
+    assert_non_null(strstr(err, "newer than this collector's 4"));
+}
+
+/* Version 3 to 4: a catalog without forward_cursors gets it on open, its
+ * rows untouched; the cursors then read back what was written. */
+static void test_migrates_to_cursors(void **state)
+{
+    fixture *f = *state;
+    sqlite3 *h = NULL;
+    char err[512] = "";
+    int64_t last = -1, expired = -1;
+    int created;
+
+    assert_int_equal(cl_catw_open(f->cat, &h, &created, err, sizeof err), 0);
+    assert_int_equal(cl_catw_add(h, "centrallog.d/live-00000000000000000001.db", CL_PART_LIVE, 1,
+                                 -1, 1, -1, 5, NULL, err, sizeof err),
+                     0);
+    exec(h, "DROP TABLE forward_cursors; PRAGMA user_version = 3");
+    sqlite3_close(h);
+    assert_int_equal(q64(f->cat, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                 "'forward_cursors'"),
+                     0);
+    assert_int_equal(cl_catw_open(f->cat, &h, &created, err, sizeof err), 0);
+    assert_false(created);
+    assert_int_equal(q64(f->cat, "PRAGMA user_version"), 4);
+    assert_int_equal(q64(f->cat, "SELECT count(*) FROM partitions"), 1);
+    assert_int_equal(cl_catw_cursor_get(h, "syslog+tcp://a:1", &last, &expired, err, sizeof err),
+                     0);
+    assert_int_equal(cl_catw_cursor_put(h, "syslog+tcp://a:1", 41, 2, 7, err, sizeof err), 0);
+    assert_int_equal(cl_catw_cursor_put(h, "syslog+tcp://a:1", 42, 3, 8, err, sizeof err), 0);
+    assert_int_equal(cl_catw_cursor_get(h, "syslog+tcp://a:1", &last, &expired, err, sizeof err),
+                     1);
+    assert_int_equal(last, 42);
+    assert_int_equal(expired, 3);
+    assert_int_equal(cl_catw_cursor_get(h, "syslog+tcp://b:1", &last, &expired, err, sizeof err),
+                     0);
+    sqlite3_close(h);
+    assert_int_equal(q64(f->cat, "SELECT count(*) FROM forward_cursors"), 1);
 }
 
 /* A partition sealed by copy: every row, the indexes, a complete and
@@ -572,6 +609,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test_setup_teardown(test_rows, make_fixture, remove_fixture),
+        cmocka_unit_test_setup_teardown(test_migrates_to_cursors, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer, make_fixture,
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_seal_build, make_fixture, remove_fixture),

@@ -1,0 +1,108 @@
+/* fwd_tcp.c - syslog+tcp://: RFC 5424 messages, octet-counting framing
+ * (RFC 6587), over plain TCP. Confirmed means acknowledged by the peer's
+ * TCP (netsock.h: cl_net_unacked): a batch whose last byte the peer
+ * acknowledged is confirmed. That is as far as plain TCP can see: what the
+ * receiver's kernel acknowledged but the receiver never processed (it was
+ * killed) is lost, which RELP exists to prevent (schema/FORWARDING.md). */
+#include "fwd_transport.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "netsock.h"
+
+#define CONNECT_TIMEOUT_MS 10000
+#define SEND_TIMEOUT_MS 30000
+/* Batches written and not yet confirmed: the forwarder keeps fewer in
+ * flight (forward.c: MAX_INFLIGHT). */
+#define RING 128
+
+typedef struct pending {
+    uint64_t end; /* offset just past the batch in the byte stream */
+    int64_t id;   /* its last entry */
+} pending;
+
+typedef struct tcp {
+    cl_netsock *s;
+    uint64_t written;
+    pending ring[RING];
+    size_t head, n;
+    int64_t confirmed;
+} tcp;
+
+static int tcp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, char *err,
+                    size_t errlen)
+{
+    tcp *t = calloc(1, sizeof *t);
+
+    *ctx = NULL;
+    if (t == NULL)
+        return -1;
+    if (cl_net_connect(u->host, u->port, CONNECT_TIMEOUT_MS, SEND_TIMEOUT_MS, cancel, &t->s, err,
+                       errlen) != 0) {
+        free(t);
+        return -1;
+    }
+    t->confirmed = -1;
+    *ctx = t;
+    return 0;
+}
+
+static int tcp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
+{
+    tcp *t = ctx;
+    pending *p;
+
+    if (t->n == RING) {
+        snprintf(err, errlen, "too many batches unconfirmed");
+        return -1;
+    }
+    if (cl_net_send_all(t->s, b->framed, b->framed_n, err, errlen) != 0)
+        return -1;
+    t->written += b->framed_n;
+    p = &t->ring[(t->head + t->n) % RING];
+    p->end = t->written;
+    p->id = b->msgs[b->n - 1].id;
+    t->n++;
+    return 0;
+}
+
+static int tcp_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
+{
+    tcp *t = ctx;
+    uint64_t acked;
+
+    /* The send queue first, then whether the connection still stands: a
+     * reset empties the queue, which must not read as "all acknowledged". */
+    acked = t->written - cl_net_unacked(t->s);
+    if (cl_net_peer_closed(t->s)) {
+        snprintf(err, errlen, "the receiver closed the connection");
+        return -1;
+    }
+    while (t->n > 0 && t->ring[t->head].end <= acked) {
+        t->confirmed = t->ring[t->head].id;
+        t->head = (t->head + 1) % RING;
+        t->n--;
+    }
+    *id = t->confirmed;
+    return 0;
+}
+
+static void tcp_interrupt(void *ctx)
+{
+    cl_net_interrupt(((tcp *)ctx)->s);
+}
+
+static void tcp_close(void *ctx)
+{
+    tcp *t = ctx;
+
+    if (t == NULL)
+        return;
+    cl_net_close(t->s);
+    free(t);
+}
+
+const cl_fwd_transport cl_fwd_tcp = {
+    "syslog+tcp", tcp_open, tcp_send, tcp_confirmed, tcp_interrupt, tcp_close,
+};

@@ -1,0 +1,53 @@
+/* fwd_transport.h - how a forwarder talks to its receiver: one table of
+ * functions per protocol, so that RELP (acknowledged per message) and TLS
+ * slot in beside plain TCP without touching the forwarder (forward.c).
+ *
+ * A transport is given batches of messages and says, without blocking,
+ * up to which entry id the receiver has confirmed them. What "confirmed"
+ * means is the protocol's: for plain TCP, acknowledged by the peer's TCP
+ * stack where the system tells (Linux), else written; for RELP, the
+ * receiver's "rsp 200" (schema/FORWARDING.md). */
+#ifndef CL_FWD_TRANSPORT_H
+#define CL_FWD_TRANSPORT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fwd_url.h"
+
+/* One message of a batch: entry id, and the unframed message at
+ * framed + off, len bytes long (RFC 6587 framing in front of it). */
+typedef struct cl_fwd_msg {
+    int64_t id;
+    size_t off, len;
+} cl_fwd_msg;
+
+typedef struct cl_fwd_batch {
+    const char *framed; /* every message, each "LEN SP MSG" */
+    size_t framed_n;
+    const cl_fwd_msg *msgs;
+    size_t n; /* at least 1 */
+} cl_fwd_batch;
+
+typedef struct cl_fwd_transport {
+    const char *name;
+    /* Connects, giving up soon after *cancel is set (the forwarder stops).
+     * Returns 0 with *ctx, or -1 with err. */
+    int (*open)(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, char *err,
+                size_t errlen);
+    /* Hands a batch over (may block up to the send timeout). 0 or -1. */
+    int (*send)(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen);
+    /* The highest id confirmed on this connection (-1: none yet), without
+     * blocking. Returns 0, or -1 with err when the connection is broken. */
+    int (*confirmed)(void *ctx, int64_t *id, char *err, size_t errlen);
+    /* From another thread: makes a blocked send return. */
+    void (*interrupt)(void *ctx);
+    /* NULL-safe. */
+    void (*close)(void *ctx);
+} cl_fwd_transport;
+
+/* syslog+tcp:// (fwd_tcp.c). */
+extern const cl_fwd_transport cl_fwd_tcp;
+
+#endif

@@ -1,0 +1,182 @@
+/* fwd_url.c - see fwd_url.h. */
+#include "fwd_url.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "level.h"
+
+#define SCHEME_TCP "syslog+tcp://"
+
+static int fail(char *err, size_t errlen, const char *url, const char *why)
+{
+    snprintf(err, errlen, "--forward %s: %s", url, why);
+    return -1;
+}
+
+int cl_fwd_glob(const char *glob, const char *name, size_t n)
+{
+    const char *star = NULL;
+    size_t i = 0, back = 0;
+
+    /* The usual greedy match with one backtracking point: the last '*'. */
+    while (i < n) {
+        if (*glob == '*') {
+            star = ++glob;
+            back = i;
+        } else if (*glob != '\0' && (*glob == '?' || *glob == name[i])) {
+            glob++;
+            i++;
+        } else if (star != NULL) {
+            glob = star;
+            i = ++back;
+        } else {
+            return 0;
+        }
+    }
+    while (*glob == '*')
+        glob++;
+    return *glob == '\0';
+}
+
+int cl_fwd_url_wants(const cl_fwd_url *u, int level, const char *app, size_t app_n)
+{
+    if (level > u->min_level)
+        return 0;
+    if (u->n_apps == 0)
+        return 1;
+    for (size_t i = 0; i < u->n_apps; i++) {
+        if (cl_fwd_glob(u->apps[i], app, app_n))
+            return 1;
+    }
+    return 0;
+}
+
+/* HOST:PORT from s[0..n). */
+static int host_port(const char *url, const char *s, size_t n, cl_fwd_url *u, char *err,
+                     size_t errlen)
+{
+    const char *host = s, *colon = NULL, *end = s + n;
+    size_t hn;
+    long port = 0;
+
+    if (n > 0 && s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+
+        if (close == NULL || close + 1 >= end || close[1] != ':')
+            return fail(err, errlen, url, "an IPv6 address goes in brackets: [::1]:514");
+        host = s + 1;
+        hn = (size_t)(close - host);
+        colon = close + 1;
+    } else {
+        for (const char *p = s; p < end; p++) {
+            if (*p == ':')
+                colon = p;
+        }
+        if (colon == NULL)
+            return fail(err, errlen, url, "the port is missing (HOST:PORT)");
+        hn = (size_t)(colon - s);
+    }
+    if (hn == 0 || hn >= sizeof u->host)
+        return fail(err, errlen, url, "the host is empty or too long");
+    memcpy(u->host, host, hn);
+    u->host[hn] = '\0';
+    if (strpbrk(u->host, "/?#@[] ") != NULL || (host == s && strchr(u->host, ':') != NULL))
+        return fail(err, errlen, url, "the host has a character host names do not have");
+    if (colon + 1 == end || end - (colon + 1) > 5)
+        return fail(err, errlen, url, "the port must be a number from 1 to 65535");
+    for (const char *p = colon + 1; p < end; p++) {
+        if (*p < '0' || *p > '9')
+            return fail(err, errlen, url, "the port must be a number from 1 to 65535");
+        port = port * 10 + (*p - '0');
+    }
+    if (port < 1 || port > 65535)
+        return fail(err, errlen, url, "the port must be a number from 1 to 65535");
+    snprintf(u->port, sizeof u->port, "%ld", port);
+    return 0;
+}
+
+static int param(const char *url, const char *k, size_t kn, const char *v, size_t vn, cl_fwd_url *u,
+                 char *err, size_t errlen)
+{
+    char val[CL_FWD_APP_GLOB_MAX];
+
+    if (vn >= sizeof val)
+        return fail(err, errlen, url, "a parameter's value is too long");
+    memcpy(val, v, vn);
+    val[vn] = '\0';
+    if (kn == 9 && memcmp(k, "min-level", 9) == 0) {
+        u->min_level = cl_level_parse(val, vn, CL_LEVEL_DIGITS | CL_LEVEL_ALIASES);
+        return u->min_level < 0
+                   ? fail(err, errlen, url, "min-level: a level such as warning, err or 4")
+                   : 0;
+    }
+    if (kn == 3 && memcmp(k, "app", 3) == 0) {
+        if (u->n_apps == CL_FWD_MAX_APPS || vn == 0)
+            return fail(err, errlen, url, "app: 1 to 16 non-empty globs");
+        memcpy(u->apps[u->n_apps++], val, vn + 1);
+        return 0;
+    }
+    if (kn == 8 && memcmp(k, "facility", 8) == 0) {
+        u->fmt.facility = cl_s5424_facility_parse(val);
+        return u->fmt.facility < 0
+                   ? fail(err, errlen, url, "facility: kern, user, ..., local7, or 0-23")
+                   : 0;
+    }
+    if (kn == 6 && memcmp(k, "format", 6) == 0) {
+        if (strcmp(val, "rfc5424") == 0)
+            u->fmt.format = CL_S5424_RFC5424;
+        else if (strcmp(val, "json") == 0)
+            u->fmt.format = CL_S5424_JSON;
+        else
+            return fail(err, errlen, url, "format: rfc5424 or json");
+        return 0;
+    }
+    if (kn == 5 && memcmp(k, "start", 5) == 0) {
+        if (strcmp(val, "oldest") != 0 && strcmp(val, "end") != 0)
+            return fail(err, errlen, url, "start: oldest or end");
+        u->start_at_end = strcmp(val, "end") == 0;
+        return 0;
+    }
+    return fail(err, errlen, url,
+                "unknown parameter; known: min-level, app, facility, format, start");
+}
+
+int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
+{
+    const char *rest, *q;
+    size_t n;
+
+    memset(u, 0, sizeof *u);
+    u->min_level = CL_LVL_TRACE;
+    u->fmt.facility = CL_S5424_FACILITY_USER;
+    u->fmt.format = CL_S5424_RFC5424;
+    if (strncmp(s, "relp://", 7) == 0 || strncmp(s, "syslog+tls://", 13) == 0)
+        return fail(err, errlen, s,
+                    "RELP and TLS are not available in this version; use syslog+tcp://");
+    if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) != 0)
+        return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT");
+    u->scheme = CL_FWD_SYSLOG_TCP;
+    rest = s + strlen(SCHEME_TCP);
+    q = strchr(rest, '?');
+    n = q ? (size_t)(q - rest) : strlen(rest);
+    if (n > 0 && rest[n - 1] == '/')
+        n--;
+    if (host_port(s, rest, n, u, err, errlen) != 0)
+        return -1;
+    snprintf(u->key, sizeof u->key, "%s%s%s%s:%s", SCHEME_TCP, strchr(u->host, ':') ? "[" : "",
+             u->host, strchr(u->host, ':') ? "]" : "", u->port);
+    while (q != NULL) {
+        const char *k = q + 1, *amp = strchr(k, '&'), *eq;
+        size_t len = amp ? (size_t)(amp - k) : strlen(k);
+
+        eq = memchr(k, '=', len);
+        if (eq == NULL)
+            return fail(err, errlen, s, "a parameter is NAME=VALUE");
+        if (param(s, k, (size_t)(eq - k), eq + 1, len - (size_t)(eq - k) - 1, u, err, errlen) != 0)
+            return -1;
+        q = amp;
+    }
+    return 0;
+}

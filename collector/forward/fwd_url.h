@@ -1,0 +1,43 @@
+/* fwd_url.h - a forwarding destination as the operator writes it:
+ *
+ *   syslog+tcp://HOST:PORT[?min-level=LEVEL&app=GLOB&facility=F&format=rfc5424|json&start=oldest|end]
+ *
+ * HOST is a name, an IPv4 address or [an IPv6 address]. app may be given
+ * several times (an entry passes if its app matches any); GLOB knows '*'
+ * and '?'. relp:// and syslog+tls:// are recognised and refused until their
+ * transports exist (schema/FORWARDING.md). Pure: no I/O. */
+#ifndef CL_FWD_URL_H
+#define CL_FWD_URL_H
+
+#include <stddef.h>
+
+#include "rfc5424.h"
+
+#define CL_FWD_MAX_APPS 16
+#define CL_FWD_APP_GLOB_MAX 128
+#define CL_FWD_HOST_MAX 256
+
+enum cl_fwd_scheme { CL_FWD_SYSLOG_TCP = 0 };
+
+typedef struct cl_fwd_url {
+    enum cl_fwd_scheme scheme;
+    char host[CL_FWD_HOST_MAX]; /* without the brackets of an IPv6 address */
+    char port[8];
+    char key[CL_FWD_HOST_MAX + 40]; /* "syslog+tcp://HOST:PORT": the cursor's name */
+    int min_level;                  /* entries at this level or more severe; 8: all */
+    char apps[CL_FWD_MAX_APPS][CL_FWD_APP_GLOB_MAX];
+    size_t n_apps; /* 0: every app */
+    cl_s5424_opts fmt;
+    int start_at_end; /* a destination without a cursor starts after the newest entry */
+} cl_fwd_url;
+
+/* Parses s. Returns 0, or -1 with a one-line reason in err. */
+int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen);
+
+/* Whether name[0..n) matches glob ('*': any run, '?': one byte). */
+int cl_fwd_glob(const char *glob, const char *name, size_t n);
+
+/* Whether an entry of this level and app goes to the destination. */
+int cl_fwd_url_wants(const cl_fwd_url *u, int level, const char *app, size_t app_n);
+
+#endif

@@ -1,0 +1,44 @@
+/* netsock.h - the TCP client the forwarders' transports use: connect with a
+ * deadline, write everything, and what the peer's TCP has acknowledged.
+ * netsock_posix.c (BSD sockets) and netsock_win32.c (Winsock) implement it;
+ * OS errors become one-line messages here, at the boundary. */
+#ifndef CL_NETSOCK_H
+#define CL_NETSOCK_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cl_netsock cl_netsock;
+
+/* Once per process, before any other call (Winsock's start-up). 0 or -1. */
+int cl_net_init(void);
+
+/* Connects to host:port (names resolved, every address tried in turn), each
+ * attempt given at most timeout_ms, given up early once *cancel is set
+ * (looked at every CL_NET_CANCEL_MS); writes then block at most
+ * send_timeout_ms. Returns 0 and *out, or -1 with err. */
+#define CL_NET_CANCEL_MS 100
+int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_timeout_ms,
+                   const atomic_int *cancel, cl_netsock **out, char *err, size_t errlen);
+
+/* Writes all of p[0..n). Returns 0, or -1 with err (the connection is then
+ * useless: close it). */
+int cl_net_send_all(cl_netsock *s, const void *p, size_t n, char *err, size_t errlen);
+
+/* Bytes written that the peer's TCP has not acknowledged yet; 0 where the
+ * system does not tell (then written counts as confirmed). */
+uint64_t cl_net_unacked(cl_netsock *s);
+
+/* Whether the peer closed or reset the connection, looking without
+ * waiting. A syslog receiver sends nothing; whatever it sends is read and
+ * discarded. */
+int cl_net_peer_closed(cl_netsock *s);
+
+/* Makes a write blocked on another thread return (with an error). */
+void cl_net_interrupt(cl_netsock *s);
+
+/* NULL-safe. */
+void cl_net_close(cl_netsock *s);
+
+#endif

@@ -1,0 +1,184 @@
+/* netsock_posix.c - netsock.h over BSD sockets. Linux tells how much of the
+ * send queue the peer has not acknowledged (SIOCOUTQ); elsewhere every
+ * written byte counts as confirmed. */
+#include "netsock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+struct cl_netsock {
+    int fd;
+};
+
+int cl_net_init(void)
+{
+    return 0;
+}
+
+/* One address: non-blocking connect, poll until timeout_ms, then blocking. */
+static int try_addr(const struct addrinfo *ai, int timeout_ms, const atomic_int *cancel, int *out,
+                    int *errnum)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    int flags, soerr = 0;
+    socklen_t len = sizeof soerr;
+    struct pollfd p;
+
+    if (fd < 0) {
+        *errnum = errno;
+        return -1;
+    }
+    flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        if (errno != EINPROGRESS) {
+            *errnum = errno;
+            goto fail;
+        }
+        p.fd = fd;
+        p.events = POLLOUT;
+        /* In slices, so that a stop does not wait for the whole timeout. */
+        for (;;) {
+            int slice = timeout_ms < CL_NET_CANCEL_MS ? timeout_ms : CL_NET_CANCEL_MS;
+            int r = poll(&p, 1, slice);
+
+            if (r > 0)
+                break;
+            timeout_ms -= slice;
+            if ((r < 0 && errno != EINTR) || timeout_ms <= 0 || atomic_load(cancel)) {
+                *errnum = atomic_load(cancel) ? ECANCELED : ETIMEDOUT;
+                goto fail;
+            }
+        }
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0 || soerr != 0) {
+            *errnum = soerr ? soerr : errno;
+            goto fail;
+        }
+    }
+    fcntl(fd, F_SETFL, flags);
+    *out = fd;
+    return 0;
+fail:
+    close(fd);
+    return -1;
+}
+
+int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_timeout_ms,
+                   const atomic_int *cancel, cl_netsock **out, char *err, size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    int rc, fd = -1, errnum = 0, one = 1;
+    struct timeval tv = { send_timeout_ms / 1000, (send_timeout_ms % 1000) * 1000 };
+
+    *out = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(host, port, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot resolve %s: %s", host, gai_strerror(rc));
+        return -1;
+    }
+    for (const struct addrinfo *ai = res; ai != NULL && fd < 0 && !atomic_load(cancel);
+         ai = ai->ai_next)
+        try_addr(ai, timeout_ms, cancel, &fd, &errnum);
+    freeaddrinfo(res);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot connect to %s port %s: %s", host, port, strerror(errnum));
+        return -1;
+    }
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if ((*out = malloc(sizeof **out)) == NULL) {
+        close(fd);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    (*out)->fd = fd;
+    return 0;
+}
+
+int cl_net_send_all(cl_netsock *s, const void *p, size_t n, char *err, size_t errlen)
+{
+    const char *c = p;
+
+    while (n > 0) {
+        ssize_t w = send(s->fd, c, n, MSG_NOSIGNAL);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            snprintf(err, errlen, "cannot send: %s",
+                     w == 0 || errno == EAGAIN || errno == EWOULDBLOCK
+                         ? "the receiver takes nothing (send timeout)"
+                         : strerror(errno));
+            return -1;
+        }
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+uint64_t cl_net_unacked(cl_netsock *s)
+{
+#ifdef SIOCOUTQ
+    int n = 0;
+
+    if (ioctl(s->fd, SIOCOUTQ, &n) == 0 && n > 0)
+        return (uint64_t)n;
+#else
+    (void)s;
+#endif
+    return 0;
+}
+
+int cl_net_peer_closed(cl_netsock *s)
+{
+    struct pollfd p = { s->fd, POLLIN, 0 };
+    char buf[512];
+
+    while (poll(&p, 1, 0) > 0) {
+        ssize_t r;
+
+        if (p.revents & (POLLERR | POLLHUP))
+            return 1;
+        r = recv(s->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return 1;
+        if (r < 0)
+            return 0;
+    }
+    return 0;
+}
+
+void cl_net_interrupt(cl_netsock *s)
+{
+    shutdown(s->fd, SHUT_RDWR);
+}
+
+void cl_net_close(cl_netsock *s)
+{
+    if (s == NULL)
+        return;
+    close(s->fd);
+    free(s);
+}

@@ -1,0 +1,588 @@
+/* rfc5424.c - see rfc5424.h and schema/FORWARDING.md. */
+#include "rfc5424.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonesc.h"
+#include "level.h"
+#include "timefmt.h"
+#include "utf8.h"
+
+/* 10000-01-01T00:00:00Z: RFC 5424's FULL-YEAR has four digits. */
+#define YEAR_10000_US 253402300800000000LL
+
+static const char *const facilities[CL_S5424_FACILITY_MAX + 1] = {
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock",
+    "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
+};
+
+int cl_s5424_severity(int level)
+{
+    if (level < 0)
+        return 0;
+    return level > CL_LVL_DEBUG ? CL_LVL_DEBUG : level;
+}
+
+const char *cl_s5424_facility_name(int facility)
+{
+    return facility >= 0 && facility <= CL_S5424_FACILITY_MAX ? facilities[facility] : "unknown";
+}
+
+int cl_s5424_facility_parse(const char *s)
+{
+    int n = 0;
+
+    for (int i = 0; i <= CL_S5424_FACILITY_MAX; i++) {
+        if (strcmp(s, facilities[i]) == 0)
+            return i;
+    }
+    if (s[0] == '\0' || strlen(s) > 2)
+        return -1;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        n = n * 10 + (*p - '0');
+    }
+    return n <= CL_S5424_FACILITY_MAX ? n : -1;
+}
+
+static int printusascii(unsigned char c)
+{
+    return c >= 33 && c <= 126;
+}
+
+int cl_s5424_header_ok(const char *s, size_t n, size_t max)
+{
+    if (n == 0 || n > max || (n == 1 && s[0] == '-'))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!printusascii((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+int cl_s5424_sdname_ok(const char *s, size_t n)
+{
+    if (n == 0 || n > CL_S5424_SDNAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        if (!printusascii(c) || c == '=' || c == ']' || c == '"')
+            return 0;
+    }
+    return 1;
+}
+
+void cl_s5424_param_value(cl_strbuf *b, const char *s, size_t n)
+{
+    size_t from = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\' || s[i] == ']') {
+            cl_strbuf_put(b, s + from, i - from);
+            cl_strbuf_putc(b, '\\');
+            from = i;
+        }
+    }
+    cl_strbuf_put(b, s + from, n - from);
+}
+
+/* ------------------------------------------------------------------ header */
+
+/* A header field: the value if the header may hold it, else the NILVALUE
+ * for a missing or empty one, else the value with every byte outside
+ * PRINTUSASCII as '_', cut to max. Returns whether the original must travel
+ * in the entry element too (anything but a value kept as it is or NULL). */
+static int header_field(cl_strbuf *b, cl_row_str v, size_t max)
+{
+    size_t n;
+
+    if (v.p == NULL) {
+        cl_strbuf_putc(b, '-');
+        return 0;
+    }
+    if (cl_s5424_header_ok(v.p, v.n, max)) {
+        cl_strbuf_put(b, v.p, v.n);
+        return 0;
+    }
+    if (v.n == 0 || (v.n == 1 && v.p[0] == '-')) {
+        cl_strbuf_putc(b, '-');
+        return 1;
+    }
+    n = v.n < max ? v.n : max;
+    if (cl_strbuf_reserve(b, n) != 0)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        b->p[b->len + i] = printusascii((unsigned char)v.p[i]) ? v.p[i] : '_';
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 1;
+}
+
+static void timestamp(cl_strbuf *b, int64_t us)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    if (us < 0 || us >= YEAR_10000_US) {
+        cl_strbuf_putc(b, '-');
+        return;
+    }
+    cl_rfc3339_format(us, ts);
+    cl_strbuf_put(b, ts, CL_TS_TEXT_LEN);
+}
+
+/* What of the header must be repeated in the entry element. */
+typedef struct moved {
+    int host, app, logger, ts;
+} moved;
+
+static void header(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o, moved *m)
+{
+    cl_strbuf_printf(b, "<%d>1 ", o->facility * 8 + cl_s5424_severity(e->level));
+    timestamp(b, e->ts);
+    m->ts = e->ts < 0 || e->ts >= YEAR_10000_US;
+    cl_strbuf_putc(b, ' ');
+    m->host = header_field(b, e->host, CL_S5424_HOSTNAME_MAX);
+    cl_strbuf_putc(b, ' ');
+    m->app = header_field(b, e->app, CL_S5424_APPNAME_MAX);
+    cl_strbuf_putc(b, ' ');
+    if (e->has_pid)
+        cl_strbuf_printf(b, "%" PRId64, e->pid);
+    else
+        cl_strbuf_putc(b, '-');
+    cl_strbuf_putc(b, ' ');
+    m->logger = header_field(b, e->logger, CL_S5424_MSGID_MAX);
+}
+
+/* ---------------------------------------------------------- structured data */
+
+static void param_str(cl_strbuf *b, const char *name, const char *s, size_t n)
+{
+    cl_strbuf_printf(b, " %s=\"", name);
+    cl_s5424_param_value(b, s, n);
+    cl_strbuf_putc(b, '"');
+}
+
+static void param_opt(cl_strbuf *b, const char *name, cl_row_str v)
+{
+    if (v.p != NULL)
+        param_str(b, name, v.p, v.n);
+}
+
+static void param_int(cl_strbuf *b, const char *name, int64_t v)
+{
+    cl_strbuf_printf(b, " %s=\"%" PRId64 "\"", name, v);
+}
+
+static void param_time(cl_strbuf *b, const char *name, int64_t us)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    if (us < 0 || us >= YEAR_10000_US) {
+        param_int(b, name, us);
+        return;
+    }
+    cl_rfc3339_format(us, ts);
+    param_str(b, name, ts, CL_TS_TEXT_LEN);
+}
+
+/* A JSON value's extent in s[i..n): returns the index after it. The text is
+ * valid JSON (the database says so: json_valid), so this only finds ends. */
+static size_t skip_string(const char *s, size_t i, size_t n)
+{
+    for (i++; i < n && s[i] != '"'; i++) {
+        if (s[i] == '\\')
+            i++;
+    }
+    return i < n ? i + 1 : n;
+}
+
+static size_t skip_ws(const char *s, size_t i, size_t n)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+static size_t skip_value(const char *s, size_t i, size_t n)
+{
+    int depth = 0;
+
+    if (i < n && s[i] == '"')
+        return skip_string(s, i, n);
+    for (; i < n; i++) {
+        char c = s[i];
+
+        if (c == '"') {
+            i = skip_string(s, i, n) - 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i;
+            if (--depth == 0)
+                return i + 1;
+        } else if (c == ',' && depth == 0) {
+            return i;
+        }
+    }
+    return n;
+}
+
+static unsigned hex4(const char *s)
+{
+    unsigned v = 0;
+
+    for (int i = 0; i < 4; i++) {
+        char c = s[i];
+
+        v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* Decodes the JSON string literal s[0..n) (quotes included) into b. */
+static void json_unescape(cl_strbuf *b, const char *s, size_t n)
+{
+    size_t from = 1, end = n - 1;
+    char u[4];
+
+    for (size_t i = 1; i < end; i++) {
+        if (s[i] != '\\')
+            continue;
+        cl_strbuf_put(b, s + from, i - from);
+        i++;
+        switch (s[i]) {
+        case 'b':
+            cl_strbuf_putc(b, '\b');
+            break;
+        case 'f':
+            cl_strbuf_putc(b, '\f');
+            break;
+        case 'n':
+            cl_strbuf_putc(b, '\n');
+            break;
+        case 'r':
+            cl_strbuf_putc(b, '\r');
+            break;
+        case 't':
+            cl_strbuf_putc(b, '\t');
+            break;
+        case 'u': {
+            unsigned cp = i + 4 < end ? hex4(s + i + 1) : 0xFFFD;
+
+            i += 4;
+            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < end && s[i + 1] == '\\' && s[i + 2] == 'u') {
+                unsigned lo = hex4(s + i + 3);
+
+                if (lo >= 0xDC00 && lo < 0xE000) {
+                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                    i += 6;
+                }
+            }
+            if (cp >= 0xD800 && cp < 0xE000)
+                cp = 0xFFFD; /* a lone surrogate: not a character */
+            cl_strbuf_put(b, u, cl_utf8_encode(cp, u));
+            break;
+        }
+        default: /* '"', '\\', '/' */
+            cl_strbuf_putc(b, s[i]);
+            break;
+        }
+        from = i + 1;
+    }
+    if (from < end)
+        cl_strbuf_put(b, s + from, end - from);
+}
+
+/* One member of the fields object, found by next_member. */
+typedef struct member {
+    const char *name, *value; /* name: the literal with its quotes */
+    size_t name_n, value_n;
+} member;
+
+/* The next member of the object s[0..n) from *pos (start at 0). Returns 1
+ * with m filled, or 0 at the end. */
+static int next_member(const char *s, size_t n, size_t *pos, member *m)
+{
+    size_t i = skip_ws(s, *pos, n), j;
+
+    if (i < n && (s[i] == '{' || s[i] == ','))
+        i = skip_ws(s, i + 1, n);
+    if (i >= n || s[i] != '"')
+        return 0;
+    j = skip_string(s, i, n);
+    m->name = s + i;
+    m->name_n = j - i;
+    i = skip_ws(s, j, n);
+    if (i >= n || s[i] != ':')
+        return 0;
+    i = skip_ws(s, i + 1, n);
+    j = skip_value(s, i, n);
+    m->value = s + i;
+    m->value_n = j - i;
+    *pos = j;
+    return 1;
+}
+
+/* A member may be an SD-PARAM of the fields element when its name, decoded,
+ * is an SD-NAME without a '.': syslog-ng keeps SD-PARAMs as name-value
+ * pairs named ".SDATA.<SD-ID>.<name>" and splits them at the last dot when
+ * it writes them out again, so "db.pool" would come back as the parameter
+ * "pool" of an element "fields@32473.db". Such names go to fields-rest. */
+static int member_name(cl_strbuf *tmp, const member *m)
+{
+    cl_strbuf_reset(tmp);
+    json_unescape(tmp, m->name, m->name_n);
+    return !tmp->oom && cl_s5424_sdname_ok(tmp->p ? tmp->p : "", tmp->len) &&
+           memchr(tmp->p, '.', tmp->len) == NULL;
+}
+
+/* The fields element: string members as their text, other members as their
+ * JSON text (listed in the entry element's fields-nonstring); members whose
+ * name is no SD-NAME stay out of it (fields-rest carries them). Returns
+ * whether any member stayed out, and fills nonstring. */
+static int fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *nonstring)
+{
+    cl_strbuf tmp = CL_STRBUF_INIT;
+    size_t pos = 0;
+    member m;
+    int rest = 0, open = 0;
+
+    while (next_member(f.p, f.n, &pos, &m)) {
+        if (!member_name(&tmp, &m)) {
+            rest = 1;
+            continue;
+        }
+        if (!open)
+            cl_strbuf_puts(b, "[" CL_S5424_SDID_FIELDS);
+        open = 1;
+        cl_strbuf_putc(b, ' ');
+        cl_strbuf_put(b, tmp.p, tmp.len);
+        cl_strbuf_puts(b, "=\"");
+        if (m.value_n > 0 && m.value[0] == '"') {
+            cl_strbuf_reset(&tmp);
+            json_unescape(&tmp, m.value, m.value_n);
+            cl_s5424_param_value(b, tmp.p ? tmp.p : "", tmp.len);
+        } else {
+            if (nonstring->len > 0)
+                cl_strbuf_putc(nonstring, ' ');
+            cl_strbuf_put(nonstring, tmp.p, tmp.len);
+            cl_s5424_param_value(b, m.value, m.value_n);
+        }
+        cl_strbuf_putc(b, '"');
+    }
+    if (open)
+        cl_strbuf_putc(b, ']');
+    if (tmp.oom)
+        b->oom = 1;
+    cl_strbuf_free(&tmp);
+    return rest;
+}
+
+/* The members fields_element left out, as a JSON object of their text. */
+static void fields_rest(cl_strbuf *b, cl_row_str f)
+{
+    cl_strbuf tmp = CL_STRBUF_INIT, obj = CL_STRBUF_INIT;
+    size_t pos = 0;
+    member m;
+
+    cl_strbuf_putc(&obj, '{');
+    while (next_member(f.p, f.n, &pos, &m)) {
+        if (member_name(&tmp, &m))
+            continue;
+        if (obj.len > 1)
+            cl_strbuf_putc(&obj, ',');
+        cl_strbuf_put(&obj, m.name, m.name_n);
+        cl_strbuf_putc(&obj, ':');
+        cl_strbuf_put(&obj, m.value, m.value_n);
+    }
+    cl_strbuf_putc(&obj, '}');
+    if (tmp.oom || obj.oom)
+        b->oom = 1;
+    else
+        param_str(b, "fields-rest", obj.p, obj.len);
+    cl_strbuf_free(&tmp);
+    cl_strbuf_free(&obj);
+}
+
+static void peer_params(cl_strbuf *b, const cl_row_peer *p)
+{
+    if (p->has_pid)
+        param_int(b, "peer-pid", p->pid);
+    if (p->has_uid)
+        param_int(b, "peer-uid", p->uid);
+    if (p->has_gid)
+        param_int(b, "peer-gid", p->gid);
+    param_opt(b, "peer-sid", p->sid);
+}
+
+static void entry_element(cl_strbuf *b, const cl_row_entry *e, const moved *m, cl_strbuf *fieldsb)
+{
+    cl_strbuf nonstring = CL_STRBUF_INIT;
+    int rest = 0;
+
+    /* The fields element is built first (it lists the non-string members)
+     * and written after this one. */
+    if (e->fields.p != NULL && e->fields_json)
+        rest = fields_element(fieldsb, e->fields, &nonstring);
+    cl_strbuf_puts(b, "[" CL_S5424_SDID_ENTRY);
+    param_int(b, "id", e->id);
+    if (m->ts)
+        param_time(b, "ts", e->ts);
+    param_time(b, "received", e->received);
+    if (e->level > CL_LVL_DEBUG || e->level < 0)
+        param_str(b, "level", cl_level_name(e->level), strlen(cl_level_name(e->level)));
+    if (m->host)
+        param_opt(b, "host", e->host);
+    if (m->app)
+        param_opt(b, "app", e->app);
+    if (m->logger)
+        param_opt(b, "logger", e->logger);
+    if (e->has_tid)
+        param_int(b, "tid", e->tid);
+    param_opt(b, "trace-id", e->trace_id);
+    param_opt(b, "span-id", e->span_id);
+    peer_params(b, &e->peer);
+    if (nonstring.len > 0)
+        param_str(b, "fields-nonstring", nonstring.p, nonstring.len);
+    if (rest)
+        fields_rest(b, e->fields);
+    if (e->fields.p != NULL && !e->fields_json)
+        param_str(b, "fields-text", e->fields.p, e->fields.n);
+    param_opt(b, "extra", e->extra);
+    cl_strbuf_putc(b, ']');
+    if (nonstring.oom)
+        b->oom = 1;
+    cl_strbuf_free(&nonstring);
+}
+
+/* ------------------------------------------------------------------ json */
+
+static void json_key(cl_strbuf *b, const char *k)
+{
+    cl_strbuf_printf(b, ",\"%s\":", k);
+}
+
+static void json_str(cl_strbuf *b, const char *k, cl_row_str v)
+{
+    if (v.p == NULL)
+        return;
+    json_key(b, k);
+    cl_strbuf_json(b, v.p, v.n, SIZE_MAX, CL_JSONESC_WIRE);
+}
+
+static void json_time(cl_strbuf *b, const char *k, int64_t us)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    json_key(b, k);
+    if (us < 0 || us >= YEAR_10000_US) {
+        cl_strbuf_printf(b, "%" PRId64, us);
+        return;
+    }
+    cl_rfc3339_format(us, ts);
+    cl_strbuf_printf(b, "\"%s\"", ts);
+}
+
+static void json_raw(cl_strbuf *b, const char *k, cl_row_str v, int valid)
+{
+    if (v.p == NULL)
+        return;
+    json_key(b, k);
+    if (valid)
+        cl_strbuf_put(b, v.p, v.n);
+    else
+        cl_strbuf_json(b, v.p, v.n, SIZE_MAX, CL_JSONESC_WIRE);
+}
+
+/* The entry as the wire protocol's JSON (schema/PROTOCOL.md), plus id,
+ * received and the peer_* columns. */
+static void json_entry(cl_strbuf *b, const cl_row_entry *e)
+{
+    const char *lvl = cl_level_name(e->level);
+
+    cl_strbuf_printf(b, "@cee:{\"id\":%" PRId64, e->id);
+    json_time(b, "ts", e->ts);
+    json_time(b, "received", e->received);
+    json_key(b, "level");
+    cl_strbuf_printf(b, "\"%s\"", lvl);
+    json_str(b, "app", e->app);
+    json_str(b, "host", e->host);
+    if (e->has_pid) {
+        json_key(b, "pid");
+        cl_strbuf_printf(b, "%" PRId64, e->pid);
+    }
+    if (e->has_tid) {
+        json_key(b, "tid");
+        cl_strbuf_printf(b, "%" PRId64, e->tid);
+    }
+    json_str(b, "logger", e->logger);
+    json_str(b, "trace_id", e->trace_id);
+    json_str(b, "span_id", e->span_id);
+    json_str(b, "msg", e->msg);
+    json_raw(b, "fields", e->fields, e->fields_json);
+    json_raw(b, "extra", e->extra, e->extra_json);
+    if (e->peer.has_pid)
+        cl_strbuf_printf(b, ",\"peer_pid\":%" PRId64, e->peer.pid);
+    if (e->peer.has_uid)
+        cl_strbuf_printf(b, ",\"peer_uid\":%" PRId64, e->peer.uid);
+    if (e->peer.has_gid)
+        cl_strbuf_printf(b, ",\"peer_gid\":%" PRId64, e->peer.gid);
+    json_str(b, "peer_sid", e->peer.sid);
+    cl_strbuf_putc(b, '}');
+}
+
+/* ------------------------------------------------------------------ message */
+
+void cl_s5424_format(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o)
+{
+    cl_strbuf fields = CL_STRBUF_INIT;
+    moved m;
+
+    header(b, e, o, &m);
+    if (o->format == CL_S5424_JSON) {
+        /* Everything is in the JSON, the header's originals included. */
+        cl_strbuf_puts(b, " - ");
+        json_entry(b, e);
+        return;
+    }
+    cl_strbuf_putc(b, ' ');
+    entry_element(b, e, &m, &fields);
+    cl_strbuf_put(b, fields.p, fields.len);
+    if (fields.oom)
+        b->oom = 1;
+    cl_strbuf_free(&fields);
+    /* MSG is optional: an empty message is none. No BOM: receivers keep it
+     * in the text (rsyslog's $msg), and every stored string is UTF-8. */
+    if (e->msg.p != NULL && e->msg.n > 0) {
+        cl_strbuf_putc(b, ' ');
+        cl_strbuf_put(b, e->msg.p, e->msg.n);
+    }
+}
+
+size_t cl_s5424_append_framed(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o)
+{
+    size_t start = b->len, n;
+    char len[24];
+    int k;
+
+    cl_s5424_format(b, e, o);
+    if (b->oom)
+        return 0;
+    n = b->len - start;
+    k = snprintf(len, sizeof len, "%zu ", n);
+    if (cl_strbuf_reserve(b, (size_t)k) != 0)
+        return 0;
+    memmove(b->p + start + k, b->p + start, n);
+    memcpy(b->p + start, len, (size_t)k);
+    b->len += (size_t)k;
+    b->p[b->len] = '\0';
+    return n;
+}

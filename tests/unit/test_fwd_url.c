@@ -1,0 +1,137 @@
+/* test_fwd_url.c - --forward URLs (collector/forward/fwd_url.h): what is
+ * accepted, the cursor's key, the defaults, every refusal's message, and
+ * the filters (level threshold and app globs). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "fwd_url.h"
+
+static cl_fwd_url parse_ok(const char *s)
+{
+    cl_fwd_url u;
+    char err[512] = "";
+
+    if (cl_fwd_url_parse(s, &u, err, sizeof err) != 0)
+        fail_msg("%s: %s", s, err);
+    return u;
+}
+
+static void refused(const char *s, const char *why)
+{
+    cl_fwd_url u;
+    char err[512] = "", want[600];
+
+    assert_int_equal(cl_fwd_url_parse(s, &u, err, sizeof err), -1);
+    snprintf(want, sizeof want, "--forward %s: %s", s, why);
+    assert_string_equal(err, want);
+}
+
+static void test_defaults(void **state)
+{
+    cl_fwd_url u = parse_ok("syslog+tcp://logs.example.org:6514");
+
+    (void)state;
+    assert_string_equal(u.host, "logs.example.org");
+    assert_string_equal(u.port, "6514");
+    assert_string_equal(u.key, "syslog+tcp://logs.example.org:6514");
+    assert_int_equal(u.min_level, 8);
+    assert_int_equal(u.n_apps, 0);
+    assert_int_equal(u.fmt.facility, 1);
+    assert_int_equal(u.fmt.format, CL_S5424_RFC5424);
+    assert_int_equal(u.start_at_end, 0);
+}
+
+static void test_parameters(void **state)
+{
+    cl_fwd_url u = parse_ok("syslog+tcp://[::1]:514/?min-level=warn&app=billing*&app=web-?"
+                            "&facility=local0&format=json&start=end");
+
+    (void)state;
+    assert_string_equal(u.host, "::1");
+    assert_string_equal(u.key, "syslog+tcp://[::1]:514");
+    assert_int_equal(u.min_level, 4);
+    assert_int_equal(u.n_apps, 2);
+    assert_string_equal(u.apps[0], "billing*");
+    assert_string_equal(u.apps[1], "web-?");
+    assert_int_equal(u.fmt.facility, 16);
+    assert_int_equal(u.fmt.format, CL_S5424_JSON);
+    assert_int_equal(u.start_at_end, 1);
+    u = parse_ok("syslog+tcp://10.0.0.1:1?min-level=3&facility=23&format=rfc5424&start=oldest");
+    assert_int_equal(u.min_level, 3);
+    assert_int_equal(u.fmt.facility, 23);
+    assert_int_equal(u.start_at_end, 0);
+}
+
+static void test_refusals(void **state)
+{
+    (void)state;
+    refused("http://x:1", "expected syslog+tcp://HOST:PORT");
+    refused("relp://x:1", "RELP and TLS are not available in this version; use syslog+tcp://");
+    refused("syslog+tls://x:1",
+            "RELP and TLS are not available in this version; use syslog+tcp://");
+    refused("syslog+tcp://x", "the port is missing (HOST:PORT)");
+    refused("syslog+tcp://:514", "the host is empty or too long");
+    refused("syslog+tcp://x:", "the port must be a number from 1 to 65535");
+    refused("syslog+tcp://x:65536", "the port must be a number from 1 to 65535");
+    refused("syslog+tcp://x:12a", "the port must be a number from 1 to 65535");
+    refused("syslog+tcp://x:0", "the port must be a number from 1 to 65535");
+    refused("syslog+tcp://::1:514", "the host has a character host names do not have");
+    refused("syslog+tcp://[::1]514", "an IPv6 address goes in brackets: [::1]:514");
+    refused("syslog+tcp://u@x:1", "the host has a character host names do not have");
+    refused("syslog+tcp://x:1?min-level", "a parameter is NAME=VALUE");
+    refused("syslog+tcp://x:1?min-level=loud", "min-level: a level such as warning, err or 4");
+    refused("syslog+tcp://x:1?facility=mail2", "facility: kern, user, ..., local7, or 0-23");
+    refused("syslog+tcp://x:1?format=xml", "format: rfc5424 or json");
+    refused("syslog+tcp://x:1?start=now", "start: oldest or end");
+    refused("syslog+tcp://x:1?app=", "app: 1 to 16 non-empty globs");
+    refused("syslog+tcp://x:1?x=1", "unknown parameter; known: min-level, app, facility, "
+                                    "format, start");
+}
+
+static void test_glob(void **state)
+{
+    (void)state;
+    assert_true(cl_fwd_glob("*", "", 0));
+    assert_true(cl_fwd_glob("bill*", "billing", 7));
+    assert_false(cl_fwd_glob("bill*", "bil", 3));
+    assert_true(cl_fwd_glob("*ing", "billing", 7));
+    assert_true(cl_fwd_glob("b*l*g", "billing", 7));
+    assert_false(cl_fwd_glob("b*l*x", "billing", 7));
+    assert_true(cl_fwd_glob("?eb", "web", 3));
+    assert_false(cl_fwd_glob("?eb", "webs", 4));
+    assert_true(cl_fwd_glob("a*b*c", "aXbYbZc", 7));
+    assert_false(cl_fwd_glob("abc", "ab", 2));
+    /* n bounds the name: a longer buffer does not match more. */
+    assert_true(cl_fwd_glob("web", "webserver", 3));
+}
+
+static void test_wants(void **state)
+{
+    cl_fwd_url u = parse_ok("syslog+tcp://h:1?min-level=warning&app=bill*&app=auth");
+
+    (void)state;
+    assert_true(cl_fwd_url_wants(&u, 4, "billing", 7));
+    assert_true(cl_fwd_url_wants(&u, 0, "auth", 4));
+    assert_false(cl_fwd_url_wants(&u, 5, "billing", 7));
+    assert_false(cl_fwd_url_wants(&u, 3, "web", 3));
+    u = parse_ok("syslog+tcp://h:1");
+    assert_true(cl_fwd_url_wants(&u, 8, "anything", 8));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults), cmocka_unit_test(test_parameters),
+        cmocka_unit_test(test_refusals), cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_wants),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
