@@ -119,7 +119,7 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
         return 0;
     }
     if (kn == 8 && memcmp(k, "facility", 8) == 0) {
-        u->fmt.facility = cl_s5424_facility_parse(val);
+        u->fmt.facility = cl_syslog_facility_parse(val);
         return u->fmt.facility < 0
                    ? fail(err, errlen, url, "facility: kern, user, ..., local7, or 0-23")
                    : 0;
@@ -150,7 +150,7 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
 
     memset(u, 0, sizeof *u);
     u->min_level = CL_LVL_TRACE;
-    u->fmt.facility = CL_S5424_FACILITY_USER;
+    u->fmt.facility = CL_SYSLOG_FACILITY_USER;
     u->fmt.format = CL_S5424_RFC5424;
     if (strncmp(s, "relp://", 7) == 0 || strncmp(s, "syslog+tls://", 13) == 0)
         return fail(err, errlen, s,

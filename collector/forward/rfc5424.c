@@ -14,40 +14,11 @@
 /* 10000-01-01T00:00:00Z: RFC 5424's FULL-YEAR has four digits. */
 #define YEAR_10000_US 253402300800000000LL
 
-static const char *const facilities[CL_S5424_FACILITY_MAX + 1] = {
-    "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock",
-    "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
-};
-
 int cl_s5424_severity(int level)
 {
     if (level < 0)
         return 0;
     return level > CL_LVL_DEBUG ? CL_LVL_DEBUG : level;
-}
-
-const char *cl_s5424_facility_name(int facility)
-{
-    return facility >= 0 && facility <= CL_S5424_FACILITY_MAX ? facilities[facility] : "unknown";
-}
-
-int cl_s5424_facility_parse(const char *s)
-{
-    int n = 0;
-
-    for (int i = 0; i <= CL_S5424_FACILITY_MAX; i++) {
-        if (strcmp(s, facilities[i]) == 0)
-            return i;
-    }
-    if (s[0] == '\0' || strlen(s) > 2)
-        return -1;
-    for (const char *p = s; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return -1;
-        n = n * 10 + (*p - '0');
-    }
-    return n <= CL_S5424_FACILITY_MAX ? n : -1;
 }
 
 static int printusascii(unsigned char c)

@@ -20,6 +20,7 @@
 
 #include "rows.h"
 #include "strbuf.h"
+#include "syslogfac.h" /* facility names */
 
 /* The private enterprise number of the SD-IDs: 32473 is the one RFC 5612
  * reserves for documentation and examples, as the issue asks. */
@@ -33,10 +34,6 @@
 #define CL_S5424_PROCID_MAX 128
 #define CL_S5424_MSGID_MAX 32
 #define CL_S5424_SDNAME_MAX 32
-
-/* Facilities 0 (kern) .. 23 (local7). */
-#define CL_S5424_FACILITY_USER 1
-#define CL_S5424_FACILITY_MAX 23
 
 enum cl_s5424_format {
     CL_S5424_RFC5424 = 0, /* header + structured data + MSG */
@@ -54,8 +51,6 @@ int cl_s5424_severity(int level);
 
 /* The facility's name ("user", "local0", ...) and back: -1 for an unknown
  * name. Numbers 0-23 are accepted too. */
-const char *cl_s5424_facility_name(int facility);
-int cl_s5424_facility_parse(const char *s);
 
 /* Whether s[0..n) may stand in the header as it is: 1..max bytes of
  * PRINTUSASCII (33-126) and not "-". */

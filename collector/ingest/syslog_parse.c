@@ -16,17 +16,6 @@
 #include "timefmt.h"
 #include "utf8.h"
 
-static const char *const facilities[24] = {
-    "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock",
-    "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
-};
-
-const char *cl_syslog_facility_name(int facility)
-{
-    return facility >= 0 && facility < 24 ? facilities[facility] : NULL;
-}
-
 static int fail(cl_syslog_error *err, enum cl_reason r, const char *what)
 {
     err->reason = r;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "strbuf.h"
+#include "syslogfac.h" /* facility names */
 #include "validate.h"
 
 enum cl_syslog_format { CL_SYSLOG_RFC3164 = 1, CL_SYSLOG_RFC5424 = 2 };
@@ -64,10 +65,6 @@ typedef struct cl_syslog_error {
  * spans of *m point into buf. */
 int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *m,
                     cl_syslog_error *err);
-
-/* The entry's name of a facility ("kern", "daemon", "local3"; NULL outside
- * 0-23). */
-const char *cl_syslog_facility_name(int facility);
 
 /* Appends m as one entry of the wire protocol (no newline) to out. */
 void cl_syslog_entry_json(const cl_syslog_msg *m, cl_strbuf *out);

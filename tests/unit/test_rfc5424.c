@@ -38,7 +38,7 @@ static cl_row_entry base(void)
     return e;
 }
 
-static const cl_s5424_opts USER = { CL_S5424_FACILITY_USER, CL_S5424_RFC5424 };
+static const cl_s5424_opts USER = { CL_SYSLOG_FACILITY_USER, CL_S5424_RFC5424 };
 
 static char *fmt(const cl_row_entry *e, const cl_s5424_opts *o)
 {
@@ -70,7 +70,7 @@ static void test_minimal(void **state)
 static void test_pri_every_level_and_facility(void **state)
 {
     (void)state;
-    for (int f = 0; f <= CL_S5424_FACILITY_MAX; f++) {
+    for (int f = 0; f <= CL_SYSLOG_FACILITY_MAX; f++) {
         for (int l = 0; l <= 8; l++) {
             cl_row_entry e = base();
             cl_s5424_opts o = { f, CL_S5424_RFC5424 };
@@ -90,17 +90,17 @@ static void test_pri_every_level_and_facility(void **state)
 static void test_facility_names(void **state)
 {
     (void)state;
-    assert_int_equal(cl_s5424_facility_parse("user"), 1);
-    assert_int_equal(cl_s5424_facility_parse("local0"), 16);
-    assert_int_equal(cl_s5424_facility_parse("local7"), 23);
-    assert_int_equal(cl_s5424_facility_parse("kern"), 0);
-    assert_int_equal(cl_s5424_facility_parse("23"), 23);
-    assert_int_equal(cl_s5424_facility_parse("24"), -1);
-    assert_int_equal(cl_s5424_facility_parse("local8"), -1);
-    assert_int_equal(cl_s5424_facility_parse(""), -1);
-    assert_int_equal(cl_s5424_facility_parse("-1"), -1);
-    for (int f = 0; f <= CL_S5424_FACILITY_MAX; f++)
-        assert_int_equal(cl_s5424_facility_parse(cl_s5424_facility_name(f)), f);
+    assert_int_equal(cl_syslog_facility_parse("user"), 1);
+    assert_int_equal(cl_syslog_facility_parse("local0"), 16);
+    assert_int_equal(cl_syslog_facility_parse("local7"), 23);
+    assert_int_equal(cl_syslog_facility_parse("kern"), 0);
+    assert_int_equal(cl_syslog_facility_parse("23"), 23);
+    assert_int_equal(cl_syslog_facility_parse("24"), -1);
+    assert_int_equal(cl_syslog_facility_parse("local8"), -1);
+    assert_int_equal(cl_syslog_facility_parse(""), -1);
+    assert_int_equal(cl_syslog_facility_parse("-1"), -1);
+    for (int f = 0; f <= CL_SYSLOG_FACILITY_MAX; f++)
+        assert_int_equal(cl_syslog_facility_parse(cl_syslog_facility_name(f)), f);
     assert_int_equal(cl_s5424_severity(8), 7);
     assert_int_equal(cl_s5424_severity(0), 0);
 }
