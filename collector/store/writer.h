@@ -54,6 +54,9 @@ typedef struct cl_writer_stats {
     uint64_t removed_partitions, removed_text_files, removed_entries, removed_bytes;
     uint64_t retention_errors; /* passes that could not do all they planned */
     uint64_t early_rotations;  /* live units closed early because a limit asked */
+    uint64_t retention_passes; /* passes of the limits in force */
+    uint64_t retention_bytes;  /* the last pass's count of what is stored, the copy
+                                * the next seal needs included, before its removals */
 } cl_writer_stats;
 
 /* Called from the writer thread after each commit and each sink event
