@@ -357,6 +357,7 @@ static char *stats_reply(cl_server *srv)
     }
     cJSON_AddNumberToObject(o, "db_rotations", (double)ws.rotations);
     cJSON_AddNumberToObject(o, "db_rotate_errors", (double)ws.rotate_errors);
+    cJSON_AddStringToObject(o, "db_rotate_last_error", ws.rotate_error);
     cJSON_AddNumberToObject(o, "partitions", (double)ws.keeper.partitions);
     cJSON_AddNumberToObject(o, "partitions_sealing", (double)ws.keeper.sealing);
     cJSON_AddNumberToObject(o, "partitions_closed_bytes", (double)ws.keeper.closed_bytes);

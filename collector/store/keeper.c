@@ -59,7 +59,7 @@ struct cl_keeper {
 /* Removes a database file and what SQLite keeps beside it. The main file's
  * outcome is returned: the others follow it (a refused -wal is swept up
  * with the main file's next attempt or as an orphan). */
-static int unlink_db(const char *path)
+int cl_keeper_unlink_db(const char *path)
 {
     static const char *const sfx[] = { "-wal", "-shm", "-journal" };
     char p[4200];
@@ -182,7 +182,7 @@ static int adopt(sqlite3 *cat, const char *catalog_path, const char *dir, const 
     /* Empty (a start that stopped before its first row): nothing to keep,
      * and its name is the one the new live partition will take. */
     if (pr.last_id < pr.first_id && pr.last_reject < pr.first_reject) {
-        if (unlink_db(path) != CL_UNLINK_REFUSED)
+        if (cl_keeper_unlink_db(path) != CL_UNLINK_REFUSED)
             st->repairs++;
         return 0;
     }
@@ -203,7 +203,7 @@ static int finish_removal(sqlite3 *cat, const cl_part *p, cl_keeper_stats *st, c
                           size_t errlen)
 {
     cl_crash_point("D2");
-    if (unlink_db(p->path) == CL_UNLINK_REFUSED) {
+    if (cl_keeper_unlink_db(p->path) == CL_UNLINK_REFUSED) {
         st->unlink_retries++;
         snprintf(err, errlen, "cannot remove %s (%s): retried", p->path, strerror(errno));
         return 1;
@@ -242,7 +242,7 @@ int cl_keeper_sweep(sqlite3 *cat, const char *catalog_path, int at_start, cl_kee
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, name);
         if (kind == CL_PF_SEAL_TMP || covered(&l, fid, at_start, path)) {
-            int u = kind == CL_PF_SEAL_TMP ? cl_keeper_unlink(path) : unlink_db(path);
+            int u = kind == CL_PF_SEAL_TMP ? cl_keeper_unlink(path) : cl_keeper_unlink_db(path);
 
             if (u == CL_UNLINK_DONE)
                 st->repairs++;
@@ -434,7 +434,7 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
     }
     pthread_mutex_unlock(&k->rm_mu);
     cl_crash_point("S4");
-    rc = unlink_db(p->path);
+    rc = cl_keeper_unlink_db(p->path);
     atomic_store(&k->leftover, 0);
     if (rc == CL_UNLINK_REFUSED) {
         /* Held open (Windows): a leftover the next passes sweep up. */

@@ -83,6 +83,10 @@ void cl_keeper_get_stats(cl_keeper *k, cl_keeper_stats *st);
 void cl_keeper_set_skip(cl_keeper *k, int64_t seq);
 int64_t cl_keeper_skip(cl_keeper *k);
 
+/* Removes a database file and its -wal, -shm and -journal: the main file's
+ * outcome (keeper_os.h: CL_UNLINK_DONE, _ABSENT, _REFUSED). */
+int cl_keeper_unlink_db(const char *path);
+
 /* A database file's bytes with its -wal and -shm (those present). */
 uint64_t cl_db_file_bytes(const char *path);
 

@@ -238,6 +238,7 @@ static int snapshot(cl_writer *w)
     cl_text_get_stats(w->text, &w->snap.text);
     w->snap.rotations = w->rotations;
     w->snap.rotate_errors = w->rotate_errors;
+    snprintf(w->snap.rotate_error, sizeof w->snap.rotate_error, "%s", w->rotate_error);
     w->snap.live_seq = w->live.seq;
     w->snap.live_first_id = w->live.first_id;
     w->snap.start_repairs = w->repair.repairs;
@@ -582,6 +583,9 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     cl_crash_point("R1");
     if (cl_db_open(&nd, path, next_id, next_reject, err, sizeof err) != 0) {
+        /* Not listed, nothing in it (a full disk stops it half made): its
+         * bytes would only take from the live partition's last space. */
+        cl_keeper_unlink_db(path);
         rotate_failed(w, err);
         return -1;
     }
@@ -590,7 +594,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     if (cl_catw_rotate(w->cat, w->live.seq, next_id - 1, next_reject - 1, rel, now, &seq, err,
                        sizeof err) != 0) {
         cl_db_close(nd);
-        cl_keeper_unlink(path); /* not listed: nothing may be written into it */
+        cl_keeper_unlink_db(path); /* not listed: nothing may be written into it */
         rotate_failed(w, err);
         return -1;
     }
@@ -617,6 +621,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     snprintf(w->live.rel, sizeof w->live.rel, "%s", rel);
     w->rotations++;
     w->rotate_retry_us = 0;
+    w->rotate_error[0] = '\0';
     w->retain_at_us = 0; /* the closed partition counts now */
     cl_keeper_wake(w->keeper);
     take_snapshot(w);

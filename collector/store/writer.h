@@ -46,6 +46,7 @@ typedef struct cl_writer_stats {
     cl_checkpointer_stats wal; /* as of the call */
     uint64_t rotations;        /* live partitions rotated out (R1-R3 done) */
     uint64_t rotate_errors;    /* rotations that failed (retried after a pause) */
+    char rotate_error[256];    /* why the last one failed ("" after a success) */
     int64_t live_seq;          /* the live partition's catalog seq */
     int64_t live_first_id;     /* and its first entry id */
     uint64_t start_repairs;    /* leftovers of interrupted steps put right at start */
