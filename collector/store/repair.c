@@ -66,9 +66,14 @@ static int move_old(const char *from, const char *to, char *err, size_t errlen)
 {
     int64_t until = cl_now_us() + MOVE_WAIT_US;
 
-    while (cl_rename_noreplace(from, to) != 0) {
-        int e = errno, held = cl_keeper_rename_refused(e);
+    for (;;) {
+        int refused = cl_refuse_point("M2"), e, held;
         struct timespec ts = { 0, MOVE_RETRY_NS };
+
+        if (!refused && cl_rename_noreplace(from, to) == 0)
+            break;
+        e = errno;
+        held = refused || cl_keeper_rename_refused(e);
 
         if (!held || cl_now_us() >= until) {
             snprintf(err, errlen, "cannot move %s to %s: %s%s", from, to, strerror(e),

@@ -337,13 +337,17 @@ def make_v2(path, n):
     return con  # kept open by the caller until the collector starts: a live WAL
 
 
-def migration_case(step=None):
+def migration_case(step=None, refused=0):
     tmp = cltest.make_tempdir()
     data = os.path.join(tmp, "data")
     db = os.path.join(data, "centrallog.db")
     con = make_v2(db, 500)
     con.close()
     env = {"CENTRALLOG_CRASH_AT": step} if step else {}
+    if refused:
+        # M2's move refused as a reader of the old file refuses it on
+        # Windows (where Wine does not: it lets the file be renamed).
+        env["CENTRALLOG_REFUSE"] = "M2:%d" % refused
     c = cltest.Collector(*cltest.NO_RATE_LIMIT, data_dir=data, env=env, start=False)
     with c:
         if step:
@@ -377,6 +381,12 @@ def test_migrate_v2():
     migration_case()
 
 
+def test_migrate_m2_refused():
+    """M2 refused 5 times (200 ms apart): the start waits and migrates, as
+    test_migrate_v2; without the retry the collector would exit at once."""
+    migration_case(refused=5)
+
+
 def test_migrate_crash_m1():
     migration_case("M1")
 
@@ -394,4 +404,4 @@ if __name__ == "__main__":
                                     test_crash_r2, test_crash_r3, test_crash_s1, test_crash_s2,
                                     test_crash_s3, test_crash_s4, test_migrate_v2,
                                     test_migrate_crash_m1, test_migrate_crash_m2,
-                                    test_migrate_crash_m3])
+                                    test_migrate_crash_m3, test_migrate_m2_refused])

@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from cltest import Skip, check, read_file_maybe_gz, wait_for  # noqa: E402
 from cltest.db import partitions  # noqa: E402
-from cltest.process import REPO  # noqa: E402
 from cltest.wine import (ENV, SID_RE, WineCollector as Collector, own_sid, run,  # noqa: E402
                          run_suite, wine, winpath)
 
@@ -274,66 +273,9 @@ def test_partition_held_open():
         c.cleanup()
 
 
-def test_migration_waits_for_reader():
-    """Migration step M2 (the version 2 database moved into the partitions
-    folder) while a reader holds that file open (SQLite's Windows VFS opens
-    without FILE_SHARE_DELETE, so the move is refused): the start waits -
-    not answering yet, the file still in place, nothing half-done - and
-    completes the migration as soon as the reader lets go; every old entry
-    is then in the migrated partition, and new entries follow."""
-    import sqlite3
-    import threading
-    pipe = r"\\.\pipe\cl-wine-m2-%d" % os.getpid()
-    c = Collector(pipe, start=False)
-    holder = None
-    try:
-        with open(os.path.join(REPO, "tests", "schema", "centrallog-v2.sql")) as f:
-            ddl = f.read()
-        con = sqlite3.connect(c.db)
-        con.executescript(ddl)
-        con.execute("PRAGMA user_version = 2")
-        con.executemany("INSERT INTO entries (ts, received, level, app, msg) "
-                        "VALUES (?, ?, 6, 'old', ?)",
-                        [(1700000000000000 + i, 1700000000000000 + i, "old #%d" % i)
-                         for i in range(50)])
-        con.commit()
-        con.close()
-        flag = os.path.join(c.tmp, "release")
-        holder = subprocess.Popen(wine("hold_file.exe", winpath(c.db), winpath(flag)),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
-        check(holder.stdout.readline().strip() == b"held", "the reader holds the old database")
-        started = []
-        t = threading.Thread(target=lambda: started.append(c.start()))
-        t.start()
-        # The start is under way (M1 folds the journal in; M2 is refused and
-        # tried again): the old file stays where it is while it is held.
-        wait_for(lambda: c.proc is not None, "the collector runs")
-        check(not os.path.exists(os.path.join(c.dir, "centrallog.d")) or
-              not os.listdir(os.path.join(c.dir, "centrallog.d")), "nothing moved while held")
-        check(c.proc.poll() is None, "the collector waits, it does not give up", c.stderr())
-        open(flag, "w").close()
-        holder.wait(60)
-        t.join(120)
-        check(started == [None], "the collector started once the reader let go", c.stderr())
-        rc, out, err = run("pipe_client.exe", pipe, 10, "wine-new")
-        check(rc == 0 and '"accepted":10,' in out, "new entries", rc, out, err)
-        parts = partitions(c.db)
-        check(parts[0]["first_id"] == 1 and parts[0]["state"] in ("sealing", "closed"),
-              "the old database is the first partition", parts)
-        msgs = [r[0] for r in c.rows("SELECT msg FROM entries WHERE app = 'old' ORDER BY id")]
-        check(msgs == ["old #%d" % i for i in range(50)], "every old entry, in order", len(msgs))
-        n = c.rows("SELECT count(*) FROM entries WHERE app = 'wine-new'")[0][0]
-        check(n == 10, "the new entries: %d" % n)
-        check(c.stop() == 0, "graceful stop", c.stderr())
-    finally:
-        if holder is not None and holder.poll() is None:
-            holder.kill()
-        c.cleanup()
-
-
 TESTS = [test_producers_and_raw_client, test_peer_sid, test_unicode_paths_and_rotation,
          test_second_collector_refused, test_sdk_dll, test_cli, test_dacl_denies_generic_write,
-         test_sid_of_another_user, test_partition_held_open, test_migration_waits_for_reader]
+         test_sid_of_another_user, test_partition_held_open]
 
 
 def main():
