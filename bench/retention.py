@@ -174,7 +174,8 @@ def one_run(args, flags):
                 "max_disk_waiting_seal": sampler.peak[2],
                 "peak_rss_mib": max(rss) / 1024, "rss_quartiles_mib": quart,
                 "stats": {k: v for k, v in stats.items()
-                          if k.startswith(("partitions", "removed", "rotations", "seals"))}}
+                          if k.startswith(("partitions", "removed", "rotations", "seals",
+                                           "retention"))}}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -217,8 +218,9 @@ def main():
         print(f"    at the disk peak (MiB): {x['max_disk_kinds_mib']}, "
               f"{x['max_disk_waiting_seal']} partitions waiting to be sealed")
     worst = max(x["max_disk_bytes"] for x in with_ret)
-    print(f"  ratio with/without retention: {rate_w / rate_wo:.3f} "
-          f"(per round: {', '.join('%.3f' % (w['entries_per_s'] / o['entries_per_s']) for w, o in zip(with_ret, without))})")
+    per_round = ", ".join("%.3f" % (w["entries_per_s"] / o["entries_per_s"])
+                          for w, o in zip(with_ret, without))
+    print(f"  ratio with/without retention: {rate_w / rate_wo:.3f} (per round: {per_round})")
     print(f"  max disk with retention, largest of {args.rounds}: {worst / 1048576:,.1f} MiB "
           f"(per round: {', '.join('%.1f' % (x['max_disk_bytes'] / 1048576) for x in with_ret)}) "
           f"against the bound (max-disk + one partition) {bound / 1048576:,.0f} MiB: "
