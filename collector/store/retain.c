@@ -27,17 +27,24 @@ static int push_removal(cl_retain_out *out, const cl_removal *rm)
     return 0;
 }
 
-/* Bytes of the keeper's copy of a partition being sealed (0: none now). */
+/* Bytes of the keeper's copy of a partition being sealed (0: none now),
+ * with the rollback journal of its last transaction (seal.c). */
 static uint64_t seal_copy_bytes(const char *catalog_path, int64_t first_id)
 {
     char dir[4096], name[CL_PART_NAME_MAX], path[4400];
     cl_file_id id;
+    uint64_t n = 0;
 
     if (cl_catalog_parts_dir(catalog_path, dir, sizeof dir) != 0)
         return 0;
     cl_part_seal_tmp_name(first_id, name);
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    return cl_file_id_path(path, &id) == 0 ? id.size : 0;
+    if (cl_file_id_path(path, &id) == 0)
+        n += id.size;
+    snprintf(path, sizeof path, "%s/%s-journal", dir, name);
+    if (cl_file_id_path(path, &id) == 0)
+        n += id.size;
+    return n;
 }
 
 /* Whether the keeper leaves parts->v[i] unsealed (keeper.c: skipped). */

@@ -246,9 +246,12 @@ def listing(path):
 
 
 def test_max_disk_bound_under_load():
-    part, limit = 128 << 10, 1 << 20
-    args = ("--db-rotate-size", "128K", "--rotate-size", "128K", "--keep-free", "off",
-            "--batch-ms", "5", "--rate-limit-burst", "0", "--max-disk", "1M")
+    # Partitions large enough that the fixed cost of a file (SQLite's 32 KiB
+    # -shm, a new WAL at each rotation) and one batch of growth before the
+    # next pass stay well inside the one partition of headroom.
+    part, limit = 256 << 10, 2 << 20
+    args = ("--db-rotate-size", "256K", "--rotate-size", "256K", "--keep-free", "off",
+            "--batch-ms", "5", "--rate-limit-burst", "0", "--max-disk", "2M")
     peak, batches, n = 0, 150, 200
     with cltest.Collector(*args) as c:
         with c.connect() as k:
