@@ -94,6 +94,42 @@ def schema_statements():
     return [s for s in stmts if s not in idx], idx
 
 
+INSERT = ("INSERT INTO entries (id, ts, received, level, app, host, pid, msg, fields, peer_pid, "
+          "peer_uid, peer_gid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")
+
+
+class Rows:
+    """The rows of an n-entry database spread over `days` days ending now:
+    rows(lo, m) gives entries lo+1 .. lo+m (ids in time order)."""
+
+    def __init__(self, seed, n, days):
+        self.rnd = random.Random(seed)
+        # Zipf-like shares: a few apps and hosts talk most.
+        self.app_w = [1.0 / (i + 1) ** 0.9 for i in range(APPS)]
+        self.host_w = [1.0 / (i + 1) ** 0.5 for i in range(HOSTS)]
+        self.apps = ["app-%03d" % i for i in range(APPS)]
+        self.hosts = ["web-%02d" % i for i in range(HOSTS)]
+        now = int(time.time() * US)
+        self.start = now - days * 86400 * US
+        self.step = days * 86400 * US / n
+
+    def rows(self, lo, m):
+        rnd = self.rnd
+        a = rnd.choices(self.apps, self.app_w, k=m)
+        h = rnd.choices(self.hosts, self.host_w, k=m)
+        l = rnd.choices([l for l, _ in LEVELS], [w for _, w in LEVELS], k=m)
+        t = rnd.choices(MSGS, MSG_WEIGHTS, k=m)
+        out = []
+        for i in range(m):
+            k = lo + i
+            ts = self.start + int(k * self.step) + rnd.randrange(1000)
+            msg = t[i].format(n=k, d=rnd.randrange(1, 5000), u=k % 9973, a=k % 7, b=k % 251)
+            fields = ('{"seq":%d,"region":"eu-%d"}' % (k, k % 3)) if k % 2 else None
+            out.append((k + 1, ts, ts + 150, l[i], a[i], h[i], 1000 + k % 5000, msg, fields,
+                        4000 + k % 5000, 1000, 1000))
+        return out
+
+
 def build(path, n, seed=1, trigram=True):
     t0 = time.monotonic()
     for suffix in ("", "-wal", "-shm"):
@@ -107,37 +143,12 @@ def build(path, n, seed=1, trigram=True):
     for s in tables:
         con.execute(s)
     con.execute("PRAGMA user_version = 1")
-    rnd = random.Random(seed)
-    # Zipf-like shares: a few apps and hosts talk most.
-    app_w = [1.0 / (i + 1) ** 0.9 for i in range(APPS)]
-    host_w = [1.0 / (i + 1) ** 0.5 for i in range(HOSTS)]
-    apps = ["app-%03d" % i for i in range(APPS)]
-    hosts = ["web-%02d" % i for i in range(HOSTS)]
-    lv = [l for l, _ in LEVELS]
-    lw = [w for _, w in LEVELS]
-    now = int(time.time() * US)
-    start = now - DAYS * 86400 * US
-    step = DAYS * 86400 * US / n
-    batch = 200000
+    gen = Rows(seed, n, DAYS)
     done = 0
     while done < n:
-        m = min(batch, n - done)
-        a = rnd.choices(apps, app_w, k=m)
-        h = rnd.choices(hosts, host_w, k=m)
-        l = rnd.choices(lv, lw, k=m)
-        t = rnd.choices(MSGS, MSG_WEIGHTS, k=m)
-        rows = []
-        for i in range(m):
-            k = done + i
-            ts = start + int(k * step) + rnd.randrange(1000)
-            msg = t[i].format(n=k, d=rnd.randrange(1, 5000), u=k % 9973, a=k % 7, b=k % 251)
-            fields = ('{"seq":%d,"region":"eu-%d"}' % (k, k % 3)) if k % 2 else None
-            rows.append((k + 1, ts, ts + 150, l[i], a[i], h[i], 1000 + k % 5000, msg, fields,
-                         4000 + k % 5000, 1000, 1000))
+        m = min(200000, n - done)
         con.execute("BEGIN")
-        con.executemany("INSERT INTO entries (id, ts, received, level, app, host, pid, msg, "
-                        "fields, peer_pid, peer_uid, peer_gid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                        rows)
+        con.executemany(INSERT, gen.rows(done, m))
         con.execute("COMMIT")
         done += m
         sys.stderr.write("\r  %d / %d rows (%.0fs)" % (done, n, time.monotonic() - t0))
@@ -212,6 +223,124 @@ def partitioned(single, n, k, live, rebuild, live_range, trigram=True):
     return catalog
 
 
+def _shifted_one(job):
+    """One partition of shifted(): the template's rows with ids and times
+    moved by (off, dt) into a new file, sealed (indexes, complete and
+    optimized FTS, journal DELETE) unless live. Returns its catalog row."""
+    from cltest import partitions
+    tpl, d, seq, off, dt, m, sealed, trigram = job
+    tmp = os.path.join(d, partitions.PARTS_DIR, ".build-%d.tmp" % seq)
+    con = sqlite3.connect(tmp, isolation_level=None)
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-200000")
+    con.executescript(partitions.schema("partition.sql"))
+    con.execute("PRAGMA user_version = 3")
+    con.execute("ATTACH DATABASE ? AS tpl", (tpl,))
+    cols = ", ".join(partitions.ENTRY_COLS)
+    moved = ", ".join({"id": "id + :off", "ts": "ts + :dt", "received": "received + :dt"}.get(c, c)
+                      for c in partitions.ENTRY_COLS)
+    con.execute("BEGIN")
+    con.execute("INSERT INTO entries (%s) SELECT %s FROM tpl.entries WHERE id <= :m ORDER BY id"
+                % (cols, moved), {"off": off, "dt": dt, "m": m})
+    first = off + 1
+    meta = {"first_id": first, "first_reject": 1, "sealed": 1 if sealed else 0,
+            "fts_indexed_upto": off + m if sealed else off}
+    for k, v in meta.items():
+        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (k, v))
+    con.execute("COMMIT")
+    con.execute("DETACH DATABASE tpl")
+    if sealed:
+        con.executescript(partitions.schema("sealed.sql"))
+        con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')")
+        con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
+        if trigram:  # as sealing builds it; without, -g tests every row
+            con.execute("INSERT INTO entries_tri (entries_tri) VALUES ('rebuild')")
+            con.execute("INSERT INTO entries_tri (entries_tri) VALUES ('optimize')")
+            con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('tri_indexed_upto', ?)",
+                        (off + m,))
+        con.execute("PRAGMA journal_mode = DELETE")
+    else:
+        con.execute("PRAGMA journal_mode = WAL")
+    r = con.execute("SELECT min(ts), max(ts), min(received), max(received), count(*) "
+                    "FROM entries").fetchone()
+    con.close()
+    min_ts, max_ts, min_rc, max_rc, count = r
+    if sealed:
+        name = "%s--%s-%020d.db" % (partitions.stamp(min_ts), partitions.stamp(max_ts), first)
+    else:
+        name = "live-%020d.db" % first
+    path = os.path.join(d, partitions.PARTS_DIR, name)
+    os.rename(tmp, path)
+    row = {"seq": seq, "path": partitions.PARTS_DIR + "/" + name, "first_id": first,
+           "first_reject": 1, "fts": "none", "created": min_rc - US, "state": "live",
+           "last_id": None, "last_reject": None, "min_ts": None, "max_ts": None,
+           "min_received": None, "max_received": None, "entries": None, "rejects": None,
+           "bytes": None, "sealed": None}
+    if sealed:
+        row.update(state="closed", last_id=off + m, last_reject=0, entries=count, rejects=0,
+                   bytes=os.path.getsize(path), fts="complete", sealed=max_rc + US,
+                   min_ts=min_ts, max_ts=max_ts, min_received=min_rc, max_received=max_rc)
+    return row
+
+
+def shifted(n, k, live, days, rebuild, jobs, trigram=True):
+    """A v3 data directory of n entries over `days` days built without a
+    single database: one closed partition's worth of rows is generated once
+    (a template, ids 1..per), and every partition is the template with its
+    ids and its ts/received shifted by whole partitions (INSERT ... SELECT in
+    SQLite, then the sealed indexes and FTS built as sealing builds them).
+    The partitions hold the same mix of apps, levels and messages, repeated;
+    each message's number and the `fields` seq are the template's, not the
+    shifted id. Returns the catalog's path."""
+    sys.path.insert(0, os.path.join(REPO, "tests"))
+    from cltest import partitions
+    per = n // (k + 0.5) if live is None else (n - live) // k
+    per = int(per)
+    live = n - per * k
+    if live > per:
+        raise SystemExit("--live must not exceed one partition (%d entries)" % per)
+    d = "/tmp/centrallog-bench-%d-s%d-d%d" % (n, k, days)
+    catalog = os.path.join(d, partitions.CATALOG)
+    if not rebuild and os.path.exists(os.path.join(d, "built")):
+        return catalog
+    import shutil
+    import multiprocessing
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, partitions.PARTS_DIR))
+    t0 = time.monotonic()
+    tpl = os.path.join(d, "template.db")
+    con = sqlite3.connect(tpl, isolation_level=None)
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA journal_mode=OFF")
+    con.executescript(partitions.schema("partition.sql"))
+    gen = Rows(1, n, days)
+    done = 0
+    while done < per:
+        m = min(200000, per - done)
+        con.execute("BEGIN")
+        con.executemany(INSERT, gen.rows(done, m))
+        con.execute("COMMIT")
+        done += m
+    con.close()
+    span = int(per * gen.step)
+    sys.stderr.write("template of %d entries in %.0fs; %d partitions + live of %d into %s\n"
+                     % (per, time.monotonic() - t0, k, live, d))
+    work = [(tpl, d, i + 1, i * per, i * span, per, True, trigram) for i in range(k)]
+    work.append((tpl, d, k + 1, k * per, k * span, live, False, False))
+    rows = []
+    with multiprocessing.Pool(jobs) as pool:
+        for row in pool.imap_unordered(_shifted_one, work):
+            rows.append(row)
+            sys.stderr.write("\r  %d / %d partitions (%.0fs)" % (len(rows), k + 1,
+                                                                time.monotonic() - t0))
+    rows.sort(key=lambda r: r["seq"])
+    partitions.write_catalog(catalog, rows)
+    os.unlink(tpl)
+    open(os.path.join(d, "built"), "w").close()
+    sys.stderr.write("\n  built in %.0fs\n" % (time.monotonic() - t0))
+    return catalog
+
+
 def count_rows(path):
     try:
         con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
@@ -266,26 +395,46 @@ def main():
     ap.add_argument("--no-trigram", action="store_true",
                     help="do not build -g's trigram index (about 24 s per million entries "
                     "on 2 cores); the regex cases then scan the day")
+    ap.add_argument("--shifted", action="store_true",
+                    help="with --partitions: build the data directory from one partition's "
+                    "worth of rows, shifted (no single database; see shifted())")
+    ap.add_argument("--days", type=int, default=DAYS,
+                    help="days the entries span (--shifted only; default %d)" % DAYS)
+    ap.add_argument("--jobs", type=int, default=2, help="partitions built at once (--shifted)")
     a = ap.parse_args()
-    db = a.db or "/tmp/centrallog-bench-%d.db" % a.entries
     cli = os.path.join(a.bin, "centrallog")
-    if a.rebuild or count_rows(db) != a.entries:
-        sys.stderr.write("building %s with %d entries\n" % (db, a.entries))
-        build(db, a.entries, not a.no_trigram)
-    con = sqlite3.connect(db, isolation_level=None)
-    trigram_index(con, not a.no_trigram)
-    con.close()
-    single = db
-    if a.partitions > 0:
-        db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range,
-                         not a.no_trigram)
+    days = DAYS
+    if a.shifted:
+        if a.partitions <= 0:
+            raise SystemExit("--shifted needs --partitions")
+        days = a.days
+        db = shifted(a.entries, a.partitions, a.live, days, a.rebuild, a.jobs,
+                     not a.no_trigram)
+        from cltest import partitions
+        newest = [r for r in partitions.read_catalog(db) if r["state"] == "live"][0]
+        single = os.path.join(os.path.dirname(db), newest["path"])
+        size = sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in
+                   os.walk(os.path.dirname(db)) for f in fs)
+    else:
+        db = a.db or "/tmp/centrallog-bench-%d.db" % a.entries
+        if a.rebuild or count_rows(db) != a.entries:
+            sys.stderr.write("building %s with %d entries\n" % (db, a.entries))
+            build(db, a.entries, trigram=not a.no_trigram)
+        con = sqlite3.connect(db, isolation_level=None)
+        trigram_index(con, not a.no_trigram)
+        con.close()
+        single = db
+        size = os.path.getsize(single)
+        if a.partitions > 0:
+            db = partitioned(db, a.entries, a.partitions, a.live, a.rebuild, a.live_range,
+                             not a.no_trigram)
     con = sqlite3.connect("file:%s?mode=ro" % single, uri=True)
     last_ts = con.execute("SELECT max(ts) FROM entries").fetchone()[0]
     # The busiest app's errors, and a full day in the middle of the range.
     app = con.execute("SELECT app FROM entries WHERE id > (SELECT max(id) - 100000 FROM entries) "
                       "GROUP BY app ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
     con.close()
-    day_us = (last_ts // (86400 * US) - DAYS // 2) * 86400 * US
+    day_us = (last_ts // (86400 * US) - days // 2) * 86400 * US
     # "The last hour" ends at the newest entry, so that a reused database
     # (built some time ago) is measured the same way.
     hour_ago = "@%d" % (last_ts // US - 3600)
@@ -305,8 +454,8 @@ def main():
         ("first", "first output line of query -n 50", ["query", "-n", "50"], True),
     ]
     results = {}
-    print("database: %s, %d entries, %.0f MB%s; %s"
-          % (db, a.entries, os.path.getsize(single) / 1e6,
+    print("database: %s, %d entries over %d days, %.0f MB%s; %s"
+          % (db, a.entries, days, size / 1e6,
              (" as %d closed partitions + a live one" % a.partitions) if a.partitions else "",
              time.strftime("%Y-%m-%d")))
     for key, what, args, first in cases:

@@ -403,6 +403,7 @@ static char *stats_reply(cl_server *srv)
     }
     cJSON_AddNumberToObject(o, "db_rotations", (double)ws.rotations);
     cJSON_AddNumberToObject(o, "db_rotate_errors", (double)ws.rotate_errors);
+    cJSON_AddStringToObject(o, "db_rotate_last_error", ws.rotate_error);
     cJSON_AddNumberToObject(o, "partitions", (double)ws.keeper.partitions);
     cJSON_AddNumberToObject(o, "partitions_sealing", (double)ws.keeper.sealing);
     cJSON_AddNumberToObject(o, "partitions_closed_bytes", (double)ws.keeper.closed_bytes);
@@ -417,6 +418,9 @@ static char *stats_reply(cl_server *srv)
     cJSON_AddNumberToObject(o, "removals_pending", (double)ws.keeper.unlink_retries);
     cJSON_AddNumberToObject(o, "retention_errors", (double)ws.retention_errors);
     cJSON_AddNumberToObject(o, "early_rotations", (double)ws.early_rotations);
+    cJSON_AddNumberToObject(o, "retention_passes", (double)ws.retention_passes);
+    cJSON_AddNumberToObject(o, "retention_bytes", (double)ws.retention_bytes);
+    cJSON_AddNumberToObject(o, "seals_aborted", (double)ws.keeper.seals_aborted);
     cJSON_AddNumberToObject(o, "max_age_s", (double)srv->cfg.writer.retention.max_age_us / 1e6);
     cJSON_AddNumberToObject(o, "max_disk", (double)srv->cfg.writer.retention.max_disk_bytes);
     cJSON_AddNumberToObject(o, "keep_free", (double)srv->cfg.writer.retention.keep_free_bytes);

@@ -2,6 +2,7 @@
 #include "crash.h"
 
 #ifdef CL_TESTING
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,5 +25,19 @@ void cl_crash_point(const char *step)
     fprintf(stderr, "centrallogd: CENTRALLOG_CRASH_AT=%s: aborting before %s\n", want, step);
     fflush(stderr);
     abort();
+}
+
+static atomic_long refusals;
+
+int cl_refuse_point(const char *step)
+{
+    const char *want = getenv("CENTRALLOG_REFUSE");
+    size_t n = strlen(step);
+
+    if (want == NULL || strncmp(want, step, n) != 0 || want[n] != ':' ||
+        atomic_fetch_add(&refusals, 1) >= strtol(want + n + 1, NULL, 10))
+        return 0;
+    errno = EACCES;
+    return 1;
 }
 #endif

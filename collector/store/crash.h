@@ -10,12 +10,23 @@
 #ifndef CL_CRASH_H
 #define CL_CRASH_H
 
+/* Likewise CENTRALLOG_REFUSE=<step>:<n> makes the file operation of a step
+ * that a reader can refuse on Windows (M2's move: SQLite opens without
+ * FILE_SHARE_DELETE) be refused its first n times, on any platform: the
+ * retry is tested where Wine does not refuse. Returns 1 (errno EACCES) when
+ * the caller must act as if refused. Without CL_TESTING: always 0. */
 #ifdef CL_TESTING
 void cl_crash_point(const char *step);
+int cl_refuse_point(const char *step);
 #else
 static inline void cl_crash_point(const char *step)
 {
     (void)step;
+}
+static inline int cl_refuse_point(const char *step)
+{
+    (void)step;
+    return 0;
 }
 #endif
 

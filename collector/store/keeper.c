@@ -36,8 +36,18 @@ struct cl_keeper {
     int woken;             /* guarded by mu */
     int64_t seal_at_us;    /* thread: no seal before this (after failures) */
     int64_t seal_pause_us; /* thread: the current pause */
-    atomic_int stop;       /* also interrupts a seal in progress */
-    cl_keeper_stats st;    /* guarded by mu */
+    /* thread: the last seal failed for want of space; free space this large
+     * lets the next attempt start at once (0: not waiting for space). */
+    uint64_t seal_need;
+    atomic_int stop; /* also interrupts a seal in progress */
+    /* The seal in progress: its partition's seq (0: none), and the flag
+     * that interrupts it (shutdown, or retention removed that partition). */
+    atomic_llong seal_seq;
+    atomic_int seal_abort;
+    atomic_ullong events;   /* seals and removals done: cl_keeper_events */
+    atomic_llong skip;      /* cl_keeper_set_skip */
+    atomic_ullong leftover; /* cl_keeper_leftover */
+    cl_keeper_stats st;     /* guarded by mu */
     /* Closed partitions found missing or cut short (by someone else), said
      * once each: their seqs (thread), and those not yet taken (mu). */
     int64_t *faulty;
@@ -49,7 +59,7 @@ struct cl_keeper {
 /* Removes a database file and what SQLite keeps beside it. The main file's
  * outcome is returned: the others follow it (a refused -wal is swept up
  * with the main file's next attempt or as an orphan). */
-static int unlink_db(const char *path)
+int cl_keeper_unlink_db(const char *path)
 {
     static const char *const sfx[] = { "-wal", "-shm", "-journal" };
     char p[4200];
@@ -172,7 +182,7 @@ static int adopt(sqlite3 *cat, const char *catalog_path, const char *dir, const 
     /* Empty (a start that stopped before its first row): nothing to keep,
      * and its name is the one the new live partition will take. */
     if (pr.last_id < pr.first_id && pr.last_reject < pr.first_reject) {
-        if (unlink_db(path) != CL_UNLINK_REFUSED)
+        if (cl_keeper_unlink_db(path) != CL_UNLINK_REFUSED)
             st->repairs++;
         return 0;
     }
@@ -193,7 +203,7 @@ static int finish_removal(sqlite3 *cat, const cl_part *p, cl_keeper_stats *st, c
                           size_t errlen)
 {
     cl_crash_point("D2");
-    if (unlink_db(p->path) == CL_UNLINK_REFUSED) {
+    if (cl_keeper_unlink_db(p->path) == CL_UNLINK_REFUSED) {
         st->unlink_retries++;
         snprintf(err, errlen, "cannot remove %s (%s): retried", p->path, strerror(errno));
         return 1;
@@ -232,7 +242,7 @@ int cl_keeper_sweep(sqlite3 *cat, const char *catalog_path, int at_start, cl_kee
             continue;
         snprintf(path, sizeof path, "%s/%s", dir, name);
         if (kind == CL_PF_SEAL_TMP || covered(&l, fid, at_start, path)) {
-            int u = kind == CL_PF_SEAL_TMP ? cl_keeper_unlink(path) : unlink_db(path);
+            int u = kind == CL_PF_SEAL_TMP ? cl_keeper_unlink(path) : cl_keeper_unlink_db(path);
 
             if (u == CL_UNLINK_DONE)
                 st->repairs++;
@@ -274,7 +284,6 @@ static int find_sealed(const char *catalog_path, int64_t fid, char *out)
     return found;
 }
 
-/* S1-S4 for one 'sealing' row. */
 /* Whether partition seq is still listed as 'sealing' (retention may have
  * removed it while its copy was being built). */
 static int still_sealing(cl_keeper *k, int64_t seq)
@@ -290,11 +299,72 @@ static int still_sealing(cl_keeper *k, int64_t seq)
     return yes;
 }
 
+/* S1 with the seal made interruptible by a removal of its partition
+ * (cl_keeper_remove) as well as by shutdown. */
+static int build_copy(cl_keeper *k, const cl_part *p, const char *tmp, char *err, size_t errlen)
+{
+    int rc;
+
+    atomic_store(&k->seal_abort, atomic_load(&k->stop));
+    atomic_store(&k->seal_seq, (long long)p->seq);
+    /* A removal between the listing and here: not worth a copy. */
+    if (!still_sealing(k, p->seq))
+        atomic_store(&k->seal_abort, 1);
+    rc = cl_seal_build(p->path, tmp, p->first_id, p->last_id, p->first_reject, p->last_reject,
+                       k->fts, &k->seal_abort, err, errlen);
+    atomic_store(&k->seal_seq, 0);
+    return rc;
+}
+
+/* Whether a failed copy was interrupted because retention removed the
+ * partition (not an error: nothing to retry; the copy is already gone). */
+static int aborted_by_removal(cl_keeper *k, const cl_part *p)
+{
+    if (atomic_load(&k->stop) || !atomic_load(&k->seal_abort) || still_sealing(k, p->seq))
+        return 0;
+    pthread_mutex_lock(&k->mu);
+    k->st.seals_aborted++;
+    pthread_mutex_unlock(&k->mu);
+    return 1;
+}
+
+uint64_t cl_db_file_bytes(const char *path)
+{
+    static const char *const sfx[] = { "", "-wal", "-shm" };
+    char p[4300];
+    cl_file_id id;
+    uint64_t n = 0;
+
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        if (cl_file_id_path(p, &id) == 0)
+            n += id.size;
+    }
+    return n;
+}
+
+/* The copy's size over its source's (file and WAL), the largest seen: what
+ * retention reserves for the next seal before its copy exists. */
+static void note_ratio(cl_keeper *k, const cl_part *p, const cl_part *f)
+{
+    uint64_t src = cl_db_file_bytes(p->path);
+
+    if (src < 65536 || f->bytes <= 0)
+        return; /* too small to say anything about the next one */
+    /* The largest seen: a copy must never outgrow what was reserved. */
+    pthread_mutex_lock(&k->mu);
+    if ((uint64_t)f->bytes * 1000 / src > k->st.seal_ratio_permille)
+        k->st.seal_ratio_permille = (uint64_t)f->bytes * 1000 / src;
+    pthread_mutex_unlock(&k->mu);
+}
+
+/* S1-S4 for one 'sealing' row. */
 static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
 {
     char dir[4096], tmp[4200], final[4200], name[CL_PART_NAME_MAX], rel[4200];
     cl_part f;
     cl_file_id id;
+    int rc;
 
     memset(&f, 0, sizeof f);
     if (cl_catalog_parts_dir(k->catalog_path, dir, sizeof dir) != 0)
@@ -314,10 +384,11 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
         cl_part_seal_tmp_name(p->first_id, name);
         snprintf(tmp, sizeof tmp, "%s/%s", dir, name);
         cl_crash_point("S1");
-        if (cl_seal_build(p->path, tmp, p->first_id, p->last_id, p->first_reject, p->last_reject,
-                          k->fts, &k->stop, err, errlen) != 0 ||
-            cl_seal_facts(tmp, &f, err, errlen) != 0)
+        if (build_copy(k, p, tmp, err, errlen) != 0)
+            return aborted_by_removal(k, p) ? 0 : -1;
+        if (cl_seal_facts(tmp, &f, err, errlen) != 0)
             return -1;
+        note_ratio(k, p, &f);
         if (!f.has_range)
             f.min_ts = f.max_ts = p->created;
         cl_part_closed_name(f.min_ts, f.max_ts, p->first_id, name);
@@ -354,14 +425,18 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
         pthread_mutex_unlock(&k->rm_mu);
         return -1;
     }
+    atomic_store(&k->leftover, cl_db_file_bytes(p->path));
     cl_crash_point("S3");
     if (cl_catw_close(k->cat, p->seq, rel, &f, cl_now_us(), err, errlen) < 0) {
+        atomic_store(&k->leftover, 0);
         pthread_mutex_unlock(&k->rm_mu);
         return -1;
     }
     pthread_mutex_unlock(&k->rm_mu);
     cl_crash_point("S4");
-    if (unlink_db(p->path) == CL_UNLINK_REFUSED) {
+    rc = cl_keeper_unlink_db(p->path);
+    atomic_store(&k->leftover, 0);
+    if (rc == CL_UNLINK_REFUSED) {
         /* Held open (Windows): a leftover the next passes sweep up. */
         pthread_mutex_lock(&k->mu);
         k->st.unlink_retries++;
@@ -370,6 +445,7 @@ static int seal_one(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
     pthread_mutex_lock(&k->mu);
     k->st.seals++;
     pthread_mutex_unlock(&k->mu);
+    atomic_fetch_add(&k->events, 1);
     return 0;
 }
 
@@ -446,6 +522,63 @@ static void census(cl_keeper *k, const cl_part_list *l)
     pthread_mutex_unlock(&k->mu);
 }
 
+/* The space a seal of p needs: its copy, by the largest ratio seen (twice
+ * the partition before the first seal). */
+static uint64_t copy_need(cl_keeper *k, const cl_part *p)
+{
+    uint64_t src = cl_db_file_bytes(p->path), ratio;
+
+    pthread_mutex_lock(&k->mu);
+    ratio = k->st.seal_ratio_permille > 0 ? k->st.seal_ratio_permille : CL_SEAL_RATIO_DEFAULT;
+    pthread_mutex_unlock(&k->mu);
+    return src / 1000 * ratio + src % 1000 * ratio / 1000 + 1;
+}
+
+/* After a failed seal: whether the filesystem lacks the room its copy needs
+ * (SQLite says "full", or a reader of the partition could not even create
+ * what it needs to open it - then the words are SQLite's I/O error). Then
+ * err says so and the keeper waits for the space (k->seal_need). */
+static int wants_space(cl_keeper *k, const cl_part *p, char *err, size_t errlen)
+{
+    uint64_t need = copy_need(k, p), total, avail = 0;
+    size_t len = strlen(err);
+    int full = strstr(err, "full") != NULL;
+
+    if (cl_fs_space(k->catalog_path, &total, &avail) == 0 && avail < need)
+        full = 1;
+    k->seal_need = full ? need : 0;
+    if (full && len < errlen)
+        snprintf(err + len, errlen - len,
+                 "; waiting for space: the sealed copy needs about %llu bytes, %llu free",
+                 (unsigned long long)need, (unsigned long long)avail);
+    return full;
+}
+
+/* A seal that failed on a full disk starts again as soon as the filesystem
+ * has room for its copy, not after its pause. */
+static void space_returned(cl_keeper *k)
+{
+    uint64_t total, avail;
+
+    if (k->seal_need == 0 || cl_now_us() >= k->seal_at_us ||
+        cl_fs_space(k->catalog_path, &total, &avail) != 0 || avail < k->seal_need)
+        return;
+    k->seal_at_us = 0;
+    k->seal_pause_us = 0;
+}
+
+/* Whether l->v[i] is left for retention to remove (cl_keeper_set_skip):
+ * never the newest partition waiting to be sealed. */
+static int skipped(cl_keeper *k, const cl_part_list *l, size_t i)
+{
+    if (l->v[i].seq > (int64_t)atomic_load(&k->skip))
+        return 0;
+    for (size_t j = i + 1; j < l->n; j++)
+        if (l->v[j].state == CL_PART_SEALING)
+            return 1;
+    return 0;
+}
+
 static void pass(cl_keeper *k)
 {
     cl_keeper_stats st;
@@ -471,16 +604,23 @@ static void pass(cl_keeper *k)
     pthread_mutex_unlock(&k->rm_mu);
     if (cl_catw_list_all(k->cat, k->catalog_path, &l, err, sizeof err) != 0)
         return;
+    space_returned(k);
     for (size_t i = 0; i < l.n && !atomic_load(&k->stop) && cl_now_us() >= k->seal_at_us; i++) {
-        if (l.v[i].state != CL_PART_SEALING)
+        if (l.v[i].state != CL_PART_SEALING || skipped(k, &l, i))
             continue;
         err[0] = '\0';
         if (seal_one(k, &l.v[i], err, sizeof err) == 0) {
             k->seal_pause_us = 0;
+            k->seal_need = 0;
             continue;
         }
         k->seal_pause_us = k->seal_pause_us == 0 ? PASS_MS * 1000LL : k->seal_pause_us * 2;
         if (k->seal_pause_us > SEAL_RETRY_MAX_US)
+            k->seal_pause_us = SEAL_RETRY_MAX_US;
+        /* A full disk: each attempt would take the space the live
+         * partition's inserts need and fail again; wait for the space
+         * (space_returned), or the longest pause. */
+        if (wants_space(k, &l.v[i], err, sizeof err))
             k->seal_pause_us = SEAL_RETRY_MAX_US;
         k->seal_at_us = cl_now_us() + k->seal_pause_us;
         pthread_mutex_lock(&k->mu);
@@ -604,6 +744,11 @@ int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *
     cl_crash_point("D1");
     if ((rc = cl_catw_mark_deleting(cat, seq, p->state, err, errlen)) != 0)
         goto done;
+    /* Its copy, if the keeper is building one, is of data that is gone:
+     * stop it now rather than when it is finished (its bytes count against
+     * the limits until then, and it holds the removed file open). */
+    if (atomic_load(&k->seal_seq) == (long long)seq)
+        atomic_store(&k->seal_abort, 1);
     memset(&st, 0, sizeof st);
     rc = finish_removal(cat, p, &st, err, errlen);
     out->pending = rc == 1;
@@ -613,6 +758,7 @@ int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *
     k->st.removals += st.removals;
     k->st.unlink_retries += st.unlink_retries;
     pthread_mutex_unlock(&k->mu);
+    atomic_fetch_add(&k->events, 1);
 done:
     cl_part_list_free(&l);
     sqlite3_close(cat);
@@ -627,11 +773,33 @@ void cl_keeper_get_stats(cl_keeper *k, cl_keeper_stats *st)
     pthread_mutex_unlock(&k->mu);
 }
 
+void cl_keeper_set_skip(cl_keeper *k, int64_t seq)
+{
+    if (k != NULL)
+        atomic_store(&k->skip, (long long)seq);
+}
+
+int64_t cl_keeper_skip(cl_keeper *k)
+{
+    return k != NULL ? (int64_t)atomic_load(&k->skip) : 0;
+}
+
+uint64_t cl_keeper_leftover(cl_keeper *k)
+{
+    return k != NULL ? atomic_load(&k->leftover) : 0;
+}
+
+uint64_t cl_keeper_events(cl_keeper *k)
+{
+    return k != NULL ? atomic_load(&k->events) : 0;
+}
+
 void cl_keeper_stop(cl_keeper *k)
 {
     if (k == NULL)
         return;
     atomic_store(&k->stop, 1);
+    atomic_store(&k->seal_abort, 1);
     cl_keeper_wake(k);
     if (k->started)
         pthread_join(k->thread, NULL);

@@ -17,6 +17,11 @@
 
 typedef struct cl_keeper cl_keeper;
 
+/* A sealed copy over its partition, in thousandths, before the first seal
+ * measured one: indexes and a full-text index roughly double a live
+ * partition (1.2-1.8 times measured). */
+#define CL_SEAL_RATIO_DEFAULT 2000u
+
 typedef struct cl_keeper_stats {
     uint64_t seals;          /* partitions sealed (closed) by this process */
     uint64_t seal_errors;    /* failed seal attempts (retried next pass) */
@@ -29,7 +34,11 @@ typedef struct cl_keeper_stats {
     uint64_t sealing_ids;    /* the entry ids those hold (their full-text index waits) */
     uint64_t faulty;         /* closed partitions found missing or cut short by others */
     uint64_t closed_bytes;   /* bytes of the closed partitions */
-    char last_error[256];    /* the last failure, "" when none */
+    uint64_t seals_aborted;  /* seals dropped because retention removed the partition */
+    /* The largest seal copy over its source seen, in thousandths (0: none yet):
+     * retention reserves this much for the next copy before it exists. */
+    uint64_t seal_ratio_permille;
+    char last_error[256]; /* the last failure, "" when none */
 } cl_keeper_stats;
 
 /* What a removal took away, for the collector's notice. */
@@ -57,7 +66,8 @@ int cl_keeper_start(cl_keeper **out, const char *catalog_path, int fts, char *er
 void cl_keeper_wake(cl_keeper *k);
 
 /* Removes partition seq (D1-D3), closed or still waiting to be sealed (a
- * seal in progress then drops its copy), oldest-first being the caller's
+ * seal in progress of it is interrupted and drops its copy at once, giving
+ * back its bytes and the source file it holds open), oldest-first being the caller's
  * policy; reason ("max-age", "max-disk", "vacuum", ...) is copied into out.
  * Returns 0, 1 when seq is neither (nothing done), or -1 with err.
  * Thread-safe; takes its own catalog connection. */
@@ -65,6 +75,29 @@ int cl_keeper_remove(cl_keeper *k, int64_t seq, const char *reason, cl_removal *
                      size_t errlen);
 
 void cl_keeper_get_stats(cl_keeper *k, cl_keeper_stats *st);
+
+/* Retention's hint: partitions up to seq (0: none) are next to be removed
+ * under a tight --max-disk while entries keep coming - not worth a copy.
+ * The keeper seals the others first, in order, and the newest sealing one
+ * always (so that it never stands still). Lock-free. */
+void cl_keeper_set_skip(cl_keeper *k, int64_t seq);
+int64_t cl_keeper_skip(cl_keeper *k);
+
+/* Removes a database file and its -wal, -shm and -journal: the main file's
+ * outcome (keeper_os.h: CL_UNLINK_DONE, _ABSENT, _REFUSED). */
+int cl_keeper_unlink_db(const char *path);
+
+/* A database file's bytes with its -wal and -shm (those present). */
+uint64_t cl_db_file_bytes(const char *path);
+
+/* Bytes of a partition's former file between S3 (its sealed copy is listed
+ * as closed) and S4 (the former file removed): retention counts them, for
+ * the catalog no longer does. Set before S3, so at worst counted twice. */
+uint64_t cl_keeper_leftover(cl_keeper *k);
+
+/* Counts seals and removals finished by the keeper: a change means the
+ * disk use changed (the writer's retention pass looks again). Lock-free. */
+uint64_t cl_keeper_events(cl_keeper *k);
 
 /* Closed partitions found missing or shorter than sealed (deleted or cut by
  * someone else) since the last call, each once: reason "missing" or

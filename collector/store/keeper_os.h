@@ -20,4 +20,9 @@ enum { CL_UNLINK_DONE = 0, CL_UNLINK_ABSENT = 1, CL_UNLINK_REFUSED = -1 };
  * (errno: e.g. EACCES for a file held open on Windows). */
 int cl_keeper_unlink(const char *path);
 
+/* Whether a rename that failed with errno err was refused because another
+ * process holds the file open (Windows: EACCES, a sharing violation) - worth
+ * trying again once it lets go. Always 0 on POSIX, where open files move. */
+int cl_keeper_rename_refused(int err);
+
 #endif

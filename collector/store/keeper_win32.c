@@ -68,3 +68,10 @@ int cl_keeper_unlink(const char *path)
     errno = EACCES;
     return CL_UNLINK_REFUSED;
 }
+
+int cl_keeper_rename_refused(int err)
+{
+    /* errno_of (fsutil_win32.c) maps ERROR_SHARING_VIOLATION and
+     * ERROR_ACCESS_DENIED to EACCES. */
+    return err == EACCES;
+}

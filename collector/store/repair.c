@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "catalog_write.h"
 #include "clock.h"
@@ -50,6 +51,43 @@ static int inspect(const char *path, enum cl_db_kind *kind, int *version, char *
     return 0;
 }
 
+/* How long M2 waits for a reader to let go of the old database (Windows),
+ * and how often it tries again meanwhile. */
+#define MOVE_WAIT_US (60 * 1000000LL)
+#define MOVE_RETRY_NS (200 * 1000000L)
+
+/* M2's move. On Windows a reader of the old database (SQLite opens files
+ * without FILE_SHARE_DELETE) refuses it. The catalog takes the old file's
+ * path, so nothing can be stored before the move: the start waits for the
+ * reader to let go, trying again every 200 ms for up to a minute. Safe to
+ * repeat: a refused move changes nothing, and a crash while waiting leaves
+ * M1's state, which the next start takes up again. */
+static int move_old(const char *from, const char *to, char *err, size_t errlen)
+{
+    int64_t until = cl_now_us() + MOVE_WAIT_US;
+
+    for (;;) {
+        int refused = cl_refuse_point("M2"), e, held;
+        struct timespec ts = { 0, MOVE_RETRY_NS };
+
+        if (!refused && cl_rename_noreplace(from, to) == 0)
+            break;
+        e = errno;
+        held = refused || cl_keeper_rename_refused(e);
+
+        if (!held || cl_now_us() >= until) {
+            snprintf(err, errlen, "cannot move %s to %s: %s%s", from, to, strerror(e),
+                     held ? " (another program holds it open, e.g. a reader of the old "
+                            "database: close it and start again)"
+                          : "");
+            return -1;
+        }
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+    return 0;
+}
+
 /* M1-M3: a version 1/2 single database at the catalog's path becomes the
  * first partition. M1 folds its WAL in and leaves rollback-journal mode, so
  * that it is one self-contained file; M2 moves it into the partitions
@@ -83,10 +121,8 @@ static int migrate(const char *catalog_path, const char *dir, char *err, size_t 
     cl_part_migrated_name(first, name);
     snprintf(to, sizeof to, "%s/%s", dir, name);
     cl_crash_point("M2");
-    if (cl_rename_noreplace(catalog_path, to) != 0) {
-        snprintf(err, errlen, "cannot move %s to %s: %s", catalog_path, to, strerror(errno));
+    if (move_old(catalog_path, to, err, errlen) != 0)
         return -1;
-    }
     cl_crash_point("M3");
     return 0;
 fail:

@@ -27,25 +27,69 @@ static int push_removal(cl_retain_out *out, const cl_removal *rm)
     return 0;
 }
 
-/* Bytes of the keeper's copy of a partition being sealed (0: none now). */
+/* Bytes of the keeper's copy of a partition being sealed (0: none now),
+ * with the rollback journal of its last transaction (seal.c). */
 static uint64_t seal_copy_bytes(const char *catalog_path, int64_t first_id)
 {
     char dir[4096], name[CL_PART_NAME_MAX], path[4400];
     cl_file_id id;
+    uint64_t n = 0;
 
     if (cl_catalog_parts_dir(catalog_path, dir, sizeof dir) != 0)
         return 0;
     cl_part_seal_tmp_name(first_id, name);
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    return cl_file_id_path(path, &id) == 0 ? id.size : 0;
+    if (cl_file_id_path(path, &id) == 0)
+        n += id.size;
+    snprintf(path, sizeof path, "%s/%s-journal", dir, name);
+    if (cl_file_id_path(path, &id) == 0)
+        n += id.size;
+    return n;
 }
 
-/* The units: closed partitions (removable), sealing and live ones (not yet:
- * counted as live), then the text files. */
+/* Whether the keeper leaves parts->v[i] unsealed (keeper.c: skipped). */
+static int skipped(const cl_retain_in *in, const cl_part_list *parts, size_t i)
+{
+    if (in->keeper == NULL || parts->v[i].seq > cl_keeper_skip(in->keeper))
+        return 0;
+    for (size_t j = i + 1; j < parts->n; j++)
+        if (parts->v[j].state == CL_PART_SEALING)
+            return 1;
+    return 0;
+}
+
+/* The last partition that the growth until the next rotation would remove
+ * (oldest first, after this pass's removals), if it waits to be sealed:
+ * sealing it would be work and disk spent on data about to go. Text files
+ * are left out (they count as staying): at worst a partition is sealed
+ * that could have been skipped. */
+static int64_t doomed(const cl_retain_in *in, const cl_part_list *parts, const cl_ret_unit *u,
+                      const int *gone, const cl_ret_plan *plan)
+{
+    uint64_t used = plan->bytes_used - plan->bytes_freed + in->next_bytes;
+    int64_t last = 0;
+
+    if (!in->busy || in->lim->max_disk_bytes == 0)
+        return 0;
+    for (size_t i = 0; i < parts->n && used > in->lim->max_disk_bytes; i++) {
+        if (gone[i] || u[i].live)
+            continue;
+        used -= u[i].bytes < used ? u[i].bytes : used;
+        if (parts->v[i].state == CL_PART_SEALING)
+            last = parts->v[i].seq;
+    }
+    return last;
+}
+
+/* The units: closed partitions (removable), sealing ones (removable too,
+ * the first the keeper will seal counting its copy), the live one, then the
+ * text files. */
 static size_t list_units(const cl_retain_in *in, const cl_part_list *parts, const cl_text_file *tf,
                          size_t ntf, int64_t now, cl_ret_unit *u, unit_ref *ref, cl_retain_out *out)
 {
     size_t n = 0;
+    uint64_t ratio = in->seal_ratio_permille > 0 ? in->seal_ratio_permille : CL_SEAL_RATIO_DEFAULT;
+    int reserved = 0;
 
     for (size_t i = 0; i < parts->n; i++) {
         const cl_part *p = &parts->v[i];
@@ -58,20 +102,24 @@ static size_t list_units(const cl_retain_in *in, const cl_part_list *parts, cons
             x->oldest_us = p->has_range ? p->min_received : p->created;
             x->newest_us = p->has_range ? p->max_received : p->sealed;
         } else if (p->state == CL_PART_LIVE) {
-            x->bytes = in->live_bytes;
+            x->bytes = in->live_bytes + in->fixed_bytes + cl_keeper_leftover(in->keeper);
             x->oldest_us = in->live_created_us;
             x->newest_us = now;
             x->live = 1;
         } else { /* sealing: the oldest data too, when the keeper lags */
-            cl_file_id id;
-            char wal[4300];
+            uint64_t copy, need;
 
+            x->bytes = cl_db_file_bytes(p->path);
+            /* ... and the copy the keeper builds of it: the first in line
+             * (the keeper seals in this order) counts with the whole copy
+             * it will need, whether or not the keeper has started it. */
+            copy = seal_copy_bytes(in->catalog_path, p->first_id);
+            need = !reserved && !skipped(in, parts, i)
+                       ? x->bytes / 1000 * ratio + x->bytes % 1000 * ratio / 1000
+                       : 0;
+            reserved |= need > 0;
+            x->bytes += copy > need ? copy : need;
             out->sealing++;
-            x->bytes = cl_file_id_path(p->path, &id) == 0 ? id.size : 0;
-            snprintf(wal, sizeof wal, "%s-wal", p->path);
-            x->bytes += cl_file_id_path(wal, &id) == 0 ? id.size : 0;
-            /* ... and the copy the keeper may be building of it. */
-            x->bytes += seal_copy_bytes(in->catalog_path, p->first_id);
             /* Its entries came between its start and the next one's. */
             x->oldest_us = p->created;
             x->newest_us = i + 1 < parts->n ? parts->v[i + 1].created : now;
@@ -163,6 +211,7 @@ int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out)
     cl_ret_unit *u = NULL;
     unit_ref *ref = NULL;
     cl_ret_action *act = NULL;
+    int *gone = NULL;
     cl_ret_plan plan;
     cl_ret_fs fs = { 0, 0 };
     int rc = -1;
@@ -188,10 +237,15 @@ int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out)
         goto done;
     }
     out->bytes_before = plan.bytes_used;
+    if ((gone = calloc(n ? n : 1, sizeof *gone)) == NULL) {
+        snprintf(out->err, sizeof out->err, "out of memory");
+        goto done;
+    }
     for (size_t i = 0; i < plan.n_actions; i++) {
         const unit_ref *r = &ref[act[i].unit];
 
         if (act[i].action == CL_RET_REMOVE) {
+            gone[act[i].unit] = 1;
             if (r->seq >= 0)
                 remove_partition(in, r, act[i].why, out);
             else
@@ -206,8 +260,13 @@ int cl_retain_pass(const cl_retain_in *in, int64_t now_us, cl_retain_out *out)
                 out->rotate_text = 1;
         }
     }
+    if (in->allow_rotate && in->keeper != NULL) {
+        out->skip_seq = doomed(in, &parts, u, gone, &plan);
+        cl_keeper_set_skip(in->keeper, out->skip_seq);
+    }
     rc = 0;
 done:
+    free(gone);
     free(u);
     free(ref);
     free(act);

@@ -29,6 +29,22 @@ typedef struct cl_retain_in {
     int64_t live_created_us; /* when its first row could have come */
     const cl_ret_limits *lim;
     int allow_rotate; /* 0: a vacuum, which never closes the live units */
+    /* The keeper's last copy over its source in thousandths (0: unknown,
+     * CL_SEAL_RATIO_DEFAULT is used): the partition next in line to
+     * be sealed counts with the copy it will need, before the copy exists,
+     * so that a seal never takes the disk past the limit. */
+    uint64_t seal_ratio_permille;
+    /* Entries are coming (bytes written since the last pass): the disk will
+     * grow by up to next_bytes (--db-rotate-size) before the next partition
+     * closes, so the partitions that growth will remove are not sealed
+     * (cl_keeper_set_skip; 0 when idle). */
+    int busy;
+    uint64_t next_bytes;
+    /* Bytes that count against the limits but that no removal gives back:
+     * the catalog's files, the live partition's -shm. Counted with the
+     * live partition, as is a sealed partition's former file not yet
+     * removed (cl_keeper_leftover). */
+    uint64_t fixed_bytes;
 } cl_retain_in;
 
 typedef struct cl_retain_out {
@@ -40,6 +56,7 @@ typedef struct cl_retain_out {
     size_t sealing;        /* partitions waiting for the keeper */
     int rotate_text;       /* the active text file must rotate now */
     uint64_t bytes_before; /* everything stored, before the pass */
+    int64_t skip_seq;      /* the hint given to the keeper (cl_keeper_set_skip) */
     char err[256];         /* the last failure ("" when none); the pass goes on past it */
 } cl_retain_out;
 

@@ -147,7 +147,7 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
     int rc = -1;
 
     if (atomic_load(stop)) {
-        snprintf(err, errlen, "sealing interrupted by shutdown");
+        snprintf(err, errlen, "sealing interrupted (shutdown, or the partition was removed)");
         return -1;
     }
     if (cl_part_probe_file(src, &pr, err, errlen) != 0)
@@ -205,7 +205,7 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
     rc = 0;
 done:
     if (rc != 0 && atomic_load(stop))
-        snprintf(err, errlen, "sealing interrupted by shutdown");
+        snprintf(err, errlen, "sealing interrupted (shutdown, or the partition was removed)");
     sqlite3_finalize(st);
     sqlite3_close(h);
     if (rc != 0)

@@ -30,8 +30,14 @@
 
 struct cl_db {
     sqlite3 *h; /* NULL after a failed cl_db_replace */
-    sqlite3_stmt *ins_entry, *ins_reject, *begin, *commit, *rollback;
+    sqlite3_stmt *ins_entry, *ins_reject, *begin, *commit, *rollback, *set_range;
     int in_txn;
+    /* The entries' ts range kept in meta min_ts/max_ts (has_range: both
+     * there), and that of the open transaction's entries: readers skip a
+     * live partition whose range misses their time filter, so the range is
+     * written in the transaction that adds the rows (cl_db_commit). */
+    int has_range, txn_has_range, range_dirty; /* dirty: known, not yet in meta */
+    int64_t min_ts, max_ts, txn_min_ts, txn_max_ts;
     /* Ids: the partition's first ones (its meta, the catalog's row), the
      * next to assign, and those at the open transaction's BEGIN (a rollback
      * gives its ids back: the records are retried in order). */
@@ -52,6 +58,8 @@ static const char SQL_INSERT_ENTRY[] =
     "INSERT INTO entries (ts, received, level, app, host, pid, tid, logger, trace_id, "
     "span_id, msg, fields, extra, peer_pid, peer_uid, peer_gid, peer_sid, id) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+static const char SQL_SET_RANGE[] =
+    "INSERT OR REPLACE INTO meta (key, value) VALUES ('min_ts', ?1), ('max_ts', ?2)";
 static const char SQL_INSERT_REJECT[] =
     "INSERT INTO rejects (received, peer_pid, peer_uid, peer_gid, peer_sid, reason, message, raw, "
     "raw_len, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
@@ -228,8 +236,8 @@ static void remember_identity(cl_db *db)
 
 static void finalize_all(cl_db *db)
 {
-    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin, &db->commit,
-                             &db->rollback };
+    sqlite3_stmt **all[] = { &db->ins_entry, &db->ins_reject, &db->begin,
+                             &db->commit,    &db->rollback,   &db->set_range };
 
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         sqlite3_finalize(*all[i]);
@@ -248,6 +256,7 @@ static void txn_lost(cl_db *db)
         db->st.last_id = db->next_id - 1;
     }
     db->in_txn = 0;
+    db->txn_has_range = 0;
 }
 
 /* Closes the connection. keep_files: without the checkpoint (and WAL
@@ -270,6 +279,36 @@ enum { CONNECT_FAILED = -1, CONNECT_OK = 0, CONNECT_DAMAGED = 1 };
 /* Opens the file at db->path as described at cl_db_open, without the
  * damage handling. Returns CONNECT_OK, CONNECT_FAILED, or CONNECT_DAMAGED
  * when SQLite found the file corrupt (err says how); closed on failure. */
+/* The range in meta; a partition an older collector wrote has rows and no
+ * range: it is computed once (a scan, at start only). */
+static int read_range(cl_db *db)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db->h,
+                                "SELECT (SELECT value FROM meta WHERE key = 'min_ts'), "
+                                "(SELECT value FROM meta WHERE key = 'max_ts'), "
+                                "(SELECT min(ts) FROM entries), (SELECT max(ts) FROM entries)",
+                                -1, &st, NULL);
+
+    db->has_range = db->txn_has_range = db->range_dirty = 0;
+    if (rc != SQLITE_OK)
+        return rc;
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int meta = sqlite3_column_type(st, 0) == SQLITE_INTEGER &&
+                   sqlite3_column_type(st, 1) == SQLITE_INTEGER;
+        int col = meta ? 0 : 2;
+
+        db->has_range = sqlite3_column_type(st, col) == SQLITE_INTEGER;
+        db->min_ts = sqlite3_column_int64(st, col);
+        db->max_ts = sqlite3_column_int64(st, col + 1);
+        /* Found by the scan: written with the next commit. */
+        db->range_dirty = db->has_range && !meta;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int connect_db(cl_db *db, char *err, size_t errlen)
 {
     int64_t last_id = 0, last_reject = 0;
@@ -320,7 +359,8 @@ static int connect_db(cl_db *db, char *err, size_t errlen)
     sqlite3_wal_hook(db->h, wal_hook, db);
     if (prepare(db, &db->ins_entry, SQL_INSERT_ENTRY) ||
         prepare(db, &db->ins_reject, SQL_INSERT_REJECT) || prepare(db, &db->begin, "BEGIN") ||
-        prepare(db, &db->commit, "COMMIT") || prepare(db, &db->rollback, "ROLLBACK")) {
+        prepare(db, &db->commit, "COMMIT") || prepare(db, &db->rollback, "ROLLBACK") ||
+        prepare(db, &db->set_range, SQL_SET_RANGE)) {
         fail(db, err, errlen, "cannot prepare statements");
         goto fail;
     }
@@ -339,6 +379,10 @@ static int connect_db(cl_db *db, char *err, size_t errlen)
         db->next_reject = db->first_reject;
     if (db->next_reject <= last_reject)
         db->next_reject = last_reject + 1;
+    if (read_range(db) != SQLITE_OK) {
+        fail(db, err, errlen, "cannot read the database state");
+        goto fail;
+    }
     db->st.fts_indexed = db->first_id - 1;
     db->st.last_id = db->next_id - 1;
     remember_identity(db);
@@ -578,19 +622,46 @@ int cl_db_begin(cl_db *db)
 {
     int rc = run(db, db->begin);
 
+    db->txn_has_range = 0;
     db->in_txn = rc == SQLITE_OK;
     db->txn_id = db->next_id;
     db->txn_reject = db->next_reject;
     return rc;
 }
 
+/* Widens meta's range to the transaction's entries, inside it. */
+static int write_range(cl_db *db, int64_t *lo, int64_t *hi)
+{
+    *lo = db->min_ts;
+    *hi = db->max_ts;
+    if (db->txn_has_range && (!db->has_range || db->txn_min_ts < *lo))
+        *lo = db->txn_min_ts;
+    if (db->txn_has_range && (!db->has_range || db->txn_max_ts > *hi))
+        *hi = db->txn_max_ts;
+    if (!db->range_dirty &&
+        (!db->txn_has_range || (db->has_range && *lo == db->min_ts && *hi == db->max_ts)))
+        return SQLITE_OK;
+    sqlite3_bind_int64(db->set_range, 1, *lo);
+    sqlite3_bind_int64(db->set_range, 2, *hi);
+    return run(db, db->set_range);
+}
+
 int cl_db_commit(cl_db *db)
 {
-    int rc = run(db, db->commit);
+    int64_t lo = 0, hi = 0;
+    int rc = db->h != NULL ? write_range(db, &lo, &hi) : SQLITE_OK;
 
+    if (rc == SQLITE_OK)
+        rc = run(db, db->commit);
     if (rc == SQLITE_OK) {
         db->in_txn = 0;
         db->st.commits++;
+        if (db->txn_has_range || db->range_dirty) {
+            db->has_range = 1;
+            db->min_ts = lo;
+            db->max_ts = hi;
+        }
+        db->txn_has_range = db->range_dirty = 0;
     }
     return rc;
 }
@@ -680,6 +751,13 @@ int cl_db_insert(cl_db *db, const cl_record *r)
     if (rc != SQLITE_OK)
         return rc;
     if (r->kind == CL_REC_ENTRY) {
+        int64_t ts = r->u.e.ts_us;
+
+        if (!db->txn_has_range || ts < db->txn_min_ts)
+            db->txn_min_ts = ts;
+        if (!db->txn_has_range || ts > db->txn_max_ts)
+            db->txn_max_ts = ts;
+        db->txn_has_range = 1;
         db->st.entries++;
         db->st.last_id = db->next_id++;
     } else {

@@ -661,6 +661,15 @@ int cl_text_list_files(cl_text_sink *t, cl_text_file **out, size_t *n)
     }
     snprintf(list[0].path, sizeof list[0].path, "%s", t->path);
     list[0].bytes = t->size;
+    /* ... plus the compressor's .gz being written: it is on the disk beside
+     * the plain file it replaces (counted with the file that stays). */
+    if (t->gz != NULL) {
+        char tmp[4400];
+        cl_file_id id;
+
+        if (cl_compress_tmp_name(t->path, tmp, sizeof tmp) == 0 && cl_file_id_path(tmp, &id) == 0)
+            list[0].bytes += id.size;
+    }
     list[0].newest_us = cl_now_us();
     list[0].oldest_us = t->first_us != 0 ? t->first_us : list[0].newest_us;
     list[0].active = 1;

@@ -104,7 +104,8 @@ typedef struct cl_text_file {
     int compressed;    /* a .gz */
 } cl_text_file;
 
-/* Lists the active file (first) and every rotated file of ours: the chain
+/* Lists the active file (first; its bytes include the compressor's .gz.tmp
+ * being written) and every rotated file of ours: the chain
  * .1 .. .<keep> (plain or .gz) and the unique fallback names, newest first.
  * *out is malloc'ed (the caller frees it). Returns 0, or -1 with errno. */
 int cl_text_list_files(cl_text_sink *t, cl_text_file **out, size_t *n);

@@ -59,6 +59,12 @@
  * a pass is a catalog query, a folder listing and statvfs, and between two
  * passes a busy collector writes more than a partition. */
 #define RETAIN_EVERY_US 250000LL
+/* ... and whenever the entries committed since the last pass reach this
+ * share of --db-rotate-size (their bytes as received): what the live units
+ * grow by between two passes must fit in the one partition of headroom that
+ * the bound --max-disk + one partition allows, however fast entries come. */
+#define RETAIN_STEP_DIVISOR 16
+#define RETAIN_STEP_MIN (4ULL * 1024)
 /* A quiet writer still looks for a vanished database this often. */
 #define IDLE_CHECK_US 1000000LL
 /* A failing database is retried with growing pauses; during shutdown only
@@ -81,8 +87,11 @@ struct cl_writer {
     char rotate_error[256];
     cl_keeper_stats repair; /* what the start-up sweep put right */
     int64_t retain_at_us;   /* the next retention pass */
+    uint64_t retain_bytes;  /* bytes of entries committed since the last pass */
+    uint64_t retain_events; /* the keeper's events at the last pass */
+    int retain_busy;        /* entries came since the pass before */
     uint64_t removed_partitions, removed_text_files, removed_entries, removed_bytes;
-    uint64_t retention_errors, early_rotations;
+    uint64_t retention_errors, early_rotations, retention_passes, retention_bytes;
     /* Jobs (guarded by mu): state 0 free, 1 pending, 2 done (reply set). */
     struct {
         uint64_t id;
@@ -229,6 +238,7 @@ static int snapshot(cl_writer *w)
     cl_text_get_stats(w->text, &w->snap.text);
     w->snap.rotations = w->rotations;
     w->snap.rotate_errors = w->rotate_errors;
+    snprintf(w->snap.rotate_error, sizeof w->snap.rotate_error, "%s", w->rotate_error);
     w->snap.live_seq = w->live.seq;
     w->snap.live_first_id = w->live.first_id;
     w->snap.start_repairs = w->repair.repairs;
@@ -238,6 +248,8 @@ static int snapshot(cl_writer *w)
     w->snap.removed_bytes = w->removed_bytes;
     w->snap.retention_errors = w->retention_errors;
     w->snap.early_rotations = w->early_rotations;
+    w->snap.retention_passes = w->retention_passes;
+    w->snap.retention_bytes = w->retention_bytes;
     w->snap.retries = w->retries;
     w->snap.held = w->h_count;
     w->snap.lost = w->lost;
@@ -401,6 +413,7 @@ static void commit_batch(cl_writer *w)
         w->d_tail = w->b_tail;
         w->d_bytes += w->b_bytes;
         pthread_mutex_unlock(&w->mu);
+        w->retain_bytes += w->b_bytes;
         w->b_head = w->b_tail = NULL;
         w->b_count = w->b_bytes = 0;
         publish(w, last);
@@ -570,6 +583,9 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     cl_crash_point("R1");
     if (cl_db_open(&nd, path, next_id, next_reject, err, sizeof err) != 0) {
+        /* Not listed, nothing in it (a full disk stops it half made): its
+         * bytes would only take from the live partition's last space. */
+        cl_keeper_unlink_db(path);
         rotate_failed(w, err);
         return -1;
     }
@@ -578,7 +594,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     if (cl_catw_rotate(w->cat, w->live.seq, next_id - 1, next_reject - 1, rel, now, &seq, err,
                        sizeof err) != 0) {
         cl_db_close(nd);
-        cl_keeper_unlink(path); /* not listed: nothing may be written into it */
+        cl_keeper_unlink_db(path); /* not listed: nothing may be written into it */
         rotate_failed(w, err);
         return -1;
     }
@@ -605,6 +621,7 @@ static int rotate(cl_writer *w, int64_t next_id, int64_t next_reject)
     snprintf(w->live.rel, sizeof w->live.rel, "%s", rel);
     w->rotations++;
     w->rotate_retry_us = 0;
+    w->rotate_error[0] = '\0';
     w->retain_at_us = 0; /* the closed partition counts now */
     cl_keeper_wake(w->keeper);
     take_snapshot(w);
@@ -678,17 +695,45 @@ static void note_removals(cl_writer *w, const cl_retain_out *out)
     w->notify(w->notify_arg);
 }
 
+static uint64_t shm_bytes(const char *db)
+{
+    char p[4300];
+    cl_file_id id;
+
+    snprintf(p, sizeof p, "%s-shm", db);
+    return cl_file_id_path(p, &id) == 0 ? id.size : 0;
+}
+
 static int retain(cl_writer *w, const cl_ret_limits *lim, int allow_rotate, cl_retain_out *out)
 {
-    cl_retain_in in = { w->cat,        w->cfg.db_path,  w->keeper, w->text,
-                        live_bytes(w), w->live.created, lim,       allow_rotate };
-    int rc = cl_retain_pass(&in, cl_now_us(), out);
+    cl_retain_in in = { w->cat,
+                        w->cfg.db_path,
+                        w->keeper,
+                        w->text,
+                        live_bytes(w),
+                        w->live.created,
+                        lim,
+                        allow_rotate,
+                        0,
+                        0,
+                        0,
+                        0 };
+    cl_keeper_stats ks;
+    int rc;
+
+    cl_keeper_get_stats(w->keeper, &ks);
+    in.seal_ratio_permille = ks.seal_ratio_permille;
+    in.busy = w->retain_busy;
+    in.next_bytes = w->cfg.db_rotate_size;
+    in.fixed_bytes = cl_db_file_bytes(w->cfg.db_path) + shm_bytes(w->live.path);
+    rc = cl_retain_pass(&in, cl_now_us(), out);
 
     note_removals(w, out);
     return rc;
 }
 
-/* The limits in force, about once a second and after each rotation; a live
+/* The limits in force, every RETAIN_EVERY_US, after each rotation, each seal
+ * and removal by the keeper, and each RETAIN_STEP of entries; a live
  * unit that alone breaks one is closed early (removed by a later pass). */
 static void maybe_retain(cl_writer *w)
 {
@@ -696,11 +741,26 @@ static void maybe_retain(cl_writer *w)
     cl_retain_out out;
     int64_t now = cl_now_us();
 
+    uint64_t step = w->cfg.db_rotate_size / RETAIN_STEP_DIVISOR;
+    uint64_t events = cl_keeper_events(w->keeper);
+
+    if (step < RETAIN_STEP_MIN)
+        step = RETAIN_STEP_MIN;
     if ((lim->max_age_us == 0 && lim->max_disk_bytes == 0 && lim->keep_free_bytes == 0) ||
-        now < w->retain_at_us || w->h_head != NULL)
+        w->h_head != NULL)
+        return;
+    /* Due by the clock, by what was written, or because the keeper sealed
+     * or removed a partition (the disk changed). */
+    if (now < w->retain_at_us && w->retain_bytes < step && events == w->retain_events)
         return;
     w->retain_at_us = now + RETAIN_EVERY_US;
+    w->retain_busy = w->retain_bytes > 0;
+    w->retain_bytes = 0;
+    w->retain_events = events;
     retain(w, lim, 1, &out);
+    w->retention_passes++;
+    w->retention_bytes = out.bytes_before;
+    w->retain_events = cl_keeper_events(w->keeper); /* its own removals: seen */
     if (out.rotate_db || out.rotate_text)
         w->early_rotations++;
     if (out.rotate_db) {
@@ -848,6 +908,7 @@ static void *writer_main(void *arg)
             if (w->b_count >= w->cfg.batch_size) {
                 commit_batch(w);
                 maybe_rotate(w);
+                maybe_retain(w); /* a long chain: the disk grows meanwhile */
             }
             chain = next;
         }

@@ -46,6 +46,7 @@ typedef struct cl_writer_stats {
     cl_checkpointer_stats wal; /* as of the call */
     uint64_t rotations;        /* live partitions rotated out (R1-R3 done) */
     uint64_t rotate_errors;    /* rotations that failed (retried after a pause) */
+    char rotate_error[256];    /* why the last one failed ("" after a success) */
     int64_t live_seq;          /* the live partition's catalog seq */
     int64_t live_first_id;     /* and its first entry id */
     uint64_t start_repairs;    /* leftovers of interrupted steps put right at start */
@@ -54,6 +55,9 @@ typedef struct cl_writer_stats {
     uint64_t removed_partitions, removed_text_files, removed_entries, removed_bytes;
     uint64_t retention_errors; /* passes that could not do all they planned */
     uint64_t early_rotations;  /* live units closed early because a limit asked */
+    uint64_t retention_passes; /* passes of the limits in force */
+    uint64_t retention_bytes;  /* the last pass's count of what is stored, the copy
+                                * the next seal needs included, before its removals */
 } cl_writer_stats;
 
 /* Called from the writer thread after each commit and each sink event

@@ -38,12 +38,31 @@ Asserts:
     quarter of --wal-warn-size), and stderr says it is back. (That the
     checkpoint thread truncates it to zero is shown without a competing
     writer in tests/unit/test_checkpoint.c.)
+(5) Disk full at rotation and during a seal (a tmpfs of 1 MiB for the data;
+    root only): small partitions rotate and are sealed by copy until the
+    filesystem is full - a seal's copy (about twice its partition) is what
+    meets ENOSPC first, or, when the keeper kept up, a rotation's new
+    partition (R1) - then the live partition's inserts. Then: the collector
+    keeps running and says so (with partitions waiting, stats seal_errors > 0
+    and keeper_last_error "...; waiting for space: the sealed copy needs
+    about N bytes, M free", after which the keeper does not try again until
+    the filesystem has that room; after a failed rotation
+    db_rotate_last_error "... full", and no file the catalog does not list is
+    left behind), db_errors > 0 with
+    db_last_error, no ack while entries are missing from the database); no
+    .seal-*.tmp copy is left behind; the catalog and every partition pass
+    PRAGMA integrity_check and every acknowledged entry is readable. Once
+    the filesystem grows (remount) the pending sync is acked, the keeper
+    seals what waited without waiting out its retry pause, and every entry
+    sent is stored exactly once, in order.
 """
 
 import hashlib
 import os
 import random
+import select
 import sqlite3
+import subprocess
 
 import cltest
 from cltest import check, eq, wait_for
@@ -283,9 +302,135 @@ def test_wal_growth_bounded():
         eq(c.stderr().count("has grown to"), 1, "warned once:\n" + c.stderr())
 
 
+# ---------------------------------------------------------------- (5) disk full
+
+
+def integrity(path):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=30)
+    try:
+        return con.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        con.close()
+
+
+def test_disk_full_at_rotation_and_seal():
+    cltest.need_root("mount a small tmpfs")
+    with cltest.Collector(start=False) as c:
+        mnt = os.path.join(c.tmp, "dbfs")
+        os.makedirs(mnt)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+                           capture_output=True)
+        if r.returncode != 0:
+            raise AssertionError("cannot mount a tmpfs: %s" % r.stderr.decode().strip())
+        try:
+            c.db = os.path.join(mnt, "centrallog.db")
+            c.flags = ["--db", c.db, "--db-rotate-size", "96K", "--max-disk", "off",
+                       "--batch-ms", "5", *cltest.NO_RATE_LIMIT]
+            c.start()
+            k = c.connect()
+            sent, acked, b = [], 0, 0
+            parts_dir = os.path.join(mnt, "centrallog.d")
+
+            def seal_copies():
+                return [f for f in os.listdir(parts_dir) if f.startswith(".seal-")]
+
+            def acked_or_full():
+                if select.select([k.sock], [], [], 0.05)[0]:
+                    return "ack"
+                st = c.stats()
+                # Full for good: the database refuses writes, and the keeper
+                # waits for space before it tries again (no seal's copy holds
+                # space that its failure would give back).
+                if (st["db_held"] > 0 and not seal_copies() and
+                        ("waiting for space" in st["keeper_last_error"] or
+                         st["partitions_sealing"] == 0)):
+                    return "full"
+                return None
+
+            # Rounds of 100 entries and a sync, until a sync is not acked
+            # because the database is full.
+            while True:
+                check(b < 1000, "the filesystem never filled up")
+                batch = ["full %06d %s" % (b * 100 + i, "p" * 60) for i in range(100)]
+                k.send([cltest.entry(m, app="full") for m in batch])
+                sent += batch
+                k.send({"op": "sync", "id": b})
+                try:
+                    state = wait_for(acked_or_full, "an ack, or the database full")
+                except AssertionError as e:
+                    raise AssertionError("%s\n  %s\n  %s" % (e, c.stats(), os.listdir(parts_dir)))
+                if state == "full":
+                    break
+                ack = k.read_reply(5)
+                eq((ack["op"], ack["id"], ack["accepted"]), ("ack", b, len(sent)), "ack")
+                acked = len(sent)
+                b += 1
+            st = c.stats()
+            print("  full after %d rounds: %s" % (b, {x: st[x] for x in (
+                "db_errors", "db_last_error", "db_held", "seal_errors", "keeper_last_error",
+                "db_rotations", "db_rotate_errors", "seals", "partitions_sealing")}))
+            check(st["db_rotations"] >= 3, "partitions rotated before it filled up", st)
+            check(st["db_errors"] > 0 and st["db_held"] > 0, "the database refuses writes", st)
+            eq(st["db_last_error"], "database or disk is full", "db_last_error")
+            # What filled up first depends on how far the keeper (low
+            # priority) got: a seal's copy, then the keeper waits for space
+            # and says so; or, the keeper done, a rotation's new partition
+            # (R1), which is then removed at once - a file the catalog does
+            # not list takes no space from the live one.
+            if st["partitions_sealing"] > 0:
+                check("waiting for space" in st["keeper_last_error"], "the keeper says why", st)
+            if st["db_rotate_errors"] > 0:
+                check("full" in st["db_rotate_last_error"], "the rotation's error", st)
+            listed = {os.path.basename(p["path"]) for p in partitions(c.db)}
+            eq(sorted(f for f in os.listdir(parts_dir) if not f.endswith(("-wal", "-shm")) and
+                      f not in listed), [], "no file the catalog does not list")
+            # Nothing half-done is left, and what is there is whole.
+            eq(seal_copies(), [], "no seal's copy left")
+            eq(integrity(c.db), [("ok",)], "the catalog's integrity_check")
+            # The closed partitions are whole and readable now. (A partition
+            # whose rotation could not checkpoint its WAL into the full
+            # filesystem keeps its entries in the WAL: SQLite's readers must
+            # write its -shm to recover it, so they read it once space
+            # returns - checked below.)
+            # (How many the keeper sealed before the disk filled depends on
+            # how soon it ran: at low priority, maybe none.)
+            closed = partitions(c.db, states=("closed",))
+            for p in closed:
+                eq(integrity(p["abspath"]), [("ok",)], "integrity_check of " + p["path"])
+            in_closed = sum(p["entries"] for p in closed)
+            got = []
+            for p in closed:
+                con = sqlite3.connect("file:%s?mode=ro" % p["abspath"], uri=True)
+                got += [r[0] for r in con.execute("SELECT msg FROM entries WHERE app = 'full' "
+                                                  "ORDER BY id")]
+                con.close()
+            eq(got, sent[:len(got)], "the closed partitions' entries, in order")
+            check(in_closed >= len(got) and len(got) <= acked, "only acknowledged ones", len(got))
+            check(c.running(), "the collector keeps running")
+            # Space returns: the held entries go in, the sync is acked, and
+            # everything waiting is sealed.
+            subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+            ack = k.read_reply(60)
+            eq((ack["op"], ack["id"], ack["accepted"]), ("ack", b, len(sent)), "the ack")
+            wait_for(lambda: all(p["state"] in ("live", "closed") for p in partitions(c.db)),
+                     "every partition sealed once space returned", timeout=30)
+            k.close()
+            c.stop()
+            eq(integrity(c.db), [("ok",)], "the catalog's integrity_check")
+            for p in partitions(c.db):
+                eq(integrity(p["abspath"]), [("ok",)], "integrity_check of " + p["path"])
+            got = [m for m in c.msgs() if m.startswith("full ")]
+            eq(got, sent, "every entry exactly once, in order")
+        finally:
+            if c.running():
+                c.kill()
+            subprocess.run(["umount", mnt])
+
+
 if __name__ == "__main__":
     cltest.main("test_dbfaults", [test_db_deleted_under_collector,
                                   test_shm_deleted_under_collector, test_created_files_0640,
                                   test_db_damaged_at_start,
                                   test_damaged_foreign_file_refused,
-                                  test_db_damaged_while_running, test_wal_growth_bounded])
+                                  test_db_damaged_while_running, test_wal_growth_bounded,
+                                  test_disk_full_at_rotation_and_seal])

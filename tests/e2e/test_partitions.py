@@ -34,7 +34,7 @@ import time
 
 import cltest
 from cltest import check, eq
-from cltest.db import entries_by_partition, partitions
+from cltest.db import entries_by_partition, live_file, partitions
 
 PRODUCERS = 4
 ROUND = 100
@@ -270,6 +270,56 @@ def test_rotate_age():
         c.stop()
 
 
+def meta_range(path):
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    try:
+        return (con.execute("SELECT (SELECT value FROM meta WHERE key = 'min_ts'), "
+                            "(SELECT value FROM meta WHERE key = 'max_ts')").fetchone(),
+                con.execute("SELECT min(ts), max(ts) FROM entries").fetchone())
+    finally:
+        con.close()
+
+
+def test_live_range():
+    """The live partition's meta min_ts/max_ts is the range of its entries'
+    ts, written in the transaction that adds them: a reader whose time filter
+    misses it does not open it (`--explain`). A new live partition has none
+    until its first entry."""
+    cli = os.path.join(os.environ.get("CL_BIN_DIR", os.path.join(cltest.REPO, "build", "bin")),
+                       "centrallog")
+    now = int(time.time())
+
+    def iso(t):
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+    def explain(c, since, until):
+        p = subprocess.run([cli, "--db", c.db, "query", "-S", "@%d" % since, "-U", "@%d" % until,
+                            "--explain"], capture_output=True, text=True, timeout=60)
+        eq(p.returncode, 0, "query --explain: " + p.stderr)
+        return [ln for ln in p.stdout.splitlines() if "partitions selected" in ln]
+
+    with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
+        with c.connect() as k:
+            k.send([cltest.entry("a", ts=iso(now - 1800)), cltest.entry("b", ts=iso(now - 2400))])
+            k.sync()
+            live = live_file(c.db)
+            meta, rows = meta_range(live)
+            eq(meta, rows, "meta's range is the entries' (min, max)")
+            eq(meta, ((now - 2400) * 1000000, (now - 1800) * 1000000), "the range")
+            k.send(cltest.entry("c", ts=iso(now - 600)))
+            k.sync()
+            eq(meta_range(live)[0], ((now - 2400) * 1000000, (now - 600) * 1000000), "widened")
+        eq(explain(c, now - 7200, now - 3600), ["-- 0 of 1 partitions selected"],
+           "a time filter before the range leaves the live partition unread")
+        eq(explain(c, now - 2000, now - 1000), ["-- 1 of 1 partitions selected"],
+           "one inside it reads it")
+        p = subprocess.run([cli, "--db", c.db, "--address", c.sock, "rotate"], capture_output=True,
+                           text=True, timeout=60)
+        eq(p.returncode, 0, "rotate: " + p.stderr)
+        eq(meta_range(live_file(c.db)), ((None, None), (None, None)), "a new live partition")
+        c.stop()
+
+
 def crash_case(step):
     # The third time the step comes: partitions exist before and after it.
     env = {"CENTRALLOG_CRASH_AT": step + ":3"}
@@ -345,13 +395,17 @@ def make_v2(path, n):
     return con  # kept open by the caller until the collector starts: a live WAL
 
 
-def migration_case(step=None):
+def migration_case(step=None, refused=0):
     tmp = cltest.make_tempdir()
     data = os.path.join(tmp, "data")
     db = os.path.join(data, "centrallog.db")
     con = make_v2(db, 500)
     con.close()
     env = {"CENTRALLOG_CRASH_AT": step} if step else {}
+    if refused:
+        # M2's move refused as a reader of the old file refuses it on
+        # Windows (where Wine does not: it lets the file be renamed).
+        env["CENTRALLOG_REFUSE"] = "M2:%d" % refused
     c = cltest.Collector(*cltest.NO_RATE_LIMIT, data_dir=data, env=env, start=False)
     with c:
         if step:
@@ -385,6 +439,12 @@ def test_migrate_v2():
     migration_case()
 
 
+def test_migrate_m2_refused():
+    """M2 refused 5 times (200 ms apart): the start waits and migrates, as
+    test_migrate_v2; without the retry the collector would exit at once."""
+    migration_case(refused=5)
+
+
 def test_migrate_crash_m1():
     migration_case("M1")
 
@@ -402,4 +462,5 @@ if __name__ == "__main__":
                                     test_crash_r2, test_crash_r3, test_crash_s1, test_crash_s2,
                                     test_crash_s3, test_crash_s4, test_migrate_v2,
                                     test_migrate_crash_m1, test_migrate_crash_m2,
-                                    test_migrate_crash_m3])
+                                    test_migrate_crash_m3, test_migrate_m2_refused,
+                                    test_live_range])

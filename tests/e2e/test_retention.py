@@ -20,7 +20,12 @@
     the operator and as an entry of its own (warning), and readers skip it
     with exit status 4;
 (f) --max-disk smaller than the live partition and text file can grow is
-    refused at start, saying what to change.
+    refused at start, saying what to change;
+(g) the bound under load: sampled after every acknowledged batch (the test
+    sends a batch, waits for its sync, then lists the data directory - one
+    listing, each file counted once by inode), what is stored is never above
+    --max-disk plus one partition (--db-rotate-size), while partitions are
+    rotated, sealed and removed all the while; and nothing is lost silently.
 """
 
 import json
@@ -213,6 +218,63 @@ def test_partition_deleted_by_someone_else():
         check(closed[0]["path"].split("/")[-1] in err, "the reader names it", err)
 
 
+def disk_use(path):
+    """Bytes of the files under path, each inode once: a file renamed while
+    the folder is read (a seal's copy put in place) may be listed under both
+    names."""
+    seen = {}
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(root, f))
+            except FileNotFoundError:
+                continue  # removed while we looked
+            seen[(st.st_dev, st.st_ino)] = st.st_size
+    return sum(seen.values())
+
+
+def listing(path):
+    out = []
+    for root, _, files in os.walk(path):
+        for f in sorted(files):
+            try:
+                out.append("%s %d" % (os.path.relpath(os.path.join(root, f), path),
+                                      os.lstat(os.path.join(root, f)).st_size))
+            except FileNotFoundError:
+                pass
+    return out
+
+
+def test_max_disk_bound_under_load():
+    # Partitions large enough that the fixed cost of a file (SQLite's 32 KiB
+    # -shm, a new WAL at each rotation) and one batch of growth before the
+    # next pass stay well inside the one partition of headroom.
+    part, limit = 256 << 10, 2 << 20
+    args = ("--db-rotate-size", "256K", "--rotate-size", "256K", "--keep-free", "off",
+            "--batch-ms", "5", "--rate-limit-burst", "0", "--max-disk", "2M")
+    peak, batches, n = 0, 150, 200
+    with cltest.Collector(*args) as c:
+        with c.connect() as k:
+            for b in range(batches):
+                k.send([cltest.entry("m%06d %s" % (i, PAD)) for i in range(b * n, (b + 1) * n)])
+                k.sync()
+                use = disk_use(c.dir)
+                peak = max(peak, use)
+                check(use <= limit + part, "after batch %d: %d bytes stored, above --max-disk + "
+                      "one partition (%d)" % (b, use, limit + part), listing(c.dir))
+        st = c.stats()
+        # The load went through many rotations and removals, not one.
+        check(st["db_rotations"] >= 10 and st["removed_partitions"] >= 5,
+              "partitions rotated and removed all the while", st)
+        check(st["retention_bytes"] > 0 and st["retention_passes"] >= st["db_rotations"],
+              "a pass after every rotation at least", st)
+        parts = entries_by_partition(c.db)
+        stored = sum(len(rows) for _, rows in parts)
+        top = max(rows[-1][0] for _, rows in parts if rows)
+        eq(stored + st["removed_entries"], top, "entries stored + entries removed = ids handed out")
+    print("peak %d bytes of %d + %d" % (peak, limit, part))
+
+
 def test_max_disk_too_small():
     c = cltest.Collector(*SMALL, "--max-disk", "100K", start=False)
     p = subprocess.run(c.argv(), capture_output=True, text=True, timeout=30)
@@ -224,4 +286,4 @@ def test_max_disk_too_small():
 if __name__ == "__main__":
     cltest.main("test_retention", [test_max_disk, test_max_age, test_rotate_and_vacuum,
                                    test_partition_deleted_by_someone_else,
-                                   test_max_disk_too_small])
+                                   test_max_disk_too_small, test_max_disk_bound_under_load])
