@@ -498,6 +498,9 @@ static void confirm(cl_forwarder *f, int64_t id)
         f->backoff_ms = BACKOFF_MIN_MS;
         pthread_mutex_lock(&f->mu);
         f->st.confirmed += done;
+        /* With the count, so that stats never show all confirmed and the
+         * cursor (and "behind") from before. */
+        f->st.cursor = f->cursor;
         pthread_mutex_unlock(&f->mu);
     }
 }

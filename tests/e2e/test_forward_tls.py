@@ -14,17 +14,22 @@ Asserts:
 * the wrong CA: refused, the reason ("The certificate issuer is unknown")
   is the last error in stats and `centrallog status`, nothing arrives; the
   same database restarted with the right CA delivers every entry once;
+* an expired receiver certificate is refused ("expired certificate");
 * a name the certificate does not hold (peer-name=) is refused with
   GnuTLS's "does not match" and nothing arrives;
 * a receiver requiring a client certificate refuses a collector without
   one (nothing arrives, the reason visible) and takes every entry from one
   with cert= and key=;
-* a missing CA file and half a client certificate are reported as such.
+* a missing CA file and half a client certificate are reported as such;
+* a receiver that accepts the TCP connection and never answers the TLS
+  handshake does not hold a stop up (a handshake is given 10 s).
 """
 
 import os
 import re
+import socket
 import subprocess
+import time
 
 import cltest
 from cltest import check, eq, wait_for
@@ -40,7 +45,8 @@ def openssl(*args, cwd):
 
 def make_pki(d):
     """ca.crt, server.{crt,key} (localhost, 127.0.0.1), client.{crt,key},
-    other-ca.crt: P-256 keys, valid for two days."""
+    other-ca.crt: P-256 keys, valid for two days; expired.crt: the server's
+    key, expired since yesterday."""
     os.makedirs(d, exist_ok=True)
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     for ca in ("ca", "other-ca"):
@@ -60,6 +66,10 @@ def make_pki(d):
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
                 "-CAcreateserial", "-days", "2", "-extfile", name + ".ext",
                 "-out", name + ".crt", cwd=d)
+    # -days -1: valid until a day before it was made.
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "-1", "-extfile", "server.ext", "-out", "expired.crt",
+            cwd=d)
     return d
 
 
@@ -67,7 +77,7 @@ class TlsSyslogNg(fw.SyslogNg):
     """syslog-ng with an RFC 5425 source: the server certificate, and with
     require_client, a client certificate signed by the test CA required."""
 
-    def __init__(self, workdir, port, pki, require_client=False):
+    def __init__(self, workdir, port, pki, require_client=False, cert="server.crt"):
         super().__init__(workdir, port)
         verify = "required-trusted" if require_client else "optional-untrusted"
         with open(self.conf, "w") as f:
@@ -75,12 +85,12 @@ class TlsSyslogNg(fw.SyslogNg):
                     'options { keep-hostname(yes); use-dns(no); dns-cache(no); frac-digits(6); '
                     'stats-freq(0); flush-lines(1); log-fifo-size(100000); };\n'
                     'source s { syslog(ip("127.0.0.1") port(%d) transport("tls") '
-                    'tls(key-file("%s/server.key") cert-file("%s/server.crt") '
+                    'tls(key-file("%s/server.key") cert-file("%s/%s") '
                     'ca-file("%s/ca.crt") peer-verify(%s)) '
                     'log-msg-size(1048576) max-connections(10) log-iw-size(100000)); };\n'
                     'destination d { file("%s" time-zone("UTC") template("%s")); };\n'
                     'log { source(s); destination(d); };\n'
-                    % (port, pki, pki, pki, verify, self.out, fw.TEMPLATE))
+                    % (port, pki, pki, cert, pki, verify, self.out, fw.TEMPLATE))
 
 
 def url(port, pki, host="127.0.0.1", **params):
@@ -190,6 +200,22 @@ def test_tls_name_mismatch():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_tls_expired():
+    """An expired receiver certificate: refused, said, nothing sent."""
+    tmp = cltest.make_tempdir("cl-fwdtls-")
+    pki = make_pki(os.path.join(tmp, "pki"))
+    port = fw.free_port()
+    ng = TlsSyslogNg(tmp, port, pki, cert="expired.crt").start()
+    try:
+        with cltest.Collector("--forward", url(port, pki, ca="ca.crt")) as c:
+            send_entries(c, [cltest.entry("e%d" % i) for i in range(50)])
+            check_refused(c, ng, "The certificate chain uses expired certificate.")
+            c.stop()
+    finally:
+        ng.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_tls_client_certificate():
     """Client certificate required: refused without, delivered with."""
     tmp = cltest.make_tempdir("cl-fwdtls-")
@@ -236,8 +262,30 @@ def test_tls_bad_files():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_tls_stop_while_handshaking():
+    """A silent receiver: the handshake gives way to a stop at once."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+    try:
+        with cltest.Collector("--forward", "syslog+tls://127.0.0.1:%d" % port) as c:
+            conn, _ = srv.accept()
+            wait_for(lambda: c.stats()["forward"][0]["state"] == "connecting", "handshaking")
+            time.sleep(0.5)
+            eq(c.stats()["forward"][0]["state"], "connecting", "still handshaking")
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "stopped within 5 s (a handshake may take 10 s)", took)
+            conn.close()
+    finally:
+        srv.close()
+
+
 TESTS = [test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_name_mismatch,
-         test_tls_client_certificate, test_tls_bad_files]
+         test_tls_expired, test_tls_client_certificate, test_tls_bad_files,
+         test_tls_stop_while_handshaking]
 
 if __name__ == "__main__":
     cltest.main("forward_tls", TESTS)
