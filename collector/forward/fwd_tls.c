@@ -59,6 +59,7 @@ typedef struct tls {
     int closing;      /* writes no longer wait (the close_notify at close) */
     uint64_t read;    /* TCP bytes read from the receiver */
     int last_rc;      /* GnuTLS's code of drain's last failure */
+    int io_errno;     /* of the last failed send or recv: GnuTLS only says "push error" */
     uint64_t written; /* TCP bytes handed to the socket */
     pending ring[RING];
     size_t head, n;
@@ -72,10 +73,12 @@ static ssize_t push(gnutls_transport_ptr_t p, const void *buf, size_t n)
     tls *t = p;
     ssize_t w = send(t->fd, buf, n, MSG_NOSIGNAL | (t->closing ? MSG_DONTWAIT : 0));
 
-    if (w > 0)
+    if (w > 0) {
         t->written += (uint64_t)w;
-    else if (w < 0)
+    } else if (w < 0) {
+        t->io_errno = errno;
         gnutls_transport_set_errno(t->sess, errno);
+    }
     return w;
 }
 
@@ -88,8 +91,10 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *buf, size_t n)
 
     if (r > 0)
         t->read += (uint64_t)r;
-    if (r < 0)
+    if (r < 0) {
+        t->io_errno = errno;
         gnutls_transport_set_errno(t->sess, errno);
+    }
     return r;
 }
 
@@ -211,10 +216,13 @@ static int drain(tls *t, char *err, size_t errlen);
  * required", "unknown CA", ...) comes after, and the first batch could be
  * acknowledged by the receiver's TCP, counted confirmed and lost. So when
  * the server asked for a certificate, wait for its verdict: an alert (the
- * connection fails, with its reason) or any record after the handshake -
- * servers send their session tickets only once they accepted the client's
- * Finished. A server that sends nothing is trusted after
- * CLIENT_VERDICT_MS. */
+ * connection fails, with its reason) or any record after the handshake
+ * (session tickets, which servers send once they accepted the client). A
+ * server that sends nothing - syslog-ng sends no tickets, and answers a
+ * KeyUpdate request only with its next write, which never comes - is
+ * trusted after CLIENT_VERDICT_MS: its alert, when it refuses, comes at
+ * once (test_tls_client_certificate), so the wait is a bound on how slow a
+ * refusal may be, paid at each connection that uses client certificates. */
 #define CLIENT_VERDICT_MS 2000
 static int client_verdict(tls *t, const cl_fwd_url *u, const atomic_int *cancel, char *err,
                           size_t errlen)
@@ -345,8 +353,9 @@ static int tls_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
             continue;
         if (w <= 0) {
             snprintf(err, errlen, "cannot send: %s",
-                     w == GNUTLS_E_AGAIN ? "the receiver takes nothing (send timeout)"
-                                         : gnutls_strerror((int)w));
+                     w == GNUTLS_E_AGAIN        ? "the receiver takes nothing (send timeout)"
+                     : w == GNUTLS_E_PUSH_ERROR ? strerror(t->io_errno)
+                                                : gnutls_strerror((int)w));
             return -1;
         }
         p += w;
@@ -381,8 +390,10 @@ static int drain(tls *t, char *err, size_t errlen)
         else if (r == GNUTLS_E_FATAL_ALERT_RECEIVED)
             snprintf(err, errlen, "TLS: the receiver ended the session: %s",
                      gnutls_alert_get_name(gnutls_alert_get(t->sess)));
-        else if (r == GNUTLS_E_PREMATURE_TERMINATION || r == GNUTLS_E_PULL_ERROR)
+        else if (r == GNUTLS_E_PREMATURE_TERMINATION)
             snprintf(err, errlen, "the receiver closed the connection");
+        else if (r == GNUTLS_E_PULL_ERROR)
+            snprintf(err, errlen, "the connection broke: %s", strerror(t->io_errno));
         else
             snprintf(err, errlen, "TLS: %s", gnutls_strerror((int)r));
         return -1;
