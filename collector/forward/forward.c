@@ -688,16 +688,11 @@ int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *cata
     pthread_cond_init(&f->cv, NULL);
     f->url = *u;
     f->tr = &cl_fwd_tcp;
-    if (u->scheme == CL_FWD_SYSLOG_TLS) {
-#ifdef _WIN32
-        /* GnuTLS is not cross-built (scripts/build-win-deps.sh). */
-        snprintf(err, errlen, "%s: syslog+tls:// is not available on Windows; use syslog+tcp://",
-                 u->key);
-        goto fail;
-#else
+#ifndef _WIN32
+    /* Windows refuses the scheme (fwd_url.c). */
+    if (u->scheme == CL_FWD_SYSLOG_TLS)
         f->tr = &cl_fwd_tls;
 #endif
-    }
     f->backoff_ms = BACKOFF_MIN_MS;
     snprintf(f->st.dest, sizeof f->st.dest, "%s", u->key);
     if ((f->catalog_path = strdup(catalog_path)) == NULL) {

@@ -196,6 +196,10 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
     } else if (strncmp(s, SCHEME_TLS, strlen(SCHEME_TLS)) == 0) {
         u->scheme = CL_FWD_SYSLOG_TLS;
         scheme = SCHEME_TLS;
+#ifdef _WIN32
+        /* GnuTLS is not cross-built (scripts/build-win-deps.sh). */
+        return fail(err, errlen, s, "syslog+tls:// is not available on Windows; use syslog+tcp://");
+#endif
     } else {
         return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT");
     }
