@@ -218,9 +218,9 @@ static int drain(tls *t, char *err, size_t errlen);
  * the server asked for a certificate, wait for its verdict: an alert (the
  * connection fails, with its reason) or any record after the handshake
  * (session tickets, which servers send once they accepted the client). A
- * server that sends nothing - syslog-ng sends no tickets, and answers a
- * KeyUpdate request only with its next write, which never comes - is
- * trusted after CLIENT_VERDICT_MS: its alert, when it refuses, comes at
+ * server that sends nothing - syslog-ng 3.38 sends no tickets, nor did it
+ * answer a KeyUpdate request when we tried one - is trusted after
+ * CLIENT_VERDICT_MS: its alert, when it refuses, comes at
  * once (test_tls_client_certificate), so the wait is a bound on how slow a
  * refusal may be, paid at each connection that uses client certificates. */
 #define CLIENT_VERDICT_MS 2000
@@ -247,6 +247,10 @@ static int client_verdict(tls *t, const cl_fwd_url *u, const atomic_int *cancel,
         if (t->read > before && ++slices_after > 1)
             return 0;
         poll(&pf, 1, CL_NET_CANCEL_MS);
+    }
+    if (atomic_load(cancel)) {
+        snprintf(err, errlen, "TLS handshake with %s:%s: cancelled", u->host, u->port);
+        return -1;
     }
     return 0;
 }
