@@ -23,6 +23,7 @@ PKGS="$PKGS tmux less" # test_cli_pager.py: a real terminal (tmux) showing the d
 PKGS="$PKGS scdoc man-db lnav zsh" # man pages from docs/man/*.scd (build; man-db renders them in test_man), lnav formats (test_lnav), zsh completion (test_completion)
 PKGS="$PKGS rsyslog" # rsyslogd -> omuxsock -> --syslog-socket: tests/e2e/test_syslog_socket.py
 PKGS="$PKGS libpcre2-dev" # PCRE2 for centrallog -g/--grep (tools/regex.c); test_cli_regex, test_cli_grep_regex
+PKGS="$PKGS libgnutls28-dev openssl" # syslog+tls:// (collector/forward/fwd_tls.c); openssl makes the test CA of tests/e2e/test_forward_tls.py
 PKGS="$PKGS libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0 libcap2" # syslog-ng-core's libraries: tests/e2e/test_forward.py runs it unpacked by scripts/unpack-syslog-ng.sh
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,

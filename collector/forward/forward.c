@@ -498,6 +498,9 @@ static void confirm(cl_forwarder *f, int64_t id)
         f->backoff_ms = BACKOFF_MIN_MS;
         pthread_mutex_lock(&f->mu);
         f->st.confirmed += done;
+        /* With the count, so that stats never show all confirmed and the
+         * cursor (and "behind") from before. */
+        f->st.cursor = f->cursor;
         pthread_mutex_unlock(&f->mu);
     }
 }
@@ -685,6 +688,11 @@ int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *cata
     pthread_cond_init(&f->cv, NULL);
     f->url = *u;
     f->tr = &cl_fwd_tcp;
+#ifndef _WIN32
+    /* Windows refuses the scheme (fwd_url.c). */
+    if (u->scheme == CL_FWD_SYSLOG_TLS)
+        f->tr = &cl_fwd_tls;
+#endif
     f->backoff_ms = BACKOFF_MIN_MS;
     snprintf(f->st.dest, sizeof f->st.dest, "%s", u->key);
     if ((f->catalog_path = strdup(catalog_path)) == NULL) {

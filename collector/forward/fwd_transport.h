@@ -50,4 +50,9 @@ typedef struct cl_fwd_transport {
 /* syslog+tcp:// (fwd_tcp.c). */
 extern const cl_fwd_transport cl_fwd_tcp;
 
+#ifndef _WIN32
+/* syslog+tls:// (fwd_tls.c, GnuTLS; POSIX only). */
+extern const cl_fwd_transport cl_fwd_tls;
+#endif
+
 #endif

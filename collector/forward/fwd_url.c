@@ -8,6 +8,7 @@
 #include "level.h"
 
 #define SCHEME_TCP "syslog+tcp://"
+#define SCHEME_TLS "syslog+tls://"
 
 static int fail(char *err, size_t errlen, const char *url, const char *why)
 {
@@ -97,15 +98,49 @@ static int host_port(const char *url, const char *s, size_t n, cl_fwd_url *u, ch
     return 0;
 }
 
+/* ca, cert, key, peer-name: 1 if k is one of them (then 0 or -1 in *rc). */
+static int tls_param(const char *url, const char *k, size_t kn, const char *val, size_t vn,
+                     cl_fwd_url *u, int *rc, char *err, size_t errlen)
+{
+    char *dst;
+    size_t cap;
+
+    if (kn == 2 && memcmp(k, "ca", 2) == 0) {
+        dst = u->tls_ca;
+        cap = sizeof u->tls_ca;
+    } else if (kn == 4 && memcmp(k, "cert", 4) == 0) {
+        dst = u->tls_cert;
+        cap = sizeof u->tls_cert;
+    } else if (kn == 3 && memcmp(k, "key", 3) == 0) {
+        dst = u->tls_key;
+        cap = sizeof u->tls_key;
+    } else if (kn == 9 && memcmp(k, "peer-name", 9) == 0) {
+        dst = u->tls_peer_name;
+        cap = sizeof u->tls_peer_name;
+    } else {
+        return 0;
+    }
+    if (u->scheme != CL_FWD_SYSLOG_TLS)
+        *rc = fail(err, errlen, url, "ca, cert, key and peer-name are for syslog+tls://");
+    else if (vn == 0 || vn >= cap)
+        *rc = fail(err, errlen, url, "a TLS parameter is empty or too long");
+    else
+        *rc = (memcpy(dst, val, vn + 1), 0);
+    return 1;
+}
+
 static int param(const char *url, const char *k, size_t kn, const char *v, size_t vn, cl_fwd_url *u,
                  char *err, size_t errlen)
 {
-    char val[CL_FWD_APP_GLOB_MAX];
+    char val[CL_FWD_PATH_MAX];
+    int rc;
 
     if (vn >= sizeof val)
         return fail(err, errlen, url, "a parameter's value is too long");
     memcpy(val, v, vn);
     val[vn] = '\0';
+    if (tls_param(url, k, kn, val, vn, u, &rc, err, errlen))
+        return rc;
     if (kn == 9 && memcmp(k, "min-level", 9) == 0) {
         u->min_level = cl_level_parse(val, vn, CL_LEVEL_DIGITS | CL_LEVEL_ALIASES);
         return u->min_level < 0
@@ -113,7 +148,7 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
                    : 0;
     }
     if (kn == 3 && memcmp(k, "app", 3) == 0) {
-        if (u->n_apps == CL_FWD_MAX_APPS || vn == 0)
+        if (u->n_apps == CL_FWD_MAX_APPS || vn == 0 || vn >= CL_FWD_APP_GLOB_MAX)
             return fail(err, errlen, url, "app: 1 to 16 non-empty globs");
         memcpy(u->apps[u->n_apps++], val, vn + 1);
         return 0;
@@ -140,33 +175,43 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
         return 0;
     }
     return fail(err, errlen, url,
-                "unknown parameter; known: min-level, app, facility, format, start");
+                "unknown parameter; known: min-level, app, facility, format, start, and for "
+                "syslog+tls://: ca, cert, key, peer-name");
 }
 
 int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
 {
-    const char *rest, *q;
+    const char *rest, *q, *scheme;
     size_t n;
 
     memset(u, 0, sizeof *u);
     u->min_level = CL_LVL_TRACE;
     u->fmt.facility = CL_SYSLOG_FACILITY_USER;
     u->fmt.format = CL_S5424_RFC5424;
-    if (strncmp(s, "relp://", 7) == 0 || strncmp(s, "syslog+tls://", 13) == 0)
-        return fail(err, errlen, s,
-                    "RELP and TLS are not available in this version; use syslog+tcp://");
-    if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) != 0)
-        return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT");
-    u->scheme = CL_FWD_SYSLOG_TCP;
-    rest = s + strlen(SCHEME_TCP);
+    if (strncmp(s, "relp://", 7) == 0)
+        return fail(err, errlen, s, "RELP is not available in this version; use syslog+tcp://");
+    if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) == 0) {
+        u->scheme = CL_FWD_SYSLOG_TCP;
+        scheme = SCHEME_TCP;
+    } else if (strncmp(s, SCHEME_TLS, strlen(SCHEME_TLS)) == 0) {
+        u->scheme = CL_FWD_SYSLOG_TLS;
+        scheme = SCHEME_TLS;
+#ifdef _WIN32
+        /* GnuTLS is not cross-built (scripts/build-win-deps.sh). */
+        return fail(err, errlen, s, "syslog+tls:// is not available on Windows; use syslog+tcp://");
+#endif
+    } else {
+        return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT");
+    }
+    rest = s + strlen(scheme);
     q = strchr(rest, '?');
     n = q ? (size_t)(q - rest) : strlen(rest);
     if (n > 0 && rest[n - 1] == '/')
         n--;
     if (host_port(s, rest, n, u, err, errlen) != 0)
         return -1;
-    snprintf(u->key, sizeof u->key, "%s%s%s%s:%s", SCHEME_TCP, strchr(u->host, ':') ? "[" : "",
-             u->host, strchr(u->host, ':') ? "]" : "", u->port);
+    snprintf(u->key, sizeof u->key, "%s%s%s%s:%s", scheme, strchr(u->host, ':') ? "[" : "", u->host,
+             strchr(u->host, ':') ? "]" : "", u->port);
     while (q != NULL) {
         const char *k = q + 1, *amp = strchr(k, '&'), *eq;
         size_t len = amp ? (size_t)(amp - k) : strlen(k);
@@ -178,5 +223,7 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
             return -1;
         q = amp;
     }
+    if ((u->tls_cert[0] != '\0') != (u->tls_key[0] != '\0'))
+        return fail(err, errlen, s, "cert and key go together (the client's certificate)");
     return 0;
 }

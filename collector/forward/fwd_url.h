@@ -1,11 +1,13 @@
 /* fwd_url.h - a forwarding destination as the operator writes it:
  *
  *   syslog+tcp://HOST:PORT[?min-level=LEVEL&app=GLOB&facility=F&format=rfc5424|json&start=oldest|end]
+ *   syslog+tls://HOST:PORT[?...&ca=FILE&cert=FILE&key=FILE&peer-name=NAME]
  *
  * HOST is a name, an IPv4 address or [an IPv6 address]. app may be given
  * several times (an entry passes if its app matches any); GLOB knows '*'
- * and '?'. relp:// and syslog+tls:// are recognised and refused until their
- * transports exist (schema/FORWARDING.md). Pure: no I/O. */
+ * and '?'. The TLS parameters (ca, cert, key, peer-name) are the ones any
+ * TLS transport reads; relp:// is recognised and refused until its transport
+ * exists (schema/FORWARDING.md). Pure: no I/O. */
 #ifndef CL_FWD_URL_H
 #define CL_FWD_URL_H
 
@@ -16,8 +18,9 @@
 #define CL_FWD_MAX_APPS 16
 #define CL_FWD_APP_GLOB_MAX 128
 #define CL_FWD_HOST_MAX 256
+#define CL_FWD_PATH_MAX 512
 
-enum cl_fwd_scheme { CL_FWD_SYSLOG_TCP = 0 };
+enum cl_fwd_scheme { CL_FWD_SYSLOG_TCP = 0, CL_FWD_SYSLOG_TLS };
 
 typedef struct cl_fwd_url {
     enum cl_fwd_scheme scheme;
@@ -29,6 +32,12 @@ typedef struct cl_fwd_url {
     size_t n_apps; /* 0: every app */
     cl_s5424_opts fmt;
     int start_at_end; /* a destination without a cursor starts after the newest entry */
+    /* TLS: "" means not given. No CA file: the system's trust store. The
+     * peer's certificate must name tls_peer_name, or else host. */
+    char tls_ca[CL_FWD_PATH_MAX];
+    char tls_cert[CL_FWD_PATH_MAX]; /* client certificate (PEM), with tls_key */
+    char tls_key[CL_FWD_PATH_MAX];
+    char tls_peer_name[CL_FWD_HOST_MAX];
 } cl_fwd_url;
 
 /* Parses s. Returns 0, or -1 with a one-line reason in err. */

@@ -41,4 +41,10 @@ void cl_net_interrupt(cl_netsock *s);
 /* NULL-safe. */
 void cl_net_close(cl_netsock *s);
 
+#ifndef _WIN32
+/* The connected socket, for a TLS session on top of it (fwd_tls.c, POSIX
+ * only). It stays the netsock's: close it with cl_net_close. */
+int cl_net_fd(const cl_netsock *s);
+#endif
+
 #endif

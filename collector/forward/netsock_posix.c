@@ -170,6 +170,11 @@ int cl_net_peer_closed(cl_netsock *s)
     return 0;
 }
 
+int cl_net_fd(const cl_netsock *s)
+{
+    return s->fd;
+}
+
 void cl_net_interrupt(cl_netsock *s)
 {
     shutdown(s->fd, SHUT_RDWR);

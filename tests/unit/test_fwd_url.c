@@ -69,13 +69,43 @@ static void test_parameters(void **state)
     assert_int_equal(u.start_at_end, 0);
 }
 
+#ifdef _WIN32
+static void test_tls(void **state)
+{
+    (void)state;
+    refused("syslog+tls://x:1", "syslog+tls:// is not available on Windows; use syslog+tcp://");
+}
+#else
+static void test_tls(void **state)
+{
+    cl_fwd_url u = parse_ok("syslog+tls://logs.example.org:6514?ca=/etc/ca.pem&cert=/c.pem"
+                            "&key=/k.pem&peer-name=relay.example.org&min-level=info");
+
+    (void)state;
+    assert_int_equal(u.scheme, CL_FWD_SYSLOG_TLS);
+    assert_string_equal(u.key, "syslog+tls://logs.example.org:6514");
+    assert_string_equal(u.tls_ca, "/etc/ca.pem");
+    assert_string_equal(u.tls_cert, "/c.pem");
+    assert_string_equal(u.tls_key, "/k.pem");
+    assert_string_equal(u.tls_peer_name, "relay.example.org");
+    assert_int_equal(u.min_level, 6);
+    /* Nothing given: the system's trust store, the host's name checked. */
+    u = parse_ok("syslog+tls://[::1]:6514");
+    assert_string_equal(u.key, "syslog+tls://[::1]:6514");
+    assert_string_equal(u.tls_ca, "");
+    assert_string_equal(u.tls_peer_name, "");
+    refused("syslog+tls://x:1?ca=", "a TLS parameter is empty or too long");
+    refused("syslog+tls://x:1?cert=/c", "cert and key go together (the client's certificate)");
+    refused("syslog+tls://x:1?key=/k", "cert and key go together (the client's certificate)");
+}
+#endif
+
 static void test_refusals(void **state)
 {
     (void)state;
-    refused("http://x:1", "expected syslog+tcp://HOST:PORT");
-    refused("relp://x:1", "RELP and TLS are not available in this version; use syslog+tcp://");
-    refused("syslog+tls://x:1",
-            "RELP and TLS are not available in this version; use syslog+tcp://");
+    refused("http://x:1", "expected syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT");
+    refused("relp://x:1", "RELP is not available in this version; use syslog+tcp://");
+    refused("syslog+tcp://x:1?ca=/a", "ca, cert, key and peer-name are for syslog+tls://");
     refused("syslog+tcp://x", "the port is missing (HOST:PORT)");
     refused("syslog+tcp://:514", "the host is empty or too long");
     refused("syslog+tcp://x:", "the port must be a number from 1 to 65535");
@@ -92,7 +122,8 @@ static void test_refusals(void **state)
     refused("syslog+tcp://x:1?start=now", "start: oldest or end");
     refused("syslog+tcp://x:1?app=", "app: 1 to 16 non-empty globs");
     refused("syslog+tcp://x:1?x=1", "unknown parameter; known: min-level, app, facility, "
-                                    "format, start");
+                                    "format, start, and for syslog+tls://: ca, cert, key, "
+                                    "peer-name");
 }
 
 static void test_glob(void **state)
@@ -129,8 +160,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_parameters),
-        cmocka_unit_test(test_refusals), cmocka_unit_test(test_glob),
-        cmocka_unit_test(test_wants),
+        cmocka_unit_test(test_tls),      cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_glob),     cmocka_unit_test(test_wants),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

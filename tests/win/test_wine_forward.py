@@ -6,7 +6,8 @@ same receiver as tests/e2e/test_forward.py.
 Asserts: centrallogd.exe --forward delivers every entry once, in id order,
 with the producer's SID in the entry element (peer-sid) and no uid/gid; the
 receiver down at first means backoff and catch-up; after a graceful stop and
-a restart, forwarding resumes at the stored cursor and sends nothing twice.
+a restart, forwarding resumes at the stored cursor and sends nothing twice;
+syslog+tls:// is refused at start-up (GnuTLS is not cross-built).
 """
 import os
 import subprocess
@@ -21,7 +22,7 @@ os.environ.setdefault("CL_SYSLOG_NG_ROOT", os.path.join(
     "test-deps", "syslog-ng"))
 
 from cltest import check, eq, wait_for  # noqa: E402
-from cltest.wine import WineCollector as Collector, own_sid, run, run_suite  # noqa: E402
+from cltest.wine import WineCollector as Collector, own_sid, run, run_suite, winpath  # noqa: E402
 import cltest  # noqa: E402
 import test_forward as tf  # noqa: E402
 
@@ -56,7 +57,21 @@ def test_forward_winsock():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
-TESTS = [test_forward_winsock]
+def test_forward_tls_refused():
+    """syslog+tls:// is refused at start-up on Windows (no GnuTLS there),
+    with the usage exit status and a line saying so."""
+    tmp = cltest.make_tempdir("cl-wine-fwd-")
+    try:
+        rc, out, err = run("centrallogd.exe", "--data-dir", winpath(tmp), "--forward",
+                           "syslog+tls://127.0.0.1:6514")
+        eq((rc, err.splitlines()[:1]),
+           (2, ["centrallogd: --forward syslog+tls://127.0.0.1:6514: syslog+tls:// is not "
+                "available on Windows; use syslog+tcp://"]), "refused")
+    finally:
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+TESTS = [test_forward_winsock, test_forward_tls_refused]
 
 
 def main():
