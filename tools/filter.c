@@ -548,6 +548,7 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
     }
     f->grep_indexed = has_index(f, db);
     f->has_fts_bounds = 0;
+    f->has_newest_from = 0;
     if ((f->has_since || f->has_until) && f->grep_indexed && !f->no_fts_bounds &&
         fts_bounds(f, db) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
@@ -801,6 +802,12 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
         q->terms = 0;
         cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
         where_terms(f, q, CLI_WHERE_INDEXED, f->grep != NULL);
+        if (f->grep != NULL && f->has_newest_from) {
+            /* Only for this listing, never a poll of following: a late
+             * arrival may be older. */
+            cli_sql_and(q);
+            cl_strbuf_printf(&q->text, "ts >= ?%d", cli_sql_int(q, f->newest_from));
+        }
         return;
     }
     m = cli_grep_fts_query(f->grep);
@@ -821,6 +828,99 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
     grep_part(f, q, cols, PART_UNINDEXED, match, lo, hi);
     cl_strbuf_puts(&q->text, ") SELECT * FROM grep");
     q->terms = 1; /* the caller adds no WHERE to this */
+}
+
+/* ---------------------------------------------------------------- newest */
+
+/* Whether SQLite answers q by walking an index in its order (no sort). */
+static int walks_in_order(sqlite3 *db, const cli_sql *q)
+{
+    cl_strbuf sql = CL_STRBUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int ok = 0, rc;
+
+    cl_strbuf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    cl_strbuf_put(&sql, q->text.p, q->text.len);
+    if (!sql.oom && sqlite3_prepare_v2(db, cl_strbuf_cstr(&sql), -1, &st, NULL) == SQLITE_OK &&
+        cli_sql_bind(q, st) == SQLITE_OK) {
+        ok = 1;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *d = (const char *)sqlite3_column_text(st, 3);
+
+            if (d != NULL && strstr(d, "TEMP B-TREE") != NULL)
+                ok = 0;
+        }
+        ok = ok && rc == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    cl_strbuf_free(&sql);
+    return ok;
+}
+
+/* The walk of cli_filter_newest: the rows matching every filter but the
+ * search, newest first, at most `rows`, with whether the search matches. */
+static void newest_sql(const cli_filter *f, cli_sql *q, long long rows)
+{
+    size_t nw = cli_grep_word_count(f->grep);
+
+    cl_strbuf_puts(&q->text, "SELECT ts, " CLI_GREP_FN "(msg)");
+    for (size_t i = 0; cli_grep_case_sensitive(f->grep) && i < nw; i++) {
+        const char *w = cli_grep_word(f->grep, i);
+
+        cl_strbuf_printf(&q->text, " AND instr(msg, ?%d) > 0", cli_sql_text(q, w, strlen(w)));
+    }
+    cl_strbuf_puts(&q->text, " FROM entries");
+    q->terms = 0;
+    where_terms(f, q, CLI_WHERE_INDEXED, 0);
+    cl_strbuf_printf(&q->text, " ORDER BY ts DESC, id DESC LIMIT ?%d", cli_sql_int(q, rows));
+}
+
+int cli_filter_newest(cli_filter *f, sqlite3 *db, long long n)
+{
+    cli_sql q = CLI_SQL_INIT;
+    sqlite3_stmt *st = NULL;
+    long long rows = CLI_NEWEST_ROWS(n), seen = 0, hits = 0;
+    int64_t ts = 0;
+    int rc = SQLITE_OK;
+
+    if (f->grep == NULL || !f->grep_indexed || n <= 0)
+        return SQLITE_OK; /* no index to avoid: the listing walks the rows already */
+    newest_sql(f, &q, rows);
+    if (q.oom || q.text.oom) {
+        rc = SQLITE_NOMEM;
+        goto out;
+    }
+    if (!walks_in_order(db, &q))
+        goto out;
+    rc = sqlite3_prepare_v2(db, q.text.p, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = cli_sql_bind(&q, st);
+    while (rc == SQLITE_OK && hits < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        seen++;
+        if (sqlite3_column_int(st, 1)) {
+            hits++;
+            ts = sqlite3_column_int64(st, 0);
+        }
+    }
+    if (rc == SQLITE_DONE && seen == rows)
+        goto out; /* a rare term: the index finds its matches sooner */
+    if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        goto out;
+    rc = SQLITE_OK;
+    /* The n-th match is found, or every row was seen: walk them again. */
+    f->grep_indexed = 0;
+    f->has_fts_bounds = 0;
+    if (hits == n) {
+        f->has_newest_from = 1;
+        f->newest_from = ts;
+    }
+out:
+    if (rc == SQLITE_DONE)
+        rc = SQLITE_OK;
+    sqlite3_finalize(st);
+    cli_sql_free(&q);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- explain */

@@ -461,6 +461,10 @@ static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, s
     /* The --grep function and the full-text bounds are per database. */
     if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
         return -1;
+    /* The newest N of a frequent term: a few rows of the time index rather
+     * than every match of the full-text index (a failure leaves the index
+     * in use, and the listing meets it). */
+    (void)cli_filter_newest(&c->f, db->h, cli_listing_newest(&c->l));
     c->l.columns = c->keys ? "id, ts" : cl_row_entry_columns(db->version);
     cli_listing_entries_sql(&c->l, q);
     return 0;
