@@ -801,13 +801,13 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
          * indexes, and the search function on the rows they leave. */
         q->terms = 0;
         cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
-        where_terms(f, q, CLI_WHERE_INDEXED, f->grep != NULL);
         if (f->grep != NULL && f->has_newest_from) {
             /* Only for this listing, never a poll of following: a late
-             * arrival may be older. */
+             * arrival may be older. First: tested before the search. */
             cli_sql_and(q);
             cl_strbuf_printf(&q->text, "ts >= ?%d", cli_sql_int(q, f->newest_from));
         }
+        where_terms(f, q, CLI_WHERE_INDEXED, f->grep != NULL);
         return;
     }
     m = cli_grep_fts_query(f->grep);
@@ -858,8 +858,9 @@ static int walks_in_order(sqlite3 *db, const cli_sql *q)
 }
 
 /* The walk of cli_filter_newest: the rows matching every filter but the
- * search, newest first, at most `rows`, with whether the search matches. */
-static void newest_sql(const cli_filter *f, cli_sql *q, long long rows)
+ * search, newest first (by_id: in id order, for a table without time
+ * index), at most `rows`, with whether the search matches. */
+static void newest_sql(const cli_filter *f, cli_sql *q, long long rows, int by_id)
 {
     size_t nw = cli_grep_word_count(f->grep);
 
@@ -872,53 +873,79 @@ static void newest_sql(const cli_filter *f, cli_sql *q, long long rows)
     cl_strbuf_puts(&q->text, " FROM entries");
     q->terms = 0;
     where_terms(f, q, CLI_WHERE_INDEXED, 0);
-    cl_strbuf_printf(&q->text, " ORDER BY ts DESC, id DESC LIMIT ?%d", cli_sql_int(q, rows));
+    cl_strbuf_printf(&q->text, " ORDER BY %s LIMIT ?%d", by_id ? "id DESC" : "ts DESC, id DESC",
+                     cli_sql_int(q, rows));
+}
+
+typedef struct walk {
+    long long seen, hits;
+    int64_t min_ts; /* the oldest match seen */
+} walk;
+
+/* Steps q's walk until n matches or its end. Returns an SQLite code. */
+static int newest_walk(sqlite3 *db, const cli_sql *q, long long n, walk *w)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    memset(w, 0, sizeof *w);
+    if (q->oom || q->text.oom)
+        return SQLITE_NOMEM;
+    rc = sqlite3_prepare_v2(db, q->text.p, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = cli_sql_bind(q, st);
+    while (rc == SQLITE_OK && w->hits < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0);
+
+        rc = SQLITE_OK;
+        w->seen++;
+        if (sqlite3_column_int(st, 1)) {
+            if (w->hits == 0 || ts < w->min_ts)
+                w->min_ts = ts;
+            w->hits++;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The listing of f searches rows one by one, those at or after ts: any n
+ * matches at or after ts mean that the newest n are there too. */
+static void newest_from(cli_filter *f, const walk *w, long long n)
+{
+    f->grep_indexed = 0;
+    f->has_fts_bounds = 0;
+    if (w->hits == n) {
+        f->has_newest_from = 1;
+        f->newest_from = w->min_ts;
+    }
 }
 
 int cli_filter_newest(cli_filter *f, sqlite3 *db, long long n)
 {
     cli_sql q = CLI_SQL_INIT;
-    sqlite3_stmt *st = NULL;
-    long long rows = CLI_NEWEST_ROWS(n), seen = 0, hits = 0;
-    int64_t ts = 0;
+    long long rows = CLI_NEWEST_ROWS(n);
+    walk w;
     int rc = SQLITE_OK;
 
-    if (f->grep == NULL || !f->grep_indexed || n <= 0)
-        return SQLITE_OK; /* no index to avoid: the listing walks the rows already */
-    newest_sql(f, &q, rows);
-    if (q.oom || q.text.oom) {
-        rc = SQLITE_NOMEM;
+    if (f->grep == NULL || n <= 0)
+        return SQLITE_OK;
+    newest_sql(f, &q, rows, 0);
+    if (walks_in_order(db, &q)) {
+        /* Not indexed: the listing walks the time index already. */
+        if (f->grep_indexed && (rc = newest_walk(db, &q, n, &w)) == SQLITE_OK &&
+            (w.hits == n || w.seen < rows))
+            newest_from(f, &w, n); /* else a rare term: the index finds it sooner */
         goto out;
     }
-    if (!walks_in_order(db, &q))
-        goto out;
-    rc = sqlite3_prepare_v2(db, q.text.p, -1, &st, NULL);
-    if (rc == SQLITE_OK)
-        rc = cli_sql_bind(&q, st);
-    while (rc == SQLITE_OK && hits < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        rc = SQLITE_OK;
-        seen++;
-        if (sqlite3_column_int(st, 1)) {
-            hits++;
-            ts = sqlite3_column_int64(st, 0);
-        }
-    }
-    if (rc == SQLITE_DONE && seen == rows)
-        goto out; /* a rare term: the index finds its matches sooner */
-    if (rc != SQLITE_OK && rc != SQLITE_DONE)
-        goto out;
-    rc = SQLITE_OK;
-    /* The n-th match is found, or every row was seen: walk them again. */
-    f->grep_indexed = 0;
-    f->has_fts_bounds = 0;
-    if (hits == n) {
-        f->has_newest_from = 1;
-        f->newest_from = ts;
-    }
+    /* No time index (a live partition): every row is read anyway, but only
+     * those at or after the oldest of the newest n matches in id order -
+     * entries arrive roughly in time order - need the search. */
+    cli_sql_free(&q);
+    newest_sql(f, &q, rows, 1);
+    if ((rc = newest_walk(db, &q, n, &w)) == SQLITE_OK && w.hits == n)
+        newest_from(f, &w, n);
 out:
-    if (rc == SQLITE_DONE)
-        rc = SQLITE_OK;
-    sqlite3_finalize(st);
     cli_sql_free(&q);
     return rc;
 }
