@@ -879,11 +879,28 @@ static void newest_sql(const cli_filter *f, cli_sql *q, long long rows, int by_i
 
 typedef struct walk {
     long long seen, hits;
-    int64_t min_ts; /* the oldest match seen */
+    int64_t min_ts;  /* the oldest match seen */
+    long long ticks; /* progress callbacks left */
+    int gave_up;     /* the walk did too much work */
 } walk;
 
+/* SQLite's progress callback, every CLI_WALK_OPS virtual machine steps:
+ * stops a walk whose other filters skip many rows (a rare --field) after
+ * about what its budget of rows costs - the index is cheaper then. */
+#define CLI_WALK_OPS 1000
+#define CLI_WALK_OPS_PER_ROW 200
+static int walk_progress(void *arg)
+{
+    walk *w = arg;
+
+    if (w->ticks-- > 0)
+        return 0;
+    w->gave_up = 1;
+    return 1;
+}
+
 /* Steps q's walk until n matches or its end. Returns an SQLite code. */
-static int newest_walk(sqlite3 *db, const cli_sql *q, long long n, walk *w)
+static int newest_walk(sqlite3 *db, const cli_sql *q, long long n, long long rows, walk *w)
 {
     sqlite3_stmt *st = NULL;
     int rc;
@@ -891,9 +908,11 @@ static int newest_walk(sqlite3 *db, const cli_sql *q, long long n, walk *w)
     memset(w, 0, sizeof *w);
     if (q->oom || q->text.oom)
         return SQLITE_NOMEM;
+    w->ticks = rows * CLI_WALK_OPS_PER_ROW / CLI_WALK_OPS;
     rc = sqlite3_prepare_v2(db, q->text.p, -1, &st, NULL);
     if (rc == SQLITE_OK)
         rc = cli_sql_bind(q, st);
+    sqlite3_progress_handler(db, CLI_WALK_OPS, walk_progress, w);
     while (rc == SQLITE_OK && w->hits < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t ts = sqlite3_column_int64(st, 0);
 
@@ -905,7 +924,13 @@ static int newest_walk(sqlite3 *db, const cli_sql *q, long long n, walk *w)
             w->hits++;
         }
     }
+    sqlite3_progress_handler(db, 0, NULL, NULL);
     sqlite3_finalize(st);
+    if (w->gave_up) {
+        w->hits = 0; /* as if nothing was found: the index answers */
+        w->seen = rows;
+        return SQLITE_OK;
+    }
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -933,17 +958,19 @@ int cli_filter_newest(cli_filter *f, sqlite3 *db, long long n)
     newest_sql(f, &q, rows, 0);
     if (walks_in_order(db, &q)) {
         /* Not indexed: the listing walks the time index already. */
-        if (f->grep_indexed && (rc = newest_walk(db, &q, n, &w)) == SQLITE_OK &&
+        if (f->grep_indexed && (rc = newest_walk(db, &q, n, rows, &w)) == SQLITE_OK &&
             (w.hits == n || w.seen < rows))
             newest_from(f, &w, n); /* else a rare term: the index finds it sooner */
         goto out;
     }
-    /* No time index (a live partition): every row is read anyway, but only
-     * those at or after the oldest of the newest n matches in id order -
-     * entries arrive roughly in time order - need the search. */
+    /* No time index (a live partition), or filters that no index serves
+     * in time order: n matches in id order - entries arrive roughly in
+     * time order - bound the newest n by the oldest of their times, and
+     * only the rows at or after it need the search. */
     cli_sql_free(&q);
     newest_sql(f, &q, rows, 1);
-    if ((rc = newest_walk(db, &q, n, &w)) == SQLITE_OK && w.hits == n)
+    if (walks_in_order(db, &q) && (rc = newest_walk(db, &q, n, rows, &w)) == SQLITE_OK &&
+        w.hits == n)
         newest_from(f, &w, n);
 out:
     cli_sql_free(&q);

@@ -113,8 +113,8 @@ struct cli_filter {
     int has_ids, no_fts_bounds;
     int64_t id_lo, id_hi;
     /* Set by cli_filter_newest for the database at hand: the newest N
-     * matches have ts >= newest_from (has_newest_from), found by a scan of
-     * the time index that the listing repeats. */
+     * matches have ts >= newest_from (has_newest_from); the listing
+     * searches only those rows, never a poll of following. */
     int has_newest_from;
     int64_t newest_from;
 };
@@ -188,9 +188,13 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
  * the other filters; when it finds n matches there (or sees every row), the
  * search is switched to that walk (grep_indexed = 0) from the n-th match's
  * time on, so the listing's own query repeats it; otherwise (a rare term)
- * f is left on the index. The answer is the same either way: only the
- * plan differs. Also not done when SQLite would sort for that order (no
- * time index: a live partition). Returns an SQLite result code. */
+ * f is left on the index. Where SQLite would sort for that order (no
+ * time index: a live partition, or filters no index serves in time order)
+ * the walk goes by id instead: any n matches found there bound the newest
+ * n from below by the oldest of their times, and the listing (a full read
+ * there anyway) runs the search only on rows at or after it. The answer is
+ * the same in every case: only the plan differs. Returns an SQLite result
+ * code (f unchanged). */
 #define CLI_NEWEST_ROWS(n) ((n) > 1000 ? 104000 : 4000 + 100 * (n))
 int cli_filter_newest(cli_filter *f, sqlite3 *db, long long n);
 

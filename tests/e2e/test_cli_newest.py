@@ -102,6 +102,9 @@ SEARCHES = [
     ["-g", "timeout"] + DAY,      # with a time range
     ["--words", "panic"] + DAY,
     ["-g", "timeout", "-t", "app-1", "-p", "err"],
+    ["-g", "timeout", "-t", "app-[12]"],   # no index in time order: the walk by id
+    ["--words", "declined", "-p", "err"],
+    ["-g", "timeout", "--field", "k=v"],  # the other filters match nothing
 ]
 
 
