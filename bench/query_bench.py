@@ -18,6 +18,12 @@ the real binary:
   regex-scan  one without literal text of 3 characters: every row of the day
            tested (the time index, then PCRE2)
            centrallog query -g '^j.b [0-9]+ f' -S DAY -U DAY+1
+  newest-g     the newest 20 of a frequent term (about 1%), no time range
+           centrallog query -g timeout -n 20
+  newest-words the same with --words
+           centrallog query --words timeout -n 20
+  newest-rare  the newest 20 of a rare term (user u17: 1 in 9,973)
+           centrallog query -g 'user u17 ' -n 20
   stats    stats per hour over one day
            centrallog stats --by hour -S DAY -U DAY+1
   first    the first output line of an unfiltered `query -n 50`
@@ -39,6 +45,8 @@ fill). The partitions are built from the single database by
 tests/cltest/partitions.py, by the schema files.
 
     bench/query_bench.py --bin build/bin --partitions 10
+
+--cases NAME,... runs only those cases.
 """
 import argparse
 import json
@@ -401,6 +409,7 @@ def main():
     ap.add_argument("--days", type=int, default=DAYS,
                     help="days the entries span (--shifted only; default %d)" % DAYS)
     ap.add_argument("--jobs", type=int, default=2, help="partitions built at once (--shifted)")
+    ap.add_argument("--cases", help="only these cases, comma-separated (e.g. newest-g,newest-words)")
     a = ap.parse_args()
     cli = os.path.join(a.bin, "centrallog")
     days = DAYS
@@ -449,6 +458,12 @@ def main():
          ["query", "-g", REGEX, "-S", day, "-U", day_end], False),
         ("regex-scan", "regex %r (no term) over one day" % REGEX_SCAN,
          ["query", "-g", REGEX_SCAN, "-S", day, "-U", day_end], False),
+        ("newest-g", "newest 20 of -g %r, no range" % FTS_TERM,
+         ["query", "-g", FTS_TERM, "-n", "20"], False),
+        ("newest-words", "newest 20 of --words %r, no range" % FTS_TERM,
+         ["query", "--words", FTS_TERM, "-n", "20"], False),
+        ("newest-rare", "newest 20 of a rare -g term, no range",
+         ["query", "-g", "user u17 ", "-n", "20"], False),
         ("stats", "stats per hour over one day",
          ["stats", "--by", "hour", "-S", day, "-U", day_end], False),
         ("first", "first output line of query -n 50", ["query", "-n", "50"], True),
@@ -458,6 +473,8 @@ def main():
           % (db, a.entries, days, size / 1e6,
              (" as %d closed partitions + a live one" % a.partitions) if a.partitions else "",
              time.strftime("%Y-%m-%d")))
+    if a.cases:
+        cases = [c for c in cases if c[0] in a.cases.split(",")]
     for key, what, args, first in cases:
         run(cli, db, args, first)  # warm the page cache
         times, cpus, lines = [], [], 0
@@ -470,7 +487,7 @@ def main():
         results[key] = {"median_ms": round(med * 1000, 1), "lines": lines,
                         "runs_ms": [round(t * 1000, 1) for t in times],
                         "cpu_median_ms": round(cpu * 1000, 1)}
-        print("\n%-6s %-45s median %6.1f ms  (%s; %d lines)%s"
+        print("\n%-12s %-45s median %6.1f ms  (%s; %d lines)%s"
               % (key, what, med * 1000, " ".join("%.1f" % (t * 1000) for t in times), lines,
                  "" if first else "; CPU median %.1f ms" % (cpu * 1000)))
         print("  centrallog " + " ".join(args))

@@ -630,6 +630,9 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
         rc = cli_fail(CLI_USAGE, cmd, "%s", err);
         goto done;
     }
+    /* The newest N of a frequent term: see filter.h (on failure the
+     * listing's own query reports the error). */
+    (void)cli_filter_newest(&o->a.f, fw.db.h, cli_listing_newest(&o->l));
     rc = try_paged(o, fw.db.h, &out, cmd, &paged);
     if (paged)
         goto end;

@@ -548,6 +548,7 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
     }
     f->grep_indexed = has_index(f, db);
     f->has_fts_bounds = 0;
+    f->has_newest_from = 0;
     if ((f->has_since || f->has_until) && f->grep_indexed && !f->no_fts_bounds &&
         fts_bounds(f, db) != SQLITE_OK) {
         snprintf(err, errlen, "cannot read the database: %s", sqlite3_errmsg(db));
@@ -800,6 +801,12 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
          * indexes, and the search function on the rows they leave. */
         q->terms = 0;
         cl_strbuf_printf(&q->text, "SELECT %s FROM entries", cols);
+        if (f->grep != NULL && f->has_newest_from) {
+            /* Only for this listing, never a poll of following: a late
+             * arrival may be older. First: tested before the search. */
+            cli_sql_and(q);
+            cl_strbuf_printf(&q->text, "ts >= ?%d", cli_sql_int(q, f->newest_from));
+        }
         where_terms(f, q, CLI_WHERE_INDEXED, f->grep != NULL);
         return;
     }
@@ -821,6 +828,153 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
     grep_part(f, q, cols, PART_UNINDEXED, match, lo, hi);
     cl_strbuf_puts(&q->text, ") SELECT * FROM grep");
     q->terms = 1; /* the caller adds no WHERE to this */
+}
+
+/* ---------------------------------------------------------------- newest */
+
+/* Whether SQLite answers q by walking an index in its order (no sort). */
+static int walks_in_order(sqlite3 *db, const cli_sql *q)
+{
+    cl_strbuf sql = CL_STRBUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int ok = 0, rc;
+
+    cl_strbuf_puts(&sql, "EXPLAIN QUERY PLAN ");
+    cl_strbuf_put(&sql, q->text.p, q->text.len);
+    if (!sql.oom && sqlite3_prepare_v2(db, cl_strbuf_cstr(&sql), -1, &st, NULL) == SQLITE_OK &&
+        cli_sql_bind(q, st) == SQLITE_OK) {
+        ok = 1;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *d = (const char *)sqlite3_column_text(st, 3);
+
+            if (d != NULL && strstr(d, "TEMP B-TREE") != NULL)
+                ok = 0;
+        }
+        ok = ok && rc == SQLITE_DONE;
+    }
+    sqlite3_finalize(st);
+    cl_strbuf_free(&sql);
+    return ok;
+}
+
+/* The walk of cli_filter_newest: the rows matching every filter but the
+ * search, newest first (by_id: in id order, for a table without time
+ * index), at most `rows`, with whether the search matches. */
+static void newest_sql(const cli_filter *f, cli_sql *q, long long rows, int by_id)
+{
+    size_t nw = cli_grep_word_count(f->grep);
+
+    cl_strbuf_puts(&q->text, "SELECT ts, " CLI_GREP_FN "(msg)");
+    for (size_t i = 0; cli_grep_case_sensitive(f->grep) && i < nw; i++) {
+        const char *w = cli_grep_word(f->grep, i);
+
+        cl_strbuf_printf(&q->text, " AND instr(msg, ?%d) > 0", cli_sql_text(q, w, strlen(w)));
+    }
+    cl_strbuf_puts(&q->text, " FROM entries");
+    q->terms = 0;
+    where_terms(f, q, CLI_WHERE_INDEXED, 0);
+    cl_strbuf_printf(&q->text, " ORDER BY %s LIMIT ?%d", by_id ? "id DESC" : "ts DESC, id DESC",
+                     cli_sql_int(q, rows));
+}
+
+typedef struct walk {
+    long long seen, hits;
+    int64_t min_ts;  /* the oldest match seen */
+    long long ticks; /* progress callbacks left */
+    int gave_up;     /* the walk did too much work */
+} walk;
+
+/* SQLite's progress callback, every CLI_WALK_OPS virtual machine steps:
+ * stops a walk whose other filters skip many rows (a rare --field) after
+ * about what its budget of rows costs - the index is cheaper then. */
+#define CLI_WALK_OPS 1000
+#define CLI_WALK_OPS_PER_ROW 200
+static int walk_progress(void *arg)
+{
+    walk *w = arg;
+
+    if (w->ticks-- > 0)
+        return 0;
+    w->gave_up = 1;
+    return 1;
+}
+
+/* Steps q's walk until n matches or its end. Returns an SQLite code. */
+static int newest_walk(sqlite3 *db, const cli_sql *q, long long n, long long rows, walk *w)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    memset(w, 0, sizeof *w);
+    if (q->oom || q->text.oom)
+        return SQLITE_NOMEM;
+    w->ticks = rows * CLI_WALK_OPS_PER_ROW / CLI_WALK_OPS;
+    rc = sqlite3_prepare_v2(db, q->text.p, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = cli_sql_bind(q, st);
+    sqlite3_progress_handler(db, CLI_WALK_OPS, walk_progress, w);
+    while (rc == SQLITE_OK && w->hits < n && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t ts = sqlite3_column_int64(st, 0);
+
+        rc = SQLITE_OK;
+        w->seen++;
+        if (sqlite3_column_int(st, 1)) {
+            if (w->hits == 0 || ts < w->min_ts)
+                w->min_ts = ts;
+            w->hits++;
+        }
+    }
+    sqlite3_progress_handler(db, 0, NULL, NULL);
+    sqlite3_finalize(st);
+    if (w->gave_up) {
+        w->hits = 0; /* as if nothing was found: the index answers */
+        w->seen = rows;
+        return SQLITE_OK;
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The listing of f searches rows one by one, those at or after ts: any n
+ * matches at or after ts mean that the newest n are there too. */
+static void newest_from(cli_filter *f, const walk *w, long long n)
+{
+    f->grep_indexed = 0;
+    f->has_fts_bounds = 0;
+    if (w->hits == n) {
+        f->has_newest_from = 1;
+        f->newest_from = w->min_ts;
+    }
+}
+
+int cli_filter_newest(cli_filter *f, sqlite3 *db, long long n)
+{
+    cli_sql q = CLI_SQL_INIT;
+    long long rows = CLI_NEWEST_ROWS(n);
+    walk w;
+    int rc = SQLITE_OK;
+
+    if (f->grep == NULL || n <= 0)
+        return SQLITE_OK;
+    newest_sql(f, &q, rows, 0);
+    if (walks_in_order(db, &q)) {
+        /* Not indexed: the listing walks the time index already. */
+        if (f->grep_indexed && (rc = newest_walk(db, &q, n, rows, &w)) == SQLITE_OK &&
+            (w.hits == n || w.seen < rows))
+            newest_from(f, &w, n); /* else a rare term: the index finds it sooner */
+        goto out;
+    }
+    /* No time index (a live partition), or filters that no index serves
+     * in time order: n matches in id order - entries arrive roughly in
+     * time order - bound the newest n by the oldest of their times, and
+     * only the rows at or after it need the search. */
+    cli_sql_free(&q);
+    newest_sql(f, &q, rows, 1);
+    if (walks_in_order(db, &q) && (rc = newest_walk(db, &q, n, rows, &w)) == SQLITE_OK &&
+        w.hits == n)
+        newest_from(f, &w, n);
+out:
+    cli_sql_free(&q);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- explain */

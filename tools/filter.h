@@ -112,6 +112,11 @@ struct cli_filter {
      * or time index). */
     int has_ids, no_fts_bounds;
     int64_t id_lo, id_hi;
+    /* Set by cli_filter_newest for the database at hand: the newest N
+     * matches have ts >= newest_from (has_newest_from); the listing
+     * searches only those rows, never a poll of following. */
+    int has_newest_from;
+    int64_t newest_from;
 };
 
 /* Writes the terms "col >= ?N" and "col < ?M" of f's time range [since,
@@ -174,6 +179,24 @@ int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
  * cli_filter_select). Returns 0, or -1 with err. Needed again after
  * reopening the database. */
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
+
+/* With a search and "the newest n" to list (-n, -r with --limit, the
+ * start of following): a newest-first walk of the time index, testing each
+ * row, finds the newest n matches of a frequent term after a few rows,
+ * where the full-text index would collect every match first. After
+ * cli_filter_prepare on db, walks at most CLI_NEWEST_ROWS(n) rows that match
+ * the other filters; when it finds n matches there (or sees every row), the
+ * search is switched to that walk (grep_indexed = 0) from the n-th match's
+ * time on, so the listing's own query repeats it; otherwise (a rare term)
+ * f is left on the index. Where SQLite would sort for that order (no
+ * time index: a live partition, or filters no index serves in time order)
+ * the walk goes by id instead: any n matches found there bound the newest
+ * n from below by the oldest of their times, and the listing (a full read
+ * there anyway) runs the search only on rows at or after it. The answer is
+ * the same in every case: only the plan differs. Returns an SQLite result
+ * code (f unchanged). */
+#define CLI_NEWEST_ROWS(n) ((n) > 1000 ? 104000 : 4000 + 100 * (n))
+int cli_filter_newest(cli_filter *f, sqlite3 *db, long long n);
 
 /* How the WHERE terms may use indexes. */
 enum {

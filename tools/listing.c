@@ -35,6 +35,15 @@ static void listing_sql(const cli_listing *l, const char *tcol, select_fn select
         cl_strbuf_printf(&q->text, " LIMIT ?%d", cli_sql_int(q, limit));
 }
 
+long long cli_listing_newest(const cli_listing *l)
+{
+    if (!l->reverse)
+        return l->lines;
+    if (l->lines < 0 || (l->limit >= 0 && l->limit < l->lines))
+        return l->limit;
+    return l->lines;
+}
+
 static void select_entries(const cli_listing *l, cli_sql *q)
 {
     cli_filter_select(l->f, q, l->columns);

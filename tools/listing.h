@@ -41,6 +41,11 @@ typedef struct cli_listing {
 void cli_listing_entries_sql(const cli_listing *l, cli_sql *q);
 void cli_listing_rejects_sql(const cli_listing *l, cli_sql *q);
 
+/* How many of the newest matching rows the listing needs at most (-n,
+ * or newest first the smaller of -n and --limit), or -1 when it reads
+ * them all: what cli_filter_newest looks for. */
+long long cli_listing_newest(const cli_listing *l);
+
 /* Steps st to the end (or `limit` records in out, -1: no limit), writing
  * every row into out in out->kind's format, flushing every flush_bytes. */
 cli_list_status cli_listing_stream(sqlite3_stmt *st, cli_output *out, long long limit,

@@ -439,6 +439,7 @@ typedef struct lctx {
     int rejects;
     int keys;         /* select the keys only (id, time): finding where the last N start */
     int64_t *lo, *hi; /* per partition: the ids of its rows among the last N, or NULL */
+    long long max_id; /* entries: none above it (following from there), or -1 */
 } lctx;
 
 static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, size_t errlen)
@@ -453,14 +454,21 @@ static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, s
     /* A live or sealing partition has no FTS rows and no time index:
      * bounding an FTS lookup there would cost two scans for nothing. */
     c->f.no_fts_bounds = c->ps->parts.v[i].state != CL_PART_CLOSED;
-    c->f.has_ids = c->lo != NULL;
+    c->f.has_ids = c->lo != NULL || c->max_id >= 0;
     if (c->lo != NULL) {
         c->f.id_lo = c->lo[i];
         c->f.id_hi = c->hi[i];
+    } else if (c->max_id >= 0) {
+        c->f.id_lo = 0;
+        c->f.id_hi = c->max_id;
     }
     /* The --grep function and the full-text bounds are per database. */
     if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
         return -1;
+    /* The newest N of a frequent term: a few rows of the time index rather
+     * than every match of the full-text index (a failure leaves the index
+     * in use, and the listing meets it). */
+    (void)cli_filter_newest(&c->f, db->h, cli_listing_newest(&c->l));
     c->l.columns = c->keys ? "id, ts" : cl_row_entry_columns(db->version);
     cli_listing_entries_sql(&c->l, q);
     return 0;
@@ -480,6 +488,7 @@ static void lctx_init(lctx *c, cli_pset *ps, const cli_listing *l, int rejects)
     c->l.f = &c->f;
     c->rejects = rejects;
     c->l.lines = -1;
+    c->max_id = -1;
 }
 
 /* ---------------------------------------------------------------- live keys
@@ -715,7 +724,10 @@ static int last_n_key(cli_pset *ps, const cli_listing *l, int rejects, long long
     lctx_init(&c, ps, l, rejects);
     c.keys = 1;
     c.l.reverse = 1;
-    c.l.limit = max_id >= 0 ? -1 : l->lines;
+    /* Following: the rows up to max_id, so that each partition's newest
+     * `lines` are enough (and found by cli_filter_newest). */
+    c.max_id = rejects ? -1 : max_id;
+    c.l.limit = max_id >= 0 && rejects ? -1 : l->lines;
     memset(mask, 1, n);
     for (size_t i = 0; !rejects && max_id < 0 && i < ps->parts.n; i++) {
         if (cli_part_overlaps(&ps->parts.v[i], &c.f) &&
