@@ -78,6 +78,21 @@ void cl_srv_queue(cl_server *srv, conn *c, cl_record *r)
     }
 }
 
+int cl_srv_take_entry(cl_server *srv, conn *c, cl_record *r)
+{
+    if (!cl_ratelimit_check(srv->rl, r->u.e.app.p, r->u.e.app.n, r->peer.pid, r->u.e.level,
+                            r->received_us)) {
+        /* Counted by the limiter, reported in a synthetic entry. */
+        c->suppressed++;
+        cl_record_free(r);
+        return 0;
+    }
+    /* If rendering fails for lack of memory the writer formats it. */
+    cl_writer_prerender(&srv->cfg.writer, r, &srv->scratch, &srv->scratch_cap);
+    cl_srv_queue(srv, c, r);
+    return 1;
+}
+
 static void on_wakeup(cl_io *io)
 {
     cl_server *srv = cl_io_data(io);
