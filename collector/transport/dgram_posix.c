@@ -49,9 +49,6 @@ static int sockfile_err(const cl_dgram *d, const cl_sockfile_fail *f, char *err,
     case CL_SF_DIR_CHMOD:
     case CL_SF_DIR_STAT:
         return errf(err, errlen, "cannot set up the directory", dir, f->e);
-    case CL_SF_DIR_UNSAFE:
-        snprintf(err, errlen, "--syslog-socket: refusing to listen there: %s", f->why);
-        return -1;
     case CL_SF_PARENT_OPEN:
         snprintf(err, errlen,
                  "--syslog-socket: refusing to listen there: the directory above %s can be "
@@ -68,8 +65,6 @@ static int sockfile_err(const cl_dgram *d, const cl_sockfile_fail *f, char *err,
         return -1;
     case CL_SF_LOCK:
         return errf(err, errlen, "cannot lock", path, f->e);
-    case CL_SF_INSPECT:
-        return errf(err, errlen, "cannot inspect", path, f->e);
     case CL_SF_NOT_SOCKET:
         snprintf(err, errlen,
                  "--syslog-socket: %s exists and is not a socket (%s); refusing to replace it",
@@ -86,12 +81,10 @@ static int sockfile_err(const cl_dgram *d, const cl_sockfile_fail *f, char *err,
     case CL_SF_REPLACED:
         snprintf(err, errlen, "--syslog-socket: %s was replaced while the collector started", path);
         return -1;
-    case CL_SF_CHMOD:
-        return errf(err, errlen, "cannot chmod", path, f->e);
-    case CL_SF_CHOWN:
-        return errf(err, errlen, "cannot set the group of", path, f->e);
+    default:
+        break;
     }
-    return errf(err, errlen, "cannot set up", path, f->e);
+    return cl_sockfile_say(f, "--syslog-socket: ", path, err, errlen);
 }
 
 static int make_socket(cl_dgram *d, const cl_dgram_options *opt, const struct sockaddr_un *sa,

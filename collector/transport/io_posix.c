@@ -168,9 +168,6 @@ static int sockfile_err(const cl_io *io, const cl_sockfile_fail *f, char *err, s
         return errf(err, errlen, "cannot chmod", dir, f->e);
     case CL_SF_DIR_STAT:
         return errf(err, errlen, "cannot inspect", dir, f->e);
-    case CL_SF_DIR_UNSAFE:
-        snprintf(err, errlen, "refusing to listen there: %s", f->why);
-        return -1;
     case CL_SF_PARENT_OPEN:
         snprintf(err, errlen,
                  "refusing to listen there: the directory above %s can be written by others "
@@ -189,8 +186,6 @@ static int sockfile_err(const cl_io *io, const cl_sockfile_fail *f, char *err, s
                  "choose another --address",
                  path);
         return -1;
-    case CL_SF_INSPECT:
-        return errf(err, errlen, "cannot inspect", path, f->e);
     case CL_SF_NOT_SOCKET:
         snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
         return -1;
@@ -203,12 +198,10 @@ static int sockfile_err(const cl_io *io, const cl_sockfile_fail *f, char *err, s
         snprintf(err, errlen, "the socket directory %s was replaced while the collector started",
                  dir);
         return -1;
-    case CL_SF_CHMOD:
-        return errf(err, errlen, "cannot chmod", path, f->e);
-    case CL_SF_CHOWN:
-        return errf(err, errlen, "cannot set the group of", path, f->e);
+    default:
+        break;
     }
-    return errf(err, errlen, "cannot set up", path, f->e);
+    return cl_sockfile_say(f, "", path, err, errlen);
 }
 
 /* Socket activation: the manager created, bound and owns the socket file

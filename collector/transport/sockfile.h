@@ -60,6 +60,13 @@ typedef struct cl_sockfile_fail {
     char why[512];
 } cl_sockfile_fail;
 
+/* The wording both sockets share, after prefix ("" or the option's name and
+ * ": "): "refusing to listen there: why" and "cannot inspect|chmod|set the
+ * group of PATH: error"; any other step as "cannot set up PATH: error".
+ * Steps each caller words its own way are the caller's. Returns -1. */
+int cl_sockfile_say(const cl_sockfile_fail *f, const char *prefix, const char *path, char *err,
+                    size_t errlen);
+
 /* Nothing held yet: safe to pass to cl_sockfile_close. */
 void cl_sockfile_init(cl_sockfile *sf);
 

@@ -20,6 +20,21 @@ static int fail(cl_sockfile_fail *f, cl_sockfile_step step, int e)
     return -1;
 }
 
+int cl_sockfile_say(const cl_sockfile_fail *f, const char *prefix, const char *path, char *err,
+                    size_t errlen)
+{
+    const char *what = f->step == CL_SF_INSPECT ? "cannot inspect"
+                       : f->step == CL_SF_CHMOD ? "cannot chmod"
+                       : f->step == CL_SF_CHOWN ? "cannot set the group of"
+                                                : "cannot set up";
+
+    if (f->step == CL_SF_DIR_UNSAFE)
+        snprintf(err, errlen, "%srefusing to listen there: %s", prefix, f->why);
+    else
+        snprintf(err, errlen, "%s%s %s: %s", prefix, what, path, strerror(f->e));
+    return -1;
+}
+
 void cl_sockfile_init(cl_sockfile *sf)
 {
     memset(sf, 0, sizeof *sf);
