@@ -257,10 +257,13 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     /* Sinks first: a collector that cannot store must not accept producers. */
     if (cl_writer_start(&srv->w, &cfg->writer, writer_notify, srv, err, errlen) != 0)
         goto fail;
+    /* The syslog sockets before the address: a client that got through on
+     * the address (the sign of a started collector, for a script or a test)
+     * finds them bound. */
+    if (cl_srv_syslog_open(srv, err, errlen) != 0)
+        goto fail;
     if (cl_io_listen(srv->io, &cfg->listen, err, errlen) != 0 ||
         cl_srv_forward_start(srv, err, errlen) != 0)
-        goto fail;
-    if (cl_srv_syslog_open(srv, err, errlen) != 0)
         goto fail;
     *out = srv;
     return 0;

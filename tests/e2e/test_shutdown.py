@@ -293,13 +293,10 @@ def test_sigterm_while_starting():
     stops it) is held and then makes a clean stop, never the default death.
     The moment is made 1 s long by strace delaying listen()'s return."""
     with cltest.Collector(start=False) as c:
-        c.wrapper = ["strace", "-f", "-qq", "-o", os.devnull, "-e", "trace=listen",
-                     "-e", "inject=listen:delay_exit=1000000"]
+        c.wrapper = cltest.strace_prefix("trace=listen", "inject=listen:delay_exit=1000000")
         c.start()  # the kernel accepts on the socket: listen() has run
-        with open("/proc/%d/task/%d/children" % (c.proc.pid, c.proc.pid)) as f:
-            kids = [int(p) for p in f.read().split()]
-        eq(len(kids), 1, "strace runs the collector")
-        os.kill(kids[0], signal.SIGTERM)
+        check(c.traced_pid() is not None, "strace runs the collector")
+        c.send_signal(signal.SIGTERM)
         eq(c.wait(), 0, "a clean stop, not the default action (-15)")
         check("stopped cleanly" in c.stderr(), "it says so", c.stderr())
         check_socket_gone(c)
