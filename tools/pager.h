@@ -20,9 +20,16 @@
 #define CLI_PAGER_H
 
 /* The pager to use when stdout is a terminal: NULL for none (disabled by
- * the environment), "" for the built-in default (less), else a shell
- * command. */
+ * the environment, or no default on this system), "" for the built-in
+ * default (less), else a shell command. (pager.c) */
 const char *cli_pager_command(void);
+
+/* What cli_pager_command gives when neither variable is set: "" on POSIX,
+ * NULL on Windows (defined by pager_posix.c, pager_win32.c). */
+extern const char *const cli_pager_default;
+
+/* TERM=dumb: never a pager. (pager.c) */
+int cli_pager_dumb_terminal(void);
 
 /* Starts the pager (cli_pager_command) when stdout is a terminal; stdout
  * then writes to it. jump_to_end: start at the end of the output (less

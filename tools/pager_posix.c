@@ -13,22 +13,10 @@
 
 #include "platform.h"
 
+/* No pager named: less, else more, else a copy of our own (pager.h). */
+const char *const cli_pager_default = "";
+
 static pid_t pager_pid = -1;
-
-const char *cli_pager_command(void)
-{
-    const char *env[] = { "CENTRALLOG_PAGER", "PAGER" };
-
-    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
-        const char *v = getenv(env[i]);
-
-        if (v == NULL)
-            continue;
-        /* Set but empty, or cat: the user asked for no pager. */
-        return v[0] == '\0' || strcmp(v, "cat") == 0 ? NULL : v;
-    }
-    return "";
-}
 
 /* The pager's environment: journalctl's less options unless the user has
  * their own; "+G" for -e. Runs in the child, before exec. */
@@ -82,22 +70,13 @@ static void run_pager(const char *cmd, int jump_to_end)
     copy_through();
 }
 
-/* A terminal that cannot run a pager (an editor's shell buffer), as
- * journalctl judges it. */
-static int dumb_terminal(void)
-{
-    const char *term = getenv("TERM");
-
-    return term != NULL && strcmp(term, "dumb") == 0;
-}
-
 int cli_pager_open(int jump_to_end)
 {
     const char *cmd = cli_pager_command();
     int fds[2];
     pid_t pid;
 
-    if (pager_pid > 0 || cmd == NULL || !isatty(STDOUT_FILENO) || dumb_terminal())
+    if (pager_pid > 0 || cmd == NULL || !isatty(STDOUT_FILENO) || cli_pager_dumb_terminal())
         return 0;
     fflush(stdout);
     if (pipe(fds) != 0)

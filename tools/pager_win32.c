@@ -8,40 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmdline.h"
 #include "platform.h"
+
+/* No pager named: none (see the top of this file). */
+const char *const cli_pager_default = NULL;
 
 static FILE *pager;
 static int saved_stdout = -1;
-
-const char *cli_pager_command(void)
-{
-    const char *env[] = { "CENTRALLOG_PAGER", "PAGER" };
-
-    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
-        const char *v = cl_getenv(env[i]);
-
-        if (v == NULL)
-            continue;
-        return v[0] == '\0' || strcmp(v, "cat") == 0 ? NULL : v;
-    }
-    return NULL;
-}
-
-/* A terminal that cannot run a pager (an editor's shell buffer), as
- * journalctl judges it. */
-static int dumb_terminal(void)
-{
-    const char *term = cl_getenv("TERM");
-
-    return term != NULL && strcmp(term, "dumb") == 0;
-}
 
 int cli_pager_open(int jump_to_end)
 {
     const char *cmd = cli_pager_command();
 
-    if (pager != NULL || cmd == NULL || !cli_is_terminal(stdout) || dumb_terminal())
+    if (pager != NULL || cmd == NULL || !cli_is_terminal(stdout) || cli_pager_dumb_terminal())
         return 0;
     if (getenv("LESS") == NULL)
         _putenv(jump_to_end ? "LESS=FRSXMK +G" : "LESS=FRSXMK");

@@ -220,6 +220,19 @@ static int flag_value(const char *v)
     return -1;
 }
 
+/* A socket file's mode (--socket-mode, --syslog-socket-mode): octal, at
+ * most 0777. */
+static int socket_mode(unsigned *out, const char *name, const char *v, char *err, size_t errlen)
+{
+    char *end;
+    unsigned long m = strtoul(v, &end, 8);
+
+    if (!v[0] || *end || m > 0777)
+        return bad(err, errlen, name, v, "an octal mode such as 0666 or 0660");
+    *out = (unsigned)m;
+    return 0;
+}
+
 /* A duration in µs from 1 s to 36500 days, or "off"/"0" (0). */
 static int duration_or_off(const char *v, int64_t *out)
 {
@@ -313,13 +326,7 @@ static int set_syslog_option(cl_config *c, pending *p, const char *name, const c
         return -1;
     }
     if (strcmp(name, "syslog-socket-mode") == 0) {
-        char *end;
-        unsigned long m = strtoul(v, &end, 8);
-
-        if (!v[0] || *end || m > 0777)
-            return bad(err, errlen, name, v, "an octal mode such as 0666 or 0660");
-        c->syslog_mode = (unsigned)m;
-        return 0;
+        return socket_mode(&c->syslog_mode, name, v, err, errlen);
     }
     if (!p->in_file && !p->syslog_cli) {
         p->syslog_cli = 1;
@@ -516,13 +523,7 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
         return 0;
     }
     if (strcmp(name, "socket-mode") == 0) {
-        char *end;
-        unsigned long m = strtoul(v, &end, 8);
-
-        if (!v[0] || *end || m > 0777)
-            return bad(err, errlen, name, v, "an octal mode such as 0666 or 0660");
-        c->socket_mode = (unsigned)m;
-        return 0;
+        return socket_mode(&c->socket_mode, name, v, err, errlen);
     }
     if (strcmp(name, "socket-group") == 0) {
         c->socket_gid = cl_sys_group_id(v);
@@ -535,22 +536,20 @@ static int set_option(cl_config *c, pending *p, const char *name, const char *v,
                    ? bad(err, errlen, name, v, "a shorter SDDL string")
                    : 0;
     if (PIPE_OPTIONS && strcmp(name, "accept-remote") == 0) {
-        if (v[0] == '\0' || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
-            c->accept_remote = 1;
-        else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
-            c->accept_remote = 0;
-        else
+        int on = flag_value(v);
+
+        if (on < 0)
             return bad(err, errlen, name, v, "on or off");
+        c->accept_remote = on;
         return 0;
     }
     if (strcmp(name, "quiet") == 0) {
         /* "--quiet" alone means on; a file or --quiet=VALUE may say either. */
-        if (v[0] == '\0' || strcmp(v, "on") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
-            c->quiet = 1;
-        else if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
-            c->quiet = 0;
-        else
+        int on = flag_value(v);
+
+        if (on < 0)
             return bad(err, errlen, name, v, "on or off");
+        c->quiet = on;
         return 0;
     }
     snprintf(err, errlen, "unknown option --%s; see centrallogd --help", name);

@@ -28,7 +28,8 @@ typedef struct cl_daemon_host {
  * status: 0 clean stop, 1 failure. */
 int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host);
 
-/* Before the server starts: raise descriptor limits, ignore SIGPIPE. */
+/* Before the server starts: raise descriptor limits, ignore SIGPIPE, hold
+ * stop and reopen signals until cl_daemon_handle_signals routes them. */
 void cl_daemon_prepare(void);
 
 /* Routes stop requests (SIGTERM, SIGINT, Ctrl-C, console close, shutdown)

@@ -27,10 +27,20 @@ static void on_signal(int sig)
     }
 }
 
+/* The signals routed to the server (cl_daemon_handle_signals). */
+static void stop_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
 void cl_daemon_prepare(void)
 {
     struct sigaction sa;
     struct rlimit rl;
+    sigset_t stop;
 
     /* Every file the collector creates (the database with its -wal and
      * -shm, which SQLite makes 0644 less the umask, rotated names) is for its
@@ -39,6 +49,14 @@ void cl_daemon_prepare(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
+    /* The socket accepts as soon as the server is made, before the handlers
+     * are attached: a stop sent in between (by a manager, or a script that
+     * connected once) would kill the collector with the default action.
+     * Held until cl_daemon_handle_signals, then delivered to the handler;
+     * the threads the server starts inherit the block, so the main thread
+     * takes them. */
+    stop_signals(&stop);
+    sigprocmask(SIG_BLOCK, &stop, NULL);
     /* Many producers means many descriptors: use what the hard limit allows. */
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
@@ -57,6 +75,13 @@ void cl_daemon_handle_signals(cl_server *srv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+    if (srv != NULL) {
+        sigset_t stop;
+
+        /* Held since cl_daemon_prepare: one sent meanwhile arrives now. */
+        stop_signals(&stop);
+        sigprocmask(SIG_UNBLOCK, &stop, NULL);
+    }
 }
 
 int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen)

@@ -26,16 +26,7 @@ static void handle_line(cl_server *srv, conn *c, char *line, size_t len)
     cl_validate_line(&srv->val, line, len, cl_now_us(), cl_stream_peer(c->s), &res);
     switch (res.kind) {
     case CL_LINE_ENTRY:
-        if (!cl_ratelimit_check(srv->rl, res.rec->u.e.app.p, res.rec->u.e.app.n, res.rec->peer.pid,
-                                res.rec->u.e.level, res.rec->received_us)) {
-            /* Counted by the limiter, reported in a synthetic entry. */
-            c->suppressed++;
-            cl_record_free(res.rec);
-            break;
-        }
-        /* If rendering fails for lack of memory the writer formats it. */
-        cl_writer_prerender(&srv->cfg.writer, res.rec, &srv->scratch, &srv->scratch_cap);
-        cl_srv_queue(srv, c, res.rec);
+        cl_srv_take_entry(srv, c, res.rec);
         break;
     case CL_LINE_REJECT:
         cl_srv_queue(srv, c, res.rec);

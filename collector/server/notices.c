@@ -91,6 +91,14 @@ void cl_srv_rate_report(void *arg, const char *app, size_t app_len, int64_t pid,
     store_own(srv, CL_LVL_WARNING, msg, f);
 }
 
+/* Tells the operator (cl_server_config.notice): the one way every notice
+ * goes out. */
+static void notice(cl_server *srv, const char *msg)
+{
+    if (srv->cfg.notice != NULL)
+        srv->cfg.notice(srv->cfg.notice_arg, msg);
+}
+
 #if defined(__GNUC__)
 CL_PRINTF_LIKE(2, 3)
 #endif
@@ -102,7 +110,7 @@ static void say(cl_server *srv, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    srv->cfg.notice(srv->cfg.notice_arg, buf);
+    notice(srv, buf);
 }
 
 /* Sink events that only the operator hears of: once when a failure starts
@@ -189,12 +197,6 @@ static void db_event_entry(cl_server *srv, const char *event, const char *msg, c
     cl_srv_flush(srv);
 }
 
-static void db_notice(cl_server *srv, const char *msg)
-{
-    if (srv->cfg.notice != NULL)
-        srv->cfg.notice(srv->cfg.notice_arg, msg);
-}
-
 /* The database file deleted, replaced or damaged (the writer has started a
  * new one: store/sink_sqlite.h): said once to the operator, and as an entry
  * in the new file. */
@@ -226,7 +228,7 @@ static void db_file_event(cl_server *srv, const cl_writer_event *ev)
                                           : "deleted or replaced",
                      (long long)ws->db.gone_entries, (long long)ws->db.gone_rejects,
                      ws->db.gone_wal_only ? " and may be missing" : " and are not in this one");
-        db_notice(srv, msg);
+        notice(srv, msg);
         cJSON_AddNumberToObject(f, "lost_entries_upto_id", (double)ws->db.gone_entries);
         cJSON_AddNumberToObject(f, "lost_rejects_upto_id", (double)ws->db.gone_rejects);
         cJSON_AddBoolToObject(f, "wal_only", ws->db.gone_wal_only);
@@ -239,7 +241,7 @@ static void db_file_event(cl_server *srv, const cl_writer_event *ev)
                  "files) for inspection and started a new database at the path; what was "
                  "committed before is in the renamed file",
                  srv->db_path, ws->db.damage, srv->db_path, ws->db.aside);
-        db_notice(srv, msg);
+        notice(srv, msg);
         cJSON_AddStringToObject(f, "damage", ws->db.damage);
         snprintf(msg, sizeof msg, "%s.%s", srv->db_path, ws->db.aside);
         cJSON_AddStringToObject(f, "renamed_to", msg);
@@ -268,12 +270,12 @@ static void check_wal(cl_server *srv)
                  "checkpoints; it is truncated once they catch up and no reader holds it",
                  srv->db_path, (unsigned long long)(ws.wal.wal_bytes >> 20),
                  (unsigned long long)(srv->cfg.writer.wal_warn_bytes >> 20));
-        db_notice(srv, msg);
+        notice(srv, msg);
     } else if (ns->wal_over && !ws.wal.over) {
         ns->wal_over = 0;
         snprintf(msg, sizeof msg, "the write-ahead log %s-wal is back to %llu MiB", srv->db_path,
                  (unsigned long long)(ws.wal.wal_bytes >> 20));
-        db_notice(srv, msg);
+        notice(srv, msg);
     }
 }
 
@@ -336,7 +338,7 @@ static void faults(cl_server *srv)
                  "partition %s is %s (deleted or cut by something other than the collector): its "
                  "%lld entries from %s to %s cannot be read; readers skip it",
                  f[i].rel, f[i].reason, (long long)f[i].entries, a, b);
-        db_notice(srv, msg);
+        notice(srv, msg);
         cJSON_AddStringToObject(o, "partition", f[i].rel);
         cJSON_AddStringToObject(o, "problem", f[i].reason);
         cJSON_AddNumberToObject(o, "entries", (double)f[i].entries);

@@ -78,6 +78,21 @@ void cl_srv_queue(cl_server *srv, conn *c, cl_record *r)
     }
 }
 
+int cl_srv_take_entry(cl_server *srv, conn *c, cl_record *r)
+{
+    if (!cl_ratelimit_check(srv->rl, r->u.e.app.p, r->u.e.app.n, r->peer.pid, r->u.e.level,
+                            r->received_us)) {
+        /* Counted by the limiter, reported in a synthetic entry. */
+        c->suppressed++;
+        cl_record_free(r);
+        return 0;
+    }
+    /* If rendering fails for lack of memory the writer formats it. */
+    cl_writer_prerender(&srv->cfg.writer, r, &srv->scratch, &srv->scratch_cap);
+    cl_srv_queue(srv, c, r);
+    return 1;
+}
+
 static void on_wakeup(cl_io *io)
 {
     cl_server *srv = cl_io_data(io);
@@ -242,9 +257,9 @@ int cl_server_new(cl_server **out, const cl_server_config *cfg, char *err, size_
     /* Sinks first: a collector that cannot store must not accept producers. */
     if (cl_writer_start(&srv->w, &cfg->writer, writer_notify, srv, err, errlen) != 0)
         goto fail;
-    /* Every socket exists before the stream socket listens: a producer
-     * (or a test, or a service manager) that can connect finds the
-     * syslog sockets in place too. */
+    /* The syslog sockets before the address: a client that got through on
+     * the address (the sign of a started collector, for a script or a test)
+     * finds them bound. */
     if (cl_srv_syslog_open(srv, err, errlen) != 0)
         goto fail;
     if (cl_io_listen(srv->io, &cfg->listen, err, errlen) != 0 ||

@@ -170,6 +170,10 @@ struct cl_server {
 
 /* server.c: the records of the current read go to the writer in one push. */
 void cl_srv_queue(cl_server *srv, conn *c, cl_record *r); /* c NULL: our own entry */
+/* A producer's entry (a stream's line or a syslog datagram), taken: the rate
+ * limit, then rendered and queued. Returns 0 when the limit suppressed it
+ * (counted on c, r freed), 1 when queued. */
+int cl_srv_take_entry(cl_server *srv, conn *c, cl_record *r);
 void cl_srv_flush(cl_server *srv);
 
 /* conn.c: the transport's callbacks, and slots. */

@@ -63,17 +63,12 @@ static void take(cl_server *srv, syslog_sock *s, const char *buf, size_t len, si
         }
         res.kind = CL_LINE_REJECT;
     }
-    if (res.kind == CL_LINE_ENTRY) {
-        if (!cl_ratelimit_check(srv->rl, res.rec->u.e.app.p, res.rec->u.e.app.n, res.rec->peer.pid,
-                                res.rec->u.e.level, res.rec->received_us)) {
-            s->c.suppressed++;
-            srv->n.syslog_suppressed++;
-            cl_record_free(res.rec);
-            return;
-        }
-        cl_writer_prerender(&srv->cfg.writer, res.rec, &srv->scratch, &srv->scratch_cap);
+    if (res.kind != CL_LINE_ENTRY)
+        cl_srv_queue(srv, &s->c, res.rec);
+    else if (!cl_srv_take_entry(srv, &s->c, res.rec)) {
+        srv->n.syslog_suppressed++;
+        return;
     }
-    cl_srv_queue(srv, &s->c, res.rec);
     srv->n.syslog_accepted += s->c.accepted - acc;
     srv->n.syslog_rejected += s->c.rejected - rej;
 }

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,6 +26,7 @@
 #include "io_timer.h"
 #include "iowatch.h"
 #include "poller.h"
+#include "sockfile.h"
 
 /* Replies are small; a peer holding more than this unread stops being read
  * until it catches up, so it cannot make the collector buffer without bound. */
@@ -76,12 +76,8 @@ struct cl_io {
     cl_poller *poller;
     tagged listener_tag, wake_tag;
     int listen_fd;
-    int inherited; /* listen_fd came from the service manager: not ours to unlink */
-    int lock_fd;
-    int dir_fd; /* the socket's directory, checked once and used by descriptor */
+    cl_sockfile sock; /* the socket file, its directory and lock (sockfile.h) */
     char *path;
-    const char *name; /* the socket's name in dir_fd (points into path) */
-    char *lock_path;
     size_t max_streams;
     int wake_rd, wake_wr;
     int paused;
@@ -118,7 +114,8 @@ int cl_io_new(cl_io **out, const cl_io_handlers *h, void *data)
         return -1;
     io->h = *h;
     io->data = data;
-    io->listen_fd = io->lock_fd = io->dir_fd = io->wake_rd = io->wake_wr = -1;
+    io->listen_fd = io->wake_rd = io->wake_wr = -1;
+    cl_sockfile_init(&io->sock);
     io->listener_tag.tag = TAG_LISTENER;
     io->wake_tag.tag = TAG_WAKE;
     if (cl_poller_new(&io->poller) != 0 || pipe2(p, O_CLOEXEC) != 0)
@@ -147,171 +144,64 @@ static int errf(char *err, size_t errlen, const char *what, const char *path, in
     return -1;
 }
 
-/* The directory part of path into dir ("." for a bare name); *name points
- * at the rest. */
-static void split_path(const char *path, char *dir, size_t dirlen, const char **name)
+/* The wording of a failed socket-file step (sockfile.h) for --address. */
+static int sockfile_err(const cl_io *io, const cl_sockfile_fail *f, char *err, size_t errlen)
 {
-    const char *slash = strrchr(path, '/');
+    const char *path = io->path, *dir = f->dir;
 
-    if (slash == NULL)
-        snprintf(dir, dirlen, ".");
-    else if (slash == path)
-        snprintf(dir, dirlen, "/");
-    else
-        snprintf(dir, dirlen, "%.*s", (int)(slash - path), path);
-    *name = slash ? slash + 1 : path;
-}
-
-/* Creates dir (and missing parents, e.g. $XDG_RUNTIME_DIR/centrallog).
- * Returns 1 when dir was made here, 0 when it existed, -1 on error. */
-static int make_dir(char *dir)
-{
-    if (mkdir(dir, 0755) == 0)
-        return 1;
-    if (errno == ENOENT) {
-        for (char *p = dir + 1; *p; p++) {
-            if (*p == '/') {
-                *p = '\0';
-                mkdir(dir, 0755);
-                *p = '/';
-            }
-        }
-        if (mkdir(dir, 0755) == 0)
-            return 1;
-    }
-    return errno == EEXIST ? 0 : -1;
-}
-
-/* Creates the socket's directory, or checks that an existing one is ours,
- * and keeps it open: every later step (lock, stale socket, permissions,
- * removal at exit) goes through that descriptor, so a path re-pointed
- * afterwards cannot redirect them. A directory another user controls - or
- * a symbolic link, which its owner could re-point at any time - could be
- * used to squat the address or to divert producers, so it is refused. */
-static int prepare_dir(cl_io *io, char *err, size_t errlen)
-{
-    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)], why[512];
-    struct stat sb, up;
-    int made, fd;
-
-    split_path(io->path, dir, sizeof dir, &io->name);
-    made = make_dir(dir);
-    if (made < 0)
-        return errf(err, errlen, "cannot create the socket directory", dir, errno);
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-
-        if (lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
-            snprintf(err, errlen,
-                     "the socket directory %s is a symbolic link, which whoever owns it could "
-                     "re-point later; refusing to follow it: remove it (the collector creates "
-                     "the directory) or give --address a path in a directory you own",
-                     dir);
-            return -1;
-        }
-        if (e == ENOTDIR) {
-            snprintf(err, errlen, "%s exists and is not a directory", dir);
-            return -1;
-        }
-        return errf(err, errlen, "cannot open the socket directory", dir, e);
-    }
-    io->dir_fd = fd;
-    /* The umask must not decide who may reach the socket. */
-    if (made && fchmod(fd, 0755) != 0)
-        return errf(err, errlen, "cannot chmod", dir, errno);
-    if (fstat(fd, &sb) != 0)
-        return errf(err, errlen, "cannot inspect", dir, errno);
-    if (cl_sock_dir_ok(dir, (unsigned long)sb.st_uid, (unsigned)sb.st_mode, 0, why, sizeof why) !=
-        0) {
-        snprintf(err, errlen, "refusing to listen there: %s", why);
+    switch (f->step) {
+    case CL_SF_MKDIR:
+        return errf(err, errlen, "cannot create the socket directory", dir, f->e);
+    case CL_SF_DIR_LINK:
+        snprintf(err, errlen,
+                 "the socket directory %s is a symbolic link, which whoever owns it could "
+                 "re-point later; refusing to follow it: remove it (the collector creates "
+                 "the directory) or give --address a path in a directory you own",
+                 dir);
         return -1;
-    }
-    /* Whoever may write to the directory above could rename this one away
-     * and put their own in its place, under producers' feet. */
-    if (fstatat(fd, "..", &up, 0) == 0 && (up.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
-        (up.st_mode & S_ISVTX) == 0) {
+    case CL_SF_DIR_NOTDIR:
+        snprintf(err, errlen, "%s exists and is not a directory", dir);
+        return -1;
+    case CL_SF_DIR_OPEN:
+        return errf(err, errlen, "cannot open the socket directory", dir, f->e);
+    case CL_SF_DIR_CHMOD:
+        return errf(err, errlen, "cannot chmod", dir, f->e);
+    case CL_SF_DIR_STAT:
+        return errf(err, errlen, "cannot inspect", dir, f->e);
+    case CL_SF_PARENT_OPEN:
         snprintf(err, errlen,
                  "refusing to listen there: the directory above %s can be written by others "
                  "(mode %04o), who could replace the socket directory; use another directory",
-                 dir, (unsigned)up.st_mode & 07777u);
+                 dir, f->mode);
         return -1;
-    }
-    return 0;
-}
-
-/* After bind(), which takes a path: the path must still lead to the
- * directory that was checked (nobody swapped it in between). */
-static int check_bound(cl_io *io, char *err, size_t errlen)
-{
-    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    const char *name;
-    struct stat held, now, sock;
-
-    split_path(io->path, dir, sizeof dir, &name);
-    if (fstat(io->dir_fd, &held) != 0 || lstat(dir, &now) != 0 || held.st_dev != now.st_dev ||
-        held.st_ino != now.st_ino ||
-        fstatat(io->dir_fd, io->name, &sock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(sock.st_mode)) {
+    case CL_SF_LOCK_OPEN:
+    case CL_SF_LOCK:
+        snprintf(err, errlen, "%s %s.lock: %s",
+                 f->step == CL_SF_LOCK ? "cannot lock" : "cannot open the lock file", path,
+                 strerror(f->e));
+        return -1;
+    case CL_SF_LOCK_BUSY:
+        snprintf(err, errlen,
+                 "another centrallogd is already listening on %s; stop it first or "
+                 "choose another --address",
+                 path);
+        return -1;
+    case CL_SF_NOT_SOCKET:
+        snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
+        return -1;
+    case CL_SF_LIVE:
+        snprintf(err, errlen, "another process is already listening on %s; stop it first", path);
+        return -1;
+    case CL_SF_UNLINK_STALE:
+        return errf(err, errlen, "cannot remove stale socket", path, f->e);
+    case CL_SF_REPLACED:
         snprintf(err, errlen, "the socket directory %s was replaced while the collector started",
                  dir);
         return -1;
+    default:
+        break;
     }
-    return 0;
-}
-
-/* Takes the address's lock for as long as this process lives. The lock, not
- * the socket file, decides who owns the address: a socket file can be stale. */
-static int take_lock(cl_io *io, char *err, size_t errlen)
-{
-    size_t n = strlen(io->path) + 6;
-
-    io->lock_path = malloc(n);
-    if (io->lock_path == NULL)
-        return errf(err, errlen, "", io->path, ENOMEM);
-    snprintf(io->lock_path, n, "%s.lock", io->path);
-    io->lock_fd = openat(io->dir_fd, io->lock_path + (io->name - io->path),
-                         O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (io->lock_fd < 0)
-        return errf(err, errlen, "cannot open the lock file", io->lock_path, errno);
-    if (flock(io->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) {
-            snprintf(err, errlen,
-                     "another centrallogd is already listening on %s; stop it first or "
-                     "choose another --address",
-                     io->path);
-            return -1;
-        }
-        return errf(err, errlen, "cannot lock", io->lock_path, errno);
-    }
-    return 0;
-}
-
-/* With the lock held, a socket file at the path is a leftover of a crash -
- * unless something still answers on it (a collector of another build that
- * does not use the lock): never hijack a live address. */
-static int clear_stale(cl_io *io, const struct sockaddr_un *sa, char *err, size_t errlen)
-{
-    const char *path = io->path;
-    struct stat sb;
-    int fd, live;
-
-    if (fstatat(io->dir_fd, io->name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
-        return errno == ENOENT ? 0 : errf(err, errlen, "cannot inspect", path, errno);
-    if (!S_ISSOCK(sb.st_mode)) {
-        snprintf(err, errlen, "%s exists and is not a socket; refusing to replace it", path);
-        return -1;
-    }
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    live = fd >= 0 && connect(fd, (const struct sockaddr *)sa, sizeof *sa) == 0;
-    if (fd >= 0)
-        close(fd);
-    if (live) {
-        snprintf(err, errlen, "another process is already listening on %s; stop it first", path);
-        return -1;
-    }
-    return unlinkat(io->dir_fd, io->name, 0) == 0
-               ? 0
-               : errf(err, errlen, "cannot remove stale socket", path, errno);
+    return cl_sockfile_say(f, "", path, err, errlen);
 }
 
 /* Socket activation: the manager created, bound and owns the socket file
@@ -325,7 +215,6 @@ static int adopt(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
     if (io->path == NULL)
         return errf(err, errlen, "", opt->address, ENOMEM);
     io->listen_fd = opt->fd;
-    io->inherited = 1;
     if (set_flags(io->listen_fd) != 0)
         return errf(err, errlen, "cannot use the inherited socket", io->path, errno);
     if (cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN) != 0)
@@ -337,38 +226,29 @@ static int adopt(cl_io *io, const cl_listen_options *opt, char *err, size_t errl
 int cl_io_listen(cl_io *io, const cl_listen_options *opt, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
+    cl_sockfile_fail f;
 
     if (opt->inherited)
         return adopt(io, opt, err, errlen);
 
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
-    if (strlen(opt->address) >= sizeof sa.sun_path) {
+    if (cl_sockfile_addr(&sa, opt->address) != 0) {
         snprintf(err, errlen, "socket path is longer than %zu bytes: %s", sizeof sa.sun_path - 1,
                  opt->address);
         return -1;
     }
-    memcpy(sa.sun_path, opt->address, strlen(opt->address) + 1);
     io->path = strdup(opt->address);
     io->max_streams = opt->max_streams;
     if (io->path == NULL)
         return errf(err, errlen, "", opt->address, ENOMEM);
-    if (prepare_dir(io, err, errlen) || take_lock(io, err, errlen) ||
-        clear_stale(io, &sa, err, errlen))
-        return -1;
+    if (cl_sockfile_prepare(&io->sock, io->path, &sa, SOCK_STREAM, &f) != 0)
+        return sockfile_err(io, &f, err, errlen);
     io->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (io->listen_fd < 0 || set_flags(io->listen_fd) != 0)
         return errf(err, errlen, "cannot create socket", io->path, errno);
     if (bind(io->listen_fd, (struct sockaddr *)&sa, sizeof sa) != 0)
         return errf(err, errlen, "cannot bind", io->path, errno);
-    if (check_bound(io, err, errlen) != 0)
-        return -1;
-    /* Set permissions explicitly: the umask must not decide who may log. */
-    if (fchmodat(io->dir_fd, io->name, opt->mode, 0) != 0)
-        return errf(err, errlen, "cannot chmod", io->path, errno);
-    if (opt->gid >= 0 &&
-        fchownat(io->dir_fd, io->name, (uid_t)-1, (gid_t)opt->gid, AT_SYMLINK_NOFOLLOW) != 0)
-        return errf(err, errlen, "cannot set the group of", io->path, errno);
+    if (cl_sockfile_bound(&io->sock, opt->mode, opt->gid, &f) != 0)
+        return sockfile_err(io, &f, err, errlen);
     if (listen(io->listen_fd, opt->backlog > 0 ? opt->backlog : SOMAXCONN) != 0)
         return errf(err, errlen, "cannot listen on", io->path, errno);
     if (cl_poller_set(io->poller, io->listen_fd, &io->listener_tag, CL_POLL_IN) != 0)
@@ -392,13 +272,9 @@ void cl_io_stop_listening(cl_io *io)
         close(io->listen_fd);
         io->listen_fd = -1;
         io->accepting = 0;
-        if (!io->inherited)
-            unlinkat(io->dir_fd, io->name, 0);
+        cl_sockfile_unlink(&io->sock); /* an inherited one is the manager's: never linked */
     }
-    if (io->lock_fd >= 0) {
-        close(io->lock_fd);
-        io->lock_fd = -1;
-    }
+    cl_sockfile_unlock(&io->sock);
 }
 
 static void get_peer(int fd, cl_peer *p)
@@ -831,10 +707,8 @@ void cl_io_free(cl_io *io)
     if (io->wake_wr >= 0)
         close(io->wake_wr);
     cl_poller_free(io->poller);
-    if (io->dir_fd >= 0)
-        close(io->dir_fd);
+    cl_sockfile_close(&io->sock);
     free(io->path);
-    free(io->lock_path);
     free(io);
 }
 

@@ -30,7 +30,7 @@ from .check import check, diff_sets, eq, sha256_sorted, wait_for  # noqa: F401
 from .db import Database  # noqa: F401
 from .process import (ANY_TS, E2E, NO_RATE_LIMIT, REPO, TESTS, Collector, collect,  # noqa: F401
                       daemon_path, kill_all, make_tempdir, merge_env, run_daemon, scale, spawn,
-                      valgrind_prefix, wait_accepting)
+                      strace_prefix, valgrind_prefix, wait_accepting)
 from .procinfo import raise_fd_limit, sanitized, status_kib  # noqa: F401
 from .runner import Skip, main, need_root, not_checked  # noqa: F401
 from .textlog import (TEXT_MARKS, parse_text_line, read_file_maybe_gz, read_text_file, strip_text_mark,  # noqa: F401

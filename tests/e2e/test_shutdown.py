@@ -287,9 +287,25 @@ def test_restart_same_data():
         eq(c.text_msgs(), ["first life", "second life"], "text across a restart")
 
 
+def test_sigterm_while_starting():
+    """The socket accepts before the signal handlers are attached: a SIGTERM
+    in that moment (a manager's stop, or a script that connected once and
+    stops it) is held and then makes a clean stop, never the default death.
+    The moment is made 1 s long by strace delaying listen()'s return."""
+    with cltest.Collector(start=False) as c:
+        c.wrapper = cltest.strace_prefix("trace=listen", "inject=listen:delay_exit=1000000")
+        c.start()  # the kernel accepts on the socket: listen() has run
+        check(c.traced_pid() is not None, "strace runs the collector")
+        c.send_signal(signal.SIGTERM)
+        eq(c.wait(), 0, "a clean stop, not the default action (-15)")
+        check("stopped cleanly" in c.stderr(), "it says so", c.stderr())
+        check_socket_gone(c)
+
+
 if __name__ == "__main__":
     cltest.main("test_shutdown", [test_sigterm_under_load, test_unsynced_then_sigterm,
                                   test_unsynced_under_backpressure_then_sigterm,
                                   test_sigterm_with_unread_replies,
                                   test_sigint_and_socket_removed, test_sighup_reopens_text_log,
-                                  test_restart_same_data])
+                                  test_restart_same_data, test_sigterm_while_starting])
+

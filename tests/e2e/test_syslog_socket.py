@@ -24,7 +24,9 @@ Asserts:
   with --queue-bytes 64K: while the writer is behind the sockets are not read
   (senders block), and every datagram is stored, each sender's in order;
 * test_shutdown_drains: datagrams queued when SIGTERM arrives are all stored,
-  and the socket file is gone after the stop.
+  and the socket file is gone after the stop;
+* test_bound_before_ready: once the address accepts, the syslog socket is
+  bound (the order forced under strace).
 """
 
 import json
@@ -394,7 +396,23 @@ def test_shutdown_drains():
         check(not os.path.exists(path), "the socket file is gone")
 
 
+
+def test_bound_before_ready():
+    """When the address accepts, the syslog socket is there: it is bound
+    first. strace holds the second bind(2) for 1 s - the address's if the
+    order is right, the syslog socket's if not."""
+    with cltest.Collector(start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.wrapper = cltest.strace_prefix("trace=bind", "inject=bind:delay_enter=1000000:when=2")
+        c.start()  # returns once the address accepts
+        check(os.path.exists(path), "the syslog socket exists as the address accepts")
+        send(path, b"<14>early: ready")
+        wait_received(c, 1)
+        c.stop()
+
+
 if __name__ == "__main__":
     cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
-                                      test_backpressure_no_loss])
+                                      test_backpressure_no_loss, test_bound_before_ready])
