@@ -8,6 +8,7 @@
 #include "level.h"
 
 #define SCHEME_TCP "syslog+tcp://"
+#define SCHEME_RELP "relp://"
 
 static int fail(char *err, size_t errlen, const char *url, const char *why)
 {
@@ -145,28 +146,38 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
 
 int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
 {
-    const char *rest, *q;
+    const char *rest, *q, *scheme;
     size_t n;
 
     memset(u, 0, sizeof *u);
     u->min_level = CL_LVL_TRACE;
     u->fmt.facility = CL_SYSLOG_FACILITY_USER;
     u->fmt.format = CL_S5424_RFC5424;
-    if (strncmp(s, "relp://", 7) == 0 || strncmp(s, "syslog+tls://", 13) == 0)
+    if (strncmp(s, "syslog+tls://", 13) == 0)
+        return fail(err, errlen, s, "TLS is not available in this version; use syslog+tcp://");
+    if (strncmp(s, SCHEME_RELP, strlen(SCHEME_RELP)) == 0) {
+#ifndef CL_HAVE_RELP
         return fail(err, errlen, s,
-                    "RELP and TLS are not available in this version; use syslog+tcp://");
-    if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) != 0)
-        return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT");
-    u->scheme = CL_FWD_SYSLOG_TCP;
-    rest = s + strlen(SCHEME_TCP);
+                    "RELP is not available in this build (librelp is POSIX-only here); use "
+                    "syslog+tcp://");
+#endif
+        u->scheme = CL_FWD_RELP;
+        scheme = SCHEME_RELP;
+    } else if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) == 0) {
+        u->scheme = CL_FWD_SYSLOG_TCP;
+        scheme = SCHEME_TCP;
+    } else {
+        return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT or relp://HOST:PORT");
+    }
+    rest = s + strlen(scheme);
     q = strchr(rest, '?');
     n = q ? (size_t)(q - rest) : strlen(rest);
     if (n > 0 && rest[n - 1] == '/')
         n--;
     if (host_port(s, rest, n, u, err, errlen) != 0)
         return -1;
-    snprintf(u->key, sizeof u->key, "%s%s%s%s:%s", SCHEME_TCP, strchr(u->host, ':') ? "[" : "",
-             u->host, strchr(u->host, ':') ? "]" : "", u->port);
+    snprintf(u->key, sizeof u->key, "%s%s%s%s:%s", scheme, strchr(u->host, ':') ? "[" : "", u->host,
+             strchr(u->host, ':') ? "]" : "", u->port);
     while (q != NULL) {
         const char *k = q + 1, *amp = strchr(k, '&'), *eq;
         size_t len = amp ? (size_t)(amp - k) : strlen(k);
