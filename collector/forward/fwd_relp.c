@@ -45,6 +45,9 @@
 /* No send for this long with messages unanswered: close gracefully to learn
  * that they were all answered. */
 #define FLUSH_IDLE_US 100000
+/* librelp's burst hint (TCP_CORK around a batch) is not used: corked
+ * messages wait while the window waits for their answers; measured 3x
+ * slower into rsyslog (bench/RESULTS.md). */
 
 typedef struct relp {
     relpEngine_t *eng;
@@ -155,7 +158,6 @@ static int relp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
 
     if (r->clt == NULL && session(r, err, errlen) != 0)
         return -1;
-    relpCltHintBurstBegin(r->clt);
     for (size_t i = 0; i < b->n; i++) {
         const cl_fwd_msg *m = &b->msgs[i];
         size_t slot = (size_t)(r->seq % WINDOW);
@@ -174,7 +176,6 @@ static int relp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
         r->seq++;
         r->last_sent = m->id;
     }
-    relpCltHintBurstEnd(r->clt);
     r->last_send_us = cl_mono_us();
     return rc;
 }
