@@ -27,6 +27,13 @@ import test_forward as tf  # noqa: E402  (free_port)
 import test_forward_relp as tr  # noqa: E402  (Rsyslog)
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -47,6 +54,7 @@ def main():
     try:
         secs, n = fc.fill(addr, a.n)
         print("stored %d entries in %.2f s (%.0f/s), rsyslog down" % (n, secs, n / secs))
+        c0 = cpu_s(d.pid)
         t0 = time.monotonic()
         rs.start()
         while True:
@@ -59,10 +67,14 @@ def main():
             time.sleep(0.05)
         t2 = time.monotonic() - t0
         got = fc.lines(rs.out)
+        cc, cr = cpu_s(d.pid) - c0, cpu_s(rs.proc.pid)
         print("catch-up (%s queue): %d confirmed in %.2f s (%.0f entries/s); rsyslog wrote %d "
-              "lines in %.2f s (%.0f entries/s); retried %d; load average %s"
+              "lines in %.2f s (%.0f entries/s); retried %d; load average %s\n"
+              "CPU during catch-up: centrallogd %.2f s (%.2f us/entry), rsyslogd %.2f s "
+              "(%.2f us/entry)"
               % (a.queue, st["confirmed"], t1, n / t1, got, t2, n / t2, st["retried"],
-                 " ".join(open("/proc/loadavg").read().split()[:3])))
+                 " ".join(open("/proc/loadavg").read().split()[:3]), cc, cc * 1e6 / n, cr,
+                 cr * 1e6 / n))
     finally:
         d.terminate()
         d.wait()
