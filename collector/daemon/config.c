@@ -137,7 +137,8 @@ static const option_doc docs[] = {
     { "forward", "URL",
       "send stored entries to a syslog receiver, resuming where it stopped: "
       "syslog+tcp://HOST:PORT[?min-level=LEVEL&app=GLOB&facility=local0&format=rfc5424|json"
-      "&start=oldest|end] (repeatable, at most 8; in a file: a string or a list; see "
+      "&start=oldest|end], or relp://HOST:PORT[?...] (acknowledged by the receiver; not on "
+      "Windows) (repeatable, at most 8; in a file: a string or a list; see "
       "schema/FORWARDING.md)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },
