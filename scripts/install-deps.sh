@@ -19,6 +19,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libcjson-dev libsqlite3-dev zlib1g-dev libcmocka-dev \
 python3 python3-jsonschema sqlite3 netcat-openbsd clang libclang-rt-dev clang-format valgrind \
 systemd unicode-data"
+PKGS="$PKGS librelp-dev rsyslog-relp" # relp:// forwarding (collector/forward/fwd_relp.c); tests/e2e/test_forward_relp.py runs rsyslogd with imrelp
 PKGS="$PKGS tmux less" # test_cli_pager.py: a real terminal (tmux) showing the default pager (less)
 PKGS="$PKGS scdoc man-db lnav zsh" # man pages from docs/man/*.scd (build; man-db renders them in test_man), lnav formats (test_lnav), zsh completion (test_completion)
 PKGS="$PKGS rsyslog" # rsyslogd -> omuxsock -> --syslog-socket: tests/e2e/test_syslog_socket.py

@@ -693,6 +693,10 @@ int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *cata
     if (u->scheme == CL_FWD_SYSLOG_TLS)
         f->tr = &cl_fwd_tls;
 #endif
+#ifdef CL_HAVE_RELP
+    if (u->scheme == CL_FWD_RELP)
+        f->tr = &cl_fwd_relp;
+#endif
     f->backoff_ms = BACKOFF_MIN_MS;
     snprintf(f->st.dest, sizeof f->st.dest, "%s", u->key);
     if ((f->catalog_path = strdup(catalog_path)) == NULL) {

@@ -49,6 +49,10 @@ typedef struct cl_fwd_transport {
 
 /* syslog+tcp:// (fwd_tcp.c). */
 extern const cl_fwd_transport cl_fwd_tcp;
+#ifdef CL_HAVE_RELP
+/* relp:// (fwd_relp.c, POSIX). */
+extern const cl_fwd_transport cl_fwd_relp;
+#endif
 
 #ifndef _WIN32
 /* syslog+tls:// (fwd_tls.c, GnuTLS; POSIX only). */

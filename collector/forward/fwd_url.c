@@ -9,6 +9,7 @@
 
 #define SCHEME_TCP "syslog+tcp://"
 #define SCHEME_TLS "syslog+tls://"
+#define SCHEME_RELP "relp://"
 
 static int fail(char *err, size_t errlen, const char *url, const char *why)
 {
@@ -188,9 +189,15 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
     u->min_level = CL_LVL_TRACE;
     u->fmt.facility = CL_SYSLOG_FACILITY_USER;
     u->fmt.format = CL_S5424_RFC5424;
-    if (strncmp(s, "relp://", 7) == 0)
-        return fail(err, errlen, s, "RELP is not available in this version; use syslog+tcp://");
-    if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) == 0) {
+    if (strncmp(s, SCHEME_RELP, strlen(SCHEME_RELP)) == 0) {
+#ifndef CL_HAVE_RELP
+        return fail(err, errlen, s,
+                    "RELP is not available in this build (librelp is POSIX-only here); use "
+                    "syslog+tcp://");
+#endif
+        u->scheme = CL_FWD_RELP;
+        scheme = SCHEME_RELP;
+    } else if (strncmp(s, SCHEME_TCP, strlen(SCHEME_TCP)) == 0) {
         u->scheme = CL_FWD_SYSLOG_TCP;
         scheme = SCHEME_TCP;
     } else if (strncmp(s, SCHEME_TLS, strlen(SCHEME_TLS)) == 0) {
@@ -201,7 +208,8 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
         return fail(err, errlen, s, "syslog+tls:// is not available on Windows; use syslog+tcp://");
 #endif
     } else {
-        return fail(err, errlen, s, "expected syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT");
+        return fail(err, errlen, s,
+                    "expected syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT or relp://HOST:PORT");
     }
     rest = s + strlen(scheme);
     q = strchr(rest, '?');

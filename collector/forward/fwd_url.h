@@ -6,8 +6,9 @@
  * HOST is a name, an IPv4 address or [an IPv6 address]. app may be given
  * several times (an entry passes if its app matches any); GLOB knows '*'
  * and '?'. The TLS parameters (ca, cert, key, peer-name) are the ones any
- * TLS transport reads; relp:// is recognised and refused until its transport
- * exists (schema/FORWARDING.md). Pure: no I/O. */
+ * TLS transport reads (syslog+tls:// now). relp://HOST:PORT[?...] takes the
+ * other parameters where librelp is built in (CL_HAVE_RELP: POSIX;
+ * schema/FORWARDING.md). Pure: no I/O. */
 #ifndef CL_FWD_URL_H
 #define CL_FWD_URL_H
 
@@ -20,14 +21,15 @@
 #define CL_FWD_HOST_MAX 256
 #define CL_FWD_PATH_MAX 512
 
-enum cl_fwd_scheme { CL_FWD_SYSLOG_TCP = 0, CL_FWD_SYSLOG_TLS };
+enum cl_fwd_scheme { CL_FWD_SYSLOG_TCP = 0, CL_FWD_SYSLOG_TLS, CL_FWD_RELP };
 
 typedef struct cl_fwd_url {
     enum cl_fwd_scheme scheme;
     char host[CL_FWD_HOST_MAX]; /* without the brackets of an IPv6 address */
     char port[8];
-    char key[CL_FWD_HOST_MAX + 40]; /* "syslog+tcp://HOST:PORT": the cursor's name */
-    int min_level;                  /* entries at this level or more severe; 8: all */
+    char
+        key[CL_FWD_HOST_MAX + 40]; /* "syslog+tcp://HOST:PORT" or "relp://...": the cursor's name */
+    int min_level;                 /* entries at this level or more severe; 8: all */
     char apps[CL_FWD_MAX_APPS][CL_FWD_APP_GLOB_MAX];
     size_t n_apps; /* 0: every app */
     cl_s5424_opts fmt;

@@ -617,8 +617,8 @@ def test_stop_while_connecting():
 
 def test_bad_urls():
     cases = [
-        ("http://x:1", "--forward http://x:1: expected syslog+tcp://HOST:PORT or "
-         "syslog+tls://HOST:PORT"),
+        ("http://x:1", "--forward http://x:1: expected syslog+tcp://HOST:PORT, "
+         "syslog+tls://HOST:PORT or relp://HOST:PORT"),
         ("syslog+tcp://host", "--forward syslog+tcp://host: the port is missing (HOST:PORT)"),
         ("syslog+tcp://host:0", "--forward syslog+tcp://host:0: the port must be a number from "
          "1 to 65535"),
@@ -631,8 +631,6 @@ def test_bad_urls():
         ("syslog+tcp://h:1?colour=red", "--forward syslog+tcp://h:1?colour=red: unknown "
          "parameter; known: min-level, app, facility, format, start, and for syslog+tls://: "
          "ca, cert, key, peer-name"),
-        ("relp://h:1", "--forward relp://h:1: RELP is not available in this version; "
-         "use syslog+tcp://"),
     ]
     for url, msg in cases:
         p = subprocess.run([cltest.daemon_path(), "--forward", url],

@@ -100,12 +100,35 @@ static void test_tls(void **state)
 }
 #endif
 
+static void test_relp(void **state)
+{
+#ifdef CL_HAVE_RELP
+    cl_fwd_url u = parse_ok("relp://[::1]:2514?min-level=err&facility=local1");
+
+    (void)state;
+    assert_int_equal(u.scheme, CL_FWD_RELP);
+    assert_string_equal(u.host, "::1");
+    assert_string_equal(u.port, "2514");
+    assert_string_equal(u.key, "relp://[::1]:2514");
+    assert_int_equal(u.min_level, 3);
+    assert_int_equal(u.fmt.facility, 17);
+    u = parse_ok("syslog+tcp://h:1");
+    assert_int_equal(u.scheme, CL_FWD_SYSLOG_TCP);
+#else
+    (void)state;
+#endif
+}
+
 static void test_refusals(void **state)
 {
     (void)state;
-    refused("http://x:1", "expected syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT");
-    refused("relp://x:1", "RELP is not available in this version; use syslog+tcp://");
+    refused("http://x:1",
+            "expected syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT or relp://HOST:PORT");
     refused("syslog+tcp://x:1?ca=/a", "ca, cert, key and peer-name are for syslog+tls://");
+#ifndef CL_HAVE_RELP
+    refused("relp://x:1", "RELP is not available in this build (librelp is POSIX-only here); use "
+                          "syslog+tcp://");
+#endif
     refused("syslog+tcp://x", "the port is missing (HOST:PORT)");
     refused("syslog+tcp://:514", "the host is empty or too long");
     refused("syslog+tcp://x:", "the port must be a number from 1 to 65535");
@@ -160,7 +183,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_parameters),
-        cmocka_unit_test(test_tls),      cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_tls),      cmocka_unit_test(test_relp),
+        cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_glob),     cmocka_unit_test(test_wants),
     };
 

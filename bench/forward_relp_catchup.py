@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""forward_relp_catchup.py - relp:// catch-up rate: N entries stored while
+rsyslog is down, then rsyslogd with imrelp (tests/e2e/test_forward_relp.py's
+config: every parsed field as JSON through omfile) started on a loopback
+port; the time from its start until the destination has confirmed all N
+(rsp 200 for every message), and until rsyslog has written all N lines.
+
+    /usr/bin/python3 bench/forward_relp_catchup.py --bin build/bin [-n 1000000] [--queue memory]
+
+--queue direct (default, the test's): rsyslog writes each message before it
+answers, so confirmed means written. --queue memory: rsyslog's default
+in-memory queue, which answers on enqueueing.
+"""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+import benchlib  # noqa: E402
+import forward_catchup as fc  # noqa: E402  (fill, lines)
+import test_forward as tf  # noqa: E402  (free_port)
+import test_forward_relp as tr  # noqa: E402  (Rsyslog)
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("-n", type=int, default=1000000)
+    ap.add_argument("--queue", choices=("direct", "memory"), default="direct")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="cl-relp-bench-")
+    port = tf.free_port()
+    rs = tr.Rsyslog(tmp, port)
+    if a.queue == "memory":
+        with open(rs.conf) as f:
+            conf = f.read().replace(' queue.type="Direct"', "")
+        with open(rs.conf, "w") as f:
+            f.write(conf)
+    addr = os.path.join(tmp, "c.sock")
+    d = benchlib.start_collector(a.bin, os.path.join(tmp, "data"), addr, "--keep-free", "off",
+                                 "--forward", "relp://127.0.0.1:%d" % port)
+    try:
+        secs, n = fc.fill(addr, a.n)
+        print("stored %d entries in %.2f s (%.0f/s), rsyslog down" % (n, secs, n / secs))
+        c0 = cpu_s(d.pid)
+        t0 = time.monotonic()
+        rs.start()
+        while True:
+            st = benchlib.ask(addr, {"op": "stats"})["forward"][0]
+            if st["confirmed"] >= n:
+                break
+            time.sleep(0.05)
+        t1 = time.monotonic() - t0
+        while fc.lines(rs.out) < n:
+            time.sleep(0.05)
+        t2 = time.monotonic() - t0
+        got = fc.lines(rs.out)
+        cc, cr = cpu_s(d.pid) - c0, cpu_s(rs.proc.pid)
+        print("catch-up (%s queue): %d confirmed in %.2f s (%.0f entries/s); rsyslog wrote %d "
+              "lines in %.2f s (%.0f entries/s); retried %d; load average %s\n"
+              "CPU during catch-up: centrallogd %.2f s (%.2f us/entry), rsyslogd %.2f s "
+              "(%.2f us/entry)"
+              % (a.queue, st["confirmed"], t1, n / t1, got, t2, n / t2, st["retried"],
+                 " ".join(open("/proc/loadavg").read().split()[:3]), cc, cc * 1e6 / n, cr,
+                 cr * 1e6 / n))
+    finally:
+        d.terminate()
+        d.wait()
+        rs.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+/* fwd_relp.c - relp://: RFC 5424 messages (without RFC 6587 framing: RELP
+ * frames them itself) over RELP through librelp, POSIX only (librelp is not
+ * cross-built for Windows; fwd_url.c refuses relp:// there).
+ *
+ * Confirmed means the receiver answered "rsp 200". librelp's client API
+ * does not say which messages were answered, so this transport learns it
+ * from two facts of librelp's client (1.11, src/relpsess.c):
+ *
+ *  - relpCltSendSyslog sends only once fewer than WINDOW messages are
+ *    unanswered (it reads responses until then), so when the send of the
+ *    k-th message returns, at most WINDOW are unanswered: with a server
+ *    that answers in order (librelp's own, hence rsyslog's imrelp, answers
+ *    each frame as it reads it), message k - WINDOW and all before it were
+ *    answered;
+ *  - a graceful close sends "close" and waits for its answer, which comes
+ *    after the answers to everything before it. When the forwarder has
+ *    nothing more to send for FLUSH_IDLE_US, the session is closed that way
+ *    and, if librelp reported no error, everything sent is confirmed; the
+ *    next batch opens a new session.
+ *
+ * Any answer other than 200, and any broken session, comes through the
+ * engine's error callback: the connection is then reported broken and the
+ * forwarder sends again from its cursor. Nothing confirmed is lost when the
+ * receiver dies; what is sent twice is bounded by WINDOW plus one batch
+ * (schema/FORWARDING.md). */
+#include "fwd_transport.h"
+
+#include <librelp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+
+/* Messages sent and not answered, at most: bounds the duplicates after a
+ * broken session. 1024 keeps a loopback session busy (rsyslog answers in
+ * bursts) at a few hundred KB held by librelp. */
+#define WINDOW 1024
+/* Seconds librelp waits for an answer (or for room in the window) before
+ * calling the session broken; also how long a stop may wait for a blocked
+ * send, as librelp's waits cannot be woken. */
+#define RSP_TIMEOUT_S 10
+#define CONNECT_TIMEOUT_S 10
+/* No send for this long with messages unanswered: close gracefully to learn
+ * that they were all answered. */
+#define FLUSH_IDLE_US 100000
+/* librelp's burst hint (TCP_CORK around a batch) is not used: corked
+ * messages wait while the window waits for their answers; measured 3x
+ * slower into rsyslog (bench/RESULTS.md). */
+
+typedef struct relp {
+    relpEngine_t *eng;
+    relpClt_t *clt; /* NULL between a flush and the next send */
+    int stop;       /* librelp's "shut down immediately" flag */
+    int failed;     /* the error callback fired */
+    char why[256];
+    const cl_fwd_url *url;
+    int64_t ring[WINDOW]; /* ids of the last WINDOW messages sent */
+    uint64_t seq;         /* messages sent on this session */
+    int64_t last_sent;
+    int64_t confirmed;
+    int64_t last_send_us;
+} relp;
+
+static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
+{
+    relp *r = usr;
+
+    if (r == NULL || r->failed)
+        return;
+    r->failed = 1;
+    snprintf(r->why, sizeof r->why, "RELP: %s: %s (librelp error %d)", objinfo ? objinfo : "",
+             errmsg ? errmsg : "", (int)code);
+}
+
+static int failed(relp *r, relpRetVal rc, const char *what, char *err, size_t errlen)
+{
+    if (r->failed)
+        snprintf(err, errlen, "%s", r->why);
+    else
+        snprintf(err, errlen, "RELP: %s %s port %s failed (librelp error %d)", what, r->url->host,
+                 r->url->port, (int)rc);
+    return -1;
+}
+
+/* A new session: window, timeouts, our error callback, then connect. */
+static int session(relp *r, char *err, size_t errlen)
+{
+    relpRetVal rc;
+
+    r->seq = 0;
+    if ((rc = relpEngineCltConstruct(r->eng, &r->clt)) != RELP_RET_OK)
+        return failed(r, rc, "a client for", err, errlen);
+    relpCltSetUsrPtr(r->clt, r);
+    relpCltSetTimeout(r->clt, RSP_TIMEOUT_S);
+    relpCltSetConnTimeout(r->clt, CONNECT_TIMEOUT_S);
+    relpCltSetWindowSize(r->clt, WINDOW);
+    rc = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)r->url->port,
+                        (unsigned char *)r->url->host);
+    if (rc != RELP_RET_OK || r->failed) {
+        int ret = failed(r, rc, "connecting to", err, errlen);
+
+        relpEngineCltDestruct(r->eng, &r->clt);
+        return ret;
+    }
+    return 0;
+}
+
+static void relp_close(void *ctx)
+{
+    relp *r = ctx;
+
+    if (r == NULL)
+        return;
+    if (r->clt != NULL)
+        relpEngineCltDestruct(r->eng, &r->clt);
+    if (r->eng != NULL)
+        relpEngineDestruct(&r->eng);
+    free(r);
+}
+
+static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, char *err,
+                     size_t errlen)
+{
+    relp *r = calloc(1, sizeof *r);
+
+    (void)cancel; /* a RELP connect gives up after CONNECT_TIMEOUT_S */
+    *ctx = NULL;
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->url = u;
+    r->confirmed = -1;
+    r->last_sent = -1;
+    if (relpEngineConstruct(&r->eng) != RELP_RET_OK) {
+        snprintf(err, errlen, "RELP: cannot start librelp");
+        free(r);
+        return -1;
+    }
+    relpEngineSetDbgprint(r->eng, NULL);
+    relpEngineSetEnableCmd(r->eng, (unsigned char *)"syslog", eRelpCmdState_Required);
+    relpEngineSetOnErr(r->eng, on_err);
+    relpEngineSetShutdownImmdtPtr(r->eng, &r->stop);
+    if (session(r, err, errlen) != 0) {
+        relp_close(r);
+        return -1;
+    }
+    *ctx = r;
+    return 0;
+}
+
+static int relp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
+{
+    relp *r = ctx;
+    int rc = 0;
+
+    if (r->clt == NULL && session(r, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < b->n; i++) {
+        const cl_fwd_msg *m = &b->msgs[i];
+        size_t slot = (size_t)(r->seq % WINDOW);
+        int64_t older = r->ring[slot];
+        relpRetVal st;
+
+        st = relpCltSendSyslog(r->clt, (unsigned char *)b->framed + m->off, m->len);
+        if (st != RELP_RET_OK || r->failed) {
+            rc = failed(r, st, "sending to", err, errlen);
+            break;
+        }
+        /* At most WINDOW unanswered now: the one WINDOW back was answered. */
+        if (r->seq >= WINDOW && older > r->confirmed)
+            r->confirmed = older;
+        r->ring[slot] = m->id;
+        r->seq++;
+        r->last_sent = m->id;
+    }
+    r->last_send_us = cl_mono_us();
+    return rc;
+}
+
+static int relp_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
+{
+    relp *r = ctx;
+
+    if (r->failed) {
+        snprintf(err, errlen, "%s", r->why);
+        return -1;
+    }
+    if (r->clt != NULL && r->last_sent > r->confirmed &&
+        cl_mono_us() - r->last_send_us >= FLUSH_IDLE_US) {
+        /* The close's answer comes after every earlier one. */
+        relpEngineCltDestruct(r->eng, &r->clt);
+        if (r->failed || r->stop) {
+            snprintf(err, errlen, "%s", r->failed ? r->why : "RELP: stopped");
+            return -1;
+        }
+        r->confirmed = r->last_sent;
+    }
+    *id = r->confirmed;
+    return 0;
+}
+
+static void relp_interrupt(void *ctx)
+{
+    /* Read by librelp between its waits (at most RSP_TIMEOUT_S apart). */
+    ((relp *)ctx)->stop = 1;
+}
+
+const cl_fwd_transport cl_fwd_relp = {
+    "relp", relp_open, relp_send, relp_confirmed, relp_interrupt, relp_close,
+};
