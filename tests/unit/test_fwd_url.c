@@ -184,8 +184,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_parameters),
         cmocka_unit_test(test_tls),      cmocka_unit_test(test_relp),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_glob),     cmocka_unit_test(test_wants),
+        cmocka_unit_test(test_refusals), cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_wants),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
