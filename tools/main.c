@@ -77,6 +77,8 @@ static void usage(FILE *f)
                "  --no-pager      never page: query, stats and rejects write through\n"
                "                  $CENTRALLOG_PAGER, else $PAGER, else less (LESS=FRSXMK unless\n"
                "                  set) on a terminal; a pager of \"\" or cat means none\n"
+               "                  (under sudo/pkexec only less, LESSSECURE=1: see\n"
+               "                  CENTRALLOG_PAGERSECURE in centrallog(1))\n"
                "  --help          this help; COMMAND --help for a command's own\n"
                "  --version       print the version\n\n"
                "Without COMMAND, centrallog runs query: `centrallog -p err -S -1h`.\n\n"

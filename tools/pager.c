@@ -7,6 +7,17 @@
 
 #include "cmdline.h"
 
+int cli_pager_secure(void)
+{
+    const char *v = cl_getenv("CENTRALLOG_PAGERSECURE");
+
+    if (v != NULL && (strcmp(v, "0") == 0 || strcmp(v, "no") == 0 || strcmp(v, "false") == 0))
+        return 0;
+    if (v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 || strcmp(v, "true") == 0))
+        return 1;
+    return cli_pager_elevated();
+}
+
 const char *cli_pager_command(void)
 {
     const char *env[] = { "CENTRALLOG_PAGER", "PAGER" };
@@ -17,7 +28,11 @@ const char *cli_pager_command(void)
         if (v == NULL)
             continue;
         /* Set but empty, or cat: the user asked for no pager. */
-        return v[0] == '\0' || strcmp(v, "cat") == 0 ? NULL : v;
+        if (v[0] == '\0' || strcmp(v, "cat") == 0)
+            return NULL;
+        /* Elevated: the command is not run (pager.h, secure mode); only the
+         * default pager, itself in secure mode. */
+        return cli_pager_secure() ? cli_pager_default : v;
     }
     return cli_pager_default;
 }

@@ -15,7 +15,15 @@
  * that quits early makes our writes fail with EPIPE (SIGPIPE is ignored),
  * the normal end of a listing (cli_reader_gone): exit status 0.
  * Windows (pager_win32.c): $CENTRALLOG_PAGER or $PAGER through _popen; no
- * default pager (the console's more neither shows colours nor UTF-8 well). */
+ * default pager (the console's more neither shows colours nor UTF-8 well).
+ *
+ * Secure mode, as systemd's pager (CVE-2023-26604): a CLI run through sudo
+ * or pkexec, or set-user/group-ID, must not hand the elevated user a shell
+ * through the pager (less's !, |, v, :e; more's !). There the environment's
+ * pager command is ignored (it is the invoking user's, or a shell command
+ * anyway), less runs with LESSSECURE=1, more is never tried, and on Windows
+ * there is no pager. CENTRALLOG_PAGERSECURE=0 trusts the environment's
+ * pager again, =1 forces secure mode. */
 #ifndef CLI_PAGER_H
 #define CLI_PAGER_H
 
@@ -23,6 +31,13 @@
  * the environment, or no default on this system), "" for the built-in
  * default (less), else a shell command. (pager.c) */
 const char *cli_pager_command(void);
+
+/* Secure mode (above): 1 or 0. (pager.c) */
+int cli_pager_secure(void);
+
+/* Whether this process runs elevated for another user: sudo, pkexec, or a
+ * set-user/group-ID bit (pager_posix.c, pager_win32.c). */
+int cli_pager_elevated(void);
 
 /* What cli_pager_command gives when neither variable is set: "" on POSIX,
  * NULL on Windows (defined by pager_posix.c, pager_win32.c). */

@@ -18,6 +18,14 @@ const char *const cli_pager_default = "";
 
 static pid_t pager_pid = -1;
 
+int cli_pager_elevated(void)
+{
+    const char *sudo = getenv("SUDO_UID"), *pkexec = getenv("PKEXEC_UID");
+
+    return getuid() != geteuid() || getgid() != getegid() || (sudo != NULL && sudo[0] != '\0') ||
+           (pkexec != NULL && pkexec[0] != '\0');
+}
+
 /* The pager's environment: journalctl's less options unless the user has
  * their own; "+G" for -e. Runs in the child, before exec. */
 static void less_env(int jump_to_end)
@@ -56,11 +64,18 @@ static void copy_through(void)
 }
 
 /* The child: reads the pipe as its stdin and becomes the pager. */
-static void run_pager(const char *cmd, int jump_to_end)
+static void run_pager(const char *cmd, int jump_to_end, int secure)
 {
     /* Our ignored SIGPIPE would be inherited through exec. */
     signal(SIGPIPE, SIG_DFL);
     less_env(jump_to_end);
+    if (secure) {
+        /* No shell, editor, pipe or log file from less for an elevated
+         * user (pager.h); more has no such mode, so it is never tried. */
+        setenv("LESSSECURE", "1", 1);
+        execlp("less", "less", (char *)NULL);
+        copy_through();
+    }
     if (cmd[0] != '\0') {
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
@@ -73,11 +88,13 @@ static void run_pager(const char *cmd, int jump_to_end)
 int cli_pager_open(int jump_to_end)
 {
     const char *cmd = cli_pager_command();
-    int fds[2];
+    int fds[2], secure;
     pid_t pid;
 
     if (pager_pid > 0 || cmd == NULL || !isatty(STDOUT_FILENO) || cli_pager_dumb_terminal())
         return 0;
+    /* Decided before fork: the child only execs. */
+    secure = cli_pager_secure();
     fflush(stdout);
     if (pipe(fds) != 0)
         return 0;
@@ -92,7 +109,7 @@ int cli_pager_open(int jump_to_end)
             _exit(127);
         close(fds[0]);
         close(fds[1]);
-        run_pager(cmd, jump_to_end);
+        run_pager(cmd, jump_to_end, secure);
     }
     /* A pager that quits before the end makes writes fail (EPIPE), which
      * ends a listing normally, instead of killing us with SIGPIPE. */

@@ -13,6 +13,15 @@
 /* No pager named: none (see the top of this file). */
 const char *const cli_pager_default = NULL;
 
+/* No sudo nor pkexec here, but Windows' own sudo sets nothing we could
+ * read either: elevation is only what the user says
+ * (CENTRALLOG_PAGERSECURE); secure mode means no pager at all, as there is
+ * no default one. */
+int cli_pager_elevated(void)
+{
+    return 0;
+}
+
 static FILE *pager;
 static int saved_stdout = -1;
 

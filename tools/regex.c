@@ -11,6 +11,8 @@
 struct cli_regex {
     pcre2_code *code;
     pcre2_match_data *md;
+    pcre2_match_context *mctx; /* the limits below */
+    pcre2_jit_stack *jstack;   /* NULL: no JIT code, or no memory for one */
     int caseless;
     cl_strbuf fts; /* the MATCH expression; empty: none */
     char err[160];
@@ -447,13 +449,40 @@ static int has_upper(const char *pattern)
     return found;
 }
 
+/* Messages are the producers' (up to 128 KiB): a pattern that recurses per
+ * character must still match a long one, or a single entry could make -g
+ * fail (and leave out what follows it in the partition). PCRE2's default
+ * JIT stack is 32 KiB, which `(a )+!` exhausts on a 60 KB message; the
+ * JIT gets up to 8 MiB here, and what exceeds even that is matched again by
+ * the interpreter, whose memory is bounded by REGEX_HEAP_KIB instead of
+ * PCRE2's default of 20 GB. match_limit stays PCRE2's (10 million steps:
+ * well under a second per message). */
+#define REGEX_JIT_STACK_MIN (32 * 1024)
+#define REGEX_JIT_STACK_MAX (8 * 1024 * 1024)
+#define REGEX_HEAP_KIB (256 * 1024)
+
+static int match_limits(cli_regex *re, int jit)
+{
+    re->mctx = pcre2_match_context_create(NULL);
+    if (re->mctx == NULL || pcre2_set_heap_limit(re->mctx, REGEX_HEAP_KIB) != 0)
+        return -1;
+    if (!jit)
+        return 0;
+    /* No memory for a stack: the JIT keeps its 32 KiB and the interpreter
+     * takes over where that is not enough (cli_regex_match). */
+    re->jstack = pcre2_jit_stack_create(REGEX_JIT_STACK_MIN, REGEX_JIT_STACK_MAX, NULL);
+    if (re->jstack != NULL)
+        pcre2_jit_stack_assign(re->mctx, NULL, re->jstack);
+    return 0;
+}
+
 int cli_regex_compile(const char *pattern, int case_mode, cli_regex **out, char *err, size_t errlen)
 {
     cli_regex *re = calloc(1, sizeof *re);
     /* MATCH_INVALID_UTF: a message with a bad byte is searched, not an
      * error (the collector stores what producers send). */
     uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-    int code;
+    int code, jit;
     PCRE2_SIZE off;
 
     *out = NULL;
@@ -473,9 +502,9 @@ int cli_regex_compile(const char *pattern, int case_mode, cli_regex **out, char 
     /* A JIT is an accelerator only: without one (a platform PCRE2 has no
      * JIT for, or memory that may not be executable) the interpreter
      * matches the same. */
-    (void)pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+    jit = pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0;
     re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
-    if (re->md == NULL) {
+    if (re->md == NULL || match_limits(re, jit) != 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -493,8 +522,12 @@ fail:
 
 int cli_regex_match(cli_regex *re, const char *s, size_t n)
 {
-    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->md, NULL);
+    int rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, 0, re->md, re->mctx);
 
+    /* Beyond the JIT's stack: the interpreter keeps its frames on the heap
+     * (bounded by REGEX_HEAP_KIB), so the message is still searched. */
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, 0, PCRE2_NO_JIT, re->md, re->mctx);
     if (rc >= 0)
         return 1;
     if (rc == PCRE2_ERROR_NOMATCH)
@@ -523,6 +556,8 @@ void cli_regex_free(cli_regex *re)
     if (re == NULL)
         return;
     pcre2_match_data_free(re->md);
+    pcre2_match_context_free(re->mctx);
+    pcre2_jit_stack_free(re->jstack);
     pcre2_code_free(re->code);
     cl_strbuf_free(&re->fts);
     free(re);

@@ -28,6 +28,9 @@ typedef struct cl_sockfile {
     int dir_fd;       /* the checked directory */
     int lock_fd;
     int linked; /* the socket file is ours and still there */
+    /* The socket file bound (device, inode): at exit only that file is
+     * removed, never one that replaced it at the path. */
+    unsigned long long dev, ino;
 } cl_sockfile;
 
 typedef enum cl_sockfile_step {

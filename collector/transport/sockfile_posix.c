@@ -192,6 +192,8 @@ static int check_bound(cl_sockfile *sf, cl_sockfile_fail *f)
         held.st_ino != now.st_ino ||
         fstatat(sf->dir_fd, sf->name, &sock, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(sock.st_mode))
         return fail(f, CL_SF_REPLACED, 0);
+    sf->dev = (unsigned long long)sock.st_dev;
+    sf->ino = (unsigned long long)sock.st_ino;
     return 0;
 }
 
@@ -211,10 +213,15 @@ int cl_sockfile_bound(cl_sockfile *sf, unsigned mode, long gid, cl_sockfile_fail
 
 void cl_sockfile_unlink(cl_sockfile *sf)
 {
-    if (sf->linked) {
+    struct stat sb;
+
+    /* Removed by an operator and bound again by another process (a second
+     * collector, journald on /dev/log): that socket is not ours to remove. */
+    if (sf->linked && fstatat(sf->dir_fd, sf->name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISSOCK(sb.st_mode) && (unsigned long long)sb.st_dev == sf->dev &&
+        (unsigned long long)sb.st_ino == sf->ino)
         unlinkat(sf->dir_fd, sf->name, 0);
-        sf->linked = 0;
-    }
+    sf->linked = 0;
 }
 
 void cl_sockfile_unlock(cl_sockfile *sf)

@@ -128,8 +128,14 @@ _centrallog()
         return 0
         ;;
     -t | --app)
-        local IFS=$'\n'
-        COMPREPLY=($(compgen -W "$(_centrallog_apps "$exe" "${global[@]}")" -- "$cur"))
+        # Any producer names its app: never through compgen -W, which
+        # expands each word ($(...), backticks: a command run in this
+        # shell), and each offered quoted (printf %q), so that a name with
+        # a space or ';' is inserted as one argument.
+        local a
+        while IFS= read -r a; do
+            [[ $a == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$a")")
+        done < <(_centrallog_apps "$exe" "${global[@]}")
         return 0
         ;;
     -o | --output)

@@ -13,7 +13,12 @@ Asserts, with the CLI's stdout a real terminal (a tmux pane):
 * a pager that quits before reading everything: exit status 0, nothing on
   stderr;
 * the default pager, the real less(1): the first screen shows, `q` quits,
-  the CLI exits 0 after it (it waited for the pager).
+  the CLI exits 0 after it (it waited for the pager);
+* test_secure_mode: run through sudo or pkexec (SUDO_UID, PKEXEC_UID) the
+  CLI ignores $PAGER and $CENTRALLOG_PAGER and runs less with LESSSECURE=1
+  (no shell escape as the elevated user, CVE-2023-26604 in systemd), never
+  more; "" or cat still mean none; CENTRALLOG_PAGERSECURE=0 trusts the
+  user's pager again, =1 forces secure mode.
 """
 
 import os
@@ -41,8 +46,17 @@ head -n 1 > %s.stdin
 """
 
 
+SECURE_LESS = """#!/bin/sh
+# Stands in for less on PATH: records its argv and LESSSECURE.
+out=%s
+{ printf 'argv:'; for a in "$0" "$@"; do printf ' [%%s]' "$a"; done
+  printf '\\nLESSSECURE=%%s\\n' "${LESSSECURE-<unset>}"; } > "$out.meta"
+cat > "$out.stdin"
+"""
+
+
 def setup():
-    global TMP, KNOWN, BIG, PAGER, QUIT, REC
+    global TMP, KNOWN, BIG, PAGER, QUIT, REC, FAKEBIN
     TMP = cltest.make_tempdir("cl-pager-")
     _, KNOWN = cli_data.build_known_db(TMP)
     # 1500 entries: more than -e's 1000, and more than a pipe's buffer.
@@ -63,6 +77,11 @@ def setup():
         f.write(QUITTER % shlex.quote(REC))
     os.chmod(PAGER, 0o755)
     os.chmod(QUIT, 0o755)
+    FAKEBIN = os.path.join(TMP, "bin")
+    os.mkdir(FAKEBIN)
+    with open(os.path.join(FAKEBIN, "less"), "w") as f:
+        f.write(SECURE_LESS % shlex.quote(REC))
+    os.chmod(os.path.join(FAKEBIN, "less"), 0o755)
 
 
 def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeout=20):
@@ -238,7 +257,34 @@ def test_real_less():
     check("lines 990-1000/1000" in lines[11], "-e: 1000 lines, at the end", screen)
 
 
-TESTS = [test_fake_pager, test_pager_end, test_no_pager, test_pager_quits_early, test_real_less]
+def test_secure_mode():
+    path = FAKEBIN + ":" + os.environ.get("PATH", "/usr/bin:/bin")
+    base = {"CENTRALLOG_DB": KNOWN, "PAGER": PAGER, "CENTRALLOG_PAGER": PAGER, "PATH": path,
+            "LESS": None}
+    want = piped([], KNOWN)
+    for what, extra in (("SUDO_UID", {"SUDO_UID": "1000"}),
+                        ("PKEXEC_UID", {"PKEXEC_UID": "1000"}),
+                        ("CENTRALLOG_PAGERSECURE=1", {"CENTRALLOG_PAGERSECURE": "1"})):
+        rc, _, err = in_terminal([], dict(base, **extra))
+        eq((rc, err), (0, ""), what)
+        got = recorded()
+        check(got is not None, what + ": a pager runs", got)
+        eq(got[:2], ("argv: [%s/less]" % FAKEBIN, "LESSSECURE=1"),
+           what + ": only less, in its secure mode, never the environment's command")
+        eq(got[2], want, what + ": the output")
+    # Off still means off; the user may trust their pager explicitly.
+    rc, _, err = in_terminal([], dict(base, SUDO_UID="1000", PAGER="", CENTRALLOG_PAGER=""))
+    eq((rc, err, recorded()), (0, "", None), "secure mode, pager off")
+    rc, _, err = in_terminal([], dict(base, SUDO_UID="1000", CENTRALLOG_PAGERSECURE="0"))
+    eq((rc, err), (0, ""), "CENTRALLOG_PAGERSECURE=0")
+    eq(recorded()[0], "argv: [%s]" % PAGER, "the user's pager, trusted explicitly")
+    # No elevation: the environment's pager as before.
+    rc, _, err = in_terminal([], base)
+    eq(recorded()[0], "argv: [%s]" % PAGER, "not elevated: the user's pager")
+
+
+TESTS = [test_fake_pager, test_pager_end, test_no_pager, test_pager_quits_early, test_real_less,
+         test_secure_mode]
 
 if __name__ == "__main__":
     setup()

@@ -223,7 +223,30 @@ def test_sealed_by_collector():
         c.stop()
 
 
-TESTS = [test_counts, test_identical_output, test_explain, test_errors, test_sealed_by_collector]
+def test_hostile_rows():
+    """A producer's long message cannot make -g skip other entries: PCRE2's
+    JIT stack (32 KiB by default) ran out on `(a )+!` over a 60 KB
+    message, which failed the partition's scan and left out every entry
+    after it (exit 4). Each pattern is checked against Python's re on the
+    same rows."""
+    msgs = ["first entry", "a " * 30000 + "!", "a" * 60000 + "!", "b " * 25000,
+            "after the long ones a b", "last"]
+    with cltest.Collector(*cltest.NO_RATE_LIMIT) as c:
+        with c.connect() as k:
+            for m in msgs:
+                k.send(cltest.entry(m))
+            eq(k.sync()["accepted"], len(msgs), "accepted")
+        c.stop()
+        for pat in [r"^(\w+\s)*!$", r"^(a |b )*(last|after|!)", r"(a|b)*!", r"^(?:(\w)\s?)*$",
+                    r"(a )+!"]:
+            rc, out, err = run(["-g", pat, "-o", "ndjson", "--no-pager"], c.db)
+            eq((rc, err), (0, ""), "-g %r over hostile rows" % pat)
+            got = [json.loads(ln)["msg"] for ln in out.decode().splitlines()]
+            eq(got, [m for m in msgs if re.search(pat, m)], "-g %r: every matching entry" % pat)
+
+
+TESTS = [test_counts, test_identical_output, test_explain, test_errors, test_sealed_by_collector,
+         test_hostile_rows]
 
 if __name__ == "__main__":
     setup()

@@ -16,6 +16,9 @@ what it would offer - the line editor itself needs a terminal):
   --color and --by values; reason codes are the CLI's own;
 * app names are those in the database a real collector wrote, read through
   --db (both `--db PATH` and `--db=PATH`), names with spaces kept whole;
+  names holding $(...), backticks or ';' run nothing (bash's compgen -W
+  would expand them) and bash offers them quoted (printf %q), so that the
+  inserted word is one argument;
 * after every option that takes a value (read here from each command's
   --help: an option followed by its argument's name) and has no values to
   offer, nothing is offered - also for options the scripts do not name, so
@@ -34,6 +37,10 @@ import cltest  # noqa: E402
 from cltest import check, eq  # noqa: E402
 
 APPS = ["billing", "billing-eu", "web", "two words"]
+# Names a hostile producer may claim: expanded by `compgen -W`, each would
+# run a command in the shell of whoever completes -t; inserted raw, `;`
+# would end the command line.
+HOSTILE = ["$(touch pwned-dollar)", "`touch pwned-backtick`", "x;touch pwned-semicolon"]
 LEVELS = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace"]
 OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][A-Za-z0-9-]*)")
 
@@ -62,9 +69,9 @@ class Setup:
               "zsh completion installed in %s" % self.zsh_dir)
         with cltest.Collector() as c:
             with c.connect() as k:
-                for a in APPS:
+                for a in APPS + HOSTILE:
                     k.send(cltest.entry("hello", app=a))
-                eq(k.sync()["accepted"], len(APPS), "entries accepted")
+                eq(k.sync()["accepted"], len(APPS + HOSTILE), "entries accepted")
             c.stop()
             self.db = os.path.join(self.tmp, "db")
             shutil.copytree(c.dir, self.db)
@@ -132,7 +139,7 @@ def run_bash(s, cases):
         script.append("_centrallog centrallog %s %s" % (quote(words[-1]), quote(words[-2])))
         script.append("printf '%s\\n' '--' \"${COMPREPLY[@]}\"")
     p = subprocess.run(["bash", "--norc", "--noprofile", "-c", "\n".join(script)],
-                       capture_output=True, text=True, timeout=120, env=s.env())
+                       capture_output=True, text=True, timeout=120, env=s.env(), cwd=s.tmp)
     eq(p.stderr, "", "bash stderr")
     eq(p.returncode, 0, "bash exit status")
     first, rest = p.stdout.split("\n", 1)
@@ -189,8 +196,14 @@ def unguessable():
     return cases
 
 
-def expected(s):
-    """(words, exact completions) for both shells."""
+def bash_quoted(w):
+    """A word as bash's printf %q writes it, as the completion inserts it."""
+    return re.sub(r"([^A-Za-z0-9_./@%+=:,-])", r"\\\1", w)
+
+
+def expected(s, shell_quote=lambda w: w):
+    """(words, exact completions) for both shells; shell_quote: how the
+    shell's completion writes an app name on the command line."""
     return [
         (["centrallog", ""], commands()),
         (["centrallog", "st"], ["stats", "status"]),
@@ -206,19 +219,26 @@ def expected(s):
         (["centrallog", "stats", "--by", "h"], ["hour"]),
         (["centrallog", "rejects", "--reason", "too"],
          ["too_large", "too_deep", "too_long", "too_many_members"]),
-        (["centrallog", "--db", s.db, "-t", ""], sorted(APPS)),
+        (["centrallog", "--db", s.db, "-t", ""],
+         [shell_quote(a) for a in sorted(APPS + HOSTILE)]),
+        (["centrallog", "--db", s.db, "-t", "$"], [shell_quote(HOSTILE[0])]),
         (["centrallog", "--db=" + s.db, "query", "-t", "bil"], ["billing", "billing-eu"]),
-        (["centrallog", "--db", s.db, "query", "--app", "two"], ["two words"]),
+        (["centrallog", "--db", s.db, "query", "--app", "two"], [shell_quote("two words")]),
         (["centrallog", "-S", ""], []),
         (["centrallog", "send", "-f", ""], []),
         (["centrallog", "-n", "--li"], ["--limit", "--lines"]),
     ] + unguessable()
 
 
+def nothing_ran(s):
+    eq(sorted(f for f in os.listdir(s.tmp) if f.startswith("pwned")), [],
+       "no app name was run as a command")
+
+
 def test_bash():
     s = Setup()
     try:
-        want = expected(s)
+        want = expected(s, bash_quoted)
         # Levels as query --help lists them.
         check(" ".join(LEVELS) in re.sub(r"\s+", " ", help_text("query")),
               "the nine levels, as query --help lists them")
@@ -230,6 +250,7 @@ def test_bash():
                 reply = sorted(reply)  # file names come in directory order
             eq(reply, exp, "bash completion of %r" % words)
         eq(len(got), len(want), "replies")
+        nothing_ran(s)
     finally:
         s.close()
 
@@ -273,6 +294,7 @@ def test_zsh():
             else:
                 eq(sorted(reply), sorted(exp), "zsh completion of %r" % words)
         eq(len(got), len(want), "replies")
+        nothing_ran(s)
     finally:
         s.close()
 

@@ -26,7 +26,10 @@ Asserts:
 * test_shutdown_drains: datagrams queued when SIGTERM arrives are all stored,
   and the socket file is gone after the stop;
 * test_bound_before_ready: once the address accepts, the syslog socket is
-  bound (the order forced under strace).
+  bound (the order forced under strace);
+* test_exit_keeps_replaced_socket: a socket that replaced the collector's
+  at its path (the file removed, another process bound there) is left in
+  place when the collector stops, both for the syslog and the stream socket.
 """
 
 import json
@@ -412,7 +415,27 @@ def test_bound_before_ready():
         c.stop()
 
 
+def test_exit_keeps_replaced_socket():
+    with cltest.Collector(start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        others = []
+        for p, kind in ((path, socket.SOCK_DGRAM), (c.sock, socket.SOCK_STREAM)):
+            os.unlink(p)
+            s = socket.socket(socket.AF_UNIX, kind)
+            s.bind(p)
+            others.append((p, s, os.stat(p).st_ino))
+        c.stop()
+        for p, s, ino in others:
+            check(os.path.exists(p), "the other process's socket %s is left in place" % p)
+            eq(os.stat(p).st_ino, ino, "the same socket file at %s" % p)
+            s.close()
+            os.unlink(p)
+
+
 if __name__ == "__main__":
     cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
-                                      test_backpressure_no_loss, test_bound_before_ready])
+                                      test_backpressure_no_loss, test_bound_before_ready,
+                                      test_exit_keeps_replaced_socket])
