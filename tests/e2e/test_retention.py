@@ -30,6 +30,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import time
 
@@ -245,6 +246,25 @@ def listing(path):
     return out
 
 
+def consistent_read(c):
+    """The collector's stats and every partition's ids, read while no
+    rotation or removal happened in between (the keeper may still be removing
+    what the load left over the limit, and each removal adds an entry of the
+    collector's own): read stats, the partitions, stats again, and take the
+    pair when the two stats agree, as a seqlock reader does."""
+    settled(c)
+    while True:
+        st = c.stats()
+        try:
+            parts = entries_by_partition(c.db)
+        except sqlite3.OperationalError:
+            continue  # a partition listed was removed before it was opened
+        again = c.stats()
+        if all(st[k] == again[k] for k in ("db_rotations", "removed_partitions",
+                                           "removed_entries")):
+            return again, parts
+
+
 def test_max_disk_bound_under_load():
     # Partitions large enough that the fixed cost of a file (SQLite's 32 KiB
     # -shm, a new WAL at each rotation) and one batch of growth before the
@@ -262,13 +282,12 @@ def test_max_disk_bound_under_load():
                 peak = max(peak, use)
                 check(use <= limit + part, "after batch %d: %d bytes stored, above --max-disk + "
                       "one partition (%d)" % (b, use, limit + part), listing(c.dir))
-        st = c.stats()
+        st, parts = consistent_read(c)
         # The load went through many rotations and removals, not one.
         check(st["db_rotations"] >= 10 and st["removed_partitions"] >= 5,
               "partitions rotated and removed all the while", st)
         check(st["retention_bytes"] > 0 and st["retention_passes"] >= st["db_rotations"],
               "a pass after every rotation at least", st)
-        parts = entries_by_partition(c.db)
         stored = sum(len(rows) for _, rows in parts)
         top = max(rows[-1][0] for _, rows in parts if rows)
         eq(stored + st["removed_entries"], top, "entries stored + entries removed = ids handed out")
