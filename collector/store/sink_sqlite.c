@@ -67,7 +67,8 @@ static const char SQL_INSERT_REJECT[] =
 static int fail(cl_db *db, char *err, size_t errlen, const char *what)
 {
     db->open_rc = db->h ? sqlite3_errcode(db->h) : SQLITE_NOMEM;
-    snprintf(err, errlen, "%s: %s", what, db->h ? sqlite3_errmsg(db->h) : "out of memory");
+    snprintf(err, errlen, "%s: %s%s", what, db->h ? sqlite3_errmsg(db->h) : "out of memory",
+             cl_db_full_hint(db->h));
     return -1;
 }
 

@@ -16,7 +16,8 @@
 
 static int fail(sqlite3 *h, char *err, size_t errlen, const char *what)
 {
-    snprintf(err, errlen, "catalog: %s: %s", what, h != NULL ? sqlite3_errmsg(h) : "no memory");
+    snprintf(err, errlen, "catalog: %s: %s%s", what, h != NULL ? sqlite3_errmsg(h) : "no memory",
+             cl_db_full_hint(h));
     return -1;
 }
 

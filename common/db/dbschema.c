@@ -1,6 +1,8 @@
 /* dbschema.c - see dbschema.h. */
 #include "dbschema.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 int cl_db_query_int(sqlite3 *h, const char *sql, long long *out)
@@ -83,4 +85,18 @@ const char *cl_db_kind_name(enum cl_db_kind k)
     default:
         return "unreadable";
     }
+}
+
+const char *cl_db_full_hint(sqlite3 *h)
+{
+#ifdef _WIN32
+    enum { DISK_FULL = 112, HANDLE_DISK_FULL = 39 }; /* ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL */
+    int sys = h != NULL ? sqlite3_system_errno(h) : 0;
+    int full = sys == DISK_FULL || sys == HANDLE_DISK_FULL;
+#else
+    int full = h != NULL && sqlite3_system_errno(h) == ENOSPC;
+#endif
+    if (!full || sqlite3_errcode(h) == SQLITE_FULL)
+        return ""; /* SQLite's own message already says "full" */
+    return " (the disk is full)";
 }

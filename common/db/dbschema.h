@@ -48,6 +48,12 @@ enum cl_db_kind cl_db_kind_of(sqlite3 *h, int *version, int *rc);
  * result code. For PRAGMAs and counts. */
 int cl_db_query_int(sqlite3 *h, const char *sql, long long *out);
 
+/* What to add to sqlite3_errmsg(h) so that an operator sees a full disk
+ * for what it is: SQLite reports some writes that failed for want of space
+ * (a new -shm, a WAL frame) as "disk I/O error", with ENOSPC (Windows:
+ * ERROR_DISK_FULL) only in its system errno. "" otherwise. */
+const char *cl_db_full_hint(sqlite3 *h);
+
 /* The kind's name for messages: "catalog", "partition", ... */
 const char *cl_db_kind_name(enum cl_db_kind k);
 
