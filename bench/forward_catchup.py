@@ -61,6 +61,20 @@ class NullSink:
         self.proc.wait()
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_line(n, cc, name, cr):
+    """CPU per entry: the load-independent figure on a shared machine."""
+    return ("CPU during catch-up: centrallogd %.2f s (%.2f us/entry), %s %.2f s (%.2f us/entry); "
+            "load average %s" % (cc, cc * 1e6 / n, name, cr, cr * 1e6 / n,
+                                 " ".join(open("/proc/loadavg").read().split()[:3])))
+
+
 def lines(path):
     try:
         with open(path, "rb") as f:
@@ -90,6 +104,7 @@ def main():
     try:
         secs, n = fill(addr, a.n)
         print("stored %d entries in %.2f s (%.0f/s), receiver down" % (n, secs, n / secs))
+        c0 = cpu_s(d.pid)
         t0 = time.monotonic()
         if a.null:
             ng = NullSink(port)
@@ -104,14 +119,17 @@ def main():
         if a.null:
             print("catch-up: %d confirmed in %.2f s (%.0f entries/s) into a null reader"
                   % (st["confirmed"], t1, n / t1))
+            print(cpu_line(n, cpu_s(d.pid) - c0, "reader", cpu_s(ng.proc.pid)))
             return
         while lines(ng.out) < n:
             time.sleep(0.05)
         t2 = time.monotonic() - t0
         got = lines(ng.out)
+        cc, cr = cpu_s(d.pid) - c0, cpu_s(ng.proc.pid)
         print("catch-up: %d confirmed in %.2f s (%.0f entries/s); syslog-ng wrote %d lines "
               "in %.2f s (%.0f entries/s); retried %d" % (st["confirmed"], t1, n / t1, got, t2,
                                                           n / t2, st["retried"]))
+        print(cpu_line(n, cc, "syslog-ng", cr))
     finally:
         d.terminate()
         d.wait()
