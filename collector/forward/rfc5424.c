@@ -1,9 +1,7 @@
 /* rfc5424.c - see rfc5424.h and schema/FORWARDING.md. */
 #include "rfc5424.h"
 
-#include <inttypes.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "jsonesc.h"
@@ -13,6 +11,27 @@
 
 /* 10000-01-01T00:00:00Z: RFC 5424's FULL-YEAR has four digits. */
 #define YEAR_10000_US 253402300800000000LL
+
+/* Catch-up formats hundreds of thousands of entries a second: every piece
+ * is appended directly (no printf, whose format parsing and measuring pass
+ * cost more than the rest of the message), and no buffer is allocated per
+ * entry unless a field name or value holds a JSON escape. */
+#define PUT_LIT(b, lit) cl_strbuf_put((b), (lit), sizeof(lit) - 1)
+
+void cl_s5424_put_int(cl_strbuf *b, int64_t v)
+{
+    char d[24];
+    size_t k = sizeof d;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        d[--k] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        d[--k] = '-';
+    cl_strbuf_put(b, d + k, sizeof d - k);
+}
 
 int cl_s5424_severity(int level)
 {
@@ -115,7 +134,9 @@ typedef struct moved {
 
 static void header(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o, moved *m)
 {
-    cl_strbuf_printf(b, "<%d>1 ", o->facility * 8 + cl_s5424_severity(e->level));
+    cl_strbuf_putc(b, '<');
+    cl_s5424_put_int(b, o->facility * 8 + cl_s5424_severity(e->level));
+    PUT_LIT(b, ">1 ");
     timestamp(b, e->ts);
     m->ts = e->ts < 0 || e->ts >= YEAR_10000_US;
     cl_strbuf_putc(b, ' ');
@@ -124,7 +145,7 @@ static void header(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o, 
     m->app = header_field(b, e->app, CL_S5424_APPNAME_MAX);
     cl_strbuf_putc(b, ' ');
     if (e->has_pid)
-        cl_strbuf_printf(b, "%" PRId64, e->pid);
+        cl_s5424_put_int(b, e->pid);
     else
         cl_strbuf_putc(b, '-');
     cl_strbuf_putc(b, ' ');
@@ -133,9 +154,16 @@ static void header(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o, 
 
 /* ---------------------------------------------------------- structured data */
 
+static void param_name(cl_strbuf *b, const char *name)
+{
+    cl_strbuf_putc(b, ' ');
+    cl_strbuf_puts(b, name);
+    PUT_LIT(b, "=\"");
+}
+
 static void param_str(cl_strbuf *b, const char *name, const char *s, size_t n)
 {
-    cl_strbuf_printf(b, " %s=\"", name);
+    param_name(b, name);
     cl_s5424_param_value(b, s, n);
     cl_strbuf_putc(b, '"');
 }
@@ -148,7 +176,9 @@ static void param_opt(cl_strbuf *b, const char *name, cl_row_str v)
 
 static void param_int(cl_strbuf *b, const char *name, int64_t v)
 {
-    cl_strbuf_printf(b, " %s=\"%" PRId64 "\"", name, v);
+    param_name(b, name);
+    cl_s5424_put_int(b, v);
+    cl_strbuf_putc(b, '"');
 }
 
 static void param_time(cl_strbuf *b, const char *name, int64_t us)
@@ -302,71 +332,111 @@ static int next_member(const char *s, size_t n, size_t *pos, member *m)
     return 1;
 }
 
+/* The text of the JSON string literal lit[0..n) (quotes included): the
+ * inside of the literal when it holds no escape (the common case: no copy),
+ * else decoded into tmp. */
+static void literal_text(cl_strbuf *tmp, const char *lit, size_t n, const char **p, size_t *len)
+{
+    if (n >= 2 && memchr(lit, '\\', n) == NULL) {
+        *p = lit + 1;
+        *len = n - 2;
+        return;
+    }
+    cl_strbuf_reset(tmp);
+    if (n >= 2)
+        json_unescape(tmp, lit, n);
+    *p = tmp->p ? tmp->p : "";
+    *len = tmp->len;
+}
+
 /* A member may be an SD-PARAM of the fields element when its name, decoded,
  * is an SD-NAME without a '.': syslog-ng keeps SD-PARAMs as name-value
  * pairs named ".SDATA.<SD-ID>.<name>" and splits them at the last dot when
  * it writes them out again, so "db.pool" would come back as the parameter
- * "pool" of an element "fields@32473.db". Such names go to fields-rest. */
-static int member_name(cl_strbuf *tmp, const member *m)
+ * "pool" of an element "fields@32473.db". Such names go to fields-rest.
+ * Sets *p, *n to the decoded name (valid until tmp is next used). */
+static int member_ok(cl_strbuf *tmp, const member *m, const char **p, size_t *n)
 {
-    cl_strbuf_reset(tmp);
-    json_unescape(tmp, m->name, m->name_n);
-    return !tmp->oom && cl_s5424_sdname_ok(tmp->p ? tmp->p : "", tmp->len) &&
-           memchr(tmp->p, '.', tmp->len) == NULL;
+    literal_text(tmp, m->name, m->name_n, p, n);
+    return !tmp->oom && cl_s5424_sdname_ok(*p, *n) && memchr(*p, '.', *n) == NULL;
 }
 
-/* The fields element: string members as their text, other members as their
- * JSON text (listed in the entry element's fields-nonstring); members whose
- * name is no SD-NAME stay out of it (fields-rest carries them). Returns
- * whether any member stayed out, and fills nonstring. */
-static int fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *nonstring)
+static int is_string(const member *m)
 {
-    cl_strbuf tmp = CL_STRBUF_INIT;
-    size_t pos = 0;
+    return m->value_n > 0 && m->value[0] == '"';
+}
+
+/* The entry element's fields-nonstring: the names of the fields element's
+ * members whose value is no string (carried as JSON text). Returns whether
+ * any member cannot be an SD-PARAM (fields-rest carries those). */
+static int nonstring_param(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
+{
+    size_t pos = 0, n;
+    const char *p;
     member m;
     int rest = 0, open = 0;
 
     while (next_member(f.p, f.n, &pos, &m)) {
-        if (!member_name(&tmp, &m)) {
+        if (!member_ok(tmp, &m, &p, &n)) {
             rest = 1;
             continue;
         }
+        if (is_string(&m))
+            continue;
+        if (open)
+            cl_strbuf_putc(b, ' ');
+        else
+            param_name(b, "fields-nonstring");
+        open = 1;
+        cl_s5424_param_value(b, p, n);
+    }
+    if (open)
+        cl_strbuf_putc(b, '"');
+    return rest;
+}
+
+/* The fields element: string members as their text, other members as their
+ * JSON text (listed in the entry element's fields-nonstring); members whose
+ * name is no SD-NAME stay out of it (fields-rest carries them). */
+static void fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
+{
+    size_t pos = 0, n;
+    const char *p;
+    member m;
+    int open = 0;
+
+    while (next_member(f.p, f.n, &pos, &m)) {
+        if (!member_ok(tmp, &m, &p, &n))
+            continue;
         if (!open)
-            cl_strbuf_puts(b, "[" CL_S5424_SDID_FIELDS);
+            PUT_LIT(b, "[" CL_S5424_SDID_FIELDS);
         open = 1;
         cl_strbuf_putc(b, ' ');
-        cl_strbuf_put(b, tmp.p, tmp.len);
-        cl_strbuf_puts(b, "=\"");
-        if (m.value_n > 0 && m.value[0] == '"') {
-            cl_strbuf_reset(&tmp);
-            json_unescape(&tmp, m.value, m.value_n);
-            cl_s5424_param_value(b, tmp.p ? tmp.p : "", tmp.len);
+        cl_strbuf_put(b, p, n); /* before tmp is reused for the value */
+        PUT_LIT(b, "=\"");
+        if (is_string(&m)) {
+            literal_text(tmp, m.value, m.value_n, &p, &n);
+            cl_s5424_param_value(b, p, n);
         } else {
-            if (nonstring->len > 0)
-                cl_strbuf_putc(nonstring, ' ');
-            cl_strbuf_put(nonstring, tmp.p, tmp.len);
             cl_s5424_param_value(b, m.value, m.value_n);
         }
         cl_strbuf_putc(b, '"');
     }
     if (open)
         cl_strbuf_putc(b, ']');
-    if (tmp.oom)
-        b->oom = 1;
-    cl_strbuf_free(&tmp);
-    return rest;
 }
 
 /* The members fields_element left out, as a JSON object of their text. */
-static void fields_rest(cl_strbuf *b, cl_row_str f)
+static void fields_rest(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
 {
-    cl_strbuf tmp = CL_STRBUF_INIT, obj = CL_STRBUF_INIT;
-    size_t pos = 0;
+    cl_strbuf obj = CL_STRBUF_INIT;
+    size_t pos = 0, n;
+    const char *p;
     member m;
 
     cl_strbuf_putc(&obj, '{');
     while (next_member(f.p, f.n, &pos, &m)) {
-        if (member_name(&tmp, &m))
+        if (member_ok(tmp, &m, &p, &n))
             continue;
         if (obj.len > 1)
             cl_strbuf_putc(&obj, ',');
@@ -375,11 +445,10 @@ static void fields_rest(cl_strbuf *b, cl_row_str f)
         cl_strbuf_put(&obj, m.value, m.value_n);
     }
     cl_strbuf_putc(&obj, '}');
-    if (tmp.oom || obj.oom)
+    if (obj.oom)
         b->oom = 1;
     else
         param_str(b, "fields-rest", obj.p, obj.len);
-    cl_strbuf_free(&tmp);
     cl_strbuf_free(&obj);
 }
 
@@ -394,16 +463,11 @@ static void peer_params(cl_strbuf *b, const cl_row_peer *p)
     param_opt(b, "peer-sid", p->sid);
 }
 
-static void entry_element(cl_strbuf *b, const cl_row_entry *e, const moved *m, cl_strbuf *fieldsb)
+static void entry_element(cl_strbuf *b, const cl_row_entry *e, const moved *m, cl_strbuf *tmp)
 {
-    cl_strbuf nonstring = CL_STRBUF_INIT;
-    int rest = 0;
+    int json = e->fields.p != NULL && e->fields_json, rest = 0;
 
-    /* The fields element is built first (it lists the non-string members)
-     * and written after this one. */
-    if (e->fields.p != NULL && e->fields_json)
-        rest = fields_element(fieldsb, e->fields, &nonstring);
-    cl_strbuf_puts(b, "[" CL_S5424_SDID_ENTRY);
+    PUT_LIT(b, "[" CL_S5424_SDID_ENTRY);
     param_int(b, "id", e->id);
     if (m->ts)
         param_time(b, "ts", e->ts);
@@ -421,24 +485,38 @@ static void entry_element(cl_strbuf *b, const cl_row_entry *e, const moved *m, c
     param_opt(b, "trace-id", e->trace_id);
     param_opt(b, "span-id", e->span_id);
     peer_params(b, &e->peer);
-    if (nonstring.len > 0)
-        param_str(b, "fields-nonstring", nonstring.p, nonstring.len);
+    if (json)
+        rest = nonstring_param(b, e->fields, tmp);
     if (rest)
-        fields_rest(b, e->fields);
+        fields_rest(b, e->fields, tmp);
     if (e->fields.p != NULL && !e->fields_json)
         param_str(b, "fields-text", e->fields.p, e->fields.n);
     param_opt(b, "extra", e->extra);
     cl_strbuf_putc(b, ']');
-    if (nonstring.oom)
-        b->oom = 1;
-    cl_strbuf_free(&nonstring);
+    if (json)
+        fields_element(b, e->fields, tmp);
 }
 
 /* ------------------------------------------------------------------ json */
 
 static void json_key(cl_strbuf *b, const char *k)
 {
-    cl_strbuf_printf(b, ",\"%s\":", k);
+    PUT_LIT(b, ",\"");
+    cl_strbuf_puts(b, k);
+    PUT_LIT(b, "\":");
+}
+
+static void json_quoted(cl_strbuf *b, const char *s, size_t n)
+{
+    cl_strbuf_putc(b, '"');
+    cl_strbuf_put(b, s, n);
+    cl_strbuf_putc(b, '"');
+}
+
+static void json_int(cl_strbuf *b, const char *k, int64_t v)
+{
+    json_key(b, k);
+    cl_s5424_put_int(b, v);
 }
 
 static void json_str(cl_strbuf *b, const char *k, cl_row_str v)
@@ -455,11 +533,11 @@ static void json_time(cl_strbuf *b, const char *k, int64_t us)
 
     json_key(b, k);
     if (us < 0 || us >= YEAR_10000_US) {
-        cl_strbuf_printf(b, "%" PRId64, us);
+        cl_s5424_put_int(b, us);
         return;
     }
     cl_rfc3339_format(us, ts);
-    cl_strbuf_printf(b, "\"%s\"", ts);
+    json_quoted(b, ts, CL_TS_TEXT_LEN);
 }
 
 static void json_raw(cl_strbuf *b, const char *k, cl_row_str v, int valid)
@@ -479,21 +557,18 @@ static void json_entry(cl_strbuf *b, const cl_row_entry *e)
 {
     const char *lvl = cl_level_name(e->level);
 
-    cl_strbuf_printf(b, "@cee:{\"id\":%" PRId64, e->id);
+    PUT_LIT(b, "@cee:{\"id\":");
+    cl_s5424_put_int(b, e->id);
     json_time(b, "ts", e->ts);
     json_time(b, "received", e->received);
     json_key(b, "level");
-    cl_strbuf_printf(b, "\"%s\"", lvl);
+    json_quoted(b, lvl, strlen(lvl));
     json_str(b, "app", e->app);
     json_str(b, "host", e->host);
-    if (e->has_pid) {
-        json_key(b, "pid");
-        cl_strbuf_printf(b, "%" PRId64, e->pid);
-    }
-    if (e->has_tid) {
-        json_key(b, "tid");
-        cl_strbuf_printf(b, "%" PRId64, e->tid);
-    }
+    if (e->has_pid)
+        json_int(b, "pid", e->pid);
+    if (e->has_tid)
+        json_int(b, "tid", e->tid);
     json_str(b, "logger", e->logger);
     json_str(b, "trace_id", e->trace_id);
     json_str(b, "span_id", e->span_id);
@@ -501,11 +576,11 @@ static void json_entry(cl_strbuf *b, const cl_row_entry *e)
     json_raw(b, "fields", e->fields, e->fields_json);
     json_raw(b, "extra", e->extra, e->extra_json);
     if (e->peer.has_pid)
-        cl_strbuf_printf(b, ",\"peer_pid\":%" PRId64, e->peer.pid);
+        json_int(b, "peer_pid", e->peer.pid);
     if (e->peer.has_uid)
-        cl_strbuf_printf(b, ",\"peer_uid\":%" PRId64, e->peer.uid);
+        json_int(b, "peer_uid", e->peer.uid);
     if (e->peer.has_gid)
-        cl_strbuf_printf(b, ",\"peer_gid\":%" PRId64, e->peer.gid);
+        json_int(b, "peer_gid", e->peer.gid);
     json_str(b, "peer_sid", e->peer.sid);
     cl_strbuf_putc(b, '}');
 }
@@ -514,22 +589,21 @@ static void json_entry(cl_strbuf *b, const cl_row_entry *e)
 
 void cl_s5424_format(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o)
 {
-    cl_strbuf fields = CL_STRBUF_INIT;
+    cl_strbuf tmp = CL_STRBUF_INIT; /* allocated only for JSON escapes */
     moved m;
 
     header(b, e, o, &m);
     if (o->format == CL_S5424_JSON) {
         /* Everything is in the JSON, the header's originals included. */
-        cl_strbuf_puts(b, " - ");
+        PUT_LIT(b, " - ");
         json_entry(b, e);
         return;
     }
     cl_strbuf_putc(b, ' ');
-    entry_element(b, e, &m, &fields);
-    cl_strbuf_put(b, fields.p, fields.len);
-    if (fields.oom)
+    entry_element(b, e, &m, &tmp);
+    if (tmp.oom)
         b->oom = 1;
-    cl_strbuf_free(&fields);
+    cl_strbuf_free(&tmp);
     /* MSG is optional: an empty message is none. No BOM: receivers keep it
      * in the text (rsyslog's $msg), and every stored string is UTF-8. */
     if (e->msg.p != NULL && e->msg.n > 0) {
@@ -540,20 +614,26 @@ void cl_s5424_format(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o
 
 size_t cl_s5424_append_framed(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o)
 {
-    size_t start = b->len, n;
+    size_t start = b->len, n, v;
     char len[24];
-    int k;
+    size_t k = sizeof len;
 
     cl_s5424_format(b, e, o);
     if (b->oom)
         return 0;
     n = b->len - start;
-    k = snprintf(len, sizeof len, "%zu ", n);
-    if (cl_strbuf_reserve(b, (size_t)k) != 0)
+    /* RFC 6587's MSG-LEN and a space, in front of the message. */
+    len[--k] = ' ';
+    v = n;
+    do {
+        len[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (cl_strbuf_reserve(b, sizeof len - k) != 0)
         return 0;
-    memmove(b->p + start + k, b->p + start, n);
-    memcpy(b->p + start, len, (size_t)k);
-    b->len += (size_t)k;
+    memmove(b->p + start + (sizeof len - k), b->p + start, n);
+    memcpy(b->p + start, len + k, sizeof len - k);
+    b->len += sizeof len - k;
     b->p[b->len] = '\0';
     return n;
 }

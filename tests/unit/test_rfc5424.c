@@ -393,6 +393,38 @@ static void test_sdname_rules(void **state)
     assert_false(cl_s5424_header_ok("a\x7f", 2, 48));
 }
 
+/* The hand-written integer formatting against printf, at every edge. */
+static void test_put_int(void **state)
+{
+    static const int64_t v[] = { 0,
+                                 1,
+                                 -1,
+                                 9,
+                                 10,
+                                 -10,
+                                 99,
+                                 100,
+                                 999999,
+                                 1000000,
+                                 INT32_MAX,
+                                 INT32_MIN,
+                                 INT64_MAX,
+                                 INT64_MIN,
+                                 INT64_MIN + 1,
+                                 INT64_MAX - 1 };
+    char want[32];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        cl_strbuf b = CL_STRBUF_INIT;
+
+        snprintf(want, sizeof want, "%lld", (long long)v[i]);
+        cl_s5424_put_int(&b, v[i]);
+        assert_string_equal(b.p, want);
+        cl_strbuf_free(&b);
+    }
+}
+
 /* ------------------------------------------------- many entries, one hash */
 
 /* The formatter was rewritten for speed (no printf, no per-entry buffers):
@@ -556,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_large_message),
         cmocka_unit_test(test_sdname_rules),
+        cmocka_unit_test(test_put_int),
         cmocka_unit_test(test_many_entries_hash),
     };
 
