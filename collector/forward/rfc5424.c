@@ -16,7 +16,40 @@
  * is appended directly (no printf, whose format parsing and measuring pass
  * cost more than the rest of the message), and no buffer is allocated per
  * entry unless a field name or value holds a JSON escape. */
-#define PUT_LIT(b, lit) cl_strbuf_put((b), (lit), sizeof(lit) - 1)
+#define PUT_LIT(b, lit) put((b), (lit), sizeof(lit) - 1)
+
+/* cl_strbuf_put without the call and the terminating NUL while there is
+ * room (cl_s5424_format terminates the message once, at its end). */
+static inline void put(cl_strbuf *b, const void *s, size_t n)
+{
+    if (b->cap - b->len > n) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        return;
+    }
+    cl_strbuf_put(b, s, n);
+}
+
+static inline void put_c(cl_strbuf *b, char c)
+{
+    if (b->cap - b->len > 1) {
+        b->p[b->len++] = c;
+        return;
+    }
+    cl_strbuf_putc(b, c);
+}
+
+/* The NUL the fast path leaves out, written once a public call is done. */
+static void terminate(cl_strbuf *b)
+{
+    if (b->p != NULL && b->len < b->cap)
+        b->p[b->len] = '\0';
+}
+
+static inline void put_s(cl_strbuf *b, const char *s)
+{
+    put(b, s, strlen(s));
+}
 
 void cl_s5424_put_int(cl_strbuf *b, int64_t v)
 {
@@ -30,7 +63,8 @@ void cl_s5424_put_int(cl_strbuf *b, int64_t v)
     } while (u != 0);
     if (v < 0)
         d[--k] = '-';
-    cl_strbuf_put(b, d + k, sizeof d - k);
+    put(b, d + k, sizeof d - k);
+    terminate(b);
 }
 
 int cl_s5424_severity(int level)
@@ -75,12 +109,13 @@ void cl_s5424_param_value(cl_strbuf *b, const char *s, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '"' || s[i] == '\\' || s[i] == ']') {
-            cl_strbuf_put(b, s + from, i - from);
-            cl_strbuf_putc(b, '\\');
+            put(b, s + from, i - from);
+            put_c(b, '\\');
             from = i;
         }
     }
-    cl_strbuf_put(b, s + from, n - from);
+    put(b, s + from, n - from);
+    terminate(b);
 }
 
 /* ------------------------------------------------------------------ header */
@@ -94,15 +129,15 @@ static int header_field(cl_strbuf *b, cl_row_str v, size_t max)
     size_t n;
 
     if (v.p == NULL) {
-        cl_strbuf_putc(b, '-');
+        put_c(b, '-');
         return 0;
     }
     if (cl_s5424_header_ok(v.p, v.n, max)) {
-        cl_strbuf_put(b, v.p, v.n);
+        put(b, v.p, v.n);
         return 0;
     }
     if (v.n == 0 || (v.n == 1 && v.p[0] == '-')) {
-        cl_strbuf_putc(b, '-');
+        put_c(b, '-');
         return 1;
     }
     n = v.n < max ? v.n : max;
@@ -120,11 +155,11 @@ static void timestamp(cl_strbuf *b, int64_t us)
     char ts[CL_TS_TEXT_LEN + 1];
 
     if (us < 0 || us >= YEAR_10000_US) {
-        cl_strbuf_putc(b, '-');
+        put_c(b, '-');
         return;
     }
     cl_rfc3339_format(us, ts);
-    cl_strbuf_put(b, ts, CL_TS_TEXT_LEN);
+    put(b, ts, CL_TS_TEXT_LEN);
 }
 
 /* What of the header must be repeated in the entry element. */
@@ -134,21 +169,21 @@ typedef struct moved {
 
 static void header(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o, moved *m)
 {
-    cl_strbuf_putc(b, '<');
+    put_c(b, '<');
     cl_s5424_put_int(b, o->facility * 8 + cl_s5424_severity(e->level));
     PUT_LIT(b, ">1 ");
     timestamp(b, e->ts);
     m->ts = e->ts < 0 || e->ts >= YEAR_10000_US;
-    cl_strbuf_putc(b, ' ');
+    put_c(b, ' ');
     m->host = header_field(b, e->host, CL_S5424_HOSTNAME_MAX);
-    cl_strbuf_putc(b, ' ');
+    put_c(b, ' ');
     m->app = header_field(b, e->app, CL_S5424_APPNAME_MAX);
-    cl_strbuf_putc(b, ' ');
+    put_c(b, ' ');
     if (e->has_pid)
         cl_s5424_put_int(b, e->pid);
     else
-        cl_strbuf_putc(b, '-');
-    cl_strbuf_putc(b, ' ');
+        put_c(b, '-');
+    put_c(b, ' ');
     m->logger = header_field(b, e->logger, CL_S5424_MSGID_MAX);
 }
 
@@ -156,8 +191,8 @@ static void header(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o, 
 
 static void param_name(cl_strbuf *b, const char *name)
 {
-    cl_strbuf_putc(b, ' ');
-    cl_strbuf_puts(b, name);
+    put_c(b, ' ');
+    put_s(b, name);
     PUT_LIT(b, "=\"");
 }
 
@@ -165,7 +200,7 @@ static void param_str(cl_strbuf *b, const char *name, const char *s, size_t n)
 {
     param_name(b, name);
     cl_s5424_param_value(b, s, n);
-    cl_strbuf_putc(b, '"');
+    put_c(b, '"');
 }
 
 static void param_opt(cl_strbuf *b, const char *name, cl_row_str v)
@@ -178,7 +213,7 @@ static void param_int(cl_strbuf *b, const char *name, int64_t v)
 {
     param_name(b, name);
     cl_s5424_put_int(b, v);
-    cl_strbuf_putc(b, '"');
+    put_c(b, '"');
 }
 
 static void param_time(cl_strbuf *b, const char *name, int64_t us)
@@ -257,23 +292,23 @@ static void json_unescape(cl_strbuf *b, const char *s, size_t n)
     for (size_t i = 1; i < end; i++) {
         if (s[i] != '\\')
             continue;
-        cl_strbuf_put(b, s + from, i - from);
+        put(b, s + from, i - from);
         i++;
         switch (s[i]) {
         case 'b':
-            cl_strbuf_putc(b, '\b');
+            put_c(b, '\b');
             break;
         case 'f':
-            cl_strbuf_putc(b, '\f');
+            put_c(b, '\f');
             break;
         case 'n':
-            cl_strbuf_putc(b, '\n');
+            put_c(b, '\n');
             break;
         case 'r':
-            cl_strbuf_putc(b, '\r');
+            put_c(b, '\r');
             break;
         case 't':
-            cl_strbuf_putc(b, '\t');
+            put_c(b, '\t');
             break;
         case 'u': {
             unsigned cp = i + 4 < end ? hex4(s + i + 1) : 0xFFFD;
@@ -289,17 +324,17 @@ static void json_unescape(cl_strbuf *b, const char *s, size_t n)
             }
             if (cp >= 0xD800 && cp < 0xE000)
                 cp = 0xFFFD; /* a lone surrogate: not a character */
-            cl_strbuf_put(b, u, cl_utf8_encode(cp, u));
+            put(b, u, cl_utf8_encode(cp, u));
             break;
         }
         default: /* '"', '\\', '/' */
-            cl_strbuf_putc(b, s[i]);
+            put_c(b, s[i]);
             break;
         }
         from = i + 1;
     }
     if (from < end)
-        cl_strbuf_put(b, s + from, end - from);
+        put(b, s + from, end - from);
 }
 
 /* One member of the fields object, found by next_member. */
@@ -384,14 +419,14 @@ static int nonstring_param(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
         if (is_string(&m))
             continue;
         if (open)
-            cl_strbuf_putc(b, ' ');
+            put_c(b, ' ');
         else
             param_name(b, "fields-nonstring");
         open = 1;
         cl_s5424_param_value(b, p, n);
     }
     if (open)
-        cl_strbuf_putc(b, '"');
+        put_c(b, '"');
     return rest;
 }
 
@@ -411,8 +446,8 @@ static void fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
         if (!open)
             PUT_LIT(b, "[" CL_S5424_SDID_FIELDS);
         open = 1;
-        cl_strbuf_putc(b, ' ');
-        cl_strbuf_put(b, p, n); /* before tmp is reused for the value */
+        put_c(b, ' ');
+        put(b, p, n); /* before tmp is reused for the value */
         PUT_LIT(b, "=\"");
         if (is_string(&m)) {
             literal_text(tmp, m.value, m.value_n, &p, &n);
@@ -420,10 +455,10 @@ static void fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
         } else {
             cl_s5424_param_value(b, m.value, m.value_n);
         }
-        cl_strbuf_putc(b, '"');
+        put_c(b, '"');
     }
     if (open)
-        cl_strbuf_putc(b, ']');
+        put_c(b, ']');
 }
 
 /* The members fields_element left out, as a JSON object of their text. */
@@ -434,17 +469,17 @@ static void fields_rest(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
     const char *p;
     member m;
 
-    cl_strbuf_putc(&obj, '{');
+    put_c(&obj, '{');
     while (next_member(f.p, f.n, &pos, &m)) {
         if (member_ok(tmp, &m, &p, &n))
             continue;
         if (obj.len > 1)
-            cl_strbuf_putc(&obj, ',');
-        cl_strbuf_put(&obj, m.name, m.name_n);
-        cl_strbuf_putc(&obj, ':');
-        cl_strbuf_put(&obj, m.value, m.value_n);
+            put_c(&obj, ',');
+        put(&obj, m.name, m.name_n);
+        put_c(&obj, ':');
+        put(&obj, m.value, m.value_n);
     }
-    cl_strbuf_putc(&obj, '}');
+    put_c(&obj, '}');
     if (obj.oom)
         b->oom = 1;
     else
@@ -492,7 +527,7 @@ static void entry_element(cl_strbuf *b, const cl_row_entry *e, const moved *m, c
     if (e->fields.p != NULL && !e->fields_json)
         param_str(b, "fields-text", e->fields.p, e->fields.n);
     param_opt(b, "extra", e->extra);
-    cl_strbuf_putc(b, ']');
+    put_c(b, ']');
     if (json)
         fields_element(b, e->fields, tmp);
 }
@@ -502,15 +537,15 @@ static void entry_element(cl_strbuf *b, const cl_row_entry *e, const moved *m, c
 static void json_key(cl_strbuf *b, const char *k)
 {
     PUT_LIT(b, ",\"");
-    cl_strbuf_puts(b, k);
+    put_s(b, k);
     PUT_LIT(b, "\":");
 }
 
 static void json_quoted(cl_strbuf *b, const char *s, size_t n)
 {
-    cl_strbuf_putc(b, '"');
-    cl_strbuf_put(b, s, n);
-    cl_strbuf_putc(b, '"');
+    put_c(b, '"');
+    put(b, s, n);
+    put_c(b, '"');
 }
 
 static void json_int(cl_strbuf *b, const char *k, int64_t v)
@@ -546,7 +581,7 @@ static void json_raw(cl_strbuf *b, const char *k, cl_row_str v, int valid)
         return;
     json_key(b, k);
     if (valid)
-        cl_strbuf_put(b, v.p, v.n);
+        put(b, v.p, v.n);
     else
         cl_strbuf_json(b, v.p, v.n, SIZE_MAX, CL_JSONESC_WIRE);
 }
@@ -582,7 +617,7 @@ static void json_entry(cl_strbuf *b, const cl_row_entry *e)
     if (e->peer.has_gid)
         json_int(b, "peer_gid", e->peer.gid);
     json_str(b, "peer_sid", e->peer.sid);
-    cl_strbuf_putc(b, '}');
+    put_c(b, '}');
 }
 
 /* ------------------------------------------------------------------ message */
@@ -597,9 +632,10 @@ void cl_s5424_format(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o
         /* Everything is in the JSON, the header's originals included. */
         PUT_LIT(b, " - ");
         json_entry(b, e);
+        terminate(b);
         return;
     }
-    cl_strbuf_putc(b, ' ');
+    put_c(b, ' ');
     entry_element(b, e, &m, &tmp);
     if (tmp.oom)
         b->oom = 1;
@@ -607,33 +643,54 @@ void cl_s5424_format(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o
     /* MSG is optional: an empty message is none. No BOM: receivers keep it
      * in the text (rsyslog's $msg), and every stored string is UTF-8. */
     if (e->msg.p != NULL && e->msg.n > 0) {
-        cl_strbuf_putc(b, ' ');
-        cl_strbuf_put(b, e->msg.p, e->msg.n);
+        put_c(b, ' ');
+        put(b, e->msg.p, e->msg.n);
     }
+    terminate(b);
+}
+
+/* The length prefix's size ("123 ") for a message of n bytes. */
+static size_t prefix_len(size_t n)
+{
+    size_t k = 2;
+
+    while (n >= 10) {
+        n /= 10;
+        k++;
+    }
+    return k;
 }
 
 size_t cl_s5424_append_framed(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o)
 {
-    size_t start = b->len, n, v;
+    /* The message is written after room for a prefix the size of the
+     * previous one (messages of a batch are alike), so that it moves only
+     * when its length has another number of digits. */
+    static _Thread_local size_t guess = 4;
+    size_t start = b->len, n, k, v;
     char len[24];
-    size_t k = sizeof len;
 
+    if (cl_strbuf_reserve(b, guess) != 0)
+        return 0;
+    b->len += guess;
     cl_s5424_format(b, e, o);
     if (b->oom)
         return 0;
-    n = b->len - start;
+    n = b->len - start - guess;
+    k = prefix_len(n);
+    if (k != guess) {
+        if (k > guess && cl_strbuf_reserve(b, k - guess) != 0)
+            return 0;
+        memmove(b->p + start + k, b->p + start + guess, n);
+        b->len = start + k + n;
+        b->p[b->len] = '\0';
+        guess = k;
+    }
     /* RFC 6587's MSG-LEN and a space, in front of the message. */
-    len[--k] = ' ';
+    len[k - 1] = ' ';
     v = n;
-    do {
-        len[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    if (cl_strbuf_reserve(b, sizeof len - k) != 0)
-        return 0;
-    memmove(b->p + start + (sizeof len - k), b->p + start, n);
-    memcpy(b->p + start, len + k, sizeof len - k);
-    b->len += sizeof len - k;
-    b->p[b->len] = '\0';
+    for (size_t i = k - 1; i-- > 0; v /= 10)
+        len[i] = (char)('0' + v % 10);
+    memcpy(b->p + start, len, k);
     return n;
 }
