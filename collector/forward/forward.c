@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "dbschema.h"
 #include "fwd_transport.h"
+#include "netsock.h"
 #include "rows.h"
 #include "strbuf.h"
 
@@ -641,6 +642,7 @@ static void *fwd_main(void *arg)
     cl_forwarder *f = arg;
     char err[512];
 
+    cl_net_lower_priority(); /* behind ingest: the database is the queue */
     for (;;) {
         pthread_mutex_lock(&f->mu);
         if (f->stop) {
