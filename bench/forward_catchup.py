@@ -61,6 +61,33 @@ class NullSink:
         self.proc.wait()
 
 
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid, limit=60.0):
+    """Waits until the collector's background work after the fill (WAL
+    checkpoints, indexing) is over - < 2 % of a core for 0.5 s - so that the
+    CPU measured next is the forwarder's. Returns the seconds waited."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        c = cpu_s(pid)
+        time.sleep(0.5)
+        if cpu_s(pid) - c < 0.011:
+            break
+    return time.monotonic() - t0
+
+
+def cpu_line(n, cc, name, cr):
+    """CPU per entry: the load-independent figure on a shared machine."""
+    return ("CPU during catch-up: centrallogd %.2f s (%.2f us/entry), %s %.2f s (%.2f us/entry); "
+            "load average %s" % (cc, cc * 1e6 / n, name, cr, cr * 1e6 / n,
+                                 " ".join(open("/proc/loadavg").read().split()[:3])))
+
+
 def lines(path):
     try:
         with open(path, "rb") as f:
@@ -80,6 +107,8 @@ def main():
     ap.add_argument("--null", action="store_true",
                     help="instead of syslog-ng, a reader that discards the bytes: the "
                          "forwarder's own ceiling")
+    ap.add_argument("--perf", metavar="FILE",
+                    help="record the collector with perf during the catch-up into FILE")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cl-fwd-bench-")
     port = tf.free_port()
@@ -87,9 +116,16 @@ def main():
     addr = os.path.join(tmp, "c.sock")
     d = benchlib.start_collector(a.bin, os.path.join(tmp, "data"), addr, "--keep-free", "off",
                                  "--forward", "syslog+tcp://127.0.0.1:%d" % port)
+    rec = None
     try:
         secs, n = fill(addr, a.n)
         print("stored %d entries in %.2f s (%.0f/s), receiver down" % (n, secs, n / secs))
+        print("collector idle after %.1f s" % wait_idle(d.pid))
+        rec = None
+        if a.perf:
+            rec = subprocess.Popen(["perf", "record", "-q", "-g", "-o", a.perf, "-p", str(d.pid)])
+            time.sleep(1)
+        c0 = cpu_s(d.pid)
         t0 = time.monotonic()
         if a.null:
             ng = NullSink(port)
@@ -104,15 +140,21 @@ def main():
         if a.null:
             print("catch-up: %d confirmed in %.2f s (%.0f entries/s) into a null reader"
                   % (st["confirmed"], t1, n / t1))
+            print(cpu_line(n, cpu_s(d.pid) - c0, "reader", cpu_s(ng.proc.pid)))
             return
         while lines(ng.out) < n:
             time.sleep(0.05)
         t2 = time.monotonic() - t0
         got = lines(ng.out)
+        cc, cr = cpu_s(d.pid) - c0, cpu_s(ng.proc.pid)
         print("catch-up: %d confirmed in %.2f s (%.0f entries/s); syslog-ng wrote %d lines "
               "in %.2f s (%.0f entries/s); retried %d" % (st["confirmed"], t1, n / t1, got, t2,
                                                           n / t2, st["retried"]))
+        print(cpu_line(n, cc, "syslog-ng", cr))
     finally:
+        if rec is not None:
+            rec.send_signal(2)
+            rec.wait()
         d.terminate()
         d.wait()
         ng.stop()

@@ -54,6 +54,7 @@ def main():
     try:
         secs, n = fc.fill(addr, a.n)
         print("stored %d entries in %.2f s (%.0f/s), rsyslog down" % (n, secs, n / secs))
+        print("collector idle after %.1f s" % fc.wait_idle(d.pid))
         c0 = cpu_s(d.pid)
         t0 = time.monotonic()
         rs.start()

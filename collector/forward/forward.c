@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "dbschema.h"
 #include "fwd_transport.h"
+#include "netsock.h"
 #include "rows.h"
 #include "strbuf.h"
 
@@ -64,6 +65,9 @@ struct cl_forwarder {
     /* Thread state. */
     sqlite3 *cat;  /* the catalog, read-write (the cursor) */
     sqlite3 *part; /* the partition being read */
+    /* Its read statement, prepared once per partition and reset after each
+     * batch (so no read transaction stays open between batches). */
+    sqlite3_stmt *read_st;
     char *part_path;
     sqlite3 *live; /* the live partition, for the newest id */
     char *live_path;
@@ -266,14 +270,22 @@ static sqlite3 *open_part(const cl_part *p, char *err, size_t errlen)
     return h;
 }
 
+static void close_part(cl_forwarder *f)
+{
+    sqlite3_finalize(f->read_st);
+    f->read_st = NULL;
+    sqlite3_close(f->part);
+    f->part = NULL;
+    free(f->part_path);
+    f->part_path = NULL;
+}
+
 /* f->part on p, opened if it is not already. */
 static int use_part(cl_forwarder *f, const cl_part *p, char *err, size_t errlen)
 {
     if (f->part != NULL && strcmp(f->part_path, p->path) == 0)
         return 0;
-    sqlite3_close(f->part);
-    free(f->part_path);
-    f->part = NULL;
+    close_part(f);
     f->part_path = strdup(p->path);
     if (f->part_path == NULL || (f->part = open_part(p, err, errlen)) == NULL)
         return -1;
@@ -368,19 +380,24 @@ static void add_entry(cl_forwarder *f, const cl_row_entry *e)
 static int64_t read_part(cl_forwarder *f, const cl_part *p, uint64_t *filtered, char *err,
                          size_t errlen)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st;
     char sql[512];
     int64_t last = f->sent_upto;
     int rc;
 
     if (use_part(f, p, err, errlen) != 0)
         return -1;
-    snprintf(sql, sizeof sql, "SELECT %s FROM entries WHERE id > ?1 ORDER BY id LIMIT %d",
-             cl_row_entry_columns(CL_DB_LAYOUT_VERSION), BATCH_ENTRIES);
-    if (sqlite3_prepare_v2(f->part, sql, -1, &st, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot read %s: %s", p->path, sqlite3_errmsg(f->part));
-        return -1;
+    if (f->read_st == NULL) {
+        snprintf(sql, sizeof sql, "SELECT %s FROM entries WHERE id > ?1 ORDER BY id LIMIT %d",
+                 cl_row_entry_columns(CL_DB_LAYOUT_VERSION), BATCH_ENTRIES);
+        if (sqlite3_prepare_v2(f->part, sql, -1, &f->read_st, NULL) != SQLITE_OK) {
+            snprintf(err, errlen, "cannot read %s: %s", p->path, sqlite3_errmsg(f->part));
+            sqlite3_finalize(f->read_st);
+            f->read_st = NULL;
+            return -1;
+        }
     }
+    st = f->read_st;
     sqlite3_bind_int64(st, 1, f->sent_upto);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         cl_row_entry e;
@@ -401,7 +418,12 @@ static int64_t read_part(cl_forwarder *f, const cl_part *p, uint64_t *filtered, 
         snprintf(err, errlen, "out of memory");
         last = -1;
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st); /* ends the read transaction; the statement stays */
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        /* Prepared again at the next batch: nothing of a failed read stays. */
+        sqlite3_finalize(f->read_st);
+        f->read_st = NULL;
+    }
     return last;
 }
 
@@ -620,6 +642,7 @@ static void *fwd_main(void *arg)
     cl_forwarder *f = arg;
     char err[512];
 
+    cl_net_lower_priority(); /* behind ingest: the database is the queue */
     for (;;) {
         pthread_mutex_lock(&f->mu);
         if (f->stop) {
@@ -662,10 +685,9 @@ static void *fwd_main(void *arg)
 static void free_forwarder(cl_forwarder *f)
 {
     f->tr->close(f->ctx);
-    sqlite3_close(f->part);
+    close_part(f);
     sqlite3_close(f->live);
     sqlite3_close(f->cat);
-    free(f->part_path);
     free(f->live_path);
     free(f->catalog_path);
     cl_strbuf_free(&f->buf);

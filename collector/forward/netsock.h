@@ -14,6 +14,12 @@ typedef struct cl_netsock cl_netsock;
 /* Once per process, before any other call (Winsock's start-up). 0 or -1. */
 int cl_net_init(void);
 
+/* Lowers the calling forwarder thread's priority below ingest's (nice + 10
+ * on Linux, where a nice value belongs to the thread; below normal on
+ * Windows): on a busy machine the forwarder falls behind, which the
+ * database absorbs, rather than slowing ingest. Failure changes nothing. */
+void cl_net_lower_priority(void);
+
 /* Connects to host:port (names resolved, every address tried in turn), each
  * attempt given at most timeout_ms, given up early once *cancel is set
  * (looked at every CL_NET_CANCEL_MS); writes then block at most

@@ -13,16 +13,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/sockios.h>
+#include <sys/syscall.h>
 #endif
 
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
 #endif
+
+void cl_net_lower_priority(void)
+{
+#ifdef __linux__
+    /* Relative to the process's nice value, so that a collector already
+     * started with nice keeps the forwarder behind its own ingest. */
+    id_t tid = (id_t)syscall(SYS_gettid);
+    int now;
+
+    errno = 0;
+    now = getpriority(PRIO_PROCESS, tid);
+    if (now == -1 && errno != 0)
+        return;
+    (void)setpriority(PRIO_PROCESS, tid, now + 10 > 19 ? 19 : now + 10);
+#endif
+}
 
 struct cl_netsock {
     int fd;

@@ -16,6 +16,11 @@ struct cl_netsock {
     SOCKET fd;
 };
 
+void cl_net_lower_priority(void)
+{
+    (void)SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
+}
+
 int cl_net_init(void)
 {
     WSADATA d;

@@ -64,6 +64,9 @@ int cl_s5424_sdname_ok(const char *s, size_t n);
  * get a backslash (RFC 5424, 6.3.3); every other byte is kept. */
 void cl_s5424_param_value(cl_strbuf *b, const char *s, size_t n);
 
+/* Appends v in decimal (what printf("%" PRId64) writes, without printf). */
+void cl_s5424_put_int(cl_strbuf *b, int64_t v);
+
 /* Appends one syslog message for e, unframed. b->oom tells of a failure. */
 void cl_s5424_format(cl_strbuf *b, const cl_row_entry *e, const cl_s5424_opts *o);
 

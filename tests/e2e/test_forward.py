@@ -615,6 +615,47 @@ def test_stop_while_connecting():
         lsn.close()
 
 
+class NicedCollector(cltest.Collector):
+    """A collector started at nice 2: its forwarders' nice (2 + 10) is then
+    told apart from the compressor's and keeper's absolute 10."""
+
+    def command(self):
+        return ["nice", "-n", "2"] + super().command()
+
+
+def thread_nices(pid):
+    """The nice value of every thread of pid, by tid."""
+    out = {}
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                out[int(tid)] = int(f.read().rsplit(")", 1)[1].split()[16])
+        except OSError:
+            pass  # the thread ended meanwhile
+    return out
+
+
+def test_forwarder_behind_ingest():
+    """Each destination's thread runs 10 nice levels below the collector's
+    own (Linux: a nice value is per thread), so that forwarding yields the
+    CPU to ingest and catches up from the database later."""
+    ports = [free_port(), free_port()]  # nobody listens: the forwarders back off
+    flags = []
+    for p in ports:
+        flags += ["--forward", "syslog+tcp://127.0.0.1:%d" % p]
+    with NicedCollector(*flags) as c:
+        pid = c.proc.pid
+        base = thread_nices(pid)[pid]
+        want = min(base + 10, 19)
+
+        def lowered():
+            n = [t for t, v in thread_nices(pid).items() if v == want]
+            return len(n) == 2 and n
+
+        wait_for(lowered, "two threads at nice %d (collector at %d)" % (want, base), timeout=10)
+        eq(sum(1 for v in thread_nices(pid).values() if v == want), 2, "forwarder threads")
+
+
 def test_bad_urls():
     cases = [
         ("http://x:1", "--forward http://x:1: expected syslog+tcp://HOST:PORT, "
@@ -641,7 +682,7 @@ def test_bad_urls():
 
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
-         test_stop_while_connecting, test_bad_urls]
+         test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)
