@@ -22,7 +22,14 @@
  * engine's error callback: the connection is then reported broken and the
  * forwarder sends again from its cursor. Nothing confirmed is lost when the
  * receiver dies; what is sent twice is bounded by WINDOW plus one batch
- * (schema/FORWARDING.md). */
+ * (schema/FORWARDING.md).
+ *
+ * With tls=1 the session runs over TLS through librelp's GnuTLS layer. The
+ * peer is always checked in librelp's "name" mode: its chain must verify
+ * against ca= (librelp reads no system trust store; fwd_url.c requires
+ * ca=) and a dNSName or the CN must equal peer-name or the host. Without
+ * an auth mode librelp would fall back to anonymous TLS, which checks
+ * nothing. The refusal reaches us through the auth-error callback. */
 #include "fwd_transport.h"
 
 #include <librelp.h>
@@ -74,6 +81,21 @@ static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
              errmsg ? errmsg : "", (int)code);
 }
 
+/* A refused certificate: librelp's reason and the names the peer offered. */
+static void on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
+{
+    relp *r = usr;
+
+    if (r == NULL || r->failed)
+        return;
+    r->failed = 1;
+    snprintf(r->why, sizeof r->why,
+             "RELP TLS: the receiver's certificate was refused: %s%s%s%s (librelp error %d)",
+             errmsg ? errmsg : "", authinfo && authinfo[0] ? " (it names: " : "",
+             authinfo && authinfo[0] ? authinfo : "", authinfo && authinfo[0] ? ")" : "",
+             (int)code);
+}
+
 static int failed(relp *r, relpRetVal rc, const char *what, char *err, size_t errlen)
 {
     if (r->failed)
@@ -84,7 +106,26 @@ static int failed(relp *r, relpRetVal rc, const char *what, char *err, size_t er
     return -1;
 }
 
-/* A new session: window, timeouts, our error callback, then connect. */
+/* TLS on r->clt: CA, our certificate if given, and the name to expect. */
+static relpRetVal tls_setup(relp *r)
+{
+    const cl_fwd_url *u = r->url;
+    const char *peer = u->tls_peer_name[0] ? u->tls_peer_name : u->host;
+    relpRetVal rc;
+
+    if ((rc = relpCltEnableTLS(r->clt)) != RELP_RET_OK ||
+        (rc = relpCltSetCACert(r->clt, (char *)u->tls_ca)) != RELP_RET_OK ||
+        (rc = relpCltSetAuthMode(r->clt, (char *)"name")) != RELP_RET_OK ||
+        (rc = relpCltAddPermittedPeer(r->clt, (char *)peer)) != RELP_RET_OK)
+        return rc;
+    if (u->tls_cert[0] != '\0' &&
+        ((rc = relpCltSetOwnCert(r->clt, (char *)u->tls_cert)) != RELP_RET_OK ||
+         (rc = relpCltSetPrivKey(r->clt, (char *)u->tls_key)) != RELP_RET_OK))
+        return rc;
+    return RELP_RET_OK;
+}
+
+/* A new session: window, timeouts, TLS, our error callback, then connect. */
 static int session(relp *r, char *err, size_t errlen)
 {
     relpRetVal rc;
@@ -96,6 +137,12 @@ static int session(relp *r, char *err, size_t errlen)
     relpCltSetTimeout(r->clt, RSP_TIMEOUT_S);
     relpCltSetConnTimeout(r->clt, CONNECT_TIMEOUT_S);
     relpCltSetWindowSize(r->clt, WINDOW);
+    if (r->url->relp_tls && (rc = tls_setup(r)) != RELP_RET_OK) {
+        int ret = failed(r, rc, "setting up TLS for", err, errlen);
+
+        relpEngineCltDestruct(r->eng, &r->clt);
+        return ret;
+    }
     rc = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)r->url->port,
                         (unsigned char *)r->url->host);
     if (rc != RELP_RET_OK || r->failed) {
@@ -142,6 +189,14 @@ static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, 
     relpEngineSetDbgprint(r->eng, NULL);
     relpEngineSetEnableCmd(r->eng, (unsigned char *)"syslog", eRelpCmdState_Required);
     relpEngineSetOnErr(r->eng, on_err);
+    relpEngineSetOnAuthErr(r->eng, on_auth_err);
+    /* The verification described at the top is GnuTLS's path in librelp. */
+    if (u->relp_tls && relpEngineSetTLSLib(r->eng, RELP_USE_GNUTLS) != RELP_RET_OK) {
+        snprintf(err, errlen, "RELP: this librelp has no GnuTLS support for tls=1");
+        relpEngineDestruct(&r->eng);
+        free(r);
+        return -1;
+    }
     relpEngineSetShutdownImmdtPtr(r->eng, &r->stop);
     if (session(r, err, errlen) != 0) {
         relp_close(r);
