@@ -81,19 +81,25 @@ static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
              errmsg ? errmsg : "", (int)code);
 }
 
-/* A refused certificate: librelp's reason and the names the peer offered. */
+/* A refused certificate: librelp's reason and the names the peer offered
+ * ("DNSname: a; DNSname: b; ", the CN last), without the final "; ". */
 static void on_auth_err(void *usr, char *authinfo, char *errmsg, relpRetVal code)
 {
     relp *r = usr;
+    char names[128] = "";
+    size_t n;
 
     if (r == NULL || r->failed)
         return;
     r->failed = 1;
+    if (authinfo != NULL && authinfo[0] != '\0')
+        snprintf(names, sizeof names, " (it names: %s", authinfo);
+    n = strlen(names);
+    while (n > 0 && (names[n - 1] == ' ' || names[n - 1] == ';'))
+        names[--n] = '\0';
     snprintf(r->why, sizeof r->why,
-             "RELP TLS: the receiver's certificate was refused: %s%s%s%s (librelp error %d)",
-             errmsg ? errmsg : "", authinfo && authinfo[0] ? " (it names: " : "",
-             authinfo && authinfo[0] ? authinfo : "", authinfo && authinfo[0] ? ")" : "",
-             (int)code);
+             "RELP TLS: the receiver's certificate was refused: %s%s%s (librelp error %d)",
+             errmsg ? errmsg : "", names, n > 0 ? ")" : "", (int)code);
 }
 
 static int failed(relp *r, relpRetVal rc, const char *what, char *err, size_t errlen)
