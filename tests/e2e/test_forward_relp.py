@@ -44,6 +44,7 @@ RELP_WINDOW = 1024
 BATCH = 1024
 # librelp.h: the auth error of a certificate naming no permitted peer.
 RELP_RET_AUTH_ERR_NAME = 10000 + 34
+RELP_RET_AUTH_CERT_INVL = 10000 + 36
 
 FIELDS = (("PRI", "pri"), ("ISODATE", "timereported"), ("HOST", "hostname"),
           ("PROGRAM", "app-name"), ("PID", "procid"), ("MSGID", "msgid"),
@@ -270,11 +271,11 @@ def test_collector_killed_resumes():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
-def tls_rsyslog(tmp, port, pki, peers=("centrallog client",)):
+def tls_rsyslog(tmp, port, pki, peers=("centrallog client",), cert="server.crt"):
     """imrelp over TLS with the test CA's server certificate, taking
     clients whose certificate (from the same CA) names one of peers."""
     return Rsyslog(tmp, port, tls={
-        "tls.caCert": os.path.join(pki, "ca.crt"), "tls.myCert": os.path.join(pki, "server.crt"),
+        "tls.caCert": os.path.join(pki, "ca.crt"), "tls.myCert": os.path.join(pki, cert),
         "tls.myPrivKey": os.path.join(pki, "server.key"), "tls.authMode": "name",
         "tls.permittedPeer": list(peers)})
 
@@ -342,6 +343,26 @@ def test_tls_wrong_ca_then_right():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_tls_expired():
+    """An expired receiver certificate from the right CA: refused (GnuTLS's
+    chain verification checks the dates), nothing delivered."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    port = tf.free_port()
+    rs = tls_rsyslog(tmp, port, pki, cert="expired.crt").start()
+    try:
+        with cltest.Collector("--forward", tls_url(port, pki, ca="ca.crt",
+                                                   peer_name="localhost")) as c:
+            ftls.send_entries(c, [cltest.entry("e%d" % i) for i in range(50)])
+            err = ftls.check_refused(c, rs, "certificate validation failed")
+            eq(err, "RELP TLS: the receiver's certificate was refused: certificate validation "
+               "failed (librelp error %d)" % RELP_RET_AUTH_CERT_INVL, "the reason")
+            c.stop()
+    finally:
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_tls_name_mismatch():
     """The certificate does not name the peer: refused, the names it holds
     in the reason, nothing delivered - for a peer-name= it lacks, and for
@@ -391,7 +412,8 @@ def test_tls_client_refused():
 
 
 TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes,
-         test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_name_mismatch,
+         test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_expired,
+         test_tls_name_mismatch,
          test_tls_client_refused]
 
 if __name__ == "__main__":

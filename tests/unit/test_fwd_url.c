@@ -131,7 +131,8 @@ static void test_relp(void **state)
     refused("relp://h:1?tls=yes&ca=/a", "tls: 1 or 0");
     refused("relp://h:1?ca=/a", "ca, cert, key and peer-name need tls=1 with relp://");
     refused("relp://h:1?peer-name=x", "ca, cert, key and peer-name need tls=1 with relp://");
-    refused("relp://h:1?tls=1&ca=/a&cert=/c", "cert and key go together (the client's certificate)");
+    refused("relp://h:1?tls=1&ca=/a&cert=/c",
+            "cert and key go together (the client's certificate)");
 #else
     (void)state;
 #endif
