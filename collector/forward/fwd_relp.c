@@ -29,7 +29,17 @@
  * against ca= (librelp reads no system trust store; fwd_url.c requires
  * ca=) and a dNSName or the CN must equal peer-name or the host. Without
  * an auth mode librelp would fall back to anonymous TLS, which checks
- * nothing. The refusal reaches us through the auth-error callback. */
+ * nothing. The refusal reaches us through the auth-error callback.
+ *
+ * Each connection is first tried with our own TLS client (fwd_tls.c: the
+ * same ca, cert, key and name; handshake bounded by 10 s and a stop), then
+ * closed, and only then is librelp's session opened. That works around two
+ * defects of librelp 1.11's client (src/tcp.c): its handshake runs on a
+ * blocking socket without a timeout, so a receiver that never answers would
+ * hold the thread and a stop for ever; and a failed handshake leaks its
+ * GnuTLS session and credentials (~45 KB per attempt), which a refused
+ * certificate, retried for hours, would pile up. The sessions reopened after
+ * an idle flush (below) are not probed: the receiver just answered. */
 #include "fwd_transport.h"
 
 #include <librelp.h>
@@ -160,6 +170,21 @@ static int session(relp *r, char *err, size_t errlen)
     return 0;
 }
 
+/* A TLS handshake with the receiver, verified, then closed (see the top). */
+static int probe_tls(const cl_fwd_url *u, const atomic_int *cancel, char *err, size_t errlen)
+{
+    void *t = NULL;
+    char why[512];
+
+    if (cl_fwd_tls.open(&t, u, cancel, why, sizeof why) != 0) {
+        /* fwd_tls.c's reasons start "TLS: ", or name a file ("ca=..."). */
+        snprintf(err, errlen, "RELP %s%s", strncmp(why, "TLS", 3) == 0 ? "" : "TLS: ", why);
+        return -1;
+    }
+    cl_fwd_tls.close(t);
+    return 0;
+}
+
 static void relp_close(void *ctx)
 {
     relp *r = ctx;
@@ -178,7 +203,7 @@ static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, 
 {
     relp *r = calloc(1, sizeof *r);
 
-    (void)cancel; /* a RELP connect gives up after CONNECT_TIMEOUT_S */
+    /* Past the probe, a RELP connect gives up after CONNECT_TIMEOUT_S. */
     *ctx = NULL;
     if (r == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -204,6 +229,10 @@ static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, 
         return -1;
     }
     relpEngineSetShutdownImmdtPtr(r->eng, &r->stop);
+    if (u->relp_tls && probe_tls(u, cancel, err, errlen) != 0) {
+        relp_close(r);
+        return -1;
+    }
     if (session(r, err, errlen) != 0) {
         relp_close(r);
         return -1;

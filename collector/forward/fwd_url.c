@@ -190,6 +190,14 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
                 "peer-name");
 }
 
+/* Whether host is an IPv4 or IPv6 address (digits, dots, hex, colons). */
+static int is_ip_literal(const char *host)
+{
+    if (strchr(host, ':') != NULL)
+        return 1;
+    return host[0] != '\0' && strspn(host, "0123456789.") == strlen(host);
+}
+
 int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
 {
     const char *rest, *q, *scheme;
@@ -250,6 +258,12 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
         return fail(err, errlen, s,
                     "relp:// with tls=1 needs ca=FILE (librelp does not read the system's "
                     "trust store)");
+    /* librelp matches the certificate's DNS names and CN, never its IP
+     * addresses: an address as HOST could never pass. */
+    if (u->relp_tls && u->tls_peer_name[0] == '\0' && is_ip_literal(u->host))
+        return fail(err, errlen, s,
+                    "relp:// with tls=1 to an IP address needs peer-name=NAME (librelp "
+                    "matches the certificate's names, not its IP addresses)");
     if ((u->tls_cert[0] != '\0') != (u->tls_key[0] != '\0'))
         return fail(err, errlen, s, "cert and key go together (the client's certificate)");
     return 0;

@@ -129,6 +129,16 @@ static void test_relp(void **state)
     refused("relp://h:1?tls=1", "relp:// with tls=1 needs ca=FILE (librelp does not read the "
                                 "system's trust store)");
     refused("relp://h:1?tls=yes&ca=/a", "tls: 1 or 0");
+    refused("relp://10.0.0.5:1?tls=1&ca=/a",
+            "relp:// with tls=1 to an IP address needs peer-name=NAME (librelp matches the "
+            "certificate's names, not its IP addresses)");
+    refused("relp://[::1]:1?tls=1&ca=/a",
+            "relp:// with tls=1 to an IP address needs peer-name=NAME (librelp matches the "
+            "certificate's names, not its IP addresses)");
+    u = parse_ok("relp://10.0.0.5:1?tls=1&ca=/a&peer-name=relay");
+    assert_string_equal(u.tls_peer_name, "relay");
+    u = parse_ok("relp://relay1.example.org:1?tls=1&ca=/a");
+    assert_string_equal(u.tls_peer_name, "");
     refused("relp://h:1?ca=/a", "ca, cert, key and peer-name need tls=1 with relp://");
     refused("relp://h:1?peer-name=x", "ca, cert, key and peer-name need tls=1 with relp://");
     refused("relp://h:1?tls=1&ca=/a&cert=/c",
