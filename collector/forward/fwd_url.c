@@ -190,7 +190,8 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
                 "peer-name");
 }
 
-/* Whether host is an IPv4 or IPv6 address (digits, dots, hex, colons). */
+/* Whether host is an IP address: IPv6 (host_port took its brackets off;
+ * no name has a colon) or only digits and dots. */
 static int is_ip_literal(const char *host)
 {
     if (strchr(host, ':') != NULL)

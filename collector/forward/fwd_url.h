@@ -11,7 +11,8 @@
  *   relp://HOST:PORT[?...&tls=1&ca=FILE[&cert=FILE&key=FILE][&peer-name=NAME]]
  *
  * where librelp is built in (CL_HAVE_RELP: POSIX; schema/FORWARDING.md).
- * RELP over TLS needs ca=: librelp does not read the system's trust store.
+ * RELP over TLS needs ca= (librelp does not read the system's trust store)
+ * and, with an IP address as HOST, peer-name= (librelp matches names only).
  * Pure: no I/O. */
 #ifndef CL_FWD_URL_H
 #define CL_FWD_URL_H
