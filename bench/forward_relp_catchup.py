@@ -6,10 +6,12 @@ port; the time from its start until the destination has confirmed all N
 (rsp 200 for every message), and until rsyslog has written all N lines.
 
     /usr/bin/python3 bench/forward_relp_catchup.py --bin build/bin [-n 1000000] [--queue memory]
+        [--tls]
 
 --queue direct (default, the test's): rsyslog writes each message before it
 answers, so confirmed means written. --queue memory: rsyslog's default
-in-memory queue, which answers on enqueueing.
+in-memory queue, which answers on enqueueing. --tls: relp://...?tls=1 into imrelp with tls="on"
+(test_forward_relp.py's test CA and mutual certificates).
 """
 import argparse
 import os
@@ -25,6 +27,7 @@ import benchlib  # noqa: E402
 import forward_catchup as fc  # noqa: E402  (fill, lines)
 import test_forward as tf  # noqa: E402  (free_port)
 import test_forward_relp as tr  # noqa: E402  (Rsyslog)
+import test_forward_tls as ftls  # noqa: E402  (make_pki)
 
 
 def cpu_s(pid):
@@ -39,10 +42,17 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("-n", type=int, default=1000000)
     ap.add_argument("--queue", choices=("direct", "memory"), default="direct")
+    ap.add_argument("--tls", action="store_true")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="cl-relp-bench-")
     port = tf.free_port()
-    rs = tr.Rsyslog(tmp, port)
+    url = "relp://127.0.0.1:%d" % port
+    if a.tls:
+        pki = ftls.make_pki(os.path.join(tmp, "pki"))
+        rs = tr.tls_rsyslog(tmp, port, pki)
+        url = tr.tls_url(port, pki, ca="ca.crt", peer_name="localhost")
+    else:
+        rs = tr.Rsyslog(tmp, port)
     if a.queue == "memory":
         with open(rs.conf) as f:
             conf = f.read().replace(' queue.type="Direct"', "")
@@ -50,7 +60,7 @@ def main():
             f.write(conf)
     addr = os.path.join(tmp, "c.sock")
     d = benchlib.start_collector(a.bin, os.path.join(tmp, "data"), addr, "--keep-free", "off",
-                                 "--forward", "relp://127.0.0.1:%d" % port)
+                                 "--forward", url)
     try:
         secs, n = fc.fill(addr, a.n)
         print("stored %d entries in %.2f s (%.0f/s), rsyslog down" % (n, secs, n / secs))
@@ -69,11 +79,11 @@ def main():
         t2 = time.monotonic() - t0
         got = fc.lines(rs.out)
         cc, cr = cpu_s(d.pid) - c0, cpu_s(rs.proc.pid)
-        print("catch-up (%s queue): %d confirmed in %.2f s (%.0f entries/s); rsyslog wrote %d "
+        print("catch-up (%s queue%s): %d confirmed in %.2f s (%.0f entries/s); rsyslog wrote %d "
               "lines in %.2f s (%.0f entries/s); retried %d; load average %s\n"
               "CPU during catch-up: centrallogd %.2f s (%.2f us/entry), rsyslogd %.2f s "
               "(%.2f us/entry)"
-              % (a.queue, st["confirmed"], t1, n / t1, got, t2, n / t2, st["retried"],
+              % (a.queue, ", TLS" if a.tls else "", st["confirmed"], t1, n / t1, got, t2, n / t2, st["retried"],
                  " ".join(open("/proc/loadavg").read().split()[:3]), cc, cc * 1e6 / n, cr,
                  cr * 1e6 / n))
     finally:

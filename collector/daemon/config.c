@@ -139,8 +139,9 @@ static const option_doc docs[] = {
       "syslog+tcp://HOST:PORT[?min-level=LEVEL&app=GLOB&facility=local0&format=rfc5424|json"
       "&start=oldest|end], or syslog+tls://HOST:PORT (RFC 5425; certificate verified against "
       "the system's trust store or ca=FILE, for peer-name=NAME or HOST; client cert=FILE&key=FILE; "
-      "not on Windows), or relp://HOST:PORT[?...] (acknowledged by the receiver; not on "
-      "Windows) (repeatable, at most 8; in a file: a string or a list; see "
+      "not on Windows), or relp://HOST:PORT[?...] (acknowledged by the receiver; with "
+      "tls=1&ca=FILE over TLS, same cert, key, peer-name; not on Windows) (repeatable, at most 8; "
+      "in a file: a string or a list; see "
       "schema/FORWARDING.md)" },
     { "config", "FILE", "JSON object of these options, e.g. {\"rotate-size\": \"32M\"}" },
     { "quiet", NULL, "print nothing at start-up" },

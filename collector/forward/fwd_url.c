@@ -121,8 +121,9 @@ static int tls_param(const char *url, const char *k, size_t kn, const char *val,
     } else {
         return 0;
     }
-    if (u->scheme != CL_FWD_SYSLOG_TLS)
-        *rc = fail(err, errlen, url, "ca, cert, key and peer-name are for syslog+tls://");
+    if (u->scheme == CL_FWD_SYSLOG_TCP)
+        *rc = fail(err, errlen, url,
+                   "ca, cert, key and peer-name are for syslog+tls:// and relp://...?tls=1");
     else if (vn == 0 || vn >= cap)
         *rc = fail(err, errlen, url, "a TLS parameter is empty or too long");
     else
@@ -142,6 +143,14 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
     val[vn] = '\0';
     if (tls_param(url, k, kn, val, vn, u, &rc, err, errlen))
         return rc;
+    if (kn == 3 && memcmp(k, "tls", 3) == 0) {
+        if (u->scheme != CL_FWD_RELP)
+            return fail(err, errlen, url, "tls= is for relp:// (syslog+tls:// is always TLS)");
+        if (strcmp(val, "1") != 0 && strcmp(val, "0") != 0)
+            return fail(err, errlen, url, "tls: 1 or 0");
+        u->relp_tls = val[0] == '1';
+        return 0;
+    }
     if (kn == 9 && memcmp(k, "min-level", 9) == 0) {
         u->min_level = cl_level_parse(val, vn, CL_LEVEL_DIGITS | CL_LEVEL_ALIASES);
         return u->min_level < 0
@@ -176,8 +185,18 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
         return 0;
     }
     return fail(err, errlen, url,
-                "unknown parameter; known: min-level, app, facility, format, start, and for "
-                "syslog+tls://: ca, cert, key, peer-name");
+                "unknown parameter; known: min-level, app, facility, format, start, for "
+                "relp://: tls, and for syslog+tls:// or relp://...?tls=1: ca, cert, key, "
+                "peer-name");
+}
+
+/* Whether host is an IP address: IPv6 (host_port took its brackets off;
+ * no name has a colon) or only digits and dots. */
+static int is_ip_literal(const char *host)
+{
+    if (strchr(host, ':') != NULL)
+        return 1;
+    return host[0] != '\0' && strspn(host, "0123456789.") == strlen(host);
 }
 
 int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
@@ -231,6 +250,21 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
             return -1;
         q = amp;
     }
+    if (u->scheme == CL_FWD_RELP && !u->relp_tls &&
+        (u->tls_ca[0] || u->tls_cert[0] || u->tls_key[0] || u->tls_peer_name[0]))
+        return fail(err, errlen, s, "ca, cert, key and peer-name need tls=1 with relp://");
+    /* librelp (GnuTLS) verifies against ca= only, never the system's store:
+     * without it every certificate would be refused. */
+    if (u->relp_tls && u->tls_ca[0] == '\0')
+        return fail(err, errlen, s,
+                    "relp:// with tls=1 needs ca=FILE (librelp does not read the system's "
+                    "trust store)");
+    /* librelp matches the certificate's DNS names and CN, never its IP
+     * addresses: an address as HOST could never pass. */
+    if (u->relp_tls && u->tls_peer_name[0] == '\0' && is_ip_literal(u->host))
+        return fail(err, errlen, s,
+                    "relp:// with tls=1 to an IP address needs peer-name=NAME (librelp "
+                    "matches the certificate's names, not its IP addresses)");
     if ((u->tls_cert[0] != '\0') != (u->tls_key[0] != '\0'))
         return fail(err, errlen, s, "cert and key go together (the client's certificate)");
     return 0;

@@ -6,9 +6,14 @@
  * HOST is a name, an IPv4 address or [an IPv6 address]. app may be given
  * several times (an entry passes if its app matches any); GLOB knows '*'
  * and '?'. The TLS parameters (ca, cert, key, peer-name) are the ones any
- * TLS transport reads (syslog+tls:// now). relp://HOST:PORT[?...] takes the
- * other parameters where librelp is built in (CL_HAVE_RELP: POSIX;
- * schema/FORWARDING.md). Pure: no I/O. */
+ * TLS transport reads: syslog+tls://, and
+ *
+ *   relp://HOST:PORT[?...&tls=1&ca=FILE[&cert=FILE&key=FILE][&peer-name=NAME]]
+ *
+ * where librelp is built in (CL_HAVE_RELP: POSIX; schema/FORWARDING.md).
+ * RELP over TLS needs ca= (librelp does not read the system's trust store)
+ * and, with an IP address as HOST, peer-name= (librelp matches names only).
+ * Pure: no I/O. */
 #ifndef CL_FWD_URL_H
 #define CL_FWD_URL_H
 
@@ -40,6 +45,7 @@ typedef struct cl_fwd_url {
     char tls_cert[CL_FWD_PATH_MAX]; /* client certificate (PEM), with tls_key */
     char tls_key[CL_FWD_PATH_MAX];
     char tls_peer_name[CL_FWD_HOST_MAX];
+    int relp_tls; /* relp:// with tls=1 */
 } cl_fwd_url;
 
 /* Parses s. Returns 0, or -1 with a one-line reason in err. */

@@ -670,8 +670,8 @@ def test_bad_urls():
         ("syslog+tcp://h:1?facility=local8", "--forward syslog+tcp://h:1?facility=local8: "
          "facility: kern, user, ..., local7, or 0-23"),
         ("syslog+tcp://h:1?colour=red", "--forward syslog+tcp://h:1?colour=red: unknown "
-         "parameter; known: min-level, app, facility, format, start, and for syslog+tls://: "
-         "ca, cert, key, peer-name"),
+         "parameter; known: min-level, app, facility, format, start, for relp://: tls, and "
+         "for syslog+tls:// or relp://...?tls=1: ca, cert, key, peer-name"),
     ]
     for url, msg in cases:
         p = subprocess.run([cltest.daemon_path(), "--forward", url],

@@ -30,6 +30,7 @@ import cltest
 from cltest import check, eq, wait_for
 
 import test_forward as tf
+import test_forward_tls as ftls
 
 # Under ASan: librelp's own leak of the frame whose send broke the session
 # (lsan-librelp.supp says where), for the collectors these tests start.
@@ -51,7 +52,9 @@ class Rsyslog:
     """rsyslogd -n with imrelp on 127.0.0.1:port, writing what it parsed to
     out.json in its own directory."""
 
-    def __init__(self, workdir, port):
+    def __init__(self, workdir, port, tls=None):
+        """tls: None, or the imrelp parameters of a TLS input as a dict
+        (tls.caCert, tls.myCert, ...; a list value is an array)."""
         self.dir = os.path.join(workdir, "rsyslog-%d" % port)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port
@@ -61,6 +64,12 @@ class Rsyslog:
             '  property(outname="%s" name="%s" format="jsonf"%s)'
             % (o, n, ' dateFormat="rfc3339"' if n == "timereported" else "")
             for o, n in FIELDS)
+        extra = ""
+        if tls is not None:
+            extra = ' tls="on"' + "".join(
+                ' %s=%s' % (k, "[%s]" % ", ".join('"%s"' % x for x in v)
+                            if isinstance(v, list) else '"%s"' % v)
+                for k, v in tls.items())
         with open(self.conf, "w") as f:
             f.write('global(workDirectory="%s" maxMessageSize="256k"\n'
                     '       parser.escapeControlCharactersOnReceive="off")\n'
@@ -69,7 +78,7 @@ class Rsyslog:
                     'ruleset(name="r" queue.type="Direct") {\n'
                     '  action(type="omfile" file="%s" template="t")\n}\n'
                     'input(type="imrelp" address="127.0.0.1" port="%d" ruleset="r" '
-                    'maxDataSize="256k")\n' % (self.dir, props, self.out, port))
+                    'maxDataSize="256k"%s)\n' % (self.dir, props, self.out, port, extra))
         self.proc = None
         self.log = None
 
@@ -259,7 +268,179 @@ def test_collector_killed_resumes():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
-TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes]
+def tls_rsyslog(tmp, port, pki, peers=("centrallog client",), cert="server.crt"):
+    """imrelp over TLS with the test CA's server certificate, taking
+    clients whose certificate (from the same CA) names one of peers."""
+    return Rsyslog(tmp, port, tls={
+        "tls.caCert": os.path.join(pki, "ca.crt"), "tls.myCert": os.path.join(pki, cert),
+        "tls.myPrivKey": os.path.join(pki, "server.key"), "tls.authMode": "name",
+        "tls.permittedPeer": list(peers)})
+
+
+def tls_url(port, pki, host="127.0.0.1", **params):
+    """relp://...?tls=1 with ca, cert, key as files of pki; client.crt and
+    client.key unless cert=None."""
+    params.setdefault("cert", "client.crt")
+    params.setdefault("key", "client.key")
+    q = "&".join("%s=%s" % (k.replace("_", "-"), os.path.join(pki, v) if k in (
+        "ca", "cert", "key") else v) for k, v in params.items() if v is not None)
+    return "relp://%s:%d?tls=1&%s" % (host, port, q)
+
+
+def test_tls_fields_match():
+    """RELP over TLS into rsyslog's imrelp (mutual certificates, name
+    mode both ways): every entry arrives once, in order, field by field."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    port = tf.free_port()
+    rs = tls_rsyslog(tmp, port, pki).start()
+    try:
+        # The certificate names localhost (dNSName and CN): librelp's name
+        # mode does not look at IP addresses, so peer-name= says it.
+        with cltest.Collector("--max-entry-bytes", "128K", "--forward",
+                              tls_url(port, pki, ca="ca.crt", peer_name="localhost")) as c:
+            sent = tf.hostile_entries()
+            sent += [cltest.entry("entry %d" % i, app="app%d" % (i % 7),
+                                  level=tf.LEVELS[i % 9], fields={"i": i}) for i in range(300)]
+            ftls.send_entries(c, sent)
+            rows = ftls.check_delivered(c, rs)
+            eq(len(rows), len(sent), "rows")
+            eq(c.stats()["forward"][0]["sent"], len(rows), "sent once each")
+            c.stop()
+    finally:
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tls_wrong_ca_then_right():
+    """A receiver certificate from another CA: refused with librelp's
+    reason in last_error and status, nothing delivered; the same database
+    with the right CA then delivers every entry once."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    data = os.path.join(tmp, "data")
+    port = tf.free_port()
+    rs = tls_rsyslog(tmp, port, pki).start()
+    entries = [cltest.entry("e%d" % i, app="w") for i in range(500)]
+    try:
+        with cltest.Collector("--forward", tls_url(port, pki, ca="other-ca.crt",
+                                                   peer_name="localhost"), data_dir=data) as c:
+            ftls.send_entries(c, entries)
+            err = ftls.check_refused(c, rs, "The certificate issuer is unknown")
+            check(err.startswith("RELP TLS: the certificate of 127.0.0.1:%d is refused" % port),
+                  "who refused what", err)
+            c.stop()
+        with cltest.Collector("--forward", tls_url(port, pki, ca="ca.crt", peer_name="localhost"),
+                              data_dir=data) as c:
+            rows = ftls.check_delivered(c, rs)
+            eq(len(rows), len(entries), "rows")
+            c.stop()
+    finally:
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tls_expired():
+    """An expired receiver certificate from the right CA: refused (GnuTLS's
+    chain verification checks the dates), nothing delivered."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    port = tf.free_port()
+    rs = tls_rsyslog(tmp, port, pki, cert="expired.crt").start()
+    try:
+        with cltest.Collector("--forward", tls_url(port, pki, ca="ca.crt",
+                                                   peer_name="localhost")) as c:
+            ftls.send_entries(c, [cltest.entry("e%d" % i) for i in range(50)])
+            err = ftls.check_refused(c, rs, "The certificate chain uses expired certificate.")
+            check(err.startswith("RELP TLS: "), "said as RELP over TLS", err)
+            c.stop()
+    finally:
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tls_name_mismatch():
+    """A peer-name= the certificate does not hold: refused, nothing
+    delivered. An IP address as HOST without peer-name= is refused at
+    start-up: librelp matches names only, so it could never pass."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    port = tf.free_port()
+    rs = tls_rsyslog(tmp, port, pki).start()
+    try:
+        with cltest.Collector("--forward", tls_url(port, pki, ca="ca.crt",
+                                                   peer_name="logs.example.org")) as c:
+            ftls.send_entries(c, [cltest.entry("e%d" % i) for i in range(50)])
+            err = ftls.check_refused(
+                c, rs, "The name in the certificate does not match the expected")
+            check(err.startswith("RELP TLS: the certificate of 127.0.0.1:%d is refused" % port),
+                  "who refused what", err)
+            c.stop()
+        p = subprocess.run([os.environ.get("CENTRALLOGD", os.path.join(tf.BIN, "centrallogd")),
+                            "--forward", tls_url(port, pki, ca="ca.crt")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        eq(p.returncode, 2, "exit status")
+        check(b"to an IP address needs peer-name=NAME" in p.stderr, "said at start-up", p.stderr)
+    finally:
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tls_stop_while_handshaking():
+    """A receiver that accepts the connection and never answers the TLS
+    handshake: the stop is not held (librelp's own handshake has no
+    timeout; the forwarder's probe handshake gives way at once)."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+    try:
+        with cltest.Collector("--forward", tls_url(port, pki, ca="ca.crt",
+                                                   peer_name="localhost")) as c:
+            conn, _ = srv.accept()
+            wait_for(lambda: c.stats()["forward"][0]["state"] == "connecting", "handshaking")
+            time.sleep(0.5)
+            eq(c.stats()["forward"][0]["state"], "connecting", "still handshaking")
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "stopped within 5 s", took)
+            conn.close()
+    finally:
+        srv.close()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tls_client_refused():
+    """The receiver does not take this client: without a certificate, or
+    with one it does not permit, nothing is delivered and the broken
+    session is the last error."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    port = tf.free_port()
+    rs = tls_rsyslog(tmp, port, pki, peers=("someone else",)).start()
+    try:
+        for extra in ({"cert": None, "key": None}, {}):
+            with cltest.Collector("--forward", tls_url(port, pki, ca="ca.crt",
+                                                       peer_name="localhost", **extra)) as c:
+                ftls.send_entries(c, [cltest.entry("e%d" % i) for i in range(50)])
+                # librelp's server closes the connection when it refuses
+                # the client (with TLS 1.3 just after the handshake): the
+                # probe waits for that verdict (fwd_tls.c, client_verdict).
+                err = ftls.check_refused(c, rs, "RELP TLS: ")
+                eq(err, "RELP TLS: the receiver closed the connection", "the reason")
+                print("refused client (%s): %s" % (extra or "certificate", err))
+                c.stop()
+    finally:
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes,
+         test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_expired,
+         test_tls_name_mismatch, test_tls_client_refused, test_tls_stop_while_handshaking]
 
 if __name__ == "__main__":
     cltest.main("forward_relp", TESTS)

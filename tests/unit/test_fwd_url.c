@@ -112,8 +112,37 @@ static void test_relp(void **state)
     assert_string_equal(u.key, "relp://[::1]:2514");
     assert_int_equal(u.min_level, 3);
     assert_int_equal(u.fmt.facility, 17);
+    assert_int_equal(u.relp_tls, 0);
     u = parse_ok("syslog+tcp://h:1");
     assert_int_equal(u.scheme, CL_FWD_SYSLOG_TCP);
+    /* RELP over TLS: the TLS parameters, and the cursor's name unchanged. */
+    u = parse_ok("relp://r.example.org:2514?tls=1&ca=/ca.pem&cert=/c.pem&key=/k.pem"
+                 "&peer-name=relay");
+    assert_int_equal(u.relp_tls, 1);
+    assert_string_equal(u.key, "relp://r.example.org:2514");
+    assert_string_equal(u.tls_ca, "/ca.pem");
+    assert_string_equal(u.tls_cert, "/c.pem");
+    assert_string_equal(u.tls_key, "/k.pem");
+    assert_string_equal(u.tls_peer_name, "relay");
+    u = parse_ok("relp://h:1?tls=0");
+    assert_int_equal(u.relp_tls, 0);
+    refused("relp://h:1?tls=1", "relp:// with tls=1 needs ca=FILE (librelp does not read the "
+                                "system's trust store)");
+    refused("relp://h:1?tls=yes&ca=/a", "tls: 1 or 0");
+    refused("relp://10.0.0.5:1?tls=1&ca=/a",
+            "relp:// with tls=1 to an IP address needs peer-name=NAME (librelp matches the "
+            "certificate's names, not its IP addresses)");
+    refused("relp://[::1]:1?tls=1&ca=/a",
+            "relp:// with tls=1 to an IP address needs peer-name=NAME (librelp matches the "
+            "certificate's names, not its IP addresses)");
+    u = parse_ok("relp://10.0.0.5:1?tls=1&ca=/a&peer-name=relay");
+    assert_string_equal(u.tls_peer_name, "relay");
+    u = parse_ok("relp://relay1.example.org:1?tls=1&ca=/a");
+    assert_string_equal(u.tls_peer_name, "");
+    refused("relp://h:1?ca=/a", "ca, cert, key and peer-name need tls=1 with relp://");
+    refused("relp://h:1?peer-name=x", "ca, cert, key and peer-name need tls=1 with relp://");
+    refused("relp://h:1?tls=1&ca=/a&cert=/c",
+            "cert and key go together (the client's certificate)");
 #else
     (void)state;
 #endif
@@ -124,7 +153,12 @@ static void test_refusals(void **state)
     (void)state;
     refused("http://x:1",
             "expected syslog+tcp://HOST:PORT, syslog+tls://HOST:PORT or relp://HOST:PORT");
-    refused("syslog+tcp://x:1?ca=/a", "ca, cert, key and peer-name are for syslog+tls://");
+    refused("syslog+tcp://x:1?ca=/a",
+            "ca, cert, key and peer-name are for syslog+tls:// and relp://...?tls=1");
+    refused("syslog+tcp://x:1?tls=1", "tls= is for relp:// (syslog+tls:// is always TLS)");
+#ifndef _WIN32
+    refused("syslog+tls://x:1?tls=1", "tls= is for relp:// (syslog+tls:// is always TLS)");
+#endif
 #ifndef CL_HAVE_RELP
     refused("relp://x:1", "RELP is not available in this build (librelp is POSIX-only here); use "
                           "syslog+tcp://");
@@ -145,8 +179,8 @@ static void test_refusals(void **state)
     refused("syslog+tcp://x:1?start=now", "start: oldest or end");
     refused("syslog+tcp://x:1?app=", "app: 1 to 16 non-empty globs");
     refused("syslog+tcp://x:1?x=1", "unknown parameter; known: min-level, app, facility, "
-                                    "format, start, and for syslog+tls://: ca, cert, key, "
-                                    "peer-name");
+                                    "format, start, for relp://: tls, and for syslog+tls:// or "
+                                    "relp://...?tls=1: ca, cert, key, peer-name");
 }
 
 static void test_glob(void **state)
