@@ -4,6 +4,7 @@
  * acknowledged is confirmed. That is as far as plain TCP can see: what the
  * receiver's kernel acknowledged but the receiver never processed (it was
  * killed) is lost, which RELP exists to prevent (schema/FORWARDING.md). */
+#include "fwd_inflight.h"
 #include "fwd_transport.h"
 
 #include <stdio.h>
@@ -13,21 +14,10 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 #define SEND_TIMEOUT_MS 30000
-/* Batches written and not yet confirmed: the forwarder keeps fewer in
- * flight (forward.c: MAX_INFLIGHT). */
-#define RING 128
-
-typedef struct pending {
-    uint64_t end; /* offset just past the batch in the byte stream */
-    int64_t id;   /* its last entry */
-} pending;
-
 typedef struct tcp {
     cl_netsock *s;
     uint64_t written;
-    pending ring[RING];
-    size_t head, n;
-    int64_t confirmed;
+    cl_fwd_inflight inflight;
 } tcp;
 
 static int tcp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, char *err,
@@ -43,7 +33,7 @@ static int tcp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, c
         free(t);
         return -1;
     }
-    t->confirmed = -1;
+    cl_fwd_inflight_init(&t->inflight);
     *ctx = t;
     return 0;
 }
@@ -51,19 +41,15 @@ static int tcp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, c
 static int tcp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
 {
     tcp *t = ctx;
-    pending *p;
 
-    if (t->n == RING) {
+    if (cl_fwd_inflight_full(&t->inflight)) {
         snprintf(err, errlen, "too many batches unconfirmed");
         return -1;
     }
     if (cl_net_send_all(t->s, b->framed, b->framed_n, err, errlen) != 0)
         return -1;
     t->written += b->framed_n;
-    p = &t->ring[(t->head + t->n) % RING];
-    p->end = t->written;
-    p->id = b->msgs[b->n - 1].id;
-    t->n++;
+    cl_fwd_inflight_push(&t->inflight, t->written, b->msgs[b->n - 1].id);
     return 0;
 }
 
@@ -79,12 +65,7 @@ static int tcp_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
         snprintf(err, errlen, "the receiver closed the connection");
         return -1;
     }
-    while (t->n > 0 && t->ring[t->head].end <= acked) {
-        t->confirmed = t->ring[t->head].id;
-        t->head = (t->head + 1) % RING;
-        t->n--;
-    }
-    *id = t->confirmed;
+    *id = cl_fwd_inflight_ack(&t->inflight, acked);
     return 0;
 }
 

@@ -17,6 +17,7 @@
  * measured against. What a reset loses is what plain TCP loses:
  * acknowledged by the receiver's kernel, never processed by the receiver
  * (schema/FORWARDING.md). */
+#include "fwd_inflight.h"
 #include "fwd_transport.h"
 
 #include <arpa/inet.h>
@@ -34,9 +35,6 @@
 
 #define CONNECT_TIMEOUT_MS 10000
 #define SEND_TIMEOUT_MS 30000
-/* Batches written and not yet confirmed: the forwarder keeps fewer in
- * flight (forward.c: MAX_INFLIGHT). */
-#define RING 128
 /* TLS 1.2 or later (1.0 and 1.1 are deprecated: RFC 8996), whatever the
  * system's default priorities would still allow. */
 #define PRIORITY_APPEND "-VERS-TLS1.0:-VERS-TLS1.1:-VERS-SSL3.0"
@@ -44,11 +42,6 @@
 #ifndef MSG_NOSIGNAL
 #define MSG_NOSIGNAL 0
 #endif
-
-typedef struct pending {
-    uint64_t end; /* offset just past the batch in the TCP byte stream */
-    int64_t id;   /* its last entry */
-} pending;
 
 typedef struct tls {
     cl_netsock *s;
@@ -61,9 +54,7 @@ typedef struct tls {
     int last_rc;      /* GnuTLS's code of drain's last failure */
     int io_errno;     /* of the last failed send or recv: GnuTLS only says "push error" */
     uint64_t written; /* TCP bytes handed to the socket */
-    pending ring[RING];
-    size_t head, n;
-    int64_t confirmed;
+    cl_fwd_inflight inflight;
 } tls;
 
 /* GnuTLS writes through here: the one place that counts the TCP stream. A
@@ -314,7 +305,7 @@ static int tls_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, c
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    t->confirmed = -1;
+    cl_fwd_inflight_init(&t->inflight);
     /* Credentials first: a missing CA file is reported as such, not as a
      * refused connection. */
     if (load_credentials(t, u, err, errlen) != 0)
@@ -343,9 +334,8 @@ static int tls_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
     tls *t = ctx;
     const char *p = b->framed;
     size_t left = b->framed_n;
-    pending *q;
 
-    if (t->n == RING) {
+    if (cl_fwd_inflight_full(&t->inflight)) {
         snprintf(err, errlen, "too many batches unconfirmed");
         return -1;
     }
@@ -365,10 +355,7 @@ static int tls_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
         p += w;
         left -= (size_t)w;
     }
-    q = &t->ring[(t->head + t->n) % RING];
-    q->end = t->written;
-    q->id = b->msgs[b->n - 1].id;
-    t->n++;
+    cl_fwd_inflight_push(&t->inflight, t->written, b->msgs[b->n - 1].id);
     return 0;
 }
 
@@ -414,12 +401,7 @@ static int tls_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
     acked = t->written - cl_net_unacked(t->s);
     if (drain(t, err, errlen) != 0)
         return -1;
-    while (t->n > 0 && t->ring[t->head].end <= acked) {
-        t->confirmed = t->ring[t->head].id;
-        t->head = (t->head + 1) % RING;
-        t->n--;
-    }
-    *id = t->confirmed;
+    *id = cl_fwd_inflight_ack(&t->inflight, acked);
     return 0;
 }
 
