@@ -71,15 +71,17 @@ test-format: deps
 	    for f in $$bad; do echo "    $$f"; done; exit 1; \
 	fi
 
+# Tests that share a fixed place (root's /run/centrallog, Wine's prefix)
+# hold a RESOURCE_LOCK (tests/CMakeLists.txt), so the suites run in parallel.
 test-plain: build
-	cd $(BUILD) && ctest --output-on-failure
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
 test-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -DCL_WERROR=ON -DCL_SANITIZE=address,undefined \
 	    -DCL_TESTING=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j$(JOBS) --output-on-failure
 
 # The fuzz targets need clang; they build in build-fuzz/ (scripts/fuzz.sh).
 test-fuzz fuzz: deps
