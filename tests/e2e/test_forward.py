@@ -74,9 +74,55 @@ def free_port():
     return port
 
 
-class SyslogNg:
+class Receiver:
+    """A receiver run in the foreground by a test (syslog-ng here, rsyslogd in
+    test_forward_relp): PROG names it in failures, self.dir holds its
+    stderr.txt, self.port is where it listens; records() is what it wrote."""
+    PROG = NAME = "receiver"
+    log = None
+
+    def launch(self, argv, env=None):
+        """Starts argv and waits until the port accepts; returns self."""
+        self.log = open(os.path.join(self.dir, "stderr.txt"), "ab")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=self.log, env=env)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            check(self.proc.poll() is None, "%s exited" % self.PROG, self.stderr())
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("%s did not listen: %s" % (self.PROG, self.stderr()))
+
+    def stderr(self):
+        with open(os.path.join(self.dir, "stderr.txt"), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(30)
+        self.proc = None
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def wait_count(self, n, timeout=60):
+        got = []
+
+        def enough():
+            got[:] = self.records()
+            return len(got) >= n
+        wait_for(enough, "%s received %d messages" % (self.NAME, n), timeout=timeout)
+        return got
+
+
+class SyslogNg(Receiver):
     """A syslog-ng in the foreground on 127.0.0.1:port, writing what it
     receives to out.json in its own directory."""
+    PROG = NAME = "syslog-ng"
 
     def __init__(self, workdir, port, template=TEMPLATE, flush_lines=1):
         self.dir = os.path.join(workdir, "syslog-ng-%d" % port)
@@ -97,35 +143,10 @@ class SyslogNg:
 
     def start(self):
         argv, env = syslog_ng_argv()
-        self.log = open(os.path.join(self.dir, "stderr.txt"), "ab")
-        self.proc = subprocess.Popen(
-            argv + ["-F", "--no-caps", "-f", self.conf,
-             "--persist-file", os.path.join(self.dir, "persist"),
-             "--pidfile", os.path.join(self.dir, "pid"),
-             "--control", os.path.join(self.dir, "ctl")],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log, env=env)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            check(self.proc.poll() is None, "syslog-ng exited", self.stderr())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("syslog-ng did not listen: " + self.stderr())
-
-    def stderr(self):
-        with open(os.path.join(self.dir, "stderr.txt"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(30)
-        self.proc = None
-        if getattr(self, "log", None) is not None:
-            self.log.close()
-            self.log = None
+        return self.launch(argv + ["-F", "--no-caps", "-f", self.conf,
+                                   "--persist-file", os.path.join(self.dir, "persist"),
+                                   "--pidfile", os.path.join(self.dir, "pid"),
+                                   "--control", os.path.join(self.dir, "ctl")], env)
 
     def records(self):
         if not os.path.exists(self.out):
@@ -134,15 +155,6 @@ class SyslogNg:
             data = f.read()
         # A line being written may be incomplete: only whole lines count.
         return [json.loads(ln) for ln in data.split(b"\n")[:-1]]
-
-    def wait_count(self, n, timeout=60):
-        got = []
-
-        def enough():
-            got[:] = self.records()
-            return len(got) >= n
-        wait_for(enough, "syslog-ng received %d messages" % n, timeout=timeout)
-        return got
 
 
 # ---------------------------------------------------------------- RFC 5424 SD

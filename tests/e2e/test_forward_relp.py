@@ -48,9 +48,10 @@ FIELDS = (("PRI", "pri"), ("ISODATE", "timereported"), ("HOST", "hostname"),
           ("SDATA", "structured-data"), ("MESSAGE", "msg"))
 
 
-class Rsyslog:
+class Rsyslog(tf.Receiver):
     """rsyslogd -n with imrelp on 127.0.0.1:port, writing what it parsed to
     out.json in its own directory."""
+    PROG, NAME = "rsyslogd", "rsyslog"
 
     def __init__(self, workdir, port, tls=None):
         """tls: None, or the imrelp parameters of a TLS input as a dict
@@ -83,35 +84,10 @@ class Rsyslog:
         self.log = None
 
     def start(self):
-        self.log = open(os.path.join(self.dir, "stderr.txt"), "ab")
         pid = os.path.join(self.dir, "rsyslogd.pid")
         if os.path.exists(pid):
             os.unlink(pid)  # left by a SIGKILLed one
-        self.proc = subprocess.Popen(["rsyslogd", "-n", "-f", self.conf, "-i", pid],
-                                     stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=self.log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            check(self.proc.poll() is None, "rsyslogd exited", self.stderr())
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("rsyslogd did not listen: " + self.stderr())
-
-    def stderr(self):
-        with open(os.path.join(self.dir, "stderr.txt"), "rb") as f:
-            return f.read().decode("utf-8", "replace")
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(30)
-        self.proc = None
-        if self.log is not None:
-            self.log.close()
-            self.log = None
+        return self.launch(["rsyslogd", "-n", "-f", self.conf, "-i", pid])
 
     def records(self):
         """What rsyslog wrote, in test_forward's (syslog-ng's) shape."""
@@ -130,14 +106,6 @@ class Rsyslog:
             out.append(r)
         return out
 
-    def wait_count(self, n, timeout=60):
-        got = []
-
-        def enough():
-            got[:] = self.records()
-            return len(got) >= n
-        wait_for(enough, "rsyslog received %d messages" % n, timeout=timeout)
-        return got
 
 
 def test_fields_match():
