@@ -43,6 +43,9 @@
 #include "fwd_transport.h"
 
 #include <librelp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,9 +65,16 @@
 /* No send for this long with messages unanswered: close gracefully to learn
  * that they were all answered. */
 #define FLUSH_IDLE_US 100000
-/* librelp's burst hint (TCP_CORK around a batch) is not used: corked
- * messages wait while the window waits for their answers; measured 3x
- * slower into rsyslog (bench/RESULTS.md). */
+/* Messages sent under one burst hint (librelp's TCP_CORK), at most: librelp
+ * writes each frame with its own send(), and over loopback every one of
+ * them woke the receiver for one message (about 10 us of CPU per message
+ * on the two sides together; corked, 6). A burst is never longer than the
+ * room left in the window (tl_unacked below), so that no send inside it
+ * waits for answers to frames still corked: corking whole batches, blind to
+ * the window, waited for the kernel's 200 ms cork timer (3x slower,
+ * bench/RESULTS.md). Not over TLS, where it did not help (librelp sends
+ * one TLS record per message either way). */
+#define BURST 64
 
 typedef struct relp {
     relpEngine_t *eng;
@@ -79,6 +89,64 @@ typedef struct relp {
     int64_t confirmed;
     int64_t last_send_us;
 } relp;
+
+/* What librelp's debug hook tells this thread about its session. librelp's
+ * client API says neither how many messages are unanswered nor which
+ * socket it uses; its debug lines do, and the hook (which has no user
+ * pointer) keeps them per thread, as each forwarder thread drives one
+ * session. Three lines are read, by their format strings:
+ *  - "ADD/DEL sess %p unacked %d": the unanswered count after each send
+ *    and each answer, so that a burst fits in the room left in the window;
+ *  - "relpSessWaitRsp waiting for data on fd %d", printed just before
+ *    librelp waits in poll() for answers: the socket, and the moment to
+ *    uncork (a wait with frames still corked would last until the kernel's
+ *    200 ms cork timer; and the receiver may hold its answers back by
+ *    Nagle's rule until our ACK, which the uncorked frames carry).
+ * A librelp that words them otherwise leaves both at -1: messages then go
+ * one by one as before, slower but not wrong. */
+static _Thread_local int tl_fd = -1;
+static _Thread_local int tl_unacked = -1;
+
+/* Before a wait for answers: send what is corked, and ACK now what came
+ * in (TCP_QUICKACK sends a delayed ACK at once), as a receiver that holds
+ * small answers back by Nagle's rule sends the next ones only when its
+ * first is ACKed, and a delayed ACK waits up to 40 ms. */
+static void uncork(int fd)
+{
+    int off = 0, on = 1;
+
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+}
+
+static void relp_dbg(char *fmt, ...)
+{
+    static const char wait_line[] = "relpSessWaitRsp waiting for data on fd %d";
+    va_list ap;
+
+    if ((fmt[0] == 'A' || fmt[0] == 'D') && (strncmp(fmt, "ADD sess %p unacked %d", 22) == 0 ||
+                                             strncmp(fmt, "DEL sess %p unacked %d", 22) == 0)) {
+        va_start(ap, fmt);
+        (void)va_arg(ap, void *);
+        tl_unacked = va_arg(ap, int);
+        va_end(ap);
+    } else if (fmt[0] == 'r' && strncmp(fmt, wait_line, sizeof wait_line - 1) == 0) {
+        int fd, on = 1;
+
+        va_start(ap, fmt);
+        fd = va_arg(ap, int);
+        va_end(ap);
+        if (fd != tl_fd) {
+            /* Nagle's rule would hold the end of each uncorked burst until
+             * the receiver ACKs the start, while the receiver delays that
+             * ACK to send it with answers it holds back by the same rule:
+             * each burst then waited for a delayed-ACK timer. */
+            (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+            tl_fd = fd;
+        }
+        uncork(fd);
+    }
+}
 
 static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
 {
@@ -147,6 +215,8 @@ static int session(relp *r, char *err, size_t errlen)
     relpRetVal rc;
 
     r->seq = 0;
+    tl_fd = -1;
+    tl_unacked = -1;
     if ((rc = relpEngineCltConstruct(r->eng, &r->clt)) != RELP_RET_OK)
         return failed(r, rc, "a client for", err, errlen);
     relpCltSetUsrPtr(r->clt, r);
@@ -217,7 +287,7 @@ static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, 
         free(r);
         return -1;
     }
-    relpEngineSetDbgprint(r->eng, NULL);
+    relpEngineSetDbgprint(r->eng, relp_dbg);
     relpEngineSetEnableCmd(r->eng, (unsigned char *)"syslog", eRelpCmdState_Required);
     relpEngineSetOnErr(r->eng, on_err);
     relpEngineSetOnAuthErr(r->eng, on_auth_err);
@@ -241,33 +311,57 @@ static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, 
     return 0;
 }
 
+/* One message to librelp; the ring learns what its send proves answered. */
+static int send_one(relp *r, const cl_fwd_batch *b, size_t i)
+{
+    const cl_fwd_msg *m = &b->msgs[i];
+    size_t slot = (size_t)(r->seq % WINDOW);
+    int64_t older = r->ring[slot];
+    relpRetVal st = relpCltSendSyslog(r->clt, (unsigned char *)b->framed + m->off, m->len);
+
+    if (st != RELP_RET_OK || r->failed)
+        return (int)(st != RELP_RET_OK ? st : RELP_RET_SESSION_BROKEN);
+    /* At most WINDOW unanswered now: the one WINDOW back was answered. */
+    if (r->seq >= WINDOW && older > r->confirmed)
+        r->confirmed = older;
+    r->ring[slot] = m->id;
+    r->seq++;
+    r->last_sent = m->id;
+    return 0;
+}
+
+/* The batch in corked bursts of up to BURST messages, each no longer than
+ * the room left in the window (a full window: one message, whose wait
+ * reads the answers that make room again); without what the hook learns,
+ * one message at a time. */
 static int relp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
 {
     relp *r = ctx;
-    int rc = 0;
+    size_t i = 0;
+    int st = 0;
 
     if (r->clt == NULL && session(r, err, errlen) != 0)
         return -1;
-    for (size_t i = 0; i < b->n; i++) {
-        const cl_fwd_msg *m = &b->msgs[i];
-        size_t slot = (size_t)(r->seq % WINDOW);
-        int64_t older = r->ring[slot];
-        relpRetVal st;
+    while (i < b->n && st == 0) {
+        size_t end = i + 1;
+        int corked;
 
-        st = relpCltSendSyslog(r->clt, (unsigned char *)b->framed + m->off, m->len);
-        if (st != RELP_RET_OK || r->failed) {
-            rc = failed(r, st, "sending to", err, errlen);
-            break;
+        if (tl_unacked >= 0 && !r->url->relp_tls) {
+            int room = WINDOW - tl_unacked;
+            size_t k = room > BURST ? BURST : (room > 1 ? (size_t)room : 1);
+
+            end = i + k < b->n ? i + k : b->n;
         }
-        /* At most WINDOW unanswered now: the one WINDOW back was answered. */
-        if (r->seq >= WINDOW && older > r->confirmed)
-            r->confirmed = older;
-        r->ring[slot] = m->id;
-        r->seq++;
-        r->last_sent = m->id;
+        corked = end - i > 1;
+        if (corked)
+            relpCltHintBurstBegin(r->clt);
+        for (; i < end && st == 0; i++)
+            st = send_one(r, b, i);
+        if (corked)
+            relpCltHintBurstEnd(r->clt);
     }
     r->last_send_us = cl_mono_us();
-    return rc;
+    return st != 0 ? failed(r, (relpRetVal)st, "sending to", err, errlen) : 0;
 }
 
 static int relp_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
