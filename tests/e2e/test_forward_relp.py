@@ -406,9 +406,114 @@ def test_tls_client_refused():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+class CountingRelp:
+    """A minimal RELP receiver (RFC-less: librelp's framing, "TXNR CMD LEN
+    DATA\\n") on a loopback port that answers in whole reads: every frame a
+    recv() brought is answered by one sendall(). It records the syslog
+    messages and, at the client's close, the TCP segments that carried data
+    to it (TCP_INFO's tcpi_data_segs_in) - the number the forwarder's bursts
+    make small."""
+
+    def __init__(self):
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.port = self.lsock.getsockname()[1]
+        self.msgs, self.segs, self.errors = [], [], []
+        self.thread = __import__("threading").Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def data_segs_in(s):
+        # struct tcp_info: 8 one-byte fields, 24 u32, 4 u64, then segs_out,
+        # segs_in, notsent_bytes, min_rtt, data_segs_in (Linux 4.6+).
+        info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
+        return int.from_bytes(info[152:156], "little")
+
+    def serve(self):
+        while True:
+            try:
+                s, _ = self.lsock.accept()
+            except OSError:
+                return
+            try:
+                self.session(s)
+            except Exception as e:  # reported by the test, never swallowed
+                self.errors.append(repr(e))
+            finally:
+                s.close()
+
+    def session(self, s):
+        buf = b""
+        while True:
+            data = s.recv(1 << 20)
+            if not data:
+                return
+            buf += data
+            out = []
+            while True:
+                parts = buf.split(b" ", 3)
+                if len(parts) < 3 or (len(parts) == 3 and not parts[2].endswith(b"\n")):
+                    break
+                txnr, cmd = parts[0], parts[1]
+                ln = parts[2].rstrip(b"\n") if len(parts) == 3 else parts[2]
+                n = int(ln)
+                head = len(txnr) + len(cmd) + len(ln) + 2
+                if n == 0:
+                    end = head + 1
+                    body = b""
+                else:
+                    end = head + 1 + n + 1
+                    if len(buf) < end:
+                        break
+                    body = buf[head + 1:head + 1 + n]
+                buf = buf[end:]
+                if cmd == b"open":
+                    offer = b"200 OK\nrelp_version=0\nrelp_software=test\ncommands=syslog"
+                    out.append(b"%s rsp %d %s\n" % (txnr, len(offer), offer))
+                elif cmd == b"syslog":
+                    self.msgs.append(body)
+                    out.append(b"%s rsp 6 200 OK\n" % txnr)
+                elif cmd == b"close":
+                    out.append(b"%s rsp 0\n" % txnr)
+                    self.segs.append(self.data_segs_in(s))
+            if out:
+                s.sendall(b"".join(out))
+
+    def stop(self):
+        self.lsock.close()
+
+
+def test_bursts():
+    """librelp writes every frame with its own send(); the forwarder corks
+    them into bursts as long as the window's room (fwd_relp.c, BURST): 20,000
+    messages arrive whole and in order in far fewer TCP segments than
+    messages. One segment per message (no bursts) fails the bound."""
+    rx = CountingRelp()
+    n = 20000
+    try:
+        with cltest.Collector("--forward", "relp://127.0.0.1:%d" % rx.port,
+                              *cltest.NO_RATE_LIMIT) as c:
+            fill(c, n, 100)
+            wait_for(lambda: c.stats()["forward"][0]["confirmed"] >= n, "all confirmed",
+                     timeout=120)
+            wait_for(lambda: rx.segs, "the session closed after the idle flush")
+            eq(rx.errors, [], "receiver errors")
+            ids = [int(json.loads(m.split(b"@cee:", 1)[1])["id"]) if b"@cee:" in m
+                   else int(m.split(b'id="', 1)[1].split(b'"', 1)[0]) for m in rx.msgs]
+            eq(ids, list(range(1, n + 1)), "every message once, in order")
+            segs = sum(rx.segs)
+            check(segs <= n // 8, "messages per TCP segment >= 8", (segs, n))
+            print("%d messages in %d data segments (%.1f a segment)" % (n, segs, n / segs))
+            c.stop()
+    finally:
+        rx.stop()
+
+
 TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes,
          test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_expired,
-         test_tls_name_mismatch, test_tls_client_refused, test_tls_stop_while_handshaking]
+         test_tls_name_mismatch, test_tls_client_refused, test_tls_stop_while_handshaking,
+         test_bursts]
 
 if __name__ == "__main__":
     cltest.main("forward_relp", TESTS)
