@@ -18,7 +18,8 @@ struct cl_netsock {
 
 void cl_net_lower_priority(void)
 {
-    (void)SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
+    /* As netsock_posix.c: behind ingest and the applications. */
+    (void)SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_LOWEST);
 }
 
 int cl_net_init(void)
