@@ -33,6 +33,21 @@ from forward_catchup import NullSink, cpu_s  # noqa: E402
 import test_forward as tf  # noqa: E402  (free_port)
 
 
+def forwarder_cpu(pid):
+    """CPU seconds of the collector's threads at nice 19: the forwarders
+    (collector/forward/netsock_posix.c)."""
+    total = 0.0
+    for tid in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(v[16]) == 19:
+            total += (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def one_round(a, tmp, forward_url):
     """One collector, N entries; returns its figures."""
     addr = os.path.join(tmp, "bench.sock")
@@ -55,6 +70,7 @@ def one_round(a, tmp, forward_url):
             pr.join()
         t0, t1 = min(g[1] for g in got), max(g[2] for g in got)
         cpu1, _ = proc_stats(d.pid)
+        fcpu1 = forwarder_cpu(d.pid)
         accepted = sum(g[3]["accepted"] for g in got)
         confirmed_at_end = 0
         done0 = time.monotonic()
@@ -68,6 +84,7 @@ def one_round(a, tmp, forward_url):
             time.sleep(0.05)
         drain = time.monotonic() - done0
         cpu2, _ = proc_stats(d.pid)
+        fcpu2 = forwarder_cpu(d.pid)
     finally:
         d.send_signal(signal.SIGTERM)
         rc = d.wait(60)
@@ -76,7 +93,8 @@ def one_round(a, tmp, forward_url):
     return {"entries_per_s": n / (t1 - t0), "seconds": t1 - t0,
             "cpu_ingest_s_per_M": (cpu1 - cpu0) * 1e6 / n,
             "cpu_total_s_per_M": (cpu2 - cpu0) * 1e6 / n,
-            "confirmed_at_last_ack": confirmed_at_end, "drain_s": drain}
+            "confirmed_at_last_ack": confirmed_at_end, "drain_s": drain,
+            "fwd_cpu_ingest_s_per_M": fcpu1 * 1e6 / n, "fwd_cpu_total_s_per_M": fcpu2 * 1e6 / n}
 
 
 def main():
@@ -102,12 +120,13 @@ def main():
                 finally:
                     shutil.rmtree(tmp, ignore_errors=True)
                 runs[mode].append(r)
-                print("pair %d %-7s: %9.0f entries/s, collector CPU %.2f s/M during ingest, "
-                      "%.2f s/M to done; confirmed at last ack %d, drained %.2f s later; "
-                      "load %s" % (i + 1, mode, r["entries_per_s"], r["cpu_ingest_s_per_M"],
-                                   r["cpu_total_s_per_M"], r["confirmed_at_last_ack"],
-                                   r["drain_s"],
-                                   " ".join(open("/proc/loadavg").read().split()[:3])),
+                print("pair %d %-7s: %9.0f entries/s, collector CPU %.2f s/M during ingest "
+                      "(forwarder %.2f), %.2f s/M to done (forwarder %.2f); confirmed at last "
+                      "ack %d, drained %.2f s later; load %s"
+                      % (i + 1, mode, r["entries_per_s"], r["cpu_ingest_s_per_M"],
+                         r["fwd_cpu_ingest_s_per_M"], r["cpu_total_s_per_M"],
+                         r["fwd_cpu_total_s_per_M"], r["confirmed_at_last_ack"],
+                         r["drain_s"], " ".join(open("/proc/loadavg").read().split()[:3])),
                       flush=True)
         sink_cpu = cpu_s(sink.proc.pid)
     finally:
@@ -121,9 +140,12 @@ def main():
         a.entries, a.producers, a.pairs))
     for m in ("without", "with"):
         print("  %-7s --forward: %9.0f entries/s; collector CPU %.2f s per million entries "
-              "during ingest, %.2f s to done" % (m, med[m]["entries_per_s"],
-                                                 med[m]["cpu_ingest_s_per_M"],
-                                                 med[m]["cpu_total_s_per_M"]))
+              "during ingest (forwarder %.2f), %.2f s to done (forwarder %.2f); confirmed at "
+              "the last ack %d, drained %.2f s later"
+              % (m, med[m]["entries_per_s"], med[m]["cpu_ingest_s_per_M"],
+                 med[m]["fwd_cpu_ingest_s_per_M"], med[m]["cpu_total_s_per_M"],
+                 med[m]["fwd_cpu_total_s_per_M"], med[m]["confirmed_at_last_ack"],
+                 med[m]["drain_s"]))
     print("  ingest with / without: %.3f (cost %.1f %%); CPU to done with / without: %.3f; "
           "discarding reader CPU %.2f s in all" % (
               ratio, (1 - ratio) * 100,
