@@ -9,7 +9,8 @@
     lost silently: the entries still stored plus those the removals counted
     are exactly the ids handed out;
 (b) --max-age: a closed partition and a rotated text file whose newest entry
-    is older go, the live ones stay;
+    is older go (made an hour old while the collector is stopped), the live
+    ones stay;
 (c) `centrallog rotate` closes the live partition and rotates the text file;
     `centrallog vacuum --older-than` keeps what is younger, `--max-disk 0`
     removes every closed partition and rotated text file, with the reply
@@ -130,27 +131,55 @@ def test_max_disk():
 
 
 def test_max_age():
-    with cltest.Collector(*SMALL, "--max-age", "2s", "--max-disk", "off") as c:
+    # Ages count from when entries were received; with a limit of seconds
+    # the outcome would depend on the machine's speed: what is expired when
+    # the test looks, and the collector's own removal entries make the live
+    # partition old enough to be closed early in turn (a removal every few
+    # seconds). So the data is made an hour old instead: one closed
+    # partition (ids 1-300: nothing rotates but `rotate`, as size rotation
+    # happens between the writer's batches) and one rotated text file, aged
+    # while the collector is stopped, then a restart with --max-age 30m.
+    big = ("--db-rotate-size", "16M", "--rotate-size", "16M")
+    with cltest.Collector(*SMALL, *big, "--max-disk", "off") as c:
         send(c, 300)
-        rc, out, err = cli(c, "rotate")
-        eq((rc, err), (0, ""), "rotate")
+        rc, out, err = cli(c, "rotate", "-o", "json")
+        eq((rc, json.loads(out), err),
+           (0, {"op": "rotated", "db": True, "text": True,
+                "partition": "centrallog.d/live-00000000000000000001.db"}, ""), "rotate")
         settled(c)
+        # A compression that a stop interrupts is redone at the next start:
+        # wait for its end (.gz in place, the plain file and .gz.tmp gone).
+        rotated = ["centrallog.log.1.gz"]
+        wait_for(lambda: sorted(f for f in os.listdir(c.dir) if f.startswith("centrallog.log.")) ==
+                 rotated, "the rotated text file compressed")
+        c.stop()
         closed = [p for p in partitions(c.db) if p["state"] == "closed"]
-        eq(len(closed), 1, "one closed partition")
-        wait_for(lambda: c.stats()["removed_partitions"] == 1, "the old partition removed by age",
-                 timeout=15)
+        eq([(p["first_id"], p["entries"]) for p in closed], [(1, 300)], "one closed partition")
+        hour = 3600 * 1000000
+        con = sqlite3.connect(c.db, isolation_level=None)
+        con.execute("UPDATE partitions SET min_received = min_received - ?, "
+                    "max_received = max_received - ? WHERE seq = ?", (hour, hour, closed[0]["seq"]))
+        con.close()
+        then = time.time() - 3600
+        os.utime(os.path.join(c.dir, rotated[0]), (then, then))
+        c.flags += ["--max-age", "30m"]
+        c.start()
+        wait_for(lambda: (c.stats()["removed_partitions"], c.stats()["removed_text_files"]) ==
+                 (1, 1), "the closed partition and the rotated text file removed by age")
         st = c.stats()
-        eq(st["removed_entries"], closed[0]["entries"], "its entries counted")
+        eq(st["removed_entries"], 300, "its entries counted")
         check(closed[0]["path"] not in [p["path"] for p in partitions(c.db)], "gone from the catalog")
-        check(not os.path.exists(os.path.join(c.dir, closed[0]["path"])), "its file is gone")
-        eq(st["removed_text_files"], 1, "the rotated text file removed by age")
+        check(not os.path.exists(closed[0]["abspath"]), "its file is gone")
+        check(not os.path.exists(os.path.join(c.dir, rotated[0])), "the text file is gone")
         wait_for(lambda: len(own_removals(c)) == 2, "an entry of our own for each removal")
         removed = own_removals(c)
-        eq([(f["removed"], f["limit"]) for f in removed if f["removed"] == "partition"],
-           [("partition", "max-age")], "the removal's entry")
-        eq([p["state"] for p in partitions(c.db)], ["live"], "the live partition stays")
+        eq(sorted((f["removed"], f["path"], f.get("entries"), f["limit"]) for f in removed),
+           [("partition", closed[0]["path"], 300, "max-age"),
+            ("text_file", rotated[0], None, "max-age")], "the removals' entries")
+        eq([(p["state"], p["first_id"]) for p in partitions(c.db)], [("live", 301)],
+           "the live partition stays")
         eq(json.loads(cli(c, "disk-usage", "-o", "json")[1])["limits"],
-           {"max_disk": 0, "keep_free": 0, "max_age_s": 2}, "disk-usage: max-age in force")
+           {"max_disk": 0, "keep_free": 0, "max_age_s": 1800}, "disk-usage: max-age in force")
 
 
 def test_rotate_and_vacuum():
