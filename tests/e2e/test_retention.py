@@ -169,7 +169,8 @@ def test_max_age():
                  (1, 1), "the closed partition and the rotated text file removed by age")
         st = c.stats()
         eq(st["removed_entries"], 300, "its entries counted")
-        check(closed[0]["path"] not in [p["path"] for p in partitions(c.db)], "gone from the catalog")
+        check(closed[0]["path"] not in [p["path"] for p in partitions(c.db)],
+              "gone from the catalog")
         check(not os.path.exists(closed[0]["abspath"]), "its file is gone")
         check(not os.path.exists(os.path.join(c.dir, rotated[0])), "the text file is gone")
         wait_for(lambda: len(own_removals(c)) == 2, "an entry of our own for each removal")
