@@ -86,6 +86,27 @@ def own_removals(c):
     return [json.loads(f) for _, f, _ in rows]
 
 
+def removals_snapshot(c):
+    """consistent_read with the collector's own removal entries, taken once
+    the entry of the last removal before it is stored too (it follows the
+    removal through the I/O thread): (stats, partitions' rows, removal
+    entries, the oldest kept partition's first id), all of one moment."""
+    def once():
+        st, parts = consistent_read(c, "id, app, level, fields")
+        removed = []
+        for _, rows in parts:
+            for _, app, level, fields in rows:
+                f = json.loads(fields) if app == "centrallogd" and fields else {}
+                if "removed" in f:
+                    eq(level, 5, "a removal's level (notice)")
+                    removed.append(f)
+        first_kept = min(p["first_id"] for p, _ in parts)
+        last = any(f["removed"] == "partition" and int(f["path"][-23:-3]) + f["entries"] ==
+                   first_kept for f in removed)
+        return (st, parts, removed, first_kept) if last else None
+    return wait_for(once, "a snapshot that holds the last removal's entry")
+
+
 def test_max_disk():
     limit = 1 << 20
     with cltest.Collector(*SMALL, "--max-disk", "1M") as c:
@@ -96,8 +117,8 @@ def test_max_disk():
         wait_for(lambda: stored_bytes(c) <= limit + 2 * 65536 + 65536,
                  "what is stored comes back under --max-disk")
         # That bound is looser than the collector's: a removal may still
-        # come, so the stats and the partitions are read together.
-        st, parts = consistent_read(c)
+        # come. So stats, rows and the removals' entries are one snapshot.
+        st, parts, removed, first_kept = removals_snapshot(c)
         check(st["removed_partitions"] >= 3, "partitions were removed", st)
         # How far above the limit it goes while the load lasts depends on how
         # far the keeper (low priority) lags behind: bench/retention.py
@@ -111,11 +132,6 @@ def test_max_disk():
         # oldest first (a closed partition's name ends with its first id),
         # all before every partition kept, and the last one removed is among
         # them (its ids end right where the oldest kept partition's begin).
-        first_kept = min(p["first_id"] for p in partitions(c.db))
-        wait_for(lambda: any(f["removed"] == "partition" and
-                             int(f["path"][-23:-3]) + f["entries"] == first_kept
-                             for f in own_removals(c)), "the last removal's entry")
-        removed = own_removals(c)
         gone = [int(f["path"][-23:-3]) for f in removed if f["removed"] == "partition"]
         eq(gone, sorted(set(gone)), "removed oldest first, each once")
         check(max(gone) < first_kept, "only partitions older than those kept", gone, first_kept)
@@ -277,7 +293,7 @@ def listing(path):
     return out
 
 
-def consistent_read(c):
+def consistent_read(c, cols="id"):
     """The collector's stats and every partition's ids, read while no
     rotation or removal happened in between (the keeper may still be removing
     what the load left over the limit, and each removal adds an entry of the
@@ -287,7 +303,7 @@ def consistent_read(c):
     while True:
         st = c.stats()
         try:
-            parts = entries_by_partition(c.db)
+            parts = entries_by_partition(c.db, cols)
         except sqlite3.OperationalError:
             continue  # a partition listed was removed before it was opened
         again = c.stats()
