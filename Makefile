@@ -72,10 +72,7 @@ test-format: deps
 	fi
 
 # Tests that share a fixed place (root's /run/centrallog, Wine's prefix)
-# hold a RESOURCE_LOCK (tests/CMakeLists.txt), so the plain suite runs in
-# parallel. The ASan suite stays serial: two of its tests (test_memory's
-# half-line flood, test_retention's max-age) failed on timing when run two
-# at a time under the sanitizers - not yet made robust.
+# hold a RESOURCE_LOCK (tests/CMakeLists.txt), so the suites run in parallel.
 test-plain: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure
 
@@ -84,7 +81,7 @@ test-asan: deps
 	    -DCL_TESTING=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j$(JOBS) --output-on-failure
 
 # The fuzz targets need clang; they build in build-fuzz/ (scripts/fuzz.sh).
 test-fuzz fuzz: deps

@@ -12,6 +12,7 @@
 #include "strbuf.h"
 #include "cmdline.h"
 #include "fsutil.h"
+#include "platform.h"
 
 static char default_path[4096];
 
@@ -187,6 +188,29 @@ static void read_pragmas(cli_db *db)
                  NULL, NULL, NULL);
 }
 
+/* The default is relative to the current directory, which may be one that
+ * anybody writes (/tmp): a database found there is read only when nobody
+ * but this user or root could have put it there (platform.h), so that
+ * another local user cannot pass forged entries, or a crafted file, off
+ * as the collector's. Named with --db, it is read as any other. */
+static int untrusted_default(const cli_db *db, char *err, size_t errlen)
+{
+    char why[1024];
+    char *abs;
+    int rc;
+
+    if (strcmp(db->origin, "default") != 0 ||
+        cli_db_default_trusted(db->path, why, sizeof why) == 0)
+        return CLI_OK;
+    abs = cl_path_absolute(db->path);
+    rc = fail(err, errlen,
+              "refusing to read %s (the default, %s, under the current directory): %s; to read "
+              "it all the same, name it: --db %s",
+              abs ? abs : db->path, db->path, why, abs ? abs : db->path);
+    free(abs);
+    return rc;
+}
+
 int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
 {
     long long appid = 0, version = 0;
@@ -195,6 +219,8 @@ int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
 
     memset(db, 0, sizeof *db);
     db->path = cli_db_path(g, &db->origin);
+    if ((rc = untrusted_default(db, err, errlen)) != CLI_OK)
+        return rc;
     if (cl_file_id_path(db->path, &sb) != 0)
         return missing(db, err, errlen, errno);
     if (sb.is_dir)

@@ -54,6 +54,19 @@ long cli_cpu_count(void);
  * when unknown (always on Windows, where files have SIDs). */
 long long cli_file_owner(const char *path);
 
+/* Whether the CLI may read the database at path, which it found by itself
+ * under the current directory (./var/centrallog.db, the collector's default
+ * with no collector answering): a directory anyone may use, such as /tmp,
+ * is no evidence that the collector wrote it. POSIX, with lstat (no link
+ * followed): the directory and, where it exists, the file must be a real
+ * directory and a regular file, owned by this user or root (or, for root
+ * under sudo, by $SUDO_UID, as git's safe.directory check allows), and
+ * writable by nobody else (no group or other write bit). Returns 0 when
+ * trusted or when nothing is there (the caller then says it is missing),
+ * or -1 with why, a clause that names the file and what is wrong with it.
+ * Windows: 0 - see platform_win32.c. */
+int cli_db_default_trusted(const char *path, char *why, size_t whylen);
+
 /* strndup(3), which the Windows C runtime lacks. */
 char *cli_strndup(const char *s, size_t n);
 

@@ -23,14 +23,17 @@ Asserts:
 
 import csv
 import datetime
+import fcntl
 import io
 import json
 import os
 import shutil
 import sqlite3
 import stat
+import struct
 import subprocess
 import sys
+import termios
 import time
 
 import cltest
@@ -544,6 +547,11 @@ def test_live_and_copied():
                 shutil.rmtree(d, ignore_errors=True)
 
 
+def pipe_bytes(f):
+    """Bytes waiting in the pipe f reads."""
+    return struct.unpack("i", fcntl.ioctl(f, termios.FIONREAD, b"\0\0\0\0"))[0]
+
+
 def test_paging():
     """A long listing keeps (ts, id) order across equal times, -r, -n, --limit
     and -S; a reader stalled on a full pipe holds back only the partition it
@@ -573,7 +581,9 @@ def test_paging():
         p = subprocess.Popen([CLI, "-o", "short-iso"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, env=cli_data.cli_env(c.db))
         try:
-            time.sleep(1.0)
+            # Blocked once its pipe is full, however long it took to start.
+            size = fcntl.fcntl(p.stdout, fcntl.F_GETPIPE_SZ)
+            cltest.wait_for(lambda: pipe_bytes(p.stdout) >= size, "the reader to fill its pipe")
             check(p.poll() is None, "the reader is blocked on its pipe")
             r = subprocess.run([CLI, "--address", c.sock, "rotate"], capture_output=True)
             eq(r.returncode, 0, "rotate while the reader is stalled")

@@ -4,6 +4,7 @@ multi-threaded application linking the SDK) and of `centrallog send`."""
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,15 @@ def finish(p, timeout=120):
     out, err = p.communicate(timeout=timeout)
     check(p.returncode == 0, "sdk_load exited %d" % p.returncode, err.decode())
     return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def calls_done(p, timeout=60):
+    """Waits until sdk_load says every cl_log call has returned (so the
+    drops are all counted before the collector starts, however slow the
+    machine)."""
+    check(select.select([p.stdout], [], [], timeout)[0], "sdk_load's calls done within %ds"
+          % timeout)
+    eq(p.stdout.readline(), b"calls done\n", "sdk_load's first line")
 
 
 def expected_msgs(threads, entries):
@@ -79,7 +89,7 @@ def test_drops_counted_past_capacity():
     with cltest.Collector(start=False) as c:
         p = sdk_load(c.sock, "--threads", 4, "--entries", 500, "--buffer-entries", 500,
                      "--flush-ms", 20000, wait=False)
-        time.sleep(1.0)
+        calls_done(p)
         c.start()
         r = finish(p)
         eq((r["ok"], r["dropped_calls"], r["dropped"]), (500, 1500, 1500),
@@ -115,7 +125,7 @@ def test_overflow_policies():
         with cltest.Collector(start=False) as c:
             p = sdk_load(c.sock, "--threads", 1, "--entries", 2000, "--buffer-entries", 500,
                          "--overflow", policy, "--flush-ms", 20000, wait=False)
-            time.sleep(0.8)
+            calls_done(p)
             c.start()
             r = finish(p)
             eq((r["dropped_calls"], r["dropped"], r["flush"]), (dropped_calls, 1500, "success"),
