@@ -135,6 +135,28 @@ int cli_part_overlaps(const cl_part *p, const cli_filter *f)
     return 1;
 }
 
+int cli_part_within(const cl_part *p, const cli_filter *f)
+{
+    /* Only a closed partition's range is final: a live one still grows. */
+    if (p->state != CL_PART_CLOSED || !p->has_range || (!f->has_since && !f->has_until))
+        return 0;
+    return (!f->has_since || p->min_ts >= f->since) && (!f->has_until || p->max_ts < f->until);
+}
+
+void cli_part_scope(const cl_part *p, cli_filter *f, cli_time_scope *saved)
+{
+    saved->has_since = f->has_since;
+    saved->has_until = f->has_until;
+    if (cli_part_within(p, f))
+        f->has_since = f->has_until = 0;
+}
+
+void cli_part_unscope(cli_filter *f, const cli_time_scope *saved)
+{
+    f->has_since = saved->has_since;
+    f->has_until = saved->has_until;
+}
+
 int cli_part_rejects_range(const cl_part *p, int64_t *lo, int64_t *hi)
 {
     if (p->state != CL_PART_CLOSED || p->sealed <= 0 || p->created <= 0)
@@ -445,6 +467,7 @@ typedef struct lctx {
 static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, size_t errlen)
 {
     lctx *c = ctx;
+    cli_time_scope saved;
 
     if (c->rejects) {
         c->l.columns = c->keys ? "id, received" : cl_row_reject_columns(db->version);
@@ -462,15 +485,20 @@ static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, s
         c->f.id_lo = 0;
         c->f.id_hi = c->max_id;
     }
+    /* A partition wholly inside the time range is read without it. */
+    cli_part_scope(&c->ps->parts.v[i], &c->f, &saved);
     /* The --grep function and the full-text bounds are per database. */
-    if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
+    if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0) {
+        cli_part_unscope(&c->f, &saved);
         return -1;
+    }
     /* The newest N of a frequent term: a few rows of the time index rather
      * than every match of the full-text index (a failure leaves the index
      * in use, and the listing meets it). */
     (void)cli_filter_newest(&c->f, db->h, cli_listing_newest(&c->l));
     c->l.columns = c->keys ? "id, ts" : cl_row_entry_columns(db->version);
     cli_listing_entries_sql(&c->l, q);
+    cli_part_unscope(&c->f, &saved);
     return 0;
 }
 

@@ -56,6 +56,24 @@ void cli_pset_free(cli_pset *ps);
  * meta has min_ts and max_ts, see cli_pset_live_ranges); else always. */
 int cli_part_overlaps(const cl_part *p, const cli_filter *f);
 
+/* Whether every entry of p lies in f's time range: a closed partition
+ * (its range is final) whose [min_ts, max_ts] is inside [since, until).
+ * Such a partition is read without the range: no time term, no bounds for
+ * the full-text lookup and no walk of the time index for the matches
+ * outside them (see cli_filter_select) - the same rows, found from the
+ * full-text index alone. */
+int cli_part_within(const cl_part *p, const cli_filter *f);
+
+/* The time range as f had it, while a partition is read without it. */
+typedef struct cli_time_scope {
+    int has_since, has_until;
+} cli_time_scope;
+
+/* Drops f's time range while the statement of p is built when p lies
+ * wholly inside it (saving it in *saved); cli_part_unscope restores it. */
+void cli_part_scope(const cl_part *p, cli_filter *f, cli_time_scope *saved);
+void cli_part_unscope(cli_filter *f, const cli_time_scope *saved);
+
 /* The times (received) the rejected lines of a closed partition p lie in:
  * they were read while it was live, between its creation and its sealing -
  * less a minute for lines still queued when it became live, and widened to
