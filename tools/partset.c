@@ -182,25 +182,30 @@ int cli_part_has_rejects(const cl_part *p, const cli_filter *f)
     return !(f->has_since && hi < f->since) && !(f->has_until && lo >= f->until);
 }
 
-size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pick[2],
-                             size_t *selected)
+size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f,
+                             size_t pick[CLI_EXPLAIN_PICKS], size_t *selected)
 {
-    size_t n = 0, closed = (size_t)-1, other = (size_t)-1;
+    size_t n = 0, closed = (size_t)-1, inside = (size_t)-1, other = (size_t)-1;
 
     *selected = 0;
     for (size_t i = 0; i < ps->parts.n; i++) {
-        if (!cli_part_overlaps(&ps->parts.v[i], f))
+        const cl_part *p = &ps->parts.v[i];
+
+        if (!cli_part_overlaps(p, f))
             continue;
         (*selected)++;
-        if (ps->parts.v[i].state == CL_PART_CLOSED)
+        if (ps->scoped && cli_part_within(p, f))
+            inside = i;
+        else if (p->state == CL_PART_CLOSED)
             closed = i;
         else
             other = i;
     }
-    if (closed != (size_t)-1)
-        pick[n++] = closed;
-    if (other != (size_t)-1)
-        pick[n++] = other;
+    /* In the catalog's order. */
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        if (i == inside || i == closed || i == other)
+            pick[n++] = i;
+    }
     return n;
 }
 

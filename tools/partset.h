@@ -31,6 +31,10 @@ typedef struct cli_pset {
     void (*warn)(const char *cmd, const char *path, const char *why);
     sqlite3_int64 data_version; /* of the catalog when listed */
     size_t opened;              /* partitions opened so far (tests: --debug-opens) */
+    /* The reader drops the time range of a partition wholly inside it
+     * (cli_part_scope) and bounds no full-text lookup in a live one, as
+     * cli_pset_listing does: --explain shows those plans. */
+    int scoped;
 } cli_pset;
 
 /* Whether top is a catalog (else the commands read top itself). */
@@ -86,11 +90,14 @@ int cli_part_rejects_range(const cl_part *p, int64_t *lo, int64_t *hi);
 int cli_part_has_rejects(const cl_part *p, const cli_filter *f);
 
 /* --explain over a catalog: the partitions whose plans to show - the
- * newest closed one f selects (indexed) and the newest live or sealing one
- * (not indexed) - into pick; returns how many. *selected: how many
- * partitions f selects in all. */
-size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pick[2],
-                             size_t *selected);
+ * newest closed one f selects (indexed), with ps->scoped also the newest
+ * closed one wholly inside f's time range (read without it, see
+ * cli_part_scope) apart from the newest cut by it, and the newest live or
+ * sealing one (not indexed) - into pick, in the catalog's order; returns
+ * how many. *selected: how many partitions f selects in all. */
+#define CLI_EXPLAIN_PICKS 3
+size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f,
+                             size_t pick[CLI_EXPLAIN_PICKS], size_t *selected);
 
 /* Reads the time range of each live or sealing partition from its meta
  * (keys min_ts and max_ts, kept by the collector in the transactions that
