@@ -287,15 +287,15 @@ static void cursor_close(cli_cursor *c)
         return;
     sqlite3_finalize(c->st);
     cli_db_close(&c->db);
+    cli_grep_free(c->grep); /* after the statement that calls it */
     free(c);
 }
 
-/* Steps c: 1 on a row (its key read), 0 at its end or on an error (then
- * said, and the partition's remaining rows are skipped). */
-static int cursor_step(cli_merge *m, cli_cursor *c)
+/* Takes the result rc of a step of c: 1 on a row (its key read), 0 at its
+ * end or on an error (then said, and the partition's remaining rows are
+ * skipped). */
+static int cursor_took(cli_merge *m, cli_cursor *c, int rc)
 {
-    int rc = sqlite3_step(c->st);
-
     if (rc == SQLITE_ROW) {
         c->id = sqlite3_column_int64(c->st, 0);
         c->ts = sqlite3_column_int64(c->st, 1);
@@ -311,21 +311,30 @@ static int cursor_step(cli_merge *m, cli_cursor *c)
     return 0;
 }
 
-/* Opens partition i and puts its first row on the heap. */
-static void open_part(cli_merge *m, size_t i)
+static int cursor_step(cli_merge *m, cli_cursor *c)
+{
+    return cursor_took(m, c, sqlite3_step(c->st));
+}
+
+/* Opens partition i and prepares its statement (not stepped yet); NULL
+ * when it cannot be read (said). With own_grep, the search function of
+ * its connection gets a copy of the search of its own (another thread
+ * steps it). */
+static cli_cursor *cursor_open(cli_merge *m, size_t i, int own_grep)
 {
     cli_cursor *c = calloc(1, sizeof *c);
     cli_sql q = CLI_SQL_INIT;
     char err[512];
+    int ok = 0;
 
     if (c == NULL) {
         cli_pset_failed(m->ps, i, "out of memory");
-        return;
+        return NULL;
     }
     c->part = i;
     if (cli_pset_open(m->ps, i, &c->db) != 0) {
         free(c);
-        return;
+        return NULL;
     }
     if (++m->open > m->max_open)
         m->max_open = m->open;
@@ -337,14 +346,146 @@ static void open_part(cli_merge *m, size_t i)
                cli_sql_bind(&q, c->st) != SQLITE_OK) {
         snprintf(err, sizeof err, "cannot query it: %s", sqlite3_errmsg(c->db.h));
         cli_pset_failed(m->ps, i, err);
-    } else if (cursor_step(m, c)) {
-        heap_push(m, c);
-        c = NULL;
+    } else if (own_grep && m->prefetch->grep_pattern != NULL) {
+        /* Compiled again, for this connection alone: the shared one keeps
+         * scratch space (and words their tokenizer's) while matching. The
+         * statement, expired by the new function, is prepared again by
+         * its first step, with its bindings. */
+        cli_filter t = *m->prefetch;
+
+        t.grep = NULL;
+        if (cli_filter_compile(&t, c->db.h, err, sizeof err) != 0 ||
+            cli_grep_register(c->db.h, t.grep) != SQLITE_OK) {
+            cli_grep_free(t.grep);
+            cli_pset_failed(m->ps, i, "cannot compile the search for it");
+        } else {
+            c->grep = t.grep;
+            ok = 1;
+        }
+    } else {
+        ok = 1;
     }
     cli_sql_free(&q);
-    if (c != NULL)
+    if (!ok) {
         m->open--;
+        cursor_close(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* Puts c on the heap after its first step (rc), or closes it. */
+static void cursor_first(cli_merge *m, cli_cursor *c, int rc)
+{
+    if (cursor_took(m, c, rc)) {
+        heap_push(m, c);
+        return;
+    }
+    m->open--;
     cursor_close(c);
+}
+
+/* ---------------------------------------------------------------- prefetch */
+
+#define AHEAD 2 /* order slots opened ahead of the one needed, at most */
+
+static void *first_step(void *arg)
+{
+    cli_cursor *c = arg;
+
+    c->rc = sqlite3_step(c->st);
+    return NULL;
+}
+
+/* The first order slot after j (within AHEAD) not opened yet, or 0. */
+static size_t next_untried(const cli_merge *m, size_t j)
+{
+    for (size_t k = j + 1; k < m->n && k <= j + AHEAD; k++) {
+        if (!m->tried[k])
+            return k;
+    }
+    return 0;
+}
+
+/* Starts the other thread on the first step of the slot after j, if it is
+ * free and there is one. */
+static void start_worker(cli_merge *m, size_t j)
+{
+    size_t k = next_untried(m, j);
+    cli_cursor *c;
+
+    if (m->working || k == 0)
+        return;
+    m->tried[k] = 1;
+    if ((c = cursor_open(m, m->order[k], 1)) == NULL)
+        return;
+    m->ahead[k] = c;
+    if (pthread_create(&m->worker, NULL, first_step, c) == 0) {
+        m->working = 1;
+        m->worker_slot = k;
+    } else {
+        c->rc = sqlite3_step(c->st); /* no thread: here, now */
+    }
+}
+
+static void join_worker(cli_merge *m)
+{
+    if (m->working) {
+        pthread_join(m->worker, NULL);
+        m->working = 0;
+    }
+}
+
+/* Opens order slot j (needed now) and puts its first row on the heap:
+ * taken ahead already, or here - with the other thread started on the
+ * next slot first, and while it works on this one, the next one after it
+ * stepped here. */
+static void take_slot(cli_merge *m, size_t j)
+{
+    cli_cursor *c;
+
+    if (m->prefetch == NULL) {
+        if ((c = cursor_open(m, m->order[j], 0)) != NULL)
+            cursor_first(m, c, sqlite3_step(c->st));
+        return;
+    }
+    if (m->working && m->worker_slot == j) {
+        size_t k = next_untried(m, j);
+
+        if (k != 0) {
+            m->tried[k] = 1;
+            if ((m->ahead[k] = cursor_open(m, m->order[k], 0)) != NULL)
+                m->ahead[k]->rc = sqlite3_step(m->ahead[k]->st);
+        }
+        join_worker(m);
+    }
+    c = m->ahead[j];
+    m->ahead[j] = NULL;
+    if (c == NULL && !m->tried[j]) {
+        m->tried[j] = 1;
+        start_worker(m, j);
+        if ((c = cursor_open(m, m->order[j], 0)) != NULL)
+            c->rc = sqlite3_step(c->st);
+    }
+    start_worker(m, j);
+    if (c != NULL)
+        cursor_first(m, c, c->rc);
+}
+
+void cli_merge_prefetch(cli_merge *m, const cli_filter *f)
+{
+    if (m->n < 2 || cli_cpu_count() < 2 || !sqlite3_threadsafe())
+        return;
+    m->ahead = calloc(m->n, sizeof *m->ahead);
+    m->tried = calloc(m->n, 1);
+    if (m->ahead == NULL || m->tried == NULL) {
+        free(m->ahead);
+        free(m->tried);
+        m->ahead = NULL;
+        m->tried = NULL;
+        return;
+    }
+    m->prefetch = f;
 }
 
 static int entry_candidate(const cl_part *p, const cli_filter *f, int rejects)
@@ -408,7 +549,7 @@ static void fill(cli_merge *m)
 
         if (m->nheap > 0 && (m->desc ? b < m->heap[0]->ts : b > m->heap[0]->ts))
             break;
-        open_part(m, m->order[m->next++]);
+        take_slot(m, m->next++);
     }
 }
 
@@ -448,6 +589,11 @@ sqlite3_stmt *cli_merge_next(cli_merge *m)
 
 void cli_merge_free(cli_merge *m)
 {
+    join_worker(m);
+    for (size_t k = 0; m->ahead != NULL && k < m->n; k++)
+        cursor_close(m->ahead[k]);
+    free(m->ahead);
+    free(m->tried);
     cursor_close(m->cur);
     for (size_t i = 0; i < m->nheap; i++)
         cursor_close(m->heap[i]);
@@ -892,6 +1038,9 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
         rc = CLI_LIST_EREAD;
         goto out;
     }
+    /* Every partition selected is read: two cores may share the work. */
+    if (!rejects && cap < 0)
+        cli_merge_prefetch(&m, &c.f);
     while (below(out, cap) && (st = cli_merge_next(&m)) != NULL) {
         id = sqlite3_column_int64(st, 0);
         ts = sqlite3_column_int64(st, 1);

@@ -13,6 +13,7 @@
 #ifndef CLI_PARTSET_H
 #define CLI_PARTSET_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,8 @@ typedef struct cli_cursor {
     cli_db db;
     sqlite3_stmt *st;
     int64_t ts, id; /* the current row's key */
+    int rc;         /* of the first step, taken ahead of need (see prefetch) */
+    cli_grep *grep; /* its own copy of the search, when stepped on another thread */
 } cli_cursor;
 
 typedef struct cli_merge {
@@ -132,6 +135,19 @@ typedef struct cli_merge {
     int desc;
     cli_merge_sql_fn sql;
     void *ctx;
+    /* Prefetch (cli_merge_prefetch): the first step of a partition's
+     * statement - where SQLite does nearly all of the work of a sorted
+     * search, materializing and sorting every match - is taken for the
+     * next partitions ahead of need, one on a second thread and one on
+     * this one while it waits, so that two cores share a listing that
+     * spans several partitions. ahead[k]: order slot k opened and stepped
+     * ahead (NULL: not); tried[k]: opened already (once only). */
+    const cli_filter *prefetch;
+    cli_cursor **ahead;
+    unsigned char *tried;
+    int working; /* the thread runs, on slot worker_slot */
+    size_t worker_slot;
+    pthread_t worker;
 } cli_merge;
 
 /* Starts a merge over the partitions of ps that may match f (entries: by
@@ -139,6 +155,14 @@ typedef struct cli_merge {
  * only (per partition, 0 or 1) not NULL, only over those marked. */
 int cli_merge_start(cli_merge *m, cli_pset *ps, const cli_filter *f, int rejects, int desc,
                     const unsigned char *only, cli_merge_sql_fn sql, void *ctx);
+
+/* Lets m take the first step of the next partitions' statements ahead of
+ * need, on a second thread (see cli_merge): for a merge that reads every
+ * partition it selects (no limit), on two or more CPUs. f is the filter
+ * the sql function builds from: a search (--grep, --words) gets a copy of
+ * its own in each partition stepped on the other thread, as its matching
+ * keeps scratch space. The same rows, in the same order. */
+void cli_merge_prefetch(cli_merge *m, const cli_filter *f);
 
 /* The statement holding the next row in order, or NULL at the end. A
  * partition whose reading fails is skipped (cli_pset_failed). */
