@@ -423,6 +423,7 @@ static void start_worker(cli_merge *m, size_t j)
     if (pthread_create(&m->worker, NULL, first_step, c) == 0) {
         m->working = 1;
         m->worker_slot = k;
+        m->prefetched++;
     } else {
         c->rc = sqlite3_step(c->st); /* no thread: here, now */
     }

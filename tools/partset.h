@@ -145,7 +145,8 @@ typedef struct cli_merge {
     const cli_filter *prefetch;
     cli_cursor **ahead;
     unsigned char *tried;
-    int working; /* the thread runs, on slot worker_slot */
+    size_t prefetched; /* partitions stepped on the other thread (tests) */
+    int working;       /* the thread runs, on slot worker_slot */
     size_t worker_slot;
     pthread_t worker;
 } cli_merge;
