@@ -582,6 +582,24 @@ static int has_index(const cli_filter *f, sqlite3 *db)
     return found;
 }
 
+/* Whether db is sealed and the search's index holds every row of it. */
+static int index_whole(const cli_filter *f, sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int whole = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT value FROM meta WHERE key = 'sealed') = 1 AND "
+                           "(SELECT value FROM meta WHERE key = ?1) >= "
+                           "coalesce((SELECT max(id) FROM entries), 0)",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, cli_grep_fts_key(f->grep), -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        whole = sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return whole;
+}
+
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
 {
     if (f->grep_pattern == NULL)
@@ -594,6 +612,7 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     f->grep_indexed = has_index(f, db);
+    f->fts_whole = f->grep_indexed && index_whole(f, db);
     f->has_fts_bounds = 0;
     f->fts_outside_by_match = 0;
     f->has_newest_from = 0;
@@ -871,6 +890,11 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
     }
     m = cli_grep_fts_query(f->grep);
     match = cli_sql_text(q, m, strlen(m));
+    if (f->fts_whole && !f->has_fts_bounds) {
+        /* One part: nothing is unindexed, nothing outside bounds. */
+        grep_part(f, q, cols, PART_INDEXED, match, lo, hi);
+        return;
+    }
     if (f->has_fts_bounds) {
         lo = cli_sql_int(q, f->fts_lo);
         hi = cli_sql_int(q, f->fts_hi);

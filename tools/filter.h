@@ -111,6 +111,11 @@ struct cli_filter {
      * outside the bounds rather than by a walk of the time index over the
      * whole range. */
     int fts_outside_by_match;
+    /* Set by cli_filter_prepare: the database is sealed (meta sealed = 1:
+     * a closed partition, no row is ever added) and the search's index
+     * covers every row of it: no part for unindexed rows is needed, and
+     * without bounds the search is one SELECT (see cli_filter_select). */
+    int fts_whole;
     /* Set by the partition reader (partset.c), never by an option: the
      * matching rows' ids lie in [id_lo, id_hi] (where the last N are), and
      * no full-text bounds are worth finding (a partition without FTS rows
@@ -223,7 +228,9 @@ void cli_filter_where(const cli_filter *f, cli_sql *q, int mode);
  * time is in range though their id is not: late or early arrivals; from the
  * time index, or with fts_outside_by_match from the full-text index's rowids
  * below and above the bounds, two parts), and the rows it has not indexed
- * yet, asked of the tokenizer directly. */
+ * yet, asked of the tokenizer directly. In a sealed database the index
+ * covers whole (fts_whole) and without bounds, only the first part is
+ * left: one SELECT, no materialized union (a copy of every match less). */
 void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols);
 
 /* Appends the SQL, its parameters and SQLite's EXPLAIN QUERY PLAN for q to

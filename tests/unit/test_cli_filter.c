@@ -438,6 +438,52 @@ static void test_grep_outside(void **state)
     }
 }
 
+/* A sealed database whose index covers every row: without a time range
+ * the search is one SELECT (no union, no part for unindexed rows); not
+ * sealed, or a row beyond the index: the union, which finds that row. */
+static void test_grep_whole(void **state)
+{
+    static const struct {
+        int sealed, upto;
+        const char *ids;
+        int whole;
+    } cases[] = { { 1, 6, "1,5,3,6", 1 }, { 0, 6, "1,5,3,6", 0 }, { 1, 5, "1,5,3,6", 0 } };
+    char err[256];
+    cli_filter f;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sqlite3 *db = testdb_open();
+        cli_sql q = CLI_SQL_INIT;
+        char sql[400];
+
+        assert_non_null(db);
+        testdb_exec(db, "INSERT INTO entries (id, ts, received, level, app, msg) VALUES "
+                        "(1, 250, 1, 6, 'a', 'disk full on sda'),"
+                        "(2, 200, 1, 6, 'a', 'disk ok'),"
+                        "(3, 300, 1, 6, 'a', 'Disk full again'),"
+                        "(4, 400, 1, 6, 'a', 'cpu full'),"
+                        "(5, 260, 1, 6, 'a', 'late: disk full'),"
+                        "(6, 350, 1, 6, 'a', 'disk FULL, the last');");
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries WHERE id <= %d;"
+                 "UPDATE meta SET value = %d WHERE key = 'fts_indexed_upto';"
+                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('sealed', %d);",
+                 cases[i].upto, cases[i].upto, cases[i].sealed);
+        testdb_exec(db, sql);
+        cli_filter_init(&f);
+        opt(&f, CLI_OPT_WORDS, "disk full");
+        assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+        assert_int_equal(f.fts_whole, cases[i].whole);
+        cli_filter_select(&f, &q, "id");
+        assert_int_equal(strstr(q.text.p, "WITH grep") == NULL, cases[i].whole);
+        assert_ids(db, &f, cases[i].ids);
+        cli_sql_free(&q);
+        cli_filter_free(&f);
+        sqlite3_close(db);
+    }
+}
+
 /* -g: with a trigram index (meta tri_indexed_upto) the index narrows and
  * PCRE2 confirms; without one (a partition sealed before it existed, a
  * single database) every row is tested - the same answer either way. */
@@ -523,7 +569,7 @@ int main(void)
         cmocka_unit_test(test_sql_text),     cmocka_unit_test(test_option_errors),
         cmocka_unit_test(test_field_parse),  cmocka_unit_test(test_on_data),
         cmocka_unit_test(test_grep_parts),   cmocka_unit_test(test_regex_parts),
-        cmocka_unit_test(test_grep_outside),
+        cmocka_unit_test(test_grep_outside), cmocka_unit_test(test_grep_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
