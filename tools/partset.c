@@ -590,6 +590,11 @@ sqlite3_stmt *cli_merge_next(cli_merge *m)
 
 void cli_merge_free(cli_merge *m)
 {
+    /* Ended early (the reader went away, an error): what the other thread
+     * still steps is not wanted - stopped (sqlite3_interrupt is meant to be
+     * called from another thread), then joined. */
+    if (m->working && m->ahead[m->worker_slot] != NULL)
+        sqlite3_interrupt(m->ahead[m->worker_slot]->db.h);
     join_worker(m);
     for (size_t k = 0; m->ahead != NULL && k < m->n; k++)
         cursor_close(m->ahead[k]);
