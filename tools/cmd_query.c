@@ -486,6 +486,7 @@ static int run_parts(const cli_global *g, qopts *o, cli_pset *ps, cli_output *ou
 
     if (cli_filter_compile(&o->a.f, ps->top.h, err, sizeof err) != 0)
         return cli_fail(CLI_USAGE, cmd, "%s", err);
+    ps->scoped = 1; /* cli_pset_listing reads partitions so (--explain shows it) */
     if (o->a.explain)
         return cli_explain_parts(ps, &o->a.f, explain_sql, o, cmd);
     if (o->a.follow && ps->top.immutable)

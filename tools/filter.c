@@ -465,6 +465,50 @@ static int edge_id(sqlite3 *db, const char *sql, int64_t ts, int64_t *id, int *f
     return rc;
 }
 
+/* How the matches outside the bounds [fts_lo, fts_hi] are found: by
+ * walking the time index over the range (each of its rows tested, about 80
+ * ns each), or from the full-text index's matches outside the bounds
+ * (each looked up by rowid for its time, about 1 us each). The latter
+ * wins where the range covers most of a partition's rows (a partition cut
+ * near its end by the range: the range's rows are many, the matches
+ * outside it few) and loses where the range is a small part of a big
+ * database (the matches outside are most of a frequent term's). So the
+ * matches outside are counted first, up to a cap of 1/16th of the ids the
+ * bounds span - a doclist read (about 0.25 us a match), stopped at the
+ * cap - and used when fewer. */
+#define CLI_FTS_OUTSIDE_RATIO 16
+
+static int outside_by_match(cli_filter *f, sqlite3 *db)
+{
+    const char *tab = cli_grep_fts_table(f->grep); /* a constant name, never input */
+    const char *m = cli_grep_fts_query(f->grep);
+    int64_t cap = (f->fts_hi - f->fts_lo + 1) / CLI_FTS_OUTSIDE_RATIO;
+    sqlite3_stmt *st = NULL;
+    char sql[512];
+    int rc;
+
+    snprintf(sql, sizeof sql,
+             "SELECT (SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s MATCH ?1 AND rowid < ?2 "
+             "LIMIT ?4)) + (SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s MATCH ?1 AND "
+             "rowid > ?3 LIMIT ?4))",
+             tab, tab, tab, tab);
+    rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(st, 1, m, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 2, f->fts_lo);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 3, f->fts_hi);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(st, 4, cap + 1);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        f->fts_outside_by_match = sqlite3_column_int64(st, 0) <= cap;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 /* Entries arrive roughly in time order, so the ids of the first and last
  * entry of a time range bound almost all of it: the index lookup can skip
  * every match outside them (two index seeks, instead of checking all the
@@ -495,7 +539,10 @@ static int fts_bounds(cli_filter *f, sqlite3 *db)
     f->has_fts_bounds = 1;
     f->fts_lo = lo;
     f->fts_hi = hi;
-    return SQLITE_OK;
+    f->fts_outside_by_match = 0;
+    if (lo <= hi)
+        rc = outside_by_match(f, db);
+    return rc;
 }
 
 int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
@@ -535,6 +582,24 @@ static int has_index(const cli_filter *f, sqlite3 *db)
     return found;
 }
 
+/* Whether db is sealed and the search's index holds every row of it. */
+static int index_whole(const cli_filter *f, sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int whole = 0;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT (SELECT value FROM meta WHERE key = 'sealed') = 1 AND "
+                           "(SELECT value FROM meta WHERE key = ?1) >= "
+                           "coalesce((SELECT max(id) FROM entries), 0)",
+                           -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_bind_text(st, 1, cli_grep_fts_key(f->grep), -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        whole = sqlite3_column_int(st, 0) == 1;
+    sqlite3_finalize(st);
+    return whole;
+}
+
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
 {
     if (f->grep_pattern == NULL)
@@ -547,7 +612,9 @@ int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen)
         return -1;
     }
     f->grep_indexed = has_index(f, db);
+    f->fts_whole = f->grep_indexed && index_whole(f, db);
     f->has_fts_bounds = 0;
+    f->fts_outside_by_match = 0;
     f->has_newest_from = 0;
     if ((f->has_since || f->has_until) && f->grep_indexed && !f->no_fts_bounds &&
         fts_bounds(f, db) != SQLITE_OK) {
@@ -744,8 +811,10 @@ void cli_filter_where(const cli_filter *f, cli_sql *q, int mode)
     where_terms(f, q, mode, 1);
 }
 
-/* One part of the --grep union; see cli_filter_select. */
-enum { PART_INDEXED, PART_OUTSIDE, PART_UNINDEXED };
+/* One part of the --grep union; see cli_filter_select. PART_BELOW and
+ * PART_ABOVE replace PART_OUTSIDE when the matches outside the bounds are
+ * found from the index (fts_outside_by_match). */
+enum { PART_INDEXED, PART_OUTSIDE, PART_BELOW, PART_ABOVE, PART_UNINDEXED };
 
 static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int part, int match,
                       int lo, int hi)
@@ -764,6 +833,15 @@ static void grep_part(const cli_filter *f, cli_sql *q, const char *cols, int par
         if (f->has_fts_bounds)
             cl_strbuf_printf(&q->text, " AND rowid BETWEEN ?%d AND ?%d", lo, hi);
         cl_strbuf_putc(&q->text, ')');
+        where_terms(f, q, CLI_WHERE_ROWID, 0);
+        break;
+    case PART_BELOW:
+    case PART_ABOVE:
+        /* Driven by the index's rowids outside the bounds, each row's time
+         * tested. */
+        cl_strbuf_printf(&q->text,
+                         "id IN (SELECT rowid FROM %s WHERE %s MATCH ?%d AND rowid %s ?%d)", tab,
+                         tab, match, part == PART_BELOW ? "<" : ">", part == PART_BELOW ? lo : hi);
         where_terms(f, q, CLI_WHERE_ROWID, 0);
         break;
     case PART_OUTSIDE:
@@ -812,6 +890,11 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
     }
     m = cli_grep_fts_query(f->grep);
     match = cli_sql_text(q, m, strlen(m));
+    if (f->fts_whole && !f->has_fts_bounds) {
+        /* One part: nothing is unindexed, nothing outside bounds. */
+        grep_part(f, q, cols, PART_INDEXED, match, lo, hi);
+        return;
+    }
     if (f->has_fts_bounds) {
         lo = cli_sql_int(q, f->fts_lo);
         hi = cli_sql_int(q, f->fts_hi);
@@ -820,7 +903,12 @@ void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols)
      * the parts and walk the whole time index to get that order. */
     cl_strbuf_puts(&q->text, "WITH grep AS MATERIALIZED (");
     grep_part(f, q, cols, PART_INDEXED, match, lo, hi);
-    if (f->has_fts_bounds) {
+    if (f->has_fts_bounds && f->fts_outside_by_match) {
+        cl_strbuf_puts(&q->text, " UNION ALL ");
+        grep_part(f, q, cols, PART_BELOW, match, lo, hi);
+        cl_strbuf_puts(&q->text, " UNION ALL ");
+        grep_part(f, q, cols, PART_ABOVE, match, lo, hi);
+    } else if (f->has_fts_bounds) {
         cl_strbuf_puts(&q->text, " UNION ALL ");
         grep_part(f, q, cols, PART_OUTSIDE, match, lo, hi);
     }

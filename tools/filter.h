@@ -106,6 +106,16 @@ struct cli_filter {
      * the range (see cli_filter_prepare). */
     int has_fts_bounds;
     int64_t fts_lo, fts_hi;
+    /* With the bounds: the matches outside them are few (see
+     * cli_filter_prepare), so they are found from the index's rowids
+     * outside the bounds rather than by a walk of the time index over the
+     * whole range. */
+    int fts_outside_by_match;
+    /* Set by cli_filter_prepare: the database is sealed (meta sealed = 1:
+     * a closed partition, no row is ever added) and the search's index
+     * covers every row of it: no part for unindexed rows is needed, and
+     * without bounds the search is one SELECT (see cli_filter_select). */
+    int fts_whole;
     /* Set by the partition reader (partset.c), never by an option: the
      * matching rows' ids lie in [id_lo, id_hi] (where the last N are), and
      * no full-text bounds are worth finding (a partition without FTS rows
@@ -176,8 +186,10 @@ int cli_filter_compile(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
 /* Compiles --grep with db's tokenizer and registers its SQL function there;
  * with a time range also finds the ids of the first and last entries of the
  * range in time order, which bound the full-text lookup (see
- * cli_filter_select). Returns 0, or -1 with err. Needed again after
- * reopening the database. */
+ * cli_filter_select), and counts the index's matches outside them, up to a
+ * 16th of the ids the bounds span: fewer are found from the index
+ * (fts_outside_by_match), more by the time index. Returns 0, or -1 with
+ * err. Needed again after reopening the database. */
 int cli_filter_prepare(cli_filter *f, sqlite3 *db, char *err, size_t errlen);
 
 /* With a search and "the newest n" to list (-n, -r with --limit, the
@@ -213,8 +225,12 @@ void cli_filter_where(const cli_filter *f, cli_sql *q, int mode);
  * that match, for the caller to order and limit: a plain SELECT, or with
  * --grep a materialized union of three parts - rows the full-text index
  * finds within [fts_lo, fts_hi], rows it finds outside those ids (any whose
- * time is in range though their id is not: late or early arrivals), and the
- * rows it has not indexed yet, asked of the tokenizer directly. */
+ * time is in range though their id is not: late or early arrivals; from the
+ * time index, or with fts_outside_by_match from the full-text index's rowids
+ * below and above the bounds, two parts), and the rows it has not indexed
+ * yet, asked of the tokenizer directly. In a sealed database the index
+ * covers whole (fts_whole) and without bounds, only the first part is
+ * left: one SELECT, no materialized union (a copy of every match less). */
 void cli_filter_select(const cli_filter *f, cli_sql *q, const char *cols);
 
 /* Appends the SQL, its parameters and SQLite's EXPLAIN QUERY PLAN for q to

@@ -128,11 +128,60 @@ void cli_output_reject(cli_output *o, const cl_row_reject *r)
     put_record(o, &reject_format, r);
 }
 
+/* Appends v in decimal: what "%" PRId64 writes, without printf's cost
+ * (one line of a long listing calls it several times). */
+static void put_int(cl_strbuf *b, int64_t v)
+{
+    char d[24];
+    size_t n = sizeof d;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        d[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        d[--n] = '-';
+    cl_strbuf_put(b, d + n, sizeof d - n);
+}
+
+/* Two digits at p: "%02d" of v in 0..99. */
+static void two_digits(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* "Nov 27 10:15:02": cli_time_format_short's text, written directly
+ * (its snprintf was a tenth of a long listing's formatting). */
+static void short_time(int64_t us, int utc, char ts[40])
+{
+    static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    cli_tm tm;
+
+    cli_time_to_civil(us, utc, &tm);
+    if (tm.month < 1 || tm.month > 12 || tm.day < 0 || tm.day > 99 || tm.hour < 0 || tm.hour > 99 ||
+        tm.min < 0 || tm.min > 99 || tm.sec < 0 || tm.sec > 99) {
+        cli_time_format_short(us, utc, ts); /* never for a real date: as it was */
+        return;
+    }
+    memcpy(ts, mon + 3 * (tm.month - 1), 3);
+    ts[3] = ' ';
+    two_digits(ts + 4, tm.day);
+    ts[6] = ' ';
+    two_digits(ts + 7, tm.hour);
+    ts[9] = ':';
+    two_digits(ts + 10, tm.min);
+    ts[12] = ':';
+    two_digits(ts + 13, tm.sec);
+    ts[15] = '\0';
+}
+
 /* The time of a text line: short or ISO, local or UTC. */
 static void text_time(const cli_output *o, int64_t us, char ts[40])
 {
     if (o->fmt == CLI_FMT_SHORT)
-        cli_time_format_short(us, o->utc, ts);
+        short_time(us, o->utc, ts);
     else
         cli_time_format_iso(us, o->utc, ts);
 }
@@ -149,10 +198,9 @@ static void jkey(jobj *j, const char *name)
 {
     if (j->n++ > 0)
         cl_strbuf_putc(j->b, ',');
-    if (j->pretty)
-        cl_strbuf_printf(j->b, "\n    \"%s\": ", name);
-    else
-        cl_strbuf_printf(j->b, "\"%s\":", name);
+    cl_strbuf_puts(j->b, j->pretty ? "\n    \"" : "\"");
+    cl_strbuf_puts(j->b, name);
+    cl_strbuf_puts(j->b, j->pretty ? "\": " : "\":");
 }
 
 /* A string member, left out when v is NULL. */
@@ -169,7 +217,7 @@ static void jint(jobj *j, const char *name, int has, int64_t v)
     if (!has)
         return;
     jkey(j, name);
-    cl_strbuf_printf(j->b, "%" PRId64, v);
+    put_int(j->b, v);
 }
 
 static void jtime(jobj *j, const char *name, int64_t us)
@@ -178,7 +226,9 @@ static void jtime(jobj *j, const char *name, int64_t us)
 
     jkey(j, name);
     cl_rfc3339_format(us, ts);
-    cl_strbuf_printf(j->b, "\"%s\"", ts);
+    cl_strbuf_putc(j->b, '"');
+    cl_strbuf_puts(j->b, ts);
+    cl_strbuf_putc(j->b, '"');
 }
 
 /* A JSON column; one that is not valid JSON (a foreign file) becomes a string. */
@@ -233,7 +283,7 @@ static void csv_str(cl_strbuf *b, const cl_row_str *v, int comma)
 static void csv_int(cl_strbuf *b, int has, int64_t v, int comma)
 {
     if (has)
-        cl_strbuf_printf(b, "%" PRId64, v);
+        put_int(b, v);
     if (comma)
         cl_strbuf_putc(b, ',');
 }
@@ -243,7 +293,8 @@ static void csv_time(cl_strbuf *b, int64_t us)
     char ts[CL_TS_TEXT_LEN + 1];
 
     cl_rfc3339_format(us, ts);
-    cl_strbuf_printf(b, "%s,", ts);
+    cl_strbuf_puts(b, ts);
+    cl_strbuf_putc(b, ',');
 }
 
 static void csv_json(cl_strbuf *b, const cl_row_str *v, int valid)
@@ -279,12 +330,15 @@ static void text_pid(cl_strbuf *b, const cl_row_entry *e)
 {
     int64_t kernel = e->peer.has_pid ? e->peer.pid : -1;
 
-    if (e->has_pid && kernel > 0 && e->pid != kernel)
-        cl_strbuf_printf(b, "[%" PRId64 ",peer=%" PRId64 "]", e->pid, kernel);
-    else if (e->has_pid)
-        cl_strbuf_printf(b, "[%" PRId64 "]", e->pid);
-    else if (kernel > 0)
-        cl_strbuf_printf(b, "[%" PRId64 "]", kernel);
+    if (!e->has_pid && kernel <= 0)
+        return;
+    cl_strbuf_putc(b, '[');
+    put_int(b, e->has_pid ? e->pid : kernel);
+    if (e->has_pid && kernel > 0 && e->pid != kernel) {
+        cl_strbuf_puts(b, ",peer=");
+        put_int(b, kernel);
+    }
+    cl_strbuf_putc(b, ']');
 }
 
 /* Whether e is one of the collector's own entries (see collector_uid). */
@@ -320,7 +374,9 @@ static void entry_text(cli_output *o, const void *rec)
             cli_esc_name(b, e->app.p, e->app.n);
             text_pid(b, e);
         }
-        cl_strbuf_printf(b, " %s: ", cli_level_upper(e->level));
+        cl_strbuf_putc(b, ' ');
+        cl_strbuf_puts(b, cli_level_upper(e->level));
+        cl_strbuf_puts(b, ": ");
     }
     if (o->escape_all)
         cli_esc_text(b, e->msg.p, e->msg.n);
@@ -357,7 +413,9 @@ static void entry_json(cli_output *o, const void *rec, int pretty)
     jtime(&j, "ts", e->ts);
     jtime(&j, "received", e->received);
     jkey(&j, "level");
-    cl_strbuf_printf(&o->buf, "\"%s\"", cli_level_name(e->level));
+    cl_strbuf_putc(&o->buf, '"');
+    cl_strbuf_puts(&o->buf, cli_level_name(e->level));
+    cl_strbuf_putc(&o->buf, '"');
     jstr(&j, "app", &e->app);
     jstr(&j, "host", &e->host);
     jint(&j, "pid", e->has_pid, e->pid);
@@ -380,7 +438,8 @@ static void entry_csv(cli_output *o, const void *rec)
     csv_int(b, 1, e->id, 1);
     csv_time(b, e->ts);
     csv_time(b, e->received);
-    cl_strbuf_printf(b, "%s,", cli_level_name(e->level));
+    cl_strbuf_puts(b, cli_level_name(e->level));
+    cl_strbuf_putc(b, ',');
     csv_str(b, &e->app, 1);
     csv_str(b, &e->host, 1);
     csv_int(b, e->has_pid, e->pid, 1);

@@ -135,6 +135,28 @@ int cli_part_overlaps(const cl_part *p, const cli_filter *f)
     return 1;
 }
 
+int cli_part_within(const cl_part *p, const cli_filter *f)
+{
+    /* Only a closed partition's range is final: a live one still grows. */
+    if (p->state != CL_PART_CLOSED || !p->has_range || (!f->has_since && !f->has_until))
+        return 0;
+    return (!f->has_since || p->min_ts >= f->since) && (!f->has_until || p->max_ts < f->until);
+}
+
+void cli_part_scope(const cl_part *p, cli_filter *f, cli_time_scope *saved)
+{
+    saved->has_since = f->has_since;
+    saved->has_until = f->has_until;
+    if (cli_part_within(p, f))
+        f->has_since = f->has_until = 0;
+}
+
+void cli_part_unscope(cli_filter *f, const cli_time_scope *saved)
+{
+    f->has_since = saved->has_since;
+    f->has_until = saved->has_until;
+}
+
 int cli_part_rejects_range(const cl_part *p, int64_t *lo, int64_t *hi)
 {
     if (p->state != CL_PART_CLOSED || p->sealed <= 0 || p->created <= 0)
@@ -160,25 +182,30 @@ int cli_part_has_rejects(const cl_part *p, const cli_filter *f)
     return !(f->has_since && hi < f->since) && !(f->has_until && lo >= f->until);
 }
 
-size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f, size_t pick[2],
-                             size_t *selected)
+size_t cli_pset_explain_pick(const cli_pset *ps, const cli_filter *f,
+                             size_t pick[CLI_EXPLAIN_PICKS], size_t *selected)
 {
-    size_t n = 0, closed = (size_t)-1, other = (size_t)-1;
+    size_t n = 0, closed = (size_t)-1, inside = (size_t)-1, other = (size_t)-1;
 
     *selected = 0;
     for (size_t i = 0; i < ps->parts.n; i++) {
-        if (!cli_part_overlaps(&ps->parts.v[i], f))
+        const cl_part *p = &ps->parts.v[i];
+
+        if (!cli_part_overlaps(p, f))
             continue;
         (*selected)++;
-        if (ps->parts.v[i].state == CL_PART_CLOSED)
+        if (ps->scoped && cli_part_within(p, f))
+            inside = i;
+        else if (p->state == CL_PART_CLOSED)
             closed = i;
         else
             other = i;
     }
-    if (closed != (size_t)-1)
-        pick[n++] = closed;
-    if (other != (size_t)-1)
-        pick[n++] = other;
+    /* In the catalog's order. */
+    for (size_t i = 0; i < ps->parts.n; i++) {
+        if (i == inside || i == closed || i == other)
+            pick[n++] = i;
+    }
     return n;
 }
 
@@ -260,15 +287,15 @@ static void cursor_close(cli_cursor *c)
         return;
     sqlite3_finalize(c->st);
     cli_db_close(&c->db);
+    cli_grep_free(c->grep); /* after the statement that calls it */
     free(c);
 }
 
-/* Steps c: 1 on a row (its key read), 0 at its end or on an error (then
- * said, and the partition's remaining rows are skipped). */
-static int cursor_step(cli_merge *m, cli_cursor *c)
+/* Takes the result rc of a step of c: 1 on a row (its key read), 0 at its
+ * end or on an error (then said, and the partition's remaining rows are
+ * skipped). */
+static int cursor_took(cli_merge *m, cli_cursor *c, int rc)
 {
-    int rc = sqlite3_step(c->st);
-
     if (rc == SQLITE_ROW) {
         c->id = sqlite3_column_int64(c->st, 0);
         c->ts = sqlite3_column_int64(c->st, 1);
@@ -284,21 +311,30 @@ static int cursor_step(cli_merge *m, cli_cursor *c)
     return 0;
 }
 
-/* Opens partition i and puts its first row on the heap. */
-static void open_part(cli_merge *m, size_t i)
+static int cursor_step(cli_merge *m, cli_cursor *c)
+{
+    return cursor_took(m, c, sqlite3_step(c->st));
+}
+
+/* Opens partition i and prepares its statement (not stepped yet); NULL
+ * when it cannot be read (said). With own_grep, the search function of
+ * its connection gets a copy of the search of its own (another thread
+ * steps it). */
+static cli_cursor *cursor_open(cli_merge *m, size_t i, int own_grep)
 {
     cli_cursor *c = calloc(1, sizeof *c);
     cli_sql q = CLI_SQL_INIT;
     char err[512];
+    int ok = 0;
 
     if (c == NULL) {
         cli_pset_failed(m->ps, i, "out of memory");
-        return;
+        return NULL;
     }
     c->part = i;
     if (cli_pset_open(m->ps, i, &c->db) != 0) {
         free(c);
-        return;
+        return NULL;
     }
     if (++m->open > m->max_open)
         m->max_open = m->open;
@@ -310,14 +346,147 @@ static void open_part(cli_merge *m, size_t i)
                cli_sql_bind(&q, c->st) != SQLITE_OK) {
         snprintf(err, sizeof err, "cannot query it: %s", sqlite3_errmsg(c->db.h));
         cli_pset_failed(m->ps, i, err);
-    } else if (cursor_step(m, c)) {
-        heap_push(m, c);
-        c = NULL;
+    } else if (own_grep && m->prefetch->grep_pattern != NULL) {
+        /* Compiled again, for this connection alone: the shared one keeps
+         * scratch space (and words their tokenizer's) while matching. The
+         * statement, expired by the new function, is prepared again by
+         * its first step, with its bindings. */
+        cli_filter t = *m->prefetch;
+
+        t.grep = NULL;
+        if (cli_filter_compile(&t, c->db.h, err, sizeof err) != 0 ||
+            cli_grep_register(c->db.h, t.grep) != SQLITE_OK) {
+            cli_grep_free(t.grep);
+            cli_pset_failed(m->ps, i, "cannot compile the search for it");
+        } else {
+            c->grep = t.grep;
+            ok = 1;
+        }
+    } else {
+        ok = 1;
     }
     cli_sql_free(&q);
-    if (c != NULL)
+    if (!ok) {
         m->open--;
+        cursor_close(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* Puts c on the heap after its first step (rc), or closes it. */
+static void cursor_first(cli_merge *m, cli_cursor *c, int rc)
+{
+    if (cursor_took(m, c, rc)) {
+        heap_push(m, c);
+        return;
+    }
+    m->open--;
     cursor_close(c);
+}
+
+/* ---------------------------------------------------------------- prefetch */
+
+#define AHEAD 2 /* order slots opened ahead of the one needed, at most */
+
+static void *first_step(void *arg)
+{
+    cli_cursor *c = arg;
+
+    c->rc = sqlite3_step(c->st);
+    return NULL;
+}
+
+/* The first order slot after j (within AHEAD) not opened yet, or 0. */
+static size_t next_untried(const cli_merge *m, size_t j)
+{
+    for (size_t k = j + 1; k < m->n && k <= j + AHEAD; k++) {
+        if (!m->tried[k])
+            return k;
+    }
+    return 0;
+}
+
+/* Starts the other thread on the first step of the slot after j, if it is
+ * free and there is one. */
+static void start_worker(cli_merge *m, size_t j)
+{
+    size_t k = next_untried(m, j);
+    cli_cursor *c;
+
+    if (m->working || k == 0)
+        return;
+    m->tried[k] = 1;
+    if ((c = cursor_open(m, m->order[k], 1)) == NULL)
+        return;
+    m->ahead[k] = c;
+    if (pthread_create(&m->worker, NULL, first_step, c) == 0) {
+        m->working = 1;
+        m->worker_slot = k;
+        m->prefetched++;
+    } else {
+        c->rc = sqlite3_step(c->st); /* no thread: here, now */
+    }
+}
+
+static void join_worker(cli_merge *m)
+{
+    if (m->working) {
+        pthread_join(m->worker, NULL);
+        m->working = 0;
+    }
+}
+
+/* Opens order slot j (needed now) and puts its first row on the heap:
+ * taken ahead already, or here - with the other thread started on the
+ * next slot first, and while it works on this one, the next one after it
+ * stepped here. */
+static void take_slot(cli_merge *m, size_t j)
+{
+    cli_cursor *c;
+
+    if (m->prefetch == NULL) {
+        if ((c = cursor_open(m, m->order[j], 0)) != NULL)
+            cursor_first(m, c, sqlite3_step(c->st));
+        return;
+    }
+    if (m->working && m->worker_slot == j) {
+        size_t k = next_untried(m, j);
+
+        if (k != 0) {
+            m->tried[k] = 1;
+            if ((m->ahead[k] = cursor_open(m, m->order[k], 0)) != NULL)
+                m->ahead[k]->rc = sqlite3_step(m->ahead[k]->st);
+        }
+        join_worker(m);
+    }
+    c = m->ahead[j];
+    m->ahead[j] = NULL;
+    if (c == NULL && !m->tried[j]) {
+        m->tried[j] = 1;
+        start_worker(m, j);
+        if ((c = cursor_open(m, m->order[j], 0)) != NULL)
+            c->rc = sqlite3_step(c->st);
+    }
+    start_worker(m, j);
+    if (c != NULL)
+        cursor_first(m, c, c->rc);
+}
+
+void cli_merge_prefetch(cli_merge *m, const cli_filter *f)
+{
+    if (m->n < 2 || cli_cpu_count() < 2 || !sqlite3_threadsafe())
+        return;
+    m->ahead = calloc(m->n, sizeof *m->ahead);
+    m->tried = calloc(m->n, 1);
+    if (m->ahead == NULL || m->tried == NULL) {
+        free(m->ahead);
+        free(m->tried);
+        m->ahead = NULL;
+        m->tried = NULL;
+        return;
+    }
+    m->prefetch = f;
 }
 
 static int entry_candidate(const cl_part *p, const cli_filter *f, int rejects)
@@ -381,7 +550,7 @@ static void fill(cli_merge *m)
 
         if (m->nheap > 0 && (m->desc ? b < m->heap[0]->ts : b > m->heap[0]->ts))
             break;
-        open_part(m, m->order[m->next++]);
+        take_slot(m, m->next++);
     }
 }
 
@@ -421,6 +590,16 @@ sqlite3_stmt *cli_merge_next(cli_merge *m)
 
 void cli_merge_free(cli_merge *m)
 {
+    /* Ended early (the reader went away, an error): what the other thread
+     * still steps is not wanted - stopped (sqlite3_interrupt is meant to be
+     * called from another thread), then joined. */
+    if (m->working && m->ahead[m->worker_slot] != NULL)
+        sqlite3_interrupt(m->ahead[m->worker_slot]->db.h);
+    join_worker(m);
+    for (size_t k = 0; m->ahead != NULL && k < m->n; k++)
+        cursor_close(m->ahead[k]);
+    free(m->ahead);
+    free(m->tried);
     cursor_close(m->cur);
     for (size_t i = 0; i < m->nheap; i++)
         cursor_close(m->heap[i]);
@@ -445,6 +624,7 @@ typedef struct lctx {
 static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, size_t errlen)
 {
     lctx *c = ctx;
+    cli_time_scope saved;
 
     if (c->rejects) {
         c->l.columns = c->keys ? "id, received" : cl_row_reject_columns(db->version);
@@ -462,15 +642,20 @@ static int listing_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, s
         c->f.id_lo = 0;
         c->f.id_hi = c->max_id;
     }
+    /* A partition wholly inside the time range is read without it. */
+    cli_part_scope(&c->ps->parts.v[i], &c->f, &saved);
     /* The --grep function and the full-text bounds are per database. */
-    if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0)
+    if (cli_filter_prepare(&c->f, db->h, err, errlen) != 0) {
+        cli_part_unscope(&c->f, &saved);
         return -1;
+    }
     /* The newest N of a frequent term: a few rows of the time index rather
      * than every match of the full-text index (a failure leaves the index
      * in use, and the listing meets it). */
     (void)cli_filter_newest(&c->f, db->h, cli_listing_newest(&c->l));
     c->l.columns = c->keys ? "id, ts" : cl_row_entry_columns(db->version);
     cli_listing_entries_sql(&c->l, q);
+    cli_part_unscope(&c->f, &saved);
     return 0;
 }
 
@@ -859,6 +1044,9 @@ cli_list_status cli_pset_listing(cli_pset *ps, const cli_listing *l, int rejects
         rc = CLI_LIST_EREAD;
         goto out;
     }
+    /* Every partition selected is read: two cores may share the work. */
+    if (!rejects && cap < 0)
+        cli_merge_prefetch(&m, &c.f);
     while (below(out, cap) && (st = cli_merge_next(&m)) != NULL) {
         id = sqlite3_column_int64(st, 0);
         ts = sqlite3_column_int64(st, 1);

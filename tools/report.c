@@ -128,7 +128,7 @@ int cli_explain(sqlite3 *h, const cli_sql *q, const char *cmd)
 int cli_explain_parts(cli_pset *ps, cli_filter *f, cli_explain_sql_fn sql, void *ctx,
                       const char *cmd)
 {
-    size_t pick[2], selected, n;
+    size_t pick[CLI_EXPLAIN_PICKS], selected, n;
     char err[512];
     int rc = CLI_OK;
 
@@ -136,18 +136,32 @@ int cli_explain_parts(cli_pset *ps, cli_filter *f, cli_explain_sql_fn sql, void 
     n = cli_pset_explain_pick(ps, f, pick, &selected);
     printf("-- %zu of %zu partitions selected\n", selected, ps->parts.n);
     for (size_t k = 0; k < n && rc == CLI_OK; k++) {
+        const cl_part *p = &ps->parts.v[pick[k]];
+        int within = ps->scoped && cli_part_within(p, f), no_bounds = f->no_fts_bounds;
+        cli_time_scope saved;
         cli_sql q = CLI_SQL_INIT;
         cli_db db;
 
         if (cli_pset_open(ps, pick[k], &db) != 0)
             continue;
+        /* As the listing reads it (partset.c). */
+        if (ps->scoped) {
+            cli_part_scope(p, f, &saved);
+            f->no_fts_bounds = p->state != CL_PART_CLOSED;
+        }
         if (cli_filter_prepare(f, db.h, err, sizeof err) != 0) {
             rc = cli_fail(CLI_USAGE, cmd, "%s", err);
         } else {
             printf("-- partition %s (%s)\n", db.path,
-                   ps->parts.v[pick[k]].state == CL_PART_CLOSED ? "closed" : "live");
+                   within                       ? "closed, inside the time range"
+                   : p->state == CL_PART_CLOSED ? "closed"
+                                                : "live");
             sql(ctx, &db, &q);
             rc = cli_explain(db.h, &q, cmd);
+        }
+        if (ps->scoped) {
+            cli_part_unscope(f, &saved);
+            f->no_fts_bounds = no_bounds;
         }
         cli_sql_free(&q);
         cli_db_close(&db);

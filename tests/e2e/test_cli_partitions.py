@@ -236,6 +236,68 @@ def test_lines_touch_only_newest():
            "query %s over the newest partition alone" % " ".join(args))
 
 
+# A window holding the second partition wholly (its ids 1201-2400 lie
+# within +-20 steps of their place) and cutting the first (its end), the
+# third (its late arrival, id 2500, lies far before) and the live one (its
+# late arrival, id 5000, lies in it).
+IN_S = "@%d" % ((T0 + 1100 * STEP) // US)
+IN_U = "@%d" % ((T0 + 2600 * STEP) // US)
+
+
+def explained(args):
+    """--explain over the catalog: {label: (SQL, plan)} per partition shown,
+    label "closed", "live" or "closed, inside the time range"."""
+    out = run_ok(["query", "--explain"] + args, CATALOG).decode()
+    shown = {}
+    for part in out.split("-- partition ")[1:]:
+        head, _, body = part.partition("\n")
+        label = head[head.rindex("(") + 1:-1]
+        sql, _, plan = body.partition("QUERY PLAN")
+        shown[label] = (sql, plan)
+    return out, shown
+
+
+def test_partition_inside_range():
+    """A closed partition wholly inside -S/-U is read without the range (no
+    time term, no full-text bounds, no walk of the time index); one the
+    range cuts with it. The rows are exactly those of one database."""
+    r = ROWS
+    lo, hi = (T0 + 1100 * STEP), (T0 + 2600 * STEP)
+    check(lo <= r[1]["min_ts"] and r[1]["max_ts"] < hi, "partition 2 inside the window", r[1])
+    check(r[0]["max_ts"] >= lo and r[0]["min_ts"] < lo, "partition 1 cut by it", r[0])
+    check(r[2]["min_ts"] < lo and r[2]["max_ts"] >= hi, "partition 3 cut by it", r[2])
+    # Exactly the entries of the window, in time order: from the rows
+    # themselves, not from another query.
+    rows = sorted((e for e in entries() if lo <= e["ts"] < hi), key=lambda e: (e["ts"], e["id"]))
+    want = {"all": [e["id"] for e in rows],
+            "timeout": [e["id"] for e in rows if e["msg"].endswith(" timeout")],
+            "disk": [e["id"] for e in rows if " disk " in e["msg"].lower() + " "]}
+    check(len(want["timeout"]) > 100 and 5000 in want["all"] and 2500 not in want["all"],
+          "the window holds matches and the live partition's late arrival", len(want["timeout"]))
+    window = ["-S", IN_S, "-U", IN_U, "-o", "ndjson"]
+    for args, key in ((window, "all"), (window + ["--words", "timeout"], "timeout"),
+                      (window + ["-g", "disk", "--case-sensitive=no"], "disk")):
+        got = [json.loads(ln)["id"] for ln in run_ok(["query"] + args, CATALOG).splitlines()]
+        eq(got, want[key], "query %s: the ids" % " ".join(args))
+    for args in (["--words", "timeout"], ["-g", "time*"], ["-n", "20"], ["-r", "--limit", "15"],
+                 ["-p", "warning", "-o", "json"], ["--words", "timeout", "-n", "30"],
+                 ["-t", "auth", "-o", "csv"]):
+        eq(run_ok(["query", "-S", IN_S, "-U", IN_U] + args, CATALOG),
+           run_ok(["query", "-S", IN_S, "-U", IN_U] + args, SINGLE), "query %s" % args)
+    out, shown = explained(["--words", "timeout", "-S", IN_S, "-U", IN_U])
+    eq(out.splitlines()[0], "-- 4 of 5 partitions selected", "the window's partitions")
+    check(sorted(shown) == ["closed", "closed, inside the time range", "live"], "plans shown", out)
+    sql, plan = shown["closed, inside the time range"]
+    check("ts >=" not in sql and "ts <" not in sql and "rowid BETWEEN" not in sql,
+          "inside: no time term, no bounds", sql)
+    check("entries_ts" not in plan and "VIRTUAL TABLE INDEX 0:M1\n" in plan,
+          "inside: the full-text index alone", plan)
+    sql, plan = shown["closed"]
+    check("+ts >=" in sql and "rowid BETWEEN" in sql and "0:M1><" in plan,
+          "cut: bounded by the ids of the range's first and last entries", sql, plan)
+    check("rowid BETWEEN" not in shown["live"][0], "live: no full-text bounds", shown["live"][0])
+
+
 def only_ids(dest, lo_hi_out, rj_out):
     """A single database of the rows minus the ids in the ranges lo_hi_out
     (entries) and rj_out (rejects)."""
@@ -375,7 +437,7 @@ def test_follow_across_rotation():
         eq((rc, rest, err), (0, b"", ""), "a clean end")
 
 
-TESTS = [test_big_live_partition, test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
+TESTS = [test_partition_inside_range, test_big_live_partition, test_live_range_from_meta, test_disk_usage_json, test_export_round_trip, test_follow_across_rotation, test_time_filter_opens_only_overlapping, test_lines_touch_only_newest,
          test_damaged_partition_skipped, test_query_identical, test_stats_identical, test_rejects_identical]
 
 if __name__ == "__main__":

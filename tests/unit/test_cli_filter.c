@@ -394,6 +394,96 @@ static void test_grep_parts(void **state)
     sqlite3_close(db);
 }
 
+/* --words with a time range: the matches outside the bounds (the ids of
+ * the range's first and last entries by time) are found from the index's
+ * rowids below and above them when they are few (at most a 16th of the ids
+ * the bounds span), else by walking the time index - the same rows. */
+static void test_grep_outside(void **state)
+{
+    char err[256];
+    cli_filter f;
+
+    (void)state;
+    for (int many = 0; many < 2; many++) {
+        sqlite3 *db = testdb_open();
+
+        assert_non_null(db);
+        /* ids 1-200 at ts = 10 * id; "disk" at 5 (before the range), 10
+         * (late: ts 1000), 50, 100, 190 (early: ts 300, an id above the
+         * range's last) and 195 (after the range); with many, also at
+         * 1-19 (before the range): 24 matches outside the bounds. */
+        testdb_exec(db,
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                    "WHERE i < 200) INSERT INTO entries (id, ts, received, level, app, msg) "
+                    "SELECT i, 10 * i, 1, 6, 'a', 'row ' || i FROM n;"
+                    "UPDATE entries SET ts = 1000 WHERE id = 10;"
+                    "UPDATE entries SET ts = 300 WHERE id = 190;"
+                    "UPDATE entries SET msg = 'disk full' WHERE id IN (5, 10, 50, 100, 190, 195);");
+        if (many)
+            testdb_exec(db, "UPDATE entries SET msg = 'disk ' || id WHERE id < 20 AND id <> 10;");
+        testdb_exec(db, "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries;"
+                        "UPDATE meta SET value = 200 WHERE key = 'fts_indexed_upto';");
+        cli_filter_init(&f);
+        opt(&f, CLI_OPT_WORDS, "disk");
+        opt(&f, CLI_OPT_SINCE, "@0.000200");
+        opt(&f, CLI_OPT_UNTIL, "@0.001810");
+        assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+        assert_int_equal(f.has_fts_bounds, 1);
+        assert_int_equal(f.fts_lo, 20);
+        assert_int_equal(f.fts_hi, 180);
+        assert_int_equal(f.fts_outside_by_match, !many);
+        assert_ids(db, &f, "190,50,10,100");
+        cli_filter_free(&f);
+        sqlite3_close(db);
+    }
+}
+
+/* A sealed database whose index covers every row: without a time range
+ * the search is one SELECT (no union, no part for unindexed rows); not
+ * sealed, or a row beyond the index: the union, which finds that row. */
+static void test_grep_whole(void **state)
+{
+    static const struct {
+        int sealed, upto;
+        const char *ids;
+        int whole;
+    } cases[] = { { 1, 6, "1,5,3,6", 1 }, { 0, 6, "1,5,3,6", 0 }, { 1, 5, "1,5,3,6", 0 } };
+    char err[256];
+    cli_filter f;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        sqlite3 *db = testdb_open();
+        cli_sql q = CLI_SQL_INIT;
+        char sql[400];
+
+        assert_non_null(db);
+        testdb_exec(db, "INSERT INTO entries (id, ts, received, level, app, msg) VALUES "
+                        "(1, 250, 1, 6, 'a', 'disk full on sda'),"
+                        "(2, 200, 1, 6, 'a', 'disk ok'),"
+                        "(3, 300, 1, 6, 'a', 'Disk full again'),"
+                        "(4, 400, 1, 6, 'a', 'cpu full'),"
+                        "(5, 260, 1, 6, 'a', 'late: disk full'),"
+                        "(6, 350, 1, 6, 'a', 'disk FULL, the last');");
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO entries_fts (rowid, msg) SELECT id, msg FROM entries WHERE id <= %d;"
+                 "UPDATE meta SET value = %d WHERE key = 'fts_indexed_upto';"
+                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('sealed', %d);",
+                 cases[i].upto, cases[i].upto, cases[i].sealed);
+        testdb_exec(db, sql);
+        cli_filter_init(&f);
+        opt(&f, CLI_OPT_WORDS, "disk full");
+        assert_int_equal(cli_filter_prepare(&f, db, err, sizeof err), 0);
+        assert_int_equal(f.fts_whole, cases[i].whole);
+        cli_filter_select(&f, &q, "id");
+        assert_int_equal(strstr(q.text.p, "WITH grep") == NULL, cases[i].whole);
+        assert_ids(db, &f, cases[i].ids);
+        cli_sql_free(&q);
+        cli_filter_free(&f);
+        sqlite3_close(db);
+    }
+}
+
 /* -g: with a trigram index (meta tri_indexed_upto) the index narrows and
  * PCRE2 confirms; without one (a partition sealed before it existed, a
  * single database) every row is tested - the same answer either way. */
@@ -476,9 +566,10 @@ static void test_regex_parts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sql_text),    cmocka_unit_test(test_option_errors),
-        cmocka_unit_test(test_field_parse), cmocka_unit_test(test_on_data),
-        cmocka_unit_test(test_grep_parts),  cmocka_unit_test(test_regex_parts),
+        cmocka_unit_test(test_sql_text),     cmocka_unit_test(test_option_errors),
+        cmocka_unit_test(test_field_parse),  cmocka_unit_test(test_on_data),
+        cmocka_unit_test(test_grep_parts),   cmocka_unit_test(test_regex_parts),
+        cmocka_unit_test(test_grep_outside), cmocka_unit_test(test_grep_whole),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include "dbschema.h"
 #include "partset.h"
+#include "platform.h"
 
 #define NP 4
 
@@ -150,6 +151,65 @@ static void test_merge_order(void **state)
 
 /* A time range selects the live partition and the closed ones whose
  * [min_ts, max_ts] meets [since, until). */
+/* The statement of a search, its function registered on the partition's
+ * connection as the listing does (cli_filter_prepare). */
+static int search_sql(void *ctx, size_t i, cli_db *db, cli_sql *q, char *err, size_t errlen)
+{
+    (void)i;
+    if (cli_filter_prepare(ctx, db->h, err, errlen) != 0)
+        return -1;
+    cl_strbuf_puts(&q->text, "SELECT id, ts FROM entries WHERE " CLI_GREP_FN "(msg) AND id % 3 = 0 "
+                             "ORDER BY ts, id");
+    return 0;
+}
+
+/* Prefetch: the first steps taken ahead (on 2+ CPUs, one on another
+ * thread with its own copy of the search) give the same rows in the same
+ * order, and no partition is left open. */
+static void test_merge_prefetch(void **state)
+{
+    char err[256];
+
+    (void)state;
+    for (int ahead = 0; ahead <= 1; ahead++) {
+        cli_pset ps;
+        cli_filter f;
+        cli_merge m;
+        sqlite3_stmt *st;
+        sqlite3 *h;
+        int64_t pts = 0, pid = 0;
+        int n = 0;
+
+        fill_set(&ps);
+        cli_filter_init(&f);
+        assert_int_equal(cli_filter_option(&f, CLI_OPT_WORDS, "m", NULL, err, sizeof err), 1);
+        assert_int_equal(sqlite3_open(":memory:", &h), SQLITE_OK);
+        assert_int_equal(cli_filter_compile(&f, h, err, sizeof err), 0);
+        assert_int_equal(cli_merge_start(&m, &ps, &f, 0, 0, NULL, search_sql, &f), 0);
+        if (ahead)
+            cli_merge_prefetch(&m, &f);
+        while ((st = cli_merge_next(&m)) != NULL) {
+            int64_t id = sqlite3_column_int64(st, 0), ts = sqlite3_column_int64(st, 1);
+
+            assert_int_equal(id % 3, 0);
+            if (n > 0)
+                assert_true(ts > pts || (ts == pts && id > pid));
+            pts = ts;
+            pid = id;
+            n++;
+        }
+        assert_int_equal(n, 133); /* 3, 6, ..., 399 */
+        assert_int_equal(m.prefetched > 0, ahead && cli_cpu_count() >= 2);
+        assert_int_equal(m.open, 0);
+        assert_int_equal(ps.partial, 0);
+        cli_merge_free(&m);
+        cli_filter_free(&f);
+        sqlite3_close(h);
+        ps.top.h = NULL;
+        cli_pset_free(&ps);
+    }
+}
+
 static void test_overlaps(void **state)
 {
     cli_pset ps;
@@ -232,9 +292,8 @@ static void test_missing_skipped(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_merge_order),
-        cmocka_unit_test(test_overlaps),
-        cmocka_unit_test(test_rejects_range),
+        cmocka_unit_test(test_merge_order),     cmocka_unit_test(test_merge_prefetch),
+        cmocka_unit_test(test_overlaps),        cmocka_unit_test(test_rejects_range),
         cmocka_unit_test(test_missing_skipped),
     };
 
