@@ -481,7 +481,7 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
         cli_tally_free(&t);
         cli_db_close(&db);
     }
-    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom || s->rolled.oom)
         return cli_fail(CLI_FAILED, "stats", "out of memory");
     return CLI_OK;
 }
@@ -516,7 +516,7 @@ static int count_catalog(sopts *o, const cli_global *g, cli_pset *ps, cli_tally 
     int unit, step, rc;
 
     rc = count_parts(o, g, ps, s);
-    if (rc != CLI_OK || s->rolled_lo == s->rolled_hi)
+    if (rc != CLI_OK || s->rolled.n == 0)
         return rc;
     chart_grid(o, s, &lo, &hi, &unit, &step);
     if (cli_tally_fits(s, unit, o->a.utc))

@@ -46,12 +46,8 @@ static void count_row(sqlite3_stmt *st, int wide, cli_tally *s)
         s->first_ts = lo;
     if (s->total == 0 || hi > s->last_ts)
         s->last_ts = hi;
-    if (wide && sqlite3_column_int(st, 7) == 1) {
-        if (s->rolled_lo == s->rolled_hi || ts < s->rolled_lo)
-            s->rolled_lo = ts;
-        if (s->rolled_lo == s->rolled_hi || ts + HOUR > s->rolled_hi)
-            s->rolled_hi = ts + HOUR;
-    }
+    if (wide && sqlite3_column_int(st, 7) == 1)
+        cli_agg_add_n(&s->rolled, &ts, sizeof ts, level, n);
     s->total += n;
     s->level[level] += n;
     cli_agg_add_n(&s->apps, app, (size_t)sqlite3_column_bytes(st, 2), level, n);
@@ -72,7 +68,7 @@ static int count_rows(sqlite3 *h, const cli_sql *q, cli_tally *s)
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom || s->rolled.oom)
         return SQLITE_NOMEM;
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
@@ -176,7 +172,13 @@ void cli_tally_part_sql(sqlite3 *h, const cli_filter *f, int use_rollup, cli_sql
 
 int cli_tally_fits(const cli_tally *t, int unit, int utc)
 {
-    for (int64_t u = t->rolled_lo; u < t->rolled_hi; u += HOUR) {
+    for (size_t i = 0; i < t->rolled.cap; i++) {
+        const cli_agg *a = t->rolled.slots[i];
+        int64_t u;
+
+        if (a == NULL)
+            continue;
+        memcpy(&u, a->key, sizeof u);
         if (cli_time_floor(u + HOUR - 1, (enum cli_time_unit)unit, utc) > u)
             return 0;
     }
@@ -272,18 +274,13 @@ void cli_tally_merge(cli_tally *s, const cli_tally *p)
         if (s->total == 0 || p->last_ts > s->last_ts)
             s->last_ts = p->last_ts;
     }
-    if (p->rolled_lo < p->rolled_hi) {
-        if (s->rolled_lo == s->rolled_hi || p->rolled_lo < s->rolled_lo)
-            s->rolled_lo = p->rolled_lo;
-        if (s->rolled_lo == s->rolled_hi || p->rolled_hi > s->rolled_hi)
-            s->rolled_hi = p->rolled_hi;
-    }
     s->total += p->total;
     for (int l = 0; l < CL_LVL_COUNT; l++)
         s->level[l] += p->level[l];
     cli_agg_merge(&s->apps, &p->apps);
     cli_agg_merge(&s->hosts, &p->hosts);
     cli_agg_merge(&s->minutes, &p->minutes);
+    cli_agg_merge(&s->rolled, &p->rolled);
 }
 
 int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cli_filter *f,
@@ -490,4 +487,5 @@ void cli_tally_free(cli_tally *t)
     cli_aggmap_free(&t->apps);
     cli_aggmap_free(&t->hosts);
     cli_aggmap_free(&t->minutes);
+    cli_aggmap_free(&t->rolled);
 }

@@ -32,7 +32,7 @@ typedef struct cli_tally {
      * only if the whole hour falls in one bucket of the chart, which the
      * caller checks afterwards (cli_tally_fits). */
     int use_rollup;
-    int64_t rolled_lo, rolled_hi; /* the hours so counted lie in [lo, hi); lo == hi: none */
+    cli_aggmap rolled; /* the hours so counted (key: the start); n 0: none */
 } cli_tally;
 
 typedef struct cli_bucket {
