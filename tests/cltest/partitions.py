@@ -120,7 +120,7 @@ def split(src, data_dir, bounds, reject_bounds=None, live=True, created=17956512
     the live partition's meta gets min_ts and max_ts (a collector may keep
     them; readers then select it by its range). old_sealed: the indexes (0-based)
     of closed partitions sealed as before -g's trigram index (entries_tri)
-    existed. Returns the catalog's rows
+    and stats' counts per hour (rollup.sql) existed. Returns the catalog's rows
     as dicts, in first_id order."""
     os.makedirs(os.path.join(data_dir, PARTS_DIR), exist_ok=True)
     s = sqlite3.connect("file:%s?mode=ro" % src, uri=True)
