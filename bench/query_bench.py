@@ -24,7 +24,8 @@ the real binary:
            centrallog query --words timeout -n 20
   newest-rare  the newest 20 of a rare term (user u17: 1 in 9,973)
            centrallog query -g 'user u17 ' -n 20
-  stats    stats per hour over one day
+  stats    stats per hour over one day (a sealed partition's whole hours from
+           its counts per hour, schema/rollup.sql)
            centrallog stats --by hour -S DAY -U DAY+1
   first    the first output line of an unfiltered `query -n 50`
 
