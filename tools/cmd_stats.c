@@ -9,6 +9,7 @@
 
 #include "aggmap.h"
 #include "cli.h"
+#include "clock.h"
 #include "db.h"
 #include "escape.h"
 #include "filter.h"
@@ -494,15 +495,24 @@ static void explain_sql(void *ctx, const cli_db *db, cli_sql *q)
     cli_tally_part_sql(db->h, &o->a.f, o->rollup, q);
 }
 
+/* A little beyond the newest ts the collector accepts: its --max-ts-ahead
+ * default. */
+#define TS_AHEAD_US (600 * 1000000LL)
+
 /* Whether the counts per hour may serve this chart, as far as is known
- * before counting: never for minute buckets (a range of -S and -U gives
- * the bucket without --by). */
+ * before counting: never for minute buckets. Without --by, -S gives the
+ * bucket: the range to -U, else to now (and a little beyond), is at least
+ * as long as the chart's, and a longer range never picks a smaller bucket.
+ * Saying no is never wrong, only slower; `stats -S today` would otherwise
+ * read the counts and then the rows again. */
 static int rollup_wanted(const sopts *o)
 {
     int unit = o->by, step;
 
-    if (unit < 0 && o->a.f.has_since && o->a.f.has_until)
-        cli_tally_auto_step(o->a.f.since, o->a.f.until, o->a.utc, &unit, &step);
+    if (unit < 0 && o->a.f.has_since)
+        cli_tally_auto_step(o->a.f.since,
+                            o->a.f.has_until ? o->a.f.until : cl_now_us() + TS_AHEAD_US, o->a.utc,
+                            &unit, &step);
     return unit != CLI_UNIT_MINUTE;
 }
 
