@@ -24,7 +24,8 @@ the real binary:
            centrallog query --words timeout -n 20
   newest-rare  the newest 20 of a rare term (user u17: 1 in 9,973)
            centrallog query -g 'user u17 ' -n 20
-  stats    stats per hour over one day
+  stats    stats per hour over one day (a sealed partition's whole hours from
+           its counts per hour, schema/rollup.sql)
            centrallog stats --by hour -S DAY -U DAY+1
   first    the first output line of an unfiltered `query -n 50`
 
@@ -38,7 +39,8 @@ already holds N entries; --rebuild forces a new one.
 
 --partitions K measures the same queries on the same rows stored as a data
 directory of schema version 3 (/tmp/centrallog-bench-<N>-p<K>/centrallog.db,
-kept and reused likewise): K closed partitions (indexes, complete FTS) of
+kept and reused likewise): K closed partitions (indexes, stats' counts per
+hour, complete FTS) of
 equal id ranges and a live partition (no index, no FTS rows) holding the
 newest --live entries (default: half a partition, a live partition's average
 fill). The partitions are built from the single database by
@@ -213,7 +215,8 @@ def partitioned(single, n, k, live, rebuild, live_range, trigram=True):
     catalog = os.path.join(d, partitions.CATALOG)
     # A directory split before -g's trigram index existed has no such index
     # in its closed partitions: with the index wanted it is split again.
-    marker = os.path.join(d, "built-trigram" if trigram else "built")
+    # Likewise one split before stats' counts per hour (schema/rollup.sql).
+    marker = os.path.join(d, "built-rollup" if trigram else "built")
     if not rebuild and os.path.exists(marker):
         return catalog
     import shutil
@@ -236,7 +239,7 @@ def _shifted_one(job):
     moved by (off, dt) into a new file, sealed (indexes, complete and
     optimized FTS, journal DELETE) unless live. Returns its catalog row."""
     from cltest import partitions
-    tpl, d, seq, off, dt, m, sealed, trigram = job
+    tpl, d, seq, off, dt, m, sealed, trigram, live_range = job
     tmp = os.path.join(d, partitions.PARTS_DIR, ".build-%d.tmp" % seq)
     con = sqlite3.connect(tmp, isolation_level=None)
     con.execute("PRAGMA synchronous=OFF")
@@ -259,6 +262,7 @@ def _shifted_one(job):
     con.execute("DETACH DATABASE tpl")
     if sealed:
         con.executescript(partitions.schema("sealed.sql"))
+        con.executescript(partitions.schema("rollup.sql"))  # stats' counts per hour
         con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')")
         con.execute("INSERT INTO entries_fts (entries_fts) VALUES ('optimize')")
         if trigram:  # as sealing builds it; without, -g tests every row
@@ -271,6 +275,9 @@ def _shifted_one(job):
         con.execute("PRAGMA journal_mode = WAL")
     r = con.execute("SELECT min(ts), max(ts), min(received), max(received), count(*) "
                     "FROM entries").fetchone()
+    if not sealed and live_range and r[4]:  # as the collector's writer keeps them
+        con.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('min_ts', ?), "
+                    "('max_ts', ?)", (r[0], r[1]))
     con.close()
     min_ts, max_ts, min_rc, max_rc, count = r
     if sealed:
@@ -291,12 +298,13 @@ def _shifted_one(job):
     return row
 
 
-def shifted(n, k, live, days, rebuild, jobs, trigram=True):
+def shifted(n, k, live, days, rebuild, jobs, trigram=True, live_range=False):
     """A v3 data directory of n entries over `days` days built without a
     single database: one closed partition's worth of rows is generated once
     (a template, ids 1..per), and every partition is the template with its
     ids and its ts/received shifted by whole partitions (INSERT ... SELECT in
-    SQLite, then the sealed indexes and FTS built as sealing builds them).
+    SQLite, then the sealed indexes, stats' counts per hour and FTS built as
+    sealing builds them, by the same schema files).
     The partitions hold the same mix of apps, levels and messages, repeated;
     each message's number and the `fields` seq are the template's, not the
     shifted id. Returns the catalog's path."""
@@ -307,7 +315,9 @@ def shifted(n, k, live, days, rebuild, jobs, trigram=True):
     live = n - per * k
     if live > per:
         raise SystemExit("--live must not exceed one partition (%d entries)" % per)
-    d = "/tmp/centrallog-bench-%d-s%d-d%d" % (n, k, days)
+    # "-rollup": built since sealing keeps stats' counts per hour
+    # (schema/rollup.sql); a directory built before has none.
+    d = "/tmp/centrallog-bench-%d-s%d-d%d-rollup%s" % (n, k, days, "-r" if live_range else "")
     catalog = os.path.join(d, partitions.CATALOG)
     if not rebuild and os.path.exists(os.path.join(d, "built")):
         return catalog
@@ -333,8 +343,8 @@ def shifted(n, k, live, days, rebuild, jobs, trigram=True):
     span = int(per * gen.step)
     sys.stderr.write("template of %d entries in %.0fs; %d partitions + live of %d into %s\n"
                      % (per, time.monotonic() - t0, k, live, d))
-    work = [(tpl, d, i + 1, i * per, i * span, per, True, trigram) for i in range(k)]
-    work.append((tpl, d, k + 1, k * per, k * span, live, False, False))
+    work = [(tpl, d, i + 1, i * per, i * span, per, True, trigram, False) for i in range(k)]
+    work.append((tpl, d, k + 1, k * per, k * span, live, False, False, live_range))
     rows = []
     with multiprocessing.Pool(jobs) as pool:
         for row in pool.imap_unordered(_shifted_one, work):
@@ -418,7 +428,7 @@ def main():
             raise SystemExit("--shifted needs --partitions")
         days = a.days
         db = shifted(a.entries, a.partitions, a.live, days, a.rebuild, a.jobs,
-                     not a.no_trigram)
+                     not a.no_trigram, a.live_range)
         from cltest import partitions
         newest = [r for r in partitions.read_catalog(db) if r["state"] == "live"][0]
         single = os.path.join(os.path.dirname(db), newest["path"])

@@ -8,8 +8,8 @@
 --
 -- The live partition has no secondary index and no full-text rows: indexes
 -- maintained row by row were ingest's ceiling, while building them once over
--- a closed partition is a sort. Sealing adds schema/sealed.sql and fills
--- entries_fts completely. A reader of a live partition scans it (it is
+-- a closed partition is a sort. Sealing adds schema/sealed.sql and
+-- schema/rollup.sql (stats' counts per hour) and fills entries_fts completely. A reader of a live partition scans it (it is
 -- bounded by --db-rotate-size).
 --
 -- The columns are schema version 2's, in the same order, so a query written

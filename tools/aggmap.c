@@ -79,6 +79,11 @@ static cli_agg *lookup(cli_aggmap *m, const void *key, size_t len)
 
 int cli_agg_add(cli_aggmap *m, const void *key, size_t len, int level)
 {
+    return cli_agg_add_n(m, key, len, level, 1);
+}
+
+int cli_agg_add_n(cli_aggmap *m, const void *key, size_t len, int level, int64_t n)
+{
     cli_agg *a = m->last;
 
     if (level < 0 || level >= CL_LVL_COUNT)
@@ -92,8 +97,8 @@ int cli_agg_add(cli_aggmap *m, const void *key, size_t len, int level)
         }
         m->last = a;
     }
-    a->total++;
-    a->level[level]++;
+    a->total += n;
+    a->level[level] += n;
     return 0;
 }
 

@@ -30,6 +30,9 @@ typedef struct cli_aggmap {
  * or -1 when out of memory (then oom is set and the count is lost). */
 int cli_agg_add(cli_aggmap *m, const void *key, size_t len, int level);
 
+/* Counts n entries of level under key at once (a rollup's row). */
+int cli_agg_add_n(cli_aggmap *m, const void *key, size_t len, int level, int64_t n);
+
 /* Adds every count of src to dst. Returns 0, or -1 when out of memory. */
 int cli_agg_merge(cli_aggmap *dst, const cli_aggmap *src);
 

@@ -9,6 +9,7 @@
 
 #include "aggmap.h"
 #include "cli.h"
+#include "clock.h"
 #include "db.h"
 #include "escape.h"
 #include "filter.h"
@@ -27,6 +28,7 @@ typedef struct sopts {
     int by;         /* enum cli_time_unit, or -1: chosen from the range */
     long long top;  /* 0: all */
     int width;
+    int rollup; /* sealed partitions' counts per hour may be read (tally.h) */
 } sopts;
 
 static const char *const unit_names[] = { "minute", "hour", "day" };
@@ -398,20 +400,31 @@ static int terminal_width(void)
     return cols >= 40 ? cols : 80;
 }
 
+/* The chart's range - -S/-U, else the counted rows' first and last - and
+ * its bucket: --by, else chosen by the range's length. */
+static void chart_grid(const sopts *o, const cli_tally *s, int64_t *lo, int64_t *hi, int *unit,
+                       int *step)
+{
+    *lo = o->a.f.has_since ? o->a.f.since : s->first_ts;
+    *hi = o->a.f.has_until ? o->a.f.until : s->last_ts + 1;
+    if (!o->a.f.has_until && o->a.f.has_since && s->total == 0)
+        *hi = *lo + 1;
+    *unit = o->by;
+    *step = 1;
+    if (*unit < 0)
+        cli_tally_auto_step(*lo, *hi, o->a.utc, unit, step);
+}
+
 static int report(const sopts *o, cli_tally *s, int color)
 {
     cl_strbuf b = CL_STRBUF_INIT;
     cli_bucket *k = NULL;
-    int64_t lo = o->a.f.has_since ? o->a.f.since : s->first_ts;
-    int64_t hi = o->a.f.has_until ? o->a.f.until : s->last_ts + 1;
-    int unit = o->by, step = 1;
+    int64_t lo, hi;
+    int unit, step;
     long n = 0;
     int rc = CLI_OK;
 
-    if (!o->a.f.has_until && o->a.f.has_since && s->total == 0)
-        hi = lo + 1;
-    if (unit < 0)
-        cli_tally_auto_step(lo, hi, o->a.utc, &unit, &step);
+    chart_grid(o, s, &lo, &hi, &unit, &step);
     if (s->total > 0 || o->a.f.has_since) {
         n = cli_tally_buckets(s, lo, hi, unit, step, o->a.utc, &k);
         if (n < 0 && o->by >= 0) {
@@ -455,6 +468,7 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
         if ((!want_rows && !want_rejects) || cli_pset_open(ps, i, &db) != 0)
             continue;
         memset(&t, 0, sizeof t);
+        t.use_rollup = o->rollup;
         if (want_rows && (cli_filter_prepare(&o->a.f, db.h, err, sizeof err) != 0 ||
                           cli_tally_count(g, p, db.h, f, &t, err, sizeof err) != CLI_OK)) {
             cli_pset_failed(ps, i, err);
@@ -468,7 +482,7 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
         cli_tally_free(&t);
         cli_db_close(&db);
     }
-    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom || s->rolled.oom)
         return cli_fail(CLI_FAILED, "stats", "out of memory");
     return CLI_OK;
 }
@@ -476,8 +490,51 @@ static int count_parts(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s
 /* --explain over a catalog: the tally's statement for a partition. */
 static void explain_sql(void *ctx, const cli_db *db, cli_sql *q)
 {
-    (void)db;
-    cli_tally_sql(&((sopts *)ctx)->a.f, q);
+    const sopts *o = ctx;
+
+    cli_tally_part_sql(db->h, &o->a.f, o->rollup, q);
+}
+
+/* A little beyond the newest ts the collector accepts: its --max-ts-ahead
+ * default. */
+#define TS_AHEAD_US (600 * 1000000LL)
+
+/* Whether the counts per hour may serve this chart, as far as is known
+ * before counting: never for minute buckets. Without --by, -S gives the
+ * bucket: the range to -U, else to now (and a little beyond), is at least
+ * as long as the chart's, and a longer range never picks a smaller bucket.
+ * Saying no is never wrong, only slower; `stats -S today` would otherwise
+ * read the counts and then the rows again. */
+static int rollup_wanted(const sopts *o)
+{
+    int unit = o->by, step;
+
+    if (unit < 0 && o->a.f.has_since)
+        cli_tally_auto_step(o->a.f.since,
+                            o->a.f.has_until ? o->a.f.until : cl_now_us() + TS_AHEAD_US, o->a.utc,
+                            &unit, &step);
+    return unit != CLI_UNIT_MINUTE;
+}
+
+/* Counts over a catalog; again row by row when an hour read from a rollup
+ * straddles two buckets of the chart (minute buckets chosen by the rows'
+ * range, a zone whose offset is not whole hours): the output never depends
+ * on how it was counted. */
+static int count_catalog(sopts *o, const cli_global *g, cli_pset *ps, cli_tally *s)
+{
+    int64_t lo, hi;
+    int unit, step, rc;
+
+    rc = count_parts(o, g, ps, s);
+    if (rc != CLI_OK || s->rolled.n == 0)
+        return rc;
+    chart_grid(o, s, &lo, &hi, &unit, &step);
+    if (cli_tally_fits(s, unit, o->a.utc))
+        return rc;
+    cli_tally_free(s);
+    memset(s, 0, sizeof *s);
+    o->rollup = 0;
+    return count_parts(o, g, ps, s);
 }
 
 static int run(sopts *o, const cli_global *g)
@@ -499,12 +556,13 @@ static int run(sopts *o, const cli_global *g)
     if (!g->no_pager)
         cli_pager_open(0);
     if (cli_pset_is_catalog(&ps)) {
+        o->rollup = rollup_wanted(o);
         if (cli_filter_compile(&o->a.f, ps.top.h, err, sizeof err) != 0)
             rc = cli_fail(CLI_USAGE, "stats", "%s", err);
         else if (o->a.explain)
             rc = cli_explain_parts(&ps, &o->a.f, explain_sql, o, "stats");
         else
-            rc = count_parts(o, g, &ps, &s);
+            rc = count_catalog(o, g, &ps, &s);
         if (rc != CLI_OK || o->a.explain)
             goto out;
     } else {

@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "db.h"
+#include "dbschema.h"
 #include "platform.h"
 #include "timefmt.h"
 
 #define US 1000000LL
+#define HOUR (3600 * US)
 
 /* ---------------------------------------------------------------- counting */
 
@@ -26,35 +28,161 @@ static int64_t floor_minute(int64_t ts)
     return (ts % (60 * US) != 0 && ts < 0) ? m - 1 : m;
 }
 
+/* One row of cli_tally_sql (ts, level, app, host), or of a rollup
+ * statement (ROLLUP_COLS: an hour's start, level, app, host, then how many,
+ * their first and last ts, and 1 for an hour or 0 for a row). */
+static void count_row(sqlite3_stmt *st, int wide, cli_tally *s)
+{
+    int64_t ts = sqlite3_column_int64(st, 0), minute = floor_minute(ts);
+    int64_t n = wide ? sqlite3_column_int64(st, 4) : 1;
+    int64_t lo = wide ? sqlite3_column_int64(st, 5) : ts,
+            hi = wide ? sqlite3_column_int64(st, 6) : ts;
+    int level = sqlite3_column_int(st, 1);
+    const void *app = sqlite3_column_text(st, 2), *host = sqlite3_column_text(st, 3);
+
+    if (level < 0 || level >= CL_LVL_COUNT)
+        level = CL_LVL_TRACE;
+    if (s->total == 0 || lo < s->first_ts)
+        s->first_ts = lo;
+    if (s->total == 0 || hi > s->last_ts)
+        s->last_ts = hi;
+    if (wide && sqlite3_column_int(st, 7) == 1)
+        cli_agg_add_n(&s->rolled, &ts, sizeof ts, level, n);
+    s->total += n;
+    s->level[level] += n;
+    cli_agg_add_n(&s->apps, app, (size_t)sqlite3_column_bytes(st, 2), level, n);
+    cli_agg_add_n(&s->hosts, host, (size_t)sqlite3_column_bytes(st, 3), level, n);
+    cli_agg_add_n(&s->minutes, &minute, sizeof minute, level, n);
+}
+
 static int count_rows(sqlite3 *h, const cli_sql *q, cli_tally *s)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(h, q->text.p, -1, &st, NULL);
+    int wide = rc == SQLITE_OK && sqlite3_column_count(st) > 4;
 
     if (rc == SQLITE_OK)
         rc = cli_sql_bind(q, st);
     while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t ts = sqlite3_column_int64(st, 0), minute = floor_minute(ts);
-        int level = sqlite3_column_int(st, 1);
-        const void *app = sqlite3_column_text(st, 2), *host = sqlite3_column_text(st, 3);
-
-        if (level < 0 || level >= CL_LVL_COUNT)
-            level = CL_LVL_TRACE;
-        if (s->total == 0 || ts < s->first_ts)
-            s->first_ts = ts;
-        if (s->total == 0 || ts > s->last_ts)
-            s->last_ts = ts;
-        s->total++;
-        s->level[level]++;
-        cli_agg_add(&s->apps, app, (size_t)sqlite3_column_bytes(st, 2), level);
-        cli_agg_add(&s->hosts, host, (size_t)sqlite3_column_bytes(st, 3), level);
-        cli_agg_add(&s->minutes, &minute, sizeof minute, level);
+        count_row(st, wide, s);
         rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    if (s->apps.oom || s->hosts.oom || s->minutes.oom)
+    if (s->apps.oom || s->hosts.oom || s->minutes.oom || s->rolled.oom)
         return SQLITE_NOMEM;
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int64_t scalar(sqlite3 *h, const char *sql, int *ok);
+
+/* ---------------------------------------------------------------- rollups */
+
+static int64_t floor_hour(int64_t ts)
+{
+    return ts - ((ts % HOUR) + HOUR) % HOUR;
+}
+
+/* Whether the counts per hour can answer f: they know time, level, app and
+ * host, nothing else. */
+static int rollup_answers(const cli_filter *f)
+{
+    return f->npids == 0 && f->nfields == 0 && f->nuids == 0 && f->ngids == 0 && f->nsids == 0 &&
+           f->grep_pattern == NULL && f->grep == NULL && !f->has_ids && !f->has_newest_from;
+}
+
+/* The whole UTC hours [*lo, *hi) inside f's range (unbounded sides stay
+ * open); 0 when there is none. */
+static int rollup_hours(const cli_filter *f, int64_t *lo, int64_t *hi)
+{
+    *lo = INT64_MIN;
+    *hi = INT64_MAX;
+    if (f->has_since) {
+        if (f->since > INT64_MAX - HOUR)
+            return 0;
+        *lo = floor_hour(f->since + HOUR - 1);
+    }
+    if (f->has_until)
+        *hi = floor_hour(f->until);
+    return *lo < *hi;
+}
+
+/* Whether h is a sealed partition whose rollup_hour holds every entry. */
+static int rollup_ready(sqlite3 *h)
+{
+    int ok;
+    int64_t ready = scalar(h,
+                           "SELECT (SELECT value FROM meta WHERE key = 'sealed') = 1 AND "
+                           "(SELECT value FROM meta WHERE key = '" CL_DB_ROLLUP_KEY "') >= "
+                           "coalesce((SELECT max(id) FROM entries), 0)",
+                           &ok);
+
+    return ok && ready == 1;
+}
+
+#define ROLLUP_COLS "start, level, app, host, n, min_ts, max_ts, 1"
+#define EDGE_COLS "ts, level, app, host, 1, ts, ts, 0"
+
+/* The rows of f's range in [a, b), as a rollup statement's rows. */
+static void edge_sql(const cli_filter *f, int64_t a, int64_t b, cli_sql *q)
+{
+    cli_filter e = *f; /* shallow: shares the globs */
+
+    e.has_since = e.has_until = 1;
+    e.since = a;
+    e.until = b;
+    cl_strbuf_puts(&q->text, " UNION ALL ");
+    cli_filter_select(&e, q, EDGE_COLS);
+}
+
+/* One statement: the hours [lo, hi) from rollup_hour, with f's level, app
+ * and host terms (the same SQL as on entries: same columns, same values),
+ * then the rows of the partial hours at either edge of f's range. */
+static void rollup_sql(const cli_filter *f, int64_t lo, int64_t hi, cli_sql *q)
+{
+    cli_filter r = *f;
+
+    r.has_since = r.has_until = 0;
+    q->terms = 0;
+    cl_strbuf_puts(&q->text, "SELECT " ROLLUP_COLS " FROM rollup_hour");
+    cli_sql_and(q);
+    cl_strbuf_printf(&q->text, "start >= ?%d AND start < ?%d", cli_sql_int(q, lo),
+                     cli_sql_int(q, hi));
+    cli_filter_where(&r, q, CLI_WHERE_ROWID);
+    if (f->has_since && f->since < lo)
+        edge_sql(f, f->since, lo, q);
+    if (f->has_until && hi < f->until)
+        edge_sql(f, hi, f->until, q);
+}
+
+/* Whether partition h is counted by rollup_sql, and its hours. */
+static int rollup_plan(sqlite3 *h, const cli_filter *f, int use_rollup, int64_t *lo, int64_t *hi)
+{
+    return use_rollup && rollup_answers(f) && rollup_hours(f, lo, hi) && rollup_ready(h);
+}
+
+void cli_tally_part_sql(sqlite3 *h, const cli_filter *f, int use_rollup, cli_sql *q)
+{
+    int64_t lo, hi;
+
+    if (rollup_plan(h, f, use_rollup, &lo, &hi))
+        rollup_sql(f, lo, hi, q);
+    else
+        cli_tally_sql(f, q);
+}
+
+int cli_tally_fits(const cli_tally *t, int unit, int utc)
+{
+    for (size_t i = 0; i < t->rolled.cap; i++) {
+        const cli_agg *a = t->rolled.slots[i];
+        int64_t u;
+
+        if (a == NULL)
+            continue;
+        memcpy(&u, a->key, sizeof u);
+        if (cli_time_floor(u + HOUR - 1, (enum cli_time_unit)unit, utc) > u)
+            return 0;
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------- parallel */
@@ -152,6 +280,7 @@ void cli_tally_merge(cli_tally *s, const cli_tally *p)
     cli_agg_merge(&s->apps, &p->apps);
     cli_agg_merge(&s->hosts, &p->hosts);
     cli_agg_merge(&s->minutes, &p->minutes);
+    cli_agg_merge(&s->rolled, &p->rolled);
 }
 
 int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cli_filter *f,
@@ -161,8 +290,20 @@ int cli_tally_count(const cli_global *g, const cl_part *cp, sqlite3 *h, const cl
     cli_sql q = CLI_SQL_INIT;
     int64_t lo = 0, hi = 0;
     int by_id = cp != NULL && cp->state != CL_PART_CLOSED;
-    int n = plan_parts(h, f, by_id, &lo, &hi), rc = CLI_OK;
+    int n, rc = CLI_OK;
 
+    /* The hours from the rollup and the edges' rows in one statement, on
+     * one thread: the edges are at most two partial hours. */
+    if (cp != NULL && !by_id && rollup_plan(h, f, s->use_rollup, &lo, &hi)) {
+        rollup_sql(f, lo, hi, &q);
+        if (count_rows(h, &q, s) != SQLITE_OK) {
+            snprintf(err, errlen, "reading the database failed: %s", sqlite3_errmsg(h));
+            rc = CLI_FAILED;
+        }
+        cli_sql_free(&q);
+        return rc;
+    }
+    n = plan_parts(h, f, by_id, &lo, &hi);
     if (n == 1) {
         cli_tally_sql(f, &q);
         if (count_rows(h, &q, s) != SQLITE_OK) {
@@ -346,4 +487,5 @@ void cli_tally_free(cli_tally *t)
     cli_aggmap_free(&t->apps);
     cli_aggmap_free(&t->hosts);
     cli_aggmap_free(&t->minutes);
+    cli_aggmap_free(&t->rolled);
 }

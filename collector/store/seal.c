@@ -191,9 +191,11 @@ int cl_seal_build(const char *src, const char *tmp, int64_t first_id, int64_t la
         copy_rows(h, pr.version, first_id, last_id, first_reject, last_reject, err, errlen) != 0 ||
         exec(h, "COMMIT", err, errlen) != 0 || exec(h, "DETACH src", err, errlen) != 0)
         goto done;
-    /* Indexes by one sort each; the full-text indexes from the content
-     * table at once, each merged into a single segment. */
+    /* Indexes by one sort each; stats' counts per hour (schema/rollup.sql)
+     * by one more; the full-text indexes from the content table at once,
+     * each merged into a single segment. */
     if (exec(h, "BEGIN", err, errlen) != 0 || exec(h, cl_db_sealed_sql, err, errlen) != 0 ||
+        exec(h, cl_db_rollup_sql, err, errlen) != 0 ||
         (fts && build_fts(h, last_id, err, errlen) != 0) || exec(h, "COMMIT", err, errlen) != 0)
         goto done;
     /* The last transaction marks it sealed and, with synchronous FULL in

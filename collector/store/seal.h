@@ -31,7 +31,8 @@ int cl_part_probe_file(const char *path, cl_part_probe *out, char *err, size_t e
 /* S1: builds at tmp (replacing what is there) the sealed copy of src's
  * entries first_id..last_id and rejects first_reject..last_reject: the
  * partition schema, the rows in id order, the secondary indexes
- * (schema/sealed.sql), the full-text index rebuilt and optimized, meta
+ * (schema/sealed.sql), stats' counts per hour and meta rollup_hour_upto
+ * (schema/rollup.sql), the full-text index rebuilt and optimized, meta
  * sealed = 1 and fts_indexed_upto, journal_mode DELETE, synced. src may be
  * a live partition or a version 1/2 single database. Without fts (--fts
  * off) the full-text index stays empty (fts_indexed_upto first_id - 1). A

@@ -25,6 +25,10 @@
 extern const char cl_db_partition_sql[];
 /* The secondary indexes a sealed partition (and an export) gets. */
 extern const char cl_db_sealed_sql[];
+/* The counts stats reads (rollup_hour) of a sealed partition, filled from
+ * its entries, and meta rollup_hour_upto: run once, after cl_db_sealed_sql. */
+extern const char cl_db_rollup_sql[];
+#define CL_DB_ROLLUP_KEY "rollup_hour_upto"
 /* A catalog's tables and meta rows. */
 extern const char cl_db_catalog_sql[];
 

@@ -6,8 +6,9 @@ a collector: the CLI's tests read them, whatever the collector's branch does.
                                           (tests/schema/centrallog-v2.sql), FTS complete
     split(src, data_dir, bounds, ...)     the rows of a single database as a
                                           data directory: closed partitions
-                                          (sealed.sql indexes, complete and
-                                          optimized FTS, journal DELETE) and a
+                                          (sealed.sql indexes, rollup.sql counts,
+                                          complete and optimized FTS, journal
+                                          DELETE) and a
                                           live one (no index, no FTS rows)
 
 Entries and rejects are dicts with the columns of the tables (missing ones
@@ -87,6 +88,8 @@ def _partition(src, path, lo, hi, rlo, rhi, first_id, first_reject, sealed, trig
             con.execute("INSERT INTO meta (key, value) VALUES ('tri_indexed_upto', ?)", (hi,))
         else:  # as sealed before it existed: no table, no meta key
             con.execute("DROP TABLE entries_tri")
+        if trigram:  # stats' counts per hour, as sealing builds them (not before -g's index either)
+            con.executescript(schema("rollup.sql"))
         con.commit()
         con.execute("PRAGMA journal_mode = DELETE")
     else:
@@ -117,7 +120,7 @@ def split(src, data_dir, bounds, reject_bounds=None, live=True, created=17956512
     the live partition's meta gets min_ts and max_ts (a collector may keep
     them; readers then select it by its range). old_sealed: the indexes (0-based)
     of closed partitions sealed as before -g's trigram index (entries_tri)
-    existed. Returns the catalog's rows
+    and stats' counts per hour (rollup.sql) existed. Returns the catalog's rows
     as dicts, in first_id order."""
     os.makedirs(os.path.join(data_dir, PARTS_DIR), exist_ok=True)
     s = sqlite3.connect("file:%s?mode=ro" % src, uri=True)

@@ -39,7 +39,9 @@ from cltest.db import entries_by_partition, live_file, partitions
 PRODUCERS = 4
 ROUND = 100
 ROTATE = ("--db-rotate-size", "64K", "--batch-ms", "5")
-INDEXES = ["entries_app_ts", "entries_level_ts", "entries_ts", "rejects_received"]
+# schema/sealed.sql's, and rollup.sql's on stats' counts per hour.
+INDEXES = ["entries_app_ts", "entries_level_ts", "entries_ts", "rejects_received",
+           "rollup_hour_start"]
 STAMP = re.compile(r"^(\d{8}T\d{6}Z)--(\d{8}T\d{6}Z)-(\d{20})\.db$")
 
 

@@ -306,6 +306,17 @@ static void test_seal_build(void **state)
                      q64(tmp, "SELECT count(*) FROM entries WHERE msg LIKE '%hay%'"));
     assert_int_equal(q64(tmp, "SELECT value FROM meta WHERE key = 'sealed'"), 1);
     assert_int_equal(q64(tmp, "SELECT value FROM meta WHERE key = 'fts_indexed_upto'"), 150);
+    /* stats' counts per hour (schema/rollup.sql): exactly the GROUP BY. */
+    assert_int_equal(q64(tmp, "SELECT value FROM meta WHERE key = '" CL_DB_ROLLUP_KEY "'"), 150);
+    assert_int_equal(q64(tmp, "SELECT sum(n) FROM rollup_hour"), 50);
+    assert_int_equal(q64(tmp, "SELECT count(*) FROM (SELECT ts / 3600000000 AS h FROM entries "
+                              "GROUP BY h, level, app, host)"),
+                     q64(tmp, "SELECT count(*) FROM rollup_hour"));
+    assert_int_equal(q64(tmp, "SELECT count(*) FROM (SELECT start, level, app, host, n, min_ts, "
+                              "max_ts FROM rollup_hour EXCEPT SELECT ts / 3600000000 * 3600000000, "
+                              "level, app, host, count(*), min(ts), max(ts) FROM entries "
+                              "GROUP BY 1, 2, 3, 4)"),
+                     0);
     assert_int_equal(q64(tmp, "SELECT value FROM meta WHERE key = 'first_id'"), 101);
     assert_int_equal(q64(tmp, "PRAGMA user_version"), CL_DB_LAYOUT_VERSION);
     memset(&facts, 0, sizeof facts);
