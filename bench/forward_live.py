@@ -34,16 +34,17 @@ import test_forward as tf  # noqa: E402  (free_port)
 
 
 def forwarder_cpu(pid):
-    """CPU seconds of the collector's threads at nice 19: the forwarders
-    (collector/forward/netsock_posix.c)."""
+    """CPU seconds of the collector's threads named cl-forward (the
+    forwarders, collector/forward/netsock_posix.c)."""
     total = 0.0
     for tid in os.listdir("/proc/%d/task" % pid):
         try:
             with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
-                v = f.read().rsplit(")", 1)[1].split()
+                name, v = f.read().split("(", 1)[1].rsplit(")", 1)
         except OSError:
             continue
-        if int(v[16]) == 19:
+        if name == "cl-forward":
+            v = v.split()
             total += (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
     return total
 

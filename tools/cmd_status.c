@@ -212,6 +212,8 @@ static void forwarding(cl_strbuf *b, const cJSON *j, const rates *r)
         safe(b, str(d, "destination"));
         cl_strbuf_puts(b, ": ");
         safe(b, str(d, "state"));
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "yielding")))
+            cl_strbuf_puts(b, " (yielding to an ingest burst)");
         cl_strbuf_printf(b, ", %.0f entries behind (%.1f s), %.0f confirmed", num(d, "behind"),
                          num(d, "behind_s"), num(d, "confirmed"));
         if (r->measured && i < r->n_fwd)

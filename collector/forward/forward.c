@@ -40,6 +40,18 @@
 #define NEWEST_EVERY_US 1000000
 /* At a stop: how long confirmations in flight are waited for, and how long
  * the thread has before a blocked send is interrupted. */
+/* Yielding to an ingest burst. Forwarding reads back what ingest just
+ * wrote, and on a machine ingest saturates that costs ingest whatever the
+ * thread's priority (at nice +10, and even at 19, it ran in the gaps and
+ * took 14 % of the rate on two cores: cache, memory bandwidth, a sibling
+ * hyperthread). So while the writer works more than YIELD_DUTY of the wall
+ * time, sampled every YIELD_PROBE_US, the forwarder reads nothing and the
+ * entries wait in the database; after the destination's defer= (10 s by
+ * default) of one burst it forwards anyway, alongside, so that a burst that
+ * does not end delays forwarding by seconds, not for ever. */
+#define YIELD_PROBE_US 50000
+#define YIELD_DUTY 0.5
+#define YIELD_WAIT_MS 20
 #define FINAL_WAIT_MS 1000
 #define STOP_GRACE_MS 2000
 
@@ -81,6 +93,12 @@ struct cl_forwarder {
     size_t head, n;
     int64_t progress_us; /* last confirmation, or the first batch in flight */
     int backoff_ms;
+    cl_fwd_busy_fn busy; /* see forward.h; NULL: never yield */
+    void *busy_ctx;
+    int64_t probe_us, probe_busy; /* the last sample of the writer's work */
+    int burst;                    /* the last sample said: ingest is busy */
+    int64_t yield_from_us;        /* this burst's yield began; 0: not yielding */
+    int yield_spent;              /* this burst had its YIELD_MAX_US */
     cl_strbuf buf;
     cl_fwd_msg msgs[BATCH_ENTRIES];
     size_t nmsgs;
@@ -527,6 +545,66 @@ static void confirm(cl_forwarder *f, int64_t id)
     }
 }
 
+/* Whether ingest is in a burst: the writer worked at least YIELD_DUTY of
+ * the wall time since the last sample (one every YIELD_PROBE_US). */
+static int in_burst(cl_forwarder *f)
+{
+    int64_t now = cl_mono_us(), worked;
+
+    if (f->busy == NULL || f->url.defer_us == 0)
+        return 0;
+    if (f->probe_us != 0 && now - f->probe_us < YIELD_PROBE_US)
+        return f->burst;
+    worked = f->busy(f->busy_ctx);
+    f->burst = f->probe_us != 0 &&
+               (double)(worked - f->probe_busy) >= YIELD_DUTY * (double)(now - f->probe_us);
+    f->probe_us = now;
+    f->probe_busy = worked;
+    return f->burst;
+}
+
+static void end_yield(cl_forwarder *f)
+{
+    if (f->yield_from_us == 0)
+        return;
+    pthread_mutex_lock(&f->mu);
+    f->st.yielding = 0;
+    f->st.yielded_s += (double)(cl_mono_us() - f->yield_from_us) / 1e6;
+    pthread_mutex_unlock(&f->mu);
+    f->yield_from_us = 0;
+}
+
+/* Returns 1 when this step yields to an ingest burst (nothing is read now),
+ * 0 when it reads: no burst, or this burst already had its defer=. A burst
+ * ends for that count only once the forwarder has caught up (pump): the
+ * writer's duty dips while the forwarder runs alongside, and restarting the
+ * count at each dip would turn "alongside" back into yields. */
+static int yield_to_ingest(cl_forwarder *f)
+{
+    int64_t now;
+
+    if (!in_burst(f)) {
+        end_yield(f);
+        return 0;
+    }
+    if (f->yield_spent)
+        return 0;
+    now = cl_mono_us();
+    if (f->yield_from_us == 0) {
+        f->yield_from_us = now;
+        pthread_mutex_lock(&f->mu);
+        f->st.yielding = 1;
+        pthread_mutex_unlock(&f->mu);
+    } else if (now - f->yield_from_us >= f->url.defer_us) {
+        end_yield(f);
+        f->yield_spent = 1;
+        return 0;
+    }
+    refresh_lag(f); /* "entries behind" stays current */
+    wait_ms(f, YIELD_WAIT_MS);
+    return 1;
+}
+
 /* One step while connected: confirmations, then a batch if there is room.
  * Returns 0, or -1 when the connection must go (err says why). */
 static int pump(cl_forwarder *f, char *err, size_t errlen)
@@ -550,6 +628,8 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         wait_ms(f, INFLIGHT_WAIT_MS);
         return 0;
     }
+    if (yield_to_ingest(f))
+        return 0;
     last = read_batch(f, &filtered, err, errlen);
     if (last < 0) {
         /* The database, not the receiver: say so, wait, keep the line. */
@@ -581,8 +661,10 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         f->st.sent += f->nmsgs;
         pthread_mutex_unlock(&f->mu);
     }
-    if (last == f->sent_upto)
+    if (last == f->sent_upto) {
+        f->yield_spent = 0; /* caught up: the next burst may be deferred */
         wait_ms(f, f->n > 0 ? INFLIGHT_WAIT_MS : IDLE_WAIT_MS);
+    }
     f->sent_upto = last;
     if (f->n == 0)
         confirm(f, -1);
@@ -696,8 +778,8 @@ static void free_forwarder(cl_forwarder *f)
     free(f);
 }
 
-int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *catalog_path, char *err,
-                       size_t errlen)
+int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *catalog_path,
+                       cl_fwd_busy_fn busy, void *busy_ctx, char *err, size_t errlen)
 {
     cl_forwarder *f = calloc(1, sizeof *f);
 
@@ -709,6 +791,8 @@ int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *cata
     pthread_mutex_init(&f->mu, NULL);
     pthread_cond_init(&f->cv, NULL);
     f->url = *u;
+    f->busy = busy;
+    f->busy_ctx = busy_ctx;
     f->tr = &cl_fwd_tcp;
 #ifndef _WIN32
     /* Windows refuses the scheme (fwd_url.c). */

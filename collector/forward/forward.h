@@ -7,7 +7,8 @@
  * The thread reads through connections of its own, read-only on the
  * partitions: it never takes a lock the writer waits for, except the
  * catalog's for the one-row cursor update (schema/FORWARDING.md). Its
- * memory is bounded: one batch being built, MAX_INFLIGHT batches' ids. */
+ * memory is bounded: one batch being built, MAX_INFLIGHT batches' ids.
+ * It yields to an ingest burst (below): a bounded delay, never a loss. */
 #ifndef CL_FORWARD_H
 #define CL_FORWARD_H
 
@@ -40,14 +41,21 @@ typedef struct cl_forwarder_stats {
     int64_t cursor;          /* last id confirmed (and written to the catalog soon after) */
     int64_t newest;          /* newest stored id as last seen */
     double behind_s;         /* age of the oldest entry not yet confirmed; 0 when caught up */
+    int yielding;            /* not reading now: an ingest burst has the CPU */
+    double yielded_s;        /* time spent yielding so far */
 } cl_forwarder_stats;
+
+/* How busy ingest is: microseconds the writer has worked so far
+ * (cl_writer_busy_us). The forwarder yields while it grows faster than
+ * half the wall time, for up to the url's defer= at a time; NULL: never. */
+typedef int64_t (*cl_fwd_busy_fn)(void *ctx);
 
 const char *cl_fwd_state_name(enum cl_fwd_state s);
 
 /* Reads (or creates) the destination's cursor in the catalog at
  * catalog_path and starts its thread. Returns 0, or -1 with err. */
-int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *catalog_path, char *err,
-                       size_t errlen);
+int cl_forwarder_start(cl_forwarder **out, const cl_fwd_url *u, const char *catalog_path,
+                       cl_fwd_busy_fn busy, void *busy_ctx, char *err, size_t errlen);
 
 void cl_forwarder_get_stats(cl_forwarder *f, cl_forwarder_stats *st);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "level.h"
+#include "parse.h"
 
 #define SCHEME_TCP "syslog+tcp://"
 #define SCHEME_TLS "syslog+tls://"
@@ -178,6 +179,14 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
             return fail(err, errlen, url, "format: rfc5424 or json");
         return 0;
     }
+    if (kn == 5 && memcmp(k, "defer", 5) == 0) {
+        uint64_t ms;
+
+        if (cl_parse_duration_ms(val, &ms) != 0 || ms > 3600 * 1000)
+            return fail(err, errlen, url, "defer: a duration up to 1h, such as 10s or 0");
+        u->defer_us = (int64_t)ms * 1000;
+        return 0;
+    }
     if (kn == 5 && memcmp(k, "start", 5) == 0) {
         if (strcmp(val, "oldest") != 0 && strcmp(val, "end") != 0)
             return fail(err, errlen, url, "start: oldest or end");
@@ -185,7 +194,7 @@ static int param(const char *url, const char *k, size_t kn, const char *v, size_
         return 0;
     }
     return fail(err, errlen, url,
-                "unknown parameter; known: min-level, app, facility, format, start, for "
+                "unknown parameter; known: min-level, app, facility, format, start, defer, for "
                 "relp://: tls, and for syslog+tls:// or relp://...?tls=1: ca, cert, key, "
                 "peer-name");
 }
@@ -208,6 +217,7 @@ int cl_fwd_url_parse(const char *s, cl_fwd_url *u, char *err, size_t errlen)
     u->min_level = CL_LVL_TRACE;
     u->fmt.facility = CL_SYSLOG_FACILITY_USER;
     u->fmt.format = CL_S5424_RFC5424;
+    u->defer_us = CL_FWD_DEFER_DEFAULT_US;
     if (strncmp(s, SCHEME_RELP, strlen(SCHEME_RELP)) == 0) {
 #ifndef CL_HAVE_RELP
         return fail(err, errlen, s,

@@ -28,6 +28,9 @@
 
 enum cl_fwd_scheme { CL_FWD_SYSLOG_TCP = 0, CL_FWD_SYSLOG_TLS, CL_FWD_RELP };
 
+/* defer= by default: how long forwarding may yield to one ingest burst. */
+#define CL_FWD_DEFER_DEFAULT_US (10 * 1000000LL)
+
 typedef struct cl_fwd_url {
     enum cl_fwd_scheme scheme;
     char host[CL_FWD_HOST_MAX]; /* without the brackets of an IPv6 address */
@@ -39,6 +42,7 @@ typedef struct cl_fwd_url {
     size_t n_apps; /* 0: every app */
     cl_s5424_opts fmt;
     int start_at_end; /* a destination without a cursor starts after the newest entry */
+    int64_t defer_us; /* longest yield to one ingest burst (forward.c); 0: never yield */
     /* TLS: "" means not given. No CA file: the system's trust store. The
      * peer's certificate must name tls_peer_name, or else host. */
     char tls_ca[CL_FWD_PATH_MAX];

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #ifdef __linux__
 #include <linux/sockios.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #endif
 
@@ -29,14 +30,19 @@
 void cl_net_lower_priority(void)
 {
 #ifdef __linux__
-    /* The lowest nice level (Linux nices threads one by one): the forwarder
-     * takes the CPU that ingest and the applications leave. At nice +10 it
-     * still took about a tenth of a busy core from ingest (14 % of the rate
-     * on two cores, bench/RESULTS.md); at +19 a fifteenth of that. What it
-     * does not forward during a burst waits in the database, and it catches
-     * up when the burst ends; under CPU saturation that never ends, the lag
-     * shows in `centrallog status` (entries and seconds behind). */
-    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+    /* Relative to the process's nice value, so that a collector already
+     * started with nice keeps the forwarder behind its own ingest; the
+     * keeper's level (it seals, the forwarder delivers: neither waits for
+     * the other). Named for top -H and /proc. */
+    id_t tid = (id_t)syscall(SYS_gettid);
+    int now;
+
+    (void)prctl(PR_SET_NAME, "cl-forward", 0, 0, 0);
+    errno = 0;
+    now = getpriority(PRIO_PROCESS, tid);
+    if (now == -1 && errno != 0)
+        return;
+    (void)setpriority(PRIO_PROCESS, tid, now + 10 > 19 ? 19 : now + 10);
 #endif
 }
 

@@ -18,8 +18,7 @@ struct cl_netsock {
 
 void cl_net_lower_priority(void)
 {
-    /* As netsock_posix.c: behind ingest and the applications. */
-    (void)SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_LOWEST);
+    (void)SetThreadPriority(GetCurrentThread(), THREAD_PRIORITY_BELOW_NORMAL);
 }
 
 int cl_net_init(void)

@@ -303,6 +303,8 @@ static void forward_stats(cl_server *srv, cJSON *o)
         cJSON_AddNumberToObject(d, "newest_id", (double)st.newest);
         cJSON_AddNumberToObject(d, "behind", (double)behind);
         cJSON_AddNumberToObject(d, "behind_s", st.behind_s);
+        cJSON_AddBoolToObject(d, "yielding", st.yielding);
+        cJSON_AddNumberToObject(d, "yielded_s", st.yielded_s);
         cJSON_AddItemToArray(a, d);
     }
 }

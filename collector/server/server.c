@@ -170,6 +170,12 @@ static void writer_notify(void *arg)
     cl_io_wakeup(srv->io);
 }
 
+/* The forwarders' measure of ingest (forward.h). */
+static int64_t writer_busy(void *w)
+{
+    return cl_writer_busy_us(w);
+}
+
 int cl_srv_forward_start(cl_server *srv, char *err, size_t errlen)
 {
     size_t n = srv->cfg.n_forward;
@@ -189,7 +195,8 @@ int cl_srv_forward_start(cl_server *srv, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         cl_forwarder_stats st;
 
-        if (cl_forwarder_start(&srv->fwd[i], &srv->cfg.forward[i], srv->db_path, err, errlen) != 0)
+        if (cl_forwarder_start(&srv->fwd[i], &srv->cfg.forward[i], srv->db_path, writer_busy,
+                               srv->w, err, errlen) != 0)
             return -1;
         srv->n_fwd = i + 1;
         /* Expirations counted before this start were reported then. */

@@ -75,6 +75,7 @@
 
 struct cl_writer {
     cl_writer_config cfg;
+    _Atomic int64_t busy_us; /* see cl_writer_busy_us */
     cl_db *db;
     cl_text_sink *text;
     cl_checkpointer *ckpt; /* NULL after a failed restart at a rotation */
@@ -878,6 +879,7 @@ static void *writer_main(void *arg)
 {
     cl_writer *w = arg;
     int stop = 0, urgent = 0, reopen = 0;
+    int64_t worked_from = cl_mono_us(), busy_from, woke;
 
     for (;;) {
         int wait_ms = -1;
@@ -898,7 +900,11 @@ static void *writer_main(void *arg)
         }
         if (wait_ms < 0)
             wait_ms = 1000;
+        busy_from = cl_mono_us();
         chain = take_queue(w, wait_ms, &stop, &urgent, &reopen);
+        woke = cl_mono_us();
+        atomic_fetch_add_explicit(&w->busy_us, busy_from - worked_from, memory_order_relaxed);
+        worked_from = woke;
         if (reopen)
             cl_text_reopen(w->text);
         while (chain != NULL) {
@@ -932,6 +938,11 @@ static void *writer_main(void *arg)
         }
     }
     return NULL;
+}
+
+int64_t cl_writer_busy_us(cl_writer *w)
+{
+    return atomic_load_explicit(&w->busy_us, memory_order_relaxed);
 }
 
 int cl_writer_start(cl_writer **out, const cl_writer_config *cfg, cl_writer_notify notify,

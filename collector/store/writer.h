@@ -83,6 +83,10 @@ int cl_writer_full(cl_writer *w);
 void cl_writer_reclaim(cl_writer *w);
 
 uint64_t cl_writer_committed(cl_writer *w);
+/* Microseconds the writer thread has spent working (not waiting for
+ * records) since it started; any thread. Its growth over wall time is how
+ * busy ingest is: the forwarders yield to a burst (forward.h). */
+int64_t cl_writer_busy_us(cl_writer *w);
 void cl_writer_request_reopen(cl_writer *w);
 void cl_writer_get_stats(cl_writer *w, cl_writer_stats *st);
 

@@ -34,6 +34,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
 
 import cltest
@@ -627,9 +628,130 @@ def test_stop_while_connecting():
         lsn.close()
 
 
+class CountingSink:
+    """A syslog+tcp receiver in a thread: reads octet-counted frames and
+    keeps the centrallog id of each, in arrival order."""
+
+    ID = re.compile(rb'\[centrallog@32473 [^\]]*?\bid="(\d+)"')
+
+    def __init__(self):
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.port = self.lsock.getsockname()[1]
+        self.ids, self.errors = [], []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                s, _ = self.lsock.accept()
+            except OSError:
+                return
+            buf = b""
+            try:
+                while True:
+                    data = s.recv(1 << 20)
+                    if not data:
+                        break
+                    buf += data
+                    while True:
+                        sp = buf.find(b" ")
+                        if sp < 0:
+                            break
+                        n = int(buf[:sp])
+                        if len(buf) < sp + 1 + n:
+                            break
+                        m = self.ID.search(buf[sp + 1:sp + 1 + n])
+                        self.ids.append(int(m.group(1)) if m else -1)
+                        buf = buf[sp + 1 + n:]
+            except Exception as e:  # reported by the test
+                self.errors.append(repr(e))
+            finally:
+                s.close()
+
+    def stop(self):
+        self.lsock.close()
+
+
+def flood(c, producers, per):
+    """producers connections each send per entries in 256 KiB writes, then
+    a sync; returns the seconds until the last ack, and the stats sampled
+    every 10 ms meanwhile."""
+    line = b'{"app":"flood","level":"info","msg":"flood entry with some words in it"}\n'
+    samples, done = [], threading.Event()
+
+    def one():
+        with c.connect() as k:
+            data = line * per
+            for off in range(0, len(data), 1 << 18):
+                k.sock.sendall(data[off:off + (1 << 18)])
+            k.sync()
+
+    def sample():
+        while not done.is_set():
+            samples.append(c.stats()["forward"][0])
+            time.sleep(0.01)
+
+    t0 = time.monotonic()
+    ts = [threading.Thread(target=one) for _ in range(producers)]
+    sm = threading.Thread(target=sample)
+    sm.start()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    took = time.monotonic() - t0
+    done.set()
+    sm.join()
+    return took, samples
+
+
+def test_yields_to_ingest_burst():
+    """While ingest keeps the writer busy more than half the time, the
+    forwarder reads nothing and says so (stats yielding, yielded_s); when the
+    burst ends, every entry goes out once, in order. With defer=0 it never
+    yields; with a short defer= it yields only that long and then forwards
+    alongside the burst."""
+    per = cltest.scale(100000, 30000)
+    runs = {}
+    for defer in ("", "?defer=0", "?defer=100ms"):
+        rx = CountingSink()
+        try:
+            with cltest.Collector("--forward", "syslog+tcp://127.0.0.1:%d%s" % (rx.port, defer),
+                                  *cltest.NO_RATE_LIMIT) as c:
+                with c.connect() as k:
+                    k.send([cltest.entry("before %d" % i) for i in range(100)])
+                    k.sync()
+                wait_for(lambda: c.stats()["forward"][0]["confirmed"] >= 100, "first 100")
+                eq(c.stats()["forward"][0]["yielded_s"], 0, "no yield for 100 entries")
+                took, samples = flood(c, 4, per)
+                n = 100 + 4 * per
+                wait_for(lambda: c.stats()["forward"][0]["confirmed"] >= n, "all confirmed",
+                         timeout=120)
+                st = c.stats()["forward"][0]
+                eq(st["yielding"], False, "not yielding once the burst is over")
+                wait_for(lambda: len(rx.ids) >= n, "all received")
+                eq(rx.errors, [], "receiver errors")
+                eq(rx.ids, list(range(1, n + 1)), "every entry once, in order")
+                runs[defer] = (took, st["yielded_s"], any(x["yielding"] for x in samples))
+                print("defer%s: flood %.2f s, yielded %.2f s" % (defer or "=10s", took,
+                                                                st["yielded_s"]))
+                c.stop()
+        finally:
+            rx.stop()
+    took, yielded, seen = runs[""]
+    check(seen and yielded >= 0.5 * took,
+          "the default defer= yields for most of a burst shorter than 10 s", runs[""])
+    eq(runs["?defer=0"][1:], (0, False), "defer=0: never yields")
+    took, yielded, seen = runs["?defer=100ms"]
+    check(seen and yielded < 0.3, "defer=100ms: yields once, 100 ms, then forwards alongside "
+          "until caught up", runs["?defer=100ms"])
+
+
 class NicedCollector(cltest.Collector):
-    """A collector started at nice 2: its forwarders' 19 is told apart from
-    the collector's own threads (2) and the compressor's and keeper's 10."""
+    """A collector started at nice 2: its forwarders' nice (2 + 10) is then
+    told apart from the compressor's and keeper's absolute 10."""
 
     def command(self):
         return ["nice", "-n", "2"] + super().command()
@@ -648,9 +770,9 @@ def thread_nices(pid):
 
 
 def test_forwarder_behind_ingest():
-    """Each destination's thread runs at the lowest nice level, 19 (Linux: a
-    nice value is per thread), so that forwarding yields the CPU to ingest
-    and catches up from the database later."""
+    """Each destination's thread runs 10 nice levels below the collector's
+    own (Linux: a nice value is per thread), so that forwarding yields the
+    CPU to ingest and catches up from the database later."""
     ports = [free_port(), free_port()]  # nobody listens: the forwarders back off
     flags = []
     for p in ports:
@@ -658,15 +780,20 @@ def test_forwarder_behind_ingest():
     with NicedCollector(*flags) as c:
         pid = c.proc.pid
         base = thread_nices(pid)[pid]
-        want = 19
-        eq(base, 2, "the collector's nice")
+        want = min(base + 10, 19)
 
         def lowered():
             n = [t for t, v in thread_nices(pid).items() if v == want]
             return len(n) == 2 and n
 
-        wait_for(lowered, "two threads at nice %d (collector at %d)" % (want, base), timeout=10)
+        tids = wait_for(lowered, "two threads at nice %d (collector at %d)" % (want, base),
+                        timeout=10)
         eq(sum(1 for v in thread_nices(pid).values() if v == want), 2, "forwarder threads")
+        names = []
+        for t in tids:
+            with open("/proc/%d/task/%d/comm" % (pid, t)) as f:
+                names.append(f.read().strip())
+        eq(names, ["cl-forward", "cl-forward"], "the forwarder threads' names (top -H)")
 
 
 def test_bad_urls():
@@ -683,8 +810,8 @@ def test_bad_urls():
         ("syslog+tcp://h:1?facility=local8", "--forward syslog+tcp://h:1?facility=local8: "
          "facility: kern, user, ..., local7, or 0-23"),
         ("syslog+tcp://h:1?colour=red", "--forward syslog+tcp://h:1?colour=red: unknown "
-         "parameter; known: min-level, app, facility, format, start, for relp://: tls, and "
-         "for syslog+tls:// or relp://...?tls=1: ca, cert, key, peer-name"),
+         "parameter; known: min-level, app, facility, format, start, defer, for relp://: tls, "
+         "and for syslog+tls:// or relp://...?tls=1: ca, cert, key, peer-name"),
     ]
     for url, msg in cases:
         p = subprocess.run([cltest.daemon_path(), "--forward", url],
@@ -695,7 +822,8 @@ def test_bad_urls():
 
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
-         test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest]
+         test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest,
+         test_yields_to_ingest_burst]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)

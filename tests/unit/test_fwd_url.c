@@ -46,6 +46,7 @@ static void test_defaults(void **state)
     assert_int_equal(u.fmt.facility, 1);
     assert_int_equal(u.fmt.format, CL_S5424_RFC5424);
     assert_int_equal(u.start_at_end, 0);
+    assert_int_equal(u.defer_us, 10000000);
 }
 
 static void test_parameters(void **state)
@@ -63,7 +64,10 @@ static void test_parameters(void **state)
     assert_int_equal(u.fmt.facility, 16);
     assert_int_equal(u.fmt.format, CL_S5424_JSON);
     assert_int_equal(u.start_at_end, 1);
-    u = parse_ok("syslog+tcp://10.0.0.1:1?min-level=3&facility=23&format=rfc5424&start=oldest");
+    u = parse_ok("syslog+tcp://10.0.0.1:1?min-level=3&facility=23&format=rfc5424&start=oldest"
+                 "&defer=0");
+    assert_int_equal(u.defer_us, 0);
+    assert_int_equal(parse_ok("relp://h:1?defer=250ms").defer_us, 250000);
     assert_int_equal(u.min_level, 3);
     assert_int_equal(u.fmt.facility, 23);
     assert_int_equal(u.start_at_end, 0);
@@ -178,9 +182,11 @@ static void test_refusals(void **state)
     refused("syslog+tcp://x:1?format=xml", "format: rfc5424 or json");
     refused("syslog+tcp://x:1?start=now", "start: oldest or end");
     refused("syslog+tcp://x:1?app=", "app: 1 to 16 non-empty globs");
+    refused("syslog+tcp://x:1?defer=soon", "defer: a duration up to 1h, such as 10s or 0");
+    refused("syslog+tcp://x:1?defer=2h", "defer: a duration up to 1h, such as 10s or 0");
     refused("syslog+tcp://x:1?x=1", "unknown parameter; known: min-level, app, facility, "
-                                    "format, start, for relp://: tls, and for syslog+tls:// or "
-                                    "relp://...?tls=1: ca, cert, key, peer-name");
+                                    "format, start, defer, for relp://: tls, and for syslog+tls:// "
+                                    "or relp://...?tls=1: ca, cert, key, peer-name");
 }
 
 static void test_glob(void **state)
