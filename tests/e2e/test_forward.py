@@ -628,18 +628,17 @@ def test_stop_while_connecting():
         lsn.close()
 
 
-class CountingSink:
-    """A syslog+tcp receiver in a thread: reads octet-counted frames and
-    keeps the centrallog id of each, in arrival order."""
-
-    ID = re.compile(rb'\[centrallog@32473 [^\]]*?\bid="(\d+)"')
+class LoopbackServer:
+    """A TCP server on a free loopback port, in a thread: each connection
+    goes to self.session(sock) in turn; what it raises is kept in errors
+    (the test asserts it empty), never swallowed."""
 
     def __init__(self):
         self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.lsock.bind(("127.0.0.1", 0))
         self.lsock.listen(4)
         self.port = self.lsock.getsockname()[1]
-        self.ids, self.errors = [], []
+        self.errors = []
         threading.Thread(target=self.serve, daemon=True).start()
 
     def serve(self):
@@ -648,23 +647,8 @@ class CountingSink:
                 s, _ = self.lsock.accept()
             except OSError:
                 return
-            buf = b""
             try:
-                while True:
-                    data = s.recv(1 << 20)
-                    if not data:
-                        break
-                    buf += data
-                    while True:
-                        sp = buf.find(b" ")
-                        if sp < 0:
-                            break
-                        n = int(buf[:sp])
-                        if len(buf) < sp + 1 + n:
-                            break
-                        m = self.ID.search(buf[sp + 1:sp + 1 + n])
-                        self.ids.append(int(m.group(1)) if m else -1)
-                        buf = buf[sp + 1 + n:]
+                self.session(s)
             except Exception as e:  # reported by the test
                 self.errors.append(repr(e))
             finally:
@@ -672,6 +656,35 @@ class CountingSink:
 
     def stop(self):
         self.lsock.close()
+
+
+class CountingSink(LoopbackServer):
+    """A syslog+tcp receiver: reads octet-counted frames and keeps the
+    centrallog id of each, in arrival order."""
+
+    ID = re.compile(rb'\[centrallog@32473 [^\]]*?\bid="(\d+)"')
+
+    def __init__(self):
+        self.ids = []
+        super().__init__()
+
+    def session(self, s):
+        buf = b""
+        while True:
+            data = s.recv(1 << 20)
+            if not data:
+                return
+            buf += data
+            while True:
+                sp = buf.find(b" ")
+                if sp < 0:
+                    break
+                n = int(buf[:sp])
+                if len(buf) < sp + 1 + n:
+                    break
+                m = self.ID.search(buf[sp + 1:sp + 1 + n])
+                self.ids.append(int(m.group(1)) if m else -1)
+                buf = buf[sp + 1 + n:]
 
 
 def flood(c, producers, per):

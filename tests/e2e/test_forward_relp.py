@@ -406,22 +406,16 @@ def test_tls_client_refused():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
-class CountingRelp:
-    """A minimal RELP receiver (RFC-less: librelp's framing, "TXNR CMD LEN
-    DATA\\n") on a loopback port that answers in whole reads: every frame a
-    recv() brought is answered by one sendall(). It records the syslog
-    messages and, at the client's close, the TCP segments that carried data
-    to it (TCP_INFO's tcpi_data_segs_in) - the number the forwarder's bursts
-    make small."""
+class CountingRelp(tf.LoopbackServer):
+    """A minimal RELP receiver (librelp's framing, "TXNR CMD LEN DATA\\n")
+    that answers in whole reads: every frame a recv() brought is answered
+    by one sendall(). It records the syslog messages and, at the client's
+    close, the TCP segments that carried data to it (TCP_INFO's
+    tcpi_data_segs_in) - the number the forwarder's bursts make small."""
 
     def __init__(self):
-        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(4)
-        self.port = self.lsock.getsockname()[1]
-        self.msgs, self.segs, self.errors = [], [], []
-        self.thread = __import__("threading").Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        self.msgs, self.segs = [], []
+        super().__init__()
 
     @staticmethod
     def data_segs_in(s):
@@ -429,19 +423,6 @@ class CountingRelp:
         # segs_in, notsent_bytes, min_rtt, data_segs_in (Linux 4.6+).
         info = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 160)
         return int.from_bytes(info[152:156], "little")
-
-    def serve(self):
-        while True:
-            try:
-                s, _ = self.lsock.accept()
-            except OSError:
-                return
-            try:
-                self.session(s)
-            except Exception as e:  # reported by the test, never swallowed
-                self.errors.append(repr(e))
-            finally:
-                s.close()
 
     def session(self, s):
         buf = b""
@@ -479,9 +460,6 @@ class CountingRelp:
                     self.segs.append(self.data_segs_in(s))
             if out:
                 s.sendall(b"".join(out))
-
-    def stop(self):
-        self.lsock.close()
 
 
 def test_bursts():
