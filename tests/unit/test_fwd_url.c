@@ -67,7 +67,7 @@ static void test_parameters(void **state)
     u = parse_ok("syslog+tcp://10.0.0.1:1?min-level=3&facility=23&format=rfc5424&start=oldest"
                  "&defer=0");
     assert_int_equal(u.defer_us, 0);
-    assert_int_equal(parse_ok("relp://h:1?defer=250ms").defer_us, 250000);
+    assert_int_equal(parse_ok("syslog+tcp://h:1?defer=250ms").defer_us, 250000);
     assert_int_equal(u.min_level, 3);
     assert_int_equal(u.fmt.facility, 23);
     assert_int_equal(u.start_at_end, 0);
