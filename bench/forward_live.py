@@ -15,7 +15,6 @@ the ratio with/without, and the collector's CPU seconds per million entries
     nice -n 10 /usr/bin/python3 bench/forward_live.py --bin build/bin --entries 500000 --pairs 3
 """
 import argparse
-import multiprocessing as mp
 import os
 import shutil
 import signal
@@ -28,7 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 from benchlib import ask, cpu_model, start_collector  # noqa: E402
-from ingest import producer, proc_stats  # noqa: E402
+from ingest import proc_stats, run_producers  # noqa: E402
 from forward_catchup import NullSink, cpu_s  # noqa: E402
 import test_forward as tf  # noqa: E402  (free_port)
 
@@ -56,21 +55,8 @@ def one_round(a, tmp, forward_url):
     d = start_collector(a.bin, tmp, addr, *flags)
     per = a.entries // a.producers
     n = per * a.producers
-    ready, go, results = mp.Semaphore(0), mp.Event(), mp.Queue()
-    procs = [mp.Process(target=producer, args=(addr, p, per, ready, go, results))
-             for p in range(a.producers)]
     try:
-        for pr in procs:
-            pr.start()
-        for _ in procs:
-            ready.acquire()
-        cpu0, _ = proc_stats(d.pid)
-        go.set()
-        got = [results.get() for _ in procs]
-        for pr in procs:
-            pr.join()
-        t0, t1 = min(g[1] for g in got), max(g[2] for g in got)
-        cpu1, _ = proc_stats(d.pid)
+        t0, t1, got, cpu0, cpu1 = run_producers(addr, d.pid, a.producers, per)
         fcpu1 = forwarder_cpu(d.pid)
         accepted = sum(g[3]["accepted"] for g in got)
         confirmed_at_end = 0

@@ -67,25 +67,32 @@ def proc_stats(pid):
     return cpu, hwm
 
 
-def one_round(args, tmp):
-    addr = os.path.join(tmp, "bench.sock")
-    d = start_collector(args.bin, tmp, addr, *args.collector_args)
-    per = args.entries // args.producers
+def run_producers(addr, pid, producers, per):
+    """producers processes send per entries each, started together; returns
+    the first start and last ack (monotonic), each producer's (p, t0, t1,
+    ack, bytes), and the collector's CPU seconds before and after."""
     ready, go, results = mp.Semaphore(0), mp.Event(), mp.Queue()
     procs = [mp.Process(target=producer, args=(addr, p, per, ready, go, results))
-             for p in range(args.producers)]
+             for p in range(producers)]
     for pr in procs:
         pr.start()
     for _ in procs:
         ready.acquire()
-    cpu0, _ = proc_stats(d.pid)
+    cpu0, _ = proc_stats(pid)
     go.set()
     got = [results.get() for _ in procs]
     for pr in procs:
         pr.join()
-    t0 = min(g[1] for g in got)
-    t1 = max(g[2] for g in got)
-    cpu1, hwm = proc_stats(d.pid)
+    cpu1, _ = proc_stats(pid)
+    return min(g[1] for g in got), max(g[2] for g in got), got, cpu0, cpu1
+
+
+def one_round(args, tmp):
+    addr = os.path.join(tmp, "bench.sock")
+    d = start_collector(args.bin, tmp, addr, *args.collector_args)
+    per = args.entries // args.producers
+    t0, t1, got, cpu0, cpu1 = run_producers(addr, d.pid, args.producers, per)
+    _, hwm = proc_stats(d.pid)
     accepted = sum(g[3]["accepted"] for g in got)
     nbytes = sum(g[4] for g in got)
     # How long the background full-text index needs to catch up afterwards.
