@@ -98,7 +98,7 @@ struct cl_forwarder {
     int64_t probe_us, probe_busy; /* the last sample of the writer's work */
     int burst;                    /* the last sample said: ingest is busy */
     int64_t yield_from_us;        /* this burst's yield began; 0: not yielding */
-    int yield_spent;              /* this burst had its YIELD_MAX_US */
+    int yield_spent;              /* this burst had its defer= */
     cl_strbuf buf;
     cl_fwd_msg msgs[BATCH_ENTRIES];
     size_t nmsgs;

@@ -879,7 +879,7 @@ static void *writer_main(void *arg)
 {
     cl_writer *w = arg;
     int stop = 0, urgent = 0, reopen = 0;
-    int64_t worked_from = cl_mono_us(), busy_from, woke;
+    int64_t worked_from = cl_mono_us(), busy_from;
 
     for (;;) {
         int wait_ms = -1;
@@ -902,9 +902,8 @@ static void *writer_main(void *arg)
             wait_ms = 1000;
         busy_from = cl_mono_us();
         chain = take_queue(w, wait_ms, &stop, &urgent, &reopen);
-        woke = cl_mono_us();
         atomic_fetch_add_explicit(&w->busy_us, busy_from - worked_from, memory_order_relaxed);
-        worked_from = woke;
+        worked_from = cl_mono_us();
         if (reopen)
             cl_text_reopen(w->text);
         while (chain != NULL) {
