@@ -39,7 +39,17 @@
  * hold the thread and a stop for ever; and a failed handshake leaks its
  * GnuTLS session and credentials (~45 KB per attempt), which a refused
  * certificate, retried for hours, would pile up. The sessions reopened after
- * an idle flush (below) are not probed: the receiver just answered. */
+ * an idle flush (below) are not probed: the receiver just answered.
+ *
+ * The probe cannot cover a receiver that completes it and then stalls the
+ * next handshake (overloaded, or hostile): librelp's blocking handshake
+ * would hold the thread, and a stop, until the receiver closes. So on Linux
+ * that handshake is bounded too: the debug hook (below) sees it begin and
+ * end, and a timer of this thread's own (SIGEV_THREAD_ID) interrupts it
+ * after HANDSHAKE_TIMEOUT_S with a signal whose handler does nothing: the
+ * blocked recv() returns EINTR, GnuTLS says "interrupted", librelp leaves
+ * the handshake unfinished and its first send fails, and the session is
+ * reported as timed out. */
 #include "fwd_transport.h"
 
 #include <librelp.h>
@@ -50,6 +60,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <signal.h>
+#endif
+#if defined(__linux__) && defined(SIGEV_THREAD_ID)
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#define BOUND_HANDSHAKE 1
+#ifndef sigev_notify_thread_id /* glibc before 2.38 names only the field */
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+#endif
 
 #include "clock.h"
 
@@ -62,6 +84,9 @@
  * send, as librelp's waits cannot be woken. */
 #define RSP_TIMEOUT_S 10
 #define CONNECT_TIMEOUT_S 10
+/* librelp's TLS handshake, at most (see the top); then the timer fires
+ * again every second, in case a signal came between two reads. */
+#define HANDSHAKE_TIMEOUT_S 10
 /* No send for this long with messages unanswered: close gracefully to learn
  * that they were all answered. */
 #define FLUSH_IDLE_US 100000
@@ -107,6 +132,73 @@ typedef struct relp {
 static _Thread_local int tl_fd = -1;
 static _Thread_local int tl_unacked = -1;
 
+#ifdef BOUND_HANDSHAKE
+/* The handshake's timer (see the top), created per session by arm_create
+ * and armed by the debug hook between two of librelp's lines. */
+static _Thread_local timer_t tl_timer;
+static _Thread_local int tl_timer_made;
+static _Thread_local volatile sig_atomic_t tl_timer_armed;
+static _Thread_local volatile sig_atomic_t tl_timed_out;
+static pthread_once_t tick_once = PTHREAD_ONCE_INIT;
+
+static void on_tick(int sig)
+{
+    (void)sig;
+    if (tl_timer_armed)
+        tl_timed_out = 1;
+}
+
+/* No SA_RESTART: the point is the EINTR. The signal goes only to a thread
+ * whose timer names it, and only while the timer is armed. */
+static void tick_install(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_tick;
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGRTMIN, &sa, NULL);
+}
+
+static void timer_make(void)
+{
+    struct sigevent ev;
+
+    tl_timed_out = 0;
+    tl_timer_armed = 0;
+    (void)pthread_once(&tick_once, tick_install);
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_THREAD_ID;
+    ev.sigev_signo = SIGRTMIN;
+    ev.sigev_notify_thread_id = gettid();
+    tl_timer_made = timer_create(CLOCK_MONOTONIC, &ev, &tl_timer) == 0;
+}
+
+static void timer_arm(int on)
+{
+    struct itimerspec it;
+
+    if (!tl_timer_made)
+        return;
+    memset(&it, 0, sizeof it);
+    if (on) {
+        it.it_value.tv_sec = HANDSHAKE_TIMEOUT_S;
+        it.it_interval.tv_sec = 1;
+    }
+    tl_timer_armed = on;
+    (void)timer_settime(tl_timer, 0, &it, NULL);
+}
+
+static void timer_drop(void)
+{
+    if (!tl_timer_made)
+        return;
+    timer_arm(0);
+    (void)timer_delete(tl_timer);
+    tl_timer_made = 0;
+}
+#endif
+
 /* Before a wait for answers: send what is corked, and ACK now what came
  * in (TCP_QUICKACK sends a delayed ACK at once), as a receiver that holds
  * small answers back by Nagle's rule sends the next ones only when its
@@ -146,6 +238,14 @@ static void relp_dbg(char *fmt, ...)
         }
         uncork(fd);
     }
+#ifdef BOUND_HANDSHAKE
+    /* librelp 1.11's GnuTLS client prints the first just before its
+     * blocking handshake and the second as soon as it returns. */
+    else if (fmt[0] == 'r' && strcmp(fmt, "relpTcpConnectTLSInit_gnutls\n") == 0)
+        timer_arm(1);
+    else if (fmt[0] == 'D' && strncmp(fmt, "DDDD: gnutls_handshake:", 23) == 0)
+        timer_arm(0);
+#endif
 }
 
 static void on_err(void *usr, char *objinfo, char *errmsg, relpRetVal code)
@@ -229,8 +329,21 @@ static int session(relp *r, char *err, size_t errlen)
         relpEngineCltDestruct(r->eng, &r->clt);
         return ret;
     }
+#ifdef BOUND_HANDSHAKE
+    if (r->url->relp_tls)
+        timer_make();
+#endif
     rc = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)r->url->port,
                         (unsigned char *)r->url->host);
+#ifdef BOUND_HANDSHAKE
+    timer_drop();
+    if (tl_timed_out) {
+        r->failed = 1;
+        snprintf(r->why, sizeof r->why,
+                 "RELP TLS: the receiver did not complete the handshake within %d s",
+                 HANDSHAKE_TIMEOUT_S);
+    }
+#endif
     if (rc != RELP_RET_OK || r->failed) {
         int ret = failed(r, rc, "connecting to", err, errlen);
 

@@ -367,6 +367,62 @@ def test_tls_stop_while_handshaking():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_tls_stalled_handshake():
+    """A receiver that completes the forwarder's probe handshake and then
+    never answers librelp's own (overloaded, or hostile): the session is
+    given up after 10 s with a reason, retried, and a stop is not held."""
+    import ssl
+    import threading
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    accepted = []
+
+    def serve():
+        # Odd connections are the probe: a whole handshake, then the
+        # probe's close. Even ones are librelp's: held, never read.
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            accepted.append(conn)
+            if len(accepted) % 2 == 1:
+                conn.settimeout(30)
+                try:
+                    ctx.wrap_socket(conn, server_side=True).recv(1)
+                except (OSError, ssl.SSLError):
+                    pass
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    try:
+        with cltest.Collector("--forward", tls_url(srv.getsockname()[1], pki, ca="ca.crt",
+                                                   peer_name="localhost")) as c:
+            ftls.send_entries(c, [cltest.entry("stalled")])
+            wait_for(lambda: len(accepted) >= 2, "the probe, then librelp's connection")
+            wait_for(lambda: c.stats()["forward"][0]["connect_errors"] >= 1,
+                     "the stalled handshake given up", timeout=40)
+            st = c.stats()["forward"][0]
+            eq(st["last_error"],
+               "RELP TLS: the receiver did not complete the handshake within 10 s", "reason")
+            eq((st["cursor"], st["confirmed"]), (0, 0), "nothing confirmed")
+            wait_for(lambda: len(accepted) >= 4, "tried again, and stalled again")
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 15.0, "stopped within the handshake's bound", took)
+    finally:
+        srv.close()
+        for conn in accepted:
+            conn.close()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_tls_client_refused():
     """The receiver does not take this client: without a certificate, or
     with one it does not permit, nothing is delivered and the broken
@@ -477,7 +533,7 @@ def test_bursts():
 TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes,
          test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_expired,
          test_tls_name_mismatch, test_tls_client_refused, test_tls_stop_while_handshaking,
-         test_bursts]
+         test_tls_stalled_handshake, test_bursts]
 
 if __name__ == "__main__":
     cltest.main("forward_relp", TESTS)
