@@ -93,7 +93,8 @@ struct cl_forwarder {
     size_t head, n;
     int64_t progress_us; /* last confirmation, or the first batch in flight */
     int backoff_ms;
-    cl_fwd_busy_fn busy; /* see forward.h; NULL: never yield */
+    uint64_t confirmed_at_connect; /* st.confirmed when this connection began */
+    cl_fwd_busy_fn busy;           /* see forward.h; NULL: never yield */
     void *busy_ctx;
     int64_t probe_us, probe_busy; /* the last sample of the writer's work */
     int burst;                    /* the last sample said: ingest is busy */
@@ -690,6 +691,7 @@ static int connect_once(cl_forwarder *f)
     f->ctx = ctx;
     f->st.connects++;
     f->st.state = CL_FWD_CONNECTED;
+    f->confirmed_at_connect = f->st.confirmed;
     pthread_mutex_unlock(&f->mu);
     f->sent_upto = f->cursor;
     f->n = 0;
@@ -719,6 +721,22 @@ static void final_confirmations(cl_forwarder *f)
     }
 }
 
+/* The wait before the next attempt, in slices that keep "entries behind"
+ * current; then the next wait doubles. Nonzero: stopped meanwhile. */
+static int back_off(cl_forwarder *f)
+{
+    int left = f->backoff_ms, stop = 0;
+
+    persist(f, 0);
+    while (left > 0 && !stop) {
+        refresh_lag(f);
+        stop = wait_ms(f, left < 1000 ? left : 1000);
+        left -= 1000;
+    }
+    f->backoff_ms = f->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : f->backoff_ms * 2;
+    return stop;
+}
+
 static void *fwd_main(void *arg)
 {
     cl_forwarder *f = arg;
@@ -733,25 +751,26 @@ static void *fwd_main(void *arg)
         }
         pthread_mutex_unlock(&f->mu);
         if (f->ctx == NULL) {
-            if (connect_once(f) != 0) {
-                int left = f->backoff_ms, stop = 0;
-
-                persist(f, 0);
-                /* Waiting in slices keeps "entries behind" current. */
-                while (left > 0 && !stop) {
-                    refresh_lag(f);
-                    stop = wait_ms(f, left < 1000 ? left : 1000);
-                    left -= 1000;
-                }
-                if (stop)
-                    break;
-                f->backoff_ms =
-                    f->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : f->backoff_ms * 2;
-            }
+            if (connect_once(f) != 0 && back_off(f) != 0)
+                break;
             continue;
         }
-        if (pump(f, err, sizeof err) != 0)
+        if (pump(f, err, sizeof err) != 0) {
+            int fruitless = f->confirmed_at_connect == f->st.confirmed;
+
             drop(f, err);
+            /* A receiver that accepts and closes at once (a balancer with
+             * no backend, a server at its connection limit) is a failed
+             * attempt too: without this the thread reconnected and resent
+             * thousands of times a second. */
+            if (fruitless) {
+                pthread_mutex_lock(&f->mu);
+                f->st.connect_errors++;
+                pthread_mutex_unlock(&f->mu);
+                if (back_off(f) != 0)
+                    break;
+            }
+        }
     }
     final_confirmations(f);
     persist(f, 1);

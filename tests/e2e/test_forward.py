@@ -458,25 +458,30 @@ def stable_count(ng):
 def test_receiver_killed():
     """syslog-ng SIGKILLed mid-stream and started again: the forwarder
     reconnects and goes on from the last batch the receiver's TCP
-    acknowledged. What plain TCP loses is exactly what syslog-ng's kernel had
-    acknowledged but syslog-ng had not written - its receive buffer and
-    queues, megabytes - as FORWARDING.md says: the ids received are 1..a, then
-    c+1..n, nothing else (c < a: duplicates; c > a: a+1..c lost)."""
+    acknowledged. What plain TCP loses is exactly what the receiver's kernel
+    had acknowledged but the receiver had not written - its receive buffer
+    and queues, megabytes - as FORWARDING.md says: the ids received are
+    1..a, then c+1..n, nothing else (c < a: duplicates; c > a: a+1..c lost).
+    A proxy makes the moment exact: syslog-ng has the first n/6 and the rest
+    waits in the proxy's buffers when the receiver dies."""
     tmp = cltest.make_tempdir("cl-fwd-")
     port = free_port()
-    dest = "syslog+tcp://127.0.0.1:%d" % port
     ng = SyslogNg(tmp, port)
     n = cltest.scale(60000, 10000)
+    px = HoldingProxy(port, n // 6)
     try:
-        with cltest.Collector("--forward", dest, *cltest.NO_RATE_LIMIT) as c:
+        ng.start()
+        with cltest.Collector("--forward", "syslog+tcp://127.0.0.1:%d" % px.port,
+                              *cltest.NO_RATE_LIMIT) as c:
             with c.connect() as k:
                 for i in range(0, n, 2000):
                     k.send([cltest.entry("y" * 100 + str(j)) for j in range(i, i + 2000)])
                 k.sync()
-            ng.start()
             ng.wait_count(n // 6, timeout=120)
             ng.stop(signal.SIGKILL)
+            px.cut()
             a = len(ng.records())
+            eq(a, n // 6, "syslog-ng wrote what reached it")
             wait_for(lambda: c.stats()["forward"][0]["connect_errors"] >= 1,
                      "the loss of the receiver noticed")
             ng.start()
@@ -484,17 +489,20 @@ def test_receiver_killed():
             with c.connect() as k:
                 k.send([cltest.entry("after the receiver's restart")])
                 k.sync()
-            ids = ids_of(ng.wait_count(1))
             wait_for(lambda: ids_of(ng.records())[-1:] == [n + 1], "the new entry arrives")
             ids = ids_of(ng.records())
             eq(ids[:a], list(range(1, a + 1)), "ids before the kill")
             resumed = ids[a] - 1
+            check(resumed < n, "resumed mid-stream", resumed)
             eq(ids[a:], list(range(resumed + 1, n + 2)), "ids after the restart, from the cursor")
+            eq(px.errors, [], "proxy errors")
             print("receiver killed at %d written; resumed after id %d: %s" % (
                 a, resumed, "%d lost" % (resumed - a) if resumed >= a else
                 "%d duplicates" % (a - resumed)))
             c.stop()
     finally:
+        px.stop()
+        px.cut()
         ng.stop()
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
@@ -514,23 +522,30 @@ def test_collector_killed_resumes():
     exactly ids after it. A clean stop resends nothing."""
     tmp = cltest.make_tempdir("cl-fwd-")
     port = free_port()
-    dest = "syslog+tcp://127.0.0.1:%d" % port
     ng = SyslogNg(tmp, port)
     n = cltest.scale(100000, 20000)
+    px = HoldingProxy(port, n // 10)  # the kill comes mid-stream, exactly
+    dest = "syslog+tcp://127.0.0.1:%d" % px.port
     try:
+        ng.start()
         with cltest.Collector("--forward", dest, *cltest.NO_RATE_LIMIT) as c:
             with c.connect() as k:
                 for i in range(0, n, 2000):
                     k.send([cltest.entry("x" * 200 + str(j)) for j in range(i, i + 2000)])
                 k.sync()
-            ng.start()
             ng.wait_count(n // 10, timeout=120)
+            # The proxy holds the rest: the cursor stops where the receiver
+            # is, and is stored before the kill.
+            wait_for(lambda: 0 < (cursor_in_catalog(c, dest) or 0)
+                     == c.stats()["forward"][0]["cursor"], "the cursor stored")
             c.proc.kill()
             c.proc.wait(10)
             cursor = cursor_in_catalog(c, dest)
+            px.cut()
             # What the dead connection delivered is written by syslog-ng
             # after the kill too: counted once it stops growing.
             before = stable_count(ng)
+            eq(before, n // 10, "syslog-ng wrote what reached it")
             check(0 < cursor < n, "a cursor mid-stream", cursor)
             check(cursor <= before, "the cursor counts only what arrived", cursor, before)
             c.start()
@@ -553,6 +568,8 @@ def test_collector_killed_resumes():
             eq(len(ng.records()), n + (before - cursor) + 1, "nothing else arrived")
             c.stop()
     finally:
+        px.stop()
+        px.cut()
         ng.stop()
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
@@ -656,6 +673,96 @@ class LoopbackServer:
 
     def stop(self):
         self.lsock.close()
+
+
+class HoldingProxy(LoopbackServer):
+    """Between the forwarder and a receiver listening on `upstream`: passes
+    the first `keep` messages on whole, then reads nothing more until cut(),
+    so that the rest waits in the kernel's buffers (a small receive buffer:
+    little of it is acknowledged). A receiver dying mid-stream, made exact
+    whatever the speed of either side; after cut() a plain pipe. Messages
+    are framed by octet counting (RFC 6587), as syslog+tcp:// sends them;
+    split() and relay_back() are what a subclass for RELP changes."""
+    RCVBUF = 16384
+
+    def __init__(self, upstream, keep):
+        self.upstream, self.keep = upstream, keep
+        self.passed = 0
+        self.cutting = threading.Event()
+        self.socks = []
+        super().__init__()
+
+    @staticmethod
+    def split(buf):
+        """The whole frames at the start of buf as (is a message, bytes),
+        and the rest."""
+        out = []
+        while True:
+            sp = buf.find(b" ")
+            if sp < 0 or len(buf) < sp + 1 + int(buf[:sp]):
+                return out, buf
+            end = sp + 1 + int(buf[:sp])
+            out.append((True, buf[:end]))
+            buf = buf[end:]
+
+    def relay_back(self, u, s, holding):
+        """What the receiver answers, to the forwarder (syslog: nothing)."""
+        try:
+            while True:
+                data = u.recv(1 << 16)
+                if not data:
+                    return
+                s.sendall(data)
+        except OSError:
+            pass
+
+    def session(self, s):
+        holding = not self.cutting.is_set()
+        if holding:  # (a pipe's would wait for delayed ACKs: 400 KB/s)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.RCVBUF)
+        try:
+            u = socket.create_connection(("127.0.0.1", self.upstream))
+        except ConnectionRefusedError:
+            return  # the receiver is down: so is this connection
+        self.socks += [s, u]
+        back = threading.Thread(target=self.relay_back, args=(u, s, holding), daemon=True)
+        back.start()
+        buf = b""
+        try:
+            while True:
+                if holding and self.passed >= self.keep:
+                    self.cutting.wait()
+                    return
+                data = s.recv(1 << 16)
+                if not data:
+                    return
+                if not holding:
+                    u.sendall(data)
+                    continue
+                frames, buf = self.split(buf + data)
+                for is_msg, raw in frames:
+                    if is_msg and self.passed >= self.keep:
+                        break
+                    self.passed += is_msg
+                    u.sendall(raw)
+        except OSError:
+            pass  # cut()
+        finally:
+            try:  # wakes relay_back (a close alone would not)
+                u.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            back.join()
+            u.close()
+
+    def cut(self):
+        """The held connections broken; from now on, a plain pipe."""
+        self.cutting.set()
+        for k in self.socks:
+            try:
+                k.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class CountingSink(LoopbackServer):
@@ -833,10 +940,48 @@ def test_bad_urls():
         eq(p.returncode, 2, "exit status for " + url)
 
 
+class ClosingServer(LoopbackServer):
+    """Accepts and closes at once, as a balancer with no backend does."""
+
+    def session(self, s):
+        pass
+
+
+def test_receiver_closes_at_once():
+    """A receiver that accepts each connection and closes it at once: each
+    such connection is a failed attempt, followed by the backoff (200 ms,
+    doubling), not a reconnection and resend at once (which ran thousands
+    of times a second)."""
+    srv = ClosingServer()
+    try:
+        with cltest.Collector("--forward", "syslog+tcp://127.0.0.1:%d" % srv.port) as c:
+            with c.connect() as k:
+                k.send([cltest.entry("e%d" % i) for i in range(100)])
+                k.sync()
+            wait_for(lambda: c.stats()["forward"][0]["connect_errors"] >= 3, "three attempts")
+            st = c.stats()["forward"][0]
+            # Plain TCP: what the receiver's kernel acknowledged before the
+            # close counts as delivered (FORWARDING.md), on the first
+            # connection; the later ones confirm nothing.
+            eq((st["confirmed"], st["cursor"], st["state"]), (100, 100, "backoff"), "confirmed")
+            eq(st["last_error"], "the receiver closed the connection", "reason")
+            # 200 + 400 ms of backoff before the third attempt; the fourth
+            # comes 800 ms after it: in that time, no other attempt.
+            first = st["connects"]
+            time.sleep(0.5)
+            st = c.stats()["forward"][0]
+            check(st["connects"] <= first + 1, "at most one attempt in 0.5 s", first, st)
+            eq(st["sent"], 100, "sent once")
+            eq(st["connect_errors"], st["connects"] - 1, "every later connection a failed attempt")
+            c.stop()
+    finally:
+        srv.stop()
+
+
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
          test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest,
-         test_yields_to_ingest_burst]
+         test_yields_to_ingest_burst, test_receiver_closes_at_once]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)

@@ -177,51 +177,21 @@ def relp_frames(buf):
         buf = buf[end:]
 
 
-class HoldingProxy(tf.LoopbackServer):
-    """Between the forwarder and rsyslog: passes the first `keep` syslog
-    frames on and holds every later one, and passes rsyslog's answers back
-    except the last `unanswered` of those it passed (rsyslog wrote them; the
-    forwarder never hears so) - a receiver dying mid-stream, made exact
-    whatever the speed of either side. After cut() it is a plain pipe."""
+class HoldingProxy(tf.HoldingProxy):
+    """test_forward's proxy for RELP: counts syslog frames, and of
+    rsyslog's answers to those it passed withholds the last `unanswered`
+    (rsyslog wrote them; the forwarder never hears so)."""
 
-    def __init__(self, upstream, keep, unanswered):
-        self.upstream, self.keep, self.unanswered = upstream, keep, unanswered
-        self.passed = 0
-        self.holding = True
-        self.socks = []
-        super().__init__()
+    def __init__(self, upstream, keep, unanswered=0):
+        self.unanswered = unanswered
+        super().__init__(upstream, keep)
 
-    def session(self, s):
-        try:
-            u = socket.create_connection(("127.0.0.1", self.upstream))
-        except ConnectionRefusedError:
-            return  # rsyslog is down: so is the proxy's connection
-        self.socks += [s, u]
-        back = threading.Thread(target=self.answers, args=(u, s, self.holding), daemon=True)
-        back.start()
-        buf, holding = b"", self.holding
-        try:
-            while True:
-                data = s.recv(1 << 16)
-                if not data:
-                    break
-                if not holding:
-                    u.sendall(data)
-                    continue
-                frames, buf = relp_frames(buf + data)
-                for cmd, _, raw in frames:
-                    if cmd == b"syslog":
-                        if self.passed >= self.keep:
-                            continue
-                        self.passed += 1
-                    u.sendall(raw)
-        except OSError:
-            pass  # cut()
-        finally:
-            u.close()
-            back.join()
+    @staticmethod
+    def split(buf):
+        frames, rest = relp_frames(buf)
+        return [(cmd == b"syslog", raw) for cmd, _, raw in frames], rest
 
-    def answers(self, u, s, holding):
+    def relay_back(self, u, s, holding):
         buf, answered, first = b"", 0, True
         try:
             while True:
@@ -242,15 +212,6 @@ class HoldingProxy(tf.LoopbackServer):
                     s.sendall(raw)
         except OSError:
             pass
-
-    def cut(self):
-        """The held connections broken (RST-free: closed), then a pipe."""
-        self.holding = False
-        for k in self.socks:
-            try:
-                k.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 def test_receiver_killed():
@@ -309,18 +270,25 @@ def test_collector_killed_resumes():
     and start then resends nothing."""
     tmp = cltest.make_tempdir("cl-relp-")
     port = tf.free_port()
-    dest = "relp://127.0.0.1:%d" % port
     rs = Rsyslog(tmp, port)
     n = cltest.scale(100000, 20000)
+    px = HoldingProxy(port, n // 10)  # the kill comes mid-stream, exactly
+    dest = "relp://127.0.0.1:%d" % px.port
     try:
+        rs.start()
         with cltest.Collector("--forward", dest, *cltest.NO_RATE_LIMIT) as c:
             fill(c, n, 200)
-            rs.start()
             rs.wait_count(n // 10, timeout=120)
+            # The proxy holds the rest: the cursor stops where the receiver
+            # is, and is stored before the kill.
+            wait_for(lambda: 0 < (tf.cursor_in_catalog(c, dest) or 0)
+                     == c.stats()["forward"][0]["cursor"], "the cursor stored")
             c.proc.kill()
             c.proc.wait(10)
             cursor = tf.cursor_in_catalog(c, dest)
+            px.cut()
             before = tf.stable_count(rs)
+            eq(before, n // 10, "rsyslog wrote what reached it")
             check(0 < cursor < n, "a cursor mid-stream", cursor)
             check(cursor <= before, "the cursor counts only what arrived", cursor, before)
             c.start()
@@ -342,6 +310,8 @@ def test_collector_killed_resumes():
             eq(len(rs.records()), n + (before - cursor) + 1, "nothing else arrived")
             c.stop()
     finally:
+        px.stop()
+        px.cut()
         rs.stop()
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
