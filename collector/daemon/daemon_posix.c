@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include "dgram.h"
 #include "sdproto.h"
 
 static cl_server *volatile g_server;
@@ -84,24 +85,50 @@ void cl_daemon_handle_signals(cl_server *srv)
     }
 }
 
-int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen)
+int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen)
 {
     int n = cl_sd_listen_fds(err, errlen);
 
-    *fd = -1;
-    if (n <= 0)
-        return n;
-    if (n != 1) {
-        snprintf(err, errlen,
-                 "the service manager passed %d sockets; centrallogd serves producers on one "
-                 "(one ListenStream= in centrallogd.socket)",
-                 n);
+    out->stream_fd = -1;
+    out->n_dgram = 0;
+    if (n < 0)
         return -1;
+    /* Told apart by what they are, not by LISTEN_FDNAMES: a unit may name
+     * its sockets anything (FileDescriptorName=); names only help say which
+     * one is refused. */
+    for (int fd = CL_SD_LISTEN_FDS_START; fd < CL_SD_LISTEN_FDS_START + n; fd++) {
+        char path[sizeof out->stream_path];
+        int kind = cl_sd_classify(fd, path, sizeof path, err, errlen);
+
+        if (kind < 0)
+            return -1;
+        if (kind == CL_SD_STREAM && out->stream_fd >= 0) {
+            snprintf(err, errlen,
+                     "the service manager passed two listening stream sockets, %s and %s; "
+                     "centrallogd serves producers on one (one ListenStream=)",
+                     out->stream_path, path);
+            return -1;
+        }
+        if (kind == CL_SD_STREAM) {
+            out->stream_fd = fd;
+            memcpy(out->stream_path, path, sizeof path);
+            continue;
+        }
+        if (out->n_dgram == CL_SYSLOG_SOCKETS_MAX || strlen(path) >= sizeof out->dgram_path[0]) {
+            snprintf(err, errlen,
+                     "the service manager passed more datagram sockets than the collector takes "
+                     "(%d syslog sockets)",
+                     CL_SYSLOG_SOCKETS_MAX);
+            return -1;
+        }
+        snprintf(out->dgram_path[out->n_dgram], sizeof out->dgram_path[0], "%s", path);
+        if (cl_dgram_adopt(fd, out->dgram_path[out->n_dgram]) != 0) {
+            snprintf(err, errlen, "too many datagram sockets passed");
+            return -1;
+        }
+        out->n_dgram++;
     }
-    if (cl_sd_check_listener(CL_SD_LISTEN_FDS_START, path, pathlen, err, errlen) != 0)
-        return -1;
-    *fd = CL_SD_LISTEN_FDS_START;
-    return 1;
+    return 0;
 }
 
 int cl_daemon_notify_open(char *err, size_t errlen)
