@@ -121,7 +121,7 @@ int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen)
                      CL_SYSLOG_SOCKETS_MAX);
             return -1;
         }
-        snprintf(out->dgram_path[out->n_dgram], sizeof out->dgram_path[0], "%s", path);
+        memcpy(out->dgram_path[out->n_dgram], path, strlen(path) + 1); /* length checked */
         if (cl_dgram_adopt(fd, out->dgram_path[out->n_dgram]) != 0) {
             snprintf(err, errlen, "too many datagram sockets passed");
             return -1;
