@@ -126,6 +126,7 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc,
     sc->n_forward = cfg->n_forward;
     sc->notice = print_notice;
     sc->notice_arg = err;
+    sc->tick = cl_daemon_watchdog_tick;
     for (size_t i = 0; i < cfg->syslog_count; i++)
         syslog_paths[i] = cfg->syslog_sockets[i];
     sc->syslog_sockets = syslog_paths;

@@ -57,5 +57,8 @@ int cl_daemon_notify_open(char *err, size_t errlen);
 /* READY=1 with a STATUS= line, once producers can connect. */
 void cl_daemon_notify_ready(const char *address);
 void cl_daemon_notify_close(void);
+/* For cl_server_config.tick: "WATCHDOG=1" at half the interval the manager
+ * asked for (WatchdogSec=, $WATCHDOG_USEC), as long as the loop ticks. */
+void cl_daemon_watchdog_tick(void *arg);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "dgram.h"
 #include "sdproto.h"
@@ -131,9 +132,45 @@ int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen)
     return 0;
 }
 
+/* The watchdog's interval (0: none) and when the last ping went out, both
+ * in microseconds of CLOCK_MONOTONIC, the clock systemd measures it by. */
+static long long g_watchdog_us;
+static long long g_watchdog_last;
+
+static long long monotonic_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int cl_daemon_notify_open(char *err, size_t errlen)
 {
-    return cl_sd_notify_open(err, errlen) < 0 ? -1 : 0;
+    int r = cl_sd_notify_open(err, errlen);
+
+    /* Read (and unset) even without a channel: it is ours alone. */
+    g_watchdog_us = cl_sd_watchdog_usec();
+    if (r <= 0)
+        g_watchdog_us = 0;
+    g_watchdog_last = monotonic_us();
+    return r < 0 ? -1 : 0;
+}
+
+void cl_daemon_watchdog_tick(void *arg)
+{
+    long long now;
+
+    (void)arg;
+    if (g_watchdog_us <= 0)
+        return;
+    now = monotonic_us();
+    /* Half the interval, as sd_watchdog_enabled(3) advises: a late tick
+     * still arrives in time. */
+    if (now - g_watchdog_last >= g_watchdog_us / 2) {
+        cl_sd_notify("WATCHDOG=1");
+        g_watchdog_last = now;
+    }
 }
 
 void cl_daemon_notify_ready(const char *address)

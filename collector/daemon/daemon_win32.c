@@ -57,3 +57,8 @@ void cl_daemon_notify_ready(const char *address)
 void cl_daemon_notify_close(void)
 {
 }
+
+void cl_daemon_watchdog_tick(void *arg)
+{
+    (void)arg;
+}

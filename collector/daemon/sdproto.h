@@ -50,6 +50,12 @@ int cl_sd_classify(int fd, char *path, size_t pathlen, char *err, size_t errlen)
  * none (no variable), -1 with err set when the variable is unusable. */
 int cl_sd_notify_open(char *err, size_t errlen);
 
+/* Reads WATCHDOG_USEC (and WATCHDOG_PID, which when set must name this
+ * process) once and unsets both: the interval within which the manager
+ * wants "WATCHDOG=1" (WatchdogSec=), in microseconds, or 0 when it wants
+ * none or the variables are not for this process. */
+long long cl_sd_watchdog_usec(void);
+
 /* Sends state (e.g. "READY=1\nSTATUS=listening") as one datagram. Only
  * async-signal-safe calls, so that a signal handler can say STOPPING=1.
  * Returns 0 (also when no manager listens) or -1 (errno set). */

@@ -226,6 +226,21 @@ int cl_sd_notify_open(char *err, size_t errlen)
     return 1;
 }
 
+long long cl_sd_watchdog_usec(void)
+{
+    const char *us = getenv("WATCHDOG_USEC"), *pid_s = getenv("WATCHDOG_PID");
+    long long v = 0;
+    long pid = pid_s != NULL ? small_number(pid_s) : (long)getpid();
+
+    /* Up to 19 digits: strtoll's range; anything else is no watchdog. */
+    if (us != NULL && us[0] >= '1' && us[0] <= '9' && strlen(us) <= 18 &&
+        strspn(us, "0123456789") == strlen(us) && (pid_t)pid == getpid())
+        v = strtoll(us, NULL, 10);
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+    return v;
+}
+
 int cl_sd_notify(const char *state)
 {
     int fd = g_notify_fd;

@@ -17,7 +17,10 @@ Asserts:
   "READY=1\\nSTATUS=listening on PATH" and, on SIGTERM,
   "STOPPING=1\\nSTATUS=stopping: committing what producers sent", sent by
   the collector's own PID (SCM_CREDENTIALS: what NotifyAccess=main checks),
-  to an abstract ('@') and to a path NOTIFY_SOCKET alike;
+  to an abstract ('@') and to a path NOTIFY_SOCKET alike; with
+  WATCHDOG_USEC (WatchdogSec=) "WATCHDOG=1" follows at least every half
+  interval, from the collector's PID, and none when WATCHDOG_PID names
+  another process or there is no WATCHDOG_USEC;
 * a datagram socket passed (ListenDatagram=, as journald gets /dev/log) is
   a syslog socket: logger's datagrams, the first of which started the
   collector, are stored; with a stream socket too (two socket units, the
@@ -49,6 +52,8 @@ from cltest import check, eq  # noqa: E402
 from cltest.db import connect_all  # noqa: E402
 
 READY_TIMEOUT = 60
+# Linux's SO_TIMESTAMPNS (= SCM_TIMESTAMPNS), asm-generic/socket.h.
+SO_TIMESTAMPNS = 35
 STOPPING = b"STOPPING=1\nSTATUS=stopping: committing what producers sent"
 
 
@@ -66,6 +71,11 @@ class Notify:
     def __init__(self, tmp, abstract):
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        # The kernel's time of arrival of each datagram (SO_TIMESTAMPNS, not
+        # in Python's socket module): spacing that the test's own
+        # scheduling cannot blur.
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.stamp = None
         if abstract:
             name = "cl-e2e-notify-%d-%s" % (os.getpid(), os.path.basename(tmp))
             self.sock.bind("\0" + name)
@@ -77,11 +87,15 @@ class Notify:
     def recv(self, timeout=READY_TIMEOUT):
         """(bytes, sender pid) of the next datagram."""
         self.sock.settimeout(timeout)
-        data, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(12))
+        data, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(12) +
+                                            socket.CMSG_SPACE(16))
         pid = None
         for level, kind, payload in anc:
             if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
                 pid = struct.unpack("iII", payload[:12])[0]
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, nsec = struct.unpack("qq", payload[:16])
+                self.stamp = sec + nsec / 1e9
         return data, pid
 
     def close(self):
@@ -222,6 +236,68 @@ def test_ready_abstract_notify_socket():
 
 def test_ready_path_notify_socket():
     run_plain_with_notify(abstract=False)
+
+
+def run_watchdog(env, want_pings):
+    """The collector with NOTIFY_SOCKET and env (WatchdogSec=0.4s). With
+    want_pings: four WATCHDOG=1 after READY=1; returns the gaps between
+    their arrivals. Without: 1.5 s of silence after READY=1. Then SIGTERM:
+    STOPPING=1 (after any WATCHDOG=1 already on its way)."""
+    tmp = cltest.make_tempdir("cl-e2e-sa-")
+    notify = Notify(tmp, abstract=True)
+    proc = None
+    try:
+        path = os.path.join(tmp, "CentralLog.sock")
+        err_path = os.path.join(tmp, "stderr.txt")
+        full = dict(env, NOTIFY_SOCKET=notify.env)
+        with open(err_path, "wb") as err:
+            proc = subprocess.Popen([cltest.daemon_path(), "--data-dir", os.path.join(tmp, "data"),
+                                     "--address", path], stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err,
+                                    env=cltest.merge_env(full))
+        msg, pid = notify.recv()
+        eq((msg, pid), (("READY=1\nSTATUS=listening on %s" % path).encode(), proc.pid),
+           "readiness datagram")
+        gaps, last = [], None
+        if want_pings:
+            for _ in range(4):
+                eq(notify.recv(), (b"WATCHDOG=1", proc.pid), "watchdog datagram")
+                if last is not None:
+                    gaps.append(notify.stamp - last)
+                last = notify.stamp
+        else:
+            try:
+                got = notify.recv(timeout=1.5)
+                check(False, "no datagram while it serves", got)
+            except socket.timeout:
+                pass
+        proc.send_signal(signal.SIGTERM)
+        while True:
+            got = notify.recv()
+            if got != (b"WATCHDOG=1", proc.pid) or not want_pings:
+                break
+        eq(got, (STOPPING, proc.pid), "stopping datagram")
+        eq(proc.wait(90), 0, "exit status after SIGTERM (stderr: %s)" % read(err_path))
+        proc = None
+        return gaps
+    finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait(10)
+        notify.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_watchdog():
+    """WatchdogSec= (WATCHDOG_USEC, WATCHDOG_PID): WATCHDOG=1 from the
+    collector's loop at least every half interval; none when the variables
+    name another process, or without them."""
+    gaps = run_watchdog({"WATCHDOG_USEC": "400000"}, True)
+    # Never more often than half the interval (a tick comes every 0.25 s;
+    # how late under load is the scheduler's, not asserted).
+    check(min(gaps) >= 0.199, "WATCHDOG=1 at most every 0.2 s", gaps)
+    run_watchdog({"WATCHDOG_USEC": "400000", "WATCHDOG_PID": "1"}, False)
+    run_watchdog({"WATCHDOG_USEC": None}, False)
 
 
 def refused(argv, env=None, trigger=None):
@@ -501,6 +577,7 @@ if __name__ == "__main__":
     cltest.main("test_socket_activation", [test_activated_serves_inherited_socket,
                                            test_ready_abstract_notify_socket,
                                            test_ready_path_notify_socket,
+                                           test_watchdog,
                                            test_activated_syslog_datagram,
                                            test_activated_stream_and_datagram,
                                            test_datagrams_wait_across_restart,

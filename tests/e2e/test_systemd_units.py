@@ -322,6 +322,8 @@ SYSTEM_SERVICE = {
     "Restart": "on-failure",
     # Beyond the collector's --shutdown-timeout (30 s) plus the last commit.
     "TimeoutStopSec": "90",
+    # The collector's loop pings (WATCHDOG=1) at half of it.
+    "WatchdogSec": "3min",
     "ExecReload": "/bin/kill -HUP $MAINPID",
     # Above the default --max-connections (16384).
     "LimitNOFILE": "65536",
@@ -375,7 +377,7 @@ def test_user_unit_keys():
     for k, v in (("Type", "notify"), ("Restart", "on-failure"),
                  ("ExecReload", "/bin/kill -HUP $MAINPID"), ("StateDirectory", "centrallog"),
                  ("RuntimeDirectory", "centrallog"), ("RuntimeDirectoryPreserve", "yes"),
-                 ("TimeoutStopSec", "90")):
+                 ("TimeoutStopSec", "90"), ("WatchdogSec", "3min")):
         eq(svc.get(k), [v], "[Service] %s" % k)
     for k in ("User", "Group", "DynamicUser"):
         check(k not in svc, "user unit sets no %s" % k)

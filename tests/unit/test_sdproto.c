@@ -305,6 +305,42 @@ static void notify_bad_variable(void **state)
     assert_int_equal(cl_sd_notify_open(err, sizeof err), -1);
 }
 
+static void watchdog_variables(void **state)
+{
+    static const char *const bad[] = { "", "0", "-5", "12x", "0500", "1234567890123456789" };
+    char pid[32];
+
+    (void)state;
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+    assert_int_equal(cl_sd_watchdog_usec(), 0);
+
+    setenv("WATCHDOG_USEC", "180000000", 1);
+    assert_int_equal(cl_sd_watchdog_usec(), 180000000LL);
+    assert_null(getenv("WATCHDOG_USEC"));
+    assert_int_equal(cl_sd_watchdog_usec(), 0); /* read once */
+
+    setenv("WATCHDOG_USEC", "500000", 1);
+    setenv("WATCHDOG_PID", pid, 1);
+    assert_int_equal(cl_sd_watchdog_usec(), 500000);
+    assert_null(getenv("WATCHDOG_USEC"));
+    assert_null(getenv("WATCHDOG_PID"));
+
+    /* Meant for another process: none here, and cleared all the same. */
+    setenv("WATCHDOG_USEC", "500000", 1);
+    setenv("WATCHDOG_PID", "1", 1);
+    assert_int_equal(cl_sd_watchdog_usec(), 0);
+    assert_null(getenv("WATCHDOG_USEC"));
+    assert_null(getenv("WATCHDOG_PID"));
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("WATCHDOG_USEC", bad[i], 1);
+        assert_int_equal(cl_sd_watchdog_usec(), 0);
+        assert_null(getenv("WATCHDOG_USEC"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +352,7 @@ int main(void)
         cmocka_unit_test(fd_names),
         cmocka_unit_test(notify_path_and_abstract),
         cmocka_unit_test(notify_bad_variable),
+        cmocka_unit_test(watchdog_variables),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
