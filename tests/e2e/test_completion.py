@@ -328,6 +328,55 @@ def test_bash_completion_loader():
         s.close()
 
 
+def shell_dirs():
+    """The directories this machine's shells read completions from by
+    default: zsh's $fpath (zsh -f) and bash-completion's under
+    $XDG_DATA_DIRS' default."""
+    exe = shutil.which("zsh")
+    check(exe is not None, "zsh not found: install Debian's zsh (scripts/install-deps.sh does)")
+    p = subprocess.run([exe, "-f", "-c", "print -l $fpath"], capture_output=True, text=True,
+                       timeout=60, env=cltest.merge_env({"FPATH": None}))
+    eq(p.returncode, 0, "zsh -f: exit status")
+    bash = [d + "/bash-completion/completions" for d in ("/usr/local/share", "/usr/share")]
+    return p.stdout.split(), bash
+
+
+def test_installed_where_the_shells_look():
+    """`cmake --install` as a user (prefix /usr/local) and as a Debian
+    package (prefix /usr, CL_ZSH_COMPLETION_DIR=share/zsh/vendor-completions:
+    Debian's zsh does not read /usr/share/zsh/site-functions) puts both
+    files in directories this machine's bash-completion and zsh read
+    without configuration (staged with DESTDIR)."""
+    fpath, bash = shell_dirs()
+    tmp = cltest.make_tempdir("cl-e2e-compl-")
+    try:
+        for prefix, defs in (("/usr/local", []),
+                             ("/usr", ["-DCL_ZSH_COMPLETION_DIR=share/zsh/vendor-completions"])):
+            build = os.path.join(tmp, "build" + prefix.replace("/", "-"))
+            stage = os.path.join(tmp, "stage" + prefix.replace("/", "-"))
+            # Configuring is enough: the completion component has no target.
+            p = subprocess.run(["cmake", "-S", cltest.REPO, "-B", build, "-DCL_TESTING=OFF",
+                                "-DCMAKE_INSTALL_PREFIX=" + prefix] + defs,
+                               capture_output=True, text=True, timeout=300)
+            eq(p.returncode, 0, "cmake configure (stderr: %s)" % p.stderr)
+            p = subprocess.run(["cmake", "--install", build, "--component", "completion"],
+                               capture_output=True, text=True, timeout=300,
+                               env=cltest.merge_env({"DESTDIR": stage}))
+            eq(p.returncode, 0, "cmake --install --component completion (stderr: %s)" % p.stderr)
+            got = sorted("/" + os.path.relpath(os.path.join(d, f), stage)
+                         for d, _, files in os.walk(stage) for f in files)
+            eq(len(got), 2, "files installed for prefix %s: %s" % (prefix, got))
+            zsh = [g for g in got if os.path.basename(g) == "_centrallog"]
+            sh = [g for g in got if os.path.basename(g) == "centrallog"]
+            eq(len(zsh) + len(sh), 2, "the two files: %s" % got)
+            check(os.path.dirname(zsh[0]) in fpath, "zsh reads %s (prefix %s)" % (zsh[0], prefix),
+                  fpath)
+            check(os.path.dirname(sh[0]) in bash, "bash-completion reads %s (prefix %s)"
+                  % (sh[0], prefix), bash)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def run_zsh(s, cases):
     exe = shutil.which("zsh")
     check(exe is not None, "zsh not found: install Debian's zsh (scripts/install-deps.sh does)")
@@ -379,4 +428,5 @@ def test_zsh():
 
 
 if __name__ == "__main__":
-    cltest.main("test_completion", [test_bash, test_bash_completion_loader, test_zsh])
+    cltest.main("test_completion", [test_bash, test_bash_completion_loader, test_zsh,
+                                    test_installed_where_the_shells_look])
