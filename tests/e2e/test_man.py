@@ -166,8 +166,27 @@ def test_installed_pages_render_without_warnings():
         mandir = os.path.join(tmp, "share", "man")
         got = sorted(os.path.join(d, f) for d in os.listdir(mandir)
                      for f in os.listdir(os.path.join(mandir, d)))
-        eq(got, sorted(os.path.join(sub, page) for page, sub in PAGES.items()),
-           "pages installed under share/man")
+        links = sorted(os.path.join("man3", fn + ".3") for fn in api_functions())
+        eq(got, sorted([os.path.join(sub, page) for page, sub in PAGES.items()] + links),
+           "pages installed under share/man: the three, and one per function of the SDK")
+        # `man cl_open`, as `man sd_journal_send`: the function's page is
+        # libcentrallog(3), found through MANPATH like any installed page.
+        for link in links:
+            with open(os.path.join(mandir, link), encoding="utf-8") as f:
+                eq(f.read(), ".so man3/libcentrallog.3\n", "%s sources libcentrallog(3)" % link)
+            name = os.path.basename(link)[:-2]
+            p = subprocess.run(["man", "--warnings", "3", name], capture_output=True, text=True,
+                               timeout=120, env=dict(man_env(), MANPATH=mandir),
+                               stdin=subprocess.DEVNULL)
+            eq((p.returncode, p.stderr), (0, ""), "man 3 %s: exit status, stderr" % name)
+            check(p.stdout.startswith("libcentrallog(3)"), "man 3 %s shows libcentrallog(3)"
+                  % name, p.stdout[:200])
+        # whatis/apropos: lexgrog reads each name of the NAME line.
+        p = subprocess.run(["lexgrog", os.path.join(mandir, "man3", "libcentrallog.3")],
+                           capture_output=True, text=True, timeout=60)
+        eq(p.returncode, 0, "lexgrog exit status")
+        eq(sorted(re.findall(r': "(\S+) - log structured entries', p.stdout)),
+           sorted(["libcentrallog"] + api_functions()), "names lexgrog reads for whatis")
         for page, sub in PAGES.items():
             path = os.path.join(mandir, sub, page)
             with open(path, "rb") as a, open(built(page), "rb") as b:
@@ -176,7 +195,8 @@ def test_installed_pages_render_without_warnings():
             name, section = page.rsplit(".", 1)
             title = "%s(%s)" % (name, section)
             check(out.startswith(title), "%s renders, starting with its title" % page, out[:200])
-            check("\nNAME\n       %s - " % name in out, "%s: NAME line" % page, out[:400])
+            check(re.search(r"\nNAME\n       %s(, cl_\w+)*( -|,\n)" % name, out) is not None,
+                  "%s: NAME line" % page, out[:400])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -275,6 +295,13 @@ def header_names():
         body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
         names |= set(re.findall(r"(\w+);", body)) - {"struct_size"}
     return names
+
+
+def api_functions():
+    """What a C programmer calls: the exported functions and the
+    function-like macros spelled as functions (cl_log_kv, cl_error, ...)."""
+    return sorted(n for n in header_names() if re.match(r"^cl_[a-z_]+$", n)
+                  and n not in ("cl_options", "cl_stats"))
 
 
 def test_libcentrallog_api():
