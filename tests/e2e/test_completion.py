@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cltest  # noqa: E402
 from cltest import check, eq  # noqa: E402
 
-APPS = ["billing", "billing-eu", "web", "two words"]
+APPS = ["billing", "billing-eu", "web", "two words", "ns:app"]
 # Names a hostile producer may claim: expanded by `compgen -W`, each would
 # run a command in the shell of whoever completes -t; inserted raw, `;`
 # would end the command line.
@@ -385,7 +385,9 @@ def run_zsh(s, cases):
         "autoload -U compinit && compinit -u -d %s" % quote(os.path.join(s.tmp, "zcompdump")),
         "print -r -- ${_comps[centrallog]}",
         # What _describe and _files would offer, one a line.
-        "_describe() { print -rl -- \"${(@)${(@P)${@[-1]}}%%:*}\" }",
+        # _describe's specs "name:description", a ':' in the name written
+        # '\:' (split and unescaped below, as _describe does).
+        "_describe() { print -rl -- \"${(@P)${@[-1]}}\" }",
         "_files() { print -rl -- ${PREFIX}*(N) }",
     ]
     for words in cases:
@@ -398,9 +400,11 @@ def run_zsh(s, cases):
     first, rest = p.stdout.split("\n", 1)
     eq(first, "_centrallog", "compinit registered _centrallog for centrallog")
     replies = rest.split("--\n")[1:]
+    names = [[re.split(r"(?<!\\):", w, 1)[0].replace("\\:", ":") for w in r.split("\n")]
+             for r in replies]
     # The line editor keeps what matches PREFIX; so does this.
-    return [[w for w in r.split("\n") if w and w.startswith(value_part(c[-1]))]
-            for r, c in zip(replies, cases)]
+    return [[w for w in r if w and w.startswith(value_part(c[-1]))]
+            for r, c in zip(names, cases)]
 
 
 def value_part(word):
