@@ -37,8 +37,8 @@ int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
  * and the cl_dgram_open of that path takes it instead of making a socket.
  * The manager made the file (its SocketMode= and SocketGroup= apply) and
  * keeps both the file and the socket for the next start, so an adopted
- * socket is never removed nor shut down: datagrams still queued when the
- * collector stops wait there for the next one. Process-wide, like the
+ * socket is never removed nor shut down: datagrams sent while no collector
+ * runs wait there for the next one. Process-wide, like the
  * descriptors themselves; the caller keeps path alive. Returns 0, or -1
  * when more than CL_DGRAM_ADOPT_MAX are handed over. */
 #define CL_DGRAM_ADOPT_MAX 8
@@ -56,8 +56,9 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
  * EPIPE at once), but those already queued can still be received. So every
  * datagram whose send(2) succeeded is received: none is lost between the
  * last receive and the close. An adopted socket (cl_dgram_adopt) is the
- * manager's, which keeps it open: cl_dgram_recv takes no more from it, and
- * what is queued waits in it for the next start. */
+ * manager's, which keeps it open, and producers may still send to it:
+ * cl_dgram_recv takes about what it held (its SO_RCVBUF in bytes), then no
+ * more; the rest waits in it for the next start. */
 void cl_dgram_shutdown(cl_dgram *d);
 
 const char *cl_dgram_path(const cl_dgram *d);

@@ -22,8 +22,11 @@ struct cl_dgram {
     cl_sockfile sock; /* the socket file, its directory and lock (sockfile.h) */
     char *path;
     cl_io_watch *watch;
-    int adopted;  /* the manager's socket (cl_dgram_adopt) */
-    int stopping; /* adopted and shut down: take no more */
+    int adopted; /* the manager's socket (cl_dgram_adopt) */
+    /* Adopted and shut down: the bytes still to take, about what the
+     * socket's queue held (SO_RCVBUF), then no more. */
+    int stopping;
+    long long drain_left;
 };
 
 static int errf(char *err, size_t errlen, const char *what, const char *path, int e)
@@ -232,7 +235,7 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
     mh.msg_controllen = sizeof ctl.bytes;
     peer->pid = peer->uid = peer->gid = -1;
     peer->sid = NULL;
-    if (d->stopping)
+    if (d->stopping && d->drain_left <= 0)
         return 0;
     /* MSG_TRUNC: Linux returns the datagram's real size even when it did
      * not fit (unix sockets since 3.4); elsewhere msg_flags says it was cut. */
@@ -243,6 +246,8 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
         return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
     *full_len = (size_t)n;
     *len = (size_t)n < cap ? (size_t)n : cap;
+    if (d->stopping)
+        d->drain_left -= n > 0 ? n : 1;
     if ((mh.msg_flags & MSG_TRUNC) && *full_len <= cap)
         *full_len = cap + 1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -275,9 +280,17 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
 void cl_dgram_shutdown(cl_dgram *d)
 {
     /* SHUT_RD would shut the manager's socket too (one socket, two
-     * descriptors): the next collector could not receive on it. */
+     * descriptors): the next collector could not receive on it. So what is
+     * queued now is taken - at most a queue's worth, since producers can
+     * still send - and the rest waits in the socket for the next start. */
     if (d->adopted) {
+        int rcvbuf = 0;
+        socklen_t len = sizeof rcvbuf;
+
+        if (getsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) != 0 || rcvbuf <= 0)
+            rcvbuf = 212992; /* Linux's default net.core.rmem_default */
         d->stopping = 1;
+        d->drain_left = rcvbuf;
         return;
     }
     cl_sockfile_unlink(&d->sock);

@@ -468,10 +468,12 @@ class Manager:
 
 
 def test_datagrams_wait_across_restart():
-    """At a stop the collector leaves the manager's datagram socket as it
-    is (never shut down: the socket is the manager's too): what producers
-    send while no collector runs waits in it, and the next collector takes
-    it all; a socket shut down for reading would refuse every datagram."""
+    """At a stop the collector takes what the manager's datagram socket
+    holds and leaves the socket as it is (never shut down: it is the
+    manager's too): what producers send while no collector runs waits in
+    it, and the next collector takes it all; a socket shut down for reading
+    would refuse every datagram. What was queued when the stop came (the
+    collector held with SIGSTOP meanwhile) is the stopping collector's."""
     tmp = cltest.make_tempdir("cl-e2e-sa-")
     path = os.path.join(tmp, "dev-log")
     mgr = Manager(tmp, path)
@@ -485,12 +487,20 @@ def test_datagrams_wait_across_restart():
                                   READY_TIMEOUT, lambda: read(err_path))
             logger(path, "-t", "run%d" % run, "while collector %d runs" % run)
             send_synced(os.path.join(tmp, "own.sock"), "sync %d" % run)
-            stop(proc, err_path)
+            proc.send_signal(signal.SIGSTOP)
+            logger(path, "-t", "run%d" % run, "queued when collector %d stopped" % run)
+            proc.send_signal(signal.SIGTERM)
+            proc.send_signal(signal.SIGCONT)
+            eq(proc.wait(90), 0, "exit status after SIGTERM (stderr: %s)" % read(err_path))
             proc = None
+            eq(all_msgs(data)[-1], ("run%d" % run, "queued when collector %d stopped" % run),
+               "the datagram queued at the stop, stored by the stopping collector")
             logger(path, "-t", "gap", "between collector %d and the next" % run)
         eq(all_msgs(data), [("run1", "while collector 1 runs"), ("activation", "sync 1"),
+                            ("run1", "queued when collector 1 stopped"),
                             ("gap", "between collector 1 and the next"),
-                            ("run2", "while collector 2 runs"), ("activation", "sync 2")],
+                            ("run2", "while collector 2 runs"), ("activation", "sync 2"),
+                            ("run2", "queued when collector 2 stopped")],
            "entries: the one sent between the two collectors taken by the second")
         # The last one waits for a third collector.
         eq(len(mgr.sock.recv(4096, socket.MSG_DONTWAIT)) > 0, True,
