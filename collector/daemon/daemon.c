@@ -25,10 +25,23 @@ static void print_notice(void *arg, const char *msg)
     "printf '{\"app\":\"demo\",\"level\":\"info\",\"msg\":\"hello\"}\\n' | nc -NU %s"
 #endif
 
-static void banner(FILE *out, const cl_config *c, const cl_listen_options *l, const char *origin,
-                   const char *stop_hint)
+/* How a syslog socket came to be, for the banner: its mode, or the
+ * manager's socket. */
+static const char *syslog_origin(const char *path, const cl_daemon_passed *passed, unsigned mode,
+                                 char *buf, size_t len)
 {
-    char size[32];
+    for (size_t i = 0; i < passed->n_dgram; i++)
+        if (strcmp(passed->dgram_path[i], path) == 0)
+            return "socket activation";
+    snprintf(buf, len, "mode %04o", mode);
+    return buf;
+}
+
+static void banner(FILE *out, const cl_config *c, const cl_server_config *sc,
+                   const cl_daemon_passed *passed, const char *origin, const char *stop_hint)
+{
+    const cl_listen_options *l = &sc->listen;
+    char size[32], mode[32];
 
     snprintf(size, sizeof size, "%llu KiB", (unsigned long long)(c->rotate_size / 1024));
     fprintf(out,
@@ -40,9 +53,11 @@ static void banner(FILE *out, const cl_config *c, const cl_listen_options *l, co
             "%s\n",
             CL_VERSION_STRING, l->address, origin, c->db, c->log_file,
             c->text_json ? "NDJSON" : "text", size, c->rotate_keep, l->address, stop_hint);
-    for (size_t i = 0; i < c->syslog_count; i++)
-        fprintf(out, "  syslog socket: %s (datagrams, mode %04o): logger -u %s hello\n",
-                c->syslog_sockets[i], c->syslog_mode, c->syslog_sockets[i]);
+    for (size_t i = 0; i < sc->syslog_count; i++)
+        fprintf(out, "  syslog socket: %s (datagrams, %s): logger -u %s hello\n",
+                sc->syslog_sockets[i],
+                syslog_origin(sc->syslog_sockets[i], passed, c->syslog_mode, mode, sizeof mode),
+                sc->syslog_sockets[i]);
 }
 
 /* The limits in force: the options, with journald-like defaults that are
@@ -111,6 +126,7 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc,
     sc->n_forward = cfg->n_forward;
     sc->notice = print_notice;
     sc->notice_arg = err;
+    sc->tick = cl_daemon_watchdog_tick;
     for (size_t i = 0; i < cfg->syslog_count; i++)
         syslog_paths[i] = cfg->syslog_sockets[i];
     sc->syslog_sockets = syslog_paths;
@@ -122,24 +138,52 @@ static void server_config(const cl_config *cfg, FILE *err, cl_server_config *sc,
 /* Socket activation: the service manager's socket replaces the one the
  * collector would create. Its path becomes the address unless the operator
  * named another one, which would be a unit at odds with its ExecStart=.
- * Checked before anything is created. Returns 0 (*fd -1: none passed), or
- * the exit status. */
-static int inherited_socket(const cl_config *cfg, int *fd, char *path, size_t pathlen, FILE *errf)
+ * Checked before anything is created. Returns 0, or the exit status. */
+static int inherited_sockets(const cl_config *cfg, cl_daemon_passed *passed, FILE *errf)
 {
     char err[1024];
-    int r = cl_daemon_inherited(fd, path, pathlen, err, sizeof err);
 
-    if (r < 0) {
+    if (cl_daemon_inherited(passed, err, sizeof err) != 0) {
         fprintf(errf, "centrallogd: %s\n", err);
         return 2;
     }
-    if (r > 0 && strcmp(cfg->address_origin, "default") != 0 && strcmp(path, cfg->address) != 0) {
+    if (passed->stream_fd >= 0 && strcmp(cfg->address_origin, "default") != 0 &&
+        strcmp(passed->stream_path, cfg->address) != 0) {
         fprintf(errf,
                 "centrallogd: the service manager passed a socket bound to %s but %s says %s; "
                 "make ListenStream= and the address agree\n",
-                path, cfg->address_origin, cfg->address);
+                passed->stream_path, cfg->address_origin, cfg->address);
         return 2;
     }
+    return 0;
+}
+
+/* The syslog sockets: those of --syslog-socket (one the manager passed
+ * takes its place), then each other one the manager passed (ListenDatagram=
+ * in a socket unit is enough, as journald takes /dev/log). Returns 0, or
+ * the exit status. */
+static int syslog_sockets(const cl_config *cfg, const cl_daemon_passed *passed,
+                          cl_server_config *sc, const char **paths, FILE *errf)
+{
+    size_t n = sc->syslog_count;
+
+    for (size_t i = 0; i < passed->n_dgram; i++) {
+        size_t k = 0;
+
+        while (k < cfg->syslog_count && strcmp(cfg->syslog_sockets[k], passed->dgram_path[i]) != 0)
+            k++;
+        if (k < cfg->syslog_count)
+            continue;
+        if (n == CL_SYSLOG_SOCKETS_MAX) {
+            fprintf(errf,
+                    "centrallogd: the service manager passed datagram sockets beyond the %d "
+                    "syslog sockets the collector takes\n",
+                    CL_SYSLOG_SOCKETS_MAX);
+            return 2;
+        }
+        paths[n++] = passed->dgram_path[i];
+    }
+    sc->syslog_count = n;
     return 0;
 }
 
@@ -148,11 +192,12 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     cl_server_config sc;
     const char *syslog_paths[CL_SYSLOG_SOCKETS_MAX];
     cl_server *srv;
-    char err[1024], inherited[4096];
+    char err[1024];
     const char *origin = cfg->address_origin;
-    int rc, fd = -1;
+    cl_daemon_passed passed;
+    int rc;
 
-    rc = inherited_socket(cfg, &fd, inherited, sizeof inherited, host->err);
+    rc = inherited_sockets(cfg, &passed, host->err);
     if (rc != 0)
         return rc;
     if (cl_mkdir_parents(cfg->db, 0750) != 0) {
@@ -172,12 +217,15 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     }
     cl_daemon_prepare();
     server_config(cfg, host->err, &sc, syslog_paths);
-    if (fd >= 0) {
-        sc.listen.address = inherited;
+    if (passed.stream_fd >= 0) {
+        sc.listen.address = passed.stream_path;
         sc.listen.inherited = 1;
-        sc.listen.fd = fd;
+        sc.listen.fd = passed.stream_fd;
         origin = "socket activation";
     }
+    rc = syslog_sockets(cfg, &passed, &sc, syslog_paths, host->err);
+    if (rc != 0)
+        return rc;
     /* A manager that cannot be told "ready" would time the start out: say
      * why now, but serve anyway (it may be run by hand with a stray
      * variable). */
@@ -190,7 +238,7 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
     }
     host->attach(host->arg, srv);
     if (!cfg->quiet)
-        banner(host->err, cfg, &sc.listen, origin, host->stop_hint);
+        banner(host->err, cfg, &sc, &passed, origin, host->stop_hint);
     /* The socket accepts and the sinks are open (cl_server_new): ready. */
     cl_daemon_notify_ready(sc.listen.address);
     rc = cl_server_run(srv, err, sizeof err);

@@ -36,15 +36,29 @@ void cl_daemon_prepare(void);
  * and reopen requests (SIGHUP) to srv; NULL detaches. */
 void cl_daemon_handle_signals(cl_server *srv);
 
-/* The service manager (systemd on Linux, sdproto.h; nothing elsewhere).
- * cl_daemon_inherited: the listening socket passed by socket activation -
- * 1 with *fd and its path set, 0 when none was passed, -1 with err set when
- * what was passed cannot be served on. */
-int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen);
+/* The sockets a service manager passed (socket activation: systemd on
+ * Linux, sdproto.h; nothing elsewhere). */
+typedef struct cl_daemon_passed {
+    int stream_fd; /* producers' listening socket (ListenStream=); -1: none */
+    char stream_path[4096];
+    /* Syslog datagram sockets (ListenDatagram=), already handed to the
+     * transport (dgram.h, cl_dgram_adopt): --syslog-socket of the same path
+     * takes its socket over, and one no option names is added. */
+    size_t n_dgram;
+    char dgram_path[CL_SYSLOG_SOCKETS_MAX][108];
+} cl_daemon_passed;
+
+/* Reads what was passed: 0 with *out filled (nothing: stream_fd -1 and
+ * n_dgram 0), or -1 with err set when something passed cannot be served on
+ * (two stream sockets, another kind of socket, ...). */
+int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen);
 /* Opens the readiness channel (NOTIFY_SOCKET): 0, or -1 with err set. */
 int cl_daemon_notify_open(char *err, size_t errlen);
 /* READY=1 with a STATUS= line, once producers can connect. */
 void cl_daemon_notify_ready(const char *address);
 void cl_daemon_notify_close(void);
+/* For cl_server_config.tick: "WATCHDOG=1" at half the interval the manager
+ * asked for (WatchdogSec=, $WATCHDOG_USEC), as long as the loop ticks. */
+void cl_daemon_watchdog_tick(void *arg);
 
 #endif

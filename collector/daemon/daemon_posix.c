@@ -6,7 +6,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "dgram.h"
 #include "sdproto.h"
 
 static cl_server *volatile g_server;
@@ -84,29 +86,91 @@ void cl_daemon_handle_signals(cl_server *srv)
     }
 }
 
-int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen)
+int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen)
 {
     int n = cl_sd_listen_fds(err, errlen);
 
-    *fd = -1;
-    if (n <= 0)
-        return n;
-    if (n != 1) {
-        snprintf(err, errlen,
-                 "the service manager passed %d sockets; centrallogd serves producers on one "
-                 "(one ListenStream= in centrallogd.socket)",
-                 n);
+    out->stream_fd = -1;
+    out->n_dgram = 0;
+    if (n < 0)
         return -1;
+    /* Told apart by what they are, not by LISTEN_FDNAMES: a unit may name
+     * its sockets anything (FileDescriptorName=); names only help say which
+     * one is refused. */
+    for (int fd = CL_SD_LISTEN_FDS_START; fd < CL_SD_LISTEN_FDS_START + n; fd++) {
+        char path[sizeof out->stream_path];
+        int kind = cl_sd_classify(fd, path, sizeof path, err, errlen);
+
+        if (kind < 0)
+            return -1;
+        if (kind == CL_SD_STREAM && out->stream_fd >= 0) {
+            snprintf(err, errlen,
+                     "the service manager passed two listening stream sockets, %s and %s; "
+                     "centrallogd serves producers on one (one ListenStream=)",
+                     out->stream_path, path);
+            return -1;
+        }
+        if (kind == CL_SD_STREAM) {
+            out->stream_fd = fd;
+            memcpy(out->stream_path, path, sizeof path);
+            continue;
+        }
+        if (out->n_dgram == CL_SYSLOG_SOCKETS_MAX || strlen(path) >= sizeof out->dgram_path[0]) {
+            snprintf(err, errlen,
+                     "the service manager passed more datagram sockets than the collector takes "
+                     "(%d syslog sockets)",
+                     CL_SYSLOG_SOCKETS_MAX);
+            return -1;
+        }
+        memcpy(out->dgram_path[out->n_dgram], path, strlen(path) + 1); /* length checked */
+        if (cl_dgram_adopt(fd, out->dgram_path[out->n_dgram]) != 0) {
+            snprintf(err, errlen, "too many datagram sockets passed");
+            return -1;
+        }
+        out->n_dgram++;
     }
-    if (cl_sd_check_listener(CL_SD_LISTEN_FDS_START, path, pathlen, err, errlen) != 0)
-        return -1;
-    *fd = CL_SD_LISTEN_FDS_START;
-    return 1;
+    return 0;
+}
+
+/* The watchdog's interval (0: none) and when the last ping went out, both
+ * in microseconds of CLOCK_MONOTONIC, the clock systemd measures it by. */
+static long long g_watchdog_us;
+static long long g_watchdog_last;
+
+static long long monotonic_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 int cl_daemon_notify_open(char *err, size_t errlen)
 {
-    return cl_sd_notify_open(err, errlen) < 0 ? -1 : 0;
+    int r = cl_sd_notify_open(err, errlen);
+
+    /* Read (and unset) even without a channel: it is ours alone. */
+    g_watchdog_us = cl_sd_watchdog_usec();
+    if (r <= 0)
+        g_watchdog_us = 0;
+    g_watchdog_last = monotonic_us();
+    return r < 0 ? -1 : 0;
+}
+
+void cl_daemon_watchdog_tick(void *arg)
+{
+    long long now;
+
+    (void)arg;
+    if (g_watchdog_us <= 0)
+        return;
+    now = monotonic_us();
+    /* Half the interval, as sd_watchdog_enabled(3) advises: a late tick
+     * still arrives in time. */
+    if (now - g_watchdog_last >= g_watchdog_us / 2) {
+        cl_sd_notify("WATCHDOG=1");
+        g_watchdog_last = now;
+    }
 }
 
 void cl_daemon_notify_ready(const char *address)

@@ -33,13 +33,12 @@ void cl_daemon_handle_signals(cl_server *srv)
 
 /* Windows services talk to the Service Control Manager (service_win32.c);
  * systemd's socket activation and readiness protocols do not exist there. */
-int cl_daemon_inherited(int *fd, char *path, size_t pathlen, char *err, size_t errlen)
+int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen)
 {
-    (void)path;
-    (void)pathlen;
     (void)err;
     (void)errlen;
-    *fd = -1;
+    out->stream_fd = -1;
+    out->n_dgram = 0;
     return 0;
 }
 
@@ -57,4 +56,9 @@ void cl_daemon_notify_ready(const char *address)
 
 void cl_daemon_notify_close(void)
 {
+}
+
+void cl_daemon_watchdog_tick(void *arg)
+{
+    (void)arg;
 }

@@ -13,6 +13,10 @@
 #include <unistd.h>
 
 static int g_notify_fd = -1;
+/* LISTEN_FDNAMES as passed (names separated by ':'), and where each
+ * descriptor's name starts in it. */
+static char g_names[1024];
+static const char *g_name[CL_SD_LISTEN_FDS_MAX];
 static struct sockaddr_un g_notify_addr;
 static socklen_t g_notify_len;
 
@@ -39,6 +43,39 @@ static void unset_listen_env(void)
     unsetenv("LISTEN_FDNAMES");
 }
 
+/* Keeps LISTEN_FDNAMES for cl_sd_fd_name: n names, one per descriptor. A
+ * list that does not have exactly n names (or does not fit) names none:
+ * names only help say which socket unit a descriptor came from. */
+static void keep_names(const char *names, long n)
+{
+    size_t len = names != NULL ? strlen(names) : 0;
+    long i = 0;
+    char *p;
+
+    memset(g_name, 0, sizeof g_name);
+    if (names == NULL || len >= sizeof g_names)
+        return;
+    memcpy(g_names, names, len + 1);
+    for (p = g_names; i < n; i++) {
+        char *colon = strchr(p, ':');
+
+        g_name[i] = p;
+        if (colon == NULL)
+            break;
+        *colon = '\0';
+        p = colon + 1;
+    }
+    if (i != n - 1 || strchr(p, ':') != NULL)
+        memset(g_name, 0, sizeof g_name);
+}
+
+const char *cl_sd_fd_name(int fd)
+{
+    int i = fd - CL_SD_LISTEN_FDS_START;
+
+    return i >= 0 && i < CL_SD_LISTEN_FDS_MAX && g_name[i] != NULL ? g_name[i] : "";
+}
+
 int cl_sd_listen_fds(char *err, size_t errlen)
 {
     const char *pid_s = getenv("LISTEN_PID"), *fds_s = getenv("LISTEN_FDS");
@@ -55,14 +92,18 @@ int cl_sd_listen_fds(char *err, size_t errlen)
         unset_listen_env();
         return -1;
     }
-    unset_listen_env();
     /* Inherited from a parent that was activated itself: not ours. */
-    if ((pid_t)pid != getpid())
+    if ((pid_t)pid != getpid()) {
+        unset_listen_env();
         return 0;
+    }
     if (n > CL_SD_LISTEN_FDS_MAX) {
         snprintf(err, errlen, "LISTEN_FDS=%ld: more descriptors than the collector can use", n);
+        unset_listen_env();
         return -1;
     }
+    keep_names(getenv("LISTEN_FDNAMES"), n);
+    unset_listen_env();
     for (int fd = CL_SD_LISTEN_FDS_START; fd < CL_SD_LISTEN_FDS_START + n; fd++) {
         int fl = fcntl(fd, F_GETFD);
 
@@ -82,38 +123,53 @@ static int int_opt(int fd, int name, int *out)
     return getsockopt(fd, SOL_SOCKET, name, out, &len) == 0 && len == sizeof *out ? 0 : -1;
 }
 
-int cl_sd_check_listener(int fd, char *path, size_t pathlen, char *err, size_t errlen)
+/* "descriptor 4 (syslog.socket)": how errors name a passed descriptor. */
+static const char *which(int fd, char *buf, size_t len)
+{
+    const char *name = cl_sd_fd_name(fd);
+
+    if (name[0] != '\0')
+        snprintf(buf, len, "descriptor %d (%.100s)", fd, name);
+    else
+        snprintf(buf, len, "descriptor %d", fd);
+    return buf;
+}
+
+int cl_sd_classify(int fd, char *path, size_t pathlen, char *err, size_t errlen)
 {
     struct sockaddr_un sa;
     socklen_t len = sizeof sa;
     struct stat sb;
     int type = 0, acc = 0;
+    char w[160];
     size_t n;
 
+    which(fd, w, sizeof w);
     if (fstat(fd, &sb) != 0 || !S_ISSOCK(sb.st_mode)) {
-        snprintf(err, errlen, "descriptor %d passed by the service manager is not a socket", fd);
+        snprintf(err, errlen, "%s passed by the service manager is not a socket", w);
         return -1;
     }
     memset(&sa, 0, sizeof sa);
     if (getsockname(fd, (struct sockaddr *)&sa, &len) != 0 || sa.sun_family != AF_UNIX) {
         snprintf(err, errlen,
-                 "descriptor %d passed by the service manager is not an AF_UNIX socket "
-                 "(ListenStream= must be a path)",
-                 fd);
+                 "%s passed by the service manager is not an AF_UNIX socket "
+                 "(ListenStream= and ListenDatagram= must be paths)",
+                 w);
         return -1;
     }
-    if (int_opt(fd, SO_TYPE, &type) != 0 || type != SOCK_STREAM) {
+    if (int_opt(fd, SO_TYPE, &type) != 0 || (type != SOCK_STREAM && type != SOCK_DGRAM)) {
         snprintf(err, errlen,
-                 "descriptor %d passed by the service manager is not a stream socket "
-                 "(ListenStream=, not ListenDatagram= or ListenSequentialPacket=)",
-                 fd);
+                 "%s passed by the service manager is neither a stream nor a datagram socket "
+                 "(ListenStream= for producers, ListenDatagram= for syslog, not "
+                 "ListenSequentialPacket=)",
+                 w);
         return -1;
     }
-    if (int_opt(fd, SO_ACCEPTCONN, &acc) != 0 || !acc) {
+    if (type == SOCK_STREAM && (int_opt(fd, SO_ACCEPTCONN, &acc) != 0 || !acc)) {
         snprintf(err, errlen,
-                 "descriptor %d passed by the service manager is not listening (Accept=yes "
-                 "passes connections; the collector needs Accept=no)",
-                 fd);
+                 "%s passed by the service manager is not listening (Accept=yes passes "
+                 "connections; the collector needs Accept=no)",
+                 w);
         return -1;
     }
     /* Producers find the collector by path: an abstract or unnamed socket
@@ -121,19 +177,18 @@ int cl_sd_check_listener(int fd, char *path, size_t pathlen, char *err, size_t e
     n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path)
                                                      : 0;
     if (n == 0 || sa.sun_path[0] != '/') {
-        snprintf(err, errlen,
-                 "descriptor %d passed by the service manager is not bound to an absolute path",
-                 fd);
+        snprintf(err, errlen, "%s passed by the service manager is not bound to an absolute path",
+                 w);
         return -1;
     }
     n = strnlen(sa.sun_path, n < sizeof sa.sun_path ? n : sizeof sa.sun_path);
     if (n >= pathlen) {
-        snprintf(err, errlen, "the inherited socket's path is too long");
+        snprintf(err, errlen, "the path of %s is too long", w);
         return -1;
     }
     memcpy(path, sa.sun_path, n);
     path[n] = '\0';
-    return 0;
+    return type == SOCK_STREAM ? CL_SD_STREAM : CL_SD_DGRAM;
 }
 
 int cl_sd_notify_open(char *err, size_t errlen)
@@ -169,6 +224,21 @@ int cl_sd_notify_open(char *err, size_t errlen)
         return -1;
     }
     return 1;
+}
+
+long long cl_sd_watchdog_usec(void)
+{
+    const char *us = getenv("WATCHDOG_USEC"), *pid_s = getenv("WATCHDOG_PID");
+    long long v = 0;
+    long pid = pid_s != NULL ? small_number(pid_s) : (long)getpid();
+
+    /* Up to 19 digits: strtoll's range; anything else is no watchdog. */
+    if (us != NULL && us[0] >= '1' && us[0] <= '9' && strlen(us) <= 18 &&
+        strspn(us, "0123456789") == strlen(us) && (pid_t)pid == getpid())
+        v = strtoll(us, NULL, 10);
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+    return v;
 }
 
 int cl_sd_notify(const char *state)

@@ -161,6 +161,8 @@ static void on_tick(cl_io *io)
     cl_srv_resume_stalled(srv);
     cl_srv_flush(srv);
     cl_srv_notices_tick(srv);
+    if (srv->cfg.tick != NULL)
+        srv->cfg.tick(srv->cfg.tick_arg);
 }
 
 static void writer_notify(void *arg)

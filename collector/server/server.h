@@ -43,6 +43,11 @@ typedef struct cl_server_config {
     size_t n_forward;
     cl_server_notice notice; /* may be NULL */
     void *notice_arg;
+    /* Called on the I/O loop's periodic tick (TICK_MS) while it serves, so
+     * that a service manager's watchdog (WatchdogSec=) hears from the loop
+     * itself. May be NULL. */
+    void (*tick)(void *arg);
+    void *tick_arg;
 } cl_server_config;
 
 typedef struct cl_server cl_server;

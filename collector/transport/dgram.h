@@ -32,6 +32,18 @@ typedef struct cl_dgram_options {
 int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
                   void (*on_ready)(void *arg), void *arg, char *err, size_t errlen);
 
+/* Socket activation (a service manager's ListenDatagram=, passed to the
+ * process): fd, bound to path, is handed over before the server starts,
+ * and the cl_dgram_open of that path takes it instead of making a socket.
+ * The manager made the file (its SocketMode= and SocketGroup= apply) and
+ * keeps both the file and the socket for the next start, so an adopted
+ * socket is never removed nor shut down: datagrams sent while no collector
+ * runs wait there for the next one. Process-wide, like the
+ * descriptors themselves; the caller keeps path alive. Returns 0, or -1
+ * when more than CL_DGRAM_ADOPT_MAX are handed over. */
+#define CL_DGRAM_ADOPT_MAX 8
+int cl_dgram_adopt(int fd, const char *path);
+
 /* Takes the next datagram: copies at most cap bytes of it to buf, sets *len
  * to the bytes copied, *full_len to its whole size (more than cap: the rest
  * is lost, the caller refuses it as too large) and *peer to the sender's
@@ -43,7 +55,10 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
  * takes no more datagrams (SHUT_RD: a sender still holding the socket gets
  * EPIPE at once), but those already queued can still be received. So every
  * datagram whose send(2) succeeded is received: none is lost between the
- * last receive and the close. */
+ * last receive and the close. An adopted socket (cl_dgram_adopt) is the
+ * manager's, which keeps it open, and producers may still send to it:
+ * cl_dgram_recv takes about what it held (its SO_RCVBUF in bytes), then no
+ * more; the rest waits in it for the next start. */
 void cl_dgram_shutdown(cl_dgram *d);
 
 const char *cl_dgram_path(const cl_dgram *d);

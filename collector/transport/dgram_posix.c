@@ -5,6 +5,7 @@
 #include "dgram.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,11 @@ struct cl_dgram {
     cl_sockfile sock; /* the socket file, its directory and lock (sockfile.h) */
     char *path;
     cl_io_watch *watch;
+    int adopted; /* the manager's socket (cl_dgram_adopt) */
+    /* Adopted and shut down: the bytes still to take, about what the
+     * socket's queue held (SO_RCVBUF), then no more. */
+    int stopping;
+    long long drain_left;
 };
 
 static int errf(char *err, size_t errlen, const char *what, const char *path, int e)
@@ -87,6 +93,59 @@ static int sockfile_err(const cl_dgram *d, const cl_sockfile_fail *f, char *err,
     return cl_sockfile_say(f, "--syslog-socket: ", path, err, errlen);
 }
 
+/* Descriptors handed over by socket activation, not yet opened. */
+static struct {
+    int fd;
+    const char *path;
+} g_adopt[CL_DGRAM_ADOPT_MAX];
+static size_t g_n_adopt;
+
+int cl_dgram_adopt(int fd, const char *path)
+{
+    if (g_n_adopt == CL_DGRAM_ADOPT_MAX)
+        return -1;
+    g_adopt[g_n_adopt].fd = fd;
+    g_adopt[g_n_adopt].path = path;
+    g_n_adopt++;
+    return 0;
+}
+
+/* The handed-over descriptor bound to path, taken out of the list; -1 when
+ * there is none. */
+static int take_adopted(const char *path)
+{
+    for (size_t i = 0; i < g_n_adopt; i++) {
+        if (g_adopt[i].fd >= 0 && strcmp(g_adopt[i].path, path) == 0) {
+            int fd = g_adopt[i].fd;
+
+            g_adopt[i].fd = -1;
+            return fd;
+        }
+    }
+    return -1;
+}
+
+/* The manager's socket: no file to make, but the same receiving set-up. */
+static int use_adopted(cl_dgram *d, int fd, const cl_dgram_options *opt, char *err, size_t errlen)
+{
+    int on = 1, fl;
+
+    d->fd = fd;
+    d->adopted = 1;
+    fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
+        return errf(err, errlen, "cannot use the inherited socket", d->path, errno);
+#if defined(SO_PASSCRED)
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+        return errf(err, errlen, "cannot ask for credentials on", d->path, errno);
+#else
+    (void)on;
+#endif
+    if (opt->rcvbuf > 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf);
+    return 0;
+}
+
 static int make_socket(cl_dgram *d, const cl_dgram_options *opt, const struct sockaddr_un *sa,
                        char *err, size_t errlen)
 {
@@ -120,6 +179,7 @@ int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
     struct sockaddr_un sa;
     cl_sockfile_fail f;
     cl_dgram *d = calloc(1, sizeof *d);
+    int fd;
 
     *out = NULL;
     if (d == NULL || (d->path = strdup(opt->path)) == NULL) {
@@ -134,12 +194,18 @@ int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
                  sizeof sa.sun_path - 1);
         goto fail;
     }
-    if (cl_sockfile_prepare(&d->sock, d->path, &sa, SOCK_DGRAM, &f) != 0) {
-        sockfile_err(d, &f, err, errlen);
-        goto fail;
+    fd = take_adopted(opt->path);
+    if (fd >= 0) {
+        if (use_adopted(d, fd, opt, err, errlen) != 0)
+            goto fail;
+    } else {
+        if (cl_sockfile_prepare(&d->sock, d->path, &sa, SOCK_DGRAM, &f) != 0) {
+            sockfile_err(d, &f, err, errlen);
+            goto fail;
+        }
+        if (make_socket(d, opt, &sa, err, errlen))
+            goto fail;
     }
-    if (make_socket(d, opt, &sa, err, errlen))
-        goto fail;
     d->watch = cl_io_watch_add(io, d->fd, on_ready, arg);
     if (d->watch == NULL) {
         errf(err, errlen, "cannot watch", d->path, errno);
@@ -169,6 +235,8 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
     mh.msg_controllen = sizeof ctl.bytes;
     peer->pid = peer->uid = peer->gid = -1;
     peer->sid = NULL;
+    if (d->stopping && d->drain_left <= 0)
+        return 0;
     /* MSG_TRUNC: Linux returns the datagram's real size even when it did
      * not fit (unix sockets since 3.4); elsewhere msg_flags says it was cut. */
     do
@@ -178,6 +246,8 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
         return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
     *full_len = (size_t)n;
     *len = (size_t)n < cap ? (size_t)n : cap;
+    if (d->stopping)
+        d->drain_left -= n > 0 ? n : 1;
     if ((mh.msg_flags & MSG_TRUNC) && *full_len <= cap)
         *full_len = cap + 1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -209,6 +279,20 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
 
 void cl_dgram_shutdown(cl_dgram *d)
 {
+    /* SHUT_RD would shut the manager's socket too (one socket, two
+     * descriptors): the next collector could not receive on it. So what is
+     * queued now is taken - at most a queue's worth, since producers can
+     * still send - and the rest waits in the socket for the next start. */
+    if (d->adopted) {
+        int rcvbuf = 0;
+        socklen_t len = sizeof rcvbuf;
+
+        if (getsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) != 0 || rcvbuf <= 0)
+            rcvbuf = 212992; /* Linux's default net.core.rmem_default */
+        d->stopping = 1;
+        d->drain_left = rcvbuf;
+        return;
+    }
     cl_sockfile_unlink(&d->sock);
     if (d->fd >= 0)
         shutdown(d->fd, SHUT_RD);

@@ -72,11 +72,54 @@ _centrallog_commands()
         sed -n -e '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\)  *.*$/\1/p'
 }
 
-# App names in the database, one a line.
-_centrallog_apps()
+# App names (KEY app) or host names (KEY host) in the database, one a line.
+_centrallog_names()
 {
+    local key=$1
+    shift
     "$@" stats --top 0 -o json 2>/dev/null |
-        grep -o -e '"app":"[^"\\]*"' | sed -e 's/^"app":"//' -e 's/"$//' | LC_ALL=C sort -u
+        grep -o -e "\"$key\":\"[^\"\\\\]*\"" | sed -e "s/^\"$key\":\"//" -e 's/"$//' |
+        LC_ALL=C sort -u
+}
+
+# The words up to the cursor as the user sees them: bash splits
+# "--output=json" into "--output", "=", "json" (COMP_WORDBREAKS has '='), so
+# an option and its value written with '=' are joined again, as
+# bash-completion's _init_completion -s does. Sets _cl_words.
+_centrallog_words()
+{
+    local line=${COMP_LINE:0:${COMP_POINT:-${#COMP_LINE}}} rest w i glued
+    _cl_words=()
+    for ((i = 0; i <= COMP_CWORD; i++)); do
+        w=${COMP_WORDS[i]}
+        rest=${line#"${line%%[![:space:]]*}"}
+        # Glued to the word before it (no blank between them in the line):
+        # an '=' after an option, or the value after "--option=".
+        glued=0
+        if ((i > 0)) && [[ -n $COMP_LINE && ${#rest} -eq ${#line} ]]; then
+            [[ ($w == "=" && ${_cl_words[-1]} == -* && ${_cl_words[-1]} != *=*) ||
+                ${_cl_words[-1]} == -*= ]] && glued=1
+        fi
+        if ((glued)); then
+            _cl_words[-1]+=$w
+        else
+            _cl_words+=("$w")
+        fi
+        line=${rest#"$w"}
+    done
+}
+
+# Offers names (one a line on stdin) that start with $cur, each quoted
+# (printf %q) so that a name with a space or ';' is inserted as one
+# argument, and never through compgen -W, which expands each word ($(...),
+# backticks: a command run in this shell). Any producer names its app and
+# host.
+_centrallog_offer_names()
+{
+    local a
+    while IFS= read -r a; do
+        [[ $a == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$a")")
+    done
 }
 
 # The reason codes, as the CLI names them when refusing an unknown one.
@@ -86,25 +129,44 @@ _centrallog_reasons()
         sed -e 's/, /\n/g'
 }
 
+# With COMP_WORDBREAKS lacking '=', the word replaced is "--option=VALUE":
+# put "--option=" ($1) back before each value offered.
+_centrallog_prefix()
+{
+    [[ -n $1 ]] || return 0
+    local i
+    for i in "${!COMPREPLY[@]}"; do
+        COMPREPLY[i]=$1${COMPREPLY[i]}
+    done
+}
+
 _centrallog()
 {
-    local cur prev exe cmd="" i w
-    local -a global=()
-    cur=${COMP_WORDS[COMP_CWORD]}
+    local cur prev exe cmd="" i w eq=""
+    local -a global=() _cl_words
+    _centrallog_words
+    cur=${_cl_words[-1]}
     prev=""
-    ((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
+    ((${#_cl_words[@]} > 1)) && prev=${_cl_words[-2]}
     exe=${COMP_WORDS[0]}
     COMPREPLY=()
+    # "--option=VALUE": complete VALUE as after "--option VALUE". Readline
+    # replaces only what follows the '=' unless COMP_WORDBREAKS lacks it.
+    if [[ $cur == --*=* ]]; then
+        prev=${cur%%=*}
+        cur=${cur#*=}
+        [[ $COMP_WORDBREAKS == *=* ]] || eq=$prev=
+    fi
 
     # The command, and the global options that choose the database or the
     # collector (used to read app names).
     local -a cmds
     mapfile -t cmds < <(_centrallog_commands "$exe")
-    for ((i = 1; i < COMP_CWORD; i++)); do
-        w=${COMP_WORDS[i]}
+    for ((i = 1; i < ${#_cl_words[@]} - 1; i++)); do
+        w=${_cl_words[i]}
         case $w in
         --db | --address)
-            global+=("$w" "${COMP_WORDS[i + 1]}")
+            global+=("$w" "${_cl_words[i + 1]}")
             ((i++))
             continue
             ;;
@@ -125,17 +187,23 @@ _centrallog()
     -p | --level)
         COMPREPLY=($(compgen -W "emergency alert critical error warning notice info debug trace" \
             -- "$cur"))
+        _centrallog_prefix "$eq"
         return 0
         ;;
     -t | --app)
-        # Any producer names its app: never through compgen -W, which
-        # expands each word ($(...), backticks: a command run in this
-        # shell), and each offered quoted (printf %q), so that a name with
-        # a space or ';' is inserted as one argument.
-        local a
-        while IFS= read -r a; do
-            [[ $a == "$cur"* ]] && COMPREPLY+=("$(printf '%q' "$a")")
-        done < <(_centrallog_apps "$exe" "${global[@]}")
+        _centrallog_offer_names < <(_centrallog_names app "$exe" "${global[@]}")
+        _centrallog_prefix "$eq"
+        return 0
+        ;;
+    --host)
+        _centrallog_offer_names < <(_centrallog_names host "$exe" "${global[@]}")
+        _centrallog_prefix "$eq"
+        return 0
+        ;;
+    -F | --field-values)
+        # As journalctl -F completes field names: those in use (-N).
+        _centrallog_offer_names < <("$exe" "${global[@]}" query -N --no-pager 2>/dev/null)
+        _centrallog_prefix "$eq"
         return 0
         ;;
     -o | --output)
@@ -147,23 +215,28 @@ _centrallog()
             COMPREPLY=($(compgen -W "text json" -- "$cur"))
             ;;
         esac
+        _centrallog_prefix "$eq"
         return 0
         ;;
     --color)
         COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+        _centrallog_prefix "$eq"
         return 0
         ;;
     --by)
         COMPREPLY=($(compgen -W "minute hour day" -- "$cur"))
+        _centrallog_prefix "$eq"
         return 0
         ;;
     --reason)
         COMPREPLY=($(compgen -W "$(_centrallog_reasons "$exe")" -- "$cur"))
+        _centrallog_prefix "$eq"
         return 0
         ;;
     --db | --sqlite | --address)
         local IFS=$'\n'
         COMPREPLY=($(compgen -f -- "$cur"))
+        _centrallog_prefix "$eq"
         return 0
         ;;
     -*)

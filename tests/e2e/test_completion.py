@@ -36,11 +36,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cltest  # noqa: E402
 from cltest import check, eq  # noqa: E402
 
-APPS = ["billing", "billing-eu", "web", "two words"]
+APPS = ["billing", "billing-eu", "web", "two words", "ns:app"]
 # Names a hostile producer may claim: expanded by `compgen -W`, each would
 # run a command in the shell of whoever completes -t; inserted raw, `;`
 # would end the command line.
 HOSTILE = ["$(touch pwned-dollar)", "`touch pwned-backtick`", "x;touch pwned-semicolon"]
+HOSTS = ["db-01", "web-01", "web-02"]
+# What -N lists for that database: the columns in use and the fields member.
+FIELD_NAMES = ["app", "code", "host", "level", "msg", "peer_gid", "peer_pid", "peer_uid"]
 LEVELS = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug", "trace"]
 OPTION = re.compile(r"(?<![\w-])(--?[A-Za-z][A-Za-z0-9-]*)")
 
@@ -71,7 +74,9 @@ class Setup:
             with c.connect() as k:
                 for a in APPS + HOSTILE:
                     k.send(cltest.entry("hello", app=a))
-                eq(k.sync()["accepted"], len(APPS + HOSTILE), "entries accepted")
+                for h in HOSTS:
+                    k.send(cltest.entry("hello", app="web", host=h, fields={"code": 5}))
+                eq(k.sync()["accepted"], len(APPS + HOSTILE + HOSTS), "entries accepted")
             c.stop()
             self.db = os.path.join(self.tmp, "db")
             shutil.copytree(c.dir, self.db)
@@ -130,13 +135,32 @@ def quote(w):
     return "'" + w.replace("'", "'\\''") + "'"
 
 
+def bash_split(words):
+    """COMP_WORDS and COMP_LINE as bash makes them for a command line of
+    these words: '=' is in COMP_WORDBREAKS, so "--db=PATH" is the three
+    words "--db", "=", "PATH" (and "--output=" two), glued in the line."""
+    comp, line = [], ""
+    for i, w in enumerate(words):
+        m = re.match(r"^(--[A-Za-z][A-Za-z-]*)=(.*)$", w) if i > 0 else None
+        line += (" " if i > 0 else "") + w
+        if m:
+            comp += [m.group(1), "="] + ([m.group(2)] if m.group(2) else [])
+        else:
+            comp.append(w)
+    return comp, line
+
+
 def run_bash(s, cases):
-    """COMPREPLY for each case (a list of words, the last being completed)."""
+    """COMPREPLY for each case (a list of words, the last being completed),
+    with COMP_WORDS, COMP_CWORD, COMP_LINE and COMP_POINT as bash sets them
+    (bash_split)."""
     script = ["set -u", "source %s" % quote(s.bash), "complete -p centrallog"]
     for words in cases:
-        script.append("COMP_WORDS=(%s); COMP_CWORD=%d; COMPREPLY=()"
-                      % (" ".join(quote(w) for w in words), len(words) - 1))
-        script.append("_centrallog centrallog %s %s" % (quote(words[-1]), quote(words[-2])))
+        comp, line = bash_split(words)
+        script.append("COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE=%s; COMP_POINT=%d; "
+                      "COMPREPLY=()" % (" ".join(quote(w) for w in comp), len(comp) - 1,
+                                        quote(line), len(line)))
+        script.append("_centrallog centrallog %s %s" % (quote(comp[-1]), quote(comp[-2])))
         script.append("printf '%s\\n' '--' \"${COMPREPLY[@]}\"")
     p = subprocess.run(["bash", "--norc", "--noprofile", "-c", "\n".join(script)],
                        capture_output=True, text=True, timeout=120, env=s.env(), cwd=s.tmp)
@@ -150,7 +174,7 @@ def run_bash(s, cases):
 
 # Options whose values are completed (the rest offer nothing).
 VALUED = {"-p", "--level", "-t", "--app", "-o", "--output", "--color", "--by", "--reason",
-          "--db", "--address", "--sqlite"}
+          "--db", "--address", "--sqlite", "--host", "-F", "--field-values"}
 
 
 def value_options(text):
@@ -224,6 +248,17 @@ def expected(s, shell_quote=lambda w: w):
         (["centrallog", "--db", s.db, "-t", "$"], [shell_quote(HOSTILE[0])]),
         (["centrallog", "--db=" + s.db, "query", "-t", "bil"], ["billing", "billing-eu"]),
         (["centrallog", "--db", s.db, "query", "--app", "two"], [shell_quote("two words")]),
+        (["centrallog", "--db", s.db, "--host", "web"], ["web-01", "web-02"]),
+        (["centrallog", "--db", s.db, "-F", ""], FIELD_NAMES),
+        (["centrallog", "--db", s.db, "query", "--field-values", "pe"],
+         ["peer_gid", "peer_pid", "peer_uid"]),
+        # Options written with their value after '=' (journalctl's habit).
+        (["centrallog", "--output=j"], ["json", "json-pretty"]),
+        (["centrallog", "stats", "--output="], ["text", "json"]),
+        (["centrallog", "--level=cr"], ["critical"]),
+        (["centrallog", "--db=" + s.db, "--app=bil"], ["billing", "billing-eu"]),
+        (["centrallog", "--db=" + s.db, "--host=db"], ["db-01"]),
+        (["centrallog", "--since="], []),
         (["centrallog", "-S", ""], []),
         (["centrallog", "send", "-f", ""], []),
         (["centrallog", "-n", "--li"], ["--limit", "--lines"]),
@@ -255,6 +290,93 @@ def test_bash():
         s.close()
 
 
+def test_bash_completion_loader():
+    """As an interactive bash with bash-completion finds it: nothing is
+    registered for centrallog until the loader (complete -D) runs on its
+    first <Tab>; the loader finds the installed file through
+    XDG_DATA_DIRS (PREFIX/share, as /usr/local/share and /usr/share are by
+    default) and then `complete -p` names _centrallog, which completes."""
+    s = Setup()
+    try:
+        loader = "/usr/share/bash-completion/bash_completion"
+        check(os.path.exists(loader), "bash-completion installed (scripts/install-deps.sh)")
+        share = os.path.join(s.tmp, "prefix", "share")
+        line = "centrallog --db=%s -t bil" % s.db
+        comp, _ = bash_split(line.split(" "))
+        script = [
+            "source %s" % loader,
+            "complete -p centrallog >/dev/null 2>&1 && echo early || echo none",
+            # What bash does on the first <Tab> after a command with no
+            # completion: the default completion (the loader) runs with the
+            # command's name and returns 124, "try again".
+            "_completion_loader centrallog; echo loader=$?",
+            "complete -p centrallog",
+            "COMP_WORDS=(%s); COMP_CWORD=%d; COMP_LINE=%s; COMP_POINT=%d; COMPREPLY=()"
+            % (" ".join(quote(w) for w in comp), len(comp) - 1, quote(line), len(line)),
+            "_centrallog centrallog %s %s" % (quote(comp[-1]), quote(comp[-2])),
+            "printf '%s\n' \"${COMPREPLY[@]}\"",
+        ]
+        env = dict(s.env(), XDG_DATA_DIRS=share + ":/usr/share", HOME=s.tmp,
+                   BASH_COMPLETION_USER_DIR=os.path.join(s.tmp, "nothing-here"))
+        p = subprocess.run(["bash", "--norc", "--noprofile", "-i", "-c", "\n".join(script)],
+                           capture_output=True, text=True, timeout=120, env=env, cwd=s.tmp,
+                           stdin=subprocess.DEVNULL)
+        eq(p.returncode, 0, "interactive bash exit status (stderr: %s)" % p.stderr)
+        eq(p.stdout.splitlines(), ["none", "loader=124", "complete -F _centrallog centrallog",
+                                   "billing", "billing-eu"], "bash-completion's loader")
+    finally:
+        s.close()
+
+
+def shell_dirs():
+    """The directories this machine's shells read completions from by
+    default: zsh's $fpath (zsh -f) and bash-completion's under
+    $XDG_DATA_DIRS' default."""
+    exe = shutil.which("zsh")
+    check(exe is not None, "zsh not found: install Debian's zsh (scripts/install-deps.sh does)")
+    p = subprocess.run([exe, "-f", "-c", "print -l $fpath"], capture_output=True, text=True,
+                       timeout=60, env=cltest.merge_env({"FPATH": None}))
+    eq(p.returncode, 0, "zsh -f: exit status")
+    bash = [d + "/bash-completion/completions" for d in ("/usr/local/share", "/usr/share")]
+    return p.stdout.split(), bash
+
+
+def test_installed_where_the_shells_look():
+    """`cmake --install` as a user (prefix /usr/local) and as a Debian
+    package (prefix /usr, CL_ZSH_COMPLETION_DIR=share/zsh/vendor-completions:
+    Debian's zsh does not read /usr/share/zsh/site-functions) puts both
+    files in directories this machine's bash-completion and zsh read
+    without configuration (staged with DESTDIR)."""
+    fpath, bash = shell_dirs()
+    tmp = cltest.make_tempdir("cl-e2e-compl-")
+    try:
+        for prefix, defs in (("/usr/local", []),
+                             ("/usr", ["-DCL_ZSH_COMPLETION_DIR=share/zsh/vendor-completions"])):
+            build = os.path.join(tmp, "build" + prefix.replace("/", "-"))
+            stage = os.path.join(tmp, "stage" + prefix.replace("/", "-"))
+            # Configuring is enough: the completion component has no target.
+            p = subprocess.run(["cmake", "-S", cltest.REPO, "-B", build, "-DCL_TESTING=OFF",
+                                "-DCMAKE_INSTALL_PREFIX=" + prefix] + defs,
+                               capture_output=True, text=True, timeout=300)
+            eq(p.returncode, 0, "cmake configure (stderr: %s)" % p.stderr)
+            p = subprocess.run(["cmake", "--install", build, "--component", "completion"],
+                               capture_output=True, text=True, timeout=300,
+                               env=cltest.merge_env({"DESTDIR": stage}))
+            eq(p.returncode, 0, "cmake --install --component completion (stderr: %s)" % p.stderr)
+            got = sorted("/" + os.path.relpath(os.path.join(d, f), stage)
+                         for d, _, files in os.walk(stage) for f in files)
+            eq(len(got), 2, "files installed for prefix %s: %s" % (prefix, got))
+            zsh = [g for g in got if os.path.basename(g) == "_centrallog"]
+            sh = [g for g in got if os.path.basename(g) == "centrallog"]
+            eq(len(zsh) + len(sh), 2, "the two files: %s" % got)
+            check(os.path.dirname(zsh[0]) in fpath, "zsh reads %s (prefix %s)" % (zsh[0], prefix),
+                  fpath)
+            check(os.path.dirname(sh[0]) in bash, "bash-completion reads %s (prefix %s)"
+                  % (sh[0], prefix), bash)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def run_zsh(s, cases):
     exe = shutil.which("zsh")
     check(exe is not None, "zsh not found: install Debian's zsh (scripts/install-deps.sh does)")
@@ -263,7 +385,9 @@ def run_zsh(s, cases):
         "autoload -U compinit && compinit -u -d %s" % quote(os.path.join(s.tmp, "zcompdump")),
         "print -r -- ${_comps[centrallog]}",
         # What _describe and _files would offer, one a line.
-        "_describe() { print -rl -- \"${(@)${(@P)${@[-1]}}%%:*}\" }",
+        # _describe's specs "name:description", a ':' in the name written
+        # '\:' (split and unescaped below, as _describe does).
+        "_describe() { print -rl -- \"${(@P)${@[-1]}}\" }",
         "_files() { print -rl -- ${PREFIX}*(N) }",
     ]
     for words in cases:
@@ -276,9 +400,17 @@ def run_zsh(s, cases):
     first, rest = p.stdout.split("\n", 1)
     eq(first, "_centrallog", "compinit registered _centrallog for centrallog")
     replies = rest.split("--\n")[1:]
+    names = [[re.split(r"(?<!\\):", w, 1)[0].replace("\\:", ":") for w in r.split("\n")]
+             for r in replies]
     # The line editor keeps what matches PREFIX; so does this.
-    return [[w for w in r.split("\n") if w and w.startswith(c[-1])]
-            for r, c in zip(replies, cases)]
+    return [[w for w in r if w and w.startswith(value_part(c[-1]))]
+            for r, c in zip(names, cases)]
+
+
+def value_part(word):
+    """What is completed of a word: after "--option=", the value."""
+    m = re.match(r"^--[A-Za-z][A-Za-z-]*=(.*)$", word)
+    return m.group(1) if m else word
 
 
 def test_zsh():
@@ -300,4 +432,5 @@ def test_zsh():
 
 
 if __name__ == "__main__":
-    cltest.main("test_completion", [test_bash, test_zsh])
+    cltest.main("test_completion", [test_bash, test_bash_completion_loader, test_zsh,
+                                    test_installed_where_the_shells_look])

@@ -13,6 +13,8 @@ escaped newline):
   their samples match);
 * centrallog_json_log (--text-format json): the same rows from the NDJSON
   log; the marker line has no ts or level and is lnav's "unknown";
+* `lnav LOG LOG.1.gz` (text and NDJSON): the rotated, gzipped file and the
+  live one, each entry with the file that holds it;
 * the formats as installed (`cmake --install --prefix X`, then
   share/lnav/formats/centrallog/), used in place with `lnav -I
   X/share/lnav` and after `lnav -i` copied them into the (temporary) user's
@@ -206,6 +208,47 @@ def test_json_log_every_level_installed_with_lnav_i():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def test_rotated_gz_with_the_live_file():
+    """An operator's `lnav centrallog.log*`: the rotated, gzipped file (lnav
+    reads .gz itself) and the live one, both recognised as centrallog_log,
+    every entry from the file that holds it - text and NDJSON alike."""
+    for fmt, table in (("text", "centrallog_log"), ("json", "centrallog_json_log")):
+        c = cltest.Collector("--text-format", fmt)
+        tmp = cltest.make_tempdir("cl-e2e-lnav-")
+        try:
+            home = os.path.join(tmp, "home")
+            os.mkdir(home)
+            share = cmake_install(os.path.join(tmp, "prefix"))
+            with c.connect() as k:
+                for lvl in ("emergency", "alert", "error"):
+                    k.send(cltest.entry("before " + lvl, app="lnav-old", level=lvl))
+                eq(k.sync()["accepted"], 3, "ack")
+            p = subprocess.run([os.path.join(os.path.dirname(cltest.daemon_path()), "centrallog"),
+                                "rotate", "--address", c.sock], capture_output=True, text=True,
+                               timeout=60)
+            eq(p.returncode, 0, "centrallog rotate (stderr: %s)" % p.stderr)
+            c.wait_compressed()
+            with c.connect() as k:
+                k.send(cltest.entry("after\nthe rotation", app="lnav-new", level="trace"))
+                eq(k.sync()["accepted"], 1, "ack")
+            c.stop()
+            gz = c.log + ".1.gz"
+            eq(sorted(f for f in os.listdir(c.dir) if f.startswith("centrallog.log")),
+               ["centrallog.log", "centrallog.log.1.gz"], "the live and the rotated file")
+            rows = lnav_query(home, "SELECT log_path, log_level, app, log_body FROM %s "
+                              "WHERE app LIKE 'lnav-%%' ORDER BY log_line" % table,
+                              c.log, ["-I", share, gz])
+            body = "after\\nthe rotation" if fmt == "text" else "after\nthe rotation"
+            eq(rows, [["log_path", "log_level", "app", "log_body"],
+                      [gz, "fatal", "lnav-old", "before emergency"],
+                      [gz, "critical", "lnav-old", "before alert"],
+                      [gz, "error", "lnav-old", "before error"],
+                      [c.log, "trace", "lnav-new", body]], "rows of %s over both files" % table)
+        finally:
+            c.cleanup()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 def test_formats_installed():
     tmp = cltest.make_tempdir("cl-e2e-lnav-")
     try:
@@ -222,4 +265,5 @@ def test_formats_installed():
 if __name__ == "__main__":
     cltest.main("test_lnav", [test_text_log_every_level,
                               test_json_log_every_level_installed_with_lnav_i,
+                              test_rotated_gz_with_the_live_file,
                               test_formats_installed])

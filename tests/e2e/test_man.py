@@ -15,7 +15,10 @@ Asserts:
   there is none for a command that does not exist; every global option is
   in GLOBAL OPTIONS; every option of `centrallog COMMAND --help` (its
   option lines and usage line) is in that command's subsection (tail's are
-  query's: "the same options");
+  query's: "the same options"); and the other way round, every option a
+  page documents (each term of an option list) is one the program accepts:
+  `centrallog COMMAND TERM --no-such-option` must not say "unknown option
+  'TERM'", and centrallogd(8)'s terms are those of its --help;
 * libcentrallog(3) names every function the public header exports (CL_API),
   every function-like macro, every result code, level, overflow policy and
   field type, and every member of cl_options and cl_stats.
@@ -104,6 +107,20 @@ def options_in(text):
     return set(OPTION.findall(text))
 
 
+def terms_in(text):
+    """The options a page documents as terms of its option lists: a line
+    at the list's indent (7 columns) starting with '-' whose next line is
+    indented further (the description), as scdoc's term/indented-paragraph
+    pairs render; a paragraph that merely mentions options (a wrapped line
+    of prose) is followed by prose at the same indent or a blank line."""
+    lines = text.expandtabs().splitlines()
+    out = set()
+    for ln, nxt in zip(lines, lines[1:] + [""]):
+        if re.match(r"^ {7}-", ln) and re.match(r"^ {8,}\S", nxt):
+            out |= options_in(ln)
+    return out
+
+
 def help_text(argv):
     p = subprocess.run(argv, capture_output=True, text=True, timeout=60,
                        stdin=subprocess.DEVNULL)
@@ -149,8 +166,27 @@ def test_installed_pages_render_without_warnings():
         mandir = os.path.join(tmp, "share", "man")
         got = sorted(os.path.join(d, f) for d in os.listdir(mandir)
                      for f in os.listdir(os.path.join(mandir, d)))
-        eq(got, sorted(os.path.join(sub, page) for page, sub in PAGES.items()),
-           "pages installed under share/man")
+        links = sorted(os.path.join("man3", fn + ".3") for fn in api_functions())
+        eq(got, sorted([os.path.join(sub, page) for page, sub in PAGES.items()] + links),
+           "pages installed under share/man: the three, and one per function of the SDK")
+        # `man cl_open`, as `man sd_journal_send`: the function's page is
+        # libcentrallog(3), found through MANPATH like any installed page.
+        for link in links:
+            with open(os.path.join(mandir, link), encoding="utf-8") as f:
+                eq(f.read(), ".so man3/libcentrallog.3\n", "%s sources libcentrallog(3)" % link)
+            name = os.path.basename(link)[:-2]
+            p = subprocess.run(["man", "--warnings", "3", name], capture_output=True, text=True,
+                               timeout=120, env=dict(man_env(), MANPATH=mandir),
+                               stdin=subprocess.DEVNULL)
+            eq((p.returncode, p.stderr), (0, ""), "man 3 %s: exit status, stderr" % name)
+            check(p.stdout.startswith("libcentrallog(3)"), "man 3 %s shows libcentrallog(3)"
+                  % name, p.stdout[:200])
+        # whatis/apropos: lexgrog reads each name of the NAME line.
+        p = subprocess.run(["lexgrog", os.path.join(mandir, "man3", "libcentrallog.3")],
+                           capture_output=True, text=True, timeout=60)
+        eq(p.returncode, 0, "lexgrog exit status")
+        eq(sorted(re.findall(r': "(\S+) - log structured entries', p.stdout)),
+           sorted(["libcentrallog"] + api_functions()), "names lexgrog reads for whatis")
         for page, sub in PAGES.items():
             path = os.path.join(mandir, sub, page)
             with open(path, "rb") as a, open(built(page), "rb") as b:
@@ -159,7 +195,8 @@ def test_installed_pages_render_without_warnings():
             name, section = page.rsplit(".", 1)
             title = "%s(%s)" % (name, section)
             check(out.startswith(title), "%s renders, starting with its title" % page, out[:200])
-            check("\nNAME\n       %s - " % name in out, "%s: NAME line" % page, out[:400])
+            check(re.search(r"\nNAME\n       %s(, cl_\w+)*( -|,\n)" % name, out) is not None,
+                  "%s: NAME line" % page, out[:400])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -172,6 +209,8 @@ def test_centrallogd_options():
     secs, _ = sections(render(built("centrallogd.8")))
     check("OPTIONS" in secs and "WINDOWS OPTIONS" in secs, "sections", sorted(secs))
     diff("centrallogd(8) OPTIONS", want, options_in(secs["OPTIONS"]))
+    # An option described only in another's prose is not documented.
+    diff("centrallogd(8) OPTIONS terms", want, terms_in(secs["OPTIONS"]))
 
 
 def cli():
@@ -214,6 +253,30 @@ def test_centrallog_options():
         missing = sorted(want - options_in(subs[sub]))
         eq(missing, [], "options of centrallog %s --help missing from centrallog(1) %s"
            % (cmd, sub))
+        eq(sorted(o for o in terms_in(subs[sub]) if not accepted(cmd, o)), [],
+           "options centrallog(1) %s documents that centrallog %s does not accept"
+           % (sub, cmd))
+    eq(sorted(o for o in terms_in(secs["GLOBAL OPTIONS"]) if not accepted("query", o)), [],
+       "options centrallog(1) GLOBAL OPTIONS documents that centrallog does not accept")
+
+
+def accepted(cmd, opt):
+    """Whether `centrallog CMD` knows opt. The parser reads left to right
+    and stops at the first unknown option: a known flag lets it reach the
+    bogus option after it, a known option with a value takes that as its
+    value; either way it never calls opt itself unknown. The bogus option
+    is a usage error; when it was taken as a value instead, the command has
+    neither a database nor a collector to act on: it fails either way."""
+    base = opt.split("=", 1)[0]
+    if base in ("-h", "--help", "--version"):
+        return True  # they answer before the parser reaches the rest
+    p = subprocess.run([cli(), cmd, base, "--no-such-option-x"], capture_output=True, text=True,
+                       timeout=60, stdin=subprocess.DEVNULL, env=cltest.merge_env(
+                           {"CENTRALLOG_ADDRESS": "/nonexistent/c.sock",
+                            "CENTRALLOG_DB": "/nonexistent/centrallog.db"}))
+    check(p.returncode != 0, "centrallog %s %s --no-such-option-x fails" % (cmd, base),
+          p.stderr)
+    return ("unknown option '%s'" % base) not in p.stderr
 
 
 # ---------------------------------------------------------------- the SDK
@@ -234,6 +297,13 @@ def header_names():
     return names
 
 
+def api_functions():
+    """What a C programmer calls: the exported functions and the
+    function-like macros spelled as functions (cl_log_kv, cl_error, ...)."""
+    return sorted(n for n in header_names() if re.match(r"^cl_[a-z_]+$", n)
+                  and n not in ("cl_options", "cl_stats"))
+
+
 def test_libcentrallog_api():
     names = header_names()
     for n in ("cl_open", "cl_log_kv", "CL_ECLOSED", "CL_TRACE", "close_unreachable_ms",
@@ -244,7 +314,104 @@ def test_libcentrallog_api():
     eq(sorted(names - words), [], "names of centrallog.h missing from libcentrallog(3)")
 
 
+def code_block(section):
+    """The code of a rendered section as a reader copies it: the lines of
+    its first indented block (scdoc's ``` blocks), dedented."""
+    lines = section.expandtabs().splitlines()
+    block, started = [], False
+    for ln in lines:
+        if re.match(r"^ {11}", ln) or (started and ln == ""):
+            started = True
+            block.append(ln[11:])
+        elif started:
+            break
+    return "\n".join(block).strip("\n") + "\n"
+
+
+def sanitize_flags():
+    """A sanitizer build installs an instrumented library: link alike."""
+    with open(os.path.join(build_dir(), "CMakeCache.txt")) as f:
+        m = re.search(r"^CL_SANITIZE:STRING=(.*)$", f.read(), re.M)
+    san = m.group(1).strip() if m else ""
+    return ["-fsanitize=" + san] if san else []
+
+
+def run_ok(argv, **kw):
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=300, **kw)
+    eq(p.returncode, 0, "%s (stdout: %s, stderr: %s)" % (" ".join(argv), p.stdout, p.stderr))
+    return p.stdout
+
+
+def installed_prefix(tmp):
+    prefix = os.path.join(tmp, "prefix")
+    run_ok(["cmake", "--install", build_dir(), "--prefix", prefix])
+    env = cltest.merge_env({"PKG_CONFIG_PATH": os.path.join(prefix, "lib", "pkgconfig")})
+    flags = run_ok(["pkg-config", "--cflags", "--libs", "centrallog"], env=env).split()
+    return prefix, flags
+
+
+def test_libcentrallog_synopsis_matches_header():
+    secs, _ = sections(render(built("libcentrallog.3")))
+    code = re.sub(r"/\*.*?\*/", "", code_block(secs["SYNOPSIS"]), flags=re.S)
+    with open(HEADER, encoding="utf-8") as f:
+        macros = set(re.findall(r"#define\s+(\w+)\(", f.read()))
+    decls, named = [], set()
+    for d in (x.strip() for x in code.split(";")):
+        m = re.search(r"(\w+)\s*\(", d)
+        if not m:
+            continue
+        name = m.group(1)
+        named.add(name)
+        if name not in macros:
+            decls.append(" ".join(d.split()) + ";")
+    eq(sorted(n for n in named if n not in macros and not n.startswith("cl_")), [],
+       "SYNOPSIS declares only cl_ functions and the header's macros")
+    check(len(decls) >= 10, "prototypes read from the SYNOPSIS", decls)
+    # Every exported function has its prototype there.
+    eq(sorted(n for n in header_names() if re.match(r"^cl_\w+$", n) and n not in macros
+              and n not in named and n not in ("cl_options", "cl_stats")), [],
+       "functions of centrallog.h without a prototype in the SYNOPSIS")
+    tmp = cltest.make_tempdir("cl-e2e-man-syn-")
+    try:
+        prefix, flags = installed_prefix(tmp)
+        src = os.path.join(tmp, "synopsis.c")
+        with open(src, "w") as f:
+            f.write("#include <centrallog.h>\n\n" + "\n".join(decls) + "\n")
+        # A redeclaration whose types differ from the header's is an error.
+        run_ok(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", src] +
+               [f for f in flags if f.startswith("-I")])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_libcentrallog_example_builds_and_logs():
+    secs, _ = sections(render(built("libcentrallog.3")))
+    code = code_block(secs["EXAMPLE"])
+    check(code.startswith("#include <centrallog.h>") and "int main(void)" in code,
+          "the EXAMPLE read from the rendered page", code)
+    tmp = cltest.make_tempdir("cl-e2e-man-ex-")
+    try:
+        prefix, flags = installed_prefix(tmp)
+        src, exe = os.path.join(tmp, "example.c"), os.path.join(tmp, "example")
+        with open(src, "w") as f:
+            f.write(code)
+        run_ok(["cc", "-std=c11", "-Wall", "-Wextra", "-Werror"] + sanitize_flags() +
+               [src, "-o", exe] + flags)
+        with cltest.Collector() as c:
+            env = cltest.merge_env({"CENTRALLOG_ADDRESS": c.sock,
+                                    "LD_LIBRARY_PATH": os.path.join(prefix, "lib")})
+            run_ok([exe], env=env)
+            c.stop()
+            eq(c.query("SELECT app, level, msg, fields FROM entries ORDER BY id"),
+               [("billing", 6, "started, 4 workers", None),
+                ("billing", 3, "payment declined", '{"order":81723,"currency":"EUR"}')],
+               "the example's entries")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     cltest.main("test_man", [test_installed_pages_render_without_warnings,
                              test_centrallogd_options, test_centrallog_options,
-                             test_libcentrallog_api])
+                             test_libcentrallog_api, test_libcentrallog_synopsis_matches_header,
+                             test_libcentrallog_example_builds_and_logs])

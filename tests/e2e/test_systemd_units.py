@@ -25,12 +25,15 @@ Asserts:
   group from it;
 * the socket units (centrallogd.socket, system and user) have exactly their
   keys, and ListenStream= is the address the service's collector uses (the
-  system one's --address, the user one's default under %t);
-* `cmake --install --prefix X` installs exactly the four units and the
+  system one's --address, the user one's default under %t); so has
+  centrallogd-syslog.socket (ListenDatagram= in the service's runtime
+  directory, Service=centrallogd.service); every unit names man:centrallogd(8);
+* `cmake --install --prefix X` installs exactly the five units and the
   sysusers.d file, the services with ExecStart=X/bin/centrallogd (the .in
   files with only that substituted), also under DESTDIR (which the units
   never name); `systemd-analyze verify` accepts each installed service
-  together with its socket unit: exit 0, empty stderr.
+  together with its socket units (and man finds their Documentation= with
+  X/bin on PATH): exit 0, empty stderr.
 """
 
 import os
@@ -133,7 +136,10 @@ def test_verify_system_unit():
     tmp = cltest.make_tempdir("cl-e2e-sd-")
     try:
         unit = write_unit(os.path.join(tmp, "system"), configured("centrallogd.service.in"))
-        p = subprocess.run([exe, "verify", unit], capture_output=True, text=True, timeout=120)
+        # --man=no: the pages are checked with the installed units
+        # (test_installed_units_verify), where man finds them.
+        p = subprocess.run([exe, "verify", "--man=no", unit], capture_output=True, text=True,
+                           timeout=120)
         eq(p.stderr, "", "systemd-analyze verify %s: stderr" % unit)
         eq(p.returncode, 0, "systemd-analyze verify exit status")
     finally:
@@ -150,7 +156,8 @@ def test_verify_user_unit():
         xdg = os.path.join(tmp, "xdg")
         os.mkdir(xdg, 0o700)
         env = cltest.merge_env({"XDG_RUNTIME_DIR": xdg})
-        p = subprocess.run([exe, "--user", "verify", unit], capture_output=True, text=True,
+        p = subprocess.run([exe, "--user", "verify", "--man=no", unit], capture_output=True,
+                           text=True,
                            timeout=120, env=env)
         eq(p.stderr, "", "systemd-analyze --user verify %s: stderr" % unit)
         eq(p.returncode, 0, "systemd-analyze --user verify exit status")
@@ -315,6 +322,8 @@ SYSTEM_SERVICE = {
     "Restart": "on-failure",
     # Beyond the collector's --shutdown-timeout (30 s) plus the last commit.
     "TimeoutStopSec": "90",
+    # The collector's loop pings (WATCHDOG=1) at half of it.
+    "WatchdogSec": "3min",
     "ExecReload": "/bin/kill -HUP $MAINPID",
     # Above the default --max-connections (16384).
     "LimitNOFILE": "65536",
@@ -330,6 +339,10 @@ SYSTEM_SERVICE = {
     "ProtectKernelModules": "yes",
     "ProtectKernelLogs": "yes",
     "ProtectControlGroups": "yes",
+    # The collector never reads /proc: credentials come with each message.
+    "ProtectProc": "invisible",
+    "ProcSubset": "pid",
+    "PrivateMounts": "yes",
     "LockPersonality": "yes",
     "MemoryDenyWriteExecute": "yes",
     "RestrictRealtime": "yes",
@@ -338,6 +351,9 @@ SYSTEM_SERVICE = {
     "SystemCallFilter": "@system-service",
 }
 SYSTEM_FORBIDDEN = ["DynamicUser", "PrivateUsers", "AmbientCapabilities"]
+# `systemctl status` shows it as Docs:, and systemd-analyze verify checks
+# that man finds the page.
+DOC = "man:centrallogd(8)"
 
 
 def test_system_unit_keys():
@@ -350,6 +366,7 @@ def test_system_unit_keys():
     eq(svc["ExecStart"], [BINDIR_VAR + "/centrallogd --data-dir /var/lib/centrallog "
                           "--address /run/centrallog/CentralLog.sock"], "[Service] ExecStart")
     eq(unit["Install"], {"WantedBy": ["multi-user.target"]}, "[Install]")
+    eq(unit["Unit"].get("Documentation"), [DOC], "[Unit] Documentation")
 
 
 def test_user_unit_keys():
@@ -360,11 +377,12 @@ def test_user_unit_keys():
     for k, v in (("Type", "notify"), ("Restart", "on-failure"),
                  ("ExecReload", "/bin/kill -HUP $MAINPID"), ("StateDirectory", "centrallog"),
                  ("RuntimeDirectory", "centrallog"), ("RuntimeDirectoryPreserve", "yes"),
-                 ("TimeoutStopSec", "90")):
+                 ("TimeoutStopSec", "90"), ("WatchdogSec", "3min")):
         eq(svc.get(k), [v], "[Service] %s" % k)
     for k in ("User", "Group", "DynamicUser"):
         check(k not in svc, "user unit sets no %s" % k)
     eq(unit["Install"], {"WantedBy": ["default.target"]}, "[Install]")
+    eq(unit["Unit"].get("Documentation"), [DOC], "[Unit] Documentation")
 
 
 def test_sysusers():
@@ -417,6 +435,7 @@ def test_system_socket_unit_keys():
                         "SocketMode": ["0666"], "SocketGroup": ["centrallog"],
                         "DirectoryMode": ["0755"], "Backlog": ["4096"]}, "[Socket]")
     eq(unit["Install"], {"WantedBy": ["sockets.target"]}, "[Install]")
+    eq(unit["Unit"].get("Documentation"), [DOC], "[Unit] Documentation")
     # The collector refuses a socket bound elsewhere than its --address.
     argv = shlex.split(parse_unit(template("centrallogd.service.in"))["Service"]["ExecStart"][0])
     eq(argv[argv.index("--address") + 1], unit["Socket"]["ListenStream"][0],
@@ -432,14 +451,33 @@ def test_user_socket_unit_keys():
                         "SocketMode": ["0666"], "DirectoryMode": ["0755"],
                         "Backlog": ["4096"]}, "[Socket]")
     eq(unit["Install"], {"WantedBy": ["sockets.target"]}, "[Install]")
+    eq(unit["Unit"].get("Documentation"), [DOC], "[Unit] Documentation")
     check("--address" not in parse_unit(template("centrallogd-user.service.in"))["Service"]
           ["ExecStart"][0], "the user service listens on the default address, %t/centrallog/...")
+
+
+def test_syslog_socket_unit_keys():
+    unit = socket_unit("centrallogd-syslog.socket")
+    eq(unit["Socket"], {"Service": ["centrallogd.service"],
+                        "ListenDatagram": ["/run/centrallog/dev-log"], "SocketMode": ["0666"],
+                        "SocketGroup": ["centrallog"], "DirectoryMode": ["0755"],
+                        "PassCredentials": ["yes"]}, "[Socket]")
+    eq(unit["Install"], {"WantedBy": ["sockets.target"]}, "[Install]")
+    eq(unit["Unit"].get("Documentation"), [DOC], "[Unit] Documentation")
+    # The collector takes a passed datagram socket as a syslog socket by
+    # itself: the service needs no --syslog-socket for it.
+    svc = parse_unit(template("centrallogd.service.in"))["Service"]
+    check("--syslog-socket" not in svc["ExecStart"][0], "ExecStart names no syslog socket")
+    # In the directory the service's RuntimeDirectory= keeps.
+    eq(os.path.dirname(unit["Socket"]["ListenDatagram"][0]), "/run/" + svc["RuntimeDirectory"][0],
+       "the syslog socket lives in the service's runtime directory")
 
 
 # ---------------------------------------------------------------- cmake --install
 
 INSTALLED = sorted(["lib/sysusers.d/centrallog.conf", "lib/systemd/system/centrallogd.service",
-             "lib/systemd/system/centrallogd.socket", "lib/systemd/user/centrallogd.service",
+             "lib/systemd/system/centrallogd.socket",
+             "lib/systemd/system/centrallogd-syslog.socket", "lib/systemd/user/centrallogd.service",
              "lib/systemd/user/centrallogd.socket"])
 
 
@@ -466,9 +504,11 @@ def check_installed(root, prefix):
             text = f.read()
         eq(text, template(name).replace(BINDIR_VAR, prefix + "/bin"),
            "installed %s service: the .in with ExecStart under the install prefix" % sub)
-    for sub, name in (("system", "centrallogd.socket"), ("user", "centrallogd-user.socket")):
-        with open(os.path.join(root, "lib/systemd", sub, "centrallogd.socket"), encoding="utf-8") as f:
-            eq(f.read(), template(name), "installed %s socket unit" % sub)
+    for sub, name, inst in (("system", "centrallogd.socket", "centrallogd.socket"),
+                            ("system", "centrallogd-syslog.socket", "centrallogd-syslog.socket"),
+                            ("user", "centrallogd-user.socket", "centrallogd.socket")):
+        with open(os.path.join(root, "lib/systemd", sub, inst), encoding="utf-8") as f:
+            eq(f.read(), template(name), "installed %s %s" % (sub, inst))
 
 
 def verify(args, units, env=None):
@@ -487,14 +527,19 @@ def test_installed_units_verify():
         check(os.access(os.path.join(prefix, "bin", "centrallogd"), os.X_OK),
               "centrallogd installed where ExecStart= points")
         sysd = os.path.join(prefix, "lib/systemd/system")
+        # Documentation=man:centrallogd(8): man finds the installed page as
+        # it would for an operator with PREFIX/bin on PATH.
+        path = os.path.join(prefix, "bin") + os.pathsep + os.environ.get("PATH", "")
         verify([], [os.path.join(sysd, "centrallogd.service"),
-                    os.path.join(sysd, "centrallogd.socket")])
+                    os.path.join(sysd, "centrallogd.socket"),
+                    os.path.join(sysd, "centrallogd-syslog.socket")],
+               env=cltest.merge_env({"PATH": path, "MANPATH": None}))
         xdg = os.path.join(tmp, "xdg")
         os.mkdir(xdg, 0o700)
         usr = os.path.join(prefix, "lib/systemd/user")
         verify(["--user"], [os.path.join(usr, "centrallogd.service"),
                             os.path.join(usr, "centrallogd.socket")],
-               env=cltest.merge_env({"XDG_RUNTIME_DIR": xdg}))
+               env=cltest.merge_env({"XDG_RUNTIME_DIR": xdg, "PATH": path, "MANPATH": None}))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -516,4 +561,5 @@ if __name__ == "__main__":
                                        test_user_exec_start_runs, test_system_unit_keys,
                                        test_user_unit_keys, test_sysusers,
                                        test_system_socket_unit_keys, test_user_socket_unit_keys,
+                                       test_syslog_socket_unit_keys,
                                        test_installed_units_verify, test_installed_units_destdir])

@@ -127,7 +127,7 @@ static int bound(int type, const char *path, int listening)
     return fd;
 }
 
-static void listener_checked(void **state)
+static void sockets_classified(void **state)
 {
     char dir[] = "/tmp/cl-sdproto-XXXXXX", path[128], got[128];
     int fd;
@@ -137,38 +137,102 @@ static void listener_checked(void **state)
     snprintf(path, sizeof path, "%s/s.sock", dir);
 
     fd = bound(SOCK_STREAM, path, 1);
-    assert_int_equal(cl_sd_check_listener(fd, got, sizeof got, err, sizeof err), 0);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), CL_SD_STREAM);
     assert_string_equal(got, path);
-    assert_int_equal(cl_sd_check_listener(fd, got, strlen(path), err, sizeof err), -1);
+    assert_int_equal(cl_sd_classify(fd, got, strlen(path), err, sizeof err), -1);
     close(fd);
     unlink(path);
 
     fd = bound(SOCK_STREAM, path, 0);
-    assert_int_equal(cl_sd_check_listener(fd, got, sizeof got, err, sizeof err), -1);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), -1);
     assert_non_null(strstr(err, "is not listening"));
     close(fd);
     unlink(path);
 
+    /* ListenDatagram=: a syslog socket. */
     fd = bound(SOCK_DGRAM, path, 0);
-    assert_int_equal(cl_sd_check_listener(fd, got, sizeof got, err, sizeof err), -1);
-    assert_non_null(strstr(err, "is not a stream socket"));
+    memset(got, 0, sizeof got);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), CL_SD_DGRAM);
+    assert_string_equal(got, path);
+    close(fd);
+    unlink(path);
+
+    fd = bound(SOCK_SEQPACKET, path, 1);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "neither a stream nor a datagram socket"));
     close(fd);
     unlink(path);
 
     fd = bound(SOCK_STREAM, "@cl-sdproto-test-abstract", 1);
-    assert_int_equal(cl_sd_check_listener(fd, got, sizeof got, err, sizeof err), -1);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not bound to an absolute path"));
+    close(fd);
+
+    fd = bound(SOCK_DGRAM, "@cl-sdproto-test-abstract-dgram", 0);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), -1);
     assert_non_null(strstr(err, "not bound to an absolute path"));
     close(fd);
 
     fd = socket(AF_INET, SOCK_STREAM, 0);
     assert_true(fd >= 0);
-    assert_int_equal(cl_sd_check_listener(fd, got, sizeof got, err, sizeof err), -1);
+    assert_int_equal(cl_sd_classify(fd, got, sizeof got, err, sizeof err), -1);
     assert_non_null(strstr(err, "is not an AF_UNIX socket"));
     close(fd);
 
-    assert_int_equal(cl_sd_check_listener(1000, got, sizeof got, err, sizeof err), -1);
+    assert_int_equal(cl_sd_classify(1000, got, sizeof got, err, sizeof err), -1);
     assert_non_null(strstr(err, "is not a socket"));
     rmdir(dir);
+}
+
+/* Opens descriptors 3 .. 3+n-1 (pipes) for LISTEN_FDS=n. */
+static void open_fds(int n)
+{
+    for (int fd = 3; fd < 3 + n; fd++)
+        assert_int_equal(dup2(2, fd), fd);
+}
+
+static void close_fds(int n)
+{
+    for (int fd = 3; fd < 3 + n; fd++)
+        close(fd);
+}
+
+static void fd_names(void **state)
+{
+    char pid[32], name[128];
+
+    (void)state;
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    open_fds(2);
+    set_listen_env(pid, "2");
+    setenv("LISTEN_FDNAMES", "centrallogd.socket:syslog", 1);
+    assert_int_equal(cl_sd_listen_fds(err, sizeof err), 2);
+    assert_listen_env_cleared();
+    assert_string_equal(cl_sd_fd_name(3), "centrallogd.socket");
+    assert_string_equal(cl_sd_fd_name(4), "syslog");
+    assert_string_equal(cl_sd_fd_name(5), "");
+    assert_string_equal(cl_sd_fd_name(2), "");
+    /* Named in errors: descriptor 3 is a pipe. */
+    assert_int_equal(cl_sd_classify(3, name, sizeof name, err, sizeof err), -1);
+    assert_string_equal(err, "descriptor 3 (centrallogd.socket) passed by the service manager is "
+                             "not a socket");
+
+    /* A list that does not match the count names nothing. */
+    static const char *const bad[] = { "a", "a:b:c", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        set_listen_env(pid, "2");
+        setenv("LISTEN_FDNAMES", bad[i], 1);
+        assert_int_equal(cl_sd_listen_fds(err, sizeof err), 2);
+        assert_string_equal(cl_sd_fd_name(3), "");
+        assert_string_equal(cl_sd_fd_name(4), "");
+    }
+    set_listen_env(pid, "2");
+    unsetenv("LISTEN_FDNAMES");
+    assert_int_equal(cl_sd_listen_fds(err, sizeof err), 2);
+    assert_string_equal(cl_sd_fd_name(3), "");
+    assert_int_equal(cl_sd_classify(3, name, sizeof name, err, sizeof err), -1);
+    assert_string_equal(err, "descriptor 3 passed by the service manager is not a socket");
+    close_fds(2);
 }
 
 static void received(int fd, const char *want)
@@ -241,6 +305,42 @@ static void notify_bad_variable(void **state)
     assert_int_equal(cl_sd_notify_open(err, sizeof err), -1);
 }
 
+static void watchdog_variables(void **state)
+{
+    static const char *const bad[] = { "", "0", "-5", "12x", "0500", "1234567890123456789" };
+    char pid[32];
+
+    (void)state;
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    unsetenv("WATCHDOG_USEC");
+    unsetenv("WATCHDOG_PID");
+    assert_int_equal(cl_sd_watchdog_usec(), 0);
+
+    setenv("WATCHDOG_USEC", "180000000", 1);
+    assert_int_equal(cl_sd_watchdog_usec(), 180000000LL);
+    assert_null(getenv("WATCHDOG_USEC"));
+    assert_int_equal(cl_sd_watchdog_usec(), 0); /* read once */
+
+    setenv("WATCHDOG_USEC", "500000", 1);
+    setenv("WATCHDOG_PID", pid, 1);
+    assert_int_equal(cl_sd_watchdog_usec(), 500000);
+    assert_null(getenv("WATCHDOG_USEC"));
+    assert_null(getenv("WATCHDOG_PID"));
+
+    /* Meant for another process: none here, and cleared all the same. */
+    setenv("WATCHDOG_USEC", "500000", 1);
+    setenv("WATCHDOG_PID", "1", 1);
+    assert_int_equal(cl_sd_watchdog_usec(), 0);
+    assert_null(getenv("WATCHDOG_USEC"));
+    assert_null(getenv("WATCHDOG_PID"));
+
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        setenv("WATCHDOG_USEC", bad[i], 1);
+        assert_int_equal(cl_sd_watchdog_usec(), 0);
+        assert_null(getenv("WATCHDOG_USEC"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,9 +348,11 @@ int main(void)
         cmocka_unit_test(other_process_fds_are_not_ours),
         cmocka_unit_test(malformed_variables_refused),
         cmocka_unit_test(our_fds_counted_and_cloexec),
-        cmocka_unit_test(listener_checked),
+        cmocka_unit_test(sockets_classified),
+        cmocka_unit_test(fd_names),
         cmocka_unit_test(notify_path_and_abstract),
         cmocka_unit_test(notify_bad_variable),
+        cmocka_unit_test(watchdog_variables),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
