@@ -9,7 +9,15 @@ Asserts:
   syslog_* counters of stats;
 * test_glibc_syslog: a C program calling openlog/syslog (glibc always writes
   to /dev/log) run in a mount namespace of its own (`unshare -m`, root) in
-  which /dev/log is a link to the collector's socket: exact rows;
+  which /dev/log is a link to the collector's socket: exact rows, a
+  message in Latin-1 among them;
+* test_legacy_time_and_latin1: an RFC 3164 timestamp names no year, zone
+  or fraction, so the entry's time is the kernel's time of arrival: a
+  logger message sorts between two JSON entries sent before and after it,
+  and a logger run with TZ five hours east keeps its claim, exactly as
+  sent, in fields.syslog_timestamp while the entry's time is the arrival;
+  Latin-1 from logger and an empty tag (logger -t '') are entries: exact
+  rows and text lines;
 * test_rsyslog_omuxsock: rsyslogd (its own configuration, in the
   foreground) forwarding with omuxsock: the exact row, the claimed pid the
   original sender's, peer_pid rsyslogd's;
@@ -57,12 +65,12 @@ def send(path, data):
         s.sendto(data, path)
 
 
-def logger(path, *args):
+def logger(path, *args, env=None):
     """Runs logger -u PATH ARGS; returns its PID (logger -i claims it too)."""
     p = subprocess.Popen(["logger", "-u", path] + list(args), stdin=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+                         stderr=subprocess.PIPE, env=cltest.merge_env(env))
     _, err = p.communicate(timeout=60)
-    eq(p.returncode, 0, "logger %s: %s" % (" ".join(args), err.decode()))
+    eq(p.returncode, 0, "logger %s: %s" % (" ".join(map(str, args)), err.decode()))
     return p.pid
 
 
@@ -143,9 +151,9 @@ def test_glibc_syslog():
                              capture_output=True, timeout=60)
         eq(out.returncode, 0, "syslog_probe in its namespace: %s" % out.stderr.decode())
         pid = int(out.stdout.decode().strip())
-        wait_received(c, 3)
+        wait_received(c, 4)
         host = socket.gethostname()
-        rows, _ = rows_without_ts(c, 3)
+        rows, _ = rows_without_ts(c, 4)
         me = (os.getuid(), os.getgid())
         eq(rows, [
             (3, "cltest-glibc", host, pid, None, "glibc says hello",
@@ -154,6 +162,8 @@ def test_glibc_syslog():
              '{"syslog_facility":"daemon"}', pid) + me,
             (7, "cltest-glibc", host, None, None, "two\nlines", '{"syslog_facility":"user"}',
              pid) + me,
+            (6, "cltest-glibc", host, None, None, "caf\u00e9 cr\u00e8me",
+             '{"syslog_facility":"daemon","syslog_latin1_bytes":2}', pid) + me,
         ], "glibc's messages")
         eq(c.stats()["syslog_rejected"], 0, "no rejects")
         eq([ln.split(" ", 1)[1] for ln in c.text_lines()], [
@@ -162,7 +172,58 @@ def test_glibc_syslog():
             '%s cltest-glibc[%d] WARNING: no pid, facility daemon {"syslog_facility":"daemon"}'
             % (host, pid),
             '%s cltest-glibc[%d] DEBUG: two\\nlines {"syslog_facility":"user"}' % (host, pid),
+            '%s cltest-glibc[%d] INFO: caf\u00e9 cr\u00e8me {"syslog_facility":"daemon",'
+            '"syslog_latin1_bytes":2}' % (host, pid),
         ], "text lines: the kernel's PID where none is claimed, the newline escaped")
+        c.stop()
+
+
+def test_legacy_time_and_latin1():
+    # The collector reads local time as UTC; logger's TZ is its own.
+    with cltest.Collector(env={"TZ": "UTC"}, start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        with c.connect() as conn:
+            conn.send(cltest.entry("before", app="json"))
+            conn.sync(1)
+            p1 = logger(path, "-t", "legacy", "between")
+            wait_received(c, 1)  # read: "after" is read after it
+            conn.send(cltest.entry("after", app="json"))
+            conn.sync(2)
+        eq([r[0] for r in c.query("SELECT msg FROM entries ORDER BY ts, id")],
+           ["before", "between", "after"], "the syslog entry at its arrival, to the microsecond")
+        # POSIX TZ "EAST-5" is UTC+5: logger writes a local time 5 h ahead.
+        p2 = logger(path, "-t", "east", "five hours east", env={"TZ": "EAST-5"})
+        p3 = logger(path, "-t", "Ger\xe4t".encode("latin-1"),
+                    "def\xe9kt \xb0C".encode("latin-1"))
+        p4 = logger(path, "-t", "", "empty tag")
+        rows = wait_for(lambda: (lambda r: r if len(r) == 4 else None)(
+            c.query("SELECT app, msg, fields, ts, received, peer_pid FROM entries "
+                    "WHERE app != 'json' ORDER BY id")), "four syslog entries")
+        for app, _, _, ts, received, _ in rows:
+            check(0 <= received - ts < 1000000, "%s: the time is the arrival" % app, ts, received)
+        east = rows[1]
+        claims = [time.strftime("%b %e %H:%M:%S", time.gmtime(east[3] // 1000000 - k + 5 * 3600))
+                  for k in (0, 1)]
+        eq(json.loads(east[2])["syslog_facility"], "user", "facility")
+        check(json.loads(east[2])["syslog_timestamp"] in claims, "the claim kept as sent",
+              east[2], claims)
+        eq([(r[0], r[1], r[2], r[5]) for r in rows[:1] + rows[2:]], [
+            ("legacy", "between", '{"syslog_facility":"user"}', p1),
+            ("Ger\u00e4t", "def\u00e9kt \u00b0C",
+             '{"syslog_facility":"user","syslog_latin1_bytes":3}', p3),
+            ("-", "empty tag", '{"syslog_facility":"user"}', p4),
+        ], "entries: no claim kept when it is about the arrival; Latin-1 read as such")
+        # The text file escapes what is not ASCII in an app name, not in msg.
+        eq((rows[1][0], rows[1][1], rows[1][5]), ("east", "five hours east", p2), "east")
+        eq(c.stats()["syslog_rejected"], 0, "no rejects")
+        host = socket.gethostname()
+        eq([ln.split(" ", 1)[1] for ln in c.text_lines()][4:], [
+            '%s Ger\\u00e4t[%d] NOTICE: def\u00e9kt \u00b0C {"syslog_facility":"user",'
+            '"syslog_latin1_bytes":3}' % (host, p3),
+            '%s -[%d] NOTICE: empty tag {"syslog_facility":"user"}' % (host, p4),
+        ], "text lines")
         c.stop()
 
 
@@ -435,7 +496,8 @@ def test_exit_keeps_replaced_socket():
 
 
 if __name__ == "__main__":
-    cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_rsyslog_omuxsock,
+    cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_legacy_time_and_latin1,
+                                      test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
                                       test_backpressure_no_loss, test_bound_before_ready,
                                       test_exit_keeps_replaced_socket])
