@@ -240,12 +240,36 @@ static size_t tag_form(const cursor *c, cl_syslog_span *tag, cl_syslog_span *pid
     return w + (s + w < c->end ? 1 : 0);
 }
 
+/* An IPv6 address as a relay writes a sender it cannot resolve
+ * ("2001:db8::1", "::ffff:192.0.2.7"; rsyslog's RFC 3164 parser takes such a
+ * literal as HOSTNAME): hex digits, dots and colons, with "::" or all eight
+ * groups - so that a time such as "12:30:00" stays message text. */
+static int ipv6_like(const char *s, size_t n)
+{
+    size_t colons = 0;
+    int pair = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+
+        if (ch == ':') {
+            colons++;
+            pair |= i > 0 && s[i - 1] == ':';
+        } else if (!is_digit(ch) && ch != '.' && !(ch >= 'a' && ch <= 'f') &&
+                   !(ch >= 'A' && ch <= 'F'))
+            return 0;
+    }
+    return colons == 7 || (colons >= 2 && pair);
+}
+
 /* A host name as BSD syslog relays write it: printable ASCII without the
- * characters of a tag form. */
+ * characters of a tag form, or an IPv6 address. */
 static int host_like(const char *s, size_t n)
 {
     if (n == 0 || n > CL_SYSLOG_HOST_MAX)
         return 0;
+    if (ipv6_like(s, n))
+        return 1;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
 

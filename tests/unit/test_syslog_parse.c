@@ -181,6 +181,16 @@ static void test_logger_local_and_3164(void **state)
     w.fields = "{\"syslog_facility\":\"daemon\"}";
     check_entry("<30>Dec  4 19:10:57 web-1.example.org sshd[77]: Accepted publickey for root",
                 at("2026-12-04T19:11:00Z"), &w);
+    /* A relay that could not resolve the sender writes its address. */
+    w.host = "2001:db8::1";
+    check_entry("<30>Dec  4 19:10:57 2001:db8::1 sshd[77]: Accepted publickey for root",
+                at("2026-12-04T19:11:00Z"), &w);
+    w.host = "::ffff:192.0.2.7";
+    check_entry("<30>Dec  4 19:10:57 ::ffff:192.0.2.7 sshd[77]: Accepted publickey for root",
+                at("2026-12-04T19:11:00Z"), &w);
+    w.host = "192.0.2.7";
+    check_entry("<30>Dec  4 19:10:57 192.0.2.7 sshd[77]: Accepted publickey for root",
+                at("2026-12-04T19:11:00Z"), &w);
 }
 
 /* An RFC 3164 timestamp names no year, zone or fraction: the entry's time
@@ -253,6 +263,9 @@ static void test_3164_partial_headers(void **state)
     /* A timestamp and free text: the words are not taken for host or tag. */
     w.msg = "just some words";
     check_entry("<13>Dec  4 19:04:59 just some words", now, &w);
+    /* A time is no host name (nor an IPv6 address): all message text. */
+    w.msg = "12:30:00 started: ok";
+    check_entry("<13>Dec  4 19:04:59 12:30:00 started: ok", now, &w);
     /* logger -t '' writes an empty tag: app "-", as journald reads it. */
     w.msg = "empty tag";
     check_entry("<13>Dec  4 19:04:59 : empty tag", now, &w);
