@@ -39,21 +39,20 @@ static size_t left(const cursor *c)
 }
 
 /* "<PRI>": 1-3 digits without leading zeros, at most 191 (facility 23,
- * severity 7). */
-static int parse_pri(cursor *c, cl_syslog_msg *m, cl_syslog_error *err)
+ * severity 7). Returns 0 and consumes it, or -1. */
+static int parse_pri(cursor *c, cl_syslog_msg *m)
 {
     int v = 0, n = 0;
 
     if (left(c) < 3 || c->p[0] != '<')
-        return fail(err, CL_R_SYSLOG_BAD_PRI, "the message does not start with <PRI>, e.g. <13>");
+        return -1;
     c->p++;
     while (n < 4 && c->p < c->end && is_digit(*c->p)) {
         v = v * 10 + (*c->p++ - '0');
         n++;
     }
     if (n == 0 || n > 3 || c->p >= c->end || *c->p != '>' || (n > 1 && c->p[-n] == '0') || v > 191)
-        return fail(err, CL_R_SYSLOG_BAD_PRI,
-                    "PRI must be <0> to <191>, facility * 8 + severity, without leading zeros");
+        return -1;
     c->p++;
     m->facility = v / 8;
     m->severity = v % 8;
@@ -501,7 +500,7 @@ int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *
                     cl_syslog_error *err)
 {
     cursor c = { buf, buf + len };
-    const char *nul;
+    const char *nul, *start;
     size_t bad;
 
     memset(m, 0, sizeof *m);
@@ -520,6 +519,7 @@ int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *
                  (size_t)(nul - buf));
         return -1;
     }
+    start = c.p;
     bad = cl_utf8_check((const unsigned char *)c.p, left(&c));
     if (bad < left(&c)) {
         err->reason = CL_R_INVALID_UTF8;
@@ -528,8 +528,17 @@ int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *
                  (size_t)(c.p - buf) + bad);
         return -1;
     }
-    if (parse_pri(&c, m, err) != 0)
-        return -1;
+    if (parse_pri(&c, m) != 0) {
+        /* RFC 3164 section 4.3.3, as journald and rsyslog do: a message
+         * without a PRI, or with one that cannot be read, is user.notice
+         * (13) and all of it is the text - nothing is taken for a header. */
+        m->format = CL_SYSLOG_RFC3164;
+        m->facility = 1;
+        m->severity = 5;
+        m->msg.p = start;
+        m->msg.n = (size_t)(c.end - start);
+        return 0;
+    }
     if (c.p == c.end)
         return fail(err, CL_R_SYSLOG_EMPTY, "nothing after <PRI>");
     if (left(&c) >= 2 && c.p[0] == '1' && c.p[1] == ' ')

@@ -2,8 +2,9 @@
 
 Asserts:
 * test_logger: the real util-linux `logger -u PATH` in its local format, with
-  --rfc3164 -i, with --rfc5424 --sd-id/--sd-param/--msgid -p local3.err, and a
-  malformed datagram: exact rows (level, app, host, claimed pid, logger,
+  --rfc3164 -i, with --rfc5424 --sd-id/--sd-param/--msgid -p local3.err, a
+  datagram whose PRI cannot be read (user.notice, all of it text, as RFC 3164
+  section 4.3.3 says) and a malformed RFC 5424 one: exact rows (level, app, host, claimed pid, logger,
   msg, fields, peer credentials = the logger process) in the database, the
   reject with its reason and raw bytes, the lines of the text file, and the
   syslog_* counters of stats;
@@ -96,17 +97,18 @@ def test_logger():
         p3 = logger(path, "--rfc5424", "-i", "--sd-id", "test@32473", "--sd-param", 'a="b\\"c"',
                     "--sd-param", 'a="2"', "--msgid", "MID1", "-p", "local3.err", "5424 hello")
         p4 = logger(path, "--rfc5424=notq,notime,nohost", "-t", "nil-tag", "nil values")
-        send(path, b"<999>bad pri")
-        wait_received(c, 5)
+        send(path, b"<999>bad pri")  # RFC 3164 4.3.3: user.notice, all of it text
+        send(path, b"<13>1 - - app - - [x a=b] bad sd")
+        wait_received(c, 6)
         t1 = int(time.time() + 1) * 1000000
         st = c.stats()
         eq({k: st[k] for k in ("syslog_received", "syslog_accepted", "syslog_rejected",
                                "syslog_rate_limited", "accepted", "rejected")},
-           {"syslog_received": 5, "syslog_accepted": 4, "syslog_rejected": 1,
-            "syslog_rate_limited": 0, "accepted": 4, "rejected": 1}, "stats")
+           {"syslog_received": 6, "syslog_accepted": 5, "syslog_rejected": 1,
+            "syslog_rate_limited": 0, "accepted": 5, "rejected": 1}, "stats")
         eq(st["syslog_sockets"], [path], "stats names the socket")
         host = socket.gethostname()
-        rows, ts = rows_without_ts(c, 4)
+        rows, ts = rows_without_ts(c, 5)
         eq(rows, [
             (5, "root", host, None, None, "plain hello", '{"syslog_facility":"user"}', p1) + me,
             (4, "root", host, p2, None, "3164 hello", '{"syslog_facility":"daemon"}', p2) + me,
@@ -114,6 +116,8 @@ def test_logger():
              '{"syslog_facility":"local3","sd":{"timeQuality":{"tzKnown":"1","isSynced":"0"},'
              '"test@32473":{"a":["b\\"c","2"]}}}', p3) + me,
             (5, "nil-tag", host, None, None, "nil values", '{"syslog_facility":"user"}', p4) + me,
+            (5, "-", host, None, None, "<999>bad pri", '{"syslog_facility":"user"}',
+             os.getpid()) + me,
         ], "entries (logger's own user name is its default tag)")
         for t in ts[:3]:
             check(t0 <= t <= t1, "the message's time", t, t0, t1)
@@ -121,9 +125,10 @@ def test_logger():
         rej = wait_for(lambda: c.query("SELECT reason, message, raw, raw_len, peer_pid "
                                        "FROM rejects"), "the reject")
         eq(len(rej), 1, "one reject")
-        eq((rej[0][0], bytes(rej[0][2]), rej[0][3]), ("syslog_bad_pri", b"<999>bad pri", 12),
+        eq((rej[0][0], bytes(rej[0][2]), rej[0][3], rej[0][4]),
+           ("syslog_bad_sd", b"<13>1 - - app - - [x a=b] bad sd", 32, os.getpid()),
            "the reject keeps the datagram")
-        check("<0> to <191>" in rej[0][1], "the reject says why", rej[0][1])
+        check('expected PARAM-NAME="value"' in rej[0][1], "the reject says why", rej[0][1])
         # Each text line after its timestamp.
         eq([ln.split(" ", 1)[1] for ln in c.text_lines()], [
             '%s root[%d] NOTICE: plain hello {"syslog_facility":"user"}' % (host, p1),
@@ -131,6 +136,7 @@ def test_logger():
             '%s root[%d] ERROR: 5424 hello {"syslog_facility":"local3","sd":{"timeQuality":'
             '{"tzKnown":"1","isSynced":"0"},"test@32473":{"a":["b\\"c","2"]}}}' % (host, p3),
             '%s nil-tag[%d] NOTICE: nil values {"syslog_facility":"user"}' % (host, p4),
+            '%s -[%d] NOTICE: <999>bad pri {"syslog_facility":"user"}' % (host, os.getpid()),
         ], "text lines")
         c.stop()
     check(not os.path.exists(path), "the socket file is removed at exit")

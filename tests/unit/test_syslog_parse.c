@@ -393,8 +393,10 @@ static void test_framing_details(void **state)
     cl_record_free(judge_n("<13>t: m\0", 9, now, CL_REC_ENTRY));
     /* logger --octet-count writes RFC 6587's length even on a datagram. */
     check_entry("8 <13>t: m", now, &w);
-    /* ... a number that is not the length is no PRI. */
-    REJECT("9 <13>t: m", CL_R_SYSLOG_BAD_PRI, "<PRI>");
+    /* ... a number that is not the length is no PRI: all of it is text. */
+    w.app = "-";
+    w.msg = "9 <13>t: m";
+    check_entry("9 <13>t: m", now, &w);
     /* A BOM opens an RFC 5424 MSG in UTF-8: it is no part of the text. */
     w.app = "t";
     w.msg = "h\xc3\xa9";
@@ -438,21 +440,35 @@ static void test_entry_json(void **state)
 
 /* ---- malformed ---- */
 
-static void test_reject_empty_and_pri(void **state)
+static void test_reject_empty(void **state)
 {
     (void)state;
     REJECT("", CL_R_SYSLOG_EMPTY, "empty");
     REJECT("\n", CL_R_SYSLOG_EMPTY, "empty");
     check_reject("\0\0", 2, CL_R_SYSLOG_EMPTY, "empty");
     REJECT("<13>", CL_R_SYSLOG_EMPTY, "nothing after <PRI>");
-    REJECT("hello", CL_R_SYSLOG_BAD_PRI, "<PRI>");
-    REJECT("<192>x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
-    REJECT("<013>x", CL_R_SYSLOG_BAD_PRI, "leading zeros");
-    REJECT("<>x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
-    REJECT("<1234>x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
-    REJECT("<13x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
-    REJECT("<-1>x", CL_R_SYSLOG_BAD_PRI, "<0> to <191>");
-    /* The extremes are valid. */
+    REJECT("<13>\n", CL_R_SYSLOG_EMPTY, "nothing after <PRI>");
+}
+
+/* RFC 3164 section 4.3.3 (journald and rsyslog agree): without a PRI that
+ * can be read, a message is user.notice and all of it is the text. */
+static void test_no_pri(void **state)
+{
+    const int64_t now = at("2026-12-04T19:05:00Z");
+    static const char *const texts[] = { "hello",        "<192>x", "<013>x", "<>x",
+                                         "<1234>x",      "<13x",   "<-1>x",  "<999>bad pri",
+                                         "x <13>tag: m", "<13",    "<",      "tag: m" };
+    want w = { NULL, 5, "-", NULL, NULL, NULL, "{\"syslog_facility\":\"user\"}", -1 };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        w.msg = texts[i];
+        check_entry(texts[i], now, &w);
+    }
+    /* Not even the timestamp or tag of a header is taken. */
+    w.msg = "Dec  4 19:04:59 host tag[1]: m";
+    check_entry("Dec  4 19:04:59 host tag[1]: m\n", now, &w);
+    /* The extremes of a PRI are valid. */
     cl_record_free(judge_n("<0>k: m", 7, 0, CL_REC_ENTRY));
     cl_record_free(judge_n("<191>k: m", 9, 0, CL_REC_ENTRY));
 }
@@ -606,7 +622,8 @@ int main(void)
         cmocka_unit_test(test_5424_sd),
         cmocka_unit_test(test_framing_details),
         cmocka_unit_test(test_entry_json),
-        cmocka_unit_test(test_reject_empty_and_pri),
+        cmocka_unit_test(test_reject_empty),
+        cmocka_unit_test(test_no_pri),
         cmocka_unit_test(test_reject_bytes),
         cmocka_unit_test(test_latin1),
         cmocka_unit_test(test_reject_5424_header),
