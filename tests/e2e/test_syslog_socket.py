@@ -8,6 +8,9 @@ Asserts:
   msg, fields, peer credentials = the logger process) in the database, the
   reject with its reason and raw bytes, the lines of the text file, and the
   syslog_* counters of stats;
+* test_logger_priorities: logger -p with every facility name logger knows,
+  numeric forms (152.3, 8.3, 5) and kern (which logger turns into user):
+  the exact level and fields.syslog_facility of each;
 * test_glibc_syslog: a C program calling openlog/syslog (glibc always writes
   to /dev/log) run in a mount namespace of its own (`unshare -m`, root) in
   which /dev/log is a link to the collector's socket: exact rows, a
@@ -140,6 +143,30 @@ def test_logger():
         ], "text lines")
         c.stop()
     check(not os.path.exists(path), "the socket file is removed at exit")
+
+
+LOGGER_FACILITIES = ["user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+                     "authpriv", "ftp"] + ["local%d" % i for i in range(8)]
+
+
+def test_logger_priorities():
+    with cltest.Collector(*cltest.NO_RATE_LIMIT, start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        cases = [("%s.info" % f, 6, f) for f in LOGGER_FACILITIES]
+        # security is auth's old name; logger keeps kern for the kernel (user);
+        # numeric: the facility's code (152 = local3 << 3) and a bare level.
+        cases += [("security.crit", 2, "auth"), ("kern.info", 6, "user"), ("152.3", 3, "local3"),
+                  ("8.3", 3, "user"), ("5", 5, "user"), ("local7.debug", 7, "local7"),
+                  ("user.emerg", 0, "user")]
+        for i, (prio, _, _) in enumerate(cases):
+            logger(path, "-t", "p%02d" % i, "-p", prio, prio)
+        rows = wait_for(lambda: (lambda r: r if len(r) == len(cases) else None)(
+            c.query("SELECT msg, level, json_extract(fields, '$.syslog_facility') FROM entries "
+                    "ORDER BY app")), "every priority")
+        eq(rows, [(p, lvl, fac) for p, lvl, fac in cases], "level and facility of each -p")
+        c.stop()
 
 
 def test_glibc_syslog():
@@ -502,7 +529,7 @@ def test_exit_keeps_replaced_socket():
 
 
 if __name__ == "__main__":
-    cltest.main("test_syslog_socket", [test_logger, test_glibc_syslog, test_legacy_time_and_latin1,
+    cltest.main("test_syslog_socket", [test_logger, test_logger_priorities, test_glibc_syslog, test_legacy_time_and_latin1,
                                       test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
                                       test_backpressure_no_loss, test_bound_before_ready,

@@ -438,6 +438,27 @@ static void test_entry_json(void **state)
     assert_null(cl_syslog_facility_name(-1));
 }
 
+/* Every facility, by the names rsyslog's %syslogfacility-text% gives them
+ * (RFC 5424 table 1). */
+static void test_facilities(void **state)
+{
+    static const char *const names[24] = {
+        "kern",   "user",   "mail",     "daemon", "auth",   "syslog", "lpr",    "news",
+        "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "audit",  "alert",  "clock",
+        "local0", "local1", "local2",   "local3", "local4", "local5", "local6", "local7",
+    };
+    want w = { NULL, 6, "t", NULL, NULL, "m", NULL, -1 };
+    char in[32], fields[64];
+
+    (void)state;
+    for (int f = 0; f < 24; f++) {
+        snprintf(in, sizeof in, "<%d>t: m", f * 8 + 6);
+        snprintf(fields, sizeof fields, "{\"syslog_facility\":\"%s\"}", names[f]);
+        w.fields = fields;
+        check_entry(in, 0, &w);
+    }
+}
+
 /* ---- malformed ---- */
 
 static void test_reject_empty(void **state)
@@ -622,6 +643,7 @@ int main(void)
         cmocka_unit_test(test_5424_sd),
         cmocka_unit_test(test_framing_details),
         cmocka_unit_test(test_entry_json),
+        cmocka_unit_test(test_facilities),
         cmocka_unit_test(test_reject_empty),
         cmocka_unit_test(test_no_pri),
         cmocka_unit_test(test_reject_bytes),
