@@ -11,6 +11,9 @@ Asserts:
 * test_logger_priorities: logger -p with every facility name logger knows,
   numeric forms (152.3, 8.3, 5) and kern (which logger turns into user):
   the exact level and fields.syslog_facility of each;
+* test_logger_input: logger reading stdin (one message a line, the empty
+  one kept; -e skips it), --prio-prefix, --octet-count in both formats,
+  --size: the exact messages, levels and apps;
 * test_glibc_syslog: a C program calling openlog/syslog (glibc always writes
   to /dev/log) run in a mount namespace of its own (`unshare -m`, root) in
   which /dev/log is a link to the collector's socket: exact rows, a
@@ -166,6 +169,35 @@ def test_logger_priorities():
             c.query("SELECT msg, level, json_extract(fields, '$.syslog_facility') FROM entries "
                     "ORDER BY app")), "every priority")
         eq(rows, [(p, lvl, fac) for p, lvl, fac in cases], "level and facility of each -p")
+        c.stop()
+
+
+def logger_stdin(path, data, *args):
+    p = subprocess.run(["logger", "-u", path] + list(args), input=data, capture_output=True,
+                       timeout=60)
+    eq(p.returncode, 0, "logger %s: %s" % (" ".join(args), p.stderr.decode()))
+
+
+def test_logger_input():
+    with cltest.Collector(*cltest.NO_RATE_LIMIT, start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        logger_stdin(path, b"line 1\n\nline 3\n", "-t", "a-stdin")
+        logger_stdin(path, b"line 1\n\nline 3\n", "-t", "b-skip", "-e")
+        logger_stdin(path, b"<11>an error\nplain\n", "-t", "c-prio", "--prio-prefix")
+        logger(path, "-t", "d-oc", "--octet-count", "counted")
+        logger(path, "-t", "e-oc5424", "--rfc5424", "--octet-count", "counted")
+        logger(path, "-t", "f-size", "--size", "5", "0123456789")
+        want = [("a-stdin", 5, "line 1"), ("a-stdin", 5, ""), ("a-stdin", 5, "line 3"),
+                ("b-skip", 5, "line 1"), ("b-skip", 5, "line 3"),
+                # logger 2.38 keeps a prefix's priority for the lines after it
+                ("c-prio", 3, "an error"), ("c-prio", 3, "plain"),
+                ("d-oc", 5, "counted"), ("e-oc5424", 5, "counted"), ("f-size", 5, "01234")]
+        rows = wait_for(lambda: (lambda r: r if len(r) == len(want) else None)(
+            c.query("SELECT app, level, msg FROM entries ORDER BY app, id")), "every message")
+        eq(rows, want, "each line a message, as logger sent it")
+        eq(c.stats()["syslog_rejected"], 0, "no rejects")
         c.stop()
 
 
@@ -529,7 +561,8 @@ def test_exit_keeps_replaced_socket():
 
 
 if __name__ == "__main__":
-    cltest.main("test_syslog_socket", [test_logger, test_logger_priorities, test_glibc_syslog, test_legacy_time_and_latin1,
+    cltest.main("test_syslog_socket", [test_logger, test_logger_priorities, test_logger_input,
+                                      test_glibc_syslog, test_legacy_time_and_latin1,
                                       test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
                                       test_backpressure_no_loss, test_bound_before_ready,
