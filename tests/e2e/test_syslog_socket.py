@@ -35,6 +35,10 @@ Asserts:
 * test_limits: a datagram over --max-entry-bytes is a too_large reject with
   its full length; the rate limit per app and peer PID applies as on the
   stream socket (suppressed, counted, reported); --config takes a list;
+* test_hostile_datagrams: descriptors passed with a datagram (SCM_RIGHTS,
+  more than fit) are never kept open; an empty datagram and one of 70,000
+  bytes are rejects with their reasons; escape sequences reach the text
+  file escaped; a claimed pid beside the kernel's;
 * test_backpressure_no_loss: 4 senders flood 80,000 datagrams at a collector
   with --queue-bytes 64K: while the writer is behind the sockets are not read
   (senders block), and every datagram is stored, each sender's in order;
@@ -47,6 +51,7 @@ Asserts:
   place when the collector stops, both for the syslog and the stream socket.
 """
 
+import array
 import json
 import os
 import signal
@@ -336,6 +341,50 @@ def test_rsyslog_omuxsock():
         c.stop()
 
 
+def test_hostile_datagrams():
+    with cltest.Collector(start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        marker = os.path.join(c.tmp, "passed-file")
+        open(marker, "w").close()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+            s.connect(path)
+            fds = [os.open(marker, os.O_RDONLY) for _ in range(20)]
+            try:
+                s.sendmsg([b"<13>fds: 20 descriptors"],
+                          [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+            finally:
+                for fd in fds:
+                    os.close(fd)
+            s.send(b"")
+            s.send(b"<13>big: " + b"x" * (70000 - 9))
+            s.send(b"<13>ansi[1]: \x1b[31mred\x1b[0m \x9b \x07")
+        wait_received(c, 4)
+        fd_dir = "/proc/%d/fd" % c.proc.pid
+        kept = []
+        for fd in os.listdir(fd_dir):
+            try:
+                if os.readlink(os.path.join(fd_dir, fd)) == marker:
+                    kept.append(fd)
+            except OSError:
+                pass
+        eq(kept, [], "descriptors passed by a sender are closed")
+        rej = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
+            c.query("SELECT reason, raw_len, length(raw), peer_pid FROM rejects ORDER BY id")),
+            "the rejects")
+        eq(rej, [("syslog_empty", 0, 0, os.getpid()), ("too_large", 70000, 4096, os.getpid())],
+           "rejects: the empty datagram, the one over 64 KiB (its first 4 KiB kept)")
+        eq(c.msgs(), ["20 descriptors", "\x1b[31mred\x1b[0m \u009b \x07"], "entries")
+        host = socket.gethostname()
+        eq([ln.split(" ", 1)[1] for ln in c.text_lines()], [
+            '%s fds[%d] NOTICE: 20 descriptors {"syslog_facility":"user"}' % (host, os.getpid()),
+            '%s ansi[1,peer=%d] NOTICE: \\x1b[31mred\\x1b[0m \\u009b \\x07 '
+            '{"syslog_facility":"user","syslog_latin1_bytes":1}' % (host, os.getpid()),
+        ], "text lines: escapes escaped, the claimed pid beside the kernel's")
+        c.stop()
+
+
 def flood_sender(path, k, n):
     """Child: n datagrams as fast as the socket takes them (blocking)."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -565,5 +614,6 @@ if __name__ == "__main__":
                                       test_glibc_syslog, test_legacy_time_and_latin1,
                                       test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
-                                      test_backpressure_no_loss, test_bound_before_ready,
+                                      test_hostile_datagrams, test_backpressure_no_loss,
+                                      test_bound_before_ready,
                                       test_exit_keeps_replaced_socket])
