@@ -105,9 +105,11 @@ static int local_us(int y, int mon, int day, int h, int mi, int s, int64_t *us)
 }
 
 #define HALF_YEAR_US (182LL * 86400 * 1000000)
-/* How far a BSD timestamp may be from the arrival and still be taken for
- * the same moment: the sender formats it (whole seconds) just before it
- * sends, so on one machine the two agree within a second or two. */
+/* How far before the arrival a BSD timestamp may be and still be taken for
+ * the same moment. The sender formats it (whole seconds) just before it
+ * sends, so on one machine the two agree within a second or two; a minute
+ * also covers a sender blocked on a full queue, and is far below any
+ * difference of time zones. */
 #define BSD_TS_AGREES_US (60LL * 1000000)
 
 /* The local time a BSD timestamp names, in the year (last, this or next)
