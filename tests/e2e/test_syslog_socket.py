@@ -25,6 +25,10 @@ Asserts:
   sent, in fields.syslog_timestamp while the entry's time is the arrival;
   Latin-1 from logger and an empty tag (logger -t '') are entries: exact
   rows and text lines;
+* test_arrival_is_the_kernels: datagrams sent while the collector is
+  stopped (SIGSTOP) for 1.5 s get the time the kernel queued them, not the
+  time the collector read them: received - ts >= 1.4 s for an RFC 3164
+  message and one without a timestamp, and no claim is kept;
 * test_rsyslog_omuxsock: rsyslogd (its own configuration, in the
   foreground) forwarding with omuxsock: the exact row, the claimed pid the
   original sender's, peer_pid rsyslogd's;
@@ -294,6 +298,28 @@ def test_legacy_time_and_latin1():
             '"syslog_latin1_bytes":3}' % (host, p3),
             '%s -[%d] NOTICE: empty tag {"syslog_facility":"user"}' % (host, p4),
         ], "text lines")
+        c.stop()
+
+
+def test_arrival_is_the_kernels():
+    with cltest.Collector(start=False) as c:
+        path = syslog_path(c)
+        c.flags += ["--syslog-socket", path]
+        c.start()
+        c.send_signal(signal.SIGSTOP)
+        try:
+            logger(path, "-t", "bsd", "queued while stopped")
+            send(path, b"<13>nots: no timestamp")
+            time.sleep(1.5)
+        finally:
+            c.send_signal(signal.SIGCONT)
+        rows = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(
+            c.query("SELECT app, fields, received - ts FROM entries ORDER BY id")), "2 entries")
+        eq([r[:2] for r in rows], [("bsd", '{"syslog_facility":"user"}'),
+                                   ("nots", '{"syslog_facility":"user"}')], "entries")
+        for app, _, lag in rows:
+            check(lag >= 1400000, "%s: ts is when the kernel queued it, 1.5 s before the "
+                  "collector read it" % app, lag)
         c.stop()
 
 
@@ -612,7 +638,7 @@ def test_exit_keeps_replaced_socket():
 if __name__ == "__main__":
     cltest.main("test_syslog_socket", [test_logger, test_logger_priorities, test_logger_input,
                                       test_glibc_syslog, test_legacy_time_and_latin1,
-                                      test_rsyslog_omuxsock,
+                                      test_arrival_is_the_kernels, test_rsyslog_omuxsock,
                                       test_socket_setup, test_limits, test_shutdown_drains,
                                       test_hostile_datagrams, test_backpressure_no_loss,
                                       test_bound_before_ready,
