@@ -20,8 +20,10 @@ import multiprocessing as mp
 
 from benchlib import ask, cpu_model, start_collector
 
+# RFC 3164 as glibc writes it: the sender's local time now (a claim about
+# the arrival, so none is kept: schema/SYSLOG.md, Time).
 FORMATS = {
-    "3164": b"<14>Dec  4 19:00:00 bench[%d]: request handled path=/api/v1/orders/%d status=200 "
+    "3164": b"<14>%s bench[%d]: request handled path=/api/v1/orders/%d status=200 "
             b"duration_ms=12.5 sender=%d",
     "5424": b'<14>1 2026-12-04T19:00:00.123456+01:00 web-1 bench %d ORDERS [req@32473 path='
             b'"/api/v1/orders/%d" status="200"] request handled sender=%d',
@@ -32,6 +34,8 @@ def sender(path, fmt, k, n):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.connect(path)
     pid, tpl = os.getpid(), FORMATS[fmt]
+    if fmt == "3164":
+        tpl = tpl.replace(b"%s", time.strftime("%b %e %H:%M:%S").encode(), 1)
     for i in range(n):
         s.send(tpl % (pid, i, k))
 

@@ -39,21 +39,20 @@ static size_t left(const cursor *c)
 }
 
 /* "<PRI>": 1-3 digits without leading zeros, at most 191 (facility 23,
- * severity 7). */
-static int parse_pri(cursor *c, cl_syslog_msg *m, cl_syslog_error *err)
+ * severity 7). Returns 0 and consumes it, or -1. */
+static int parse_pri(cursor *c, cl_syslog_msg *m)
 {
     int v = 0, n = 0;
 
     if (left(c) < 3 || c->p[0] != '<')
-        return fail(err, CL_R_SYSLOG_BAD_PRI, "the message does not start with <PRI>, e.g. <13>");
+        return -1;
     c->p++;
     while (n < 4 && c->p < c->end && is_digit(*c->p)) {
         v = v * 10 + (*c->p++ - '0');
         n++;
     }
     if (n == 0 || n > 3 || c->p >= c->end || *c->p != '>' || (n > 1 && c->p[-n] == '0') || v > 191)
-        return fail(err, CL_R_SYSLOG_BAD_PRI,
-                    "PRI must be <0> to <191>, facility * 8 + severity, without leading zeros");
+        return -1;
     c->p++;
     m->facility = v / 8;
     m->severity = v % 8;
@@ -106,19 +105,57 @@ static int local_us(int y, int mon, int day, int h, int mi, int s, int64_t *us)
 }
 
 #define HALF_YEAR_US (182LL * 86400 * 1000000)
+/* How far before the arrival a BSD timestamp may be and still be taken for
+ * the same moment. The sender formats it (whole seconds) just before it
+ * sends, so on one machine the two agree within a second or two; a minute
+ * also covers a sender blocked on a full queue, and is far below any
+ * difference of time zones. */
+#define BSD_TS_AGREES_US (60LL * 1000000)
+
+/* The local time a BSD timestamp names, in the year (last, this or next)
+ * nearest to now_us. Returns 0, or -1 when no such date exists near now
+ * (29 February far from a leap year). */
+static int bsd_instant(int mon, int day, int h, int mi, int sec, int64_t now_us, int64_t *out)
+{
+    time_t now_t = (time_t)(now_us / 1000000);
+    struct tm now_tm;
+    int64_t best_d = -1;
+
+    if (localtime_r(&now_t, &now_tm) == NULL)
+        return -1;
+    /* This year first: within half a year of now it is the nearest, and the
+     * other two need not be asked (mktime reads the zone each time). */
+    for (int i = 0; i < 3; i++) {
+        static const int order[3] = { 0, -1, 1 };
+        int64_t us, d;
+
+        if (local_us(now_tm.tm_year + 1900 + order[i], mon, day, h, mi, sec, &us) != 0)
+            continue;
+        d = us > now_us ? us - now_us : now_us - us;
+        if (best_d < 0 || d < best_d) {
+            best_d = d;
+            *out = us;
+        }
+        if (i == 0 && d <= HALF_YEAR_US)
+            break;
+    }
+    return best_d < 0 ? -1 : 0;
+}
 
 /* "Mmm dd hh:mm:ss " (the day space-padded as glibc writes it, or
- * zero-padded). It names no year: of the years around now_us's, the one that
- * puts it nearest to now_us, so a December message read on 1 January is
- * last year's. Returns 1 and consumes it, 0 when the text is no such
- * timestamp (then it is message text). */
+ * zero-padded). It names no year, no zone and no fraction: the sender's
+ * local time, in whatever zone its TZ says. So, as journald and rsyslog's
+ * imuxsock do, the entry's time is the arrival (now_us, the kernel's time
+ * of the datagram), which sorts it to the microsecond among other entries;
+ * the claim is kept as text (m->bsd_ts) only when it does not name about
+ * the same moment - a sender in another time zone, a relay's backlog - so
+ * that the difference can be seen. Returns 1 and consumes it, 0 when the
+ * text is no such timestamp (then it is message text). */
 static int ts_3164(cursor *c, int64_t now_us, cl_syslog_msg *m)
 {
     const char *s = c->p;
-    int mon, day, h, mi, sec, best = 0;
-    int64_t best_d = 0;
-    time_t now_t = (time_t)(now_us / 1000000);
-    struct tm now_tm;
+    int mon, day, h, mi, sec;
+    int64_t claim = 0;
 
     if (left(c) < 16 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':' || s[15] != ' ')
         return 0;
@@ -132,28 +169,13 @@ static int ts_3164(cursor *c, int64_t now_us, cl_syslog_msg *m)
         return 0;
     if (sec == 60)
         sec = 59; /* a leap second, folded as cl_rfc3339_parse does */
-    if (localtime_r(&now_t, &now_tm) == NULL)
-        return 0;
-    /* This year first: within half a year of now it is the nearest, and the
-     * other two need not be asked (mktime reads the zone each time). */
-    for (int i = 0; i < 3; i++) {
-        static const int order[3] = { 0, -1, 1 };
-        int64_t us, d;
-
-        if (local_us(now_tm.tm_year + 1900 + order[i], mon, day, h, mi, sec, &us) != 0)
-            continue;
-        d = us > now_us ? us - now_us : now_us - us;
-        if (!best || d < best_d) {
-            best = 1;
-            best_d = d;
-            m->ts_us = us;
-        }
-        if (i == 0 && d <= HALF_YEAR_US)
-            break;
+    if (bsd_instant(mon, day, h, mi, sec, now_us, &claim) != 0 || claim > now_us + 1000000 ||
+        claim <= now_us - BSD_TS_AGREES_US) {
+        m->bsd_ts.p = s;
+        m->bsd_ts.n = 15;
     }
-    if (!best)
-        return 0;
     m->has_ts = 1;
+    m->ts_us = now_us;
     c->p += 16;
     return 1;
 }
@@ -191,6 +213,13 @@ static size_t tag_form(const cursor *c, cl_syslog_span *tag, cl_syslog_span *pid
     size_t w = word_len(c), i = 0;
     const char *s = c->p;
 
+    if (w == 1 && s[0] == ':') {
+        /* logger -t '' writes ": msg": an empty tag, as journald reads it
+         * (app "-"), not message text. */
+        tag->p = pid->p = NULL;
+        tag->n = pid->n = 0;
+        return w + (s + w < c->end ? 1 : 0);
+    }
     while (i < w && s[i] != '[' && s[i] != ':')
         i++;
     if (i == 0 || i == w)
@@ -212,12 +241,36 @@ static size_t tag_form(const cursor *c, cl_syslog_span *tag, cl_syslog_span *pid
     return w + (s + w < c->end ? 1 : 0);
 }
 
+/* An IPv6 address as a relay writes a sender it cannot resolve
+ * ("2001:db8::1", "::ffff:192.0.2.7"; rsyslog's RFC 3164 parser takes such a
+ * literal as HOSTNAME): hex digits, dots and colons, with "::" or all eight
+ * groups - so that a time such as "12:30:00" stays message text. */
+static int ipv6_like(const char *s, size_t n)
+{
+    size_t colons = 0;
+    int pair = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+
+        if (ch == ':') {
+            colons++;
+            pair |= i > 0 && s[i - 1] == ':';
+        } else if (!is_digit(ch) && ch != '.' && !(ch >= 'a' && ch <= 'f') &&
+                   !(ch >= 'A' && ch <= 'F'))
+            return 0;
+    }
+    return colons == 7 || (colons >= 2 && pair);
+}
+
 /* A host name as BSD syslog relays write it: printable ASCII without the
- * characters of a tag form. */
+ * characters of a tag form, or an IPv6 address. */
 static int host_like(const char *s, size_t n)
 {
     if (n == 0 || n > CL_SYSLOG_HOST_MAX)
         return 0;
+    if (ipv6_like(s, n))
+        return 1;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
 
@@ -449,7 +502,7 @@ int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *
                     cl_syslog_error *err)
 {
     cursor c = { buf, buf + len };
-    const char *nul;
+    const char *nul, *start;
     size_t bad;
 
     memset(m, 0, sizeof *m);
@@ -468,6 +521,7 @@ int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *
                  (size_t)(nul - buf));
         return -1;
     }
+    start = c.p;
     bad = cl_utf8_check((const unsigned char *)c.p, left(&c));
     if (bad < left(&c)) {
         err->reason = CL_R_INVALID_UTF8;
@@ -476,8 +530,17 @@ int cl_syslog_parse(const char *buf, size_t len, int64_t now_us, cl_syslog_msg *
                  (size_t)(c.p - buf) + bad);
         return -1;
     }
-    if (parse_pri(&c, m, err) != 0)
-        return -1;
+    if (parse_pri(&c, m) != 0) {
+        /* RFC 3164 section 4.3.3, as journald and rsyslog do: a message
+         * without a PRI, or with one that cannot be read, is user.notice
+         * (13) and all of it is the text - nothing is taken for a header. */
+        m->format = CL_SYSLOG_RFC3164;
+        m->facility = 1;
+        m->severity = 5;
+        m->msg.p = start;
+        m->msg.n = (size_t)(c.end - start);
+        return 0;
+    }
     if (c.p == c.end)
         return fail(err, CL_R_SYSLOG_EMPTY, "nothing after <PRI>");
     if (left(&c) >= 2 && c.p[0] == '1' && c.p[1] == ' ')
@@ -653,6 +716,12 @@ void cl_syslog_entry_json(const cl_syslog_msg *m, cl_strbuf *out)
         put_key(out, "syslog_procid");
         put_str(out, &m->procid);
     }
+    if (m->bsd_ts.p) {
+        put_key(out, "syslog_timestamp");
+        put_str(out, &m->bsd_ts);
+    }
+    if (m->latin1 > 0)
+        cl_strbuf_printf(out, ",\"syslog_latin1_bytes\":%zu", m->latin1);
     if (m->nparams > 0)
         put_sd(out, m);
     cl_strbuf_puts(out, "}}");
@@ -671,13 +740,41 @@ static void reject_out(const char *buf, size_t len, size_t full_len, enum cl_rea
     out->kind = CL_LINE_REJECT;
 }
 
+size_t cl_syslog_latin1(const char *buf, size_t len, cl_strbuf *out)
+{
+    const unsigned char *s = (const unsigned char *)buf;
+    size_t at = cl_utf8_check(s, len), n = 0;
+
+    if (at == len)
+        return 0;
+    cl_strbuf_reset(out);
+    for (;;) {
+        char two[2];
+
+        cl_strbuf_put(out, s, at);
+        if (at == len)
+            break;
+        /* U+0080-U+00FF: 110000xx 10xxxxxx. */
+        two[0] = (char)(0xC0 | (s[at] >> 6));
+        two[1] = (char)(0x80 | (s[at] & 0x3F));
+        cl_strbuf_put(out, two, 2);
+        n++;
+        s += at + 1;
+        len -= at + 1;
+        at = cl_utf8_check(s, len);
+    }
+    return n;
+}
+
 void cl_syslog_judge(const cl_validator *v, const char *buf, size_t len, size_t full_len,
-                     size_t max_bytes, int64_t received_us, const cl_peer *peer, cl_strbuf *scratch,
-                     cl_line_result *out)
+                     size_t max_bytes, int64_t received_us, int64_t arrival_us, const cl_peer *peer,
+                     cl_strbuf *scratch, cl_strbuf *repair, cl_line_result *out)
 {
     cl_syslog_msg m;
     cl_syslog_error err;
     char msg[256];
+    const char *text = buf;
+    size_t text_len = len, latin1;
 
     memset(out, 0, sizeof *out);
     if (full_len > max_bytes) {
@@ -687,9 +784,25 @@ void cl_syslog_judge(const cl_validator *v, const char *buf, size_t len, size_t 
         reject_out(buf, len, full_len, CL_R_TOO_LARGE, msg, received_us, peer, out);
         return;
     }
-    if (cl_syslog_parse(buf, len, received_us, &m, &err) != 0) {
+    /* A legacy program's Latin-1 is kept readable rather than refused: the
+     * entry says how many bytes were read so (fields.syslog_latin1_bytes). */
+    latin1 = cl_syslog_latin1(buf, len, repair);
+    if (latin1 > 0) {
+        if (repair->oom) {
+            out->kind = CL_LINE_NOMEM;
+            return;
+        }
+        text = repair->p;
+        text_len = repair->len;
+    }
+    if (cl_syslog_parse(text, text_len, arrival_us, &m, &err) != 0) {
         reject_out(buf, len, full_len, err.reason, err.msg, received_us, peer, out);
         return;
+    }
+    m.latin1 = latin1;
+    if (!m.has_ts) {
+        m.has_ts = 1;
+        m.ts_us = arrival_us;
     }
     cl_strbuf_reset(scratch);
     cl_syslog_entry_json(&m, scratch);

@@ -38,20 +38,24 @@ struct cl_srv_syslog {
     char *buf; /* one datagram: max_entry_bytes + 1, to see a longer one */
     size_t cap;
     cl_strbuf scratch; /* the entry made of it */
+    cl_strbuf repair;  /* the datagram as UTF-8, when it was not */
 };
 
 static void take(cl_server *srv, syslog_sock *s, const char *buf, size_t len, size_t full_len,
-                 const cl_peer *peer)
+                 const cl_peer *peer, int64_t queued_us)
 {
     struct cl_srv_syslog *sl = s->owner;
     int64_t now = cl_now_us();
+    /* The kernel's time, unless it is missing or after ours (a clock step
+     * between its stamp and our read). */
+    int64_t arrival = queued_us > 0 && queued_us <= now ? queued_us : now;
     cl_line_result res;
     uint64_t acc = s->c.accepted, rej = s->c.rejected;
 
     srv->n.syslog_received++;
     srv->m.bytes_in += full_len;
-    cl_syslog_judge(&srv->val, buf, len, full_len, srv->cfg.limits.max_entry_bytes, now, peer,
-                    &sl->scratch, &res);
+    cl_syslog_judge(&srv->val, buf, len, full_len, srv->cfg.limits.max_entry_bytes, now, arrival,
+                    peer, &sl->scratch, &sl->repair, &res);
     if (res.kind == CL_LINE_NOMEM) {
         res.rec = cl_record_reject(CL_R_NO_MEMORY, "the collector ran out of memory", buf, len, now,
                                    peer);
@@ -83,11 +87,12 @@ static int read_some(syslog_sock *s, int most)
     while (got < most) {
         size_t len, full;
         cl_peer peer;
+        int64_t queued;
 
-        if (cl_dgram_recv(s->d, sl->buf, sl->cap, &len, &full, &peer) != 1)
+        if (cl_dgram_recv(s->d, sl->buf, sl->cap, &len, &full, &peer, &queued) != 1)
             break;
         got++;
-        take(srv, s, sl->buf, len, full, &peer);
+        take(srv, s, sl->buf, len, full, &peer, queued);
     }
     return got;
 }
@@ -170,6 +175,7 @@ void cl_srv_syslog_free(cl_server *srv)
     free(sl->socks);
     free(sl->buf);
     cl_strbuf_free(&sl->scratch);
+    cl_strbuf_free(&sl->repair);
     free(sl);
     srv->syslog = NULL;
 }

@@ -13,6 +13,7 @@
 #define CL_DGRAM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ioloop.h"
 #include "peer.h"
@@ -46,10 +47,13 @@ int cl_dgram_adopt(int fd, const char *path);
 
 /* Takes the next datagram: copies at most cap bytes of it to buf, sets *len
  * to the bytes copied, *full_len to its whole size (more than cap: the rest
- * is lost, the caller refuses it as too large) and *peer to the sender's
+ * is lost, the caller refuses it as too large), *peer to the sender's
  * credentials as the kernel reports them (Linux SCM_CREDENTIALS; -1 where
- * the system does not say). Returns 1, 0 when none waits, -1 on an error. */
-int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_len, cl_peer *peer);
+ * the system does not say) and *queued_us to when the kernel queued it
+ * (SCM_TIMESTAMP; 0 where the system does not say). Returns 1, 0 when none
+ * waits, -1 on an error. */
+int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_len, cl_peer *peer,
+                  int64_t *queued_us);
 
 /* Shutdown: removes the socket file, so that no new producer finds it, and
  * takes no more datagrams (SHUT_RD: a sender still holding the socket gets

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -125,47 +126,54 @@ static int take_adopted(const char *path)
     return -1;
 }
 
+/* What both kinds of socket ask of the kernel before receiving. */
+static int receive_setup(cl_dgram *d, const cl_dgram_options *opt, char *err, size_t errlen)
+{
+    int on = 1;
+
+#if defined(SO_PASSCRED)
+    /* The kernel then attaches each sender's PID, UID and GID. */
+    if (setsockopt(d->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
+        return errf(err, errlen, "cannot ask for credentials on", d->path, errno);
+#endif
+#if defined(SO_TIMESTAMP)
+    /* And the time it queued each datagram: a message's time when the
+     * message names none (RFC 3164's names no year or zone), exact even
+     * when the collector reads it late, under backpressure. */
+    if (setsockopt(d->fd, SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on) != 0)
+        return errf(err, errlen, "cannot ask for timestamps on", d->path, errno);
+#endif
+    (void)on;
+    /* Best effort: a larger queue rides out a burst while the loop is busy;
+     * the system may cap it (net.core.rmem_max). */
+    if (opt->rcvbuf > 0)
+        (void)setsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf);
+    return 0;
+}
+
 /* The manager's socket: no file to make, but the same receiving set-up. */
 static int use_adopted(cl_dgram *d, int fd, const cl_dgram_options *opt, char *err, size_t errlen)
 {
-    int on = 1, fl;
+    int fl;
 
     d->fd = fd;
     d->adopted = 1;
     fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
         return errf(err, errlen, "cannot use the inherited socket", d->path, errno);
-#if defined(SO_PASSCRED)
-    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
-        return errf(err, errlen, "cannot ask for credentials on", d->path, errno);
-#else
-    (void)on;
-#endif
-    if (opt->rcvbuf > 0)
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf);
-    return 0;
+    return receive_setup(d, opt, err, errlen);
 }
 
 static int make_socket(cl_dgram *d, const cl_dgram_options *opt, const struct sockaddr_un *sa,
                        char *err, size_t errlen)
 {
     cl_sockfile_fail f;
-    int on = 1;
 
     d->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (d->fd < 0)
         return errf(err, errlen, "cannot create the socket", d->path, errno);
-#if defined(SO_PASSCRED)
-    /* The kernel then attaches each sender's PID, UID and GID. */
-    if (setsockopt(d->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) != 0)
-        return errf(err, errlen, "cannot ask for credentials on", d->path, errno);
-#else
-    (void)on;
-#endif
-    /* Best effort: a larger queue rides out a burst while the loop is busy;
-     * the system may cap it (net.core.rmem_max). */
-    if (opt->rcvbuf > 0)
-        (void)setsockopt(d->fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof opt->rcvbuf);
+    if (receive_setup(d, opt, err, errlen) != 0)
+        return -1;
     if (bind(d->fd, (const struct sockaddr *)sa, sizeof *sa) != 0)
         return errf(err, errlen, "cannot bind", d->path, errno);
     if (cl_sockfile_bound(&d->sock, opt->mode, opt->gid, &f) != 0)
@@ -218,11 +226,14 @@ fail:
     return -1;
 }
 
-int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_len, cl_peer *peer)
+int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_len, cl_peer *peer,
+                  int64_t *queued_us)
 {
+    /* Room for the timestamp, the credentials and a few descriptors, which
+     * are closed at once (the kernel closes those that do not fit). */
     union {
         struct cmsghdr align;
-        char bytes[CMSG_SPACE(64)];
+        char bytes[CMSG_SPACE(sizeof(struct timeval)) + CMSG_SPACE(64)];
     } ctl;
     struct iovec iov = { buf, cap };
     struct msghdr mh;
@@ -235,6 +246,7 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
     mh.msg_controllen = sizeof ctl.bytes;
     peer->pid = peer->uid = peer->gid = -1;
     peer->sid = NULL;
+    *queued_us = 0;
     if (d->stopping && d->drain_left <= 0)
         return 0;
     /* MSG_TRUNC: Linux returns the datagram's real size even when it did
@@ -251,6 +263,15 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
     if ((mh.msg_flags & MSG_TRUNC) && *full_len <= cap)
         *full_len = cap + 1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+#if defined(SCM_TIMESTAMP)
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct timeval))) {
+            struct timeval tv;
+
+            memcpy(&tv, CMSG_DATA(c), sizeof tv);
+            *queued_us = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+        }
+#endif
 #if defined(SCM_CREDENTIALS)
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
             c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {

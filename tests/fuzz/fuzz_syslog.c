@@ -5,6 +5,7 @@
  * the reason can only be a rule of the schema on a value the producer chose
  * (a tag too long, a control character in it), never a syntax the parser
  * wrote wrong: any other reason aborts, which libFuzzer reports as a crash.
+ * Bytes that are not UTF-8 never make a reject: they are read as Latin-1.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,19 +30,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const cl_peer peer = { 1, 2, 3, NULL };
     cl_validator v;
-    cl_strbuf scratch = CL_STRBUF_INIT;
+    cl_strbuf scratch = CL_STRBUF_INIT, repair = CL_STRBUF_INIT, fixed = CL_STRBUF_INIT;
     cl_syslog_msg m;
     cl_syslog_error err;
     cl_line_result res;
+    const char *text = (const char *)data;
+    size_t text_len = size;
     int parsed;
 
     memset(&v, 0, sizeof v);
     cl_limits_default(&v.limits);
     v.default_host.p = "h";
     v.default_host.n = 1;
-    parsed = cl_syslog_parse((const char *)data, size, NOW, &m, &err) == 0;
+    /* What is not UTF-8 is read as Latin-1 first: the result is UTF-8. */
+    if (cl_syslog_latin1(text, text_len, &fixed) > 0) {
+        CHECK(!fixed.oom);
+        CHECK(cl_syslog_latin1(fixed.p, fixed.len, &repair) == 0);
+        text = fixed.p;
+        text_len = fixed.len;
+    }
+    parsed = cl_syslog_parse(text, text_len, NOW, &m, &err) == 0;
     CHECK(parsed || err.reason != CL_R_OK);
-    cl_syslog_judge(&v, (const char *)data, size, size, 65536, NOW, &peer, &scratch, &res);
+    CHECK(err.reason != CL_R_INVALID_UTF8);
+    cl_syslog_judge(&v, (const char *)data, size, size, 65536, NOW, NOW, &peer, &scratch, &repair,
+                    &res);
     CHECK(res.kind == CL_LINE_ENTRY || res.kind == CL_LINE_REJECT);
     CHECK(res.rec != NULL && res.op == NULL);
     if (res.kind == CL_LINE_REJECT) {
@@ -58,5 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     cl_record_free(res.rec);
     cl_strbuf_free(&scratch);
+    cl_strbuf_free(&repair);
+    cl_strbuf_free(&fixed);
     return 0;
 }

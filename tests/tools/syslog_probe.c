@@ -5,8 +5,8 @@
  *
  *   syslog_probe IDENT
  *       openlog(IDENT, LOG_PID, LOG_LOCAL3), one error; openlog(IDENT, 0,
- *       LOG_DAEMON), one warning and one debug message of two lines; then
- *       prints its PID on stdout.
+ *       LOG_DAEMON), one warning, one debug message of two lines and one
+ *       info message in Latin-1; then prints its PID on stdout.
  */
 #include <stdio.h>
 #include <syslog.h>
@@ -24,6 +24,7 @@ int main(int argc, char **argv)
     openlog(argv[1], LOG_NDELAY, LOG_DAEMON);
     syslog(LOG_WARNING, "no pid, facility daemon");
     syslog(LOG_USER | LOG_DEBUG, "two\nlines");
+    syslog(LOG_INFO, "caf\xe9 cr\xe8me"); /* a legacy program's Latin-1 */
     closelog();
     printf("%ld\n", (long)getpid());
     return 0;
