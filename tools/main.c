@@ -85,9 +85,10 @@ static void usage(FILE *f)
                "  --version       print the version\n\n"
                "Without COMMAND, centrallog runs query: `centrallog -p err -S -1h`.\n\n"
                "Exit status: 0 success; 1 the operation failed (an entry was rejected, the\n"
-               "database cannot be read); 2 bad usage; 3 the collector could not be reached\n"
-               "or did not answer in time; 4 a partial result: some partitions of the\n"
-               "database could not be read (each is named on stderr) and were left out.\n");
+               "database cannot be read) or query -g listed no entry (as journalctl -g);\n"
+               "2 bad usage; 3 the collector could not be reached or did not answer in time;\n"
+               "4 a partial result: some partitions of the database could not be read (each\n"
+               "is named on stderr) and were left out.\n");
 }
 
 /* --color: never (0), always (1) or auto (-1). */
