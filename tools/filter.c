@@ -252,7 +252,21 @@ static int field_glob(cli_field_match *m, const char *arg, char *err, size_t err
         snprintf(err, errlen, "--field: bad pattern in '%s': %s; %s", arg, why, CLI_GLOB_ACCEPTED);
         free(m->glob);
         m->glob = NULL;
+    } else if (!m->glob->exact) {
+        return 0;
     } else {
+        /* Only quoted wildcards (a\*b): the literal they spell, by the
+         * equality path; its sql is that literal, which GLOB would read
+         * as a pattern again. */
+        char *literal = m->glob->sql;
+
+        m->glob->sql = NULL;
+        cli_glob_free(m->glob);
+        free(m->glob);
+        m->glob = NULL;
+        free(m->value);
+        m->value = literal;
+        field_number(m);
         return 0;
     }
     free(m->path);

@@ -173,6 +173,10 @@ def test_field_glob():
     eq(ids(["--field", "code=500"]), [1], "exact: a number")
     eq(ids(["--field", "path=C:\\dir\\f"]), [5], "exact keeps backslashes")
     eq(ids(["--field", "star=\\*"]), [5], "an escaped wildcard")
+    # Only escaped wildcards: the literal (was a GLOB of it: b?b found bob).
+    eq(ids(["--field", "user=b\\?b"]), [], "an escaped ? matches only '?'")
+    eq(ids(["--field", "code=5\\*"]), [], "an escaped * matches only '*'")
+    eq(ids(["--field", "user=b\\ob"]), [], "no wildcard: a backslash stays literal")
     eq(ids(["--field", "nested=*"]), [], "never an object")
     usage_error(["--field", "code=[5"], "centrallog query: --field: bad pattern in 'code=[5': "
                 "unterminated '['; use * ? [abc] [a-z] [!abc], and \\ before a character to "

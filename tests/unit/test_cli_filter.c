@@ -243,6 +243,19 @@ static void test_field_parse(void **state)
     assert_string_equal(m.value, "=x");
     free(m.path);
     free(m.value);
+    /* Quoted wildcards only: the literal they spell, compared exactly. */
+    assert_int_equal(cli_field_parse("k=a\\*b\\?", &m, err, sizeof err), 0);
+    assert_null(m.glob);
+    assert_string_equal(m.value, "a*b?");
+    free(m.path);
+    free(m.value);
+    assert_int_equal(cli_field_parse("k=a\\*b*", &m, err, sizeof err), 0);
+    assert_non_null(m.glob);
+    assert_string_equal(m.glob->sql, "a[*]b*");
+    free(m.path);
+    free(m.value);
+    cli_glob_free(m.glob);
+    free(m.glob);
     assert_int_equal(cli_field_parse("empty=", &m, err, sizeof err), 0);
     assert_string_equal(m.value, "");
     free(m.path);
