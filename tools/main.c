@@ -53,9 +53,13 @@ static void collector_db(cli_global *g)
 
     if (g->db != NULL && g->db[0] != '\0')
         return;
-    if (cli_ctl_find_db(g, 500, path, sizeof path, origin, sizeof origin) == 0) {
+    int rc = cli_ctl_find_db(g, 500, path, sizeof path, origin, sizeof origin);
+
+    if (rc == 0) {
         g->db = path;
         g->db_origin = origin;
+    } else if (rc > 0) {
+        g->collector_note = origin;
     }
 }
 
@@ -158,7 +162,7 @@ static int run_command(cli_global *g, int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-    cli_global g = { NULL, NULL, NULL, -1, 0 };
+    cli_global g = { NULL, NULL, NULL, -1, 0, NULL };
     int rc;
 
     cli_platform_init(&argc, &argv);
