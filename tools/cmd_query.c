@@ -59,7 +59,7 @@ static void usage(FILE *f, int tail)
                "      --pid PID        process id (as claimed, else as the kernel reported)\n"
                "  -g, --grep PATTERN   msg matches the regular expression PATTERN (PCRE2, as\n"
                "                       journalctl -g): case ignored unless PATTERN has an\n"
-               "                       upper-case letter (smart case)\n"
+               "                       upper-case letter (smart case); none listed: exit 1\n"
                "      --case-sensitive[=yes|no]\n"
                "                       -g in exact case (yes, the default) or ignoring it (no)\n"
                "      --words WORDS    whole words in msg (the full-text index): all of them,\n"
