@@ -282,6 +282,14 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
     const char *seg = arg;
 
     memset(out, 0, sizeof *out);
+    if (eq == NULL && arg[0] != '\0') {
+        /* journalctl's --field NAME lists values: ours is -F. */
+        snprintf(err, errlen,
+                 "--field: expected KEY=VALUE, got '%s' (to list its values as journalctl "
+                 "--field does: -F %s)",
+                 arg, arg);
+        return -1;
+    }
     if (eq == NULL || eq == arg) {
         snprintf(err, errlen, "--field: expected KEY=VALUE, got '%s'", arg);
         return -1;

@@ -163,7 +163,10 @@ static void test_option_errors(void **state)
     opt_error(CLI_OPT_PID, "4294967296",
               "--pid: '4294967296' is not a process id; use an integer 0-4294967295");
     opt_error(CLI_OPT_PID, "12x", "--pid: '12x' is not a process id; use an integer 0-4294967295");
-    opt_error(CLI_OPT_FIELD, "novalue", "--field: expected KEY=VALUE, got 'novalue'");
+    opt_error(CLI_OPT_FIELD, "novalue",
+              "--field: expected KEY=VALUE, got 'novalue' (to list its values as journalctl "
+              "--field does: -F novalue)");
+    opt_error(CLI_OPT_FIELD, "", "--field: expected KEY=VALUE, got ''");
     opt_error(CLI_OPT_FIELD, "=1", "--field: expected KEY=VALUE, got '=1'");
     opt_error(CLI_OPT_FIELD, "a..b=1",
               "--field: bad key in 'a..b=1'; use NAME or NAME.NAME (no empty names, no '\"')");
