@@ -22,6 +22,10 @@ typedef struct cli_global {
     const char *db_origin; /* "--db" or "$CENTRALLOG_DB"; NULL when db is NULL */
     int color;             /* --color: -1 auto, 0 never, 1 always */
     int no_pager;          /* --no-pager: never page the output (pager.h) */
+    /* The collector at the address took the connection but did not tell
+     * its database in time: the defaults are read instead, and this says
+     * why (a note, or part of the error when they do not exist). */
+    const char *collector_note;
 } cli_global;
 
 typedef int (*cli_command_fn)(const cli_global *g, int argc, char **argv);

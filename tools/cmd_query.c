@@ -42,8 +42,9 @@ static void usage(FILE *f, int tail)
 {
     if (tail)
         fprintf(f, "Usage: centrallog tail [OPTIONS]\n\n"
-                   "Shows the last 10 entries (or -n N), then every new entry as the collector\n"
-                   "commits it (at most 200 ms behind), until Ctrl-C. Same as `query -f`.\n\n");
+                   "Shows the last 10 entries (or -n N; with -S every entry since then), then\n"
+                   "every new entry as the collector commits it (at most 200 ms behind), until\n"
+                   "Ctrl-C. Same as `query -f`.\n\n");
     else
         fprintf(f, "Usage: centrallog [query] [OPTIONS]\n\n"
                    "Shows stored entries, oldest first, filtered by every option given.\n\n");
@@ -52,13 +53,14 @@ static void usage(FILE *f, int tail)
                "  -U, --until TIME     entries before TIME\n"
                "  -p, --level LEVEL    LEVEL and more severe (emergency alert critical error\n"
                "                       warning notice info debug trace, or 0-7), or a range\n"
-               "                       such as warning..error\n"
-               "  -t, --app GLOB       application name; shell glob: * ? [a-z] [!a]\n"
+               "                       such as warning..error (also --priority)\n"
+               "  -t, --app GLOB       application name (also --identifier); shell glob:\n"
+               "                       * ? [a-z] [!a]\n"
                "      --host GLOB      host name\n"
                "      --pid PID        process id (as claimed, else as the kernel reported)\n"
                "  -g, --grep PATTERN   msg matches the regular expression PATTERN (PCRE2, as\n"
                "                       journalctl -g): case ignored unless PATTERN has an\n"
-               "                       upper-case letter (smart case)\n"
+               "                       upper-case letter (smart case); none listed: exit 1\n"
                "      --case-sensitive[=yes|no]\n"
                "                       -g in exact case (yes, the default) or ignoring it (no)\n"
                "      --words WORDS    whole words in msg (the full-text index): all of them,\n"
@@ -71,7 +73,7 @@ static void usage(FILE *f, int tail)
                "      --sid SID        the sender's Windows SID (S-1-5-18), likewise\n"
                "Selection and output:\n"
                "  -n, --lines [N]      only the last N entries (a number or all; -n alone: 10;\n"
-               "                       tail: 10)\n"
+               "                       following: 10 unless -S or -e)\n"
                "  -r, --reverse        newest first\n"
                "      --limit N        stop after N entries\n"
                "  -f, --follow         then keep printing new entries until Ctrl-C\n"
@@ -87,6 +89,7 @@ static void usage(FILE *f, int tail)
                "                       level, pid, peer_uid, ...) or of a fields member, among\n"
                "                       the entries the filters select\n"
                "  -N, --field-names    list the names of the columns and fields members in use\n"
+               "                       (also --fields)\n"
                "  -e, --pager-end      start the pager at the end (less +G); implies -n 1000\n"
                "      --no-pager       write to the terminal directly (default: through\n"
                "                       $CENTRALLOG_PAGER, else $PAGER, else less, when stdout is\n"
@@ -111,9 +114,11 @@ static void usage(FILE *f, int tail)
                "  centrallog tail -p warning --host web-01\n"
                "  centrallog -F app                         the applications that logged\n"
                "  centrallog -e -p err                      the last errors, pager at the end\n\n"
-               "Exit status: 0 done (also when nothing matched, or on Ctrl-C while following),\n"
-               "1 the database cannot be read, 2 bad usage, 4 some partitions of the database\n"
-               "could not be read (each named on stderr): the output holds all the others.\n");
+               "Exit status: 0 done (also when no entry matched the filters, or on Ctrl-C\n"
+               "while following); 1 -g listed no entry, as journalctl -g and grep (not with\n"
+               "-f, -F, -N), or the database cannot be read; 2 bad usage; 4 some partitions\n"
+               "of the database could not be read (each named on stderr): the output holds\n"
+               "all the others.\n");
 }
 
 static void usage_query(FILE *f)
@@ -142,7 +147,9 @@ static int parse_args(qopts *o, int argc, char **argv, const char *cmd)
     if ((o->a.field_values != NULL || o->a.field_names) && (o->a.follow || o->a.explain))
         return cli_fail(CLI_USAGE, cmd, "-F/-N list what is stored: not with %s",
                         o->a.follow ? "following" : "--explain");
-    if (o->a.follow && !o->a.lines_set)
+    /* journalctl's tail when following: the last 10, unless -n, -e (its
+     * 1000) or -S says where to start. */
+    if (o->a.follow && !o->a.lines_set && !o->a.pager_end && o->a.since == NULL)
         o->a.lines = 10;
     o->l.f = &o->a.f;
     o->l.lines = o->a.lines;
@@ -579,6 +586,17 @@ done:
     return rc;
 }
 
+/* -g that listed no entry: exit status 1, as journalctl -g's ("mimic
+ * grep"), so that a script can test `centrallog -g PATTERN -n 1`. Not when
+ * following (Ctrl-C ends it), nor for -F, -N or --explain, which list no
+ * entries; a partial result (exit 4) says more and stays. --words keeps
+ * exit 0: it is no journalctl option, and "no entry" is an answer. */
+static int found_nothing(const qopts *o, const cli_output *out)
+{
+    return o->a.f.search_opt == CLI_OPT_GREP && out->count == 0 && !o->a.follow && !o->a.explain &&
+           o->a.field_values == NULL && !o->a.field_names;
+}
+
 static int run(qopts *o, const cli_global *g, const char *cmd)
 {
     follower fw;
@@ -668,6 +686,8 @@ end:
     }
 done:
     rc = cli_pset_exit(&ps, rc);
+    if (rc == CLI_OK && found_nothing(o, &out))
+        rc = CLI_FAILED;
     cli_pset_free(&ps);
     sqlite3_finalize(st);
     sqlite3_finalize(fw.poll);

@@ -94,21 +94,25 @@ void cli_ctl_close(cli_ctl *k)
 }
 
 /* The stats of the collector at the resolved address, quietly; k->addr
- * holds the address after. */
-static cJSON *stats_quiet(cli_ctl *k, const cli_global *g, long long timeout_ms)
+ * holds the address after, *err (when not NULL) the connection's outcome:
+ * CLI_CONN_OK when it connected, even if no reply came. */
+static cJSON *stats_quiet(cli_ctl *k, const cli_global *g, long long timeout_ms, int *err)
 {
     char note[1024], detail[512];
     cJSON *j = NULL;
-    int rc;
+    int rc, e = CLI_CONN_NO_SOCKET;
 
     memset(k, 0, sizeof *k);
     k->quiet = 1;
     k->cmd = "stats";
     k->timeout_ms = timeout_ms;
     k->origin = cl_address_origin(g->address);
-    if (cl_address_resolve_connect_note(g->address, k->addr, sizeof k->addr, note, sizeof note) !=
-            0 ||
-        cli_conn_open(k->addr, (int)timeout_ms, &k->c, detail, sizeof detail) != CLI_CONN_OK)
+    if (cl_address_resolve_connect_note(g->address, k->addr, sizeof k->addr, note, sizeof note) ==
+        0)
+        e = cli_conn_open(k->addr, (int)timeout_ms, &k->c, detail, sizeof detail);
+    if (err != NULL)
+        *err = e;
+    if (e != CLI_CONN_OK)
         return NULL;
     j = cli_ctl_ask(k, "{\"op\":\"stats\"}\n", "stats", &rc);
     cli_ctl_close(k);
@@ -132,14 +136,18 @@ int cli_ctl_find_db(const cli_global *g, long long timeout_ms, char *path, size_
                     char *origin, size_t olen)
 {
     cli_ctl k;
-    cJSON *j = stats_quiet(&k, g, timeout_ms), *p;
-    int rc = -1;
+    int err;
+    cJSON *j = stats_quiet(&k, g, timeout_ms, &err), *p;
+    int rc = err == CLI_CONN_OK || err == CLI_CONN_TIMEOUT ? 1 : -1;
 
     p = cJSON_GetObjectItemCaseSensitive(j, "db_path");
     if (cJSON_IsString(p) && absolute(p->valuestring) &&
         snprintf(path, plen, "%s", p->valuestring) < (int)plen) {
         snprintf(origin, olen, "the collector at %s", k.addr);
         rc = 0;
+    } else if (rc == 1) {
+        snprintf(origin, olen, "the collector at %s did not tell its database within %.1f s",
+                 k.addr, (double)timeout_ms / 1000.0);
     }
     cJSON_Delete(j);
     return rc;
@@ -149,5 +157,5 @@ cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms)
 {
     cli_ctl k;
 
-    return stats_quiet(&k, g, timeout_ms);
+    return stats_quiet(&k, g, timeout_ms, NULL);
 }

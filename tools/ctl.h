@@ -41,9 +41,10 @@ cJSON *cli_ctl_stats_quiet(const cli_global *g, long long timeout_ms);
 /* The database of the collector answering at the resolved address, asked
  * quietly within timeout_ms (at once when there is no socket at all): its
  * absolute path into path and "the collector at ADDR" into origin; returns
- * 0, or -1 when none answers or it reports no absolute path (a collector
+ * 0, or -1 when there is none or it reports no absolute path (a collector
  * before issue 12 reported the path as configured, perhaps relative to its
- * own directory). */
+ * own directory), or 1 when a collector took the connection but did not
+ * answer in time (busy, stopped): then origin says so, for a note. */
 int cli_ctl_find_db(const cli_global *g, long long timeout_ms, char *path, size_t plen,
                     char *origin, size_t olen);
 

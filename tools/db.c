@@ -221,8 +221,13 @@ int cli_db_open(const cli_global *g, cli_db *db, char *err, size_t errlen)
     db->path = cli_db_path(g, &db->origin);
     if ((rc = untrusted_default(db, err, errlen)) != CLI_OK)
         return rc;
-    if (cl_file_id_path(db->path, &sb) != 0)
-        return missing(db, err, errlen, errno);
+    if (cl_file_id_path(db->path, &sb) != 0) {
+        rc = missing(db, err, errlen, errno);
+        /* Not the database the user meant, most likely: say why. */
+        if (g->collector_note != NULL && (g->db == NULL || g->db[0] == '\0'))
+            snprintf(err + strlen(err), errlen - strlen(err), " (%s)", g->collector_note);
+        return rc;
+    }
     if (sb.is_dir)
         return fail(err, errlen,
                     "%s (from %s) is a directory; --db takes the database file, e.g. "

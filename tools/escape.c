@@ -14,7 +14,8 @@ void cli_esc_text(cl_strbuf *b, const char *s, size_t n)
     cl_strbuf_text(b, s, n, 0);
 }
 
-void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent)
+void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent, const char *on,
+                        const char *off)
 {
     size_t i = 0;
 
@@ -33,9 +34,11 @@ void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent)
         if (s[j] == '\t') {
             cl_strbuf_putc(b, '\t');
         } else {
+            cl_strbuf_puts(b, off);
             cl_strbuf_putc(b, '\n');
             for (size_t k = 0; k < indent; k++)
                 cl_strbuf_putc(b, ' ');
+            cl_strbuf_puts(b, on);
         }
         i = j + 1;
     }

@@ -25,8 +25,13 @@ void cli_esc_text(cl_strbuf *b, const char *s, size_t n);
  * continuation line can never pass for an entry of its own (every entry's
  * line starts with its time). Line feeds at the end are left out. Every
  * other control character stays escaped: \r cannot return over the prefix,
- * nor an ANSI sequence or a bidi control rewrite it. */
-void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent);
+ * nor an ANSI sequence or a bidi control rewrite it. In colour, on and off
+ * (the level's SGR and its reset; "" when none) end each line and start
+ * each continuation line after its indentation, as journalctl's lines
+ * are: every line carries its own colour, in a pager that shows it from
+ * the middle of an entry or through grep. */
+void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent, const char *on,
+                        const char *off);
 
 /* The same for a name (app, host) in a text line: every ASCII byte outside
  * [A-Za-z0-9._/@+=,-] becomes \xHH and every non-ASCII code point \uHHHH

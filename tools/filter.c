@@ -252,7 +252,21 @@ static int field_glob(cli_field_match *m, const char *arg, char *err, size_t err
         snprintf(err, errlen, "--field: bad pattern in '%s': %s; %s", arg, why, CLI_GLOB_ACCEPTED);
         free(m->glob);
         m->glob = NULL;
+    } else if (!m->glob->exact) {
+        return 0;
     } else {
+        /* Only quoted wildcards (a\*b): the literal they spell, by the
+         * equality path; its sql is that literal, which GLOB would read
+         * as a pattern again. */
+        char *literal = m->glob->sql;
+
+        m->glob->sql = NULL;
+        cli_glob_free(m->glob);
+        free(m->glob);
+        m->glob = NULL;
+        free(m->value);
+        m->value = literal;
+        field_number(m);
         return 0;
     }
     free(m->path);
@@ -268,6 +282,14 @@ int cli_field_parse(const char *arg, cli_field_match *out, char *err, size_t err
     const char *seg = arg;
 
     memset(out, 0, sizeof *out);
+    if (eq == NULL && arg[0] != '\0') {
+        /* journalctl's --field NAME lists values: ours is -F. */
+        snprintf(err, errlen,
+                 "--field: expected KEY=VALUE, got '%s' (to list its values as journalctl "
+                 "--field does: -F %s)",
+                 arg, arg);
+        return -1;
+    }
     if (eq == NULL || eq == arg) {
         snprintf(err, errlen, "--field: expected KEY=VALUE, got '%s'", arg);
         return -1;
@@ -317,14 +339,19 @@ static int search_option(cli_filter *f, int opt, const char *arg, char *err, siz
     char why[200];
     cli_regex *re = NULL;
 
-    if (f->grep_pattern != NULL && (opt == CLI_OPT_GREP) != f->grep_regex) {
+    if (f->search_opt != 0 && f->search_opt != opt) {
         snprintf(err, errlen, "-g/--grep and --words cannot be combined; use one of them");
         return -1;
     }
-    if (arg[0] == '\0') {
-        snprintf(err, errlen, "%s: empty pattern; give %s", name,
-                 opt == CLI_OPT_GREP ? "a regular expression" : "one or more words");
+    if (arg[0] == '\0' && opt != CLI_OPT_GREP) {
+        snprintf(err, errlen, "%s: empty pattern; give one or more words", name);
         return -1;
+    }
+    f->search_opt = opt;
+    if (arg[0] == '\0') {
+        /* The empty regex matches every message: no filter to run. */
+        f->grep_pattern = NULL;
+        return 1;
     }
     if (opt == CLI_OPT_GREP) {
         if (cli_regex_compile(arg, CLI_CASE_SMART, &re, why, sizeof why) != 0) {
@@ -338,17 +365,32 @@ static int search_option(cli_filter *f, int opt, const char *arg, char *err, siz
     return 1;
 }
 
-/* --case-sensitive[=BOOL]: journalctl's words for yes and no. */
+/* The index of arg among names, ignoring ASCII case; -1 when none. */
+static int choice_nocase(const char *arg, const char *const *names, size_t n)
+{
+    char low[8];
+    size_t i;
+
+    for (i = 0; arg[i] != '\0' && i < sizeof low - 1; i++)
+        low[i] = (char)(arg[i] >= 'A' && arg[i] <= 'Z' ? arg[i] - 'A' + 'a' : arg[i]);
+    if (arg[i] != '\0')
+        return -1;
+    low[i] = '\0';
+    return cli_parse_choice(low, names, n);
+}
+
+/* --case-sensitive[=BOOL]: journalctl's words for yes and no, in any case
+ * (its parse_boolean: YES, True, ON). */
 static int case_option(cli_filter *f, const char *arg, char *err, size_t errlen)
 {
     static const char *const yes[] = { "yes", "y", "true", "t", "on", "1" };
     static const char *const no[] = { "no", "n", "false", "f", "off", "0" };
 
-    if (arg == NULL || cli_parse_choice(arg, yes, 6) >= 0) {
+    if (arg == NULL || choice_nocase(arg, yes, 6) >= 0) {
         f->grep_case = CLI_CASE_SENSITIVE;
         return 1;
     }
-    if (cli_parse_choice(arg, no, 6) >= 0) {
+    if (choice_nocase(arg, no, 6) >= 0) {
         f->grep_case = CLI_CASE_INSENSITIVE;
         return 1;
     }

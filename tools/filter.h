@@ -96,7 +96,12 @@ struct cli_filter {
     size_t nsids;
     const char *grep_pattern; /* compiled by cli_filter_prepare */
     int grep_regex;           /* -g (a regex) rather than --words */
-    int grep_case;            /* -g: CLI_CASE_* (--case-sensitive) */
+    /* The search option given: CLI_OPT_GREP, CLI_OPT_WORDS or 0. Also set
+     * by -g '', which matches every message (as journalctl's and grep's
+     * empty pattern) and so leaves grep_pattern NULL: no filter, but a
+     * search all the same for query's exit status. */
+    int search_opt;
+    int grep_case; /* -g: CLI_CASE_* (--case-sensitive) */
     cli_grep *grep;
     /* Set by cli_filter_prepare for the database at hand: whether its
      * index for the search (entries_tri for -g) exists and the pattern has

@@ -53,9 +53,13 @@ static void collector_db(cli_global *g)
 
     if (g->db != NULL && g->db[0] != '\0')
         return;
-    if (cli_ctl_find_db(g, 500, path, sizeof path, origin, sizeof origin) == 0) {
+    int rc = cli_ctl_find_db(g, 500, path, sizeof path, origin, sizeof origin);
+
+    if (rc == 0) {
         g->db = path;
         g->db_origin = origin;
+    } else if (rc > 0) {
+        g->collector_note = origin;
     }
 }
 
@@ -78,16 +82,18 @@ static void usage(FILE *f)
                "  --color WHEN    colour by level: auto (on a terminal), always or never\n"
                "  --no-pager      never page: query, stats and rejects write through\n"
                "                  $CENTRALLOG_PAGER, else $PAGER, else less (LESS=FRSXMK unless\n"
-               "                  set) on a terminal; a pager of \"\" or cat means none\n"
+               "                  set; $CENTRALLOG_LESS overrides both) on a terminal; a pager\n"
+               "                  of \"\" or cat means none; one not found: less\n"
                "                  (under sudo/pkexec only less, LESSSECURE=1: see\n"
                "                  CENTRALLOG_PAGERSECURE in centrallog(1))\n"
                "  --help          this help; COMMAND --help for a command's own\n"
                "  --version       print the version\n\n"
                "Without COMMAND, centrallog runs query: `centrallog -p err -S -1h`.\n\n"
                "Exit status: 0 success; 1 the operation failed (an entry was rejected, the\n"
-               "database cannot be read); 2 bad usage; 3 the collector could not be reached\n"
-               "or did not answer in time; 4 a partial result: some partitions of the\n"
-               "database could not be read (each is named on stderr) and were left out.\n");
+               "database cannot be read) or query -g listed no entry (as journalctl -g);\n"
+               "2 bad usage; 3 the collector could not be reached or did not answer in time;\n"
+               "4 a partial result: some partitions of the database could not be read (each\n"
+               "is named on stderr) and were left out.\n");
 }
 
 /* --color: never (0), always (1) or auto (-1). */
@@ -157,7 +163,7 @@ static int run_command(cli_global *g, int argc, char **argv);
 
 int main(int argc, char **argv)
 {
-    cli_global g = { NULL, NULL, NULL, -1, 0 };
+    cli_global g = { NULL, NULL, NULL, -1, 0, NULL };
     int rc;
 
     cli_platform_init(&argc, &argv);

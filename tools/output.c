@@ -381,7 +381,8 @@ static void entry_text(cli_output *o, const void *rec)
     if (o->escape_all)
         cli_esc_text(b, e->msg.p, e->msg.n);
     else
-        cli_esc_text_lines(b, e->msg.p, e->msg.n, b->len - line);
+        cli_esc_text_lines(b, e->msg.p, e->msg.n, b->len - line, color,
+                           color[0] != '\0' ? CLI_COLOR_RESET : "");
     if (o->fmt != CLI_FMT_CAT) {
         if (e->fields.p != NULL && e->fields.n > 2) {
             cl_strbuf_putc(b, ' ');

@@ -3,6 +3,7 @@
 #include "pager.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmdline.h"
@@ -44,4 +45,22 @@ int cli_pager_dumb_terminal(void)
     const char *term = cl_getenv("TERM");
 
     return term != NULL && strcmp(term, "dumb") == 0;
+}
+
+int cli_pager_less_options(int jump_to_end, char *out, size_t size)
+{
+    const char *opts = cl_getenv("CENTRALLOG_LESS");
+    int n;
+
+    if (opts == NULL)
+        opts = cl_getenv("LESS");
+    if (opts == NULL)
+        opts = "FRSXMK";
+    n = snprintf(out, size, "%s%s", opts, jump_to_end ? " +G" : "");
+    return n >= 0 && (size_t)n < size ? 0 : -1;
+}
+
+int cli_pager_less_quits_on_interrupt(const char *opts)
+{
+    return strchr(opts, 'K') != NULL || strstr(opts, "quit-on-intr") != NULL;
 }

@@ -5,15 +5,22 @@
  * or "cat" means no pager. less gets journalctl's options in $LESS
  * ("FRSXMK": quit when the output fits one screen, show colours, chop long
  * lines, keep the screen, long prompt, quit on Ctrl-C) unless $LESS is set
- * already; "+G" is added to start at the end (-e). Never a pager when
- * stdout is not a terminal, on a dumb one (TERM=dumb), with --no-pager, or
- * when following.
+ * already; $CENTRALLOG_LESS, as journalctl's $SYSTEMD_LESS, overrides both;
+ * "+G" is added to start at the end (-e). Never a pager when stdout is not
+ * a terminal, on a dumb one (TERM=dumb), with --no-pager, or when
+ * following.
  *
  * POSIX (pager_posix.c): the pager is a child process reading a pipe that
  * becomes our stdout; a command from the environment runs through sh -c,
- * the default tries less, then more, then copies its input itself. A pager
- * that quits early makes our writes fail with EPIPE (SIGPIPE is ignored),
- * the normal end of a listing (cli_reader_gone): exit status 0.
+ * the default tries less, then more, then copies its input itself. A
+ * command whose program is not found (its first word, when a plain one)
+ * falls back to that default, as journalctl's does, rather than lose the
+ * output. A pager that quits early makes our writes fail with EPIPE
+ * (SIGPIPE is ignored), the normal end of a listing (cli_reader_gone):
+ * exit status 0. With less told not to quit on Ctrl-C (its options without
+ * K), the CLI ignores SIGINT while less runs, as journalctl does: Ctrl-C
+ * then belongs to less (it stops a search), and the CLI does not die
+ * leaving less and the shell to fight over the terminal.
  * Windows (pager_win32.c): $CENTRALLOG_PAGER or $PAGER through _popen; no
  * default pager (the console's more neither shows colours nor UTF-8 well).
  *
@@ -26,6 +33,8 @@
  * pager again, =1 forces secure mode. */
 #ifndef CLI_PAGER_H
 #define CLI_PAGER_H
+
+#include <stddef.h>
 
 /* The pager to use when stdout is a terminal: NULL for none (disabled by
  * the environment, or no default on this system), "" for the built-in
@@ -42,6 +51,15 @@ int cli_pager_elevated(void);
 /* What cli_pager_command gives when neither variable is set: "" on POSIX,
  * NULL on Windows (defined by pager_posix.c, pager_win32.c). */
 extern const char *const cli_pager_default;
+
+/* The options for less's $LESS (above): $CENTRALLOG_LESS, else $LESS,
+ * else "FRSXMK"; " +G" appended when jump_to_end. Writes them to out and
+ * returns 0, or -1 when they do not fit in size bytes. (pager.c) */
+int cli_pager_less_options(int jump_to_end, char *out, size_t size);
+
+/* Whether less with these options quits on Ctrl-C (K, --quit-on-intr).
+ * (pager.c) */
+int cli_pager_less_quits_on_interrupt(const char *opts);
 
 /* TERM=dumb: never a pager. (pager.c) */
 int cli_pager_dumb_terminal(void);

@@ -28,11 +28,12 @@ static int saved_stdout = -1;
 int cli_pager_open(int jump_to_end)
 {
     const char *cmd = cli_pager_command();
+    char less[1024] = "LESS="; /* _putenv copies it */
 
     if (pager != NULL || cmd == NULL || !cli_is_terminal(stdout) || cli_pager_dumb_terminal())
         return 0;
-    if (getenv("LESS") == NULL)
-        _putenv(jump_to_end ? "LESS=FRSXMK +G" : "LESS=FRSXMK");
+    if (cli_pager_less_options(jump_to_end, less + 5, sizeof less - 5) == 0)
+        _putenv(less);
     fflush(stdout);
     if ((pager = _popen(cmd, "wb")) == NULL)
         return 0;

@@ -99,6 +99,11 @@ static const cli_opt reading_opts[] = {
     { "catalog", 'x', 0, cli_opt_flag, Q, OFF(catalog) },
     { "field-values", 'F', 1, cli_opt_string, Q, OFF(field_values) },
     { "field-names", 'N', 0, cli_opt_flag, Q, OFF(field_names) },
+    /* journalctl's long names where ours differ (its --field is our -F,
+     * but that name is our filter: a value without '=' gets a hint). */
+    { "priority", 0, 1, opt_filter, Q | S, CLI_OPT_LEVEL },
+    { "identifier", 0, 1, opt_filter, Q | S, CLI_OPT_APP },
+    { "fields", 0, 0, cli_opt_flag, Q, OFF(field_names) },
     { "escape-all", 0, 0, cli_opt_flag, Q, OFF(escape_all) },
     { "reverse", 'r', 0, cli_opt_flag, Q | R, OFF(reverse) },
     { "limit", 0, 1, opt_limit, Q | R, 0 },

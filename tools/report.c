@@ -44,6 +44,9 @@ int cli_open_db(const cli_global *g, const char *cmd, cli_db *db)
 
     if (rc != CLI_OK)
         return cli_fail(rc, cmd, "%s", err);
+    if (g->collector_note != NULL && (g->db == NULL || g->db[0] == '\0') && !quiet)
+        cli_fail(0, NULL, "note: %s; reading %s (from %s)", g->collector_note, db->path,
+                 db->origin);
     if (cli_db_misses_wal(db, wal, sizeof wal) && !quiet)
         cli_fail(0, NULL,
                  "note: %s is read as a snapshot (no write access to create its -shm file); "

@@ -50,7 +50,7 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
     /* Close-on-exec from birth: set later with fcntl, a child fork+exec'd by
      * another thread in between would inherit the connection and could log
      * under this process's identity. */
-    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
@@ -62,8 +62,11 @@ int cl_conn_open(cl_conn **out, const char *address, char *err, size_t errlen)
         setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
     }
 #endif
-    /* A Unix socket connect either succeeds or fails at once (or EAGAIN when
-     * the backlog is full, which we treat as "not reachable, retry"). */
+    /* A Unix socket connect either succeeds or fails at once - on a
+     * non-blocking socket: EAGAIN when the backlog is full (a stopped
+     * collector), which we treat as "not reachable, retry". Blocking, it
+     * would wait there for as long as the collector does, and cl_close
+     * with it, whatever its timeout. */
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         snprintf(err, errlen, "cannot connect to %s: %s", address, strerror(errno));
         close(fd);

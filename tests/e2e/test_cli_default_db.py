@@ -17,12 +17,16 @@ known data of cli_data.py) and exact exit status, stdout and stderr:
   block on), ./var writable by its group, the file writable by everybody,
   and (root only: chown) the file or ./var owned by another user (65534),
   also for root;
-* the same file named with --db is read (the user chose it).
+* the same file named with --db is read (the user chose it);
+* test_silent_collector: a collector that does not answer within 0.5 s
+  leaves a note naming it and what is read instead.
 """
 
 import os
 import pwd
 import shutil
+import socket
+import threading
 
 import cli_data
 import cltest
@@ -145,7 +149,44 @@ def test_refused_owner():
         % (path, NOBODY, name, path)), "root under sudo by another user")
 
 
-TESTS = [test_trusted, test_refused_modes_and_links, test_refused_owner]
+def test_silent_collector():
+    """A collector that takes the connection but does not answer within
+    0.5 s (stopped, overloaded): the defaults are read, as before, but a
+    note says why they and not its database - they may be stale; -q hides
+    it. (It used to be silent, and an error that followed named only
+    ./var.)"""
+    sockdir = os.path.join(TMP, "silent-sock")
+    os.mkdir(sockdir, 0o700)
+    sock = os.path.join(sockdir, "centrallog.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(sock)
+    srv.listen(16)
+    held = []
+
+    def hold():
+        while True:
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                return
+    threading.Thread(target=hold, daemon=True).start()
+    try:
+        cwd = workdir("silent")
+        env = {"CENTRALLOG_ADDRESS": sock}
+        eq(run(["-o", "csv"], None, env, cwd=cwd),
+           (0, EXPECTED, "centrallog: note: the collector at %s did not tell its database within "
+            "0.5 s; reading ./var/centrallog.db (from default)\n" % sock), "the note")
+        eq(run(["-o", "csv", "-q"], None, env, cwd=cwd), (0, EXPECTED, ""), "-q: no note")
+        eq(run(["-o", "csv", "--db", os.path.join(cwd, "var", "centrallog.db")], None, env,
+               cwd=cwd), (0, EXPECTED, ""), "--db: the collector is not asked")
+    finally:
+        srv.shutdown(socket.SHUT_RDWR)
+        srv.close()
+        for c in held:
+            c.close()
+
+
+TESTS = [test_trusted, test_refused_modes_and_links, test_refused_owner, test_silent_collector]
 
 if __name__ == "__main__":
     setup()

@@ -3,7 +3,8 @@
 live collector.
 
 Asserts:
-* tail prints the last 10 (or -n N) entries, then each new entry once it is
+* tail prints the last 10 (or -n N; with -S every entry since then, with
+  -e the last 1000, as journalctl) entries, then each new entry once it is
   committed, within the poll interval (200 ms; asserted < 1 s per entry on
   a loaded machine, the median reported);
 * filters apply to followed entries (level, app glob, full-text words with
@@ -78,6 +79,26 @@ def test_tail_then_follow():
             eq(f.lines(26), ["old %d" % i for i in range(15)] + ["new %d" % i for i in range(10)]
                + ["after"], "tail -n all")
             f.quiet(0.3)
+            stop_clean(f)
+
+
+def test_since_and_pager_end():
+    """journalctl's start when following: -S shows every entry since then
+    (no last-10 tail), -e its last 1000; -n still says how many."""
+    with cltest.Collector() as c:
+        send(c, *["old %d" % i for i in range(15)])
+        old = ["old %d" % i for i in range(15)]
+        for args in (["query", "-f", "-S", "-1h"], ["tail", "-S", "-1h"], ["tail", "-e"],
+                     ["query", "-e", "-f"]):
+            with Follower(args + ["-o", "cat"], c.db) as f:
+                eq(f.lines(15), old, "%s: every entry" % " ".join(args))
+                f.quiet(0.3)
+                stop_clean(f)
+        with Follower(["tail", "-S", "-1h", "-n", "2", "-o", "cat"], c.db) as f:
+            eq(f.lines(2), ["old 13", "old 14"], "tail -S -n 2")
+            f.quiet(0.3)
+            send(c, "new")
+            eq(f.line(), "new", "then follows")
             stop_clean(f)
 
 
@@ -214,7 +235,7 @@ def test_migrated_while_followed():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-TESTS = [test_tail_then_follow, test_follow_filters, test_many_and_checkpoints,
+TESTS = [test_tail_then_follow, test_since_and_pager_end, test_follow_filters, test_many_and_checkpoints,
          test_collector_restart, test_database_replaced, test_json_and_limit,
          test_migrated_while_followed]
 

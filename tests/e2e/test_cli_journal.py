@@ -16,7 +16,9 @@ Asserts:
 * --field KEY=GLOB: * ? [..] on string, number and boolean members, exact
   match without wildcards (a backslash stays literal);
 * -q hides the warning about an unreadable partition (exit 4 remains);
-* -x is accepted; the new options are in --help.
+* -x is accepted; the new options are in --help;
+* journalctl's long names --priority, --identifier, --fields work; its
+  --field NAME gets a hint to -F.
 """
 
 import json
@@ -173,10 +175,28 @@ def test_field_glob():
     eq(ids(["--field", "code=500"]), [1], "exact: a number")
     eq(ids(["--field", "path=C:\\dir\\f"]), [5], "exact keeps backslashes")
     eq(ids(["--field", "star=\\*"]), [5], "an escaped wildcard")
+    # Only escaped wildcards: the literal (was a GLOB of it: b?b found bob).
+    eq(ids(["--field", "user=b\\?b"]), [], "an escaped ? matches only '?'")
+    eq(ids(["--field", "code=5\\*"]), [], "an escaped * matches only '*'")
+    eq(ids(["--field", "user=b\\ob"]), [], "no wildcard: a backslash stays literal")
     eq(ids(["--field", "nested=*"]), [], "never an object")
     usage_error(["--field", "code=[5"], "centrallog query: --field: bad pattern in 'code=[5': "
                 "unterminated '['; use * ? [abc] [a-z] [!abc], and \\ before a character to "
                 "match it literally", SINGLE)
+
+
+def test_journalctl_long_names():
+    """journalctl's long option names where ours differ: --priority (-p),
+    --identifier (-t), --fields (-N); its --field NAME (our -F) gets a hint,
+    as our --field filters."""
+    for ours, theirs in ((["-p", "err"], ["--priority", "err"]),
+                         (["-t", "py"], ["--identifier=py"]),
+                         (["-N"], ["--fields"]),
+                         (["stats", "-p", "warning", "-o", "json"],
+                          ["stats", "--priority", "warning", "-o", "json"])):
+        eq(both(theirs), both(ours), "%s as %s" % (theirs, ours))
+    usage_error(["--field", "app"], "centrallog query: --field: expected KEY=VALUE, got 'app' "
+                "(to list its values as journalctl --field does: -F app)", SINGLE)
 
 
 def test_quiet_and_x():
@@ -206,7 +226,7 @@ def test_quiet_and_x():
 
 
 TESTS = [test_multiline_goldens, test_bare_n, test_field_values, test_field_names, test_identity,
-         test_field_glob, test_quiet_and_x]
+         test_field_glob, test_journalctl_long_names, test_quiet_and_x]
 
 if __name__ == "__main__":
     setup()

@@ -29,7 +29,7 @@ import sqlite3
 import cltest
 from cltest import check, eq
 from cltest import partitions as P
-from cli_data import US, run_ok
+from cli_data import US, run, run_ok
 
 T0 = 1795651200 * US  # 2026-11-26T00:00:00Z
 N = 20000
@@ -112,28 +112,36 @@ def lines(b):
     return b.splitlines(keepends=True)
 
 
+def listed(args, db):
+    """centrallog ARGS's output; -g that lists nothing exits 1 (as
+    journalctl -g), everything else 0."""
+    rc, out, err = run(args, db)
+    eq((rc, err), (1 if "-g" in args and out == b"" else 0, ""), "centrallog %s" % args)
+    return out
+
+
 def test_last_n():
     """-n N: the last N lines of the full listing, one database and partitions."""
     for db in (SINGLE, CATALOG):
         for s in SEARCHES:
-            full = lines(run_ok(["query"] + s, db))
+            full = lines(listed(["query"] + s, db))
             for n in (1, 7, 20, 41, 300):
-                got = run_ok(["query"] + s + ["-n", str(n)], db)
+                got = listed(["query"] + s + ["-n", str(n)], db)
                 eq(got, b"".join(full[-n:]), "%s: query %s -n %d" % (db, s, n))
     for s in SEARCHES:
-        eq(run_ok(["query"] + s + ["-n", "20"], CATALOG),
-           run_ok(["query"] + s + ["-n", "20"], SINGLE), "partitions and one database: %s" % s)
+        eq(listed(["query"] + s + ["-n", "20"], CATALOG),
+           listed(["query"] + s + ["-n", "20"], SINGLE), "partitions and one database: %s" % s)
 
 
 def test_reverse_limit():
     """-r --limit N and -r -n N: the first N lines of the full -r listing."""
     for db in (SINGLE, CATALOG):
         for s in SEARCHES:
-            full = lines(run_ok(["query", "-r"] + s, db))
+            full = lines(listed(["query", "-r"] + s, db))
             for n in (1, 20, 300):
-                eq(run_ok(["query", "-r", "--limit", str(n)] + s, db), b"".join(full[:n]),
+                eq(listed(["query", "-r", "--limit", str(n)] + s, db), b"".join(full[:n]),
                    "%s: -r --limit %d %s" % (db, n, s))
-                eq(run_ok(["query", "-r", "-n", str(n)] + s, db), b"".join(full[:n]),
+                eq(listed(["query", "-r", "-n", str(n)] + s, db), b"".join(full[:n]),
                    "%s: -r -n %d %s" % (db, n, s))
 
 

@@ -18,7 +18,13 @@ Asserts, with the CLI's stdout a real terminal (a tmux pane):
   CLI ignores $PAGER and $CENTRALLOG_PAGER and runs less with LESSSECURE=1
   (no shell escape as the elevated user, CVE-2023-26604 in systemd), never
   more; "" or cat still mean none; CENTRALLOG_PAGERSECURE=0 trusts the
-  user's pager again, =1 forces secure mode.
+  user's pager again, =1 forces secure mode;
+* test_pager_not_found: a pager command whose program does not exist falls
+  back to less (journalctl's fallback) instead of losing the output;
+* test_centrallog_less: $CENTRALLOG_LESS (journalctl's $SYSTEMD_LESS)
+  overrides $LESS and FRSXMK;
+* test_ctrl_c_in_less: with less told not to quit on Ctrl-C (no K), the CLI
+  ignores SIGINT while less runs, as journalctl; with K both end.
 """
 
 import os
@@ -47,10 +53,11 @@ head -n 1 > %s.stdin
 
 
 SECURE_LESS = """#!/bin/sh
-# Stands in for less on PATH: records its argv and LESSSECURE.
+# Stands in for less on PATH: records its argv, LESSSECURE and LESS.
 out=%s
 { printf 'argv:'; for a in "$0" "$@"; do printf ' [%%s]' "$a"; done
-  printf '\\nLESSSECURE=%%s\\n' "${LESSSECURE-<unset>}"; } > "$out.meta"
+  printf '\\nLESSSECURE=%%s\\n' "${LESSSECURE-<unset>}"
+  printf 'LESS=%%s\\n' "${LESS-<unset>}"; } > "$out.meta"
 cat > "$out.stdin"
 """
 
@@ -84,11 +91,13 @@ def setup():
     os.chmod(os.path.join(FAKEBIN, "less"), 0o755)
 
 
-def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeout=20):
+def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeout=20,
+                press_until_done=None):
     """Runs centrallog ARGS in a new tmux session (stdout and stdin a
     terminal), environment cli_env + env; sends keys (after screen_after
-    seconds, capturing the screen first). Returns (exit status, screen or
-    None, stderr)."""
+    seconds, capturing the screen first), then press_until_done every half
+    second until the CLI ends (less drops what was typed ahead of a Ctrl-C
+    it handles). Returns (exit status, screen or None, stderr)."""
     done = os.path.join(TMP, "done")
     errf = os.path.join(TMP, "stderr")
     for p in (done, errf, REC + ".meta", REC + ".stdin"):
@@ -99,7 +108,10 @@ def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeou
     full = cli_data.cli_env(None, dict({"TERM": "xterm", "NO_COLOR": "1"}, **(env or {})))
     envs = " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in sorted(full.items())
                     if k in ENV_PASSED or k in (env or {}))
-    cmd = "env -i %s %s %s 2>%s; echo $? > %s.tmp; mv %s.tmp %s; sleep 60" % (
+    # The pane's sh is in the foreground group too: a trap (reset to the
+    # default in its children) keeps it alive through a Ctrl-C to record
+    # the CLI's exit status.
+    cmd = "trap : INT; env -i %s %s %s 2>%s; echo $? > %s.tmp; mv %s.tmp %s; sleep 60" % (
         envs, shlex.quote(CLI), " ".join(shlex.quote(a) for a in args), shlex.quote(errf),
         done, done, done)
     global SESSIONS
@@ -122,8 +134,17 @@ def in_terminal(args, env, keys=(), rows=24, cols=120, screen_after=None, timeou
         for k in keys:
             subprocess.run(["tmux", "-L", session, "send-keys", "-t", session, k], check=True)
         deadline = time.monotonic() + timeout
+        pressed = time.monotonic()
         while not os.path.exists(done):
-            check(time.monotonic() < deadline, "centrallog %s did not end" % " ".join(args))
+            if press_until_done is not None and time.monotonic() - pressed >= 0.5:
+                subprocess.run(["tmux", "-L", session, "send-keys", "-t", session,
+                                press_until_done], check=True)
+                pressed = time.monotonic()
+            if time.monotonic() >= deadline:
+                check(False, "centrallog %s did not end" % " ".join(args), env,
+                      subprocess.run(["tmux", "-L", session, "capture-pane", "-p", "-t", session],
+                                     capture_output=True, text=True).stdout,
+                      subprocess.run(["ps", "-ef"], capture_output=True, text=True).stdout)
             time.sleep(0.05)
         with open(done) as f:
             rc = int(f.read())
@@ -141,7 +162,8 @@ ENV_PASSED = ("TZ", "LC_ALL", "CENTRALLOG_DB", "TERM", "PATH", "HOME", "NO_COLOR
 
 
 def recorded():
-    """(argv line, LESS line, stdin bytes) of the fake pager, or None."""
+    """(argv line, LESS line, stdin bytes) of the fake pager (the stand-in
+    less: LESSSECURE line), or None."""
     if not os.path.exists(REC + ".meta"):
         return None
     with open(REC + ".meta") as f:
@@ -283,8 +305,62 @@ def test_secure_mode():
     eq(recorded()[0], "argv: [%s]" % PAGER, "not elevated: the user's pager")
 
 
+def test_pager_not_found():
+    """A pager command whose program does not exist falls back to the
+    default (less, here the recording stand-in), as journalctl's does: the
+    output is not lost to "sh: not found" and an exit status 0."""
+    path = FAKEBIN + ":" + os.environ.get("PATH", "/usr/bin:/bin")
+    want = piped([], KNOWN)
+    for what, extra in (("CENTRALLOG_PAGER a missing path",
+                         {"CENTRALLOG_PAGER": "/nonexistent/pager"}),
+                        ("PAGER a missing program", {"PAGER": "no-such-pager-cl --opt"})):
+        rc, _, err = in_terminal([], dict({"CENTRALLOG_DB": KNOWN, "PATH": path, "LESS": None},
+                                          **extra))
+        eq((rc, err), (0, ""), what)
+        got = recorded()
+        check(got is not None, what + ": the default pager runs", got)
+        eq(got[0], "argv: [%s/less]" % FAKEBIN, what + ": less instead")
+        eq(got[2], want, what + ": the whole output")
+        with open(REC + ".meta") as f:
+            eq(f.read().splitlines()[2], "LESS=FRSXMK", what + ": with journalctl's options")
+    # A shell command (not a plain program name) is left to sh as before.
+    rc, _, err = in_terminal([], {"CENTRALLOG_DB": KNOWN, "PATH": path,
+                                  "PAGER": "exec %s" % shlex.quote(PAGER)})
+    eq((rc, err), (0, ""), "a shell command")
+    eq(recorded()[0], "argv: [%s]" % PAGER, "sh ran the command")
+
+
+def test_centrallog_less():
+    """$CENTRALLOG_LESS, as journalctl's $SYSTEMD_LESS, overrides $LESS and
+    the default (set but empty too); -e still adds +G."""
+    env = {"CENTRALLOG_DB": KNOWN, "PAGER": PAGER, "LESS": "-R", "CENTRALLOG_LESS": "FRX"}
+    for args, extra, want in (([], {}, "LESS=FRX"), (["-e"], {}, "LESS=FRX +G"),
+                              ([], {"LESS": None}, "LESS=FRX"),
+                              ([], {"CENTRALLOG_LESS": ""}, "LESS="),
+                              ([], {"CENTRALLOG_LESS": None}, "LESS=-R")):
+        rc, _, err = in_terminal(args, dict(env, **extra))
+        eq((rc, err), (0, ""), "%s %s" % (args, extra))
+        eq(recorded()[1], want, "$LESS for %s %s" % (args, extra))
+
+
+def test_ctrl_c_in_less():
+    """Ctrl-C reaches the CLI and less alike (one foreground group). Told not
+    to quit on it (LESS without K), less stays and so does the CLI, as
+    journalctl: it used to die at once, the shell's prompt coming back
+    under a less still running. With K (the default) both end."""
+    env = {"CENTRALLOG_DB": BIG, "PAGER": None, "CENTRALLOG_PAGER": None, "LESS": "-R",
+           "TERM": "screen"}
+    first = piped(["--no-pager"], BIG).decode().splitlines()
+    rc, screen, err = in_terminal([], env, keys=["C-c"], rows=12,
+                                  screen_after=lambda s: first[10] in s, press_until_done="q")
+    eq((rc, err), (0, ""), "LESS=-R: Ctrl-C is less's (the CLI lives on), q quits both, exit 0")
+    rc, screen, err = in_terminal([], dict(env, LESS="FRSXMK"), keys=["C-c"], rows=12,
+                                  screen_after=lambda s: first[10] in s)
+    eq((rc, err), (130, ""), "LESS=FRSXMK: Ctrl-C ends less and the CLI (SIGINT)")
+
+
 TESTS = [test_fake_pager, test_pager_end, test_no_pager, test_pager_quits_early, test_real_less,
-         test_secure_mode]
+         test_secure_mode, test_pager_not_found, test_centrallog_less, test_ctrl_c_in_less]
 
 if __name__ == "__main__":
     setup()

@@ -16,6 +16,8 @@ the ids Python's re selects from the same rows:
   full scan, a pattern without it is tested on every row;
 * a bad pattern: exit 2 with PCRE2's message and offset; -g with --words,
   --case-sensitive=maybe, an empty --words: exit 2;
+* test_exit_status: -g that lists nothing exits 1 (journalctl, grep), a
+  partial result 4; -g '' matches everything;
 * --words keeps its meaning: whole words (timeout is not timeouts);
 * a real collector seals partitions with entries_tri complete and
   meta tri_indexed_upto = the last id, and -g counts exactly across them and
@@ -115,7 +117,9 @@ def expected_ids(args):
 
 
 def ids_of(args, db):
-    out = run_ok(["query", "-o", "ndjson"] + args, db)
+    """The ids listed; -g that lists none exits 1 (test_exit_status)."""
+    rc, out, err = run(["query", "-o", "ndjson"] + args, db)
+    eq((rc, err), (1 if "-g" in args and out == b"" else 0, ""), "query %s" % args)
     return [json.loads(ln)["id"] for ln in out.decode().splitlines()]
 
 
@@ -168,13 +172,13 @@ def test_errors():
          "missing closing parenthesis at offset 8"),
         (["-g", "[z-a]"], "centrallog query: -g/--grep: bad regular expression '[z-a]': "
          "range out of order in character class at offset 3"),
-        (["-g", ""], "centrallog query: -g/--grep: empty pattern; give a regular expression"),
         (["--words", "-- !!"], "centrallog query: --words: '--' has no word to search for "
          "(punctuation is not indexed)"),
         (["-g", "x", "--words", "x"], "centrallog query: -g/--grep and --words cannot be "
          "combined; use one of them"),
         (["-g", "x", "--case-sensitive=maybe"], "centrallog query: --case-sensitive: 'maybe' is "
          "not a boolean; use yes or no"),
+        (["--words", ""], "centrallog query: --words: empty pattern; give one or more words"),
     ]:
         rc, out, err = run(["query"] + args, CATALOG)
         eq((rc, out, err.splitlines()[0] if err else ""), (2, b"", msg), "query %s" % args)
@@ -182,6 +186,43 @@ def test_errors():
     eq((rc, err.splitlines()[0]), (2, "centrallog stats: -g/--grep: bad regular expression "
                                       "'a{2,1}': numbers out of order in {} quantifier at "
                                       "offset 5"), "stats")
+
+
+def test_exit_status():
+    """As journalctl -g ("mimic grep"): -g that lists no entry exits 1, with
+    nothing on stdout or stderr, in every format; a partial result still
+    exits 4; -g '' matches every message (journalctl's and grep's empty
+    pattern). Unchanged: --words, -F/-N, --explain and stats exit 0 when
+    nothing matches."""
+    before = "@%d" % (T0 // US)  # -U before the first entry
+    for db in (SINGLE, CATALOG):
+        for fmt in ("short", "cat", "ndjson", "csv"):
+            rc, out, err = run(["-g", "nothing like this", "-o", fmt], db)
+            eq((rc, out, err), (1, b"id,ts,received,level,app,host,pid,tid,logger,trace_id,"
+                                   b"span_id,msg,fields,extra,peer_pid,peer_uid,peer_gid,peer_sid"
+                                   b"\n" if fmt == "csv" else b"", ""), "-g no match -o %s" % fmt)
+        rc, out, err = run(["-g", "nothing like this", "-o", "json"], db)
+        eq((rc, out, err), (1, b"[]\n", ""), "-g no match -o json")
+        eq(run(["-g", "timeout", "-U", before], db), (1, b"", ""), "-g: none in the range")
+        eq(run(["-g", "timeout", "-n", "1", "-o", "cat"], db),
+           (0, b"connection timeout after 30s\n", ""), "-g with a match")
+        # The empty pattern: every entry, as without -g; none in range: 1.
+        eq(run(["-g", "", "-o", "ndjson"], db), (0, run_ok(["-o", "ndjson"], db), ""), "-g ''")
+        eq(run(["-g", "", "-U", before], db), (1, b"", ""), "-g '' and no entry")
+        for args in (["--words", "nothing"], ["-g", "nothing", "-F", "app"],
+                     ["-g", "nothing", "-N"], ["stats", "-g", "nothing", "-o", "json"]):
+            rc, out, err = run(args, db)
+            eq((rc, err), (0, ""), "centrallog %s" % " ".join(args))
+        rc, out, err = run(["query", "--explain", "-g", "nothing"], db)
+        eq((rc, err), (0, ""), "--explain -g")
+    # A partition that cannot be read: exit 4 (partial), not 1.
+    data = os.path.join(TMP, "partial")
+    shutil.copytree(os.path.dirname(CATALOG), data)
+    closed = partitions(os.path.join(data, P.CATALOG), states=("closed",))
+    os.unlink(closed[0]["abspath"])
+    rc, out, err = run(["-g", "nothing like this"], os.path.join(data, P.CATALOG))
+    eq((rc, out), (4, b""), "-g no match, a partition missing")
+    check("its entries are left out" in err, "the missing partition is named", err)
 
 
 def test_sealed_by_collector():
@@ -248,8 +289,8 @@ def test_hostile_rows():
             eq(got, [m for m in msgs if re.search(pat, m)], "-g %r: every matching entry" % pat)
 
 
-TESTS = [test_counts, test_identical_output, test_explain, test_errors, test_sealed_by_collector,
-         test_hostile_rows]
+TESTS = [test_counts, test_identical_output, test_explain, test_errors, test_exit_status,
+         test_sealed_by_collector, test_hostile_rows]
 
 if __name__ == "__main__":
     setup()

@@ -39,7 +39,7 @@ LEVELS = {
 
 
 def run(args, env=None):
-    p = subprocess.run([CLI] + list(args), capture_output=True, timeout=60,
+    p = subprocess.run([CLI] + list(args), capture_output=True, timeout=20,
                        env=cli_data.cli_env(env=env))
     return p.returncode, p.stdout.decode(), p.stderr.decode()
 
@@ -161,6 +161,30 @@ def test_unreachable_timeout():
             th.join()
             for c in held:
                 c.close()
+            srv.close()
+        # A listener that accepts nothing, its backlog full (a stopped
+        # collector with waiting clients): the SDK's connect blocked until
+        # the listener went away, and cl_close waited for it, whatever
+        # --timeout said.
+        full = os.path.join(tmp, "full.sock")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(full)
+        srv.listen(0)
+        waiting = [socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(4)]
+        for w in waiting:
+            w.setblocking(False)
+            try:
+                w.connect(full)
+            except BlockingIOError:
+                pass  # the backlog is full: later ones wait
+        try:
+            rc, out, err, took = timed(["--address", full, "send", "--timeout", "1000", "x"])
+            eq((rc, out), (3, ""), "a full backlog: exit 3")
+            check(err.startswith("centrallog send: 1 entry not delivered: "), "says so", err)
+            check(0.9 <= took <= 1.6, "--timeout 1000 in all: took %.2fs" % took)
+        finally:
+            for w in waiting:
+                w.close()
             srv.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

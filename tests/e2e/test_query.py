@@ -374,7 +374,8 @@ def test_bad_arguments():
          "literally"),
         (["--pid", "abc"], "centrallog query: --pid: 'abc' is not a process id; use an integer "
          "0-4294967295"),
-        (["--field", "order"], "centrallog query: --field: expected KEY=VALUE, got 'order'"),
+        (["--field", "order"], "centrallog query: --field: expected KEY=VALUE, got 'order' (to "
+         "list its values as journalctl --field does: -F order)"),
         (["--words", ""], "centrallog query: --words: empty pattern; give one or more words"),
         (["--words", "-- !!"], "centrallog query: --words: '--' has no word to search for "
          "(punctuation is not indexed)"),

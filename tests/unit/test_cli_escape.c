@@ -226,7 +226,13 @@ static void test_buf(void **state)
 /* cli_esc_text_lines, indent 4. */
 static void lines4(cl_strbuf *b, const char *s, size_t n)
 {
-    cli_esc_text_lines(b, s, n, 4);
+    cli_esc_text_lines(b, s, n, 4, "", "");
+}
+
+/* The same in colour: <on> and <off> around every line. */
+static void lines4_color(cl_strbuf *b, const char *s, size_t n)
+{
+    cli_esc_text_lines(b, s, n, 4, "<on>", "<off>");
 }
 
 #define LINES(lit, expect) check(lines4, lit, sizeof(lit) - 1, expect)
@@ -249,6 +255,10 @@ static void test_lines(void **state)
     LINES("\xc3\n\xa9", "\\xc3\n    \\xa9"); /* a cut sequence stays bytes */
     LINES("caf\xc3\xa9\tok", "caf\xc3\xa9\tok");
     LINES("\\n", "\\\\n"); /* a backslash and n stay two characters */
+    /* In colour each line closes its colour, each continuation reopens it
+     * after the indentation (the caller opens the first, closes the last). */
+    check(lines4_color, "a\n\tb\n\nc\n", 8, "a<off>\n    <on>\tb<off>\n    <on><off>\n    <on>c");
+    check(lines4_color, "one\tline", 8, "one\tline");
 }
 
 int main(void)

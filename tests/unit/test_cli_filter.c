@@ -163,7 +163,10 @@ static void test_option_errors(void **state)
     opt_error(CLI_OPT_PID, "4294967296",
               "--pid: '4294967296' is not a process id; use an integer 0-4294967295");
     opt_error(CLI_OPT_PID, "12x", "--pid: '12x' is not a process id; use an integer 0-4294967295");
-    opt_error(CLI_OPT_FIELD, "novalue", "--field: expected KEY=VALUE, got 'novalue'");
+    opt_error(CLI_OPT_FIELD, "novalue",
+              "--field: expected KEY=VALUE, got 'novalue' (to list its values as journalctl "
+              "--field does: -F novalue)");
+    opt_error(CLI_OPT_FIELD, "", "--field: expected KEY=VALUE, got ''");
     opt_error(CLI_OPT_FIELD, "=1", "--field: expected KEY=VALUE, got '=1'");
     opt_error(CLI_OPT_FIELD, "a..b=1",
               "--field: bad key in 'a..b=1'; use NAME or NAME.NAME (no empty names, no '\"')");
@@ -171,11 +174,60 @@ static void test_option_errors(void **state)
     opt_error(CLI_OPT_FIELD, "a\"b=1",
               "--field: bad key in 'a\"b=1'; use NAME or NAME.NAME (no empty names, no '\"')");
     opt_error(CLI_OPT_WORDS, "", "--words: empty pattern; give one or more words");
-    opt_error(CLI_OPT_GREP, "", "-g/--grep: empty pattern; give a regular expression");
     opt_error(CLI_OPT_GREP, "time(out",
               "-g/--grep: bad regular expression 'time(out': missing closing parenthesis at "
               "offset 8");
     opt_error(CLI_OPT_CASE, "maybe", "--case-sensitive: 'maybe' is not a boolean; use yes or no");
+    opt_error(CLI_OPT_CASE, "yesss", "--case-sensitive: 'yesss' is not a boolean; use yes or no");
+}
+
+/* -g '' matches every message, as journalctl's and grep's empty pattern:
+ * no filter, but still a search (query's exit status); one search option
+ * per query all the same. */
+static void test_grep_empty(void **state)
+{
+    cli_filter f;
+    char err[512];
+
+    (void)state;
+    cli_filter_init(&f);
+    opt(&f, CLI_OPT_GREP, "");
+    assert_null(f.grep_pattern);
+    assert_int_equal(f.search_opt, CLI_OPT_GREP);
+    assert_where(&f, CLI_WHERE_INDEXED, "", "");
+    opt(&f, CLI_OPT_GREP, "time");
+    assert_string_equal(f.grep_pattern, "time");
+    opt(&f, CLI_OPT_GREP, ""); /* the last -g wins */
+    assert_null(f.grep_pattern);
+    assert_int_equal(cli_filter_option(&f, CLI_OPT_WORDS, "x", &utc_clock, err, sizeof err), -1);
+    assert_string_equal(err, "-g/--grep and --words cannot be combined; use one of them");
+    cli_filter_free(&f);
+    cli_filter_init(&f);
+    opt(&f, CLI_OPT_WORDS, "x");
+    assert_int_equal(cli_filter_option(&f, CLI_OPT_GREP, "", &utc_clock, err, sizeof err), -1);
+    cli_filter_free(&f);
+}
+
+/* --case-sensitive takes journalctl's booleans in any case. */
+static void test_case_booleans(void **state)
+{
+    static const char *const yes[] = { "yes", "YES", "Y", "true", "True", "T", "on", "ON", "1" };
+    static const char *const no[] = { "no", "No", "N", "false", "FALSE", "F", "off", "Off", "0" };
+    cli_filter f;
+
+    (void)state;
+    cli_filter_init(&f);
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        f.grep_case = CLI_CASE_SMART;
+        opt(&f, CLI_OPT_CASE, yes[i]);
+        assert_int_equal(f.grep_case, CLI_CASE_SENSITIVE);
+        opt(&f, CLI_OPT_CASE, no[i]);
+        assert_int_equal(f.grep_case, CLI_CASE_INSENSITIVE);
+    }
+    f.grep_case = CLI_CASE_SMART; /* bare --case-sensitive */
+    assert_int_equal(cli_filter_option(&f, CLI_OPT_CASE, NULL, &utc_clock, NULL, 0), 1);
+    assert_int_equal(f.grep_case, CLI_CASE_SENSITIVE);
+    cli_filter_free(&f);
 }
 
 static void test_field_parse(void **state)
@@ -194,6 +246,19 @@ static void test_field_parse(void **state)
     assert_string_equal(m.value, "=x");
     free(m.path);
     free(m.value);
+    /* Quoted wildcards only: the literal they spell, compared exactly. */
+    assert_int_equal(cli_field_parse("k=a\\*b\\?", &m, err, sizeof err), 0);
+    assert_null(m.glob);
+    assert_string_equal(m.value, "a*b?");
+    free(m.path);
+    free(m.value);
+    assert_int_equal(cli_field_parse("k=a\\*b*", &m, err, sizeof err), 0);
+    assert_non_null(m.glob);
+    assert_string_equal(m.glob->sql, "a[*]b*");
+    free(m.path);
+    free(m.value);
+    cli_glob_free(m.glob);
+    free(m.glob);
     assert_int_equal(cli_field_parse("empty=", &m, err, sizeof err), 0);
     assert_string_equal(m.value, "");
     free(m.path);
@@ -567,6 +632,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sql_text),     cmocka_unit_test(test_option_errors),
+        cmocka_unit_test(test_grep_empty),   cmocka_unit_test(test_case_booleans),
         cmocka_unit_test(test_field_parse),  cmocka_unit_test(test_on_data),
         cmocka_unit_test(test_grep_parts),   cmocka_unit_test(test_regex_parts),
         cmocka_unit_test(test_grep_outside), cmocka_unit_test(test_grep_whole),

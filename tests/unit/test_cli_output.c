@@ -157,9 +157,11 @@ static void test_color(void **state)
     (void)state;
     e[0].fields = NONE;
     e[0].extra = NONE;
-    /* The only escape sequences are ours; info stays plain. */
-    render(CLI_FMT_CAT, 1, e, 2,
-           "\033[31mpayment declined, \"card\" \\x1b[31mX\\x1b[0m\nnext\033[0m\nhi\n");
+    /* The only escape sequences are ours; info stays plain; each line of
+     * a message opens and closes its colour. */
+    render(
+        CLI_FMT_CAT, 1, e, 2,
+        "\033[31mpayment declined, \"card\" \\x1b[31mX\\x1b[0m\033[0m\n\033[31mnext\033[0m\nhi\n");
     assert_string_equal(cli_level_color(0), "\033[1;31m");
     assert_string_equal(cli_level_color(4), "\033[33m");
     assert_string_equal(cli_level_color(6), "");
