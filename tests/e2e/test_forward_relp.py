@@ -279,10 +279,9 @@ def test_collector_killed_resumes():
         with cltest.Collector("--forward", dest, *cltest.NO_RATE_LIMIT) as c:
             fill(c, n, 200)
             rs.wait_count(n // 10, timeout=120)
-            # The proxy holds the rest: the cursor stops where the receiver
-            # is, and is stored before the kill.
-            wait_for(lambda: 0 < (tf.cursor_in_catalog(c, dest) or 0)
-                     == c.stats()["forward"][0]["cursor"], "the cursor stored")
+            # A cursor stored before the kill (the first is written at
+            # once; later ones may wait for a send blocked by the proxy).
+            wait_for(lambda: (tf.cursor_in_catalog(c, dest) or 0) > 0, "a cursor stored")
             c.proc.kill()
             c.proc.wait(10)
             cursor = tf.cursor_in_catalog(c, dest)
