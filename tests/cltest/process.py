@@ -147,6 +147,10 @@ class Collector:
         self.tmp = make_tempdir(self.tmp_prefix)
         self.dir = data_dir or self.default_data_dir()
         self.sock = address or os.path.join(self.tmp, "c.sock")
+        # A socket directory the collector makes (/run/centrallog for a
+        # system address) is removed again at cleanup, if left empty.
+        sockdir = os.path.dirname(self.sock)
+        self._made_sockdir = None if os.path.isdir(sockdir) else sockdir
         self.db = os.path.join(self.dir, "centrallog.db")
         self.log = os.path.join(self.dir, "centrallog.log")
         self.flags = list(flags)
@@ -381,6 +385,11 @@ class Collector:
             sys.stderr.write("keeping %s\n" % self.tmp)
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._made_sockdir:
+            try:
+                os.rmdir(self._made_sockdir)
+            except OSError:
+                pass  # not empty: not ours alone
 
     def __enter__(self):
         return self
