@@ -148,7 +148,8 @@ class Collector:
         self.dir = data_dir or self.default_data_dir()
         self.sock = address or os.path.join(self.tmp, "c.sock")
         # A socket directory the collector makes (/run/centrallog for a
-        # system address) is removed again at cleanup, if left empty.
+        # system address) is removed again at cleanup with the socket's
+        # lock file, if nothing else is left in it.
         sockdir = os.path.dirname(self.sock)
         self._made_sockdir = None if os.path.isdir(sockdir) else sockdir
         self.db = os.path.join(self.dir, "centrallog.db")
@@ -386,7 +387,8 @@ class Collector:
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
         if self._made_sockdir:
-            try:
+            try:  # the lock file stays by design (flock; unlinking it races)
+                os.unlink(self.sock + ".lock")
                 os.rmdir(self._made_sockdir)
             except OSError:
                 pass  # not empty: not ours alone
