@@ -198,30 +198,51 @@ def test_activated_serves_inherited_socket():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def start_notified(tmp, notify, path, env=None):
+    """centrallogd on path with NOTIFY_SOCKET (and env) set; returns it and
+    its stderr file once its READY=1, from its own PID, has arrived."""
+    err_path = os.path.join(tmp, "stderr.txt")
+    with open(err_path, "wb") as err:
+        proc = subprocess.Popen([cltest.daemon_path(), "--data-dir", os.path.join(tmp, "data"),
+                                 "--address", path], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=err,
+                                env=cltest.merge_env(dict(env or {}, NOTIFY_SOCKET=notify.env)))
+    try:
+        eq(notify.recv(), (("READY=1\nSTATUS=listening on %s" % path).encode(), proc.pid),
+           "readiness datagram, from the collector's own PID")
+    except BaseException:
+        proc.kill()
+        proc.wait(10)
+        raise
+    return proc, err_path
+
+
+def stop_notified(proc, notify, err_path, pings=False):
+    """SIGTERM: STOPPING=1 (after any WATCHDOG=1 already on its way, when
+    pings), then exit status 0."""
+    proc.send_signal(signal.SIGTERM)
+    got = notify.recv()
+    while pings and got == (b"WATCHDOG=1", proc.pid):
+        got = notify.recv()
+    eq(got, (STOPPING, proc.pid), "stopping datagram")
+    eq(proc.wait(90), 0, "exit status after SIGTERM (stderr: %s)" % read(err_path))
+
+
 def run_plain_with_notify(abstract):
     tmp = cltest.make_tempdir("cl-e2e-sa-")
     notify = Notify(tmp, abstract=abstract)
     proc = None
     try:
         path = os.path.join(tmp, "run", "CentralLog.sock")
-        data = os.path.join(tmp, "data")
-        err_path = os.path.join(tmp, "stderr.txt")
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen([cltest.daemon_path(), "--data-dir", data, "--address", path],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, env=cltest.merge_env({"NOTIFY_SOCKET": notify.env}))
-        msg, pid = notify.recv()
-        eq(msg, ("READY=1\nSTATUS=listening on %s" % path).encode(), "readiness datagram")
-        eq(pid, proc.pid, "READY=1 sent by the collector's own PID")
+        proc, err_path = start_notified(tmp, notify, path)
         # At once, no retry: ready means a producer is served now.
         check(stat.S_ISSOCK(os.lstat(path).st_mode), "the socket exists at READY=1")
         send_synced(path, "sent the moment READY=1 arrived")
-        proc.send_signal(signal.SIGTERM)
-        eq(notify.recv(), (STOPPING, proc.pid), "stopping datagram")
-        eq(proc.wait(90), 0, "exit status after SIGTERM (stderr: %s)" % read(err_path))
+        stop_notified(proc, notify, err_path)
         proc = None
         check(not os.path.exists(path), "its own socket removed at exit")
-        eq(db_msgs(data), ["sent the moment READY=1 arrived"], "entries stored")
+        eq(db_msgs(os.path.join(tmp, "data")), ["sent the moment READY=1 arrived"],
+           "entries stored")
     finally:
         if proc is not None:
             proc.kill()
@@ -247,17 +268,7 @@ def run_watchdog(env, want_pings):
     notify = Notify(tmp, abstract=True)
     proc = None
     try:
-        path = os.path.join(tmp, "CentralLog.sock")
-        err_path = os.path.join(tmp, "stderr.txt")
-        full = dict(env, NOTIFY_SOCKET=notify.env)
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen([cltest.daemon_path(), "--data-dir", os.path.join(tmp, "data"),
-                                     "--address", path], stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=err,
-                                    env=cltest.merge_env(full))
-        msg, pid = notify.recv()
-        eq((msg, pid), (("READY=1\nSTATUS=listening on %s" % path).encode(), proc.pid),
-           "readiness datagram")
+        proc, err_path = start_notified(tmp, notify, os.path.join(tmp, "CentralLog.sock"), env)
         gaps, last = [], None
         if want_pings:
             for _ in range(4):
@@ -271,13 +282,7 @@ def run_watchdog(env, want_pings):
                 check(False, "no datagram while it serves", got)
             except socket.timeout:
                 pass
-        proc.send_signal(signal.SIGTERM)
-        while True:
-            got = notify.recv()
-            if got != (b"WATCHDOG=1", proc.pid) or not want_pings:
-                break
-        eq(got, (STOPPING, proc.pid), "stopping datagram")
-        eq(proc.wait(90), 0, "exit status after SIGTERM (stderr: %s)" % read(err_path))
+        stop_notified(proc, notify, err_path, pings=want_pings)
         proc = None
         return gaps
     finally:
