@@ -15,8 +15,17 @@
 #include "utf8.h"
 
 const char *const cli_format_names[CLI_FORMAT_COUNT] = {
-    "short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat",
+    "short", "short-iso", "json",          "json-pretty", "ndjson",
+    "csv",   "cat",       "short-precise", "short-unix",  "short-iso-precise",
 };
+
+/* A line per record with a prefix (or cat's bare message): colours and
+ * line breaks as written mean something there. */
+static int text_format(cli_format fmt)
+{
+    return fmt != CLI_FMT_JSON && fmt != CLI_FMT_JSON_PRETTY && fmt != CLI_FMT_NDJSON &&
+           fmt != CLI_FMT_CSV;
+}
 
 const char *const cli_text_json_formats[2] = { "text", "json" };
 
@@ -56,7 +65,7 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
     o->utc = utc;
     o->collector_uid = -1;
     /* Colour only means something in the text formats. */
-    o->color = color && (fmt == CLI_FMT_SHORT || fmt == CLI_FMT_SHORT_ISO || fmt == CLI_FMT_CAT);
+    o->color = color && text_format(fmt);
 }
 
 /* How one kind of record is written in each family of formats. The
@@ -97,6 +106,9 @@ static void put_record(cli_output *o, const record_format *rf, const void *rec)
     case CLI_FMT_SHORT:
     case CLI_FMT_SHORT_ISO:
     case CLI_FMT_CAT:
+    case CLI_FMT_SHORT_PRECISE:
+    case CLI_FMT_SHORT_UNIX:
+    case CLI_FMT_SHORT_ISO_PRECISE:
         rf->text(o, rec);
         break;
     case CLI_FMT_JSON:
@@ -177,13 +189,55 @@ static void short_time(int64_t us, int utc, char ts[40])
     ts[15] = '\0';
 }
 
-/* The time of a text line: short or ISO, local or UTC. */
+/* ".123456": the microseconds of us (of its second, also before 1970). */
+static void put_usec(char *p, int64_t us)
+{
+    int64_t f = us % 1000000;
+
+    if (f < 0)
+        f += 1000000;
+    p[0] = '.';
+    for (int i = 6; i >= 1; i--, f /= 10)
+        p[i] = (char)('0' + f % 10);
+    p[7] = '\0';
+}
+
+/* "1732698902.123456": seconds since the epoch, as journalctl's short-unix
+ * (before 1970, "-" and the distance: -0.000001 is a microsecond before). */
+static void unix_time(int64_t us, char ts[40])
+{
+    uint64_t u = us < 0 ? 0 - (uint64_t)us : (uint64_t)us, sec = u / 1000000;
+    char d[24];
+    size_t n = sizeof d, k = 0;
+
+    do {
+        d[--n] = (char)('0' + sec % 10);
+        sec /= 10;
+    } while (sec > 0);
+    if (us < 0)
+        ts[k++] = '-';
+    memcpy(ts + k, d + n, sizeof d - n);
+    put_usec(ts + k + (sizeof d - n), (int64_t)(u % 1000000));
+}
+
+/* The time of a text line, local or UTC, as the format says. */
 static void text_time(const cli_output *o, int64_t us, char ts[40])
 {
-    if (o->fmt == CLI_FMT_SHORT)
+    switch (o->fmt) {
+    case CLI_FMT_SHORT:
         short_time(us, o->utc, ts);
-    else
+        break;
+    case CLI_FMT_SHORT_PRECISE:
+        short_time(us, o->utc, ts);
+        put_usec(ts + strlen(ts), us);
+        break;
+    case CLI_FMT_SHORT_UNIX:
+        unix_time(us, ts);
+        break;
+    default:
         cli_time_format_iso(us, o->utc, ts);
+        break;
+    }
 }
 
 /* ---------------------------------------------------------------- JSON */

@@ -3,6 +3,10 @@
  *
  *   short      Nov 27 10:15:02 web-01 billing[4242] ERROR: payment declined {"order":81723}
  *   short-iso  2026-11-27T10:15:02.123456+01:00 web-01 billing[4242] ERROR: payment ...
+ *   short-precise      Nov 27 10:15:02.123456 web-01 billing[4242] ERROR: ...
+ *   short-unix         1732698902.123456 web-01 billing[4242] ERROR: ...
+ *   short-iso-precise  the same as short-iso (journalctl's name for it: its
+ *                      short-iso has no fraction, ours always had one)
  *   cat        payment declined
  *   json       one JSON array of entry objects; json-pretty the same, indented
  *   ndjson     one JSON object per line
@@ -38,12 +42,18 @@ typedef enum cli_format {
     CLI_FMT_NDJSON,
     CLI_FMT_CSV,
     CLI_FMT_CAT,
+    /* journalctl's other short modes, where they mean something here. */
+    CLI_FMT_SHORT_PRECISE,
+    CLI_FMT_SHORT_UNIX,
+    CLI_FMT_SHORT_ISO_PRECISE,
 } cli_format;
 
-#define CLI_FORMATS_ACCEPTED "use short, short-iso, json, json-pretty, ndjson, csv or cat"
+#define CLI_FORMATS_ACCEPTED                                                                       \
+    "use short, short-iso, short-precise, short-iso-precise, short-unix, json, json-pretty, "      \
+    "ndjson, csv or cat"
 
 /* The formats' names, in the order of cli_format. */
-#define CLI_FORMAT_COUNT 7
+#define CLI_FORMAT_COUNT 10
 extern const char *const cli_format_names[CLI_FORMAT_COUNT];
 
 /* Returns the format named s, or -1. */

@@ -49,7 +49,8 @@ KNOWN = None    # the same with received/peer pinned: the goldens' input
 LEVELS = ["emergency", "alert", "critical", "error", "warning", "notice", "info", "debug",
           "trace"]
 
-FORMATS = ["short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat"]
+FORMATS = ["short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat", "short-precise",
+           "short-unix", "short-iso-precise"]
 
 # name -> arguments; each prints tests/golden/query/<name>.out.
 FILTERS = [
@@ -384,7 +385,8 @@ def test_bad_arguments():
         (["--limit", "0"], "centrallog query: --limit: '0' is not a count; use a number 1 or "
          "more"),
         (["-o", "xml"], "centrallog query: -o/--output: 'xml' is not a format; use short, "
-         "short-iso, json, json-pretty, ndjson, csv or cat"),
+         "short-iso, short-precise, short-iso-precise, short-unix, json, json-pretty, ndjson, csv "
+         "or cat"),
         (["--color", "sometimes"], "centrallog: --color: 'sometimes' is not accepted; use auto, "
          "always or never"),
         (["--frobnicate"], "centrallog query: unknown option '--frobnicate'; see --help"),
@@ -405,7 +407,8 @@ def test_bad_arguments():
          "not a reason code; use one of " + REASONS),
         (["rejects", "-p", "err"], "centrallog rejects: unknown option '-p'; see --help"),
         (["rejects", "-o", "yaml"], "centrallog rejects: -o/--output: 'yaml' is not a format; "
-         "use short, short-iso, json, json-pretty, ndjson, csv or cat"),
+         "use short, short-iso, short-precise, short-iso-precise, short-unix, json, json-pretty, "
+         "ndjson, csv or cat"),
         (["--db"], "centrallog: --db needs a value"),
     ]
     for args, msg in cases:

@@ -104,6 +104,43 @@ static void test_text_formats(void **state)
            "{\"order\":81723,\"big\":18446744073709551615} extra={\"v\":2}\n"
            "2026-11-27T10:15:02.000000Z - a[99] INFO: hi\n");
     render(CLI_FMT_CAT, 0, e, 2, "payment declined, \"card\" \\x1b[31mX\\x1b[0m\nnext\nhi\n");
+    /* journalctl's short-precise and short-unix: the continuation line is
+     * indented by the longer prefix. */
+    render(CLI_FMT_SHORT_PRECISE, 0, e, 2,
+           "Nov 27 10:15:02.123456 web-01 billing[4242] ERROR: payment declined, \"card\" "
+           "\\x1b[31mX\\x1b[0m\n"
+           "                                                   next "
+           "{\"order\":81723,\"big\":18446744073709551615} extra={\"v\":2}\n"
+           "Nov 27 10:15:02.000000 - a[99] INFO: hi\n");
+    render(CLI_FMT_SHORT_UNIX, 0, e, 2,
+           "1795774502.123456 web-01 billing[4242] ERROR: payment declined, \"card\" "
+           "\\x1b[31mX\\x1b[0m\n"
+           "                                              next "
+           "{\"order\":81723,\"big\":18446744073709551615} extra={\"v\":2}\n"
+           "1795774502.000000 - a[99] INFO: hi\n");
+    /* Before 1970, a microsecond before the epoch is -0.000001. */
+    {
+        cl_row_entry early = small_entry();
+
+        early.ts = -1;
+        render(CLI_FMT_SHORT_UNIX, 0, &early, 1, "-0.000001 - a[99] INFO: hi\n");
+        early.ts = -1500000;
+        render(CLI_FMT_SHORT_UNIX, 0, &early, 1, "-1.500000 - a[99] INFO: hi\n");
+    }
+    /* short-iso-precise is journalctl's name for what short-iso shows. */
+    {
+        cli_output a, b;
+
+        cli_output_init(&a, NULL, CLI_FMT_SHORT_ISO, 0, 1);
+        cli_output_init(&b, NULL, CLI_FMT_SHORT_ISO_PRECISE, 0, 1);
+        for (size_t i = 0; i < 2; i++) {
+            cli_output_entry(&a, &e[i]);
+            cli_output_entry(&b, &e[i]);
+        }
+        assert_string_equal(cl_strbuf_cstr(&b.buf), cl_strbuf_cstr(&a.buf));
+        cli_output_free(&a);
+        cli_output_free(&b);
+    }
     /* --escape-all: one line per entry, as in the text file. */
     escape_all = 1;
     render(CLI_FMT_SHORT, 0, e, 2,
@@ -270,6 +307,9 @@ static void test_parse(void **state)
     assert_int_equal(cli_format_parse("ndjson"), CLI_FMT_NDJSON);
     assert_int_equal(cli_format_parse("csv"), CLI_FMT_CSV);
     assert_int_equal(cli_format_parse("cat"), CLI_FMT_CAT);
+    assert_int_equal(cli_format_parse("short-precise"), CLI_FMT_SHORT_PRECISE);
+    assert_int_equal(cli_format_parse("short-unix"), CLI_FMT_SHORT_UNIX);
+    assert_int_equal(cli_format_parse("short-iso-precise"), CLI_FMT_SHORT_ISO_PRECISE);
     assert_int_equal(cli_format_parse("JSON"), -1);
     assert_int_equal(cli_format_parse(""), -1);
 }
