@@ -53,6 +53,15 @@ static void bench_usage(FILE *f)
             "with --latency-samples single flushed entries per producer (default 200).\n"
             "Producers connect (one \"ready\" entry each) before the clock starts.\n"
             "Entries go to app \"centrallog-bench\"; use a scratch collector if that matters.\n\n"
+            "Options:\n"
+            "  -P, --producers N    producers, 1-256 (default 4)\n"
+            "  -n, --entries N      entries per producer, 1 or more (default 100000)\n"
+            "  -s, --size BYTES     message size, 16-60000 (default 200)\n"
+            "  -L, --latency-samples N\n"
+            "                       flushed entries per producer timed one by one,\n"
+            "                       0-100000 (default 200)\n"
+            "      --json           the results as one JSON object\n"
+            "  -h, --help           this help\n\n"
             "Exit status: 0 done, 1 entries were lost, rejected or rate-limited, 2 bad usage,\n"
             "3 no collector reachable.\n");
 }
