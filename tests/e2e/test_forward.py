@@ -705,15 +705,22 @@ class HoldingProxy(LoopbackServer):
             buf = buf[end:]
 
     def relay_back(self, u, s, holding):
-        """What the receiver answers, to the forwarder (syslog: nothing)."""
+        """What the receiver answers, to the forwarder (syslog: nothing);
+        while holding, through pass_back."""
+        state = {}
         try:
             while True:
                 data = u.recv(1 << 16)
                 if not data:
                     return
-                s.sendall(data)
+                s.sendall(self.pass_back(data, state) if holding else data)
         except OSError:
             pass
+
+    def pass_back(self, data, state):
+        """Of the receiver's bytes, those the forwarder gets while holding;
+        state: this connection's, for a subclass that parses answers."""
+        return data
 
     def session(self, s):
         holding = not self.cutting.is_set()

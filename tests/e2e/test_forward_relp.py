@@ -191,27 +191,18 @@ class HoldingProxy(tf.HoldingProxy):
         frames, rest = relp_frames(buf)
         return [(cmd == b"syslog", raw) for cmd, _, raw in frames], rest
 
-    def relay_back(self, u, s, holding):
-        buf, answered, first = b"", 0, True
-        try:
-            while True:
-                data = u.recv(1 << 16)
-                if not data:
-                    return
-                if not holding:
-                    s.sendall(data)
+    def pass_back(self, data, state):
+        frames, state["buf"] = relp_frames(state.get("buf", b"") + data)
+        out = []
+        for _, _, raw in frames:
+            if "answered" not in state:  # the answer to "open"
+                state["answered"] = 0
+            else:
+                state["answered"] += 1
+                if state["answered"] > self.keep - self.unanswered:
                     continue
-                frames, buf = relp_frames(buf + data)
-                for _, _, raw in frames:
-                    if first:  # the answer to "open"
-                        first = False
-                    else:
-                        answered += 1
-                        if answered > self.keep - self.unanswered:
-                            continue
-                    s.sendall(raw)
-        except OSError:
-            pass
+            out.append(raw)
+        return b"".join(out)
 
 
 def test_receiver_killed():

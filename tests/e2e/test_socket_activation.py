@@ -129,6 +129,21 @@ def read(path):
         return f.read()
 
 
+def spawn(argv, err_path, env=None, mode="wb", **kw):
+    """argv started with no input, its stdout dropped and its stderr in
+    err_path (appended with mode "ab"); kw: more of Popen's arguments."""
+    with open(err_path, mode) as err:
+        return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err, env=env, **kw)
+
+
+def reap(proc):
+    """A process a failed test left running: killed and waited for."""
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        proc.wait(10)
+
+
 def poke(proc, path, err_path):
     """Connects once the manager listens at path (it binds before it waits
     for the first connection); returns the connection."""
@@ -160,11 +175,8 @@ def test_activated_serves_inherited_socket():
         # hands descriptor 3 on through exec: it records the socket as the
         # manager made it, before the collector can touch it.
         script = 'stat -c "%%i %%a" "$1" > %s && exec "$2" --data-dir %s' % (before, data)
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen(
-                [activate_exe(), "-l", path, "-E", "NOTIFY_SOCKET=" + notify.env,
-                 "/bin/sh", "-c", script, "sh", path, cltest.daemon_path()],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = spawn([activate_exe(), "-l", path, "-E", "NOTIFY_SOCKET=" + notify.env,
+                      "/bin/sh", "-c", script, "sh", path, cltest.daemon_path()], err_path)
         # The first producer: its connection starts the collector, and what
         # it sends waits in the backlog meanwhile.
         early = poke(proc, path, err_path)
@@ -191,9 +203,7 @@ def test_activated_serves_inherited_socket():
         eq(db_msgs(data), ["sent before the collector started", "sent after READY=1"],
            "entries stored")
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(10)
+        reap(proc)
         notify.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -202,17 +212,13 @@ def start_notified(tmp, notify, path, env=None):
     """centrallogd on path with NOTIFY_SOCKET (and env) set; returns it and
     its stderr file once its READY=1, from its own PID, has arrived."""
     err_path = os.path.join(tmp, "stderr.txt")
-    with open(err_path, "wb") as err:
-        proc = subprocess.Popen([cltest.daemon_path(), "--data-dir", os.path.join(tmp, "data"),
-                                 "--address", path], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=err,
-                                env=cltest.merge_env(dict(env or {}, NOTIFY_SOCKET=notify.env)))
+    proc = spawn([cltest.daemon_path(), "--data-dir", os.path.join(tmp, "data"), "--address",
+                  path], err_path, cltest.merge_env(dict(env or {}, NOTIFY_SOCKET=notify.env)))
     try:
         eq(notify.recv(), (("READY=1\nSTATUS=listening on %s" % path).encode(), proc.pid),
            "readiness datagram, from the collector's own PID")
     except BaseException:
-        proc.kill()
-        proc.wait(10)
+        reap(proc)
         raise
     return proc, err_path
 
@@ -244,9 +250,7 @@ def run_plain_with_notify(abstract):
         eq(db_msgs(os.path.join(tmp, "data")), ["sent the moment READY=1 arrived"],
            "entries stored")
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(10)
+        reap(proc)
         notify.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -286,9 +290,7 @@ def run_watchdog(env, want_pings):
         proc = None
         return gaps
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(10)
+        reap(proc)
         notify.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -365,11 +367,8 @@ def test_activated_syslog_datagram():
         own = os.path.join(tmp, "CentralLog.sock")
         data = os.path.join(tmp, "data")
         err_path = os.path.join(tmp, "stderr.txt")
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen(
-                [activate_exe(), "--datagram", "-l", path, "--fdname", "syslog",
-                 cltest.daemon_path(), "--data-dir", data, "--address", own],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = spawn([activate_exe(), "--datagram", "-l", path, "--fdname", "syslog",
+                      cltest.daemon_path(), "--data-dir", data, "--address", own], err_path)
         cltest.wait_for(lambda: os.path.exists(path), "the manager's socket at %s" % path)
         before = ident(path)
         logger(path, "-t", "first", "the datagram that started it")
@@ -390,9 +389,7 @@ def test_activated_syslog_datagram():
                             ("second", "sent once it ran"),
                             ("activation", "on its own stream socket")], "entries stored")
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(10)
+        reap(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -411,12 +408,10 @@ def test_activated_stream_and_datagram():
         err_path = os.path.join(tmp, "stderr.txt")
         # The outer manager passes its stream socket on through the inner
         # one, which adds its datagram socket: descriptors 3 and 4.
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen(
-                [activate_exe(), "-l", stream, "--fdname", "x",
-                 activate_exe(), "--datagram", "-l", dgram, "--fdname", "y",
-                 cltest.daemon_path(), "--data-dir", data, "--syslog-socket", dgram],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        proc = spawn([activate_exe(), "-l", stream, "--fdname", "x",
+                      activate_exe(), "--datagram", "-l", dgram, "--fdname", "y",
+                      cltest.daemon_path(), "--data-dir", data, "--syslog-socket", dgram],
+                     err_path)
         early = poke(proc, stream, err_path)
         early.send(cltest.entry("stream first", app="activation"))
         cltest.wait_for(lambda: os.path.exists(dgram), "the inner manager's socket")
@@ -438,9 +433,7 @@ def test_activated_stream_and_datagram():
                                 ("dgram", "datagram second"), ("activation", "stream second")]),
            "entries stored")
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(10)
+        reap(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -461,12 +454,9 @@ class Manager:
         def pass_socket():
             os.dup2(fd, 3)
         script = 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=syslog exec "$@"'
-        with open(err_path, "ab") as err:
-            return subprocess.Popen(
-                ["/bin/sh", "-c", script, "sh", cltest.daemon_path(), "--data-dir", data,
-                 "--address", os.path.join(self.tmp, "own.sock")],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                pass_fds=(3,) if fd != 3 else (), preexec_fn=pass_socket)
+        return spawn(["/bin/sh", "-c", script, "sh", cltest.daemon_path(), "--data-dir", data,
+                      "--address", os.path.join(self.tmp, "own.sock")], err_path, mode="ab",
+                     pass_fds=(3,) if fd != 3 else (), preexec_fn=pass_socket)
 
     def close(self):
         self.sock.close()
@@ -511,9 +501,7 @@ def test_datagrams_wait_across_restart():
         eq(len(mgr.sock.recv(4096, socket.MSG_DONTWAIT)) > 0, True,
            "the datagram sent after the last stop is still queued")
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait(10)
+        reap(proc)
         mgr.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -570,10 +558,7 @@ def test_listen_variables():
         # though descriptor 3 is open here; the collector makes its own socket.
         env = cltest.merge_env({"LISTEN_PID": "1", "LISTEN_FDS": "1"})
         err_path = os.path.join(tmp, "stderr.txt")
-        with open(err_path, "wb") as err:
-            proc = subprocess.Popen(["/bin/sh", "-c", 'exec 3</dev/null; exec "$0" "$@"'] + argv,
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, env=env)
+        proc = spawn(["/bin/sh", "-c", 'exec 3</dev/null; exec "$0" "$@"'] + argv, err_path, env)
         try:
             cltest.wait_accepting(proc, cltest.UnixSocket(path), 60, lambda: read(err_path))
             send_synced(path, "LISTEN_PID of another process")
@@ -581,9 +566,7 @@ def test_listen_variables():
                   read(err_path))
             stop(proc, err_path)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+            reap(proc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
