@@ -163,17 +163,21 @@ static int inherited_sockets(const cl_config *cfg, cl_daemon_passed *passed, FIL
  * in a socket unit is enough, as journald takes /dev/log). Returns 0, or
  * the exit status. */
 static int syslog_sockets(const cl_config *cfg, const cl_daemon_passed *passed,
-                          cl_server_config *sc, const char **paths, FILE *errf)
+                          cl_server_config *sc, const char **paths, int *fds, FILE *errf)
 {
     size_t n = sc->syslog_count;
 
+    for (size_t k = 0; k < n; k++)
+        fds[k] = -1;
     for (size_t i = 0; i < passed->n_dgram; i++) {
         size_t k = 0;
 
         while (k < cfg->syslog_count && strcmp(cfg->syslog_sockets[k], passed->dgram_path[i]) != 0)
             k++;
-        if (k < cfg->syslog_count)
+        if (k < cfg->syslog_count) {
+            fds[k] = passed->dgram_fd[i];
             continue;
+        }
         if (n == CL_SYSLOG_SOCKETS_MAX) {
             fprintf(errf,
                     "centrallogd: the service manager passed datagram sockets beyond the %d "
@@ -181,9 +185,11 @@ static int syslog_sockets(const cl_config *cfg, const cl_daemon_passed *passed,
                     CL_SYSLOG_SOCKETS_MAX);
             return 2;
         }
+        fds[n] = passed->dgram_fd[i];
         paths[n++] = passed->dgram_path[i];
     }
     sc->syslog_count = n;
+    sc->syslog_fds = fds;
     return 0;
 }
 
@@ -191,6 +197,7 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
 {
     cl_server_config sc;
     const char *syslog_paths[CL_SYSLOG_SOCKETS_MAX];
+    int syslog_fds[CL_SYSLOG_SOCKETS_MAX];
     cl_server *srv;
     char err[1024];
     const char *origin = cfg->address_origin;
@@ -223,7 +230,7 @@ int cl_daemon_run(const cl_config *cfg, const cl_daemon_host *host)
         sc.listen.fd = passed.stream_fd;
         origin = "socket activation";
     }
-    rc = syslog_sockets(cfg, &passed, &sc, syslog_paths, host->err);
+    rc = syslog_sockets(cfg, &passed, &sc, syslog_paths, syslog_fds, host->err);
     if (rc != 0)
         return rc;
     /* A manager that cannot be told "ready" would time the start out: say

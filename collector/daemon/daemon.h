@@ -41,10 +41,10 @@ void cl_daemon_handle_signals(cl_server *srv);
 typedef struct cl_daemon_passed {
     int stream_fd; /* producers' listening socket (ListenStream=); -1: none */
     char stream_path[4096];
-    /* Syslog datagram sockets (ListenDatagram=), already handed to the
-     * transport (dgram.h, cl_dgram_adopt): --syslog-socket of the same path
-     * takes its socket over, and one no option names is added. */
+    /* Syslog datagram sockets (ListenDatagram=): --syslog-socket of the
+     * same path takes its socket over, and one no option names is added. */
     size_t n_dgram;
+    int dgram_fd[CL_SYSLOG_SOCKETS_MAX];
     char dgram_path[CL_SYSLOG_SOCKETS_MAX][108];
 } cl_daemon_passed;
 

@@ -123,11 +123,7 @@ int cl_daemon_inherited(cl_daemon_passed *out, char *err, size_t errlen)
             return -1;
         }
         memcpy(out->dgram_path[out->n_dgram], path, strlen(path) + 1); /* length checked */
-        if (cl_dgram_adopt(fd, out->dgram_path[out->n_dgram]) != 0) {
-            snprintf(err, errlen, "too many datagram sockets passed");
-            return -1;
-        }
-        out->n_dgram++;
+        out->dgram_fd[out->n_dgram++] = fd;
     }
     return 0;
 }

@@ -36,6 +36,9 @@ typedef struct cl_server_config {
     /* Unix datagram sockets for syslog producers (--syslog-socket; POSIX
      * only), their mode and group (-1: unchanged). */
     const char *const *syslog_sockets;
+    /* Per syslog socket: the descriptor a service manager passed for it
+     * (socket activation, dgram.h), or -1 to make one; NULL: make all. */
+    const int *syslog_fds;
     size_t syslog_count;
     unsigned syslog_mode;
     long syslog_gid;

@@ -132,6 +132,7 @@ int cl_srv_syslog_open(cl_server *srv, char *err, size_t errlen)
         o.mode = cfg->syslog_mode;
         o.gid = cfg->syslog_gid;
         o.rcvbuf = SYSLOG_RCVBUF;
+        o.inherited_fd = cfg->syslog_fds != NULL ? cfg->syslog_fds[i] : -1;
         s->owner = sl;
         s->c.srv = srv;
         if (cl_dgram_open(&s->d, srv->io, &o, on_ready, s, err, errlen) != 0)

@@ -25,6 +25,13 @@ typedef struct cl_dgram_options {
     unsigned mode; /* e.g. 0666: every local user may log, as with /dev/log */
     long gid;      /* group owner of the socket, -1 to leave it */
     int rcvbuf;    /* SO_RCVBUF to ask for; 0: the system's default */
+    /* A socket bound to path that a service manager passed (socket
+     * activation: ListenDatagram=), taken instead of making one; -1: none.
+     * The manager made the file (its SocketMode= and SocketGroup= apply)
+     * and keeps both the file and the socket for the next start, so such a
+     * socket is never removed nor shut down: datagrams sent while no
+     * collector runs wait there for the next one. */
+    int inherited_fd;
 } cl_dgram_options;
 
 /* Creates the socket and has io call on_ready(arg) when datagrams wait
@@ -32,18 +39,6 @@ typedef struct cl_dgram_options {
  * NULL and nothing is left behind. */
 int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
                   void (*on_ready)(void *arg), void *arg, char *err, size_t errlen);
-
-/* Socket activation (a service manager's ListenDatagram=, passed to the
- * process): fd, bound to path, is handed over before the server starts,
- * and the cl_dgram_open of that path takes it instead of making a socket.
- * The manager made the file (its SocketMode= and SocketGroup= apply) and
- * keeps both the file and the socket for the next start, so an adopted
- * socket is never removed nor shut down: datagrams sent while no collector
- * runs wait there for the next one. Process-wide, like the
- * descriptors themselves; the caller keeps path alive. Returns 0, or -1
- * when more than CL_DGRAM_ADOPT_MAX are handed over. */
-#define CL_DGRAM_ADOPT_MAX 8
-int cl_dgram_adopt(int fd, const char *path);
 
 /* Takes the next datagram: copies at most cap bytes of it to buf, sets *len
  * to the bytes copied, *full_len to its whole size (more than cap: the rest
@@ -59,7 +54,7 @@ int cl_dgram_recv(cl_dgram *d, char *buf, size_t cap, size_t *len, size_t *full_
  * takes no more datagrams (SHUT_RD: a sender still holding the socket gets
  * EPIPE at once), but those already queued can still be received. So every
  * datagram whose send(2) succeeded is received: none is lost between the
- * last receive and the close. An adopted socket (cl_dgram_adopt) is the
+ * last receive and the close. An adopted socket (inherited_fd) is the
  * manager's, which keeps it open, and producers may still send to it:
  * cl_dgram_recv takes about what it held (its SO_RCVBUF in bytes), then no
  * more; the rest waits in it for the next start. */

@@ -23,7 +23,7 @@ struct cl_dgram {
     cl_sockfile sock; /* the socket file, its directory and lock (sockfile.h) */
     char *path;
     cl_io_watch *watch;
-    int adopted; /* the manager's socket (cl_dgram_adopt) */
+    int adopted; /* the manager's socket (inherited_fd) */
     /* Adopted and shut down: the bytes still to take, about what the
      * socket's queue held (SO_RCVBUF), then no more. */
     int stopping;
@@ -94,38 +94,6 @@ static int sockfile_err(const cl_dgram *d, const cl_sockfile_fail *f, char *err,
     return cl_sockfile_say(f, "--syslog-socket: ", path, err, errlen);
 }
 
-/* Descriptors handed over by socket activation, not yet opened. */
-static struct {
-    int fd;
-    const char *path;
-} g_adopt[CL_DGRAM_ADOPT_MAX];
-static size_t g_n_adopt;
-
-int cl_dgram_adopt(int fd, const char *path)
-{
-    if (g_n_adopt == CL_DGRAM_ADOPT_MAX)
-        return -1;
-    g_adopt[g_n_adopt].fd = fd;
-    g_adopt[g_n_adopt].path = path;
-    g_n_adopt++;
-    return 0;
-}
-
-/* The handed-over descriptor bound to path, taken out of the list; -1 when
- * there is none. */
-static int take_adopted(const char *path)
-{
-    for (size_t i = 0; i < g_n_adopt; i++) {
-        if (g_adopt[i].fd >= 0 && strcmp(g_adopt[i].path, path) == 0) {
-            int fd = g_adopt[i].fd;
-
-            g_adopt[i].fd = -1;
-            return fd;
-        }
-    }
-    return -1;
-}
-
 /* What both kinds of socket ask of the kernel before receiving. */
 static int receive_setup(cl_dgram *d, const cl_dgram_options *opt, char *err, size_t errlen)
 {
@@ -187,7 +155,6 @@ int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
     struct sockaddr_un sa;
     cl_sockfile_fail f;
     cl_dgram *d = calloc(1, sizeof *d);
-    int fd;
 
     *out = NULL;
     if (d == NULL || (d->path = strdup(opt->path)) == NULL) {
@@ -202,9 +169,8 @@ int cl_dgram_open(cl_dgram **out, cl_io *io, const cl_dgram_options *opt,
                  sizeof sa.sun_path - 1);
         goto fail;
     }
-    fd = take_adopted(opt->path);
-    if (fd >= 0) {
-        if (use_adopted(d, fd, opt, err, errlen) != 0)
+    if (opt->inherited_fd >= 0) {
+        if (use_adopted(d, opt->inherited_fd, opt, err, errlen) != 0)
             goto fail;
     } else {
         if (cl_sockfile_prepare(&d->sock, d->path, &sa, SOCK_DGRAM, &f) != 0) {
