@@ -322,8 +322,11 @@ class Collector:
     def text_files(self):
         """Text log files oldest first: centrallog.log.N[.gz] ... .1[.gz],
         centrallog.log. With compression on, first waits until every rotated
-        file is gzipped, so that the list stays true while it is read."""
-        if self.compressing():
+        file is gzipped, so that the list stays true while it is read. A
+        stopped collector compresses nothing more: a file it rotated and had
+        not yet gzipped stays plain until the next start (DESIGN.md), and is
+        read so."""
+        if self.compressing() and self.proc is not None and self.proc.poll() is None:
             self.wait_compressed()
         base = os.path.basename(self.log)
         d = os.path.dirname(self.log)
