@@ -112,10 +112,9 @@ test-win: build
 	    -DCL_NATIVE_BIN_DIR=$(CURDIR)/$(BUILD)/bin >/dev/null
 	@cmake --build $(WIN_BUILD) -j$(JOBS)
 	@$(WINE_ENV) setarch -R wineboot -u >/dev/null 2>&1 || true
-	@$(WINE_ENV) wineserver -p 2>/dev/null || true
-	@# Wine's background services start with the first process and inherit
-	@# its standard handles: let that be one whose output nobody waits for.
-	@$(WINE_ENV) tests/cltest/wine-noaslr $(WIN_BUILD)/bin/centrallog.exe --version </dev/null >/dev/null 2>&1 || true
+	@# One persistent wineserver for the tests, its services started by a
+	@# program whose output nobody waits for (tests/cltest/wine.py says why).
+	@cd tests && $(WINE_ENV) CL_WIN_BIN=$(CURDIR)/$(WIN_BUILD)/bin /usr/bin/python3 -m cltest.wine --start-server
 	cd $(WIN_BUILD) && $(WINE_ENV) ctest --output-on-failure; rc=$$?; \
 	    $(WINE_ENV) wineserver -k; exit $$rc
 

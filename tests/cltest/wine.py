@@ -12,6 +12,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 
 from .check import check
 from .process import Collector
@@ -30,10 +32,25 @@ def wine(exe, *args):
 
 
 def run(exe, *args, timeout=120, env=None):
-    """Runs exe to completion; (returncode, stdout, stderr) as text."""
-    p = subprocess.run(wine(exe, *args), capture_output=True, timeout=timeout,
-                       env=dict(ENV, **(env or {})))
-    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    """Runs exe to completion; (returncode, stdout, stderr) as text.
+
+    The output goes to files, read once the process has exited: a Wine
+    process that happens to be the first after a wineserver start hands its
+    standard handles to the server and the services it starts, so a pipe
+    would reach end-of-file only when they exit, long after the program
+    (see start_wineserver, which makes that not happen)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(wine(exe, *args), stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                             env=dict(ENV, **(env or {})))
+        try:
+            rc = p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise
+        out.seek(0)
+        err.seek(0)
+        return rc, out.read().decode(errors="replace"), err.read().decode(errors="replace")
 
 
 def winpath(p):
@@ -109,18 +126,57 @@ class WineCollector(Collector):
         return self.query(sql)
 
 
-def start_wineserver():
-    """One persistent wineserver for the run, and Wine's background services
-    (services.exe, winedevice, rpcss) started now by a process of our own
-    whose output goes nowhere. Whatever wine process comes first starts
-    them, and they inherit its standard handles: were that a test's captured
-    stdout, the pipe would never reach end-of-file and the test would wait
-    for a process that has long exited (the "hung probe" once seen here)."""
+def server_is_persistent():
+    """Is the wineserver of our prefix one that stays when its last program
+    exits (started with -p)? None when none runs. A server works in a
+    directory server-DEV-INODE named after the prefix directory; Debian's
+    wineserver wrapper passes -p0 (not persistent) before our arguments."""
+    st = os.stat(PREFIX)
+    home = "server-%x-%x" % (st.st_dev, st.st_ino)
+    found = None
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+            if (not os.path.basename(argv[0]).startswith(b"wineserver")
+                    or os.path.basename(os.readlink("/proc/%s/cwd" % pid)) != home):
+                continue
+        except OSError:
+            continue  # gone, or not ours to read
+        found = found or b"-p" in argv or b"--persistent" in argv
+    return found
+
+
+def start_wineserver(timeout=120.0):
+    """One persistent wineserver for the run, started by us with its output
+    going nowhere, and Wine's background services (services.exe,
+    winedevice, rpcss, explorer) started now by a process of our own whose
+    output goes nowhere either.
+
+    Whatever Wine process comes first after a server start starts them, and
+    the server and they inherit its standard handles: were that a test's
+    captured output, it would reach end-of-file only when they exit (CI: a
+    collector's first probe waited 30 s for its own output). `wineserver -p`
+    does nothing while a server of the prefix runs, so a transient one
+    (wineboot's, or one a program started) is waited out first: it exits
+    with its last program."""
     quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL,
              "stderr": subprocess.DEVNULL}
-    # The server outlives this process: it must not hold our output open
-    # either (ctest waits for the end of each test's output).
-    subprocess.run(["wineserver", "-p"], env=ENV, **quiet)
+    deadline = time.monotonic() + timeout
+    while not server_is_persistent():
+        if subprocess.run(["wineserver", "-p"], env=ENV, **quiet).returncode == 0:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError("a wineserver of %s that is not persistent did not exit within "
+                                 "%.0fs; is a Wine program left running? (wineserver -k ends it)"
+                                 % (PREFIX, timeout))
+        try:
+            subprocess.run(["wineserver", "-w"], env=ENV,
+                           timeout=max(1.0, deadline - time.monotonic()), **quiet)
+        except subprocess.TimeoutExpired:
+            pass  # reported above on the next turn
     subprocess.run(wine("centrallog.exe", "--version"), env=ENV, timeout=300, **quiet)
 
 
@@ -137,3 +193,11 @@ def run_suite(name, tests):
         if not os.environ.get("CL_WINE_KEEP_SERVER"):
             subprocess.run(["wineserver", "-k"], env=ENV)
     sys.exit(rc)
+
+
+if __name__ == "__main__":
+    # python3 -m cltest.wine --start-server: what make test-win runs before
+    # ctest (the tests share the server; CL_WINE_KEEP_SERVER).
+    if sys.argv[1:] != ["--start-server"]:
+        sys.exit("usage: python3 -m cltest.wine --start-server")
+    start_wineserver()
