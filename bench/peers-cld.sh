@@ -12,6 +12,8 @@
 # whole run), and makes D/logs.db a link to that live partition as soon as
 # it exists, for the harness to poll and count. Ingest with rotation and
 # retention at work is bench/retention.py.
+# bench/peers-env.sh removes D/cl-data after the harness unless KEEP=1;
+# called directly, the harness leaves it (~180 MB per million entries).
 # CENTRALLOGD: the binary (default: build/bin/centrallogd of this tree).
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${CENTRALLOGD:-$here/../build/bin/centrallogd}

@@ -201,4 +201,10 @@ if [ "$after" -gt "$before" ]; then
     echo "== exact counts of the $((after - before)) runs above (bench/peers-counts.sh) =="
     "$here/peers-counts.sh" "$((before + 1))" || { [ "$rc" -ne 0 ] || rc=1; }
 fi
+# The harness removes each run's bulky outputs unless KEEP=1, but not the
+# collector's data directory bench/peers-cld.sh made beside them (~180 MB a
+# run of 1,000,000 entries).
+if [ "${KEEP:-0}" != 1 ]; then
+    rm -rf "$WORK"/run/*-cl-*/cl-data
+fi
 exit "$rc"
