@@ -16,8 +16,9 @@
 #include "utf8.h"
 
 const char *const cli_format_names[CLI_FORMAT_COUNT] = {
-    "short", "short-iso",     "json",       "json-pretty",       "ndjson",     "csv",
-    "cat",   "short-precise", "short-unix", "short-iso-precise", "short-full", "verbose",
+    "short",      "short-iso", "json",          "json-pretty", "ndjson",
+    "csv",        "cat",       "short-precise", "short-unix",  "short-iso-precise",
+    "short-full", "verbose",   "export",
 };
 
 /* A line per record with a prefix (or cat's bare message): colours and
@@ -25,7 +26,7 @@ const char *const cli_format_names[CLI_FORMAT_COUNT] = {
 static int text_format(cli_format fmt)
 {
     return fmt != CLI_FMT_JSON && fmt != CLI_FMT_JSON_PRETTY && fmt != CLI_FMT_NDJSON &&
-           fmt != CLI_FMT_CSV;
+           fmt != CLI_FMT_CSV && fmt != CLI_FMT_EXPORT;
 }
 
 const char *const cli_text_json_formats[2] = { "text", "json" };
@@ -79,6 +80,7 @@ typedef struct record_format {
     void (*json)(cli_output *o, const void *rec, int pretty);
     void (*csv)(cli_output *o, const void *rec);
     void (*verbose)(cli_output *o, const void *rec);
+    void (*export)(cli_output *o, const void *rec);
 } record_format;
 
 static const record_format entry_format, reject_format;
@@ -119,6 +121,9 @@ static void put_record(cli_output *o, const record_format *rf, const void *rec)
         /* A blank line between entries would read as part of a value:
          * the header line starts at column 0, every value is indented. */
         rf->verbose(o, rec);
+        break;
+    case CLI_FMT_EXPORT:
+        rf->export(o, rec);
         break;
     case CLI_FMT_JSON:
         cl_strbuf_puts(&o->buf, o->count ? ",\n" : "\n");
@@ -704,6 +709,167 @@ static void entry_verbose(cli_output *o, const void *rec)
     v_peer(o, &e->peer);
 }
 
+/* ---------------------------------------------------------------- export
+ *
+ * systemd's journal export format: per entry, NAME=value lines and an
+ * empty line. A value that is not printable UTF-8 on one line (a line
+ * feed, another control character, bytes that are not UTF-8) is written
+ * binary: the name, a line feed, its length as a little-endian 64-bit
+ * integer, the bytes as stored, a line feed - so nothing is escaped and
+ * nothing lost. Names are journald's where one means the same (MESSAGE,
+ * PRIORITY, SYSLOG_IDENTIFIER, _HOSTNAME; _PID/_UID/_GID only for what the
+ * kernel reported, SYSLOG_PID for the claimed PID), CENTRALLOG_* for the
+ * rest, and FIELDS_KEY for each member of fields (KEY upper-cased, other
+ * characters than A-Z 0-9 as _): never a bare name, so that no member can
+ * pose as MESSAGE or _UID. */
+
+/* Whether v can be written NAME=value: printable UTF-8, no line feed. */
+static int export_plain(const char *p, size_t n)
+{
+    if (cl_utf8_check((const unsigned char *)p, n) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+static void x_field(cl_strbuf *b, const char *name, const char *p, size_t n)
+{
+    cl_strbuf_puts(b, name);
+    if (export_plain(p, n)) {
+        cl_strbuf_putc(b, '=');
+    } else {
+        unsigned char le[8];
+        uint64_t len = n;
+
+        cl_strbuf_putc(b, '\n');
+        for (int i = 0; i < 8; i++)
+            le[i] = (unsigned char)(len >> (8 * i));
+        cl_strbuf_put(b, le, 8);
+    }
+    cl_strbuf_put(b, p, n);
+    cl_strbuf_putc(b, '\n');
+}
+
+static void x_str(cl_strbuf *b, const char *name, const cl_row_str *v)
+{
+    if (v->p != NULL)
+        x_field(b, name, v->p, v->n);
+}
+
+static void x_int(cl_strbuf *b, const char *name, int has, int64_t v)
+{
+    if (!has)
+        return;
+    cl_strbuf_puts(b, name);
+    cl_strbuf_putc(b, '=');
+    put_int(b, v);
+    cl_strbuf_putc(b, '\n');
+}
+
+/* The entry's time; CENTRALLOG_TS keeps it exactly. A journal entry must
+ * have a positive __REALTIME_TIMESTAMP (systemd-journal-remote drops one
+ * without): for a time before 1970, which a journal cannot hold, the time
+ * the collector received the entry, else the first microsecond of 1970. */
+static void x_time(cl_strbuf *b, int64_t us, int64_t received)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    x_int(b, "__REALTIME_TIMESTAMP", 1, us > 0 ? us : received > 0 ? received : 1);
+    cl_rfc3339_format(us, ts);
+    x_field(b, "CENTRALLOG_TS", ts, strlen(ts));
+}
+
+static void x_peer(cl_strbuf *b, const cl_row_peer *p)
+{
+    x_int(b, "_PID", p->has_pid, p->pid);
+    x_int(b, "_UID", p->has_uid, p->uid);
+    x_int(b, "_GID", p->has_gid, p->gid);
+    x_str(b, "CENTRALLOG_PEER_SID", &p->sid);
+}
+
+/* A journal field name for a member key: FIELDS_ and the key upper-cased,
+ * at most 64 characters (journald's limit). */
+static void x_member_name(cl_strbuf *name, const char *key, size_t n)
+{
+    cl_strbuf_reset(name);
+    cl_strbuf_puts(name, "FIELDS_");
+    for (size_t i = 0; i < n && name->len < 64; i++) {
+        char c = key[i];
+
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            c = '_';
+        cl_strbuf_putc(name, c);
+    }
+    cl_strbuf_putc(name, '\0');
+}
+
+/* Each member of fields as a field of its own: a string as its text, any
+ * other value as compact JSON. */
+static void x_fields(cli_output *o, const cl_row_str *v, int valid)
+{
+    cl_strbuf name = CL_STRBUF_INIT, val = CL_STRBUF_INIT;
+    cli_jmember m;
+    size_t pos = 0;
+
+    if (v->p == NULL)
+        return;
+    if (!valid || !cli_json_is_object(v->p, v->n)) {
+        x_field(&o->buf, "CENTRALLOG_FIELDS", v->p, v->n);
+        return;
+    }
+    while (cli_json_next_member(v->p, v->n, &pos, &m)) {
+        cl_strbuf_reset(&o->tmp);
+        cli_json_unquote(&o->tmp, m.key, m.key_n);
+        x_member_name(&name, o->tmp.p != NULL ? o->tmp.p : "", o->tmp.len);
+        cl_strbuf_reset(&val);
+        if (m.val_n >= 2 && m.val[0] == '"')
+            cli_json_unquote(&val, m.val + 1, m.val_n - 2);
+        else
+            cli_json_copy(&val, m.val, m.val_n, -1);
+        if (!name.oom)
+            x_field(&o->buf, name.p, val.p != NULL ? val.p : "", val.len);
+        o->buf.oom |= name.oom | val.oom | o->tmp.oom;
+    }
+    cl_strbuf_free(&name);
+    cl_strbuf_free(&val);
+}
+
+/* syslog's PRIORITY: trace is below debug, syslog's lowest. */
+static void x_priority(cl_strbuf *b, int level)
+{
+    x_int(b, "PRIORITY", 1, level > CL_LVL_DEBUG ? CL_LVL_DEBUG : level);
+}
+
+static void entry_export(cli_output *o, const void *rec)
+{
+    const cl_row_entry *e = rec;
+    cl_strbuf *b = &o->buf;
+
+    x_time(b, e->ts, e->received);
+    x_int(b, "CENTRALLOG_ID", 1, e->id);
+    x_int(b, "CENTRALLOG_RECEIVED", 1, e->received);
+    x_priority(b, e->level);
+    cl_strbuf_puts(b, "CENTRALLOG_LEVEL=");
+    cl_strbuf_puts(b, cli_level_name(e->level));
+    cl_strbuf_putc(b, '\n');
+    x_str(b, "SYSLOG_IDENTIFIER", &e->app);
+    x_str(b, "_HOSTNAME", &e->host);
+    x_int(b, "SYSLOG_PID", e->has_pid, e->pid);
+    x_int(b, "TID", e->has_tid, e->tid);
+    x_str(b, "CENTRALLOG_LOGGER", &e->logger);
+    x_str(b, "TRACE_ID", &e->trace_id);
+    x_str(b, "SPAN_ID", &e->span_id);
+    x_field(b, "MESSAGE", e->msg.p != NULL ? e->msg.p : "", e->msg.n);
+    x_fields(o, &e->fields, e->fields_json);
+    x_str(b, "CENTRALLOG_EXTRA", &e->extra);
+    x_peer(b, &e->peer);
+    cl_strbuf_putc(b, '\n');
+}
+
 static const record_format entry_format = {
     "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,peer_pid,"
     "peer_uid,peer_gid,peer_sid\n",
@@ -711,6 +877,7 @@ static const record_format entry_format = {
     entry_json,
     entry_csv,
     entry_verbose,
+    entry_export,
 };
 
 /* ---------------------------------------------------------------- rejects */
@@ -845,12 +1012,31 @@ static void reject_verbose(cli_output *o, const void *rec)
     v_int(o, "raw_len", 1, r->raw_len);
 }
 
+/* A rejected line: its explanation as the MESSAGE, the bytes sent as
+ * CENTRALLOG_RAW (binary when they are not printable UTF-8). */
+static void reject_export(cli_output *o, const void *rec)
+{
+    const cl_row_reject *r = rec;
+    cl_strbuf *b = &o->buf;
+
+    x_time(b, r->received, r->received);
+    x_int(b, "CENTRALLOG_ID", 1, r->id);
+    x_priority(b, CL_LVL_ERROR);
+    x_str(b, "CENTRALLOG_REASON", &r->reason);
+    x_str(b, "MESSAGE", &r->message);
+    x_str(b, "CENTRALLOG_RAW", &r->raw);
+    x_int(b, "CENTRALLOG_RAW_LEN", 1, r->raw_len);
+    x_peer(b, &r->peer);
+    cl_strbuf_putc(b, '\n');
+}
+
 static const record_format reject_format = {
     "id,received,peer_pid,peer_uid,peer_gid,reason,message,raw,raw_len,peer_sid\n",
     reject_text,
     reject_json,
     reject_csv,
     reject_verbose,
+    reject_export,
 };
 
 /* ---------------------------------------------------------------- writing */

@@ -16,6 +16,9 @@
  *                    ...
  *                    msg=payment declined
  *                    fields.order=81723
+ *   export     the journal export format (systemd's journal-export-format),
+ *              for systemd-journal-remote and journalctl --file; see
+ *              entry_export for the field names
  *   cat        payment declined
  *   json       one JSON array of entry objects; json-pretty the same, indented
  *   ndjson     one JSON object per line
@@ -59,14 +62,15 @@ typedef enum cli_format {
     CLI_FMT_SHORT_ISO_PRECISE,
     CLI_FMT_SHORT_FULL,
     CLI_FMT_VERBOSE,
+    CLI_FMT_EXPORT,
 } cli_format;
 
 #define CLI_FORMATS_ACCEPTED                                                                       \
     "use short, short-iso, short-precise, short-iso-precise, short-unix, short-full, verbose, "    \
-    "json, json-pretty, ndjson, csv or cat"
+    "export, json, json-pretty, ndjson, csv or cat"
 
 /* The formats' names, in the order of cli_format. */
-#define CLI_FORMAT_COUNT 12
+#define CLI_FORMAT_COUNT 13
 extern const char *const cli_format_names[CLI_FORMAT_COUNT];
 
 /* Returns the format named s, or -1. */

@@ -17,7 +17,12 @@ Asserts:
   and each fields member as fields.KEY (a key's '=' escaped), multi-line
   strings continued under the value, control characters escaped;
 * following (-f, tail) in verbose and short-full, highlighted with -g, and
-  rejects in both modes.
+  rejects in both modes;
+* -o export is systemd's journal export format: the real
+  systemd-journal-remote turns it into a journal file in which journalctl
+  --file finds every message, field member, peer credential and reject
+  byte for byte (binary values for multi-line and control characters), a
+  fields member never posing as a trusted field, also while following.
 """
 
 import json
@@ -29,7 +34,7 @@ import subprocess
 import tty
 
 import cltest
-from cltest import eq
+from cltest import check, eq
 from cltest import partitions as P
 import cli_data
 from cli_data import US, Follower, run_ok
@@ -54,7 +59,7 @@ ENTRIES = [
     E(5, "line one\nline two\ttab", level=5, app="py",
       fields={"a=b": "x\ny", "nested": {"k": [1, "s"]}, "n": 5, "ctl": "\x1b]0;t\x07",
               "peer_uid": 0}, extra={"u": 1}),
-    E(6, "before the epoch", ts=-315619200 * US),
+    dict(E(6, "before the epoch", ts=-315619200 * US), received=T0 + 6 * 60 * US),
 ]
 
 REJECTS = [{"id": 1, "received": T0 + 30 * US, "peer_pid": 9, "peer_uid": 1000, "peer_gid": 1000,
@@ -237,7 +242,92 @@ def test_follow():
     eq((rc, err), (0, ""), "short-full follower stopped")
 
 
-TESTS = [test_highlight_in_terminal, test_short_full, test_verbose, test_rejects, test_follow]
+JOURNAL_REMOTE = "/lib/systemd/systemd-journal-remote"
+
+
+def to_journal(export, name):
+    """A journal file made by the real systemd-journal-remote from export."""
+    path = os.path.join(TMP, name + ".journal")
+    p = subprocess.run([JOURNAL_REMOTE, "-o", path, "-"], input=export, capture_output=True,
+                       timeout=60)
+    eq(p.returncode, 0, "systemd-journal-remote: %s" % p.stderr.decode(errors="replace"))
+    return path
+
+
+def journal_json(path):
+    """journalctl --file PATH -o json: each entry's fields as bytes (an
+    array of byte values for a binary one)."""
+    p = subprocess.run(["journalctl", "--file", path, "-o", "json", "--no-pager"],
+                       capture_output=True, timeout=60)
+    eq(p.returncode, 0, "journalctl --file: %s" % p.stderr.decode(errors="replace"))
+    out = []
+    for ln in p.stdout.splitlines():
+        obj = json.loads(ln)
+        out.append({k: bytes(v) if isinstance(v, list) else v.encode() for k, v in obj.items()})
+    return out
+
+
+def test_export():
+    # The format itself: a binary value's length in 64 bits, little-endian.
+    one = both(["-o", "export", "-p", "notice..notice"])
+    eq(one.split(b"\n")[:6], [b"__REALTIME_TIMESTAMP=1795773900000000",
+                              b"CENTRALLOG_TS=2026-11-27T10:05:00.000000Z", b"CENTRALLOG_ID=5",
+                              b"CENTRALLOG_RECEIVED=1795773900001000", b"PRIORITY=5",
+                              b"CENTRALLOG_LEVEL=notice"], "export's first fields")
+    msg = b"line one\nline two\ttab"
+    check(b"\nMESSAGE\n" + len(msg).to_bytes(8, "little") + msg + b"\n" in one,
+          "a multi-line MESSAGE in binary form", one)
+    check(one.endswith(b"_GID=1000\n\n"), "an entry ends with an empty line", one[-40:])
+    # Read back by systemd's own tools: every value byte for byte.
+    entries = journal_json(to_journal(run_ok(["-o", "export"], SINGLE), "single"))
+    eq(len(entries), len(ENTRIES), "entries in the journal")
+    by_id = {int(e["CENTRALLOG_ID"]): e for e in entries}
+    for src in ENTRIES:
+        e = by_id[src["id"]]
+        what = "entry %d" % src["id"]
+        eq(e["MESSAGE"], src["msg"].encode(), what + " MESSAGE")
+        eq(e["SYSLOG_IDENTIFIER"], src["app"].encode(), what + " app")
+        eq(e["_HOSTNAME"], b"h1", what + " host")
+        eq((e["_PID"], e["_UID"], e["_GID"]), (b"7", b"1000", b"1000"), what + " peer")
+        eq(e["PRIORITY"], str(src["level"]).encode(), what + " PRIORITY")
+        # Before 1970 the journal has the time it was received instead.
+        eq(e["__REALTIME_TIMESTAMP"], str(src["ts"] if src["ts"] > 0 else src["received"])
+           .encode(), what + " time")
+    e = by_id[5]
+    eq((e["FIELDS_A_B"], e["FIELDS_NESTED"], e["FIELDS_N"], e["FIELDS_CTL"],
+        e["FIELDS_PEER_UID"], e["CENTRALLOG_EXTRA"]),
+       (b"x\ny", b'{"k":[1,"s"]}', b"5", b"\x1b]0;t\x07", b"0", b'{"u":1}'),
+       "fields members and extra")
+    eq(e["_UID"], b"1000", "a member named peer_uid does not pose as _UID")
+    eq(by_id[6]["CENTRALLOG_TS"], b"1960-01-01T00:00:00.000000Z", "a time before 1970")
+    # journalctl shows it as its own.
+    p = subprocess.run(["journalctl", "--file", os.path.join(TMP, "single.journal"), "-o",
+                        "short-full", "--no-pager", "-t", "svc", "-g", "hello"],
+                       capture_output=True, env=dict(os.environ, TZ="UTC"), timeout=60)
+    eq(p.stdout, b"Fri 2026-11-27 10:01:00 UTC h1 svc[7]: hello world lol\n", "journalctl")
+    # Rejects: the raw bytes as sent.
+    r = journal_json(to_journal(run_ok(["rejects", "-o", "export"], SINGLE), "rejects"))
+    eq([(x["CENTRALLOG_REASON"], x["CENTRALLOG_RAW"], x["MESSAGE"]) for x in r],
+       [(b"not_json", b"x\ny\x1b", b"byte 0: not valid JSON")], "rejects in the journal")
+    # Following: entries appended while following reach the journal.
+    data = os.path.join(TMP, "follow-export")
+    P.make_single(os.path.join(TMP, "fx.db"), ENTRIES[:2])
+    P.split(os.path.join(TMP, "fx.db"), data, [1])
+    f = Follower(["tail", "-n", "1", "-o", "export"], os.path.join(data, P.CATALOG))
+    f.until(b"CENTRALLOG_ID=2\n")
+    f.until(b"_GID=1000\n\n")
+    P.append_live(data, [E(3, "followed\nexport", level=4)])
+    f.until(b"CENTRALLOG_ID=3\n")
+    f.until(b"export\n_PID=7\n_UID=1000\n_GID=1000\n\n")
+    rc, rest, err, _ = f.stop()
+    eq((rc, err), (0, ""), "export follower stopped")
+    got = journal_json(to_journal(rest, "followed"))  # rest: all it printed
+    eq([x["MESSAGE"] for x in got], [ENTRIES[1]["msg"].encode(), b"followed\nexport"],
+       "followed entries in the journal")
+
+
+TESTS = [test_highlight_in_terminal, test_short_full, test_verbose, test_rejects, test_follow,
+         test_export]
 
 if __name__ == "__main__":
     setup()

@@ -50,7 +50,7 @@ LEVELS = ["emergency", "alert", "critical", "error", "warning", "notice", "info"
           "trace"]
 
 FORMATS = ["short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat", "short-precise",
-           "short-unix", "short-iso-precise", "short-full", "verbose"]
+           "short-unix", "short-iso-precise", "short-full", "verbose", "export"]
 
 # name -> arguments; each prints tests/golden/query/<name>.out.
 FILTERS = [
@@ -181,6 +181,7 @@ def test_rejects_goldens():
     golden("query/rejects-cat", ["rejects", "-o", "cat"], KNOWN)
     golden("query/rejects-short-full", ["rejects", "-o", "short-full"], KNOWN)
     golden("query/rejects-verbose", ["rejects", "-o", "verbose"], KNOWN)
+    golden("query/rejects-export", ["rejects", "-o", "export"], KNOWN)
     golden("query/rejects-reason", ["rejects", "--reason", "bad_level", "--reason",
                                     "truncated"], KNOWN)
     golden("query/rejects-grep", ["rejects", "-g", "comma"], KNOWN)
@@ -393,8 +394,8 @@ def test_bad_arguments():
         (["--limit", "0"], "centrallog query: --limit: '0' is not a count; use a number 1 or "
          "more"),
         (["-o", "xml"], "centrallog query: -o/--output: 'xml' is not a format; use short, "
-         "short-iso, short-precise, short-iso-precise, short-unix, short-full, verbose, json, "
-         "json-pretty, ndjson, csv or cat"),
+         "short-iso, short-precise, short-iso-precise, short-unix, short-full, verbose, export, "
+         "json, json-pretty, ndjson, csv or cat"),
         (["--color", "sometimes"], "centrallog: --color: 'sometimes' is not accepted; use auto, "
          "always or never"),
         (["--frobnicate"], "centrallog query: unknown option '--frobnicate'; see --help"),
@@ -416,7 +417,7 @@ def test_bad_arguments():
         (["rejects", "-p", "err"], "centrallog rejects: unknown option '-p'; see --help"),
         (["rejects", "-o", "yaml"], "centrallog rejects: -o/--output: 'yaml' is not a format; "
          "use short, short-iso, short-precise, short-iso-precise, short-unix, short-full, "
-         "verbose, json, json-pretty, ndjson, csv or cat"),
+         "verbose, export, json, json-pretty, ndjson, csv or cat"),
         (["--db"], "centrallog: --db needs a value"),
     ]
     for args, msg in cases:
