@@ -84,15 +84,24 @@ static int local_tm(int64_t secs, struct tm *tm)
 #endif
 }
 
-/* The abbreviation of tm's zone, as strftime's %Z (Windows: its name from
- * TZ, or the system's long name, which is left out: the offset then says
- * it). Only printable ASCII, so that a TZ value cannot reach the terminal
- * raw. */
-static void local_zone(const struct tm *tm, char zone[16])
+/* The abbreviation of tm's zone, as strftime's %Z; only printable ASCII,
+ * so that a TZ value cannot reach the terminal raw. Windows has no
+ * abbreviations (its zone names are long, "W. Europe Standard Time", and
+ * the C runtime's %Z from TZ is cut short under Wine): none there, so the
+ * offset says it, except "UTC" at offset zero. */
+#ifdef _WIN32
+static void local_zone(const struct tm *tm, long gmtoff, char zone[16])
+{
+    (void)tm;
+    memcpy(zone, gmtoff == 0 ? "UTC" : "", gmtoff == 0 ? 4 : 1);
+}
+#else
+static void local_zone(const struct tm *tm, long gmtoff, char zone[16])
 {
     char z[64];
     size_t n = strftime(z, sizeof z, "%Z", tm);
 
+    (void)gmtoff;
     zone[0] = '\0';
     if (n == 0 || n >= 16)
         return;
@@ -101,6 +110,7 @@ static void local_zone(const struct tm *tm, char zone[16])
             return;
     memcpy(zone, z, n + 1);
 }
+#endif
 
 void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
 {
@@ -130,7 +140,6 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
         out->min = tm.tm_min;
         out->sec = tm.tm_sec;
         out->wday = tm.tm_wday;
-        local_zone(&tm, out->zone);
 #ifdef _WIN32
         /* No tm_gmtoff: the offset is what separates the local civil time
          * from UTC. */
@@ -142,6 +151,7 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
          * time_t) the civil difference would be off by the leap seconds. */
         out->gmtoff = tm.tm_gmtoff;
 #endif
+        local_zone(&tm, out->gmtoff, out->zone);
     }
 }
 
