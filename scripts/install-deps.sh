@@ -27,6 +27,7 @@ PKGS="$PKGS libpcre2-dev" # PCRE2 for centrallog -g/--grep (tools/regex.c); test
 PKGS="$PKGS libgnutls28-dev openssl" # syslog+tls:// (collector/forward/fwd_tls.c); openssl makes the test CA of tests/e2e/test_forward_tls.py
 PKGS="$PKGS libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libwrap0 libcap2" # syslog-ng-core's libraries: tests/e2e/test_forward.py runs it unpacked by scripts/unpack-syslog-ng.sh
 PKGS="$PKGS strace" # test_shutdown.py test_sigterm_while_starting: delays listen()'s return to widen the start-up moment
+PKGS="$PKGS systemd-journal-remote" # centrallog -o export | systemd-journal-remote: tests/e2e/test_cli_modes.py test_export reads the journal back with journalctl --file
 # --windows: the cross toolchain and Wine for the Windows build and its tests
 # (make test-win); dpkg-dev and tcl turn Debian's source packages of cJSON,
 # SQLite and cmocka into Windows libraries (scripts/build-win-deps.sh).

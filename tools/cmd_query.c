@@ -78,10 +78,14 @@ static void usage(FILE *f, int tail)
                "      --limit N        stop after N entries\n"
                "  -f, --follow         then keep printing new entries until Ctrl-C\n"
                "  -o, --output FMT     short (default), short-iso, short-precise, short-unix,\n"
-               "                       short-iso-precise (= short-iso), json, json-pretty,\n"
-               "                       ndjson, csv, cat (the message only)\n"
+               "                       short-iso-precise (= short-iso), short-full (with the\n"
+               "                       weekday and the zone), verbose (every value, one a\n"
+               "                       line), export (journal export format, for\n"
+               "                       systemd-journal-remote), json, json-pretty, ndjson,\n"
+               "                       csv, cat (the message only)\n"
                "      --utc            read and show times in UTC instead of local time\n"
-               "      --color WHEN     auto (default: on a terminal), always, never\n"
+               "      --color WHEN     auto (default: on a terminal), always, never; in colour\n"
+               "                       -g's matches are highlighted\n"
                "      --escape-all     escape line feeds and tabs in messages too: one line\n"
                "                       per entry (default: printed as written, continuation\n"
                "                       lines indented under the message)\n"
@@ -598,6 +602,22 @@ static int found_nothing(const qopts *o, const cli_output *out)
            o->a.field_values == NULL && !o->a.field_names;
 }
 
+/* -g's matches, highlighted in colour (output.h): the pattern compiled
+ * once more for the output, so that every partition's listing and the
+ * follower can keep their own. Nothing when colour is off: the output
+ * must not change. A pattern that compiles for the filter compiles here;
+ * if memory runs out, the entries are shown without highlight. */
+static cli_regex *highlighter(const qopts *o, const cli_output *out)
+{
+    cli_regex *re = NULL;
+    char err[256];
+
+    if (!out->color || o->a.f.search_opt != CLI_OPT_GREP || o->a.f.grep_pattern == NULL)
+        return NULL;
+    (void)cli_regex_compile(o->a.f.grep_pattern, o->a.f.grep_case, &re, err, sizeof err);
+    return re;
+}
+
 static int run(qopts *o, const cli_global *g, const char *cmd)
 {
     follower fw;
@@ -617,6 +637,7 @@ static int run(qopts *o, const cli_global *g, const char *cmd)
     cli_output_init(&out, stdout, (cli_format)o->a.fmt, cli_color_wanted(g->color, stdout),
                     o->a.utc);
     out.escape_all = o->a.escape_all;
+    out.highlight = highlighter(o, &out);
     cli_report_quiet(o->a.quiet);
     if ((rc = cli_open_pset(g, cmd, &ps)) != CLI_OK)
         goto done;
@@ -695,6 +716,7 @@ done:
     cli_sql_free(&fw.q);
     cli_sql_free(&q);
     cli_db_close(&fw.db);
+    cli_regex_free(out.highlight);
     cli_output_free(&out);
     return rc;
 }

@@ -17,10 +17,22 @@ void cli_esc_text(cl_strbuf *b, const char *s, size_t n)
 void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent, const char *on,
                         const char *off)
 {
+    cli_esc_text_hl(b, s, n, 1, indent, on, off, NULL);
+}
+
+/* A piece of text with no span boundary inside: escaped, or in lines mode
+ * with its tabs and line feeds as written. in_hl: the piece is highlighted,
+ * so a line break ends the highlight with the line and takes it up again
+ * after the indentation. */
+static void esc_piece(cl_strbuf *b, const char *s, size_t n, int lines, size_t indent,
+                      const char *on, const char *off, const char *hl_on)
+{
     size_t i = 0;
 
-    while (n > 0 && s[n - 1] == '\n')
-        n--;
+    if (!lines) {
+        cli_esc_text(b, s, n);
+        return;
+    }
     while (i < n) {
         size_t j = i;
 
@@ -34,13 +46,49 @@ void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent, co
         if (s[j] == '\t') {
             cl_strbuf_putc(b, '\t');
         } else {
-            cl_strbuf_puts(b, off);
+            /* A highlight stops at the end of the line even when the line
+             * has no colour of its own to end. */
+            cl_strbuf_puts(b, hl_on != NULL && off[0] == '\0' ? CLI_ESC_SGR_RESET : off);
             cl_strbuf_putc(b, '\n');
             for (size_t k = 0; k < indent; k++)
                 cl_strbuf_putc(b, ' ');
             cl_strbuf_puts(b, on);
+            if (hl_on != NULL)
+                cl_strbuf_puts(b, hl_on);
         }
         i = j + 1;
+    }
+}
+
+void cli_esc_text_hl(cl_strbuf *b, const char *s, size_t n, int lines, size_t indent,
+                     const char *on, const char *off, const cli_esc_spans *hl)
+{
+    size_t i = 0, k = 0;
+
+    if (lines)
+        while (n > 0 && s[n - 1] == '\n')
+            n--;
+    while (i < n) {
+        const cli_span *sp = hl != NULL && k < hl->n ? &hl->sp[k] : NULL;
+
+        if (sp != NULL && sp->so >= n)
+            sp = NULL; /* in the line feeds left out at the end */
+        if (sp == NULL || i < sp->so) {
+            size_t j = sp == NULL ? n : sp->so;
+
+            esc_piece(b, s + i, j - i, lines, indent, on, off, NULL);
+            i = j;
+        } else {
+            size_t j = sp->eo < n ? sp->eo : n;
+
+            cl_strbuf_puts(b, hl->on);
+            esc_piece(b, s + i, j - i, lines, indent, on, off, hl->on);
+            /* Back to the line's own colour. */
+            cl_strbuf_puts(b, CLI_ESC_SGR_RESET);
+            cl_strbuf_puts(b, on);
+            i = j;
+            k++;
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "highlight.h"
 #include "strbuf.h"
 
 /* The text escaping of the collector's text file, so that lines look alike:
@@ -32,6 +33,25 @@ void cli_esc_text(cl_strbuf *b, const char *s, size_t n);
  * the middle of an entry or through grep. */
 void cli_esc_text_lines(cl_strbuf *b, const char *s, size_t n, size_t indent, const char *on,
                         const char *off);
+
+/* cli_esc_text_lines (lines 1) or cli_esc_text (lines 0, where on and off
+ * are unused), with the spans of hl highlighted: each starts with hl->on
+ * and ends with a reset and on again (the line's own colour). The spans
+ * must fall between the escaper's units (highlight.h, cli_hl_snap), so
+ * that the text is escaped exactly as without them. A highlight that runs
+ * over a line break ends with its line and starts again after the
+ * indentation. hl NULL or without spans: exactly cli_esc_text_lines or
+ * cli_esc_text. */
+typedef struct cli_esc_spans {
+    const cli_span *sp;
+    size_t n;
+    const char *on;
+} cli_esc_spans;
+
+#define CLI_ESC_SGR_RESET "\033[0m"
+
+void cli_esc_text_hl(cl_strbuf *b, const char *s, size_t n, int lines, size_t indent,
+                     const char *on, const char *off, const cli_esc_spans *hl);
 
 /* The same for a name (app, host) in a text line: every ASCII byte outside
  * [A-Za-z0-9._/@+=,-] becomes \xHH and every non-ASCII code point \uHHHH

@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "escape.h"
+#include "jsonobj.h"
 #include "levelarg.h"
 #include "platform.h"
 #include "timearg.h"
@@ -15,8 +16,9 @@
 #include "utf8.h"
 
 const char *const cli_format_names[CLI_FORMAT_COUNT] = {
-    "short", "short-iso", "json",          "json-pretty", "ndjson",
-    "csv",   "cat",       "short-precise", "short-unix",  "short-iso-precise",
+    "short",      "short-iso", "json",          "json-pretty", "ndjson",
+    "csv",        "cat",       "short-precise", "short-unix",  "short-iso-precise",
+    "short-full", "verbose",   "export",
 };
 
 /* A line per record with a prefix (or cat's bare message): colours and
@@ -24,7 +26,7 @@ const char *const cli_format_names[CLI_FORMAT_COUNT] = {
 static int text_format(cli_format fmt)
 {
     return fmt != CLI_FMT_JSON && fmt != CLI_FMT_JSON_PRETTY && fmt != CLI_FMT_NDJSON &&
-           fmt != CLI_FMT_CSV;
+           fmt != CLI_FMT_CSV && fmt != CLI_FMT_EXPORT;
 }
 
 const char *const cli_text_json_formats[2] = { "text", "json" };
@@ -64,8 +66,9 @@ void cli_output_init(cli_output *o, FILE *f, cli_format fmt, int color, int utc)
     o->fmt = fmt;
     o->utc = utc;
     o->collector_uid = -1;
-    /* Colour only means something in the text formats. */
-    o->color = color && text_format(fmt);
+    /* Colour only means something in the text formats; verbose has a
+     * line per value, none of them a level's. */
+    o->color = color && text_format(fmt) && fmt != CLI_FMT_VERBOSE;
 }
 
 /* How one kind of record is written in each family of formats. The
@@ -76,6 +79,8 @@ typedef struct record_format {
     void (*text)(cli_output *o, const void *rec);
     void (*json)(cli_output *o, const void *rec, int pretty);
     void (*csv)(cli_output *o, const void *rec);
+    void (*verbose)(cli_output *o, const void *rec);
+    void (*export)(cli_output *o, const void *rec);
 } record_format;
 
 static const record_format entry_format, reject_format;
@@ -109,7 +114,16 @@ static void put_record(cli_output *o, const record_format *rf, const void *rec)
     case CLI_FMT_SHORT_PRECISE:
     case CLI_FMT_SHORT_UNIX:
     case CLI_FMT_SHORT_ISO_PRECISE:
+    case CLI_FMT_SHORT_FULL:
         rf->text(o, rec);
+        break;
+    case CLI_FMT_VERBOSE:
+        /* A blank line between entries would read as part of a value:
+         * the header line starts at column 0, every value is indented. */
+        rf->verbose(o, rec);
+        break;
+    case CLI_FMT_EXPORT:
+        rf->export(o, rec);
         break;
     case CLI_FMT_JSON:
         cl_strbuf_puts(&o->buf, o->count ? ",\n" : "\n");
@@ -221,7 +235,7 @@ static void unix_time(int64_t us, char ts[40])
 }
 
 /* The time of a text line, local or UTC, as the format says. */
-static void text_time(const cli_output *o, int64_t us, char ts[40])
+static void text_time(const cli_output *o, int64_t us, char ts[64])
 {
     switch (o->fmt) {
     case CLI_FMT_SHORT:
@@ -233,6 +247,9 @@ static void text_time(const cli_output *o, int64_t us, char ts[40])
         break;
     case CLI_FMT_SHORT_UNIX:
         unix_time(us, ts);
+        break;
+    case CLI_FMT_SHORT_FULL:
+        cli_time_format_full(us, o->utc, 0, ts);
         break;
     default:
         cli_time_format_iso(us, o->utc, ts);
@@ -403,12 +420,27 @@ static int own_entry(const cli_output *o, const cl_row_entry *e)
            e->peer.uid == o->collector_uid;
 }
 
+/* The matches of -g in e's message, when they are to be highlighted;
+ * NULL when not (no colour, no -g, or the search failed: then the message
+ * is shown plain, as it is anyway). */
+static const cli_esc_spans *msg_spans(cli_output *o, const cl_row_entry *e, cli_esc_spans *out)
+{
+    if (!o->color || o->highlight == NULL || e->msg.p == NULL ||
+        cli_hl_find(o->highlight, e->msg.p, e->msg.n, &o->hl) != 0 || o->hl.n == 0)
+        return NULL;
+    out->sp = o->hl.sp;
+    out->n = o->hl.n;
+    out->on = cli_hl_color(e->level);
+    return out;
+}
+
 static void entry_text(cli_output *o, const void *rec)
 {
+    cli_esc_spans spans;
     const cl_row_entry *e = rec;
     cl_strbuf *b = &o->buf;
     const char *color = o->color ? cli_level_color(e->level) : "";
-    char ts[40];
+    char ts[64];
     size_t line;
 
     cl_strbuf_puts(b, color);
@@ -432,11 +464,8 @@ static void entry_text(cli_output *o, const void *rec)
         cl_strbuf_puts(b, cli_level_upper(e->level));
         cl_strbuf_puts(b, ": ");
     }
-    if (o->escape_all)
-        cli_esc_text(b, e->msg.p, e->msg.n);
-    else
-        cli_esc_text_lines(b, e->msg.p, e->msg.n, b->len - line, color,
-                           color[0] != '\0' ? CLI_COLOR_RESET : "");
+    cli_esc_text_hl(b, e->msg.p, e->msg.n, !o->escape_all, b->len - line, color,
+                    color[0] != '\0' ? CLI_COLOR_RESET : "", msg_spans(o, e, &spans));
     if (o->fmt != CLI_FMT_CAT) {
         if (e->fields.p != NULL && e->fields.n > 2) {
             cl_strbuf_putc(b, ' ');
@@ -510,12 +539,345 @@ static void entry_csv(cli_output *o, const void *rec)
     cl_strbuf_putc(b, '\n');
 }
 
+/* ---------------------------------------------------------------- verbose
+ *
+ * journalctl's verbose: a header with the full time and what identifies
+ * the record, then "    NAME=value" for every value there is. Names are
+ * the columns' (as -F and -N name them) and "fields.KEY" for each member
+ * of fields - never a bare KEY, which a producer could choose to pose as a
+ * column ("peer_uid"). A string is shown as text, with its line feeds and
+ * tabs as written (continuation lines indented under the value, as
+ * journalctl's), everything else escaped as in the short formats; any
+ * other JSON value as compact JSON. */
+
+static void v_name(cl_strbuf *b, const char *name)
+{
+    cl_strbuf_puts(b, "    ");
+    cl_strbuf_puts(b, name);
+    cl_strbuf_putc(b, '=');
+}
+
+/* A text value after its "    name=" (started at line). */
+static void v_text(cli_output *o, size_t line, const char *s, size_t n)
+{
+    cl_strbuf *b = &o->buf;
+
+    cli_esc_text_hl(b, s, n, !o->escape_all, b->len - line, "", "", NULL);
+    cl_strbuf_putc(b, '\n');
+}
+
+static void v_str(cli_output *o, const char *name, const cl_row_str *v)
+{
+    size_t line = o->buf.len;
+
+    if (v->p == NULL)
+        return;
+    v_name(&o->buf, name);
+    v_text(o, line, v->p, v->n);
+}
+
+static void v_int(cli_output *o, const char *name, int has, int64_t v)
+{
+    if (!has)
+        return;
+    v_name(&o->buf, name);
+    put_int(&o->buf, v);
+    cl_strbuf_putc(&o->buf, '\n');
+}
+
+static void v_time(cli_output *o, const char *name, int64_t us)
+{
+    char ts[40];
+
+    v_name(&o->buf, name);
+    cli_time_format_iso(us, o->utc, ts);
+    cl_strbuf_puts(&o->buf, ts);
+    cl_strbuf_putc(&o->buf, '\n');
+}
+
+static void v_header(cli_output *o, int64_t us, int64_t id)
+{
+    char ts[64];
+
+    cli_time_format_full(us, o->utc, 1, ts);
+    cl_strbuf_puts(&o->buf, ts);
+    cl_strbuf_puts(&o->buf, " [id=");
+    put_int(&o->buf, id);
+    cl_strbuf_puts(&o->buf, "]\n");
+}
+
+/* A JSON column that is not an object (or not JSON): one value. */
+static void v_json_whole(cli_output *o, const char *name, const cl_row_str *v, int valid)
+{
+    size_t line = o->buf.len;
+
+    v_name(&o->buf, name);
+    if (!valid) {
+        v_text(o, line, v->p, v->n);
+        return;
+    }
+    cli_json_copy(&o->buf, v->p, v->n, -1);
+    cl_strbuf_putc(&o->buf, '\n');
+}
+
+/* The name of member m: "fields." and its key, escaped as text and with
+ * '=' as \x3d, so that the name ends at the first '='. */
+static void v_member_name(cli_output *o, const char *prefix, const cli_jmember *m)
+{
+    cl_strbuf *b = &o->buf, *t = &o->tmp;
+    size_t i = 0;
+
+    cl_strbuf_reset(t);
+    cli_json_unquote(t, m->key, m->key_n);
+    cl_strbuf_puts(b, "    ");
+    cl_strbuf_puts(b, prefix);
+    cl_strbuf_putc(b, '.');
+    while (i < t->len) {
+        size_t j = i;
+
+        while (j < t->len && t->p[j] != '=')
+            j++;
+        cli_esc_text(b, t->p + i, j - i);
+        if (j < t->len)
+            cl_strbuf_puts(b, "\\x3d");
+        i = j + 1;
+    }
+    cl_strbuf_putc(b, '=');
+}
+
+/* Each member of a JSON object column on its own line. */
+static void v_json(cli_output *o, const char *name, const cl_row_str *v, int valid)
+{
+    cli_jmember m;
+    size_t pos = 0;
+
+    if (v->p == NULL)
+        return;
+    if (!valid || !cli_json_is_object(v->p, v->n)) {
+        v_json_whole(o, name, v, valid);
+        return;
+    }
+    while (cli_json_next_member(v->p, v->n, &pos, &m)) {
+        size_t line = o->buf.len;
+
+        v_member_name(o, name, &m);
+        if (m.val_n >= 2 && m.val[0] == '"') {
+            cl_strbuf_reset(&o->tmp);
+            cli_json_unquote(&o->tmp, m.val + 1, m.val_n - 2);
+            o->buf.oom |= o->tmp.oom;
+            v_text(o, line, o->tmp.p, o->tmp.len);
+        } else {
+            cli_json_copy(&o->buf, m.val, m.val_n, -1);
+            cl_strbuf_putc(&o->buf, '\n');
+        }
+    }
+}
+
+static void v_peer(cli_output *o, const cl_row_peer *p)
+{
+    v_int(o, "peer_pid", p->has_pid, p->pid);
+    v_int(o, "peer_uid", p->has_uid, p->uid);
+    v_int(o, "peer_gid", p->has_gid, p->gid);
+    v_str(o, "peer_sid", &p->sid);
+}
+
+static void entry_verbose(cli_output *o, const void *rec)
+{
+    const cl_row_entry *e = rec;
+    size_t line;
+
+    v_header(o, e->ts, e->id);
+    v_int(o, "id", 1, e->id);
+    v_time(o, "ts", e->ts);
+    v_time(o, "received", e->received);
+    v_name(&o->buf, "level");
+    cl_strbuf_puts(&o->buf, cli_level_name(e->level));
+    cl_strbuf_putc(&o->buf, '\n');
+    v_str(o, "app", &e->app);
+    v_str(o, "host", &e->host);
+    v_int(o, "pid", e->has_pid, e->pid);
+    v_int(o, "tid", e->has_tid, e->tid);
+    v_str(o, "logger", &e->logger);
+    v_str(o, "trace_id", &e->trace_id);
+    v_str(o, "span_id", &e->span_id);
+    line = o->buf.len;
+    v_name(&o->buf, "msg"); /* NOT NULL, but "" in a foreign file's row */
+    v_text(o, line, e->msg.p != NULL ? e->msg.p : "", e->msg.n);
+    v_json(o, "fields", &e->fields, e->fields_json);
+    if (e->extra.p != NULL)
+        v_json_whole(o, "extra", &e->extra, e->extra_json);
+    v_peer(o, &e->peer);
+}
+
+/* ---------------------------------------------------------------- export
+ *
+ * systemd's journal export format: per entry, NAME=value lines and an
+ * empty line. A value that is not printable UTF-8 on one line (a line
+ * feed, another control character, bytes that are not UTF-8) is written
+ * binary: the name, a line feed, its length as a little-endian 64-bit
+ * integer, the bytes as stored, a line feed - so nothing is escaped and
+ * nothing lost. Names are journald's where one means the same (MESSAGE,
+ * PRIORITY, SYSLOG_IDENTIFIER, _HOSTNAME; _PID/_UID/_GID only for what the
+ * kernel reported, SYSLOG_PID for the claimed PID), CENTRALLOG_* for the
+ * rest, and FIELDS_KEY for each member of fields (KEY upper-cased, other
+ * characters than A-Z 0-9 as _): never a bare name, so that no member can
+ * pose as MESSAGE or _UID. */
+
+/* Whether v can be written NAME=value: printable UTF-8, no line feed. */
+static int export_plain(const char *p, size_t n)
+{
+    if (cl_utf8_check((const unsigned char *)p, n) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)p[i] < 0x20 && p[i] != '\t') || p[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+static void x_field(cl_strbuf *b, const char *name, const char *p, size_t n)
+{
+    cl_strbuf_puts(b, name);
+    if (export_plain(p, n)) {
+        cl_strbuf_putc(b, '=');
+    } else {
+        unsigned char le[8];
+        uint64_t len = n;
+
+        cl_strbuf_putc(b, '\n');
+        for (int i = 0; i < 8; i++)
+            le[i] = (unsigned char)(len >> (8 * i));
+        cl_strbuf_put(b, le, 8);
+    }
+    cl_strbuf_put(b, p, n);
+    cl_strbuf_putc(b, '\n');
+}
+
+static void x_str(cl_strbuf *b, const char *name, const cl_row_str *v)
+{
+    if (v->p != NULL)
+        x_field(b, name, v->p, v->n);
+}
+
+static void x_int(cl_strbuf *b, const char *name, int has, int64_t v)
+{
+    if (!has)
+        return;
+    cl_strbuf_puts(b, name);
+    cl_strbuf_putc(b, '=');
+    put_int(b, v);
+    cl_strbuf_putc(b, '\n');
+}
+
+/* The entry's time; CENTRALLOG_TS keeps it exactly. A journal entry must
+ * have a positive __REALTIME_TIMESTAMP (systemd-journal-remote drops one
+ * without): for a time before 1970, which a journal cannot hold, the time
+ * the collector received the entry, else the first microsecond of 1970. */
+static void x_time(cl_strbuf *b, int64_t us, int64_t received)
+{
+    char ts[CL_TS_TEXT_LEN + 1];
+
+    x_int(b, "__REALTIME_TIMESTAMP", 1, us > 0 ? us : received > 0 ? received : 1);
+    cl_rfc3339_format(us, ts);
+    x_field(b, "CENTRALLOG_TS", ts, strlen(ts));
+}
+
+static void x_peer(cl_strbuf *b, const cl_row_peer *p)
+{
+    x_int(b, "_PID", p->has_pid, p->pid);
+    x_int(b, "_UID", p->has_uid, p->uid);
+    x_int(b, "_GID", p->has_gid, p->gid);
+    x_str(b, "CENTRALLOG_PEER_SID", &p->sid);
+}
+
+/* A journal field name for a member key: FIELDS_ and the key upper-cased,
+ * at most 64 characters (journald's limit). */
+static void x_member_name(cl_strbuf *name, const char *key, size_t n)
+{
+    cl_strbuf_reset(name);
+    cl_strbuf_puts(name, "FIELDS_");
+    for (size_t i = 0; i < n && name->len < 64; i++) {
+        char c = key[i];
+
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        else if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+            c = '_';
+        cl_strbuf_putc(name, c);
+    }
+    cl_strbuf_putc(name, '\0');
+}
+
+/* Each member of fields as a field of its own: a string as its text, any
+ * other value as compact JSON. */
+static void x_fields(cli_output *o, const cl_row_str *v, int valid)
+{
+    cl_strbuf name = CL_STRBUF_INIT, val = CL_STRBUF_INIT;
+    cli_jmember m;
+    size_t pos = 0;
+
+    if (v->p == NULL)
+        return;
+    if (!valid || !cli_json_is_object(v->p, v->n)) {
+        x_field(&o->buf, "CENTRALLOG_FIELDS", v->p, v->n);
+        return;
+    }
+    while (cli_json_next_member(v->p, v->n, &pos, &m)) {
+        cl_strbuf_reset(&o->tmp);
+        cli_json_unquote(&o->tmp, m.key, m.key_n);
+        x_member_name(&name, o->tmp.p != NULL ? o->tmp.p : "", o->tmp.len);
+        cl_strbuf_reset(&val);
+        if (m.val_n >= 2 && m.val[0] == '"')
+            cli_json_unquote(&val, m.val + 1, m.val_n - 2);
+        else
+            cli_json_copy(&val, m.val, m.val_n, -1);
+        if (!name.oom)
+            x_field(&o->buf, name.p, val.p != NULL ? val.p : "", val.len);
+        o->buf.oom |= name.oom | val.oom | o->tmp.oom;
+    }
+    cl_strbuf_free(&name);
+    cl_strbuf_free(&val);
+}
+
+/* syslog's PRIORITY: trace is below debug, syslog's lowest. */
+static void x_priority(cl_strbuf *b, int level)
+{
+    x_int(b, "PRIORITY", 1, level > CL_LVL_DEBUG ? CL_LVL_DEBUG : level);
+}
+
+static void entry_export(cli_output *o, const void *rec)
+{
+    const cl_row_entry *e = rec;
+    cl_strbuf *b = &o->buf;
+
+    x_time(b, e->ts, e->received);
+    x_int(b, "CENTRALLOG_ID", 1, e->id);
+    x_int(b, "CENTRALLOG_RECEIVED", 1, e->received);
+    x_priority(b, e->level);
+    cl_strbuf_puts(b, "CENTRALLOG_LEVEL=");
+    cl_strbuf_puts(b, cli_level_name(e->level));
+    cl_strbuf_putc(b, '\n');
+    x_str(b, "SYSLOG_IDENTIFIER", &e->app);
+    x_str(b, "_HOSTNAME", &e->host);
+    x_int(b, "SYSLOG_PID", e->has_pid, e->pid);
+    x_int(b, "TID", e->has_tid, e->tid);
+    x_str(b, "CENTRALLOG_LOGGER", &e->logger);
+    x_str(b, "TRACE_ID", &e->trace_id);
+    x_str(b, "SPAN_ID", &e->span_id);
+    x_field(b, "MESSAGE", e->msg.p != NULL ? e->msg.p : "", e->msg.n);
+    x_fields(o, &e->fields, e->fields_json);
+    x_str(b, "CENTRALLOG_EXTRA", &e->extra);
+    x_peer(b, &e->peer);
+    cl_strbuf_putc(b, '\n');
+}
+
 static const record_format entry_format = {
     "id,ts,received,level,app,host,pid,tid,logger,trace_id,span_id,msg,fields,extra,peer_pid,"
     "peer_uid,peer_gid,peer_sid\n",
     entry_text,
     entry_json,
     entry_csv,
+    entry_verbose,
+    entry_export,
 };
 
 /* ---------------------------------------------------------------- rejects */
@@ -543,7 +905,7 @@ static void reject_text(cli_output *o, const void *rec)
 {
     const cl_row_reject *r = rec;
     cl_strbuf *b = &o->buf;
-    char ts[40];
+    char ts[64];
 
     if (o->fmt != CLI_FMT_CAT) {
         text_time(o, r->received, ts);
@@ -631,11 +993,50 @@ static void reject_csv(cli_output *o, const void *rec)
     cl_strbuf_putc(b, '\n');
 }
 
+/* raw as sent, escaped whole: it is the wire's bytes, line feeds too. */
+static void reject_verbose(cli_output *o, const void *rec)
+{
+    const cl_row_reject *r = rec;
+
+    v_header(o, r->received, r->id);
+    v_int(o, "id", 1, r->id);
+    v_time(o, "received", r->received);
+    v_peer(o, &r->peer);
+    v_str(o, "reason", &r->reason);
+    v_str(o, "message", &r->message);
+    if (r->raw.p != NULL) {
+        v_name(&o->buf, "raw");
+        cli_esc_text(&o->buf, r->raw.p, r->raw.n);
+        cl_strbuf_putc(&o->buf, '\n');
+    }
+    v_int(o, "raw_len", 1, r->raw_len);
+}
+
+/* A rejected line: its explanation as the MESSAGE, the bytes sent as
+ * CENTRALLOG_RAW (binary when they are not printable UTF-8). */
+static void reject_export(cli_output *o, const void *rec)
+{
+    const cl_row_reject *r = rec;
+    cl_strbuf *b = &o->buf;
+
+    x_time(b, r->received, r->received);
+    x_int(b, "CENTRALLOG_ID", 1, r->id);
+    x_priority(b, CL_LVL_ERROR);
+    x_str(b, "CENTRALLOG_REASON", &r->reason);
+    x_str(b, "MESSAGE", &r->message);
+    x_str(b, "CENTRALLOG_RAW", &r->raw);
+    x_int(b, "CENTRALLOG_RAW_LEN", 1, r->raw_len);
+    x_peer(b, &r->peer);
+    cl_strbuf_putc(b, '\n');
+}
+
 static const record_format reject_format = {
     "id,received,peer_pid,peer_uid,peer_gid,reason,message,raw,raw_len,peer_sid\n",
     reject_text,
     reject_json,
     reject_csv,
+    reject_verbose,
+    reject_export,
 };
 
 /* ---------------------------------------------------------------- writing */
@@ -658,5 +1059,7 @@ int cli_output_flush(cli_output *o, size_t min)
 
 void cli_output_free(cli_output *o)
 {
+    cli_hl_free(&o->hl);
+    cl_strbuf_free(&o->tmp);
     cl_strbuf_free(&o->buf);
 }

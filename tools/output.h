@@ -7,6 +7,18 @@
  *   short-unix         1732698902.123456 web-01 billing[4242] ERROR: ...
  *   short-iso-precise  the same as short-iso (journalctl's name for it: its
  *                      short-iso has no fraction, ours always had one)
+ *   short-full         Fri 2026-11-27 10:15:02 CET web-01 billing[4242] ERROR: ...
+ *   verbose    a header line, then every column and fields member that has a
+ *              value, one per line:
+ *                Fri 2026-11-27 10:15:02.123456 CET [id=81723]
+ *                    id=81723
+ *                    ts=2026-11-27T10:15:02.123456+01:00
+ *                    ...
+ *                    msg=payment declined
+ *                    fields.order=81723
+ *   export     the journal export format (systemd's journal-export-format),
+ *              for systemd-journal-remote and journalctl --file; see
+ *              entry_export for the field names
  *   cat        payment declined
  *   json       one JSON array of entry objects; json-pretty the same, indented
  *   ndjson     one JSON object per line
@@ -31,6 +43,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "highlight.h"
+#include "regex.h"
 #include "rows.h" /* common/db: the records shown */
 #include "strbuf.h"
 
@@ -46,14 +60,17 @@ typedef enum cli_format {
     CLI_FMT_SHORT_PRECISE,
     CLI_FMT_SHORT_UNIX,
     CLI_FMT_SHORT_ISO_PRECISE,
+    CLI_FMT_SHORT_FULL,
+    CLI_FMT_VERBOSE,
+    CLI_FMT_EXPORT,
 } cli_format;
 
 #define CLI_FORMATS_ACCEPTED                                                                       \
-    "use short, short-iso, short-precise, short-iso-precise, short-unix, json, json-pretty, "      \
-    "ndjson, csv or cat"
+    "use short, short-iso, short-precise, short-iso-precise, short-unix, short-full, verbose, "    \
+    "export, json, json-pretty, ndjson, csv or cat"
 
 /* The formats' names, in the order of cli_format. */
-#define CLI_FORMAT_COUNT 10
+#define CLI_FORMAT_COUNT 13
 extern const char *const cli_format_names[CLI_FORMAT_COUNT];
 
 /* Returns the format named s, or -1. */
@@ -81,6 +98,11 @@ typedef struct cli_output {
      * text file. Nobody else can log as that user and PID - except that user,
      * who could as well write the database directly. */
     long long collector_uid;
+    /* -g's pattern, to highlight its matches in the message when colour
+     * is on (text formats but verbose); NULL: none. Not owned. */
+    cli_regex *highlight;
+    cli_hl hl;     /* the spans of the message at hand */
+    cl_strbuf tmp; /* scratch for a decoded value (verbose) */
     cl_strbuf buf; /* pending output */
     FILE *f;
     int err; /* errno of the last failed cli_output_flush */

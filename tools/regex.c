@@ -536,6 +536,29 @@ int cli_regex_match(cli_regex *re, const char *s, size_t n)
     return -1;
 }
 
+int cli_regex_next(cli_regex *re, const char *s, size_t n, size_t from, size_t *so, size_t *eo)
+{
+    int rc;
+    PCRE2_SIZE *ov;
+
+    if (from > n)
+        return 0;
+    rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, from, 0, re->md, re->mctx);
+    if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+        rc = pcre2_match(re->code, (PCRE2_SPTR)s, n, from, PCRE2_NO_JIT, re->md, re->mctx);
+    if (rc == PCRE2_ERROR_NOMATCH)
+        return 0;
+    if (rc < 0) {
+        pcre2_message(rc, 0, 0, re->err, sizeof re->err);
+        return -1;
+    }
+    ov = pcre2_get_ovector_pointer(re->md);
+    /* \K in a lookbehind can end a match before its start: no span. */
+    *so = ov[0];
+    *eo = ov[1] < ov[0] ? ov[0] : ov[1];
+    return 1;
+}
+
 const char *cli_regex_error(const cli_regex *re)
 {
     return re->err;

@@ -34,6 +34,12 @@ int cli_regex_compile(const char *pattern, int case_mode, cli_regex **out, char 
 int cli_regex_match(cli_regex *re, const char *s, size_t n);
 const char *cli_regex_error(const cli_regex *re);
 
+/* The first match in s[0..n) that starts at or after from: 1 with its
+ * bytes [*so, *eo) (empty for a pattern that can match nothing), 0 when
+ * there is none, -1 as cli_regex_match. Offsets fall on code point
+ * boundaries of the valid parts of s (PCRE2_MATCH_INVALID_UTF). */
+int cli_regex_next(cli_regex *re, const char *s, size_t n, size_t from, size_t *so, size_t *eo);
+
 /* Whether it matches ignoring case (smart case or --case-sensitive=no). */
 int cli_regex_caseless(const cli_regex *re);
 

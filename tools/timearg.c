@@ -84,6 +84,34 @@ static int local_tm(int64_t secs, struct tm *tm)
 #endif
 }
 
+/* The abbreviation of tm's zone, as strftime's %Z; only printable ASCII,
+ * so that a TZ value cannot reach the terminal raw. Windows has no
+ * abbreviations (its zone names are long, "W. Europe Standard Time", and
+ * the C runtime's %Z from TZ is cut short under Wine): none there, so the
+ * offset says it, except "UTC" at offset zero. */
+#ifdef _WIN32
+static void local_zone(const struct tm *tm, long gmtoff, char zone[16])
+{
+    (void)tm;
+    memcpy(zone, gmtoff == 0 ? "UTC" : "", gmtoff == 0 ? 4 : 1);
+}
+#else
+static void local_zone(const struct tm *tm, long gmtoff, char zone[16])
+{
+    char z[64];
+    size_t n = strftime(z, sizeof z, "%Z", tm);
+
+    (void)gmtoff;
+    zone[0] = '\0';
+    if (n == 0 || n >= 16)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (z[i] <= ' ' || z[i] > '~')
+            return;
+    memcpy(zone, z, n + 1);
+}
+#endif
+
 void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
 {
     int64_t secs = floor_div(us, US);
@@ -102,6 +130,8 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
         out->hour = (int)(rem / 3600);
         out->min = (int)(rem / 60 % 60);
         out->sec = (int)(rem % 60);
+        out->wday = (int)(((days + 4) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
+        memcpy(out->zone, "UTC", 4);
     } else {
         out->year = (int64_t)tm.tm_year + 1900;
         out->month = tm.tm_mon + 1;
@@ -109,6 +139,7 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
         out->hour = tm.tm_hour;
         out->min = tm.tm_min;
         out->sec = tm.tm_sec;
+        out->wday = tm.tm_wday;
 #ifdef _WIN32
         /* No tm_gmtoff: the offset is what separates the local civil time
          * from UTC. */
@@ -120,6 +151,7 @@ void cli_time_to_civil(int64_t us, int utc, cli_tm *out)
          * time_t) the civil difference would be off by the leap seconds. */
         out->gmtoff = tm.tm_gmtoff;
 #endif
+        local_zone(&tm, out->gmtoff, out->zone);
     }
 }
 
@@ -148,6 +180,27 @@ void cli_time_format_iso(int64_t us, int utc, char out[40])
         long a = tm.gmtoff < 0 ? -tm.gmtoff : tm.gmtoff;
 
         snprintf(out + n, (size_t)(40 - n), "%c%02ld:%02ld", tm.gmtoff < 0 ? '-' : '+',
+                 a / 3600 % 100, a / 60 % 60);
+    }
+}
+
+void cli_time_format_full(int64_t us, int utc, int usec, char out[64])
+{
+    static const char wday[] = "SunMonTueWedThuFriSat";
+    cli_tm tm;
+    int n;
+
+    cli_time_to_civil(us, utc, &tm);
+    n = snprintf(out, 64, "%.3s %04lld-%02d-%02d %02d:%02d:%02d", wday + 3 * (tm.wday % 7),
+                 (long long)tm.year, tm.month, tm.day, tm.hour, tm.min, tm.sec);
+    if (usec)
+        n += snprintf(out + n, (size_t)(64 - n), ".%06d", tm.usec);
+    if (tm.zone[0] != '\0') {
+        snprintf(out + n, (size_t)(64 - n), " %s", tm.zone);
+    } else {
+        long a = tm.gmtoff < 0 ? -tm.gmtoff : tm.gmtoff;
+
+        snprintf(out + n, (size_t)(64 - n), " %c%02ld%02ld", tm.gmtoff < 0 ? '-' : '+',
                  a / 3600 % 100, a / 60 % 60);
     }
 }

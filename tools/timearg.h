@@ -21,6 +21,10 @@ typedef struct cli_tm {
     int64_t year;
     int month, day, hour, min, sec, usec;
     long gmtoff; /* seconds east of UTC */
+    int wday;    /* 0 Sunday .. 6 Saturday */
+    /* The zone's abbreviation as the C library names it ("CET", "+0530"),
+     * "UTC" for UTC; "" when it has none (then the offset says it). */
+    char zone[16];
 } cli_tm;
 
 /* Parses a --since/--until argument:
@@ -51,6 +55,11 @@ void cli_time_format_short(int64_t us, int utc, char out[40]);
 /* "2026-11-27T10:15:02.123456+05:30", or with "Z" for offset 0 (at most 32
  * characters + NUL). */
 void cli_time_format_iso(int64_t us, int utc, char out[40]);
+
+/* "Sat 2026-12-05 04:12:33 UTC" (journalctl's short-full), with
+ * ".123456" after the seconds when usec (its verbose header); a zone
+ * without an abbreviation is written as its offset, "+0530". */
+void cli_time_format_full(int64_t us, int utc, int usec, char out[64]);
 
 /* Units for stats intervals. */
 enum cli_time_unit { CLI_UNIT_MINUTE, CLI_UNIT_HOUR, CLI_UNIT_DAY };

@@ -209,7 +209,7 @@ _centrallog()
     -o | --output)
         case $cmd in
         "" | query | tail | rejects)
-            COMPREPLY=($(compgen -W "short short-iso short-precise short-unix short-iso-precise json json-pretty ndjson csv cat" -- "$cur"))
+            COMPREPLY=($(compgen -W "short short-iso short-precise short-iso-precise short-unix short-full verbose export json json-pretty ndjson csv cat" -- "$cur"))
             ;;
         *)
             COMPREPLY=($(compgen -W "text json" -- "$cur"))

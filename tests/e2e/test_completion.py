@@ -126,6 +126,16 @@ def global_options():
                                   if not re.match(r"^  [a-z][a-z-]*\s", ln)))
 
 
+def formats(cmd):
+    """The -o formats COMMAND accepts, as its usage error lists them (the
+    scripts offer them in that order)."""
+    p = subprocess.run([cli(), cmd, "-o", "no-such-format"], capture_output=True, text=True,
+                       timeout=60)
+    eq(p.returncode, 2, "centrallog %s -o no-such-format" % cmd)
+    listed = p.stderr.split("; use ", 1)[1].strip().replace(" or ", ", ").split(", ")
+    return listed
+
+
 def options_for(cmd, prefix):
     return sorted(o for o in help_options(help_text(cmd)) | global_options()
                   if o.startswith(prefix))
@@ -239,6 +249,10 @@ def expected(s, shell_quote=lambda w: w):
         (["centrallog", "tail", "-f", "--co"], ["--color"]),
         (["centrallog", "stats", "-o", ""], ["text", "json"]),
         (["centrallog", "query", "-o", "j"], ["json", "json-pretty"]),
+        (["centrallog", "query", "-o", ""], formats("query")),
+        (["centrallog", "tail", "-o", ""], formats("tail")),
+        (["centrallog", "rejects", "-o", ""], formats("rejects")),
+        (["centrallog", "-o", "short-f"], ["short-full"]),
         (["centrallog", "--color", ""], ["auto", "always", "never"]),
         (["centrallog", "stats", "--by", "h"], ["hour"]),
         (["centrallog", "rejects", "--reason", "too"],

@@ -50,7 +50,7 @@ LEVELS = ["emergency", "alert", "critical", "error", "warning", "notice", "info"
           "trace"]
 
 FORMATS = ["short", "short-iso", "json", "json-pretty", "ndjson", "csv", "cat", "short-precise",
-           "short-unix", "short-iso-precise"]
+           "short-unix", "short-iso-precise", "short-full", "verbose", "export"]
 
 # name -> arguments; each prints tests/golden/query/<name>.out.
 FILTERS = [
@@ -144,6 +144,12 @@ def test_local_time_and_color():
            "-o %s does not depend on TZ" % fmt)
     golden("query/color", ["--color", "always"], KNOWN)
     golden("query/color-cat", ["--color=always", "-o", "cat"], KNOWN)
+    # -g's matches highlighted, every one (tests/e2e/test_cli_modes.py has
+    # the escapes and a real terminal); verbose has no colours.
+    golden("query/color-grep", ["--color=always", "-g", "o|\\x1b"], KNOWN)
+    golden("query/color-grep-cat", ["--color=always", "-o", "cat", "-g", "E"], KNOWN)
+    eq(run_ok(["--color", "always", "-o", "verbose"], KNOWN), run_ok(["-o", "verbose"], KNOWN),
+       "no colour in verbose")
     eq(run_ok(["--color", "always", "-o", "json"], KNOWN), run_ok(["-o", "json"], KNOWN),
        "no colour in json")
     eq(run_ok(["--color", "auto"], KNOWN), run_ok(["--color", "never"], KNOWN),
@@ -173,6 +179,9 @@ def test_rejects_goldens():
     golden("query/rejects-ndjson", ["rejects", "-o", "ndjson"], KNOWN)
     golden("query/rejects-csv", ["rejects", "-o", "csv"], KNOWN)
     golden("query/rejects-cat", ["rejects", "-o", "cat"], KNOWN)
+    golden("query/rejects-short-full", ["rejects", "-o", "short-full"], KNOWN)
+    golden("query/rejects-verbose", ["rejects", "-o", "verbose"], KNOWN)
+    golden("query/rejects-export", ["rejects", "-o", "export"], KNOWN)
     golden("query/rejects-reason", ["rejects", "--reason", "bad_level", "--reason",
                                     "truncated"], KNOWN)
     golden("query/rejects-grep", ["rejects", "-g", "comma"], KNOWN)
@@ -385,8 +394,8 @@ def test_bad_arguments():
         (["--limit", "0"], "centrallog query: --limit: '0' is not a count; use a number 1 or "
          "more"),
         (["-o", "xml"], "centrallog query: -o/--output: 'xml' is not a format; use short, "
-         "short-iso, short-precise, short-iso-precise, short-unix, json, json-pretty, ndjson, csv "
-         "or cat"),
+         "short-iso, short-precise, short-iso-precise, short-unix, short-full, verbose, export, "
+         "json, json-pretty, ndjson, csv or cat"),
         (["--color", "sometimes"], "centrallog: --color: 'sometimes' is not accepted; use auto, "
          "always or never"),
         (["--frobnicate"], "centrallog query: unknown option '--frobnicate'; see --help"),
@@ -407,8 +416,8 @@ def test_bad_arguments():
          "not a reason code; use one of " + REASONS),
         (["rejects", "-p", "err"], "centrallog rejects: unknown option '-p'; see --help"),
         (["rejects", "-o", "yaml"], "centrallog rejects: -o/--output: 'yaml' is not a format; "
-         "use short, short-iso, short-precise, short-iso-precise, short-unix, json, json-pretty, "
-         "ndjson, csv or cat"),
+         "use short, short-iso, short-precise, short-iso-precise, short-unix, short-full, "
+         "verbose, export, json, json-pretty, ndjson, csv or cat"),
         (["--db"], "centrallog: --db needs a value"),
     ]
     for args, msg in cases:

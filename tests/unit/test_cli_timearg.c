@@ -225,6 +225,49 @@ static void test_formats_before_epoch(void **state)
 #endif
 }
 
+/* journalctl's short-full: weekday, date, time, the zone's abbreviation
+ * (its offset when it has none), also before 1970 and on a DST change. */
+static void test_format_full(void **state)
+{
+    char out[64];
+
+    (void)state;
+    set_tz("UTC0");
+    cli_time_format_full(NOW, 1, 0, out);
+    assert_string_equal(out, "Fri 2026-11-27 10:15:02 UTC");
+    cli_time_format_full(NOW, 1, 1, out);
+    assert_string_equal(out, "Fri 2026-11-27 10:15:02.123456 UTC");
+    cli_time_format_full(-1, 1, 1, out);
+    assert_string_equal(out, "Wed 1969-12-31 23:59:59.999999 UTC");
+    cli_time_format_full(-62135596800000000LL, 1, 0, out);
+    assert_string_equal(out, "Mon 0001-01-01 00:00:00 UTC");
+    cli_time_format_full(0, 1, 0, out);
+    assert_string_equal(out, "Thu 1970-01-01 00:00:00 UTC");
+    set_tz("<+0530>-5:30");
+    cli_time_format_full(NOW, 0, 0, out);
+#ifdef _WIN32
+    assert_string_equal(out, "Fri 2026-11-27 15:45:02 +0530"); /* no abbreviations */
+#else
+    assert_string_equal(out, "Fri 2026-11-27 15:45:02 +0530");
+#endif
+    /* --utc whatever the zone. */
+    cli_time_format_full(NOW, 1, 0, out);
+    assert_string_equal(out, "Fri 2026-11-27 10:15:02 UTC");
+#ifndef _WIN32
+    /* 1960 in local time: glibc knows the zone then; the weekday is the
+     * local date's. */
+    cli_time_format_full(-315619200000000LL - 6 * 3600 * US, 0, 0, out);
+    assert_string_equal(out, "Thu 1959-12-31 23:30:00 +0530");
+    /* An abbreviation, and the change to summer time (Europe, 2026-03-29
+     * 01:00Z). */
+    set_tz("CET-1CEST,M3.5.0,M10.5.0/3");
+    cli_time_format_full(1774745999000000LL, 0, 0, out);
+    assert_string_equal(out, "Sun 2026-03-29 01:59:59 CET");
+    cli_time_format_full(1774746000000000LL, 0, 0, out);
+    assert_string_equal(out, "Sun 2026-03-29 03:00:00 CEST");
+#endif
+}
+
 static void test_floor_and_next(void **state)
 {
     (void)state;
@@ -273,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_local_zone),
         cmocka_unit_test(test_formats_before_epoch),
+        cmocka_unit_test(test_format_full),
         cmocka_unit_test(test_floor_and_next),
         cmocka_unit_test(test_dst_parse),
     };
