@@ -573,6 +573,69 @@ def test_collector_killed_resumes():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+BATCH = 1024  # forward.c's BATCH_ENTRIES
+
+
+def stored_then_forwarded(n, width, dest, app=lambda i: "e2e"):
+    """A collector holding n entries of width characters (id i of app
+    app(i)), stored before forwarding starts (so that batches are exactly
+    BATCH ids, 1..1024, 1025..2048, ...), then restarted with --forward
+    dest."""
+    c = cltest.Collector(*cltest.NO_RATE_LIMIT)
+    with c.connect() as k:
+        for i in range(1, n + 1, 2000):
+            k.send([cltest.entry("w" * width + str(j), app=app(j))
+                    for j in range(i, min(n + 1, i + 2000))])
+        k.sync()
+    c.stop()
+    c.flags += ["--forward", dest]
+    c.start()
+    return c
+
+
+def test_cursor_stored_while_send_blocked():
+    """A receiver that took some entries and then stopped reading holds the
+    forwarder's send (up to the 30 s send timeout). What its TCP had
+    acknowledged before is still stored as the cursor within the persist
+    interval (200 ms), so a SIGKILL then resends only what was not
+    confirmed. The proxy passes keep = 2.5 batches and stops reading: its
+    TCP acknowledged the first two batches whole and at most ~100 KB of
+    the third (64 KiB read, a 16 KiB receive buffer; 512 entries are
+    ~330 KB), so the cursor is exactly 2048. Before the fix the cursor was
+    written only between sends: the catalog still held the one stored
+    before the blocking send (0 when it all took less than 200 ms)."""
+    sink = CountingSink()
+    keep, n = 2 * BATCH + BATCH // 2, 16000  # 16000 x ~650 B: more than the buffers
+    px = HoldingProxy(sink.port, keep)
+    dest = "syslog+tcp://127.0.0.1:%d" % px.port
+    c = None
+    try:
+        c = stored_then_forwarded(n, 500, dest)
+        wait_for(lambda: len(sink.ids) >= keep, "the receiver took its entries")
+        wait_for(lambda: c.stats()["forward"][0]["sent"] >= 4 * BATCH,
+                 "the send buffers filled")
+        time.sleep(1.0)  # five persist intervals, the send blocked all along
+        eq(c.stats()["forward"][0]["cursor"], 2 * BATCH, "confirmed: two whole batches")
+        eq(cursor_in_catalog(c, dest), 2 * BATCH, "and stored while the send is blocked")
+        c.proc.kill()
+        c.proc.wait(10)
+        eq(cursor_in_catalog(c, dest), 2 * BATCH, "the cursor after SIGKILL")
+        px.cut()
+        c.start()
+        wait_for(lambda: len(sink.ids) >= keep + n - 2 * BATCH, "the rest, resent from the cursor",
+                 timeout=60)
+        eq(sink.ids, list(range(1, keep + 1)) + list(range(2 * BATCH + 1, n + 1)),
+           "ids: the first connection's, then from the cursor on, once")
+        eq(px.errors + sink.errors, [], "proxy and receiver errors")
+        c.stop()
+    finally:
+        if c is not None:
+            c.cleanup()
+        px.stop()
+        px.cut()
+        sink.stop()
+
+
 def test_retention_expired():
     """Entries removed before they were sent: counted, reported, skipped."""
     tmp = cltest.make_tempdir("cl-fwd-")
@@ -996,7 +1059,8 @@ def test_receiver_closes_at_once():
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
          test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest,
-         test_yields_to_ingest_burst, test_receiver_closes_at_once]
+         test_yields_to_ingest_burst, test_receiver_closes_at_once,
+         test_cursor_stored_while_send_blocked]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)
