@@ -449,6 +449,12 @@ static void relp_close(void *ctx)
 
     if (r == NULL)
         return;
+    /* Stopping (the stopping thread frees the connection): librelp's
+     * graceful close would wait up to RSP_TIMEOUT_S for a stalled
+     * receiver's answer, on a thread no timer interrupts. Whatever that
+     * answer would confirm is sent again from the cursor. */
+    if (r->cancel != NULL && atomic_load(r->cancel))
+        r->stop = 1;
     if (r->clt != NULL)
         relpEngineCltDestruct(r->eng, &r->clt);
     if (r->eng != NULL)

@@ -601,12 +601,14 @@ def test_cursor_stored_while_send_blocked():
     confirmed. The proxy passes keep = 2.5 batches and stops reading: its
     TCP acknowledged the first two batches whole and at most ~100 KB of
     the third (64 KiB read, a 16 KiB receive buffer; 512 entries are
-    ~330 KB), so the cursor is exactly 2048. Before the fix the cursor was
-    written only between sends: the catalog still held the one stored
-    before the blocking send (0 when it all took less than 200 ms)."""
+    ~330 KB), so the cursor is exactly 2048. The proxy reads nothing for
+    the first second, so that the send blocks before anything is
+    confirmed: the confirmations arrive during blocked sends. Before the
+    fix the cursor was written only between sends, so the catalog kept
+    what the last one before the final block had seen (0 or 1024)."""
     sink = CountingSink()
     keep, n = 2 * BATCH + BATCH // 2, 16000  # 16000 x ~650 B: more than the buffers
-    px = HoldingProxy(sink.port, keep)
+    px = HoldingProxy(sink.port, keep, delay=1.0)
     dest = "syslog+tcp://127.0.0.1:%d" % px.port
     c = None
     try:
@@ -747,8 +749,9 @@ class HoldingProxy(LoopbackServer):
     split() and relay_back() are what a subclass for RELP changes."""
     RCVBUF = 16384
 
-    def __init__(self, upstream, keep):
-        self.upstream, self.keep = upstream, keep
+    def __init__(self, upstream, keep, delay=0.0):
+        """delay: seconds a held connection is not read at all first."""
+        self.upstream, self.keep, self.delay = upstream, keep, delay
         self.passed = 0
         self.cutting = threading.Event()
         self.socks = []
@@ -797,6 +800,8 @@ class HoldingProxy(LoopbackServer):
         back = threading.Thread(target=self.relay_back, args=(u, s, holding), daemon=True)
         back.start()
         buf = b""
+        if holding:
+            time.sleep(self.delay)
         try:
             while True:
                 if holding and self.passed >= self.keep:
