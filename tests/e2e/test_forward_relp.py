@@ -384,6 +384,45 @@ def test_stop_during_blocked_send():
     blocked_relp_send("stop")
 
 
+def test_stop_while_open_unanswered():
+    """A receiver that accepts the connection and never answers RELP's
+    "open": librelp waits up to 10 s for the answer. A stop in that moment
+    is prompt: the stopping thread signals the forwarder thread, whose
+    wait comes back to fwd_relp.c's debug hook and sets librelp's stop
+    flag. 5 s is a generous bound for ~0.1 s; before, the stop waited for
+    librelp's 10 s (~9.5 s here)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                accepted.append(srv.accept()[0])  # held, never read
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with cltest.Collector("--forward", "relp://127.0.0.1:%d" % srv.getsockname()[1]) as c:
+            ftls.send_entries(c, [cltest.entry("unanswered")])
+            wait_for(lambda: len(accepted) >= 1, "the connection")
+            time.sleep(0.5)  # librelp is waiting for the answer to "open"
+            st = c.stats()["forward"][0]
+            eq((st["state"], st["connect_errors"]), ("connecting", 0), "still opening")
+            key = st["destination"]
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "the stop ended librelp's wait", took)
+            eq(tf.cursor_in_catalog(c, key), 0, "nothing confirmed")
+    finally:
+        srv.close()
+        for conn in accepted:
+            conn.close()
+
+
 def tls_rsyslog(tmp, port, pki, peers=("centrallog client",), cert="server.crt"):
     """imrelp over TLS with the test CA's server certificate, taking
     clients whose certificate (from the same CA) names one of peers."""
@@ -703,7 +742,8 @@ TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes,
          test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_expired,
          test_tls_name_mismatch, test_tls_client_refused, test_tls_stop_while_handshaking,
          test_tls_stalled_handshake, test_bursts, test_cursor_stored_while_send_blocked,
-         test_stop_during_blocked_send, test_tls_stop_during_stalled_handshake]
+         test_stop_during_blocked_send, test_tls_stop_during_stalled_handshake,
+         test_stop_while_open_unanswered]
 
 if __name__ == "__main__":
     cltest.main("forward_relp", TESTS)
