@@ -593,7 +593,7 @@ def stored_then_forwarded(n, width, dest, app=lambda i: "e2e"):
     return c
 
 
-def test_cursor_stored_while_send_blocked():
+def blocked_tcp_send(how):
     """A receiver that took some entries and then stopped reading holds the
     forwarder's send (up to the 30 s send timeout). What its TCP had
     acknowledged before is still stored as the cursor within the persist
@@ -605,7 +605,12 @@ def test_cursor_stored_while_send_blocked():
     the first second, so that the send blocks before anything is
     confirmed: the confirmations arrive during blocked sends. Before the
     fix the cursor was written only between sends, so the catalog kept
-    what the last one before the final block had seen (0 or 1024)."""
+    what the last one before the final block had seen (0 or 1024).
+    Then the collector is SIGKILLed (how="kill") or stopped (how="stop":
+    the blocked send is given up within 100 ms, the batches before it get
+    their second to be confirmed, and the cursor stored is the same; before,
+    the send was cut after 2 s and what it had confirmed was dropped).
+    Restarted, it resends exactly the ids after the cursor."""
     sink = CountingSink()
     keep, n = 2 * BATCH + BATCH // 2, 16000  # 16000 x ~650 B: more than the buffers
     px = HoldingProxy(sink.port, keep, delay=1.0)
@@ -619,9 +624,16 @@ def test_cursor_stored_while_send_blocked():
         time.sleep(1.0)  # five persist intervals, the send blocked all along
         eq(c.stats()["forward"][0]["cursor"], 2 * BATCH, "confirmed: two whole batches")
         eq(cursor_in_catalog(c, dest), 2 * BATCH, "and stored while the send is blocked")
-        c.proc.kill()
-        c.proc.wait(10)
-        eq(cursor_in_catalog(c, dest), 2 * BATCH, "the cursor after SIGKILL")
+        if how == "kill":
+            c.proc.kill()
+            c.proc.wait(10)
+        else:
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            # ~1.1 s: 0.1 s to give the send up, 1 s for confirmations.
+            check(took < 5.0, "the stop ended the blocked send", took)
+        eq(cursor_in_catalog(c, dest), 2 * BATCH, "the cursor after the " + how)
         px.cut()
         c.start()
         wait_for(lambda: len(sink.ids) >= keep + n - 2 * BATCH, "the rest, resent from the cursor",
@@ -636,6 +648,16 @@ def test_cursor_stored_while_send_blocked():
         px.stop()
         px.cut()
         sink.stop()
+
+
+def test_cursor_stored_while_send_blocked():
+    """See blocked_tcp_send: SIGKILL during a blocked send."""
+    blocked_tcp_send("kill")
+
+
+def test_stop_during_blocked_send():
+    """See blocked_tcp_send: a stop during a blocked send."""
+    blocked_tcp_send("stop")
 
 
 def test_retention_expired():
@@ -1065,7 +1087,7 @@ TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
          test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest,
          test_yields_to_ingest_burst, test_receiver_closes_at_once,
-         test_cursor_stored_while_send_blocked]
+         test_cursor_stored_while_send_blocked, test_stop_during_blocked_send]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)
