@@ -546,6 +546,20 @@ static void confirm(cl_forwarder *f, int64_t id)
     }
 }
 
+/* While a send waits for the receiver (fwd_transport.h): what it confirmed
+ * meanwhile moves the cursor, which is stored on time (persist's
+ * interval), so that a collector killed during a long blocked send resends
+ * no more than one that was not sending. Nonzero: stopping, give up. */
+static int send_tick(void *arg, int64_t confirmed)
+{
+    cl_forwarder *f = arg;
+
+    confirm(f, confirmed);
+    persist(f, 0);
+    publish(f);
+    return atomic_load(&f->stopping);
+}
+
 /* Whether ingest is in a burst: the writer worked at least YIELD_DUTY of
  * the wall time since the last sample (one every YIELD_PROBE_US). */
 static int in_burst(cl_forwarder *f)
@@ -650,6 +664,8 @@ static int pump(cl_forwarder *f, char *err, size_t errlen)
         b.framed_n = f->buf.len;
         b.msgs = f->msgs;
         b.n = f->nmsgs;
+        b.tick = send_tick;
+        b.tick_arg = f;
         if (f->tr->send(ctx, &b, err, errlen) != 0)
             return -1;
         if (f->n == 0)
@@ -758,6 +774,11 @@ static void *fwd_main(void *arg)
         if (pump(f, err, sizeof err) != 0) {
             int fruitless = f->confirmed_at_connect == f->st.confirmed;
 
+            /* A send given up for a stop: the connection stays for the
+             * confirmations of what was sent before (final_confirmations). */
+            if (atomic_load(&f->stopping))
+                break;
+
             drop(f, err);
             /* A receiver that accepts and closes at once (a balancer with
              * no backend, a server at its connection limit) is a failed
@@ -857,6 +878,8 @@ void cl_forwarder_stop(cl_forwarder *f)
     if (f == NULL)
         return;
     atomic_store(&f->stopping, 1);
+    if (f->started && f->tr->wake != NULL)
+        f->tr->wake(f->thread);
     pthread_mutex_lock(&f->mu);
     f->stop = 1;
     pthread_cond_broadcast(&f->cv);

@@ -55,6 +55,7 @@
 #include <librelp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,13 @@ typedef struct relp {
     int64_t last_sent;
     int64_t confirmed;
     int64_t last_send_us;
+    const atomic_int *cancel; /* the forwarder stops */
+    cl_fwd_tick_fn tick;      /* in relp_send: the batch's tick */
+    void *tick_arg;
+#ifdef BOUND_HANDSHAKE
+    timer_t timer; /* this thread's (see the top), for the session's life */
+    int timer_made;
+#endif
 } relp;
 
 /* What librelp's debug hook tells this thread about its session. librelp's
@@ -132,24 +140,61 @@ typedef struct relp {
 static _Thread_local int tl_fd = -1;
 static _Thread_local int tl_unacked = -1;
 
+/* The connection whose thread this is: the debug hook has no user pointer
+ * (for the tick while librelp waits, below). */
+static _Thread_local relp *tl_r;
+
 #ifdef BOUND_HANDSHAKE
-/* The handshake's timer (see the top), created per session by arm_create
- * and armed by the debug hook between two of librelp's lines. */
+/* The thread's timer (see the top), created with the connection and set by
+ * timer_set: off; HANDSHAKE (librelp's TLS handshake, armed by the debug
+ * hook: fires after HANDSHAKE_TIMEOUT_S, which abandons it); or TICK (while
+ * relp_send runs, and once the forwarder stops: every CL_FWD_TICK_MS, so
+ * that librelp's wait for answers, whose poll() continues after EINTR,
+ * comes back to the debug hook with "select interrupted": the tick, and
+ * the stop, without waiting for librelp's 10 s). The handler's state is
+ * per thread; the timer itself is in the relp struct, for relp_close. */
+enum { TIMER_OFF, TIMER_HANDSHAKE, TIMER_TICK };
 static _Thread_local timer_t tl_timer;
-static _Thread_local int tl_timer_made;
-static _Thread_local volatile sig_atomic_t tl_timer_armed;
+static _Thread_local volatile sig_atomic_t tl_timer_made;
+static _Thread_local volatile sig_atomic_t tl_timer_armed; /* HANDSHAKE */
 static _Thread_local volatile sig_atomic_t tl_timed_out;
+static _Thread_local const atomic_int *volatile tl_cancel;
 static pthread_once_t tick_once = PTHREAD_ONCE_INIT;
 
+static void timer_values(struct itimerspec *it, int mode)
+{
+    memset(it, 0, sizeof *it);
+    if (mode == TIMER_HANDSHAKE) {
+        it->it_value.tv_sec = HANDSHAKE_TIMEOUT_S;
+        it->it_interval.tv_sec = 1;
+    } else if (mode == TIMER_TICK) {
+        it->it_value.tv_nsec = CL_FWD_TICK_MS * 1000000L;
+        it->it_interval.tv_nsec = CL_FWD_TICK_MS * 1000000L;
+    }
+}
+
+/* The timer, or relp_wake (a stop). A stop abandons a handshake at once,
+ * and turns the timer to TICK (timer_settime is async-signal-safe), so
+ * that a wake that came just before a blocking call is repeated. */
 static void on_tick(int sig)
 {
+    int saved = errno;
+    const atomic_int *c = tl_cancel;
+
     (void)sig;
     if (tl_timer_armed)
         tl_timed_out = 1;
+    if (c != NULL && atomic_load(c) && tl_timer_made) {
+        struct itimerspec it;
+
+        timer_values(&it, TIMER_TICK);
+        (void)timer_settime(tl_timer, 0, &it, NULL);
+    }
+    errno = saved;
 }
 
 /* No SA_RESTART: the point is the EINTR. The signal goes only to a thread
- * whose timer names it, and only while the timer is armed. */
+ * whose timer names it, or that relp_wake names. */
 static void tick_install(void)
 {
     struct sigaction sa;
@@ -160,7 +205,7 @@ static void tick_install(void)
     (void)sigaction(SIGRTMIN, &sa, NULL);
 }
 
-static void timer_make(void)
+static void timer_make(relp *r)
 {
     struct sigevent ev;
 
@@ -171,33 +216,59 @@ static void timer_make(void)
     ev.sigev_notify = SIGEV_THREAD_ID;
     ev.sigev_signo = SIGRTMIN;
     ev.sigev_notify_thread_id = gettid();
-    tl_timer_made = timer_create(CLOCK_MONOTONIC, &ev, &tl_timer) == 0;
+    r->timer_made = timer_create(CLOCK_MONOTONIC, &ev, &r->timer) == 0;
+    tl_timer = r->timer;
+    tl_timer_made = r->timer_made;
+    tl_cancel = r->cancel;
 }
 
-static void timer_arm(int on)
+/* Once the forwarder stops, "off" is TICK: every later wait of librelp
+ * (a graceful close) comes back to see r->stop (relp_interrupt). */
+static void timer_set(int mode)
 {
     struct itimerspec it;
 
     if (!tl_timer_made)
         return;
-    memset(&it, 0, sizeof it);
-    if (on) {
-        it.it_value.tv_sec = HANDSHAKE_TIMEOUT_S;
-        it.it_interval.tv_sec = 1;
-    }
-    tl_timer_armed = on;
+    if (mode == TIMER_OFF && tl_cancel != NULL && atomic_load(tl_cancel))
+        mode = TIMER_TICK;
+    timer_values(&it, mode);
+    tl_timer_armed = mode == TIMER_HANDSHAKE;
     (void)timer_settime(tl_timer, 0, &it, NULL);
 }
 
-static void timer_drop(void)
+/* From relp_close, on whichever thread. */
+static void timer_drop(relp *r)
 {
-    if (!tl_timer_made)
+    if (!r->timer_made)
         return;
-    timer_arm(0);
-    (void)timer_delete(tl_timer);
-    tl_timer_made = 0;
+    if (tl_r == r) {
+        tl_timer_made = 0;
+        tl_timer_armed = 0;
+        tl_cancel = NULL;
+    }
+    (void)timer_delete(r->timer);
+    r->timer_made = 0;
 }
 #endif
+
+/* librelp's wait for answers was interrupted (the TICK timer): while a
+ * batch is sent, what is confirmed so far goes to the forwarder, which
+ * stores its cursor; and a stop ends the wait (librelp looks at r->stop
+ * right after this line) - except a graceful close's, which gets the
+ * forwarder's grace until relp_interrupt. */
+static void on_wait_interrupted(void)
+{
+    relp *r = tl_r;
+
+    if (r == NULL)
+        return;
+    if (r->tick != NULL && r->tick(r->tick_arg, r->confirmed) != 0)
+        r->stop = 1;
+    else if (r->clt != NULL && r->tick == NULL && r->cancel != NULL && atomic_load(r->cancel) &&
+             r->seq == 0)
+        r->stop = 1; /* connecting: the answer to "open" */
+}
 
 /* Before a wait for answers: send what is corked, and ACK now what came
  * in (TCP_QUICKACK sends a delayed ACK at once), as a receiver that holds
@@ -214,6 +285,7 @@ static void uncork(int fd)
 static void relp_dbg(char *fmt, ...)
 {
     static const char wait_line[] = "relpSessWaitRsp waiting for data on fd %d";
+    static const char intr_line[] = "relpSessWaitRsp select interrupted";
     va_list ap;
 
     if ((fmt[0] == 'A' || fmt[0] == 'D') && (strncmp(fmt, "ADD sess %p unacked %d", 22) == 0 ||
@@ -237,14 +309,15 @@ static void relp_dbg(char *fmt, ...)
             tl_fd = fd;
         }
         uncork(fd);
-    }
+    } else if (fmt[0] == 'r' && strncmp(fmt, intr_line, sizeof intr_line - 1) == 0)
+        on_wait_interrupted();
 #ifdef BOUND_HANDSHAKE
     /* librelp 1.11's GnuTLS client prints the first just before its
      * blocking handshake and the second as soon as it returns. */
     else if (fmt[0] == 'r' && strcmp(fmt, "relpTcpConnectTLSInit_gnutls\n") == 0)
-        timer_arm(1);
+        timer_set(TIMER_HANDSHAKE);
     else if (fmt[0] == 'D' && strncmp(fmt, "DDDD: gnutls_handshake:", 23) == 0)
-        timer_arm(0);
+        timer_set(TIMER_OFF);
 #endif
 }
 
@@ -330,18 +403,20 @@ static int session(relp *r, char *err, size_t errlen)
         return ret;
     }
 #ifdef BOUND_HANDSHAKE
-    if (r->url->relp_tls)
-        timer_make();
+    tl_timed_out = 0;
 #endif
     rc = relpCltConnect(r->clt, AF_UNSPEC, (unsigned char *)r->url->port,
                         (unsigned char *)r->url->host);
 #ifdef BOUND_HANDSHAKE
-    timer_drop();
+    timer_set(TIMER_OFF);
     if (tl_timed_out) {
         r->failed = 1;
-        snprintf(r->why, sizeof r->why,
-                 "RELP TLS: the receiver did not complete the handshake within %d s",
-                 HANDSHAKE_TIMEOUT_S);
+        if (atomic_load(r->cancel))
+            snprintf(r->why, sizeof r->why, "RELP TLS: handshake cancelled (stopping)");
+        else
+            snprintf(r->why, sizeof r->why,
+                     "RELP TLS: the receiver did not complete the handshake within %d s",
+                     HANDSHAKE_TIMEOUT_S);
     }
 #endif
     if (rc != RELP_RET_OK || r->failed) {
@@ -374,10 +449,21 @@ static void relp_close(void *ctx)
 
     if (r == NULL)
         return;
+    /* Stopping (the stopping thread frees the connection): librelp's
+     * graceful close would wait up to RSP_TIMEOUT_S for a stalled
+     * receiver's answer, on a thread no timer interrupts. Whatever that
+     * answer would confirm is sent again from the cursor. */
+    if (r->cancel != NULL && atomic_load(r->cancel))
+        r->stop = 1;
     if (r->clt != NULL)
         relpEngineCltDestruct(r->eng, &r->clt);
     if (r->eng != NULL)
         relpEngineDestruct(&r->eng);
+#ifdef BOUND_HANDSHAKE
+    timer_drop(r);
+#endif
+    if (tl_r == r)
+        tl_r = NULL;
     free(r);
 }
 
@@ -393,8 +479,13 @@ static int relp_open(void **ctx, const cl_fwd_url *u, const atomic_int *cancel, 
         return -1;
     }
     r->url = u;
+    r->cancel = cancel;
     r->confirmed = -1;
     r->last_sent = -1;
+    tl_r = r;
+#ifdef BOUND_HANDSHAKE
+    timer_make(r);
+#endif
     if (relpEngineConstruct(&r->eng) != RELP_RET_OK) {
         snprintf(err, errlen, "RELP: cannot start librelp");
         free(r);
@@ -455,6 +546,13 @@ static int relp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
 
     if (r->clt == NULL && session(r, err, errlen) != 0)
         return -1;
+    /* Not during session(): a TICK would abandon a TLS handshake. */
+    r->tick = b->tick;
+    r->tick_arg = b->tick_arg;
+#ifdef BOUND_HANDSHAKE
+    if (r->tick != NULL)
+        timer_set(TIMER_TICK);
+#endif
     while (i < b->n && st == 0) {
         size_t end = i + 1;
         int corked;
@@ -473,6 +571,11 @@ static int relp_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
         if (corked)
             relpCltHintBurstEnd(r->clt);
     }
+#ifdef BOUND_HANDSHAKE
+    if (r->tick != NULL)
+        timer_set(TIMER_OFF);
+#endif
+    r->tick = NULL;
     r->last_send_us = cl_mono_us();
     return st != 0 ? failed(r, (relpRetVal)st, "sending to", err, errlen) : 0;
 }
@@ -501,10 +604,26 @@ static int relp_confirmed(void *ctx, int64_t *id, char *err, size_t errlen)
 
 static void relp_interrupt(void *ctx)
 {
-    /* Read by librelp between its waits (at most RSP_TIMEOUT_S apart). */
+    /* Read by librelp after each wakeup of its waits: at once where the
+     * stop turned the thread's timer to TICK (Linux), else within its
+     * RSP_TIMEOUT_S. */
     ((relp *)ctx)->stop = 1;
 }
 
+/* A stop: the forwarder thread's wait ends at once, whatever librelp is
+ * doing (on_tick): a blocking TLS handshake is abandoned, a wait for
+ * answers comes back to the debug hook. The handler is installed first:
+ * SIGRTMIN's default action ends the process. */
+static void relp_wake(pthread_t thread)
+{
+#ifdef BOUND_HANDSHAKE
+    (void)pthread_once(&tick_once, tick_install);
+    (void)pthread_kill(thread, SIGRTMIN);
+#else
+    (void)thread;
+#endif
+}
+
 const cl_fwd_transport cl_fwd_relp = {
-    "relp", relp_open, relp_send, relp_confirmed, relp_interrupt, relp_close,
+    "relp", relp_open, relp_send, relp_confirmed, relp_interrupt, relp_close, relp_wake,
 };

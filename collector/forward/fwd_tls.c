@@ -55,14 +55,47 @@ typedef struct tls {
     int io_errno;     /* of the last failed send or recv: GnuTLS only says "push error" */
     uint64_t written; /* TCP bytes handed to the socket */
     cl_fwd_inflight inflight;
+    const cl_fwd_batch *sending; /* in tls_send: the batch, for its tick */
+    char push_err[128];          /* why push failed in tls_send */
+    size_t partial;              /* of push's record, written at the last tick */
 } tls;
+
+/* Confirmed up to what the peer's TCP acknowledged of written + done,
+ * unless the connection is broken (see fwd_tcp.c). No GnuTLS call: this
+ * runs inside gnutls_record_send (push). */
+static int tls_tick(void *arg, size_t done)
+{
+    tls *t = arg;
+    uint64_t written = t->written + done, unacked = cl_net_unacked(t->s);
+    int64_t id = -1;
+
+    t->partial = done;
+    if (!cl_net_broken(t->s))
+        id = cl_fwd_inflight_ack(&t->inflight, unacked < written ? written - unacked : 0);
+    return t->sending->tick(t->sending->tick_arg, id);
+}
 
 /* GnuTLS writes through here: the one place that counts the TCP stream. A
  * blocking send, bounded by the socket's send timeout (netsock). */
 static ssize_t push(gnutls_transport_ptr_t p, const void *buf, size_t n)
 {
     tls *t = p;
-    ssize_t w = send(t->fd, buf, n, MSG_NOSIGNAL | (t->closing ? MSG_DONTWAIT : 0));
+    ssize_t w;
+
+    /* A batch's records wait in netsock's slices with its tick (the cursor
+     * and a stop do not wait for the send timeout). */
+    if (t->sending != NULL && !t->closing) {
+        t->partial = 0;
+        if (cl_net_send_all(t->s, buf, n, t->sending->tick ? tls_tick : NULL, t, t->push_err,
+                            sizeof t->push_err) == 0) {
+            t->written += n;
+            return (ssize_t)n;
+        }
+        t->written += t->partial;                   /* as fwd_tcp.c */
+        gnutls_transport_set_errno(t->sess, EPIPE); /* the reason: push_err */
+        return -1;
+    }
+    w = send(t->fd, buf, n, MSG_NOSIGNAL | (t->closing ? MSG_DONTWAIT : 0));
 
     if (w > 0) {
         t->written += (uint64_t)w;
@@ -340,12 +373,20 @@ static int tls_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
         return -1;
     }
     /* Each call makes and writes records of at most 16 KiB. */
+    t->sending = b;
+    t->push_err[0] = '\0';
     while (left > 0) {
         ssize_t w = gnutls_record_send(t->sess, p, left);
 
         if (w == GNUTLS_E_INTERRUPTED)
             continue;
+        if (w <= 0 && t->push_err[0] != '\0') {
+            t->sending = NULL;
+            snprintf(err, errlen, "%s", t->push_err);
+            return -1;
+        }
         if (w <= 0) {
+            t->sending = NULL;
             snprintf(err, errlen, "cannot send: %s",
                      w == GNUTLS_E_AGAIN        ? "the receiver takes nothing (send timeout)"
                      : w == GNUTLS_E_PUSH_ERROR ? strerror(t->io_errno)
@@ -355,6 +396,7 @@ static int tls_send(void *ctx, const cl_fwd_batch *b, char *err, size_t errlen)
         p += w;
         left -= (size_t)w;
     }
+    t->sending = NULL;
     cl_fwd_inflight_push(&t->inflight, t->written, b->msgs[b->n - 1].id);
     return 0;
 }
@@ -411,5 +453,5 @@ static void tls_interrupt(void *ctx)
 }
 
 const cl_fwd_transport cl_fwd_tls = {
-    "syslog+tls", tls_open, tls_send, tls_confirmed, tls_interrupt, tls_close,
+    "syslog+tls", tls_open, tls_send, tls_confirmed, tls_interrupt, tls_close, NULL,
 };

@@ -10,6 +10,7 @@
 #ifndef CL_FWD_TRANSPORT_H
 #define CL_FWD_TRANSPORT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,11 +24,22 @@ typedef struct cl_fwd_msg {
     size_t off, len;
 } cl_fwd_msg;
 
+/* While a send waits for the receiver, the transport calls this at least
+ * every CL_FWD_TICK_MS with the highest id confirmed so far on the
+ * connection (-1: none), computed without touching the protocol's session
+ * (no reads, no writes): the forwarder takes it in and stores its cursor on
+ * time although the send is blocked. Nonzero: give the send up now (the
+ * forwarder stops); the send then fails. */
+#define CL_FWD_TICK_MS 100
+typedef int (*cl_fwd_tick_fn)(void *arg, int64_t confirmed);
+
 typedef struct cl_fwd_batch {
     const char *framed; /* every message, each "LEN SP MSG" */
     size_t framed_n;
     const cl_fwd_msg *msgs;
     size_t n; /* at least 1 */
+    cl_fwd_tick_fn tick;
+    void *tick_arg;
 } cl_fwd_batch;
 
 typedef struct cl_fwd_transport {
@@ -45,6 +57,10 @@ typedef struct cl_fwd_transport {
     void (*interrupt)(void *ctx);
     /* NULL-safe. */
     void (*close)(void *ctx);
+    /* From the stopping thread, after *cancel was set: ends at once a wait
+     * of the forwarder thread that neither the tick nor cancel's slices
+     * reach (librelp's blocking TLS handshake). NULL: none needed. */
+    void (*wake)(pthread_t thread);
 } cl_fwd_transport;
 
 /* syslog+tcp:// (fwd_tcp.c). */

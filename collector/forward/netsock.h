@@ -28,9 +28,17 @@ void cl_net_lower_priority(void);
 int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_timeout_ms,
                    const atomic_int *cancel, cl_netsock **out, char *err, size_t errlen);
 
-/* Writes all of p[0..n). Returns 0, or -1 with err (the connection is then
- * useless: close it). */
-int cl_net_send_all(cl_netsock *s, const void *p, size_t n, char *err, size_t errlen);
+/* Called by cl_net_send_all while the peer takes nothing, at least every
+ * CL_NET_CANCEL_MS, with the bytes of this call written so far: the
+ * caller's chance to take confirmations in (and store its cursor) while the
+ * send waits. Nonzero gives the send up (a stop). */
+typedef int (*cl_net_tick_fn)(void *arg, size_t done);
+
+/* Writes all of p[0..n), waiting at most the connection's send timeout for
+ * the peer to take any byte; tick (NULL: none) runs while it waits. Returns
+ * 0, or -1 with err (the connection is then useless: close it). */
+int cl_net_send_all(cl_netsock *s, const void *p, size_t n, cl_net_tick_fn tick, void *arg,
+                    char *err, size_t errlen);
 
 /* Bytes written that the peer's TCP has not acknowledged yet; 0 where the
  * system does not tell (then written counts as confirmed). */
@@ -40,6 +48,11 @@ uint64_t cl_net_unacked(cl_netsock *s);
  * waiting. A syslog receiver sends nothing; whatever it sends is read and
  * discarded. */
 int cl_net_peer_closed(cl_netsock *s);
+
+/* Whether the connection was reset or failed, looking without reading (a
+ * reset empties the send queue: what cl_net_unacked said before it must
+ * not be taken for acknowledged). */
+int cl_net_broken(cl_netsock *s);
 
 /* Makes a write blocked on another thread return (with an error). */
 void cl_net_interrupt(cl_netsock *s);

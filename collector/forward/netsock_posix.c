@@ -48,6 +48,7 @@ void cl_net_lower_priority(void)
 
 struct cl_netsock {
     int fd;
+    int send_timeout_ms;
 };
 
 int cl_net_init(void)
@@ -135,27 +136,48 @@ int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_
         return -1;
     }
     (*out)->fd = fd;
+    (*out)->send_timeout_ms = send_timeout_ms;
     return 0;
 }
 
-int cl_net_send_all(cl_netsock *s, const void *p, size_t n, char *err, size_t errlen)
+/* Non-blocking writes; while the peer takes nothing, poll in slices of
+ * CL_NET_CANCEL_MS with the tick between them, so that neither the cursor
+ * nor a stop waits for the send timeout. The timeout counts from the last
+ * byte taken, as SO_SNDTIMEO did. */
+int cl_net_send_all(cl_netsock *s, const void *p, size_t n, cl_net_tick_fn tick, void *arg,
+                    char *err, size_t errlen)
 {
     const char *c = p;
+    size_t done = 0;
+    int waited = 0;
 
-    while (n > 0) {
-        ssize_t w = send(s->fd, c, n, MSG_NOSIGNAL);
+    while (done < n) {
+        ssize_t w = send(s->fd, c + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT);
 
+        if (w > 0) {
+            done += (size_t)w;
+            waited = 0;
+            continue;
+        }
         if (w < 0 && errno == EINTR)
             continue;
-        if (w <= 0) {
-            snprintf(err, errlen, "cannot send: %s",
-                     w == 0 || errno == EAGAIN || errno == EWOULDBLOCK
-                         ? "the receiver takes nothing (send timeout)"
-                         : strerror(errno));
-            return -1;
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pf = { s->fd, POLLOUT, 0 };
+
+            if (waited >= s->send_timeout_ms) {
+                snprintf(err, errlen, "cannot send: the receiver takes nothing (send timeout)");
+                return -1;
+            }
+            if (poll(&pf, 1, CL_NET_CANCEL_MS) == 0)
+                waited += CL_NET_CANCEL_MS;
+            if (tick != NULL && tick(arg, done) != 0) {
+                snprintf(err, errlen, "cannot send: stopped");
+                return -1;
+            }
+            continue;
         }
-        c += w;
-        n -= (size_t)w;
+        snprintf(err, errlen, "cannot send: %s", w == 0 ? "nothing written" : strerror(errno));
+        return -1;
     }
     return 0;
 }
@@ -190,6 +212,13 @@ int cl_net_peer_closed(cl_netsock *s)
             return 0;
     }
     return 0;
+}
+
+int cl_net_broken(cl_netsock *s)
+{
+    struct pollfd p = { s->fd, 0, 0 };
+
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
 }
 
 int cl_net_fd(const cl_netsock *s)

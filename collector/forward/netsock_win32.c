@@ -14,6 +14,7 @@
 
 struct cl_netsock {
     SOCKET fd;
+    int send_timeout_ms;
 };
 
 void cl_net_lower_priority(void)
@@ -100,6 +101,7 @@ int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_
     int rc, code = 0;
     BOOL one = TRUE;
     DWORD tmo = (DWORD)send_timeout_ms;
+    u_long nbio = 1;
     char msg[256];
 
     *out = NULL;
@@ -124,31 +126,59 @@ int cl_net_connect(const char *host, const char *port, int timeout_ms, int send_
     }
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, (const char *)&one, sizeof one);
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, (const char *)&tmo, sizeof tmo);
+    /* Writes wait in cl_net_send_all's slices, not in send() (see there). */
+    ioctlsocket(fd, FIONBIO, &nbio);
     if ((*out = malloc(sizeof **out)) == NULL) {
         closesocket(fd);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     (*out)->fd = fd;
+    (*out)->send_timeout_ms = send_timeout_ms;
     return 0;
 }
 
-int cl_net_send_all(cl_netsock *s, const void *p, size_t n, char *err, size_t errlen)
+/* As netsock_posix.c: non-blocking writes, and while the peer takes
+ * nothing, select() in slices of CL_NET_CANCEL_MS with the tick between. */
+int cl_net_send_all(cl_netsock *s, const void *p, size_t n, cl_net_tick_fn tick, void *arg,
+                    char *err, size_t errlen)
 {
     const char *c = p;
+    size_t done = 0;
+    int waited = 0;
     char msg[256];
 
-    while (n > 0) {
-        int chunk = n > 1 << 30 ? 1 << 30 : (int)n;
-        int w = send(s->fd, c, chunk, 0);
+    while (done < n) {
+        size_t left = n - done;
+        int w = send(s->fd, c + done, left > 1 << 30 ? 1 << 30 : (int)left, 0);
+        int code = w < 0 ? WSAGetLastError() : 0;
 
-        if (w <= 0) {
-            wsa_message(w == 0 ? WSAECONNRESET : WSAGetLastError(), msg, sizeof msg);
-            snprintf(err, errlen, "cannot send: %s", msg);
-            return -1;
+        if (w > 0) {
+            done += (size_t)w;
+            waited = 0;
+            continue;
         }
-        c += w;
-        n -= (size_t)w;
+        if (w < 0 && code == WSAEWOULDBLOCK) {
+            fd_set wr;
+            struct timeval tv = { 0, CL_NET_CANCEL_MS * 1000 };
+
+            if (waited >= s->send_timeout_ms) {
+                snprintf(err, errlen, "cannot send: the receiver takes nothing (send timeout)");
+                return -1;
+            }
+            FD_ZERO(&wr);
+            FD_SET(s->fd, &wr);
+            if (select(0, NULL, &wr, NULL, &tv) == 0)
+                waited += CL_NET_CANCEL_MS;
+            if (tick != NULL && tick(arg, done) != 0) {
+                snprintf(err, errlen, "cannot send: stopped");
+                return -1;
+            }
+            continue;
+        }
+        wsa_message(w == 0 ? WSAECONNRESET : code, msg, sizeof msg);
+        snprintf(err, errlen, "cannot send: %s", msg);
+        return -1;
     }
     return 0;
 }
@@ -181,6 +211,12 @@ int cl_net_peer_closed(cl_netsock *s)
         if (got <= 0)
             return 1;
     }
+}
+
+int cl_net_broken(cl_netsock *s)
+{
+    (void)s; /* nothing counts as unacknowledged here (cl_net_unacked) */
+    return 0;
 }
 
 void cl_net_interrupt(cl_netsock *s)

@@ -573,6 +573,93 @@ def test_collector_killed_resumes():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+BATCH = 1024  # forward.c's BATCH_ENTRIES
+
+
+def stored_then_forwarded(n, width, dest, app=lambda i: "e2e"):
+    """A collector holding n entries of width characters (id i of app
+    app(i)), stored before forwarding starts (so that batches are exactly
+    BATCH ids, 1..1024, 1025..2048, ...), then restarted with --forward
+    dest."""
+    c = cltest.Collector(*cltest.NO_RATE_LIMIT)
+    with c.connect() as k:
+        for i in range(1, n + 1, 2000):
+            k.send([cltest.entry("w" * width + str(j), app=app(j))
+                    for j in range(i, min(n + 1, i + 2000))])
+        k.sync()
+    c.stop()
+    c.flags += ["--forward", dest]
+    c.start()
+    return c
+
+
+def blocked_tcp_send(how):
+    """A receiver that took some entries and then stopped reading holds the
+    forwarder's send (up to the 30 s send timeout). What its TCP had
+    acknowledged before is still stored as the cursor within the persist
+    interval (200 ms), so a SIGKILL then resends only what was not
+    confirmed. The proxy passes keep = 2.5 batches and stops reading: its
+    TCP acknowledged the first two batches whole and at most ~100 KB of
+    the third (64 KiB read, a 16 KiB receive buffer; 512 entries are
+    ~330 KB), so the cursor is exactly 2048. The proxy reads nothing for
+    the first second, so that the send blocks before anything is
+    confirmed: the confirmations arrive during blocked sends. Before the
+    fix the cursor was written only between sends, so the catalog kept
+    what the last one before the final block had seen (0 or 1024).
+    Then the collector is SIGKILLed (how="kill") or stopped (how="stop":
+    the blocked send is given up within 100 ms, the batches before it get
+    their second to be confirmed, and the cursor stored is the same; before,
+    the send was cut after 2 s and what it had confirmed was dropped).
+    Restarted, it resends exactly the ids after the cursor."""
+    sink = CountingSink()
+    keep, n = 2 * BATCH + BATCH // 2, 16000  # 16000 x ~650 B: more than the buffers
+    px = HoldingProxy(sink.port, keep, delay=1.0)
+    dest = "syslog+tcp://127.0.0.1:%d" % px.port
+    c = None
+    try:
+        c = stored_then_forwarded(n, 500, dest)
+        wait_for(lambda: len(sink.ids) >= keep, "the receiver took its entries")
+        wait_for(lambda: c.stats()["forward"][0]["sent"] >= 4 * BATCH,
+                 "the send buffers filled")
+        time.sleep(1.0)  # five persist intervals, the send blocked all along
+        eq(c.stats()["forward"][0]["cursor"], 2 * BATCH, "confirmed: two whole batches")
+        eq(cursor_in_catalog(c, dest), 2 * BATCH, "and stored while the send is blocked")
+        if how == "kill":
+            c.proc.kill()
+            c.proc.wait(10)
+        else:
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            # ~1.1 s: 0.1 s to give the send up, 1 s for confirmations.
+            check(took < 5.0, "the stop ended the blocked send", took)
+        eq(cursor_in_catalog(c, dest), 2 * BATCH, "the cursor after the " + how)
+        px.cut()
+        c.start()
+        wait_for(lambda: len(sink.ids) >= keep + n - 2 * BATCH, "the rest, resent from the cursor",
+                 timeout=60)
+        eq(sink.ids, list(range(1, keep + 1)) + list(range(2 * BATCH + 1, n + 1)),
+           "ids: the first connection's, then from the cursor on, once")
+        eq(px.errors + sink.errors, [], "proxy and receiver errors")
+        c.stop()
+    finally:
+        if c is not None:
+            c.cleanup()
+        px.stop()
+        px.cut()
+        sink.stop()
+
+
+def test_cursor_stored_while_send_blocked():
+    """See blocked_tcp_send: SIGKILL during a blocked send."""
+    blocked_tcp_send("kill")
+
+
+def test_stop_during_blocked_send():
+    """See blocked_tcp_send: a stop during a blocked send."""
+    blocked_tcp_send("stop")
+
+
 def test_retention_expired():
     """Entries removed before they were sent: counted, reported, skipped."""
     tmp = cltest.make_tempdir("cl-fwd-")
@@ -684,8 +771,9 @@ class HoldingProxy(LoopbackServer):
     split() and relay_back() are what a subclass for RELP changes."""
     RCVBUF = 16384
 
-    def __init__(self, upstream, keep):
-        self.upstream, self.keep = upstream, keep
+    def __init__(self, upstream, keep, delay=0.0):
+        """delay: seconds a held connection is not read at all first."""
+        self.upstream, self.keep, self.delay = upstream, keep, delay
         self.passed = 0
         self.cutting = threading.Event()
         self.socks = []
@@ -734,6 +822,8 @@ class HoldingProxy(LoopbackServer):
         back = threading.Thread(target=self.relay_back, args=(u, s, holding), daemon=True)
         back.start()
         buf = b""
+        if holding:
+            time.sleep(self.delay)
         try:
             while True:
                 if holding and self.passed >= self.keep:
@@ -996,7 +1086,8 @@ def test_receiver_closes_at_once():
 TESTS = [test_fields_match, test_filters, test_odd_data_dir, test_receiver_down_catch_up,
          test_collector_killed_resumes, test_receiver_killed, test_retention_expired,
          test_stop_while_connecting, test_bad_urls, test_forwarder_behind_ingest,
-         test_yields_to_ingest_burst, test_receiver_closes_at_once]
+         test_yields_to_ingest_burst, test_receiver_closes_at_once,
+         test_cursor_stored_while_send_blocked, test_stop_during_blocked_send]
 
 if __name__ == "__main__":
     cltest.main("forward", TESTS)

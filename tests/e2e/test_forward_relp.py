@@ -306,6 +306,123 @@ def test_collector_killed_resumes():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
+def blocked_relp_send(how):
+    """A receiver that answered keep messages and then stops (a proxy that
+    passes nothing more): the forwarder sends on until the window (1024) is
+    unanswered, and librelp's send of message keep + 1025 waits for an
+    answer (up to its 10 s). Its send of message keep + 1024 proved message
+    keep answered (fwd_relp.c), and that confirms batches the forwarder
+    only learns of inside the blocked send: with every third id filtered
+    out (app=fwd), a batch of 1024 ids is ~683 messages, so answers reach
+    past the batches confirmed when the send began (4096) to 5120. The
+    cursor must be 5120 and stored within the persist interval (200 ms)
+    although the send is blocked; before the fix the catalog kept 4096
+    (or less) for the whole send. Then the collector is SIGKILLed
+    (how="kill") or stopped (how="stop", which must not wait for librelp's
+    10 s: before, a stop waited 2 s, then for librelp's timeout, ~9 s
+    here); restarted, it resends exactly the ids after the cursor."""
+    tmp = cltest.make_tempdir("cl-relp-")
+    port = tf.free_port()
+    rs = Rsyslog(tmp, port)
+    keep, n = 3600, 12000
+    sent = [i for i in range(1, n + 1) if i % 3 != 0]
+    # Batch j (ids up to j * BATCH) is confirmed once its last message is.
+    cursor = max(j * BATCH for j in range(n // BATCH + 1)
+                 if j == 0 or max(i for i in sent if i <= j * BATCH) <= sent[keep - 1])
+    eq(cursor, 5 * BATCH, "the cursor the answers make")
+    px = HoldingProxy(port, keep)
+    url = "relp://127.0.0.1:%d?app=fwd" % px.port
+    c = None
+    try:
+        rs.start()
+        c = tf.stored_then_forwarded(n, 200, url, lambda i: "skip" if i % 3 == 0 else "fwd")
+        dest = c.stats()["forward"][0]["destination"]
+        # (Not rsyslog's file: it shows the records late, once librelp's
+        # 10 s have broken the session.)
+        wait_for(lambda: px.passed >= keep, "the proxy passed its messages")
+        time.sleep(1.0)  # five persist intervals, the send blocked all along
+        st = c.stats()["forward"][0]
+        eq((st["cursor"], st["connect_errors"]), (cursor, 0), "confirmed, one session")
+        eq(tf.cursor_in_catalog(c, dest), cursor, "stored while the send is blocked")
+        if how == "kill":
+            c.proc.kill()
+            c.proc.wait(10)
+        else:
+            # 5 s: a generous bound for what now takes ~0.1 s plus the 1 s
+            # a stop gives confirmations in flight; librelp's wait is 10 s.
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "the stop ended librelp's wait", took)
+        eq(tf.cursor_in_catalog(c, dest), cursor, "the cursor after the " + how)
+        px.cut()
+        eq(tf.stable_count(rs), keep, "rsyslog wrote what the proxy passed")
+        again = [i for i in sent if i > cursor]
+        c.start()
+        got = rs.wait_count(keep + len(again), timeout=120)
+        eq(tf.ids_of(got), sent[:keep] + again,
+           "ids: the first session's, then from the cursor on, once")
+        time.sleep(0.5)
+        eq(len(rs.records()), keep + len(again), "nothing else arrived")
+        c.stop()
+    finally:
+        if c is not None:
+            c.cleanup()
+        px.stop()
+        px.cut()
+        rs.stop()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_cursor_stored_while_send_blocked():
+    """See blocked_relp_send: SIGKILL during a blocked send."""
+    blocked_relp_send("kill")
+
+
+def test_stop_during_blocked_send():
+    """See blocked_relp_send: a stop during a blocked send is prompt."""
+    blocked_relp_send("stop")
+
+
+def test_stop_while_open_unanswered():
+    """A receiver that accepts the connection and never answers RELP's
+    "open": librelp waits up to 10 s for the answer. A stop in that moment
+    is prompt: the stopping thread signals the forwarder thread, whose
+    wait comes back to fwd_relp.c's debug hook and sets librelp's stop
+    flag. 5 s is a generous bound for ~0.1 s; before, the stop waited for
+    librelp's 10 s (~9.5 s here)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                accepted.append(srv.accept()[0])  # held, never read
+            except OSError:
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with cltest.Collector("--forward", "relp://127.0.0.1:%d" % srv.getsockname()[1]) as c:
+            ftls.send_entries(c, [cltest.entry("unanswered")])
+            wait_for(lambda: len(accepted) >= 1, "the connection")
+            time.sleep(0.5)  # librelp is waiting for the answer to "open"
+            st = c.stats()["forward"][0]
+            eq((st["state"], st["connect_errors"]), ("connecting", 0), "still opening")
+            key = st["destination"]
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "the stop ended librelp's wait", took)
+            eq(tf.cursor_in_catalog(c, key), 0, "nothing confirmed")
+    finally:
+        srv.close()
+        for conn in accepted:
+            conn.close()
+
+
 def tls_rsyslog(tmp, port, pki, peers=("centrallog client",), cert="server.crt"):
     """imrelp over TLS with the test CA's server certificate, taking
     clients whose certificate (from the same CA) names one of peers."""
@@ -437,12 +554,9 @@ def test_tls_stop_while_handshaking():
         cltest.shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_tls_stalled_handshake():
-    """A receiver that completes the forwarder's probe handshake and then
-    never answers librelp's own (overloaded, or hostile): the session is
-    given up after 10 s with a reason, retried, and a stop is not held."""
-    tmp = cltest.make_tempdir("cl-relptls-")
-    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+def stalling_tls_server(pki):
+    """A TLS server that completes the forwarder's probe handshake and then
+    never answers librelp's own: (listening socket, connections accepted)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(os.path.join(pki, "server.crt"), os.path.join(pki, "server.key"))
     srv = socket.socket()
@@ -466,8 +580,17 @@ def test_tls_stalled_handshake():
                 except (OSError, ssl.SSLError):
                     pass
 
-    t = threading.Thread(target=serve, daemon=True)
-    t.start()
+    threading.Thread(target=serve, daemon=True).start()
+    return srv, accepted
+
+
+def test_tls_stalled_handshake():
+    """A receiver that completes the forwarder's probe handshake and then
+    never answers librelp's own (overloaded, or hostile): the session is
+    given up after 10 s with a reason, retried, and a stop is not held."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    srv, accepted = stalling_tls_server(pki)
     try:
         with cltest.Collector("--forward", tls_url(srv.getsockname()[1], pki, ca="ca.crt",
                                                    peer_name="localhost")) as c:
@@ -484,6 +607,38 @@ def test_tls_stalled_handshake():
             c.stop()
             took = time.monotonic() - t0
             check(took < 15.0, "stopped within the handshake's bound", took)
+    finally:
+        srv.close()
+        for conn in accepted:
+            conn.close()
+        cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_tls_stop_during_stalled_handshake():
+    """A stop while librelp's TLS handshake is stalled by the receiver does
+    not wait for the handshake's 10 s bound: the stopping thread signals
+    the forwarder thread (fwd_relp.c, relp_wake), whose blocked read
+    returns at once. The bound asserted, 5 s, is generous for what takes
+    ~0.1 s now; before, the stop waited for the rest of the 10 s (~9 s
+    here, the stop coming 1 s into the handshake). The collector exits 0,
+    nothing was confirmed and the stored cursor says so."""
+    tmp = cltest.make_tempdir("cl-relptls-")
+    pki = ftls.make_pki(os.path.join(tmp, "pki"))
+    srv, accepted = stalling_tls_server(pki)
+    try:
+        with cltest.Collector("--forward", tls_url(srv.getsockname()[1], pki, ca="ca.crt",
+                                                   peer_name="localhost")) as c:
+            ftls.send_entries(c, [cltest.entry("stalled")])
+            wait_for(lambda: len(accepted) >= 2, "the probe, then librelp's connection")
+            time.sleep(1.0)  # librelp is in its handshake, blocked reading
+            st = c.stats()["forward"][0]
+            eq((st["state"], st["connect_errors"]), ("connecting", 0), "still handshaking")
+            key = st["destination"]
+            t0 = time.monotonic()
+            c.stop()
+            took = time.monotonic() - t0
+            check(took < 5.0, "the stop interrupted the handshake", took)
+            eq(tf.cursor_in_catalog(c, key), 0, "nothing confirmed, nothing stored as sent")
     finally:
         srv.close()
         for conn in accepted:
@@ -586,7 +741,9 @@ def test_bursts():
 TESTS = [test_fields_match, test_receiver_killed, test_collector_killed_resumes,
          test_tls_fields_match, test_tls_wrong_ca_then_right, test_tls_expired,
          test_tls_name_mismatch, test_tls_client_refused, test_tls_stop_while_handshaking,
-         test_tls_stalled_handshake, test_bursts]
+         test_tls_stalled_handshake, test_bursts, test_cursor_stored_while_send_blocked,
+         test_stop_during_blocked_send, test_tls_stop_during_stalled_handshake,
+         test_stop_while_open_unanswered]
 
 if __name__ == "__main__":
     cltest.main("forward_relp", TESTS)
