@@ -414,7 +414,7 @@ static int make_room(cl_logger *lg, size_t len)
             if (!lg->connected)
                 return CL_EDROPPED;
             if (!waited) {
-                cl_abstime_in(&until, lg->opt.overflow_wait_ms);
+                cl_cond_deadline(&until, lg->opt.overflow_wait_ms);
                 waited = 1;
             }
             if (pthread_cond_timedwait(&lg->cv_space, &lg->mu, &until) == ETIMEDOUT &&
@@ -1166,6 +1166,18 @@ int cl_check_options(const char *app, const cl_options *opts, char *why, size_t 
 
 static void destroy(cl_logger *lg);
 
+/* Both condition variables, or neither. */
+static int init_conds(cl_logger *lg)
+{
+    if (cl_cond_init(&lg->cv_space) != 0)
+        return -1;
+    if (cl_cond_init(&lg->cv_ack) != 0) {
+        pthread_cond_destroy(&lg->cv_space);
+        return -1;
+    }
+    return 0;
+}
+
 int cl_open(cl_logger **out, const char *app, const cl_options *opts)
 {
     cl_logger *lg;
@@ -1213,8 +1225,13 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
         free(lg);
         return CL_ENOMEM;
     }
-    pthread_cond_init(&lg->cv_space, NULL);
-    pthread_cond_init(&lg->cv_ack, NULL);
+    if (init_conds(lg) != 0) {
+        pthread_mutex_destroy(&lg->mu);
+        cl_waker_free(lg->waker);
+        free(lg->app);
+        free(lg);
+        return CL_ENOMEM;
+    }
     if (reg_add(lg) != 0) {
         destroy(lg);
         return CL_ENOMEM;
@@ -1266,7 +1283,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
         lg->sync_want = target;
     cl_waker_signal(lg->waker);
     if (timeout_ms >= 0)
-        cl_abstime_in(&until, timeout_ms);
+        cl_cond_deadline(&until, timeout_ms);
     while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
         int w = timeout_ms < 0 ? pthread_cond_wait(&lg->cv_ack, &lg->mu)
                                : pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
@@ -1359,7 +1376,7 @@ static void close_wait(cl_logger *lg)
         if (spent >= limit)
             break;
         /* Re-judged when the connection comes or goes (both broadcast). */
-        cl_abstime_in(&until, (int)(limit - spent));
+        cl_cond_deadline(&until, limit - spent);
         pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
     }
     pthread_mutex_unlock(&lg->mu);
