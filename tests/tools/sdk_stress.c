@@ -4,10 +4,11 @@
  *
  *   sdk_stress --threads 8 --entries 4000 [--rate PER_THREAD_PER_S]
  *              [--buffer-entries N] [--overflow wait|drop_newest]
- *              [--flush-ms MS] --dropped FILE
+ *              [--flush-ms MS] [--until-eof 1] --dropped FILE
  *
- * Thread T logs "s<T> #<i>" for i < entries, through cl_log, cl_log_kv and
- * cl_log_at in turn. Every call's result is kept: FILE gets one line "T i"
+ * Thread T logs "s<T> #<i>" for i < entries (with --until-eof: until
+ * stdin reaches its end, at most entries), through cl_log, cl_log_kv and
+ * cl_log_at in turn; the JSON's "calls" lists how many each thread made. Every call's result is kept: FILE gets one line "T i"
  * per call that returned CL_EDROPPED, so the test knows exactly which
  * entries must be stored. The checker thread asserts what the header
  * promises of the counters while they move: none ever decreases, and
@@ -35,7 +36,8 @@ static long g_entries = 4000;
 static double g_rate;
 static unsigned char *g_result[MAX_THREADS]; /* per call: its cl_result */
 static atomic_long g_started, g_ok, g_dropped, g_other;
-static atomic_int g_running;
+static atomic_int g_running, g_eof;
+static long g_calls[MAX_THREADS];
 
 static void sleep_until(const struct timespec *t0, double secs)
 {
@@ -57,7 +59,9 @@ static void *worker(void *arg)
     char msg[64];
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (long i = 0; i < g_entries; i++) {
+    long i;
+
+    for (i = 0; i < g_entries && !atomic_load(&g_eof); i++) {
         int rc;
 
         if (g_rate > 0)
@@ -78,6 +82,7 @@ static void *worker(void *arg)
         g_result[t][i] = (unsigned char)rc;
         atomic_fetch_add(rc == CL_OK ? &g_ok : rc == CL_EDROPPED ? &g_dropped : &g_other, 1);
     }
+    g_calls[t] = i;
     return NULL;
 }
 
@@ -125,8 +130,22 @@ static void *checker(void *arg)
             strstr(cl_errmsg(g_lg), "level: 99") == NULL)
             o->errmsg_bad++;
         o->rounds++;
+        /* A flush with nothing to wait for returns at once: not a spin. */
+        nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
     }
     o->bad += check_stats(&prev);
+    return NULL;
+}
+
+/* --until-eof: the test closes stdin once its restarts are done. */
+static void *eof_watch(void *arg)
+{
+    char buf[64];
+
+    (void)arg;
+    while (fread(buf, 1, sizeof buf, stdin) > 0)
+        ;
+    atomic_store(&g_eof, 1);
     return NULL;
 }
 
@@ -151,8 +170,8 @@ int main(int argc, char **argv)
     cl_stats st;
     checker_out co;
     const char *dropped_path = NULL;
-    int flush_ms = 60000, rc;
-    pthread_t th[MAX_THREADS], ck;
+    int flush_ms = 60000, rc, until_eof = 0;
+    pthread_t th[MAX_THREADS], ck, eofw;
 
     cl_options_init(&o);
     o.report_stderr = 1;
@@ -172,6 +191,8 @@ int main(int argc, char **argv)
             o.overflow = strcmp(v, "drop_newest") == 0 ? CL_OVERFLOW_DROP_NEWEST : CL_OVERFLOW_WAIT;
         else if (strcmp(k, "--flush-ms") == 0)
             flush_ms = atoi(v);
+        else if (strcmp(k, "--until-eof") == 0)
+            until_eof = atoi(v);
         else if (strcmp(k, "--dropped") == 0)
             dropped_path = v;
         else {
@@ -193,6 +214,8 @@ int main(int argc, char **argv)
     }
     memset(&co, 0, sizeof co);
     atomic_store(&g_running, 1);
+    if (until_eof)
+        pthread_create(&eofw, NULL, eof_watch, NULL);
     pthread_create(&ck, NULL, checker, &co);
     for (int t = 0; t < g_threads; t++)
         pthread_create(&th[t], NULL, worker, (void *)(intptr_t)t);
@@ -200,6 +223,8 @@ int main(int argc, char **argv)
         pthread_join(th[t], NULL);
     atomic_store(&g_running, 0);
     pthread_join(ck, NULL);
+    if (until_eof)
+        pthread_join(eofw, NULL);
     if (write_dropped(dropped_path) != 0) {
         fprintf(stderr, "sdk_stress: cannot write %s\n", dropped_path);
         return 1;
@@ -208,8 +233,11 @@ int main(int argc, char **argv)
     fflush(stdout);
     rc = cl_flush(g_lg, flush_ms);
     cl_get_stats(g_lg, &st);
+    printf("{\"calls\":[");
+    for (int t = 0; t < g_threads; t++)
+        printf("%s%ld", t ? "," : "", g_calls[t]);
     printf(
-        "{\"ok\":%ld,\"dropped_calls\":%ld,\"other\":%ld,\"flush\":\"%s\",\"checker_rounds\":%ld,"
+        "],\"ok\":%ld,\"dropped_calls\":%ld,\"other\":%ld,\"flush\":\"%s\",\"checker_rounds\":%ld,"
         "\"checker_bad\":%ld,\"errmsg_bad\":%ld,\"flush_ok\":%ld,\"flush_other\":%ld,"
         "\"queued\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"rejected\":%" PRIu64
         ",\"dropped\":%" PRIu64 ",\"reconnects\":%" PRIu64 ",\"buffered\":%" PRIu64 "}\n",
