@@ -217,8 +217,12 @@ CL_API int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, 
 #define cl_debug(lg, ...) cl_log_at((lg), CL_DEBUG, __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 /* Waits until every entry logged before the call is committed by the
- * collector, at most timeout_ms (-1: no limit). Returns CL_OK, CL_EREJECTED
- * (all acknowledged, some refused), CL_ETIMEDOUT or CL_EUNREACHABLE.
+ * collector, at most timeout_ms (-1: no limit; the wait is measured on a
+ * monotonic clock on POSIX, so a wall-clock step neither stretches nor cuts
+ * it). Returns CL_OK, CL_EREJECTED (all acknowledged, some refused),
+ * CL_ETIMEDOUT (reachable, but not all acknowledged in time) or
+ * CL_EUNREACHABLE (not reachable when the time ran out), or CL_EINVAL for a
+ * NULL, closed or inherited logger.
  * CL_EREJECTED reports the refusals among the entries logged since the last
  * cl_flush that did not time out, however early the collector acknowledged
  * them. The collector counts refusals per acknowledgement, not per entry: an
