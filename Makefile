@@ -4,9 +4,12 @@
 #                (.clang-format), build, run every test, then again
 #                under AddressSanitizer + UndefinedBehaviorSanitizer, then the
 #                main end-to-end tests with the collector under valgrind
-#                memcheck, then the libFuzzer targets for FUZZ_SECONDS each
+#                memcheck, then the SDK's tests and the main end-to-end tests
+#                under ThreadSanitizer, then the libFuzzer targets for
+#                FUZZ_SECONDS each
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 # Crash injection (CENTRALLOG_CRASH_AT, collector/store/crash.h) is compiled
@@ -18,7 +21,7 @@ FUZZ_SECONDS ?= 20
 # End-to-end tests run with centrallogd under valgrind (a reduced load).
 VALGRIND_TESTS ?= test_ingest test_mixed test_hostile
 
-.PHONY: all deps build run run-banner test test-plain test-asan test-fuzz test-valgrind test-win fuzz \
+.PHONY: all deps build run run-banner test test-plain test-asan test-tsan test-fuzz test-valgrind test-win fuzz \
         bench clean help format test-format
 
 all: build
@@ -26,7 +29,9 @@ all: build
 help:
 	@echo "make run    install dependencies, build, run centrallogd with data in ./var"
 	@echo "make test   install dependencies, build, run all tests (plain, ASan+UBSan,"
-	@echo "            libFuzzer for FUZZ_SECONDS each, valgrind over the main e2e tests)"
+	@echo "            libFuzzer for FUZZ_SECONDS each, valgrind over the main e2e tests,"
+	@echo "            ThreadSanitizer over the SDK's tests and the main e2e tests)"
+	@echo "make test-tsan  the ThreadSanitizer part alone (build-tsan/)"
 	@echo "make test-win  cross-build for Windows and run its tests under Wine"
 	@echo "make fuzz   run each libFuzzer target for FUZZ_SECONDS (default 20; try 600)"
 	@echo "make build  build into $(BUILD)/ (binaries in $(BUILD)/bin)"
@@ -51,7 +56,7 @@ run-banner:
 run: build run-banner
 	./$(BUILD)/bin/centrallogd --data-dir ./var $(ARGS)
 
-test: test-format test-plain test-asan test-valgrind test-fuzz test-win
+test: test-format test-plain test-asan test-valgrind test-tsan test-fuzz test-win
 
 # Every C source and header of the project (none is third-party: nothing is
 # vendored), formatted by .clang-format. `make format` rewrites them;
@@ -82,6 +87,24 @@ test-asan: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j$(JOBS) --output-on-failure
+
+# ThreadSanitizer (it cannot be combined with ASan: a build of its own) over
+# what has threads to race: the SDK (sender thread, buffer, counters,
+# reconnect, flush, fork) through its unit tests and end-to-end tests, and
+# the collector (writer, keeper, compressor, connections) under them and
+# under the main end-to-end tests. Only the programs these tests run are
+# built. Any report fails the test (halt_on_error). e2e test_sdk test_fork
+# is left out: TSan cannot start a thread in the child of a multi-threaded
+# fork (tests/unit/test_sdk_fork.c runs the rest of that scenario).
+TSAN_UNIT = $(notdir $(basename $(wildcard tests/unit/test_sdk_*.c)))
+TSAN_TARGETS = centrallogd centrallog sdk_load sdk_probe sdk_stress $(TSAN_UNIT)
+TSAN_TESTS = ^(unit\.test_sdk_|e2e\.test_sdk\.|e2e\.test_sdk_stress\.|e2e\.test_ingest\.|e2e\.test_mixed\.)
+test-tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -DCL_WERROR=ON -DCL_SANITIZE=thread \
+	    -DCL_TESTING=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(TSAN_BUILD) -j$(JOBS) --target $(TSAN_TARGETS)
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    ctest -j$(JOBS) --output-on-failure -R '$(TSAN_TESTS)' -E '^e2e\.test_sdk\.test_fork$$'
 
 # The fuzz targets need clang; they build in build-fuzz/ (scripts/fuzz.sh).
 test-fuzz fuzz: deps
@@ -122,4 +145,4 @@ bench: build
 	/usr/bin/python3 bench/ingest.py --bin $(BUILD)/bin
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz $(WIN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) build-fuzz $(WIN_BUILD)

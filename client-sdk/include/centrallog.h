@@ -14,10 +14,14 @@
  * Delivery: a call encodes the entry and appends it to the logger's bounded
  * buffer; one background thread per logger writes to the collector, reconnects
  * with capped exponential backoff when it is down, and keeps every entry until
- * the collector acknowledges it (at-least-once: after a collector crash, entries
- * it committed but did not acknowledge are sent again). What cannot be kept is
- * counted (cl_stats.dropped) and reported to the collector as a synthetic entry
- * once it is reachable again. Nothing is dropped silently.
+ * the collector acknowledges it (at-least-once: after a collector crash or
+ * restart, entries it committed but did not acknowledge are sent again). What
+ * cannot be kept is counted (cl_stats.dropped) and reported to the collector
+ * as a synthetic warning entry (fields "dropped": how many since the last
+ * report, "report": 1, 2, ... per logger, so that a resent copy is known as
+ * one) once it is reachable again, or within a second when the drops happen
+ * while it is reachable; cl_close reports the last ones. Nothing is dropped
+ * silently - except what cl_close itself cannot deliver (see cl_close).
  *
  * Memory: the SDK copies every string it is given; the caller keeps ownership of
  * its arguments. Objects returned by the SDK are freed by the SDK (cl_close).
@@ -156,7 +160,10 @@ CL_API int cl_open(cl_logger **out, const char *app, const cl_options *opts);
  * message naming the offending argument in why (may be NULL). */
 CL_API int cl_check_options(const char *app, const cl_options *opts, char *why, size_t whylen);
 
-/* printf-style message. Returns CL_OK (queued), CL_EDROPPED or CL_EINVAL. */
+/* printf-style message. Returns CL_OK (queued), CL_EDROPPED (not kept,
+ * counted in cl_stats.dropped), CL_EINVAL or CL_ENOMEM. How long it may wait
+ * is the overflow policy's (cl_overflow); otherwise it never waits on the
+ * collector. The same holds for cl_log_fields and cl_log_at. */
 CL_API int cl_log(cl_logger *lg, cl_level level, const char *fmt, ...) CL_PRINTF(3, 4);
 
 /* Typed structured fields, stored in the entry's "fields" object. Keys and
@@ -210,8 +217,12 @@ CL_API int cl_log_at(cl_logger *lg, cl_level level, const char *file, int line, 
 #define cl_debug(lg, ...) cl_log_at((lg), CL_DEBUG, __FILE__, __LINE__, __func__, __VA_ARGS__)
 
 /* Waits until every entry logged before the call is committed by the
- * collector, at most timeout_ms (-1: no limit). Returns CL_OK, CL_EREJECTED
- * (all acknowledged, some refused), CL_ETIMEDOUT or CL_EUNREACHABLE.
+ * collector, at most timeout_ms (-1: no limit; the wait is measured on a
+ * monotonic clock on POSIX, so a wall-clock step neither stretches nor cuts
+ * it). Returns CL_OK, CL_EREJECTED (all acknowledged, some refused),
+ * CL_ETIMEDOUT (reachable, but not all acknowledged in time) or
+ * CL_EUNREACHABLE (not reachable when the time ran out), or CL_EINVAL for a
+ * NULL, closed or inherited logger.
  * CL_EREJECTED reports the refusals among the entries logged since the last
  * cl_flush that did not time out, however early the collector acknowledged
  * them. The collector counts refusals per acknowledgement, not per entry: an
@@ -255,7 +266,9 @@ CL_API const char *cl_strerror(int rc);
 
 /* Detail of the last error on this logger (thread-local per logger is not
  * promised: the last error of any thread). Every CL_EINVAL of a call on a
- * live logger leaves a message here. Never NULL. */
+ * live logger leaves a message here. Never NULL. The text is a copy for the
+ * calling thread, valid until that thread's next cl_errmsg: other threads'
+ * failing calls do not change it under the reader. */
 CL_API const char *cl_errmsg(const cl_logger *lg);
 
 /* "0.1.0" - the library actually loaded. */

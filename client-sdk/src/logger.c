@@ -39,6 +39,8 @@ _Static_assert(CL_SDK_VERSION_NUMBER ==
 #define BACKOFF_MIN_MS 10
 #define BACKOFF_MAX_MS 1000
 #define SEND_CHUNK (256u * 1024u)
+/* Drops while the collector is reachable are reported at most this often. */
+#define DROP_REPORT_MS 1000
 /* A live logger carries LIVE_MAGIC; cl_close overwrites it before freeing,
  * so that a log call on a closed logger is refused rather than run on freed
  * state (as long as the memory has not been reused). */
@@ -100,8 +102,9 @@ struct cl_logger {
     uint64_t acked_seq;        /* every inflight entry up to here is released */
     uint64_t sync_want;        /* a flusher wants an ack covering this seq */
     uint64_t dropped_unreported;
-    uint64_t flushed_seq; /* the highest target a cl_flush saw acknowledged */
-    uint64_t rejected_hi; /* the end of the last acked range with rejects */
+    uint64_t drop_reports; /* synthetic drop reports made so far */
+    uint64_t flushed_seq;  /* the highest target a cl_flush saw acknowledged */
+    uint64_t rejected_hi;  /* the end of the last acked range with rejects */
     flush_waiter *waiters;
     int connected, stop, sender_idle;
     cl_stats st;
@@ -222,15 +225,27 @@ static int inherited(const cl_logger *lg)
     return cl_process_id() != lg->owner_pid;
 }
 
+/* cl_errmsg's answer: a copy per calling thread. Returning lg->errmsg
+ * itself handed the caller a buffer that another thread's failing call may
+ * be rewriting while it is read (a data race ThreadSanitizer reports, and a
+ * torn message in practice); the copy is taken under mu and stays valid
+ * until this thread's next cl_errmsg. */
+static _Thread_local char tl_errmsg[sizeof((cl_logger *)0)->errmsg];
+
 const char *cl_errmsg(const cl_logger *lg)
 {
+    cl_logger *l = (cl_logger *)lg; /* the mutex, not the logger, changes */
+
     if (lg == NULL)
         return "no logger (NULL)";
     if (!reg_has(lg))
         return "not a live logger: closed already, or never opened";
     if (inherited(lg))
         return inherited_msg;
-    return lg->errmsg;
+    pthread_mutex_lock(&l->mu);
+    memcpy(tl_errmsg, l->errmsg, sizeof tl_errmsg);
+    pthread_mutex_unlock(&l->mu);
+    return tl_errmsg;
 }
 
 void cl_options_init_size(cl_options *o, size_t size)
@@ -399,7 +414,7 @@ static int make_room(cl_logger *lg, size_t len)
             if (!lg->connected)
                 return CL_EDROPPED;
             if (!waited) {
-                cl_abstime_in(&until, lg->opt.overflow_wait_ms);
+                cl_cond_deadline(&until, lg->opt.overflow_wait_ms);
                 waited = 1;
             }
             if (pthread_cond_timedwait(&lg->cv_space, &lg->mu, &until) == ETIMEDOUT &&
@@ -495,8 +510,8 @@ static int submit(cl_logger *lg, cl_level level, const char *msg, size_t msg_len
             cl_waker_signal(lg->waker);
         }
         q = NULL;
-    } else if (rc == CL_EDROPPED) {
-        count_drop(lg);
+    } else if (rc == CL_EDROPPED || rc == CL_ECLOSED) {
+        count_drop(lg); /* cl_stats.dropped: "buffer full or logger closing" */
     }
     pthread_mutex_unlock(&lg->mu);
     free(q);
@@ -629,6 +644,7 @@ typedef struct sender {
     uint64_t unsynced;   /* entries written since the last sync */
     uint64_t synced_seq; /* last id a sync was sent for */
     int64_t last_sync_ms;
+    int64_t last_report_ms; /* the last drop report made while connected */
     int backoff_ms;
     int proven;       /* the collector answered on this connection */
     int ever_proven;  /* ... on some connection before */
@@ -669,13 +685,16 @@ static void disconnect(sender *s)
     pthread_mutex_unlock(&lg->mu);
 }
 
-/* A synthetic entry that says how much was lost, sent once we can. */
+/* A synthetic entry that says how much was lost, sent once we can (caller
+ * holds mu). Its "report" field numbers the reports of this logger: the
+ * entry is delivered at least once like any other, and a resent copy is
+ * recognisable as such (same number). */
 static void report_drops(cl_logger *lg)
 {
     char msg[160];
     cl_strbuf b = CL_STRBUF_INIT;
     cl_encode_info info;
-    cl_field f[1];
+    cl_field f[2];
     qent *q;
     uint64_t n = lg->dropped_unreported;
 
@@ -684,7 +703,8 @@ static void report_drops(cl_logger *lg)
              "buffer was full",
              (unsigned long long)n);
     f[0] = CL_INT("dropped", (int64_t)n);
-    if (cl_encode_entry(&lg->enc, &b, cl_now_us(), -1, CL_WARNING, msg, strlen(msg), f, 1, &info) !=
+    f[1] = CL_INT("report", (int64_t)(lg->drop_reports + 1));
+    if (cl_encode_entry(&lg->enc, &b, cl_now_us(), -1, CL_WARNING, msg, strlen(msg), f, 2, &info) !=
             0 ||
         (q = malloc(sizeof *q + b.len)) == NULL) {
         cl_strbuf_free(&b);
@@ -695,6 +715,7 @@ static void report_drops(cl_logger *lg)
     q->seq = ++lg->last_seq;
     append_pending(lg, q);
     lg->dropped_unreported = 0;
+    lg->drop_reports++;
     cl_strbuf_free(&b);
 }
 
@@ -918,6 +939,13 @@ static int fill_output(sender *s)
     int want_sync;
 
     pthread_mutex_lock(&lg->mu);
+    /* Drops while the collector is reachable (a producer faster than it,
+     * a full buffer) are reported too - not only after the next reconnect,
+     * which may never come (proven() reports those of an outage). */
+    if (lg->dropped_unreported > 0 && s->proven && now - s->last_report_ms >= DROP_REPORT_MS) {
+        report_drops(lg);
+        s->last_report_ms = now;
+    }
     /* The buffer may already hold the hello (try_connect allocated it). */
     room = s->out_len < cap ? cap - s->out_len : 0;
     while (lg->pend_h != NULL && (lg->pend_h->len <= room || s->out_len == 0)) {
@@ -1138,6 +1166,18 @@ int cl_check_options(const char *app, const cl_options *opts, char *why, size_t 
 
 static void destroy(cl_logger *lg);
 
+/* Both condition variables, or neither. */
+static int init_conds(cl_logger *lg)
+{
+    if (cl_cond_init(&lg->cv_space) != 0)
+        return -1;
+    if (cl_cond_init(&lg->cv_ack) != 0) {
+        pthread_cond_destroy(&lg->cv_space);
+        return -1;
+    }
+    return 0;
+}
+
 int cl_open(cl_logger **out, const char *app, const cl_options *opts)
 {
     cl_logger *lg;
@@ -1185,8 +1225,13 @@ int cl_open(cl_logger **out, const char *app, const cl_options *opts)
         free(lg);
         return CL_ENOMEM;
     }
-    pthread_cond_init(&lg->cv_space, NULL);
-    pthread_cond_init(&lg->cv_ack, NULL);
+    if (init_conds(lg) != 0) {
+        pthread_mutex_destroy(&lg->mu);
+        cl_waker_free(lg->waker);
+        free(lg->app);
+        free(lg);
+        return CL_ENOMEM;
+    }
     if (reg_add(lg) != 0) {
         destroy(lg);
         return CL_ENOMEM;
@@ -1220,6 +1265,9 @@ int cl_flush(cl_logger *lg, int timeout_ms)
     if (lg == NULL || !reg_has(lg) || !usable(lg))
         return CL_EINVAL;
     pthread_mutex_lock(&lg->mu);
+    /* The drops so far are reported with what this flush delivers. */
+    if (lg->dropped_unreported > 0 && lg->connected)
+        report_drops(lg);
     target = lg->pend_t ? lg->pend_t->seq : (lg->infl_t ? lg->infl_t->seq : lg->acked_seq);
     /* This flush reports the refusals among the entries logged since the
      * last flush that completed - also those an ack (a periodic sync)
@@ -1235,7 +1283,7 @@ int cl_flush(cl_logger *lg, int timeout_ms)
         lg->sync_want = target;
     cl_waker_signal(lg->waker);
     if (timeout_ms >= 0)
-        cl_abstime_in(&until, timeout_ms);
+        cl_cond_deadline(&until, timeout_ms);
     while (lg->acked_seq < target && (lg->pend_h != NULL || lg->infl_h != NULL)) {
         int w = timeout_ms < 0 ? pthread_cond_wait(&lg->cv_ack, &lg->mu)
                                : pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
@@ -1312,6 +1360,10 @@ static void close_wait(cl_logger *lg)
     uint64_t target;
 
     pthread_mutex_lock(&lg->mu);
+    /* The last drops are reported with what is delivered (the sender's
+     * periodic report may not have come round yet). */
+    if (lg->dropped_unreported > 0 && lg->connected)
+        report_drops(lg);
     target = lg->pend_t ? lg->pend_t->seq : (lg->infl_t ? lg->infl_t->seq : lg->acked_seq);
     if (target > lg->sync_want)
         lg->sync_want = target;
@@ -1324,7 +1376,7 @@ static void close_wait(cl_logger *lg)
         if (spent >= limit)
             break;
         /* Re-judged when the connection comes or goes (both broadcast). */
-        cl_abstime_in(&until, (int)(limit - spent));
+        cl_cond_deadline(&until, limit - spent);
         pthread_cond_timedwait(&lg->cv_ack, &lg->mu, &until);
     }
     pthread_mutex_unlock(&lg->mu);

@@ -4,8 +4,10 @@
 #ifndef CL_SDK_PLATFORM_H
 #define CL_SDK_PLATFORM_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct cl_conn cl_conn;
 
@@ -32,6 +34,15 @@ void cl_waker_free(cl_waker *w);
 int cl_conn_wait(cl_conn *c, int mask, cl_waker *w, int timeout_ms);
 
 void cl_conn_close(cl_conn *c);
+
+/* Condition variables for the SDK's bounded waits (cl_log's overflow wait,
+ * cl_flush, cl_close). On POSIX they time out on the monotonic clock: with
+ * the default wall clock, a clock stepped back (NTP, a machine without a
+ * real-time clock setting its time after boot) stretched a 100 ms wait by
+ * the size of the step, and a step forward cut it short. cl_cond_deadline
+ * gives the deadline ms from now on the clock cl_cond_init chose. */
+int cl_cond_init(pthread_cond_t *cv);
+void cl_cond_deadline(struct timespec *ts, int64_t ms);
 
 /* The calling thread's id as the OS numbers it, or -1. */
 int64_t cl_thread_id(void);

@@ -215,6 +215,39 @@ void cl_conn_close(cl_conn *c)
     free(c);
 }
 
+int cl_cond_init(pthread_cond_t *cv)
+{
+    pthread_condattr_t a;
+    int rc;
+
+    if (pthread_condattr_init(&a) != 0)
+        return -1;
+#if !defined(__APPLE__) /* no pthread_condattr_setclock there */
+    if (pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0) {
+        pthread_condattr_destroy(&a);
+        return -1;
+    }
+#endif
+    rc = pthread_cond_init(cv, &a);
+    pthread_condattr_destroy(&a);
+    return rc == 0 ? 0 : -1;
+}
+
+void cl_cond_deadline(struct timespec *ts, int64_t ms)
+{
+#if defined(__APPLE__)
+    clock_gettime(CLOCK_REALTIME, ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, ts);
+#endif
+    ts->tv_sec += (time_t)(ms / 1000);
+    ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 static _Thread_local int64_t tl_tid;
 static int64_t g_pid; /* cached: getpid() is a system call on every call */
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;

@@ -16,6 +16,7 @@
 
 #include <windows.h>
 
+#include "clock.h"
 #include "pipeconn.h"
 
 #include <stdio.h>
@@ -283,4 +284,17 @@ void cl_host_name(char *out, size_t outlen)
 
     if (!GetComputerNameExA(ComputerNameDnsHostname, out, &n) || n == 0)
         snprintf(out, outlen, "localhost");
+}
+
+/* winpthreads' condition variables take a wall-clock deadline (the
+ * monotonic clock is a POSIX-only choice here): a wall-clock step during a
+ * wait still moves its end on Windows. */
+int cl_cond_init(pthread_cond_t *cv)
+{
+    return pthread_cond_init(cv, NULL) == 0 ? 0 : -1;
+}
+
+void cl_cond_deadline(struct timespec *ts, int64_t ms)
+{
+    cl_abstime_in(ts, ms);
 }

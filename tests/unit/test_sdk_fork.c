@@ -30,6 +30,14 @@
 
 #define NOWHERE "/nonexistent-centrallog-test/none.sock"
 
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+
 int __real_pthread_mutex_lock(pthread_mutex_t *m);
 int __wrap_pthread_mutex_lock(pthread_mutex_t *m);
 
@@ -98,6 +106,15 @@ static int child(cl_logger *inherited)
     if (st.queued != 0 || st.buffered != 0 || st.connected != 0)
         return 15;
     cl_close(inherited);
+#ifdef UNDER_TSAN
+    /* ThreadSanitizer's runtime cannot start a thread in the child of a
+     * multi-threaded fork ("starting new threads after multi-threaded fork
+     * is not supported"; with die_after_fork=0 it fails on "dup thread with
+     * used id"): a limit of the tool, not of the SDK. The child's own
+     * logger is checked by the plain and ASan builds. */
+    (void)mine;
+    return 0;
+#endif
     /* The child's own logger works. */
     mine = open_nowhere("fork-child");
     if (mine == NULL || cl_log(mine, CL_INFO, "child") != CL_OK)

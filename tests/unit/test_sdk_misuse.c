@@ -11,6 +11,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +20,12 @@
 
 #include "centrallog.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+/* ASan and TSan both report a read of freed memory (TSan as
+ * heap-use-after-free): UNDER_ASAN leaves out the deliberate one. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define UNDER_ASAN 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 #define UNDER_ASAN 1
 #endif
 #endif
@@ -229,6 +233,64 @@ static void test_close_unreachable_quick(void **state)
     assert_true(now_s() - t0 < 1.0);
 }
 
+/* Threads whose calls fail keep rewriting the logger's message while others
+ * read it. cl_errmsg used to return the logger's buffer itself: a reader
+ * could see a message half overwritten by the next (and ThreadSanitizer
+ * reports the race). Every message read must be one a call left whole. */
+#define ERR_ROUNDS 20000
+
+typedef struct err_race {
+    cl_logger *lg;
+    atomic_int writers_left;
+    atomic_long torn;
+} err_race;
+
+static void *err_writer(void *arg)
+{
+    err_race *r = arg;
+
+    for (int i = 0; i < ERR_ROUNDS; i++) {
+        /* Two different messages, of different lengths. */
+        if (i % 2)
+            cl_log(r->lg, (cl_level)99, "x");
+        else
+            cl_log_fields(r->lg, CL_INFO, NULL, NULL, 0);
+    }
+    atomic_fetch_sub(&r->writers_left, 1);
+    return NULL;
+}
+
+static void *err_reader(void *arg)
+{
+    err_race *r = arg;
+
+    while (atomic_load(&r->writers_left) > 0) {
+        const char *m = cl_errmsg(r->lg);
+
+        if (strcmp(m, "level: 99 is not a cl_level (0-8)") != 0 &&
+            strcmp(m, "msg: must not be NULL") != 0 && m[0] != '\0')
+            atomic_fetch_add(&r->torn, 1);
+    }
+    return NULL;
+}
+
+static void test_errmsg_concurrent(void **state)
+{
+    err_race r;
+    pthread_t th[4];
+
+    (void)state;
+    r.lg = open_nowhere();
+    atomic_init(&r.writers_left, 2);
+    atomic_init(&r.torn, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, i < 2 ? err_writer : err_reader, &r), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&r.torn), 0);
+    cl_close(r.lg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_null_fields_refused),
         cmocka_unit_test(test_options_old_struct),
         cmocka_unit_test(test_close_unreachable_quick),
+        cmocka_unit_test(test_errmsg_concurrent),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
