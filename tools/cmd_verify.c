@@ -51,37 +51,36 @@ typedef struct vfile {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: centrallog verify [OPTIONS]\n\n"
-            "Checks that the stored logs are whole, as journalctl --verify: the catalog\n"
-            "(SQLite integrity, a CentralLog catalog of a version this reads), every\n"
-            "partition it lists (a regular file, not a link, with the catalog's owner;\n"
-            "SQLite integrity; its kind and first ids as the catalog says; its ids and\n"
-            "counts inside the catalog's range and, when closed, equal to the catalog's\n"
-            "counts; no overlap and no gap between partitions; a sealed partition's\n"
-            "full-text indexes pass FTS5's integrity-check and its counts per hour\n"
-            "equal its entries'), files in the partitions' folder the catalog does not\n"
-            "list (reported, never removed), and the text files next to the catalog\n"
-            "(each .gz decompresses whole; plain ones read). One line a file:\n"
-            "\"PASS path\" or \"FAIL path: what is wrong\", then a summary.\n\n"
-            "Everything is opened read-only; safe while the collector writes: the live\n"
-            "partition is checked as a snapshot (one read transaction), said on its line.\n"
-            "Ids before the first partition were removed by retention (said in the\n"
-            "summary).\n\n"
-            "Options:\n"
-            "  -q, --quiet          print only the failures (no PASS lines, no summary)\n"
-            "      --quick          PRAGMA quick_check instead of integrity_check (faster:\n"
-            "                       no index against table cross-check)\n"
-            "  -o, --output FMT     text (default) or json: {\"files\":[{\"path\",\"kind\",\n"
-            "                       \"ok\",\"problem\"},...],\"checked\",\"failed\",\n"
-            "                       \"first_id\"} (problem null when ok)\n"
-            "  -h, --help           this help\n\n"
-            "Progress (partition N of M) goes to standard error when it is a terminal.\n\n"
-            "Examples:\n"
-            "  centrallog verify\n"
-            "  centrallog verify -q --db /var/lib/centrallog/centrallog.db\n\n"
-            "Exit status: 0 every check passed, 1 some check failed or the database\n"
-            "cannot be opened at all (said on stderr), 2 bad usage.\n");
+    fprintf(f, "Usage: centrallog verify [OPTIONS]\n\n"
+               "Checks that the stored logs are whole, as journalctl --verify: the catalog\n"
+               "(SQLite integrity, a CentralLog catalog of a version this reads), every\n"
+               "partition it lists (a regular file, not a link, with the catalog's owner;\n"
+               "SQLite integrity; its kind and first ids as the catalog says; its ids and\n"
+               "counts inside the catalog's range and, when closed, equal to the catalog's\n"
+               "counts; no overlap and no gap between partitions; a sealed partition's\n"
+               "full-text indexes pass FTS5's integrity-check and its counts per hour\n"
+               "equal its entries'), files in the partitions' folder the catalog does not\n"
+               "list (reported, never removed), and the text files next to the catalog\n"
+               "(each .gz decompresses whole; plain ones read). One line a file:\n"
+               "\"PASS path\" or \"FAIL path: what is wrong\", then a summary.\n\n"
+               "Everything is opened read-only; safe while the collector writes: the live\n"
+               "partition is checked as a snapshot (one read transaction), said on its line.\n"
+               "Ids before the first partition were removed by retention (said in the\n"
+               "summary).\n\n"
+               "Options:\n"
+               "  -q, --quiet          print only the failures (no PASS lines, no summary)\n"
+               "      --quick          PRAGMA quick_check instead of integrity_check (faster:\n"
+               "                       no index against table cross-check)\n"
+               "  -o, --output FMT     text (default) or json: {\"files\":[{\"path\",\"kind\",\n"
+               "                       \"ok\",\"problem\"},...],\"checked\",\"failed\",\n"
+               "                       \"first_id\"} (problem null when ok)\n"
+               "  -h, --help           this help\n\n"
+               "Progress (partition N of M) goes to standard error when it is a terminal.\n\n"
+               "Examples:\n"
+               "  centrallog verify\n"
+               "  centrallog verify -q --db /var/lib/centrallog/centrallog.db\n\n"
+               "Exit status: 0 every check passed, 1 some check failed or the database\n"
+               "cannot be opened at all (said on stderr), 2 bad usage.\n");
 }
 
 static int opt_flag(void *ctx, const cli_opt *opt, const char *arg, char *err, size_t errlen)
@@ -164,8 +163,8 @@ static void integrity(sqlite3 *h, int quick, vfile *f)
     sqlite3_stmt *st = NULL;
     char first[600] = "";
     long n = 0;
-    int rc = sqlite3_prepare_v2(h, quick ? "PRAGMA quick_check" : "PRAGMA integrity_check", -1,
-                                &st, NULL);
+    int rc = sqlite3_prepare_v2(h, quick ? "PRAGMA quick_check" : "PRAGMA integrity_check", -1, &st,
+                                NULL);
 
     while ((rc == SQLITE_OK || rc == SQLITE_ROW) && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *m = (const char *)sqlite3_column_text(st, 0);
@@ -390,32 +389,77 @@ static int part_file(const cl_part *p, long long owner, vfile *f)
     return 0;
 }
 
-/* f holds the range problems check_ranges found already. */
-static void check_part(vrun *r, const cl_part *p, long long owner, vfile *fp)
+/* What became of partition seq since the listing, when its file is gone:
+ * the keeper sealed it (S3, S4: another path) or retention removed it.
+ * Returns 1 with *now (to free) when it has a new file, 0 when it is gone
+ * or being deleted, -1 when the catalog still names the same file. */
+static int moved(sqlite3 *top, const char *catalog, const cl_part *p, cl_part_list *now, size_t *at)
 {
-    vfile f = *fp;
+    char err[600];
+
+    if (cl_catalog_list_all(top, catalog, 1, now, err, sizeof err) != 0)
+        return -1;
+    for (size_t i = 0; i < now->n; i++) {
+        if (now->v[i].seq != p->seq)
+            continue;
+        *at = i;
+        if (now->v[i].state == CL_PART_DELETING)
+            return 0;
+        return strcmp(now->v[i].rel, p->rel) != 0 ? 1 : -1;
+    }
+    return 0;
+}
+
+/* The file's checks, open at db. */
+static void part_open(vrun *r, const cl_part *p, vfile *f)
+{
     char err[600];
     cli_db db;
 
-    if (part_file(p, owner, &f) == 0) {
-        if (cli_db_open_part(&db, p, err, sizeof err) != CLI_OK) {
-            problem(&f, "%s", err);
-        } else {
-            /* Large sorts and the FTS copies spill to a file, not memory. */
-            sqlite3_exec(db.h, "PRAGMA temp_store = FILE; PRAGMA query_only = 0", NULL, NULL,
-                         NULL);
-            if (p->state != CL_PART_CLOSED) {
-                /* One snapshot for every check; a reader never blocks the
-                 * writer in WAL mode. */
-                sqlite3_exec(db.h, "BEGIN", NULL, NULL, NULL);
-                f.note = p->state == CL_PART_LIVE ? "live partition: checked as a snapshot"
-                                                  : "sealing partition: checked as a snapshot";
-            }
-            part_content(r->o, &db, p, &f);
-            sqlite3_exec(db.h, "COMMIT", NULL, NULL, NULL);
-            cli_db_close(&db);
-        }
+    if (cli_db_open_part(&db, p, err, sizeof err) != CLI_OK) {
+        problem(f, "%s", err);
+        return;
     }
+    /* Large sorts and the FTS copies spill to a file, not memory; temp may
+     * be written (the connection itself is read-only). */
+    sqlite3_exec(db.h, "PRAGMA temp_store = FILE; PRAGMA query_only = 0", NULL, NULL, NULL);
+    if (p->state != CL_PART_CLOSED) {
+        /* One snapshot for every check; a reader never blocks the writer
+         * in WAL mode. */
+        sqlite3_exec(db.h, "BEGIN", NULL, NULL, NULL);
+        f->note = p->state == CL_PART_LIVE ? "live partition: checked as a snapshot"
+                                           : "sealing partition: checked as a snapshot";
+    }
+    part_content(r->o, &db, p, f);
+    sqlite3_exec(db.h, "COMMIT", NULL, NULL, NULL);
+    cli_db_close(&db);
+}
+
+/* f holds the range problems check_ranges found already. A file gone
+ * since the listing is looked up again: sealed meanwhile, its new file is
+ * checked; removed by retention, it is no fault. */
+static void check_part(vrun *r, cli_db *top, const cl_part *p, long long owner, vfile *fp)
+{
+    vfile f = *fp;
+    cl_part_list now = { NULL, 0 };
+    size_t at = 0;
+    long long o;
+    int m;
+
+    if (cli_file_kind(p->path, &o) == CLI_FK_MISSING &&
+        (m = moved(top->h, top->path, p, &now, &at)) >= 0) {
+        if (m == 1) {
+            check_part(r, top, &now.v[at], owner, fp);
+        } else {
+            f.note = "removed by retention while verify ran";
+            report(r, p->path, "partition", &f);
+        }
+        cl_part_list_free(&now);
+        return;
+    }
+    cl_part_list_free(&now);
+    if (part_file(p, owner, &f) == 0)
+        part_open(r, p, &f);
     report(r, p->path, "partition", &f);
 }
 
@@ -437,8 +481,8 @@ static void check_ranges(const cl_part_list *l, size_t i, vfile *f)
         problem(f, "its ids from %lld overlap %s's (up to %lld)", (long long)b->first_id, a->rel,
                 (long long)a->last_id);
     else if (b->first_id > a->last_id + 1)
-        problem(f, "ids %lld-%lld are in no partition (a gap after %s)",
-                (long long)a->last_id + 1, (long long)b->first_id - 1, a->rel);
+        problem(f, "ids %lld-%lld are in no partition (a gap after %s)", (long long)a->last_id + 1,
+                (long long)b->first_id - 1, a->rel);
 }
 
 /* ---------------------------------------------------------------- orphans */
@@ -456,6 +500,51 @@ static int listed(const cl_part_list *l, const char *dir_name, const char *name)
     return 0;
 }
 
+/* The first id a partition file's name carries: live-<id>.db, or
+ * <min ts>--<max ts>-<id>.db; with -wal, -shm or -journal. -1 otherwise. */
+static long long name_id(const char *name, int *is_live)
+{
+    const char *dash = strrchr(name, '-'), *end;
+    char *e;
+    long long id;
+
+    *is_live = strncmp(name, "live-", 5) == 0;
+    end = strstr(name, ".db");
+    if (end == NULL || (end[3] != '\0' && strcmp(end + 3, "-wal") != 0 &&
+                        strcmp(end + 3, "-shm") != 0 && strcmp(end + 3, "-journal") != 0))
+        return -1;
+    if (*is_live)
+        dash = name + 4;
+    else
+        for (dash = end; dash > name && dash[-1] != '-'; dash--)
+            ;
+    if (dash == NULL || dash[*is_live ? 1 : 0] < '0' || dash[*is_live ? 1 : 0] > '9')
+        return -1;
+    id = strtoll(dash + (*is_live ? 1 : 0), &e, 10);
+    return e == end ? id : -1;
+}
+
+/* A file of a rotation or a seal in progress, which the collector lists or
+ * removes itself (DESIGN.md's steps): named for the first id of a listed
+ * partition (the sealed copy between S2 and S3, the former live file
+ * between S3 and S4), or a live-<id>.db after every listed partition's
+ * start (a new live partition between R1 and R2). */
+static int in_transition(const cl_part_list *l, const char *name)
+{
+    int is_live;
+    long long id = name_id(name, &is_live), top = -1;
+
+    if (id < 0)
+        return 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].first_id == id)
+            return 1;
+        if (l->v[i].first_id > top)
+            top = l->v[i].first_id;
+    }
+    return is_live && id > top;
+}
+
 /* A name SQLite keeps beside a listed file (-wal, -shm, -journal), or the
  * keeper's copy in progress (.seal-*.tmp and its journal; removed at start). */
 static int companion(const cl_part_list *l, const char *dir_name, const char *name)
@@ -463,7 +552,7 @@ static int companion(const cl_part_list *l, const char *dir_name, const char *na
     static const char *const tails[] = { "-wal", "-shm", "-journal" };
     char base[1024];
 
-    if (strncmp(name, ".seal-", 6) == 0)
+    if (strncmp(name, ".seal-", 6) == 0 || in_transition(l, name))
         return 1;
     for (size_t t = 0; t < 3; t++) {
         size_t n = strlen(name), k = strlen(tails[t]);
@@ -671,8 +760,7 @@ static void check_single(vrun *r, cli_db *top, vfile *f)
     int found;
 
     check_catalog(r, top, f);
-    if (meta_int(top->h, "fts_indexed_upto", &found) > 0 &&
-        has_table(top->h, "entries_fts_data")) {
+    if (meta_int(top->h, "fts_indexed_upto", &found) > 0 && has_table(top->h, "entries_fts_data")) {
         sqlite3_exec(top->h, "PRAGMA temp_store = FILE; PRAGMA query_only = 0", NULL, NULL, NULL);
         fts_check(top->h, "entries_fts", "", f);
     }
@@ -716,15 +804,23 @@ static int run(const vopts *o, const cli_global *g)
 
         progress(i, parts.n);
         check_ranges(&parts, i, &rf);
-        check_part(&r, &parts.v[i], owner, &rf);
+        check_part(&r, &top, &parts.v[i], owner, &rf);
     }
     progress(parts.n, parts.n);
-    check_orphans(&r, top.path, &parts);
+    /* Orphans against the catalog as it is now: the collector may have
+     * rotated or sealed while the partitions were checked. */
+    {
+        cl_part_list now = { NULL, 0 };
+
+        if (cl_catalog_list_all(top.h, top.path, 1, &now, err, sizeof err) == 0)
+            check_orphans(&r, top.path, &now);
+        cl_part_list_free(&now);
+    }
     check_texts(&r, top.path);
 done:
     if (o->json) {
-        cl_strbuf_printf(&r.out, "],\"checked\":%zu,\"failed\":%zu,\"first_id\":%lld}\n",
-                         r.checked, r.failed, (long long)first);
+        cl_strbuf_printf(&r.out, "],\"checked\":%zu,\"failed\":%zu,\"first_id\":%lld}\n", r.checked,
+                         r.failed, (long long)first);
     } else if (!o->quiet) {
         if (first > 1)
             cl_strbuf_printf(&r.out, "Ids 1-%lld were removed by retention (or never stored).\n",
