@@ -635,8 +635,10 @@ static long text_rank(const char *name, int *gz)
 }
 
 /* Reads the file through; gzip ones decompressed whole (zlib reports a
- * truncated stream or a bad CRC at its end). */
-static void check_text(const char *path, int is_gz, vfile *f)
+ * truncated stream or a bad CRC at its end). Returns 1 when the file is
+ * gone since the listing (the collector rotated or compressed it: nothing
+ * to say), else 0. */
+static int check_text(const char *path, int is_gz, vfile *f)
 {
     static char buf[65536];
     long long o;
@@ -644,26 +646,32 @@ static void check_text(const char *path, int is_gz, vfile *f)
     gzFile z;
     FILE *in;
 
+    if (k == CLI_FK_MISSING)
+        return 1;
     if (k == CLI_FK_LINK || k == CLI_FK_OTHER) {
         problem(f, k == CLI_FK_LINK ? "is a symbolic link, not a regular file (not followed)"
                                     : "is not a regular file");
-        return;
+        return 0;
     }
     if (!is_gz) {
         if ((in = fopen(path, "rb")) == NULL) {
+            if (errno == ENOENT)
+                return 1;
             problem(f, "cannot be read: %s", strerror(errno));
-            return;
+            return 0;
         }
         while (fread(buf, 1, sizeof buf, in) == sizeof buf)
             ;
         if (ferror(in))
             problem(f, "cannot be read: read error");
         fclose(in);
-        return;
+        return 0;
     }
     if ((z = gzopen(path, "rb")) == NULL) {
+        if (errno == ENOENT)
+            return 1;
         problem(f, "cannot be read: %s", strerror(errno));
-        return;
+        return 0;
     }
     while ((n = gzread(z, buf, sizeof buf)) > 0)
         ;
@@ -671,7 +679,7 @@ static void check_text(const char *path, int is_gz, vfile *f)
     if (n == 0 && gzdirect(z)) {
         problem(f, "is not gzip data");
         gzclose(z);
-        return;
+        return 0;
     }
     if (n < 0) {
         const char *m = gzerror(z, &e);
@@ -684,6 +692,7 @@ static void check_text(const char *path, int is_gz, vfile *f)
     if (n >= 0 && e != Z_OK)
         problem(f, "does not decompress whole: %s",
                 e == Z_BUF_ERROR ? "unexpected end of file" : "read error");
+    return 0;
 }
 
 static int by_rank(const void *a, const void *b)
@@ -736,8 +745,10 @@ static void check_texts(vrun *r, const char *catalog)
             snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
         else
             snprintf(path, sizeof path, "%s", names[i]);
-        check_text(path, gz, &f);
-        report(r, path, "text", &f);
+        if (check_text(path, gz, &f) == 0)
+            report(r, path, "text", &f);
+        else
+            cl_strbuf_free(&f.why);
         free(names[i]);
     }
     free(names);
