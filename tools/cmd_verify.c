@@ -294,7 +294,8 @@ static int scan_range(sqlite3 *h, const char *table, vrange *v)
     char sql[200];
     int rc;
 
-    snprintf(sql, sizeof sql, "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM %s",
+    snprintf(sql, sizeof sql,
+             "SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM %s NOT INDEXED",
              table);
     rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
