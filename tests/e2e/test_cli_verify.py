@@ -29,7 +29,7 @@ import time
 import cltest
 from cltest import check, eq
 from cltest import partitions as P
-from cli_data import CLI, NO_RATE_LIMIT, US, run
+from cli_data import CLI, NO_RATE_LIMIT, run
 
 import test_cli_partitions as TP
 
