@@ -9,6 +9,7 @@ Asserts:
 * each fault alone, on a copy, gives exactly one FAIL line (with -q, exit 1)
   naming the file and what is wrong: a byte flipped in a closed partition's
   index page, a partition deleted, a partition replaced by a symbolic link,
+  a partition of another owner than the catalog (as root),
   an orphan file, a catalog row whose count is off, a truncated .gz, a
   rollup row changed, an FTS shadow table tampered, a gap between ranges;
 * no database: exit 1 with the reason; an operand: exit 2;
@@ -155,6 +156,17 @@ def test_partition_symlink():
     expect_fail(d, "FAIL %s: is a symbolic link, not a regular file (not followed)" % NAMES[2])
 
 
+def test_partition_owner():
+    """A partition owned by another user than the catalog (a restore as
+    the wrong user): said, the file checked all the same."""
+    if os.geteuid() != 0:
+        cltest.not_checked("a partition of another owner (needs root to chown)")
+        return
+    d = copy("owner")
+    os.chown(os.path.join(d, NAMES[3]), 65534, 65534)
+    expect_fail(d, "FAIL %s: belongs to uid 65534, the catalog to uid 0" % NAMES[3])
+
+
 def test_orphan():
     d = copy("orphan")
     with open(os.path.join(d, P.PARTS_DIR, "restored-copy.db"), "wb") as f:
@@ -280,6 +292,7 @@ def test_while_writing():
 
 
 TESTS = [test_healthy, test_byte_flipped, test_partition_deleted, test_partition_symlink,
+         test_partition_owner,
          test_orphan, test_catalog_count_off, test_catalog_gap, test_retention_gap, test_truncated_gz,
          test_rollup_changed, test_fts_tampered, test_usage_and_missing, test_while_writing]
 
