@@ -254,6 +254,12 @@ def test_usage_and_missing():
     eq((rc, out, err), (1, b"", "centrallog verify: no database at %s (from --db); point at one "
                         "with --db PATH or CENTRALLOG_DB=PATH\n" % os.path.join(TMP, "none.db")),
        "no database")
+    d = copy("garbage")
+    with open(os.path.join(d, P.CATALOG), "wb") as f:
+        f.write(b"garbage " * 1000)
+    eq(verify(d), (1, b"", "centrallog verify: centrallog.db is not an SQLite database, so not a "
+                   "CentralLog one; point --db at the collector's centrallog.db\n"),
+       "a catalog that is not a database: nothing to verify")
 
 
 def test_while_writing():
