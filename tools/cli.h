@@ -38,6 +38,7 @@ int cmd_stats(const cli_global *g, int argc, char **argv);
 int cmd_rejects(const cli_global *g, int argc, char **argv);
 int cmd_disk_usage(const cli_global *g, int argc, char **argv);
 int cmd_export(const cli_global *g, int argc, char **argv);
+int cmd_verify(const cli_global *g, int argc, char **argv);
 int cmd_status(const cli_global *g, int argc, char **argv);
 int cmd_rotate(const cli_global *g, int argc, char **argv);
 int cmd_vacuum(const cli_global *g, int argc, char **argv);

@@ -30,6 +30,7 @@ static const command commands[] = {
     { "stats", cmd_stats, "counts by level, app and host; entries per interval", 1 },
     { "rejects", cmd_rejects, "lines the collector refused, and why", 1 },
     { "disk-usage", cmd_disk_usage, "what the partitions and text files take on disk", 1 },
+    { "verify", cmd_verify, "check that the stored logs are whole (journalctl --verify)", 1 },
     { "export", cmd_export, "write entries to one SQLite file or NDJSON (for sqlite3)", 1 },
     { "status", cmd_status, "ask the running collector how it is doing", 0 },
     { "rotate", cmd_rotate, "have the collector rotate its database and text file now", 0 },

@@ -54,6 +54,13 @@ long cli_cpu_count(void);
  * when unknown (always on Windows, where files have SIDs). */
 long long cli_file_owner(const char *path);
 
+/* What path names, without following a link (verify): CLI_FK_REGULAR,
+ * CLI_FK_MISSING, CLI_FK_LINK (a symbolic link; Windows: a reparse point),
+ * CLI_FK_OTHER (a directory, a device ...), or -1 with errno. *owner is
+ * its user ID (-1 on Windows, where files have SIDs). */
+enum { CLI_FK_REGULAR, CLI_FK_MISSING, CLI_FK_LINK, CLI_FK_OTHER };
+int cli_file_kind(const char *path, long long *owner);
+
 /* Whether the CLI may read the database at path, which it found by itself
  * under the current directory (./var/centrallog.db, the collector's default
  * with no collector answering): a directory anyone may use, such as /tmp,

@@ -191,3 +191,16 @@ int cli_db_default_trusted(const char *path, char *why, size_t whylen)
         rc = check_name(path, 0, why, whylen);
     return rc < 0 ? -1 : 0;
 }
+
+int cli_file_kind(const char *path, long long *owner)
+{
+    struct stat sb;
+
+    *owner = -1;
+    if (lstat(path, &sb) != 0)
+        return errno == ENOENT ? CLI_FK_MISSING : -1;
+    *owner = (long long)sb.st_uid;
+    if (S_ISLNK(sb.st_mode))
+        return CLI_FK_LINK;
+    return S_ISREG(sb.st_mode) ? CLI_FK_REGULAR : CLI_FK_OTHER;
+}

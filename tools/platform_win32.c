@@ -2,6 +2,7 @@
 #include "platform.h"
 
 #include "cmdline.h"
+#include "wstr.h"
 
 #include <windows.h>
 
@@ -151,4 +152,29 @@ int cli_db_default_trusted(const char *path, char *why, size_t whylen)
     (void)why;
     (void)whylen;
     return 0;
+}
+
+int cli_file_kind(const char *path, long long *owner)
+{
+    wchar_t *w = cl_wide(path);
+    DWORD a;
+
+    *owner = -1;
+    if (w == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    a = GetFileAttributesW(w);
+    free(w);
+    if (a == INVALID_FILE_ATTRIBUTES) {
+        DWORD e = GetLastError();
+
+        if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+            return CLI_FK_MISSING;
+        errno = EIO;
+        return -1;
+    }
+    if (a & FILE_ATTRIBUTE_REPARSE_POINT)
+        return CLI_FK_LINK;
+    return (a & FILE_ATTRIBUTE_DIRECTORY) ? CLI_FK_OTHER : CLI_FK_REGULAR;
 }

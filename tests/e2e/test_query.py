@@ -404,7 +404,7 @@ def test_bad_arguments():
         (["query", "stray"], "centrallog query: unexpected argument 'stray'; filters are "
          "options, e.g. -g PATTERN (see --help)"),
         (["frobnicate"], "centrallog: unknown command 'frobnicate'; commands: query, tail, "
-         "stats, rejects, disk-usage, export, status, rotate, vacuum, send, bench%s (see --help)"
+         "stats, rejects, disk-usage, verify, export, status, rotate, vacuum, send, bench%s (see --help)"
          % (", pipes" if cli_data.WINDOWS else "")),
         (["-f", "-r"], "centrallog query: -r/--reverse cannot be combined with following"),
         (["tail", "-p", "nope"], "centrallog tail: -p/--level: 'nope' is not a level; use "

@@ -11,6 +11,7 @@
 * tail -f against centrallogd.exe shows entries as they arrive and, on
   Ctrl-C, closes its JSON array and exits 0.
 * bench (threads on Windows) delivers every entry: exact row count.
+* verify on a healthy data directory prints the POSIX lines exactly.
 * -g's regular expressions (tests/e2e/test_cli_regex.py) give the same ids,
   bytes and errors with the Windows build of PCRE2.
 
@@ -36,6 +37,7 @@ cli_data.use_windows_cli(os.path.join(tw.BIN, "centrallog.exe"), WINE)
 
 import test_cli_regex  # noqa: E402
 import test_cli_stats  # noqa: E402
+import test_cli_verify  # noqa: E402
 import test_query  # noqa: E402
 
 
@@ -188,7 +190,19 @@ def test_bench():
         c.cleanup()
 
 
-TESTS = [test_query_goldens, test_stats_goldens, test_regex, test_tail_follow, test_bench]
+def test_verify_healthy():
+    """verify on the healthy data directory of tests/e2e/test_cli_verify.py
+    (closed, sealing and live partitions, plain and gzipped text files):
+    the same lines, byte for byte, as on POSIX, exit 0."""
+    test_cli_verify.setup()
+    try:
+        test_cli_verify.test_healthy()
+    finally:
+        shutil.rmtree(test_cli_verify.TMP, ignore_errors=True)
+
+
+TESTS = [test_query_goldens, test_stats_goldens, test_regex, test_tail_follow, test_bench,
+         test_verify_healthy]
 
 
 def main():
