@@ -789,8 +789,16 @@ int cl_db_truncate_close(cl_db *db)
 
     if (db == NULL)
         return SQLITE_OK;
-    if (db->h != NULL && !db->in_txn)
+    if (db->h != NULL && !db->in_txn) {
+        /* TRUNCATE waits for every reader of the file to finish; a reader's
+         * snapshot of the live partition (a query, tail, verify) would hold
+         * the writer for the whole busy timeout. Refused, the WAL stays
+         * beside the file until the keeper's copy, which reads through it
+         * (and removes it with the file); readers see the 'sealing' file
+         * with its WAL, never immutable. */
+        sqlite3_busy_timeout(db->h, 0);
         rc = sqlite3_wal_checkpoint_v2(db->h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    }
     cl_db_close(db);
     return rc;
 }

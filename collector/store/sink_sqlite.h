@@ -98,8 +98,10 @@ void cl_db_next_ids(const cl_db *db, int64_t *next_id, int64_t *next_reject);
 void cl_db_carry_stats(cl_db *to, const cl_db *from);
 
 /* R3: folds the WAL into the file (TRUNCATE checkpoint: the closed-to-be
- * file is complete on its own) and closes. NULL-safe. SQLite result code of
- * the checkpoint. */
+ * file is complete on its own) and closes. A reader holding a snapshot of
+ * the file makes the checkpoint SQLITE_BUSY at once rather than hold the
+ * writer; the WAL then stays beside the file. NULL-safe. SQLite result code
+ * of the checkpoint. */
 int cl_db_truncate_close(cl_db *db);
 
 /* Pages in the write-ahead log after the last commit (SQLite's WAL hook).

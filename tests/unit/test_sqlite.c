@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sink_sqlite.h"
@@ -429,6 +430,41 @@ static void test_wal_pages_and_checkpoint(void **state)
     cl_db_close(db);
     free(msg);
     free(line);
+}
+
+/* R3 with a reader holding a snapshot of the file (a query or verify of
+ * the live partition): the TRUNCATE checkpoint gives way at once instead of
+ * holding the writer for the busy timeout (5 s), and nothing is lost: the
+ * WAL stays beside the file and a reader sees every row. */
+static void test_truncate_close_gives_way_to_a_reader(void **state)
+{
+    fixture *f = *state;
+    cl_db *db = open_db(f->db);
+    sqlite3 *h;
+    struct timespec t0, t1;
+    char wal[160];
+    long ms;
+
+    assert_int_equal(cl_db_begin(db), SQLITE_OK);
+    for (int i = 0; i < 10; i++)
+        insert(db, record("{\"level\":\"info\",\"app\":\"web\",\"msg\":\"m\"}", &PEER, "h"));
+    assert_int_equal(cl_db_commit(db), SQLITE_OK);
+    h = reader(f->db);
+    assert_int_equal(sqlite3_exec(h, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 10); /* the snapshot */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(cl_db_truncate_close(db), SQLITE_BUSY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    /* At once, not after the busy timeout: 5000 ms before. */
+    assert_true(ms < 2000);
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    assert_true(tu_file_size(wal) > 0);
+    assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    h = reader(f->db);
+    assert_int_equal(query_int(h, "SELECT count(*) FROM entries"), 10);
+    sqlite3_close(h);
 }
 
 /* An empty file (touch) is a new database, not a foreign one. */
@@ -853,6 +889,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_explicit_ids, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_reopen_existing, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_wal_pages_and_checkpoint, make_fixture,
+                                        remove_fixture),
+        cmocka_unit_test_setup_teardown(test_truncate_close_gives_way_to_a_reader, make_fixture,
                                         remove_fixture),
         cmocka_unit_test_setup_teardown(test_empty_file_is_new, make_fixture, remove_fixture),
         cmocka_unit_test_setup_teardown(test_refuses_foreign_database, make_fixture,
