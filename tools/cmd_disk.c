@@ -4,7 +4,6 @@
  * the catalog (centrallog.log and its rotations, .gz included) and the
  * total. A live or sealing partition has no counts in the catalog: they are
  * read from the file (one scan of a partition bounded by --db-rotate-size). */
-#include <dirent.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "fsutil.h"
 #include "partset.h"
 #include "report.h"
+#include "textfiles.h"
 #include "timearg.h"
 #include "timefmt.h"
 
@@ -211,74 +211,24 @@ static void part_of_catalog(cli_pset *ps, size_t i, du_part *d)
 
 /* ---------------------------------------------------------------- text files */
 
-/* The rotation number of a text file's name: 0 for centrallog.log, N for
- * centrallog.log.N[.gz], -1 for anything else. */
-static long text_rank(const char *name)
+/* The text files with their sizes, in rotation order (textfiles.h). */
+static void text_files(const char *catalog, du_file **out, size_t *n)
 {
-    size_t n = strlen(CL_LOG_FILE);
-    char *end;
-    long r;
-
-    if (strncmp(name, CL_LOG_FILE, n) != 0)
-        return -1;
-    if (name[n] == '\0')
-        return 0;
-    if (name[n] != '.' || name[n + 1] < '0' || name[n + 1] > '9')
-        return -1;
-    r = strtol(name + n + 1, &end, 10);
-    return (*end == '\0' || strcmp(end, ".gz") == 0) ? r : -1;
-}
-
-static int by_rank(const void *a, const void *b)
-{
-    const du_file *x = a, *y = b;
-    const char *nx = cl_path_last_sep(x->path), *ny = cl_path_last_sep(y->path);
-    long rx = text_rank(nx ? nx + 1 : x->path), ry = text_rank(ny ? ny + 1 : y->path);
-
-    return rx != ry ? (rx < ry ? -1 : 1) : strcmp(x->path, y->path);
-}
-
-/* The text files in the catalog's directory, in rotation order. */
-static int text_files(const char *catalog, du_file **out, size_t *n)
-{
-    const char *slash = cl_path_last_sep(catalog);
-    char dir[4096];
-    DIR *d;
-    struct dirent *e;
-    size_t cap = 0;
+    cli_textfile *t;
+    size_t nt;
 
     *out = NULL;
     *n = 0;
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - catalog) : 1, slash ? catalog : ".");
-    if (slash == catalog)
-        snprintf(dir, sizeof dir, "/");
-    if ((d = opendir(dir)) == NULL)
-        return 0;
-    while ((e = readdir(d)) != NULL) {
-        char path[4400];
-
-        if (text_rank(e->d_name) < 0)
-            continue;
-        if (slash != NULL)
-            snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", e->d_name);
-        else
-            snprintf(path, sizeof path, "%s", e->d_name);
-        if (*n == cap) {
-            du_file *v = realloc(*out, (cap = cap ? 2 * cap : 8) * sizeof *v);
-
-            if (v == NULL)
-                break;
-            *out = v;
+    cli_text_files(catalog, &t, &nt);
+    if (nt > 0 && (*out = calloc(nt, sizeof **out)) != NULL) {
+        for (size_t i = 0; i < nt; i++) {
+            (*out)[i].path = t[i].path; /* now ours */
+            (*out)[i].bytes = file_bytes(t[i].path);
+            t[i].path = NULL;
         }
-        (*out)[*n].path = strdup(path);
-        (*out)[*n].bytes = file_bytes(path);
-        if ((*out)[*n].path != NULL)
-            (*n)++;
+        *n = nt;
     }
-    closedir(d);
-    if (*n > 1)
-        qsort(*out, *n, sizeof **out, by_rank);
-    return 0;
+    cli_text_files_free(t, nt);
 }
 
 /* ---------------------------------------------------------------- report */

@@ -30,6 +30,7 @@
 #include "platform.h"
 #include "report.h"
 #include "strbuf.h"
+#include "textfiles.h"
 
 typedef struct vopts {
     int json, quiet, quick;
@@ -615,26 +616,6 @@ static void check_orphans(vrun *r, const char *catalog, const cl_part_list *l)
 
 /* ---------------------------------------------------------------- text files */
 
-/* The rotation number of a text file's name: 0 for centrallog.log, N for
- * centrallog.log.N[.gz], -1 for anything else; *gz for .gz. */
-static long text_rank(const char *name, int *gz)
-{
-    size_t n = strlen(CL_LOG_FILE);
-    char *end;
-    long rank;
-
-    *gz = 0;
-    if (strncmp(name, CL_LOG_FILE, n) != 0)
-        return -1;
-    if (name[n] == '\0')
-        return 0;
-    if (name[n] != '.' || name[n + 1] < '0' || name[n + 1] > '9')
-        return -1;
-    rank = strtol(name + n + 1, &end, 10);
-    *gz = strcmp(end, ".gz") == 0;
-    return (*end == '\0' || *gz) ? rank : -1;
-}
-
 /* Reads the file through; gzip ones decompressed whole (zlib reports a
  * truncated stream or a bad CRC at its end). Returns 1 when the file is
  * gone since the listing (the collector rotated or compressed it: nothing
@@ -696,63 +677,21 @@ static int check_text(const char *path, int is_gz, vfile *f)
     return 0;
 }
 
-static int by_rank(const void *a, const void *b)
-{
-    int g;
-    const char *x = *(char *const *)a, *y = *(char *const *)b;
-    long rx = text_rank(x, &g), ry = text_rank(y, &g);
-
-    return rx != ry ? (rx < ry ? -1 : 1) : strcmp(x, y);
-}
-
 static void check_texts(vrun *r, const char *catalog)
 {
-    const char *slash = cl_path_last_sep(catalog);
-    char dir[4096], path[8192];
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    int gz;
-    DIR *d;
+    cli_textfile *t;
+    size_t n;
 
-    if (slash == catalog)
-        snprintf(dir, sizeof dir, "/");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - catalog) : 1,
-                 slash ? catalog : ".");
-    if ((d = opendir(dir)) == NULL)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (text_rank(e->d_name, &gz) < 0)
-            continue;
-        if (n == cap) {
-            char **v = realloc(names, (cap = cap ? 2 * cap : 8) * sizeof *v);
-
-            if (v == NULL)
-                break;
-            names = v;
-        }
-        if ((names[n] = strdup(e->d_name)) != NULL)
-            n++;
-    }
-    closedir(d);
-    if (n > 1)
-        qsort(names, n, sizeof *names, by_rank);
+    cli_text_files(catalog, &t, &n);
     for (size_t i = 0; i < n; i++) {
         vfile f = { CL_STRBUF_INIT, NULL };
 
-        text_rank(names[i], &gz);
-        if (slash != NULL)
-            snprintf(path, sizeof path, "%s/%s", strcmp(dir, "/") ? dir : "", names[i]);
-        else
-            snprintf(path, sizeof path, "%s", names[i]);
-        if (check_text(path, gz, &f) == 0)
-            report(r, path, "text", &f);
+        if (check_text(t[i].path, t[i].gz, &f) == 0)
+            report(r, t[i].path, "text", &f);
         else
             cl_strbuf_free(&f.why);
-        free(names[i]);
     }
-    free(names);
+    cli_text_files_free(t, n);
 }
 
 /* ---------------------------------------------------------------- catalog */
