@@ -622,13 +622,13 @@ static void v_json_whole(cli_output *o, const char *name, const cl_row_str *v, i
 
 /* The name of member m: "fields." and its key, escaped as text and with
  * '=' as \x3d, so that the name ends at the first '='. */
-static void v_member_name(cli_output *o, const char *prefix, const cli_jmember *m)
+static void v_member_name(cli_output *o, const char *prefix, const cl_jmember *m)
 {
     cl_strbuf *b = &o->buf, *t = &o->tmp;
     size_t i = 0;
 
     cl_strbuf_reset(t);
-    cli_json_unquote(t, m->key, m->key_n);
+    cl_json_unquote(t, m->key, m->key_n);
     cl_strbuf_puts(b, "    ");
     cl_strbuf_puts(b, prefix);
     cl_strbuf_putc(b, '.');
@@ -648,22 +648,22 @@ static void v_member_name(cli_output *o, const char *prefix, const cli_jmember *
 /* Each member of a JSON object column on its own line. */
 static void v_json(cli_output *o, const char *name, const cl_row_str *v, int valid)
 {
-    cli_jmember m;
+    cl_jmember m;
     size_t pos = 0;
 
     if (v->p == NULL)
         return;
-    if (!valid || !cli_json_is_object(v->p, v->n)) {
+    if (!valid || !cl_json_is_object(v->p, v->n)) {
         v_json_whole(o, name, v, valid);
         return;
     }
-    while (cli_json_next_member(v->p, v->n, &pos, &m)) {
+    while (cl_json_next_member(v->p, v->n, &pos, &m)) {
         size_t line = o->buf.len;
 
         v_member_name(o, name, &m);
         if (m.val_n >= 2 && m.val[0] == '"') {
             cl_strbuf_reset(&o->tmp);
-            cli_json_unquote(&o->tmp, m.val + 1, m.val_n - 2);
+            cl_json_unquote(&o->tmp, m.val + 1, m.val_n - 2);
             o->buf.oom |= o->tmp.oom;
             v_text(o, line, o->tmp.p, o->tmp.len);
         } else {
@@ -812,22 +812,22 @@ static void x_member_name(cl_strbuf *name, const char *key, size_t n)
 static void x_fields(cli_output *o, const cl_row_str *v, int valid)
 {
     cl_strbuf name = CL_STRBUF_INIT, val = CL_STRBUF_INIT;
-    cli_jmember m;
+    cl_jmember m;
     size_t pos = 0;
 
     if (v->p == NULL)
         return;
-    if (!valid || !cli_json_is_object(v->p, v->n)) {
+    if (!valid || !cl_json_is_object(v->p, v->n)) {
         x_field(&o->buf, "CENTRALLOG_FIELDS", v->p, v->n);
         return;
     }
-    while (cli_json_next_member(v->p, v->n, &pos, &m)) {
+    while (cl_json_next_member(v->p, v->n, &pos, &m)) {
         cl_strbuf_reset(&o->tmp);
-        cli_json_unquote(&o->tmp, m.key, m.key_n);
+        cl_json_unquote(&o->tmp, m.key, m.key_n);
         x_member_name(&name, o->tmp.p != NULL ? o->tmp.p : "", o->tmp.len);
         cl_strbuf_reset(&val);
         if (m.val_n >= 2 && m.val[0] == '"')
-            cli_json_unquote(&val, m.val + 1, m.val_n - 2);
+            cl_json_unquote(&val, m.val + 1, m.val_n - 2);
         else
             cli_json_copy(&val, m.val, m.val_n, -1);
         if (!name.oom)

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "jsonesc.h"
+#include "jsonobj.h"
 #include "level.h"
 #include "timefmt.h"
-#include "utf8.h"
 
 /* 10000-01-01T00:00:00Z: RFC 5424's FULL-YEAR has four digits. */
 #define YEAR_10000_US 253402300800000000LL
@@ -228,158 +228,17 @@ static void param_time(cl_strbuf *b, const char *name, int64_t us)
     param_str(b, name, ts, CL_TS_TEXT_LEN);
 }
 
-/* A JSON value's extent in s[i..n): returns the index after it. The text is
- * valid JSON (the database says so: json_valid), so this only finds ends. */
-static size_t skip_string(const char *s, size_t i, size_t n)
+/* The text of a JSON string's contents s[0..n) (no quotes): s itself when
+ * it holds no escape (the common case: no copy), else decoded into tmp. */
+static void literal_text(cl_strbuf *tmp, const char *s, size_t n, const char **p, size_t *len)
 {
-    for (i++; i < n && s[i] != '"'; i++) {
-        if (s[i] == '\\')
-            i++;
-    }
-    return i < n ? i + 1 : n;
-}
-
-static size_t skip_ws(const char *s, size_t i, size_t n)
-{
-    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-        i++;
-    return i;
-}
-
-static size_t skip_value(const char *s, size_t i, size_t n)
-{
-    int depth = 0;
-
-    if (i < n && s[i] == '"')
-        return skip_string(s, i, n);
-    for (; i < n; i++) {
-        char c = s[i];
-
-        if (c == '"') {
-            i = skip_string(s, i, n) - 1;
-        } else if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            if (depth == 0)
-                return i;
-            if (--depth == 0)
-                return i + 1;
-        } else if (c == ',' && depth == 0) {
-            return i;
-        }
-    }
-    return n;
-}
-
-static unsigned hex4(const char *s)
-{
-    unsigned v = 0;
-
-    for (int i = 0; i < 4; i++) {
-        char c = s[i];
-
-        v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
-    }
-    return v;
-}
-
-/* Decodes the JSON string literal s[0..n) (quotes included) into b. */
-static void json_unescape(cl_strbuf *b, const char *s, size_t n)
-{
-    size_t from = 1, end = n - 1;
-    char u[4];
-
-    for (size_t i = 1; i < end; i++) {
-        if (s[i] != '\\')
-            continue;
-        put(b, s + from, i - from);
-        i++;
-        switch (s[i]) {
-        case 'b':
-            put_c(b, '\b');
-            break;
-        case 'f':
-            put_c(b, '\f');
-            break;
-        case 'n':
-            put_c(b, '\n');
-            break;
-        case 'r':
-            put_c(b, '\r');
-            break;
-        case 't':
-            put_c(b, '\t');
-            break;
-        case 'u': {
-            unsigned cp = i + 4 < end ? hex4(s + i + 1) : 0xFFFD;
-
-            i += 4;
-            if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < end && s[i + 1] == '\\' && s[i + 2] == 'u') {
-                unsigned lo = hex4(s + i + 3);
-
-                if (lo >= 0xDC00 && lo < 0xE000) {
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                    i += 6;
-                }
-            }
-            if (cp >= 0xD800 && cp < 0xE000)
-                cp = 0xFFFD; /* a lone surrogate: not a character */
-            put(b, u, cl_utf8_encode(cp, u));
-            break;
-        }
-        default: /* '"', '\\', '/' */
-            put_c(b, s[i]);
-            break;
-        }
-        from = i + 1;
-    }
-    if (from < end)
-        put(b, s + from, end - from);
-}
-
-/* One member of the fields object, found by next_member. */
-typedef struct member {
-    const char *name, *value; /* name: the literal with its quotes */
-    size_t name_n, value_n;
-} member;
-
-/* The next member of the object s[0..n) from *pos (start at 0). Returns 1
- * with m filled, or 0 at the end. */
-static int next_member(const char *s, size_t n, size_t *pos, member *m)
-{
-    size_t i = skip_ws(s, *pos, n), j;
-
-    if (i < n && (s[i] == '{' || s[i] == ','))
-        i = skip_ws(s, i + 1, n);
-    if (i >= n || s[i] != '"')
-        return 0;
-    j = skip_string(s, i, n);
-    m->name = s + i;
-    m->name_n = j - i;
-    i = skip_ws(s, j, n);
-    if (i >= n || s[i] != ':')
-        return 0;
-    i = skip_ws(s, i + 1, n);
-    j = skip_value(s, i, n);
-    m->value = s + i;
-    m->value_n = j - i;
-    *pos = j;
-    return 1;
-}
-
-/* The text of the JSON string literal lit[0..n) (quotes included): the
- * inside of the literal when it holds no escape (the common case: no copy),
- * else decoded into tmp. */
-static void literal_text(cl_strbuf *tmp, const char *lit, size_t n, const char **p, size_t *len)
-{
-    if (n >= 2 && memchr(lit, '\\', n) == NULL) {
-        *p = lit + 1;
-        *len = n - 2;
+    if (memchr(s, '\\', n) == NULL) {
+        *p = s;
+        *len = n;
         return;
     }
     cl_strbuf_reset(tmp);
-    if (n >= 2)
-        json_unescape(tmp, lit, n);
+    cl_json_unquote(tmp, s, n);
     *p = tmp->p ? tmp->p : "";
     *len = tmp->len;
 }
@@ -390,15 +249,15 @@ static void literal_text(cl_strbuf *tmp, const char *lit, size_t n, const char *
  * it writes them out again, so "db.pool" would come back as the parameter
  * "pool" of an element "fields@32473.db". Such names go to fields-rest.
  * Sets *p, *n to the decoded name (valid until tmp is next used). */
-static int member_ok(cl_strbuf *tmp, const member *m, const char **p, size_t *n)
+static int member_ok(cl_strbuf *tmp, const cl_jmember *m, const char **p, size_t *n)
 {
-    literal_text(tmp, m->name, m->name_n, p, n);
+    literal_text(tmp, m->key, m->key_n, p, n);
     return !tmp->oom && cl_s5424_sdname_ok(*p, *n) && memchr(*p, '.', *n) == NULL;
 }
 
-static int is_string(const member *m)
+static int is_string(const cl_jmember *m)
 {
-    return m->value_n > 0 && m->value[0] == '"';
+    return m->val_n >= 2 && m->val[0] == '"';
 }
 
 /* The entry element's fields-nonstring: the names of the fields element's
@@ -408,10 +267,10 @@ static int nonstring_param(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
 {
     size_t pos = 0, n;
     const char *p;
-    member m;
+    cl_jmember m;
     int rest = 0, open = 0;
 
-    while (next_member(f.p, f.n, &pos, &m)) {
+    while (cl_json_next_member(f.p, f.n, &pos, &m)) {
         if (!member_ok(tmp, &m, &p, &n)) {
             rest = 1;
             continue;
@@ -437,10 +296,10 @@ static void fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
 {
     size_t pos = 0, n;
     const char *p;
-    member m;
+    cl_jmember m;
     int open = 0;
 
-    while (next_member(f.p, f.n, &pos, &m)) {
+    while (cl_json_next_member(f.p, f.n, &pos, &m)) {
         if (!member_ok(tmp, &m, &p, &n))
             continue;
         if (!open)
@@ -450,10 +309,10 @@ static void fields_element(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
         put(b, p, n); /* before tmp is reused for the value */
         PUT_LIT(b, "=\"");
         if (is_string(&m)) {
-            literal_text(tmp, m.value, m.value_n, &p, &n);
+            literal_text(tmp, m.val + 1, m.val_n - 2, &p, &n);
             cl_s5424_param_value(b, p, n);
         } else {
-            cl_s5424_param_value(b, m.value, m.value_n);
+            cl_s5424_param_value(b, m.val, m.val_n);
         }
         put_c(b, '"');
     }
@@ -467,17 +326,18 @@ static void fields_rest(cl_strbuf *b, cl_row_str f, cl_strbuf *tmp)
     cl_strbuf obj = CL_STRBUF_INIT;
     size_t pos = 0, n;
     const char *p;
-    member m;
+    cl_jmember m;
 
     put_c(&obj, '{');
-    while (next_member(f.p, f.n, &pos, &m)) {
+    while (cl_json_next_member(f.p, f.n, &pos, &m)) {
         if (member_ok(tmp, &m, &p, &n))
             continue;
         if (obj.len > 1)
             put_c(&obj, ',');
-        put(&obj, m.name, m.name_n);
-        put_c(&obj, ':');
-        put(&obj, m.value, m.value_n);
+        put_c(&obj, '"');
+        put(&obj, m.key, m.key_n);
+        PUT_LIT(&obj, "\":");
+        put(&obj, m.val, m.val_n);
     }
     put_c(&obj, '}');
     if (obj.oom)

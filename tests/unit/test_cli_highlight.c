@@ -13,7 +13,6 @@
 
 #include "escape.h"
 #include "highlight.h"
-#include "jsonobj.h"
 #include "regex.h"
 
 #define ON "<"  /* the highlight, readable in the expectations */
@@ -211,63 +210,6 @@ static void test_color(void **state)
     assert_string_equal(cli_hl_color(0), "\033[0;1;39m");
 }
 
-/* ---------------------------------------------------------------- jsonobj */
-
-static void members(const char *json, const char *expect)
-{
-    char got[512] = "";
-    size_t pos = 0;
-    cli_jmember m;
-
-    while (cli_json_next_member(json, strlen(json), &pos, &m)) {
-        cl_strbuf k = CL_STRBUF_INIT;
-
-        cli_json_unquote(&k, m.key, m.key_n);
-        snprintf(got + strlen(got), sizeof got - strlen(got), "[%.*s]=[%.*s]", (int)k.len, k.p,
-                 (int)m.val_n, m.val);
-        cl_strbuf_free(&k);
-    }
-    assert_string_equal(got, expect);
-}
-
-static void test_members(void **state)
-{
-    (void)state;
-    members("{}", "");
-    members(" { } ", "");
-    members("{\"a\":1,\"b\":\"x,}\",\"c\":{\"d\":[1,{\"e\":2}]},\"f\":null}",
-            "[a]=[1][b]=[\"x,}\"][c]=[{\"d\":[1,{\"e\":2}]}][f]=[null]");
-    members("{ \"a\" : true , \"b\\\"q\" : [ ] }", "[a]=[true][b\"q]=[[ ]]");
-    members("{\"k\\u003d\":\"v\\\\\"}", "[k=]=[\"v\\\\\"]");
-    assert_true(cli_json_is_object(" {\"a\":1}", 8));
-    assert_false(cli_json_is_object("[1]", 3));
-}
-
-static void unquoted(const char *s, const char *expect, size_t len)
-{
-    cl_strbuf b = CL_STRBUF_INIT;
-
-    cli_json_unquote(&b, s, strlen(s));
-    assert_int_equal(b.len, len);
-    assert_memory_equal(b.p, expect, len);
-    cl_strbuf_free(&b);
-}
-
-static void test_unquote(void **state)
-{
-    (void)state;
-    unquoted("a\\nb\\tc\\\"\\\\\\/", "a\nb\tc\"\\/", 8);
-    unquoted("\\u00e9\\u0000x", "\xc3\xa9\0x", 4);
-    unquoted("\\ud83d\\ude00", "\xf0\x9f\x98\x80", 4);
-    /* Lone surrogates: U+FFFD. */
-    unquoted("\\ud83dx", "\xef\xbf\xbdx", 4);
-    unquoted("\\ude00", "\xef\xbf\xbd", 3);
-    unquoted("\\u12",
-             "\xef\xbf\xbd"
-             "12",
-             5);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -279,8 +221,6 @@ int main(void)
         cmocka_unit_test(test_no_spans_unchanged),
         cmocka_unit_test(test_pieces_equal_whole),
         cmocka_unit_test(test_color),
-        cmocka_unit_test(test_members),
-        cmocka_unit_test(test_unquote),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

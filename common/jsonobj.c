@@ -55,14 +55,14 @@ static size_t past_value(const char *s, size_t n, size_t i)
     return i;
 }
 
-int cli_json_is_object(const char *s, size_t n)
+int cl_json_is_object(const char *s, size_t n)
 {
     size_t i = skip_ws(s, n, 0);
 
     return i < n && s[i] == '{';
 }
 
-int cli_json_next_member(const char *s, size_t n, size_t *pos, cli_jmember *m)
+int cl_json_next_member(const char *s, size_t n, size_t *pos, cl_jmember *m)
 {
     size_t i = *pos, k;
 
@@ -126,7 +126,7 @@ static unsigned unicode_escape(const char *s, size_t n, size_t i, size_t *len)
     return 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
 }
 
-void cli_json_unquote(cl_strbuf *b, const char *s, size_t n)
+void cl_json_unquote(cl_strbuf *b, const char *s, size_t n)
 {
     size_t i = 0;
 
