@@ -261,11 +261,13 @@ static int poll_once(follower *fw, cli_output *out)
     return limit_reached(fw->o, out) ? CLI_OK : POLL_AGAIN;
 }
 
+/* An empty file is a database being created (a collector starting on a
+ * new data directory): followed once it holds one, not reported meanwhile. */
 static int file_replaced(follower *fw)
 {
     cl_file_id now;
 
-    return cl_file_id_path(fw->db.path, &now) == 0 &&
+    return cl_file_id_path(fw->db.path, &now) == 0 && now.size > 0 &&
            (now.dev != fw->file.dev || now.ino != fw->file.ino);
 }
 
@@ -435,8 +437,10 @@ static int pf_replaced(const cli_global *g, cli_pset *ps, pf_slot *slots, cl_fil
     cli_pset fresh;
     int kept = 0;
 
-    if (cl_file_id_path(ps->top.path, &now) != 0 || (now.dev == id->dev && now.ino == id->ino) ||
-        cli_open_pset(g, cmd, &fresh) != CLI_OK)
+    /* Gone, or still empty (a collector creating it: not an error to
+     * report at every poll, as it was): looked at again at the next poll. */
+    if (cl_file_id_path(ps->top.path, &now) != 0 || now.size == 0 ||
+        (now.dev == id->dev && now.ino == id->ino) || cli_open_pset(g, cmd, &fresh) != CLI_OK)
         return 0;
     for (size_t i = 0; i < fresh.parts.n && !kept; i++) {
         const cl_part *p = &fresh.parts.v[i];

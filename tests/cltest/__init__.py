@@ -26,7 +26,7 @@ this package under that name; everything below is its API.
 
 import shutil  # noqa: F401 (tests use cltest.shutil)
 
-from .check import check, diff_sets, eq, sha256_sorted, wait_for  # noqa: F401
+from .check import check, clear_of_midnight, diff_sets, eq, sha256_sorted, wait_for  # noqa: F401
 from .db import Database  # noqa: F401
 from .process import (ANY_TS, E2E, NO_RATE_LIMIT, REPO, TESTS, Collector, collect,  # noqa: F401
                       daemon_path, kill_all, make_tempdir, merge_env, run_daemon, scale, spawn,

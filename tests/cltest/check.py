@@ -1,5 +1,6 @@
 """Assertions that say what was expected and what came instead."""
 
+import calendar
 import hashlib
 import time
 
@@ -28,6 +29,20 @@ def wait_for(pred, what, timeout=30.0, interval=0.02):
             return v
         check(time.monotonic() < deadline, "timed out after %.0fs waiting for %s" % (timeout, what))
         time.sleep(interval)
+
+
+def clear_of_midnight(seconds, utc=True):
+    """For a test whose expectations hold within one calendar day (entries
+    "today", -S yesterday, -U today, computed by the test and again by the
+    CLI a moment later): if the day (UTC's, or with utc=False the local one
+    of $TZ) ends within `seconds`, waits until the next one has begun, so
+    that the test runs within one day whatever the time it starts."""
+    now = time.time()
+    t = time.gmtime(now) if utc else time.localtime(now)
+    midnight = (t.tm_year, t.tm_mon, t.tm_mday + 1, 0, 0, 0, 0, 0, -1)
+    end = calendar.timegm(midnight) if utc else time.mktime(midnight)
+    if end - now < seconds:
+        time.sleep(end - now + 0.5)
 
 
 def diff_sets(actual, expected, what):

@@ -188,6 +188,28 @@ def test_database_replaced():
             stop_clean(f)
 
 
+def test_database_created_empty():
+    """The moment a collector starting on a replaced database has created the
+    new file and written nothing in it yet, made long: an empty file for
+    several polls. The follower waits for it silently (it printed "... is
+    an empty file, not a CentralLog database" at every poll: seen under
+    load in test_database_replaced), then follows the new file."""
+    with cltest.Collector() as c:
+        send(c, "first file")
+        with Follower(["tail", "-o", "cat"], c.db) as f:
+            eq(f.line(), "first file", "entry of the first file")
+            c.stop()
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(c.db + suffix):
+                    os.unlink(c.db + suffix)
+            open(c.db, "wb").close()
+            f.quiet(1.0)
+            c.start()
+            send(c, "second file")
+            eq(f.line(), "second file", "entry of the new file")
+            eq(stop_clean(f), b"", "nothing more")
+
+
 def test_json_and_limit():
     with cltest.Collector() as c:
         send(c, "one", "two")
@@ -236,7 +258,8 @@ def test_migrated_while_followed():
 
 
 TESTS = [test_tail_then_follow, test_since_and_pager_end, test_follow_filters, test_many_and_checkpoints,
-         test_collector_restart, test_database_replaced, test_json_and_limit,
+         test_collector_restart, test_database_replaced, test_database_created_empty,
+         test_json_and_limit,
          test_migrated_while_followed]
 
 if __name__ == "__main__":

@@ -517,56 +517,93 @@ def cursor_in_catalog(c, dest):
         con.close()
 
 
+def held_cursor_then(c, dest, cursor, how, why):
+    """With the forwarder's send blocked by a held receiver: waits until the
+    catalog holds `cursor` (the forwarder stores what was confirmed every
+    200 ms while the send is blocked) and asserts it exact, in the stats
+    too, with the session unbroken (connect_errors 0: stored while the send
+    was blocked, not after it was given up). Then SIGKILLs the collector
+    (how="kill") or stops it (how="stop": within 5 s, `why`, a generous
+    bound for the ~0.1 s a stop takes to end the blocked send plus the 1 s
+    it gives confirmations in flight) and asserts the catalog still holds
+    exactly `cursor`. (The tests slept a second, "five persist intervals",
+    before asserting: a forwarder thread a loaded machine had not run
+    within that second had stored less.)"""
+    wait_for(lambda: (cursor_in_catalog(c, dest) or 0) >= cursor,
+             "the cursor %d stored while the send is blocked" % cursor)
+    st = c.stats()["forward"][0]
+    eq((st["cursor"], st["connect_errors"]), (cursor, 0), "confirmed, one session")
+    eq(cursor_in_catalog(c, dest), cursor, "stored while the send is blocked")
+    if how == "kill":
+        c.proc.kill()
+        c.proc.wait(10)
+    else:
+        t0 = time.monotonic()
+        c.stop()
+        took = time.monotonic() - t0
+        check(took < 5.0, why, took)
+    eq(cursor_in_catalog(c, dest), cursor, "the cursor after the " + how)
+
+
 def test_collector_killed_resumes():
     """SIGKILL mid-stream: resumes at the stored cursor; the duplicates are
-    exactly ids after it. A clean stop resends nothing."""
+    exactly ids after it. A clean stop resends nothing. The entries are
+    stored before forwarding starts, so that batches are exactly BATCH ids
+    (stored_then_forwarded), and the proxy passes keep = 9.5 batches: its
+    TCP acknowledged the first nine batches whole and at most ~100 KB of
+    the tenth (64 KiB read, a 16 KiB receive buffer; 512 entries of 300
+    characters are ~230 KB), so the cursor is exactly 9 batches and the
+    duplicates exactly the 512 ids after it. (The cursor is what the
+    receiver's TCP acknowledged, not what it wrote: with the entries sent
+    while forwarding, a batch could end anywhere, and once one ended
+    within the bytes the proxy had taken in and not passed on, the cursor
+    was past what syslog-ng wrote - 10096 > 10000 under load.)"""
     tmp = cltest.make_tempdir("cl-fwd-")
     port = free_port()
     ng = SyslogNg(tmp, port)
     n = cltest.scale(100000, 20000)
-    px = HoldingProxy(port, n // 10)  # the kill comes mid-stream, exactly
+    batches = n // 10 // BATCH
+    keep = batches * BATCH + BATCH // 2  # the kill comes mid-stream, exactly
+    px = HoldingProxy(port, keep)
     dest = "syslog+tcp://127.0.0.1:%d" % px.port
+    c = None
     try:
         ng.start()
-        with cltest.Collector("--forward", dest, *cltest.NO_RATE_LIMIT) as c:
-            with c.connect() as k:
-                for i in range(0, n, 2000):
-                    k.send([cltest.entry("x" * 200 + str(j)) for j in range(i, i + 2000)])
-                k.sync()
-            ng.wait_count(n // 10, timeout=120)
-            # A cursor stored before the kill (the first is written at
-            # once; later ones may wait for a send blocked by the proxy).
-            wait_for(lambda: (cursor_in_catalog(c, dest) or 0) > 0, "a cursor stored")
-            c.proc.kill()
-            c.proc.wait(10)
-            cursor = cursor_in_catalog(c, dest)
-            px.cut()
-            # What the dead connection delivered is written by syslog-ng
-            # after the kill too: counted once it stops growing.
-            before = stable_count(ng)
-            eq(before, n // 10, "syslog-ng wrote what reached it")
-            check(0 < cursor < n, "a cursor mid-stream", cursor)
-            check(cursor <= before, "the cursor counts only what arrived", cursor, before)
-            c.start()
-            got = ng.wait_count(before + (n - cursor), timeout=180)
-            ids = ids_of(got)
-            # Up to the kill: 1..before; then from the cursor on, once.
-            eq(ids[:before], list(range(1, before + 1)), "ids before the kill")
-            eq(ids[before:], list(range(cursor + 1, n + 1)), "ids after the restart")
-            print("killed at %d received, cursor %d: %d duplicates (ids %d..%d)"
-                  % (before, cursor, before - cursor, cursor + 1, before))
-            wait_for(lambda: cursor_in_catalog(c, dest) == n, "cursor stored")
-            c.stop()
-            c.start()
-            with c.connect() as k:
-                k.send([cltest.entry("after clean restart")])
-                k.sync()
-            got = ng.wait_count(n + (before - cursor) + 1)
-            eq(ids_of(got)[-1], n + 1, "the new entry, nothing resent")
-            time.sleep(0.5)
-            eq(len(ng.records()), n + (before - cursor) + 1, "nothing else arrived")
-            c.stop()
+        c = stored_then_forwarded(n, 300, dest)
+        ng.wait_count(keep, timeout=120)
+        # Stored while the send is blocked by the proxy (persist interval).
+        wait_for(lambda: cursor_in_catalog(c, dest) == batches * BATCH,
+                 "the confirmed batches stored")
+        c.proc.kill()
+        c.proc.wait(10)
+        cursor = cursor_in_catalog(c, dest)
+        px.cut()
+        # What the dead connection delivered is written by syslog-ng
+        # after the kill too: counted once it stops growing.
+        before = stable_count(ng)
+        eq(before, keep, "syslog-ng wrote what reached it")
+        eq(cursor, batches * BATCH, "the cursor: the batches the proxy's TCP acknowledged")
+        c.start()
+        got = ng.wait_count(before + (n - cursor), timeout=180)
+        ids = ids_of(got)
+        # Up to the kill: 1..before; then from the cursor on, once.
+        eq(ids[:before], list(range(1, before + 1)), "ids before the kill")
+        eq(ids[before:], list(range(cursor + 1, n + 1)), "ids after the restart")
+        wait_for(lambda: cursor_in_catalog(c, dest) == n, "cursor stored")
+        c.stop()
+        c.start()
+        with c.connect() as k:
+            k.send([cltest.entry("after clean restart")])
+            k.sync()
+        got = ng.wait_count(n + (before - cursor) + 1)
+        eq(ids_of(got)[-1], n + 1, "the new entry, nothing resent")
+        time.sleep(0.5)
+        eq(len(ng.records()), n + (before - cursor) + 1, "nothing else arrived")
+        eq(px.errors, [], "proxy errors")
+        c.stop()
     finally:
+        if c is not None:
+            c.cleanup()
         px.stop()
         px.cut()
         ng.stop()
@@ -621,19 +658,8 @@ def blocked_tcp_send(how):
         wait_for(lambda: len(sink.ids) >= keep, "the receiver took its entries")
         wait_for(lambda: c.stats()["forward"][0]["sent"] >= 4 * BATCH,
                  "the send buffers filled")
-        time.sleep(1.0)  # five persist intervals, the send blocked all along
-        eq(c.stats()["forward"][0]["cursor"], 2 * BATCH, "confirmed: two whole batches")
-        eq(cursor_in_catalog(c, dest), 2 * BATCH, "and stored while the send is blocked")
-        if how == "kill":
-            c.proc.kill()
-            c.proc.wait(10)
-        else:
-            t0 = time.monotonic()
-            c.stop()
-            took = time.monotonic() - t0
-            # ~1.1 s: 0.1 s to give the send up, 1 s for confirmations.
-            check(took < 5.0, "the stop ended the blocked send", took)
-        eq(cursor_in_catalog(c, dest), 2 * BATCH, "the cursor after the " + how)
+        # ~1.1 s for a stop: 0.1 s to give the send up, 1 s for confirmations.
+        held_cursor_then(c, dest, 2 * BATCH, how, "the stop ended the blocked send")
         px.cut()
         c.start()
         wait_for(lambda: len(sink.ids) >= keep + n - 2 * BATCH, "the rest, resent from the cursor",

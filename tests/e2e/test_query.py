@@ -322,6 +322,9 @@ def local_midnight(days_ago=0):
 
 
 def test_relative_times():
+    # "yesterday" and "today" as the test computes them must be the CLI's
+    # (the local day of $TZ, as the CLI's).
+    cltest.clear_of_midnight(120, utc=False)
     now = int(time.time() * US)
     marks = {"2h": now - 2 * 3600 * US, "30m": now - 30 * 60 * US, "10s": now - 10 * US,
              "yesterday-noon": local_midnight(1) + 12 * 3600 * US,

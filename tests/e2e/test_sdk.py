@@ -66,7 +66,12 @@ def test_kill_restart_no_loss():
     entry arrives (at-least-once), nothing is dropped within the buffer."""
     with cltest.Collector() as c:
         p = sdk_load(c.sock, "--threads", 4, "--entries", 2000, "--rate", 1000, wait=False)
-        time.sleep(0.7)
+        # Killed once the SDK has been answered (an entry is stored: its ack
+        # was on the way), not after a fixed 0.7 s: a sdk_load slow to start
+        # had not connected by then, and an SDK never answered counts no
+        # reconnect. The threads log for 2 s (8,000 at 4,000/s) in all.
+        cltest.wait_for(lambda: c.scalar("SELECT count(*) FROM entries WHERE app = 'sdk-load'")
+                        >= 100, "entries from sdk_load stored")
         c.kill()
         time.sleep(0.5)
         c.start()

@@ -53,6 +53,8 @@ def cat(args, db):
 
 
 def test_window():
+    # -S today / -U today: the day the entries arrived must be the CLI's.
+    cltest.clear_of_midnight(120)
     hour_ago = int(time.time() * US) - 3600 * US
     today = datetime.datetime.now(datetime.timezone.utc).date()
     with cltest.Collector() as c:

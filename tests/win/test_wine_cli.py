@@ -96,6 +96,20 @@ def read_lines(proc, n, timeout):
     return buf
 
 
+def read_until(proc, buf, done, timeout):
+    """buf plus what proc writes to stdout until done(all of it) or
+    timeout seconds (a thread-free wait, as read_lines)."""
+    os.set_blocking(proc.stdout.fileno(), False)
+    deadline = time.monotonic() + timeout
+    while not done(buf) and time.monotonic() < deadline:
+        chunk = proc.stdout.read()
+        if chunk:
+            buf += chunk
+        else:
+            time.sleep(0.1)
+    return buf
+
+
 def test_tail_follow():
     """tail -f -o ndjson shows new entries; -o json closes its array on
     Ctrl-C and exits 0."""
@@ -116,14 +130,7 @@ def test_tail_follow():
         # The json follower too has shown it (its "[" and the entry) before
         # anything new is sent: under load Wine may start it seconds later.
         # (An entry's line ends when the next one, or the "]", is written.)
-        head, deadline = b"", time.monotonic() + 60
-        os.set_blocking(procs[1].stdout.fileno(), False)
-        while b"wine-old" not in head and time.monotonic() < deadline:
-            chunk = procs[1].stdout.read()
-            if chunk:
-                head += chunk
-            else:
-                time.sleep(0.1)
+        head = read_until(procs[1], b"", lambda b: b"wine-old" in b, 60)
         tw.check(b"wine-old" in head, "json tail -n 1 shows the last entry", head)
         rc, out, err = tw.run("pipe_client.exe", pipe, 4, "wine-new")
         tw.check(rc == 0, "new entries", out, err)
@@ -135,7 +142,10 @@ def test_tail_follow():
         sid = tw.own_sid()
         tw.check(all(set(r["peer"]) == {"pid", "sid"} and r["peer"]["sid"] == sid
                      for r in rows), "peer of each entry: pid and sid " + sid, got)
-        time.sleep(1)  # the json follower has polled past the new rows too
+        # The json follower has shown the new rows too before its Ctrl-C (a
+        # fixed second was not always enough for Wine under load).
+        head = read_until(procs[1], head, lambda b: b.count(b"wine-new") == 4, 60)
+        tw.check(head.count(b"wine-new") == 4, "json tail -f follows", head)
         for p in procs:
             p.send_signal(signal.SIGINT)  # Wine makes it CTRL_C_EVENT
         out, err = procs[0].communicate(timeout=60)
