@@ -22,6 +22,7 @@
 #endif
 
 #include "centrallog.h"
+#include "sleep_until.h"
 
 typedef struct cfg {
     int threads;
@@ -33,19 +34,6 @@ typedef struct cfg {
 static cl_logger *g_lg;
 static cfg g_cfg;
 static atomic_long g_ok, g_dropped, g_other;
-
-static void sleep_until(const struct timespec *t0, double secs)
-{
-    struct timespec ts = *t0;
-
-    ts.tv_sec += (time_t)secs;
-    ts.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
 
 static void *worker(void *arg)
 {

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "centrallog.h"
+#include "sleep_until.h"
 
 #define MAX_THREADS 64
 
@@ -38,19 +39,6 @@ static unsigned char *g_result[MAX_THREADS]; /* per call: its cl_result */
 static atomic_long g_started, g_ok, g_dropped, g_other;
 static atomic_int g_running, g_eof;
 static long g_calls[MAX_THREADS];
-
-static void sleep_until(const struct timespec *t0, double secs)
-{
-    struct timespec ts = *t0;
-
-    ts.tv_sec += (time_t)secs;
-    ts.tv_nsec += (long)((secs - (double)(time_t)secs) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
 
 static void *worker(void *arg)
 {
