@@ -228,11 +228,14 @@ static void skip_class(rparse *r)
         r->p++;
     while (*r->p != '\0' && *r->p != ']') {
         if (r->p[0] == '\\') {
-            if (r->p[1] == 'Q' || r->p[1] == 'E' || r->p[1] == '\0') {
+            if (r->p[1] == 'Q' || r->p[1] == 'E' || r->p[1] == '\0' ||
+                (r->p[1] == 'c' && r->p[2] == '\0')) {
                 r->fail = 1;
                 return;
             }
-            r->p += 2;
+            /* "\cX" takes the next character whatever it is: "[\c]x]" is
+             * one class of two members (fuzz_regex_terms). */
+            r->p += r->p[1] == 'c' ? 3 : 2;
         } else if (r->p[0] == '[' && r->p[1] == ':') {
             /* "[:alpha:]" or "[:^alpha:]" (PCRE2 refuses other names);
              * any other '[' is a member, as in "[[:]". */

@@ -71,6 +71,10 @@ static void test_terms(void **state)
      * tests/fuzz/fuzz_regex_terms.c). */
     assert_terms("[.[:]abc|d:]", "\"abc\" OR \"d:]\"");
     assert_terms("[[:a]:]abc", "\":]abc\"");
+    /* "\cX" in a class takes X, ']' too: one class, no literal after it
+     * (found by fuzz_regex_terms: "[\c]0?nt\.-:o*]" matches "?"). */
+    assert_terms("[\\c]0?nt\\.-:o*]", "");
+    assert_terms("[\\c]x]abcd", "\"abcd\"");
     assert_terms("\\d+ ms", "\" ms\"");
     assert_terms("\\p{L}+abc", "\"abc\"");
     /* Non-ASCII characters end a run (see regex.c). */
