@@ -584,21 +584,7 @@ def test_collector_killed_resumes():
         eq(before, keep, "syslog-ng wrote what reached it")
         eq(cursor, batches * BATCH, "the cursor: the batches the proxy's TCP acknowledged")
         c.start()
-        got = ng.wait_count(before + (n - cursor), timeout=180)
-        ids = ids_of(got)
-        # Up to the kill: 1..before; then from the cursor on, once.
-        eq(ids[:before], list(range(1, before + 1)), "ids before the kill")
-        eq(ids[before:], list(range(cursor + 1, n + 1)), "ids after the restart")
-        wait_for(lambda: cursor_in_catalog(c, dest) == n, "cursor stored")
-        c.stop()
-        c.start()
-        with c.connect() as k:
-            k.send([cltest.entry("after clean restart")])
-            k.sync()
-        got = ng.wait_count(n + (before - cursor) + 1)
-        eq(ids_of(got)[-1], n + 1, "the new entry, nothing resent")
-        time.sleep(0.5)
-        eq(len(ng.records()), n + (before - cursor) + 1, "nothing else arrived")
+        resumed_from_cursor(c, ng, dest, n, before, cursor)
         eq(px.errors, [], "proxy errors")
         c.stop()
     finally:
@@ -608,6 +594,26 @@ def test_collector_killed_resumes():
         px.cut()
         ng.stop()
         cltest.shutil.rmtree(tmp, ignore_errors=True)
+
+
+def resumed_from_cursor(c, rcv, dest, n, before, cursor):
+    """After a kill with `before` of n entries received and `cursor` stored,
+    and a restart of c: the receiver rcv gets 1..before, then cursor+1..n
+    once; after a clean restart a new entry arrives and nothing is resent."""
+    got = rcv.wait_count(before + (n - cursor), timeout=180)
+    ids = ids_of(got)
+    eq(ids[:before], list(range(1, before + 1)), "ids before the kill")
+    eq(ids[before:], list(range(cursor + 1, n + 1)), "ids after the restart")
+    wait_for(lambda: cursor_in_catalog(c, dest) == n, "cursor stored")
+    c.stop()
+    c.start()
+    with c.connect() as k:
+        k.send([cltest.entry("after clean restart")])
+        k.sync()
+    got = rcv.wait_count(n + (before - cursor) + 1)
+    eq(ids_of(got)[-1], n + 1, "the new entry, nothing resent")
+    time.sleep(0.5)
+    eq(len(rcv.records()), n + (before - cursor) + 1, "nothing else arrived")
 
 
 BATCH = 1024  # forward.c's BATCH_ENTRIES
